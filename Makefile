@@ -1,0 +1,33 @@
+# newsarchive: `make run` (scheduled pipeline on Airflow) and `make test` are all a new user needs.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+VENV := .venv
+PYTEST_ARGS ?=
+
+.PHONY: setup run stop demo test lint bench eval clean
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen --python 3.11 --extra airflow
+	@touch $@
+
+setup: $(VENV)/.synced  ## build .venv from uv.lock with the machine's Python 3.11
+
+run: setup  ## start Airflow standalone on 127.0.0.1:8080 with the news_archive DAG unpaused
+	scripts/airflow.sh start
+
+stop:  ## stop what `make run` started
+	scripts/airflow.sh stop
+
+demo: setup  ## serve the outlet replica on loopback and run the pipeline on it (offline)
+	$(VENV)/bin/newsarchive demo
+
+test: setup  ## the whole test suite (local replica, local S3 server, real Airflow; no internet)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,162 @@
+"""The `newsarchive` command: every stage runs from here through the same functions the DAG calls."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from archive.snapshot import SnapshotNotFound
+from archive.store import StoreError
+from newsarchive import __version__
+from newsarchive.config import Settings
+from newsarchive.errors import NewsArchiveError
+
+logger = logging.getLogger("newsarchive")
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-21") from None
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(archive=getattr(args, "archive", None), outlets_path=getattr(args, "outlets", None))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from newsarchive.pipeline import run_pipeline
+
+    settings = _settings(args)
+    if args.max_articles:
+        settings = settings.with_(max_articles=args.max_articles)
+    result = run_pipeline(settings, args.date, args.outlet)
+    _print_summary(result)
+    return 1 if result["failures"] else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from newsarchive.pipeline import run_pipeline
+    from newsarchive.replica.server import ReplicaServer
+
+    settings = _settings(args)
+    if args.archive is None and not settings.archive.startswith("s3://") and settings.archive == "./var/archive":
+        settings = settings.with_(archive="./var/demo/archive")
+    with ReplicaServer(per_outlet=args.per_outlet) as server:
+        print(f"replica of {len(server.replica.catalog.articles)} outlets on 127.0.0.1:{server.port}")
+        settings = settings.with_(host_map=server.host_map, max_articles=max(settings.max_articles, args.per_outlet))
+        result = run_pipeline(settings, args.date, args.outlet)
+    _print_summary(result)
+    return 1 if result["failures"] else 0
+
+
+def _print_summary(result: dict) -> None:
+    print(f"{'outlet':<12} {'discovered':>10} {'fetched':>8} {'failed':>7} {'extracted':>9} {'dupes':>6} {'archived':>8}")
+    for outlet, c in result["counts"]["outlets"].items():
+        failed = sum(c.get("failed", {}).values()) + sum(c.get("extract_failed", {}).values())
+        print(f"{outlet:<12} {c.get('discovered', 0):>10} {c.get('fetched', 0):>8} {failed:>7} "
+              f"{c.get('extracted', 0):>9} {c.get('duplicates', 0):>6} {c.get('archived', 0):>8}"
+              + (f"  GAP: {c['gap']}" if "gap" in c else ""))
+    print(f"snapshot {result['snapshot']} published: {Path(result['store']) / result['prefix']}"
+          if not result["store"].startswith("s3://") else f"snapshot {result['snapshot']}: {result['store']}/{result['prefix']}")
+    for outlet, message in result.get("failures", {}).items():
+        print(f"FAILED {outlet}: {message.splitlines()[0]}", file=sys.stderr)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from newsarchive.extract_files import extract_files
+
+    return extract_files(args.paths, url=args.url, outlet_id=args.outlet, outlets_path=args.outlets)
+
+
+def cmd_snapshots(args: argparse.Namespace) -> int:
+    from newsarchive import snapshots_cli
+
+    return snapshots_cli.run(args, _settings(args))
+
+
+def cmd_replica(args: argparse.Namespace) -> int:
+    import time
+
+    from newsarchive.replica.server import ReplicaServer
+
+    with ReplicaServer(per_outlet=args.per_outlet, port=args.port) as server:
+        print(f"replica serving on 127.0.0.1:{server.port}; host map for NEWSARCHIVE_HOST_MAP:")
+        print(json.dumps(server.host_map))
+        sys.stdout.flush()
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsarchive", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--archive", help="archive location (directory or s3://bucket/prefix); "
+                                         "default $NEWSARCHIVE_ARCHIVE or ./var/archive")
+        p.add_argument("--outlets", help="outlet registry file; default $NEWSARCHIVE_OUTLETS or ./outlets.toml")
+
+    p = sub.add_parser("run", help="one pipeline run without Airflow")
+    common(p)
+    p.add_argument("--date", type=parse_day, default=date.today(), help="the run's date (YYYY-MM-DD)")
+    p.add_argument("--outlet", action="append", help="outlet id (repeatable); default all")
+    p.add_argument("--max-articles", type=int, help="page cap per outlet")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="serve the outlet replica on loopback and run the pipeline on it")
+    common(p)
+    p.add_argument("--date", type=parse_day, default=date.today())
+    p.add_argument("--outlet", action="append")
+    p.add_argument("--per-outlet", type=int, default=20, help="replica articles per outlet")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("extract", help="extract articles from saved pages (.html, .html.gz) as JSON Lines")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--url", help="the page's URL (for relative links and the canonical URL)")
+    p.add_argument("--outlet", help="apply this outlet's cleanup rules and time zone")
+    p.add_argument("--outlets", help="outlet registry file")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("snapshots", help="list, show, verify snapshots")
+    common(p)
+    ssub = p.add_subparsers(dest="action", required=True)
+    s = ssub.add_parser("list")
+    s.add_argument("--since", type=parse_day)
+    s.add_argument("--until", type=parse_day)
+    for name in ("show", "verify"):
+        s = ssub.add_parser(name)
+        s.add_argument("day", type=parse_day)
+        s.add_argument("--rev", type=int)
+    p.set_defaults(func=cmd_snapshots)
+
+    p = sub.add_parser("replica", help="serve the local replica of the outlets until interrupted")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--per-outlet", type=int, default=20)
+    p.set_defaults(func=cmd_replica)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (NewsArchiveError, StoreError, SnapshotNotFound) as exc:
+        print(f"newsarchive: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Run settings: typed, frozen, read once at the edge (CLI, task body) from arguments and environment."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from newsarchive.errors import ConfigError
+
+DEFAULT_ARCHIVE = "./var/archive"
+DEFAULT_USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    archive: str = DEFAULT_ARCHIVE  # local directory or s3://bucket/prefix
+    outlets_path: str | None = None  # None: NEWSARCHIVE_OUTLETS, ./outlets.toml, the project's
+    host_map: dict[str, str] = field(default_factory=dict)  # outlet host -> loopback address
+    user_agent: str = DEFAULT_USER_AGENT
+    max_articles: int = 500  # per outlet per run
+    crawl_concurrency: int = 2  # outlet crawls at once in a one-shot run
+    scrapy_settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def polite(self) -> bool:
+        """Throttle unless every host goes to the local replica."""
+        return not self.host_map
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
+        env = dict(os.environ if env is None else env)
+        values: dict = {}
+        if v := env.get("NEWSARCHIVE_ARCHIVE"):
+            values["archive"] = v
+        if v := env.get("NEWSARCHIVE_OUTLETS"):
+            values["outlets_path"] = v
+        if v := env.get("NEWSARCHIVE_HOST_MAP"):
+            try:
+                values["host_map"] = json.loads(v)
+            except json.JSONDecodeError:
+                raise ConfigError("NEWSARCHIVE_HOST_MAP must be a JSON object {host: 'ip:port'}") from None
+        if v := env.get("NEWSARCHIVE_USER_AGENT"):
+            values["user_agent"] = v
+        if v := env.get("NEWSARCHIVE_MAX_ARTICLES"):
+            if not v.isdigit():
+                raise ConfigError(f"NEWSARCHIVE_MAX_ARTICLES={v!r} is not a whole number")
+            values["max_articles"] = int(v)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def archive_path_hint(self) -> str:
+        return self.archive if self.archive.startswith("s3://") else str(Path(self.archive).resolve())

@@ -1,0 +1,63 @@
+"""What every replica site has: hosts, article URLs, robots.txt, section pages with rel=next."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from newsarchive.replica import markup
+from newsarchive.replica.catalog import Catalog, ReplicaArticle
+
+SECTION_PAGE_SIZE = 40
+
+
+class Site:
+    outlet: str
+    name: str
+    base: str  # scheme://host of the canonical site
+    aliases: tuple[str, ...] = ()  # other host names served the same content
+    section_path: str | None = None
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.articles = catalog.articles[self.outlet]
+        self._by_path = {urlsplit(self.url(a)).path: a for a in self.articles}
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return (urlsplit(self.base).hostname or "",) + self.aliases
+
+    def url(self, article: ReplicaArticle) -> str:
+        raise NotImplementedError
+
+    def article_html(self, article: ReplicaArticle) -> str:
+        raise NotImplementedError
+
+    def documents(self) -> dict[str, tuple[str, str]]:
+        """Discovery documents by path: (content type, text). Sections are added by the base."""
+        return {}
+
+    def robots(self) -> str:
+        lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search", ""]
+        lines += [f"Sitemap: {u}" for u in self.sitemap_urls()]
+        return "\n".join(lines) + "\n"
+
+    def sitemap_urls(self) -> list[str]:
+        return []
+
+    def article_at(self, path: str) -> ReplicaArticle | None:
+        return self._by_path.get(path)
+
+    def section(self, page: int) -> str | None:
+        if not self.section_path:
+            return None
+        chunk = self.articles[(page - 1) * SECTION_PAGE_SIZE : page * SECTION_PAGE_SIZE]
+        if not chunk and page > 1:
+            return None
+        more = page * SECTION_PAGE_SIZE < len(self.articles)
+        next_url = f"{self.base}{self.section_path}?page={page + 1}" if more else None
+        links = [(self.url(a), a.title) for a in chunk]
+        links.append((f"{self.base}/search?q=%D8%AF%D9%88%D9%85%D8%A7", "بحث"))
+        return markup.section_page(site_name=self.name, heading="أخبار سوريا", links=links, next_url=next_url)
+
+    def items(self) -> list[tuple[str, str, object]]:
+        return [(self.url(a), a.title, a.published) for a in self.articles]

@@ -1,0 +1,43 @@
+"""Enab Baladi (WordPress-like): teaser excerpt, captioned image, categories «أقسام», «أخبار متعلقة»."""
+
+from html import escape
+
+from newsarchive.replica import markup
+from newsarchive.replica.catalog import headlines
+from newsarchive.replica.sites.base import Site
+
+
+class EnabBaladi(Site):
+    outlet = "enabbaladi"
+    name = "عنب بلدي"
+    base = "https://www.enabbaladi.net"
+    aliases = ("enabbaladi.net",)
+    section_path = "/archives/category/news"
+
+    def url(self, article):
+        return f"{self.base}/archives/{article.key}"
+
+    def documents(self):
+        return {"/feed": ("application/rss+xml", markup.rss(title=self.name, link=self.base, items=self.items()))}
+
+    def article_html(self, a):
+        url = self.url(a)
+        related = markup.link_list([("#", t) for t in headlines(self.catalog, a)[:3]], "related-posts")
+        body = f"""
+<div id="page"><header class="site-header"><a href="/">عنب بلدي</a></header>
+<div class="content-area"><article class="post type-post">
+<header class="entry-header"><h1 class="entry-title">{escape(a.title)}</h1></header>
+<p class="post-excerpt">{escape(a.teaser or "")}</p>
+<figure class="wp-caption"><img src="/wp-content/uploads/{a.key}.jpg" alt="">
+<figcaption class="wp-caption-text">{escape(a.caption or "")}</figcaption></figure>
+<div class="entry-content">
+{markup.story(a)}
+</div>
+<div class="share-box"><span>شارك هذا المقال</span></div>
+<footer class="entry-footer"><div class="post-categories"><span>أقسام</span>
+<a href="/archives/category/news">أخبار</a></div></footer>
+</article>
+<section class="related-posts-box"><h3>أخبار متعلقة</h3>{related}</section>
+</div></div>"""
+        head = markup.article_head(a, url, self.name)
+        return markup.page(title=f"{a.title} | {self.name}", body=body, head=head)

@@ -1,0 +1,58 @@
+"""Orient News: title repeated, comment count «التعليقات (0)», «الأكثر قراءة», topic boxes."""
+
+from html import escape
+from urllib.parse import quote
+
+from newsarchive.replica import markup
+from newsarchive.replica.catalog import headlines
+from newsarchive.replica.sites.base import Site
+
+SITEMAP_CHUNK = 500
+
+
+class Orient(Site):
+    outlet = "orient"
+    name = "أورينت نت"
+    base = "https://www.orient-news.net"
+    aliases = ("orient-news.net",)
+    section_path = "/ar/news_category/1"
+
+    def url(self, article):
+        slug = quote("-".join(article.title.replace('"', "").split()[:6]))
+        return f"{self.base}/ar/news_show/{article.key}/0/{slug}"
+
+    def sitemap_urls(self):
+        return [f"{self.base}/sitemap.xml"]
+
+    def documents(self):
+        items = self.items()
+        chunks = [items[i : i + SITEMAP_CHUNK] for i in range(0, len(items), SITEMAP_CHUNK)]
+        docs = {
+            "/sitemap.xml": ("application/xml", markup.sitemap_index(
+                [(f"{self.base}/sitemaps/news-{n}.xml", c[0][2]) for n, c in enumerate(chunks, 1)]
+            ))
+        }
+        for n, chunk in enumerate(chunks, 1):
+            docs[f"/sitemaps/news-{n}.xml"] = ("application/xml", markup.urlset(chunk))
+        return docs
+
+    def article_html(self, a):
+        url = self.url(a)
+        most_read = markup.link_list([("#", t) for t in headlines(self.catalog, a)[:4]], "list")
+        body = f"""
+<nav class="navbar"><a href="/">أورينت نت</a> <a href="/ar/news_category/1">أخبار</a></nav>
+<div class="page-content">
+<h1 class="article-title">{escape(a.title)}</h1>
+<article class="news-details">
+<h2 class="details-title">{escape(a.title)}</h2>
+<div class="details-text">
+{markup.story(a, heading="h3")}
+</div>
+</article>
+<section class="comments-box"><h4>التعليقات (0)</h4><div class="count">0</div></section>
+<section class="most-read"><h4>الأكثر قراءة</h4>{most_read}</section>
+<section class="top-topics"><h4>💡 أهم المواضيع</h4></section>
+<section class="top-categories"><h4>✨ أهم التصنيفات</h4></section>
+</div>"""
+        head = markup.article_head(a, url, self.name)
+        return markup.page(title=f"{a.title} - {self.name}", body=body, head=head)

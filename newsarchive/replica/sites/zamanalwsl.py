@@ -1,0 +1,38 @@
+"""Zaman al-Wasl: no feed (section pages only), no outlet rules; inline «اقرأ أيضاً», «تابعونا»."""
+
+from html import escape
+
+from newsarchive.replica import markup
+from newsarchive.replica.catalog import headlines
+from newsarchive.replica.sites.base import Site
+
+
+class ZamanAlWasl(Site):
+    outlet = "zamanalwsl"
+    name = "زمان الوصل"
+    base = "https://www.zamanalwsl.net"
+    aliases = ("zamanalwsl.net",)
+    section_path = "/news/section/1"
+
+    def url(self, article):
+        return f"{self.base}/news/article/{article.key}/"
+
+    def article_html(self, a):
+        url = self.url(a)
+        others = headlines(self.catalog, a)
+        read_also = others[0] if others else "زمان الوصل"
+        body = f"""
+<div class="wrapper"><div class="top-bar"><a href="/">زمان الوصل</a></div>
+<div class="main"><div class="article">
+<h1>{escape(a.title)}</h1>
+<div class="date">{a.published:%Y-%m-%d %H:%M}</div>
+<div class="text">
+{markup.story(a)}
+<p>اقرأ أيضاً: <a href="#">{escape(read_also)}</a></p>
+</div>
+<div class="adv">إعلان</div>
+<div class="social">تابعونا على <a href="#">فيسبوك</a> <a href="#">تويتر</a></div>
+<div class="box"><h3>مواضيع ذات صلة</h3>{markup.link_list([("#", t) for t in others[1:4]], "")}</div>
+</div></div></div>"""
+        head = markup.article_head(a, url, self.name)
+        return markup.page(title=f"{a.title} - {self.name}", body=body, head=head)

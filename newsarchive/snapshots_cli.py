@@ -1,0 +1,32 @@
+"""`newsarchive snapshots list|show|verify` for archivists."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from archive.snapshot import list_snapshots, read_manifest, resolve_snapshot, verify_snapshot
+from archive.store import open_store
+from newsarchive.config import Settings
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    store = open_store(settings.archive)
+    if args.action == "list":
+        for ref in list_snapshots(store):
+            if (args.since and ref.day < args.since.isoformat()) or (args.until and ref.day > args.until.isoformat()):
+                continue
+            manifest = read_manifest(store, ref)
+            print(f"{ref.day}  rev={ref.rev}  articles={manifest['counts']['archived']}  {ref.prefix}")
+        return 0
+    ref = resolve_snapshot(store, args.day.isoformat(), args.rev)
+    if args.action == "show":
+        print(json.dumps(read_manifest(store, ref), ensure_ascii=False, indent=1))
+        return 0
+    problems = verify_snapshot(store, ref)
+    for problem in problems:
+        print(f"FAILED {problem}", file=sys.stderr)
+    files = len(read_manifest(store, ref)["files"])
+    print(f"snapshot {ref.day} rev {ref.rev}: {files} files, {len(problems)} problems")
+    return 1 if problems else 0

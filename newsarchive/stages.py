@@ -1,0 +1,170 @@
+"""The pipeline's stages as plain functions: the CLI and the Airflow tasks call these same ones.
+
+Stages share nothing but the archive store: each reads and writes under the staging prefix of the
+run's logical date (archive/layout.py), so any worker can run any stage, and rerunning a stage
+rewrites its own staging objects only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from archive import layout
+from archive.snapshot import SnapshotRef, publish_snapshot
+from archive.store import ObjectNotFound, Store, open_store
+from archive.warc import iter_responses
+from extract.engine import ArticleExtractor, OutletContext
+from extract.models import ExtractionError
+from newsarchive import __version__
+from newsarchive.config import Settings
+from newsarchive.crawl import run_crawl
+from newsarchive.errors import NewsArchiveError
+from newsarchive.registry import Outlet, Registry, load_registry
+
+logger = logging.getLogger(__name__)
+
+
+class NothingToPublish(NewsArchiveError):
+    pass
+
+
+def _keys(day: date, outlet: str) -> dict[str, str]:
+    base = layout.staging_prefix(day)
+    return {
+        "warc": f"{base}crawl/{outlet}.warc.gz",
+        "crawl": f"{base}crawl/{outlet}.crawl.json",
+        "articles": f"{base}extract/{outlet}.jsonl",
+        "extract": f"{base}extract/{outlet}.extract.json",
+        "dedup": f"{base}dedup/articles.jsonl",
+        "dedup_report": f"{base}dedup/dedup.json",
+    }
+
+
+def _put_json(store: Store, key: str, value: object) -> None:
+    store.put_bytes(key, json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8"), overwrite=True)
+
+
+def _get_json(store: Store, key: str) -> dict:
+    return json.loads(store.get_bytes(key))
+
+
+def context_for(outlet: Outlet) -> OutletContext:
+    return OutletContext(outlet=outlet.id, timezone=outlet.timezone, language=outlet.language, rules=outlet.cleanup)
+
+
+def crawl_stage(settings: Settings, outlet_id: str, day: date) -> dict:
+    """Crawl one outlet; its WARC and coverage report go to staging."""
+    registry = load_registry(settings.outlets_path)
+    store = open_store(settings.archive)
+    keys = _keys(day, outlet_id)
+    with tempfile.TemporaryDirectory(prefix=f"newsarchive-crawl-{outlet_id}-") as tmp:
+        report = run_crawl(settings, registry, outlet_id, Path(tmp))
+        store.put_file(keys["warc"], Path(tmp) / f"{outlet_id}.warc.gz", overwrite=True)
+    _put_json(store, keys["crawl"], report)
+    return report
+
+
+def extract_stage(settings: Settings, outlet_id: str, day: date) -> dict:
+    """Extract every captured article page of one outlet; errors are counted by reason."""
+    outlet = load_registry(settings.outlets_path).get(outlet_id)
+    store = open_store(settings.archive)
+    keys = _keys(day, outlet_id)
+    extractor = ArticleExtractor(context_for(outlet))
+    errors: Counter[str] = Counter()
+    articles = []
+    with tempfile.TemporaryDirectory(prefix=f"newsarchive-extract-{outlet_id}-") as tmp:
+        warc = Path(tmp) / "captures.warc.gz"
+        store.download(keys["warc"], warc)
+        for capture in iter_responses(warc):
+            if capture.status != 200:
+                errors[f"http_{capture.status}"] += 1
+                continue
+            try:
+                article = extractor.extract(capture.body, capture.url, capture.content_type)
+            except ExtractionError as exc:
+                errors[exc.reason] += 1
+                logger.info("%s: no article in %s: %s", outlet_id, capture.url, exc)
+                continue
+            articles.append({**article.to_dict(), "capture_id": capture.record_id, "fetched_at": capture.fetched_at})
+    body = "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles)
+    store.put_bytes(keys["articles"], body.encode("utf-8"), overwrite=True)
+    report = {"outlet": outlet_id, "extracted": len(articles), "extract_failed": dict(errors)}
+    _put_json(store, keys["extract"], report)
+    return report
+
+
+def _read_jsonl(store: Store, key: str) -> list[dict]:
+    return [json.loads(line) for line in store.get_bytes(key).decode("utf-8").splitlines() if line]
+
+
+def dedup_stage(settings: Settings, day: date, outlet_ids: list[str]) -> dict:
+    """Exact-URL dedup across the run's outlets: the first capture of a canonical URL is kept."""
+    store = open_store(settings.archive)
+    seen: set[str] = set()
+    kept, dropped = [], Counter()
+    for outlet_id in outlet_ids:
+        try:
+            rows = _read_jsonl(store, _keys(day, outlet_id)["articles"])
+        except ObjectNotFound:
+            continue  # the outlet's crawl or extraction failed; publish records the gap
+        for row in sorted(rows, key=lambda r: r.get("fetched_at") or ""):
+            if row["canonical_url"] in seen:
+                dropped[outlet_id] += 1
+                continue
+            seen.add(row["canonical_url"])
+            kept.append(row)
+    keys = _keys(day, "-")
+    store.put_bytes(keys["dedup"], "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept).encode(),
+                    overwrite=True)
+    report = {"kept": len(kept), "duplicates": dict(dropped)}
+    _put_json(store, keys["dedup_report"], report)
+    return report
+
+
+def publish_stage(settings: Settings, day: date, outlet_ids: list[str], run_id: str = "cli") -> dict:
+    """Publish the run's snapshot from staging; the manifest records every outlet, gaps included."""
+    registry = load_registry(settings.outlets_path)
+    store = open_store(settings.archive)
+    keys = _keys(day, "-")
+    articles = _read_jsonl(store, keys["dedup"])
+    duplicates = _get_json(store, keys["dedup_report"])["duplicates"]
+    outlets: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="newsarchive-stage-") as tmp:
+        warcs = {}
+        for outlet_id in outlet_ids:
+            k = _keys(day, outlet_id)
+            entry = outlets[outlet_id] = {}
+            try:
+                entry.update(_get_json(store, k["crawl"]))
+                warcs[outlet_id] = Path(tmp) / f"{outlet_id}.warc.gz"
+                store.download(k["warc"], warcs[outlet_id])
+                entry.update(_get_json(store, k["extract"]))
+            except ObjectNotFound as exc:
+                entry["gap"] = f"no {exc.key.rsplit('/', 1)[-1]} in staging: the outlet's crawl or extraction failed"
+                warcs.pop(outlet_id, None)
+            entry["duplicates"] = duplicates.get(outlet_id, 0)
+            langs = Counter(a["language"] for a in articles if a["outlet"] == outlet_id)
+            entry["languages"] = dict(langs)
+            entry["archived"] = sum(langs.values())
+        if all("gap" in entry for entry in outlets.values()):
+            raise NothingToPublish(f"nothing to publish for {day}: every outlet's crawl or extraction failed")
+        counts = {"outlets": outlets, "archived": len(articles)}
+        run = {"run_id": run_id, "software": f"newsarchive {__version__}", "config_hash": config_hash(registry)}
+        ref, manifest = publish_snapshot(store, day, articles, warcs, counts=counts, run=run)
+    return {"snapshot": f"{ref.day} rev {ref.rev}", "prefix": ref.prefix, "store": store.url, "counts": counts}
+
+
+def config_hash(registry: Registry) -> str:
+    import hashlib
+
+    return hashlib.sha256(registry.path.read_bytes()).hexdigest()[:16]
+
+
+def snapshot_ref(result: dict) -> SnapshotRef:
+    day, _, rev = result["snapshot"].partition(" rev ")
+    return SnapshotRef(day, int(rev))

@@ -1,0 +1,49 @@
+"""Extension: at the end of a crawl, write the outlet's coverage report (JSON) next to its WARC."""
+
+from __future__ import annotations
+
+import json
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from spiders.warc import capture_paths
+
+PREFIX = "newsarchive/"
+
+
+class CoverageReport:
+    def __init__(self, crawler, output_dir: str):
+        self.crawler = crawler
+        self.output_dir = output_dir
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        output_dir = crawler.settings.get("NEWSARCHIVE_OUTPUT_DIR")
+        if not output_dir:
+            raise NotConfigured("NEWSARCHIVE_OUTPUT_DIR is not set")
+        ext = cls(crawler, output_dir)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider, reason: str) -> None:
+        stats = self.crawler.stats.get_stats()
+        ours = {k[len(PREFIX):]: v for k, v in stats.items() if k.startswith(PREFIX)}
+        failed = {k.split("/", 1)[1]: v for k, v in ours.items() if k.startswith("failed/")}
+        report = {
+            "outlet": spider.outlet.id,
+            "finish_reason": reason,
+            "discovered": ours.get("discovered", 0),
+            "requested": stats.get("downloader/request_count", 0),
+            "discovery_requests": ours.get("discovery_requests", 0),
+            "discovery_failed": {k.split("/", 1)[1]: v for k, v in ours.items()
+                                 if k.startswith("discovery_failed/")},
+            "fetched": ours.get("fetched", 0),
+            "failed": failed,
+            "skipped": {k.split("/", 1)[1]: v for k, v in ours.items() if k.startswith("skipped/")},
+            "robots_forbidden": stats.get("robotstxt/forbidden", 0),
+            "memusage_max": stats.get("memusage/max"),
+        }
+        _, path = capture_paths(self.output_dir, spider.outlet.id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -1,0 +1,45 @@
+"""Scrapy settings for the newsarchive crawl. Every NEWSARCHIVE_* setting is ours."""
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["spiders.news"]
+NEWSPIDER_MODULE = "spiders"
+
+# A User-Agent naming the project and a contact URL (override with -s USER_AGENT=... or the CLI).
+USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive)"
+
+# Politeness.
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# Size limits: no page is worth more than this, compressed or not.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+MEMUSAGE_ENABLED = True
+MEMUSAGE_LIMIT_MB = 1024
+MEMUSAGE_WARNING_MB = 768
+
+# Transport: outlet hosts may be mapped to loopback (the replica); see spiders/transport.py.
+DOWNLOAD_HANDLERS = {
+    "http": "spiders.transport.HostMapDownloadHandler",
+    "https": "spiders.transport.HostMapDownloadHandler",
+}
+NEWSARCHIVE_HOST_MAP = {}
+
+DOWNLOADER_MIDDLEWARES = {"spiders.capture.RawCaptureMiddleware": 950}
+ITEM_PIPELINES = {"spiders.warc.WarcPipeline": 300}
+EXTENSIONS = {"spiders.report.CoverageReport": 500, "scrapy.extensions.telnet.TelnetConsole": None}
+
+NEWSARCHIVE_OUTPUT_DIR = ""  # where <outlet>.warc.gz and <outlet>.crawl.json are written
+NEWSARCHIVE_MAX_ARTICLES = 500  # per outlet per run
+NEWSARCHIVE_MAX_SECTION_PAGES = 50
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,44 @@
+"""Host-to-loopback mapping at the transport layer, like an /etc/hosts entry with a port.
+
+With NEWSARCHIVE_HOST_MAP = {"www.anapress.net": "127.0.0.1:8123", ...} a request for
+https://www.anapress.net/a/1 is sent as plain HTTP to 127.0.0.1:8123 with `Host: www.anapress.net`,
+and the response keeps the original URL. Everything above the transport (robots.txt, redirects,
+spiders, captures) sees the real outlet URLs, so the replica exercises the live code path.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit, urlunsplit
+
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+
+
+def parse_host_map(value: object) -> dict[str, str]:
+    """The setting as a dict; accepts a dict, JSON text, or "host=addr,host=addr"."""
+    if not value:
+        return {}
+    if isinstance(value, dict):
+        return {str(k).lower(): str(v) for k, v in value.items()}
+    text = str(value).strip()
+    if text.startswith("{"):
+        return {k.lower(): v for k, v in json.loads(text).items()}
+    pairs = (item.split("=", 1) for item in text.split(",") if item.strip())
+    return {host.strip().lower(): addr.strip() for host, addr in pairs}
+
+
+class HostMapDownloadHandler(HTTP11DownloadHandler):
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.host_map = parse_host_map(crawler.settings.get("NEWSARCHIVE_HOST_MAP"))
+
+    async def download_request(self, request):
+        parts = urlsplit(request.url)
+        target = self.host_map.get((parts.hostname or "").lower())
+        if target is None:
+            return await super().download_request(request)
+        mapped_url = urlunsplit(("http", target, parts.path or "/", parts.query, ""))
+        headers = request.headers.copy()
+        headers["Host"] = parts.netloc
+        response = await super().download_request(request.replace(url=mapped_url, headers=headers))
+        return response.replace(url=request.url)

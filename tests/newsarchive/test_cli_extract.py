@@ -1,0 +1,42 @@
+import gzip
+import json
+import subprocess
+import sys
+
+from newsarchive.replica.server import Replica
+
+REPLICA = Replica(per_outlet=2)
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "newsarchive.cli", "extract", *args], capture_output=True, text=True)
+
+
+def test_extract_html_and_gz_files_as_json_lines(tmp_path):
+    site = next(s for s in REPLICA.sites.values() if s.outlet == "euronews")
+    article = site.articles[0]
+    html = site.article_html(article).encode("utf-8")
+    (tmp_path / "a.html").write_bytes(html)
+    (tmp_path / "b.html.gz").write_bytes(gzip.compress(html))
+    r = _run(str(tmp_path / "a.html"), str(tmp_path / "b.html.gz"), "--url", site.url(article), "--outlet", "euronews")
+    assert r.returncode == 0, r.stderr
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [x["source"] for x in records] == [str(tmp_path / "a.html"), str(tmp_path / "b.html.gz")]
+    for record in records:
+        assert record["title"] == article.title
+        assert record["author"] == "Ammar Kat"
+        assert record["published"] == "2018-04-06T17:32:00+02:00"
+        assert record["language"] == "ar"
+        assert record["url"] == site.url(article)
+        assert "قال محمد علوش المسؤول السياسي" in record["text"]
+        assert {"modified", "date_source", "canonical_url"} <= record.keys()
+
+
+def test_unreadable_and_non_article_files_get_error_records(tmp_path):
+    (tmp_path / "empty.html").write_bytes(b"")
+    r = _run(str(tmp_path / "missing.html"), str(tmp_path / "empty.html"))
+    assert r.returncode == 1
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    assert records[0]["error"] == "unreadable" and "missing.html" in records[0]["detail"]
+    assert records[1]["error"] == "empty"
+    assert "missing.html: unreadable" in r.stderr

@@ -1,0 +1,126 @@
+"""The demo path: replica → Scrapy → extraction → dated snapshot, checked as an archivist would."""
+
+import json
+import subprocess
+import sys
+
+from archive.snapshot import (
+    list_snapshots,
+    read_articles,
+    read_manifest,
+    resolve_snapshot,
+    verify_snapshot,
+)
+from archive.store import open_store
+from newsarchive.replica.catalog import Catalog, furniture_lines
+from tests.conftest import FURNITURE_LINE, RUN_DAY, normalise_ws
+
+
+def test_snapshot_has_every_outlet_and_the_five_seed_stories(demo_run):
+    settings, result = demo_run
+    assert result["failures"] == {}
+    store = open_store(settings.archive)
+    ref = resolve_snapshot(store, RUN_DAY.isoformat())
+    table = read_articles(store, ref)
+    assert sorted(set(table.column("outlet").to_pylist())) == ["anapress", "enabbaladi", "euronews", "orient", "zamanalwsl"]
+    assert table.num_rows == 100
+    titles = set(table.column("title").to_pylist())
+    for seed in (a for a in Catalog(per_outlet=1).all()):
+        assert seed.title in titles, f"seed story {seed.seed} missing"
+    assert set(table.column("language").to_pylist()) == {"ar"}
+
+
+def test_no_archived_text_contains_furniture(demo_run):
+    settings, _ = demo_run
+    store = open_store(settings.archive)
+    table = read_articles(store, resolve_snapshot(store, RUN_DAY.isoformat()))
+    catalog = Catalog(per_outlet=20)
+    by_title = {a.title: a for a in catalog.all()}
+    for row in table.to_pylist():
+        lines = [normalise_ws(x) for x in row["text"].split("\n")]
+        assert not [x for x in lines if FURNITURE_LINE.match(x)], row["url"]
+        source = by_title[row["title"]]
+        furniture = {normalise_ws(x) for x in furniture_lines(catalog, source)}
+        assert not furniture.intersection(lines), row["url"]
+        assert all(normalise_ws(x) in lines for x in source.story_lines), row["url"]
+
+
+def test_manifest_counts_files_and_fixity(demo_run):
+    settings, _ = demo_run
+    store = open_store(settings.archive)
+    ref = resolve_snapshot(store, RUN_DAY.isoformat())
+    manifest = read_manifest(store, ref)
+    for outlet, counts in manifest["counts"]["outlets"].items():
+        assert counts["discovered"] == counts["fetched"] == counts["extracted"] == counts["archived"] == 20, outlet
+        assert counts["failed"] == {} and counts["languages"] == {"ar": 20}
+    keys = [f["key"] for f in manifest["files"]]
+    assert sum(k.endswith(".warc.gz") for k in keys) == 5
+    assert f"{ref.prefix}articles/outlet=orient/lang=ar/part-0000.parquet" in keys
+    assert all(len(f["sha256"]) == 64 and f["size"] > 0 for f in manifest["files"])
+    assert verify_snapshot(store, ref) == []
+
+
+def test_a_corrupted_file_is_named_by_verify(demo_run, tmp_path):
+    import shutil
+
+    settings, _ = demo_run
+    copy = tmp_path / "copy"
+    shutil.copytree(settings.archive, copy)
+    store = open_store(copy)
+    ref = resolve_snapshot(store, RUN_DAY.isoformat())
+    victim = next(f["key"] for f in read_manifest(store, ref)["files"] if f["key"].endswith("euronews.warc.gz"))
+    with open(copy / victim, "r+b") as fh:
+        fh.seek(100)
+        fh.write(b"XXXX")
+    problems = verify_snapshot(store, ref)
+    assert len(problems) == 1 and victim in problems[0]
+    cli = subprocess.run([sys.executable, "-m", "newsarchive.cli", "snapshots", "--archive", str(copy), "verify",
+                          RUN_DAY.isoformat()], capture_output=True, text=True)
+    assert cli.returncode == 1 and victim in cli.stderr
+
+
+def test_rerun_publishes_a_new_rev_and_keeps_the_first(replica_settings):
+    from newsarchive.pipeline import run_pipeline
+
+    first = run_pipeline(replica_settings, RUN_DAY, ["zamanalwsl"])
+    second = run_pipeline(replica_settings, RUN_DAY, ["zamanalwsl"])
+    assert (first["snapshot"], second["snapshot"]) == ("2026-11-21 rev 1", "2026-11-21 rev 2")
+    store = open_store(replica_settings.archive)
+    assert [r.rev for r in list_snapshots(store)] == [1, 2]
+    assert resolve_snapshot(store, "2026-11-21").rev == 2
+    assert verify_snapshot(store, resolve_snapshot(store, "2026-11-21", 1)) == []
+
+
+def test_snapshot_without_success_marker_does_not_exist_for_readers(replica_settings):
+    from newsarchive.pipeline import run_pipeline
+
+    run_pipeline(replica_settings, RUN_DAY, ["orient"])
+    store = open_store(replica_settings.archive)
+    ref = resolve_snapshot(store, RUN_DAY.isoformat())
+    (open_store(replica_settings.archive).root / ref.prefix / "_SUCCESS").unlink()
+    assert list_snapshots(store) == []
+
+
+def _cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "newsarchive.cli", *args], capture_output=True, text=True, env=env)
+
+
+def test_cli_bad_inputs_have_clear_messages(tmp_path):
+    r = _cli("run", "--outlet", "bbc", "--archive", str(tmp_path / "a"))
+    assert r.returncode == 2 and "unknown outlet 'bbc'" in r.stderr and "anapress" in r.stderr
+    r = _cli("run", "--date", "21/11/2026")
+    assert r.returncode == 2 and "'21/11/2026' is not a date; use YYYY-MM-DD" in r.stderr
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = _cli("run", "--outlet", "orient", "--archive", str(blocker / "archive"))
+    assert r.returncode == 2 and "is not writable" in r.stderr and "--archive" in r.stderr
+    r = _cli("snapshots", "--archive", str(tmp_path / "empty"), "show", "2026-01-01")
+    assert r.returncode == 2 and "no complete snapshots" in r.stderr
+
+
+def test_unknown_date_lists_the_nearest(demo_run):
+    settings, _ = demo_run
+    r = _cli("snapshots", "--archive", settings.archive, "show", "2026-11-25")
+    assert r.returncode == 2 and "nearest dates: 2026-11-21" in r.stderr
+    r = _cli("snapshots", "--archive", settings.archive, "show", "2026-11-21")
+    assert r.returncode == 0 and json.loads(r.stdout)["snapshot"] == {"date": "2026-11-21", "rev": 1}

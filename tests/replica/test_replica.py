@@ -1,0 +1,52 @@
+import urllib.request
+
+import pytest
+
+from newsarchive.replica.catalog import Catalog
+from tests.conftest import SEEDS_DIR, normalise_ws
+
+
+def _get(replica, host, path):
+    req = urllib.request.Request(f"http://127.0.0.1:{replica.port}{path}", headers={"Host": host})
+    with urllib.request.urlopen(req) as resp:
+        return resp.status, resp.headers.get("Content-Type"), resp.read().decode("utf-8")
+
+
+def test_each_seed_story_is_one_article_of_its_outlet():
+    catalog = Catalog(per_outlet=20)
+    seeds = [a for a in catalog.all() if a.seed]
+    assert sorted(a.seed[:3] for a in seeds) == ["000", "001", "002", "003", "004"]
+    assert {a.seed[:3]: a.outlet for a in seeds} == {
+        "000": "anapress", "001": "orient", "002": "enabbaladi", "003": "zamanalwsl", "004": "euronews"}
+    assert all(len(items) == 20 for items in catalog.articles.values())
+
+
+@pytest.mark.skipif(not SEEDS_DIR.exists(), reason="the user's seed texts are not beside the repo")
+def test_seed_story_lines_are_the_users_own_text():
+    for article in (a for a in Catalog(per_outlet=1).all()):
+        seed_text = normalise_ws((SEEDS_DIR / article.seed).read_text(encoding="utf-8"))
+        for line in article.story_lines:
+            assert normalise_ws(line) in seed_text
+
+
+def test_volume_is_deterministic():
+    a, b = Catalog(per_outlet=300), Catalog(per_outlet=300)
+    assert [x.title for x in a.all()] == [x.title for x in b.all()]
+    assert len(a.all()) == 1500
+
+
+def test_replica_serves_robots_feeds_sitemaps_sections_articles(replica):
+    status, ctype, robots = _get(replica, "www.orient-news.net", "/robots.txt")
+    assert status == 200 and "Sitemap: https://www.orient-news.net/sitemap.xml" in robots
+    status, ctype, feed = _get(replica, "www.anapress.net", "/rss")
+    assert "rss" in ctype and "https://www.anapress.net/a/254711180498222" in feed
+    _, _, index = _get(replica, "www.orient-news.net", "/sitemap.xml")
+    assert "<sitemapindex" in index
+    _, _, news = _get(replica, "arabic.euronews.com", "/sitemaps/ar/latest-news.xml")
+    assert "<news:publication_date>" in news
+    _, _, section = _get(replica, "www.zamanalwsl.net", "/news/section/1")
+    assert "/news/article/85512/" in section
+    status, ctype, page = _get(replica, "www.anapress.net", "/a/254711180498222")
+    assert status == 200 and "text/html" in ctype
+    for furniture in ("المزيد", "مشاهدة", "حجم الخط", "الأكثر قراءة", "اعلان"):
+        assert furniture in page
