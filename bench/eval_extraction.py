@@ -1,0 +1,126 @@
+"""`make eval`: our extraction beside plain trafilatura on the article extraction benchmark.
+
+Scores as that benchmark does (its evaluate.py): words by regex \\w+, shingles of 4 words, per page
+TP/FP/FN normalised to sum 1, precision and recall averaged over pages, F1 of the two means.
+Also prints pages per second, single process and with every core, for both extractors.
+Usage: python bench/eval_extraction.py [CORPUS_DIR]
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import trafilatura
+
+from extract.engine import ArticleExtractor
+from extract.models import ExtractionError
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "article-extraction-benchmark"
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str, n: int = 4) -> Counter:
+    words = _WORD.findall(text or "")
+    return Counter(tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1)) if words[i : i + n])
+
+
+def page_scores(truth: str, pred: str) -> tuple[float, float, float]:
+    t, p = shingles(truth), shingles(pred)
+    tp = sum((t & p).values())
+    fp = sum((p - t).values())
+    fn = sum((t - p).values())
+    total = tp + fp + fn
+    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
+
+
+def _precision(tp, fp, fn):
+    return 1.0 if fp == fn == 0 else (0.0 if tp == fp == 0 else tp / (tp + fp))
+
+
+def _recall(tp, fp, fn):
+    return 1.0 if fp == fn == 0 else (0.0 if tp == fn == 0 else tp / (tp + fn))
+
+
+def score(truths: dict[str, str], preds: dict[str, str]) -> dict[str, float]:
+    rows = [page_scores(truths[k], preds.get(k, "")) for k in truths]
+    precision = statistics.mean(_precision(*r) for r in rows if r[0] + r[1] > 0)
+    recall = statistics.mean(_recall(*r) for r in rows if r[0] + r[2] > 0)
+    exact = sum(_WORD.findall(truths[k]) == _WORD.findall(preds.get(k, "")) for k in truths) / len(truths)
+    return {"f1": 2 * precision * recall / (precision + recall), "precision": precision,
+            "recall": recall, "accuracy": exact}
+
+
+# -- the two extractors (module level so worker processes can use them) -------------------------
+_OURS: ArticleExtractor | None = None
+
+
+def run_ours(item: tuple[str, str, str]) -> tuple[str, str]:
+    global _OURS
+    key, html, url = item
+    _OURS = _OURS or ArticleExtractor()
+    try:
+        return key, _OURS.extract(html, url).text
+    except ExtractionError:
+        return key, ""
+
+
+def run_plain(item: tuple[str, str, str]) -> tuple[str, str]:
+    key, html, url = item
+    return key, trafilatura.extract(html, url=url) or ""
+
+
+def run_plain_best(item: tuple[str, str, str]) -> tuple[str, str]:
+    key, html, url = item
+    return key, trafilatura.extract(html, url=url, include_comments=False, favor_precision=True) or ""
+
+
+def timed(fn, items, workers: int) -> tuple[dict[str, str], float]:
+    start = time.perf_counter()
+    if workers == 1:
+        out = dict(map(fn, items))
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            out = dict(pool.map(fn, items, chunksize=4))
+    return out, len(items) / (time.perf_counter() - start)
+
+
+def load(corpus: Path) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
+    truth = json.loads((corpus / "ground-truth.json").read_text(encoding="utf-8"))
+    items = []
+    for key, entry in sorted(truth.items()):
+        html = gzip.decompress((corpus / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+        items.append((key, html, entry.get("url", "")))
+    return items, {k: v.get("articleBody", "") for k, v in truth.items()}
+
+
+def main() -> int:
+    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS
+    if not (corpus / "ground-truth.json").exists():
+        print(f"no benchmark corpus at {corpus}; give its directory as the first argument", file=sys.stderr)
+        return 2
+    items, truths = load(corpus)
+    cores = os.cpu_count() or 1
+    print(f"article extraction benchmark: {len(items)} pages, {cores} cores")
+    print(f"{'extractor':<34} {'F1':>6} {'prec':>6} {'recall':>6} {'exact':>6} {'pages/s 1p':>11} {f'pages/s {cores}p':>11}")
+    for name, fn in (("plain trafilatura (defaults)", run_plain),
+                     ("plain trafilatura (precision)", run_plain_best),
+                     ("newsarchive", run_ours)):
+        preds, rate1 = timed(fn, items, 1)
+        _, rate_n = timed(fn, items, cores)
+        m = score(truths, preds)
+        print(f"{name:<34} {m['f1']:6.3f} {m['precision']:6.3f} {m['recall']:6.3f} {m['accuracy']:6.3f} "
+              f"{rate1:11.1f} {rate_n:11.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
