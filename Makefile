@@ -26,6 +26,9 @@ demo: setup  ## serve the outlet replica on loopback and run the pipeline on it 
 test: setup  ## the whole test suite (local replica, local S3 server, real Airflow; no internet)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+bench: setup  ## benchmark scripts that print their figures
+	$(VENV)/bin/python bench/bench_archive.py
+
 eval: setup  ## extraction quality and speed beside plain trafilatura (benchmark corpus in ../shared)
 	$(VENV)/bin/python bench/eval_extraction.py
 

@@ -7,6 +7,7 @@ import json
 import logging
 import tempfile
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive import layout
+from archive.progress import progress
 from archive.store import ObjectExists, ObjectNotFound, Store, sha256_file
 
 logger = logging.getLogger(__name__)
@@ -70,20 +72,20 @@ def publish_snapshot(
 ) -> tuple[SnapshotRef, dict]:
     """Write articles (Parquet, hive partitions) and WARCs, then the manifest, then _SUCCESS."""
     ref = _claim_rev(store, day)
-    files: list[dict] = []
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for article in articles:
         groups[(article["outlet"], article.get("language") or "und")].append(article)
     with tempfile.TemporaryDirectory(prefix="newsarchive-publish-") as tmp:
+        uploads: list[tuple[str, Path, dict]] = []
         for (outlet, lang), rows in sorted(groups.items()):
             local = Path(tmp) / f"{outlet}-{lang}.parquet"
             table = pa.Table.from_pylist(
                 [{name: row.get(name) for name in ARTICLE_SCHEMA.names} for row in rows], schema=ARTICLE_SCHEMA
             )
             pq.write_table(table, local, compression="zstd")
-            files.append(_put(store, layout.articles_key(ref.prefix, outlet, lang), local, rows=len(rows)))
-        for outlet, path in sorted(warcs.items()):
-            files.append(_put(store, layout.warc_key(ref.prefix, outlet), path))
+            uploads.append((layout.articles_key(ref.prefix, outlet, lang), local, {"rows": len(rows)}))
+        uploads += [(layout.warc_key(ref.prefix, outlet), path, {}) for outlet, path in sorted(warcs.items())]
+        files = upload_files(store, uploads)
     manifest = {
         "snapshot": {"date": ref.day, "rev": ref.rev},
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -98,9 +100,17 @@ def publish_snapshot(
     return ref, manifest
 
 
-def _put(store: Store, key: str, path: Path, **extra) -> dict:
-    store.put_file(key, path)
-    return {"key": key, "size": path.stat().st_size, "sha256": sha256_file(path), **extra}
+def upload_files(store: Store, uploads: list[tuple[str, Path, dict]], workers: int = 4) -> list[dict]:
+    """Create-only uploads in parallel; returns manifest entries (key, size, sha256) in input order."""
+
+    def put(item: tuple[str, Path, dict]) -> dict:
+        key, path, extra = item
+        digest = sha256_file(path)
+        store.put_file(key, path)
+        return {"key": key, "size": path.stat().st_size, "sha256": digest, **extra}
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(progress(pool.map(put, uploads), total=len(uploads), desc="publish", unit="file"))
 
 
 # -- readers --------------------------------------------------------------------------------

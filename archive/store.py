@@ -148,5 +148,7 @@ def open_store(url: str | Path) -> Store:
     """A store from its URL: a local path (the embedded default) or s3://bucket[/prefix]."""
     text = str(url)
     if text.startswith("s3://"):
-        raise StoreError(f"S3 archives ({text}) are not supported yet; use a local directory")
+        from archive.s3 import S3Store
+
+        return S3Store(text)
     return LocalStore(text)

@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from archive.readers import FixityError
 from archive.snapshot import SnapshotNotFound
 from archive.store import StoreError
 from newsarchive import __version__
@@ -80,6 +81,12 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
     return snapshots_cli.run(args, _settings(args))
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from newsarchive import snapshots_cli
+
+    return snapshots_cli.export(args, _settings(args))
+
+
 def cmd_replica(args: argparse.Namespace) -> int:
     import time
 
@@ -134,11 +141,25 @@ def build_parser() -> argparse.ArgumentParser:
     s = ssub.add_parser("list")
     s.add_argument("--since", type=parse_day)
     s.add_argument("--until", type=parse_day)
-    for name in ("show", "verify"):
+    for name in ("show", "verify", "get"):
         s = ssub.add_parser(name)
         s.add_argument("day", type=parse_day)
         s.add_argument("--rev", type=int)
+        if name == "get":
+            s.add_argument("--dest", type=Path, required=True, help="directory to download into")
+            s.add_argument("--outlet", help="only this outlet's articles and WARC")
     p.set_defaults(func=cmd_snapshots)
+
+    p = sub.add_parser("export", help="articles of a date range for research (jsonl, parquet, txt)")
+    common(p)
+    p.add_argument("--since", type=parse_day, required=True)
+    p.add_argument("--until", type=parse_day, required=True)
+    p.add_argument("--outlet")
+    p.add_argument("--lang")
+    p.add_argument("--include-duplicates", action="store_true")
+    p.add_argument("--format", choices=["jsonl", "parquet", "txt"], default="jsonl")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("replica", help="serve the local replica of the outlets until interrupted")
     p.add_argument("--port", type=int, default=0)
@@ -153,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (NewsArchiveError, StoreError, SnapshotNotFound) as exc:
+    except (NewsArchiveError, StoreError, SnapshotNotFound, FixityError) as exc:
         print(f"newsarchive: error: {exc}", file=sys.stderr)
         return 2
 

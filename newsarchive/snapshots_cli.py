@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from archive.readers import get_snapshot, load_articles, write_export
 from archive.snapshot import list_snapshots, read_manifest, resolve_snapshot, verify_snapshot
 from archive.store import open_store
 from newsarchive.config import Settings
@@ -21,6 +22,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{ref.day}  rev={ref.rev}  articles={manifest['counts']['archived']}  {ref.prefix}")
         return 0
     ref = resolve_snapshot(store, args.day.isoformat(), args.rev)
+    if args.action == "get":
+        files = get_snapshot(store, ref, args.dest, args.outlet)
+        print(f"snapshot {ref.day} rev {ref.rev}: {len(files)} files in {args.dest}, every SHA-256 checked")
+        return 0
     if args.action == "show":
         print(json.dumps(read_manifest(store, ref), ensure_ascii=False, indent=1))
         return 0
@@ -30,3 +35,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     files = len(read_manifest(store, ref)["files"])
     print(f"snapshot {ref.day} rev {ref.rev}: {files} files, {len(problems)} problems")
     return 1 if problems else 0
+
+
+def export(args: argparse.Namespace, settings: Settings) -> int:
+    store = open_store(settings.archive)
+    table = load_articles(store, args.since, args.until, outlet=args.outlet, lang=args.lang,
+                          include_duplicates=args.include_duplicates)
+    write_export(table, args.format, args.out)
+    print(f"{table.num_rows} articles written to {args.out} ({args.format})")
+    return 0

@@ -53,3 +53,35 @@ def demo_run(replica, tmp_path_factory):
     settings = Settings(archive=str(archive), host_map=replica.host_map)
     result = run_pipeline(settings, RUN_DAY)
     return settings, result
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """SeaweedFS on loopback for the whole session, with its S3 settings in the environment."""
+    import os
+
+    from tests.s3server import SeaweedS3
+
+    server = SeaweedS3(tmp_path_factory.mktemp("seaweedfs")).start()
+    saved = {k: os.environ.get(k) for k in server.env}
+    os.environ.update(server.env)  # boto3's standard configuration, for this process and its children
+    server.create_bucket("archive")
+    yield server
+    server.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+_bucket_prefixes = iter(range(10**6))
+
+
+@pytest.fixture(params=["local", "s3"])
+def archive_url(request, tmp_path) -> str:
+    """The same tests against both backends: a fresh local directory, or a fresh prefix in the bucket."""
+    if request.param == "local":
+        return str(tmp_path / "archive")
+    request.getfixturevalue("s3_server")
+    return f"s3://archive/t{next(_bucket_prefixes)}-{request.node.name[:40].replace('[', '-').replace(']', '')}"

@@ -124,3 +124,16 @@ def test_unknown_date_lists_the_nearest(demo_run):
     assert r.returncode == 2 and "nearest dates: 2026-11-21" in r.stderr
     r = _cli("snapshots", "--archive", settings.archive, "show", "2026-11-21")
     assert r.returncode == 0 and json.loads(r.stdout)["snapshot"] == {"date": "2026-11-21", "rev": 1}
+
+
+def test_pipeline_publishes_to_s3(s3_server, replica):
+    from newsarchive.config import Settings
+    from newsarchive.pipeline import run_pipeline
+
+    settings = Settings(archive="s3://archive/pipeline", host_map=replica.host_map)
+    result = run_pipeline(settings, RUN_DAY, ["euronews", "zamanalwsl"])
+    assert result["counts"]["archived"] == 40 and result["failures"] == {}
+    store = open_store(settings.archive)
+    ref = resolve_snapshot(store, RUN_DAY.isoformat())
+    assert verify_snapshot(store, ref) == []
+    assert read_articles(store, ref).num_rows == 40

@@ -1,0 +1,87 @@
+"""What archivists and researchers read back: whole snapshots (checked) and filtered article tables."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from archive.progress import progress
+from archive.snapshot import ARTICLE_SCHEMA, SnapshotRef, list_snapshots, read_manifest
+from archive.store import Store, sha256_file
+
+
+class FixityError(Exception):
+    """Downloaded bytes differ from the manifest."""
+
+
+def get_snapshot(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None = None) -> list[Path]:
+    """Download a snapshot (or one outlet of it) into dest, checking every SHA-256 against the manifest."""
+    manifest = read_manifest(store, ref)
+    entries = [e for e in manifest["files"] if outlet is None or f"outlet={outlet}/" in e["key"]
+               or e["key"].endswith(f"/warc/{outlet}.warc.gz")]
+    written, bad = [], []
+    for entry in progress(entries, desc=f"get {ref.day} rev {ref.rev}", unit="file"):
+        target = dest / entry["key"].removeprefix(ref.prefix)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        store.download(entry["key"], target)
+        if target.stat().st_size != entry["size"] or sha256_file(target) != entry["sha256"]:
+            bad.append(entry["key"])
+        written.append(target)
+    (dest / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    if bad:
+        raise FixityError("checksum mismatch, do not trust these files: " + ", ".join(bad))
+    return written
+
+
+def newest_revs(store: Store, since: date | None, until: date | None) -> list[SnapshotRef]:
+    """The newest complete rev of every day in the range."""
+    best: dict[str, SnapshotRef] = {}
+    for ref in list_snapshots(store):
+        if (since and ref.day < since.isoformat()) or (until and ref.day > until.isoformat()):
+            continue
+        best[ref.day] = ref
+    return [best[d] for d in sorted(best)]
+
+
+def load_articles(store: Store, since: date | None = None, until: date | None = None, *,
+                  outlet: str | None = None, lang: str | None = None,
+                  include_duplicates: bool = False) -> pa.Table:
+    """Articles of every snapshot in [since, until] as one pyarrow table (`.to_pandas()` for pandas)."""
+    tables = []
+    with tempfile.TemporaryDirectory(prefix="newsarchive-read-") as tmp:
+        for ref in newest_revs(store, since, until):
+            for n, entry in enumerate(read_manifest(store, ref)["files"]):
+                key = entry["key"]
+                if not key.endswith(".parquet") or (outlet and f"/outlet={outlet}/" not in key) \
+                        or (lang and f"/lang={lang}/" not in key):
+                    continue
+                local = Path(tmp) / f"{ref.day}-{n}.parquet"
+                store.download(key, local)
+                table = pq.read_table(local)
+                tables.append(table.append_column("snapshot_date", pa.array([ref.day] * table.num_rows)))
+    if not tables:
+        return ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.string())).empty_table()
+    table = pa.concat_tables(tables)
+    if not include_duplicates:
+        table = table.filter(pc.is_null(table.column("duplicate_of")))
+    return table
+
+
+def write_export(table: pa.Table, fmt: str, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "parquet":
+        pq.write_table(table, out, compression="zstd")
+        return
+    with out.open("w", encoding="utf-8") as fh:
+        for row in progress(table.to_pylist(), desc="export", unit="article"):
+            if fmt == "jsonl":
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            else:  # txt: a header line per article, its text, a blank line
+                fh.write(f"### {row['id']} | {row['outlet']} | {row['published'] or ''} | {row['title']}\n")
+                fh.write(row["text"] + "\n\n")

@@ -1,0 +1,83 @@
+"""`make bench` (archive part): publish throughput to SeaweedFS S3 beside plain boto3 upload_file of the
+same bytes, and export throughput (articles/s). Starts its own SeaweedFS on loopback."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import boto3
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from archive.readers import load_articles, write_export  # noqa: E402
+from archive.snapshot import publish_snapshot, upload_files  # noqa: E402
+from archive.store import open_store  # noqa: E402
+from tests.s3server import SeaweedS3  # noqa: E402
+
+WARC_MB = int(os.environ.get("BENCH_WARC_MB", "64"))
+OUTLETS = 5
+ARTICLES = int(os.environ.get("BENCH_ARTICLES", "20000"))
+PARAGRAPH = "قال المرصد السوري لحقوق الإنسان إن الاشتباكات تواصلت في محيط مدينة دوما من جهة حرستا. " * 8
+
+
+def _articles(n: int) -> list[dict]:
+    return [{"id": f"{i:016x}", "url": f"https://example.org/a/{i}", "canonical_url": f"https://example.org/a/{i}",
+             "outlet": f"outlet{i % OUTLETS}", "title": f"عنوان {i}", "author": None,
+             "published": "2026-11-20T09:00:00+03:00", "date_source": "jsonld", "modified": None,
+             "language": "ar", "text": f"{i} {PARAGRAPH}", "duplicate_of": None, "duplicate_reason": None,
+             "capture_id": None, "fetched_at": None} for i in range(n)]
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-archive-") as tmp:
+        tmp = Path(tmp)
+        server = SeaweedS3(tmp / "seaweed").start()
+        try:
+            os.environ.update(server.env)
+            server.create_bucket("archive")
+            warcs = {}
+            for n in range(OUTLETS):
+                warcs[f"outlet{n}"] = tmp / f"outlet{n}.warc.gz"
+                warcs[f"outlet{n}"].write_bytes(os.urandom(WARC_MB * 1024 * 1024 // OUTLETS))
+            articles = _articles(ARTICLES)
+            store = open_store("s3://archive/bench")
+            start = time.perf_counter()
+            ref, manifest = publish_snapshot(store, date(2026, 11, 21), articles, warcs, counts={}, run={})
+            publish_s = time.perf_counter() - start
+            total = sum(f["size"] for f in manifest["files"])
+            # the same bytes through plain boto3 upload_file
+            local = tmp / "same-bytes"
+            local.mkdir()
+            for i, entry in enumerate(manifest["files"]):
+                store.download(entry["key"], local / f"{i}")
+            start = time.perf_counter()
+            upload_files(store, [(f"again/{i}", local / f"{i}", {}) for i in range(len(manifest["files"]))])
+            upload_s = time.perf_counter() - start
+            client = boto3.client("s3")
+            start = time.perf_counter()
+            for i, _ in enumerate(manifest["files"]):
+                client.upload_file(str(local / f"{i}"), "archive", f"plain/{i}")
+            plain_s = time.perf_counter() - start
+            mb = total / 1e6
+            print(f"publish to SeaweedFS S3: {mb:.1f} MB in {publish_s:.2f} s = {mb / publish_s:.1f} MB/s "
+                  f"(includes Parquet encoding of {ARTICLES} articles and SHA-256 of every file)")
+            print(f"publish upload step (create-only, SHA-256 included): {mb / upload_s:.1f} MB/s")
+            print(f"plain boto3 upload_file of the same bytes: {plain_s:.2f} s = {mb / plain_s:.1f} MB/s; "
+                  f"ratio upload step/plain = {upload_s and plain_s / upload_s:.2f}, "
+                  f"end-to-end publish/plain = {plain_s / publish_s:.2f}")
+            start = time.perf_counter()
+            table = load_articles(store, date(2026, 11, 21), date(2026, 11, 21))
+            write_export(table, "jsonl", tmp / "export.jsonl")
+            export_s = time.perf_counter() - start
+            print(f"export to JSON Lines: {table.num_rows} articles in {export_s:.2f} s = "
+                  f"{table.num_rows / export_s:.0f} articles/s")
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

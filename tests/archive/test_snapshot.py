@@ -1,0 +1,138 @@
+"""Snapshots as archivists and researchers use them, on the local directory and on S3 (SeaweedFS)."""
+
+import json
+import subprocess
+import sys
+import threading
+from datetime import date
+
+import pytest
+
+from archive.readers import FixityError, get_snapshot, load_articles
+from archive.snapshot import (
+    list_snapshots,
+    publish_snapshot,
+    read_manifest,
+    resolve_snapshot,
+    verify_snapshot,
+)
+from archive.store import open_store
+
+DAY = date(2026, 11, 21)
+
+
+def _article(n, outlet="orient", lang="ar", duplicate_of=None):
+    return {"id": f"id{n:04d}", "url": f"https://x/{n}", "canonical_url": f"https://x/{n}", "outlet": outlet,
+            "title": f"عنوان {n}", "author": None, "published": "2026-11-20T09:00:00+03:00", "date_source": "jsonld",
+            "modified": None, "language": lang, "text": f"نص المقال رقم {n}", "duplicate_of": duplicate_of,
+            "duplicate_reason": "canonical_url" if duplicate_of else None, "capture_id": None, "fetched_at": None}
+
+
+@pytest.fixture
+def warc(tmp_path):
+    path = tmp_path / "orient.warc.gz"
+    path.write_bytes(b"WARC/1.1 pretend capture bytes" * 100)
+    return path
+
+
+def _publish(store, warc, day=DAY, articles=None):
+    articles = articles if articles is not None else [_article(1), _article(2), _article(3, "euronews", "en"),
+                                                      _article(4, duplicate_of="id0001")]
+    return publish_snapshot(store, day, articles, {"orient": warc}, counts={"archived": len(articles)},
+                            run={"run_id": "test"})
+
+
+def test_publish_layout_manifest_and_fixity(archive_url, warc):
+    store = open_store(archive_url)
+    ref, manifest = _publish(store, warc)
+    keys = sorted(f["key"] for f in manifest["files"])
+    assert keys == [
+        "snapshots/date=2026-11-21/rev=1/articles/outlet=euronews/lang=en/part-0000.parquet",
+        "snapshots/date=2026-11-21/rev=1/articles/outlet=orient/lang=ar/part-0000.parquet",
+        "snapshots/date=2026-11-21/rev=1/warc/orient.warc.gz",
+    ]
+    assert store.exists(ref.prefix + "_SUCCESS")
+    assert verify_snapshot(store, ref) == []
+    assert read_manifest(store, ref)["run_id"] == "test"
+
+
+def test_concurrent_publishers_get_distinct_revs(archive_url, warc):
+    store = open_store(archive_url)
+    refs = []
+    threads = [threading.Thread(target=lambda: refs.append(_publish(open_store(archive_url), warc)[0]))
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.rev for r in refs) == [1, 2, 3]
+    assert [r.rev for r in list_snapshots(store)] == [1, 2, 3]
+
+
+def test_failed_publish_leaves_no_visible_snapshot(archive_url, warc, tmp_path):
+    store = open_store(archive_url)
+    with pytest.raises(FileNotFoundError):
+        publish_snapshot(store, DAY, [_article(1)], {"orient": tmp_path / "missing.warc.gz"},
+                         counts={}, run={})
+    assert list_snapshots(store) == []
+    ref, _ = _publish(store, warc)
+    assert ref.rev == 2 and resolve_snapshot(store, DAY.isoformat()).rev == 2
+
+
+def test_get_downloads_and_checks_every_file(archive_url, warc, tmp_path):
+    store = open_store(archive_url)
+    ref, _ = _publish(store, warc)
+    files = get_snapshot(store, ref, tmp_path / "dest")
+    assert len(files) == 3 and (tmp_path / "dest" / "warc" / "orient.warc.gz").read_bytes() == warc.read_bytes()
+    only = get_snapshot(store, ref, tmp_path / "one", outlet="euronews")
+    assert [p.name for p in only] == ["part-0000.parquet"]
+
+
+def test_corruption_is_named_by_verify_and_get(s3_server, warc, tmp_path):
+    import boto3
+
+    store = open_store("s3://archive/corrupt-test")
+    ref, manifest = _publish(store, warc)
+    victim = manifest["files"][0]["key"]
+    boto3.client("s3").put_object(Bucket="archive", Key=f"corrupt-test/{victim}", Body=b"rotten bits")
+    assert [p.split(":")[0] for p in verify_snapshot(store, ref)] == [victim]
+    with pytest.raises(FixityError, match=victim):
+        get_snapshot(store, ref, tmp_path / "dest")
+    r = subprocess.run([sys.executable, "-m", "newsarchive.cli", "snapshots", "--archive", "s3://archive/corrupt-test",
+                        "verify", DAY.isoformat()], capture_output=True, text=True)
+    assert r.returncode == 1 and victim in r.stderr
+
+
+def test_researcher_filters_and_formats(archive_url, warc, tmp_path):
+    store = open_store(archive_url)
+    _publish(store, warc)
+    _publish(store, warc, day=date(2026, 11, 22), articles=[_article(9)])
+    everything = load_articles(store, date(2026, 11, 1), date(2026, 11, 30), include_duplicates=True)
+    assert everything.num_rows == 5
+    assert load_articles(store, DAY, DAY).num_rows == 3  # the duplicate left out by default
+    assert load_articles(store, DAY, DAY, outlet="euronews").column("id").to_pylist() == ["id0003"]
+    assert load_articles(store, DAY, date(2026, 11, 22), lang="ar").num_rows == 3
+    df = load_articles(store, date(2026, 11, 22), date(2026, 11, 22)).to_pandas()
+    assert list(df["id"]) == ["id0009"] and list(df["snapshot_date"]) == ["2026-11-22"]
+    for fmt in ("jsonl", "parquet", "txt"):
+        out = tmp_path / f"export.{fmt}"
+        r = subprocess.run([sys.executable, "-m", "newsarchive.cli", "export", "--archive", archive_url,
+                            "--since", "2026-11-21", "--until", "2026-11-22", "--format", fmt, "--out", str(out)],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert "4 articles written" in r.stdout
+    rows = [json.loads(x) for x in (tmp_path / "export.jsonl").read_text().splitlines()]
+    assert sorted(r["id"] for r in rows) == ["id0001", "id0002", "id0003", "id0009"]
+    assert "### id0009 | orient |" in (tmp_path / "export.txt").read_text()
+
+
+def test_duckdb_reads_the_hive_partitions(tmp_path, warc):
+    import duckdb
+
+    store = open_store(tmp_path / "archive")
+    _publish(store, warc)
+    rows = duckdb.sql(
+        f"SELECT outlet, lang, count(*) AS n FROM read_parquet('{tmp_path}/archive/snapshots/*/*/articles/*/*/*.parquet',"
+        " hive_partitioning = true) WHERE date = '2026-11-21' GROUP BY ALL ORDER BY outlet"
+    ).fetchall()
+    assert rows == [("euronews", "en", 1), ("orient", "ar", 3)]

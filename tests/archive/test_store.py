@@ -1,0 +1,49 @@
+"""The store contract, run against the local directory and against SeaweedFS over S3."""
+
+import pytest
+
+from archive.store import ObjectExists, ObjectNotFound, StoreError, open_store
+
+
+def test_put_get_list_and_create_only(archive_url, tmp_path):
+    store = open_store(archive_url)
+    store.put_bytes("a/one.txt", b"first")
+    with pytest.raises(ObjectExists):
+        store.put_bytes("a/one.txt", b"second")
+    assert store.get_bytes("a/one.txt") == b"first"
+    store.put_bytes("a/one.txt", b"replaced", overwrite=True)  # staging objects may be rewritten
+    assert store.get_bytes("a/one.txt") == b"replaced"
+    assert store.exists("a/one.txt") and not store.exists("a/two.txt")
+    with pytest.raises(ObjectNotFound):
+        store.get_bytes("a/two.txt")
+    store.put_bytes("b/x", b"x")
+    assert [(i.key, i.size) for i in store.list("a/")] == [("a/one.txt", 8)]
+    store.delete_prefix("a/")
+    assert list(store.list("a/")) == []
+
+
+def test_large_file_goes_up_in_parts_and_is_never_overwritten(archive_url, tmp_path):
+    import os
+
+    from archive.s3 import PART_SIZE
+
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(PART_SIZE * 2 + 1234))
+    store = open_store(archive_url)
+    store.put_file("big/object.bin", big)
+    with pytest.raises(ObjectExists):
+        store.put_file("big/object.bin", big)
+    back = tmp_path / "back.bin"
+    store.download("big/object.bin", back)
+    assert back.read_bytes() == big.read_bytes()
+
+
+def test_wrong_endpoint_and_credentials_say_which(s3_server, monkeypatch):
+    with pytest.raises(StoreError, match="bucket 'no-such-bucket' .* does not exist"):
+        open_store("s3://no-such-bucket/x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
+    with pytest.raises(StoreError, match="refused the credentials.*AWS_SECRET_ACCESS_KEY"):
+        open_store("s3://archive/x")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    with pytest.raises(StoreError, match="cannot reach the S3 endpoint http://127.0.0.1:9.*AWS_ENDPOINT_URL"):
+        open_store("s3://archive/x")
