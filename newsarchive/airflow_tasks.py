@@ -28,30 +28,38 @@ def _summary(stage: str, outlet: str, counts: dict) -> str:
     return f"SUMMARY {stage} {outlet}: " + " ".join(parts)
 
 
+def task_settings() -> Settings:
+    """Settings of a task process: environment, plus S3 settings from the Airflow connection if named."""
+    from newsarchive.airflow_conn import apply_connection
+
+    apply_connection()
+    return Settings.from_env()
+
+
 def list_outlets() -> list[str]:
     return load_registry(Settings.from_env().outlets_path).ids
 
 
 def crawl(outlet: str, context: dict) -> dict:
-    report = stages.crawl_stage(Settings.from_env(), outlet, run_day(context))
+    report = stages.crawl_stage(task_settings(), outlet, run_day(context))
     logger.info(_summary("crawl", outlet, report))
     return {k: report[k] for k in ("outlet", "discovered", "fetched", "failed")}
 
 
 def extract(outlet: str, context: dict) -> dict:
-    report = stages.extract_stage(Settings.from_env(), outlet, run_day(context))
+    report = stages.extract_stage(task_settings(), outlet, run_day(context))
     logger.info(_summary("extract", outlet, report))
     return report
 
 
 def dedup(context: dict) -> dict:
-    report = stages.dedup_stage(Settings.from_env(), run_day(context), list_outlets())
+    report = stages.dedup_stage(task_settings(), run_day(context), list_outlets())
     logger.info(_summary("dedup", "all", report))
     return report
 
 
 def publish(context: dict) -> dict:
-    settings = Settings.from_env()
+    settings = task_settings()
     run_id = context["dag_run"].run_id
     result = stages.publish_stage(settings, run_day(context), list_outlets(), run_id=run_id)
     for outlet, counts in result["counts"]["outlets"].items():

@@ -94,3 +94,20 @@ def test_dag_test_runs_end_to_end_on_the_replica(airflow_env, replica, tmp_path)
     assert {o: c["archived"] for o, c in manifest["counts"]["outlets"].items()} == {
         "anapress": 20, "orient": 20, "euronews": 20, "enabbaladi": 20, "zamanalwsl": 20}
     assert verify_snapshot(store, ref) == []
+
+
+def test_dag_test_publishes_to_s3_with_credentials_from_an_airflow_connection(airflow_env, replica, s3_server):
+    conn = {"conn_type": "aws", "login": s3_server.env["AWS_ACCESS_KEY_ID"],
+            "password": s3_server.env["AWS_SECRET_ACCESS_KEY"],
+            "extra": {"endpoint_url": s3_server.endpoint, "region_name": "us-east-1"}}
+    env = {k: v for k, v in airflow_env.items() if not k.startswith("AWS_")}
+    env.update({"NEWSARCHIVE_ARCHIVE": "s3://archive/dagtest", "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map),
+                "NEWSARCHIVE_AWS_CONN_ID": "newsarchive_s3", "AIRFLOW_CONN_NEWSARCHIVE_S3": json.dumps(conn)})
+    proc = run_python(DAG_TEST, env)
+    assert _result(proc) == "success", proc.stdout[-3000:]
+    store = open_store("s3://archive/dagtest")  # this process has the server's settings in its environment
+    ref = resolve_snapshot(store, "2026-11-21")
+    manifest = read_manifest(store, ref)
+    assert manifest["counts"]["archived"] == 100
+    assert all(c["fetched"] == 20 for c in manifest["counts"]["outlets"].values())
+    assert verify_snapshot(store, ref) == []

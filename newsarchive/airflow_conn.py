@@ -1,0 +1,31 @@
+"""S3 settings from an Airflow connection (conn type `aws`), applied as boto3's standard variables.
+
+Set NEWSARCHIVE_AWS_CONN_ID=<conn id> on the workers; the connection's login/password are the access
+key pair, and its extra may hold `endpoint_url` and `region_name` (MinIO, SeaweedFS, R2, ...).
+"""
+
+from __future__ import annotations
+
+import os
+
+CONN_ENV = "NEWSARCHIVE_AWS_CONN_ID"
+
+
+def s3_env_from_connection(conn_id: str) -> dict[str, str]:
+    from airflow.sdk import BaseHook  # only ever imported inside a running task
+
+    conn = BaseHook.get_connection(conn_id)
+    extra = conn.extra_dejson or {}
+    env = {
+        "AWS_ACCESS_KEY_ID": conn.login or "",
+        "AWS_SECRET_ACCESS_KEY": conn.password or "",
+        "AWS_ENDPOINT_URL": extra.get("endpoint_url") or "",
+        "AWS_DEFAULT_REGION": extra.get("region_name") or "",
+    }
+    return {k: v for k, v in env.items() if v}
+
+
+def apply_connection() -> None:
+    """In a task process: take the S3 settings from the Airflow connection named by NEWSARCHIVE_AWS_CONN_ID."""
+    if conn_id := os.environ.get(CONN_ENV):
+        os.environ.update(s3_env_from_connection(conn_id))
