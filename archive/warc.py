@@ -33,3 +33,26 @@ def iter_responses(path: Path) -> Iterator[Capture]:
                 record_id=record.rec_headers.get_header("WARC-Record-ID"),
                 fetched_at=record.rec_headers.get_header("WARC-Date"),
             )
+
+
+def append_article_links(path: Path, links: list[dict]) -> None:
+    """Append one WARC metadata record per archived article, referring to its response capture.
+
+    Each link: {"url", "capture_id", "article_id", "canonical_url"}. A gzipped WARC is a series of
+    gzip members, so appending records leaves the captures byte-for-byte as they were.
+    """
+    import json
+    from io import BytesIO
+
+    from warcio.warcwriter import WARCWriter
+
+    with path.open("ab") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for link in links:
+            payload = json.dumps({"article_id": link["article_id"], "canonical_url": link["canonical_url"]})
+            record = writer.create_warc_record(
+                link["url"], "metadata", payload=BytesIO(payload.encode("utf-8")),
+                warc_content_type="application/json",
+                warc_headers_dict={"WARC-Refers-To": link["capture_id"]},
+            )
+            writer.write_record(record)

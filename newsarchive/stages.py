@@ -17,7 +17,7 @@ from pathlib import Path
 from archive import layout
 from archive.snapshot import SnapshotRef, publish_snapshot
 from archive.store import ObjectNotFound, Store, open_store
-from archive.warc import iter_responses
+from archive.warc import append_article_links, iter_responses
 from extract.engine import ArticleExtractor, OutletContext
 from extract.models import ExtractionError
 from newsarchive import __version__
@@ -151,6 +151,12 @@ def publish_stage(settings: Settings, day: date, outlet_ids: list[str], run_id: 
             langs = Counter(a["language"] for a in articles if a["outlet"] == outlet_id)
             entry["languages"] = dict(langs)
             entry["archived"] = sum(langs.values())
+        for outlet_id, path in warcs.items():
+            append_article_links(path, [
+                {"url": a["url"], "capture_id": a["capture_id"], "article_id": a["id"],
+                 "canonical_url": a["canonical_url"]}
+                for a in articles if a["outlet"] == outlet_id and a.get("capture_id")
+            ])
         if all("gap" in entry for entry in outlets.values()):
             raise NothingToPublish(f"nothing to publish for {day}: every outlet's crawl or extraction failed")
         counts = {"outlets": outlets, "archived": len(articles)}

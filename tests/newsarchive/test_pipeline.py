@@ -137,3 +137,26 @@ def test_pipeline_publishes_to_s3(s3_server, replica):
     ref = resolve_snapshot(store, RUN_DAY.isoformat())
     assert verify_snapshot(store, ref) == []
     assert read_articles(store, ref).num_rows == 40
+
+
+def test_each_archived_article_is_linked_to_its_capture_in_the_warc(demo_run, tmp_path):
+    from warcio.archiveiterator import ArchiveIterator
+
+    settings, _ = demo_run
+    store = open_store(settings.archive)
+    ref = resolve_snapshot(store, RUN_DAY.isoformat())
+    articles = {r["id"]: r for r in read_articles(store, ref).to_pylist() if r["outlet"] == "anapress"}
+    local = tmp_path / "anapress.warc.gz"
+    store.download(f"{ref.prefix}warc/anapress.warc.gz", local)
+    responses, links = {}, {}
+    with local.open("rb") as fh:
+        for record in ArchiveIterator(fh):
+            rid = record.rec_headers.get_header("WARC-Record-ID")
+            if record.rec_type == "response":
+                responses[rid] = record.rec_headers.get_header("WARC-Target-URI")
+            elif record.rec_type == "metadata":
+                links[record.rec_headers.get_header("WARC-Refers-To")] = json.loads(record.content_stream().read())
+    assert len(responses) == 20 and len(links) == 20
+    for capture_id, link in links.items():
+        article = articles[link["article_id"]]
+        assert article["capture_id"] == capture_id and responses[capture_id] == article["url"]
