@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +11,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from archive.progress import progress
-from archive.snapshot import ARTICLE_SCHEMA, SnapshotRef, list_snapshots, read_manifest
+from archive.snapshot import (
+    ARTICLE_SCHEMA,
+    SnapshotRef,
+    list_snapshots,
+    read_manifest,
+    read_parquet_parts,
+)
 from archive.store import Store, sha256_file
 
 
@@ -53,18 +58,14 @@ def load_articles(store: Store, since: date | None = None, until: date | None = 
                   outlet: str | None = None, lang: str | None = None,
                   include_duplicates: bool = False) -> pa.Table:
     """Articles of every snapshot in [since, until] as one pyarrow table (`.to_pandas()` for pandas)."""
-    tables = []
-    with tempfile.TemporaryDirectory(prefix="newsarchive-read-") as tmp:
-        for ref in newest_revs(store, since, until):
-            for n, entry in enumerate(read_manifest(store, ref)["files"]):
-                key = entry["key"]
-                if not key.endswith(".parquet") or (outlet and f"/outlet={outlet}/" not in key) \
-                        or (lang and f"/lang={lang}/" not in key):
-                    continue
-                local = Path(tmp) / f"{ref.day}-{n}.parquet"
-                store.download(key, local)
-                table = pq.read_table(local)
-                tables.append(table.append_column("snapshot_date", pa.array([ref.day] * table.num_rows)))
+    def keep(key: str) -> bool:
+        return (not outlet or f"/outlet={outlet}/" in key) and (not lang or f"/lang={lang}/" in key)
+
+    tables = [
+        table.append_column("snapshot_date", pa.array([ref.day] * table.num_rows))
+        for ref in newest_revs(store, since, until)
+        for table in read_parquet_parts(store, ref, keep)
+    ]
     if not tables:
         return ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.string())).empty_table()
     table = pa.concat_tables(tables)

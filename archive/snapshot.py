@@ -169,12 +169,18 @@ def verify_snapshot(store: Store, ref: SnapshotRef) -> list[str]:
     return problems
 
 
-def read_articles(store: Store, ref: SnapshotRef) -> pa.Table:
-    manifest = read_manifest(store, ref)
+def read_parquet_parts(store: Store, ref: SnapshotRef, keep=lambda key: True) -> list[pa.Table]:
+    """The snapshot's Parquet parts whose key `keep` accepts, downloaded and read."""
     tables = []
     with tempfile.TemporaryDirectory(prefix="newsarchive-read-") as tmp:
-        for n, entry in enumerate(f for f in manifest["files"] if f["key"].endswith(".parquet")):
-            local = Path(tmp) / f"{n}.parquet"
-            store.download(entry["key"], local)
-            tables.append(pq.read_table(local))
+        for n, entry in enumerate(read_manifest(store, ref)["files"]):
+            if entry["key"].endswith(".parquet") and keep(entry["key"]):
+                local = Path(tmp) / f"{n}.parquet"
+                store.download(entry["key"], local)
+                tables.append(pq.read_table(local))
+    return tables
+
+
+def read_articles(store: Store, ref: SnapshotRef) -> pa.Table:
+    tables = read_parquet_parts(store, ref)
     return pa.concat_tables(tables) if tables else ARTICLE_SCHEMA.empty_table()
