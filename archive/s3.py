@@ -7,7 +7,9 @@ writes use If-None-Match: * on PUT and on multipart completion, so nothing publi
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -81,28 +83,37 @@ class S3Store:
                 raise ObjectExists(key) from None
             raise self._explain(exc) from None
 
-    def put_file(self, key: str, path: Path, *, overwrite: bool = False) -> None:
+    def put_file(self, key: str, path: Path, *, overwrite: bool = False) -> str:
         size = path.stat().st_size
         if size <= PART_SIZE:
-            self.put_bytes(key, path.read_bytes(), overwrite=overwrite)
-            return
-        self._multipart(key, path, size, overwrite)
+            data = path.read_bytes()
+            self.put_bytes(key, data, overwrite=overwrite)
+            return hashlib.sha256(data).hexdigest()
+        return self._multipart(key, path, overwrite)
 
-    def _multipart(self, key: str, path: Path, size: int, overwrite: bool) -> None:
+    def _multipart(self, key: str, path: Path, overwrite: bool) -> str:
+        """Parts are read in order (hashed on the way) and sent by a pool; at most 2 parts per thread wait."""
         full = self._key(key)
         upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=full)["UploadId"]
+        digest = hashlib.sha256()
+        slots = threading.BoundedSemaphore(UPLOAD_THREADS * 2)
 
-        def send(number: int) -> dict:
-            with path.open("rb") as fh:
-                fh.seek((number - 1) * PART_SIZE)
-                body = fh.read(PART_SIZE)
-            etag = self.client.upload_part(Bucket=self.bucket, Key=full, UploadId=upload_id,
-                                           PartNumber=number, Body=body)["ETag"]
-            return {"ETag": etag, "PartNumber": number}
+        def send(number: int, body: bytes) -> dict:
+            try:
+                etag = self.client.upload_part(Bucket=self.bucket, Key=full, UploadId=upload_id,
+                                               PartNumber=number, Body=body)["ETag"]
+                return {"ETag": etag, "PartNumber": number}
+            finally:
+                slots.release()
 
         try:
-            with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
-                parts = list(pool.map(send, range(1, (size + PART_SIZE - 1) // PART_SIZE + 1)))
+            with ThreadPoolExecutor(UPLOAD_THREADS) as pool, path.open("rb") as fh:
+                futures = []
+                while body := fh.read(PART_SIZE):
+                    digest.update(body)
+                    slots.acquire()
+                    futures.append(pool.submit(send, len(futures) + 1, body))
+                parts = [future.result() for future in futures]
             extra = {} if overwrite else {"IfNoneMatch": "*"}
             self.client.complete_multipart_upload(Bucket=self.bucket, Key=full, UploadId=upload_id,
                                                   MultipartUpload={"Parts": parts}, **extra)
@@ -114,6 +125,7 @@ class S3Store:
         except BaseException:
             self.client.abort_multipart_upload(Bucket=self.bucket, Key=full, UploadId=upload_id)
             raise
+        return digest.hexdigest()
 
     def get_bytes(self, key: str) -> bytes:
         try:

@@ -43,7 +43,9 @@ class Store(Protocol):
     url: str
 
     def put_bytes(self, key: str, data: bytes, *, overwrite: bool = False) -> None: ...
-    def put_file(self, key: str, path: Path, *, overwrite: bool = False) -> None: ...
+    def put_file(self, key: str, path: Path, *, overwrite: bool = False) -> str:
+        """Uploads the file; returns the SHA-256 (hex) of the bytes read and sent, in one pass."""
+        ...
     def get_bytes(self, key: str) -> bytes: ...
     def download(self, key: str, path: Path) -> None: ...
     def exists(self, key: str) -> bool: ...
@@ -106,11 +108,17 @@ class LocalStore:
             os.fsync(fh.fileno())
         self._commit(Path(name), key, overwrite)
 
-    def put_file(self, key: str, path: Path, *, overwrite: bool = False) -> None:
+    def put_file(self, key: str, path: Path, *, overwrite: bool = False) -> str:
         fd, name = tempfile.mkstemp(dir=self._tmp)
-        os.close(fd)
-        shutil.copyfile(path, name)
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "wb") as out, path.open("rb") as src:
+            while block := src.read(1 << 20):
+                digest.update(block)
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
         self._commit(Path(name), key, overwrite)
+        return digest.hexdigest()
 
     def get_bytes(self, key: str) -> bytes:
         try:
