@@ -24,6 +24,11 @@ def warc_key(prefix: str, outlet: str) -> str:
     return f"{prefix}warc/{outlet}.warc.gz"
 
 
+def dedup_index_key(prefix: str) -> str:
+    """The snapshot's dedup index segment (URL keys, content hashes, MinHash signatures)."""
+    return f"{prefix}dedup/index.npz"
+
+
 def staging_prefix(day: date) -> str:
     """Scratch space of one run, keyed by the run's logical date; tasks exchange data here."""
     return f"{STAGING}/date={day.isoformat()}/"

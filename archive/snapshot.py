@@ -26,7 +26,8 @@ ARTICLE_SCHEMA = pa.schema([
     ("outlet", pa.string()), ("title", pa.string()), ("author", pa.string()),
     ("published", pa.string()), ("date_source", pa.string()), ("modified", pa.string()),
     ("language", pa.string()), ("text", pa.string()),
-    ("duplicate_of", pa.string()), ("duplicate_reason", pa.string()),
+    ("duplicate_of", pa.string()), ("revision_of", pa.string()), ("reason", pa.string()),
+    ("similarity", pa.float64()),
     ("capture_id", pa.string()), ("fetched_at", pa.string()),
 ])
 
@@ -77,9 +78,11 @@ def publish_snapshot(
     *,
     counts: dict,
     run: dict,
+    extra: dict[str, Path] | None = None,
     workers: int = 8,
 ) -> tuple[SnapshotRef, dict]:
-    """Write articles (Parquet, hive partitions) and WARCs, then the manifest, then _SUCCESS.
+    """Write articles (Parquet, hive partitions), WARCs and `extra` files (key under the snapshot prefix ->
+    local path), then the manifest, then _SUCCESS.
 
     The WARCs start uploading at once; the Parquet parts are encoded while they go up."""
     ref = _claim_rev(store, day)
@@ -89,7 +92,8 @@ def publish_snapshot(
     with tempfile.TemporaryDirectory(prefix="newsarchive-publish-") as tmp, \
             ThreadPoolExecutor(max_workers=workers) as pool:
         warc_uploads = [(layout.warc_key(ref.prefix, outlet), path, {}) for outlet, path in sorted(warcs.items())]
-        pending = [pool.submit(_upload_one, store, item) for item in warc_uploads]
+        extra_uploads = [(ref.prefix + name, path, {}) for name, path in sorted((extra or {}).items())]
+        pending = [pool.submit(_upload_one, store, item) for item in warc_uploads + extra_uploads]
         for (outlet, lang), rows in sorted(groups.items()):
             local = Path(tmp) / f"{outlet}-{lang}.parquet"
             pq.write_table(articles_table(rows), local, compression="zstd")

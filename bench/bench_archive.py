@@ -30,7 +30,7 @@ def _articles(n: int) -> list[dict]:
     return [{"id": f"{i:016x}", "url": f"https://example.org/a/{i}", "canonical_url": f"https://example.org/a/{i}",
              "outlet": f"outlet{i % OUTLETS}", "title": f"عنوان {i}", "author": None,
              "published": "2026-11-20T09:00:00+03:00", "date_source": "jsonld", "modified": None,
-             "language": "ar", "text": f"{i} {PARAGRAPH}", "duplicate_of": None, "duplicate_reason": None,
+             "language": "ar", "text": f"{i} {PARAGRAPH}", "duplicate_of": None, "reason": None,
              "capture_id": None, "fetched_at": None} for i in range(n)]
 
 

@@ -62,7 +62,7 @@ class ArticleExtractor:
             )
         canonical = urljoin(url, meta.canonical_url) if meta.canonical_url else url
         return Article(
-            id=article_id(canonical),
+            id=article_id(url, canonical, clean),
             url=url,
             canonical_url=canonical,
             outlet=self.context.outlet,

@@ -24,9 +24,11 @@ class Article:
         return asdict(self)
 
 
-def article_id(canonical_url: str) -> str:
-    """A stable id: the first 16 hex digits of SHA-256 of the canonical URL."""
-    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]
+def article_id(url: str, canonical_url: str, text: str) -> str:
+    """A stable id of one capture's article: the first 16 hex digits of SHA-256 of the fetched URL, the
+    canonical URL and the text. A revision (same URL, new text) and a copy under another URL get ids of
+    their own, so `duplicate_of` and `revision_of` always point at another row."""
+    return hashlib.sha256(f"{url}\n{canonical_url}\n{text}".encode()).hexdigest()[:16]
 
 
 class ExtractionError(Exception):

@@ -75,6 +75,15 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return extract_files(args.paths, url=args.url, outlet_id=args.outlet, outlets_path=args.outlets)
 
 
+def cmd_dedup(args: argparse.Namespace) -> int:
+    from dedup.engine import THRESHOLD
+    from newsarchive.dedup_file import dedup_file
+
+    if args.input != Path("-") and not args.input.is_file():
+        raise NewsArchiveError(f"dedup input {args.input} does not exist; give a JSON Lines file (or - for stdin)")
+    return dedup_file(args.input, threshold=args.threshold if args.threshold is not None else THRESHOLD)
+
+
 def cmd_snapshots(args: argparse.Namespace) -> int:
     from newsarchive import snapshots_cli
 
@@ -134,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outlet", help="apply this outlet's cleanup rules and time zone")
     p.add_argument("--outlets", help="outlet registry file")
     p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("dedup", help="deduplicate your own JSON Lines corpus (id, url, text per line)")
+    p.add_argument("input", type=Path, help="JSON Lines with id and text (url, outlet, title, published optional); - for stdin")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="near-duplicate similarity threshold (estimated Jaccard of word 3-shingles); default 0.5")
+    p.set_defaults(func=cmd_dedup)
 
     p = sub.add_parser("snapshots", help="list, show, verify snapshots")
     common(p)

@@ -22,6 +22,8 @@ class Settings:
     max_articles: int = 500  # per outlet per run
     crawl_concurrency: int = 2  # outlet crawls at once in a one-shot run
     scrapy_settings: dict[str, str] = field(default_factory=dict)
+    dedup_window_days: int = 30  # a run checks against the snapshots of this many days before it
+    dedup_threshold: float = 0.5  # near-duplicate similarity (estimated Jaccard of word 3-shingles)
 
     @property
     def polite(self) -> bool:
@@ -50,6 +52,17 @@ class Settings:
             if not v.isdigit():
                 raise ConfigError(f"NEWSARCHIVE_MAX_ARTICLES={v!r} is not a whole number")
             values["max_articles"] = int(v)
+        if v := env.get("NEWSARCHIVE_DEDUP_WINDOW_DAYS"):
+            if not v.isdigit():
+                raise ConfigError(f"NEWSARCHIVE_DEDUP_WINDOW_DAYS={v!r} is not a whole number of days")
+            values["dedup_window_days"] = int(v)
+        if v := env.get("NEWSARCHIVE_DEDUP_THRESHOLD"):
+            try:
+                values["dedup_threshold"] = float(v)
+            except ValueError:
+                values["dedup_threshold"] = -1.0
+            if not 0 < values["dedup_threshold"] <= 1:
+                raise ConfigError(f"NEWSARCHIVE_DEDUP_THRESHOLD={v!r} must be a number in (0, 1], e.g. 0.5")
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

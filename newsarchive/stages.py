@@ -15,9 +15,11 @@ from datetime import date
 from pathlib import Path
 
 from archive import layout
+from archive.dedup_index import load_window, write_segment
 from archive.snapshot import SnapshotRef, publish_snapshot
 from archive.store import ObjectNotFound, Store, open_store
 from archive.warc import append_article_links, iter_responses
+from dedup.engine import Deduplicator, Document
 from extract.engine import ArticleExtractor, OutletContext
 from extract.models import ExtractionError
 from newsarchive import __version__
@@ -42,6 +44,7 @@ def _keys(day: date, outlet: str) -> dict[str, str]:
         "extract": f"{base}extract/{outlet}.extract.json",
         "dedup": f"{base}dedup/articles.jsonl",
         "dedup_report": f"{base}dedup/dedup.json",
+        "dedup_index": f"{base}dedup/index.npz",
     }
 
 
@@ -103,25 +106,43 @@ def _read_jsonl(store: Store, key: str) -> list[dict]:
 
 
 def dedup_stage(settings: Settings, day: date, outlet_ids: list[str]) -> dict:
-    """Exact-URL dedup across the run's outlets: the first capture of a canonical URL is kept."""
+    """Deduplicate the run's articles against each other and the archived window (dedup/engine.py).
+
+    Nothing is dropped: every article keeps its row, marked with duplicate_of / revision_of / reason /
+    similarity. The run's index segment goes to staging and is published inside the snapshot."""
     store = open_store(settings.archive)
-    seen: set[str] = set()
-    kept, dropped = [], Counter()
+    index, window = load_window(store, day, settings.dedup_window_days)
+    rows = []
     for outlet_id in outlet_ids:
         try:
-            rows = _read_jsonl(store, _keys(day, outlet_id)["articles"])
+            rows += _read_jsonl(store, _keys(day, outlet_id)["articles"])
         except ObjectNotFound:
             continue  # the outlet's crawl or extraction failed; publish records the gap
-        for row in sorted(rows, key=lambda r: r.get("fetched_at") or ""):
-            if row["canonical_url"] in seen:
-                dropped[outlet_id] += 1
-                continue
-            seen.add(row["canonical_url"])
-            kept.append(row)
+    rows.sort(key=lambda r: (r.get("fetched_at") or "", r["outlet"], r["url"]))  # first seen, first kept
+    history = len(index)
+    deduplicator = Deduplicator(index, threshold=settings.dedup_threshold)
+    documents = (Document(r["id"], r["text"], r["url"], r.get("canonical_url")) for r in rows)
+    duplicates: Counter[str] = Counter()
+    revisions: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    for row, decision in zip(rows, deduplicator.run(documents), strict=True):
+        row.update(duplicate_of=decision.duplicate_of, revision_of=decision.revision_of,
+                   reason=decision.reason, similarity=decision.similarity)
+        if decision.duplicate_of:
+            duplicates[row["outlet"]] += 1
+        if decision.revision_of:
+            revisions[row["outlet"]] += 1
+        if decision.reason:
+            reasons[decision.reason] += 1
     keys = _keys(day, "-")
-    store.put_bytes(keys["dedup"], "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept).encode(),
+    store.put_bytes(keys["dedup"], "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode(),
                     overwrite=True)
-    report = {"kept": len(kept), "duplicates": dict(dropped)}
+    with tempfile.TemporaryDirectory(prefix="newsarchive-dedup-") as tmp:
+        segment = Path(tmp) / "index.npz"
+        write_segment(deduplicator.index.segment(history), segment)
+        store.put_file(keys["dedup_index"], segment, overwrite=True)
+    report = {"articles": len(rows), "duplicates": dict(duplicates), "revisions": dict(revisions),
+              "reasons": dict(reasons), "window": window, "window_articles": history}
     _put_json(store, keys["dedup_report"], report)
     return report
 
@@ -132,7 +153,8 @@ def publish_stage(settings: Settings, day: date, outlet_ids: list[str], run_id: 
     store = open_store(settings.archive)
     keys = _keys(day, "-")
     articles = _read_jsonl(store, keys["dedup"])
-    duplicates = _get_json(store, keys["dedup_report"])["duplicates"]
+    dedup_report = _get_json(store, keys["dedup_report"])
+    duplicates, revisions = dedup_report["duplicates"], dedup_report.get("revisions", {})
     outlets: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="newsarchive-stage-") as tmp:
         warcs = {}
@@ -148,6 +170,7 @@ def publish_stage(settings: Settings, day: date, outlet_ids: list[str], run_id: 
                 entry["gap"] = f"no {exc.key.rsplit('/', 1)[-1]} in staging: the outlet's crawl or extraction failed"
                 warcs.pop(outlet_id, None)
             entry["duplicates"] = duplicates.get(outlet_id, 0)
+            entry["revisions"] = revisions.get(outlet_id, 0)
             langs = Counter(a["language"] for a in articles if a["outlet"] == outlet_id)
             entry["languages"] = dict(langs)
             entry["archived"] = sum(langs.values())
@@ -159,9 +182,14 @@ def publish_stage(settings: Settings, day: date, outlet_ids: list[str], run_id: 
             ])
         if all("gap" in entry for entry in outlets.values()):
             raise NothingToPublish(f"nothing to publish for {day}: every outlet's crawl or extraction failed")
-        counts = {"outlets": outlets, "archived": len(articles)}
+        counts = {"outlets": outlets, "archived": len(articles),
+                  "duplicates": sum(duplicates.values()), "dedup_reasons": dedup_report.get("reasons", {}),
+                  "dedup_window": dedup_report.get("window", [])}
+        index_file = Path(tmp) / "dedup-index.npz"
+        store.download(keys["dedup_index"], index_file)
         run = {"run_id": run_id, "software": f"newsarchive {__version__}", "config_hash": config_hash(registry)}
-        ref, manifest = publish_snapshot(store, day, articles, warcs, counts=counts, run=run)
+        ref, manifest = publish_snapshot(store, day, articles, warcs, counts=counts, run=run,
+                                         extra={layout.dedup_index_key(""): index_file})
     return {"snapshot": f"{ref.day} rev {ref.rev}", "prefix": ref.prefix, "store": store.url, "counts": counts}
 
 

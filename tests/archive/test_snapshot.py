@@ -25,7 +25,7 @@ def _article(n, outlet="orient", lang="ar", duplicate_of=None):
     return {"id": f"id{n:04d}", "url": f"https://x/{n}", "canonical_url": f"https://x/{n}", "outlet": outlet,
             "title": f"عنوان {n}", "author": None, "published": "2026-11-20T09:00:00+03:00", "date_source": "jsonld",
             "modified": None, "language": lang, "text": f"نص المقال رقم {n}", "duplicate_of": duplicate_of,
-            "duplicate_reason": "canonical_url" if duplicate_of else None, "capture_id": None, "fetched_at": None}
+            "reason": "canonical_url" if duplicate_of else None, "capture_id": None, "fetched_at": None}
 
 
 @pytest.fixture

@@ -1,0 +1,114 @@
+"""Deduplication layers, the labelled set, the CLI contract."""
+
+import json
+from itertools import combinations
+
+import pytest
+
+from dedup.engine import Deduplicator, Document
+from dedup.index import DedupIndex
+from dedup.normalize import normalize_text
+from dedup.urls import canonical_url
+from newsarchive.cli import main
+from tests.dedup.labelled_set import labelled_set, seed_stories
+
+ARTICLE = "https://www.enabbaladi.net/archives/سوريا-دوما"
+
+
+@pytest.mark.parametrize("variant", [
+    "https://www.enabbaladi.net/archives/%D8%B3%D9%88%D8%B1%D9%8A%D8%A7-%D8%AF%D9%88%D9%85%D8%A7",
+    "https://www.enabbaladi.net/archives/%d8%b3%d9%88%d8%b1%d9%8a%d8%a7-%d8%af%d9%88%d9%85%d8%a7/",
+    "HTTP://WWW.EnabBaladi.NET:80/archives/سوريا-دوما?utm_source=twitter&utm_campaign=x#comments",
+    "https://enabbaladi.net:443/archives/سوريا-دوما?fbclid=IwAR0&gclid=abc",
+    "https://m.enabbaladi.net/archives/سوريا-دوما/amp/",
+    "https://amp.enabbaladi.net/archives/سوريا-دوما?amp=1",
+])
+def test_url_variants_share_one_canonical_key(variant):
+    assert canonical_url(variant) == canonical_url(ARTICLE)
+
+
+def test_urls_that_differ_in_what_matters_stay_apart():
+    assert canonical_url(ARTICLE + "?id=2") != canonical_url(ARTICLE + "?id=3")
+    assert canonical_url(ARTICLE) != canonical_url(ARTICLE.replace("دوما", "حلب"))
+    assert canonical_url("https://a.example/x", declared="/y") == "https://a.example/y"  # rel=canonical wins
+
+
+def test_arabic_normalisation_unifies_orthographic_variants():
+    plain = normalize_text("قال المرصد إن 30 مدنيا أصيبوا في إدلب، الجمعة.")
+    assert normalize_text("قالَ المرصـــد إنّ ٣٠ مدنياً أُصيبوا في ادلب ، الجمعة .") == plain
+    assert normalize_text("\u200fقال المرصد ان ۳۰ مدنيا اصيبوا في إدلب؛ الجمعة\u200f") == plain
+    assert normalize_text("المدينة") == normalize_text("المدينه")
+    assert normalize_text("على") == normalize_text("علي")
+
+
+def test_the_five_seed_stories_are_five_articles():
+    docs = [Document(f"seed{n}", "\n".join(ps), url) for n, (_, url, ps) in enumerate(seed_stories())]
+    decisions = list(Deduplicator().run(docs))
+    assert [d.duplicate_of for d in decisions] == [None] * 5
+
+
+def _pairs(groups: dict[str, str]) -> set[frozenset]:
+    return {frozenset(p) for p in combinations(groups, 2) if groups[p[0]] == groups[p[1]]}
+
+
+def test_labelled_set_pairwise_precision_and_recall(tmp_path, capsys):
+    docs = labelled_set()
+    source = tmp_path / "corpus.jsonl"
+    source.write_text("".join(json.dumps(d.to_input(), ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    assert main(["dedup", str(source)]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [o["id"] for o in out] == [d.id for d in docs]
+    predicted = _pairs({o["id"]: o["duplicate_of"] or o["id"] for o in out})
+    truth = _pairs({d.id: d.group for d in docs})
+    precision = len(predicted & truth) / len(predicted)
+    recall = len(predicted & truth) / len(truth)
+    assert precision >= 0.99 and recall >= 0.95, (precision, recall, sorted(map(sorted, truth - predicted))[:5])
+    reasons = {o["id"]: o["reason"] for o in out}
+    assert reasons["s0-tracking-url"] == reasons["s0-amp-url"] == "canonical_url"
+    assert reasons["s0-orthographic"] == "exact_content"
+    assert reasons["s0-paragraph-added"] == "near_duplicate"
+    assert all(o["duplicate_of"] is None for o in out if "negative" in o["id"])  # shared lead only
+
+
+def test_same_url_with_changed_text_is_a_revision_not_a_duplicate():
+    _, url, paragraphs = seed_stories()[1]
+    first = "\n".join(paragraphs)
+    edited = "\n".join(paragraphs[:-1] + ["تحديث: ارتفعت حصيلة الضحايا إلى 40 قتيلاً بحسب الدفاع المدني."])
+    decisions = list(Deduplicator().run([
+        Document("v1", first, url), Document("v2", edited, url + "?utm_source=x"), Document("v2-again", edited, url),
+    ]))
+    assert decisions[1].revision_of == "v1" and decisions[1].duplicate_of is None
+    assert decisions[1].reason == "revision" and 0.5 < decisions[1].similarity < 1
+    assert decisions[2].duplicate_of == "v2" and decisions[2].reason == "canonical_url"
+
+
+def test_index_segments_carry_history_across_runs():
+    """Day 1's index, stored as a segment and loaded by day 2's run, makes a day-2 copy a duplicate."""
+    stories = seed_stories()
+    day1 = Deduplicator()
+    list(day1.run([Document(f"d1-{n}", "\n".join(ps), url) for n, (_, url, ps) in enumerate(stories)]))
+    segment = day1.index.segment()
+    index = DedupIndex()
+    index.add_segment(segment)
+    copy = "\n".join(stories[3][2][1:])  # the lead paragraph dropped, on another site
+    decisions = list(Deduplicator(index).run([Document("d2-copy", copy, "https://elsewhere.example/x"),
+                                              Document("d2-new", "نص مختلف تماما عن كل ما سبق " * 20)]))
+    assert decisions[0].duplicate_of == "d1-3" and decisions[0].reason == "near_duplicate"
+    assert decisions[1].duplicate_of is None
+
+
+def test_bad_lines_are_reported_by_number_and_the_rest_processed(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    text = "\n".join(seed_stories()[0][2])
+    source.write_text("\n".join([
+        json.dumps({"id": "a", "text": text}), "{not json", json.dumps({"id": "b"}), json.dumps(["x"]),
+        json.dumps({"id": "c", "text": text, "url": "https://x.example/c"}),
+    ]) + "\n", encoding="utf-8")
+    assert main(["dedup", str(source)]) == 1
+    captured = capsys.readouterr()
+    out = [json.loads(line) for line in captured.out.splitlines()]
+    assert [o.get("id") or o["line"] for o in out] == ["a", 2, 3, 4, "c"]
+    assert out[4]["duplicate_of"] == "a"
+    assert "in.jsonl:2: not JSON" in captured.err and "in.jsonl:3: no text" in captured.err
+    assert main(["dedup", str(tmp_path / "missing.jsonl")]) == 2
+    assert "does not exist" in capsys.readouterr().err
