@@ -28,9 +28,11 @@ test: setup  ## the whole test suite (local replica, local S3 server, real Airfl
 
 bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_archive.py
+	$(VENV)/bin/python bench/bench_dedup.py
 
-eval: setup  ## extraction quality and speed beside plain trafilatura (benchmark corpus in ../shared)
+eval: setup  ## extraction quality and speed beside plain trafilatura (benchmark corpus in ../shared); dedup threshold sweep
 	$(VENV)/bin/python bench/eval_extraction.py
+	$(VENV)/bin/python bench/eval_dedup.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -14,21 +14,28 @@ from archive import layout
 from archive.snapshot import SnapshotRef, list_snapshots, read_manifest
 from archive.store import Store
 from dedup.index import DedupIndex
+from dedup.signatures import ALGORITHM
 
 logger = logging.getLogger(__name__)
 SEGMENT_FIELDS = ("ids", "root_ids", "url_keys", "contents", "signatures")
 
 
+class IncompatibleSegment(ValueError):
+    pass
+
+
 def write_segment(segment: dict[str, np.ndarray], path: Path) -> None:
     with path.open("wb") as fh:
-        np.savez(fh, **segment)
+        np.savez(fh, algorithm=np.array(ALGORITHM), **segment)
 
 
 def read_segment(path: Path) -> dict[str, np.ndarray]:
     with np.load(path, allow_pickle=False) as data:
-        missing = [name for name in SEGMENT_FIELDS if name not in data.files]
+        missing = [name for name in (*SEGMENT_FIELDS, "algorithm") if name not in data.files]
         if missing:
-            raise ValueError(f"dedup index segment {path} lacks {missing}")
+            raise IncompatibleSegment(f"dedup index segment {path} lacks {missing}")
+        if str(data["algorithm"]) != ALGORITHM:
+            raise IncompatibleSegment(f"signatures made by {data['algorithm']}, this version makes {ALGORITHM}")
         return {name: data[name] for name in SEGMENT_FIELDS}
 
 
@@ -51,7 +58,12 @@ def load_window(store: Store, day: date, window_days: int) -> tuple[DedupIndex, 
                 continue
             local = Path(tmp) / "segment.npz"
             store.download(key, local)
-            index.add_segment(read_segment(local))
+            try:
+                index.add_segment(read_segment(local))
+            except IncompatibleSegment as exc:
+                logger.warning("snapshot %s rev %d: dedup index not usable (%s); not checked against",
+                               day_str, rev, exc)
+                continue
             local.unlink()
             used.append(f"{day_str} rev {rev}")
     return index, used
