@@ -7,43 +7,55 @@ and no Python object per band.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import numpy as np
 
 from dedup.signatures import BANDS, NUM_PERM
 
+POSITION_BITS = 28  # up to 268M documents in one index
+_POSITION_MASK = np.uint64((1 << POSITION_BITS) - 1)
+
 
 class _BandSegments:
+    """Band keys packed with positions into one uint64 each (high 36 bits of the key, low 28 bits the
+    position), kept as a few sorted arrays merged like an LSM tree. A truncated key can only add a
+    false candidate, which the similarity check then rejects."""
+
     def __init__(self) -> None:
-        self.segments: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted keys, positions)
+        self.segments: list[np.ndarray] = []
 
     def add(self, keys: np.ndarray, first_position: int) -> None:
         """keys: n x BANDS for the documents at first_position .. first_position + n - 1."""
-        flat = keys.reshape(-1)
-        positions = np.repeat(np.arange(first_position, first_position + len(keys), dtype=np.int64), BANDS)
-        order = np.argsort(flat, kind="stable")
-        self.segments.append((flat[order], positions[order]))
-        while len(self.segments) > 1 and len(self.segments[-1][0]) * 2 >= len(self.segments[-2][0]):
-            (k1, p1), (k2, p2) = self.segments.pop(-2), self.segments.pop()
-            keys_all, pos_all = np.concatenate([k1, k2]), np.concatenate([p1, p2])
-            order = np.argsort(keys_all, kind="stable")  # timsort: two sorted runs merge in linear time
-            self.segments.append((keys_all[order], pos_all[order]))
+        if first_position + len(keys) > 1 << POSITION_BITS:
+            raise OverflowError(f"the dedup index holds at most {1 << POSITION_BITS} documents")
+        positions = np.repeat(np.arange(first_position, first_position + len(keys), dtype=np.uint64), BANDS)
+        packed = (keys.reshape(-1) & ~_POSITION_MASK) | positions
+        packed.sort()
+        self.segments.append(packed)
+        while len(self.segments) > 1 and len(self.segments[-1]) * 2 >= len(self.segments[-2]):
+            merged = np.concatenate([self.segments.pop(-2), self.segments.pop()])
+            merged.sort()
+            self.segments.append(merged)
 
     def lookup(self, keys: np.ndarray, limit: int) -> list[list[int]]:
         """For each row of keys (n x BANDS), the positions sharing at least one band key (at most limit)."""
         found: list[list[int]] = [[] for _ in range(len(keys))]
-        flat = keys.reshape(-1)
-        for seg_keys, seg_pos in self.segments:
-            left = np.searchsorted(seg_keys, flat, side="left")
-            right = np.searchsorted(seg_keys, flat, side="right")
+        low = keys.reshape(-1) & ~_POSITION_MASK
+        high = low | _POSITION_MASK
+        for segment in self.segments:
+            left = np.searchsorted(segment, low, side="left")
+            right = np.searchsorted(segment, high, side="right")
             for hit in np.flatnonzero(right > left).tolist():
                 row = found[hit // BANDS]
                 if len(row) < limit:
-                    row.extend(seg_pos[left[hit]:min(right[hit], left[hit] + limit)].tolist())
+                    hits = segment[left[hit]:min(right[hit], left[hit] + limit)] & _POSITION_MASK
+                    row.extend(hits.tolist())
         return found
 
     @property
     def nbytes(self) -> int:
-        return sum(k.nbytes + p.nbytes for k, p in self.segments)
+        return sum(segment.nbytes for segment in self.segments)
 
 
 class DedupIndex:
@@ -56,14 +68,16 @@ class DedupIndex:
         self.contents: list[int] = []
         self.url_pos: dict[int, int] = {}  # URL key -> newest position with that canonical URL
         self.content_pos: dict[int, int] = {}  # content hash -> first position with that normalised text
-        self._sigs = np.empty((0, NUM_PERM), dtype=np.uint32)
+        self._sig_chunks: list[np.ndarray] = []  # signatures in the chunks they were added in (no copying)
+        self._sig_starts: list[int] = []
         self.bands = _BandSegments()
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def signature(self, position: int) -> np.ndarray:
-        return self._sigs[position]
+        chunk = bisect_right(self._sig_starts, position) - 1
+        return self._sig_chunks[chunk][position - self._sig_starts[chunk]]
 
     def append(self, article_id: str, root_id: str, url_key: int, content: int) -> int:
         position = len(self.ids)
@@ -77,12 +91,9 @@ class DedupIndex:
 
     def add_signatures(self, sigs: np.ndarray, keys: np.ndarray, first_position: int) -> None:
         """Signatures and band keys for positions first_position.. (after their append calls)."""
-        needed = first_position + len(sigs)
-        if needed > len(self._sigs):
-            grown = np.empty((max(needed, 2 * len(self._sigs)), NUM_PERM), dtype=np.uint32)
-            grown[:first_position] = self._sigs[:first_position]
-            self._sigs = grown
-        self._sigs[first_position:needed] = sigs
+        if len(sigs):
+            self._sig_starts.append(first_position)
+            self._sig_chunks.append(sigs)
         self.bands.add(keys, first_position)
 
     def add_segment(self, segment: dict[str, np.ndarray]) -> None:
@@ -105,9 +116,17 @@ class DedupIndex:
             "root_ids": np.array(self.root_ids[start:stop], dtype=str),
             "url_keys": np.array(self.url_keys[start:stop], dtype=np.uint64),
             "contents": np.array(self.contents[start:stop], dtype=np.uint64),
-            "signatures": self._sigs[start:stop].copy(),
+            "signatures": self._signatures(start, stop),
         }
+
+    def _signatures(self, start: int, stop: int) -> np.ndarray:
+        parts = [np.empty((0, NUM_PERM), dtype=np.uint32)]
+        for first, chunk in zip(self._sig_starts, self._sig_chunks, strict=True):
+            lo, hi = max(start, first), min(stop, first + len(chunk))
+            if lo < hi:
+                parts.append(chunk[lo - first:hi - first])
+        return np.concatenate(parts)
 
     @property
     def nbytes(self) -> int:
-        return self._sigs.nbytes + self.bands.nbytes
+        return sum(chunk.nbytes for chunk in self._sig_chunks) + self.bands.nbytes
