@@ -95,7 +95,7 @@ def main() -> None:
         r = json.loads(out.stdout.splitlines()[-1])
         print(f"dedup {r['documents']:>9,} docs of ~{WORDS} words against the archived index "
               f"({PER_DAY:,} per day): {r['seconds']:>6} s = {r['docs_per_s']:>6,} docs/s, "
-              f"peak RSS {r["peak_rss_mb"]:,} MiB, duplicates found {r['duplicates_found']:,} "
+              f"peak RSS {r['peak_rss_mb']:,} MiB, duplicates found {r['duplicates_found']:,} "
               f"(~{DUPLICATE_SHARE:.0%} planted)")
 
 
