@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from archive import layout
-from archive.snapshot import SnapshotRef, list_snapshots, read_manifest
-from archive.store import Store
+from archive.snapshot import list_snapshots
+from archive.store import ObjectNotFound, Store
 from dedup.index import DedupIndex
 from dedup.signatures import ALGORITHM
 
@@ -43,27 +43,19 @@ def load_window(store: Store, day: date, window_days: int) -> tuple[DedupIndex, 
     """An index of the newest complete snapshot of each of the `window_days` days before `day`, oldest
     first. Returns the index and the snapshots it was built from."""
     index = DedupIndex()
-    first = day - timedelta(days=window_days)
-    newest: dict[str, int] = {}
-    for ref in list_snapshots(store):
-        if first.isoformat() <= ref.day < day.isoformat():
-            newest[ref.day] = max(ref.rev, newest.get(ref.day, 0))
-    used = []
+    used: list[str] = []
+    if window_days <= 0:
+        return index, used
+    newest = {ref.day: ref for ref in list_snapshots(store, day - timedelta(days=window_days), day - timedelta(days=1))}
     with tempfile.TemporaryDirectory(prefix="newsarchive-dedup-index-") as tmp:
-        for day_str, rev in sorted(newest.items()):
-            prefix = layout.snapshot_prefix(date.fromisoformat(day_str), rev)
-            key = layout.dedup_index_key(prefix)
-            if not any(f["key"] == key for f in read_manifest(store, SnapshotRef(day_str, rev))["files"]):
-                logger.warning("snapshot %s rev %d has no dedup index; not checked against", day_str, rev)
-                continue
-            local = Path(tmp) / "segment.npz"
-            store.download(key, local)
+        local = Path(tmp) / "segment.npz"
+        for ref in newest.values():  # oldest first
             try:
+                store.download(layout.dedup_index_key(ref.prefix), local)
                 index.add_segment(read_segment(local))
-            except IncompatibleSegment as exc:
-                logger.warning("snapshot %s rev %d: dedup index not usable (%s); not checked against",
-                               day_str, rev, exc)
+            except (ObjectNotFound, IncompatibleSegment) as exc:
+                logger.warning("snapshot %s rev %d: no usable dedup index (%s); not checked against",
+                               ref.day, ref.rev, exc)
                 continue
-            local.unlink()
-            used.append(f"{day_str} rev {rev}")
+            used.append(f"{ref.day} rev {ref.rev}")
     return index, used

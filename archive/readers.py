@@ -47,9 +47,7 @@ def get_snapshot(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None 
 def newest_revs(store: Store, since: date | None, until: date | None) -> list[SnapshotRef]:
     """The newest complete rev of every day in the range."""
     best: dict[str, SnapshotRef] = {}
-    for ref in list_snapshots(store):
-        if (since and ref.day < since.isoformat()) or (until and ref.day > until.isoformat()):
-            continue
+    for ref in list_snapshots(store, since, until):
         best[ref.day] = ref
     return [best[d] for d in sorted(best)]
 

@@ -9,7 +9,7 @@ import tempfile
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -121,21 +121,23 @@ def _upload_one(store: Store, item: tuple[str, Path, dict]) -> dict:
     return {"key": key, "size": path.stat().st_size, "sha256": digest, **extra}
 
 
-def upload_files(store: Store, uploads: list[tuple[str, Path, dict]], workers: int = 4) -> list[dict]:
-    """Create-only uploads in parallel; returns manifest entries (key, size, sha256) in input order."""
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(lambda item: _upload_one(store, item), uploads)
-        return list(progress(results, total=len(uploads), desc="publish", unit="file"))
-
-
 # -- readers --------------------------------------------------------------------------------
-def list_snapshots(store: Store) -> list[SnapshotRef]:
-    """Complete snapshots (with their success marker), oldest first."""
+def list_snapshots(store: Store, since: date | None = None, until: date | None = None) -> list[SnapshotRef]:
+    """Complete snapshots (with their success marker) dated in [since, until], oldest first.
+
+    A range of up to a month lists only its days' prefixes; anything longer lists the archive once."""
+    if since and until and (until - since).days < 31:
+        prefixes = [f"{layout.SNAPSHOTS}/date={(since + timedelta(days=n)).isoformat()}/"
+                    for n in range((until - since).days + 1)]
+    else:
+        prefixes = [f"{layout.SNAPSHOTS}/"]
     refs = set()
-    for info in store.list(f"{layout.SNAPSHOTS}/"):
-        if info.key.endswith("/" + layout.SUCCESS) and (parsed := layout.parse_snapshot_key(info.key)):
-            refs.add(SnapshotRef(*parsed))
-    return sorted(refs, key=lambda r: (r.day, r.rev))
+    for prefix in prefixes:
+        for info in store.list(prefix):
+            if info.key.endswith("/" + layout.SUCCESS) and (parsed := layout.parse_snapshot_key(info.key)):
+                refs.add(SnapshotRef(*parsed))
+    low, high = (since or date.min).isoformat(), (until or date.max).isoformat()
+    return sorted((r for r in refs if low <= r.day <= high), key=lambda r: (r.day, r.rev))
 
 
 def resolve_snapshot(store: Store, day: str, rev: int | None = None) -> SnapshotRef:

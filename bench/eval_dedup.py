@@ -8,7 +8,8 @@ from itertools import combinations
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dedup.engine import THRESHOLD, Deduplicator, Document  # noqa: E402
+from dedup import THRESHOLD  # noqa: E402
+from dedup.engine import Deduplicator, Document  # noqa: E402
 from dedup.normalize import normalize_many  # noqa: E402
 from dedup.signatures import signatures, similarity  # noqa: E402
 from tests.dedup.labelled_set import labelled_set  # noqa: E402

@@ -18,15 +18,12 @@ from itertools import islice
 
 import numpy as np
 
+from dedup import THRESHOLD, check_threshold
 from dedup.index import DedupIndex
 from dedup.normalize import content_hash, normalize_many
 from dedup.signatures import band_keys, signatures, similarity
 from dedup.urls import canonical_url
 
-# Tuned on the labelled set in tests/dedup (`python bench/eval_dedup.py` sweeps it): duplicate pairs
-# there score 0.73 and up (one copy lost a paragraph, another gained one), different stories sharing a
-# lead paragraph 0.31 at most; precision and recall are 1.0 from 0.2 to 0.8. 0.5 sits mid-gap.
-THRESHOLD = 0.5
 BATCH = 10_000
 SIGN_CHUNK = 2_000
 SIGN_THREADS = 2
@@ -59,11 +56,8 @@ def url_key(url: str) -> int:
 
 class Deduplicator:
     def __init__(self, index: DedupIndex | None = None, threshold: float = THRESHOLD):
-        if not 0 < threshold <= 1:
-            raise ValueError(f"dedup threshold must be in (0, 1], got {threshold}")
         self.index = index if index is not None else DedupIndex()
-        self.threshold = threshold
-        self._batch_sigs = np.empty((0, 0), dtype=np.uint32)
+        self.threshold = check_threshold(threshold)
 
     def run(self, documents: Iterable[Document]) -> Iterator[Decision]:
         """Decisions in input order; the input order is the order in which documents were first seen."""
@@ -74,7 +68,6 @@ class Deduplicator:
     def _batch(self, docs: list[Document]) -> list[Decision]:
         index = self.index
         normalized, sigs = _normalize_and_sign([doc.text for doc in docs])
-        self._batch_sigs = sigs
         contents = [content_hash(text) for text in normalized]
         urls = [url_key(canonical_url(doc.url, doc.canonical)) if doc.url else None for doc in docs]
         keys = band_keys(sigs)
@@ -84,7 +77,7 @@ class Deduplicator:
         first = len(index)
         decisions = []
         for i, doc in enumerate(docs):
-            decision = self._decide(doc, i, first, urls[i], contents[i], sigs[i], comparable[i],
+            decision = self._decide(doc, urls[i], contents[i], sigs, i, first, comparable[i],
                                     earlier[i], within.get(i, ()))
             root = decision.duplicate_of or doc.id
             # a document without URL gets a key of its own, so it never matches by URL
@@ -93,28 +86,30 @@ class Deduplicator:
         index.add_signatures(sigs, keys, first)
         return decisions
 
-    def _decide(self, doc, i, first, url, content, sig, comparable, earlier, within) -> Decision:
+    def _decide(self, doc, url, content, sigs, i, first, comparable, earlier, within) -> Decision:
+        """sigs: the batch's signatures, this document's at row i; positions from `first` on are the batch's."""
         index = self.index
+        sig = sigs[i]
+
+        def signature(position: int) -> np.ndarray:
+            return index.signature(position) if position < first else sigs[position - first]
+
         if url is not None and (previous := index.url_pos.get(url)) is not None:
             if index.contents[previous] == content:
                 return Decision(doc.id, index.root_ids[previous], None, "canonical_url", 1.0)
-            sim = similarity(sig, self._signature(previous, first, i))
+            sim = similarity(sig, signature(previous))
             return Decision(doc.id, None, index.ids[previous], "revision", round(sim, 3))
         if (previous := index.content_pos.get(content)) is not None:
             return Decision(doc.id, index.root_ids[previous], None, "exact_content", 1.0)
         if comparable:
             best, best_sim = None, 0.0
             for position in {*earlier, *(first + j for j in within)}:
-                sim = similarity(sig, self._signature(position, first, i))
+                sim = similarity(sig, signature(position))
                 if sim > best_sim:
                     best, best_sim = position, sim
             if best is not None and best_sim >= self.threshold:
                 return Decision(doc.id, index.root_ids[best], None, "near_duplicate", round(best_sim, 3))
         return Decision(doc.id, None, None, None, None)
-
-    def _signature(self, position: int, first: int, i: int) -> np.ndarray:
-        """A signature of an earlier document: from the index, or from the current batch."""
-        return self.index.signature(position) if position < first else self._batch_sigs[position - first]
 
 
 def _sign_chunk(texts: list[str]) -> tuple[list[str], np.ndarray]:

@@ -1,8 +1,8 @@
 """The in-memory dedup index: URL keys, content hashes, MinHash signatures and LSH band keys.
 
-Built from the index segments of archived snapshots (a window of days) and grown batch by batch. Band
-keys live in a few sorted numpy arrays (merged like an LSM tree), so a million documents cost ~1.5 GB
-and no Python object per band.
+Built from the index segments of archived snapshots (a window of days) and grown batch by batch. Per
+document: 32 packed band keys (256 bytes) in a few sorted numpy arrays merged like an LSM tree, and a
+128-value signature (512 bytes) in the chunk it came with; no Python object per band or signature.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from bisect import bisect_right
 
 import numpy as np
 
-from dedup.signatures import BANDS, NUM_PERM
+from dedup.signatures import BANDS, NUM_PERM, band_keys
 
 POSITION_BITS = 28  # up to 268M documents in one index
 _POSITION_MASK = np.uint64((1 << POSITION_BITS) - 1)
@@ -52,10 +52,6 @@ class _BandSegments:
                     hits = segment[left[hit]:min(right[hit], left[hit] + limit)] & _POSITION_MASK
                     row.extend(hits.tolist())
         return found
-
-    @property
-    def nbytes(self) -> int:
-        return sum(segment.nbytes for segment in self.segments)
 
 
 class DedupIndex:
@@ -98,8 +94,6 @@ class DedupIndex:
 
     def add_segment(self, segment: dict[str, np.ndarray]) -> None:
         """Load a stored segment (see `segment`) after what the index holds."""
-        from dedup.signatures import band_keys
-
         first = len(self)
         for article_id, root_id, url_key, content in zip(
             segment["ids"].tolist(), segment["root_ids"].tolist(), segment["url_keys"].tolist(),
@@ -126,7 +120,3 @@ class DedupIndex:
             if lo < hi:
                 parts.append(chunk[lo - first:hi - first])
         return np.concatenate(parts)
-
-    @property
-    def nbytes(self) -> int:
-        return sum(chunk.nbytes for chunk in self._sig_chunks) + self.bands.nbytes

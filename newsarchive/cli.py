@@ -12,6 +12,7 @@ from pathlib import Path
 from archive.readers import FixityError
 from archive.snapshot import SnapshotNotFound
 from archive.store import StoreError
+from dedup import THRESHOLD, check_threshold
 from newsarchive import __version__
 from newsarchive.config import Settings
 from newsarchive.errors import NewsArchiveError
@@ -24,6 +25,13 @@ def parse_day(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-21") from None
+
+
+def _threshold(value: str) -> float:
+    try:
+        return check_threshold(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -76,12 +84,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_dedup(args: argparse.Namespace) -> int:
-    from dedup.engine import THRESHOLD
     from newsarchive.dedup_file import dedup_file
 
     if args.input != Path("-") and not args.input.is_file():
         raise NewsArchiveError(f"dedup input {args.input} does not exist; give a JSON Lines file (or - for stdin)")
-    return dedup_file(args.input, threshold=args.threshold if args.threshold is not None else THRESHOLD)
+    return dedup_file(args.input, threshold=args.threshold)
 
 
 def cmd_snapshots(args: argparse.Namespace) -> int:
@@ -146,8 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dedup", help="deduplicate your own JSON Lines corpus (id, url, text per line)")
     p.add_argument("input", type=Path, help="JSON Lines with id and text (url, outlet, title, published optional); - for stdin")
-    p.add_argument("--threshold", type=float, default=None,
-                   help="near-duplicate similarity threshold (estimated Jaccard of word 3-shingles); default 0.5")
+    p.add_argument("--threshold", type=_threshold, default=THRESHOLD,
+                   help=f"near-duplicate similarity threshold (estimated Jaccard of word 3-shingles); default {THRESHOLD}")
     p.set_defaults(func=cmd_dedup)
 
     p = sub.add_parser("snapshots", help="list, show, verify snapshots")

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from dedup import THRESHOLD, check_threshold
 from newsarchive.errors import ConfigError
 
 DEFAULT_ARCHIVE = "./var/archive"
@@ -23,7 +24,7 @@ class Settings:
     crawl_concurrency: int = 2  # outlet crawls at once in a one-shot run
     scrapy_settings: dict[str, str] = field(default_factory=dict)
     dedup_window_days: int = 30  # a run checks against the snapshots of this many days before it
-    dedup_threshold: float = 0.5  # near-duplicate similarity (estimated Jaccard of word 3-shingles)
+    dedup_threshold: float = THRESHOLD  # near-duplicate similarity (estimated Jaccard of word 3-shingles)
 
     @property
     def polite(self) -> bool:
@@ -58,11 +59,9 @@ class Settings:
             values["dedup_window_days"] = int(v)
         if v := env.get("NEWSARCHIVE_DEDUP_THRESHOLD"):
             try:
-                values["dedup_threshold"] = float(v)
-            except ValueError:
-                values["dedup_threshold"] = -1.0
-            if not 0 < values["dedup_threshold"] <= 1:
-                raise ConfigError(f"NEWSARCHIVE_DEDUP_THRESHOLD={v!r} must be a number in (0, 1], e.g. 0.5")
+                values["dedup_threshold"] = check_threshold(v)
+            except ValueError as exc:
+                raise ConfigError(f"NEWSARCHIVE_DEDUP_THRESHOLD: {exc}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

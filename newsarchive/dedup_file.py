@@ -9,7 +9,8 @@ from itertools import islice
 from pathlib import Path
 from typing import TextIO
 
-from dedup.engine import BATCH, THRESHOLD, Deduplicator, Document
+from dedup import THRESHOLD
+from dedup.engine import BATCH, Deduplicator, Document
 
 
 class _Bad:

@@ -15,9 +15,7 @@ from newsarchive.config import Settings
 def run(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings.archive)
     if args.action == "list":
-        for ref in list_snapshots(store):
-            if (args.since and ref.day < args.since.isoformat()) or (args.until and ref.day > args.until.isoformat()):
-                continue
+        for ref in list_snapshots(store, args.since, args.until):
             manifest = read_manifest(store, ref)
             print(f"{ref.day}  rev={ref.rev}  articles={manifest['counts']['archived']}  {ref.prefix}")
         return 0

@@ -112,3 +112,17 @@ def test_bad_lines_are_reported_by_number_and_the_rest_processed(tmp_path, capsy
     assert "in.jsonl:2: not JSON" in captured.err and "in.jsonl:3: no text" in captured.err
     assert main(["dedup", str(tmp_path / "missing.jsonl")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_threshold_outside_0_1_is_refused_with_what_to_give(tmp_path, capsys):
+    from newsarchive.config import Settings
+    from newsarchive.errors import ConfigError
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "x"}) + "\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["dedup", str(source), "--threshold", "2"])
+    assert exit_info.value.code == 2
+    assert "must be a number in (0, 1]" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="NEWSARCHIVE_DEDUP_THRESHOLD.*must be a number in"):
+        Settings.from_env({"NEWSARCHIVE_DEDUP_THRESHOLD": "abc"})
