@@ -7,6 +7,7 @@ from datetime import date
 
 SNAPSHOTS = "snapshots"
 STAGING = "staging"
+STATE = "state"
 SUCCESS = "_SUCCESS"
 MANIFEST = "manifest.json"
 _REV = re.compile(r"^snapshots/date=(\d{4}-\d{2}-\d{2})/rev=(\d+)/")
@@ -27,6 +28,11 @@ def warc_key(prefix: str, outlet: str) -> str:
 def dedup_index_key(prefix: str) -> str:
     """The snapshot's dedup index segment (URL keys, content hashes, MinHash signatures)."""
     return f"{prefix}dedup/index.npz"
+
+
+def crawl_state_key(outlet: str) -> str:
+    """What the crawler remembers about an outlet across runs (spiders/state.py); shared by every worker."""
+    return f"{STATE}/crawl/{outlet}.json.gz"
 
 
 def staging_prefix(day: date) -> str:

@@ -25,6 +25,7 @@ class Settings:
     scrapy_settings: dict[str, str] = field(default_factory=dict)
     dedup_window_days: int = 30  # a run checks against the snapshots of this many days before it
     dedup_threshold: float = THRESHOLD  # near-duplicate similarity (estimated Jaccard of word 3-shingles)
+    refetch: bool = False  # ignore the archive's crawl state: request every discovered article again
 
     @property
     def polite(self) -> bool:
@@ -62,6 +63,8 @@ class Settings:
                 values["dedup_threshold"] = check_threshold(v)
             except ValueError as exc:
                 raise ConfigError(f"NEWSARCHIVE_DEDUP_THRESHOLD: {exc}") from None
+        if v := env.get("NEWSARCHIVE_REFETCH"):
+            values["refetch"] = v.lower() in ("1", "true", "yes")
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 from newsarchive.config import Settings
@@ -23,13 +24,18 @@ class CrawlError(NewsArchiveError):
     pass
 
 
-def scrapy_settings(settings: Settings, output_dir: Path) -> dict[str, str]:
+def scrapy_settings(settings: Settings, output_dir: Path, state_file: Path | None = None,
+                    day: date | None = None) -> dict[str, str]:
     values = {
         "NEWSARCHIVE_OUTPUT_DIR": str(output_dir),
         "NEWSARCHIVE_MAX_ARTICLES": str(settings.max_articles),
         "USER_AGENT": settings.user_agent,
         "LOG_FILE": str(output_dir / "crawl.log"),
     }
+    if state_file:
+        values["NEWSARCHIVE_STATE_FILE"] = str(state_file)
+    if day:
+        values["NEWSARCHIVE_RUN_DAY"] = day.isoformat()
     if settings.host_map:
         values["NEWSARCHIVE_HOST_MAP"] = json.dumps(settings.host_map)
     if not settings.polite:  # the local replica: no throttling against loopback
@@ -39,12 +45,16 @@ def scrapy_settings(settings: Settings, output_dir: Path) -> dict[str, str]:
     return values
 
 
-def run_crawl(settings: Settings, registry: Registry, outlet_id: str, output_dir: Path) -> dict:
-    """Crawl one outlet into output_dir; returns its coverage report. Raises CrawlError naming the cause."""
+def run_crawl(settings: Settings, registry: Registry, outlet_id: str, output_dir: Path,
+              state_file: Path | None = None, day: date | None = None) -> dict:
+    """Crawl one outlet into output_dir; returns its coverage report. Raises CrawlError naming the cause.
+
+    With state_file (the outlet's CrawlState from the archive) the crawl is incremental; either way it
+    writes what it learnt to <outlet>.state.json in output_dir."""
     registry.get(outlet_id)
     output_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"outlet={outlet_id}"]
-    for key, value in scrapy_settings(settings, output_dir).items():
+    for key, value in scrapy_settings(settings, output_dir, state_file, day).items():
         cmd += ["-s", f"{key}={value}"]
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "spiders.settings", "NEWSARCHIVE_OUTLETS": str(registry.path)}
     logger.info("crawling %s", outlet_id)

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from archive import layout
+from archive.crawl_state import commit_crawl_run, load_crawl_state
 from archive.dedup_index import load_window, write_segment
 from archive.snapshot import SnapshotRef, publish_snapshot
 from archive.store import ObjectNotFound, Store, open_store
@@ -27,6 +28,8 @@ from newsarchive.config import Settings
 from newsarchive.crawl import run_crawl
 from newsarchive.errors import NewsArchiveError
 from newsarchive.registry import Outlet, Registry, load_registry
+from spiders.report import run_state_path
+from spiders.state import CrawlRun
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ def _keys(day: date, outlet: str) -> dict[str, str]:
     return {
         "warc": f"{base}crawl/{outlet}.warc.gz",
         "crawl": f"{base}crawl/{outlet}.crawl.json",
+        "crawl_run": f"{base}crawl/{outlet}.state.json",
         "articles": f"{base}extract/{outlet}.jsonl",
         "extract": f"{base}extract/{outlet}.extract.json",
         "dedup": f"{base}dedup/articles.jsonl",
@@ -61,13 +65,20 @@ def context_for(outlet: Outlet) -> OutletContext:
 
 
 def crawl_stage(settings: Settings, outlet_id: str, day: date) -> dict:
-    """Crawl one outlet; its WARC and coverage report go to staging."""
+    """Crawl one outlet, incrementally from its state in the archive; WARC, coverage report and what the
+    crawl learnt go to staging (the state itself changes only when the snapshot is published)."""
     registry = load_registry(settings.outlets_path)
     store = open_store(settings.archive)
     keys = _keys(day, outlet_id)
     with tempfile.TemporaryDirectory(prefix=f"newsarchive-crawl-{outlet_id}-") as tmp:
-        report = run_crawl(settings, registry, outlet_id, Path(tmp))
-        store.put_file(keys["warc"], Path(tmp) / f"{outlet_id}.warc.gz", overwrite=True)
+        state_file = None
+        if not settings.refetch:
+            state_file = Path(tmp) / "state.json.gz"
+            state_file.write_bytes(load_crawl_state(store, outlet_id).to_bytes())
+        out = Path(tmp) / "out"
+        report = run_crawl(settings, registry, outlet_id, out, state_file, day)
+        store.put_file(keys["warc"], out / f"{outlet_id}.warc.gz", overwrite=True)
+        store.put_file(keys["crawl_run"], run_state_path(out, outlet_id), overwrite=True)
     _put_json(store, keys["crawl"], report)
     return report
 
@@ -190,7 +201,19 @@ def publish_stage(settings: Settings, day: date, outlet_ids: list[str], run_id: 
         run = {"run_id": run_id, "software": f"newsarchive {__version__}", "config_hash": config_hash(registry)}
         ref, manifest = publish_snapshot(store, day, articles, warcs, counts=counts, run=run,
                                          extra={layout.dedup_index_key(""): index_file})
+    commit_crawl_runs(store, day, [o for o, entry in outlets.items() if "gap" not in entry])
     return {"snapshot": f"{ref.day} rev {ref.rev}", "prefix": ref.prefix, "store": store.url, "counts": counts}
+
+
+def commit_crawl_runs(store: Store, day: date, outlet_ids: list[str]) -> None:
+    """After the snapshot is complete: what each crawl fetched is now archived, so mark it seen."""
+    for outlet_id in outlet_ids:
+        try:
+            run = CrawlRun.from_bytes(store.get_bytes(_keys(day, outlet_id)["crawl_run"]))
+        except ObjectNotFound:
+            continue
+        state = commit_crawl_run(store, run)
+        logger.info("%s: crawl state now has %d seen, %d pending", outlet_id, len(state.seen), len(state.pending))
 
 
 def config_hash(registry: Registry) -> str:

@@ -9,19 +9,23 @@ handed on as raw captures.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
 import scrapy
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsarchive.errors import ConfigError
 from newsarchive.registry import Outlet, load_registry
+from spiders import failures
 from spiders.capture import CAPTURE_KEY
 from spiders.discovery import DiscoveryError, parse_feed, parse_sitemap
+from spiders.state import MAX_ATTEMPTS, CrawlRun, CrawlState, seen_key
 
 logger = logging.getLogger(__name__)
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+ATTEMPTS = "newsarchive_attempts"
+STAT = "newsarchive/"
 
 
 class NewsSpider(scrapy.Spider):
@@ -38,16 +42,38 @@ class NewsSpider(scrapy.Spider):
         self.max_articles = 0
         self.max_section_pages = 0
         self.scheduled_articles = 0
-        self.seen_articles: set[str] = set()
+        self.seen_articles: set[str] = set()  # article URLs scheduled in this run
+        self.in_flight: dict[str, int] = {}  # scheduled, not yet answered: url -> earlier failed attempts
+        self.state = CrawlState(outlet=self.outlet.id)
+        self.run = CrawlRun(outlet=self.outlet.id, day=datetime.now(UTC).date().isoformat(),
+                            started=datetime.now(UTC).isoformat(timespec="seconds"))
+        self.validators: dict[str, dict[str, str]] = {}
+        self.lastmod_cutoff: datetime | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_articles = crawler.settings.getint("NEWSARCHIVE_MAX_ARTICLES")
-        spider.max_section_pages = crawler.settings.getint("NEWSARCHIVE_MAX_SECTION_PAGES")
+        settings = crawler.settings
+        spider.max_articles = settings.getint("NEWSARCHIVE_MAX_ARTICLES")
+        spider.max_section_pages = settings.getint("NEWSARCHIVE_MAX_SECTION_PAGES")
+        if day := settings.get("NEWSARCHIVE_RUN_DAY"):
+            spider.run.day = day
+        if path := settings.get("NEWSARCHIVE_STATE_FILE"):
+            spider.state = CrawlState.read(path, spider.outlet.id)
+        spider.validators = spider.state.validators_for(spider.run.day)
+        cutoffs = []
+        if last := spider.state.last_crawl_before(spider.run.day):
+            cutoffs.append(last - timedelta(hours=settings.getfloat("NEWSARCHIVE_LASTMOD_MARGIN_HOURS")))
+        if max_age := settings.getfloat("NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS"):
+            cutoffs.append(datetime.now(UTC) - timedelta(days=max_age))
+        spider.lastmod_cutoff = max(cutoffs) if cutoffs else None
         return spider
 
     async def start(self):
+        for url, attempts in self.state.pending.items():  # what the last run could not fetch, first
+            if self.outlet.is_article(url) and self.outlet.allows(url) and url not in self.seen_articles:
+                self.crawler.stats.inc_value(STAT + "retried_pending")
+                yield self._article(url, attempts)
         for url in self.outlet.feeds:
             yield self._discovery(url, self.parse_feed)
         for url in self.outlet.sitemaps:
@@ -56,9 +82,32 @@ class NewsSpider(scrapy.Spider):
             yield self._discovery(url, self.parse_section, page=1)
 
     def _discovery(self, url: str, callback, **kw) -> scrapy.Request:
-        self.crawler.stats.inc_value("newsarchive/discovery_requests")
-        return scrapy.Request(url, callback=callback, errback=self.discovery_failed,
-                              cb_kwargs=kw, priority=10)
+        """A conditional GET when an earlier run stored the document's validators."""
+        self.crawler.stats.inc_value(STAT + "discovery_requests")
+        headers = {}
+        if known := self.validators.get(url):
+            if etag := known.get("etag"):
+                headers["If-None-Match"] = etag
+            if modified := known.get("last_modified"):
+                headers["If-Modified-Since"] = modified
+        return scrapy.Request(url, callback=self._discovered, errback=self.discovery_failed, headers=headers,
+                              cb_kwargs={"parse": callback, **kw}, priority=10,
+                              meta={"handle_httpstatus_list": [304]})
+
+    def _discovered(self, response, parse, **kw):
+        url = _origin(response.request)
+        if response.status == 304:
+            self.crawler.stats.inc_value(STAT + "not_modified")
+            self.run.validators[url] = self.validators.get(url, {})
+            return []
+        requests = parse(response, **kw)
+        if requests is not None:  # read: remember its validators for the next run's conditional GET
+            validators = {name: response.headers.get(header).decode("latin-1")
+                          for name, header in (("etag", b"ETag"), ("last_modified", b"Last-Modified"))
+                          if response.headers.get(header)}
+            if validators:
+                self.run.validators[url] = validators
+        return requests or []
 
     # -- discovery --------------------------------------------------------------------------
     def parse_feed(self, response):
@@ -66,72 +115,115 @@ class NewsSpider(scrapy.Spider):
             links = parse_feed(response.body)
         except DiscoveryError as exc:
             return self._bad_discovery(response, exc)
-        return self._articles(response, links)
+        return self._articles(links)
 
     def parse_sitemap(self, response):
         try:
             kind, entries = parse_sitemap(response.body)
         except DiscoveryError as exc:
             return self._bad_discovery(response, exc)
+        fresh = [loc for loc, lastmod in entries if not self._too_old(lastmod)]
         if kind == "index":
-            return [self._discovery(loc, self.parse_sitemap) for loc, _ in entries if self.outlet.allows(loc)]
-        return self._articles(response, [loc for loc, _ in entries])
+            return [self._discovery(loc, self.parse_sitemap) for loc in fresh if self.outlet.allows(loc)]
+        return self._articles(fresh)
+
+    def _too_old(self, lastmod: str | None) -> bool:
+        """A sitemap entry last modified before the previous crawl (minus a margin) holds nothing new."""
+        if not (lastmod and self.lastmod_cutoff):
+            return False
+        try:
+            when = datetime.fromisoformat(lastmod.strip())
+        except ValueError:
+            return False
+        old = (when if when.tzinfo else when.replace(tzinfo=UTC)) < self.lastmod_cutoff
+        if old:
+            self.crawler.stats.inc_value(STAT + "skipped/lastmod")
+        return old
 
     def parse_section(self, response, page: int):
         hrefs = response.css("a::attr(href)").getall()
-        requests = self._articles(response, [urljoin(response.url, h) for h in hrefs])
+        requests = self._articles([urljoin(response.url, h) for h in hrefs])
         next_href = response.css('link[rel="next"]::attr(href), a[rel="next"]::attr(href)').get()
         if next_href and page < self.max_section_pages:
             requests.append(self._discovery(urljoin(response.url, next_href), self.parse_section, page=page + 1))
         return requests
 
-    def _articles(self, response, urls: list[str]) -> list[scrapy.Request]:
+    def _articles(self, urls: list[str]) -> list[scrapy.Request]:
         stats = self.crawler.stats
         requests = []
         for url in dict.fromkeys(urls):
             if url in self.seen_articles or not (self.outlet.is_article(url) and self.outlet.allows(url)):
                 continue
             self.seen_articles.add(url)
-            stats.inc_value("newsarchive/discovered")
-            if self.max_articles and self.scheduled_articles >= self.max_articles:
-                stats.inc_value("newsarchive/skipped/page_cap")
-                continue
-            self.scheduled_articles += 1
-            requests.append(scrapy.Request(url, callback=self.parse_article, errback=self.article_failed))
+            stats.inc_value(STAT + "discovered")
+            if self.state.archived_elsewhere(url, self.run.day):
+                stats.inc_value(STAT + "skipped/seen")
+            elif url in self.state.gave_up:
+                stats.inc_value(STAT + "skipped/gave_up")
+            elif self.max_articles and self.scheduled_articles >= self.max_articles:
+                stats.inc_value(STAT + "skipped/page_cap")
+                self.run.pending[url] = self.state.pending.get(url, 0)
+            else:
+                requests.append(self._article(url, self.state.pending.get(url, 0)))
         return requests
 
-    def _bad_discovery(self, response, exc: Exception) -> list:
+    def _article(self, url: str, attempts: int) -> scrapy.Request:
+        self.seen_articles.add(url)
+        self.scheduled_articles += 1
+        self.in_flight[url] = attempts
+        self.crawler.stats.inc_value(STAT + "article_requests")
+        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
+                              meta={ATTEMPTS: attempts})
+
+    def _bad_discovery(self, response, exc: Exception) -> None:
         logger.warning("%s: unreadable discovery document %s: %s", self.outlet.id, response.url, exc)
-        self.crawler.stats.inc_value("newsarchive/discovery_failed/unreadable")
-        return []
+        self.crawler.stats.inc_value(STAT + "discovery_failed/unreadable")
+        return None
 
     # -- articles ---------------------------------------------------------------------------
     def parse_article(self, response):
-        stats = self.crawler.stats
+        url = _origin(response.request)
         ctype = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
         if ctype and ctype not in HTML_TYPES:
-            stats.inc_value("newsarchive/failed/not_html")
-            return
+            return self._failed(url, "not_html")
         capture = response.meta.get(CAPTURE_KEY)
         if capture is None:
-            stats.inc_value("newsarchive/failed/no_capture")
-            return
-        stats.inc_value("newsarchive/fetched")
-        yield {"outlet": self.outlet.id, **capture}
+            return self._failed(url, "no_capture")
+        self.in_flight.pop(url, None)
+        self.crawler.stats.inc_value(STAT + "fetched")
+        self.run.fetched += list(dict.fromkeys([seen_key(url), seen_key(response.url)]))
+        return [{"outlet": self.outlet.id, **capture}]
 
     def article_failed(self, failure: Failure) -> None:
-        self.crawler.stats.inc_value(f"newsarchive/failed/{_reason(failure)}")
-        logger.info("%s: article failed: %s (%s)", self.outlet.id, failure.request.url, _reason(failure))
+        self._failed(_origin(failure.request), failures.reason(failure))
+
+    def _failed(self, url: str, reason: str) -> list:
+        attempts = self.in_flight.pop(url, 0) + 1
+        self.crawler.stats.inc_value(f"{STAT}failed/{reason}")
+        logger.info("%s: article failed: %s (%s)", self.outlet.id, url, reason)
+        if failures.retryable(reason) and attempts < MAX_ATTEMPTS:
+            self.run.pending[url] = attempts
+        else:
+            self.run.gave_up[url] = reason
+        return []
 
     def discovery_failed(self, failure: Failure) -> None:
-        self.crawler.stats.inc_value(f"newsarchive/discovery_failed/{_reason(failure)}")
-        logger.warning("%s: discovery failed: %s (%s)", self.outlet.id, failure.request.url, _reason(failure))
+        reason = failures.reason(failure)
+        self.crawler.stats.inc_value(f"{STAT}discovery_failed/{reason}")
+        logger.warning("%s: discovery failed: %s (%s)", self.outlet.id, failure.request.url, reason)
+
+    def finish_run(self) -> CrawlRun:
+        """What this crawl learnt; whatever was scheduled but never answered is retried next run."""
+        for url, attempts in self.in_flight.items():
+            self.run.pending[url] = attempts
+            self.crawler.stats.inc_value(STAT + "failed/not_finished")
+        self.in_flight = {}
+        return self.run
 
 
-def _reason(failure: Failure) -> str:
-    if failure.check(HttpError):
-        return f"http_{failure.value.response.status}"
-    return type(failure.value).__name__
+def _origin(request) -> str:
+    """The URL the spider asked for, before redirects."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
 
 
 def _outlet_spiders() -> dict[str, type[NewsSpider]]:

@@ -1,8 +1,10 @@
-"""Extension: at the end of a crawl, write the outlet's coverage report (JSON) next to its WARC."""
+"""Extension: at the end of a crawl, write the outlet's coverage report (JSON) and what the crawl learnt
+for the next run (spiders/state.py) next to its WARC."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -10,6 +12,10 @@ from scrapy.exceptions import NotConfigured
 from spiders.warc import capture_paths
 
 PREFIX = "newsarchive/"
+
+
+def run_state_path(output_dir: str | Path, outlet: str) -> Path:
+    return Path(output_dir) / f"{outlet}.state.json"
 
 
 class CoverageReport:
@@ -27,6 +33,7 @@ class CoverageReport:
         return ext
 
     def spider_closed(self, spider, reason: str) -> None:
+        run = spider.finish_run()
         stats = self.crawler.stats.get_stats()
         ours = {k[len(PREFIX):]: v for k, v in stats.items() if k.startswith(PREFIX)}
         failed = {k.split("/", 1)[1]: v for k, v in ours.items() if k.startswith("failed/")}
@@ -36,6 +43,13 @@ class CoverageReport:
             "discovered": ours.get("discovered", 0),
             "requested": stats.get("downloader/request_count", 0),
             "discovery_requests": ours.get("discovery_requests", 0),
+            "not_modified": ours.get("not_modified", 0),
+            "article_requests": ours.get("article_requests", 0),
+            "robots_requests": stats.get("robotstxt/request_count", 0),
+            "retried_pending": ours.get("retried_pending", 0),
+            "retry_after": {k.split("/", 1)[1]: v for k, v in ours.items() if k.startswith("retry_after/")},
+            "pending": len(run.pending),
+            "gave_up": len(run.gave_up),
             "discovery_failed": {k.split("/", 1)[1]: v for k, v in ours.items()
                                  if k.startswith("discovery_failed/")},
             "fetched": ours.get("fetched", 0),
@@ -47,3 +61,4 @@ class CoverageReport:
         _, path = capture_paths(self.output_dir, spider.outlet.id)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        run_state_path(self.output_dir, spider.outlet.id).write_bytes(run.to_bytes())

@@ -33,13 +33,24 @@ DOWNLOAD_HANDLERS = {
 }
 NEWSARCHIVE_HOST_MAP = {}
 
-DOWNLOADER_MIDDLEWARES = {"spiders.capture.RawCaptureMiddleware": 950}
+DOWNLOADER_MIDDLEWARES = {
+    "spiders.retry_after.RetryAfterMiddleware": 560,  # before RetryMiddleware (550) sees a 429/503
+    "spiders.offsite_redirect.OffsiteRedirectMiddleware": 610,  # before RedirectMiddleware (600) follows
+    "spiders.capture.RawCaptureMiddleware": 950,
+}
+NEWSARCHIVE_MAX_RETRY_AFTER = 120  # seconds; a longer Retry-After fails the page until the next run
 ITEM_PIPELINES = {"spiders.warc.WarcPipeline": 300}
 EXTENSIONS = {"spiders.report.CoverageReport": 500, "scrapy.extensions.telnet.TelnetConsole": None}
 
 NEWSARCHIVE_OUTPUT_DIR = ""  # where <outlet>.warc.gz and <outlet>.crawl.json are written
 NEWSARCHIVE_MAX_ARTICLES = 500  # per outlet per run
 NEWSARCHIVE_MAX_SECTION_PAGES = 50
+
+# Incremental crawling (spiders/state.py): the outlet's state from the archive, and the sitemap lastmod filter.
+NEWSARCHIVE_STATE_FILE = ""  # empty: no state, a first crawl
+NEWSARCHIVE_RUN_DAY = ""  # the run's logical date (ISO); empty: today in UTC
+NEWSARCHIVE_LASTMOD_MARGIN_HOURS = 48  # skip sitemap entries older than the last crawl minus this
+NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS = 0  # >0: also skip entries older than this many days (bounds a first crawl)
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
 import threading
+import time
+from datetime import UTC
+from email.utils import format_datetime
 from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from newsarchive.replica.catalog import Catalog
+from newsarchive.replica import faults
+from newsarchive.replica.catalog import EPOCH, Catalog
 from newsarchive.replica.sites import SITES, Site
 
 logger = logging.getLogger(__name__)
+LAST_MODIFIED = format_datetime(EPOCH.astimezone(UTC), usegmt=True)
 
 
 class Replica:
@@ -20,6 +26,9 @@ class Replica:
 
     def __init__(self, per_outlet: int = 20):
         self.catalog = Catalog(per_outlet=per_outlet)
+        self.faults = faults.Faults()
+        self.requests: list[tuple[float, str, str]] = []  # (monotonic time, host, path?query) of each request
+        self._log_lock = threading.Lock()
         self.sites: dict[str, Site] = {}
         for site_cls in SITES:
             site = site_cls(self.catalog)
@@ -30,14 +39,22 @@ class Replica:
     def _documents(self) -> dict[tuple[str, str], tuple[str, str]]:
         return {(s.outlet, p): doc for s in set(self.sites.values()) for p, doc in s.documents().items()}
 
+    def site_for(self, host: str) -> Site | None:
+        return self.sites.get(host.split(":")[0].lower())
+
+    def log_request(self, host: str, target: str) -> None:
+        with self._log_lock:
+            self.requests.append((time.monotonic(), host.split(":")[0].lower(), target))
+
     def resolve(self, host: str, target: str) -> tuple[int, str, str]:
         """(status, content type, text) for a request to host + path?query."""
-        site = self.sites.get(host.split(":")[0].lower())
+        site = self.site_for(host)
         if site is None:
             return 404, "text/plain; charset=utf-8", f"unknown host {host}\n"
         parts = urlsplit(target)
         if parts.path == "/robots.txt":
-            return 200, "text/plain; charset=utf-8", site.robots()
+            extra = "".join(f"Disallow: {p}\n" for p in self.faults.disallowed(site.outlet))
+            return 200, "text/plain; charset=utf-8", site.robots().replace("User-agent: *\n", "User-agent: *\n" + extra)
         if doc := self._documents.get((site.outlet, parts.path)):
             return 200, doc[0] + "; charset=utf-8", doc[1]
         if parts.path == site.section_path:
@@ -55,11 +72,36 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        status, ctype, text = self.server.replica.resolve(self.headers.get("Host", ""), self.path)
-        body = text.encode("utf-8")
+        replica = self.server.replica
+        host = self.headers.get("Host", "")
+        replica.log_request(host, self.path)
+        ok = replica.resolve(host, self.path)
+        site = replica.site_for(host)
+        path = urlsplit(self.path).path
+        mode = replica.faults.mode_for(site.outlet, path) if site else None
+        if mode:
+            faults.serve(self, mode, site.outlet, path, ok)
+        else:
+            status, ctype, text = ok
+            self.reply(status, ctype, text.encode("utf-8"))
+
+    def reply(self, status: int, ctype: str, body: bytes, *, headers: dict[str, str] | None = None,
+              compress: bool = True) -> None:
+        """Send a response; 200s carry validators and answer conditional requests with 304."""
+        extra = dict(headers or {})
+        if status == 200:
+            etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+            extra.update({"ETag": etag, "Last-Modified": LAST_MODIFIED})
+            if etag in self.headers.get("If-None-Match", "") or (
+                "If-None-Match" not in self.headers and self.headers.get("If-Modified-Since") == LAST_MODIFIED
+            ):
+                status, body = 304, b""
         self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        if "gzip" in self.headers.get("Accept-Encoding", "") and len(body) > 1024:
+        if status != 304:
+            self.send_header("Content-Type", ctype)
+        for name, value in extra.items():
+            self.send_header(name, value)
+        if compress and "gzip" in self.headers.get("Accept-Encoding", "") and len(body) > 1024:
             body = gzip.compress(body, mtime=0)
             self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
@@ -73,6 +115,14 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     replica: Replica
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up (size limit, timeout) is part of the faults we serve; anything else is logged."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class ReplicaServer:

@@ -163,8 +163,8 @@ def test_each_archived_article_is_linked_to_its_capture_in_the_warc(demo_run, tm
 
 
 def test_next_day_is_checked_against_the_archived_window(demo_run, tmp_path):
-    """Day 2 recrawls orient: every article is recorded as a duplicate of day 1's, none dropped, and the
-    researcher's default export leaves them out."""
+    """Day 2 recaptures orient (refetch: the crawl ignores what it already archived): every article is
+    recorded as a duplicate of day 1's, none dropped, and the researcher's default export leaves them out."""
     import shutil
     from datetime import timedelta
 
@@ -175,7 +175,7 @@ def test_next_day_is_checked_against_the_archived_window(demo_run, tmp_path):
     settings, _ = demo_run
     archive = tmp_path / "archive"
     shutil.copytree(settings.archive, archive)
-    settings = settings.with_(archive=str(archive))
+    settings = settings.with_(archive=str(archive), refetch=True)
     store = open_store(settings.archive)
     day1 = read_articles(store, resolve_snapshot(store, RUN_DAY.isoformat())).to_pylist()
     result = run_pipeline(settings, RUN_DAY + timedelta(days=1), ["orient"])

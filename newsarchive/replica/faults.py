@@ -1,0 +1,163 @@
+"""Switchable faults of the replica: what real news sites do to crawlers, one mode per path.
+
+`replica.faults.set("anapress", "http_500")` breaks every path of an outlet; a list of paths breaks only
+those (`replica.faults.set("anapress", "timeout", ["/a/7"])`); `replica.faults.clear()` heals it.
+Every mode is served by `serve()` on the raw connection, so resets and truncation are real.
+"""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import struct
+import threading
+import time
+from functools import cache
+
+# mode -> what it does (the docs of `newsarchive replica --fault`, and the test matrix)
+MODES = {
+    "http_500": "500 Internal Server Error",
+    "http_503": "503 Service Unavailable with Retry-After: 1, every time",
+    "http_429": "429 Too Many Requests with Retry-After: 1, every time",
+    "retry_after_once": "429 with Retry-After: 2 on the first request of a path, the page after that",
+    "timeout": "accepts the request and never answers (until the client gives up)",
+    "slow": "answers after 1.5 s",
+    "reset": "closes the connection with a TCP reset before answering",
+    "truncated": "announces the full Content-Length, sends half the body, closes",
+    "redirect_loop": "302 to the same path with a counter, forever",
+    "offsite_redirect": "302 to a host outside the outlet's domains",
+    "robots_disallow": "robots.txt disallows the path (the page itself is fine)",
+    "gzip_bomb": "Content-Encoding: gzip whose body inflates to 64 MiB",
+    "oversized": "a 24 MiB page",
+    "hostile_xml": "XML with an external entity (file:///etc/passwd) and a billion-laughs DTD",
+    "malformed_xml": "XML cut off in the middle of an element",
+    "charset_wrong": "windows-1256 bytes served as charset=utf-8 (no <meta charset>)",
+    "charset_missing": "windows-1256 bytes, no charset in the header, <meta charset=windows-1256>",
+    "not_html": "application/pdf instead of the page",
+}
+BOMB_SIZE = 64 * 1024 * 1024
+OVERSIZED = 24 * 1024 * 1024
+TIMEOUT_HOLD_S = 20.0
+SLOW_S = 1.5
+
+
+class Faults:
+    """outlet -> {path or "*": mode}; thread-safe, changeable while the server runs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_outlet: dict[str, dict[str, str]] = {}
+        self._hits: dict[tuple[str, str], int] = {}
+
+    def set(self, outlet: str, mode: str, paths: list[str] | None = None) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown fault mode {mode!r}; choose one of {sorted(MODES)}")
+        with self._lock:
+            rules = self._by_outlet.setdefault(outlet, {})
+            for path in paths or ["*"]:
+                rules[path] = mode
+
+    def clear(self, outlet: str | None = None) -> None:
+        with self._lock:
+            if outlet is None:
+                self._by_outlet.clear()
+                self._hits.clear()
+            else:
+                self._by_outlet.pop(outlet, None)
+
+    def mode_for(self, outlet: str, path: str) -> str | None:
+        with self._lock:
+            rules = self._by_outlet.get(outlet, {})
+            return rules.get(path) or rules.get("*")
+
+    def disallowed(self, outlet: str) -> list[str]:
+        with self._lock:
+            return [p for p, m in self._by_outlet.get(outlet, {}).items() if m == "robots_disallow" and p != "*"]
+
+    def hit(self, outlet: str, path: str) -> int:
+        """How many times this path was requested before (for modes that change after the first)."""
+        with self._lock:
+            n = self._hits.get((outlet, path), 0)
+            self._hits[(outlet, path)] = n + 1
+            return n
+
+
+@cache
+def _bomb() -> bytes:
+    return gzip.compress(b"\0" * BOMB_SIZE, compresslevel=9, mtime=0)
+
+
+def _hostile_xml() -> bytes:
+    return (
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY xxe SYSTEM "file:///etc/passwd">\n'
+        b'<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">\n'
+        b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">\n'
+        b'<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">\n]>\n'
+        b"<rss version=\"2.0\"><channel><title>&lol4;</title>"
+        b"<item><title>&xxe;</title><link>&xxe;</link></item></channel></rss>\n"
+    )
+
+
+def _cp1256(text: str, *, meta: bool) -> bytes:
+    text = text.replace('<meta charset="utf-8">', '<meta charset="windows-1256">' if meta else "")
+    return text.encode("cp1256", errors="xmlcharrefreplace")
+
+
+def serve(handler, mode: str, outlet: str, path: str, ok: tuple[int, str, str]) -> None:
+    """Answer handler's request with the fault; `ok` is what the path serves when healthy."""
+    status, ctype, text = ok
+    faults: Faults = handler.server.replica.faults
+    if mode == "http_500":
+        return handler.reply(500, "text/html; charset=utf-8", b"<h1>500 Internal Server Error</h1>")
+    if mode in ("http_503", "http_429"):
+        return handler.reply(int(mode[-3:]), "text/html; charset=utf-8", b"<h1>busy</h1>",
+                             headers={"Retry-After": "1"})
+    if mode == "retry_after_once":
+        if faults.hit(outlet, path) == 0:
+            return handler.reply(429, "text/plain", b"slow down", headers={"Retry-After": "2"})
+        return handler.reply(status, ctype, text.encode("utf-8"))
+    if mode == "timeout":
+        time.sleep(TIMEOUT_HOLD_S)
+        handler.close_connection = True
+        return None
+    if mode == "slow":
+        time.sleep(SLOW_S)
+        return handler.reply(status, ctype, text.encode("utf-8"))
+    if mode == "reset":
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        handler.close_connection = True
+        return None
+    if mode == "truncated":
+        body = text.encode("utf-8")
+        handler.send_response(status)
+        handler.send_header("Content-Type", ctype)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body[: len(body) // 2])
+        handler.wfile.flush()
+        handler.close_connection = True
+        return None
+    if mode == "redirect_loop":
+        n = faults.hit(outlet, path) + 1
+        return handler.reply(302, "text/plain", b"", headers={"Location": f"{path}?r={n}"})
+    if mode == "offsite_redirect":
+        return handler.reply(302, "text/plain", b"", headers={"Location": f"https://elsewhere.example{path}"})
+    if mode == "robots_disallow":
+        return handler.reply(status, ctype, text.encode("utf-8"))
+    if mode == "gzip_bomb":
+        return handler.reply(200, "text/html; charset=utf-8", _bomb(), headers={"Content-Encoding": "gzip"},
+                             compress=False)
+    if mode == "oversized":
+        return handler.reply(200, "text/html; charset=utf-8", b"<html><body>" + b"x" * OVERSIZED, compress=False)
+    if mode == "hostile_xml":
+        return handler.reply(200, "application/xml", _hostile_xml())
+    if mode == "malformed_xml":
+        body = text.encode("utf-8")
+        return handler.reply(200, ctype, body[: len(body) * 2 // 3])
+    if mode == "charset_wrong":
+        return handler.reply(status, "text/html; charset=utf-8", _cp1256(text, meta=False))
+    if mode == "charset_missing":
+        return handler.reply(status, "text/html", _cp1256(text, meta=True))
+    if mode == "not_html":
+        return handler.reply(200, "application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n")
+    raise ValueError(f"unknown fault mode {mode!r}")

@@ -1,0 +1,56 @@
+"""Why a request failed, as a short reason for the coverage report, and whether a later run should retry it."""
+
+from __future__ import annotations
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+_BY_TYPE: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
+    ((DownloadTimeoutError, TimeoutError), "timeout"),
+    ((DownloadCancelledError,), "too_large"),  # DOWNLOAD_MAXSIZE: announced or received
+    ((ResponseDataLossError,), "truncated"),
+    ((DownloadConnectionRefusedError, ConnectionRefusedError), "connection_refused"),
+    ((CannotResolveHostError, DNSLookupError), "dns"),
+    ((DownloadFailedError, ConnectionLost, ResponseFailed, ResponseNeverReceived), "connection_lost"),
+)
+_IGNORED = (
+    ("max redirections", "redirect_loop"),
+    ("offsite", "offsite_redirect"),
+    ("robots.txt", "robots_forbidden"),
+    ("DOWNLOAD_MAXSIZE", "too_large"),  # a compressed body that inflates past the limit (gzip bomb)
+)
+# A later run tries these URLs again; the others are the page's own answer and stay failed.
+RETRYABLE = frozenset({"timeout", "truncated", "connection_refused", "connection_lost", "dns", "page_cap",
+                       "not_finished", "http_408", "http_429"})
+
+
+def reason(failure: Failure) -> str:
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(IgnoreRequest):
+        text = str(failure.value)
+        return next((r for needle, r in _IGNORED if needle in text), "ignored")
+    for types, name in _BY_TYPE:
+        if failure.check(*types):
+            return name
+    return type(failure.value).__name__
+
+
+def retryable(reason_: str) -> bool:
+    return reason_ in RETRYABLE or (reason_.startswith("http_5") and reason_ != "http_501")

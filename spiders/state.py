@@ -1,0 +1,116 @@
+"""What the crawler remembers about an outlet between runs, so a rerun fetches only what is new.
+
+The state lives in the archive (`state/crawl/<outlet>.json.gz`, see archive/layout.py) so every worker
+shares it. A crawl reads it, and writes what it learnt as a `CrawlRun`; the publish stage folds the run
+into the state only after the run's snapshot is complete, so a failed run never marks anything as seen.
+
+- `seen`: URL key (dedup.urls.canonical_url) of each article page archived with status 200 -> the day of
+  the snapshot that holds it. Never requested again, except by a rerun of that same day: a rerun
+  publishes a new rev that supersedes the day's snapshot, so it must capture that day's articles again.
+- `validators`: ETag / Last-Modified of each discovery document from the crawl of `validators_day`,
+  sent back as a conditional GET by the crawl of any other day.
+- `pending`: article URLs a run could not fetch for a passing reason (5xx, timeout, page cap ...), with
+  the number of failed attempts; the next run requests them first, whatever discovery says.
+- `gave_up`: article URLs with a permanent answer (404, not HTML, too large, retried MAX_ATTEMPTS times).
+- `crawls`: day -> when its published crawl started; sitemap entries older than the latest crawl of
+  another day (minus a margin) are skipped.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from dedup.urls import canonical_url
+
+VERSION = 1
+MAX_ATTEMPTS = 4
+KEEP_CRAWLS = 30
+
+
+def seen_key(url: str) -> str:
+    return canonical_url(url)
+
+
+@dataclass
+class CrawlRun:
+    """What one crawl of one outlet learnt."""
+
+    outlet: str
+    day: str  # the run's logical date (ISO)
+    started: str
+    fetched: list[str] = field(default_factory=list)  # seen keys of article pages fetched with 200
+    pending: dict[str, int] = field(default_factory=dict)
+    gave_up: dict[str, str] = field(default_factory=dict)  # url -> reason
+    validators: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CrawlRun:
+        return cls(**json.loads(data))
+
+
+@dataclass
+class CrawlState:
+    outlet: str
+    seen: dict[str, str] = field(default_factory=dict)
+    validators: dict[str, dict[str, str]] = field(default_factory=dict)
+    validators_day: str | None = None
+    pending: dict[str, int] = field(default_factory=dict)
+    gave_up: dict[str, str] = field(default_factory=dict)
+    crawls: dict[str, str] = field(default_factory=dict)
+
+    def after(self, run: CrawlRun) -> CrawlState:
+        """The state once `run` is archived. Folding the same run in twice gives the same state."""
+        seen = dict(self.seen)
+        for key in run.fetched:
+            seen.setdefault(key, run.day)
+        gave_up = {**self.gave_up, **run.gave_up}
+        crawls = dict(sorted({**self.crawls, run.day: run.started}.items())[-KEEP_CRAWLS:])
+        return CrawlState(
+            outlet=self.outlet, seen=seen, validators=dict(run.validators), validators_day=run.day,
+            pending={u: n for u, n in run.pending.items() if seen_key(u) not in seen and u not in gave_up},
+            gave_up=gave_up, crawls=crawls,
+        )
+
+    # -- what a crawl of `day` uses ---------------------------------------------------------------------------
+    def archived_elsewhere(self, url: str, day: str) -> bool:
+        """Archived in another day's snapshot (a rerun of `day` itself captures that day's pages again)."""
+        archived = self.seen.get(seen_key(url))
+        return archived is not None and archived != day
+
+    def validators_for(self, day: str) -> dict[str, dict[str, str]]:
+        return self.validators if self.validators_day and self.validators_day != day else {}
+
+    def last_crawl_before(self, day: str) -> datetime | None:
+        starts = [started for d, started in self.crawls.items() if d != day]
+        return datetime.fromisoformat(max(starts)) if starts else None
+
+    # -- serialisation (gzipped JSON, keys sorted so the object is stable) ---------------------------------
+    def to_bytes(self) -> bytes:
+        data = {"version": VERSION, "outlet": self.outlet, "seen": self.seen, "validators": self.validators,
+                "validators_day": self.validators_day, "pending": self.pending, "gave_up": self.gave_up,
+                "crawls": self.crawls}
+        return gzip.compress(json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"), mtime=0)
+
+    @classmethod
+    def from_bytes(cls, blob: bytes, outlet: str) -> CrawlState:
+        try:
+            data = json.loads(gzip.decompress(blob))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"crawl state of {outlet} is not gzipped JSON: {exc}") from None
+        if data.get("version") != VERSION or data.get("outlet") != outlet:
+            raise ValueError(f"crawl state of {outlet}: version {data.get('version')} for outlet "
+                             f"{data.get('outlet')!r}, expected version {VERSION} for {outlet!r}")
+        return cls(outlet=outlet, seen=data["seen"], validators=data["validators"],
+                   validators_day=data["validators_day"], pending=data["pending"], gave_up=data["gave_up"],
+                   crawls=data["crawls"])
+
+    @classmethod
+    def read(cls, path: str | Path, outlet: str) -> CrawlState:
+        return cls.from_bytes(Path(path).read_bytes(), outlet)
