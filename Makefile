@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen --python 3.11 --extra airflow
+	$(UV) sync --frozen --python 3.11 --extra airflow --compile-bytecode
 	@touch $@
 
 setup: $(VENV)/.synced  ## build .venv from uv.lock with the machine's Python 3.11
@@ -29,6 +29,7 @@ test: setup  ## the whole test suite (local replica, local S3 server, real Airfl
 bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_archive.py
 	$(VENV)/bin/python bench/bench_dedup.py
+	$(VENV)/bin/python bench/bench_crawl.py
 
 eval: setup  ## extraction quality and speed beside plain trafilatura (benchmark corpus in ../shared); dedup threshold sweep
 	$(VENV)/bin/python bench/eval_extraction.py

@@ -15,7 +15,8 @@ from archive.store import StoreError
 from dedup import THRESHOLD, check_threshold
 from newsarchive import __version__
 from newsarchive.config import Settings
-from newsarchive.errors import NewsArchiveError
+from newsarchive.errors import ConfigError, NewsArchiveError
+from newsarchive.replica.faults import MODES as FAULT_MODES
 
 logger = logging.getLogger("newsarchive")
 
@@ -44,6 +45,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.max_articles:
         settings = settings.with_(max_articles=args.max_articles)
+    if args.refetch:
+        settings = settings.with_(refetch=True)
     result = run_pipeline(settings, args.date, args.outlet)
     _print_summary(result)
     return 1 if result["failures"] else 0
@@ -109,6 +112,17 @@ def cmd_replica(args: argparse.Namespace) -> int:
     from newsarchive.replica.server import ReplicaServer
 
     with ReplicaServer(per_outlet=args.per_outlet, port=args.port) as server:
+        for spec in args.fault:
+            outlet, _, rest = spec.partition(":")
+            mode, _, path = rest.partition(":")
+            if outlet not in server.replica.catalog.articles:
+                raise ConfigError(f"--fault {spec}: unknown outlet {outlet!r}; "
+                                  f"choose one of {sorted(server.replica.catalog.articles)}")
+            try:
+                server.replica.faults.set(outlet, mode, [path] if path else None)
+            except ValueError as exc:
+                raise ConfigError(f"--fault {spec}: {exc}") from None
+            print(f"fault: {outlet} {path or '(every path)'}: {mode} - {FAULT_MODES[mode]}")
         print(f"replica serving on 127.0.0.1:{server.port}; host map for NEWSARCHIVE_HOST_MAP:")
         print(json.dumps(server.host_map))
         sys.stdout.flush()
@@ -135,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=parse_day, default=date.today(), help="the run's date (YYYY-MM-DD)")
     p.add_argument("--outlet", action="append", help="outlet id (repeatable); default all")
     p.add_argument("--max-articles", type=int, help="page cap per outlet")
+    p.add_argument("--refetch", action="store_true",
+                   help="ignore the archive's crawl state: request every discovered article again (a recapture)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="serve the outlet replica on loopback and run the pipeline on it")
@@ -186,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("replica", help="serve the local replica of the outlets until interrupted")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--per-outlet", type=int, default=20)
+    p.add_argument("--fault", action="append", default=[], metavar="OUTLET:MODE[:PATH]",
+                   help=f"serve a fault (repeatable); modes: {', '.join(FAULT_MODES)}")
     p.set_defaults(func=cmd_replica)
     return parser
 

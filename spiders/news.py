@@ -112,16 +112,18 @@ class NewsSpider(scrapy.Spider):
     # -- discovery --------------------------------------------------------------------------
     def parse_feed(self, response):
         try:
-            links = parse_feed(response.body)
+            links, damaged = parse_feed(response.body)
         except DiscoveryError as exc:
             return self._bad_discovery(response, exc)
+        self._salvaged(response, damaged)
         return self._articles(links)
 
     def parse_sitemap(self, response):
         try:
-            kind, entries = parse_sitemap(response.body)
+            kind, entries, damaged = parse_sitemap(response.body)
         except DiscoveryError as exc:
             return self._bad_discovery(response, exc)
+        self._salvaged(response, damaged)
         fresh = [loc for loc, lastmod in entries if not self._too_old(lastmod)]
         if kind == "index":
             return [self._discovery(loc, self.parse_sitemap) for loc in fresh if self.outlet.allows(loc)]
@@ -175,10 +177,17 @@ class NewsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
                               meta={ATTEMPTS: attempts})
 
-    def _bad_discovery(self, response, exc: Exception) -> None:
+    def _bad_discovery(self, response, exc: DiscoveryError) -> None:
         logger.warning("%s: unreadable discovery document %s: %s", self.outlet.id, response.url, exc)
-        self.crawler.stats.inc_value(STAT + "discovery_failed/unreadable")
+        self.crawler.stats.inc_value(f"{STAT}discovery_failed/{exc.reason}")
         return None
+
+    def _salvaged(self, response, damaged: bool) -> None:
+        """Broken XML: the entries before the damage are used; counted so the report shows the fault."""
+        if damaged:
+            logger.warning("%s: broken XML in %s; using the entries that could be read", self.outlet.id,
+                           response.url)
+            self.crawler.stats.inc_value(STAT + "discovery_failed/malformed_xml")
 
     # -- articles ---------------------------------------------------------------------------
     def parse_article(self, response):

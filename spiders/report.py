@@ -57,6 +57,7 @@ class CoverageReport:
             "skipped": {k.split("/", 1)[1]: v for k, v in ours.items() if k.startswith("skipped/")},
             "robots_forbidden": stats.get("robotstxt/forbidden", 0),
             "memusage_max": stats.get("memusage/max"),
+            "elapsed_s": round(stats.get("elapsed_time_seconds") or 0.0, 2),
         }
         _, path = capture_paths(self.output_dir, spider.outlet.id)
         path.parent.mkdir(parents=True, exist_ok=True)

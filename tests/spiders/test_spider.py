@@ -11,8 +11,8 @@ from warcio.archiveiterator import ArchiveIterator
 from tests.conftest import ROOT
 
 
-def _scrapy(*args, **kw):
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "spiders.settings"}
+def _scrapy(*args, env_extra=None, **kw):
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "spiders.settings", **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, **kw)
 

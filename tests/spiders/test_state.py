@@ -1,0 +1,54 @@
+"""The crawl state's rules and the Retry-After parser, without a crawl."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from spiders.retry_after import parse_retry_after
+from spiders.state import CrawlRun, CrawlState
+
+
+def _run(day: str, fetched=(), pending=None, gave_up=None) -> CrawlRun:
+    return CrawlRun(outlet="orient", day=day, started=f"{day}T03:00:00+00:00", fetched=list(fetched),
+                    pending=pending or {}, gave_up=gave_up or {}, validators={"https://x/rss": {"etag": day}})
+
+
+def test_folding_a_run_in_twice_changes_nothing_and_seen_keeps_the_first_day():
+    state = CrawlState("orient").after(_run("2026-11-20", ["https://orient-news.net/a/1"]))
+    again = state.after(_run("2026-11-21", ["https://orient-news.net/a/1", "https://orient-news.net/a/2"]))
+    assert again.after(_run("2026-11-21", ["https://orient-news.net/a/1", "https://orient-news.net/a/2"])) == again
+    assert again.seen == {"https://orient-news.net/a/1": "2026-11-20", "https://orient-news.net/a/2": "2026-11-21"}
+    assert CrawlState.from_bytes(again.to_bytes(), "orient") == again
+
+
+def test_a_rerun_of_a_day_recaptures_that_day_and_ignores_its_own_validators():
+    state = CrawlState("orient").after(_run("2026-11-21", ["https://orient-news.net/a/1"]))
+    assert state.archived_elsewhere("https://www.orient-news.net/a/1?utm_source=x", "2026-11-22")
+    assert not state.archived_elsewhere("https://orient-news.net/a/1", "2026-11-21")
+    assert state.validators_for("2026-11-21") == {} and state.validators_for("2026-11-22")
+    assert state.last_crawl_before("2026-11-21") is None
+    assert state.last_crawl_before("2026-11-22") == datetime(2026, 11, 21, 3, tzinfo=UTC)
+
+
+def test_pending_drops_what_was_archived_or_given_up():
+    state = CrawlState("orient").after(_run("2026-11-20", pending={"https://orient-news.net/a/3": 1},
+                                            gave_up={"https://orient-news.net/a/4": "http_404"}))
+    assert state.pending == {"https://orient-news.net/a/3": 1}
+    state = state.after(_run("2026-11-21", ["https://orient-news.net/a/3"], pending={"https://orient-news.net/a/3": 1}))
+    assert state.pending == {}
+
+
+def test_a_state_of_another_outlet_or_version_is_refused():
+    blob = CrawlState("orient").to_bytes()
+    with pytest.raises(ValueError, match="expected version 1 for 'anapress'"):
+        CrawlState.from_bytes(blob, "anapress")
+    with pytest.raises(ValueError, match="not gzipped JSON"):
+        CrawlState.from_bytes(b"{}", "orient")
+
+
+def test_retry_after_takes_seconds_or_an_http_date():
+    now = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after(b"120", now) == 120.0
+    assert parse_retry_after(b"Sat, 21 Nov 2026 12:00:30 GMT", now) == 30.0
+    assert parse_retry_after(b"Sat, 21 Nov 2026 11:00:00 GMT", now) == 0.0
+    assert parse_retry_after(b"soon", now) is None and parse_retry_after(None, now) is None
