@@ -2,14 +2,20 @@
 ### news_archive
 
 Daily archive of the outlets in `outlets.toml`: **list outlets → crawl (one mapped task per outlet,
-each its own `scrapy crawl` process) → extract (mapped per outlet) → dedup → publish snapshot**.
+each its own `scrapy crawl` process, in pool `newsarchive_crawl`) → extract (mapped per outlet) → dedup →
+publish snapshot → quality check**.
 
 * Tasks share nothing but the archive store (`NEWSARCHIVE_ARCHIVE`): each reads and writes under
   `staging/date=<logical date>/`, XCom carries counts only. Any worker can run any task.
 * Every task log ends with a `SUMMARY` line (fetched, failed by reason, extracted, archived).
 * A failed outlet fails its own mapped task; dedup and publish still run (`all_done`) and the
   snapshot's `manifest.json` records the gap.
-* The snapshot lands in `snapshots/date=YYYY-MM-DD/rev=N/` with `_SUCCESS` written last.
+* The snapshot lands in `snapshots/date=YYYY-MM-DD/rev=N/` with `_SUCCESS` written last; publish then
+  emits an event on the Asset `newsarchive_snapshot` (extra: snapshot, store, prefix, archived), so a
+  downstream DAG can be scheduled on it.
+* Crawls are incremental: what earlier days archived is never requested again (state in the archive).
+* `quality` fails at once (no retry) when an outlet yields 0 new articles, drops below its recent median, or
+  its archived text has furniture lines; the figures are in the manifest under `counts.quality`.
 
 Schedule: `NEWSARCHIVE_SCHEDULE` (cron, default 03:00 UTC daily). Logic lives in the `newsarchive`
 package; this file is wiring only.
@@ -21,9 +27,10 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Asset, dag, get_current_context, task, task_group
 
-CRAWL_POOL = os.environ.get("NEWSARCHIVE_CRAWL_POOL", "default_pool")
+CRAWL_POOL = os.environ.get("NEWSARCHIVE_CRAWL_POOL", "newsarchive_crawl")
+SNAPSHOT = Asset(name="newsarchive_snapshot", uri="newsarchive://snapshots")
 
 
 @dag(
@@ -50,18 +57,23 @@ def news_archive():
 
         return airflow_tasks.list_outlets()
 
-    @task(pool=CRAWL_POOL, map_index_template="{{ task.op_kwargs['outlet'] }}")
+    # each mapped task is labelled in the UI by its outlet (set in the task, rendered after it ends)
+    @task(pool=CRAWL_POOL, map_index_template="{{ outlet_id }}")
     def crawl(outlet: str) -> str:
         from newsarchive import airflow_tasks
 
-        airflow_tasks.crawl(outlet, get_current_context())
+        context = get_current_context()
+        context["outlet_id"] = outlet
+        airflow_tasks.crawl(outlet, context)
         return outlet
 
-    @task(map_index_template="{{ task.op_kwargs['outlet'] }}")
+    @task(map_index_template="{{ outlet_id }}")
     def extract(outlet: str) -> dict:
         from newsarchive import airflow_tasks
 
-        return airflow_tasks.extract(outlet, get_current_context())
+        context = get_current_context()
+        context["outlet_id"] = outlet
+        return airflow_tasks.extract(outlet, context)
 
     @task(trigger_rule="all_done")
     def dedup() -> dict:
@@ -69,14 +81,35 @@ def news_archive():
 
         return airflow_tasks.dedup(get_current_context())
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", outlets=[SNAPSHOT])
     def publish() -> dict:
         from newsarchive import airflow_tasks
 
-        return airflow_tasks.publish(get_current_context())
+        context = get_current_context()
+        result = airflow_tasks.publish(context)
+        context["outlet_events"][SNAPSHOT].extra = result
+        return result
 
-    extracted = extract.expand(outlet=crawl.expand(outlet=list_outlets()))
-    extracted >> dedup() >> publish()
+    @task
+    def quality(published: dict) -> str:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from newsarchive import airflow_tasks
+        from newsarchive.quality import QualityCheckFailed
+
+        try:
+            return airflow_tasks.quality(published, get_current_context())
+        except QualityCheckFailed as exc:  # the figures will not change on a retry
+            raise AirflowFailException(str(exc)) from None
+
+    @task_group
+    def per_outlet(outlet: str):
+        # mapped as a group: a failed crawl fails only its own outlet's extract, never the others'
+        return extract(crawl(outlet))
+
+    published = publish()
+    per_outlet.expand(outlet=list_outlets()) >> dedup() >> published
+    quality(published)
 
 
 news_archive()

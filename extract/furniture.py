@@ -117,6 +117,12 @@ class FurnitureFilter:
         return "\n".join(kept)
 
 
+    def furniture_lines(self, text: str) -> list[str]:
+        """The lines of an (archived) text that filter_text would remove: the quality check's probe."""
+        kept = set(self.filter_text(text).split("\n"))
+        return [line.strip() for line in text.split("\n") if line.strip() and line.strip() not in kept]
+
+
 def _is_link_list(element: lxml_html.HtmlElement) -> bool:
     """True when the element's text is mostly link text (a list of headlines, tags, share buttons)."""
     text = element.text_content().strip()

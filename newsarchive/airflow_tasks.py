@@ -24,6 +24,9 @@ def run_day(context: dict) -> date:
 def _summary(stage: str, outlet: str, counts: dict) -> str:
     failed = {**counts.get("failed", {}), **counts.get("extract_failed", {})}
     parts = [f"{k}={counts[k]}" for k in ("discovered", "fetched", "extracted", "kept", "archived") if k in counts]
+    if skipped := {k: v for k, v in counts.get("skipped", {}).items() if v}:
+        parts.append(f"skipped={skipped}")
+    parts += [f"{k}={counts[k]}" for k in ("not_modified", "pending") if counts.get(k)]
     parts.append(f"failed={sum(failed.values())} {failed}" if failed else "failed=0")
     return f"SUMMARY {stage} {outlet}: " + " ".join(parts)
 
@@ -43,7 +46,7 @@ def list_outlets() -> list[str]:
 def crawl(outlet: str, context: dict) -> dict:
     report = stages.crawl_stage(task_settings(), outlet, run_day(context))
     logger.info(_summary("crawl", outlet, report))
-    return {k: report[k] for k in ("outlet", "discovered", "fetched", "failed")}
+    return {k: report[k] for k in ("outlet", "discovered", "fetched", "failed", "skipped", "pending")}
 
 
 def extract(outlet: str, context: dict) -> dict:
@@ -64,4 +67,12 @@ def publish(context: dict) -> dict:
     result = stages.publish_stage(settings, run_day(context), list_outlets(), run_id=run_id)
     for outlet, counts in result["counts"]["outlets"].items():
         logger.info(_summary("publish", outlet, counts) + (f" GAP: {counts['gap']}" if "gap" in counts else ""))
-    return {"snapshot": result["snapshot"], "prefix": result["prefix"], "archived": result["counts"]["archived"]}
+    return {"snapshot": result["snapshot"], "store": result["store"], "prefix": result["prefix"],
+            "archived": result["counts"]["archived"]}
+
+
+def quality(published: dict, context: dict) -> str:
+    """Fails the task, naming every problem, when the canary's figures in the manifest say so."""
+    verdict = stages.quality_stage(task_settings(), run_day(context), published["snapshot"])
+    logger.info("SUMMARY quality: %s", verdict)
+    return verdict

@@ -49,7 +49,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings = settings.with_(refetch=True)
     result = run_pipeline(settings, args.date, args.outlet)
     _print_summary(result)
-    return 1 if result["failures"] else 0
+    return 1 if result["failures"] or result["counts"]["quality"]["problems"] else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -78,6 +78,8 @@ def _print_summary(result: dict) -> None:
           if not result["store"].startswith("s3://") else f"snapshot {result['snapshot']}: {result['store']}/{result['prefix']}")
     for outlet, message in result.get("failures", {}).items():
         print(f"FAILED {outlet}: {message.splitlines()[0]}", file=sys.stderr)
+    for problem in result["counts"]["quality"]["problems"]:
+        print(f"QUALITY {problem}", file=sys.stderr)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

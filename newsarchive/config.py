@@ -25,12 +25,20 @@ class Settings:
     scrapy_settings: dict[str, str] = field(default_factory=dict)
     dedup_window_days: int = 30  # a run checks against the snapshots of this many days before it
     dedup_threshold: float = THRESHOLD  # near-duplicate similarity (estimated Jaccard of word 3-shingles)
+    quality_min_share: float = 0.5  # an outlet below this share of its recent median fails the quality check
+    quality_history_days: int = 14
     refetch: bool = False  # ignore the archive's crawl state: request every discovered article again
 
     @property
     def polite(self) -> bool:
         """Throttle unless every host goes to the local replica."""
         return not self.host_map
+
+    @property
+    def quality_rules(self):
+        from newsarchive.quality import QualityRules
+
+        return QualityRules(min_share=self.quality_min_share, history_days=self.quality_history_days)
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
@@ -63,6 +71,17 @@ class Settings:
                 values["dedup_threshold"] = check_threshold(v)
             except ValueError as exc:
                 raise ConfigError(f"NEWSARCHIVE_DEDUP_THRESHOLD: {exc}") from None
+        if v := env.get("NEWSARCHIVE_QUALITY_MIN_SHARE"):
+            try:
+                values["quality_min_share"] = float(v)
+            except ValueError:
+                values["quality_min_share"] = -1.0
+            if not 0.0 <= values["quality_min_share"] <= 1.0:
+                raise ConfigError(f"NEWSARCHIVE_QUALITY_MIN_SHARE={v!r}: give a share between 0 and 1, e.g. 0.5")
+        if v := env.get("NEWSARCHIVE_QUALITY_HISTORY_DAYS"):
+            if not v.isdigit():
+                raise ConfigError(f"NEWSARCHIVE_QUALITY_HISTORY_DAYS={v!r} is not a whole number of days")
+            values["quality_history_days"] = int(v)
         if v := env.get("NEWSARCHIVE_REFETCH"):
             values["refetch"] = v.lower() in ("1", "true", "yes")
         values.update({k: v for k, v in overrides.items() if v is not None})

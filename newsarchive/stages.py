@@ -15,17 +15,17 @@ from datetime import date
 from pathlib import Path
 
 from archive import layout
-from archive.crawl_state import commit_crawl_run, load_crawl_state
 from archive.dedup_index import load_window, write_segment
-from archive.snapshot import SnapshotRef, publish_snapshot
+from archive.snapshot import SnapshotRef, publish_snapshot, read_manifest, resolve_snapshot
 from archive.store import ObjectNotFound, Store, open_store
 from archive.warc import append_article_links, iter_responses
 from dedup.engine import Deduplicator, Document
 from extract.engine import ArticleExtractor, OutletContext
 from extract.models import ExtractionError
-from newsarchive import __version__
+from newsarchive import __version__, quality
 from newsarchive.config import Settings
 from newsarchive.crawl import run_crawl
+from newsarchive.crawl_state import commit_crawl_run, load_crawl_state
 from newsarchive.errors import NewsArchiveError
 from newsarchive.registry import Outlet, Registry, load_registry
 from spiders.report import run_state_path
@@ -185,6 +185,7 @@ def publish_stage(settings: Settings, day: date, outlet_ids: list[str], run_id: 
             langs = Counter(a["language"] for a in articles if a["outlet"] == outlet_id)
             entry["languages"] = dict(langs)
             entry["archived"] = sum(langs.values())
+            entry["new"] = entry["archived"] - entry["duplicates"]
         for outlet_id, path in warcs.items():
             append_article_links(path, [
                 {"url": a["url"], "capture_id": a["capture_id"], "article_id": a["id"],
@@ -196,6 +197,9 @@ def publish_stage(settings: Settings, day: date, outlet_ids: list[str], run_id: 
         counts = {"outlets": outlets, "archived": len(articles),
                   "duplicates": sum(duplicates.values()), "dedup_reasons": dedup_report.get("reasons", {}),
                   "dedup_window": dedup_report.get("window", [])}
+        rules = settings.quality_rules
+        counts["quality"] = quality.quality_figures(registry, outlets, articles,
+                                                    quality.recent_yields(store, day, rules.history_days), rules)
         index_file = Path(tmp) / "dedup-index.npz"
         store.download(keys["dedup_index"], index_file)
         run = {"run_id": run_id, "software": f"newsarchive {__version__}", "config_hash": config_hash(registry)}
@@ -203,6 +207,15 @@ def publish_stage(settings: Settings, day: date, outlet_ids: list[str], run_id: 
                                          extra={layout.dedup_index_key(""): index_file})
     commit_crawl_runs(store, day, [o for o, entry in outlets.items() if "gap" not in entry])
     return {"snapshot": f"{ref.day} rev {ref.rev}", "prefix": ref.prefix, "store": store.url, "counts": counts}
+
+
+def quality_stage(settings: Settings, day: date, snapshot: str | None = None) -> str:
+    """The canary over a published snapshot (default: the day's newest): a verdict line, or
+    QualityCheckFailed naming every problem. The figures are in the manifest's counts.quality."""
+    store = open_store(settings.archive)
+    ref = snapshot_ref({"snapshot": snapshot}) if snapshot else resolve_snapshot(store, day.isoformat())
+    manifest = read_manifest(store, ref)
+    return quality.check(manifest["counts"]["quality"], f"{ref.day} rev {ref.rev}")
 
 
 def commit_crawl_runs(store: Store, day: date, outlet_ids: list[str]) -> None:

@@ -26,6 +26,9 @@ start() {
     echo "Airflow is already running (pid $(cat "$PIDFILE")): $URL"; return 0
   fi
   "$AIRFLOW" db migrate >"$AIRFLOW_HOME/migrate.log" 2>&1
+  # the pool that bounds concurrent outlet crawls (each is a scrapy process)
+  "$AIRFLOW" pools set "${NEWSARCHIVE_CRAWL_POOL:-newsarchive_crawl}" "${NEWSARCHIVE_CRAWL_SLOTS:-2}" \
+    "concurrent outlet crawls (newsarchive)" >>"$AIRFLOW_HOME/migrate.log" 2>&1
   setsid nohup "$AIRFLOW" standalone >"$LOG" 2>&1 &
   echo $! >"$PIDFILE"
   echo -n "starting Airflow (log: $LOG) "

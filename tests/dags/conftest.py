@@ -24,6 +24,8 @@ def airflow_env(tmp_path_factory) -> dict[str, str]:
         "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
     }
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "airflow", "pools", "set", "newsarchive_crawl", "2", "outlet crawls"],
+                   env=env, check=True, capture_output=True)
     return env
 
 

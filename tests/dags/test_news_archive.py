@@ -36,7 +36,7 @@ def test_dagbag_has_no_import_errors_and_every_dag_has_tags_and_retries(airflow_
         assert dag["tags"], dag_id
         assert min(dag["retries"]) >= 2, dag_id
     dag = out["dags"]["news_archive"]
-    assert dag["tasks"] == ["crawl", "dedup", "extract", "list_outlets", "publish"]
+    assert dag["tasks"] == ["dedup", "list_outlets", "per_outlet.crawl", "per_outlet.extract", "publish", "quality"]
     assert dag["max_active_runs"] == 1 and dag["catchup"] is False and dag["doc"]
 
 
@@ -72,12 +72,31 @@ def test_dag_serializes_for_the_scheduler(airflow_env):
 
 
 DAG_TEST = """
+import json
 import pendulum
 from airflow.dag_processing.dagbag import DagBag
+from airflow.models.asset import AssetEvent
+from airflow.models.taskinstance import TaskInstance
+from airflow.utils.session import create_session
 dag = DagBag("dags").get_dag("news_archive")
+RETRY_DELAY = None
+if RETRY_DELAY is not None:  # a test of failures need not wait the production backoff between tries
+    for t in dag.tasks:
+        t.retry_delay = RETRY_DELAY
 run = dag.test(logical_date=pendulum.datetime(2026, 11, 21, 3, tz="UTC"))
+with create_session() as session:
+    tis = session.query(TaskInstance).filter(TaskInstance.run_id == run.run_id).all()
+    states = {f"{ti.task_id}[{ti.rendered_map_index or ti.map_index}]" if ti.map_index >= 0 else ti.task_id:
+              [str(ti.state), ti.try_number] for ti in tis}
+    events = [{"asset": e.asset.name, "extra": e.extra} for e in session.query(AssetEvent).all()]
+print("STATES" + json.dumps(states))
+print("EVENTS" + json.dumps(events))
 print("RESULT" + '"' + str(run.state) + '"')
 """
+
+
+def _line(proc, prefix: str):
+    return json.loads(next(x for x in proc.stdout.splitlines() if x.startswith(prefix))[len(prefix):])
 
 
 def test_dag_test_runs_end_to_end_on_the_replica(airflow_env, replica, tmp_path):
@@ -94,6 +113,46 @@ def test_dag_test_runs_end_to_end_on_the_replica(airflow_env, replica, tmp_path)
     assert {o: c["archived"] for o, c in manifest["counts"]["outlets"].items()} == {
         "anapress": 20, "orient": 20, "euronews": 20, "enabbaladi": 20, "zamanalwsl": 20}
     assert verify_snapshot(store, ref) == []
+    # the canary passed, its figures are in the manifest, and publish emitted the snapshot's Asset event
+    assert _line(proc, "STATES")["quality"][0] == "success"
+    assert manifest["counts"]["quality"]["problems"] == []
+    assert {o: f["new"] for o, f in manifest["counts"]["quality"]["outlets"].items()} == {
+        o: c["archived"] - c["duplicates"] for o, c in manifest["counts"]["outlets"].items()}
+    events = _line(proc, "EVENTS")
+    assert [e["asset"] for e in events] == ["newsarchive_snapshot"]
+    assert events[0]["extra"]["snapshot"] == "2026-11-21 rev 1" and events[0]["extra"]["archived"] == 100
+
+
+def test_an_outlet_answering_500_fails_its_own_task_and_the_rest_is_published(airflow_env, tmp_path):
+    from newsarchive.replica.server import ReplicaServer
+
+    archive = tmp_path / "archive"
+    with ReplicaServer(per_outlet=5) as replica:
+        replica.replica.faults.set("euronews", "http_500")
+        env = {**airflow_env, "NEWSARCHIVE_ARCHIVE": str(archive),
+               "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map)}
+        proc = run_python(DAG_TEST.replace("RETRY_DELAY = None", "import datetime; RETRY_DELAY = "
+                                                                  "datetime.timedelta(seconds=1)"), env)
+    states = {task: state for task, (state, _) in _line(proc, "STATES").items()}
+    others = ("anapress", "orient", "enabbaladi", "zamanalwsl")
+    assert states["per_outlet.crawl[euronews]"] == "failed"
+    assert _line(proc, "STATES")["per_outlet.crawl[euronews]"][1] == 3  # the first try and its 2 retries
+    assert all(states[f"per_outlet.{t}[{o}]"] == "success" for o in others for t in ("crawl", "extract"))
+    # only the failed outlet's own extract is skipped (mapped as a group: per outlet, not all or nothing)
+    assert sorted(v for k, v in states.items() if k.startswith("per_outlet.extract")) == ["success"] * 4 + [
+        "upstream_failed"]
+    assert states["publish"] == "success"
+    assert states["quality"] == "failed"  # an outlet with no articles is what the canary is for
+    assert _line(proc, "STATES")["quality"][1] == 1  # failed at once: its figures would not change
+    assert _result(proc) == "failed"
+    output = proc.stdout + proc.stderr
+    assert "outlet euronews: every discovery URL failed" in output and "http_500" in output
+    assert "quality check of snapshot 2026-11-21 rev 1 failed" in output and "outlet euronews: 0 new articles" in output
+    store = open_store(archive)
+    manifest = read_manifest(store, resolve_snapshot(store, "2026-11-21"))
+    assert "crawl" in manifest["counts"]["outlets"]["euronews"]["gap"]
+    assert manifest["counts"]["archived"] == 20
+    assert any("outlet euronews: 0 new articles" in p for p in manifest["counts"]["quality"]["problems"])
 
 
 def test_dag_test_publishes_to_s3_with_credentials_from_an_airflow_connection(airflow_env, replica, s3_server):

@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from archive.crawl_state import load_crawl_state
 from archive.snapshot import read_articles, read_manifest, resolve_snapshot, verify_snapshot
 from archive.store import open_store
 from newsarchive.config import Settings
+from newsarchive.crawl_state import load_crawl_state
 from newsarchive.pipeline import run_pipeline
 from newsarchive.replica.faults import MODES
 from newsarchive.replica.server import ReplicaServer

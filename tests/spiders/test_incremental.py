@@ -7,11 +7,11 @@ import shutil
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from archive.crawl_state import load_crawl_state
 from archive.snapshot import read_articles, read_manifest, resolve_snapshot
 from archive.store import open_store
 from newsarchive import stages
 from newsarchive.config import Settings
+from newsarchive.crawl_state import load_crawl_state
 from newsarchive.pipeline import run_pipeline
 from newsarchive.replica.catalog import OUTLETS
 from newsarchive.replica.server import ReplicaServer
@@ -45,7 +45,12 @@ def test_rerun_with_nothing_new_requests_only_discovery_documents(demo_run, tmp_
         assert report["requested"] == report["discovery_requests"] + report["robots_requests"], outlet
         assert report["not_modified"] == report["discovery_requests"], outlet  # conditional GET: 304s
         assert report["fetched"] == 0 and report["archived"] == 0
-    assert read_articles(store, resolve_snapshot(store, DAY2.isoformat())).num_rows == 0
+    ref = resolve_snapshot(store, DAY2.isoformat())
+    assert read_articles(store, ref).num_rows == 0
+    # and the canary says why the day is empty, outlet by outlet
+    problems = read_manifest(store, ref)["counts"]["quality"]["problems"]
+    assert len(problems) == 5 and all("0 new articles this run (nothing new:" in p
+                                      and "discovery documents not modified" in p for p in problems)
 
 
 def test_new_articles_are_the_only_ones_fetched_and_a_same_day_rerun_recaptures_its_day(demo_run, tmp_path):
