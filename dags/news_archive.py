@@ -35,7 +35,7 @@ SNAPSHOT = Asset(name="newsarchive_snapshot", uri="newsarchive://snapshots")
 
 @dag(
     dag_id="news_archive",
-    schedule=os.environ.get("NEWSARCHIVE_SCHEDULE", "0 3 * * *"),
+    schedule=os.environ.get("NEWSARCHIVE_SCHEDULE", "0 3 * * *") or None,  # empty: triggered runs only
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,

@@ -19,6 +19,8 @@ AIRFLOW="$ROOT/.venv/bin/airflow"
 PIDFILE="$AIRFLOW_HOME/standalone.pid"
 LOG="$AIRFLOW_HOME/standalone.log"
 URL="http://127.0.0.1:$AIRFLOW__API__PORT"
+# where task processes reach the API server (the default assumes port 8080)
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-$URL/execution/}"
 
 start() {
   mkdir -p "$AIRFLOW_HOME"
