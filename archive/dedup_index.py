@@ -57,5 +57,5 @@ def load_window(store: Store, day: date, window_days: int) -> tuple[DedupIndex, 
                 logger.warning("snapshot %s rev %d: no usable dedup index (%s); not checked against",
                                ref.day, ref.rev, exc)
                 continue
-            used.append(f"{ref.day} rev {ref.rev}")
+            used.append(ref.label)
     return index, used

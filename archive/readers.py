@@ -31,7 +31,7 @@ def get_snapshot(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None 
     entries = [e for e in manifest["files"] if outlet is None or f"outlet={outlet}/" in e["key"]
                or e["key"].endswith(f"/warc/{outlet}.warc.gz")]
     written, bad = [], []
-    for entry in progress(entries, desc=f"get {ref.day} rev {ref.rev}", unit="file"):
+    for entry in progress(entries, desc=f"get {ref.label}", unit="file"):
         target = dest / entry["key"].removeprefix(ref.prefix)
         target.parent.mkdir(parents=True, exist_ok=True)
         store.download(entry["key"], target)

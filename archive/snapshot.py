@@ -45,6 +45,16 @@ class SnapshotRef:
     def prefix(self) -> str:
         return layout.snapshot_prefix(date.fromisoformat(self.day), self.rev)
 
+    @property
+    def label(self) -> str:
+        """How runs, manifests and messages name a snapshot: "2026-11-21 rev 1"."""
+        return f"{self.day} rev {self.rev}"
+
+    @classmethod
+    def from_label(cls, label: str) -> SnapshotRef:
+        day, _, rev = label.partition(" rev ")
+        return cls(day, int(rev))
+
 
 def _claim_rev(store: Store, day: date) -> SnapshotRef:
     """The next free rev for the day, claimed with a conditional write so two publishers never share one."""

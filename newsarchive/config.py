@@ -73,11 +73,12 @@ class Settings:
                 raise ConfigError(f"NEWSARCHIVE_DEDUP_THRESHOLD: {exc}") from None
         if v := env.get("NEWSARCHIVE_QUALITY_MIN_SHARE"):
             try:
-                values["quality_min_share"] = float(v)
+                share = float(v)
             except ValueError:
-                values["quality_min_share"] = -1.0
-            if not 0.0 <= values["quality_min_share"] <= 1.0:
+                share = None
+            if share is None or not 0.0 <= share <= 1.0:
                 raise ConfigError(f"NEWSARCHIVE_QUALITY_MIN_SHARE={v!r}: give a share between 0 and 1, e.g. 0.5")
+            values["quality_min_share"] = share
         if v := env.get("NEWSARCHIVE_QUALITY_HISTORY_DAYS"):
             if not v.isdigit():
                 raise ConfigError(f"NEWSARCHIVE_QUALITY_HISTORY_DAYS={v!r} is not a whole number of days")

@@ -63,7 +63,7 @@ def run_crawl(settings: Settings, registry: Registry, outlet_id: str, output_dir
                               timeout=CRAWL_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
         raise CrawlError(f"outlet {outlet_id}: crawl did not finish within {CRAWL_TIMEOUT_S} s") from None
-    warc, report_path = capture_paths(output_dir, outlet_id)
+    warc, report_path, _ = capture_paths(output_dir, outlet_id)
     log_tail = _tail(output_dir / "crawl.log") or proc.stderr[-2000:]
     if proc.returncode != 0 or not report_path.exists() or not warc.exists():
         raise CrawlError(f"outlet {outlet_id}: crawl process failed (exit {proc.returncode}):\n{log_tail}")

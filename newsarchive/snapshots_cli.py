@@ -22,7 +22,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     ref = resolve_snapshot(store, args.day.isoformat(), args.rev)
     if args.action == "get":
         files = get_snapshot(store, ref, args.dest, args.outlet)
-        print(f"snapshot {ref.day} rev {ref.rev}: {len(files)} files in {args.dest}, every SHA-256 checked")
+        print(f"snapshot {ref.label}: {len(files)} files in {args.dest}, every SHA-256 checked")
         return 0
     if args.action == "show":
         print(json.dumps(read_manifest(store, ref), ensure_ascii=False, indent=1))
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     for problem in problems:
         print(f"FAILED {problem}", file=sys.stderr)
     files = len(read_manifest(store, ref)["files"])
-    print(f"snapshot {ref.day} rev {ref.rev}: {files} files, {len(problems)} problems")
+    print(f"snapshot {ref.label}: {files} files, {len(problems)} problems")
     return 1 if problems else 0
 
 

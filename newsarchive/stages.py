@@ -28,8 +28,8 @@ from newsarchive.crawl import run_crawl
 from newsarchive.crawl_state import commit_crawl_run, load_crawl_state
 from newsarchive.errors import NewsArchiveError
 from newsarchive.registry import Outlet, Registry, load_registry
-from spiders.report import run_state_path
 from spiders.state import CrawlRun
+from spiders.warc import capture_paths
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +77,9 @@ def crawl_stage(settings: Settings, outlet_id: str, day: date) -> dict:
             state_file.write_bytes(load_crawl_state(store, outlet_id).to_bytes())
         out = Path(tmp) / "out"
         report = run_crawl(settings, registry, outlet_id, out, state_file, day)
-        store.put_file(keys["warc"], out / f"{outlet_id}.warc.gz", overwrite=True)
-        store.put_file(keys["crawl_run"], run_state_path(out, outlet_id), overwrite=True)
+        files = capture_paths(out, outlet_id)
+        store.put_file(keys["warc"], files.warc, overwrite=True)
+        store.put_file(keys["crawl_run"], files.state, overwrite=True)
     _put_json(store, keys["crawl"], report)
     return report
 
@@ -206,16 +207,15 @@ def publish_stage(settings: Settings, day: date, outlet_ids: list[str], run_id: 
         ref, manifest = publish_snapshot(store, day, articles, warcs, counts=counts, run=run,
                                          extra={layout.dedup_index_key(""): index_file})
     commit_crawl_runs(store, day, [o for o, entry in outlets.items() if "gap" not in entry])
-    return {"snapshot": f"{ref.day} rev {ref.rev}", "prefix": ref.prefix, "store": store.url, "counts": counts}
+    return {"snapshot": ref.label, "prefix": ref.prefix, "store": store.url, "counts": counts}
 
 
 def quality_stage(settings: Settings, day: date, snapshot: str | None = None) -> str:
     """The canary over a published snapshot (default: the day's newest): a verdict line, or
     QualityCheckFailed naming every problem. The figures are in the manifest's counts.quality."""
     store = open_store(settings.archive)
-    ref = snapshot_ref({"snapshot": snapshot}) if snapshot else resolve_snapshot(store, day.isoformat())
-    manifest = read_manifest(store, ref)
-    return quality.check(manifest["counts"]["quality"], f"{ref.day} rev {ref.rev}")
+    ref = SnapshotRef.from_label(snapshot) if snapshot else resolve_snapshot(store, day.isoformat())
+    return quality.check(read_manifest(store, ref)["counts"]["quality"], ref.label)
 
 
 def commit_crawl_runs(store: Store, day: date, outlet_ids: list[str]) -> None:
@@ -234,7 +234,3 @@ def config_hash(registry: Registry) -> str:
 
     return hashlib.sha256(registry.path.read_bytes()).hexdigest()[:16]
 
-
-def snapshot_ref(result: dict) -> SnapshotRef:
-    day, _, rev = result["snapshot"].partition(" rev ")
-    return SnapshotRef(day, int(rev))

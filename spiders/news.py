@@ -24,7 +24,6 @@ from spiders.state import MAX_ATTEMPTS, CrawlRun, CrawlState, seen_key
 
 logger = logging.getLogger(__name__)
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
-ATTEMPTS = "newsarchive_attempts"
 STAT = "newsarchive/"
 
 
@@ -174,8 +173,7 @@ class NewsSpider(scrapy.Spider):
         self.scheduled_articles += 1
         self.in_flight[url] = attempts
         self.crawler.stats.inc_value(STAT + "article_requests")
-        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
-                              meta={ATTEMPTS: attempts})
+        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed)
 
     def _bad_discovery(self, response, exc: DiscoveryError) -> None:
         logger.warning("%s: unreadable discovery document %s: %s", self.outlet.id, response.url, exc)

@@ -7,7 +7,7 @@ RedirectMiddleware (600), this turns it into an ordinary failure ("offsite_redir
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from scrapy.exceptions import IgnoreRequest
 
@@ -27,9 +27,8 @@ class OffsiteRedirectMiddleware:
         if response.status not in REDIRECTS or not location:
             return response
         target = urljoin(request.url, location.decode("latin-1"))
-        host = (urlsplit(target).hostname or "").lower()
-        domains = getattr(self.crawler.spider, "allowed_domains", None) or []
-        if domains and not any(host == d or host.endswith("." + d) for d in domains):
+        outlet = self.crawler.spider.outlet  # registry.Outlet: its `domains` decide, as for every URL we fetch
+        if not outlet.allows(target):
             self.crawler.stats.inc_value("newsarchive/offsite_redirects")
-            raise IgnoreRequest(f"offsite redirect to {target} (outside {', '.join(domains)})")
+            raise IgnoreRequest(f"offsite redirect to {target} (outside {', '.join(outlet.domains)})")
         return response

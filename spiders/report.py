@@ -4,7 +4,6 @@ for the next run (spiders/state.py) next to its WARC."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -12,10 +11,6 @@ from scrapy.exceptions import NotConfigured
 from spiders.warc import capture_paths
 
 PREFIX = "newsarchive/"
-
-
-def run_state_path(output_dir: str | Path, outlet: str) -> Path:
-    return Path(output_dir) / f"{outlet}.state.json"
 
 
 class CoverageReport:
@@ -59,7 +54,7 @@ class CoverageReport:
             "memusage_max": stats.get("memusage/max"),
             "elapsed_s": round(stats.get("elapsed_time_seconds") or 0.0, 2),
         }
-        _, path = capture_paths(self.output_dir, spider.outlet.id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        run_state_path(self.output_dir, spider.outlet.id).write_bytes(run.to_bytes())
+        files = capture_paths(self.output_dir, spider.outlet.id)
+        files.report.parent.mkdir(parents=True, exist_ok=True)
+        files.report.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        files.state.write_bytes(run.to_bytes())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from io import BytesIO
 from pathlib import Path
+from typing import NamedTuple
 
 from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
@@ -13,10 +14,16 @@ from warcio.warcwriter import WARCWriter
 logger = logging.getLogger(__name__)
 
 
-def capture_paths(output_dir: str | Path, outlet: str) -> tuple[Path, Path]:
-    """Where a crawl of `outlet` writes its WARC and its coverage report."""
+class CrawlFiles(NamedTuple):
+    warc: Path  # the captures
+    report: Path  # the coverage report (JSON)
+    state: Path  # what the crawl learnt for the next run (spiders/state.py CrawlRun)
+
+
+def capture_paths(output_dir: str | Path, outlet: str) -> CrawlFiles:
+    """Where a crawl of `outlet` writes its files."""
     out = Path(output_dir)
-    return out / f"{outlet}.warc.gz", out / f"{outlet}.crawl.json"
+    return CrawlFiles(out / f"{outlet}.warc.gz", out / f"{outlet}.crawl.json", out / f"{outlet}.state.json")
 
 
 class WarcPipeline:
@@ -35,7 +42,7 @@ class WarcPipeline:
 
     def open_spider(self, spider=None) -> None:
         outlet = self.crawler.spider.outlet.id
-        path, _ = capture_paths(self.output_dir, outlet)
+        path = capture_paths(self.output_dir, outlet).warc
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = path.open("wb")
         self._writer = WARCWriter(self._file, gzip=True)

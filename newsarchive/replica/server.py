@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import sys
 import threading
 import time
 from datetime import UTC
@@ -53,8 +54,7 @@ class Replica:
             return 404, "text/plain; charset=utf-8", f"unknown host {host}\n"
         parts = urlsplit(target)
         if parts.path == "/robots.txt":
-            extra = "".join(f"Disallow: {p}\n" for p in self.faults.disallowed(site.outlet))
-            return 200, "text/plain; charset=utf-8", site.robots().replace("User-agent: *\n", "User-agent: *\n" + extra)
+            return 200, "text/plain; charset=utf-8", site.robots(self.faults.disallowed(site.outlet))
         if doc := self._documents.get((site.outlet, parts.path)):
             return 200, doc[0] + "; charset=utf-8", doc[1]
         if parts.path == site.section_path:
@@ -118,8 +118,6 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address) -> None:
         """A client that hangs up (size limit, timeout) is part of the faults we serve; anything else is logged."""
-        import sys
-
         if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
             return
         super().handle_error(request, client_address)

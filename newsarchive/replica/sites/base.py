@@ -36,8 +36,8 @@ class Site:
         """Discovery documents by path: (content type, text). Sections are added by the base."""
         return {}
 
-    def robots(self) -> str:
-        lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search", ""]
+    def robots(self, disallow: list[str] | tuple[str, ...] = ()) -> str:
+        lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search", *(f"Disallow: {p}" for p in disallow), ""]
         lines += [f"Sitemap: {u}" for u in self.sitemap_urls()]
         return "\n".join(lines) + "\n"
 
