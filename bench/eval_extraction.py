@@ -2,7 +2,7 @@
 
 Scores as that benchmark does (its evaluate.py): words by regex \\w+, shingles of 4 words, per page
 TP/FP/FN normalised to sum 1, precision and recall averaged over pages, F1 of the two means.
-Also prints pages per second, single process and with every core, for both extractors.
+Also prints pages per second, single process and with every core, for each extractor (best of\nROUNDS interleaved rounds), and our speed as a share of plain trafilatura's.
 Usage: python bench/eval_extraction.py [CORPUS_DIR]
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import multiprocessing
 import os
 import re
 import statistics
@@ -83,14 +84,19 @@ def run_plain_best(item: tuple[str, str, str]) -> tuple[str, str]:
     return key, trafilatura.extract(html, url=url, include_comments=False, favor_precision=True) or ""
 
 
-def timed(fn, items, workers: int) -> tuple[dict[str, str], float]:
+def rate(fn, items, workers: int) -> float:
+    """Pages per second, warm: trafilatura's stoplists, langdetect's profiles and our filters load
+    once per process in production, not per page. They are loaded in this process before any
+    timing (main runs every extractor once first), and the forked workers inherit them."""
     start = time.perf_counter()
     if workers == 1:
-        out = dict(map(fn, items))
+        for item in items:
+            fn(item)
     else:
-        with ProcessPoolExecutor(workers) as pool:
-            out = dict(pool.map(fn, items, chunksize=4))
-    return out, len(items) / (time.perf_counter() - start)
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for _ in pool.map(fn, items, chunksize=4):
+                pass
+    return len(items) / (time.perf_counter() - start)
 
 
 def load(corpus: Path) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
@@ -102,6 +108,31 @@ def load(corpus: Path) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
     return items, {k: v.get("articleBody", "") for k, v in truth.items()}
 
 
+def print_metadata_coverage(items) -> None:
+    """The benchmark has no metadata truth; what share of its pages we find a date, author and
+    language for, and where the dates came from."""
+    extractor = ArticleExtractor()
+    sources: Counter = Counter()
+    authors, languages, errors = 0, Counter(), Counter()
+    for _key, html, url in items:
+        try:
+            article = extractor.extract(html, url)
+        except ExtractionError as exc:
+            errors[exc.reason] += 1
+            continue
+        sources[article.date_source or "none"] += 1
+        authors += bool(article.author)
+        languages[article.language] += 1
+    print(f"newsarchive metadata on {len(items)} pages: published date by source {dict(sources.most_common())}; "
+          f"author on {authors}; languages {dict(languages.most_common())}; errors {dict(errors)}")
+
+
+EXTRACTORS = (("plain trafilatura (defaults)", run_plain),
+              ("plain trafilatura (precision)", run_plain_best),
+              ("newsarchive", run_ours))
+ROUNDS = 3
+
+
 def main() -> int:
     corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS
     if not (corpus / "ground-truth.json").exists():
@@ -110,15 +141,23 @@ def main() -> int:
     items, truths = load(corpus)
     cores = os.cpu_count() or 1
     print(f"article extraction benchmark: {len(items)} pages, {cores} cores")
-    print(f"{'extractor':<34} {'F1':>6} {'prec':>6} {'recall':>6} {'exact':>6} {'pages/s 1p':>11} {f'pages/s {cores}p':>11}")
-    for name, fn in (("plain trafilatura (defaults)", run_plain),
-                     ("plain trafilatura (precision)", run_plain_best),
-                     ("newsarchive", run_ours)):
-        preds, rate1 = timed(fn, items, 1)
-        _, rate_n = timed(fn, items, cores)
-        m = score(truths, preds)
+    preds = {name: dict(map(fn, items)) for name, fn in EXTRACTORS}
+    best: dict[str, list[float]] = {name: [0.0, 0.0] for name, _ in EXTRACTORS}
+    for _ in range(ROUNDS):  # interleaved rounds, best of each: noise on the machine hits all alike
+        for name, fn in EXTRACTORS:
+            best[name][0] = max(best[name][0], rate(fn, items, 1))
+            best[name][1] = max(best[name][1], rate(fn, items, cores))
+    print(f"{'extractor':<34} {'F1':>6} {'prec':>6} {'recall':>6} {'exact':>6} {'pages/s 1p':>11} "
+          f"{f'pages/s {cores}p':>11}")
+    for name, _ in EXTRACTORS:
+        m = score(truths, preds[name])
         print(f"{name:<34} {m['f1']:6.3f} {m['precision']:6.3f} {m['recall']:6.3f} {m['accuracy']:6.3f} "
-              f"{rate1:11.1f} {rate_n:11.1f}")
+              f"{best[name][0]:11.1f} {best[name][1]:11.1f}")
+    print_metadata_coverage(items)
+    ours = best["newsarchive"]
+    for name, _ in EXTRACTORS[:2]:
+        print(f"newsarchive speed / {name}: {ours[0] / best[name][0]:.2f}x per core (goal >= 0.9x), "
+              f"{ours[1] / best[name][1]:.2f}x on {cores} processes")
     return 0
 
 

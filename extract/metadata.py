@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from lxml import etree
 from lxml import html as lxml_html
 
-_BYLINE = re.compile(r"^\s*(?:بقلم|كتب|كتبه|إعداد|اعداد|تحرير)\s*[:：]\s*(.+?)\s*$")
-_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting", "AnalysisNewsArticle"}
+from extract.dates import date_in_text, date_in_url, normalise_date
+
+_BYLINE = re.compile(r"^\s*(?:بقلم|كتب|كتبه|كتبت|إعداد|اعداد|تحرير)\s*[:：]\s*(.*?)\s*$")
+# text nodes that may hold a byline label, chosen by lxml (most text nodes are not bylines)
+_BYLINE_NODES = etree.XPath(
+    "//body//text()[string-length(normalize-space()) < 80]"
+    "[contains(., 'بقلم') or contains(., 'كتب') or contains(., 'عداد') or contains(., 'تحرير')]"
+)
+_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting", "AnalysisNewsArticle",
+                  "OpinionNewsArticle", "LiveBlogPosting", "WebPage"}
+_JSONLD = etree.XPath('//script[@type="application/ld+json"]/text()')
+_META_PUBLISHED = etree.XPath(
+    '//meta[@property="article:published_time" or @itemprop="datePublished" or @name="pubdate"'
+    ' or @name="publishdate" or @name="date" or @name="DC.date.issued" or @property="og:published_time"]/@content'
+)
+_META_MODIFIED = etree.XPath(
+    '//meta[@property="article:modified_time" or @itemprop="dateModified" or @property="og:updated_time"'
+    ' or @name="lastmod"]/@content'
+)
+_TIME_ATTR = etree.XPath("//time/@datetime")
+_TIME_TEXT = etree.XPath("//time//text()")
+_H1 = etree.XPath("(//h1)[1]")
+# the short text next to the headline, where pages print the date: after it first, then just before
+# it (story paragraphs are longer, and a date they mention is not the publication date)
+_SHORT_TEXT = ("[normalize-space()][string-length(normalize-space()) < 100]"
+               "[not(ancestor::script or ancestor::style)]")
+_AFTER_TITLE = etree.XPath(f"following::text(){_SHORT_TEXT}[position() <= 20]")
+_BEFORE_TITLE = etree.XPath(f"preceding::text(){_SHORT_TEXT}[position() <= 10]")
+_BODY_START = etree.XPath(f"//body//text(){_SHORT_TEXT}[position() <= 40]")
+_TITLES = (etree.XPath('//meta[@property="og:title"]/@content'), etree.XPath("normalize-space((//h1)[1])"),
+           etree.XPath("//title/text()"))
+_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content')
+_AUTHOR_META = etree.XPath('//meta[@name="author" or @property="article:author"]/@content')
+_LANG = etree.XPath("/html/@lang")
 
 
 @dataclass(frozen=True)
@@ -19,7 +51,7 @@ class PageMetadata:
     title: str | None
     author: str | None
     published: str | None
-    date_source: str | None
+    date_source: str | None  # jsonld, meta, time, text, url
     modified: str | None
     canonical_url: str | None
     lang: str | None
@@ -27,14 +59,14 @@ class PageMetadata:
 
 def _jsonld_articles(tree: lxml_html.HtmlElement) -> list[dict]:
     found: list[dict] = []
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+    for text in _JSONLD(tree):
         try:
-            data = json.loads(script.text_content())
+            data = json.loads(text)
         except (json.JSONDecodeError, TypeError):
             continue
         stack = data if isinstance(data, list) else [data]
         while stack:
-            item = stack.pop()
+            item = stack.pop(0)
             if not isinstance(item, dict):
                 continue
             stack.extend(item.get("@graph", []) if isinstance(item.get("@graph"), list) else [])
@@ -42,72 +74,92 @@ def _jsonld_articles(tree: lxml_html.HtmlElement) -> list[dict]:
             kinds = set(kind) if isinstance(kind, list) else {kind}
             if kinds & _ARTICLE_TYPES:
                 found.append(item)
-    return found
+    # an article type before a generic WebPage
+    return sorted(found, key=lambda item: "WebPage" in str(item.get("@type")))
 
 
 def _author_name(value: object) -> str | None:
     if isinstance(value, list):
         names = [n for n in (_author_name(v) for v in value) if n]
-        return ", ".join(names) or None
+        return ", ".join(dict.fromkeys(names)) or None
     if isinstance(value, dict):
         value = value.get("name")
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    value = _string(value)
+    return value.strip() if value and value.strip() else None
 
 
-def normalise_date(value: str | None, timezone: str) -> str | None:
-    """ISO 8601 with offset; a date-time without offset is taken in the outlet's time zone."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(timezone))
-    return parsed.isoformat()
-
-
-def _first(tree: lxml_html.HtmlElement, *xpaths: str) -> str | None:
-    for xp in xpaths:
-        for value in tree.xpath(xp):
-            if isinstance(value, str) and value.strip():
-                return value.strip()
+def _first(values: list) -> str | None:
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            return value.strip()
     return None
 
 
-def read_metadata(tree: lxml_html.HtmlElement, timezone: str = "UTC") -> PageMetadata:
-    """Metadata the page declares: JSON-LD first, then meta tags, then <time> and bylines."""
+def _listed(value: object) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _string(value: object) -> str | None:
+    """A JSON-LD string value; many CMSes HTML-escape them («&#8220;», «&amp;»), never meant literally."""
+    return html.unescape(value) if isinstance(value, str) else None
+
+
+def _published(tree: lxml_html.HtmlElement, ld: dict, url: str, timezone: str) -> tuple[str | None, str | None]:
+    """The publication date and where it came from, most explicit source first."""
+    if found := normalise_date(_string(ld.get("datePublished")), timezone):
+        return found, "jsonld"
+    for value in _META_PUBLISHED(tree):
+        if found := normalise_date(value, timezone):
+            return found, "meta"
+    for value in _TIME_ATTR(tree):
+        if found := normalise_date(value, timezone):
+            return found, "time"
+    if found := date_in_text(" ".join(_TIME_TEXT(tree)), timezone):
+        return found, "time"
+    if found := date_in_text(_near_title(tree), timezone):
+        return found, "text"
+    if found := date_in_url(url):
+        return found, "url"
+    return None, None
+
+
+def _near_title(tree: lxml_html.HtmlElement) -> str:
+    """The visible text around the headline (or the top of the page when there is no <h1>)."""
+    heading = _H1(tree)
+    if not heading:
+        return " ".join(_BODY_START(tree))
+    return " ".join(_AFTER_TITLE(heading[0])) + " \n " + " ".join(reversed(_BEFORE_TITLE(heading[0])))
+
+
+def _byline(tree: lxml_html.HtmlElement) -> str | None:
+    """«بقلم: name», with the name in the same text or in the element around it («بقلم: <a>name</a>»)."""
+    for text in _BYLINE_NODES(tree):
+        if not _BYLINE.match(str(text)):
+            continue
+        holder = text.getparent() if text.is_text else None
+        whole = " ".join((holder.text_content() if holder is not None else str(text)).split())
+        if (match := _BYLINE.match(whole)) and 0 < len(match.group(1)) < 80:
+            return match.group(1)
+    return None
+
+
+def read_metadata(tree: lxml_html.HtmlElement, timezone: str = "UTC", url: str = "") -> PageMetadata:
+    """Metadata the page declares: JSON-LD first, then meta tags, then <time>, visible text, URL."""
     ld = next(iter(_jsonld_articles(tree)), {})
-    published, source = None, None
-    for candidate, where in (
-        (ld.get("datePublished"), "jsonld"),
-        (_first(tree, '//meta[@property="article:published_time"]/@content',
-                '//meta[@itemprop="datePublished"]/@content'), "meta"),
-        (_first(tree, "//time/@datetime"), "time"),
-    ):
-        if published := normalise_date(candidate if isinstance(candidate, str) else None, timezone):
-            source = where
-            break
-    modified = normalise_date(
-        ld.get("dateModified") if isinstance(ld.get("dateModified"), str) else
-        _first(tree, '//meta[@property="article:modified_time"]/@content'),
-        timezone,
+    published, source = _published(tree, ld, url, timezone)
+    modified = normalise_date(_string(ld.get("dateModified")), timezone) or next(
+        (d for d in (normalise_date(v, timezone) for v in _META_MODIFIED(tree)) if d), None
     )
-    author = _author_name(ld.get("author")) or _first(tree, '//meta[@name="author"]/@content')
-    if not author:
-        for text in tree.xpath("//body//text()[string-length(normalize-space()) < 80]"):
-            if match := _BYLINE.match(str(text)):
-                author = match.group(1)
-                break
-    title = (ld.get("headline") if isinstance(ld.get("headline"), str) else None) or _first(
-        tree, '//meta[@property="og:title"]/@content', "//h1//text()", "//title/text()"
-    )
+    author = _author_name(ld.get("author")) or _first(_AUTHOR_META(tree)) or _byline(tree)
+    if author and author.startswith(("http://", "https://")):
+        author = None  # article:author is often the author's profile URL
+    title = _string(ld.get("headline")) or next(filter(None, (_first(_listed(xp(tree))) for xp in _TITLES)), None)
     return PageMetadata(
-        title=title.strip() if title else None,
+        title=" ".join(title.split()) if title else None,
         author=author,
         published=published,
         date_source=source,
         modified=modified,
-        canonical_url=_first(tree, '//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content'),
-        lang=(_first(tree, "/html/@lang") or "").split("-")[0].lower() or None,
+        canonical_url=_first(_CANONICAL(tree)),
+        lang=(_first(_LANG(tree)) or "").split("-")[0].lower() or None,
     )

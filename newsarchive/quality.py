@@ -58,7 +58,7 @@ def quality_figures(registry: Registry, outlets: dict[str, dict], articles: list
     for outlet_id, counts in outlets.items():
         rows = [a for a in articles if a["outlet"] == outlet_id and not a.get("duplicate_of")]
         furniture = FurnitureFilter(registry.get(outlet_id).cleanup)
-        bad = [line for row in rows for line in furniture.furniture_lines(row["text"])]
+        bad = [line for row in rows for line in furniture.furniture_lines(row["text"], row.get("url"))]
         repeated = _repeated_lines(rows, rules)
         past = history.get(outlet_id, [])
         median = statistics.median(past) if len(past) >= rules.min_history else None

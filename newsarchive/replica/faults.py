@@ -8,6 +8,8 @@ Every mode is served by `serve()` on the raw connection, so resets and truncatio
 from __future__ import annotations
 
 import gzip
+import json
+import re
 import socket
 import struct
 import threading
@@ -33,6 +35,9 @@ MODES = {
     "malformed_xml": "XML cut off in the middle of an element",
     "charset_wrong": "windows-1256 bytes served as charset=utf-8 (no <meta charset>)",
     "charset_missing": "windows-1256 bytes, no charset in the header, <meta charset=windows-1256>",
+    "iso8859_6": "ISO-8859-6 bytes served as charset=iso-8859-6",
+    "iso8859_6_mislabelled": "ISO-8859-6 bytes served as charset=windows-1256 (no <meta charset>)",
+    "iso8859_6_undeclared": "ISO-8859-6 bytes, no charset in the header or the page",
     "not_html": "application/pdf instead of the page",
 }
 BOMB_SIZE = 64 * 1024 * 1024
@@ -98,9 +103,27 @@ def _hostile_xml() -> bytes:
     )
 
 
-def _cp1256(text: str, *, meta: bool) -> bytes:
-    text = text.replace('<meta charset="utf-8">', '<meta charset="windows-1256">' if meta else "")
-    return text.encode("cp1256", errors="xmlcharrefreplace")
+_SCRIPT = re.compile(r"(<script[^>]*>)(.*?)(</script>)", re.S)
+
+
+def _legacy(text: str, codec: str, meta: str | None = None) -> bytes:
+    """The page in a single-byte charset, as a legacy CMS writes it: characters the charset lacks
+    become character references in the markup and \\u escapes inside scripts (JSON-LD)."""
+    text = text.replace('<meta charset="utf-8">', f'<meta charset="{meta}">' if meta else "")
+
+    def script(match: re.Match) -> str:
+        body = "".join(ch if _encodable(ch, codec) else json.dumps(ch)[1:-1] for ch in match.group(2))
+        return match.group(1) + body + match.group(3)
+
+    return _SCRIPT.sub(script, text).encode(codec, errors="xmlcharrefreplace")
+
+
+def _encodable(ch: str, codec: str) -> bool:
+    try:
+        ch.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def serve(handler, mode: str, outlet: str, path: str, ok: tuple[int, str, str]) -> None:
@@ -155,9 +178,15 @@ def serve(handler, mode: str, outlet: str, path: str, ok: tuple[int, str, str]) 
         body = text.encode("utf-8")
         return handler.reply(200, ctype, body[: len(body) * 2 // 3])
     if mode == "charset_wrong":
-        return handler.reply(status, "text/html; charset=utf-8", _cp1256(text, meta=False))
+        return handler.reply(status, "text/html; charset=utf-8", _legacy(text, "cp1256"))
     if mode == "charset_missing":
-        return handler.reply(status, "text/html", _cp1256(text, meta=True))
+        return handler.reply(status, "text/html", _legacy(text, "cp1256", meta="windows-1256"))
+    if mode == "iso8859_6":
+        return handler.reply(status, "text/html; charset=iso-8859-6", _legacy(text, "iso8859-6"))
+    if mode == "iso8859_6_mislabelled":
+        return handler.reply(status, "text/html; charset=windows-1256", _legacy(text, "iso8859-6"))
+    if mode == "iso8859_6_undeclared":
+        return handler.reply(status, "text/html", _legacy(text, "iso8859-6"))
     if mode == "not_html":
         return handler.reply(200, "application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n")
     raise ValueError(f"unknown fault mode {mode!r}")

@@ -17,30 +17,36 @@ def page(*, title: str, body: str, lang: str = "ar", head: str = "") -> str:
     )
 
 
-def article_head(article: ReplicaArticle, url: str, site_name: str, *, jsonld: bool = True) -> str:
-    """Metadata as real news sites publish it: OpenGraph, article:published_time, JSON-LD."""
+def article_head(article: ReplicaArticle, url: str, site_name: str, *, dated: bool = True) -> str:
+    """Metadata as real news sites publish it: OpenGraph, article:published_time, JSON-LD. Pages from
+    older templates (dated=False) declare no date: only the page text (or the URL) gives it."""
     meta = [
         f'<link rel="canonical" href="{escape(url)}">',
         f'<meta property="og:title" content="{escape(article.title)}">',
         f'<meta property="og:site_name" content="{escape(site_name)}">',
         f'<meta property="og:url" content="{escape(url)}">',
-        f'<meta property="article:published_time" content="{article.published.isoformat()}">',
     ]
+    if dated:
+        meta.append(f'<meta property="article:published_time" content="{article.published.isoformat()}">')
+        if article.modified:
+            meta.append(f'<meta property="article:modified_time" content="{article.modified.isoformat()}">')
     if article.author:
         meta.append(f'<meta name="author" content="{escape(article.author)}">')
-    if jsonld:
-        data = {
-            "@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title,
-            "datePublished": article.published.isoformat(), "inLanguage": "ar",
-            "mainEntityOfPage": url, "publisher": {"@type": "Organization", "name": site_name},
-        }
-        if article.author:
-            data["author"] = {"@type": "Person", "name": article.author}
-        meta.append(
-            '<script type="application/ld+json">'
-            + json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
-            + "</script>"
-        )
+    data = {
+        "@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title,
+        "inLanguage": "ar", "mainEntityOfPage": url, "publisher": {"@type": "Organization", "name": site_name},
+    }
+    if dated:
+        data["datePublished"] = article.published.isoformat()
+        if article.modified:
+            data["dateModified"] = article.modified.isoformat()
+    if article.author:
+        data["author"] = {"@type": "Person", "name": article.author}
+    meta.append(
+        '<script type="application/ld+json">'
+        + json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+        + "</script>"
+    )
     return "\n".join(meta) + "\n"
 
 

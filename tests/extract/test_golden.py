@@ -22,6 +22,27 @@ def _cases():
             yield pytest.param(outlet, article, id=f"{outlet}-{article.index}")
 
 
+def _expected_date(site, article) -> tuple[str, str]:
+    """What the page says: its JSON-LD; else the date line it prints (in the outlet's local time, with
+    the time of day when it prints one); else the date in its URL."""
+    if site.structured_date(article):
+        return article.published.isoformat(), "jsonld"
+    if site.date_line(article):
+        local = site.local_published(article)
+        return (local.isoformat() if site.date_line_has_time else local.date().isoformat()), "text"
+    return f"{article.published:%Y-%m-%d}", "url"
+
+
+def test_replica_sites_print_times_in_the_registry_time_zone():
+    registry = load_registry()
+    assert {o: s.timezone for o, s in SITES.items()} == {o: registry.get(o).timezone for o in SITES}
+
+
+def test_every_date_source_is_exercised():
+    sources = {_expected_date(site, a)[1] for site in SITES.values() for a in site.articles}
+    assert sources == {"jsonld", "text", "url"}
+
+
 @pytest.mark.parametrize("outlet_id, article", list(_cases()))
 def test_story_kept_furniture_gone_metadata_exact(outlet_id, article):
     outlet = load_registry().get(outlet_id)
@@ -31,12 +52,13 @@ def test_story_kept_furniture_gone_metadata_exact(outlet_id, article):
     lines = [normalise_ws(x) for x in result.text.split("\n")]
     for line in article.story_lines:
         assert normalise_ws(line) in lines, f"story line lost: {line[:60]}"
-    furniture = {normalise_ws(x) for x in furniture_lines(REPLICA.catalog, article)}
+    furniture = {normalise_ws(x) for x in furniture_lines(REPLICA.catalog, article) + [site.date_line(article) or ""]}
     assert not [x for x in lines if x in furniture], "furniture line kept"
     assert not [x for x in lines if FURNITURE_LINE.match(x)], "furniture label kept"
     assert result.title == article.title
     assert result.author == article.author
-    assert result.published == article.published.isoformat()
+    assert (result.published, result.date_source) == _expected_date(site, article)
+    assert result.modified == (article.modified.isoformat() if article.modified else None)
     assert result.language == "ar"
     assert result.outlet == outlet_id
     assert result.canonical_url == site.url(article)
@@ -59,6 +81,9 @@ def test_generic_backstop_works_without_outlet_rules():
         (b"\x00\x01\x02PNG\x00" * 50, "binary"),
         (b"just some words, no markup at all", "not-html"),
         (gzip.compress(b"x" * 100), "binary"),
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n", "not-html"),
+        (b"<!DOCTYPE html><html><head><title>t</title></head><body><p>" + "كلمة ".encode() * 400, "truncated"),
+        (b"<html><body>" + b"<p>x</p>" * (1024 * 1024 + 1) + b"</body></html>", "oversized"),
     ],
 )
 def test_bad_documents_give_a_reason(body, reason):

@@ -29,7 +29,33 @@ def test_extract_html_and_gz_files_as_json_lines(tmp_path):
         assert record["language"] == "ar"
         assert record["url"] == site.url(article)
         assert "قال محمد علوش المسؤول السياسي" in record["text"]
-        assert {"modified", "date_source", "canonical_url"} <= record.keys()
+        assert record["date_source"] == "jsonld"
+        assert record["canonical_url"] == site.url(article)
+        assert "modified" in record
+
+
+def test_one_bad_document_does_not_stop_the_batch(tmp_path):
+    """Each bad input gets its own error record with the reason; the good page after them is extracted."""
+    site = next(s for s in REPLICA.sites.values() if s.outlet == "zamanalwsl")
+    html = site.article_html(site.articles[1]).encode("utf-8")
+    files = {
+        "truncated.html": html[: len(html) // 2],
+        "binary.html": b"\x89PNG\r\n\x1a\n\x00\x00" * 64,
+        "section.html": site.section(1).encode("utf-8"),
+        "notes.txt.gz": gzip.compress(b"just some words, no markup at all"),
+        "good.html.gz": gzip.compress(html),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    r = _run(*(str(tmp_path / name) for name in files), "--outlet", "zamanalwsl")
+    assert r.returncode == 1
+    records = {json.loads(line)["source"].rsplit("/", 1)[1]: json.loads(line) for line in r.stdout.splitlines()}
+    assert {name: rec.get("error") for name, rec in records.items()} == {
+        "truncated.html": "truncated", "binary.html": "binary", "section.html": "no-article",
+        "notes.txt.gz": "not-html", "good.html.gz": None,
+    }
+    assert all(rec["detail"] for name, rec in records.items() if name != "good.html.gz")
+    assert records["good.html.gz"]["title"] == site.articles[1].title
 
 
 def test_unreadable_and_non_article_files_get_error_records(tmp_path):

@@ -42,6 +42,9 @@ ARTICLE_FAULTS = {
     "oversized": "too_large",
     "charset_wrong": None,
     "charset_missing": None,
+    "iso8859_6": None,
+    "iso8859_6_mislabelled": None,
+    "iso8859_6_undeclared": None,
     "not_html": "not_html",
 }
 TRANSIENT = {"http_500", "http_503", "http_429", "timeout", "reset", "truncated"}
@@ -62,7 +65,7 @@ def test_every_article_fault_is_counted_by_reason_and_nothing_archived_is_touche
     day1 = resolve_snapshot(store, RUN_DAY.isoformat())
     before = _tree_digest(archive / day1.prefix)
 
-    with ReplicaServer(per_outlet=40) as replica:  # 20 new stories per outlet; 16 of anapress's are broken
+    with ReplicaServer(per_outlet=40) as replica:  # 20 new stories per outlet; 19 of anapress's are faulty
         site = replica.replica.sites["www.anapress.net"]
         new = site.articles[20:]
         path_of = {mode: urlsplit(site.url(a)).path for mode, a in zip(ARTICLE_FAULTS, new, strict=False)}
@@ -92,11 +95,15 @@ def test_every_article_fault_is_counted_by_reason_and_nothing_archived_is_touche
     assert len(times) == 2 and times[1] - times[0] >= 1.9
     # a disallowed page is never requested; an offsite redirect is never followed
     assert not any(target == path_of["robots_disallow"] for _, _, target in log)
-    # pages served as windows-1256 with a wrong or missing charset decode to the right text
+    # pages in windows-1256 or ISO-8859-6, with a right, wrong or missing charset, decode to the right
+    # text and title
     rows = {urlsplit(r["url"]).path: r for r in read_articles(store, resolve_snapshot(store, DAY2.isoformat())).to_pylist()}
-    for mode in ("charset_wrong", "charset_missing", "slow", "retry_after_once"):
+    for mode in ("charset_wrong", "charset_missing", "iso8859_6", "iso8859_6_mislabelled", "iso8859_6_undeclared",
+                 "slow", "retry_after_once"):
         article = new[list(ARTICLE_FAULTS).index(mode)]
-        assert normalise_ws(article.story_lines[0]) in normalise_ws(rows[path_of[mode]]["text"]), mode
+        assert rows[path_of[mode]]["title"] == article.title, mode
+        for line in article.story_lines:
+            assert normalise_ws(line) in normalise_ws(rows[path_of[mode]]["text"]), mode
     # transient failures are pending for the next run; permanent ones are not retried
     state = load_crawl_state(store, "anapress")
     assert sorted(urlsplit(u).path for u in state.pending) == sorted(path_of[m] for m in TRANSIENT)

@@ -2,7 +2,7 @@
 
 from html import escape
 
-from newsarchive.replica import markup
+from newsarchive.replica import datelines, markup
 from newsarchive.replica.catalog import headlines
 from newsarchive.replica.sites.base import Site
 
@@ -13,6 +13,9 @@ class Anapress(Site):
     base = "https://www.anapress.net"
     aliases = ("anapress.net",)
     section_path = "/section/syria"
+
+    def date_line(self, article):
+        return datelines.anapress(self.local_published(article))
 
     def url(self, article):
         return f"{self.base}/a/{article.key}"
@@ -29,7 +32,8 @@ class Anapress(Site):
 <div class="container"><div class="row">
 <div class="col-md-8 main-col">
 <h1 class="post-title">{escape(a.title)}</h1>
-<div class="post-meta"><span class="time">{a.published:%H:%M}</span>
+<div class="post-meta"><span class="date">{escape(self.date_line(a))}</span>
+<span class="time">{self.local_published(a):%H:%M}</span>
 <span class="short-link">{escape(url.replace("https://www.", "http://"))}</span>
 <span class="views-count"><b>{a.views}</b> مشاهدة</span></div>
 <div class="post-image"><img src="/img/{a.key}.jpg" alt="{escape(a.title)}">
@@ -44,5 +48,5 @@ class Anapress(Site):
 {markup.link_list([("#", t) for t in headlines(self.catalog, a)[:4]], "most-read")}</div></aside>
 </div></div>
 <footer>جميع الحقوق محفوظة © أنا برس</footer>"""
-        head = markup.article_head(a, url, self.name)
+        head = markup.article_head(a, url, self.name, dated=self.structured_date(a))
         return markup.page(title=f"{a.title} | {self.name}", body=body, head=head)

@@ -2,7 +2,7 @@
 
 from html import escape
 
-from newsarchive.replica import markup
+from newsarchive.replica import datelines, markup
 from newsarchive.replica.catalog import headlines
 from newsarchive.replica.sites.base import Site
 
@@ -13,6 +13,11 @@ class EnabBaladi(Site):
     base = "https://www.enabbaladi.net"
     aliases = ("enabbaladi.net",)
     section_path = "/archives/category/news"
+
+    date_line_has_time = False
+
+    def date_line(self, article):
+        return datelines.enabbaladi(self.local_published(article))
 
     def url(self, article):
         return f"{self.base}/archives/{article.key}"
@@ -26,7 +31,8 @@ class EnabBaladi(Site):
         body = f"""
 <div id="page"><header class="site-header"><a href="/">عنب بلدي</a></header>
 <div class="content-area"><article class="post type-post">
-<header class="entry-header"><h1 class="entry-title">{escape(a.title)}</h1></header>
+<header class="entry-header"><h1 class="entry-title">{escape(a.title)}</h1>
+<span class="posted-on">{escape(self.date_line(a))}</span></header>
 <p class="post-excerpt">{escape(a.teaser or "")}</p>
 <figure class="wp-caption"><img src="/wp-content/uploads/{a.key}.jpg" alt="">
 <figcaption class="wp-caption-text">{escape(a.caption or "")}</figcaption></figure>
@@ -39,5 +45,5 @@ class EnabBaladi(Site):
 </article>
 <section class="related-posts-box"><h3>أخبار متعلقة</h3>{related}</section>
 </div></div>"""
-        head = markup.article_head(a, url, self.name)
+        head = markup.article_head(a, url, self.name, dated=self.structured_date(a))
         return markup.page(title=f"{a.title} | {self.name}", body=body, head=head)

@@ -2,7 +2,7 @@
 
 from html import escape
 
-from newsarchive.replica import markup
+from newsarchive.replica import datelines, markup
 from newsarchive.replica.catalog import headlines
 from newsarchive.replica.sites.base import Site
 
@@ -11,6 +11,14 @@ class Euronews(Site):
     outlet = "euronews"
     name = "يورونيوز"
     base = "https://arabic.euronews.com"
+
+    timezone = "Europe/Paris"
+
+    def date_line(self, article):
+        """Pages of the older template print no date either: only the URL (/2026/11/20/...) has it."""
+        if not self.structured_date(article):
+            return None
+        return datelines.maghreb(self.local_published(article))
 
     def url(self, article):
         return f"{self.base}/{article.key}"
@@ -29,12 +37,15 @@ class Euronews(Site):
         url = self.url(a)
         related = list(a.related) or headlines(self.catalog, a)[:2]
         topics = list(a.more_topics) or headlines(self.catalog, a)[2:5]
+        line = self.date_line(a)
+        date = f'<div class="c-article-date">{escape(line)}</div>' if line else ""
         share = '<div class="c-share"><button>شارك هذا المقال</button><span>محادثة</span></div>'
         body = f"""
 <header class="c-header"><a href="/">يورونيوز</a></header>
 <main><article class="o-article">
 <h1 class="c-article-title">{escape(a.title)}</h1>
 <div class="c-article-byline">بقلم:  <a href="/profiles/1">{escape(a.author or "")}</a></div>
+{date}
 {share}
 <div class="c-share"><button>شارك هذا المقال</button><button>Close Button</button></div>
 <div class="c-share c-share--video">نسخ/لصق رابط فيديو المقال أدناه<button>Copy to clipboard</button><span>Copied</span></div>
@@ -50,5 +61,5 @@ class Euronews(Site):
 <section class="c-more-topics"><h3>مواضيع إضافية</h3>
 {markup.link_list([("#", t) for t in topics], "")}</section>
 </main>"""
-        head = markup.article_head(a, url, self.name)
+        head = markup.article_head(a, url, self.name, dated=self.structured_date(a))
         return markup.page(title=f"{a.title} | يورونيوز", body=body, head=head)

@@ -3,7 +3,7 @@
 from html import escape
 from urllib.parse import quote
 
-from newsarchive.replica import markup
+from newsarchive.replica import datelines, markup
 from newsarchive.replica.catalog import headlines
 from newsarchive.replica.sites.base import Site
 
@@ -16,6 +16,9 @@ class Orient(Site):
     base = "https://www.orient-news.net"
     aliases = ("orient-news.net",)
     section_path = "/ar/news_category/1"
+
+    def date_line(self, article):
+        return datelines.orient(self.local_published(article))
 
     def url(self, article):
         slug = quote("-".join(article.title.replace('"', "").split()[:6]))
@@ -43,6 +46,7 @@ class Orient(Site):
 <nav class="navbar"><a href="/">أورينت نت</a> <a href="/ar/news_category/1">أخبار</a></nav>
 <div class="page-content">
 <h1 class="article-title">{escape(a.title)}</h1>
+<div class="article-date">{escape(self.date_line(a))}</div>
 <article class="news-details">
 <h2 class="details-title">{escape(a.title)}</h2>
 <div class="details-text">
@@ -54,5 +58,5 @@ class Orient(Site):
 <section class="top-topics"><h4>💡 أهم المواضيع</h4></section>
 <section class="top-categories"><h4>✨ أهم التصنيفات</h4></section>
 </div>"""
-        head = markup.article_head(a, url, self.name)
+        head = markup.article_head(a, url, self.name, dated=self.structured_date(a))
         return markup.page(title=f"{a.title} - {self.name}", body=body, head=head)

@@ -2,7 +2,7 @@
 
 from html import escape
 
-from newsarchive.replica import markup
+from newsarchive.replica import datelines, markup
 from newsarchive.replica.catalog import headlines
 from newsarchive.replica.sites.base import Site
 
@@ -13,6 +13,9 @@ class ZamanAlWasl(Site):
     base = "https://www.zamanalwsl.net"
     aliases = ("zamanalwsl.net",)
     section_path = "/news/section/1"
+
+    def date_line(self, article):
+        return datelines.zamanalwsl(self.local_published(article))
 
     def url(self, article):
         return f"{self.base}/news/article/{article.key}/"
@@ -25,7 +28,7 @@ class ZamanAlWasl(Site):
 <div class="wrapper"><div class="top-bar"><a href="/">زمان الوصل</a></div>
 <div class="main"><div class="article">
 <h1>{escape(a.title)}</h1>
-<div class="date">{a.published:%Y-%m-%d %H:%M}</div>
+<div class="date">{escape(self.date_line(a))}</div>
 <div class="text">
 {markup.story(a)}
 <p>اقرأ أيضاً: <a href="#">{escape(read_also)}</a></p>
@@ -34,5 +37,5 @@ class ZamanAlWasl(Site):
 <div class="social">تابعونا على <a href="#">فيسبوك</a> <a href="#">تويتر</a></div>
 <div class="box"><h3>مواضيع ذات صلة</h3>{markup.link_list([("#", t) for t in others[1:4]], "")}</div>
 </div></div></div>"""
-        head = markup.article_head(a, url, self.name)
+        head = markup.article_head(a, url, self.name, dated=self.structured_date(a))
         return markup.page(title=f"{a.title} - {self.name}", body=body, head=head)
