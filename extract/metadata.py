@@ -41,6 +41,8 @@ _BEFORE_TITLE = etree.XPath(f"preceding::text(){_SHORT_TEXT}[position() <= 10]")
 _BODY_START = etree.XPath(f"//body//text(){_SHORT_TEXT}[position() <= 40]")
 _TITLES = (etree.XPath('//meta[@property="og:title"]/@content'), etree.XPath("normalize-space((//h1)[1])"),
            etree.XPath("//title/text()"))
+_SITE_NAME = etree.XPath('//meta[@property="og:site_name"]/@content')
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " « ", " » ")
 _CANONICAL = etree.XPath('//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content')
 _AUTHOR_META = etree.XPath('//meta[@name="author" or @property="article:author"]/@content')
 _LANG = etree.XPath("/html/@lang")
@@ -131,6 +133,17 @@ def _near_title(tree: lxml_html.HtmlElement) -> str:
     return " ".join(_AFTER_TITLE(heading[0])) + " \n " + " ".join(reversed(_BEFORE_TITLE(heading[0])))
 
 
+def _without_site_name(title: str, site_names: list[str | None]) -> str:
+    """«الخبر | يورونيوز» → «الخبر»: many pages put the site's name in og:title and <title>."""
+    for name in filter(None, (n.strip() if n else None for n in site_names)):
+        for sep in _TITLE_SEPARATORS:
+            if title.endswith(sep + name) and len(title) > len(sep + name):
+                return title[: -len(sep + name)].strip()
+            if title.startswith(name + sep) and len(title) > len(name + sep):
+                return title[len(name + sep):].strip()
+    return title
+
+
 def _byline(tree: lxml_html.HtmlElement) -> str | None:
     """«بقلم: name», with the name in the same text or in the element around it («بقلم: <a>name</a>»)."""
     for text in _BYLINE_NODES(tree):
@@ -154,8 +167,13 @@ def read_metadata(tree: lxml_html.HtmlElement, timezone: str = "UTC", url: str =
     if author and author.startswith(("http://", "https://")):
         author = None  # article:author is often the author's profile URL
     title = _string(ld.get("headline")) or next(filter(None, (_first(_listed(xp(tree))) for xp in _TITLES)), None)
+    if title:
+        publisher = ld.get("publisher")
+        title = _without_site_name(" ".join(title.split()), [
+            _first(_SITE_NAME(tree)), _string(publisher.get("name")) if isinstance(publisher, dict) else None
+        ])
     return PageMetadata(
-        title=" ".join(title.split()) if title else None,
+        title=title or None,
         author=author,
         published=published,
         date_source=source,

@@ -53,6 +53,10 @@ def test_a_date_inside_the_story_is_not_the_publication_date():
 def test_title_is_the_headline_not_the_site_name():
     assert _meta(_page("<title>الخبر | يورونيوز</title><meta property='og:title' content='الخبر'>")).title == "الخبر"
     assert _meta(_page("<title>الخبر | يورونيوز</title>", "<h1> الخبر\n كاملاً </h1>")).title == "الخبر كاملاً"
+    site = "<meta property='og:site_name' content='يورونيوز'>"
+    assert _meta(_page(f"{site}<meta property='og:title' content='الخبر | يورونيوز'>")).title == "الخبر"
+    assert _meta(_page(f"{site}<title>يورونيوز - الخبر</title>")).title == "الخبر"
+    assert _meta(_page(f"{site}<title>يورونيوز</title>")).title == "يورونيوز"   # nothing else to go on
     # CMSes HTML-escape JSON-LD strings; the entity is never meant literally
     assert _meta(_page(_ld(headline="قال &#8220;لا&#8221; &amp; مضى"))).title == "قال “لا” & مضى"
 
