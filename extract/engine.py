@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -19,7 +18,6 @@ from extract.metadata import read_metadata
 from extract.models import Article, ExtractionError, article_id
 from extract.rules import CleanupRules
 
-logger = logging.getLogger(__name__)
 # Every complete page ends with </html> or </body> (all 181 benchmark pages do, within their last
 # 4 KiB); a page without either near its end was cut off in transfer or on disk.
 _DOCUMENT_END = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)

@@ -10,6 +10,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cssselect import SelectorError
+from lxml.cssselect import CSSSelector
+
 from extract.rules import CleanupRules
 from newsarchive.errors import ConfigError, UnknownOutletError
 
@@ -114,6 +117,11 @@ def _parse_outlet(path: Path, index: int, entry: dict) -> Outlet:
     if not any(discovery.values()):
         raise ConfigError(f"{where}: give at least one of feeds, sitemaps or sections")
     cleanup = entry.get("cleanup", {})
+    for selector in cleanup.get("prune", ()):
+        try:
+            CSSSelector(selector, translator="html")
+        except SelectorError as exc:
+            raise ConfigError(f"{where}: cleanup.prune selector {selector!r} is not valid CSS: {exc}") from None
     outlet = Outlet(
         id=entry["id"],
         name=entry["name"],

@@ -29,6 +29,8 @@ def test_unknown_outlet_names_the_known_ones():
         ('id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nfeeds = ["https://x.com/rss"]\narticle_pattern = "(("', "not a valid regex"),
         ('id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nfeeds = ["https://y.com/rss"]\narticle_pattern = "a"', "outside domains"),
         ('id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nsections = ["https://x.com/"]\narticle_pattern = "a"\ntimezone = "Mars/Base"', "unknown timezone"),
+        ('id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nsections = ["https://x.com/"]\narticle_pattern = "a"\n'
+         '[outlet.cleanup]\nprune = [".ok", "div[["]', "selector 'div\\[\\[' is not valid CSS"),
     ],
 )
 def test_bad_registry_entries_are_named(tmp_path, entry, message):
