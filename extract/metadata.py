@@ -163,9 +163,9 @@ def read_metadata(tree: lxml_html.HtmlElement, timezone: str = "UTC", url: str =
     modified = normalise_date(_string(ld.get("dateModified")), timezone) or next(
         (d for d in (normalise_date(v, timezone) for v in _META_MODIFIED(tree)) if d), None
     )
-    author = _author_name(ld.get("author")) or _first(_AUTHOR_META(tree)) or _byline(tree)
-    if author and author.startswith(("http://", "https://")):
-        author = None  # article:author is often the author's profile URL
+    # article:author is often the author's profile URL, not a name
+    meta_author = next((a for a in _AUTHOR_META(tree) if a.strip() and not a.startswith(("http://", "https://"))), None)
+    author = _author_name(ld.get("author")) or meta_author or _byline(tree)
     title = _string(ld.get("headline")) or next(filter(None, (_first(_listed(xp(tree))) for xp in _TITLES)), None)
     if title:
         publisher = ld.get("publisher")

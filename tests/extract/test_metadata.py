@@ -66,6 +66,8 @@ def test_author_from_jsonld_meta_or_byline():
     assert _meta(_page('<meta name="author" content="فريق التحرير">')).author == "فريق التحرير"
     assert _meta(_page(body="<div>بقلم:  <a href='/p/1'>سارة</a></div>")).author == "سارة"
     assert _meta(_page('<meta property="article:author" content="https://facebook.com/x">')).author is None
+    assert _meta(_page('<meta property="article:author" content="https://facebook.com/x">',
+                       "<p>كتب: عمر</p>")).author == "عمر"
 
 
 def test_modified_and_canonical():
