@@ -17,9 +17,10 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+from extract.arabic import DIGITS, FOLD
+
 # alef forms unified, tashkeel and tatweel dropped, so «أيار» and «ايار» are one name
-_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ـ": None, **{chr(c): None for c in range(0x064B, 0x0653)}})
+_LETTERS = str.maketrans(FOLD)
 
 MONTHS: dict[str, int] = {
     # Syriac family
@@ -71,7 +72,7 @@ def normalise_date(value: str | None, timezone: str) -> str | None:
     offset (the outlet's zone when it has none), or a plain date. None when it is not a date."""
     if not value or not value.strip():
         return None
-    value = value.strip().translate(_DIGITS)
+    value = value.strip().translate(DIGITS)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -90,7 +91,7 @@ def normalise_date(value: str | None, timezone: str) -> str | None:
 
 def date_in_text(text: str, timezone: str) -> str | None:
     """The first date written for people in `text` (with its time of day when one follows)."""
-    text = text.translate(_DIGITS).translate(_LETTERS)
+    text = text.translate(DIGITS).translate(_LETTERS)
     found: list[tuple[int, int, int, int, int]] = []  # (start, end, year, month, day)
     if m := _DAY_MONTH_YEAR.search(text):
         found.append((m.start(), m.end(), int(m.group(3)), _month(m.group(2)), int(m.group(1))))
@@ -117,7 +118,7 @@ def date_in_text(text: str, timezone: str) -> str | None:
 
 def is_date_line(line: str) -> bool:
     """True for a line that holds nothing but a date (and its weekday and time)."""
-    return bool(_DATE_LINE.match(line.strip().translate(_DIGITS).translate(_LETTERS)))
+    return bool(_DATE_LINE.match(line.strip().translate(DIGITS).translate(_LETTERS)))
 
 
 def date_in_url(url: str) -> str | None:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 
+from extract.arabic import FOLD
 from extract.dates import is_date_line
 from extract.rules import CleanupRules
 
@@ -28,16 +29,16 @@ BLOCK_LABELS = (
 )
 # Whole lines of extracted text that are furniture.
 _LINE_PATTERNS = [
-    r"التعليقات\s*\(\s*[\d٠-٩]+\s*\)",
-    r"[\d٠-٩,.]+\s*(مشاهدة|مشاهدات|قراءة)",
-    r"(مشاهدة|مشاهدات)\s*:?\s*[\d٠-٩,.]+",
+    r"التعليقات\s*\(\s*\d+\s*\)",  # \d is Unicode: Arabic-Indic digits too
+    r"[\d,.]+\s*(مشاهدة|مشاهدات|قراءة)",
+    r"(مشاهدة|مشاهدات)\s*:?\s*[\d,.]+",
     r"حجم الخط\s*:?.*",
     r"شارك هذا المقال.*",
     r"نسخ/لصق رابط.*",
     r"(Copy to clipboard|Copied|Close Button)",
     r"تابعونا.*",
-    r"[\d٠-٩]+",
-    r"[\d٠-٩]{1,2}:[\d٠-٩]{2}",
+    r"\d+",
+    r"\d{1,2}:\d{2}",
 ]
 # A bare link to the page's own site (its short link, «http://anapress.net/a/...»). Links to other
 # sites are content (sources, shop links) and stay.
@@ -47,11 +48,7 @@ _LIST_OPENERS = [r"للمزيد على.*", r"اقرأ (أيضاً|أيضا|اي�
 MAX_FURNITURE_WORDS = 14
 # One translation table (C speed; this runs on every short element of every page): tashkeel and
 # tatweel removed, hamza/madda alef forms to bare alef, separators and decoration to spaces.
-_LABEL_TABLE = str.maketrans(
-    {**{chr(c): None for c in range(0x064B, 0x0653)}, "\u0640": None,
-     **{c: "ا" for c in "إأآ"},
-     **{c: " " for c in ":：*•|»«\"'!.…-–—💡✨🔥"}}
-)
+_LABEL_TABLE = str.maketrans({**FOLD, **{c: " " for c in ":：*•|»«\"'!.…-–—💡✨🔥"}})
 
 
 def normalise_label(text: str) -> str:

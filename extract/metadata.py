@@ -12,11 +12,12 @@ from lxml import html as lxml_html
 
 from extract.dates import date_in_text, date_in_url, normalise_date
 
-_BYLINE = re.compile(r"^\s*(?:بقلم|كتب|كتبه|كتبت|إعداد|اعداد|تحرير)\s*[:：]\s*(.*?)\s*$")
+BYLINE_LABELS = ("بقلم", "كتب", "كتبه", "كتبت", "إعداد", "اعداد", "تحرير")
+_BYLINE = re.compile(rf"^\s*(?:{'|'.join(BYLINE_LABELS)})\s*[:：]\s*(.*?)\s*$")
 # text nodes that may hold a byline label, chosen by lxml (most text nodes are not bylines)
 _BYLINE_NODES = etree.XPath(
     "//body//text()[string-length(normalize-space()) < 80]"
-    "[contains(., 'بقلم') or contains(., 'كتب') or contains(., 'عداد') or contains(., 'تحرير')]"
+    f"[{' or '.join(f'contains(., {label!r})' for label in BYLINE_LABELS)}]"
 )
 _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting", "AnalysisNewsArticle",
                   "OpinionNewsArticle", "LiveBlogPosting", "WebPage"}

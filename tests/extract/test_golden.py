@@ -6,6 +6,7 @@ import pytest
 
 from extract.engine import ArticleExtractor, OutletContext
 from extract.models import ExtractionError
+from extract.rules import CleanupRules
 from newsarchive.registry import load_registry
 from newsarchive.replica.catalog import furniture_lines
 from newsarchive.replica.server import Replica
@@ -110,3 +111,17 @@ def test_windows_1256_page_without_charset_header_decodes():
     html = site.article_html(article).replace('<meta charset="utf-8">', "")
     result = ArticleExtractor().extract(html.encode("cp1256", errors="replace"), site.url(article), "text/html")
     assert normalise_ws(article.story_lines[0]) in [normalise_ws(x) for x in result.text.split("\n")]
+
+
+def test_outlet_labels_and_selectors_from_the_registry_remove_what_the_generic_rules_do_not_know():
+    site = SITES["zamanalwsl"]
+    article = site.articles[1]
+    extra = ('<div class="app-box"><p>حمّل تطبيق زمان الوصل</p><p>تابع آخر أخبار سوريا لحظة بلحظة على هاتفك</p></div>'
+             '<p class="promo">مساحة إعلانية للرعاة الكرام هنا</p>')
+    html = site.article_html(article).replace("<p>اقرأ أيضاً:", extra + "<p>اقرأ أيضاً:").encode()  # inside the story
+    generic = ArticleExtractor(OutletContext()).extract(html, site.url(article)).text
+    assert "لحظة بلحظة على هاتفك" in generic and "مساحة إعلانية للرعاة الكرام هنا" in generic
+    rules = CleanupRules(prune=(".promo",), labels=("حمل تطبيق زمان الوصل",))
+    text = ArticleExtractor(OutletContext(rules=rules)).extract(html, site.url(article)).text
+    assert "لحظة بلحظة" not in text and "حمّل تطبيق" not in text and "مساحة إعلانية" not in text
+    assert all(normalise_ws(x) in normalise_ws(text) for x in article.story_lines)
