@@ -1,18 +1,28 @@
 """The dedup index in the archive: one segment per snapshot (`dedup/index.npz`, listed in its manifest
-with its SHA-256), so a run on any machine checks against the days before it without a database."""
+with its SHA-256), so a run on any machine checks against the days before it without a database.
+
+A segment that is missing, fails its checksum or does not load is named in one warning line, skipped
+and reported (the day's articles are then not checked against; nothing archived changes)."""
 
 from __future__ import annotations
 
 import logging
 import tempfile
+import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from archive import layout
-from archive.snapshot import list_snapshots
-from archive.store import ObjectNotFound, Store
+from archive.snapshot import (
+    DamagedObject,
+    SnapshotRef,
+    download_checked,
+    load_manifest,
+    newest_revs,
+)
+from archive.store import ObjectNotFound, Store, StoreError
 from dedup.index import DedupIndex
 from dedup.signatures import ALGORITHM
 
@@ -30,32 +40,67 @@ def write_segment(segment: dict[str, np.ndarray], path: Path) -> None:
 
 
 def read_segment(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as data:
-        missing = [name for name in (*SEGMENT_FIELDS, "algorithm") if name not in data.files]
-        if missing:
-            raise IncompatibleSegment(f"dedup index segment {path} lacks {missing}")
-        if str(data["algorithm"]) != ALGORITHM:
-            raise IncompatibleSegment(f"signatures made by {data['algorithm']}, this version makes {ALGORITHM}")
-        return {name: data[name] for name in SEGMENT_FIELDS}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [name for name in (*SEGMENT_FIELDS, "algorithm") if name not in data.files]
+            if missing:
+                raise IncompatibleSegment(f"dedup index segment {path} lacks {missing}")
+            if str(data["algorithm"]) != ALGORITHM:
+                raise IncompatibleSegment(f"signatures made by {data['algorithm']}, this version makes {ALGORITHM}")
+            segment = {name: data[name] for name in SEGMENT_FIELDS}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+        if isinstance(exc, IncompatibleSegment):
+            raise
+        raise IncompatibleSegment(f"not a dedup index segment ({type(exc).__name__}: {exc})") from None
+    lengths = {len(segment[name]) for name in SEGMENT_FIELDS}
+    if len(lengths) != 1:
+        raise IncompatibleSegment("its arrays have different lengths")
+    return segment
 
 
-def load_window(store: Store, day: date, window_days: int) -> tuple[DedupIndex, list[str]]:
+def select(segment: dict[str, np.ndarray], ids: set[str]) -> dict[str, np.ndarray]:
+    """The entries of a segment whose article id is in `ids`."""
+    mask = np.isin(segment["ids"], np.array(sorted(ids), dtype=str)) if ids else np.zeros(len(segment["ids"]), bool)
+    return {name: segment[name][mask] for name in SEGMENT_FIELDS}
+
+
+def concat(*segments: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {name: np.concatenate([s[name] for s in segments]) for name in SEGMENT_FIELDS}
+
+
+def read_snapshot_segment(store: Store, ref: SnapshotRef, tmp: Path) -> dict[str, np.ndarray]:
+    """A snapshot's segment, checked against its manifest; DamagedObject/IncompatibleSegment if unusable."""
+    manifest = load_manifest(store, ref)
+    entry = manifest.file(layout.dedup_index_key(ref.prefix))
+    if entry is None:
+        raise IncompatibleSegment(f"snapshot {ref.label} lists no dedup index")
+    local = tmp / f"segment-{ref.day}-{ref.rev}.npz"
+    download_checked(store, entry, local)
+    try:
+        return read_segment(local)
+    finally:
+        local.unlink(missing_ok=True)
+
+
+def load_window(store: Store, day: date, window_days: int) -> tuple[DedupIndex, list[str], list[str]]:
     """An index of the newest complete snapshot of each of the `window_days` days before `day`, oldest
-    first. Returns the index and the snapshots it was built from."""
+    first. Returns the index, the snapshots it was built from and the ones skipped (with why)."""
     index = DedupIndex()
     used: list[str] = []
+    skipped: list[str] = []
     if window_days <= 0:
-        return index, used
-    newest = {ref.day: ref for ref in list_snapshots(store, day - timedelta(days=window_days), day - timedelta(days=1))}
+        return index, used, skipped
+    refs = newest_revs(store, day - timedelta(days=window_days), day - timedelta(days=1))
     with tempfile.TemporaryDirectory(prefix="newsarchive-dedup-index-") as tmp:
-        local = Path(tmp) / "segment.npz"
-        for ref in newest.values():  # oldest first
+        for ref in refs:  # oldest first
             try:
-                store.download(layout.dedup_index_key(ref.prefix), local)
-                index.add_segment(read_segment(local))
-            except (ObjectNotFound, IncompatibleSegment) as exc:
-                logger.warning("snapshot %s rev %d: no usable dedup index (%s); not checked against",
-                               ref.day, ref.rev, exc)
+                index.add_segment(read_snapshot_segment(store, ref, Path(tmp)))
+            except (ObjectNotFound, IncompatibleSegment, DamagedObject) as exc:
+                logger.warning("snapshot %s: dedup index not usable, its articles are not checked against: %s",
+                               ref.label, exc)
+                skipped.append(f"{ref.label}: {exc}")
                 continue
+            except StoreError:
+                raise
             used.append(ref.label)
-    return index, used
+    return index, used, skipped

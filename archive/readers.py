@@ -1,4 +1,6 @@
-"""What archivists and researchers read back: whole snapshots (checked) and filtered article tables."""
+"""What archivists and researchers read back: whole snapshots (checked) and filtered article tables.
+
+Every file read is checked against the manifest's SHA-256 first; a damaged one is named, never read."""
 
 from __future__ import annotations
 
@@ -13,54 +15,53 @@ import pyarrow.parquet as pq
 from archive.progress import progress
 from archive.snapshot import (
     ARTICLE_SCHEMA,
+    FixityError,
     SnapshotRef,
-    list_snapshots,
-    read_manifest,
+    download_checked,
+    load_manifest,
+    newest_revs,
+    read_manifest_bytes,
     read_parquet_parts,
 )
-from archive.store import Store, sha256_file
+from archive.store import Store
 
-
-class FixityError(Exception):
-    """Downloaded bytes differ from the manifest."""
+__all__ = ["FixityError", "get_snapshot", "load_articles", "newest_revs", "write_export"]
 
 
 def get_snapshot(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None = None) -> list[Path]:
     """Download a snapshot (or one outlet of it) into dest, checking every SHA-256 against the manifest."""
-    manifest = read_manifest(store, ref)
-    entries = [e for e in manifest["files"] if outlet is None or f"outlet={outlet}/" in e["key"]
-               or e["key"].endswith(f"/warc/{outlet}.warc.gz")]
+    body = read_manifest_bytes(store, ref)
+    manifest = load_manifest(store, ref)
+    if outlet is not None and outlet not in manifest.outlets:
+        raise LookupError(f"snapshot {ref.label} has no outlet {outlet!r}; it has {', '.join(sorted(manifest.outlets))}")
+    entries = [e for e in manifest.files if outlet is None or f"outlet={outlet}/" in e.key
+               or e.key.endswith(f"/warc/{outlet}.warc.gz")]
     written, bad = [], []
     for entry in progress(entries, desc=f"get {ref.label}", unit="file"):
-        target = dest / entry["key"].removeprefix(ref.prefix)
+        target = dest / entry.key.removeprefix(ref.prefix)
         target.parent.mkdir(parents=True, exist_ok=True)
-        store.download(entry["key"], target)
-        if target.stat().st_size != entry["size"] or sha256_file(target) != entry["sha256"]:
-            bad.append(entry["key"])
+        try:
+            download_checked(store, entry, target)
+        except FixityError:
+            bad.append(entry.key)
         written.append(target)
-    (dest / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    (dest / "manifest.json").write_bytes(body)
     if bad:
         raise FixityError("checksum mismatch, do not trust these files: " + ", ".join(bad))
     return written
 
 
-def newest_revs(store: Store, since: date | None, until: date | None) -> list[SnapshotRef]:
-    """The newest complete rev of every day in the range."""
-    best: dict[str, SnapshotRef] = {}
-    for ref in list_snapshots(store, since, until):
-        best[ref.day] = ref
-    return [best[d] for d in sorted(best)]
-
-
 def load_articles(store: Store, since: date | None = None, until: date | None = None, *,
                   outlet: str | None = None, lang: str | None = None,
                   include_duplicates: bool = False) -> pa.Table:
-    """Articles of every snapshot in [since, until] as one pyarrow table (`.to_pandas()` for pandas)."""
+    """Articles of every day in [since, until] (each day's newest complete rev, which carries forward
+    everything the day's earlier revs held) as one pyarrow table (`.to_pandas()` for pandas). Every file
+    is checked against its manifest first."""
     def keep(key: str) -> bool:
         return (not outlet or f"/outlet={outlet}/" in key) and (not lang or f"/lang={lang}/" in key)
 
     tables = [
-        table.append_column("snapshot_date", pa.array([ref.day] * table.num_rows))
+        table.append_column("snapshot_date", pa.array([ref.day] * table.num_rows, pa.string()))
         for ref in newest_revs(store, since, until)
         for table in read_parquet_parts(store, ref, keep)
     ]

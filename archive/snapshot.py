@@ -1,39 +1,64 @@
-"""Dated snapshots: written whole (success marker last) under a new rev, read and verified back."""
+"""Dated snapshots: claimed, written whole (success marker last) under a new rev, read and verified back.
+
+A rev is claimed with a create-only `_CLAIM` object naming its run. Revs of one day are ordered: before a
+run carries the day's rows forward it waits until every lower rev is complete or dead (its publisher's
+process is gone, or its claim is older than the lease), so two runs of one date at once never hide each
+other's articles. A retried publish of the same run finds its own claim: complete, it is returned as it
+is (exactly once); incomplete, it is abandoned (never visible, removed by `newsarchive gc`) and the run
+claims a new rev.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import os
+import re
+import socket
 import tempfile
+import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive import layout
 from archive.progress import progress
-from archive.store import ObjectExists, ObjectNotFound, Store, sha256_file
+from archive.records import (
+    ARTICLE_SCHEMA,
+    ArchivedRow,
+    FileEntry,
+    Manifest,
+    RecordError,
+    rows_table,
+    table_rows,
+)
+from archive.store import ObjectExists, ObjectNotFound, Store, StoreError, sha256_file
 
 logger = logging.getLogger(__name__)
+ABANDONED = "_ABANDONED"
+CLAIM_LEASE = timedelta(hours=6)
+_LANG_KEY = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}")  # a claim older than this whose publisher cannot be asked is dead
 
-ARTICLE_SCHEMA = pa.schema([
-    ("id", pa.string()), ("url", pa.string()), ("canonical_url", pa.string()),
-    ("outlet", pa.string()), ("title", pa.string()), ("author", pa.string()),
-    ("published", pa.string()), ("date_source", pa.string()), ("modified", pa.string()),
-    ("language", pa.string()), ("text", pa.string()),
-    ("duplicate_of", pa.string()), ("revision_of", pa.string()), ("reason", pa.string()),
-    ("similarity", pa.float64()),
-    ("capture_id", pa.string()), ("fetched_at", pa.string()),
-])
+__all__ = ["ARTICLE_SCHEMA", "SnapshotRef", "SnapshotNotFound", "DamagedObject", "FixityError"]
 
 
 class SnapshotNotFound(LookupError):
-    pass
+    reason = "snapshot_missing"
+
+
+class DamagedObject(StoreError):
+    """An archived object fails its checksum or does not parse; the message names it and the repair."""
+
+    reason = "damaged"
+
+
+class FixityError(DamagedObject):
+    """Downloaded bytes differ from the manifest."""
 
 
 @dataclass(frozen=True)
@@ -56,79 +81,148 @@ class SnapshotRef:
         return cls(day, int(rev))
 
 
-def _claim_rev(store: Store, day: date) -> SnapshotRef:
-    """The next free rev for the day, claimed with a conditional write so two publishers never share one."""
-    existing = [
-        parsed[1] for info in store.list(f"{layout.SNAPSHOTS}/date={day.isoformat()}/")
-        if (parsed := layout.parse_snapshot_key(info.key))
-    ]
-    rev = max(existing, default=0) + 1
+# -- claiming a rev ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RevState:
+    rev: int
+    claim: dict | None
+    complete: bool
+    abandoned: bool
+
+
+def day_revs(store: Store, day: date) -> dict[int, RevState]:
+    names: dict[int, set[str]] = defaultdict(set)
+    for info in store.list(layout.day_prefix(day)):
+        if parsed := layout.parse_snapshot_key(info.key):
+            names[parsed[1]].add(info.key.rsplit("/", 1)[-1])
+    revs = {}
+    for rev, files in names.items():
+        claim = None
+        if layout.CLAIM in files:
+            try:
+                claim = json.loads(store.get_bytes(SnapshotRef(day.isoformat(), rev).prefix + layout.CLAIM))
+                if not isinstance(claim, dict):
+                    claim = None
+            except (ObjectNotFound, ValueError):
+                claim = None
+        revs[rev] = RevState(rev, claim, layout.SUCCESS in files, ABANDONED in files)
+    return revs
+
+
+def owner_gone(claim: dict | None, lease: timedelta) -> bool:
+    if not claim:
+        return True  # a rev without a readable claim was never claimed by this version
+    try:
+        claimed = datetime.fromisoformat(claim["claimed_at"])
+    except (KeyError, TypeError, ValueError):
+        return True
+    if datetime.now(UTC) - claimed > lease:
+        return True
+    if claim.get("host") == socket.gethostname() and isinstance(claim.get("pid"), int):
+        try:
+            os.kill(claim["pid"], 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+    return False
+
+
+def published_by(store: Store, day: date, run_id: str) -> SnapshotRef | None:
+    """The complete rev a run published for the day, if it did (a retried publish finds it here)."""
+    for state in sorted(day_revs(store, day).values(), key=lambda s: s.rev):
+        if state.complete and not state.abandoned and state.claim and state.claim.get("run_id") == run_id:
+            return SnapshotRef(day.isoformat(), state.rev)
+    return None
+
+
+def claim_rev(store: Store, day: date, run_id: str) -> SnapshotRef:
+    """The next free rev of the day, claimed with a conditional write so two publishers never share one.
+    The run's own incomplete claims (a publish that died part-way) are abandoned first: never completed."""
+    revs = day_revs(store, day)
+    for state in revs.values():
+        if state.claim and state.claim.get("run_id") == run_id and not state.complete and not state.abandoned:
+            abandon(store, SnapshotRef(day.isoformat(), state.rev), f"publish of {run_id} retried")
+    rev = max(revs, default=0) + 1
+    body = {"run_id": run_id, "host": socket.gethostname(), "pid": os.getpid(),
+            "claimed_at": datetime.now(UTC).isoformat(timespec="seconds")}
     while True:
         ref = SnapshotRef(day.isoformat(), rev)
         try:
-            store.put_bytes(ref.prefix + "_CLAIM", datetime.now(UTC).isoformat().encode())
+            store.put_bytes(ref.prefix + layout.CLAIM, json.dumps(body).encode())
             return ref
         except ObjectExists:
             rev += 1
 
 
-def articles_table(rows: list[dict]) -> pa.Table:
-    """Rows as an Arrow table in the snapshot schema, built column by column (30x faster than from_pylist)."""
-    return pa.table(
-        {field.name: pa.array([row.get(field.name) for row in rows], type=field.type) for field in ARTICLE_SCHEMA},
-        schema=ARTICLE_SCHEMA,
-    )
+def abandon(store: Store, ref: SnapshotRef, why: str) -> None:
+    try:
+        store.put_bytes(ref.prefix + ABANDONED, why.encode())
+    except ObjectExists:
+        pass
 
 
-def publish_snapshot(
+def wait_for_lower_revs(store: Store, ref: SnapshotRef, *, lease: timedelta = CLAIM_LEASE,
+                        poll_s: float = 0.5) -> SnapshotRef | None:
+    """Wait until every rev below `ref` is complete, abandoned or dead; then the newest complete one (the
+    base whose rows this rev carries forward), or None."""
+    day = date.fromisoformat(ref.day)
+    waited = False
+    while True:
+        revs = {r: s for r, s in day_revs(store, day).items() if r < ref.rev}
+        live = [s for s in revs.values() if not s.complete and not s.abandoned and not owner_gone(s.claim, lease)]
+        if not live:
+            complete = [r for r, s in revs.items() if s.complete and not s.abandoned]
+            return SnapshotRef(ref.day, max(complete)) if complete else None
+        if not waited:
+            logger.info("%s: waiting for %s to finish publishing", ref.label,
+                        ", ".join(f"rev {s.rev} ({s.claim.get('run_id') if s.claim else '?'})" for s in live))
+            waited = True
+        time.sleep(poll_s)
+
+
+# -- writing ----------------------------------------------------------------------------------------
+def write_snapshot(
     store: Store,
-    day: date,
-    articles: list[dict],
+    ref: SnapshotRef,
+    rows: list[ArchivedRow],
     warcs: dict[str, Path],
+    manifest: Manifest,
     *,
-    counts: dict,
-    run: dict,
     extra: dict[str, Path] | None = None,
     workers: int = 8,
-) -> tuple[SnapshotRef, dict]:
-    """Write articles (Parquet, hive partitions), WARCs and `extra` files (key under the snapshot prefix ->
-    local path), then the manifest, then _SUCCESS.
-
-    The WARCs start uploading at once; the Parquet parts are encoded while they go up."""
-    ref = _claim_rev(store, day)
-    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for article in articles:
-        groups[(article["outlet"], article.get("language") or "und")].append(article)
+) -> Manifest:
+    """Write articles (Parquet, hive partitions by outlet and language), WARCs and `extra` files (key under
+    the snapshot prefix -> local path), then the manifest (with every file's size and SHA-256), then
+    _SUCCESS (the manifest's SHA-256). The WARCs start uploading at once; Parquet parts are encoded while
+    they go up. Nothing is visible to readers before _SUCCESS."""
+    groups: dict[tuple[str, str], list[ArchivedRow]] = defaultdict(list)
+    for row in rows:  # a partition value is a key: only a well-formed language tag becomes one
+        lang = row.language if row.language and _LANG_KEY.fullmatch(row.language) else "und"
+        groups[(row.outlet, lang)].append(row)
     with tempfile.TemporaryDirectory(prefix="newsarchive-publish-") as tmp, \
             ThreadPoolExecutor(max_workers=workers) as pool:
-        warc_uploads = [(layout.warc_key(ref.prefix, outlet), path, {}) for outlet, path in sorted(warcs.items())]
-        extra_uploads = [(ref.prefix + name, path, {}) for name, path in sorted((extra or {}).items())]
-        pending = [pool.submit(_upload_one, store, item) for item in warc_uploads + extra_uploads]
-        for (outlet, lang), rows in sorted(groups.items()):
-            local = Path(tmp) / f"{outlet}-{lang}.parquet"
-            pq.write_table(articles_table(rows), local, compression="zstd")
-            item = (layout.articles_key(ref.prefix, outlet, lang), local, {"rows": len(rows)})
-            pending.append(pool.submit(_upload_one, store, item))
+        uploads = [(layout.warc_key(ref.prefix, outlet), path, None) for outlet, path in sorted(warcs.items())]
+        uploads += [(ref.prefix + name, path, None) for name, path in sorted((extra or {}).items())]
+        pending = [pool.submit(_upload_one, store, item) for item in uploads]
+        for n, ((outlet, lang), group) in enumerate(sorted(groups.items())):
+            local = Path(tmp) / f"part-{n}.parquet"
+            pq.write_table(rows_table(group), local, compression="zstd")
+            pending.append(pool.submit(_upload_one, store, (layout.articles_key(ref.prefix, outlet, lang),
+                                                            local, len(group))))
         files = [future.result() for future in progress(pending, total=len(pending), desc="publish", unit="file")]
-    files.sort(key=lambda entry: entry["key"])
-    manifest = {
-        "snapshot": {"date": ref.day, "rev": ref.rev},
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        **run,
-        "counts": counts,
-        "files": files,
-    }
-    body = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
-    store.put_bytes(ref.prefix + layout.MANIFEST, body)
-    store.put_bytes(ref.prefix + layout.SUCCESS, hashlib.sha256(body).hexdigest().encode() + b"\n")
-    logger.info("published snapshot %s rev %d: %d files", ref.day, ref.rev, len(files))
-    return ref, manifest
+    manifest.files = sorted(files, key=lambda entry: entry.key)
+    body = manifest.to_bytes()
+    store.put_bytes(ref.prefix + layout.MANIFEST, body, publish=True)
+    store.put_bytes(ref.prefix + layout.SUCCESS, hashlib.sha256(body).hexdigest().encode() + b"\n", publish=True)
+    logger.info("published snapshot %s: %d files", ref.label, len(files))
+    return manifest
 
 
-def _upload_one(store: Store, item: tuple[str, Path, dict]) -> dict:
-    key, path, extra = item
-    digest = store.put_file(key, path)
-    return {"key": key, "size": path.stat().st_size, "sha256": digest, **extra}
+def _upload_one(store: Store, item: tuple[str, Path, int | None]) -> FileEntry:
+    key, path, rows = item
+    digest = store.put_file(key, path, publish=True)
+    return FileEntry(key=key, size=path.stat().st_size, sha256=digest, rows=rows)
 
 
 # -- readers --------------------------------------------------------------------------------
@@ -137,17 +231,30 @@ def list_snapshots(store: Store, since: date | None = None, until: date | None =
 
     A range of up to a month lists only its days' prefixes; anything longer lists the archive once."""
     if since and until and (until - since).days < 31:
-        prefixes = [f"{layout.SNAPSHOTS}/date={(since + timedelta(days=n)).isoformat()}/"
-                    for n in range((until - since).days + 1)]
+        prefixes = [layout.day_prefix(since + timedelta(days=n)) for n in range((until - since).days + 1)]
     else:
         prefixes = [f"{layout.SNAPSHOTS}/"]
-    refs = set()
+    refs, abandoned = set(), set()
     for prefix in prefixes:
         for info in store.list(prefix):
-            if info.key.endswith("/" + layout.SUCCESS) and (parsed := layout.parse_snapshot_key(info.key)):
+            if (parsed := layout.parse_snapshot_key(info.key)) is None:
+                continue
+            if info.key.endswith("/" + layout.SUCCESS):
                 refs.add(SnapshotRef(*parsed))
+            elif info.key.endswith("/" + ABANDONED):
+                abandoned.add(SnapshotRef(*parsed))
+    refs -= abandoned  # a publisher that outlived its abandoned claim never makes it visible
     low, high = (since or date.min).isoformat(), (until or date.max).isoformat()
     return sorted((r for r in refs if low <= r.day <= high), key=lambda r: (r.day, r.rev))
+
+
+def newest_revs(store: Store, since: date | None = None, until: date | None = None) -> list[SnapshotRef]:
+    """The newest complete rev of every day in the range: the day as readers see it (each rev carries
+    forward what the day's earlier revs held, so the newest one is the whole day)."""
+    best: dict[str, SnapshotRef] = {}
+    for ref in list_snapshots(store, since, until):
+        best[ref.day] = ref
+    return [best[d] for d in sorted(best)]
 
 
 def resolve_snapshot(store: Store, day: str, rev: int | None = None) -> SnapshotRef:
@@ -164,50 +271,105 @@ def resolve_snapshot(store: Store, day: str, rev: int | None = None) -> Snapshot
         raise SnapshotNotFound(f"snapshot {day} has no complete rev {rev}; complete revs: {revs}")
     target = date.fromisoformat(day)
     nearest = sorted(days, key=lambda d: abs((date.fromisoformat(d) - target).days))[:3]
-    raise SnapshotNotFound(f"no snapshot for {day}; nearest dates: {', '.join(sorted(nearest))}")
+    raise SnapshotNotFound(f"no snapshot for {day} in {store.url}; nearest dates: {', '.join(sorted(nearest))}")
+
+
+def read_manifest_bytes(store: Store, ref: SnapshotRef) -> bytes:
+    """The manifest, checked against the SHA-256 in the success marker."""
+    body = store.get_bytes(ref.prefix + layout.MANIFEST)
+    marker = store.get_bytes(ref.prefix + layout.SUCCESS).decode("ascii", "replace").strip()
+    if marker != hashlib.sha256(body).hexdigest():
+        raise DamagedObject(f"{store.url}/{ref.prefix}{layout.MANIFEST} does not match the SHA-256 in its "
+                            f"{layout.SUCCESS}; the snapshot {ref.label} is damaged (see README: repair)")
+    return body
+
+
+def load_manifest(store: Store, ref: SnapshotRef) -> Manifest:
+    body = read_manifest_bytes(store, ref)
+    try:
+        return Manifest.from_bytes(body)
+    except RecordError as exc:
+        raise DamagedObject(f"{store.url}/{ref.prefix}{layout.MANIFEST}: {exc}") from None
 
 
 def read_manifest(store: Store, ref: SnapshotRef) -> dict:
-    return json.loads(store.get_bytes(ref.prefix + layout.MANIFEST))
+    """The manifest as JSON (checked against its success marker)."""
+    try:
+        return json.loads(read_manifest_bytes(store, ref))
+    except ValueError as exc:
+        raise DamagedObject(f"{store.url}/{ref.prefix}{layout.MANIFEST} is not JSON ({exc})") from None
 
 
-def verify_snapshot(store: Store, ref: SnapshotRef) -> list[str]:
-    """Fixity check: every file's size and SHA-256 against the manifest. Returns the problems."""
-    manifest_bytes = store.get_bytes(ref.prefix + layout.MANIFEST)
-    problems = []
-    marker = store.get_bytes(ref.prefix + layout.SUCCESS).decode().strip()
-    if marker != hashlib.sha256(manifest_bytes).hexdigest():
-        problems.append(f"{ref.prefix}{layout.MANIFEST}: does not match the checksum in {layout.SUCCESS}")
-    manifest = json.loads(manifest_bytes)
-    with tempfile.TemporaryDirectory(prefix="newsarchive-verify-") as tmp:
-        for entry in manifest["files"]:
-            local = Path(tmp) / "object"
-            try:
-                store.download(entry["key"], local)
-            except ObjectNotFound:
-                problems.append(f"{entry['key']}: missing")
-                continue
-            size, digest = local.stat().st_size, sha256_file(local)
-            if size != entry["size"] or digest != entry["sha256"]:
-                problems.append(
-                    f"{entry['key']}: expected {entry['size']} bytes sha256 {entry['sha256']}, "
-                    f"found {size} bytes sha256 {digest}"
-                )
-    return problems
+def download_checked(store: Store, entry: FileEntry, local: Path) -> None:
+    """Download one listed file and check its size and SHA-256 against the manifest."""
+    store.download(entry.key, local)
+    size, digest = local.stat().st_size, sha256_file(local)
+    if size != entry.size or digest != entry.sha256:
+        raise FixityError(f"{entry.key}: expected {entry.size} bytes sha256 {entry.sha256}, found {size} bytes "
+                          f"sha256 {digest} (archive {store.url}); do not trust it (see README: repair)")
 
 
-def read_parquet_parts(store: Store, ref: SnapshotRef, keep=lambda key: True) -> list[pa.Table]:
-    """The snapshot's Parquet parts whose key `keep` accepts, downloaded and read."""
+def read_rows(store: Store, manifest: Manifest, keep=lambda key: True) -> list[ArchivedRow]:
+    """The snapshot's rows from the Parquet parts whose key `keep` accepts, each part checked first."""
+    rows: list[ArchivedRow] = []
+    with tempfile.TemporaryDirectory(prefix="newsarchive-read-") as tmp:
+        for n, entry in enumerate(manifest.files):
+            if entry.key.endswith(".parquet") and keep(entry.key):
+                local = Path(tmp) / f"{n}.parquet"
+                download_checked(store, entry, local)
+                rows += table_rows(pq.read_table(local))
+    return rows
+
+
+def read_parquet_parts(store: Store, ref: SnapshotRef, keep=lambda key: True):
+    """The snapshot's Parquet parts whose key `keep` accepts, each checked against the manifest, as tables
+    in the snapshot schema (columns an older version lacks are null)."""
+    import pyarrow as pa
+
+    manifest = load_manifest(store, ref)
     tables = []
     with tempfile.TemporaryDirectory(prefix="newsarchive-read-") as tmp:
-        for n, entry in enumerate(read_manifest(store, ref)["files"]):
-            if entry["key"].endswith(".parquet") and keep(entry["key"]):
+        for n, entry in enumerate(manifest.files):
+            if entry.key.endswith(".parquet") and keep(entry.key):
                 local = Path(tmp) / f"{n}.parquet"
-                store.download(entry["key"], local)
-                tables.append(pq.read_table(local))
+                download_checked(store, entry, local)
+                table = pq.read_table(local)
+                for f in ARTICLE_SCHEMA:
+                    if f.name not in table.column_names:
+                        table = table.append_column(f.name, pa.nulls(table.num_rows, f.type))
+                tables.append(table.select(ARTICLE_SCHEMA.names).cast(ARTICLE_SCHEMA))
     return tables
 
 
-def read_articles(store: Store, ref: SnapshotRef) -> pa.Table:
+def read_articles(store: Store, ref: SnapshotRef):
+    import pyarrow as pa
+
     tables = read_parquet_parts(store, ref)
     return pa.concat_tables(tables) if tables else ARTICLE_SCHEMA.empty_table()
+
+
+def publish_snapshot(store: Store, day: date, articles: list, warcs: dict[str, Path], *, run_id: str = "manual",
+                     extra: dict[str, Path] | None = None) -> tuple[SnapshotRef, Manifest]:
+    """Claim the day's next rev and write exactly these rows (dicts or ArchivedRow), with no carry-forward:
+    the low-level writer (benchmarks, imports). Runs publish through newsarchive/publish.py."""
+    from archive.records import OutletCounts
+
+    rows = [a if isinstance(a, ArchivedRow) else ArchivedRow.from_dict(a) for a in articles]
+    ref = claim_rev(store, day, run_id)
+    outlets = {o: OutletCounts(archived=sum(r.outlet == o for r in rows)) for o in sorted({r.outlet for r in rows} | set(warcs))}
+    manifest = Manifest(day=ref.day, rev=ref.rev, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                        run_id=run_id, software="newsarchive", config_hash="", outlets=outlets, files=[],
+                        archived=len(rows), new=sum(1 for r in rows if not r.duplicate_of),
+                        duplicates=sum(1 for r in rows if r.duplicate_of))
+    try:
+        return ref, write_snapshot(store, ref, rows, warcs, manifest, extra=extra)
+    except BaseException:
+        abandon(store, ref, f"publish of {run_id} failed")
+        raise
+
+
+def verify_snapshot(store: Store, ref: SnapshotRef) -> list[str]:
+    """The problems `archive.verify` finds in a snapshot (empty: whole and consistent)."""
+    from archive.verify import verify_snapshot as check
+
+    return check(store, ref)

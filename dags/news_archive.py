@@ -5,8 +5,9 @@ Daily archive of the outlets in `outlets.toml`: **list outlets → crawl (one ma
 each its own `scrapy crawl` process, in pool `newsarchive_crawl`) → extract (mapped per outlet) → dedup →
 publish snapshot → quality check**.
 
-* Tasks share nothing but the archive store (`NEWSARCHIVE_ARCHIVE`): each reads and writes under
-  `staging/date=<logical date>/`, XCom carries counts only. Any worker can run any task.
+* Tasks share nothing but the archive store (`NEWSARCHIVE_ARCHIVE`): each reads and writes only under
+  its own run's `staging/date=<logical date>/run=<run id>/`, XCom carries counts only. Any worker can
+  run any task; no run reads another run's objects. Publish deletes the run's staging when done.
 * Every task log ends with a `SUMMARY` line (fetched, failed by reason, extracted, archived).
 * A failed outlet fails its own mapped task; dedup and publish still run (`all_done`) and the
   snapshot's `manifest.json` records the gap.
@@ -14,6 +15,9 @@ publish snapshot → quality check**.
   emits an event on the Asset `newsarchive_snapshot` (extra: snapshot, store, prefix, archived), so a
   downstream DAG can be scheduled on it.
 * Crawls are incremental: what earlier days archived is never requested again (state in the archive).
+* A rerun of a date publishes a new rev that carries forward every article of the day it did not capture
+  again; a retried publish completes its run's snapshot once. `gc` (daily, last) removes what dead
+  runs left behind.
 * `quality` fails at once (no retry) when an outlet yields 0 new articles, drops below its recent median, or
   its archived text has furniture lines; the figures are in the manifest under `counts.quality`.
 
@@ -83,10 +87,16 @@ def news_archive():
 
     @task(trigger_rule="all_done", outlets=[SNAPSHOT])
     def publish() -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
         from newsarchive import airflow_tasks
+        from newsarchive.stages import NothingToPublish
 
         context = get_current_context()
-        result = airflow_tasks.publish(context)
+        try:
+            result = airflow_tasks.publish(context)
+        except NothingToPublish as exc:  # every outlet failed in this run: a retry cannot change that
+            raise AirflowFailException(str(exc)) from None
         context["outlet_events"][SNAPSHOT].extra = result
         return result
 
@@ -107,9 +117,16 @@ def news_archive():
         # mapped as a group: a failed crawl fails only its own outlet's extract, never the others'
         return extract(crawl(outlet))
 
+    @task(trigger_rule="all_done")
+    def gc() -> str:
+        from newsarchive import airflow_tasks
+
+        return airflow_tasks.gc(get_current_context())
+
     published = publish()
     per_outlet.expand(outlet=list_outlets()) >> dedup() >> published
     quality(published)
+    published >> gc()  # a leaf beside quality, so a failed canary still fails the run
 
 
 news_archive()

@@ -1,6 +1,5 @@
-"""What the DAG's task bodies call: read settings at the edge, take the run's logical date, call a stage.
-
-Kept free of Airflow imports so it is tested without Airflow; the DAG file passes the task context in.
+"""What the DAG's task bodies call: read settings at the edge, take the run's logical date and id, call a
+stage. Kept free of Airflow imports so it is tested without Airflow; the DAG file passes the context in.
 """
 
 from __future__ import annotations
@@ -10,7 +9,9 @@ from datetime import date
 
 from newsarchive import stages
 from newsarchive.config import Settings
+from newsarchive.publish import publish_stage
 from newsarchive.registry import load_registry
+from newsarchive.runs import RunRef
 
 logger = logging.getLogger(__name__)
 
@@ -21,9 +22,16 @@ def run_day(context: dict) -> date:
     return when.date()
 
 
+def run_ref(context: dict) -> RunRef:
+    """The run: its date and its Airflow run id, which keys its staging (every task of the run, on any
+    worker, and every retry of a task, reads and writes the same run's objects and no other run's)."""
+    return RunRef(run_day(context), context["dag_run"].run_id)
+
+
 def _summary(stage: str, outlet: str, counts: dict) -> str:
     failed = {**counts.get("failed", {}), **counts.get("extract_failed", {})}
-    parts = [f"{k}={counts[k]}" for k in ("discovered", "fetched", "extracted", "kept", "archived") if k in counts]
+    parts = [f"{k}={counts[k]}" for k in ("discovered", "fetched", "extracted", "kept", "archived", "carried")
+             if k in counts]
     if skipped := {k: v for k, v in counts.get("skipped", {}).items() if v}:
         parts.append(f"skipped={skipped}")
     parts += [f"{k}={counts[k]}" for k in ("not_modified", "pending") if counts.get(k)]
@@ -44,31 +52,31 @@ def list_outlets() -> list[str]:
 
 
 def crawl(outlet: str, context: dict) -> dict:
-    report = stages.crawl_stage(task_settings(), outlet, run_day(context))
+    report = stages.crawl_stage(task_settings(), run_ref(context), outlet).to_dict()
     logger.info(_summary("crawl", outlet, report))
     return {k: report[k] for k in ("outlet", "discovered", "fetched", "failed", "skipped", "pending")}
 
 
 def extract(outlet: str, context: dict) -> dict:
-    report = stages.extract_stage(task_settings(), outlet, run_day(context))
+    report = stages.extract_stage(task_settings(), run_ref(context), outlet)
     logger.info(_summary("extract", outlet, report))
     return report
 
 
 def dedup(context: dict) -> dict:
-    report = stages.dedup_stage(task_settings(), run_day(context), list_outlets())
+    report = stages.dedup_stage(task_settings(), run_ref(context), list_outlets())
     logger.info(_summary("dedup", "all", report))
     return report
 
 
 def publish(context: dict) -> dict:
-    settings = task_settings()
-    run_id = context["dag_run"].run_id
-    result = stages.publish_stage(settings, run_day(context), list_outlets(), run_id=run_id)
-    for outlet, counts in result["counts"]["outlets"].items():
-        logger.info(_summary("publish", outlet, counts) + (f" GAP: {counts['gap']}" if "gap" in counts else ""))
-    return {"snapshot": result["snapshot"], "store": result["store"], "prefix": result["prefix"],
-            "archived": result["counts"]["archived"]}
+    published = publish_stage(task_settings(), run_ref(context), list_outlets())
+    for outlet, counts in published.manifest.outlets.items():
+        line = _summary("publish", outlet, counts.to_dict())
+        logger.info(line + (f" GAP ({counts.gap.stage}, {counts.gap.reason}): {counts.gap.message}"
+                            if counts.gap else "") + (" NOT RUN" if counts.status == "not_run" else ""))
+    return {"snapshot": published.ref.label, "store": published.store, "prefix": published.ref.prefix,
+            "archived": published.manifest.archived}
 
 
 def quality(published: dict, context: dict) -> str:
@@ -76,3 +84,11 @@ def quality(published: dict, context: dict) -> str:
     verdict = stages.quality_stage(task_settings(), run_day(context), published["snapshot"])
     logger.info("SUMMARY quality: %s", verdict)
     return verdict
+
+
+def gc(context: dict) -> str:
+    from newsarchive.gc import collect
+
+    result = collect(task_settings())
+    logger.info("SUMMARY gc: %s", result.summary())
+    return result.summary()

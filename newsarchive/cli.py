@@ -9,7 +9,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from archive.readers import FixityError
 from archive.snapshot import SnapshotNotFound
 from archive.store import StoreError
 from dedup import THRESHOLD, check_threshold
@@ -47,6 +46,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings = settings.with_(max_articles=args.max_articles)
     if args.refetch:
         settings = settings.with_(refetch=True)
+    if args.retention_days is not None:
+        settings = settings.with_(retention_days=args.retention_days)
     result = run_pipeline(settings, args.date, args.outlet)
     _print_summary(result)
     return 1 if result["failures"] or result["counts"]["quality"]["problems"] else 0
@@ -108,6 +109,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     return snapshots_cli.export(args, _settings(args))
 
 
+def cmd_gc(args: argparse.Namespace) -> int:
+    from newsarchive import snapshots_cli
+
+    return snapshots_cli.gc(args, _settings(args))
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from newsarchive import snapshots_cli
+
+    return snapshots_cli.repair(args, _settings(args))
+
+
 def cmd_replica(args: argparse.Namespace) -> int:
     import time
 
@@ -141,10 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--archive", help="archive location (directory or s3://bucket/prefix); "
-                                         "default $NEWSARCHIVE_ARCHIVE or ./var/archive")
-        p.add_argument("--outlets", help="outlet registry file; default $NEWSARCHIVE_OUTLETS or ./outlets.toml")
+    def common(p: argparse.ArgumentParser, nested: bool = False) -> None:
+        # nested: also accepted after a sub-subcommand (`snapshots list --archive DIR`); SUPPRESS keeps a
+        # value given before it
+        default = argparse.SUPPRESS if nested else None
+        p.add_argument("--archive", default=default, help="archive location (directory or s3://bucket/prefix); "
+                                                           "default $NEWSARCHIVE_ARCHIVE or ./var/archive")
+        p.add_argument("--outlets", default=default,
+                       help="outlet registry file; default $NEWSARCHIVE_OUTLETS or ./outlets.toml")
 
     p = sub.add_parser("run", help="one pipeline run without Airflow")
     common(p)
@@ -153,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-articles", type=int, help="page cap per outlet")
     p.add_argument("--refetch", action="store_true",
                    help="ignore the archive's crawl state: request every discovered article again (a recapture)")
+    p.add_argument("--retention-days", type=int, metavar="N",
+                   help="S3 Object Lock: keep published objects locked for N days (bucket with Object Lock)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="serve the outlet replica on loopback and run the pipeline on it")
@@ -179,12 +198,16 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     ssub = p.add_subparsers(dest="action", required=True)
     s = ssub.add_parser("list")
+    common(s, nested=True)
     s.add_argument("--since", type=parse_day)
     s.add_argument("--until", type=parse_day)
     for name in ("show", "verify", "get"):
         s = ssub.add_parser(name)
+        common(s, nested=True)
         s.add_argument("day", type=parse_day)
         s.add_argument("--rev", type=int)
+        if name == "show":
+            s.add_argument("--json", action="store_true", help="the raw manifest")
         if name == "get":
             s.add_argument("--dest", type=Path, required=True, help="directory to download into")
             s.add_argument("--outlet", help="only this outlet's articles and WARC")
@@ -201,6 +224,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("gc", help="finish or remove what dead runs left (staging, incomplete revs, uploads)")
+    common(p)
+    p.add_argument("--older-than", type=float, default=2.0, metavar="DAYS",
+                   help="only what was last written this many days ago or earlier (default 2)")
+    p.set_defaults(func=cmd_gc)
+
+    p = sub.add_parser("repair", help="rebuild damaged state from the archive")
+    common(p)
+    rsub = p.add_subparsers(dest="what", required=True)
+    r = rsub.add_parser("crawl-state", help="rebuild an outlet's crawl state from its archived articles")
+    common(r, nested=True)
+    r.add_argument("outlet")
+    p.set_defaults(func=cmd_repair)
+
     p = sub.add_parser("replica", help="serve the local replica of the outlets until interrupted")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--per-outlet", type=int, default=20)
@@ -216,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (NewsArchiveError, StoreError, SnapshotNotFound, FixityError) as exc:
+    except (NewsArchiveError, StoreError, SnapshotNotFound) as exc:
         print(f"newsarchive: error: {exc}", file=sys.stderr)
         return 2
 

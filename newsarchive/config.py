@@ -28,6 +28,7 @@ class Settings:
     quality_min_share: float = 0.5  # an outlet below this share of its recent median fails the quality check
     quality_history_days: int = 14
     refetch: bool = False  # ignore the archive's crawl state: request every discovered article again
+    retention_days: int = 0  # S3 Object Lock retention of published objects (0: none)
 
     @property
     def polite(self) -> bool:
@@ -85,6 +86,10 @@ class Settings:
             values["quality_history_days"] = int(v)
         if v := env.get("NEWSARCHIVE_REFETCH"):
             values["refetch"] = v.lower() in ("1", "true", "yes")
+        if v := env.get("NEWSARCHIVE_RETENTION_DAYS"):
+            if not v.isdigit() or int(v) > 36500:
+                raise ConfigError(f"NEWSARCHIVE_RETENTION_DAYS={v!r}: give a whole number of days (0 to 36500)")
+            values["retention_days"] = int(v)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

@@ -21,7 +21,11 @@ CRAWL_TIMEOUT_S = 3 * 3600
 
 
 class CrawlError(NewsArchiveError):
-    pass
+    """One outlet's crawl failed; `reason` is a short code (dns, http_500, timeout, crawl_process, ...)."""
+
+    def __init__(self, message: str, reason: str = "crawl_failed"):
+        super().__init__(message)
+        self.reason = reason
 
 
 def scrapy_settings(settings: Settings, output_dir: Path, state_file: Path | None = None,
@@ -62,19 +66,22 @@ def run_crawl(settings: Settings, registry: Registry, outlet_id: str, output_dir
         proc = subprocess.run(cmd, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
                               timeout=CRAWL_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
-        raise CrawlError(f"outlet {outlet_id}: crawl did not finish within {CRAWL_TIMEOUT_S} s") from None
+        raise CrawlError(f"outlet {outlet_id}: crawl did not finish within {CRAWL_TIMEOUT_S} s", "timeout") from None
     warc, report_path, _ = capture_paths(output_dir, outlet_id)
     log_tail = _tail(output_dir / "crawl.log") or proc.stderr[-2000:]
     if proc.returncode != 0 or not report_path.exists() or not warc.exists():
-        raise CrawlError(f"outlet {outlet_id}: crawl process failed (exit {proc.returncode}):\n{log_tail}")
+        raise CrawlError(f"outlet {outlet_id}: crawl process failed (exit {proc.returncode}):\n{log_tail}",
+                         "crawl_process")
     report = json.loads(report_path.read_text(encoding="utf-8"))
     if report.get("finish_reason") not in ("finished", "closespider_pagecount", "closespider_itemcount"):
-        raise CrawlError(f"outlet {outlet_id}: crawl ended early ({report.get('finish_reason')}):\n{log_tail}")
+        raise CrawlError(f"outlet {outlet_id}: crawl ended early ({report.get('finish_reason')}):\n{log_tail}",
+                         str(report.get("finish_reason") or "ended_early"))
     discovery_failed = report.get("discovery_failed", {})
     if report.get("fetched", 0) == 0 and sum(discovery_failed.values()) >= report.get("discovery_requests", 1):
         raise CrawlError(
             f"outlet {outlet_id}: every discovery URL failed ({_reasons(discovery_failed)}); "
-            "is the site reachable from this machine?"
+            "is the site reachable from this machine?",
+            max(discovery_failed, key=lambda reason: discovery_failed[reason]) if discovery_failed else "discovery",
         )
     return report
 

@@ -2,7 +2,10 @@
 
 
 class NewsArchiveError(Exception):
-    """Base class for errors reported to the user without a traceback."""
+    """Base class for errors reported to the user without a traceback; `reason` is a short code that
+    manifests (gap causes) and logs use."""
+
+    reason = "error"
 
 
 class ConfigError(NewsArchiveError):

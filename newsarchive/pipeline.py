@@ -1,4 +1,4 @@
-"""One whole run without Airflow: crawl every outlet, extract, dedup, publish."""
+"""One whole run without Airflow: crawl every outlet, extract, dedup, publish, under a run id of its own."""
 
 from __future__ import annotations
 
@@ -6,38 +6,50 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
+from archive.store import open_store
 from newsarchive import stages
 from newsarchive.config import Settings
-from newsarchive.crawl import CrawlError
 from newsarchive.errors import NewsArchiveError
+from newsarchive.publish import publish_stage
 from newsarchive.registry import load_registry
+from newsarchive.runs import RunRef
 
 logger = logging.getLogger(__name__)
 
 
 class RunFailed(NewsArchiveError):
-    pass
+    reason = "run_failed"
 
 
-def run_pipeline(settings: Settings, day: date, outlet_ids: list[str] | None = None) -> dict:
-    """Returns the publish result; a failed outlet is recorded as a gap, not a failed run."""
+def run_pipeline(settings: Settings, day: date, outlet_ids: list[str] | None = None,
+                 run: RunRef | None = None) -> dict:
+    """Returns the publish result; a failed outlet is recorded as a gap (with its cause), not a failed run."""
     registry = load_registry(settings.outlets_path)
     outlets = [o.id for o in registry.select(outlet_ids)]
+    run = run or RunRef.new_cli(day)
     failures: dict[str, str] = {}
 
     def crawl_and_extract(outlet_id: str) -> None:
         try:
-            stages.crawl_stage(settings, outlet_id, day)
-            stages.extract_stage(settings, outlet_id, day)
-        except CrawlError as exc:
+            stages.crawl_stage(settings, run, outlet_id)
+            stages.extract_stage(settings, run, outlet_id)
+        except NewsArchiveError as exc:
             failures[outlet_id] = str(exc)
             logger.error("%s", exc)
+        except Exception as exc:  # one outlet's bug costs only that outlet: its gap says so, the others go on
+            failures[outlet_id] = f"outlet {outlet_id}: internal error: {type(exc).__name__}: {exc}"
+            logger.exception("outlet %s failed", outlet_id)
 
     with ThreadPoolExecutor(max_workers=max(1, settings.crawl_concurrency)) as pool:
         list(pool.map(crawl_and_extract, outlets))
-    if len(failures) == len(outlets):
-        raise RunFailed("every outlet failed:\n" + "\n".join(failures.values()))
-    stages.dedup_stage(settings, day, outlets)
-    result = stages.publish_stage(settings, day, outlets, run_id=f"cli-{day.isoformat()}")
+    try:
+        if len(failures) == len(outlets):
+            raise RunFailed("every outlet failed:\n" + "\n".join(failures.values()))
+        stages.dedup_stage(settings, run, outlets)
+        result = publish_stage(settings, run, outlets).to_dict()
+    except NewsArchiveError:
+        open_store(settings.archive).delete_prefix(run.staging)  # a CLI run is not retried: its scratch goes
+        raise
     result["failures"] = failures
+    result["run_id"] = run.run_id
     return result

@@ -12,19 +12,20 @@ Per outlet:
 
 from __future__ import annotations
 
+import logging
 import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from archive.readers import newest_revs
-from archive.snapshot import read_manifest
+from archive.snapshot import DamagedObject, load_manifest, newest_revs
 from archive.store import Store
 from extract.furniture import MAX_FURNITURE_WORDS, FurnitureFilter
 from newsarchive.errors import NewsArchiveError
 from newsarchive.registry import Registry
 
 EXAMPLES = 3
+logger = logging.getLogger(__name__)
 
 
 class QualityCheckFailed(NewsArchiveError):
@@ -41,12 +42,18 @@ class QualityRules:
 
 
 def recent_yields(store: Store, day: date, history_days: int) -> dict[str, list[int]]:
-    """outlet -> new articles per day, from the manifests of the days before `day`."""
+    """outlet -> the day's yield (articles that are not duplicates) per earlier day, from the manifests of
+    the days before `day`; a damaged manifest is skipped with a warning (it only shortens the history)."""
     yields: dict[str, list[int]] = {}
     for ref in newest_revs(store, day - timedelta(days=history_days), day - timedelta(days=1)):
-        for outlet, counts in read_manifest(store, ref)["counts"]["outlets"].items():
-            if "gap" not in counts:
-                yields.setdefault(outlet, []).append(counts.get("new", counts["archived"] - counts["duplicates"]))
+        try:
+            manifest = load_manifest(store, ref)
+        except DamagedObject as exc:
+            logger.warning("quality history: %s skipped: %s", ref.label, exc)
+            continue
+        for outlet, counts in manifest.outlets.items():
+            if counts.status == "ok":
+                yields.setdefault(outlet, []).append(counts.current)
     return yields
 
 

@@ -1,44 +1,120 @@
-"""`newsarchive snapshots list|show|verify` for archivists."""
+"""`newsarchive snapshots list|show|verify|get`, `export`, `gc` and `repair` for archivists and ops."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from datetime import timedelta
 
 from archive.readers import get_snapshot, load_articles, write_export
-from archive.snapshot import list_snapshots, read_manifest, resolve_snapshot, verify_snapshot
+from archive.snapshot import (
+    DamagedObject,
+    list_snapshots,
+    load_manifest,
+    read_manifest,
+    resolve_snapshot,
+)
 from archive.store import open_store
+from archive.verify import verify
 from newsarchive.config import Settings
+from newsarchive.errors import NewsArchiveError
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    store = open_store(settings.archive)
+    store = open_store(settings.archive, create=False)
     if args.action == "list":
-        for ref in list_snapshots(store, args.since, args.until):
-            manifest = read_manifest(store, ref)
-            print(f"{ref.day}  rev={ref.rev}  articles={manifest['counts']['archived']}  {ref.prefix}")
+        refs = list_snapshots(store, args.since, args.until)
+        if not refs:
+            print(f"no complete snapshots in {store.url}" + (" for that range" if args.since or args.until else ""))
+        for ref in refs:
+            try:
+                m = load_manifest(store, ref)
+                gaps = [o for o, c in m.outlets.items() if c.status == "gap"]
+                print(f"{ref.day}  rev={ref.rev}  articles={m.archived}  new={m.new}  carried={m.carried}"
+                      f"  {ref.prefix}" + (f"  gaps: {', '.join(gaps)}" if gaps else ""))
+            except DamagedObject as exc:
+                print(f"{ref.day}  rev={ref.rev}  DAMAGED: {exc}")
         return 0
     ref = resolve_snapshot(store, args.day.isoformat(), args.rev)
     if args.action == "get":
-        files = get_snapshot(store, ref, args.dest, args.outlet)
+        if args.dest.exists() and not args.dest.is_dir():
+            raise NewsArchiveError(f"--dest {args.dest} is a file; give a directory (it is created if missing)")
+        try:
+            files = get_snapshot(store, ref, args.dest, args.outlet)
+        except LookupError as exc:
+            raise NewsArchiveError(str(exc).strip("'\"")) from None
         print(f"snapshot {ref.label}: {len(files)} files in {args.dest}, every SHA-256 checked")
         return 0
     if args.action == "show":
-        print(json.dumps(read_manifest(store, ref), ensure_ascii=False, indent=1))
+        if args.json:
+            print(json.dumps(read_manifest(store, ref), ensure_ascii=False, indent=1))
+        else:
+            _show(load_manifest(store, ref))
         return 0
-    problems = verify_snapshot(store, ref)
-    for problem in problems:
+    report = verify(store, ref)
+    for problem in report.problems:
         print(f"FAILED {problem}", file=sys.stderr)
-    files = len(read_manifest(store, ref)["files"])
-    print(f"snapshot {ref.label}: {files} files, {len(problems)} problems")
-    return 1 if problems else 0
+    retention = ", ".join(f"{mode}: {n}" for mode, n in sorted(report.retention.items()))
+    print(f"snapshot {ref.label}: {report.files} files, {report.rows} rows, {len(report.problems)} problems"
+          + (f"; retention {retention}" if retention else "")
+          + (f" (until {report.retained_until} at the earliest)" if report.retained_until else ""))
+    return 1 if report.problems else 0
+
+
+def _show(m) -> None:
+    print(f"snapshot {m.day} rev {m.rev}  (run {m.run_id}, {m.software}, created {m.created_at})")
+    if m.base:
+        print(f"carries forward from {m.base}: {m.carried} rows")
+    print(f"articles {m.archived}  new {m.new}  duplicates {m.duplicates}  carried {m.carried}")
+    print(f"{'outlet':<12} {'status':<8} {'fetched':>7} {'extracted':>9} {'new':>5} {'dupes':>5} {'carried':>7} "
+          f"{'archived':>8}")
+    for outlet, c in m.outlets.items():
+        print(f"{outlet:<12} {c.status:<8} {c.crawl.fetched if c.crawl else '-':>7} {c.extracted:>9} {c.new:>5} "
+              f"{c.duplicates:>5} {c.carried:>7} {c.archived:>8}"
+              + (f"  GAP {c.gap.stage} {c.gap.reason}: {c.gap.message}" if c.gap else ""))
+    print(f"{len(m.files)} files, {sum(f.size for f in m.files):,} bytes")
+    for problem in m.quality.get("problems", []):
+        print(f"QUALITY {problem}")
 
 
 def export(args: argparse.Namespace, settings: Settings) -> int:
-    store = open_store(settings.archive)
+    if args.since > args.until:
+        raise NewsArchiveError(f"--since {args.since} is after --until {args.until}")
+    if args.out.is_dir():
+        raise NewsArchiveError(f"--out {args.out} is a directory; give a file name")
+    store = open_store(settings.archive, create=False)
     table = load_articles(store, args.since, args.until, outlet=args.outlet, lang=args.lang,
                           include_duplicates=args.include_duplicates)
+    if args.outlet and table.num_rows == 0:
+        known = sorted({o for ref in list_snapshots(store, args.since, args.until)
+                        for o in load_manifest(store, ref).outlets})
+        if args.outlet not in known:
+            raise NewsArchiveError(f"--outlet {args.outlet}: no such outlet in the snapshots of that range; "
+                                   f"they have {', '.join(known) or 'none'}")
     write_export(table, args.format, args.out)
     print(f"{table.num_rows} articles written to {args.out} ({args.format})")
+    return 0
+
+
+def gc(args: argparse.Namespace, settings: Settings) -> int:
+    from newsarchive.gc import collect
+
+    result = collect(settings, timedelta(days=args.older_than))
+    for label, items in (("finished run", result.finished_runs), ("removed staging", result.removed_staging),
+                         ("removed incomplete", result.removed_revs), ("aborted upload", result.aborted_uploads),
+                         ("kept", result.kept)):
+        for item in items:
+            print(f"{label}: {item}")
+    print(result.summary())
+    return 0
+
+
+def repair(args: argparse.Namespace, settings: Settings) -> int:
+    from newsarchive.gc import repair_crawl_state
+    from newsarchive.registry import load_registry
+
+    load_registry(settings.outlets_path).get(args.outlet)
+    seen = repair_crawl_state(settings, args.outlet)
+    print(f"crawl state of {args.outlet} rebuilt from the archive: {seen} URLs seen; pending retries start afresh")
     return 0

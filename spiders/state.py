@@ -65,16 +65,28 @@ class CrawlState:
     gave_up: dict[str, str] = field(default_factory=dict)
     crawls: dict[str, str] = field(default_factory=dict)
 
-    def after(self, run: CrawlRun) -> CrawlState:
-        """The state once `run` is archived. Folding the same run in twice gives the same state."""
+    def after(self, run: CrawlRun, not_archived: dict[str, str] | None = None) -> CrawlState:
+        """The state once `run`'s snapshot is complete. Folding the same run in twice gives the same state.
+
+        Pages the run fetched become seen, except those in `not_archived` (URL -> reason: fetched, but
+        extraction yielded no article): these are given up with `extract_<reason>`, except a `timeout`,
+        which stays pending. So a URL is seen only when the snapshot holds its article."""
         seen = dict(self.seen)
-        for key in run.fetched:
-            seen.setdefault(key, run.day)
+        pending = dict(run.pending)
         gave_up = {**self.gave_up, **run.gave_up}
+        failed = {seen_key(url) for url in (not_archived or {})}
+        for key in run.fetched:
+            if key not in failed:
+                seen.setdefault(key, run.day)
+        for url, reason in (not_archived or {}).items():
+            if reason == "timeout":
+                pending[url] = pending.get(url, 0) + 1
+            else:
+                gave_up[url] = f"extract_{reason}"
         crawls = dict(sorted({**self.crawls, run.day: run.started}.items())[-KEEP_CRAWLS:])
         return CrawlState(
             outlet=self.outlet, seen=seen, validators=dict(run.validators), validators_day=run.day,
-            pending={u: n for u, n in run.pending.items() if seen_key(u) not in seen and u not in gave_up},
+            pending={u: n for u, n in pending.items() if seen_key(u) not in seen and u not in gave_up},
             gave_up=gave_up, crawls=crawls,
         )
 

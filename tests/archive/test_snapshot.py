@@ -25,30 +25,51 @@ def _article(n, outlet="orient", lang="ar", duplicate_of=None):
     return {"id": f"id{n:04d}", "url": f"https://x/{n}", "canonical_url": f"https://x/{n}", "outlet": outlet,
             "title": f"عنوان {n}", "author": None, "published": "2026-11-20T09:00:00+03:00", "date_source": "jsonld",
             "modified": None, "language": lang, "text": f"نص المقال رقم {n}", "duplicate_of": duplicate_of,
-            "reason": "canonical_url" if duplicate_of else None, "capture_id": None, "fetched_at": None}
+            "reason": "canonical_url" if duplicate_of else None, "capture_id": _capture_id(n), "fetched_at": None}
+
+
+def _capture_id(n):
+    return f"<urn:uuid:00000000-0000-4000-8000-{n:012d}>"
+
+
+def write_warc(path, numbers):
+    """A real WARC with one response record per article number (the ids _article points at)."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for n in numbers:
+            body = f"<html><body><p>نص المقال رقم {n}</p></body></html>".encode()
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                f"https://x/{n}", "response", payload=BytesIO(body), http_headers=http,
+                warc_headers_dict={"WARC-Record-ID": _capture_id(n)}))
+    return path
 
 
 @pytest.fixture
 def warc(tmp_path):
-    path = tmp_path / "orient.warc.gz"
-    path.write_bytes(b"WARC/1.1 pretend capture bytes" * 100)
-    return path
+    return write_warc(tmp_path / "orient.warc.gz", [1, 2, 4, 9])
 
 
-def _publish(store, warc, day=DAY, articles=None):
+def _publish(store, warc, day=DAY, articles=None, run_id="test"):
     articles = articles if articles is not None else [_article(1), _article(2), _article(3, "euronews", "en"),
                                                       _article(4, duplicate_of="id0001")]
-    return publish_snapshot(store, day, articles, {"orient": warc}, counts={"archived": len(articles)},
-                            run={"run_id": "test"})
+    euronews = write_warc(warc.with_name("euronews.warc.gz"), [3])
+    return publish_snapshot(store, day, articles, {"orient": warc, "euronews": euronews}, run_id=run_id)
 
 
 def test_publish_layout_manifest_and_fixity(archive_url, warc):
     store = open_store(archive_url)
     ref, manifest = _publish(store, warc)
-    keys = sorted(f["key"] for f in manifest["files"])
+    keys = sorted(f.key for f in manifest.files)
     assert keys == [
         "snapshots/date=2026-11-21/rev=1/articles/outlet=euronews/lang=en/part-0000.parquet",
         "snapshots/date=2026-11-21/rev=1/articles/outlet=orient/lang=ar/part-0000.parquet",
+        "snapshots/date=2026-11-21/rev=1/warc/euronews.warc.gz",
         "snapshots/date=2026-11-21/rev=1/warc/orient.warc.gz",
     ]
     assert store.exists(ref.prefix + "_SUCCESS")
@@ -59,8 +80,8 @@ def test_publish_layout_manifest_and_fixity(archive_url, warc):
 def test_concurrent_publishers_get_distinct_revs(archive_url, warc):
     store = open_store(archive_url)
     refs = []
-    threads = [threading.Thread(target=lambda: refs.append(_publish(open_store(archive_url), warc)[0]))
-               for _ in range(3)]
+    threads = [threading.Thread(target=lambda n=n: refs.append(_publish(open_store(archive_url), warc, run_id=f"r{n}")[0]))
+               for n in range(3)]
     for t in threads:
         t.start()
     for t in threads:
@@ -72,8 +93,7 @@ def test_concurrent_publishers_get_distinct_revs(archive_url, warc):
 def test_failed_publish_leaves_no_visible_snapshot(archive_url, warc, tmp_path):
     store = open_store(archive_url)
     with pytest.raises(FileNotFoundError):
-        publish_snapshot(store, DAY, [_article(1)], {"orient": tmp_path / "missing.warc.gz"},
-                         counts={}, run={})
+        publish_snapshot(store, DAY, [_article(1)], {"orient": tmp_path / "missing.warc.gz"})
     assert list_snapshots(store) == []
     ref, _ = _publish(store, warc)
     assert ref.rev == 2 and resolve_snapshot(store, DAY.isoformat()).rev == 2
@@ -83,9 +103,9 @@ def test_get_downloads_and_checks_every_file(archive_url, warc, tmp_path):
     store = open_store(archive_url)
     ref, _ = _publish(store, warc)
     files = get_snapshot(store, ref, tmp_path / "dest")
-    assert len(files) == 3 and (tmp_path / "dest" / "warc" / "orient.warc.gz").read_bytes() == warc.read_bytes()
+    assert len(files) == 4 and (tmp_path / "dest" / "warc" / "orient.warc.gz").read_bytes() == warc.read_bytes()
     only = get_snapshot(store, ref, tmp_path / "one", outlet="euronews")
-    assert [p.name for p in only] == ["part-0000.parquet"]
+    assert sorted(p.name for p in only) == ["euronews.warc.gz", "part-0000.parquet"]
 
 
 def test_corruption_is_named_by_verify_and_get(s3_server, warc, tmp_path):
@@ -93,7 +113,7 @@ def test_corruption_is_named_by_verify_and_get(s3_server, warc, tmp_path):
 
     store = open_store("s3://archive/corrupt-test")
     ref, manifest = _publish(store, warc)
-    victim = manifest["files"][0]["key"]
+    victim = manifest.files[0].key
     boto3.client("s3").put_object(Bucket="archive", Key=f"corrupt-test/{victim}", Body=b"rotten bits")
     assert [p.split(":")[0] for p in verify_snapshot(store, ref)] == [victim]
     with pytest.raises(FixityError, match=victim):

@@ -36,7 +36,7 @@ def test_dagbag_has_no_import_errors_and_every_dag_has_tags_and_retries(airflow_
         assert dag["tags"], dag_id
         assert min(dag["retries"]) >= 2, dag_id
     dag = out["dags"]["news_archive"]
-    assert dag["tasks"] == ["dedup", "list_outlets", "per_outlet.crawl", "per_outlet.extract", "publish", "quality"]
+    assert dag["tasks"] == ["dedup", "gc", "list_outlets", "per_outlet.crawl", "per_outlet.extract", "publish", "quality"]
     assert dag["max_active_runs"] == 1 and dag["catchup"] is False and dag["doc"]
 
 
@@ -150,8 +150,10 @@ def test_an_outlet_answering_500_fails_its_own_task_and_the_rest_is_published(ai
     assert "quality check of snapshot 2026-11-21 rev 1 failed" in output and "outlet euronews: 0 new articles" in output
     store = open_store(archive)
     manifest = read_manifest(store, resolve_snapshot(store, "2026-11-21"))
-    assert "crawl" in manifest["counts"]["outlets"]["euronews"]["gap"]
+    euronews = manifest["counts"]["outlets"]["euronews"]
+    assert (euronews["status"], euronews["gap_stage"], euronews["gap_reason"]) == ("gap", "crawl", "http_500")
     assert manifest["counts"]["archived"] == 20
+    assert not list(store.list("staging/"))  # the run's staging went with its complete snapshot
     assert any("outlet euronews: 0 new articles" in p for p in manifest["counts"]["quality"]["problems"])
 
 

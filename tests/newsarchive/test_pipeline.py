@@ -114,6 +114,10 @@ def test_cli_bad_inputs_have_clear_messages(tmp_path):
     blocker.write_text("x")
     r = _cli("run", "--outlet", "orient", "--archive", str(blocker / "archive"))
     assert r.returncode == 2 and "is not writable" in r.stderr and "--archive" in r.stderr
+    r = _cli("snapshots", "--archive", str(tmp_path / "nowhere"), "show", "2026-01-01")
+    assert r.returncode == 2 and "nowhere does not exist" in r.stderr  # never a new empty archive
+    assert not (tmp_path / "nowhere").exists()
+    (tmp_path / "empty").mkdir()
     r = _cli("snapshots", "--archive", str(tmp_path / "empty"), "show", "2026-01-01")
     assert r.returncode == 2 and "no complete snapshots" in r.stderr
 
@@ -122,7 +126,7 @@ def test_unknown_date_lists_the_nearest(demo_run):
     settings, _ = demo_run
     r = _cli("snapshots", "--archive", settings.archive, "show", "2026-11-25")
     assert r.returncode == 2 and "nearest dates: 2026-11-21" in r.stderr
-    r = _cli("snapshots", "--archive", settings.archive, "show", "2026-11-21")
+    r = _cli("snapshots", "--archive", settings.archive, "show", "2026-11-21", "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["snapshot"] == {"date": "2026-11-21", "rev": 1}
 
 

@@ -127,7 +127,8 @@ def test_discovery_faults_and_an_outlet_that_is_down(tmp_path):
     store = open_store(settings.archive)
     ref = resolve_snapshot(store, RUN_DAY.isoformat())
     outlets = read_manifest(store, ref)["counts"]["outlets"]
-    assert "crawl" in outlets["euronews"]["gap"]
+    assert outlets["euronews"]["status"] == "gap" and outlets["euronews"]["gap_stage"] == "crawl"
+    assert outlets["euronews"]["gap_reason"] == "http_500" and "every discovery URL failed" in outlets["euronews"]["gap"]
     assert outlets["anapress"]["discovery_failed"] == {"hostile_xml": 1}
     assert outlets["orient"]["discovery_failed"] == {"malformed_xml": 1}
     assert outlets["anapress"]["fetched"] == outlets["orient"]["fetched"] == 20

@@ -15,6 +15,7 @@ from newsarchive.crawl_state import load_crawl_state
 from newsarchive.pipeline import run_pipeline
 from newsarchive.replica.catalog import OUTLETS
 from newsarchive.replica.server import ReplicaServer
+from newsarchive.runs import RunRef
 from tests.conftest import RUN_DAY
 
 DAY2, DAY3 = RUN_DAY + timedelta(days=1), RUN_DAY + timedelta(days=2)
@@ -90,7 +91,7 @@ def test_failed_pages_are_retried_by_the_next_run_even_when_discovery_is_unchang
                                    scrapy_settings={"RETRY_TIMES": "0"})
 
         # a crawl whose snapshot is never published changes nothing in the state
-        stages.crawl_stage(settings, "anapress", RUN_DAY)
+        stages.crawl_stage(settings, RunRef.new_cli(RUN_DAY), "anapress")
         store = open_store(settings.archive)
         assert load_crawl_state(store, "anapress").seen == {}
 

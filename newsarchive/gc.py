@@ -1,0 +1,127 @@
+"""`newsarchive gc` and `newsarchive repair`: what runs that died leave behind, and damaged state.
+
+gc never touches a published snapshot. It
+- finishes runs whose snapshot is complete but whose bookkeeping did not (crawl states, staging);
+- removes the staging of runs that died (nothing written for `older_than`);
+- removes revs that will never be complete (abandoned, or whose publisher is gone);
+- aborts uploads that were started and never completed (S3 multipart uploads, local temp files).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from archive import layout
+from archive.snapshot import (
+    CLAIM_LEASE,
+    SnapshotRef,
+    day_revs,
+    list_snapshots,
+    load_manifest,
+    owner_gone,
+    read_rows,
+)
+from archive.store import Store, StoreError, open_store
+from dedup.urls import canonical_url
+from newsarchive.config import Settings
+from newsarchive.crawl_state import rebuild_crawl_state
+from newsarchive.publish import finish_run
+from newsarchive.runs import RunRef
+
+logger = logging.getLogger(__name__)
+DEFAULT_OLDER_THAN_DAYS = 2.0
+
+
+@dataclass
+class GcResult:
+    finished_runs: list[str] = field(default_factory=list)
+    removed_staging: list[str] = field(default_factory=list)
+    removed_revs: list[str] = field(default_factory=list)
+    aborted_uploads: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # could not be removed (retention), with why
+
+    def summary(self) -> str:
+        return (f"finished {len(self.finished_runs)} runs, removed {len(self.removed_staging)} staging prefixes "
+                f"and {len(self.removed_revs)} incomplete revs, aborted {len(self.aborted_uploads)} uploads"
+                + (f", kept {len(self.kept)}" if self.kept else ""))
+
+
+def collect(settings: Settings, older_than: timedelta = timedelta(days=DEFAULT_OLDER_THAN_DAYS)) -> GcResult:
+    store = open_store(settings.archive, create=False)
+    cutoff = datetime.now(UTC) - older_than
+    result = GcResult()
+    _staging(store, cutoff, result)
+    _incomplete_revs(store, cutoff, result)
+    for upload in store.pending_uploads():
+        if upload.started <= cutoff:
+            store.abort_upload(upload)
+            result.aborted_uploads.append(upload.key)
+    return result
+
+
+def _newest(infos) -> datetime:
+    return max((i.modified for i in infos if i.modified), default=datetime.min.replace(tzinfo=UTC))
+
+
+def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
+    runs: dict[str, list] = defaultdict(list)
+    for info in store.list(f"{layout.STAGING}/"):
+        parts = info.key.split("/")
+        runs["/".join(parts[:3]) + "/" if len(parts) > 3 and parts[2].startswith("run=") else
+             "/".join(parts[:2]) + "/"].append(info)
+    published: dict[str, dict[str, tuple[SnapshotRef, str]]] = {}
+    for prefix, infos in sorted(runs.items()):
+        parsed = layout.parse_staging_key(prefix)
+        if parsed:
+            day, key = parsed
+            if day not in published:
+                published[day] = {
+                    layout.run_key(s.claim["run_id"]): (SnapshotRef(day, s.rev), s.claim["run_id"])
+                    for s in day_revs(store, date.fromisoformat(day)).values()
+                    if s.complete and not s.abandoned and s.claim and isinstance(s.claim.get("run_id"), str)}
+            if key in published[day]:
+                ref, run_id = published[day][key]
+                finish_run(store, RunRef(date.fromisoformat(day), run_id), load_manifest(store, ref))
+                result.finished_runs.append(f"{run_id} ({ref.label})")
+                continue
+        if _newest(infos) <= cutoff:
+            store.delete_prefix(prefix)
+            result.removed_staging.append(prefix)
+
+
+def _incomplete_revs(store: Store, cutoff: datetime, result: GcResult) -> None:
+    days = {info.key.split("/")[1].removeprefix("date=") for info in store.list(f"{layout.SNAPSHOTS}/")
+            if info.key.count("/") >= 3}
+    for day in sorted(days):
+        try:
+            revs = day_revs(store, date.fromisoformat(day))
+        except ValueError:
+            continue
+        for state in revs.values():
+            if state.complete and not state.abandoned:
+                continue
+            ref = SnapshotRef(day, state.rev)
+            infos = list(store.list(ref.prefix))
+            if not (state.abandoned or owner_gone(state.claim, CLAIM_LEASE)) or _newest(infos) > cutoff:
+                continue
+            try:
+                store.delete_prefix(ref.prefix)
+                result.removed_revs.append(ref.label)
+            except StoreError as exc:
+                result.kept.append(f"{ref.label}: {exc}")
+
+
+def repair_crawl_state(settings: Settings, outlet: str) -> int:
+    """Rebuild an outlet's crawl state from the archive: every URL whose article a snapshot holds is seen
+    (on the day of that snapshot). Returns how many. Pending retries and validators start afresh."""
+    store = open_store(settings.archive)
+    seen: dict[str, str] = {}
+    for ref in list_snapshots(store):
+        manifest = load_manifest(store, ref)
+        for row in read_rows(store, manifest, keep=lambda key: f"/outlet={outlet}/" in key):
+            seen.setdefault(canonical_url(row.url), ref.day)
+    rebuild_crawl_state(store, outlet, seen)
+    return len(seen)
