@@ -28,9 +28,10 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
-    EndpointConnectionError,
+    HTTPClientError,
     NoCredentialsError,
 )
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from archive.store import (
     ObjectChanged,
@@ -100,7 +101,7 @@ class S3Store:
 
     def _explain(self, exc: Exception, action: str = "") -> StoreError:
         where = f"bucket {self.bucket!r} at {self.endpoint}"
-        if isinstance(exc, EndpointConnectionError) or "Could not connect" in str(exc):
+        if isinstance(exc, (BotoConnectionError, HTTPClientError)):
             return StoreError(f"cannot reach the S3 endpoint {self.endpoint} ({action}); is it up? check "
                               "AWS_ENDPOINT_URL, then run again (what was published stays whole)")
         if isinstance(exc, NoCredentialsError):

@@ -128,15 +128,17 @@ def owner_gone(claim: dict | None, lease: timedelta) -> bool:
     return False
 
 
-def published_by(store: Store, day: date, run_id: str) -> SnapshotRef | None:
-    """The complete rev a run published for the day, if it did (a retried publish finds it here)."""
+def published_by(store: Store, day: date, run_id: str, generation: str | None = None) -> SnapshotRef | None:
+    """The complete rev a run published for the day from the staged data of `generation` (None: any), if it
+    did: a retried publish finds it here. A run cleared and run again stages a new generation."""
     for state in sorted(day_revs(store, day).values(), key=lambda s: s.rev):
-        if state.complete and not state.abandoned and state.claim and state.claim.get("run_id") == run_id:
+        if state.complete and not state.abandoned and state.claim and state.claim.get("run_id") == run_id \
+                and (generation is None or state.claim.get("generation") == generation):
             return SnapshotRef(day.isoformat(), state.rev)
     return None
 
 
-def claim_rev(store: Store, day: date, run_id: str) -> SnapshotRef:
+def claim_rev(store: Store, day: date, run_id: str, generation: str = "") -> SnapshotRef:
     """The next free rev of the day, claimed with a conditional write so two publishers never share one.
     The run's own incomplete claims (a publish that died part-way) are abandoned first: never completed."""
     revs = day_revs(store, day)
@@ -144,7 +146,7 @@ def claim_rev(store: Store, day: date, run_id: str) -> SnapshotRef:
         if state.claim and state.claim.get("run_id") == run_id and not state.complete and not state.abandoned:
             abandon(store, SnapshotRef(day.isoformat(), state.rev), f"publish of {run_id} retried")
     rev = max(revs, default=0) + 1
-    body = {"run_id": run_id, "host": socket.gethostname(), "pid": os.getpid(),
+    body = {"run_id": run_id, "generation": generation, "host": socket.gethostname(), "pid": os.getpid(),
             "claimed_at": datetime.now(UTC).isoformat(timespec="seconds")}
     while True:
         ref = SnapshotRef(day.isoformat(), rev)
@@ -156,10 +158,14 @@ def claim_rev(store: Store, day: date, run_id: str) -> SnapshotRef:
 
 
 def abandon(store: Store, ref: SnapshotRef, why: str) -> None:
+    """Mark a claimed rev as never to be completed (best effort: a rev whose publisher is gone is treated
+    the same way, and `newsarchive gc` removes both)."""
     try:
         store.put_bytes(ref.prefix + ABANDONED, why.encode())
     except ObjectExists:
         pass
+    except StoreError as exc:
+        logger.warning("could not mark %s abandoned (%s); gc will remove it once its publisher is gone", ref.label, exc)
 
 
 def wait_for_lower_revs(store: Store, ref: SnapshotRef, *, lease: timedelta = CLAIM_LEASE,

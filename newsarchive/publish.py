@@ -60,15 +60,21 @@ class Published:
 
 def publish_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Published:
     store = open_store(settings.archive, retention_days=settings.retention_days)
-    done = published_by(store, run.day, run.run_id)
+    try:
+        dedup_report = get_json(store, run.dedup_report)
+    except ObjectNotFound:
+        dedup_report = None  # nothing staged: published and cleaned up already, or dedup never ran
+    generation = dedup_report.get("generation", "") if dedup_report else None
+    done = published_by(store, run.day, run.run_id, generation)
     if done:
         logger.info("run %s already published %s; finishing its bookkeeping", run.run_id, done.label)
         manifest = load_manifest(store, done)
         finish_run(store, run, manifest)
         return Published(done, store.url, manifest)
+    if dedup_report is None:
+        raise NothingToPublish(f"run {run.run_id} has nothing staged for {run.day}: its dedup stage has not run")
     registry = load_registry(settings.outlets_path)
     rows = read_staged_rows(store, run.dedup_rows)
-    dedup_report = get_json(store, run.dedup_report)
     outlets = {outlet_id: _outlet_counts(store, run, outlet_id) for outlet_id in outlet_ids}
     if not any(c.status == "ok" for c in outlets.values()):
         causes = "; ".join(f"{o}: {c.gap.message}" for o, c in outlets.items() if c.gap)
@@ -78,7 +84,7 @@ def publish_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Pub
     quality_figures = quality.quality_figures(
         registry, {o: c.to_dict() for o, c in outlets.items()}, [r.to_dict() for r in rows],
         quality.recent_yields(store, run.day, settings.quality_rules.history_days), settings.quality_rules)
-    ref = claim_rev(store, run.day, run.run_id)
+    ref = claim_rev(store, run.day, run.run_id, generation or "")
     try:
         base = wait_for_lower_revs(store, ref)
         with tempfile.TemporaryDirectory(prefix="newsarchive-stage-") as tmp:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -41,6 +42,11 @@ def context_for(outlet: Outlet) -> OutletContext:
     return OutletContext(outlet=outlet.id, timezone=outlet.timezone, language=outlet.language, rules=outlet.cleanup)
 
 
+def _clear(store: Store, *keys: str) -> None:
+    for key in keys:
+        store.delete(key)
+
+
 @contextmanager
 def _recording_gap(store: Store, run: RunRef, stage: str, outlet: str) -> Iterator[None]:
     """Run a stage body; on any failure note the gap in the run's staging, then let the failure go on."""
@@ -55,6 +61,8 @@ def crawl_stage(settings: Settings, run: RunRef, outlet_id: str) -> CrawlReport:
     """Crawl one outlet, incrementally from its state in the archive; WARC, coverage report and what the
     crawl learnt go to the run's staging (the state itself changes only once the snapshot is published)."""
     store = open_store(settings.archive)
+    _clear(store, run.crawl_report(outlet_id), run.warc(outlet_id), run.crawl_run(outlet_id),
+           run.articles(outlet_id), run.extract_report(outlet_id))  # an earlier attempt's outputs never count
     with _recording_gap(store, run, "crawl", outlet_id):
         registry = load_registry(settings.outlets_path)
         with tempfile.TemporaryDirectory(prefix=f"newsarchive-crawl-{outlet_id}-") as tmp:
@@ -76,6 +84,7 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
     """Extract every captured article page of this run's crawl of one outlet; errors are counted by reason
     and listed by URL (the crawl state gives those pages up, or keeps a timeout pending)."""
     store = open_store(settings.archive)
+    _clear(store, run.articles(outlet_id), run.extract_report(outlet_id))
     with _recording_gap(store, run, "extract", outlet_id):
         outlet = load_registry(settings.outlets_path).get(outlet_id)
         extractor = ArticleExtractor(context_for(outlet))
@@ -148,7 +157,8 @@ def dedup_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> dict:
         write_segment(deduplicator.index.segment(history), segment)
         store.put_file(run.dedup_segment, segment, overwrite=True)
     report = {"articles": len(rows), "duplicates": dict(duplicates), "revisions": dict(revisions),
-              "reasons": dict(reasons), "window": window, "window_skipped": skipped, "window_articles": history}
+              "reasons": dict(reasons), "window": window, "window_skipped": skipped, "window_articles": history,
+              "generation": secrets.token_hex(8)}  # what publish was given: a retry of publish sees the same
     put_json(store, run.dedup_report, report)
     return report
 

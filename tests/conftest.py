@@ -85,3 +85,9 @@ def archive_url(request, tmp_path) -> str:
         return str(tmp_path / "archive")
     request.getfixturevalue("s3_server")
     return f"s3://archive/t{next(_bucket_prefixes)}-{request.node.name[:40].replace('[', '-').replace(']', '')}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.report import print_tables
+
+    print_tables(terminalreporter.write_line)

@@ -60,8 +60,9 @@ class SeaweedS3:
         config.write_text(json.dumps({"identities": [{
             "name": "newsarchive", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
             "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}))
-        self.cmd.append(f"-s3.config={config}")
-        log = (self.data_dir / "weed.log").open("wb")
+        if not any(arg.startswith("-s3.config=") for arg in self.cmd):
+            self.cmd.append(f"-s3.config={config}")
+        log = (self.data_dir / "weed.log").open("ab")
         self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -93,6 +94,11 @@ class SeaweedS3:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
+
+    def restart(self) -> SeaweedS3:
+        """Start again on the same ports and data (after stop(), or after it was killed)."""
+        self.stop()
+        return self.start()
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
