@@ -60,6 +60,9 @@ EXTENSIONS = {
     "spiders.memory.ProcessMemoryUsage": 0,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
+# No control endpoints in a crawl process: Scrapy's remote control runs code sent to a local HTTP port
+# and leaves a job file with its token behind.
+REMOTE_CONTROL_ENABLED = False
 
 NEWSARCHIVE_OUTPUT_DIR = ""  # where <outlet>.warc.gz and <outlet>.crawl.json are written
 # Limits per outlet per run; what a limit stops is counted in the coverage report, and nothing is lost:
