@@ -195,8 +195,12 @@ class NewsSpider(scrapy.Spider):
         for url in dict.fromkeys(urls):
             if not self.outlet.is_article(url):
                 continue
-            url = _request_url(url)  # as Scrapy will request it: the key of every record of this page
-            if not url or url in self.seen_articles or not self.outlet.allows(url):
+            request_url = _request_url(url)  # as Scrapy will request it: the key of every record of this page
+            if request_url is None:
+                stats.inc_value(STAT + "skipped/bad_url")  # e.g. a port out of range: Scrapy cannot request it
+                continue
+            url = request_url
+            if url in self.seen_articles or not self.outlet.allows(url):
                 continue
             self.seen_articles.add(url)
             stats.inc_value(STAT + "discovered")
