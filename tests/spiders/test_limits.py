@@ -16,7 +16,7 @@ def _requested(server, host: str, path: str) -> list[str]:
 
 def test_a_deep_sitemap_index_chain_stops_at_the_depth_limit_and_is_reported(tmp_path):
     with ReplicaServer(per_outlet=20) as server:
-        server.replica.faults.set("orient", "sitemap_chain", ["/sitemap.xml"])  # 300 levels would be followed
+        server.replica.faults.set("orient", "sitemap_chain", ["/sitemap.xml"])  # endless; 300 levels were followed
         report, _ = crawl(server, "orient", tmp_path, NEWSARCHIVE_MAX_SITEMAP_DEPTH="3")
         chain = _requested(server, "www.orient-news.net", "/sitemap.xml")
     assert len(chain) == 4  # the registry's sitemap and 3 nested indexes
