@@ -50,6 +50,7 @@ class NewsSpider(scrapy.Spider):
         self.max_sitemap_depth = 0
         self.max_discovery_documents = 0
         self.discovery_documents = 0
+        self.discovery_truncated = False  # the document limit is logged once, then only counted
         self.scheduled_articles = 0
         self.seen_articles: set[str] = set()  # article URLs scheduled in this run
         self.in_flight: dict[str, int] = {}  # scheduled, not yet answered: url -> earlier failed attempts
@@ -102,7 +103,8 @@ class NewsSpider(scrapy.Spider):
     def _discovery(self, url: str, callback, **kw) -> scrapy.Request | None:
         """A conditional GET when an earlier run stored the document's validators; None over the limit."""
         if self.max_discovery_documents and self.discovery_documents >= self.max_discovery_documents:
-            self._truncated("discovery_documents", url, 1)
+            self._truncated("discovery_documents", url, 1, log=not self.discovery_truncated)
+            self.discovery_truncated = True
             return None
         self.discovery_documents += 1
         self.crawler.stats.inc_value(STAT + "discovery_requests")
@@ -181,13 +183,14 @@ class NewsSpider(scrapy.Spider):
             requests.append(request)
         return requests
 
-    def _truncated(self, limit: str, url: str, documents: int) -> None:
+    def _truncated(self, limit: str, url: str, documents: int, log: bool = True) -> None:
         """A discovery limit stopped `documents` documents from being requested: counted and named."""
         if documents <= 0:
             return
         self.crawler.stats.inc_value(f"{STAT}truncated_discovery/{limit}", documents)
-        logger.warning("%s: discovery truncated by the %s limit at %s (%d documents not requested)",
-                       self.outlet.id, limit, url, documents)
+        if log:
+            logger.warning("%s: discovery truncated by the %s limit at %s (%d documents not requested)",
+                           self.outlet.id, limit, url, documents)
 
     def _articles(self, urls: list[str]) -> list[scrapy.Request]:
         stats = self.crawler.stats
@@ -296,7 +299,7 @@ def _request_url(url: str) -> str | None:
     except ValueError:
         return None
     safe = safe.split("#", 1)[0]
-    return safe if safe.startswith(("http://", "https://")) else None
+    return safe if safe.lower().startswith(("http://", "https://")) else None
 
 
 def _origin(request) -> str:
