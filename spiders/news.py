@@ -103,8 +103,11 @@ class NewsSpider(scrapy.Spider):
     def _discovery(self, url: str, callback, **kw) -> scrapy.Request | None:
         """A conditional GET when an earlier run stored the document's validators; None over the limit."""
         if self.max_discovery_documents and self.discovery_documents >= self.max_discovery_documents:
-            self._truncated("discovery_documents", url, 1, log=not self.discovery_truncated)
+            if not self.discovery_truncated:
+                logger.warning("%s: discovery truncated by the discovery_documents limit (%d) at %s; later "
+                               "documents are counted, not requested", self.outlet.id, self.discovery_documents, url)
             self.discovery_truncated = True
+            self._truncated("discovery_documents", url, 1, log=False)
             return None
         self.discovery_documents += 1
         self.crawler.stats.inc_value(STAT + "discovery_requests")
