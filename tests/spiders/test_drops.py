@@ -47,7 +47,7 @@ def test_dropped_requests_end_with_a_reason_and_reach_gave_up_over_runs(tmp_path
 @pytest.fixture
 def offsite():
     crawler = get_crawler(NewsSpider, {"ROBOTSTXT_OBEY": False})
-    crawler.spider = crawler._create_spider(outlet="anapress")
+    crawler.spider = NewsSpider.from_crawler(crawler, outlet="anapress")
     return OffsiteRedirectMiddleware.from_crawler(crawler)
 
 
