@@ -1,12 +1,23 @@
-"""Runs one outlet's crawl as its own `scrapy crawl` process (Twisted's reactor cannot restart)."""
+"""Runs one outlet's crawl as its own `scrapy crawl` process (Twisted's reactor cannot restart).
+
+The crawl process dies with us: it runs in its own process group, which is killed on a timeout or any
+exception (KeyboardInterrupt included), and on Linux the kernel sends it SIGKILL when the process that
+started it dies (PR_SET_PDEATHSIG), so killing only `newsarchive run` stops its crawls too. It gets no
+credentials: it only writes local files, so AWS_*, AIRFLOW_* and any *SECRET*, *PASSWORD*, *TOKEN* or
+*CREDENTIAL* variable is left out of its environment.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +29,9 @@ from spiders.warc import capture_paths
 logger = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CRAWL_TIMEOUT_S = 3 * 3600
+SECRET_PREFIXES = ("AWS_", "AIRFLOW_")  # the store's credentials and Airflow's connections and config
+SECRET_WORDS = ("SECRET", "PASSWORD", "PASSWD", "TOKEN", "CREDENTIAL")
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 class CrawlError(NewsArchiveError):
@@ -60,15 +74,21 @@ def run_crawl(settings: Settings, registry: Registry, outlet_id: str, output_dir
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"outlet={outlet_id}"]
     for key, value in scrapy_settings(settings, output_dir, state_file, day).items():
         cmd += ["-s", f"{key}={value}"]
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "spiders.settings", "NEWSARCHIVE_OUTLETS": str(registry.path)}
+    env = {**crawl_environment(os.environ), "SCRAPY_SETTINGS_MODULE": "spiders.settings",
+           "NEWSARCHIVE_OUTLETS": str(registry.path)}
     logger.info("crawling %s", outlet_id)
+    proc = subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True, preexec_fn=_die_with(os.getpid()))
     try:
-        proc = subprocess.run(cmd, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
-                              timeout=CRAWL_TIMEOUT_S, check=False)
+        _, stderr = proc.communicate(timeout=CRAWL_TIMEOUT_S)
     except subprocess.TimeoutExpired:
+        _kill_group(proc)
         raise CrawlError(f"outlet {outlet_id}: crawl did not finish within {CRAWL_TIMEOUT_S} s", "timeout") from None
+    except BaseException:
+        _kill_group(proc)
+        raise
     warc, report_path, _ = capture_paths(output_dir, outlet_id)
-    log_tail = _tail(output_dir / "crawl.log") or proc.stderr[-2000:]
+    log_tail = _tail(output_dir / "crawl.log") or stderr[-2000:]
     if proc.returncode != 0 or not report_path.exists() or not warc.exists():
         raise CrawlError(f"outlet {outlet_id}: crawl process failed (exit {proc.returncode}):\n{log_tail}",
                          "crawl_process")
@@ -84,6 +104,46 @@ def run_crawl(settings: Settings, registry: Registry, outlet_id: str, output_dir
             max(discovery_failed, key=lambda reason: discovery_failed[reason]) if discovery_failed else "discovery",
         )
     return report
+
+
+def crawl_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The crawl process's environment: ours without credentials or Airflow's configuration."""
+    return {name: value for name, value in environ.items()
+            if not name.upper().startswith(SECRET_PREFIXES) and not any(w in name.upper() for w in SECRET_WORDS)}
+
+
+def _libc_prctl() -> Callable[..., int] | None:
+    """prctl(2), looked up before any fork (nothing is loaded between fork and exec)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _libc_prctl()
+
+
+def _die_with(parent: int) -> Callable[[], None]:
+    """preexec_fn of the crawl process: SIGKILL when `parent` dies, or at once if it died already."""
+
+    def preexec() -> None:
+        if _PRCTL is not None:
+            _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before prctl: nobody would ever stop this crawl
+            os._exit(1)
+
+    return preexec
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill the crawl and anything it started (its own process group), then reap it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.communicate()
 
 
 def _reasons(counts: dict[str, int]) -> str:

@@ -21,6 +21,8 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from spiders.drops import DroppedRequest
+
 _BY_TYPE: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
     ((DownloadTimeoutError, TimeoutError), "timeout"),
     ((DownloadCancelledError,), "too_large"),  # DOWNLOAD_MAXSIZE: announced or received
@@ -31,17 +33,21 @@ _BY_TYPE: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
 )
 _IGNORED = (
     ("max redirections", "redirect_loop"),
-    ("offsite", "offsite_redirect"),
     ("robots.txt", "robots_forbidden"),
     ("DOWNLOAD_MAXSIZE", "too_large"),  # a compressed body that inflates past the limit (gzip bomb)
 )
-# A later run tries these URLs again; the others are the page's own answer and stay failed. (Pages cut by
-# the page cap or left unanswered when a crawl stops are pending without a failure: spiders/news.py.)
+# A later run tries these URLs again; the others are the page's own answer and stay failed. A request
+# Scrapy dropped (spiders/drops.py) is permanent when the URL itself is the cause (too long, offsite);
+# a duplicate may be a one-run accident (a redirect to a page also scheduled), and `not_finished` is a
+# page a finished crawl never answered. (Pages cut by the page cap, or left unanswered when a crawl
+# stops early, are pending without a failure: spiders/news.py.)
 RETRYABLE = frozenset({"timeout", "truncated", "connection_refused", "connection_lost", "dns", "http_408",
-                       "http_429"})
+                       "http_429", "dropped_duplicate", "not_finished"})
 
 
 def reason(failure: Failure) -> str:
+    if failure.check(DroppedRequest):
+        return failure.value.reason
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
     if failure.check(IgnoreRequest):

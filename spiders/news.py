@@ -4,16 +4,23 @@
 made here so `scrapy list` shows every outlet). Discovery: feeds, sitemaps (indexes followed),
 section pages (rel=next followed); URLs matching the outlet's article_pattern are fetched and
 handed on as raw captures.
+
+Limits (spiders/settings.py) hold where requests are made, and what they stop is counted: article
+requests, pending retries included, stop at NEWSARCHIVE_MAX_ARTICLES (the rest stay pending,
+`skipped/page_cap`); discovery stops at NEWSARCHIVE_MAX_SECTION_PAGES per section,
+NEWSARCHIVE_MAX_SITEMAP_DEPTH nested sitemap indexes and NEWSARCHIVE_MAX_DISCOVERY_DOCUMENTS documents
+(`truncated_discovery/<limit>`: the documents not requested).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 import scrapy
 from twisted.python.failure import Failure
+from w3lib.url import safe_url_string
 
 from newsarchive.errors import ConfigError
 from newsarchive.registry import Outlet, load_registry
@@ -40,6 +47,10 @@ class NewsSpider(scrapy.Spider):
         self.allowed_domains = list(self.outlet.domains)
         self.max_articles = 0
         self.max_section_pages = 0
+        self.max_sitemap_depth = 0
+        self.max_discovery_documents = 0
+        self.discovery_documents = 0
+        self.discovery_truncated = False  # the document limit is logged once, then only counted
         self.scheduled_articles = 0
         self.seen_articles: set[str] = set()  # article URLs scheduled in this run
         self.in_flight: dict[str, int] = {}  # scheduled, not yet answered: url -> earlier failed attempts
@@ -55,6 +66,8 @@ class NewsSpider(scrapy.Spider):
         settings = crawler.settings
         spider.max_articles = settings.getint("NEWSARCHIVE_MAX_ARTICLES")
         spider.max_section_pages = settings.getint("NEWSARCHIVE_MAX_SECTION_PAGES")
+        spider.max_sitemap_depth = settings.getint("NEWSARCHIVE_MAX_SITEMAP_DEPTH")
+        spider.max_discovery_documents = settings.getint("NEWSARCHIVE_MAX_DISCOVERY_DOCUMENTS")
         if day := settings.get("NEWSARCHIVE_RUN_DAY"):
             spider.run.day = day
         if path := settings.get("NEWSARCHIVE_STATE_FILE"):
@@ -70,18 +83,33 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self):
         for url, attempts in self.state.pending.items():  # what the last run could not fetch, first
-            if self.outlet.is_article(url) and self.outlet.allows(url) and url not in self.seen_articles:
-                self.crawler.stats.inc_value(STAT + "retried_pending")
-                yield self._article(url, attempts)
-        for url in self.outlet.feeds:
-            yield self._discovery(url, self.parse_feed)
-        for url in self.outlet.sitemaps:
-            yield self._discovery(url, self.parse_sitemap)
-        for url in self.outlet.sections:
-            yield self._discovery(url, self.parse_section, page=1)
+            url = _request_url(url)
+            if not url or not self._wanted(url) or url in self.seen_articles:
+                continue
+            if self._capped():  # stays pending, with the attempts it had: not an attempt of this run
+                self.seen_articles.add(url)
+                self.run.pending[url] = attempts
+                self.crawler.stats.inc_value(STAT + "skipped/page_cap")
+                continue
+            self.crawler.stats.inc_value(STAT + "retried_pending")
+            yield self._article(url, attempts)
+        starts = [(u, self.parse_feed, {}) for u in self.outlet.feeds]
+        starts += [(u, self.parse_sitemap, {"depth": 0}) for u in self.outlet.sitemaps]
+        starts += [(u, self.parse_section, {"page": 1}) for u in self.outlet.sections]
+        for url, parse, kw in starts:
+            if request := self._discovery(url, parse, **kw):
+                yield request
 
-    def _discovery(self, url: str, callback, **kw) -> scrapy.Request:
-        """A conditional GET when an earlier run stored the document's validators."""
+    def _discovery(self, url: str, callback, **kw) -> scrapy.Request | None:
+        """A conditional GET when an earlier run stored the document's validators; None over the limit."""
+        if self.max_discovery_documents and self.discovery_documents >= self.max_discovery_documents:
+            if not self.discovery_truncated:
+                logger.warning("%s: discovery truncated by the discovery_documents limit (%d) at %s; later "
+                               "documents are counted, not requested", self.outlet.id, self.discovery_documents, url)
+            self.discovery_truncated = True
+            self._truncated("discovery_documents", url, 1, log=False)
+            return None
+        self.discovery_documents += 1
         self.crawler.stats.inc_value(STAT + "discovery_requests")
         headers = {}
         if known := self.validators.get(url):
@@ -117,16 +145,21 @@ class NewsSpider(scrapy.Spider):
         self._salvaged(response, damaged)
         return self._articles(links)
 
-    def parse_sitemap(self, response):
+    def parse_sitemap(self, response, depth: int = 0):
         try:
             kind, entries, damaged = parse_sitemap(response.body)
         except DiscoveryError as exc:
             return self._bad_discovery(response, exc)
         self._salvaged(response, damaged)
         fresh = [loc for loc, lastmod in entries if not self._too_old(lastmod)]
-        if kind == "index":
-            return [self._discovery(loc, self.parse_sitemap) for loc in fresh if self.outlet.allows(loc)]
-        return self._articles(fresh)
+        if kind == "urlset":
+            return self._articles(fresh)
+        children = [url for url in dict.fromkeys(map(_request_url, fresh)) if url and self.outlet.allows(url)]
+        if depth >= self.max_sitemap_depth:
+            self._truncated("sitemap_depth", response.url, len(children))
+            return []
+        requests = (self._discovery(url, self.parse_sitemap, depth=depth + 1) for url in children)
+        return [r for r in requests if r is not None]
 
     def _too_old(self, lastmod: str | None) -> bool:
         """A sitemap entry last modified before the previous crawl (minus a margin) holds nothing new."""
@@ -145,15 +178,35 @@ class NewsSpider(scrapy.Spider):
         hrefs = response.css("a::attr(href)").getall()
         requests = self._articles([urljoin(response.url, h) for h in hrefs])
         next_href = response.css('link[rel="next"]::attr(href), a[rel="next"]::attr(href)').get()
-        if next_href and page < self.max_section_pages:
-            requests.append(self._discovery(urljoin(response.url, next_href), self.parse_section, page=page + 1))
+        if not next_href:
+            return requests
+        if page >= self.max_section_pages:
+            self._truncated("section_pages", _origin(response.request), 1)
+        elif request := self._discovery(urljoin(response.url, next_href), self.parse_section, page=page + 1):
+            requests.append(request)
         return requests
+
+    def _truncated(self, limit: str, url: str, documents: int, log: bool = True) -> None:
+        """A discovery limit stopped `documents` documents from being requested: counted and named."""
+        if documents <= 0:
+            return
+        self.crawler.stats.inc_value(f"{STAT}truncated_discovery/{limit}", documents)
+        if log:
+            logger.warning("%s: discovery truncated by the %s limit at %s (%d documents not requested)",
+                           self.outlet.id, limit, url, documents)
 
     def _articles(self, urls: list[str]) -> list[scrapy.Request]:
         stats = self.crawler.stats
         requests = []
         for url in dict.fromkeys(urls):
-            if url in self.seen_articles or not (self.outlet.is_article(url) and self.outlet.allows(url)):
+            if not self.outlet.is_article(url):
+                continue
+            request_url = _request_url(url)  # as Scrapy will request it: the key of every record of this page
+            if request_url is None:
+                stats.inc_value(STAT + "skipped/bad_url")  # e.g. a port out of range: Scrapy cannot request it
+                continue
+            url = request_url
+            if url in self.seen_articles or not self.outlet.allows(url):
                 continue
             self.seen_articles.add(url)
             stats.inc_value(STAT + "discovered")
@@ -161,12 +214,19 @@ class NewsSpider(scrapy.Spider):
                 stats.inc_value(STAT + "skipped/seen")
             elif url in self.state.gave_up:
                 stats.inc_value(STAT + "skipped/gave_up")
-            elif self.max_articles and self.scheduled_articles >= self.max_articles:
+            elif self._capped():
                 stats.inc_value(STAT + "skipped/page_cap")
                 self.run.pending[url] = self.state.pending.get(url, 0)
             else:
                 requests.append(self._article(url, self.state.pending.get(url, 0)))
         return requests
+
+    def _capped(self) -> bool:
+        return bool(self.max_articles) and self.scheduled_articles >= self.max_articles
+
+    def _wanted(self, url: str) -> bool:
+        """An article URL of the outlet; the pattern may be written for the URL as printed (unquoted)."""
+        return (self.outlet.is_article(url) or self.outlet.is_article(unquote(url))) and self.outlet.allows(url)
 
     def _article(self, url: str, attempts: int) -> scrapy.Request:
         self.seen_articles.add(url)
@@ -219,13 +279,30 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"{STAT}discovery_failed/{reason}")
         logger.warning("%s: discovery failed: %s (%s)", self.outlet.id, failure.request.url, reason)
 
-    def finish_run(self) -> CrawlRun:
-        """What this crawl learnt; whatever was scheduled but never answered is retried next run."""
-        for url, attempts in self.in_flight.items():
-            self.run.pending[url] = attempts
-            self.crawler.stats.inc_value(STAT + "failed/not_finished")
+    def finish_run(self, reason: str = "finished") -> CrawlRun:
+        """What this crawl learnt. A page scheduled but never answered is retried next run: without an
+        attempt when the crawl stopped early (memory limit, shutdown), as a failed attempt
+        (`not_finished`) when the crawl finished, since then something lost the request and only
+        MAX_ATTEMPTS can stop it being requested every run."""
+        for url, attempts in list(self.in_flight.items()):
+            if reason == "finished":
+                self._failed(url, "not_finished")
+            else:
+                self.run.pending[url] = attempts
+                self.crawler.stats.inc_value(STAT + "failed/not_finished")
         self.in_flight = {}
         return self.run
+
+
+def _request_url(url: str) -> str | None:
+    """The URL as Scrapy requests it (w3lib's safe_url_string, as scrapy.Request does), without the
+    fragment, which Scrapy's dupefilter ignores too; None if Scrapy could not request it."""
+    try:
+        safe = safe_url_string(url.strip())
+    except ValueError:
+        return None
+    safe = safe.split("#", 1)[0]
+    return safe if safe.lower().startswith(("http://", "https://")) else None
 
 
 def _origin(request) -> str:

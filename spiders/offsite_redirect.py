@@ -1,34 +1,44 @@
-"""A redirect out of the outlet's domains fails the request with a reason, instead of vanishing.
+"""Only the outlet's domains are fetched; a request for any other host fails with a reason.
 
-Scrapy's OffsiteMiddleware drops such a redirected request when it is scheduled, without calling the
-request's errback, so the spider would never learn that the page failed. Placed before
-RedirectMiddleware (600), this turns it into an ordinary failure ("offsite_redirect").
+Scrapy's OffsiteMiddleware drops an offsite request when it is scheduled, without calling its errback,
+so the spider never learnt that the page failed. This subclass replaces it (same place, 50) and ends
+such a request through spiders/drops.py: `offsite_redirect` when a redirect (HTTP 3xx or a
+`<meta http-equiv="refresh">`, which Scrapy's MetaRefreshMiddleware follows) led there, else
+`dropped_offsite`.
+
+The host judged is the one Scrapy requests: the check runs on the Request that RedirectMiddleware or
+MetaRefreshMiddleware built (its URL made by w3lib's `safe_url_string`) and reads its host with
+`urlparse_cached`, as the download handler does. Parsing the Location header with urllib instead let
+`http://127.0.0.2:P\\@www.outlet.net/` pass as the outlet while Scrapy requested 127.0.0.2. Neither
+`dont_filter` (inherited by redirects of retried requests) nor `allow_offsite` lets a request through.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
 
-REDIRECTS = (301, 302, 303, 307, 308)
+from spiders.drops import DroppedRequest, end_dropped
 
 
-class OffsiteRedirectMiddleware:
-    def __init__(self, crawler):
-        self.crawler = crawler
+class OffsiteRedirectMiddleware(OffsiteMiddleware):
+    def request_scheduled(self, request, spider=None) -> None:
+        if (dropped := self.refusal(request)) is not None:
+            end_dropped(self.crawler, request, dropped.reason, str(dropped))
+            raise IgnoreRequest(str(dropped))  # Scrapy stops scheduling it; the errback has been told
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
+    def process_request(self, request, spider=None) -> None:
+        if (dropped := self.refusal(request)) is not None:
+            raise dropped  # on the download path Scrapy calls the errback itself
 
-    def process_response(self, request, response, spider=None):
-        location = response.headers.get(b"Location")
-        if response.status not in REDIRECTS or not location:
-            return response
-        target = urljoin(request.url, location.decode("latin-1"))
-        outlet = self.crawler.spider.outlet  # registry.Outlet: its `domains` decide, as for every URL we fetch
-        if not outlet.allows(target):
-            self.crawler.stats.inc_value("newsarchive/offsite_redirects")
-            raise IgnoreRequest(f"offsite redirect to {target} (outside {', '.join(outlet.domains)})")
-        return response
+    def refusal(self, request) -> DroppedRequest | None:
+        """None if the request's host (as Scrapy will request it) is one of the outlet's domains."""
+        spider = self.crawler.spider
+        if self.should_follow(request, spider):
+            return None
+        reason = "offsite_redirect" if request.meta.get("redirect_urls") else "dropped_offsite"
+        host = urlparse_cached(request).hostname
+        self.stats.inc_value("offsite/filtered")
+        return DroppedRequest(reason, f"{request.url} is on host {host!r}, outside "
+                                      f"{', '.join(spider.allowed_domains or ())}")

@@ -28,7 +28,7 @@ class CoverageReport:
         return ext
 
     def spider_closed(self, spider, reason: str) -> None:
-        run = spider.finish_run()
+        run = spider.finish_run(reason)
         stats = self.crawler.stats.get_stats()
         ours = {k[len(PREFIX):]: v for k, v in stats.items() if k.startswith(PREFIX)}
         failed = {k.split("/", 1)[1]: v for k, v in ours.items() if k.startswith("failed/")}
@@ -50,6 +50,9 @@ class CoverageReport:
             "fetched": ours.get("fetched", 0),
             "failed": failed,
             "skipped": {k.split("/", 1)[1]: v for k, v in ours.items() if k.startswith("skipped/")},
+            # documents a discovery limit kept from being requested, by limit (spiders/news.py)
+            "truncated_discovery": {k.split("/", 1)[1]: v for k, v in ours.items()
+                                    if k.startswith("truncated_discovery/")},
             "robots_forbidden": stats.get("robotstxt/forbidden", 0),
             "memusage_max": stats.get("memusage/max"),
             "elapsed_s": round(stats.get("elapsed_time_seconds") or 0.0, 2),

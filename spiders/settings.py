@@ -25,9 +25,13 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Size limits: no page is worth more than this, compressed or not.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# Memory, measured on the crawl process alone (spiders/memory.py replaces Scrapy's MemoryUsage, which
+# counts a parent's peak: ru_maxrss survives fork and exec).
 MEMUSAGE_ENABLED = True
 MEMUSAGE_LIMIT_MB = 1024
 MEMUSAGE_WARNING_MB = 768
+# Scrapy's default; a longer URL is given up at once (`dropped_url_length`, spiders/drops.py).
+URLLENGTH_LIMIT = 2083
 
 # Transport: outlet hosts may be mapped to loopback (the replica); see spiders/transport.py.
 DOWNLOAD_HANDLERS = {
@@ -37,17 +41,36 @@ DOWNLOAD_HANDLERS = {
 NEWSARCHIVE_HOST_MAP = {}
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's offsite filter drops requests without a word; ours ends them with a reason.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "spiders.offsite_redirect.OffsiteRedirectMiddleware": 50,
     "spiders.retry_after.RetryAfterMiddleware": 560,  # before RetryMiddleware (550) sees a 429/503
-    "spiders.offsite_redirect.OffsiteRedirectMiddleware": 610,  # before RedirectMiddleware (600) follows
     "spiders.capture.RawCaptureMiddleware": 950,
 }
 NEWSARCHIVE_MAX_RETRY_AFTER = 120  # seconds; a longer Retry-After fails the page until the next run
 ITEM_PIPELINES = {"spiders.warc.WarcPipeline": 300}
-EXTENSIONS = {"spiders.report.CoverageReport": 500, "scrapy.extensions.telnet.TelnetConsole": None}
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "spiders.drops.UrlLengthDropMiddleware": 800,
+}
+EXTENSIONS = {
+    "spiders.report.CoverageReport": 500,
+    "spiders.drops.DupeFilterDrops": 500,
+    "scrapy.extensions.memusage.MemoryUsage": None,
+    "spiders.memory.ProcessMemoryUsage": 0,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+# No control endpoints in a crawl process: Scrapy's remote control runs code sent to a local HTTP port
+# and leaves a job file with its token behind.
+REMOTE_CONTROL_ENABLED = False
 
 NEWSARCHIVE_OUTPUT_DIR = ""  # where <outlet>.warc.gz and <outlet>.crawl.json are written
-NEWSARCHIVE_MAX_ARTICLES = 500  # per outlet per run
-NEWSARCHIVE_MAX_SECTION_PAGES = 50
+# Limits per outlet per run; what a limit stops is counted in the coverage report, and nothing is lost:
+# articles over the page cap (new or pending from earlier runs) stay pending for the next run.
+NEWSARCHIVE_MAX_ARTICLES = 500  # article requests, pending retries included
+NEWSARCHIVE_MAX_SECTION_PAGES = 50  # rel=next pages followed per section (truncated_discovery.section_pages)
+NEWSARCHIVE_MAX_SITEMAP_DEPTH = 3  # sitemap indexes nested below a registry sitemap (.sitemap_depth)
+NEWSARCHIVE_MAX_DISCOVERY_DOCUMENTS = 1000  # feeds, sitemaps and section pages requested (.discovery_documents)
 
 # Incremental crawling (spiders/state.py): the outlet's state from the archive, and the sitemap lastmod filter.
 NEWSARCHIVE_STATE_FILE = ""  # empty: no state, a first crawl

@@ -14,8 +14,18 @@ import socket
 import struct
 import threading
 import time
+from dataclasses import replace
+from datetime import UTC, datetime
 from functools import cache
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
+from newsarchive.replica import markup
+
+HOSTILE = ("sitemap_chain", "sitemap_fanout", "meta_refresh_offsite", "backslash_redirect", "redirect_self",
+           "long_link")
+FANOUT = 2000
+LONG_URL = 2100  # over Scrapy's URLLENGTH_LIMIT (2,083)
 # mode -> what it does (the docs of `newsarchive replica --fault`, and the test matrix)
 MODES = {
     "http_500": "500 Internal Server Error",
@@ -39,6 +49,14 @@ MODES = {
     "iso8859_6_mislabelled": "ISO-8859-6 bytes served as charset=windows-1256 (no <meta charset>)",
     "iso8859_6_undeclared": "ISO-8859-6 bytes, no charset in the header or the page",
     "not_html": "application/pdf instead of the page",
+    # hostile sites: limits and requests Scrapy drops without a word (spiders/drops.py)
+    "sitemap_chain": "a sitemap index whose only child is the same path one level deeper (?level=N), endlessly",
+    "sitemap_fanout": f"a sitemap index of {FANOUT:,} sitemaps (?n=K), each an empty urlset",
+    "meta_refresh_offsite": "the page, with <meta http-equiv=refresh> to a host outside the outlet's domains",
+    "backslash_redirect": "302 to https:\\\\elsewhere.example/... (urllib reads it as a path on the outlet's "
+                          "host; Scrapy, like browsers, requests elsewhere.example)",
+    "redirect_self": "302 to the page's own URL (Scrapy's dupefilter drops the redirect)",
+    "long_link": f"the feed, sitemap or section page also lists an article URL over {LONG_URL:,} characters",
 }
 BOMB_SIZE = 64 * 1024 * 1024
 OVERSIZED = 24 * 1024 * 1024
@@ -126,6 +144,42 @@ def _encodable(ch: str, codec: str) -> bool:
     return True
 
 
+def _hostile(handler, mode: str, path: str, ok: tuple[int, str, str]) -> tuple[int, str, str, dict[str, str]]:
+    """(status, content type, text, headers) of the hostile-site modes."""
+    status, ctype, text = ok
+    site = handler.server.replica.site_for(handler.headers.get("Host", ""))
+    query = parse_qs(urlsplit(handler.path).query)
+    if mode == "sitemap_chain":
+        level = int(query.get("level", ["0"])[0]) + 1
+        return 200, "application/xml", markup.sitemap_index([(f"{site.base}{path}?level={level}", _now())]), {}
+    if mode == "sitemap_fanout":
+        if "n" in query:
+            return 200, "application/xml", markup.urlset([]), {}
+        children = [(f"{site.base}{path}?n={n}", _now()) for n in range(FANOUT)]
+        return 200, "application/xml", markup.sitemap_index(children), {}
+    if mode == "meta_refresh_offsite":
+        refresh = f'<meta http-equiv="refresh" content="0; url=https://elsewhere.example{path}">'
+        return status, ctype, text.replace("<head>", "<head>" + refresh, 1), {}
+    if mode == "backslash_redirect":
+        return 302, "text/plain", "", {"Location": f"https:\\\\elsewhere.example{path}"}
+    if mode == "redirect_self":
+        return 302, "text/plain", "", {"Location": handler.path}
+    if mode == "long_link":
+        first = site.articles[0]
+        url = xml_escape(site.url(replace(first, key=first.key + "1" * LONG_URL)))
+        for anchor, link in ((r"<channel>", f"<item><title>long</title><link>{url}</link></item>"),
+                             (r"<urlset[^>]*>", f"<url><loc>{url}</loc></url>"), (r"<body>", f'<a href="{url}">x</a>')):
+            text, found = re.subn(anchor, lambda m, link=link: m.group(0) + link, text, count=1)
+            if found:
+                break
+        return status, ctype, text, {}
+    raise ValueError(f"unknown fault mode {mode!r}")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 def serve(handler, mode: str, outlet: str, path: str, ok: tuple[int, str, str]) -> None:
     """Answer handler's request with the fault; `ok` is what the path serves when healthy."""
     status, ctype, text = ok
@@ -187,6 +241,9 @@ def serve(handler, mode: str, outlet: str, path: str, ok: tuple[int, str, str]) 
         return handler.reply(status, "text/html; charset=windows-1256", _legacy(text, "iso8859-6"))
     if mode == "iso8859_6_undeclared":
         return handler.reply(status, "text/html", _legacy(text, "iso8859-6"))
+    if mode in HOSTILE:
+        status, ctype, body, headers = _hostile(handler, mode, path, ok)
+        return handler.reply(status, ctype, body.encode("utf-8"), headers=headers)
     if mode == "not_html":
         return handler.reply(200, "application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n")
     raise ValueError(f"unknown fault mode {mode!r}")

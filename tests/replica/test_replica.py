@@ -1,4 +1,6 @@
+import re
 import urllib.request
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -50,3 +52,45 @@ def test_replica_serves_robots_feeds_sitemaps_sections_articles(replica):
     assert status == 200 and "text/html" in ctype
     for furniture in ("المزيد", "مشاهدة", "حجم الخط", "الأكثر قراءة", "اعلان"):
         assert furniture in page
+
+
+def _raw(server, host, target):
+    """One request, redirects not followed: (status, headers, body)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("GET", target, headers={"Host": host})
+    resp = conn.getresponse()
+    body = resp.read().decode("utf-8")
+    conn.close()
+    return resp.status, resp.headers, body
+
+
+def test_hostile_site_modes_serve_what_they_describe():
+    from newsarchive.replica.faults import FANOUT, LONG_URL
+    from newsarchive.replica.server import ReplicaServer
+
+    with ReplicaServer(per_outlet=3) as server:
+        faults, host = server.replica.faults, "www.anapress.net"
+        article = urlsplit(server.replica.sites[host].url(server.replica.sites[host].articles[1])).path
+        faults.set("orient", "sitemap_chain", ["/sitemap.xml"])
+        _, _, index = _raw(server, "www.orient-news.net", "/sitemap.xml?level=7")
+        assert "<sitemapindex" in index and "https://www.orient-news.net/sitemap.xml?level=8</loc>" in index
+        faults.set("orient", "sitemap_fanout", ["/sitemap.xml"])
+        _, _, index = _raw(server, "www.orient-news.net", "/sitemap.xml")
+        assert index.count("<sitemap>") == FANOUT
+        assert "<url>" not in _raw(server, "www.orient-news.net", "/sitemap.xml?n=5")[2]
+        faults.set("anapress", "meta_refresh_offsite", [article])
+        status, _, page = _raw(server, host, article)
+        assert status == 200 and f'content="0; url=https://elsewhere.example{article}"' in page
+        faults.set("anapress", "backslash_redirect", [article])
+        status, headers, _ = _raw(server, host, article)
+        assert status == 302 and headers["Location"] == f"https:\\\\elsewhere.example{article}"
+        faults.set("anapress", "redirect_self", [article])
+        status, headers, _ = _raw(server, host, article)
+        assert status == 302 and headers["Location"] == article
+        faults.set("anapress", "long_link", ["/rss", "/section/syria"])
+        for path in ("/rss", "/section/syria"):
+            long = [u for u in re.findall(r"https://www\.anapress\.net/a/\d+", _raw(server, host, path)[2])
+                    if len(u) > LONG_URL]
+            assert len(long) == 1, path

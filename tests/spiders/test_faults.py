@@ -138,8 +138,12 @@ def test_discovery_faults_and_an_outlet_that_is_down(tmp_path):
 
 
 def test_every_fault_mode_is_exercised_by_a_test():
+    from tests.spiders.test_drops import DROPS
+
     discovery = {"hostile_xml", "malformed_xml"}
-    assert set(MODES) == set(ARTICLE_FAULTS) | discovery
+    limits = {"sitemap_chain", "sitemap_fanout"}  # tests/spiders/test_limits.py
+    dropped = set(DROPS) | {"long_link"}  # tests/spiders/test_drops.py
+    assert set(MODES) == set(ARTICLE_FAULTS) | discovery | limits | dropped
 
 
 def test_unknown_fault_mode_is_a_clear_error():
