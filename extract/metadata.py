@@ -11,6 +11,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from extract.dates import date_in_text, date_in_url, normalise_date
+from extract.sanitize import MAX_AUTHOR_CHARS, MAX_TITLE_CHARS, clean_line, primary_language
 
 BYLINE_LABELS = ("بقلم", "كتب", "كتبه", "كتبت", "إعداد", "اعداد", "تحرير")
 _BYLINE = re.compile(rf"^\s*(?:{'|'.join(BYLINE_LABELS)})\s*[:：]\s*(.*?)\s*$")
@@ -174,11 +175,13 @@ def read_metadata(tree: lxml_html.HtmlElement, timezone: str = "UTC", url: str =
             _first(_SITE_NAME(tree)), _string(publisher.get("name")) if isinstance(publisher, dict) else None
         ])
     return PageMetadata(
-        title=title or None,
-        author=author,
+        title=clean_line(title, MAX_TITLE_CHARS),
+        author=clean_line(author, MAX_AUTHOR_CHARS),
         published=published,
         date_source=source,
         modified=modified,
-        canonical_url=_first(_CANONICAL(tree)),
-        lang=(_first(_LANG(tree)) or "").split("-")[0].lower() or None,
+        canonical_url=_first(_CANONICAL(tree)),  # resolved and checked by the caller (extract.sanitize.safe_url)
+        # a page's lang is a prior only when it is a well-formed BCP 47 tag; its primary subtag, so
+        # «ar-EG» and «ar» pages get the same language as langdetect's answers («ar»)
+        lang=primary_language(_first(_LANG(tree))),
     )
