@@ -1,0 +1,57 @@
+"""The bounded batch extractor: a time limit per page, input order, bounded read-ahead (issue 20)."""
+
+from extract.batch import READ_AHEAD_PER_WORKER, TIMEOUT, Page, extract_pages
+from extract.engine import OutletContext
+from extract.models import Article, ExtractionError
+from newsarchive.replica.server import Replica
+
+SITE = next(s for s in Replica(per_outlet=3).sites.values() if s.outlet == "euronews")
+CONTEXT = OutletContext(outlet="euronews", timezone="Europe/Paris", language="ar")
+
+
+def _good(i: int) -> Page:
+    article = SITE.articles[i % len(SITE.articles)]
+    return Page(SITE.article_html(article).encode(), SITE.url(article), "text/html; charset=utf-8", f"good{i}")
+
+
+def _slow() -> Page:
+    """2 MB, 200,000 attributes on one element: over half a minute of lxml and trafilatura."""
+    attrs = " ".join(f"a{i}=v" for i in range(200_000))
+    html = f"<html><body><div {attrs}><p>{'نص ' * 100}</p></div></body></html>"
+    return Page(html.encode(), "https://x.test/slow", source="slow")
+
+
+def test_a_slow_page_times_out_and_the_others_are_extracted_in_input_order():
+    pages = [_good(0), _slow(), _good(1), Page(b"", "https://x.test/empty", source="empty"), _good(2)]
+    results = list(extract_pages(CONTEXT, pages, workers=2, timeout_s=2))
+    assert [page.source for page, _ in results] == ["good0", "slow", "good1", "empty", "good2"]
+    outcome = {page.source: (r.reason if isinstance(r, ExtractionError) else r.title) for page, r in results}
+    assert outcome["slow"] == TIMEOUT and outcome["empty"] == "empty"
+    for i in range(3):
+        assert outcome[f"good{i}"] == SITE.articles[i].title
+    slow = dict((page.source, r) for page, r in results)["slow"]
+    assert "2 s" in slow.detail
+
+
+def test_pages_are_read_only_a_little_ahead_of_the_results():
+    pulled = []
+
+    def pages():
+        for i in range(12):
+            pulled.append(i)
+            yield _good(i)
+
+    stream = extract_pages(CONTEXT, pages(), workers=1, timeout_s=20)
+    seen = []
+    for page, result in stream:
+        assert isinstance(result, Article)
+        seen.append(page.source)
+        assert len(pulled) - len(seen) <= READ_AHEAD_PER_WORKER
+    assert seen == [f"good{i}" for i in range(12)]
+
+
+def test_a_stream_left_early_stops_its_workers():
+    stream = extract_pages(CONTEXT, (_good(i) for i in range(6)), workers=2, timeout_s=20)
+    page, result = next(stream)
+    assert isinstance(result, Article)
+    stream.close()  # no hang, no process left behind (the workers are stopped in `finally`)
