@@ -27,15 +27,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from extract.engine import OutletContext
 from extract.models import Article, ExtractionError
-from extract.worker import CRASHED
+
+if TYPE_CHECKING:  # the engine (trafilatura, lxml) is imported by the workers only
+    from extract.engine import OutletContext
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 30.0  # per page; NEWSARCHIVE_EXTRACT_TIMEOUT_S (newsarchive.config.Settings)
 TIMEOUT = "timeout"
+CRASHED = "crashed"
 READ_AHEAD_PER_WORKER = 2
 _PROJECT = str(Path(__file__).resolve().parents[1])  # where `extract` is importable from
 

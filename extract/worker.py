@@ -12,11 +12,11 @@ import signal
 import sys
 from multiprocessing.connection import Connection
 
+from extract.batch import CRASHED
 from extract.engine import ArticleExtractor
 from extract.language import _get_factory
 from extract.models import ExtractionError
 
-CRASHED = "crashed"
 _PR_SET_PDEATHSIG = 1
 
 
