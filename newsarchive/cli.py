@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("dedup", help="deduplicate your own JSON Lines corpus (id, url, text per line)")
-    p.add_argument("input", type=Path, help="JSON Lines with id and text (url, outlet, title, published optional); - for stdin")
+    p.add_argument("input", type=cli_args.input_file, help="JSON Lines with id and text (url, outlet, title, published optional); - for stdin")
     p.add_argument("--threshold", type=_threshold, default=THRESHOLD,
                    help=f"near-duplicate similarity threshold (estimated Jaccard of word 3-shingles); default {THRESHOLD}")
     p.set_defaults(func=cmd_dedup)

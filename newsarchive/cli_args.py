@@ -4,8 +4,11 @@ reports a bad argument in one line. Each message names the value and says what t
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import stat
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 
@@ -86,6 +89,22 @@ def page_url(value: str) -> str:
             or not value.isprintable() or " " in value:
         raise argparse.ArgumentTypeError(f"{shown(value)} is not an absolute http(s) URL; give e.g. https://example.com/a/1")
     return value
+
+
+def input_file(value: str) -> Path:
+    """A regular file to read (or - for stdin): a directory, FIFO or device is refused by its type."""
+    if value == "-":
+        return Path(value)
+    try:
+        mode = os.stat(value).st_mode
+    except FileNotFoundError:
+        raise argparse.ArgumentTypeError(f"{shown(value)} does not exist; give a JSON Lines file (or - for stdin)") from None
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"{shown(value)} cannot be read ({exc.strerror}); check the path") from None
+    if not stat.S_ISREG(mode):
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a FIFO or a device?)"
+        raise argparse.ArgumentTypeError(f"{shown(value)} is {kind}; give a JSON Lines file (or - for stdin)")
+    return Path(value)
 
 
 def outlet_id(value: str) -> str:

@@ -100,15 +100,15 @@ def check_path(what: str, value: str) -> str:
     return value
 
 
-def check_archive(value: str) -> str:
+def check_archive(what: str, value: str) -> str:
     """A directory path or s3://bucket[/prefix] with a valid bucket name."""
     if value.startswith("s3://"):
         bucket, _, prefix = value[5:].partition("/")
         if not _BUCKET.fullmatch(bucket) or not _printable(prefix) or len(value) > 1024:
-            raise ConfigError(f"archive {shown(value)}: give s3://BUCKET[/PREFIX] with a bucket name of 3-63 "
+            raise ConfigError(f"{what} {shown(value)}: give s3://BUCKET[/PREFIX] with a bucket name of 3-63 "
                               "lowercase letters, digits, dots or hyphens, e.g. s3://news-archive/ar")
         return value
-    return check_path("archive", value)
+    return check_path(what, value)
 
 
 @dataclass(frozen=True)
@@ -175,9 +175,11 @@ class Settings:
             values["refetch"] = parse_flag("NEWSARCHIVE_REFETCH", v)
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "archive" in values:
-            values["archive"] = check_archive(values["archive"])
+            source = "--archive" if overrides.get("archive") is not None else "NEWSARCHIVE_ARCHIVE"
+            values["archive"] = check_archive(f"{source}: archive", values["archive"])
         if values.get("outlets_path") is not None:
-            values["outlets_path"] = check_path("outlet registry", str(values["outlets_path"]))
+            source = "--outlets" if overrides.get("outlets_path") is not None else "NEWSARCHIVE_OUTLETS"
+            values["outlets_path"] = check_path(f"{source}: outlet registry", str(values["outlets_path"]))
         return cls(**values)
 
     def archive_path_hint(self) -> str:
