@@ -66,7 +66,7 @@ def _jsonld_articles(tree: lxml_html.HtmlElement) -> list[dict]:
     for text in _JSONLD(tree):
         try:
             data = json.loads(text)
-        except (json.JSONDecodeError, TypeError):
+        except (ValueError, TypeError, RecursionError):  # not JSON, nested too deep, a 5,000-digit number
             continue
         stack = data if isinstance(data, list) else [data]
         while stack:
@@ -75,16 +75,18 @@ def _jsonld_articles(tree: lxml_html.HtmlElement) -> list[dict]:
                 continue
             stack.extend(item.get("@graph", []) if isinstance(item.get("@graph"), list) else [])
             kind = item.get("@type")
-            kinds = set(kind) if isinstance(kind, list) else {kind}
+            kinds = {k for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
             if kinds & _ARTICLE_TYPES:
                 found.append(item)
     # an article type before a generic WebPage
     return sorted(found, key=lambda item: "WebPage" in str(item.get("@type")))
 
 
-def _author_name(value: object) -> str | None:
+def _author_name(value: object, depth: int = 0) -> str | None:
     if isinstance(value, list):
-        names = [n for n in (_author_name(v) for v in value) if n]
+        if depth > 2:  # a list of authors, perhaps of lists; deeper is not a byline
+            return None
+        names = [n for n in (_author_name(v, depth + 1) for v in value) if n]
         return ", ".join(dict.fromkeys(names)) or None
     if isinstance(value, dict):
         value = value.get("name")

@@ -87,3 +87,16 @@ def test_clean_line():
     assert clean_line("  a\x00b\tc\n d ", 100) == "a b c d"
     assert clean_line("\x00\x01", 100) is None
     assert clean_line(42, 100) is None
+
+
+@pytest.mark.parametrize("ld", [
+    '{"@type": {"a": 1}, "headline": "t"}',
+    "[" * 100_000,
+    '{"@type": "NewsArticle", "headline": "t", "datePublished": 1' + "0" * 5000 + "}",
+    '{"@type": "NewsArticle", "headline": ["a"], "author": ' + "[" * 500 + '{"name": "x"}' + "]" * 500 + "}",
+    '{"@type": "NewsArticle", "datePublished": {"x": 1}, "dateModified": 12, "publisher": "x", "@graph": "x"}',
+], ids=["type-object", "deep-array", "huge-number", "deep-author", "wrong-types"])
+def test_hostile_json_ld_is_ignored_not_a_crash(ld):
+    page = _page("ar").replace("</head>", f'<script type="application/ld+json">{ld}</script></head>')
+    article = ArticleExtractor(OutletContext(language="ar")).extract(page, "https://x.test/a/1")
+    assert article.title and article.language == "ar"
