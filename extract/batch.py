@@ -178,7 +178,7 @@ def extract_pages(context: OutletContext, pages: Iterable[Page], *, workers: int
                         worker.job = None
                 if worker.job is not None and now >= worker.deadline:
                     page = results[worker.job][0]
-                    logger.warning("extraction of %s took over %ss; worker killed", page.source or page.url, timeout_s)
+                    logger.info("extraction of %s took over %ss; worker killed", page.source or page.url, timeout_s)
                     finish(worker.job, ExtractionError(TIMEOUT, f"extraction took over {timeout_s:g} s (the limit "
                                                                 "per page, NEWSARCHIVE_EXTRACT_TIMEOUT_S)"))
                     replace(worker, kill=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,7 @@ def extract_files(paths: list[Path], *, url: str | None, outlet_id: str | None, 
     timeout_s = timeout_s or settings.extract_timeout_s
     workers = max(1, min(workers or settings.extract_workers or os.cpu_count() or 1, len(paths)))
     unread: dict[int, dict] = {}  # records of files that could not be read, by position
+    sent: deque[int] = deque()  # positions of the pages handed over, in order (results come back in it)
 
     def pages() -> Iterator[Page]:
         for position, path in enumerate(paths):
@@ -47,12 +49,13 @@ def extract_files(paths: list[Path], *, url: str | None, outlet_id: str | None, 
             except ExtractionError as exc:
                 unread[position] = _error(path, exc.reason, exc.detail)
                 continue
-            yield Page(body, url or path.resolve().as_uri(), source=str(position))
+            sent.append(position)
+            yield Page(body, url or path.resolve().as_uri(), source=str(path))
 
     failed = 0
     done = 0  # files printed so far, in order
-    for page, result in extract_pages(context, pages(), workers=workers, timeout_s=timeout_s):
-        position = int(page.source)
+    for _page, result in extract_pages(context, pages(), workers=workers, timeout_s=timeout_s):
+        position = sent.popleft()
         while done < position:
             failed += _print(unread.pop(done))
             done += 1
