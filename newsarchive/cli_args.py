@@ -92,13 +92,14 @@ def page_url(value: str) -> str:
 
 
 def input_file(value: str) -> Path:
-    """A regular file to read (or - for stdin): a directory, FIFO or device is refused by its type."""
+    """A file to read (or - for stdin): a directory, FIFO or device is refused by its type (a missing
+    file is left to the command, which says so)."""
     if value == "-":
         return Path(value)
     try:
         mode = os.stat(value).st_mode
     except FileNotFoundError:
-        raise argparse.ArgumentTypeError(f"{shown(value)} does not exist; give a JSON Lines file (or - for stdin)") from None
+        return Path(value)
     except OSError as exc:
         raise argparse.ArgumentTypeError(f"{shown(value)} cannot be read ({exc.strerror}); check the path") from None
     if not stat.S_ISREG(mode):
