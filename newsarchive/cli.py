@@ -185,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("day", type=cli_args.day)
         s.add_argument("--rev", type=cli_args.rev)
         if name == "get":
-            s.add_argument("--dest", type=Path, required=True, help="directory to download into")
+            s.add_argument("--dest", type=cli_args.dest_dir, required=True, help="directory to download into")
             s.add_argument("--outlet", type=cli_args.outlet_id, help="only this outlet's articles and WARC")
     p.set_defaults(func=cmd_snapshots)
 
@@ -197,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", type=cli_args.language)
     p.add_argument("--include-duplicates", action="store_true")
     p.add_argument("--format", choices=["jsonl", "parquet", "txt"], default="jsonl")
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--out", type=cli_args.out_file, required=True)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("replica", help="serve the local replica of the outlets until interrupted")

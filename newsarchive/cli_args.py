@@ -108,6 +108,22 @@ def input_file(value: str) -> Path:
     return Path(value)
 
 
+def dest_dir(value: str) -> Path:
+    """A directory to write into: existing or not yet, but not a file."""
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{shown(value)} exists and is not a directory; give a directory to download into")
+    return path
+
+
+def out_file(value: str) -> Path:
+    """A file to write (new, or replaced), not a directory."""
+    path = Path(value)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{shown(value)} is a directory; give a file name, e.g. {value.rstrip('/')}/articles.jsonl")
+    return path
+
+
 def outlet_id(value: str) -> str:
     if not _OUTLET_ID.fullmatch(value):
         raise argparse.ArgumentTypeError(
