@@ -1,6 +1,10 @@
 """The bounded batch extractor: a time limit per page, input order, bounded read-ahead (issue 20)."""
 
-from extract.batch import READ_AHEAD_PER_WORKER, TIMEOUT, Page, extract_pages
+import os
+import signal
+from pathlib import Path
+
+from extract.batch import CRASHED, READ_AHEAD_PER_WORKER, TIMEOUT, Page, extract_pages
 from extract.engine import OutletContext
 from extract.models import Article, ExtractionError
 from newsarchive.replica.server import Replica
@@ -55,3 +59,28 @@ def test_a_stream_left_early_stops_its_workers():
     page, result = next(stream)
     assert isinstance(result, Article)
     stream.close()  # no hang, no process left behind (the workers are stopped in `finally`)
+
+
+def _kill_workers() -> int:
+    """SIGKILL this process's extraction workers, as the kernel's OOM killer would."""
+    killed = 0
+    for proc in Path("/proc").iterdir():
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and b"extract.worker" in cmdline:
+            os.kill(int(proc.name), signal.SIGKILL)
+            killed += 1
+    return killed
+
+
+def test_a_worker_that_dies_costs_only_its_page():
+    stream = extract_pages(CONTEXT, [_good(0), _slow(), _good(1)], workers=1, timeout_s=60)
+    results = [next(stream)]  # by now the slow page is on the one worker
+    assert _kill_workers() == 1
+    results += list(stream)
+    assert [page.source for page, _ in results] == ["good0", "slow", "good1"]
+    assert results[1][1].reason == CRASHED and "died" in results[1][1].detail
+    assert results[2][1].title == SITE.articles[1].title
