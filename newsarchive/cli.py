@@ -20,8 +20,7 @@ from newsarchive.errors import ConfigError, NewsArchiveError
 from newsarchive.replica.faults import MODES as FAULT_MODES
 
 logger = logging.getLogger("newsarchive")
-
-
+parse_day = cli_args.day  # the old name, for code that imports it
 
 
 def _threshold(value: str) -> float:
@@ -138,8 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--archive", type=cli_args.text("archive location"), help="archive location (directory or s3://bucket/prefix); "
-                                         "default $NEWSARCHIVE_ARCHIVE or ./var/archive")
+        p.add_argument("--archive", type=cli_args.text("archive location"),
+                       help="archive location (directory or s3://bucket/prefix); default $NEWSARCHIVE_ARCHIVE or ./var/archive")
         p.add_argument("--outlets", type=cli_args.text("registry path"),
                        help="outlet registry file; default $NEWSARCHIVE_OUTLETS or ./outlets.toml")
 
