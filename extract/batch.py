@@ -41,6 +41,8 @@ TIMEOUT = "timeout"
 CRASHED = "crashed"
 READ_AHEAD_PER_WORKER = 2
 _PROJECT = str(Path(__file__).resolve().parents[1])  # where `extract` is importable from
+# a worker parses hostile pages: it gets no credentials (AWS_*, Airflow connections), only these
+_ENV_KEPT = {"PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TZ", "VIRTUAL_ENV"}
 
 
 class WorkerStartError(RuntimeError):
@@ -60,7 +62,8 @@ class Page:
 class _Worker:
     def __init__(self, context: OutletContext):
         ours, theirs = socket.socketpair()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_PROJECT, os.environ.get("PYTHONPATH")]))}
+        env = {k: v for k, v in os.environ.items() if k in _ENV_KEPT or k.startswith(("LC_", "PYTHON"))}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PROJECT, os.environ.get("PYTHONPATH")]))
         with theirs:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "extract.worker", str(theirs.fileno())], pass_fds=[theirs.fileno()],

@@ -84,3 +84,26 @@ def test_a_worker_that_dies_costs_only_its_page():
     assert [page.source for page, _ in results] == ["good0", "slow", "good1"]
     assert results[1][1].reason == CRASHED and "died" in results[1][1].detail
     assert results[2][1].title == SITE.articles[1].title
+
+
+def test_workers_get_no_credentials(monkeypatch):
+    """A worker parses hostile pages: the environment it gets holds no secret."""
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "do-not-leak")
+    stream = extract_pages(CONTEXT, [_good(0), _good(1)], workers=1, timeout_s=20)
+    next(stream)
+    environs = [p.parent / "environ" for p in Path("/proc").glob("[0-9]*/cmdline")
+                if b"extract.worker" in _read(p) and _parent(p.parent) == os.getpid()]
+    assert environs and not any(b"do-not-leak" in _read(e) for e in environs)
+    stream.close()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _parent(proc: Path) -> int:
+    stat = _read(proc / "stat").decode()
+    return int(stat.rsplit(")", 1)[1].split()[1]) if stat else -1
