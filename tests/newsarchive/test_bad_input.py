@@ -223,3 +223,21 @@ def test_bad_input_gets_one_clear_line_and_no_traceback(case, files, tmp_path, m
     assert case.names.format(**values) in lines[0], lines[0]
     TALLY["clear"] += 1
     assert not (tmp_path / "archive").exists() or not any((tmp_path / "archive").rglob("*.parquet"))
+
+
+def test_good_values_are_still_accepted():
+    from newsarchive.config import Settings
+    from newsarchive.errors import ConfigError
+
+    settings = Settings.from_env({
+        "NEWSARCHIVE_REFETCH": "Yes", "NEWSARCHIVE_DEDUP_WINDOW_DAYS": "0", "NEWSARCHIVE_MAX_ARTICLES": " 500 ",
+        "NEWSARCHIVE_EXTRACT_TIMEOUT_S": "2.5", "NEWSARCHIVE_EXTRACT_WORKERS": "3", "NEWSARCHIVE_QUALITY_MIN_SHARE": "0",
+        "NEWSARCHIVE_HOST_MAP": '{"WWW.X.COM": "127.0.0.1:8080"}', "NEWSARCHIVE_ARCHIVE": "s3://news-archive/ar/daily",
+    })
+    assert (settings.refetch, settings.dedup_window_days, settings.max_articles) == (True, 0, 500)
+    assert (settings.extract_timeout_s, settings.extract_workers, settings.quality_min_share) == (2.5, 3, 0.0)
+    assert settings.host_map == {"www.x.com": "127.0.0.1:8080"} and settings.archive == "s3://news-archive/ar/daily"
+    assert Settings.from_env({"NEWSARCHIVE_REFETCH": "off"}).refetch is False
+    assert Settings.from_env({}).extract_timeout_s == 30.0
+    with pytest.raises(ConfigError, match="--archive"):
+        Settings.from_env({}, archive="s3://")
