@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 import trafilatura
 from lxml.html import HtmlElement
@@ -17,6 +16,7 @@ from extract.language import detect_language
 from extract.metadata import read_metadata
 from extract.models import Article, ExtractionError, article_id
 from extract.rules import CleanupRules
+from extract.sanitize import article_language, clean_text, safe_url
 
 # Every complete page ends with </html> or </body> (all 181 benchmark pages do, within their last
 # 4 KiB); a page without either near its end was cut off in transfer or on disk.
@@ -68,12 +68,13 @@ class ArticleExtractor:
             raise ExtractionError("unparseable", "lxml could not parse the document as HTML")
         meta = read_metadata(tree, self.context.timezone, url)
         self.furniture.prune(tree)
-        clean = self.furniture.filter_text(self._main_text(tree, url), meta.title, url)
+        clean = clean_text(self.furniture.filter_text(self._main_text(tree, url), meta.title, url))
         if len(clean) < MIN_TEXT_CHARS:
             raise ExtractionError(
                 "no-article", f"only {len(clean)} characters of main text (a section or index page?)"
             )
-        canonical = urljoin(url, meta.canonical_url) if meta.canonical_url else url
+        # every value taken from the page is checked before it becomes a column (extract/sanitize.py)
+        canonical = safe_url(url, meta.canonical_url) or url
         return Article(
             id=article_id(url, canonical, clean),
             url=url,
@@ -84,7 +85,7 @@ class ArticleExtractor:
             published=meta.published,
             date_source=meta.date_source,
             modified=meta.modified,
-            language=detect_language(clean, meta.lang or self.context.language),
+            language=article_language(detect_language(clean, meta.lang or self.context.language)),
             text=clean,
         )
 

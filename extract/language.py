@@ -22,6 +22,8 @@ from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
+from extract.sanitize import primary_language
+
 SEED = 0
 # langdetect has settled well before this many characters; its cost grows with the sample
 SAMPLE_CHARS = 600
@@ -79,8 +81,10 @@ def _prior_map(langs: list[str], prior: str) -> dict[str, float]:
 
 
 def detect_language(text: str, prior: str | None = None) -> str:
-    """ISO 639-1 code of `text` (langdetect's zh-cn/zh-tw as they are); "und" when undecidable."""
+    """ISO 639-1 code of `text` (langdetect's zh-cn/zh-tw as they are); "und" when undecidable. The
+    caller makes the answer a canonical BCP 47 tag (extract.sanitize.article_language: «zh-CN»)."""
     factory = _get_factory()
+    prior = primary_language(prior)  # a prior that is not a language tag is no prior
     sample = text[:SAMPLE_CHARS]
     if prior and sum(ch.isalpha() for ch in sample[:MIN_LETTERS * 4]) < MIN_LETTERS:
         return prior

@@ -11,6 +11,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from extract.dates import date_in_text, date_in_url, normalise_date
+from extract.sanitize import MAX_AUTHOR_CHARS, MAX_TITLE_CHARS, clean_line, primary_language
 
 BYLINE_LABELS = ("بقلم", "كتب", "كتبه", "كتبت", "إعداد", "اعداد", "تحرير")
 _BYLINE = re.compile(rf"^\s*(?:{'|'.join(BYLINE_LABELS)})\s*[:：]\s*(.*?)\s*$")
@@ -65,7 +66,7 @@ def _jsonld_articles(tree: lxml_html.HtmlElement) -> list[dict]:
     for text in _JSONLD(tree):
         try:
             data = json.loads(text)
-        except (json.JSONDecodeError, TypeError):
+        except (ValueError, TypeError, RecursionError):  # not JSON, nested too deep, a 5,000-digit number
             continue
         stack = data if isinstance(data, list) else [data]
         while stack:
@@ -74,16 +75,18 @@ def _jsonld_articles(tree: lxml_html.HtmlElement) -> list[dict]:
                 continue
             stack.extend(item.get("@graph", []) if isinstance(item.get("@graph"), list) else [])
             kind = item.get("@type")
-            kinds = set(kind) if isinstance(kind, list) else {kind}
+            kinds = {k for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
             if kinds & _ARTICLE_TYPES:
                 found.append(item)
     # an article type before a generic WebPage
     return sorted(found, key=lambda item: "WebPage" in str(item.get("@type")))
 
 
-def _author_name(value: object) -> str | None:
+def _author_name(value: object, depth: int = 0) -> str | None:
     if isinstance(value, list):
-        names = [n for n in (_author_name(v) for v in value) if n]
+        if depth > 2:  # a list of authors, perhaps of lists; deeper is not a byline
+            return None
+        names = [n for n in (_author_name(v, depth + 1) for v in value) if n]
         return ", ".join(dict.fromkeys(names)) or None
     if isinstance(value, dict):
         value = value.get("name")
@@ -174,11 +177,13 @@ def read_metadata(tree: lxml_html.HtmlElement, timezone: str = "UTC", url: str =
             _first(_SITE_NAME(tree)), _string(publisher.get("name")) if isinstance(publisher, dict) else None
         ])
     return PageMetadata(
-        title=title or None,
-        author=author,
+        title=clean_line(title, MAX_TITLE_CHARS),
+        author=clean_line(author, MAX_AUTHOR_CHARS),
         published=published,
         date_source=source,
         modified=modified,
-        canonical_url=_first(_CANONICAL(tree)),
-        lang=(_first(_LANG(tree)) or "").split("-")[0].lower() or None,
+        canonical_url=_first(_CANONICAL(tree)),  # resolved and checked by the caller (extract.sanitize.safe_url)
+        # a page's lang is a prior only when it is a well-formed BCP 47 tag; its primary subtag, so
+        # «ar-EG» and «ar» pages get the same language as langdetect's answers («ar»)
+        lang=primary_language(_first(_LANG(tree))),
     )

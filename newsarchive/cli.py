@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,19 +13,13 @@ from pathlib import Path
 from archive.snapshot import SnapshotNotFound
 from archive.store import StoreError
 from dedup import THRESHOLD, check_threshold
-from newsarchive import __version__
+from newsarchive import __version__, cli_args
 from newsarchive.config import Settings
 from newsarchive.errors import ConfigError, NewsArchiveError
 from newsarchive.replica.faults import MODES as FAULT_MODES
 
 logger = logging.getLogger("newsarchive")
-
-
-def parse_day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-21") from None
+parse_day = cli_args.day  # the old name, for code that imports it
 
 
 def _threshold(value: str) -> float:
@@ -149,7 +144,7 @@ def cmd_replica(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsarchive", description=__doc__)
+    parser = cli_args.OneLineParser(prog="newsarchive", description=__doc__)
     parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -158,38 +153,40 @@ def build_parser() -> argparse.ArgumentParser:
         # nested: also accepted after a sub-subcommand (`snapshots list --archive DIR`); SUPPRESS keeps a
         # value given before it
         default = argparse.SUPPRESS if nested else None
-        p.add_argument("--archive", default=default, help="archive location (directory or s3://bucket/prefix); "
-                                                           "default $NEWSARCHIVE_ARCHIVE or ./var/archive")
-        p.add_argument("--outlets", default=default,
+        p.add_argument("--archive", type=cli_args.text("archive location"), default=default,
+                       help="archive location (directory or s3://bucket/prefix); default $NEWSARCHIVE_ARCHIVE or ./var/archive")
+        p.add_argument("--outlets", type=cli_args.text("registry path"), default=default,
                        help="outlet registry file; default $NEWSARCHIVE_OUTLETS or ./outlets.toml")
 
     p = sub.add_parser("run", help="one pipeline run without Airflow")
     common(p)
-    p.add_argument("--date", type=parse_day, default=date.today(), help="the run's date (YYYY-MM-DD)")
-    p.add_argument("--outlet", action="append", help="outlet id (repeatable); default all")
-    p.add_argument("--max-articles", type=int, help="page cap per outlet")
+    p.add_argument("--date", type=cli_args.day, default=date.today(),
+                   help="the run's date (YYYY-MM-DD, from 1990-01-01 to tomorrow UTC)")
+    p.add_argument("--outlet", action="append", type=cli_args.outlet_id, help="outlet id (repeatable); default all")
+    p.add_argument("--max-articles", type=cli_args.max_articles, help="page cap per outlet (1 or more)")
     p.add_argument("--refetch", action="store_true",
                    help="ignore the archive's crawl state: request every discovered article again (a recapture)")
-    p.add_argument("--retention-days", type=int, metavar="N",
+    p.add_argument("--retention-days", type=cli_args.retention_days, metavar="N",
                    help="S3 Object Lock: keep published objects locked for N days (bucket with Object Lock)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="serve the outlet replica on loopback and run the pipeline on it")
     common(p)
-    p.add_argument("--date", type=parse_day, default=date.today())
-    p.add_argument("--outlet", action="append")
-    p.add_argument("--per-outlet", type=int, default=20, help="replica articles per outlet")
+    p.add_argument("--date", type=cli_args.day, default=date.today())
+    p.add_argument("--outlet", action="append", type=cli_args.outlet_id)
+    p.add_argument("--per-outlet", type=cli_args.per_outlet, default=20,
+                   help=f"replica articles per outlet (1-{cli_args.MAX_PER_OUTLET})")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("extract", help="extract articles from saved pages (.html, .html.gz) as JSON Lines")
     p.add_argument("paths", nargs="+", type=Path)
-    p.add_argument("--url", help="the page's URL (for relative links and the canonical URL)")
-    p.add_argument("--outlet", help="apply this outlet's cleanup rules and time zone")
-    p.add_argument("--outlets", help="outlet registry file")
+    p.add_argument("--url", type=cli_args.page_url, help="the page's URL (for relative links and the canonical URL)")
+    p.add_argument("--outlet", type=cli_args.outlet_id, help="apply this outlet's cleanup rules and time zone")
+    p.add_argument("--outlets", type=cli_args.text("registry path"), help="outlet registry file")
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("dedup", help="deduplicate your own JSON Lines corpus (id, url, text per line)")
-    p.add_argument("input", type=Path, help="JSON Lines with id and text (url, outlet, title, published optional); - for stdin")
+    p.add_argument("input", type=cli_args.input_file, help="JSON Lines with id and text (url, outlet, title, published optional); - for stdin")
     p.add_argument("--threshold", type=_threshold, default=THRESHOLD,
                    help=f"near-duplicate similarity threshold (estimated Jaccard of word 3-shingles); default {THRESHOLD}")
     p.set_defaults(func=cmd_dedup)
@@ -199,34 +196,34 @@ def build_parser() -> argparse.ArgumentParser:
     ssub = p.add_subparsers(dest="action", required=True)
     s = ssub.add_parser("list")
     common(s, nested=True)
-    s.add_argument("--since", type=parse_day)
-    s.add_argument("--until", type=parse_day)
+    s.add_argument("--since", type=cli_args.day)
+    s.add_argument("--until", type=cli_args.day)
     for name in ("show", "verify", "get"):
         s = ssub.add_parser(name)
         common(s, nested=True)
-        s.add_argument("day", type=parse_day)
-        s.add_argument("--rev", type=int)
+        s.add_argument("day", type=cli_args.day)
+        s.add_argument("--rev", type=cli_args.rev)
         if name == "show":
             s.add_argument("--json", action="store_true", help="the raw manifest")
         if name == "get":
-            s.add_argument("--dest", type=Path, required=True, help="directory to download into")
-            s.add_argument("--outlet", help="only this outlet's articles and WARC")
+            s.add_argument("--dest", type=cli_args.dest_dir, required=True, help="directory to download into")
+            s.add_argument("--outlet", type=cli_args.outlet_id, help="only this outlet's articles and WARC")
     p.set_defaults(func=cmd_snapshots)
 
     p = sub.add_parser("export", help="articles of a date range for research (jsonl, parquet, txt)")
     common(p)
-    p.add_argument("--since", type=parse_day, required=True)
-    p.add_argument("--until", type=parse_day, required=True)
-    p.add_argument("--outlet")
-    p.add_argument("--lang")
+    p.add_argument("--since", type=cli_args.day, required=True)
+    p.add_argument("--until", type=cli_args.day, required=True)
+    p.add_argument("--outlet", type=cli_args.outlet_id)
+    p.add_argument("--lang", type=cli_args.language)
     p.add_argument("--include-duplicates", action="store_true")
     p.add_argument("--format", choices=["jsonl", "parquet", "txt"], default="jsonl")
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--out", type=cli_args.out_file, required=True)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("gc", help="finish or remove what dead runs left (staging, incomplete revs, uploads)")
     common(p)
-    p.add_argument("--older-than", type=float, default=2.0, metavar="DAYS",
+    p.add_argument("--older-than", type=cli_args.days_ago, default=2.0, metavar="DAYS",
                    help="only what was last written this many days ago or earlier (default 2)")
     p.set_defaults(func=cmd_gc)
 
@@ -235,12 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     rsub = p.add_subparsers(dest="what", required=True)
     r = rsub.add_parser("crawl-state", help="rebuild an outlet's crawl state from its archived articles")
     common(r, nested=True)
-    r.add_argument("outlet")
+    r.add_argument("outlet", type=cli_args.outlet_id)
     p.set_defaults(func=cmd_repair)
 
     p = sub.add_parser("replica", help="serve the local replica of the outlets until interrupted")
-    p.add_argument("--port", type=int, default=0)
-    p.add_argument("--per-outlet", type=int, default=20)
+    p.add_argument("--port", type=cli_args.port, default=0, help="0-65535; 0 picks a free port")
+    p.add_argument("--per-outlet", type=cli_args.per_outlet, default=20)
     p.add_argument("--fault", action="append", default=[], metavar="OUTLET:MODE[:PATH]",
                    help=f"serve a fault (repeatable); modes: {', '.join(FAULT_MODES)}")
     p.set_defaults(func=cmd_replica)
@@ -254,8 +251,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (NewsArchiveError, StoreError, SnapshotNotFound) as exc:
-        print(f"newsarchive: error: {exc}", file=sys.stderr)
+        print(f"newsarchive: error: {'; '.join(str(exc).splitlines())}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`newsarchive extract ... | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141
+    except KeyboardInterrupt:
+        print("newsarchive: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

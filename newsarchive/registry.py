@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -13,8 +14,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
 
+from extract.files import NotARegularFile, open_regular, read_limited
+from extract.models import ExtractionError
 from extract.rules import CleanupRules
+from extract.sanitize import language_tag
 from newsarchive.errors import ConfigError, UnknownOutletError
+
+logger = logging.getLogger(__name__)
 
 REGISTRY_ENV = "NEWSARCHIVE_OUTLETS"
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
@@ -79,14 +85,46 @@ def default_registry_path() -> Path:
     return Path(__file__).resolve().parents[1] / "outlets.toml"
 
 
-def load_registry(path: str | Path | None = None) -> Registry:
-    path = Path(path) if path else default_registry_path()
+MAX_REGISTRY_BYTES = 1024 * 1024
+MAX_ENTRY_STRINGS = 1000  # items in one list (domains, feeds, labels ...)
+MAX_STRING_CHARS = 2083
+_HOSTNAME = re.compile(r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+_KNOWN_KEYS = {"id", "name", "language", "timezone", "domains", "article_pattern", "feeds", "sitemaps",
+               "sections", "cleanup"}
+
+
+def _read_registry(path: Path) -> str:
+    """The file's text; a directory, a device, a FIFO, a huge or binary file is a ConfigError (checked
+    by its type and size before anything is read, so /dev/zero or a FIFO cannot hang us)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with open_regular(path) as f:
+            data = read_limited(f, MAX_REGISTRY_BYTES, "the file")
     except FileNotFoundError:
         raise ConfigError(f"outlet registry {path} not found; set {REGISTRY_ENV} or create it") from None
+    except OSError as exc:
+        raise ConfigError(f"outlet registry {path} cannot be read ({exc.strerror or exc}); check the path and "
+                          "its permissions") from None
+    except NotARegularFile as exc:
+        hint = "give the outlets.toml file in it" if exc.kind == "a directory" else "give a TOML file"
+        raise ConfigError(f"outlet registry {path} is {exc.kind}; {hint}") from None
+    except ExtractionError:  # oversized
+        raise ConfigError(f"outlet registry {path} is over the {MAX_REGISTRY_BYTES} byte limit; is it the right "
+                          "file?") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"outlet registry {path} is not UTF-8 text (byte {exc.start}); give a TOML file") from None
+
+
+def load_registry(path: str | Path | None = None) -> Registry:
+    path = Path(path) if path else default_registry_path()
+    text = _read_registry(path)
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"outlet registry {path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"outlet registry {path} nests arrays or tables too deeply") from None
     entries = data.get("outlet")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"outlet registry {path} has no [[outlet]] entries")
@@ -97,41 +135,98 @@ def load_registry(path: str | Path | None = None) -> Registry:
     return Registry(path=path, outlets=outlets)
 
 
-def _parse_outlet(path: Path, index: int, entry: dict) -> Outlet:
-    where = f"outlet registry {path}, entry #{index + 1} ({entry.get('id', '?')})"
-    for key in ("id", "name", "language", "domains", "article_pattern"):
-        if not entry.get(key):
-            raise ConfigError(f"{where}: missing {key!r}")
-    if not _ID.match(entry["id"]):
-        raise ConfigError(f"{where}: id must be lowercase letters, digits or _ (2-32 chars)")
+def _string(where: str, entry: dict, key: str, default: str | None = None) -> str:
+    value = entry.get(key, default)
+    if value is None or value == "":
+        raise ConfigError(f"{where}: missing {key!r}")
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {key} must be a string, not {type(value).__name__} {value!r:.40}")
+    if len(value) > MAX_STRING_CHARS or not value.isprintable():
+        raise ConfigError(f"{where}: {key} must be one line of printable text of at most {MAX_STRING_CHARS} characters")
+    return value
+
+
+def _strings(where: str, table: dict, key: str, name: str | None = None, *, required: bool = False) -> tuple[str, ...]:
+    """A list of non-empty one-line strings (a lone string is refused: it would be read letter by letter)."""
+    name = name or key
+    value = table.get(key, [])
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: {name} must be a list of strings, e.g. {name} = [\"...\"]; "
+                          f"got {type(value).__name__} {value!r:.40}")
+    if required and not value:
+        raise ConfigError(f"{where}: missing {name!r}")
+    if len(value) > MAX_ENTRY_STRINGS:
+        raise ConfigError(f"{where}: {name} has {len(value)} items, over the limit of {MAX_ENTRY_STRINGS}")
+    for item in value:
+        if not isinstance(item, str) or not item.strip() or len(item) > MAX_STRING_CHARS or not item.isprintable():
+            raise ConfigError(f"{where}: {name} item {item!r:.60} is not a non-empty one-line string")
+    return tuple(value)
+
+
+def _url(where: str, key: str, url: str) -> None:
     try:
-        re.compile(entry["article_pattern"])
-    except re.error as exc:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {key} URL {url!r:.80} is not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where}: {key} URL {url!r:.80} must be an absolute http(s) URL")
+
+
+def _parse_outlet(path: Path, index: int, entry: object) -> Outlet:
+    if not isinstance(entry, dict):
+        raise ConfigError(f"outlet registry {path}, entry #{index + 1}: an [[outlet]] must be a table of keys")
+    shown_id = entry.get("id", "?")
+    where = f"outlet registry {path}, entry #{index + 1} ({shown_id if isinstance(shown_id, str) else repr(shown_id)[:40]})"
+    outlet_id = _string(where, entry, "id")
+    if not _ID.fullmatch(outlet_id):
+        raise ConfigError(f"{where}: id must be lowercase letters, digits or _ (2-32 chars, starting with a letter)")
+    name = _string(where, entry, "name")
+    language = language_tag(_string(where, entry, "language"))
+    if language is None or language == "und":
+        raise ConfigError(f"{where}: language {entry['language']!r:.40} is not a BCP 47 language tag; give e.g. \"ar\"")
+    domains = tuple(d.lower() for d in _strings(where, entry, "domains", required=True))
+    for domain in domains:
+        if not _HOSTNAME.fullmatch(domain):
+            raise ConfigError(f"{where}: domain {domain!r:.60} is not a host name; give names like "
+                              "\"example.com\" (no scheme, path or port)")
+    article_pattern = _string(where, entry, "article_pattern")
+    try:
+        re.compile(article_pattern)
+    except (re.error, RecursionError, OverflowError) as exc:
         raise ConfigError(f"{where}: article_pattern is not a valid regex: {exc}") from None
-    timezone = entry.get("timezone", "UTC")
+    timezone = _string(where, entry, "timezone", "UTC")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{where}: unknown timezone {timezone!r} (use an IANA name)") from None
-    discovery = {k: tuple(entry.get(k, ())) for k in ("feeds", "sitemaps", "sections")}
+    discovery = {k: _strings(where, entry, k) for k in ("feeds", "sitemaps", "sections")}
     if not any(discovery.values()):
         raise ConfigError(f"{where}: give at least one of feeds, sitemaps or sections")
+    for key, urls in discovery.items():
+        for url in urls:
+            _url(where, key, url)
     cleanup = entry.get("cleanup", {})
-    for selector in cleanup.get("prune", ()):
+    if not isinstance(cleanup, dict):
+        raise ConfigError(f"{where}: cleanup must be a table ([outlet.cleanup] with prune and labels), "
+                          f"not {type(cleanup).__name__} {cleanup!r:.40}")
+    prune = _strings(where, cleanup, "prune", "cleanup.prune")
+    labels = _strings(where, cleanup, "labels", "cleanup.labels")
+    for selector in prune:
         try:
             CSSSelector(selector, translator="html")
         except SelectorError as exc:
             raise ConfigError(f"{where}: cleanup.prune selector {selector!r} is not valid CSS: {exc}") from None
+    if unknown := sorted(set(entry) - _KNOWN_KEYS):
+        logger.warning("%s: unknown keys %s ignored (a typo?)", where, unknown)
     outlet = Outlet(
-        id=entry["id"],
-        name=entry["name"],
-        language=entry["language"],
+        id=outlet_id,
+        name=name,
+        language=language,
         timezone=timezone,
-        domains=tuple(d.lower() for d in entry["domains"]),
-        article_pattern=entry["article_pattern"],
-        cleanup=CleanupRules(
-            prune=tuple(cleanup.get("prune", ())), labels=tuple(cleanup.get("labels", ()))
-        ),
+        domains=domains,
+        article_pattern=article_pattern,
+        cleanup=CleanupRules(prune=prune, labels=labels),
         **discovery,
     )
     for url in outlet.discovery_urls:

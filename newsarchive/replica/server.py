@@ -14,6 +14,7 @@ from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from newsarchive.errors import ConfigError
 from newsarchive.replica import faults
 from newsarchive.replica.catalog import EPOCH, Catalog
 from newsarchive.replica.sites import SITES, Site
@@ -128,7 +129,13 @@ class ReplicaServer:
 
     def __init__(self, per_outlet: int = 20, port: int = 0):
         self.replica = Replica(per_outlet=per_outlet)
-        self._server = _Server(("127.0.0.1", port), _Handler)
+        if not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ConfigError(f"replica port {port!r} is out of range; give 0-65535 (0 picks a free port)")
+        try:
+            self._server = _Server(("127.0.0.1", port), _Handler)
+        except OSError as exc:
+            raise ConfigError(f"replica port {port} on 127.0.0.1 cannot be used ({exc.strerror or exc}); "
+                              "give another port, or 0 for a free one") from None
         self._server.replica = self.replica
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

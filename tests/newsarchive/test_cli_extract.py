@@ -66,3 +66,18 @@ def test_unreadable_and_non_article_files_get_error_records(tmp_path):
     assert records[0]["error"] == "unreadable" and "missing.html" in records[0]["detail"]
     assert records[1]["error"] == "empty"
     assert "missing.html: unreadable" in r.stderr
+
+
+def test_records_keep_the_order_given_with_unreadable_files_between_pages(tmp_path):
+    """Pages go to worker processes, files that cannot be read do not: the output is still in order."""
+    import os
+
+    site = next(s for s in REPLICA.sites.values() if s.outlet == "orient")
+    (tmp_path / "a.html").write_text(site.article_html(site.articles[0]), encoding="utf-8")
+    os.mkfifo(tmp_path / "fifo")
+    names = ["fifo", "a.html", "missing.html", "a.html", str(tmp_path)]
+    r = _run(*(str(tmp_path / n) for n in names), "--outlet", "orient")
+    assert r.returncode == 1
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [x["source"] for x in records] == [str(tmp_path / n) for n in names]
+    assert [x.get("error") for x in records] == ["not-a-file", None, "unreadable", None, "not-a-file"]

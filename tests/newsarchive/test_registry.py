@@ -1,3 +1,7 @@
+import os
+import re
+from pathlib import Path
+
 import pytest
 
 from newsarchive.errors import ConfigError, UnknownOutletError
@@ -44,3 +48,66 @@ def test_bad_registry_entries_are_named(tmp_path, entry, message):
 def test_missing_registry_says_how_to_fix(tmp_path):
     with pytest.raises(ConfigError, match="NEWSARCHIVE_OUTLETS"):
         load_registry(tmp_path / "nope.toml")
+
+
+GOOD = 'id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nsections = ["https://x.com/"]\narticle_pattern = "a"\n'
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        (GOOD.replace('"x1"', "42"), "id must be a string, not int 42"),
+        (GOOD.replace('"x1"', '"x1/../y"'), "id must be lowercase letters"),
+        (GOOD.replace('"X"', '["X"]'), "name must be a string"),
+        (GOOD + 'cleanup = "none"\n', "cleanup must be a table"),
+        (GOOD + '[outlet.cleanup]\nlabels = "اقرأ أيضا"\n', "cleanup.labels must be a list of strings"),
+        (GOOD + '[outlet.cleanup]\nprune = [3]\n', "cleanup.prune item 3 is not a non-empty one-line string"),
+        (GOOD.replace('["x.com"]', '[""]'), "domains item '' is not a non-empty"),
+        (GOOD.replace('["x.com"]', '"x.com"'), "domains must be a list of strings"),
+        (GOOD.replace('["x.com"]', '["https://x.com/"]'), "is not a host name"),
+        (GOOD.replace('"ar"', '"ar/eg"'), "not a BCP 47 language tag"),
+        (GOOD.replace('"ar"', '"und"'), "not a BCP 47 language tag"),
+        (GOOD.replace('"https://x.com/"', '"http://[::1"'), "is not a valid URL"),
+        (GOOD.replace('"https://x.com/"', '"ftp://x.com/"'), "must be an absolute http"),
+        (GOOD.replace('"https://x.com/"', '"https://x.com:99999/"'), "is not a valid URL"),
+        (GOOD.replace('"a"', "5"), "article_pattern must be a string"),
+        (GOOD + 'timezone = 3\n', "timezone must be a string"),
+    ],
+)
+def test_wrong_types_and_values_are_named(tmp_path, entry, message):
+    path = tmp_path / "outlets.toml"
+    path.write_text("[[outlet]]\n" + entry, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)) as err:
+        load_registry(path)
+    assert str(path) in str(err.value) and "entry #1" in str(err.value)
+
+
+def test_a_normalised_language_tag_is_kept(tmp_path):
+    path = tmp_path / "outlets.toml"
+    path.write_text("[[outlet]]\n" + GOOD.replace('"ar"', '"AR_eg"'), encoding="utf-8")
+    assert load_registry(path).get("x1").language == "ar-EG"
+
+
+def _fifo(tmp_path):
+    os.mkfifo(tmp_path / "fifo")
+    return tmp_path / "fifo"
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p, "is a directory; give the outlets.toml"),
+        (_fifo, "is a FIFO"),
+        (lambda p: Path("/dev/zero"), "is a device"),
+        (lambda p: (p / "b.toml").write_bytes(bytes(range(256)) * 4) and p / "b.toml", "is not UTF-8 text"),
+        (lambda p: (p / "big.toml").write_bytes(b"#" * (2 * 1024 * 1024)) and p / "big.toml", "over the 1048576 byte limit"),
+        (lambda p: (p / "e.toml").write_text("outlet = [1, 2]\n") and p / "e.toml", "must be a table of keys"),
+        (lambda p: (p / "d.toml").write_text("x = " + "[" * 2000 + "]" * 2000 + "\n") and p / "d.toml", "registry"),
+    ],
+    ids=["directory", "fifo", "dev-zero", "binary", "huge", "not-tables", "deep"],
+)
+def test_files_that_are_not_a_registry_are_refused_before_they_are_read(tmp_path, make, message):
+    path = make(tmp_path)
+    with pytest.raises(ConfigError, match=re.escape(message)) as err:
+        load_registry(path)
+    assert str(path) in str(err.value)

@@ -1,0 +1,100 @@
+"""Values read from a page, made safe before they become a key, a path or a column.
+
+Every byte of a page is hostile: a `<html lang>` of «ar/eg» or «../../x» must never reach a partition
+key or a file name, a title must not carry NUL bytes or be a megabyte long, a canonical URL must be
+a URL. Each function here returns a sane value or None (the caller then falls back)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urljoin, urlsplit
+
+UNDETERMINED = "und"
+# RFC 5646 section 2.1 well-formedness (the grandfathered irregular tags like «i-klingon» are left out:
+# they are deprecated and none is a language we archive). Private-use-only tags («x-foo») are not
+# languages either, so they are refused too.
+_ALNUM = "[a-z0-9]"
+_LANGTAG = re.compile(
+    r"(?P<language>[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4}|[a-z]{5,8})"
+    r"(?:-(?P<script>[a-z]{4}))?"
+    r"(?:-(?P<region>[a-z]{2}|[0-9]{3}))?"
+    rf"(?P<variants>(?:-(?:{_ALNUM}{{5,8}}|[0-9]{_ALNUM}{{3}}))*)"
+    rf"(?P<extensions>(?:-[0-9a-wyz](?:-{_ALNUM}{{2,8}})+)*)"
+    rf"(?P<private>-x(?:-{_ALNUM}{{1,8}})+)?"
+)
+# RFC 5646 4.4.1: 35 characters hold any language-extlang-script-region tag; room for a variant or two
+MAX_TAG_CHARS = 64
+# tags that declare nothing: undetermined, multiple, no linguistic content, uncoded
+_NO_LANGUAGE = {"und", "mul", "zxx", "mis"}
+MAX_TITLE_CHARS = 1000
+MAX_AUTHOR_CHARS = 300
+MAX_URL_CHARS = 2083  # the longest URL browsers and Scrapy accept
+_URL_SCHEMES = ("http", "https")
+
+
+def language_tag(value: object) -> str | None:
+    """A well-formed BCP 47 tag in its canonical case («AR-eg» → «ar-EG», «ar_EG» → «ar-EG»), or None
+    for anything else (a path, a 10 KB string, a NUL byte, an empty value)."""
+    if not isinstance(value, str) or len(value) > MAX_TAG_CHARS:
+        return None
+    tag = value.strip().replace("_", "-").lower()
+    if not tag.isascii() or (match := _LANGTAG.fullmatch(tag)) is None:
+        return None
+    parts = [match["language"]]
+    if match["script"]:
+        parts.append(match["script"].title())
+    if match["region"]:
+        parts.append(match["region"].upper())
+    return "-".join(parts) + match["variants"] + match["extensions"] + (match["private"] or "")
+
+
+def primary_language(value: object) -> str | None:
+    """The primary language subtag of a well-formed tag («ar-EG» → «ar»), or None (also for «und»)."""
+    tag = language_tag(value)
+    primary = tag.split("-", 1)[0] if tag else None
+    return None if primary in _NO_LANGUAGE else primary
+
+
+def article_language(value: object) -> str:
+    """The language column: a well-formed tag, else «und»."""
+    return language_tag(value) or UNDETERMINED
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc"
+
+
+def clean_line(value: object, max_chars: int) -> str | None:
+    """One line of text (a title, an author): control characters become spaces, runs of white space
+    one space, cut to `max_chars`; None when nothing is left."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join("".join(" " if _is_control(ch) else ch for ch in value[: max_chars * 4]).split())
+    return text[:max_chars].rstrip() or None
+
+
+_TEXT_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(value: str) -> str:
+    """Body text: control characters other than newline and tab removed."""
+    return _TEXT_CONTROLS.sub("", value)
+
+
+def safe_url(base: str, value: object) -> str | None:
+    """`value` resolved against `base` when it is an absolute http(s) URL with a host, no white space or
+    control characters and at most MAX_URL_CHARS characters; else None."""
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_URL_CHARS:
+        return None
+    try:
+        url = urljoin(base, value.strip())
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range or not a number
+    except ValueError:  # «http://[::1» and the like
+        return None
+    if parts.scheme not in _URL_SCHEMES or not parts.hostname or len(url) > MAX_URL_CHARS:
+        return None
+    if any(ch.isspace() or _is_control(ch) for ch in url):
+        return None
+    return url

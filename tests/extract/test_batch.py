@@ -1,0 +1,109 @@
+"""The bounded batch extractor: a time limit per page, input order, bounded read-ahead (issue 20)."""
+
+import os
+import signal
+from pathlib import Path
+
+from extract.batch import CRASHED, READ_AHEAD_PER_WORKER, TIMEOUT, Page, extract_pages
+from extract.engine import OutletContext
+from extract.models import Article, ExtractionError
+from newsarchive.replica.server import Replica
+
+SITE = next(s for s in Replica(per_outlet=3).sites.values() if s.outlet == "euronews")
+CONTEXT = OutletContext(outlet="euronews", timezone="Europe/Paris", language="ar")
+
+
+def _good(i: int) -> Page:
+    article = SITE.articles[i % len(SITE.articles)]
+    return Page(SITE.article_html(article).encode(), SITE.url(article), "text/html; charset=utf-8", f"good{i}")
+
+
+def _slow() -> Page:
+    """2 MB, 200,000 attributes on one element: over half a minute of lxml and trafilatura."""
+    attrs = " ".join(f"a{i}=v" for i in range(200_000))
+    html = f"<html><body><div {attrs}><p>{'نص ' * 100}</p></div></body></html>"
+    return Page(html.encode(), "https://x.test/slow", source="slow")
+
+
+def test_a_slow_page_times_out_and_the_others_are_extracted_in_input_order():
+    pages = [_good(0), _slow(), _good(1), Page(b"", "https://x.test/empty", source="empty"), _good(2)]
+    results = list(extract_pages(CONTEXT, pages, workers=2, timeout_s=2))
+    assert [page.source for page, _ in results] == ["good0", "slow", "good1", "empty", "good2"]
+    outcome = {page.source: (r.reason if isinstance(r, ExtractionError) else r.title) for page, r in results}
+    assert outcome["slow"] == TIMEOUT and outcome["empty"] == "empty"
+    for i in range(3):
+        assert outcome[f"good{i}"] == SITE.articles[i].title
+    slow = dict((page.source, r) for page, r in results)["slow"]
+    assert "2 s" in slow.detail
+
+
+def test_pages_are_read_only_a_little_ahead_of_the_results():
+    pulled = []
+
+    def pages():
+        for i in range(12):
+            pulled.append(i)
+            yield _good(i)
+
+    stream = extract_pages(CONTEXT, pages(), workers=1, timeout_s=20)
+    seen = []
+    for page, result in stream:
+        assert isinstance(result, Article)
+        seen.append(page.source)
+        assert len(pulled) - len(seen) <= READ_AHEAD_PER_WORKER
+    assert seen == [f"good{i}" for i in range(12)]
+
+
+def test_a_stream_left_early_stops_its_workers():
+    stream = extract_pages(CONTEXT, (_good(i) for i in range(6)), workers=2, timeout_s=20)
+    page, result = next(stream)
+    assert isinstance(result, Article)
+    stream.close()  # no hang, no process left behind (the workers are stopped in `finally`)
+
+
+def _kill_workers() -> int:
+    """SIGKILL this process's extraction workers, as the kernel's OOM killer would."""
+    killed = 0
+    for proc in Path("/proc").iterdir():
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and b"extract.worker" in cmdline:
+            os.kill(int(proc.name), signal.SIGKILL)
+            killed += 1
+    return killed
+
+
+def test_a_worker_that_dies_costs_only_its_page():
+    stream = extract_pages(CONTEXT, [_good(0), _slow(), _good(1)], workers=1, timeout_s=60)
+    results = [next(stream)]  # by now the slow page is on the one worker
+    assert _kill_workers() == 1
+    results += list(stream)
+    assert [page.source for page, _ in results] == ["good0", "slow", "good1"]
+    assert results[1][1].reason == CRASHED and "died" in results[1][1].detail
+    assert results[2][1].title == SITE.articles[1].title
+
+
+def test_workers_get_no_credentials(monkeypatch):
+    """A worker parses hostile pages: the environment it gets holds no secret."""
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "do-not-leak")
+    stream = extract_pages(CONTEXT, [_good(0), _good(1)], workers=1, timeout_s=20)
+    next(stream)
+    environs = [p.parent / "environ" for p in Path("/proc").glob("[0-9]*/cmdline")
+                if b"extract.worker" in _read(p) and _parent(p.parent) == os.getpid()]
+    assert environs and not any(b"do-not-leak" in _read(e) for e in environs)
+    stream.close()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _parent(proc: Path) -> int:
+    stat = _read(proc / "stat").decode()
+    return int(stat.rsplit(")", 1)[1].split()[1]) if stat else -1
