@@ -114,7 +114,11 @@ class LocalStore:
         self.url = str(self.root)
         self._tmp = self.root / ".tmp"
         if not create:
-            if not self.root.is_dir():
+            try:
+                exists = self.root.is_dir()
+            except OSError as exc:
+                raise StoreError(f"cannot open the archive {self.root} ({exc.strerror})") from None
+            if not exists:
                 raise StoreError(f"archive {self.root} does not exist (or is not a directory); "
                                  "give the archive with --archive or NEWSARCHIVE_ARCHIVE")
             return

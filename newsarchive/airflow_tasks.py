@@ -41,8 +41,10 @@ def _summary(stage: str, outlet: str, counts: dict) -> str:
 
 def task_settings() -> Settings:
     """Settings of a task process: environment, plus S3 settings from the Airflow connection if named."""
+    from newsarchive import scratch
     from newsarchive.airflow_conn import apply_connection
 
+    scratch.enter()
     apply_connection()
     return Settings.from_env()
 

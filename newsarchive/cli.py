@@ -248,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from newsarchive import scratch
+
+    scratch.enter()
     try:
         return args.func(args)
     except (NewsArchiveError, StoreError, SnapshotNotFound) as exc:

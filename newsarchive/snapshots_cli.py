@@ -92,7 +92,10 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
         if args.outlet not in known:
             raise NewsArchiveError(f"--outlet {args.outlet}: no such outlet in the snapshots of that range; "
                                    f"they have {', '.join(known) or 'none'}")
-    write_export(table, args.format, args.out)
+    try:
+        write_export(table, args.format, args.out)
+    except OSError as exc:
+        raise NewsArchiveError(f"cannot write --out {args.out} ({exc.strerror}); give a file you can write") from None
     print(f"{table.num_rows} articles written to {args.out} ({args.format})")
     return 0
 

@@ -22,9 +22,10 @@ from archive.dedup_index import load_window, write_segment
 from archive.records import ArchivedRow, CrawlReport
 from archive.snapshot import SnapshotRef, load_manifest, resolve_snapshot
 from archive.store import ObjectNotFound, Store, open_store
-from archive.warc import iter_responses
+from archive.warc import Capture, iter_responses
 from dedup.engine import Deduplicator, Document
-from extract.engine import ArticleExtractor, OutletContext
+from extract.batch import Page, extract_pages
+from extract.engine import OutletContext
 from extract.models import ExtractionError
 from newsarchive import quality
 from newsarchive.config import Settings
@@ -87,25 +88,31 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
     _clear(store, run.articles(outlet_id), run.extract_report(outlet_id))
     with _recording_gap(store, run, "extract", outlet_id):
         outlet = load_registry(settings.outlets_path).get(outlet_id)
-        extractor = ArticleExtractor(context_for(outlet))
         errors: Counter[str] = Counter()
         failed_urls: dict[str, str] = {}
         rows: list[ArchivedRow] = []
         with tempfile.TemporaryDirectory(prefix=f"newsarchive-extract-{outlet_id}-") as tmp:
             warc = Path(tmp) / "captures.warc.gz"
             store.download(run.warc(outlet_id), warc)
-            for capture in iter_responses(warc):
-                if capture.status != 200:
-                    errors[f"http_{capture.status}"] += 1
+            captures: dict[str, Capture] = {}
+
+            def pages() -> Iterator[Page]:
+                for capture in iter_responses(warc):
+                    if capture.status != 200:
+                        errors[f"http_{capture.status}"] += 1
+                        continue
+                    captures[capture.record_id] = capture
+                    yield Page(capture.body, capture.url, capture.content_type, source=capture.record_id)
+
+            for page, result in extract_pages(context_for(outlet), pages(), workers=settings.extract_workers,
+                                              timeout_s=settings.extract_timeout_s):
+                capture = captures.pop(page.source)
+                if isinstance(result, ExtractionError):
+                    errors[result.reason] += 1
+                    failed_urls[capture.url] = result.reason
+                    logger.info("%s: no article in %s: %s", outlet_id, capture.url, result)
                     continue
-                try:
-                    article = extractor.extract(capture.body, capture.url, capture.content_type)
-                except ExtractionError as exc:
-                    errors[exc.reason] += 1
-                    failed_urls[capture.url] = exc.reason
-                    logger.info("%s: no article in %s: %s", outlet_id, capture.url, exc)
-                    continue
-                rows.append(ArchivedRow.from_dict({**article.to_dict(), "capture_id": capture.record_id,
+                rows.append(ArchivedRow.from_dict({**result.to_dict(), "capture_id": capture.record_id,
                                                    "fetched_at": capture.fetched_at}))
         body = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rows)
         store.put_bytes(run.articles(outlet_id), body.encode("utf-8"), overwrite=True)

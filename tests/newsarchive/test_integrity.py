@@ -270,10 +270,13 @@ def test_sigkill_then_rerun_loses_nothing(site, tmp_path, point):
     assert _kill_when(proc, archive, KILL_POINTS[point]), f"the run ended before {point}: {proc.communicate()}"
     assert [r.rev for r in list_snapshots(store)] == [1]  # nothing partial is visible
     check(f"SIGKILL during {point}", store, before)
+    scratch_root = Path(os.environ.get("TMPDIR") or "/tmp")
+    assert list(scratch_root.glob(f"newsarchive-{proc.pid}-*"))  # a killed process cannot clean up ...
 
     rerun = _cli(*args, env=env)
     out, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err
+    assert not list(scratch_root.glob(f"newsarchive-{proc.pid}-*"))  # ... the next run removes its temp space
     assert len(list_snapshots(store)) == 2
     check(f"SIGKILL during {point}, then a rerun", store, before)
 

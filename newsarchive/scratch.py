@@ -1,0 +1,61 @@
+"""Temp space that never outlives its process.
+
+Every temporary file of a CLI command or an Airflow task goes under one directory of its process,
+`$TMPDIR/newsarchive-<pid>-<start>` (tempfile's default directory is pointed there). It is removed when the
+process exits, also on SIGTERM; a process killed outright leaves it behind, and the next process to enter
+removes the directories of processes that are gone (the start time tells a reused PID apart)."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import tempfile
+from pathlib import Path
+
+PREFIX = "newsarchive-"
+_entered: Path | None = None
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _gone(name: str) -> bool:
+    pid, _, start = name.removeprefix(PREFIX).partition("-")
+    return not pid.isdigit() or _start_time(int(pid)) != start
+
+
+def sweep(root: Path) -> list[Path]:
+    """Remove the scratch directories of processes that are gone."""
+    removed = []
+    for path in root.glob(PREFIX + "*"):
+        if path.is_dir() and path.name.count("-") == 2 and _gone(path.name):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def enter() -> Path:
+    """Point this process's temp files into its own scratch directory (idempotent)."""
+    global _entered
+    if _entered is not None:
+        return _entered
+    root = Path(tempfile.gettempdir())
+    sweep(root)
+    path = root / f"{PREFIX}{os.getpid()}-{_start_time(os.getpid()) or 0}"
+    path.mkdir(exist_ok=True)
+    tempfile.tempdir = str(path)
+    atexit.register(shutil.rmtree, path, True)
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, _exit_on_term)  # so finally blocks and atexit run
+    _entered = path
+    return path
+
+
+def _exit_on_term(signum, frame) -> None:
+    raise SystemExit(128 + signum)
