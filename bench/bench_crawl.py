@@ -21,18 +21,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from newsarchive import stages  # noqa: E402
 from newsarchive.config import Settings  # noqa: E402
+from newsarchive.crawl_state import commit_crawl_run  # noqa: E402
 from newsarchive.replica.catalog import OUTLETS  # noqa: E402
 from newsarchive.replica.server import ReplicaServer  # noqa: E402
+from newsarchive.runs import RunRef  # noqa: E402
 from spiders.settings import MEMUSAGE_LIMIT_MB  # noqa: E402
+from spiders.state import CrawlRun  # noqa: E402
 
 DAY = date(2026, 11, 21)
 
 
-def crawl_all(settings: Settings, day: date) -> tuple[float, list[dict]]:
+def crawl_all(settings: Settings, run: RunRef) -> tuple[float, list[dict]]:
     reports = []
     start = time.perf_counter()
     for outlet in OUTLETS:
-        reports.append(stages.crawl_stage(settings, outlet, day))
+        reports.append(stages.crawl_stage(settings, run, outlet).to_dict())
     return time.perf_counter() - start, reports
 
 
@@ -42,7 +45,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp, ReplicaServer(per_outlet=per_outlet) as replica:
         settings = Settings(archive=str(Path(tmp) / "archive"), host_map=replica.host_map, max_articles=0)
-        wall, reports = crawl_all(settings, DAY)
+        run = RunRef.new_cli(DAY)
+        wall, reports = crawl_all(settings, run)
         fetched = sum(r["fetched"] for r in reports)
         crawl_s = sum(r["elapsed_s"] for r in reports)
         peak = max(r["memusage_max"] or 0 for r in reports) / 2**20
@@ -56,9 +60,11 @@ def main() -> None:
                   f"= {r['fetched'] / max(r['elapsed_s'], 1e-9):>4,.0f}/s, "
                   f"RSS {(r['memusage_max'] or 0) / 2**20:,.0f} MiB")
 
-        stages.commit_crawl_runs(open_store(settings.archive), DAY, list(OUTLETS))  # as publish does
+        store = open_store(settings.archive)
+        for outlet in OUTLETS:  # as publish does once the snapshot is complete
+            commit_crawl_run(store, CrawlRun.from_bytes(store.get_bytes(run.crawl_run(outlet))))
         replica.replica.requests.clear()
-        wall2, again = crawl_all(settings, DAY + timedelta(days=1))
+        wall2, again = crawl_all(settings, RunRef.new_cli(DAY + timedelta(days=1)))
         articles = sum(r["article_requests"] for r in again)
         discovery = sum(r["discovery_requests"] for r in again)
         robots = sum(r["robots_requests"] for r in again)

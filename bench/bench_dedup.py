@@ -69,7 +69,7 @@ def run_size(total: int) -> dict:
             count = min(PER_DAY, total - done)
             docs = _day(rng, vocab, done, count, sample)
             began = time.perf_counter()
-            index, _ = load_window(store, day, window_days=30)
+            index, _, _ = load_window(store, day, window_days=30)
             history = len(index)
             deduplicator = Deduplicator(index)
             for decision in deduplicator.run(docs):
@@ -78,7 +78,7 @@ def run_size(total: int) -> dict:
                 caught += decision.id.endswith("-copy") and decision.duplicate_of is not None
             segment = Path(tmp) / "index.npz"
             write_segment(deduplicator.index.segment(history), segment)
-            publish_snapshot(store, day, [], {}, counts={}, run={}, extra={"dedup/index.npz": segment})
+            publish_snapshot(store, day, [], {}, run_id=f"bench-{day}", extra={"dedup/index.npz": segment})
             timed += time.perf_counter() - began
             sample = [d.text for d in rng.sample(docs, min(1000, len(docs)))]
             done += count

@@ -26,6 +26,21 @@ from newsarchive.replica.server import ReplicaServer  # noqa: E402
 DAY = date(2026, 11, 21)
 
 
+def _bytes_report(archive: Path) -> None:
+    """The archive's bytes against the bytes its snapshots list: what runs leave behind besides them."""
+    from archive.snapshot import list_snapshots, load_manifest
+    from archive.store import open_store
+
+    store = open_store(archive)
+    listed = sum(f.size for ref in list_snapshots(store) for f in load_manifest(store, ref).files)
+    total = sum(info.size for info in store.list(""))
+    staging = sum(info.size for info in store.list("staging/"))
+    state = sum(info.size for info in store.list("state/"))
+    print(f"archive after the rerun: {total / 1e6:,.1f} MB in all; snapshots' listed files {listed / 1e6:,.1f} MB, "
+          f"crawl state {state / 1e6:,.2f} MB, manifests and markers {(total - listed - staging - state) / 1e6:,.2f} MB, "
+          f"staging left {staging:,} bytes")
+
+
 def main() -> None:
     per_outlet = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp, ReplicaServer(per_outlet=per_outlet) as replica:
@@ -37,6 +52,12 @@ def main() -> None:
         archived = result["counts"]["archived"]
         print(f"one-shot newsarchive run: {archived:,} articles archived in {oneshot:.1f} s = "
               f"{archived / oneshot:,.1f} articles/s (crawl, extract, dedup, publish; 2 cores)")
+        rerun_settings = settings.with_(outlets_path=None, refetch=False)
+        start = time.perf_counter()
+        rerun = run_pipeline(rerun_settings, DAY, ["anapress"])  # a targeted rerun of the day
+        print(f"targeted rerun of the day (anapress only, incremental): {time.perf_counter() - start:.1f} s; "
+              f"rev 2 holds {rerun['counts']['archived']:,} articles, {rerun['counts']['carried']:,} carried from rev 1")
+        _bytes_report(tmp_path / "oneshot")
 
         home = tmp_path / "airflow"
         env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),

@@ -88,7 +88,11 @@ def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
                 result.finished_runs.append(f"{run_id} ({ref.label})")
                 continue
         if _newest(infos) <= cutoff:
-            store.delete_prefix(prefix)
+            if parsed:
+                store.delete_prefix(prefix)
+            else:  # staging of an older version, keyed by the day only: its own objects, not the runs beside them
+                for info in infos:
+                    store.delete(info.key)
             result.removed_staging.append(prefix)
 
 

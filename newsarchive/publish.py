@@ -80,7 +80,7 @@ def publish_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Pub
         causes = "; ".join(f"{o}: {c.gap.message}" for o, c in outlets.items() if c.gap)
         raise NothingToPublish(f"nothing to publish for {run.day}: every outlet's crawl or extraction failed "
                                f"in run {run.run_id} ({causes})")
-    _count_new_rows(outlets, rows, dedup_report)
+    _count_new_rows(outlets, rows)
     quality_figures = quality.quality_figures(
         registry, {o: c.to_dict() for o, c in outlets.items()}, [r.to_dict() for r in rows],
         quality.recent_yields(store, run.day, settings.quality_rules.history_days), settings.quality_rules)
@@ -130,7 +130,7 @@ def _outlet_counts(store: Store, run: RunRef, outlet_id: str) -> OutletCounts:
                         extract_failed=dict(extract.get("extract_failed", {})))
 
 
-def _count_new_rows(outlets: dict[str, OutletCounts], rows: list[ArchivedRow], dedup_report: dict) -> None:
+def _count_new_rows(outlets: dict[str, OutletCounts], rows: list[ArchivedRow]) -> None:
     for outlet_id, counts in outlets.items():
         own = [r for r in rows if r.outlet == outlet_id]
         counts.duplicates = sum(1 for r in own if r.duplicate_of)

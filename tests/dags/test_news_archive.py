@@ -172,3 +172,32 @@ def test_dag_test_publishes_to_s3_with_credentials_from_an_airflow_connection(ai
     assert manifest["counts"]["archived"] == 100
     assert all(c["fetched"] == 20 for c in manifest["counts"]["outlets"].values())
     assert verify_snapshot(store, ref) == []
+
+
+def test_a_rerun_of_the_date_with_a_failing_crawl_keeps_the_day_whole(airflow_env, tmp_path):
+    """Under dag.test(): the date runs again (same logical date and run id, new staged data) while euronews
+    answers 500. Rev 2 records euronews as a gap with its cause, claims no fetch for it, and carries its
+    articles from rev 1; nothing of rev 1 is lost, every capture is where its row says."""
+    from newsarchive.replica.server import ReplicaServer
+    from tests.newsarchive.test_integrity import check, everything_archived
+
+    archive = tmp_path / "archive"
+    with ReplicaServer(per_outlet=5) as replica:
+        env = {**airflow_env, "NEWSARCHIVE_ARCHIVE": str(archive), "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map),
+               "NEWSARCHIVE_REFETCH": "1"}
+        code = DAG_TEST.replace("RETRY_DELAY = None", "import datetime; RETRY_DELAY = datetime.timedelta(seconds=1)")
+        assert _result(run_python(code, env)) == "success"
+        store = open_store(archive)
+        before = everything_archived(store)
+        replica.replica.faults.set("euronews", "http_500")
+        proc = run_python(code, env)
+    assert _result(proc) == "failed"  # the canary names the outlet
+    manifest = read_manifest(store, resolve_snapshot(store, "2026-11-21"))
+    assert manifest["snapshot"]["rev"] == 2 and manifest["base"] == "2026-11-21 rev 1"
+    euronews = manifest["counts"]["outlets"]["euronews"]
+    assert (euronews["status"], euronews["gap_stage"], euronews["gap_reason"]) == ("gap", "crawl", "http_500")
+    assert "fetched" not in euronews and euronews["carried"] == 5 and euronews["archived"] == 5
+    assert manifest["counts"]["archived"] == 25
+    assert not list(store.list("staging/"))
+    check("dag.test: crawl fails on a rerun", store, before,
+          outlets=["anapress", "orient", "euronews", "enabbaladi", "zamanalwsl"])
