@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape as xml_escape
 from newsarchive.replica import markup
 
 HOSTILE = ("sitemap_chain", "sitemap_fanout", "meta_refresh_offsite", "backslash_redirect", "redirect_self",
-           "long_link")
+           "long_link", "hostile_lang")
 FANOUT = 2000
 LONG_URL = 2100  # over Scrapy's URLLENGTH_LIMIT (2,083)
 # mode -> what it does (the docs of `newsarchive replica --fault`, and the test matrix)
@@ -57,6 +57,8 @@ MODES = {
                           "host; Scrapy, like browsers, requests elsewhere.example)",
     "redirect_self": "302 to the page's own URL (Scrapy's dupefilter drops the redirect)",
     "long_link": f"the feed, sitemap or section page also lists an article URL over {LONG_URL:,} characters",
+    "hostile_lang": "the page declares <html lang=\"ar/../eg\"> and og:locale ../../x (values that must never "
+                    "become a key or a path)",
 }
 BOMB_SIZE = 64 * 1024 * 1024
 OVERSIZED = 24 * 1024 * 1024
@@ -173,6 +175,9 @@ def _hostile(handler, mode: str, path: str, ok: tuple[int, str, str]) -> tuple[i
             if found:
                 break
         return status, ctype, text, {}
+    if mode == "hostile_lang":
+        text = re.sub(r'<html([^>]*) lang="[^"]*"', r'<html\1 lang="ar/../eg"', text, count=1)
+        return status, ctype, text.replace("<head>", '<head><meta property="og:locale" content="../../x">', 1), {}
     raise ValueError(f"unknown fault mode {mode!r}")
 
 

@@ -131,3 +131,21 @@ def test_an_archive_that_does_not_exist_is_named_and_a_read_only_one_can_be_read
         assert export.returncode == 0, export.stderr
         assert (out / "x.jsonl").read_text().count('"outlet": "orient"') == 10
         shutil.rmtree(shared)
+
+
+def test_a_hostile_page_costs_only_itself(tmp_path):
+    """One page declaring lang="ar/../eg": its row gets a valid language tag, the snapshot of every outlet
+    is published, and the partition keys are clean."""
+    from urllib.parse import urlsplit
+
+    with ReplicaServer(per_outlet=5) as site:
+        anapress = site.replica.sites["www.anapress.net"]
+        site.replica.faults.set("anapress", "hostile_lang", [urlsplit(anapress.url(anapress.articles[0])).path])
+        settings = Settings(archive=str(tmp_path / "archive"), host_map=site.host_map)
+        result = run_pipeline(settings, RUN_DAY, OUTLETS)
+    assert result["failures"] == {} and result["counts"]["archived"] == 10
+    store = open_store(settings.archive)
+    ref = list_snapshots(store)[-1]
+    assert verify(store, ref).problems == []
+    langs = {f.key.split("/lang=")[1].split("/")[0] for f in load_manifest(store, ref).files if "/lang=" in f.key}
+    assert langs == {"ar"}

@@ -46,9 +46,11 @@ print(publish_stage(settings, run, outlets).ref.label)
 
 
 @pytest.fixture
-def s3(tmp_path):
+def s3(tmp_path, monkeypatch):
     server = SeaweedS3(tmp_path / "weed").start()
     server.create_bucket("archive")
+    for key, value in server.env.items():  # this process reads the bucket directly, not through the proxy
+        monkeypatch.setenv(key, value)
     proxy = FaultProxy(server.port)
     yield server, proxy
     proxy.close()
@@ -66,7 +68,6 @@ def _tasks(env, run_id: str, mode: str) -> subprocess.Popen:
 
 
 def _store(server):
-    os.environ.update(server.env)  # this process reads the bucket directly, not through the proxy
     return open_store("s3://archive/a")
 
 
@@ -144,7 +145,6 @@ def test_uploads_carry_their_sha256_and_object_lock_keeps_them(s3, tmp_path):
                           aws_access_key_id=server.env["AWS_ACCESS_KEY_ID"],
                           aws_secret_access_key=server.env["AWS_SECRET_ACCESS_KEY"])
     client.create_bucket(Bucket="locked", ObjectLockEnabledForBucket=True)
-    os.environ.update(server.env)
     store = open_store("s3://locked/a", retention_days=1)
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(20 * 1024 * 1024))  # multipart: a SHA-256 per part, checked by the server
