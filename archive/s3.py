@@ -149,7 +149,7 @@ class S3Store:
 
     @_translated
     def put_bytes(self, key: str, data: bytes, *, overwrite: bool = False, if_match: str | None = None,
-                  publish: bool = False) -> None:
+                  publish: bool = False, sha256: bytes | None = None) -> None:
         extra: dict[str, Any] = self._lock_args(publish)
         if if_match is not None:
             extra["IfMatch" if if_match else "IfNoneMatch"] = if_match or "*"
@@ -157,7 +157,7 @@ class S3Store:
             extra["IfNoneMatch"] = "*"
         try:
             self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data,
-                                   ChecksumSHA256=_b64(hashlib.sha256(data).digest()), **extra)
+                                   ChecksumSHA256=_b64(sha256 or hashlib.sha256(data).digest()), **extra)
         except ClientError as exc:
             if _code(exc) in _PRECONDITION:
                 raise (ObjectChanged(key) if if_match is not None else ObjectExists(key)) from None
@@ -167,8 +167,9 @@ class S3Store:
         size = path.stat().st_size
         if size <= PART_SIZE:
             data = path.read_bytes()
-            self.put_bytes(key, data, overwrite=overwrite, publish=publish)
-            return hashlib.sha256(data).hexdigest()
+            digest = hashlib.sha256(data).digest()  # one pass: the manifest's SHA-256 and the upload's checksum
+            self.put_bytes(key, data, overwrite=overwrite, publish=publish, sha256=digest)
+            return digest.hex()
         return self._multipart(key, path, overwrite, publish)
 
     @_translated
