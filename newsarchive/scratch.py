@@ -1,7 +1,7 @@
 """Temp space that never outlives its process.
 
 Every temporary file of a CLI command or an Airflow task goes under one directory of its process,
-`$TMPDIR/newsarchive-<pid>-<start>` (tempfile's default directory is pointed there). It is removed when the
+`$TMPDIR/newsarchive-scratch-<pid>-<start>` (tempfile's default directory is pointed there). It is removed when the
 process exits, also on SIGTERM; a process killed outright leaves it behind, and the next process to enter
 removes the directories of processes that are gone (the start time tells a reused PID apart)."""
 
@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import signal
 import tempfile
 from pathlib import Path
 
-PREFIX = "newsarchive-"
+PREFIX = "newsarchive-scratch-"
+_NAME = re.compile(r"newsarchive-scratch-(\d+)-(\d+)")  # nothing else in the temp directory is ever touched
 _entered: Path | None = None
 
 
@@ -25,16 +27,16 @@ def _start_time(pid: int) -> str | None:
         return None
 
 
-def _gone(name: str) -> bool:
-    pid, _, start = name.removeprefix(PREFIX).partition("-")
-    return not pid.isdigit() or _start_time(int(pid)) != start
+def _gone(match: re.Match[str]) -> bool:
+    return _start_time(int(match.group(1))) != match.group(2)
 
 
 def sweep(root: Path) -> list[Path]:
     """Remove the scratch directories of processes that are gone."""
     removed = []
     for path in root.glob(PREFIX + "*"):
-        if path.is_dir() and path.name.count("-") == 2 and _gone(path.name):
+        match = _NAME.fullmatch(path.name)
+        if match and path.is_dir() and not path.is_symlink() and _gone(match):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed

@@ -271,12 +271,12 @@ def test_sigkill_then_rerun_loses_nothing(site, tmp_path, point):
     assert [r.rev for r in list_snapshots(store)] == [1]  # nothing partial is visible
     check(f"SIGKILL during {point}", store, before)
     scratch_root = Path(os.environ.get("TMPDIR") or "/tmp")
-    assert list(scratch_root.glob(f"newsarchive-{proc.pid}-*"))  # a killed process cannot clean up ...
+    assert list(scratch_root.glob(f"newsarchive-scratch-{proc.pid}-*"))  # a killed process cannot clean up ...
 
     rerun = _cli(*args, env=env)
     out, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err
-    assert not list(scratch_root.glob(f"newsarchive-{proc.pid}-*"))  # ... the next run removes its temp space
+    assert not list(scratch_root.glob(f"newsarchive-scratch-{proc.pid}-*"))  # ... the next run removes its temp space
     assert len(list_snapshots(store)) == 2
     check(f"SIGKILL during {point}, then a rerun", store, before)
 
