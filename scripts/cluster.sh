@@ -253,7 +253,9 @@ start() {
     --dir "$CLUSTER_HOME" --protected-mode yes
   start_s3
   mkdir -p "$AIRFLOW_HOME"
-  "$AIRFLOW" db migrate >"$LOGS/migrate.log" 2>&1 || { echo "airflow db migrate failed:"; tail -20 "$LOGS/migrate.log"; exit 1; }
+  if ! alive api-server; then  # (a running api-server: this start only brings back what had stopped)
+    "$AIRFLOW" db migrate >"$LOGS/migrate.log" 2>&1 || { echo "airflow db migrate failed:"; tail -20 "$LOGS/migrate.log"; exit 1; }
+  fi
   # the central components: they never touch the archive, so they get no S3 credentials
   local -a no_aws=(env)
   local var
