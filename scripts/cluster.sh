@@ -284,33 +284,46 @@ start() {
   echo "  settings: $ENV_FILE; logs: $LOGS; stop with: make cluster-stop"
 }
 
-# stop_one NAME SIGNAL GRACE_S: the signal to the PID, up to GRACE_S for it to exit, then SIGKILL to
-# what is left of its process group (its PID is the group's id: `launch` started it in a new session).
-stop_one() {
-  local name=$1 sig=$2 grace=$3 pid
-  pid=$(pid_of "$name")
-  [[ -n $pid ]] || return 0
-  if kill -0 "$pid" 2>/dev/null; then
+# stop_all SIGNAL GRACE_S NAME...: the signal to each one's PID, up to GRACE_S for them to exit, then SIGKILL
+# to what is left of each one's process group (its PID is the group's id: `launch` gave it a new session).
+stop_all() {
+  local sig=$1 grace=$2 name pid
+  shift 2
+  local -A pids=()
+  for name in "$@"; do
+    pid=$(pid_of "$name")
+    [[ -n $pid ]] || continue
+    pids[$name]=$pid
     kill "-$sig" "$pid" 2>/dev/null || true
-    for _ in $(seq 1 $((grace * 4))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  fi
-  kill -KILL -- "-$pid" 2>/dev/null || true
-  rm -f "$PIDS/$name.pid"
-  echo "  $name stopped (pid $pid)"
+  done
+  for _ in $(seq 1 $((grace * 10))); do
+    local running=0
+    for pid in "${pids[@]}"; do
+      if kill -0 "$pid" 2>/dev/null && [[ $(ps -o stat= -p "$pid" 2>/dev/null) != Z* ]]; then running=1; fi
+    done
+    [[ $running == 0 ]] && break
+    sleep 0.1
+  done
+  for name in "${!pids[@]}"; do
+    kill -KILL -- "-${pids[$name]}" 2>/dev/null || true
+    rm -f "$PIDS/$name.pid"
+    echo "  $name stopped (pid ${pids[$name]})"
+  done
 }
 
 stop() {
   [[ -f $ENV_FILE ]] || { echo "no cluster in $CLUSTER_HOME"; return 0; }
   # shellcheck disable=SC1090
   source "$ENV_FILE"
-  local grace=${NEWSARCHIVE_STOP_GRACE_S:-30} name
-  for name in $(cd "$PIDS" 2>/dev/null && ls worker-*.pid 2>/dev/null | sed 's/\.pid$//'); do
-    stop_one "$name" TERM "$grace"  # Celery's warm shutdown: running tasks get the grace period
-  done
-  for name in scheduler triggerer dag-processor api-server; do stop_one "$name" TERM 30; done
-  stop_one redis TERM 10
-  stop_one postgres INT 30  # PostgreSQL's fast shutdown
-  stop_one s3 KILL 10       # weed ignores SIGTERM for a while (tests/s3server.py)
+  local -a workers=()
+  local f
+  for f in "$PIDS"/worker-*.pid; do [[ $f == *.airflow.pid || ! -e $f ]] || workers+=("$(basename "$f" .pid)"); done
+  # Celery's warm shutdown: running tasks get the grace period, then they are killed (and retried later)
+  [[ ${#workers[@]} == 0 ]] || stop_all TERM "${NEWSARCHIVE_STOP_GRACE_S:-30}" "${workers[@]}"
+  stop_all TERM 30 scheduler triggerer dag-processor api-server
+  stop_all TERM 10 redis
+  stop_all INT 30 postgres  # PostgreSQL's fast shutdown
+  stop_all KILL 10 s3       # weed ignores SIGTERM for a while (tests/s3server.py)
   echo "newsarchive cluster stopped"
 }
 
