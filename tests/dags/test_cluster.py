@@ -143,6 +143,11 @@ def cluster(replica, s3_server):
             shutil.copytree(home / "logs", ARTIFACTS / "cluster-logs")
         left = [pid for pid in cluster.started_pids if psutil.pid_exists(pid)
                 and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+        env_file = home / "cluster.env"
+        pg_data = next((line.split("=", 1)[1] for line in env_file.read_text().splitlines()
+                        if line.startswith("export PG_DATA=")), None) if env_file.exists() else None
+        if pg_data and not Path(pg_data).is_relative_to(home):  # cluster.sh's fallback outside closed parents
+            shutil.rmtree(pg_data, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)
         assert not left, f"still running after cluster.sh stop: {left}"
 
@@ -163,7 +168,7 @@ def runs(cluster, demo_run):
         if crawling:
             ti = crawling[0]
             killed = {"worker": ti["hostname"], "outlet": ti["rendered_map_index"], "map_index": ti["map_index"],
-                      "pids": cluster.kill_worker(ti["hostname"])}
+                      "pids": cluster.kill_worker(ti["hostname"]), "at": time.time()}
             break
         if any(t["task_id"] == CRAWL for t in tis) and all(
                 t["state"] == "success" for t in tis if t["task_id"] == CRAWL):
@@ -184,8 +189,26 @@ def runs(cluster, demo_run):
         if all(s in ("success", "failed") for s in states.values()):
             break
         time.sleep(2)
-    return {"base": base, "killed": killed, "states": states, "seconds": time.monotonic() - started,
-            "reference": demo_run}
+    figures = _figures(base, killed)
+    figures["trigger_to_both_ended_s"] = round(time.monotonic() - started, 1)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "cluster-figures.json").write_text(json.dumps(figures, indent=1))
+    return {"base": base, "killed": killed, "states": states, "figures": figures, "reference": demo_run}
+
+
+def _figures(base: str, killed: dict) -> dict:
+    """Durations from the API's start and end times, kept in var/test-artifacts/cluster-figures.json."""
+    figures: dict = {"killed": {k: killed[k] for k in ("worker", "outlet")}}
+    for run_id in (RUN_A, RUN_B):
+        run = _api(base, f"/api/v2/dags/news_archive/dagRuns/{run_id}")
+        if run["start_date"] and run["end_date"]:
+            figures[f"{run_id}_s"] = round(_when(run["end_date"]) - _when(run["start_date"]), 1)
+    ti = next(t for t in _tis(base, RUN_A) if t["task_id"] == CRAWL and t["map_index"] == killed["map_index"])
+    tries = sorted(_tries(base, RUN_A, ti), key=lambda t: t["try_number"])
+    if len(tries) > 1 and tries[0]["end_date"] and tries[1]["start_date"]:
+        figures["kill_to_try_failed_s"] = round(_when(tries[0]["end_date"]) - killed["at"], 1)
+        figures["kill_to_retry_started_s"] = round(_when(tries[1]["start_date"]) - killed["at"], 1)
+    return figures
 
 
 def test_run_a_succeeds_with_every_task_on_the_celery_workers_both_of_them(runs):
@@ -219,7 +242,8 @@ def test_run_a_snapshot_verifies_and_equals_the_one_shot_pipeline_run(runs):
     cluster_rows = {r["id"]: r["text"] for r in read_articles(store, ref).to_pylist()}
     settings, _ = runs["reference"]
     local_store = open_store(settings.archive)
-    local_rows = {r["id"]: r["text"] for r in read_articles(local_store, resolve_snapshot(local_store, RUN_DAY.isoformat())).to_pylist()}
+    local_ref = resolve_snapshot(local_store, RUN_DAY.isoformat())
+    local_rows = {r["id"]: r["text"] for r in read_articles(local_store, local_ref).to_pylist()}
     # nothing lost, nothing twice: the killed crawl's retry rewrote its own staging objects only
     assert manifest["counts"]["archived"] == len(cluster_rows) == 100
     assert cluster_rows == local_rows
