@@ -88,7 +88,9 @@ def main() -> None:
     s3 = SeaweedS3(tmp / "s3").start()
     os.environ.update(s3.env)
     s3.create_bucket("archive")
-    common = {"NEWSARCHIVE_SCHEDULE": "", "NEWSARCHIVE_MAX_ARTICLES": "0", "NEWSARCHIVE_CRAWL_SLOTS": str(CRAWL_SLOTS)}
+    (tmp / "tmp").mkdir()  # the tasks' temp space, apart from other processes' sweeps of /tmp
+    common = {"NEWSARCHIVE_SCHEDULE": "", "NEWSARCHIVE_MAX_ARTICLES": "0", "NEWSARCHIVE_CRAWL_SLOTS": str(CRAWL_SLOTS),
+              "TMPDIR": str(tmp / "tmp")}
     try:
         with ReplicaServer(per_outlet=per_outlet) as replica:
             common["NEWSARCHIVE_HOST_MAP"] = json.dumps(replica.host_map)

@@ -124,11 +124,13 @@ def cluster(replica, s3_server):
     shutil.rmtree(home, ignore_errors=True)
     (home / "airflow" / "config").mkdir(parents=True)
     (home / "airflow" / "config" / "airflow_local_settings.py").write_text(POLICY)
+    (home / "tmp").mkdir()
     env = {**os.environ, "NEWSARCHIVE_CLUSTER_HOME": str(home), "NEWSARCHIVE_ARCHIVE": ARCHIVE,
            "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map), "NEWSARCHIVE_SCHEDULE": "",
            "NEWSARCHIVE_WORKERS": "2", "NEWSARCHIVE_WORKER_CONCURRENCY": "1",
            "NEWSARCHIVE_CRAWL_SLOTS": str(CRAWL_SLOTS),
            "NEWSARCHIVE_PG_OPTIONS": "-c fsync=off -c full_page_writes=off",  # a throwaway database
+           "TMPDIR": str(home / "tmp"),  # the tasks' temp space, apart from other processes' sweeps of /tmp
            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2"}
     cluster = Cluster(home, env)
