@@ -58,6 +58,8 @@ write_env() {  # the first start: ports, secrets and settings, kept for every la
   local archive="${NEWSARCHIVE_ARCHIVE:-s3://archive/newsarchive}"
   local own_s3=0
   [[ -z ${NEWSARCHIVE_ARCHIVE:-} ]] && own_s3=1
+  local conn_id=${NEWSARCHIVE_AWS_CONN_ID:-}  # the Airflow connection the workers take S3 settings from
+  [[ -z $conn_id && ($own_s3 == 1 || -n ${AWS_ACCESS_KEY_ID:-}) ]] && conn_id=newsarchive_s3
   local crawl_queue="${NEWSARCHIVE_CRAWL_QUEUE:-crawl}" process_queue="${NEWSARCHIVE_PROCESS_QUEUE:-process}"
   {
     echo "# written by scripts/cluster.sh on the first start; edit, or delete $CLUSTER_HOME, to change"
@@ -71,7 +73,7 @@ write_env() {  # the first start: ports, secrets and settings, kept for every la
       [NEWSARCHIVE_CRAWL_POOL]="${NEWSARCHIVE_CRAWL_POOL:-newsarchive_crawl}"
       [NEWSARCHIVE_CRAWL_SLOTS]="${NEWSARCHIVE_CRAWL_SLOTS:-2}"
       [NEWSARCHIVE_ARCHIVE]="$archive"
-      [NEWSARCHIVE_AWS_CONN_ID]="${NEWSARCHIVE_AWS_CONN_ID:-newsarchive_s3}"
+      [NEWSARCHIVE_AWS_CONN_ID]="$conn_id"
       [AIRFLOW_HOME]="$CLUSTER_HOME/airflow"
       [AIRFLOW__CORE__EXECUTOR]=CeleryExecutor
       [AIRFLOW__CORE__DAGS_FOLDER]="$ROOT/dags"
@@ -188,7 +190,7 @@ def upsert(path: str, entity: dict) -> None:
 upsert("/api/v2/pools", {"name": os.environ["NEWSARCHIVE_CRAWL_POOL"], "slots": int(os.environ["NEWSARCHIVE_CRAWL_SLOTS"]),
                          "description": "concurrent outlet crawls over the whole cluster (newsarchive)",
                          "include_deferred": False})
-if os.environ.get("AWS_ACCESS_KEY_ID"):  # else: the user made the connection NEWSARCHIVE_AWS_CONN_ID
+if os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("NEWSARCHIVE_AWS_CONN_ID"):  # else: made by the user
     extra = {k: v for k, v in (("endpoint_url", os.environ.get("AWS_ENDPOINT_URL")),
                                ("region_name", os.environ.get("AWS_DEFAULT_REGION"))) if v}
     upsert("/api/v2/connections", {"connection_id": os.environ["NEWSARCHIVE_AWS_CONN_ID"], "conn_type": "aws",
@@ -279,7 +281,7 @@ start() {
   wait_workers
   echo "newsarchive cluster: UI and REST API on $URL  (DAG news_archive, unpaused)"
   echo "  metadata DB postgresql://airflow@127.0.0.1:$PG_PORT/airflow, broker redis://127.0.0.1:$REDIS_PORT/0"
-  echo "  archive $NEWSARCHIVE_ARCHIVE${AWS_ENDPOINT_URL:+ at $AWS_ENDPOINT_URL} (Airflow connection $NEWSARCHIVE_AWS_CONN_ID)"
+  echo "  archive $NEWSARCHIVE_ARCHIVE${AWS_ENDPOINT_URL:+ at $AWS_ENDPOINT_URL}${NEWSARCHIVE_AWS_CONN_ID:+ (Airflow connection $NEWSARCHIVE_AWS_CONN_ID)}"
   echo "  $NEWSARCHIVE_WORKERS workers x $NEWSARCHIVE_WORKER_CONCURRENCY on queues $NEWSARCHIVE_WORKER_QUEUES; pool $NEWSARCHIVE_CRAWL_POOL: $NEWSARCHIVE_CRAWL_SLOTS slots"
   echo "  settings: $ENV_FILE; logs: $LOGS; stop with: make cluster-stop"
 }
