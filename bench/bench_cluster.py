@@ -4,7 +4,7 @@ setup: SQLite, parallelism 4), over the same replica work: 10,000 articles (2,00
 empty prefix of one SeaweedFS S3 server, so both fetch everything. Each run is triggered through the REST API
 and timed from the trigger to the run's end; per stage, the task time summed and the stage's wall span.
 
-Usage: python bench/bench_cluster.py [PER_OUTLET]
+Usage: python bench/bench_cluster.py [PER_OUTLET] [cluster-first]  (the default order: LocalExecutor first)
 """
 
 from __future__ import annotations
@@ -82,6 +82,45 @@ def archived(prefix: str) -> int:
     return read_manifest(store, resolve_snapshot(store, DAY.isoformat()))["counts"]["archived"]
 
 
+def bench_local(tmp: Path, common: dict[str, str]) -> float:
+    """The LocalExecutor: what `make run` starts."""
+    port = _free_port()
+    env = {**os.environ, **common, "AIRFLOW_HOME": str(tmp / "standalone"), "AIRFLOW_PORT": str(port),
+           "AIRFLOW__CORE__EXECUTOR": "LocalExecutor", "NEWSARCHIVE_ARCHIVE": "s3://archive/bench-local"}
+    script = str(ROOT / "scripts" / "airflow.sh")
+    subprocess.run([script, "start"], env=env, check=True, capture_output=True, timeout=900)
+    try:
+        seconds, state, tis = timed_run(f"http://127.0.0.1:{port}", "bench_local")
+    finally:
+        subprocess.run([script, "stop"], env=env, capture_output=True, timeout=300)
+    print(f"  LocalExecutor (airflow standalone, SQLite, parallelism 4): {seconds:.1f} s, {state}, "
+          f"{archived('s3://archive/bench-local'):,} archived; {stages(tis)}")
+    return seconds
+
+
+def bench_cluster(tmp: Path, common: dict[str, str]) -> float:
+    """The CeleryExecutor cluster: what `make cluster` starts."""
+    env = {**os.environ, **common, "NEWSARCHIVE_CLUSTER_HOME": str(tmp / "cluster"),
+           "NEWSARCHIVE_ARCHIVE": "s3://archive/bench-cluster", "NEWSARCHIVE_WORKERS": str(WORKERS),
+           "NEWSARCHIVE_WORKER_CONCURRENCY": str(CONCURRENCY)}
+    script = str(ROOT / "scripts" / "cluster.sh")
+    start = time.perf_counter()
+    subprocess.run([script, "start"], env=env, check=True, capture_output=True, timeout=900)
+    startup = time.perf_counter() - start
+    try:
+        cluster_env = (tmp / "cluster" / "cluster.env").read_text()
+        port = int(next(line.split("=", 1)[1] for line in cluster_env.splitlines()
+                        if line.startswith("export API_PORT=")))
+        seconds, state, tis = timed_run(f"http://127.0.0.1:{port}", "bench_cluster")
+    finally:
+        subprocess.run([script, "stop"], env=env, capture_output=True, timeout=300)
+    hosts = sorted({t["hostname"] for t in tis})
+    print(f"  CeleryExecutor ({WORKERS} workers x {CONCURRENCY}, PostgreSQL, Redis; started in {startup:.1f} s): "
+          f"{seconds:.1f} s, {state}, {archived('s3://archive/bench-cluster'):,} archived, tasks on "
+          f"{', '.join(hosts)}; {stages(tis)}")
+    return seconds
+
+
 def main() -> None:
     per_outlet = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     tmp = Path(tempfile.mkdtemp(prefix="bench-cluster-", dir=ROOT / "var"))  # user postgres must reach it
@@ -97,39 +136,11 @@ def main() -> None:
             print(f"bench_cluster: one DAG run of {5 * per_outlet:,} replica articles ({per_outlet:,} per outlet), "
                   "empty archive prefix, per stage: task time summed / wall span")
 
-            # the LocalExecutor: what `make run` starts
-            port = _free_port()
-            env = {**os.environ, **common, "AIRFLOW_HOME": str(tmp / "standalone"), "AIRFLOW_PORT": str(port),
-                   "AIRFLOW__CORE__EXECUTOR": "LocalExecutor", "NEWSARCHIVE_ARCHIVE": "s3://archive/bench-local"}
-            script = str(ROOT / "scripts" / "airflow.sh")
-            subprocess.run([script, "start"], env=env, check=True, capture_output=True, timeout=900)
-            try:
-                local, state, tis = timed_run(f"http://127.0.0.1:{port}", "bench_local")
-            finally:
-                subprocess.run([script, "stop"], env=env, capture_output=True, timeout=300)
-            print(f"  LocalExecutor (airflow standalone, SQLite, parallelism 4): {local:.1f} s, {state}, "
-                  f"{archived('s3://archive/bench-local'):,} archived; {stages(tis)}")
-
-            # the cluster: what `make cluster` starts
-            env = {**os.environ, **common, "NEWSARCHIVE_CLUSTER_HOME": str(tmp / "cluster"),
-                   "NEWSARCHIVE_ARCHIVE": "s3://archive/bench-cluster", "NEWSARCHIVE_WORKERS": str(WORKERS),
-                   "NEWSARCHIVE_WORKER_CONCURRENCY": str(CONCURRENCY)}
-            script = str(ROOT / "scripts" / "cluster.sh")
-            start = time.perf_counter()
-            subprocess.run([script, "start"], env=env, check=True, capture_output=True, timeout=900)
-            startup = time.perf_counter() - start
-            try:
-                cluster_env = (tmp / "cluster" / "cluster.env").read_text()
-                port = int(next(line.split("=", 1)[1] for line in cluster_env.splitlines()
-                                if line.startswith("export API_PORT=")))
-                seconds, state, tis = timed_run(f"http://127.0.0.1:{port}", "bench_cluster")
-            finally:
-                subprocess.run([script, "stop"], env=env, capture_output=True, timeout=300)
-            hosts = sorted({t["hostname"] for t in tis})
-            print(f"  CeleryExecutor ({WORKERS} workers x {CONCURRENCY}, PostgreSQL, Redis; started in {startup:.1f} s): "
-                  f"{seconds:.1f} s, {state}, {archived('s3://archive/bench-cluster'):,} archived, tasks on "
-                  f"{', '.join(hosts)}; {stages(tis)}")
-            print(f"  cluster / LocalExecutor: {seconds / local:.2f}x (one machine: the workers share its 2 cores)")
+            order = [bench_cluster, bench_local] if "cluster-first" in sys.argv[2:] else [bench_local, bench_cluster]
+            seconds = {bench.__name__: bench(tmp, common) for bench in order}
+            print(f"  cluster / LocalExecutor: {seconds['bench_cluster'] / seconds['bench_local']:.2f}x "
+                  f"(one machine: the workers share its 2 cores; "
+                  f"{'the cluster' if order[0] is bench_cluster else 'the LocalExecutor'} ran first)")
     finally:
         s3.stop()
         shutil.rmtree(tmp, ignore_errors=True)
