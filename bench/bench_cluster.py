@@ -123,7 +123,9 @@ def bench_cluster(tmp: Path, common: dict[str, str]) -> float:
 
 def main() -> None:
     per_outlet = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    tmp = Path(tempfile.mkdtemp(prefix="bench-cluster-", dir=ROOT / "var"))  # user postgres must reach it
+    (ROOT / "var").mkdir(exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-cluster-", dir=ROOT / "var"))
+    tmp.chmod(0o755)  # PostgreSQL's data directory is inside, and its server runs as user postgres under root
     s3 = SeaweedS3(tmp / "s3").start()
     os.environ.update(s3.env)
     s3.create_bucket("archive")
