@@ -5,20 +5,26 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 VENV := .venv
 PYTEST_ARGS ?=
 
-.PHONY: setup run stop demo test lint bench eval clean
+.PHONY: setup run stop cluster cluster-stop demo test lint bench eval clean
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen --python 3.11 --extra airflow --compile-bytecode
+	$(UV) sync --frozen --python 3.11 --extra airflow --extra cluster --compile-bytecode
 	@touch $@
 
-setup: $(VENV)/.synced  ## build .venv from uv.lock with the machine's Python 3.11
+setup: $(VENV)/.synced  ## build .venv from uv.lock with the machine's Python 3.11 (extras airflow, cluster)
 
 run: setup  ## start Airflow standalone on 127.0.0.1:8080 with the news_archive DAG unpaused
 	scripts/airflow.sh start
 
 stop:  ## stop what `make run` started
 	scripts/airflow.sh stop
+
+cluster: setup  ## CeleryExecutor on 127.0.0.1: PostgreSQL, Redis, SeaweedFS S3, Airflow and two Celery workers (needs Debian's postgresql, redis-server)
+	scripts/cluster.sh start
+
+cluster-stop:  ## stop what `make cluster` started, each by its PID
+	scripts/cluster.sh stop
 
 demo: setup  ## serve the outlet replica on loopback and run the pipeline on it (offline)
 	$(VENV)/bin/newsarchive demo
@@ -31,6 +37,7 @@ bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_dedup.py
 	$(VENV)/bin/python bench/bench_crawl.py
 	$(VENV)/bin/python bench/bench_run.py
+	$(VENV)/bin/python bench/bench_cluster.py
 
 eval: setup  ## extraction quality and speed beside plain trafilatura (benchmark corpus in ../shared); dedup threshold sweep
 	$(VENV)/bin/python bench/eval_extraction.py

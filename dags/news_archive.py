@@ -34,6 +34,9 @@ import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task, task_group
 
 CRAWL_POOL = os.environ.get("NEWSARCHIVE_CRAWL_POOL", "newsarchive_crawl")
+# Celery queues (ignored by the LocalExecutor): network-bound crawls apart from CPU-bound processing
+CRAWL_QUEUE = os.environ.get("NEWSARCHIVE_CRAWL_QUEUE", "crawl")
+PROCESS_QUEUE = os.environ.get("NEWSARCHIVE_PROCESS_QUEUE", "process")
 SNAPSHOT = Asset(name="newsarchive_snapshot", uri="newsarchive://snapshots")
 
 
@@ -55,14 +58,14 @@ SNAPSHOT = Asset(name="newsarchive_snapshot", uri="newsarchive://snapshots")
     },
 )
 def news_archive():
-    @task
+    @task(queue=PROCESS_QUEUE)
     def list_outlets() -> list[str]:
         from newsarchive import airflow_tasks
 
         return airflow_tasks.list_outlets()
 
     # each mapped task is labelled in the UI by its outlet (set in the task, rendered after it ends)
-    @task(pool=CRAWL_POOL, map_index_template="{{ outlet_id }}")
+    @task(pool=CRAWL_POOL, queue=CRAWL_QUEUE, map_index_template="{{ outlet_id }}")
     def crawl(outlet: str) -> str:
         from newsarchive import airflow_tasks
 
@@ -71,7 +74,7 @@ def news_archive():
         airflow_tasks.crawl(outlet, context)
         return outlet
 
-    @task(map_index_template="{{ outlet_id }}")
+    @task(queue=PROCESS_QUEUE, map_index_template="{{ outlet_id }}")
     def extract(outlet: str) -> dict:
         from newsarchive import airflow_tasks
 
@@ -79,13 +82,13 @@ def news_archive():
         context["outlet_id"] = outlet
         return airflow_tasks.extract(outlet, context)
 
-    @task(trigger_rule="all_done")
+    @task(queue=PROCESS_QUEUE, trigger_rule="all_done")
     def dedup() -> dict:
         from newsarchive import airflow_tasks
 
         return airflow_tasks.dedup(get_current_context())
 
-    @task(trigger_rule="all_done", outlets=[SNAPSHOT])
+    @task(queue=PROCESS_QUEUE, trigger_rule="all_done", outlets=[SNAPSHOT])
     def publish() -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
@@ -100,7 +103,7 @@ def news_archive():
         context["outlet_events"][SNAPSHOT].extra = result
         return result
 
-    @task
+    @task(queue=PROCESS_QUEUE)
     def quality(published: dict) -> str:
         from airflow.sdk.exceptions import AirflowFailException
 
