@@ -130,7 +130,7 @@ def main() -> None:
     os.environ.update(s3.env)
     s3.create_bucket("archive")
     (tmp / "tmp").mkdir()  # the tasks' temp space, apart from other processes' sweeps of /tmp
-    common = {"NEWSARCHIVE_SCHEDULE": "", "NEWSARCHIVE_MAX_ARTICLES": "0", "NEWSARCHIVE_CRAWL_SLOTS": str(CRAWL_SLOTS),
+    common = {"NEWSARCHIVE_SCHEDULE": "", "NEWSARCHIVE_MAX_ARTICLES": "1000000", "NEWSARCHIVE_CRAWL_SLOTS": str(CRAWL_SLOTS),
               "TMPDIR": str(tmp / "tmp")}
     try:
         with ReplicaServer(per_outlet=per_outlet) as replica:

@@ -44,7 +44,7 @@ def main() -> None:
     from archive.store import open_store
 
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp, ReplicaServer(per_outlet=per_outlet) as replica:
-        settings = Settings(archive=str(Path(tmp) / "archive"), host_map=replica.host_map, max_articles=0)
+        settings = Settings(archive=str(Path(tmp) / "archive"), host_map=replica.host_map, max_articles=1_000_000)
         run = RunRef.new_cli(DAY)
         wall, reports = crawl_all(settings, run)
         fetched = sum(r["fetched"] for r in reports)

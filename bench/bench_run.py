@@ -45,7 +45,7 @@ def main() -> None:
     per_outlet = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp, ReplicaServer(per_outlet=per_outlet) as replica:
         tmp_path = Path(tmp)
-        settings = Settings(archive=str(tmp_path / "oneshot"), host_map=replica.host_map, max_articles=0)
+        settings = Settings(archive=str(tmp_path / "oneshot"), host_map=replica.host_map, max_articles=1_000_000)
         start = time.perf_counter()
         result = run_pipeline(settings, DAY)
         oneshot = time.perf_counter() - start
@@ -63,7 +63,7 @@ def main() -> None:
         env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
                "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__PARALLELISM": "4",
                "NEWSARCHIVE_ARCHIVE": str(tmp_path / "dag"), "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map),
-               "NEWSARCHIVE_MAX_ARTICLES": "0", "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}"}
+               "NEWSARCHIVE_MAX_ARTICLES": "1000000", "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}"}
         airflow = [sys.executable, "-m", "airflow"]
         subprocess.run([*airflow, "db", "migrate"], env=env, check=True, capture_output=True)
         subprocess.run([*airflow, "pools", "set", "newsarchive_crawl", "2", "bench"], env=env, check=True,
