@@ -43,7 +43,7 @@ from archive.store import (
 )
 
 logger = logging.getLogger(__name__)
-PART_SIZE = 8 * 1024 * 1024
+PART_SIZE = 16 * 1024 * 1024  # larger files go up in parts, in parallel; smaller ones in one PUT
 UPLOAD_THREADS = 8
 RETENTION_MODE = "COMPLIANCE"
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, max_pool_connections=UPLOAD_THREADS * 4,

@@ -90,22 +90,24 @@ class RevState:
     abandoned: bool
 
 
-def day_revs(store: Store, day: date) -> dict[int, RevState]:
+def day_revs(store: Store, day: date, *, claims_of_complete: bool = True) -> dict[int, RevState]:
+    """Every rev of the day with its state; a complete rev's claim is read only if asked for."""
     names: dict[int, set[str]] = defaultdict(set)
     for info in store.list(layout.day_prefix(day)):
         if parsed := layout.parse_snapshot_key(info.key):
             names[parsed[1]].add(info.key.rsplit("/", 1)[-1])
     revs = {}
     for rev, files in names.items():
+        complete = layout.SUCCESS in files
         claim = None
-        if layout.CLAIM in files:
+        if layout.CLAIM in files and (claims_of_complete or not complete):
             try:
                 claim = json.loads(store.get_bytes(SnapshotRef(day.isoformat(), rev).prefix + layout.CLAIM))
                 if not isinstance(claim, dict):
                     claim = None
             except (ObjectNotFound, ValueError):
                 claim = None
-        revs[rev] = RevState(rev, claim, layout.SUCCESS in files, ABANDONED in files)
+        revs[rev] = RevState(rev, claim, complete, ABANDONED in files)
     return revs
 
 
@@ -141,7 +143,7 @@ def published_by(store: Store, day: date, run_id: str, generation: str | None = 
 def claim_rev(store: Store, day: date, run_id: str, generation: str = "") -> SnapshotRef:
     """The next free rev of the day, claimed with a conditional write so two publishers never share one.
     The run's own incomplete claims (a publish that died part-way) are abandoned first: never completed."""
-    revs = day_revs(store, day)
+    revs = day_revs(store, day, claims_of_complete=False)
     for state in revs.values():
         if state.claim and state.claim.get("run_id") == run_id and not state.complete and not state.abandoned:
             abandon(store, SnapshotRef(day.isoformat(), state.rev), f"publish of {run_id} retried")
@@ -175,7 +177,7 @@ def wait_for_lower_revs(store: Store, ref: SnapshotRef, *, lease: timedelta = CL
     day = date.fromisoformat(ref.day)
     waited = False
     while True:
-        revs = {r: s for r, s in day_revs(store, day).items() if r < ref.rev}
+        revs = {r: s for r, s in day_revs(store, day, claims_of_complete=False).items() if r < ref.rev}
         live = [s for s in revs.values() if not s.complete and not s.abandoned and not owner_gone(s.claim, lease)]
         if not live:
             complete = [r for r, s in revs.items() if s.complete and not s.abandoned]
