@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 VENV := .venv
 PYTEST_ARGS ?=
 
-.PHONY: setup run stop demo test lint bench eval clean
+.PHONY: setup run stop demo test test-fast lint bench eval clean
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -25,6 +25,9 @@ demo: setup  ## serve the outlet replica on loopback and run the pipeline on it 
 
 test: setup  ## the whole test suite (local replica, local S3 server, real Airflow; no internet)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-fast: setup  ## the unit tier (no crawl subprocess, no pipeline run, no Airflow, no S3 server): under 30 s
+	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
 
 bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_archive.py

@@ -4,10 +4,14 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from archive.snapshot import read_manifest, resolve_snapshot, verify_snapshot
 from archive.store import open_store
 from tests.conftest import ROOT
 from tests.dags.conftest import run_python
+
+pytestmark = pytest.mark.slow  # Airflow
 
 DAGBAG_CHECK = """
 import json

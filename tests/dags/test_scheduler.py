@@ -19,6 +19,8 @@ from archive.snapshot import read_manifest, resolve_snapshot, verify_snapshot
 from archive.store import open_store
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # Airflow and Chromium
+
 ARTIFACTS = ROOT / "var" / "test-artifacts"
 RUN_ID = "scheduler_test"
 

@@ -3,7 +3,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from newsarchive.replica.server import Replica
+
+pytestmark = pytest.mark.slow  # CLI subprocesses
 
 REPLICA = Replica(per_outlet=2)
 

@@ -21,6 +21,8 @@ from newsarchive.pipeline import run_pipeline
 from newsarchive.replica.server import ReplicaServer
 from tests.conftest import ROOT, RUN_DAY
 
+pytestmark = pytest.mark.slow  # pipeline runs and CLI subprocesses
+
 DAY2 = RUN_DAY + timedelta(days=1)
 OUTLETS = ["anapress", "orient"]
 

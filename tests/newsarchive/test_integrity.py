@@ -38,6 +38,8 @@ from newsarchive.runs import RunRef
 from tests.conftest import ROOT, RUN_DAY
 from tests.report import matrix_row
 
+pytestmark = pytest.mark.slow  # pipeline runs
+
 DAY2 = RUN_DAY + timedelta(days=1)
 OUTLETS = ["anapress", "orient"]
 PER_OUTLET = 10

@@ -25,6 +25,8 @@ from tests.newsarchive.test_integrity import OUTLETS, PER_OUTLET, check, everyth
 from tests.report import matrix_row
 from tests.s3server import SeaweedS3
 
+pytestmark = pytest.mark.slow  # the S3 server and pipeline runs
+
 # one run's stages under a fixed run id, as the DAG's tasks call them ("publish": only the publish task)
 TASKS = """
 import sys
@@ -33,6 +35,7 @@ from newsarchive import stages
 from newsarchive.config import Settings
 from newsarchive.publish import publish_stage
 from newsarchive.runs import RunRef
+
 settings = Settings.from_env()
 run = RunRef(date.fromisoformat(sys.argv[1]), sys.argv[2])
 outlets = sys.argv[4:]

@@ -20,6 +20,8 @@ from newsarchive.replica.server import ReplicaServer
 from tests.conftest import ROOT
 from tests.spiders.runs import crawl as crawl_outlet
 
+pytestmark = pytest.mark.slow  # crawl subprocesses
+
 SECRET = "sentinel-secret-4f1c"
 PARENT = """
 import json, resource, subprocess, sys

@@ -22,6 +22,7 @@ DROPS = {"meta_refresh_offsite": "offsite_redirect", "backslash_redirect": "offs
          "redirect_self": "dropped_duplicate"}
 
 
+@pytest.mark.slow  # crawl subprocesses, several days
 def test_dropped_requests_end_with_a_reason_and_reach_gave_up_over_runs(tmp_path):
     with ReplicaServer(per_outlet=20) as server:
         site = server.replica.sites["www.anapress.net"]

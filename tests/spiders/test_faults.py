@@ -24,6 +24,8 @@ from newsarchive.replica.faults import MODES
 from newsarchive.replica.server import ReplicaServer
 from tests.conftest import RUN_DAY, normalise_ws
 
+pytestmark = pytest.mark.slow  # pipeline runs over the replica
+
 DAY2 = RUN_DAY + timedelta(days=1)
 # fault mode -> the reason the coverage report counts, or None when the page must still be archived
 ARTICLE_FAULTS = {

@@ -7,6 +7,8 @@ import shutil
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import pytest
+
 from archive.snapshot import read_articles, read_manifest, resolve_snapshot
 from archive.store import open_store
 from newsarchive import stages
@@ -17,6 +19,8 @@ from newsarchive.replica.catalog import OUTLETS
 from newsarchive.replica.server import ReplicaServer
 from newsarchive.runs import RunRef
 from tests.conftest import RUN_DAY
+
+pytestmark = pytest.mark.slow  # crawl subprocesses and pipeline runs
 
 DAY2, DAY3 = RUN_DAY + timedelta(days=1), RUN_DAY + timedelta(days=2)
 
