@@ -39,8 +39,9 @@ eval: setup  ## extraction quality and speed beside plain trafilatura (benchmark
 	$(VENV)/bin/python bench/eval_extraction.py
 	$(VENV)/bin/python bench/eval_dedup.py
 
-lint: setup
+lint: setup  ## ruff, then mypy (strict on extract/, dedup/, archive/; [tool.mypy] in pyproject.toml)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf var .pytest_cache

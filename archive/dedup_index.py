@@ -36,7 +36,7 @@ class IncompatibleSegment(ValueError):
 
 def write_segment(segment: dict[str, np.ndarray], path: Path) -> None:
     with path.open("wb") as fh:
-        np.savez(fh, algorithm=np.array(ALGORITHM), **segment)
+        np.savez(fh, algorithm=np.array(ALGORITHM), **segment)  # type: ignore[arg-type]  # numpy's stub: allow_pickle
 
 
 def read_segment(path: Path) -> dict[str, np.ndarray]:

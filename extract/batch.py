@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from extract.models import Article, ExtractionError
 
@@ -109,7 +109,7 @@ def extract_pages(context: OutletContext, pages: Iterable[Page], *, workers: int
         raise ValueError(f"timeout_s must be positive, not {timeout_s}")
     size = max(1, workers or os.cpu_count() or 1)
     pool: list[_Worker] = []
-    results: dict[int, list] = {}  # seq -> [page, result or None]
+    results: dict[int, list[Any]] = {}  # seq -> [page, result or None]
     waiting: deque[int] = deque()  # read, not yet sent to a worker
     source = iter(pages)
     exhausted = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import trafilatura
 from lxml.html import HtmlElement
@@ -47,7 +48,7 @@ class ArticleExtractor:
     def __init__(self, context: OutletContext | None = None):
         self.context = context or OutletContext()
         self.furniture = FurnitureFilter(self.context.rules)
-        common = dict(output_format="python", comments=False, tables=True, precision=True, with_metadata=False)
+        common: dict[str, Any] = dict(output_format="python", comments=False, tables=True, precision=True, with_metadata=False)
         self.fast_options = TrafilaturaOptions(fast=True, **common)
         self.full_options = TrafilaturaOptions(fast=False, **common)
 

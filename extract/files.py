@@ -51,7 +51,7 @@ def open_regular(path: Path) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def read_limited(stream: BinaryIO, limit: int, what: str) -> bytes:
+def read_limited(stream: BinaryIO | gzip.GzipFile, limit: int, what: str) -> bytes:
     """At most `limit` bytes of `stream`; ExtractionError `oversized` if there are more."""
     data = stream.read(limit + 1)
     if len(data) > limit:

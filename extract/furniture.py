@@ -143,7 +143,7 @@ class FurnitureFilter:
         return [line.strip() for line in text.split("\n") if line.strip() and line.strip() not in kept]
 
 
-def _own_link(url: str | None) -> list[re.Pattern]:
+def _own_link(url: str | None) -> list[re.Pattern[str]]:
     host = (urlsplit(url).hostname or "").removeprefix("www.") if url else ""
     return [re.compile(_OWN_LINK.format(host=re.escape(host)) + "$", re.IGNORECASE)] if host else []
 

@@ -20,7 +20,7 @@ class Article:
     language: str
     text: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
 

@@ -41,7 +41,7 @@ def serve(conn: Connection) -> None:
             return
         body, url, content_type = job
         try:
-            reply: tuple = ("ok", extractor.extract(body, url, content_type))
+            reply: tuple[str, ...] | tuple[str, object] = ("ok", extractor.extract(body, url, content_type))
         except ExtractionError as exc:
             reply = ("error", exc.reason, exc.detail)
         except Exception as exc:  # noqa: BLE001 - the worker boundary: one page's failure, reported as its reason

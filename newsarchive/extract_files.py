@@ -33,9 +33,11 @@ def extract_files(paths: list[Path], *, url: str | None, outlet_id: str | None, 
     """Prints a record per file, in the order given; a file with no article gets an `error` record.
     Exit 1 if any failed. The time limit and workers default to the settings (NEWSARCHIVE_EXTRACT_*)."""
     context = context_for(load_registry(outlets_path).get(outlet_id)) if outlet_id else OutletContext()
-    settings = Settings.from_env() if timeout_s is None or workers is None else None
-    timeout_s = timeout_s or settings.extract_timeout_s
-    workers = max(1, min(workers or settings.extract_workers or os.cpu_count() or 1, len(paths)))
+    if timeout_s is None or workers is None:
+        settings = Settings.from_env()
+        timeout_s = timeout_s or settings.extract_timeout_s
+        workers = workers or settings.extract_workers
+    workers = max(1, min(workers or os.cpu_count() or 1, len(paths)))
     unread: dict[int, dict] = {}  # records of files that could not be read, by position
     sent: deque[int] = deque()  # positions of the pages handed over, in order (results come back in it)
 

@@ -262,7 +262,7 @@ class NewsSpider(scrapy.Spider):
         return [{"outlet": self.outlet.id, **capture}]
 
     def article_failed(self, failure: Failure) -> None:
-        self._failed(_origin(failure.request), failures.reason(failure))
+        self._failed(_origin(failure.request), failures.reason(failure))  # type: ignore[attr-defined]
 
     def _failed(self, url: str, reason: str) -> list:
         attempts = self.in_flight.pop(url, 0) + 1
@@ -277,7 +277,7 @@ class NewsSpider(scrapy.Spider):
     def discovery_failed(self, failure: Failure) -> None:
         reason = failures.reason(failure)
         self.crawler.stats.inc_value(f"{STAT}discovery_failed/{reason}")
-        logger.warning("%s: discovery failed: %s (%s)", self.outlet.id, failure.request.url, reason)
+        logger.warning("%s: discovery failed: %s (%s)", self.outlet.id, failure.request.url, reason)  # type: ignore[attr-defined]
 
     def finish_run(self, reason: str = "finished") -> CrawlRun:
         """What this crawl learnt. A page scheduled but never answered is retried next run: without an
