@@ -23,6 +23,7 @@ from archive.snapshot import (
     newest_revs,
 )
 from archive.store import ObjectNotFound, Store, StoreError
+from common.errors import NewsArchiveError
 from dedup.index import DedupIndex
 from dedup.signatures import ALGORITHM
 
@@ -30,8 +31,8 @@ logger = logging.getLogger(__name__)
 SEGMENT_FIELDS = ("ids", "root_ids", "url_keys", "contents", "signatures")
 
 
-class IncompatibleSegment(ValueError):
-    pass
+class IncompatibleSegment(NewsArchiveError, ValueError):
+    reason = "incompatible_segment"
 
 
 def write_segment(segment: dict[str, np.ndarray], path: Path) -> None:

@@ -15,11 +15,15 @@ from typing import Any
 
 import pyarrow as pa
 
+from common.errors import NewsArchiveError
+
 FORMAT_VERSION = 2
 
 
-class RecordError(ValueError):
+class RecordError(NewsArchiveError, ValueError):
     """A record read back does not have the shape this version writes."""
+
+    reason = "bad_record"
 
 
 @dataclass

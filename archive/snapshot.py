@@ -41,6 +41,7 @@ from archive.records import (
     table_rows,
 )
 from archive.store import ObjectExists, ObjectNotFound, Store, StoreError, sha256_file
+from common.errors import NewsArchiveError
 
 logger = logging.getLogger(__name__)
 ABANDONED = "_ABANDONED"
@@ -50,7 +51,7 @@ _LANG_KEY = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}")  # a claim olde
 __all__ = ["ARTICLE_SCHEMA", "SnapshotRef", "SnapshotNotFound", "DamagedObject", "FixityError"]
 
 
-class SnapshotNotFound(LookupError):
+class SnapshotNotFound(NewsArchiveError, LookupError):
     reason = "snapshot_missing"
 
 

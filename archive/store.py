@@ -22,8 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from common.errors import NewsArchiveError
 
-class StoreError(Exception):
+
+class StoreError(NewsArchiveError):
     """The store cannot be used as configured (path, endpoint, credentials) or did not answer."""
 
     reason = "store"

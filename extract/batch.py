@@ -29,7 +29,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from extract.models import Article, ExtractionError
+from common.errors import ExtractionError, NewsArchiveError
+from extract.models import Article
 
 if TYPE_CHECKING:  # the engine (trafilatura, lxml) is imported by the workers only
     from extract.engine import OutletContext
@@ -45,8 +46,10 @@ _PROJECT = str(Path(__file__).resolve().parents[1])  # where `extract` is import
 _ENV_KEPT = {"PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TZ", "VIRTUAL_ENV"}
 
 
-class WorkerStartError(RuntimeError):
+class WorkerStartError(NewsArchiveError, RuntimeError):
     """Worker processes die before they are ready: extraction cannot run on this machine."""
+
+    reason = "worker_start"
 
 
 @dataclass(frozen=True)

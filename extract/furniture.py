@@ -18,7 +18,7 @@ from lxml.cssselect import CSSSelector
 
 from extract.arabic import FOLD
 from extract.dates import is_date_line
-from extract.rules import CleanupRules
+from outlets.model import CleanupRules
 
 # Labels that open a block of furniture (matched after normalisation, trailing colon ignored).
 BLOCK_LABELS = (

@@ -12,10 +12,10 @@ import signal
 import sys
 from multiprocessing.connection import Connection
 
+from common.errors import ExtractionError
 from extract.batch import CRASHED
 from extract.engine import ArticleExtractor
 from extract.language import _get_factory
-from extract.models import ExtractionError
 
 _PR_SET_PDEATHSIG = 1
 

@@ -10,12 +10,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from archive.snapshot import SnapshotNotFound
-from archive.store import StoreError
+from common.errors import ConfigError, NewsArchiveError
 from dedup import THRESHOLD, check_threshold
 from newsarchive import __version__, cli_args
 from newsarchive.config import Settings
-from newsarchive.errors import ConfigError, NewsArchiveError
+from newsarchive.errors import exit_code_for
 from newsarchive.replica.faults import MODES as FAULT_MODES
 
 logger = logging.getLogger("newsarchive")
@@ -253,15 +252,17 @@ def main(argv: list[str] | None = None) -> int:
     scratch.enter()
     try:
         return args.func(args)
-    except (NewsArchiveError, StoreError, SnapshotNotFound) as exc:
-        print(f"newsarchive: error: {'; '.join(str(exc).splitlines())}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # the reader went away (`newsarchive extract ... | head`): not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
-        return 141
-    except KeyboardInterrupt:
-        print("newsarchive: interrupted", file=sys.stderr)
-        return 130
+    except (Exception, KeyboardInterrupt) as exc:
+        code = exit_code_for(exc)  # newsarchive/errors.py: the one mapping of errors to exit codes
+        if code is None:
+            raise
+        if isinstance(exc, BrokenPipeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        elif isinstance(exc, KeyboardInterrupt):
+            print("newsarchive: interrupted", file=sys.stderr)
+        else:
+            print(f"newsarchive: error: {'; '.join(str(exc).splitlines())}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

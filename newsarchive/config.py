@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from common.errors import ConfigError
 from dedup import THRESHOLD, check_threshold
 from extract.batch import DEFAULT_TIMEOUT_S
-from newsarchive.errors import ConfigError
 
 DEFAULT_ARCHIVE = "./var/archive"
 DEFAULT_USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive)"

@@ -20,16 +20,16 @@ from datetime import date, timedelta
 
 from archive.snapshot import DamagedObject, load_manifest, newest_revs
 from archive.store import Store
+from common.errors import NewsArchiveError
 from extract.furniture import MAX_FURNITURE_WORDS, FurnitureFilter
-from newsarchive.errors import NewsArchiveError
-from newsarchive.registry import Registry
+from outlets.model import Registry
 
 EXAMPLES = 3
 logger = logging.getLogger(__name__)
 
 
 class QualityCheckFailed(NewsArchiveError):
-    pass
+    retryable = False  # the figures will not change on a retry
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ import scrapy
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
-from newsarchive.errors import ConfigError
-from newsarchive.registry import Outlet, load_registry
+from common.errors import ConfigError
+from outlets.model import Outlet
+from outlets.registry import load_registry
 from spiders import failures
 from spiders.capture import CAPTURE_KEY
 from spiders.discovery import DiscoveryError, parse_feed, parse_sitemap

@@ -14,7 +14,7 @@ from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from newsarchive.errors import ConfigError
+from common.errors import ConfigError
 from newsarchive.replica import faults
 from newsarchive.replica.catalog import EPOCH, Catalog
 from newsarchive.replica.sites import SITES, Site

@@ -2,8 +2,8 @@
 
 import pytest
 
+from common.errors import ConfigError
 from newsarchive.config import DEFAULT_ARCHIVE, Settings
-from newsarchive.errors import ConfigError
 
 
 def test_no_variables_give_the_documented_defaults():

@@ -28,7 +28,7 @@ import json, resource, subprocess, sys
 from pathlib import Path
 from newsarchive.config import Settings
 from newsarchive.crawl import run_crawl
-from newsarchive.registry import load_registry
+from outlets.registry import load_registry
 
 host_map, out, outlet, allocate_mb, limits = json.loads(sys.argv[1])
 if allocate_mb:  # a parent that once used a lot of memory, then freed it
