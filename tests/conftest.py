@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.config import Settings
-from newsarchive.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = ROOT.parent / "shared" / "seeds"

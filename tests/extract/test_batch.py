@@ -10,7 +10,7 @@ from common.errors import ExtractionError
 from extract.batch import CRASHED, READ_AHEAD_PER_WORKER, TIMEOUT, Page, extract_pages
 from extract.engine import OutletContext
 from extract.models import Article
-from newsarchive.replica.server import Replica
+from replica.server import Replica
 
 SITE = next(s for s in Replica(per_outlet=3).sites.values() if s.outlet == "euronews")
 CONTEXT = OutletContext(outlet="euronews", timezone="Europe/Paris", language="ar")

@@ -6,10 +6,10 @@ import pytest
 
 from common.errors import ExtractionError
 from extract.engine import ArticleExtractor, OutletContext
-from newsarchive.replica.catalog import furniture_lines
-from newsarchive.replica.server import Replica
 from outlets.model import CleanupRules
 from outlets.registry import load_registry
+from replica.catalog import furniture_lines
+from replica.server import Replica
 from tests.conftest import FURNITURE_LINE, normalise_ws
 
 REPLICA = Replica(per_outlet=12)

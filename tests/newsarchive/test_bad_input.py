@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from newsarchive.cli import main
-from newsarchive.replica.server import Replica
+from replica.server import Replica
 
 GOOD_OUTLET = (
     '[[outlet]]\nid = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\n'

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from newsarchive.replica.server import Replica
+from replica.server import Replica
 
 pytestmark = pytest.mark.slow  # CLI subprocesses
 

@@ -18,7 +18,7 @@ import pytest
 from archive.snapshot import day_revs, list_snapshots, load_manifest
 from archive.store import open_store
 from archive.verify import verify
-from newsarchive.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.conftest import ROOT, RUN_DAY
 from tests.faultproxy import FaultProxy
 from tests.newsarchive.test_integrity import OUTLETS, PER_OUTLET, check, everything_archived

@@ -14,7 +14,7 @@ from archive.snapshot import (
     verify_snapshot,
 )
 from archive.store import open_store
-from newsarchive.replica.catalog import Catalog, furniture_lines
+from replica.catalog import Catalog, furniture_lines
 from tests.conftest import FURNITURE_LINE, RUN_DAY, normalise_ws
 
 pytestmark = pytest.mark.slow  # pipeline runs

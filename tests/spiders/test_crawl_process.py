@@ -16,7 +16,7 @@ import pytest
 
 from newsarchive import crawl
 from newsarchive.crawl import CrawlError, crawl_environment
-from newsarchive.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.conftest import ROOT
 from tests.spiders.runs import crawl as crawl_outlet
 

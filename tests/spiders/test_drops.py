@@ -10,8 +10,8 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.test import get_crawler
 
-from newsarchive.replica.faults import LONG_URL
-from newsarchive.replica.server import ReplicaServer
+from replica.faults import LONG_URL
+from replica.server import ReplicaServer
 from spiders import failures
 from spiders.news import NewsSpider
 from spiders.offsite_redirect import OffsiteRedirectMiddleware

@@ -15,9 +15,9 @@ from newsarchive import stages
 from newsarchive.config import Settings
 from newsarchive.crawl_state import load_crawl_state
 from newsarchive.pipeline import run_pipeline
-from newsarchive.replica.catalog import OUTLETS
-from newsarchive.replica.server import ReplicaServer
 from newsarchive.runs import RunRef
+from replica.catalog import OUTLETS
+from replica.server import ReplicaServer
 from tests.conftest import RUN_DAY
 
 pytestmark = pytest.mark.slow  # crawl subprocesses and pipeline runs

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from newsarchive.replica.faults import FANOUT
-from newsarchive.replica.server import ReplicaServer
+from replica.faults import FANOUT
+from replica.server import ReplicaServer
 from spiders.state import CrawlState
 from tests.spiders.runs import crawl
 

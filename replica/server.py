@@ -15,9 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from common.errors import ConfigError
-from newsarchive.replica import faults
-from newsarchive.replica.catalog import EPOCH, Catalog
-from newsarchive.replica.sites import SITES, Site
+from replica import faults
+from replica.catalog import EPOCH, Catalog
+from replica.sites import SITES, Site
 
 logger = logging.getLogger(__name__)
 LAST_MODIFIED = format_datetime(EPOCH.astimezone(UTC), usegmt=True)
