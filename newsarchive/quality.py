@@ -22,6 +22,7 @@ from archive.snapshot import DamagedObject, load_manifest, newest_revs
 from archive.store import Store
 from common.errors import NewsArchiveError
 from extract.furniture import MAX_FURNITURE_WORDS, FurnitureFilter
+from newsarchive.config import DEFAULT_QUALITY_HISTORY_DAYS, DEFAULT_QUALITY_MIN_SHARE
 from outlets.model import Registry
 
 EXAMPLES = 3
@@ -34,8 +35,8 @@ class QualityCheckFailed(NewsArchiveError):
 
 @dataclass(frozen=True)
 class QualityRules:
-    min_share: float = 0.5  # of the outlet's recent median
-    history_days: int = 14
+    min_share: float = DEFAULT_QUALITY_MIN_SHARE  # of the outlet's recent median
+    history_days: int = DEFAULT_QUALITY_HISTORY_DAYS
     min_history: int = 3
     repeated_share: float = 0.5
     repeated_min_articles: int = 5
