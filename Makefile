@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 VENV := .venv
 PYTEST_ARGS ?=
 
-.PHONY: setup run stop cluster cluster-stop demo test lint bench eval clean
+.PHONY: setup run stop cluster cluster-stop demo test test-fast lint bench eval clean
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -32,6 +32,9 @@ demo: setup  ## serve the outlet replica on loopback and run the pipeline on it 
 test: setup  ## the whole test suite (local replica, local S3 server, real Airflow; no internet)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+test-fast: setup  ## the unit tier (no crawl subprocess, no pipeline run, no Airflow, no S3 server): under 30 s
+	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
+
 bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_archive.py
 	$(VENV)/bin/python bench/bench_dedup.py
@@ -43,8 +46,9 @@ eval: setup  ## extraction quality and speed beside plain trafilatura (benchmark
 	$(VENV)/bin/python bench/eval_extraction.py
 	$(VENV)/bin/python bench/eval_dedup.py
 
-lint: setup
+lint: setup  ## ruff, then mypy (strict on extract/, dedup/, archive/; [tool.mypy] in pyproject.toml)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf var .pytest_cache

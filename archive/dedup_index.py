@@ -23,6 +23,7 @@ from archive.snapshot import (
     newest_revs,
 )
 from archive.store import ObjectNotFound, Store, StoreError
+from common.errors import NewsArchiveError
 from dedup.index import DedupIndex
 from dedup.signatures import ALGORITHM
 
@@ -30,13 +31,13 @@ logger = logging.getLogger(__name__)
 SEGMENT_FIELDS = ("ids", "root_ids", "url_keys", "contents", "signatures")
 
 
-class IncompatibleSegment(ValueError):
-    pass
+class IncompatibleSegment(NewsArchiveError, ValueError):
+    reason = "incompatible_segment"
 
 
 def write_segment(segment: dict[str, np.ndarray], path: Path) -> None:
     with path.open("wb") as fh:
-        np.savez(fh, algorithm=np.array(ALGORITHM), **segment)
+        np.savez(fh, algorithm=np.array(ALGORITHM), **segment)  # type: ignore[arg-type]  # numpy's stub: allow_pickle
 
 
 def read_segment(path: Path) -> dict[str, np.ndarray]:

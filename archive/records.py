@@ -15,11 +15,15 @@ from typing import Any
 
 import pyarrow as pa
 
+from common.errors import NewsArchiveError
+
 FORMAT_VERSION = 2
 
 
-class RecordError(ValueError):
+class RecordError(NewsArchiveError, ValueError):
     """A record read back does not have the shape this version writes."""
+
+    reason = "bad_record"
 
 
 @dataclass
@@ -48,7 +52,8 @@ class ArchivedRow:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ArchivedRow:
         try:
-            return cls(**{name: data.get(name) for name in _ROW_FIELDS})
+            values: dict[str, Any] = {name: data.get(name) for name in _ROW_FIELDS}
+            return cls(**values)
         except TypeError as exc:
             raise RecordError(f"not an archived row: {exc}") from None
 
@@ -79,7 +84,8 @@ def table_rows(table: pa.Table) -> list[ArchivedRow]:
     """A Parquet part read back as rows; columns an older version did not write are None."""
     columns = {name: table.column(name).to_pylist() if name in table.column_names else [None] * table.num_rows
                for name in _ROW_FIELDS}
-    return [ArchivedRow(**{name: columns[name][n] for name in _ROW_FIELDS}) for n in range(table.num_rows)]
+    rows: list[dict[str, Any]] = [{name: columns[name][n] for name in _ROW_FIELDS} for n in range(table.num_rows)]
+    return [ArchivedRow(**row) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,17 @@ objects are written under Object Lock (the bucket must have it enabled).
 from __future__ import annotations
 
 import base64
+import builtins
 import hashlib
 import logging
 import re
 import threading
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import boto3
 from boto3.exceptions import Boto3Error
@@ -43,6 +44,8 @@ from archive.store import (
 )
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 PART_SIZE = 16 * 1024 * 1024  # larger files go up in parts, in parallel; smaller ones in one PUT
 UPLOAD_THREADS = 8
 RETENTION_MODE = "COMPLIANCE"
@@ -65,17 +68,17 @@ def _b64(digest: bytes) -> str:
     return base64.b64encode(digest).decode()
 
 
-def _translated(method):
+def _translated(method: Callable[Concatenate[S3Store, P], R]) -> Callable[Concatenate[S3Store, P], R]:
     """Every botocore/boto3 failure leaves a store method as one StoreError line (or ObjectNotFound)."""
     @wraps(method)
-    def wrapper(self: S3Store, *args, **kwargs):
+    def wrapper(self: S3Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(self, *args, **kwargs)
         except StoreError:
             raise
         except ClientError as exc:
             if args and _code(exc) in _MISSING and method.__name__ in ("get_bytes", "get_versioned", "download"):
-                raise ObjectNotFound(args[0]) from None
+                raise ObjectNotFound(str(args[0])) from None
             raise self._explain(exc, method.__name__) from None
         except (BotoCoreError, Boto3Error) as exc:
             raise self._explain(exc, method.__name__) from None
@@ -182,7 +185,7 @@ class S3Store:
         digest = hashlib.sha256()
         slots = threading.BoundedSemaphore(UPLOAD_THREADS * 2)
 
-        def send(number: int, body: bytes) -> dict:
+        def send(number: int, body: bytes) -> dict[str, Any]:
             try:
                 checksum = _b64(hashlib.sha256(body).digest())
                 etag = self.client.upload_part(Bucket=self.bucket, Key=full, UploadId=upload_id,
@@ -193,7 +196,7 @@ class S3Store:
 
         try:
             with ThreadPoolExecutor(UPLOAD_THREADS) as pool, path.open("rb") as fh:
-                futures = []
+                futures: list[Future[dict[str, Any]]] = []
                 while body := fh.read(PART_SIZE):
                     digest.update(body)
                     slots.acquire()
@@ -217,7 +220,8 @@ class S3Store:
 
     @_translated
     def get_bytes(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+        data: bytes = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+        return data
 
     @_translated
     def get_versioned(self, key: str) -> tuple[bytes, str]:
@@ -259,7 +263,7 @@ class S3Store:
             self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys[start:start + 1000]})
 
     @_translated
-    def pending_uploads(self) -> list[PendingUpload]:
+    def pending_uploads(self) -> builtins.list[PendingUpload]:
         found = []
         paginator = self.client.get_paginator("list_multipart_uploads")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):

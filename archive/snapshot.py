@@ -19,11 +19,14 @@ import socket
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive import layout
@@ -38,6 +41,7 @@ from archive.records import (
     table_rows,
 )
 from archive.store import ObjectExists, ObjectNotFound, Store, StoreError, sha256_file
+from common.errors import NewsArchiveError
 
 logger = logging.getLogger(__name__)
 ABANDONED = "_ABANDONED"
@@ -47,7 +51,7 @@ _LANG_KEY = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}")  # a claim olde
 __all__ = ["ARTICLE_SCHEMA", "SnapshotRef", "SnapshotNotFound", "DamagedObject", "FixityError"]
 
 
-class SnapshotNotFound(LookupError):
+class SnapshotNotFound(NewsArchiveError, LookupError):
     reason = "snapshot_missing"
 
 
@@ -85,7 +89,7 @@ class SnapshotRef:
 @dataclass(frozen=True)
 class RevState:
     rev: int
-    claim: dict | None
+    claim: dict[str, Any] | None
     complete: bool
     abandoned: bool
 
@@ -111,7 +115,7 @@ def day_revs(store: Store, day: date, *, claims_of_complete: bool = True) -> dic
     return revs
 
 
-def owner_gone(claim: dict | None, lease: timedelta) -> bool:
+def owner_gone(claim: dict[str, Any] | None, lease: timedelta) -> bool:
     if not claim:
         return True  # a rev without a readable claim was never claimed by this version
     try:
@@ -300,10 +304,11 @@ def load_manifest(store: Store, ref: SnapshotRef) -> Manifest:
         raise DamagedObject(f"{store.url}/{ref.prefix}{layout.MANIFEST}: {exc}") from None
 
 
-def read_manifest(store: Store, ref: SnapshotRef) -> dict:
+def read_manifest(store: Store, ref: SnapshotRef) -> dict[str, Any]:
     """The manifest as JSON (checked against its success marker)."""
     try:
-        return json.loads(read_manifest_bytes(store, ref))
+        data: dict[str, Any] = json.loads(read_manifest_bytes(store, ref))
+        return data
     except ValueError as exc:
         raise DamagedObject(f"{store.url}/{ref.prefix}{layout.MANIFEST} is not JSON ({exc})") from None
 
@@ -317,7 +322,7 @@ def download_checked(store: Store, entry: FileEntry, local: Path) -> None:
                           f"sha256 {digest} (archive {store.url}); do not trust it (see README: repair)")
 
 
-def read_rows(store: Store, manifest: Manifest, keep=lambda key: True) -> list[ArchivedRow]:
+def read_rows(store: Store, manifest: Manifest, keep: Callable[[str], bool] = lambda key: True) -> list[ArchivedRow]:
     """The snapshot's rows from the Parquet parts whose key `keep` accepts, each part checked first."""
     rows: list[ArchivedRow] = []
     with tempfile.TemporaryDirectory(prefix="newsarchive-read-") as tmp:
@@ -329,13 +334,11 @@ def read_rows(store: Store, manifest: Manifest, keep=lambda key: True) -> list[A
     return rows
 
 
-def read_parquet_parts(store: Store, ref: SnapshotRef, keep=lambda key: True):
+def read_parquet_parts(store: Store, ref: SnapshotRef, keep: Callable[[str], bool] = lambda key: True) -> list[pa.Table]:
     """The snapshot's Parquet parts whose key `keep` accepts, each checked against the manifest, as tables
     in the snapshot schema (columns an older version lacks are null)."""
-    import pyarrow as pa
-
     manifest = load_manifest(store, ref)
-    tables = []
+    tables: list[pa.Table] = []
     with tempfile.TemporaryDirectory(prefix="newsarchive-read-") as tmp:
         for n, entry in enumerate(manifest.files):
             if entry.key.endswith(".parquet") and keep(entry.key):
@@ -349,14 +352,12 @@ def read_parquet_parts(store: Store, ref: SnapshotRef, keep=lambda key: True):
     return tables
 
 
-def read_articles(store: Store, ref: SnapshotRef):
-    import pyarrow as pa
-
+def read_articles(store: Store, ref: SnapshotRef) -> pa.Table:
     tables = read_parquet_parts(store, ref)
     return pa.concat_tables(tables) if tables else ARTICLE_SCHEMA.empty_table()
 
 
-def publish_snapshot(store: Store, day: date, articles: list, warcs: dict[str, Path], *, run_id: str = "manual",
+def publish_snapshot(store: Store, day: date, articles: list[Any], warcs: dict[str, Path], *, run_id: str = "manual",
                      extra: dict[str, Path] | None = None) -> tuple[SnapshotRef, Manifest]:
     """Claim the day's next rev and write exactly these rows (dicts or ArchivedRow), with no carry-forward:
     the low-level writer (benchmarks, imports). Runs publish through newsarchive/publish.py."""

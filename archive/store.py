@@ -8,6 +8,7 @@ writers of one object never lose each other's update.
 
 from __future__ import annotations
 
+import builtins
 import fcntl
 import hashlib
 import os
@@ -21,8 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from common.errors import NewsArchiveError
 
-class StoreError(Exception):
+
+class StoreError(NewsArchiveError):
     """The store cannot be used as configured (path, endpoint, credentials) or did not answer."""
 
     reason = "store"
@@ -88,7 +91,7 @@ class Store(Protocol):
     def list(self, prefix: str) -> Iterator[ObjectInfo]: ...
     def delete(self, key: str) -> None: ...
     def delete_prefix(self, prefix: str) -> None: ...
-    def pending_uploads(self) -> list[PendingUpload]: ...
+    def pending_uploads(self) -> builtins.list[PendingUpload]: ...
     def abort_upload(self, upload: PendingUpload) -> None: ...
     def retention(self, key: str) -> str | None:
         """How the object is locked ('COMPLIANCE until 2027-01-01T00:00:00+00:00'), or None."""
@@ -262,7 +265,7 @@ class LocalStore:
         if target.is_dir():
             shutil.rmtree(target)
 
-    def pending_uploads(self) -> list[PendingUpload]:
+    def pending_uploads(self) -> builtins.list[PendingUpload]:
         """Temp files of writes that never completed (their writer died)."""
         if not self._tmp.is_dir():
             return []

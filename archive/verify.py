@@ -19,7 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from archive import layout
-from archive.records import table_rows
+from archive.records import ArchivedRow, table_rows
 from archive.snapshot import (
     ABANDONED,
     DamagedObject,
@@ -56,7 +56,7 @@ def verify(store: Store, ref: SnapshotRef, *, retention: bool = True) -> VerifyR
         if info.key not in listed and info.key.rsplit("/", 1)[-1] not in _BOOKKEEPING:
             report.problems.append(f"{info.key}: in the snapshot's prefix but not in its manifest")
     captures: dict[str, set[str] | None] = {}
-    rows: list = []
+    rows: list[ArchivedRow] = []
     with tempfile.TemporaryDirectory(prefix="newsarchive-verify-") as tmp:
         local = Path(tmp) / "object"
         for entry in manifest.files:

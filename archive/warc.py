@@ -35,7 +35,7 @@ def iter_responses(path: Path) -> Iterator[Capture]:
             )
 
 
-def append_article_links(path: Path, links: list[dict]) -> None:
+def append_article_links(path: Path, links: list[dict[str, str]]) -> None:
     """Append one WARC metadata record per archived article, referring to its response capture.
 
     Each link: {"url", "capture_id", "article_id", "canonical_url"}. A gzipped WARC is a series of

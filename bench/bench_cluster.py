@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from archive.snapshot import read_manifest, resolve_snapshot  # noqa: E402
 from archive.store import open_store  # noqa: E402
-from newsarchive.replica.server import ReplicaServer  # noqa: E402
+from replica.server import ReplicaServer  # noqa: E402
 from tests.s3server import SeaweedS3  # noqa: E402
 
 DAY = date(2026, 11, 21)

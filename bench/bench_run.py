@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from newsarchive.config import Settings  # noqa: E402
 from newsarchive.pipeline import run_pipeline  # noqa: E402
-from newsarchive.replica.server import ReplicaServer  # noqa: E402
+from replica.server import ReplicaServer  # noqa: E402
 
 DAY = date(2026, 11, 21)
 

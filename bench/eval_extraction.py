@@ -22,8 +22,8 @@ from pathlib import Path
 
 import trafilatura
 
+from common.errors import ExtractionError
 from extract.engine import ArticleExtractor
-from extract.models import ExtractionError
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "article-extraction-benchmark"
 _WORD = re.compile(r"\w+")

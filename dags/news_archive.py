@@ -90,37 +90,25 @@ def news_archive():
 
     @task(queue=PROCESS_QUEUE, trigger_rule="all_done", outlets=[SNAPSHOT])
     def publish() -> dict:
-        from airflow.sdk.exceptions import AirflowFailException
-
         from newsarchive import airflow_tasks
-        from newsarchive.stages import NothingToPublish
 
         context = get_current_context()
-        try:
-            result = airflow_tasks.publish(context)
-        except NothingToPublish as exc:  # every outlet failed in this run: a retry cannot change that
-            raise AirflowFailException(str(exc)) from None
+        result = airflow_tasks.publish(context)  # nothing to publish fails the task for good
         context["outlet_events"][SNAPSHOT].extra = result
         return result
 
     @task(queue=PROCESS_QUEUE)
     def quality(published: dict) -> str:
-        from airflow.sdk.exceptions import AirflowFailException
-
         from newsarchive import airflow_tasks
-        from newsarchive.quality import QualityCheckFailed
 
-        try:
-            return airflow_tasks.quality(published, get_current_context())
-        except QualityCheckFailed as exc:  # the figures will not change on a retry
-            raise AirflowFailException(str(exc)) from None
+        return airflow_tasks.quality(published, get_current_context())  # a failed canary fails for good
 
     @task_group
     def per_outlet(outlet: str):
         # mapped as a group: a failed crawl fails only its own outlet's extract, never the others'
         return extract(crawl(outlet))
 
-    @task(trigger_rule="all_done")
+    @task(queue=PROCESS_QUEUE, trigger_rule="all_done")
     def gc() -> str:
         from newsarchive import airflow_tasks
 

@@ -46,7 +46,7 @@ class Decision:
     reason: str | None  # canonical_url | exact_content | near_duplicate | revision | None (an original)
     similarity: float | None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
@@ -81,12 +81,14 @@ class Deduplicator:
                                     earlier[i], within.get(i, ()))
             root = decision.duplicate_of or doc.id
             # a document without URL gets a key of its own, so it never matches by URL
-            index.append(doc.id, root, urls[i] if urls[i] is not None else url_key(f"id:{doc.id}"), contents[i])
+            url = urls[i]
+            index.append(doc.id, root, url if url is not None else url_key(f"id:{doc.id}"), contents[i])
             decisions.append(decision)
         index.add_signatures(sigs, keys, first)
         return decisions
 
-    def _decide(self, doc, url, content, sigs, i, first, comparable, earlier, within) -> Decision:
+    def _decide(self, doc: Document, url: int | None, content: int, sigs: np.ndarray, i: int, first: int,
+                comparable: bool, earlier: Iterable[int], within: Iterable[int]) -> Decision:
         """sigs: the batch's signatures, this document's at row i; positions from `first` on are the batch's."""
         index = self.index
         sig = sigs[i]

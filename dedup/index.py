@@ -73,7 +73,8 @@ class DedupIndex:
 
     def signature(self, position: int) -> np.ndarray:
         chunk = bisect_right(self._sig_starts, position) - 1
-        return self._sig_chunks[chunk][position - self._sig_starts[chunk]]
+        sig: np.ndarray = self._sig_chunks[chunk][position - self._sig_starts[chunk]]
+        return sig
 
     def append(self, article_id: str, root_id: str, url_key: int, content: int) -> int:
         position = len(self.ids)

@@ -85,7 +85,7 @@ def band_keys(sigs: np.ndarray) -> np.ndarray:
     """n x BANDS uint64 keys; two documents are LSH candidates when any column is equal."""
     bands = sigs.reshape(len(sigs), BANDS, ROWS).astype(np.uint64)
     with np.errstate(over="ignore"):
-        keys = (bands * _BAND_MIX).sum(axis=2, dtype=np.uint64)
+        keys: np.ndarray = (bands * _BAND_MIX).sum(axis=2, dtype=np.uint64)
         keys ^= np.arange(BANDS, dtype=np.uint64) * np.uint64(0xFF51AFD7ED558CCD)
     return keys
 

@@ -27,9 +27,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from extract.models import Article, ExtractionError
+from common.errors import ExtractionError, NewsArchiveError
+from extract.models import Article
 
 if TYPE_CHECKING:  # the engine (trafilatura, lxml) is imported by the workers only
     from extract.engine import OutletContext
@@ -45,8 +46,10 @@ _PROJECT = str(Path(__file__).resolve().parents[1])  # where `extract` is import
 _ENV_KEPT = {"PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TZ", "VIRTUAL_ENV"}
 
 
-class WorkerStartError(RuntimeError):
+class WorkerStartError(NewsArchiveError, RuntimeError):
     """Worker processes die before they are ready: extraction cannot run on this machine."""
+
+    reason = "worker_start"
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def extract_pages(context: OutletContext, pages: Iterable[Page], *, workers: int
         raise ValueError(f"timeout_s must be positive, not {timeout_s}")
     size = max(1, workers or os.cpu_count() or 1)
     pool: list[_Worker] = []
-    results: dict[int, list] = {}  # seq -> [page, result or None]
+    results: dict[int, list[Any]] = {}  # seq -> [page, result or None]
     waiting: deque[int] = deque()  # read, not yet sent to a worker
     source = iter(pages)
     exhausted = False

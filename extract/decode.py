@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from extract.models import ExtractionError
+from common.errors import ExtractionError
 
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.I)
 _HEADER = re.compile(r"charset\s*=\s*[\"']?([\w:.-]+)", re.I)

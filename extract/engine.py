@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Extractor as TrafilaturaOptions
 from trafilatura.utils import load_html
 
+from common.errors import ExtractionError
 from extract.decode import decode_html
 from extract.furniture import FurnitureFilter
 from extract.language import detect_language
 from extract.metadata import read_metadata
-from extract.models import Article, ExtractionError, article_id
-from extract.rules import CleanupRules
+from extract.models import Article, article_id
 from extract.sanitize import article_language, clean_text, safe_url
+from outlets.model import CleanupRules, Outlet
 
 # Every complete page ends with </html> or </body> (all 181 benchmark pages do, within their last
 # 4 KiB); a page without either near its end was cut off in transfer or on disk.
@@ -40,6 +42,10 @@ class OutletContext:
     language: str | None = None
     rules: CleanupRules = CleanupRules()
 
+    @classmethod
+    def for_outlet(cls, outlet: Outlet) -> OutletContext:
+        return cls(outlet=outlet.id, timezone=outlet.timezone, language=outlet.language, rules=outlet.cleanup)
+
 
 class ArticleExtractor:
     """Built once per outlet (options and filters compiled once), then called per page."""
@@ -47,7 +53,7 @@ class ArticleExtractor:
     def __init__(self, context: OutletContext | None = None):
         self.context = context or OutletContext()
         self.furniture = FurnitureFilter(self.context.rules)
-        common = dict(output_format="python", comments=False, tables=True, precision=True, with_metadata=False)
+        common: dict[str, Any] = dict(output_format="python", comments=False, tables=True, precision=True, with_metadata=False)
         self.fast_options = TrafilaturaOptions(fast=True, **common)
         self.full_options = TrafilaturaOptions(fast=False, **common)
 

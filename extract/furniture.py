@@ -18,7 +18,7 @@ from lxml.cssselect import CSSSelector
 
 from extract.arabic import FOLD
 from extract.dates import is_date_line
-from extract.rules import CleanupRules
+from outlets.model import CleanupRules
 
 # Labels that open a block of furniture (matched after normalisation, trailing colon ignored).
 BLOCK_LABELS = (
@@ -143,7 +143,7 @@ class FurnitureFilter:
         return [line.strip() for line in text.split("\n") if line.strip() and line.strip() not in kept]
 
 
-def _own_link(url: str | None) -> list[re.Pattern]:
+def _own_link(url: str | None) -> list[re.Pattern[str]]:
     host = (urlsplit(url).hostname or "").removeprefix("www.") if url else ""
     return [re.compile(_OWN_LINK.format(host=re.escape(host)) + "$", re.IGNORECASE)] if host else []
 

@@ -34,28 +34,28 @@ _lock = threading.Lock()
 _factory: DetectorFactory | None = None
 
 
-class _VectorDetector(Detector):
+class _VectorDetector(Detector):  # type: ignore[misc]  # langdetect has no type hints
     """langdetect's Detector with its loops over the 55 languages done as numpy vector operations.
     Same arithmetic in the same order per language (the normalising sum stays Python's left-to-right
     sum), so the same probabilities; tests/extract/test_language.py compares it with the original."""
 
-    def _init_probability(self):
+    def _init_probability(self) -> np.ndarray:
         return np.array(super()._init_probability())
 
-    def _update_lang_prob(self, prob, word, alpha):
+    def _update_lang_prob(self, prob: np.ndarray, word: str, alpha: float) -> bool:
         vector = self.word_lang_prob_map.get(word)
         if vector is None:
             return False
         prob *= alpha / self.BASE_FREQ + vector
         return True
 
-    def _normalize_prob(self, prob):
+    def _normalize_prob(self, prob: np.ndarray) -> float:
         prob /= sum(prob.tolist())
         return float(prob.max())
 
 
-class _VectorFactory(DetectorFactory):
-    def _create_detector(self):
+class _VectorFactory(DetectorFactory):  # type: ignore[misc]  # langdetect has no type hints
+    def _create_detector(self) -> _VectorDetector:
         return _VectorDetector(self)
 
 
@@ -100,4 +100,5 @@ def detect_language(text: str, prior: str | None = None) -> str:
         return prior or "und"
     if prior and any(c.lang == prior and c.prob >= CLOSE_CALL for c in ranked):
         return prior
-    return ranked[0].lang
+    lang: str = ranked[0].lang
+    return lang

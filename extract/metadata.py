@@ -6,6 +6,7 @@ import html
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -61,8 +62,8 @@ class PageMetadata:
     lang: str | None
 
 
-def _jsonld_articles(tree: lxml_html.HtmlElement) -> list[dict]:
-    found: list[dict] = []
+def _jsonld_articles(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
     for text in _JSONLD(tree):
         try:
             data = json.loads(text)
@@ -94,14 +95,14 @@ def _author_name(value: object, depth: int = 0) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-def _first(values: list) -> str | None:
+def _first(values: list[object]) -> str | None:
     for value in values:
         if isinstance(value, str) and value.strip():
             return value.strip()
     return None
 
 
-def _listed(value: object) -> list:
+def _listed(value: object) -> list[object]:
     return value if isinstance(value, list) else [value]
 
 
@@ -110,7 +111,7 @@ def _string(value: object) -> str | None:
     return html.unescape(value) if isinstance(value, str) else None
 
 
-def _published(tree: lxml_html.HtmlElement, ld: dict, url: str, timezone: str) -> tuple[str | None, str | None]:
+def _published(tree: lxml_html.HtmlElement, ld: dict[str, Any], url: str, timezone: str) -> tuple[str | None, str | None]:
     """The publication date and where it came from, most explicit source first."""
     if found := normalise_date(_string(ld.get("datePublished")), timezone):
         return found, "jsonld"

@@ -20,7 +20,7 @@ class Article:
     language: str
     text: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
@@ -31,10 +31,3 @@ def article_id(url: str, canonical_url: str, text: str) -> str:
     return hashlib.sha256(f"{url}\n{canonical_url}\n{text}".encode()).hexdigest()[:16]
 
 
-class ExtractionError(Exception):
-    """A document yielded no article; `reason` is a short machine-readable cause."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail

@@ -12,10 +12,10 @@ import signal
 import sys
 from multiprocessing.connection import Connection
 
+from common.errors import ExtractionError
 from extract.batch import CRASHED
 from extract.engine import ArticleExtractor
 from extract.language import _get_factory
-from extract.models import ExtractionError
 
 _PR_SET_PDEATHSIG = 1
 
@@ -41,7 +41,7 @@ def serve(conn: Connection) -> None:
             return
         body, url, content_type = job
         try:
-            reply: tuple = ("ok", extractor.extract(body, url, content_type))
+            reply: tuple[str, ...] | tuple[str, object] = ("ok", extractor.extract(body, url, content_type))
         except ExtractionError as exc:
             reply = ("error", exc.reason, exc.detail)
         except Exception as exc:  # noqa: BLE001 - the worker boundary: one page's failure, reported as its reason

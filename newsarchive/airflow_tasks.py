@@ -5,15 +5,43 @@ stage. Kept free of Airflow imports so it is tested without Airflow; the DAG fil
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from newsarchive import stages
 from newsarchive.config import Settings
+from newsarchive.errors import fails_for_good
 from newsarchive.publish import publish_stage
-from newsarchive.registry import load_registry
 from newsarchive.runs import RunRef
+from outlets.registry import load_registry
 
 logger = logging.getLogger(__name__)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def task_body(function: Callable[P, R]) -> Callable[P, R]:
+    """A task body: an error a retry cannot change (newsarchive/errors.py: fails_for_good) fails the task
+    for good, as AirflowFailException; any other error is left to the task's retries."""
+
+    @wraps(function)
+    def body(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:
+            if not fails_for_good(exc):
+                raise
+            from airflow.sdk.exceptions import (
+                AirflowFailException,  # only ever inside a running task
+            )
+
+            raise AirflowFailException(str(exc)) from None
+
+    return body
 
 
 def run_day(context: dict) -> date:
@@ -53,24 +81,28 @@ def list_outlets() -> list[str]:
     return load_registry(Settings.from_env().outlets_path).ids
 
 
+@task_body
 def crawl(outlet: str, context: dict) -> dict:
     report = stages.crawl_stage(task_settings(), run_ref(context), outlet).to_dict()
     logger.info(_summary("crawl", outlet, report))
     return {k: report[k] for k in ("outlet", "discovered", "fetched", "failed", "skipped", "pending")}
 
 
+@task_body
 def extract(outlet: str, context: dict) -> dict:
     report = stages.extract_stage(task_settings(), run_ref(context), outlet)
     logger.info(_summary("extract", outlet, report))
     return report
 
 
+@task_body
 def dedup(context: dict) -> dict:
     report = stages.dedup_stage(task_settings(), run_ref(context), list_outlets())
     logger.info(_summary("dedup", "all", report))
     return report
 
 
+@task_body
 def publish(context: dict) -> dict:
     published = publish_stage(task_settings(), run_ref(context), list_outlets())
     for outlet, counts in published.manifest.outlets.items():
@@ -81,6 +113,7 @@ def publish(context: dict) -> dict:
             "archived": published.manifest.archived}
 
 
+@task_body
 def quality(published: dict, context: dict) -> str:
     """Fails the task, naming every problem, when the canary's figures in the manifest say so."""
     verdict = stages.quality_stage(task_settings(), run_day(context), published["snapshot"])
@@ -88,6 +121,7 @@ def quality(published: dict, context: dict) -> str:
     return verdict
 
 
+@task_body
 def gc(context: dict) -> str:
     from newsarchive.gc import collect
 

@@ -10,13 +10,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from archive.snapshot import SnapshotNotFound
-from archive.store import StoreError
+from common.errors import ConfigError, NewsArchiveError
 from dedup import THRESHOLD, check_threshold
 from newsarchive import __version__, cli_args
 from newsarchive.config import Settings
-from newsarchive.errors import ConfigError, NewsArchiveError
-from newsarchive.replica.faults import MODES as FAULT_MODES
+from newsarchive.errors import exit_code_for
 
 logger = logging.getLogger("newsarchive")
 parse_day = cli_args.day  # the old name, for code that imports it
@@ -50,7 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from newsarchive.pipeline import run_pipeline
-    from newsarchive.replica.server import ReplicaServer
+    from replica.server import ReplicaServer
 
     settings = _settings(args)
     if args.archive is None and not settings.archive.startswith("s3://") and settings.archive == "./var/archive":
@@ -119,7 +117,8 @@ def cmd_repair(args: argparse.Namespace) -> int:
 def cmd_replica(args: argparse.Namespace) -> int:
     import time
 
-    from newsarchive.replica.server import ReplicaServer
+    from replica.faults import MODES as FAULT_MODES
+    from replica.server import ReplicaServer
 
     with ReplicaServer(per_outlet=args.per_outlet, port=args.port) as server:
         for spec in args.fault:
@@ -235,13 +234,27 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("outlet", type=cli_args.outlet_id)
     p.set_defaults(func=cmd_repair)
 
-    p = sub.add_parser("replica", help="serve the local replica of the outlets until interrupted")
+    p = sub.add_parser("replica", help="serve the local replica of the outlets until interrupted",
+                       formatter_class=_FaultModesHelp)
     p.add_argument("--port", type=cli_args.port, default=0, help="0-65535; 0 picks a free port")
     p.add_argument("--per-outlet", type=cli_args.per_outlet, default=20)
     p.add_argument("--fault", action="append", default=[], metavar="OUTLET:MODE[:PATH]",
-                   help=f"serve a fault (repeatable); modes: {', '.join(FAULT_MODES)}")
+                   help="serve a fault (repeatable); modes: {fault_modes}")
     p.set_defaults(func=cmd_replica)
     return parser
+
+
+class _FaultModesHelp(argparse.HelpFormatter):
+    """`replica --help` lists the fault modes; the replica (test and demo infrastructure, replica/) is
+    imported only then, never when the CLI starts."""
+
+    def _expand_help(self, action: argparse.Action) -> str:
+        text = super()._expand_help(action)
+        if "{fault_modes}" in text:
+            from replica.faults import MODES
+
+            text = text.replace("{fault_modes}", ", ".join(MODES))
+        return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -253,15 +266,17 @@ def main(argv: list[str] | None = None) -> int:
     scratch.enter()
     try:
         return args.func(args)
-    except (NewsArchiveError, StoreError, SnapshotNotFound) as exc:
-        print(f"newsarchive: error: {'; '.join(str(exc).splitlines())}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # the reader went away (`newsarchive extract ... | head`): not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
-        return 141
-    except KeyboardInterrupt:
-        print("newsarchive: interrupted", file=sys.stderr)
-        return 130
+    except (Exception, KeyboardInterrupt) as exc:
+        code = exit_code_for(exc)  # newsarchive/errors.py: the one mapping of errors to exit codes
+        if code is None:
+            raise
+        if isinstance(exc, BrokenPipeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        elif isinstance(exc, KeyboardInterrupt):
+            print("newsarchive: interrupted", file=sys.stderr)
+        else:
+            print(f"newsarchive: error: {'; '.join(str(exc).splitlines())}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

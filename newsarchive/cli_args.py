@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from extract.sanitize import MAX_URL_CHARS, language_tag
+from common.langtag import language_tag
+from extract.sanitize import MAX_URL_CHARS
 from newsarchive.config import MAX_ARTICLES, shown
 
 FIRST_DAY = date(1990, 1, 1)  # before the web had news sites to archive

@@ -7,14 +7,18 @@ import math
 import os
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
+from common.errors import ConfigError
 from dedup import THRESHOLD, check_threshold
 from extract.batch import DEFAULT_TIMEOUT_S
-from newsarchive.errors import ConfigError
+from spiders import settings as spider_settings
 
 DEFAULT_ARCHIVE = "./var/archive"
-DEFAULT_USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive)"
+# the crawl's defaults live in the Scrapy settings file, the quality check's here; each once
+DEFAULT_USER_AGENT: str = spider_settings.USER_AGENT
+DEFAULT_MAX_ARTICLES: int = spider_settings.NEWSARCHIVE_MAX_ARTICLES
+DEFAULT_QUALITY_MIN_SHARE = 0.5  # an outlet below this share of its recent median fails the quality check
+DEFAULT_QUALITY_HISTORY_DAYS = 14
 
 MAX_ARTICLES = 1_000_000  # page cap per outlet per run
 MAX_DAYS = 3650  # windows and histories: ten years
@@ -117,13 +121,13 @@ class Settings:
     outlets_path: str | None = None  # None: NEWSARCHIVE_OUTLETS, ./outlets.toml, the project's
     host_map: dict[str, str] = field(default_factory=dict)  # outlet host -> loopback address
     user_agent: str = DEFAULT_USER_AGENT
-    max_articles: int = 500  # per outlet per run
+    max_articles: int = DEFAULT_MAX_ARTICLES  # per outlet per run
     crawl_concurrency: int = 2  # outlet crawls at once in a one-shot run
     scrapy_settings: dict[str, str] = field(default_factory=dict)
     dedup_window_days: int = 30  # a run checks against the snapshots of this many days before it
     dedup_threshold: float = THRESHOLD  # near-duplicate similarity (estimated Jaccard of word 3-shingles)
-    quality_min_share: float = 0.5  # an outlet below this share of its recent median fails the quality check
-    quality_history_days: int = 14
+    quality_min_share: float = DEFAULT_QUALITY_MIN_SHARE
+    quality_history_days: int = DEFAULT_QUALITY_HISTORY_DAYS
     refetch: bool = False  # ignore the archive's crawl state: request every discovered article again
     retention_days: int = 0  # S3 Object Lock retention of published objects (0: none)
     extract_timeout_s: float = DEFAULT_TIMEOUT_S  # per page (extract/batch.py); past it: reason `timeout`
@@ -186,6 +190,3 @@ class Settings:
             source = "--outlets" if overrides.get("outlets_path") is not None else "NEWSARCHIVE_OUTLETS"
             values["outlets_path"] = check_path(f"{source}: outlet registry", str(values["outlets_path"]))
         return cls(**values)
-
-    def archive_path_hint(self) -> str:
-        return self.archive if self.archive.startswith("s3://") else str(Path(self.archive).resolve())

@@ -21,9 +21,9 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
+from common.errors import NewsArchiveError
 from newsarchive.config import Settings
-from newsarchive.errors import NewsArchiveError
-from newsarchive.registry import Registry
+from outlets.model import Registry
 from spiders.warc import capture_paths
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ import time
 
 from archive import layout
 from archive.store import ObjectChanged, ObjectNotFound, Store
-from newsarchive.errors import NewsArchiveError
+from common.errors import NewsArchiveError
 from spiders.state import CrawlRun, CrawlState
 
 logger = logging.getLogger(__name__)

@@ -1,21 +1,27 @@
-"""Errors that reach the user: each message names the input and says what to do."""
+"""How the edges answer an error, in one place. Every error of ours derives from common.errors'
+NewsArchiveError (with a `reason` code); the CLI turns an exception into an exit code here, and the DAG's
+task bodies (newsarchive/airflow_tasks.py) into a retry or a failure for good here."""
+
+from __future__ import annotations
+
+from common.errors import NewsArchiveError
+
+EXIT_ERROR = 2  # an error of ours: one line on stderr, no traceback
+EXIT_INTERRUPTED = 130  # Ctrl-C
+EXIT_BROKEN_PIPE = 141  # the reader went away (`newsarchive extract ... | head`): not an error of ours
 
 
-class NewsArchiveError(Exception):
-    """Base class for errors reported to the user without a traceback; `reason` is a short code that
-    manifests (gap causes) and logs use."""
+def exit_code_for(exc: BaseException) -> int | None:
+    """The CLI's exit code for `exc`; None for anything else (a bug: it goes on, with its traceback)."""
+    if isinstance(exc, NewsArchiveError):
+        return EXIT_ERROR
+    if isinstance(exc, BrokenPipeError):
+        return EXIT_BROKEN_PIPE
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    return None
 
-    reason = "error"
 
-
-class ConfigError(NewsArchiveError):
-    """The outlet registry or a setting is wrong."""
-
-
-class UnknownOutletError(ConfigError):
-    def __init__(self, outlet_id: str, known: list[str]):
-        super().__init__(
-            f"unknown outlet {outlet_id!r}; known outlets: {', '.join(known)} "
-            "(add it to outlets.toml or pick one of these)"
-        )
-        self.outlet_id = outlet_id
+def fails_for_good(exc: BaseException) -> bool:
+    """A task that raised `exc` fails without its retries: running it again cannot change the outcome."""
+    return isinstance(exc, NewsArchiveError) and not exc.retryable

@@ -13,14 +13,14 @@ from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
+from common.errors import ExtractionError
 from extract.batch import Page, extract_pages
 from extract.decode import MAX_BYTES
 from extract.engine import OutletContext
 from extract.files import read_document
-from extract.models import Article, ExtractionError
+from extract.models import Article
 from newsarchive.config import Settings
-from newsarchive.registry import load_registry
-from newsarchive.stages import context_for
+from outlets.registry import load_registry
 
 
 def read_page(path: Path) -> bytes:
@@ -32,10 +32,12 @@ def extract_files(paths: list[Path], *, url: str | None, outlet_id: str | None, 
                   timeout_s: float | None = None, workers: int | None = None) -> int:
     """Prints a record per file, in the order given; a file with no article gets an `error` record.
     Exit 1 if any failed. The time limit and workers default to the settings (NEWSARCHIVE_EXTRACT_*)."""
-    context = context_for(load_registry(outlets_path).get(outlet_id)) if outlet_id else OutletContext()
-    settings = Settings.from_env() if timeout_s is None or workers is None else None
-    timeout_s = timeout_s or settings.extract_timeout_s
-    workers = max(1, min(workers or settings.extract_workers or os.cpu_count() or 1, len(paths)))
+    context = OutletContext.for_outlet(load_registry(outlets_path).get(outlet_id)) if outlet_id else OutletContext()
+    if timeout_s is None or workers is None:
+        settings = Settings.from_env()
+        timeout_s = timeout_s or settings.extract_timeout_s
+        workers = workers or settings.extract_workers
+    workers = max(1, min(workers or os.cpu_count() or 1, len(paths)))
     unread: dict[int, dict] = {}  # records of files that could not be read, by position
     sent: deque[int] = deque()  # positions of the pages handed over, in order (results come back in it)
 

@@ -6,13 +6,13 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from archive.store import open_store
+from archive.store import StoreError, open_store
+from common.errors import NewsArchiveError
 from newsarchive import stages
 from newsarchive.config import Settings
-from newsarchive.errors import NewsArchiveError
 from newsarchive.publish import publish_stage
-from newsarchive.registry import load_registry
 from newsarchive.runs import RunRef
+from outlets.registry import load_registry
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ def run_pipeline(settings: Settings, day: date, outlet_ids: list[str] | None = N
             raise RunFailed("every outlet failed:\n" + "\n".join(failures.values()))
         stages.dedup_stage(settings, run, outlets)
         result = publish_stage(settings, run, outlets).to_dict()
+    except StoreError:  # the store failed: its scratch stays for `newsarchive gc`
+        raise
     except NewsArchiveError:
         open_store(settings.archive).delete_prefix(run.staging)  # a CLI run is not retried: its scratch goes
         raise

@@ -20,22 +20,23 @@ from datetime import date, timedelta
 
 from archive.snapshot import DamagedObject, load_manifest, newest_revs
 from archive.store import Store
+from common.errors import NewsArchiveError
 from extract.furniture import MAX_FURNITURE_WORDS, FurnitureFilter
-from newsarchive.errors import NewsArchiveError
-from newsarchive.registry import Registry
+from newsarchive.config import DEFAULT_QUALITY_HISTORY_DAYS, DEFAULT_QUALITY_MIN_SHARE
+from outlets.model import Registry
 
 EXAMPLES = 3
 logger = logging.getLogger(__name__)
 
 
 class QualityCheckFailed(NewsArchiveError):
-    pass
+    retryable = False  # the figures will not change on a retry
 
 
 @dataclass(frozen=True)
 class QualityRules:
-    min_share: float = 0.5  # of the outlet's recent median
-    history_days: int = 14
+    min_share: float = DEFAULT_QUALITY_MIN_SHARE  # of the outlet's recent median
+    history_days: int = DEFAULT_QUALITY_HISTORY_DAYS
     min_history: int = 3
     repeated_share: float = 0.5
     repeated_min_articles: int = 5

@@ -17,8 +17,8 @@ from archive.snapshot import (
 )
 from archive.store import open_store
 from archive.verify import verify
+from common.errors import NewsArchiveError
 from newsarchive.config import Settings
-from newsarchive.errors import NewsArchiveError
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -115,7 +115,7 @@ def gc(args: argparse.Namespace, settings: Settings) -> int:
 
 def repair(args: argparse.Namespace, settings: Settings) -> int:
     from newsarchive.gc import repair_crawl_state
-    from newsarchive.registry import load_registry
+    from outlets.registry import load_registry
 
     load_registry(settings.outlets_path).get(args.outlet)
     seen = repair_crawl_state(settings, args.outlet)

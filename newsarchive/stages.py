@@ -23,24 +23,19 @@ from archive.records import ArchivedRow, CrawlReport
 from archive.snapshot import SnapshotRef, load_manifest, resolve_snapshot
 from archive.store import ObjectNotFound, Store, open_store
 from archive.warc import Capture, iter_responses
+from common.errors import ExtractionError, NewsArchiveError
 from dedup.engine import Deduplicator, Document
 from extract.batch import Page, extract_pages
 from extract.engine import OutletContext
-from extract.models import ExtractionError
 from newsarchive import quality
 from newsarchive.config import Settings
 from newsarchive.crawl import run_crawl
 from newsarchive.crawl_state import load_crawl_state
-from newsarchive.errors import NewsArchiveError
-from newsarchive.registry import Outlet, load_registry
 from newsarchive.runs import RunRef, clear_gap, put_json, record_gap
+from outlets.registry import load_registry
 from spiders.warc import capture_paths
 
 logger = logging.getLogger(__name__)
-
-
-def context_for(outlet: Outlet) -> OutletContext:
-    return OutletContext(outlet=outlet.id, timezone=outlet.timezone, language=outlet.language, rules=outlet.cleanup)
 
 
 def _clear(store: Store, *keys: str) -> None:
@@ -104,7 +99,7 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
                     captures[capture.record_id] = capture
                     yield Page(capture.body, capture.url, capture.content_type, source=capture.record_id)
 
-            for page, result in extract_pages(context_for(outlet), pages(), workers=settings.extract_workers,
+            for page, result in extract_pages(OutletContext.for_outlet(outlet), pages(), workers=settings.extract_workers,
                                               timeout_s=settings.extract_timeout_s):
                 capture = captures.pop(page.source)
                 if isinstance(result, ExtractionError):
@@ -180,3 +175,4 @@ def quality_stage(settings: Settings, day: date, snapshot: str | None = None) ->
 
 class NothingToPublish(NewsArchiveError):
     reason = "nothing_to_publish"
+    retryable = False  # every outlet failed in this run: a retry cannot change that

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from lxml import etree
 
+from common.errors import NewsArchiveError
+
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True)
 
 
-class DiscoveryError(ValueError):
+class DiscoveryError(NewsArchiveError, ValueError):
     """A feed or sitemap that cannot be read; `reason` is what the coverage report counts."""
 
     def __init__(self, reason: str, detail: str):

@@ -22,8 +22,9 @@ import scrapy
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
-from newsarchive.errors import ConfigError
-from newsarchive.registry import Outlet, load_registry
+from common.errors import ConfigError
+from outlets.model import Outlet
+from outlets.registry import load_registry
 from spiders import failures
 from spiders.capture import CAPTURE_KEY
 from spiders.discovery import DiscoveryError, parse_feed, parse_sitemap
@@ -262,7 +263,7 @@ class NewsSpider(scrapy.Spider):
         return [{"outlet": self.outlet.id, **capture}]
 
     def article_failed(self, failure: Failure) -> None:
-        self._failed(_origin(failure.request), failures.reason(failure))
+        self._failed(_origin(failure.request), failures.reason(failure))  # type: ignore[attr-defined]
 
     def _failed(self, url: str, reason: str) -> list:
         attempts = self.in_flight.pop(url, 0) + 1
@@ -277,7 +278,7 @@ class NewsSpider(scrapy.Spider):
     def discovery_failed(self, failure: Failure) -> None:
         reason = failures.reason(failure)
         self.crawler.stats.inc_value(f"{STAT}discovery_failed/{reason}")
-        logger.warning("%s: discovery failed: %s (%s)", self.outlet.id, failure.request.url, reason)
+        logger.warning("%s: discovery failed: %s (%s)", self.outlet.id, failure.request.url, reason)  # type: ignore[attr-defined]
 
     def finish_run(self, reason: str = "finished") -> CrawlRun:
         """What this crawl learnt. A page scheduled but never answered is retried next run: without an

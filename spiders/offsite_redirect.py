@@ -35,10 +35,10 @@ class OffsiteRedirectMiddleware(OffsiteMiddleware):
     def refusal(self, request) -> DroppedRequest | None:
         """None if the request's host (as Scrapy will request it) is one of the outlet's domains."""
         spider = self.crawler.spider
-        if self.should_follow(request, spider):
+        if self.should_follow(request, spider):  # type: ignore[arg-type]  # set while crawling
             return None
         reason = "offsite_redirect" if request.meta.get("redirect_urls") else "dropped_offsite"
         host = urlparse_cached(request).hostname
         self.stats.inc_value("offsite/filtered")
         return DroppedRequest(reason, f"{request.url} is on host {host!r}, outside "
-                                      f"{', '.join(spider.allowed_domains or ())}")
+                                      f"{', '.join(spider.allowed_domains or ())}")  # type: ignore[union-attr]

@@ -38,7 +38,7 @@ DOWNLOAD_HANDLERS = {
     "http": "spiders.transport.HostMapDownloadHandler",
     "https": "spiders.transport.HostMapDownloadHandler",
 }
-NEWSARCHIVE_HOST_MAP = {}
+NEWSARCHIVE_HOST_MAP: dict[str, str] = {}
 
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's offsite filter drops requests without a word; ours ends them with a reason.

@@ -15,16 +15,12 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 
 
 def parse_host_map(value: object) -> dict[str, str]:
-    """The setting as a dict; accepts a dict, JSON text, or "host=addr,host=addr"."""
+    """The setting as a dict; accepts a dict or JSON text (the CLI passes JSON)."""
     if not value:
         return {}
     if isinstance(value, dict):
         return {str(k).lower(): str(v) for k, v in value.items()}
-    text = str(value).strip()
-    if text.startswith("{"):
-        return {k.lower(): v for k, v in json.loads(text).items()}
-    pairs = (item.split("=", 1) for item in text.split(",") if item.strip())
-    return {host.strip().lower(): addr.strip() for host, addr in pairs}
+    return {k.lower(): v for k, v in json.loads(str(value).strip()).items()}
 
 
 class HostMapDownloadHandler(HTTP11DownloadHandler):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from io import BytesIO
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
@@ -30,7 +30,7 @@ class WarcPipeline:
     def __init__(self, crawler, output_dir: str):
         self.crawler = crawler
         self.output_dir = output_dir
-        self._file = None
+        self._file: BinaryIO | None = None
         self._writer: WARCWriter | None = None
 
     @classmethod

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.config import Settings
-from newsarchive.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = ROOT.parent / "shared" / "seeds"
@@ -85,6 +85,18 @@ def archive_url(request, tmp_path) -> str:
         return str(tmp_path / "archive")
     request.getfixturevalue("s3_server")
     return f"s3://archive/t{next(_bucket_prefixes)}-{request.node.name[:40].replace('[', '-').replace(']', '')}"
+
+
+SLOW_FIXTURES = {"s3_server", "demo_run"}  # the SeaweedFS S3 server; a whole pipeline run over the replica
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses the S3 server or the shared pipeline run (directly, or as the "s3" case of
+    `archive_url`) is slow, wherever it is; `make test-fast` leaves it out."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or params.get("archive_url") == "s3":
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_terminal_summary(terminalreporter):

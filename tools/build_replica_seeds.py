@@ -1,4 +1,4 @@
-"""Build newsarchive/replica/seed_articles.json from the user's seed texts (../shared/seeds).
+"""Build replica/seed_articles.json from the user's seed texts (../shared/seeds).
 
 Each seed is a naive scrape: story and page furniture mixed. The line numbers below say which lines
 are the story (paragraphs, subheadings, quoted statements) and which are furniture, so the replica
@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "newsarchive" / "replica" / "seed_articles.json"
+OUT = Path(__file__).resolve().parents[1] / "replica" / "seed_articles.json"
 
 # file prefix -> annotation. story: list of (kind, first_line[, last_line]); kinds: p, h2, quote, li.
 SEEDS = {

@@ -123,6 +123,7 @@ def test_corruption_is_named_by_verify_and_get(s3_server, warc, tmp_path):
     assert r.returncode == 1 and victim in r.stderr
 
 
+@pytest.mark.slow  # CLI subprocesses
 def test_researcher_filters_and_formats(archive_url, warc, tmp_path):
     store = open_store(archive_url)
     _publish(store, warc)

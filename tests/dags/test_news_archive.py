@@ -4,10 +4,14 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from archive.snapshot import read_manifest, resolve_snapshot, verify_snapshot
 from archive.store import open_store
 from tests.conftest import ROOT
 from tests.dags.conftest import run_python
+
+pytestmark = pytest.mark.slow  # Airflow
 
 DAGBAG_CHECK = """
 import json
@@ -124,7 +128,7 @@ def test_dag_test_runs_end_to_end_on_the_replica(airflow_env, replica, tmp_path)
 
 
 def test_an_outlet_answering_500_fails_its_own_task_and_the_rest_is_published(airflow_env, tmp_path):
-    from newsarchive.replica.server import ReplicaServer
+    from replica.server import ReplicaServer
 
     archive = tmp_path / "archive"
     with ReplicaServer(per_outlet=5) as replica:
@@ -178,7 +182,7 @@ def test_a_rerun_of_the_date_with_a_failing_crawl_keeps_the_day_whole(airflow_en
     """Under dag.test(): the date runs again (same logical date and run id, new staged data) while euronews
     answers 500. Rev 2 records euronews as a gap with its cause, claims no fetch for it, and carries its
     articles from rev 1; nothing of rev 1 is lost, every capture is where its row says."""
-    from newsarchive.replica.server import ReplicaServer
+    from replica.server import ReplicaServer
     from tests.newsarchive.test_integrity import check, everything_archived
 
     archive = tmp_path / "archive"

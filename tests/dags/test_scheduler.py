@@ -1,12 +1,15 @@
 """One run under the real scheduler: `airflow standalone` (LocalExecutor: every task its own process, no
 shared temp directory) started by the same script as `make run`, the archive on the SeaweedFS S3 server,
-the outlets on the replica. The run is triggered and confirmed through the REST API; a headless
-Chromium screenshot of the DAG's grid is kept as a test artifact."""
+the outlets on the replica. The run is triggered and confirmed through the REST API; the DAG's grid page
+is rendered by headless Chromium and its text checked as a user reads it (the run and every task shown as
+a success, not a login page); its DOM and a screenshot are kept as test artifacts."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,6 +21,8 @@ import pytest
 from archive.snapshot import read_manifest, resolve_snapshot, verify_snapshot
 from archive.store import open_store
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # Airflow and Chromium
 
 ARTIFACTS = ROOT / "var" / "test-artifacts"
 RUN_ID = "scheduler_test"
@@ -86,18 +91,40 @@ def test_a_run_under_the_scheduler_succeeds_as_the_rest_api_reports(scheduled_ru
     assert [e["extra"]["snapshot"] for e in events if e["source_run_id"] == RUN_ID] == ["2026-11-21 rev 1"]
 
 
-def test_a_screenshot_of_the_dag_grid_is_kept(scheduled_run, tmp_path):
+def _visible_text(dom: str) -> str:
+    """The page's text as a user reads it: no scripts, styles or tags, white space collapsed."""
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", dom, flags=re.S | re.I)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text))).strip()
+
+
+def _chromium(chromium: str, profile, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                           f"--user-data-dir={profile}", "--window-size=1600,1000", "--virtual-time-budget=20000",
+                           *args], capture_output=True, text=True, timeout=180, check=False)
+
+
+def test_the_dag_grid_shows_the_run_and_its_tasks_and_a_screenshot_is_kept(scheduled_run, tmp_path):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("Debian package chromium is not installed (.ci/run installs it)")
     base, run, _ = scheduled_run
+    page = f"{base}/dags/news_archive/runs/{RUN_ID}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # what a user checks on the page, read from the DOM the browser rendered (the UI is a script)
+    dom = _chromium(chromium, tmp_path / "profile", "--dump-dom", page).stdout
+    (ARTIFACTS / "news_archive_grid.html").write_text(dom)
+    text = _visible_text(dom)
+    assert 'type="password"' not in dom and "Sign in" not in text, "a login page, not the DAG"
+    assert f"Dag news_archive Dag Run {RUN_ID}" in text, text[:500]  # the breadcrumb
+    assert f"{RUN_ID} Success" in text  # the run's state badge
+    assert "15 Task Instances" in text  # list_outlets, 5 crawls, 5 extracts, dedup, publish, quality, gc
+    for task in ("list_outlets", "dedup", "publish", "quality", "gc"):
+        assert re.search(rf"(^| ){task} Success ", text), f"{task} is not shown as a success"
+    for outlet in ("anapress", "enabbaladi", "euronews", "orient", "zamanalwsl"):
+        for task in ("per_outlet.crawl", "per_outlet.extract"):
+            assert f"{task} {outlet} Success " in text, f"{task} [{outlet}] is not shown as a success"
     shot = ARTIFACTS / "news_archive_grid.png"
     shot.unlink(missing_ok=True)
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1600,1000",
-                    "--virtual-time-budget=20000", f"--screenshot={shot}",
-                    f"{base}/dags/news_archive/runs/{RUN_ID}"],
-                   capture_output=True, timeout=180, check=False)
+    _chromium(chromium, tmp_path / "profile2", f"--screenshot={shot}", page)
     assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
-    assert run["state"] == "success"  # what the picture shows, asserted through the API
+    assert run["state"] == "success"  # the run's state, asserted through the API too

@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-SEEDS = Path(__file__).resolve().parents[2] / "newsarchive" / "replica" / "seed_articles.json"
+SEEDS = Path(__file__).resolve().parents[2] / "replica" / "seed_articles.json"
 ADDED = ("وفي سياق متصل، قال مصدر محلي إن الأهالي ما زالوا ينتظرون وصول المساعدات الإنسانية إلى المنطقة، "
          "وسط مخاوف من تدهور الأوضاع المعيشية مع اقتراب فصل الشتاء وانقطاع الطرق الرئيسية المؤدية إليها.")
 

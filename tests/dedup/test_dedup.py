@@ -115,8 +115,8 @@ def test_bad_lines_are_reported_by_number_and_the_rest_processed(tmp_path, capsy
 
 
 def test_a_threshold_outside_0_1_is_refused_with_what_to_give(tmp_path, capsys):
+    from common.errors import ConfigError
     from newsarchive.config import Settings
-    from newsarchive.errors import ConfigError
 
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps({"id": "a", "text": "x"}) + "\n", encoding="utf-8")

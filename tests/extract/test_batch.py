@@ -4,10 +4,13 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
+from common.errors import ExtractionError
 from extract.batch import CRASHED, READ_AHEAD_PER_WORKER, TIMEOUT, Page, extract_pages
 from extract.engine import OutletContext
-from extract.models import Article, ExtractionError
-from newsarchive.replica.server import Replica
+from extract.models import Article
+from replica.server import Replica
 
 SITE = next(s for s in Replica(per_outlet=3).sites.values() if s.outlet == "euronews")
 CONTEXT = OutletContext(outlet="euronews", timezone="Europe/Paris", language="ar")
@@ -25,6 +28,7 @@ def _slow() -> Page:
     return Page(html.encode(), "https://x.test/slow", source="slow")
 
 
+@pytest.mark.slow  # waits out a worker's time limit
 def test_a_slow_page_times_out_and_the_others_are_extracted_in_input_order():
     pages = [_good(0), _slow(), _good(1), Page(b"", "https://x.test/empty", source="empty"), _good(2)]
     results = list(extract_pages(CONTEXT, pages, workers=2, timeout_s=2))

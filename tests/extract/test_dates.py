@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from extract.dates import date_in_text, date_in_url, is_date_line, normalise_date
-from newsarchive.replica.datelines import LATIN, MAGHREB, SYRIAC
+from replica.datelines import LATIN, MAGHREB, SYRIAC
 
 DAMASCUS = "Asia/Damascus"
 # Morocco writes some months its own way; the Egyptian/Gulf spellings vary by a hamza or a letter

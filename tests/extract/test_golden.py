@@ -4,13 +4,12 @@ import gzip
 
 import pytest
 
+from common.errors import ExtractionError
 from extract.engine import ArticleExtractor, OutletContext
-from extract.models import ExtractionError
-from extract.rules import CleanupRules
-from newsarchive.registry import load_registry
-from newsarchive.replica.catalog import furniture_lines
-from newsarchive.replica.server import Replica
-from newsarchive.stages import context_for
+from outlets.model import CleanupRules
+from outlets.registry import load_registry
+from replica.catalog import furniture_lines
+from replica.server import Replica
 from tests.conftest import FURNITURE_LINE, normalise_ws
 
 REPLICA = Replica(per_outlet=12)
@@ -49,7 +48,7 @@ def test_story_kept_furniture_gone_metadata_exact(outlet_id, article):
     outlet = load_registry().get(outlet_id)
     site = SITES[outlet_id]
     html = site.article_html(article).encode("utf-8")
-    result = ArticleExtractor(context_for(outlet)).extract(html, site.url(article), "text/html; charset=utf-8")
+    result = ArticleExtractor(OutletContext.for_outlet(outlet)).extract(html, site.url(article), "text/html; charset=utf-8")
     lines = [normalise_ws(x) for x in result.text.split("\n")]
     for line in article.story_lines:
         assert normalise_ws(line) in lines, f"story line lost: {line[:60]}"

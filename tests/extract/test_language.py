@@ -21,7 +21,7 @@ def test_vector_detector_gives_langdetects_own_probabilities():
     from langdetect.detector_factory import DetectorFactory
 
     from extract.language import SAMPLE_CHARS, _get_factory, _load
-    from newsarchive.replica.server import Replica
+    from replica.server import Replica
 
     texts = [" ".join(a.story_lines)[:SAMPLE_CHARS] for a in Replica(per_outlet=8).catalog.all()]
     texts += ["The quick brown fox jumps over the lazy dog near the river bank.",

@@ -5,9 +5,10 @@ import re
 
 import pytest
 
+from common.langtag import language_tag
 from extract.engine import ArticleExtractor, OutletContext
 from extract.language import detect_language
-from extract.sanitize import MAX_AUTHOR_CHARS, MAX_TITLE_CHARS, clean_line, language_tag, safe_url
+from extract.sanitize import MAX_AUTHOR_CHARS, MAX_TITLE_CHARS, clean_line, safe_url
 
 HOSTILE_LANGS = ["ar/eg", "../../x", "a" * 10240, "ar\x00", "", " ", "x-klingon", "i-klingon", "ar-", "-ar",
                  "ar--eg", "ar eg", "ar\neg", "عربي", "ar-EG-", "a", "ar-e", "123", "ar.eg", "ar%2Feg",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from newsarchive.cli import main
-from newsarchive.replica.server import Replica
+from replica.server import Replica
 
 GOOD_OUTLET = (
     '[[outlet]]\nid = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\n'
@@ -226,8 +226,8 @@ def test_bad_input_gets_one_clear_line_and_no_traceback(case, files, tmp_path, m
 
 
 def test_good_values_are_still_accepted():
+    from common.errors import ConfigError
     from newsarchive.config import Settings
-    from newsarchive.errors import ConfigError
 
     settings = Settings.from_env({
         "NEWSARCHIVE_REFETCH": "Yes", "NEWSARCHIVE_DEDUP_WINDOW_DAYS": "0", "NEWSARCHIVE_MAX_ARTICLES": " 500 ",

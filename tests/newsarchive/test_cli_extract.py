@@ -3,7 +3,11 @@ import json
 import subprocess
 import sys
 
-from newsarchive.replica.server import Replica
+import pytest
+
+from replica.server import Replica
+
+pytestmark = pytest.mark.slow  # CLI subprocesses
 
 REPLICA = Replica(per_outlet=2)
 

@@ -18,8 +18,10 @@ from archive.store import open_store
 from archive.verify import verify
 from newsarchive.config import Settings
 from newsarchive.pipeline import run_pipeline
-from newsarchive.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.conftest import ROOT, RUN_DAY
+
+pytestmark = pytest.mark.slow  # pipeline runs and CLI subprocesses
 
 DAY2 = RUN_DAY + timedelta(days=1)
 OUTLETS = ["anapress", "orient"]

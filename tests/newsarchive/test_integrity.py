@@ -33,10 +33,12 @@ from newsarchive.crawl import CrawlError
 from newsarchive.crawl_state import load_crawl_state
 from newsarchive.pipeline import run_pipeline
 from newsarchive.publish import publish_stage
-from newsarchive.replica.server import ReplicaServer
 from newsarchive.runs import RunRef
+from replica.server import ReplicaServer
 from tests.conftest import ROOT, RUN_DAY
 from tests.report import matrix_row
+
+pytestmark = pytest.mark.slow  # pipeline runs
 
 DAY2 = RUN_DAY + timedelta(days=1)
 OUTLETS = ["anapress", "orient"]

@@ -18,12 +18,14 @@ import pytest
 from archive.snapshot import day_revs, list_snapshots, load_manifest
 from archive.store import open_store
 from archive.verify import verify
-from newsarchive.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.conftest import ROOT, RUN_DAY
 from tests.faultproxy import FaultProxy
 from tests.newsarchive.test_integrity import OUTLETS, PER_OUTLET, check, everything_archived
 from tests.report import matrix_row
 from tests.s3server import SeaweedS3
+
+pytestmark = pytest.mark.slow  # the S3 server and pipeline runs
 
 # one run's stages under a fixed run id, as the DAG's tasks call them ("publish": only the publish task)
 TASKS = """
@@ -33,6 +35,7 @@ from newsarchive import stages
 from newsarchive.config import Settings
 from newsarchive.publish import publish_stage
 from newsarchive.runs import RunRef
+
 settings = Settings.from_env()
 run = RunRef(date.fromisoformat(sys.argv[1]), sys.argv[2])
 outlets = sys.argv[4:]

@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from archive.snapshot import (
     list_snapshots,
     read_articles,
@@ -12,8 +14,10 @@ from archive.snapshot import (
     verify_snapshot,
 )
 from archive.store import open_store
-from newsarchive.replica.catalog import Catalog, furniture_lines
+from replica.catalog import Catalog, furniture_lines
 from tests.conftest import FURNITURE_LINE, RUN_DAY, normalise_ws
+
+pytestmark = pytest.mark.slow  # pipeline runs
 
 
 def test_snapshot_has_every_outlet_and_the_five_seed_stories(demo_run):

@@ -4,7 +4,7 @@ import pytest
 
 from newsarchive import quality
 from newsarchive.quality import QualityCheckFailed, QualityRules, quality_figures
-from newsarchive.registry import load_registry
+from outlets.registry import load_registry
 
 STORY = "قالت مصادر محلية إن القصف استهدف الأحياء السكنية في المدينة صباح اليوم وأسفر عن إصابات بين المدنيين"
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.errors import ConfigError, UnknownOutletError
-from newsarchive.registry import load_registry
+from common.errors import ConfigError, UnknownOutletError
+from outlets.registry import load_registry
 
 
 def test_registry_has_the_five_outlets_with_discovery_and_patterns():

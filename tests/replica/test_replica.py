@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from newsarchive.replica.catalog import Catalog
+from replica.catalog import Catalog
 from tests.conftest import SEEDS_DIR, normalise_ws
 
 
@@ -67,8 +67,8 @@ def _raw(server, host, target):
 
 
 def test_hostile_site_modes_serve_what_they_describe():
-    from newsarchive.replica.faults import FANOUT, LONG_URL
-    from newsarchive.replica.server import ReplicaServer
+    from replica.faults import FANOUT, LONG_URL
+    from replica.server import ReplicaServer
 
     with ReplicaServer(per_outlet=3) as server:
         faults, host = server.replica.faults, "www.anapress.net"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from newsarchive.config import Settings
 from newsarchive.crawl import run_crawl
-from newsarchive.registry import load_registry
+from outlets.registry import load_registry
 from spiders.state import CrawlRun, CrawlState
 from spiders.warc import capture_paths
 from tests.conftest import RUN_DAY

@@ -16,9 +16,11 @@ import pytest
 
 from newsarchive import crawl
 from newsarchive.crawl import CrawlError, crawl_environment
-from newsarchive.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.conftest import ROOT
 from tests.spiders.runs import crawl as crawl_outlet
+
+pytestmark = pytest.mark.slow  # crawl subprocesses
 
 SECRET = "sentinel-secret-4f1c"
 PARENT = """
@@ -26,7 +28,7 @@ import json, resource, subprocess, sys
 from pathlib import Path
 from newsarchive.config import Settings
 from newsarchive.crawl import run_crawl
-from newsarchive.registry import load_registry
+from outlets.registry import load_registry
 
 host_map, out, outlet, allocate_mb, limits = json.loads(sys.argv[1])
 if allocate_mb:  # a parent that once used a lot of memory, then freed it

@@ -10,8 +10,8 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.test import get_crawler
 
-from newsarchive.replica.faults import LONG_URL
-from newsarchive.replica.server import ReplicaServer
+from replica.faults import LONG_URL
+from replica.server import ReplicaServer
 from spiders import failures
 from spiders.news import NewsSpider
 from spiders.offsite_redirect import OffsiteRedirectMiddleware
@@ -22,6 +22,7 @@ DROPS = {"meta_refresh_offsite": "offsite_redirect", "backslash_redirect": "offs
          "redirect_self": "dropped_duplicate"}
 
 
+@pytest.mark.slow  # crawl subprocesses, several days
 def test_dropped_requests_end_with_a_reason_and_reach_gave_up_over_runs(tmp_path):
     with ReplicaServer(per_outlet=20) as server:
         site = server.replica.sites["www.anapress.net"]

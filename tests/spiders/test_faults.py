@@ -1,4 +1,4 @@
-"""What real news sites do to crawlers, served by the replica's fault modes (newsarchive/replica/faults.py).
+"""What real news sites do to crawlers, served by the replica's fault modes (replica/faults.py).
 
 For every fault: the run completes, the other outlets are unaffected, the outlet's coverage report counts
 the failure by reason, and nothing archived before is touched.
@@ -20,9 +20,11 @@ from archive.store import open_store
 from newsarchive.config import Settings
 from newsarchive.crawl_state import load_crawl_state
 from newsarchive.pipeline import run_pipeline
-from newsarchive.replica.faults import MODES
-from newsarchive.replica.server import ReplicaServer
+from replica.faults import MODES
+from replica.server import ReplicaServer
 from tests.conftest import RUN_DAY, normalise_ws
+
+pytestmark = pytest.mark.slow  # pipeline runs over the replica
 
 DAY2 = RUN_DAY + timedelta(days=1)
 # fault mode -> the reason the coverage report counts, or None when the page must still be archived
@@ -148,7 +150,7 @@ def test_every_fault_mode_is_exercised_by_a_test():
 
 
 def test_unknown_fault_mode_is_a_clear_error():
-    from newsarchive.replica.faults import Faults
+    from replica.faults import Faults
 
     with pytest.raises(ValueError, match="unknown fault mode 'nonsense'; choose one of"):
         Faults().set("anapress", "nonsense")

@@ -7,16 +7,20 @@ import shutil
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import pytest
+
 from archive.snapshot import read_articles, read_manifest, resolve_snapshot
 from archive.store import open_store
 from newsarchive import stages
 from newsarchive.config import Settings
 from newsarchive.crawl_state import load_crawl_state
 from newsarchive.pipeline import run_pipeline
-from newsarchive.replica.catalog import OUTLETS
-from newsarchive.replica.server import ReplicaServer
 from newsarchive.runs import RunRef
+from replica.catalog import OUTLETS
+from replica.server import ReplicaServer
 from tests.conftest import RUN_DAY
+
+pytestmark = pytest.mark.slow  # crawl subprocesses and pipeline runs
 
 DAY2, DAY3 = RUN_DAY + timedelta(days=1), RUN_DAY + timedelta(days=2)
 

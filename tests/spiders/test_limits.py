@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from newsarchive.replica.faults import FANOUT
-from newsarchive.replica.server import ReplicaServer
+import pytest
+
+from replica.faults import FANOUT
+from replica.server import ReplicaServer
 from spiders.state import CrawlState
 from tests.spiders.runs import crawl
+
+pytestmark = pytest.mark.slow  # crawl subprocesses
 
 
 def _requested(server, host: str, path: str) -> list[str]:

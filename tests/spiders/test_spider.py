@@ -6,9 +6,12 @@ import os
 import subprocess
 import sys
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # real `scrapy crawl` processes
 
 
 def _scrapy(*args, env_extra=None, **kw):

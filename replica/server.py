@@ -14,10 +14,10 @@ from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from newsarchive.errors import ConfigError
-from newsarchive.replica import faults
-from newsarchive.replica.catalog import EPOCH, Catalog
-from newsarchive.replica.sites import SITES, Site
+from common.errors import ConfigError
+from replica import faults
+from replica.catalog import EPOCH, Catalog
+from replica.sites import SITES, Site
 
 logger = logging.getLogger(__name__)
 LAST_MODIFIED = format_datetime(EPOCH.astimezone(UTC), usegmt=True)

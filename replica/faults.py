@@ -20,7 +20,7 @@ from functools import cache
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
-from newsarchive.replica import markup
+from replica import markup
 
 HOSTILE = ("sitemap_chain", "sitemap_fanout", "meta_refresh_offsite", "backslash_redirect", "redirect_self",
            "long_link", "hostile_lang")

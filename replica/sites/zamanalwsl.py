@@ -2,9 +2,9 @@
 
 from html import escape
 
-from newsarchive.replica import datelines, markup
-from newsarchive.replica.catalog import headlines
-from newsarchive.replica.sites.base import Site
+from replica import datelines, markup
+from replica.catalog import headlines
+from replica.sites.base import Site
 
 
 class ZamanAlWasl(Site):

@@ -3,9 +3,9 @@
 from html import escape
 from urllib.parse import quote
 
-from newsarchive.replica import datelines, markup
-from newsarchive.replica.catalog import headlines
-from newsarchive.replica.sites.base import Site
+from replica import datelines, markup
+from replica.catalog import headlines
+from replica.sites.base import Site
 
 SITEMAP_CHUNK = 500
 

@@ -1,4 +1,4 @@
-"""The outlet registry: outlets.toml parsed into frozen records, validated once."""
+"""The outlet registry: outlets.toml parsed into frozen records (outlets/model.py), validated once."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import logging
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,65 +13,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
 
-from extract.files import NotARegularFile, open_regular, read_limited
-from extract.models import ExtractionError
-from extract.rules import CleanupRules
-from extract.sanitize import language_tag
-from newsarchive.errors import ConfigError, UnknownOutletError
+from common.errors import ConfigError, ExtractionError
+from common.files import NotARegularFile, open_regular, read_limited
+from common.langtag import language_tag
+from outlets.model import CleanupRules, Outlet, Registry
 
 logger = logging.getLogger(__name__)
 
 REGISTRY_ENV = "NEWSARCHIVE_OUTLETS"
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
-
-
-@dataclass(frozen=True)
-class Outlet:
-    id: str
-    name: str
-    language: str
-    timezone: str
-    domains: tuple[str, ...]
-    article_pattern: str
-    feeds: tuple[str, ...] = ()
-    sitemaps: tuple[str, ...] = ()
-    sections: tuple[str, ...] = ()
-    cleanup: CleanupRules = field(default_factory=CleanupRules)
-
-    def is_article(self, url: str) -> bool:
-        return re.match(self.article_pattern, url) is not None
-
-    def allows(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.domains)
-
-    @property
-    def discovery_urls(self) -> tuple[str, ...]:
-        return self.feeds + self.sitemaps + self.sections
-
-
-@dataclass(frozen=True)
-class Registry:
-    path: Path
-    outlets: tuple[Outlet, ...]
-
-    @property
-    def ids(self) -> list[str]:
-        return [o.id for o in self.outlets]
-
-    def get(self, outlet_id: str) -> Outlet:
-        for outlet in self.outlets:
-            if outlet.id == outlet_id:
-                return outlet
-        raise UnknownOutletError(outlet_id, self.ids)
-
-    def select(self, outlet_ids: list[str] | None) -> list[Outlet]:
-        if not outlet_ids:
-            return list(self.outlets)
-        return [self.get(i) for i in outlet_ids]
-
-    def hosts(self) -> set[str]:
-        return {d for o in self.outlets for d in o.domains}
 
 
 def default_registry_path() -> Path:
@@ -135,7 +84,7 @@ def load_registry(path: str | Path | None = None) -> Registry:
     return Registry(path=path, outlets=outlets)
 
 
-def _string(where: str, entry: dict, key: str, default: str | None = None) -> str:
+def _string(where: str, entry: dict[str, object], key: str, default: str | None = None) -> str:
     value = entry.get(key, default)
     if value is None or value == "":
         raise ConfigError(f"{where}: missing {key!r}")
@@ -146,7 +95,7 @@ def _string(where: str, entry: dict, key: str, default: str | None = None) -> st
     return value
 
 
-def _strings(where: str, table: dict, key: str, name: str | None = None, *, required: bool = False) -> tuple[str, ...]:
+def _strings(where: str, table: dict[str, object], key: str, name: str | None = None, *, required: bool = False) -> tuple[str, ...]:
     """A list of non-empty one-line strings (a lone string is refused: it would be read letter by letter)."""
     name = name or key
     value = table.get(key, [])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from newsarchive.replica import datelines, markup
-from newsarchive.replica.catalog import Catalog, ReplicaArticle
+from replica import datelines, markup
+from replica.catalog import Catalog, ReplicaArticle
 
 SECTION_PAGE_SIZE = 40
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from html import escape
 from xml.sax.saxutils import escape as xml_escape
 
-from newsarchive.replica.catalog import ReplicaArticle
+from replica.catalog import ReplicaArticle
 
 
 def page(*, title: str, body: str, lang: str = "ar", head: str = "") -> str:

@@ -1,0 +1,58 @@
+"""Reading a file from disk with every read bounded before it happens.
+
+A path may name a directory, a FIFO (reading it blocks forever), /dev/zero (never ends) or a gzip bomb
+(4 GiB from 4 MiB). So the file's type is checked on the open descriptor (opened non-blocking, so a
+FIFO cannot hang the open), at most `limit + 1` bytes are ever read, and gzip is inflated as a stream
+that stops once past `limit`."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import stat
+from pathlib import Path
+from typing import BinaryIO
+
+from common.errors import ExtractionError
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class NotARegularFile(ExtractionError):
+    def __init__(self, path: Path, kind: str):
+        super().__init__("not-a-file", f"{path} is {kind}; give a regular file")
+        self.kind = kind
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """The file open for reading, or ExtractionError `not-a-file` (OSError when it cannot be opened)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotARegularFile(path, _kind(mode))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def read_limited(stream: BinaryIO | gzip.GzipFile, limit: int, what: str) -> bytes:
+    """At most `limit` bytes of `stream`; ExtractionError `oversized` if there are more."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ExtractionError("oversized", f"{what} is over the {limit} byte limit")
+    return data

@@ -1,0 +1,65 @@
+"""An outlet as the registry declares it (domains, discovery URLs, language, cleanup rules), and the
+registry: frozen records, validated once by outlets/registry.py."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from common.errors import UnknownOutletError
+
+
+@dataclass(frozen=True)
+class CleanupRules:
+    """prune: CSS selectors removed before extraction; labels: extra labels that open furniture."""
+
+    prune: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outlet:
+    id: str
+    name: str
+    language: str
+    timezone: str
+    domains: tuple[str, ...]
+    article_pattern: str
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    cleanup: CleanupRules = field(default_factory=CleanupRules)
+
+    def is_article(self, url: str) -> bool:
+        return re.match(self.article_pattern, url) is not None
+
+    def allows(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+    @property
+    def discovery_urls(self) -> tuple[str, ...]:
+        return self.feeds + self.sitemaps + self.sections
+
+
+@dataclass(frozen=True)
+class Registry:
+    path: Path
+    outlets: tuple[Outlet, ...]
+
+    @property
+    def ids(self) -> list[str]:
+        return [o.id for o in self.outlets]
+
+    def get(self, outlet_id: str) -> Outlet:
+        for outlet in self.outlets:
+            if outlet.id == outlet_id:
+                return outlet
+        raise UnknownOutletError(outlet_id, self.ids)
+
+    def select(self, outlet_ids: list[str] | None) -> list[Outlet]:
+        if not outlet_ids:
+            return list(self.outlets)
+        return [self.get(i) for i in outlet_ids]
