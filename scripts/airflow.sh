@@ -54,9 +54,12 @@ stop() {
   [[ -f $PIDFILE ]] || { echo "Airflow is not running (no $PIDFILE)"; return 0; }
   local pid; pid=$(cat "$PIDFILE")
   if kill -0 "$pid" 2>/dev/null; then
-    kill -INT "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-    kill -TERM -- "-$pid" 2>/dev/null || true  # anything of its process group still left
+    # SIGTERM to the whole group (api-server, scheduler, dag-processor, triggerer, task processes): each
+    # stops cleanly at once; standalone itself would wait a minute on SIGINT. Whatever is left after 10 s
+    # is killed.
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
   fi
   rm -f "$PIDFILE"
   echo "Airflow stopped"
