@@ -38,11 +38,6 @@ def dedup_index_key(prefix: str) -> str:
     return f"{prefix}dedup/index.npz"
 
 
-def crawl_state_key(outlet: str) -> str:
-    """What the crawler remembers about an outlet across runs (spiders/state.py); shared by every worker."""
-    return f"{STATE}/crawl/{outlet}.json.gz"
-
-
 def run_key(run_id: str) -> str:
     """A run id as a key segment: Airflow's `scheduled__2026-11-21T03:00:00+00:00` and any other id map
     to [A-Za-z0-9._-] only, with a hash suffix whenever characters had to be replaced."""

@@ -22,39 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from common.errors import NewsArchiveError
+from common.errors import ObjectChanged, ObjectExists, ObjectNotFound, StoreError
 
-
-class StoreError(NewsArchiveError):
-    """The store cannot be used as configured (path, endpoint, credentials) or did not answer."""
-
-    reason = "store"
-
-
-class ObjectExists(StoreError):
-    reason = "object_exists"
-
-    def __init__(self, key: str):
-        super().__init__(f"object {key} already exists and is never overwritten")
-        self.key = key
-
-
-class ObjectNotFound(StoreError):
-    reason = "object_missing"
-
-    def __init__(self, key: str):
-        super().__init__(f"object {key} does not exist")
-        self.key = key
-
-
-class ObjectChanged(StoreError):
-    """A conditional write lost the race: someone else wrote the object since it was read."""
-
-    reason = "object_changed"
-
-    def __init__(self, key: str):
-        super().__init__(f"object {key} changed since it was read")
-        self.key = key
+__all__ = ["ObjectChanged", "ObjectExists", "ObjectNotFound", "StoreError"]  # defined low (common), used here
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from newsarchive import stages  # noqa: E402
 from newsarchive.config import Settings  # noqa: E402
-from newsarchive.crawl_state import commit_crawl_run  # noqa: E402
 from newsarchive.runs import RunRef  # noqa: E402
 from replica.catalog import OUTLETS  # noqa: E402
 from replica.server import ReplicaServer  # noqa: E402
 from spiders.settings import MEMUSAGE_LIMIT_MB  # noqa: E402
-from spiders.state import CrawlRun  # noqa: E402
+from spiders.state import (
+    CrawlRun,  # noqa: E402
+    commit_crawl_run,  # noqa: E402
+)
 
 DAY = date(2026, 11, 21)
 

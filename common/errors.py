@@ -33,3 +33,37 @@ class ExtractionError(NewsArchiveError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+# -- the object store (archive/store.py, archive/s3.py); here so that a state kept in the archive can be read
+# and written by its own package (spiders/state.py) through a Store without importing archive
+class StoreError(NewsArchiveError):
+    """The store cannot be used as configured (path, endpoint, credentials) or did not answer."""
+
+    reason = "store"
+
+
+class ObjectExists(StoreError):
+    reason = "object_exists"
+
+    def __init__(self, key: str):
+        super().__init__(f"object {key} already exists and is never overwritten")
+        self.key = key
+
+
+class ObjectNotFound(StoreError):
+    reason = "object_missing"
+
+    def __init__(self, key: str):
+        super().__init__(f"object {key} does not exist")
+        self.key = key
+
+
+class ObjectChanged(StoreError):
+    """A conditional write lost the race: someone else wrote the object since it was read."""
+
+    reason = "object_changed"
+
+    def __init__(self, key: str):
+        super().__init__(f"object {key} changed since it was read")
+        self.key = key

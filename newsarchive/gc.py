@@ -27,9 +27,9 @@ from archive.snapshot import (
 from archive.store import Store, StoreError, open_store
 from dedup.urls import canonical_url
 from newsarchive.config import Settings
-from newsarchive.crawl_state import rebuild_crawl_state
 from newsarchive.publish import finish_run
 from newsarchive.runs import RunRef
+from spiders.state import rebuild_crawl_state
 
 logger = logging.getLogger(__name__)
 DEFAULT_OLDER_THAN_DAYS = 2.0

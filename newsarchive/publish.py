@@ -37,13 +37,12 @@ from archive.warc import append_article_links
 from dedup.urls import canonical_url
 from newsarchive import __version__, quality
 from newsarchive.config import Settings
-from newsarchive.crawl_state import commit_crawl_run
 from newsarchive.runs import RunRef, get_json, read_gap
 from newsarchive.stages import NothingToPublish
 from newsarchive.stages import read_rows as read_staged_rows
 from outlets.model import Registry
 from outlets.registry import load_registry
-from spiders.state import CrawlRun
+from spiders.state import CrawlRun, commit_crawl_run
 
 logger = logging.getLogger(__name__)
 

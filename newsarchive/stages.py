@@ -30,9 +30,9 @@ from extract.engine import OutletContext
 from newsarchive import quality
 from newsarchive.config import Settings
 from newsarchive.crawl import run_crawl
-from newsarchive.crawl_state import load_crawl_state
 from newsarchive.runs import RunRef, clear_gap, put_json, record_gap
 from outlets.registry import load_registry
+from spiders.state import load_crawl_state
 from spiders.warc import capture_paths
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,8 @@
 """What the crawler remembers about an outlet between runs, so a rerun fetches only what is new.
 
-The state lives in the archive (`state/crawl/<outlet>.json.gz`, see archive/layout.py) so every worker
-shares it. A crawl reads it, and writes what it learnt as a `CrawlRun`; the publish stage folds the run
+The state lives in the archive (`state/crawl/<outlet>.json.gz`, `crawl_state_key`) so every worker shares
+it; this module is its one home: the model, its key, and reading and committing it through the archive's
+store (passed in). A crawl reads it, and writes what it learnt as a `CrawlRun`; the publish stage folds the run
 into the state only after the run's snapshot is complete, so a failed run never marks anything as seen.
 
 - `seen`: URL key (dedup.urls.canonical_url) of each article page archived with status 200 -> the day of
@@ -20,11 +21,21 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from common.errors import NewsArchiveError, ObjectChanged, ObjectNotFound
 from dedup.urls import canonical_url
+
+if TYPE_CHECKING:  # the archive's store is passed in; this package never imports archive
+    from archive.store import Store
+
+logger = logging.getLogger(__name__)
+COMMIT_TRIES = 20
 
 VERSION = 1
 MAX_ATTEMPTS = 4
@@ -126,3 +137,65 @@ class CrawlState:
     @classmethod
     def read(cls, path: str | Path, outlet: str) -> CrawlState:
         return cls.from_bytes(Path(path).read_bytes(), outlet)
+
+
+# -- the state in the archive: `state/crawl/<outlet>.json.gz`, shared by every worker ---------------------
+class CrawlStateError(NewsArchiveError):
+    reason = "damaged_state"
+
+
+def crawl_state_key(outlet: str) -> str:
+    """Where an outlet's state lives in the archive (the same key in a directory and in a bucket)."""
+    return f"state/crawl/{outlet}.json.gz"
+
+
+def _load(store: Store, outlet: str) -> tuple[CrawlState, str]:
+    key = crawl_state_key(outlet)
+    try:
+        blob, version = store.get_versioned(key)
+    except ObjectNotFound:
+        return CrawlState(outlet=outlet), ""
+    try:
+        return CrawlState.from_bytes(blob, outlet), version
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise CrawlStateError(
+            f"{store.url}/{key} is damaged ({exc}); run `newsarchive repair crawl-state {outlet}` to rebuild it "
+            "from the archive's snapshots"
+        ) from None
+
+
+def load_crawl_state(store: Store, outlet: str) -> CrawlState:
+    """The outlet's state, or an empty one (a first crawl) when the archive has none. A damaged state fails
+    only its own outlet, with one line naming the object and the repair."""
+    return _load(store, outlet)[0]
+
+
+def commit_crawl_run(store: Store, run: CrawlRun, not_archived: dict[str, str] | None = None) -> CrawlState:
+    """Fold an archived run into the outlet's state (idempotent: committing a run twice changes nothing),
+    with a conditional write (If-Match on the version read, retried on a lost race), so two runs
+    committing at once never lose each other's update."""
+    key = crawl_state_key(run.outlet)
+    for attempt in range(COMMIT_TRIES):
+        state, version = _load(store, run.outlet)
+        new = state.after(run, not_archived)
+        try:
+            store.put_bytes(key, new.to_bytes(), if_match=version)
+            return new
+        except ObjectChanged:
+            logger.info("%s: crawl state changed under us, folding the run in again", run.outlet)
+            time.sleep(0.05 * (attempt + 1))
+    raise CrawlStateError(f"{store.url}/{key}: {COMMIT_TRIES} concurrent writers in a row; run again")
+
+
+def rebuild_crawl_state(store: Store, outlet: str, seen: dict[str, str]) -> CrawlState:
+    """Replace a damaged state with one whose seen set is what the archive holds (pending work, validators
+    and given-up pages are lost; the next crawl finds them again). The damaged object is kept aside."""
+    key = crawl_state_key(outlet)
+    try:
+        blob, version = store.get_versioned(key)
+        store.put_bytes(f"{key}.damaged-{int(time.time())}", blob)
+    except ObjectNotFound:
+        version = ""
+    state = CrawlState(outlet=outlet, seen=seen)
+    store.put_bytes(key, state.to_bytes(), if_match=version)
+    return state

@@ -19,6 +19,7 @@ from archive.verify import verify
 from newsarchive.config import Settings
 from newsarchive.pipeline import run_pipeline
 from replica.server import ReplicaServer
+from spiders.state import crawl_state_key
 from tests.conftest import ROOT, RUN_DAY
 
 pytestmark = pytest.mark.slow  # pipeline runs and CLI subprocesses
@@ -89,7 +90,7 @@ def test_a_damaged_parquet_part_is_named_by_export(copy):
 
 def test_a_corrupt_crawl_state_fails_only_its_outlet_and_repair_rebuilds_it(copy):
     archive, settings = copy
-    state = archive / layout.crawl_state_key("orient")
+    state = archive / crawl_state_key("orient")
     state.write_bytes(gzip.compress(b"[1, 2"))
     result = run_pipeline(settings, DAY2, OUTLETS)
     assert list(result["failures"]) == ["orient"] and "repair crawl-state orient" in result["failures"]["orient"]

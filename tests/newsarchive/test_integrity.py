@@ -30,11 +30,11 @@ from dedup.urls import canonical_url
 from newsarchive import stages
 from newsarchive.config import Settings
 from newsarchive.crawl import CrawlError
-from newsarchive.crawl_state import load_crawl_state
 from newsarchive.pipeline import run_pipeline
 from newsarchive.publish import publish_stage
 from newsarchive.runs import RunRef
 from replica.server import ReplicaServer
+from spiders.state import load_crawl_state
 from tests.conftest import ROOT, RUN_DAY
 from tests.report import matrix_row
 
@@ -314,8 +314,7 @@ def test_concurrent_crawl_state_commits_are_never_lost(backend, tmp_path, reques
     """Eight runs fold into one outlet's state at once (If-Match and retry): every run's pages are seen."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from newsarchive.crawl_state import commit_crawl_run
-    from spiders.state import CrawlRun
+    from spiders.state import CrawlRun, commit_crawl_run
 
     if backend == "s3":
         request.getfixturevalue("s3_server")

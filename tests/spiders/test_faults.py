@@ -18,10 +18,10 @@ import pytest
 from archive.snapshot import read_articles, read_manifest, resolve_snapshot, verify_snapshot
 from archive.store import open_store
 from newsarchive.config import Settings
-from newsarchive.crawl_state import load_crawl_state
 from newsarchive.pipeline import run_pipeline
 from replica.faults import MODES
 from replica.server import ReplicaServer
+from spiders.state import load_crawl_state
 from tests.conftest import RUN_DAY, normalise_ws
 
 pytestmark = pytest.mark.slow  # pipeline runs over the replica

@@ -13,11 +13,11 @@ from archive.snapshot import read_articles, read_manifest, resolve_snapshot
 from archive.store import open_store
 from newsarchive import stages
 from newsarchive.config import Settings
-from newsarchive.crawl_state import load_crawl_state
 from newsarchive.pipeline import run_pipeline
 from newsarchive.runs import RunRef
 from replica.catalog import OUTLETS
 from replica.server import ReplicaServer
+from spiders.state import load_crawl_state
 from tests.conftest import RUN_DAY
 
 pytestmark = pytest.mark.slow  # crawl subprocesses and pipeline runs
