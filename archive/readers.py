@@ -13,12 +13,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from archive.progress import progress
+from archive.records import Manifest, RecordError
 from archive.snapshot import (
     ARTICLE_SCHEMA,
+    DamagedObject,
     FixityError,
     SnapshotRef,
     download_checked,
-    load_manifest,
     newest_revs,
     read_manifest_bytes,
     read_parquet_parts,
@@ -31,7 +32,10 @@ __all__ = ["FixityError", "get_snapshot", "load_articles", "newest_revs", "write
 def get_snapshot(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None = None) -> list[Path]:
     """Download a snapshot (or one outlet of it) into dest, checking every SHA-256 against the manifest."""
     body = read_manifest_bytes(store, ref)
-    manifest = load_manifest(store, ref)
+    try:
+        manifest = Manifest.from_bytes(body)
+    except RecordError as exc:
+        raise DamagedObject(f"{store.url}/{ref.prefix}manifest.json: {exc}") from None
     if outlet is not None and outlet not in manifest.outlets:
         raise LookupError(f"snapshot {ref.label} has no outlet {outlet!r}; it has {', '.join(sorted(manifest.outlets))}")
     entries = [e for e in manifest.files if outlet is None or f"outlet={outlet}/" in e.key

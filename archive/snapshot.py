@@ -124,9 +124,10 @@ def owner_gone(claim: dict[str, Any] | None, lease: timedelta) -> bool:
         return True
     if datetime.now(UTC) - claimed > lease:
         return True
-    if claim.get("host") == socket.gethostname() and isinstance(claim.get("pid"), int):
+    pid = claim.get("pid")
+    if claim.get("host") == socket.gethostname() and isinstance(pid, int) and pid > 0:
         try:
-            os.kill(claim["pid"], 0)
+            os.kill(pid, 0)
         except ProcessLookupError:
             return True
         except PermissionError:

@@ -9,6 +9,7 @@ gc never touches a published snapshot. It
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from archive import layout
 from archive.snapshot import (
+    ABANDONED,
     CLAIM_LEASE,
+    DamagedObject,
     SnapshotRef,
     day_revs,
     list_snapshots,
@@ -24,7 +27,7 @@ from archive.snapshot import (
     owner_gone,
     read_rows,
 )
-from archive.store import Store, StoreError, open_store
+from archive.store import ObjectNotFound, Store, StoreError, open_store
 from dedup.urls import canonical_url
 from newsarchive.config import Settings
 from newsarchive.publish import finish_run
@@ -97,25 +100,30 @@ def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
 
 
 def _incomplete_revs(store: Store, cutoff: datetime, result: GcResult) -> None:
-    days = {info.key.split("/")[1].removeprefix("date=") for info in store.list(f"{layout.SNAPSHOTS}/")
-            if info.key.count("/") >= 3}
-    for day in sorted(days):
-        try:
-            revs = day_revs(store, date.fromisoformat(day))
-        except ValueError:
+    """Revs that will never be complete (abandoned, or their publisher gone), from one listing of the
+    snapshots; only an incomplete rev's claim is read."""
+    revs: dict[tuple[str, int], list] = defaultdict(list)
+    for info in store.list(f"{layout.SNAPSHOTS}/"):
+        if parsed := layout.parse_snapshot_key(info.key):
+            revs[parsed].append(info)
+    for (day, rev), infos in sorted(revs.items()):
+        names = {info.key.rsplit("/", 1)[-1] for info in infos}
+        abandoned = ABANDONED in names
+        if (layout.SUCCESS in names and not abandoned) or _newest(infos) > cutoff:
             continue
-        for state in revs.values():
-            if state.complete and not state.abandoned:
-                continue
-            ref = SnapshotRef(day, state.rev)
-            infos = list(store.list(ref.prefix))
-            if not (state.abandoned or owner_gone(state.claim, CLAIM_LEASE)) or _newest(infos) > cutoff:
-                continue
+        ref = SnapshotRef(day, rev)
+        if not abandoned:
             try:
-                store.delete_prefix(ref.prefix)
-                result.removed_revs.append(ref.label)
-            except StoreError as exc:
-                result.kept.append(f"{ref.label}: {exc}")
+                claim = json.loads(store.get_bytes(ref.prefix + layout.CLAIM))
+            except (ObjectNotFound, ValueError):
+                claim = None
+            if not owner_gone(claim if isinstance(claim, dict) else None, CLAIM_LEASE):
+                continue
+        try:
+            store.delete_prefix(ref.prefix)
+            result.removed_revs.append(ref.label)
+        except StoreError as exc:
+            result.kept.append(f"{ref.label}: {exc}")
 
 
 def repair_crawl_state(settings: Settings, outlet: str) -> int:
@@ -124,8 +132,13 @@ def repair_crawl_state(settings: Settings, outlet: str) -> int:
     store = open_store(settings.archive)
     seen: dict[str, str] = {}
     for ref in list_snapshots(store):
-        manifest = load_manifest(store, ref)
-        for row in read_rows(store, manifest, keep=lambda key: f"/outlet={outlet}/" in key):
+        try:
+            manifest = load_manifest(store, ref)
+            rows = read_rows(store, manifest, keep=lambda key: f"/outlet={outlet}/" in key)
+        except DamagedObject as exc:  # its pages are then fetched again: nothing is lost by skipping it
+            logger.warning("repair: %s skipped: %s", ref.label, exc)
+            continue
+        for row in rows:
             seen.setdefault(canonical_url(row.url), ref.day)
     rebuild_crawl_state(store, outlet, seen)
     return len(seen)

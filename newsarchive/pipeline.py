@@ -50,7 +50,10 @@ def run_pipeline(settings: Settings, day: date, outlet_ids: list[str] | None = N
     except StoreError:  # the store failed: its scratch stays for `newsarchive gc`
         raise
     except NewsArchiveError:
-        open_store(settings.archive).delete_prefix(run.staging)  # a CLI run is not retried: its scratch goes
+        try:  # a CLI run is not retried: its scratch goes (best effort: with the store down, `gc` does it)
+            open_store(settings.archive).delete_prefix(run.staging)
+        except NewsArchiveError as cleanup:
+            logger.warning("staging of run %s left for `newsarchive gc`: %s", run.run_id, cleanup)
         raise
     result["failures"] = failures
     result["run_id"] = run.run_id

@@ -66,6 +66,10 @@ def publish_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Pub
         dedup_report = None  # nothing staged: published and cleaned up already, or dedup never ran
     generation = dedup_report.get("generation", "") if dedup_report else None
     done = published_by(store, run.day, run.run_id, generation)
+    if done and dedup_report is None and any(True for _ in store.list(run.staging)):
+        # staged data of a later attempt (a cleared run) whose dedup did not run: never mistake it for the
+        # finished snapshot of an earlier attempt, whose bookkeeping would mark the new crawls as archived
+        done = None
     if done:
         logger.info("run %s already published %s; finishing its bookkeeping", run.run_id, done.label)
         manifest = load_manifest(store, done)

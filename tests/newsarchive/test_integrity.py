@@ -330,3 +330,22 @@ def test_concurrent_crawl_state_commits_are_never_lost(backend, tmp_path, reques
     assert len(state.seen) == 40 and len(state.crawls) == 8
     matrix_row(f"8 concurrent crawl-state commits ({backend})", survived=True, lost=40 - len(state.seen), partial=0,
                without_capture=0)
+
+
+def test_a_cleared_run_whose_dedup_did_not_run_is_not_taken_for_its_finished_attempt(site, tmp_path):
+    """Airflow clears a run (same run id) after it published; its new crawls are staged, its dedup fails.
+    publish must not return the earlier attempt's snapshot (and fold the new crawls into the state)."""
+    settings = settings_for(site, tmp_path / "archive")
+    run = RunRef.new_cli(RUN_DAY)
+    for outlet in OUTLETS:
+        stages.crawl_stage(settings, run, outlet)
+        stages.extract_stage(settings, run, outlet)
+    stages.dedup_stage(settings, run, OUTLETS)
+    publish_stage(settings, run, OUTLETS)
+    store = open_store(settings.archive)
+    states = {o: load_crawl_state(store, o).to_bytes() for o in OUTLETS}
+    stages.crawl_stage(settings.with_(refetch=True), run, "anapress")  # the cleared run's new attempt
+    with pytest.raises(stages.NothingToPublish, match="dedup stage has not run"):
+        publish_stage(settings, run, OUTLETS)
+    assert {o: load_crawl_state(store, o).to_bytes() for o in OUTLETS} == states
+    assert [r.rev for r in list_snapshots(store)] == [1] and list(store.list(run.staging))
