@@ -48,6 +48,9 @@ class ArchivedRow:
     capture_id: str | None = None  # WARC-Record-ID of its response record ...
     fetched_at: str | None = None
     carried_from: str | None = None  # ... in this snapshot's WARC, or in the rev named here ("D rev N")
+    via: str | None = None  # the feed, sitemap or section URL the crawl found it on
+    discovered_at: str | None = None  # when the crawl first listed it (ISO 8601, UTC)
+    extractor: str | None = None  # the extractor that made the row: package version + rules/options hash
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ArchivedRow:
