@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive import layout
+from archive.cdxj import INDEX_NAME, write_index
 from archive.progress import progress
 from archive.records import (
     ARTICLE_SCHEMA,
@@ -205,8 +206,8 @@ def write_snapshot(
     extra: dict[str, Path] | None = None,
     workers: int = 8,
 ) -> Manifest:
-    """Write articles (Parquet, hive partitions by outlet and language), WARCs and `extra` files (key under
-    the snapshot prefix -> local path), then the manifest (with every file's size and SHA-256), then
+    """Write articles (Parquet, hive partitions by outlet and language), WARCs, their CDXJ index and `extra`
+    files (key under the snapshot prefix -> local path), then the manifest (with every file's size and SHA-256), then
     _SUCCESS (the manifest's SHA-256). The WARCs start uploading at once; Parquet parts are encoded while
     they go up. Nothing is visible to readers before _SUCCESS."""
     groups: dict[tuple[str, str], list[ArchivedRow]] = defaultdict(list)
@@ -217,6 +218,9 @@ def write_snapshot(
             ThreadPoolExecutor(max_workers=workers) as pool:
         uploads = [(layout.warc_key(ref.prefix, outlet), path, None) for outlet, path in sorted(warcs.items())]
         uploads += [(ref.prefix + name, path, None) for name, path in sorted((extra or {}).items())]
+        index = Path(tmp) / "index.cdxj"  # every capture of the WARCs (archive/cdxj.py), listed like any file
+        write_index({layout.warc_key("", outlet): path for outlet, path in warcs.items()}, rows, index)
+        uploads.append((ref.prefix + INDEX_NAME, index, None))
         pending = [pool.submit(_upload_one, store, item) for item in uploads]
         for n, ((outlet, lang), group) in enumerate(sorted(groups.items())):
             local = Path(tmp) / f"part-{n}.parquet"

@@ -96,6 +96,12 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
     return snapshots_cli.run(args, _settings(args))
 
 
+def cmd_captures(args: argparse.Namespace) -> int:
+    from newsarchive import captures_cli
+
+    return captures_cli.run(args, _settings(args))
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from newsarchive import snapshots_cli
 
@@ -197,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(s, nested=True)
     s.add_argument("--since", type=cli_args.day)
     s.add_argument("--until", type=cli_args.day)
-    for name in ("show", "verify", "get"):
+    for name in ("show", "verify", "get", "index"):
         s = ssub.add_parser(name)
         common(s, nested=True)
         s.add_argument("day", type=cli_args.day)
@@ -208,6 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
             s.add_argument("--dest", type=cli_args.dest_dir, required=True, help="directory to download into")
             s.add_argument("--outlet", type=cli_args.outlet_id, help="only this outlet's articles and WARC")
     p.set_defaults(func=cmd_snapshots)
+
+    from newsarchive import captures_cli
+
+    captures_cli.add_parser(sub, common, cli_args)
+    sub.choices["captures"].set_defaults(func=cmd_captures)
 
     p = sub.add_parser("export", help="articles of a date range for research (jsonl, parquet, txt)")
     common(p)

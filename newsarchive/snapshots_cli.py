@@ -1,4 +1,4 @@
-"""`newsarchive snapshots list|show|verify|get`, `export`, `gc` and `repair` for archivists and ops."""
+"""`newsarchive snapshots list|show|verify|get|index`, `export`, `gc` and `repair` for archivists and ops."""
 
 from __future__ import annotations
 
@@ -45,6 +45,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         except LookupError as exc:
             raise NewsArchiveError(str(exc).strip("'\"")) from None
         print(f"snapshot {ref.label}: {len(files)} files in {args.dest}, every SHA-256 checked")
+        return 0
+    if args.action == "index":
+        from archive.capture_index import index_snapshot
+
+        key, lines = index_snapshot(store, ref)
+        print(f"snapshot {ref.label}: sidecar CDXJ index of {lines} captures written to {store.url}/{key}")
         return 0
     if args.action == "show":
         if args.json:

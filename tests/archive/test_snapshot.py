@@ -69,6 +69,7 @@ def test_publish_layout_manifest_and_fixity(archive_url, warc):
     assert keys == [
         "snapshots/date=2026-11-21/rev=1/articles/outlet=euronews/lang=en/part-0000.parquet",
         "snapshots/date=2026-11-21/rev=1/articles/outlet=orient/lang=ar/part-0000.parquet",
+        "snapshots/date=2026-11-21/rev=1/indexes/index.cdxj",
         "snapshots/date=2026-11-21/rev=1/warc/euronews.warc.gz",
         "snapshots/date=2026-11-21/rev=1/warc/orient.warc.gz",
     ]
@@ -103,7 +104,7 @@ def test_get_downloads_and_checks_every_file(archive_url, warc, tmp_path):
     store = open_store(archive_url)
     ref, _ = _publish(store, warc)
     files = get_snapshot(store, ref, tmp_path / "dest")
-    assert len(files) == 4 and (tmp_path / "dest" / "warc" / "orient.warc.gz").read_bytes() == warc.read_bytes()
+    assert len(files) == 5 and (tmp_path / "dest" / "warc" / "orient.warc.gz").read_bytes() == warc.read_bytes()
     only = get_snapshot(store, ref, tmp_path / "one", outlet="euronews")
     assert sorted(p.name for p in only) == ["euronews.warc.gz", "part-0000.parquet"]
 

@@ -1,0 +1,267 @@
+"""Snapshots' CDXJ indexes as readers use them: found (in the manifest, or a sidecar beside an older
+snapshot), checked against their SHA-256, and searched for every capture of a URL across snapshots.
+
+A snapshot published before indexes existed is immutable, so `newsarchive snapshots index D` writes a
+*sidecar* outside the rev: `indexes/date=D/rev=N/index.cdxj`, then `indexes/date=D/rev=N/index.json`
+(its size, SHA-256 and the SHA-256 of the manifest it indexes) last, as the sidecar's commit point. The
+snapshot's own files and manifest are never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from archive import layout
+from archive.cdxj import index_key, lines_with_prefix, url_prefix, write_index
+from archive.records import Manifest, RecordError
+from archive.snapshot import (
+    DamagedObject,
+    SnapshotRef,
+    download_checked,
+    list_snapshots,
+    read_manifest_bytes,
+    read_rows,
+)
+from archive.store import ObjectNotFound, Store
+from common.errors import NewsArchiveError
+
+SIDECAR_RECORD = "index.json"
+
+
+class IndexMissing(NewsArchiveError, LookupError):
+    reason = "index_missing"
+
+
+class IndexExists(NewsArchiveError):
+    reason = "index_exists"
+
+
+def sidecar_prefix(ref: SnapshotRef) -> str:
+    return f"indexes/date={ref.day}/rev={ref.rev}/"
+
+
+@dataclass(frozen=True)
+class IndexSource:
+    """Where a snapshot's index is and the size and SHA-256 it must have."""
+
+    ref: SnapshotRef
+    key: str
+    size: int
+    sha256: str
+    sidecar: bool
+
+
+def _manifest(store: Store, ref: SnapshotRef) -> tuple[Manifest, bytes]:
+    body = read_manifest_bytes(store, ref)
+    try:
+        return Manifest.from_bytes(body), body
+    except RecordError as exc:
+        raise DamagedObject(f"{store.url}/{ref.prefix}{layout.MANIFEST}: {exc}") from None
+
+
+def index_source(store: Store, ref: SnapshotRef) -> IndexSource:
+    """The snapshot's own index (listed in its manifest) or its sidecar; IndexMissing if it has neither."""
+    manifest, body = _manifest(store, ref)
+    entry = manifest.file(index_key(ref.prefix))
+    if entry is not None:
+        return IndexSource(ref, entry.key, entry.size, entry.sha256, sidecar=False)
+    record_key = sidecar_prefix(ref) + SIDECAR_RECORD
+    try:
+        record = json.loads(store.get_bytes(record_key))
+        source = IndexSource(ref, str(record["key"]), int(record["size"]), str(record["sha256"]), sidecar=True)
+        bound_to = str(record["manifest_sha256"])
+    except ObjectNotFound:
+        raise IndexMissing(f"snapshot {ref.label} has no CDXJ index; make one with "
+                           f"`newsarchive snapshots index {ref.day} --rev {ref.rev}`") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DamagedObject(f"{store.url}/{record_key}: not an index record ({exc})") from None
+    if bound_to != hashlib.sha256(body).hexdigest() or not source.key.startswith(sidecar_prefix(ref)):
+        raise DamagedObject(f"{store.url}/{record_key} does not belong to snapshot {ref.label}'s manifest")
+    return source
+
+
+def read_index(store: Store, source: IndexSource) -> bytes:
+    """The index's bytes, checked against its size and SHA-256."""
+    try:
+        data = store.get_bytes(source.key)
+    except ObjectNotFound:
+        raise DamagedObject(f"{store.url}/{source.key}: the index of {source.ref.label} is missing") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) != source.size or digest != source.sha256:
+        raise DamagedObject(f"{store.url}/{source.key}: expected {source.size} bytes sha256 {source.sha256}, "
+                            f"found {len(data)} bytes sha256 {digest}; do not trust it (see README: repair)")
+    return data
+
+
+def index_snapshot(store: Store, ref: SnapshotRef) -> tuple[str, int]:
+    """Give a published snapshot without an index a sidecar index (its WARCs and rows checked against
+    the manifest first). (key of the index, lines). Refused if the snapshot has an index already."""
+    try:
+        source = index_source(store, ref)
+        where = "a sidecar index" if source.sidecar else "its own index"
+        raise IndexExists(f"snapshot {ref.label} already has {where}: {source.key}")
+    except IndexMissing:
+        pass
+    manifest, body = _manifest(store, ref)
+    with tempfile.TemporaryDirectory(prefix="newsarchive-index-") as tmp:
+        warcs: dict[str, Path] = {}
+        for entry in manifest.files:
+            if entry.key.endswith(".warc.gz"):
+                local = Path(tmp) / f"{len(warcs)}.warc.gz"
+                download_checked(store, entry, local)
+                warcs[entry.key.removeprefix(ref.prefix)] = local
+        out = Path(tmp) / "index.cdxj"
+        lines = write_index(warcs, read_rows(store, manifest), out)
+        prefix = sidecar_prefix(ref)
+        digest = store.put_file(prefix + "index.cdxj", out, overwrite=True, publish=True)
+        record = {"key": prefix + "index.cdxj", "size": out.stat().st_size, "sha256": digest,
+                  "snapshot": ref.label, "manifest_sha256": hashlib.sha256(body).hexdigest(),
+                  "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    store.put_bytes(prefix + SIDECAR_RECORD, json.dumps(record, indent=1).encode(), publish=True)
+    return prefix + "index.cdxj", lines
+
+
+# -- captures of a URL ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Capture:
+    """One capture of a URL, as its snapshot's index lists it."""
+
+    url: str
+    timestamp: str  # 14 digits, UTC
+    status: str | None
+    mime: str | None
+    digest: str | None
+    snapshot: str  # "D rev N": the rev whose WARC holds it
+    warc: str  # its key in the archive
+    offset: int
+    length: int
+    record_id: str | None
+    article: str | None  # the archived article made from it
+    duplicate_of: str | None
+    refers_to_uri: str | None = None  # a revisit: the capture it refers to
+    refers_to_date: str | None = None
+    original: Capture | None = None  # a revisit resolved
+
+    @property
+    def captured_at(self) -> str:
+        t = self.timestamp
+        return f"{t[0:4]}-{t[4:6]}-{t[6:8]}T{t[8:10]}:{t[10:12]}:{t[12:14]}Z"
+
+    @property
+    def revisit(self) -> bool:
+        return self.mime == "warc/revisit"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"url": self.url, "captured_at": self.captured_at, "status": self.status, "mime": self.mime,
+                "digest": self.digest, "snapshot": self.snapshot, "warc": self.warc, "offset": self.offset,
+                "length": self.length, "record_id": self.record_id, "article": self.article,
+                "duplicate": self.duplicate_of is not None, "duplicate_of": self.duplicate_of,
+                "revisit": self.revisit, "refers_to_uri": self.refers_to_uri,
+                "refers_to_date": self.refers_to_date,
+                "original": self.original.to_dict() if self.original else None}
+
+
+@dataclass
+class CaptureSearch:
+    """Every capture of one URL in a range of snapshots; the snapshots that could not be searched."""
+
+    url: str
+    canonical: str
+    captures: list[Capture] = field(default_factory=list)
+    unindexed: list[str] = field(default_factory=list)  # why each snapshot without a usable index was skipped
+
+
+Canonicalize = Callable[[str], str]  # a URL -> its canonical key (the CLI passes dedup.urls.canonical_url)
+
+
+def query_url(url: str, canonicalize: Canonicalize) -> str:
+    """The canonical form of a URL as a user gives it: raw UTF-8 or percent-encoded, with tracking
+    parameters, with or without `www.` or a scheme."""
+    text = url.strip()
+    if "://" not in text:
+        text = "https://" + text
+    return canonicalize(text)
+
+
+class _Indexes:
+    """Each snapshot's index read (and checked) at most once per search."""
+
+    def __init__(self, store: Store, canonicalize: Canonicalize) -> None:
+        self.store = store
+        self.canonicalize = canonicalize
+        self.data: dict[SnapshotRef, bytes | None] = {}
+        self.problems: list[str] = []
+
+    def get(self, ref: SnapshotRef) -> bytes | None:
+        if ref not in self.data:
+            try:
+                self.data[ref] = read_index(self.store, index_source(self.store, ref))
+            except (IndexMissing, DamagedObject) as exc:
+                self.data[ref] = None
+                self.problems.append(str(exc))
+        return self.data[ref]
+
+    def captures(self, refs: list[SnapshotRef], canonical: str) -> list[Capture]:
+        prefix = url_prefix(canonical)
+        found = []
+        for ref in refs:
+            data = self.get(ref)
+            if data is None:
+                continue
+            for _key, stamp, entry in lines_with_prefix(data, prefix):
+                url = str(entry.get("url", ""))
+                if query_url(url, self.canonicalize) == canonical:
+                    found.append(_capture(ref, stamp, entry))
+        return sorted(found, key=lambda c: (c.timestamp, c.snapshot, c.offset))
+
+
+def _capture(ref: SnapshotRef, stamp: str, entry: dict[str, Any]) -> Capture:
+    def text(name: str) -> str | None:
+        value = entry.get(name)
+        return None if value is None else str(value)
+
+    return Capture(url=str(entry.get("url", "")), timestamp=stamp, status=text("status"), mime=text("mime"),
+                   digest=text("digest"), snapshot=ref.label, warc=ref.prefix + str(entry.get("filename", "")),
+                   offset=int(entry.get("offset", 0)), length=int(entry.get("length", 0)),
+                   record_id=text("record_id"), article=text("article"), duplicate_of=text("duplicate_of"),
+                   refers_to_uri=text("refers_to_uri"), refers_to_date=text("refers_to_date"))
+
+
+def find_captures(store: Store, url: str, canonicalize: Canonicalize, since: date | None = None,
+                  until: date | None = None) -> CaptureSearch:
+    """Every capture of `url` (any variant with the same canonical key) in the complete snapshots dated
+    in [since, until], oldest first; a revisit comes with the capture it refers to (searched in every
+    snapshot, whatever the range)."""
+    canonical = query_url(url, canonicalize)
+    indexes = _Indexes(store, canonicalize)
+    found = indexes.captures(list_snapshots(store, since, until), canonical)
+    every: list[SnapshotRef] | None = None
+    resolved = []
+    for capture in found:
+        if capture.revisit:
+            if every is None:
+                every = list_snapshots(store)
+            target = query_url(capture.refers_to_uri or capture.url, canonicalize)
+            capture = _resolve(capture, indexes.captures(every, target))
+        resolved.append(capture)
+    return CaptureSearch(url, canonical, resolved, indexes.problems)
+
+
+def _resolve(revisit: Capture, candidates: list[Capture]) -> Capture:
+    """The revisit with the original capture it refers to: same payload digest, at the date it names
+    (else the latest such capture before it)."""
+    from dataclasses import replace
+
+    originals = [c for c in candidates if not c.revisit and c.digest == revisit.digest]
+    wanted = (revisit.refers_to_date or "").replace("-", "").replace(":", "").replace("T", "")[:14]
+    exact = [c for c in originals if c.timestamp == wanted]
+    before = [c for c in originals if c.timestamp <= revisit.timestamp]
+    matches = exact or before
+    return replace(revisit, original=matches[-1]) if matches else revisit

@@ -1,0 +1,119 @@
+"""The CDXJ index of a snapshot: one line per capture (response, revisit or resource record) of its WARCs,
+sorted by SURT key as pywb, py-wacz and `cdxj-indexer` write it, so archivists' tools read it as it is.
+
+    net,enabbaladi)/archives/215637 20261121030512 {"url": ..., "mime": "text/html", "status": "200",
+        "digest": "sha1:...", "length": "5120", "offset": "8192", "filename": "warc/enabbaladi.warc.gz",
+        "record_id": "<urn:uuid:...>", "article": "<article id>", "duplicate_of": null}
+
+Beyond the standard fields each line names its WARC record, the archived article made from it (if any)
+and whether that article was a duplicate; a revisit line names the capture it refers to
+(`refers_to_uri`, `refers_to_date`). Our WARC `metadata` records (article links) are never indexed: they
+are not captures of a page.
+
+A snapshot holds its index at `indexes/index.cdxj` (in its manifest, with its SHA-256); older ones get
+a sidecar (archive/capture_index.py).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import surt
+from cdxj_indexer.main import CDXJIndexer
+from warcio.exceptions import ArchiveLoadFailed
+
+from archive.records import ArchivedRow
+
+logger = logging.getLogger(__name__)
+
+INDEX_NAME = "indexes/index.cdxj"  # under a rev's prefix
+SIDECAR_RECORD = "index.json"
+INDEXED_RECORDS = "response,revisit,resource"
+_EXTRA_FIELDS = {"warc-record-id": "record_id", "warc-refers-to-target-uri": "refers_to_uri",
+                 "warc-refers-to-date": "refers_to_date"}
+
+
+def index_key(prefix: str) -> str:
+    return prefix + INDEX_NAME
+
+
+# -- writing ------------------------------------------------------------------------------------------
+def index_lines(path: Path, filename: str, articles: dict[str, ArchivedRow]) -> list[bytes]:
+    """The CDXJ lines of one WARC (unsorted), `filename` as it is named in the index. A WARC damaged
+    part-way yields the lines of the records before the damage (logged), never an error."""
+    buf = io.StringIO()
+    indexer = CDXJIndexer(output=buf, inputs=[], filename=filename, records=INDEXED_RECORDS,
+                          fields=",".join(_EXTRA_FIELDS))
+    try:
+        with path.open("rb") as fh:
+            indexer.process_one(fh, buf, filename)
+    except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as exc:
+        logger.warning("%s: indexed up to a damaged record (%s)", filename, exc)
+    lines = []
+    for line in buf.getvalue().splitlines():
+        key, stamp, raw = line.split(" ", 2)
+        entry: dict[str, Any] = json.loads(raw)
+        for name, ours in _EXTRA_FIELDS.items():
+            if name in entry:
+                entry[ours] = entry.pop(name)
+        row = articles.get(entry.get("record_id", ""))
+        if row is not None:
+            entry["article"] = row.id
+            entry["duplicate_of"] = row.duplicate_of
+        lines.append(f"{key} {stamp} {json.dumps(entry, ensure_ascii=False, sort_keys=True)}".encode())
+    return lines
+
+
+def write_index(warcs: dict[str, Path], rows: Iterable[ArchivedRow], out: Path) -> int:
+    """Index WARCs (name in the index -> local file) into `out`, sorted byte-wise (as `LC_ALL=C sort`,
+    which pywb's binary search expects); the number of lines."""
+    articles = {row.capture_id: row for row in rows if row.capture_id}
+    lines = [line for name, path in sorted(warcs.items()) for line in index_lines(path, name, articles)]
+    lines.sort()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(b"".join(line + b"\n" for line in lines))
+    return len(lines)
+
+
+def url_prefix(url: str) -> bytes:
+    """The SURT key prefix every capture of `url` (any of its variants that share a canonical URL)
+    starts with: the SURT of its canonical form without the query."""
+    key: str = surt.surt(url.split("?", 1)[0])
+    return key.encode()
+
+
+def _line_at_or_after(data: bytes, needle: bytes) -> int:
+    """Offset of the first line >= needle in sorted `data` (binary search on byte offsets)."""
+    lo, hi = 0, len(data)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = data.rfind(b"\n", 0, mid) + 1
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        if data[start:end] < needle:
+            lo = end + 1
+        else:
+            hi = start
+    return lo
+
+
+def lines_with_prefix(data: bytes, prefix: bytes) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(key, timestamp, fields) of every line whose key starts with `prefix`."""
+    pos = _line_at_or_after(data, prefix)
+    while pos < len(data) and data.startswith(prefix, pos):
+        end = data.find(b"\n", pos)
+        end = len(data) if end < 0 else end
+        key, stamp, raw = data[pos:end].decode("utf-8", "replace").split(" ", 2)
+        try:
+            yield key, stamp, json.loads(raw)
+        except ValueError:
+            logger.warning("skipped a CDXJ line that is not JSON: %.120s", raw)
+        pos = end + 1
+
+

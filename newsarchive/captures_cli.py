@@ -1,0 +1,56 @@
+"""`newsarchive captures URL`: every capture of a URL across snapshots, from their CDXJ indexes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from archive.capture_index import Capture, find_captures
+from archive.store import open_store
+from common.errors import NewsArchiveError
+from dedup.urls import canonical_url
+from newsarchive.config import Settings
+
+
+def add_parser(sub: argparse._SubParsersAction, common, cli_args) -> None:
+    p = sub.add_parser("captures", help="every capture of a URL across snapshots (CDXJ index lookup)")
+    common(p)
+    p.add_argument("url", type=cli_args.text("URL"),
+                   help="the page's URL: raw or percent-encoded, with or without www. or tracking parameters")
+    p.add_argument("--since", type=cli_args.day, help="first snapshot date (YYYY-MM-DD)")
+    p.add_argument("--until", type=cli_args.day, help="last snapshot date (YYYY-MM-DD)")
+    p.add_argument("--json", action="store_true", help="one JSON object per capture")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.since and args.until and args.since > args.until:
+        raise NewsArchiveError(f"--since {args.since} is after --until {args.until}")
+    url = args.url.strip()
+    if not url or len(url) > 8192 or any(ch.isspace() for ch in url):
+        raise NewsArchiveError(f"{url[:80]!r} is not a URL; give one like https://www.example.com/news/1")
+    store = open_store(settings.archive, create=False)
+    search = find_captures(store, url, canonical_url, args.since, args.until)
+    for problem in search.unindexed:
+        print(f"newsarchive: warning: {problem}", file=sys.stderr)
+    if args.json:
+        for capture in search.captures:
+            print(json.dumps(capture.to_dict(), ensure_ascii=False))
+    else:
+        print(f"{len(search.captures)} captures of {search.canonical} in {store.url}")
+        for capture in search.captures:
+            print(_line(capture))
+    return 0 if search.captures else 1
+
+
+def _line(c: Capture) -> str:
+    article = f"article={c.article}" if c.article else "no article"
+    if c.duplicate_of:
+        article += f" (duplicate of {c.duplicate_of})"
+    text = (f"{c.captured_at}  {c.status or '-':>3}  {'revisit' if c.revisit else c.mime or '-'}  {c.snapshot}  "
+            f"{c.warc} offset={c.offset} length={c.length}  {article}  {c.digest or ''}\n    {c.url}")
+    if c.revisit:
+        o = c.original
+        text += (f"\n    revisit of {o.captured_at} in {o.snapshot}: {o.warc} offset={o.offset} length={o.length}"
+                 if o else f"\n    revisit of {c.refers_to_uri} at {c.refers_to_date}: not found in the archive")
+    return text

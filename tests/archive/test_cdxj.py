@@ -1,0 +1,136 @@
+"""The CDXJ index of a snapshot and the lookup of a URL's captures across snapshots (local and S3)."""
+
+import json
+from datetime import date
+from urllib.parse import quote
+
+import pytest
+
+from archive import layout
+from archive.capture_index import (
+    IndexExists,
+    IndexMissing,
+    find_captures,
+    index_snapshot,
+    index_source,
+    sidecar_prefix,
+)
+from archive.cdxj import INDEX_NAME
+from archive.snapshot import publish_snapshot, read_manifest_bytes, verify_snapshot
+from archive.store import open_store
+from dedup.urls import canonical_url
+from tests.archive.warcs import Page, page_html, row, write_warc
+
+DAY1, DAY2 = date(2026, 11, 20), date(2026, 11, 21)
+ARABIC_PATH = "/archives/2026/11/مقال-عن-حلب"
+CAPTURED = "https://www.enabbaladi.net" + quote(ARABIC_PATH)  # as Scrapy records it
+BODY = page_html("حلب تستعيد أسواقها", "عاد الباعة إلى سوق المدينة القديمة في حلب")
+
+
+def _rid(n):
+    return f"<urn:uuid:00000000-0000-4000-8000-{n:012d}>"
+
+
+def _publish_day1(store, tmp_path):
+    first = Page(CAPTURED, _rid(1), "2026-11-20T03:00:00Z", BODY)
+    other = Page("https://www.enabbaladi.net/archives/2026/11/other", _rid(2), "2026-11-20T03:00:05Z",
+                 page_html("أخرى", "نص آخر"))
+    warc = write_warc(tmp_path / "d1.warc.gz", [first, other], {_rid(1): "id0001", _rid(2): "id0002"})
+    return publish_snapshot(store, DAY1, [row(1, first, "enabbaladi"), row(2, other, "enabbaladi")],
+                            {"enabbaladi": warc})
+
+
+def test_snapshot_index_lists_every_capture_and_no_metadata_record(archive_url, tmp_path):
+    store = open_store(archive_url)
+    ref, manifest = _publish_day1(store, tmp_path)
+    entry = manifest.file(ref.prefix + INDEX_NAME)
+    assert entry is not None and entry.size > 0
+    assert verify_snapshot(store, ref) == []
+    lines = store.get_bytes(entry.key).splitlines()
+    assert lines == sorted(lines) and len(lines) == 2  # two responses; the two metadata records are not captures
+    fields = [json.loads(line.split(b" ", 2)[2]) for line in lines]
+    assert {f["article"] for f in fields} == {"id0001", "id0002"}
+    assert all(f["filename"] == "warc/enabbaladi.warc.gz" and f["status"] == "200" for f in fields)
+    assert lines[0].startswith(b"net,enabbaladi)/archives/2026/11/")
+
+
+@pytest.mark.parametrize("given", [
+    "https://www.enabbaladi.net" + ARABIC_PATH,  # raw UTF-8
+    "https://www.enabbaladi.net" + quote(ARABIC_PATH).lower(),  # percent-encoded (lower-case hex)
+    "http://enabbaladi.net" + ARABIC_PATH + "/?utm_source=twitter&fbclid=abc",  # tracking, no www.
+])
+def test_arabic_url_found_in_every_form(archive_url, tmp_path, given):
+    store = open_store(archive_url)
+    _publish_day1(store, tmp_path)
+    search = find_captures(store, given, canonical_url)
+    assert [(c.url, c.article, c.snapshot, c.status) for c in search.captures] == \
+        [(CAPTURED, "id0001", "2026-11-20 rev 1", "200")]
+    capture = search.captures[0]
+    assert capture.warc == "snapshots/date=2026-11-20/rev=1/warc/enabbaladi.warc.gz"
+    assert capture.captured_at == "2026-11-20T03:00:00Z" and capture.length > 0 and not capture.revisit
+    data = store.get_bytes(capture.warc)[capture.offset:capture.offset + capture.length]
+    import gzip
+
+    assert _rid(1).encode() in gzip.decompress(data)  # offset and length point at the record itself
+    assert search.unindexed == []
+
+
+def test_revisit_resolves_to_its_original_and_range_filters(archive_url, tmp_path):
+    store = open_store(archive_url)
+    _publish_day1(store, tmp_path)
+    again = Page(CAPTURED + "?utm_source=x", _rid(3), "2026-11-21T03:00:00Z", BODY,
+                 revisit_of=(CAPTURED, "2026-11-20T03:00:00Z"))
+    dup = Page(CAPTURED, _rid(4), "2026-11-21T04:00:00Z", BODY)
+    warc = write_warc(tmp_path / "d2.warc.gz", [again, dup], {_rid(4): "id0004"})
+    publish_snapshot(store, DAY2, [row(4, dup, "enabbaladi", duplicate_of="id0001")], {"enabbaladi": warc})
+    everything = find_captures(store, "enabbaladi.net" + ARABIC_PATH, canonical_url).captures
+    assert [(c.snapshot, c.revisit, c.duplicate_of) for c in everything] == [
+        ("2026-11-20 rev 1", False, None), ("2026-11-21 rev 1", True, None), ("2026-11-21 rev 1", False, "id0001")]
+    revisit = everything[1]
+    assert revisit.original is not None and revisit.original.record_id == _rid(1)
+    assert revisit.original.snapshot == "2026-11-20 rev 1"
+    # a range that leaves the original's snapshot out still resolves the revisit
+    later = find_captures(store, CAPTURED, canonical_url, since=DAY2).captures
+    assert [c.record_id for c in later] == [_rid(3), _rid(4)] and later[0].original.record_id == _rid(1)
+    assert find_captures(store, CAPTURED, canonical_url, until=DAY1).captures[0].record_id == _rid(1)
+    assert find_captures(store, "https://enabbaladi.net/archives/2026/11/nothing", canonical_url).captures == []
+
+
+def _make_unindexed(store, ref):
+    """What a snapshot published before indexes existed looks like: no index in the manifest."""
+    manifest = json.loads(read_manifest_bytes(store, ref))
+    manifest["files"] = [f for f in manifest["files"] if not f["key"].endswith(INDEX_NAME)]
+    body = json.dumps(manifest).encode()
+    store.delete(ref.prefix + INDEX_NAME)
+    store.put_bytes(ref.prefix + layout.MANIFEST, body, overwrite=True)
+    import hashlib
+
+    store.put_bytes(ref.prefix + layout.SUCCESS, hashlib.sha256(body).hexdigest().encode() + b"\n", overwrite=True)
+
+
+def test_older_snapshot_gets_a_sidecar_index(archive_url, tmp_path):
+    store = open_store(archive_url)
+    ref, _ = _publish_day1(store, tmp_path)
+    _make_unindexed(store, ref)
+    search = find_captures(store, CAPTURED, canonical_url)
+    assert search.captures == [] and "snapshots index 2026-11-20 --rev 1" in search.unindexed[0]
+    with pytest.raises(IndexMissing):
+        index_source(store, ref)
+    before = {i.key: i.size for i in store.list(ref.prefix)}
+    key, lines = index_snapshot(store, ref)
+    assert key == sidecar_prefix(ref) + "index.cdxj" and lines == 2
+    assert {i.key: i.size for i in store.list(ref.prefix)} == before  # the snapshot itself is untouched
+    assert verify_snapshot(store, ref) == []
+    assert [c.article for c in find_captures(store, CAPTURED, canonical_url).captures] == ["id0001"]
+    with pytest.raises(IndexExists, match="already has a sidecar index"):
+        index_snapshot(store, ref)
+
+
+def test_damaged_index_is_named_and_skipped(tmp_path):
+    store = open_store(tmp_path / "archive")
+    ref, manifest = _publish_day1(store, tmp_path)
+    path = tmp_path / "archive" / (ref.prefix + INDEX_NAME)
+    path.write_bytes(path.read_bytes().replace(b'"200"', b'"404"', 1))
+    search = find_captures(store, CAPTURED, canonical_url)
+    assert search.captures == [] and "do not trust it" in search.unindexed[0]
+    assert any(INDEX_NAME in p for p in verify_snapshot(store, ref))
