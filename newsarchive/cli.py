@@ -213,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "get":
             s.add_argument("--dest", type=cli_args.dest_dir, required=True, help="directory to download into")
             s.add_argument("--outlet", type=cli_args.outlet_id, help="only this outlet's articles and WARC")
+            s.add_argument("--format", choices=["files", "wacz"], default="files",
+                           help="files: the snapshot's own files; wacz: one WACZ per outlet")
     p.set_defaults(func=cmd_snapshots)
 
     from newsarchive import captures_cli

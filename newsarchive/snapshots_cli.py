@@ -40,6 +40,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "get":
         if args.dest.exists() and not args.dest.is_dir():
             raise NewsArchiveError(f"--dest {args.dest} is a file; give a directory (it is created if missing)")
+        if args.format == "wacz":
+            return _get_wacz(store, ref, args)
         try:
             files = get_snapshot(store, ref, args.dest, args.outlet)
         except LookupError as exc:
@@ -66,6 +68,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
           + (f"; retention {retention}" if retention else "")
           + (f" (until {report.retained_until} at the earliest)" if report.retained_until else ""))
     return 1 if report.problems else 0
+
+
+def _get_wacz(store, ref, args: argparse.Namespace) -> int:
+    from archive.wacz_export import export_wacz
+
+    try:
+        written = export_wacz(store, ref, args.dest, args.outlet)
+    except LookupError as exc:
+        raise NewsArchiveError(str(exc).strip("'\"")) from None
+    for w in written:
+        print(f"{w.path}: {w.pages} articles, {w.captures} captures, {w.warcs} WARC(s), {w.size:,} bytes")
+    print(f"snapshot {ref.label}: {len(written)} WACZ files in {args.dest}, every source SHA-256 checked")
+    return 0
 
 
 def _show(m) -> None:

@@ -1,0 +1,173 @@
+"""A snapshot as WACZ files (one per outlet), for ReplayWeb.page, pywb and every tool that reads WACZ 1.1.1:
+
+    archive/<outlet>-<day>-rev<N>.warc.gz   the outlet's WARC of the snapshot, and of each older rev whose
+                                            WARC holds a row's capture (rows carried forward)
+    indexes/index.cdxj                      the snapshot's own CDXJ lines for those WARCs (filename: the
+                                            WARC's name in archive/), sorted; no metadata record is a capture
+    pages/pages.jsonl                       one page per archived article: url, ts (capture time), title,
+                                            and its clean text (`text`), id = the article id
+    datapackage.json, datapackage-digest.json   every file's size and SHA-256; the package's SHA-256
+
+Every file read from the archive is checked against its manifest (or index record) first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from archive import layout
+from archive.capture_index import IndexMissing, index_source, read_index
+from archive.cdxj import write_index
+from archive.records import ArchivedRow
+from archive.snapshot import SnapshotRef, download_checked, load_manifest, read_rows
+from archive.store import Store, sha256_file
+
+WACZ_VERSION = "1.1.1"
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class WaczFile:
+    outlet: str
+    path: Path
+    warcs: int
+    pages: int
+    captures: int
+    size: int
+
+
+def export_wacz(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None = None) -> list[WaczFile]:
+    """One WACZ per outlet of the snapshot (or just `outlet`) in dest: `<day>-rev<N>-<outlet>.wacz`."""
+    manifest = load_manifest(store, ref)
+    outlets = [o for o in sorted(manifest.outlets) if outlet is None or o == outlet]
+    if outlet is not None and not outlets:
+        raise LookupError(f"snapshot {ref.label} has no outlet {outlet!r}; it has {', '.join(sorted(manifest.outlets))}")
+    dest.mkdir(parents=True, exist_ok=True)
+    rows = read_rows(store, manifest)
+    written = []
+    with tempfile.TemporaryDirectory(prefix="newsarchive-wacz-") as tmp:
+        indexes: dict[SnapshotRef, bytes] = {}
+        for name in outlets:
+            own = [r for r in rows if r.outlet == name]
+            sources = sorted({SnapshotRef.from_label(r.carried_from) for r in own if r.carried_from} | {ref},
+                             key=lambda s: (s.day, s.rev))
+            warcs: dict[str, Path] = {}
+            lines: list[bytes] = []
+            for source in sources:
+                key = layout.warc_key(source.prefix, name)
+                entry = (manifest if source == ref else load_manifest(store, source)).file(key)
+                if entry is None:
+                    continue  # an outlet with no crawl in this rev (not run): nothing of its own to package
+                local = Path(tmp) / f"{name}-{source.day}-rev{source.rev}.warc.gz"
+                download_checked(store, entry, local)
+                warcs[local.name] = local
+                if source not in indexes:
+                    indexes[source] = _index_of(store, source, Path(tmp), rows if source == ref else [])
+                lines += _lines_for(indexes[source], layout.warc_key("", name), local.name)
+            if not warcs:
+                continue
+            out = dest / f"{ref.day}-rev{ref.rev}-{name}.wacz"
+            pages = _pages(own, lines)
+            write_wacz(out, warcs, sorted(lines), pages, title=f"{name}: snapshot {ref.label}",
+                       description=f"newsarchive snapshot {ref.label} of {name} ({len(pages)} articles)")
+            written.append(WaczFile(name, out, len(warcs), len(pages), len(lines), out.stat().st_size))
+    return written
+
+
+def _index_of(store: Store, ref: SnapshotRef, tmp: Path, rows: list[ArchivedRow]) -> bytes:
+    """The rev's index as published (checked), or built here from its WARCs if it has none."""
+    try:
+        return read_index(store, index_source(store, ref))
+    except IndexMissing:
+        manifest = load_manifest(store, ref)
+        warcs: dict[str, Path] = {}
+        for entry in manifest.files:
+            if entry.key.endswith(".warc.gz"):
+                local = tmp / f"index-{ref.day}-{ref.rev}-{len(warcs)}.warc.gz"
+                download_checked(store, entry, local)
+                warcs[entry.key.removeprefix(ref.prefix)] = local
+        out = tmp / f"index-{ref.day}-{ref.rev}.cdxj"
+        write_index(warcs, rows or read_rows(store, manifest), out)
+        return out.read_bytes()
+
+
+def _lines_for(index: bytes, filename: str, renamed: str) -> list[bytes]:
+    """The index lines of one WARC, its filename replaced by its name in the WACZ's archive/ folder."""
+    out = []
+    for line in index.splitlines():
+        key, stamp, raw = line.split(b" ", 2)
+        entry = json.loads(raw)
+        if entry.get("filename") == filename:
+            entry["filename"] = renamed
+            out.append(key + b" " + stamp + b" " + json.dumps(entry, ensure_ascii=False, sort_keys=True).encode())
+    return out
+
+
+def _pages(rows: list[ArchivedRow], lines: list[bytes]) -> list[dict[str, Any]]:
+    """A page per article whose capture is in the package: url and ts exactly as captured."""
+    captured: dict[str, tuple[str, str]] = {}
+    for line in lines:
+        _key, stamp, raw = line.split(b" ", 2)
+        entry = json.loads(raw)
+        if entry.get("record_id"):
+            t = stamp.decode()
+            captured[entry["record_id"]] = (entry["url"], f"{t[0:4]}-{t[4:6]}-{t[6:8]}T{t[8:10]}:{t[10:12]}:{t[12:14]}Z")
+    pages = []
+    for row in rows:
+        if row.capture_id in captured:
+            url, ts = captured[row.capture_id]
+            pages.append({"id": row.id, "url": url, "ts": ts, "title": row.title, "text": row.text,
+                          "duplicate_of": row.duplicate_of, "published": row.published, "language": row.language})
+    return pages
+
+
+def write_wacz(out: Path, warcs: dict[str, Path], index_lines: list[bytes], pages: list[dict[str, Any]], *,
+               title: str, description: str) -> None:
+    """Write a WACZ: WARCs stored as they are (never recompressed), the index and pages deflated, then
+    datapackage.json with every file's SHA-256 and datapackage-digest.json. Written to a temporary name
+    and renamed, so a WACZ appears whole or not at all."""
+    header = {"format": "json-pages-1.0", "id": "pages", "title": "Articles", "hasText": True}
+    pages_bytes = b"".join(json.dumps(p, ensure_ascii=False).encode() + b"\n" for p in [header, *pages])
+    index_bytes = b"".join(line + b"\n" for line in index_lines)
+    resources = []
+    partial = out.with_name(out.name + ".partial")
+    with zipfile.ZipFile(partial, "w", allowZip64=True) as wacz:
+        for name, path in sorted(warcs.items()):
+            info = zipfile.ZipInfo.from_file(path, f"archive/{name}")
+            info.compress_type = zipfile.ZIP_STORED
+            with path.open("rb") as src, wacz.open(info, "w", force_zip64=True) as dst:
+                while block := src.read(_CHUNK):
+                    dst.write(block)
+            resources.append(_resource(f"archive/{name}", path.stat().st_size, sha256_file(path)))
+        for name, data in (("indexes/index.cdxj", index_bytes), ("pages/pages.jsonl", pages_bytes)):
+            wacz.writestr(zipfile.ZipInfo(name, _now()), data, compress_type=zipfile.ZIP_DEFLATED)
+            resources.append(_resource(name, len(data), hashlib.sha256(data).hexdigest()))
+        main = pages[0] if pages else None
+        package: dict[str, Any] = {"profile": "data-package", "resources": resources, "title": title,
+                                   "description": description,
+                                   "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                   "wacz_version": WACZ_VERSION, "software": "newsarchive"}
+        if main:
+            package.update(mainPageURL=main["url"], mainPageDate=main["ts"])
+        package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode()
+        wacz.writestr(zipfile.ZipInfo("datapackage.json", _now()), package_bytes, compress_type=zipfile.ZIP_DEFLATED)
+        digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+        wacz.writestr(zipfile.ZipInfo("datapackage-digest.json", _now()), json.dumps(digest, indent=2),
+                      compress_type=zipfile.ZIP_DEFLATED)
+    partial.replace(out)
+
+
+def _resource(path: str, size: int, sha256: str) -> dict[str, Any]:
+    return {"name": path.rsplit("/", 1)[-1].lower(), "path": path, "hash": f"sha256:{sha256}", "bytes": size}
+
+
+def _now() -> tuple[int, int, int, int, int, int]:
+    t = datetime.now(UTC)
+    return (t.year, t.month, t.day, t.hour, t.minute, t.second)
