@@ -12,7 +12,14 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	$(UV) sync --frozen --python 3.11 --extra airflow --extra cluster --compile-bytecode
 	@touch $@
 
-setup: $(VENV)/.synced  ## build .venv from uv.lock with the machine's Python 3.11 (extras airflow, cluster)
+# pywb pins redis 2.x (the cluster extra needs redis 5+), so `newsarchive replay` runs it from its own venv
+PYWB_VENV := .venv-pywb
+$(PYWB_VENV)/.synced: Makefile
+	$(UV) venv --quiet --allow-existing --python 3.11 $(PYWB_VENV)
+	$(UV) pip install --quiet --python $(PYWB_VENV)/bin/python "pywb==2.10.0"
+	@touch $@
+
+setup: $(VENV)/.synced $(PYWB_VENV)/.synced  ## build .venv from uv.lock with the machine's Python 3.11 (extras airflow, cluster), and .venv-pywb
 
 run: setup  ## start Airflow standalone on 127.0.0.1:8080 with the news_archive DAG unpaused
 	scripts/airflow.sh start

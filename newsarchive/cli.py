@@ -102,6 +102,12 @@ def cmd_captures(args: argparse.Namespace) -> int:
     return captures_cli.run(args, _settings(args))
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from newsarchive import replay_cli
+
+    return replay_cli.run(args, _settings(args))
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from newsarchive import snapshots_cli
 
@@ -221,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     captures_cli.add_parser(sub, common, cli_args)
     sub.choices["captures"].set_defaults(func=cmd_captures)
+    from newsarchive import replay_cli
+
+    replay_cli.add_parser(sub, common, cli_args)
+    sub.choices["replay"].set_defaults(func=cmd_replay)
 
     p = sub.add_parser("export", help="articles of a date range for research (jsonl, parquet, txt)")
     common(p)

@@ -1,0 +1,58 @@
+"""`newsarchive replay [--port P]`: serve the archive through pywb until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from archive.store import open_store
+from newsarchive.config import Settings
+
+
+def add_parser(sub: argparse._SubParsersAction, common, cli_args) -> None:
+    p = sub.add_parser("replay", help="serve the archive through pywb on 127.0.0.1 (Wayback URLs, CDX API, Memento)")
+    common(p)
+    p.add_argument("--port", type=cli_args.port, default=8090, help="0-65535 (default 8090; 0 picks a free port)")
+    p.add_argument("--workdir", type=cli_args.dest_dir,
+                   help="where pywb's config, indexes (and an S3 archive's WARCs) go; default a temporary directory")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from newsarchive.replay import PywbServer, check_port, prepare, pywb_command
+
+    if args.port:
+        check_port(args.port)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops pywb too, as Ctrl-C does
+    pywb_command()  # before any work: say how to install it
+    store = open_store(settings.archive, create=False)
+    with tempfile.TemporaryDirectory(prefix="newsarchive-replay-") as tmp:
+        root = args.workdir or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        site = prepare(store, root)
+        for why in site.skipped:
+            print(f"newsarchive: warning: {why}", file=sys.stderr)
+        if not site.collections:
+            print(f"no indexed snapshots in {store.url}: nothing to replay", file=sys.stderr)
+            return 1
+        with PywbServer(site, args.port) as server:
+            print(f"pywb replaying {store.url} on {server.url} (Ctrl-C stops it)")
+            for name, count in site.collections.items():
+                print(f"  {server.url}/{name}/  {count} captures   e.g. {server.url}/{name}/*/<url>   "
+                      f"CDX: {server.url}/{name}/cdx?url=<url>   TimeMap: {server.url}/{name}/timemap/link/<url>")
+            sys.stdout.flush()
+            try:
+                while server.process is not None and server.process.poll() is None:
+                    time.sleep(1)
+            except KeyboardInterrupt:
+                return 0
+            print(f"newsarchive: error: pywb stopped (code {server.process.returncode if server.process else '?'}); "
+                  f"see {server.log}", file=sys.stderr)
+            return 2
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
