@@ -8,7 +8,6 @@ import subprocess
 import sys
 import urllib.request
 from datetime import date
-from pathlib import Path
 
 import pytest
 from wacz.main import main as wacz_main
