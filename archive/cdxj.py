@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import surt
-from cdxj_indexer.main import CDXJIndexer
 from warcio.exceptions import ArchiveLoadFailed
 
 from archive.records import ArchivedRow
@@ -47,6 +46,10 @@ def index_key(prefix: str) -> str:
 def index_lines(path: Path, filename: str, articles: dict[str, ArchivedRow]) -> list[bytes]:
     """The CDXJ lines of one WARC (unsorted), `filename` as it is named in the index. A WARC damaged
     part-way yields the lines of the records before the damage (logged), never an error."""
+    from cdxj_indexer.main import (
+        CDXJIndexer,  # the write path only: `captures` starts faster without it
+    )
+
     buf = io.StringIO()
     indexer = CDXJIndexer(output=buf, inputs=[], filename=filename, records=INDEXED_RECORDS,
                           fields=",".join(_EXTRA_FIELDS))
