@@ -95,6 +95,14 @@ def _show(m) -> None:
               f"{c.duplicates:>5} {c.carried:>7} {c.archived:>8}"
               + (f"  GAP {c.gap.stage} {c.gap.reason}: {c.gap.message}" if c.gap else ""))
     print(f"{len(m.files)} files, {sum(f.size for f in m.files):,} bytes")
+    prefix = f"snapshots/date={m.day}/rev={m.rev}/"
+    parquet = [f for f in m.files if f.key.endswith(".parquet")]
+    if parquet:
+        print(f"  {'articles/ (' + str(len(parquet)) + ' Parquet parts, ' + str(sum(f.rows or 0 for f in parquet)) + ' rows)':<52}"
+              f" {sum(f.size for f in parquet):>14,}")
+    for f in m.files:
+        if not f.key.endswith(".parquet"):
+            print(f"  {f.key.removeprefix(prefix):<52} {f.size:>14,}")
     for problem in m.quality.get("problems", []):
         print(f"QUALITY {problem}")
 

@@ -55,3 +55,13 @@ def test_snapshots_index_writes_a_sidecar_once(tmp_path, capsys):
     assert "sidecar CDXJ index of 1 captures" in capsys.readouterr().out
     assert main(["captures", URL, "--archive", archive]) == 0
     assert main(["snapshots", "verify", "2026-11-20", "--archive", archive]) == 0
+
+
+def test_snapshots_show_lists_files_and_sizes(tmp_path, capsys):
+    _, _, archive = _archive(tmp_path)
+    assert main(["snapshots", "show", "2026-11-20", "--archive", archive]) == 0
+    out = capsys.readouterr().out
+    assert "articles/ (1 Parquet parts, 1 rows)" in out
+    assert any(line.split()[:1] == ["indexes/index.cdxj"] and int(line.split()[-1].replace(",", "")) > 0
+               for line in out.splitlines())
+    assert "warc/enabbaladi.warc.gz" in out
