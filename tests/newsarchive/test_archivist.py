@@ -146,8 +146,19 @@ def test_replay_from_s3(s3_server, tmp_path):
                 page_html("حلب تستعيد أسواقها", "عاد الباعة إلى سوق المدينة القديمة"))
     warc = write_warc(tmp_path / "e.warc.gz", [page], {page.record_id: "id0009"})
     publish_snapshot(store, date(2026, 11, 20), [row(9, page, "enabbaladi")], {"enabbaladi": warc})
+    # the next day's crawl found the same payload: a revisit record, no second copy of the bytes
+    again = Page(url, "<urn:uuid:00000000-0000-4000-8000-000000000010>", "2026-11-21T03:00:00Z", page.body,
+                 revisit_of=(url, page.fetched_at))
+    publish_snapshot(store, date(2026, 11, 21), [], {"enabbaladi": write_warc(tmp_path / "r.warc.gz", [again])})
     site = prepare(store, tmp_path / "site")
     assert (tmp_path / "site" / "snapshots" / "date=2026-11-20" / "rev=1" / "warc" / "enabbaladi.warc.gz").is_file()
+    assert site.collections == {"all": 2, "2026-11-20": 1, "2026-11-21": 2}  # the revisit and its original
     with PywbServer(site) as server:
         status, _, body = _get(f"{server.url}/2026-11-20/20261120030000/{url}")
-    assert status == 200 and "عاد الباعة إلى سوق المدينة القديمة" in body and "<title>حلب تستعيد أسواقها</title>" in body
+        assert status == 200 and "عاد الباعة إلى سوق المدينة القديمة" in body
+        assert "<title>حلب تستعيد أسواقها</title>" in body
+        # the revisit replays with the original's payload, in the day's own collection too
+        for coll in ("2026-11-21", "all"):
+            status, headers, body = _get(f"{server.url}/{coll}/20261121030000/{url}")
+            assert status == 200 and "عاد الباعة إلى سوق المدينة القديمة" in body, (coll, status, body[:300])
+            assert headers["Memento-Datetime"] == "Sat, 21 Nov 2026 03:00:00 GMT"
