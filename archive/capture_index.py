@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import mmap
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import layout
-from archive.cdxj import index_key, lines_with_prefix, url_prefix, write_index
+from archive.cdxj import Buffer, index_key, lines_with_prefix, url_prefix, write_index
 from archive.records import Manifest, RecordError
 from archive.snapshot import (
     DamagedObject,
@@ -33,6 +36,7 @@ from archive.store import ObjectNotFound, Store
 from common.errors import NewsArchiveError
 
 SIDECAR_RECORD = "index.json"
+logger = logging.getLogger(__name__)
 
 
 class IndexMissing(NewsArchiveError, LookupError):
@@ -191,22 +195,47 @@ def query_url(url: str, canonicalize: Canonicalize) -> str:
 
 
 class _Indexes:
-    """Each snapshot's index read (and checked) at most once per search."""
+    """Each snapshot's index read (and checked) at most once per search. With a cache directory, an
+    index checked once is kept there under its SHA-256 (`<sha256>.cdxj`, written whole or not at all)
+    and later searches map it instead of reading and hashing it again: a lookup then reads only the
+    manifests and the few pages of each index its binary search touches."""
 
-    def __init__(self, store: Store, canonicalize: Canonicalize) -> None:
+    def __init__(self, store: Store, canonicalize: Canonicalize, cache: Path | None = None) -> None:
         self.store = store
         self.canonicalize = canonicalize
-        self.data: dict[SnapshotRef, bytes | None] = {}
+        self.cache = cache
+        self.data: dict[SnapshotRef, Buffer | None] = {}
         self.problems: list[str] = []
 
-    def get(self, ref: SnapshotRef) -> bytes | None:
+    def get(self, ref: SnapshotRef) -> Buffer | None:
         if ref not in self.data:
             try:
-                self.data[ref] = read_index(self.store, index_source(self.store, ref))
+                self.data[ref] = self._load(index_source(self.store, ref))
             except (IndexMissing, DamagedObject) as exc:
                 self.data[ref] = None
                 self.problems.append(str(exc))
         return self.data[ref]
+
+    def _load(self, source: IndexSource) -> Buffer:
+        cached = self.cache / f"{source.sha256}.cdxj" if self.cache else None
+        if cached is not None and source.size > 0:
+            try:
+                with cached.open("rb") as fh:
+                    if os.fstat(fh.fileno()).st_size == source.size:
+                        return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            except OSError:
+                pass
+        data = read_index(self.store, source)
+        if cached is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=cached.parent, prefix=".partial-")
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                os.replace(tmp, cached)
+            except OSError as exc:  # a cache that cannot be written costs speed, never the lookup
+                logger.warning("cannot cache %s in %s (%s)", source.key, cached.parent, exc)
+        return data
 
     def captures(self, refs: list[SnapshotRef], canonical: str) -> list[Capture]:
         prefix = url_prefix(canonical)
@@ -235,12 +264,12 @@ def _capture(ref: SnapshotRef, stamp: str, entry: dict[str, Any]) -> Capture:
 
 
 def find_captures(store: Store, url: str, canonicalize: Canonicalize, since: date | None = None,
-                  until: date | None = None) -> CaptureSearch:
+                  until: date | None = None, *, cache: Path | None = None) -> CaptureSearch:
     """Every capture of `url` (any variant with the same canonical key) in the complete snapshots dated
     in [since, until], oldest first; a revisit comes with the capture it refers to (searched in every
     snapshot, whatever the range)."""
     canonical = query_url(url, canonicalize)
-    indexes = _Indexes(store, canonicalize)
+    indexes = _Indexes(store, canonicalize, cache)
     found = indexes.captures(list_snapshots(store, since, until), canonical)
     every: list[SnapshotRef] | None = None
     resolved = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import mmap
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -31,6 +32,7 @@ from archive.records import ArchivedRow
 
 logger = logging.getLogger(__name__)
 
+Buffer = bytes | mmap.mmap  # an index in memory, or a cached one mapped (only the pages searched are read)
 INDEX_NAME = "indexes/index.cdxj"  # under a rev's prefix
 SIDECAR_RECORD = "index.json"
 INDEXED_RECORDS = "response,revisit,resource"
@@ -91,7 +93,7 @@ def url_prefix(url: str) -> bytes:
     return key.encode()
 
 
-def _line_at_or_after(data: bytes, needle: bytes) -> int:
+def _line_at_or_after(data: Buffer, needle: bytes) -> int:
     """Offset of the first line >= needle in sorted `data` (binary search on byte offsets)."""
     lo, hi = 0, len(data)
     while lo < hi:
@@ -106,10 +108,10 @@ def _line_at_or_after(data: bytes, needle: bytes) -> int:
     return lo
 
 
-def lines_with_prefix(data: bytes, prefix: bytes) -> Iterator[tuple[str, str, dict[str, Any]]]:
+def lines_with_prefix(data: Buffer, prefix: bytes) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(key, timestamp, fields) of every line whose key starts with `prefix`."""
     pos = _line_at_or_after(data, prefix)
-    while pos < len(data) and data.startswith(prefix, pos):
+    while pos < len(data) and data[pos:pos + len(prefix)] == prefix:
         end = data.find(b"\n", pos)
         end = len(data) if end < 0 else end
         key, stamp, raw = data[pos:end].decode("utf-8", "replace").split(" ", 2)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 
 from archive.capture_index import Capture, find_captures
 from archive.store import open_store
@@ -21,6 +23,10 @@ def add_parser(sub: argparse._SubParsersAction, common, cli_args) -> None:
     p.add_argument("--since", type=cli_args.day, help="first snapshot date (YYYY-MM-DD)")
     p.add_argument("--until", type=cli_args.day, help="last snapshot date (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true", help="one JSON object per capture")
+    p.add_argument("--cache", type=cli_args.dest_dir, metavar="DIR",
+                   help="where checked indexes are kept for the next lookups "
+                        "(default $XDG_CACHE_HOME/newsarchive/cdxj or ~/.cache/newsarchive/cdxj)")
+    p.add_argument("--no-cache", action="store_true", help="read and check every index afresh, keep nothing")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -30,7 +36,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not url or len(url) > 8192 or any(ch.isspace() for ch in url):
         raise NewsArchiveError(f"{url[:80]!r} is not a URL; give one like https://www.example.com/news/1")
     store = open_store(settings.archive, create=False)
-    search = find_captures(store, url, canonical_url, args.since, args.until)
+    search = find_captures(store, url, canonical_url, args.since, args.until,
+                           cache=None if args.no_cache else args.cache or default_cache())
     for problem in search.unindexed:
         print(f"newsarchive: warning: {problem}", file=sys.stderr)
     if args.json:
@@ -41,6 +48,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for capture in search.captures:
             print(_line(capture))
     return 0 if search.captures else 1
+
+
+def default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newsarchive" / "cdxj"
 
 
 def _line(c: Capture) -> str:

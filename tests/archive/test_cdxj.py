@@ -134,3 +134,18 @@ def test_damaged_index_is_named_and_skipped(tmp_path):
     search = find_captures(store, CAPTURED, canonical_url)
     assert search.captures == [] and "do not trust it" in search.unindexed[0]
     assert any(INDEX_NAME in p for p in verify_snapshot(store, ref))
+
+
+def test_a_checked_index_is_cached_under_its_sha256(archive_url, tmp_path):
+    store = open_store(archive_url)
+    ref, manifest = _publish_day1(store, tmp_path)
+    entry = manifest.file(ref.prefix + INDEX_NAME)
+    cache = tmp_path / "cache"
+    first = find_captures(store, "enabbaladi.net" + ARABIC_PATH, canonical_url, cache=cache)
+    cached = cache / f"{entry.sha256}.cdxj"
+    assert cached.read_bytes() == store.get_bytes(entry.key)
+    again = find_captures(store, "enabbaladi.net" + ARABIC_PATH, canonical_url, cache=cache)  # from the cache
+    assert again.captures == first.captures and len(again.captures) == 1
+    cached.write_bytes(b"truncated")  # a cached copy of the wrong size is read and checked afresh
+    assert find_captures(store, CAPTURED, canonical_url, cache=cache).captures == first.captures
+    assert cached.read_bytes() == store.get_bytes(entry.key)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import urllib.request
 from datetime import date
+from pathlib import Path
 
 import pytest
 from wacz.main import main as wacz_main
@@ -65,8 +66,11 @@ def archived(demo_run):
 
 
 def _cli(settings, *args):
+    import os
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(Path(settings.archive).parent / "cache")}  # never the user's
     return subprocess.run([sys.executable, "-m", "newsarchive.cli", *args, "--archive", settings.archive],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env=env)
 
 
 def test_captures_cli_finds_the_article_in_every_form(archived):

@@ -4,6 +4,8 @@ one-line errors."""
 import json
 from datetime import date
 
+import pytest
+
 from archive.snapshot import publish_snapshot
 from archive.store import open_store
 from newsarchive.cli import main
@@ -11,6 +13,13 @@ from tests.archive.test_cdxj import _make_unindexed
 from tests.archive.warcs import Page, page_html, row, write_warc
 
 URL = "https://www.enabbaladi.net/archives/2026/11/%D8%AD%D9%84%D8%A8"
+
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path, monkeypatch):
+    """`captures` keeps checked indexes in $XDG_CACHE_HOME: a fresh one per test, never the user's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache"
 
 
 def _archive(tmp_path):
@@ -32,6 +41,9 @@ def test_captures_text_json_and_nothing_found(tmp_path, capsys):
     assert json.loads(line)["article"] == "id0001" and json.loads(line)["duplicate"] is False
     assert main(["captures", URL, "--since", "2026-11-21", "--archive", archive]) == 1
     assert capsys.readouterr().out.startswith("0 captures of ")
+    assert len(list((tmp_path / "cache" / "newsarchive" / "cdxj").glob("*.cdxj"))) == 1
+    assert main(["captures", URL, "--no-cache", "--cache", str(tmp_path / "c2"), "--archive", archive]) == 0
+    assert not (tmp_path / "c2").exists()
 
 
 def test_captures_bad_input_is_one_line(tmp_path, capsys):
