@@ -61,6 +61,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             _show(load_manifest(store, ref))
         return 0
     report = verify(store, ref)
+    report.problems += _sidecar_problems(store, ref)
     for problem in report.problems:
         print(f"FAILED {problem}", file=sys.stderr)
     retention = ", ".join(f"{mode}: {n}" for mode, n in sorted(report.retention.items()))
@@ -68,6 +69,22 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
           + (f"; retention {retention}" if retention else "")
           + (f" (until {report.retained_until} at the earliest)" if report.retained_until else ""))
     return 1 if report.problems else 0
+
+
+def _sidecar_problems(store, ref) -> list[str]:
+    """A sidecar index (`snapshots index`) is checked like the snapshot's own files: its record, its
+    binding to this manifest, its size and SHA-256."""
+    from archive.capture_index import IndexMissing, index_source, read_index
+
+    try:
+        source = index_source(store, ref)
+        if source.sidecar:
+            read_index(store, source)
+    except IndexMissing:
+        pass  # an older snapshot without an index: nothing to check
+    except DamagedObject as exc:
+        return [str(exc)]
+    return []
 
 
 def _get_wacz(store, ref, args: argparse.Namespace) -> int:

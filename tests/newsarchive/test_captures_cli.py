@@ -67,6 +67,11 @@ def test_snapshots_index_writes_a_sidecar_once(tmp_path, capsys):
     assert "sidecar CDXJ index of 1 captures" in capsys.readouterr().out
     assert main(["captures", URL, "--archive", archive]) == 0
     assert main(["snapshots", "verify", "2026-11-20", "--archive", archive]) == 0
+    sidecar = tmp_path / "archive" / "indexes" / "date=2026-11-20" / "rev=1" / "index.cdxj"
+    sidecar.write_bytes(sidecar.read_bytes().replace(b'"200"', b'"404"'))
+    capsys.readouterr()
+    assert main(["snapshots", "verify", "2026-11-20", "--archive", archive]) == 1
+    assert "indexes/date=2026-11-20/rev=1/index.cdxj: expected" in capsys.readouterr().err
 
 
 def test_snapshots_show_lists_files_and_sizes(tmp_path, capsys):
