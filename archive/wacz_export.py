@@ -59,6 +59,7 @@ def export_wacz(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None =
             sources = sorted({SnapshotRef.from_label(r.carried_from) for r in own if r.carried_from} | {ref},
                              key=lambda s: (s.day, s.rev))
             warcs: dict[str, Path] = {}
+            digests: dict[str, str] = {}  # checked against the manifest on download: not hashed again
             lines: list[bytes] = []
             for source in sources:
                 key = layout.warc_key(source.prefix, name)
@@ -68,6 +69,7 @@ def export_wacz(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None =
                 local = Path(tmp) / f"{name}-{source.day}-rev{source.rev}.warc.gz"
                 download_checked(store, entry, local)
                 warcs[local.name] = local
+                digests[local.name] = entry.sha256
                 if source not in indexes:
                     indexes[source] = _index_of(store, source, Path(tmp), rows if source == ref else [])
                 lines += _lines_for(indexes[source], layout.warc_key("", name), local.name)
@@ -75,7 +77,7 @@ def export_wacz(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None =
                 continue
             out = dest / f"{ref.day}-rev{ref.rev}-{name}.wacz"
             pages = _pages(own, lines)
-            write_wacz(out, warcs, sorted(lines), pages, title=f"{name}: snapshot {ref.label}",
+            write_wacz(out, warcs, sorted(lines), pages, digests=digests, title=f"{name}: snapshot {ref.label}",
                        description=f"newsarchive snapshot {ref.label} of {name} ({len(pages)} articles)")
             written.append(WaczFile(name, out, len(warcs), len(pages), len(lines), out.stat().st_size))
     return written
@@ -129,7 +131,7 @@ def _pages(rows: list[ArchivedRow], lines: list[bytes]) -> list[dict[str, Any]]:
 
 
 def write_wacz(out: Path, warcs: dict[str, Path], index_lines: list[bytes], pages: list[dict[str, Any]], *,
-               title: str, description: str) -> None:
+               title: str, description: str, digests: dict[str, str] | None = None) -> None:
     """Write a WACZ: WARCs stored as they are (never recompressed), the index and pages deflated, then
     datapackage.json with every file's SHA-256 and datapackage-digest.json. Written to a temporary name
     and renamed, so a WACZ appears whole or not at all."""
@@ -145,7 +147,8 @@ def write_wacz(out: Path, warcs: dict[str, Path], index_lines: list[bytes], page
             with path.open("rb") as src, wacz.open(info, "w", force_zip64=True) as dst:
                 while block := src.read(_CHUNK):
                     dst.write(block)
-            resources.append(_resource(f"archive/{name}", path.stat().st_size, sha256_file(path)))
+            digest = (digests or {}).get(name) or sha256_file(path)
+            resources.append(_resource(f"archive/{name}", path.stat().st_size, digest))
         for name, data in (("indexes/index.cdxj", index_bytes), ("pages/pages.jsonl", pages_bytes)):
             wacz.writestr(zipfile.ZipInfo(name, _now()), data, compress_type=zipfile.ZIP_DEFLATED)
             resources.append(_resource(name, len(data), hashlib.sha256(data).hexdigest()))
@@ -158,8 +161,8 @@ def write_wacz(out: Path, warcs: dict[str, Path], index_lines: list[bytes], page
             package.update(mainPageURL=main["url"], mainPageDate=main["ts"])
         package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode()
         wacz.writestr(zipfile.ZipInfo("datapackage.json", _now()), package_bytes, compress_type=zipfile.ZIP_DEFLATED)
-        digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
-        wacz.writestr(zipfile.ZipInfo("datapackage-digest.json", _now()), json.dumps(digest, indent=2),
+        package_digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+        wacz.writestr(zipfile.ZipInfo("datapackage-digest.json", _now()), json.dumps(package_digest, indent=2),
                       compress_type=zipfile.ZIP_DEFLATED)
     partial.replace(out)
 
