@@ -150,6 +150,18 @@ def main() -> None:
                 subprocess.run([sys.executable, "-m", "wacz", "create", "-o", str(tmp / f"plain{n}-{p.stem}.wacz"),
                                 str(p)], check=True, capture_output=True)
             runs_plain.append(time.perf_counter() - start)
+        from archive.cdxj import write_index
+
+        start = time.perf_counter()
+        lines = write_index({p.name: p for p in warcs}, [], tmp / "day.cdxj")
+        ours_index = time.perf_counter() - start
+        start = time.perf_counter()
+        subprocess.run([str(Path(sys.executable).parent / "cdxj-indexer"), "--sort", "-o", str(tmp / "plain.cdxj"),
+                        *map(str, warcs)], check=True, capture_output=True)
+        plain_index = time.perf_counter() - start
+        print(f"{'CDXJ index of one day (' + f'{lines:,} captures, {warc_mb:.1f} MB' + ')':<56} {'s':>9} {'rec/s':>7}")
+        print(f"{'archive.cdxj.write_index (what publish runs)':<56} {ours_index:>9.2f} {lines / ours_index:>7.0f}")
+        print(f"{'baseline: cdxj-indexer --sort (a process)':<56} {plain_index:>9.2f} {lines / plain_index:>7.0f}")
         print(f"{'WACZ export of one day (' + f'{warc_mb:.1f}' + ' MB of WARC, 2 outlets)':<56} {'best s':>9} {'MB/s':>7}")
         for name, times in (("newsarchive snapshots get --format wacz (checked)", runs_ours),
                             ("baseline: wacz create on the same WARCs", runs_plain)):
