@@ -26,7 +26,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.port:
         check_port(args.port)
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops pywb too, as Ctrl-C does
     pywb_command()  # before any work: say how to install it
     store = open_store(settings.archive, create=False)
     with tempfile.TemporaryDirectory(prefix="newsarchive-replay-") as tmp:
@@ -38,20 +37,28 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if not site.collections:
             print(f"no indexed snapshots in {store.url}: nothing to replay", file=sys.stderr)
             return 1
-        with PywbServer(site, args.port) as server:
-            print(f"pywb replaying {store.url} on {server.url} (Ctrl-C stops it)")
-            for name, count in site.collections.items():
-                print(f"  {server.url}/{name}/  {count} captures   e.g. {server.url}/{name}/*/<url>   "
-                      f"CDX: {server.url}/{name}/cdx?url=<url>   TimeMap: {server.url}/{name}/timemap/link/<url>")
-            sys.stdout.flush()
-            try:
-                while server.process is not None and server.process.poll() is None:
-                    time.sleep(1)
-            except KeyboardInterrupt:
-                return 0
-            print(f"newsarchive: error: pywb stopped (code {server.process.returncode if server.process else '?'}); "
-                  f"see {server.log}", file=sys.stderr)
-            return 2
+        previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops pywb too, as Ctrl-C does
+        try:
+            return _serve(PywbServer(site, args.port), site, store.url)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _serve(server, site, where: str) -> int:
+    with server:
+        print(f"pywb replaying {where} on {server.url} (Ctrl-C stops it)")
+        for name, count in site.collections.items():
+            print(f"  {server.url}/{name}/  {count} captures   e.g. {server.url}/{name}/*/<url>   "
+                  f"CDX: {server.url}/{name}/cdx?url=<url>   TimeMap: {server.url}/{name}/timemap/link/<url>")
+        sys.stdout.flush()
+        try:
+            while server.process is not None and server.process.poll() is None:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            return 0
+        code = server.process.returncode if server.process else "?"
+        print(f"newsarchive: error: pywb stopped (code {code}); see {server.log}", file=sys.stderr)
+        return 2
 
 
 def _interrupt(signum: int, frame: object) -> None:
