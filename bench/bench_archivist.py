@@ -24,7 +24,7 @@ from warcio.archiveiterator import ArchiveIterator  # noqa: E402
 from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
 from warcio.warcwriter import WARCWriter  # noqa: E402
 
-from archive.capture_index import find_captures  # noqa: E402
+from archive.captures import find_captures  # noqa: E402
 from archive.snapshot import publish_snapshot  # noqa: E402
 from archive.store import open_store  # noqa: E402
 from archive.wacz_export import export_wacz  # noqa: E402

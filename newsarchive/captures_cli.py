@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from archive.capture_index import Capture, find_captures
+from archive.captures import Capture, find_captures
 from archive.store import open_store
 from common.errors import NewsArchiveError
 from dedup.urls import canonical_url

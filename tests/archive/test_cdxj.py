@@ -10,11 +10,11 @@ from archive import layout
 from archive.capture_index import (
     IndexExists,
     IndexMissing,
-    find_captures,
     index_snapshot,
     index_source,
     sidecar_prefix,
 )
+from archive.captures import find_captures
 from archive.cdxj import INDEX_NAME
 from archive.snapshot import publish_snapshot, read_manifest_bytes, verify_snapshot
 from archive.store import open_store

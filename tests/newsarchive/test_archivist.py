@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from wacz.main import main as wacz_main
 
-from archive.capture_index import find_captures
+from archive.captures import find_captures
 from archive.readers import load_articles
 from archive.snapshot import publish_snapshot
 from archive.store import open_store
