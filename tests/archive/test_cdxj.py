@@ -149,3 +149,18 @@ def test_a_checked_index_is_cached_under_its_sha256(archive_url, tmp_path):
     cached.write_bytes(b"truncated")  # a cached copy of the wrong size is read and checked afresh
     assert find_captures(store, CAPTURED, canonical_url, cache=cache).captures == first.captures
     assert cached.read_bytes() == store.get_bytes(entry.key)
+
+
+def test_a_damaged_warc_is_indexed_up_to_the_damage(tmp_path):
+    from archive.cdxj import write_index
+
+    pages = [Page(f"https://www.enabbaladi.net/archives/{n}", _rid(n), "2026-11-20T03:00:00Z",
+                  page_html("عنوان", "نص " * 200)) for n in (1, 2, 3)]
+    warc = write_warc(tmp_path / "e.warc.gz", pages)
+    good = tmp_path / "good.warc.gz"
+    good.write_bytes(warc.read_bytes())
+    warc.write_bytes(warc.read_bytes()[:-200])  # the last gzip member cut short
+    out = tmp_path / "index.cdxj"
+    lines = write_index({"warc/bad.warc.gz": warc, "warc/good.warc.gz": good}, [], out)
+    names = [json.loads(line.split(b" ", 2)[2])["filename"] for line in out.read_bytes().splitlines()]
+    assert names.count("warc/good.warc.gz") == 3 and 1 <= names.count("warc/bad.warc.gz") < 3 and lines == len(names)
