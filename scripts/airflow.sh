@@ -113,11 +113,21 @@ start() {
 }
 
 backfill() {  # one run per day from $1 to $2 (inclusive), one at a time, by the running scheduler
-  local from=${1:?usage: $0 backfill FROM TO} to=${2:?usage: $0 backfill FROM TO}
-  [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null || { echo "Airflow is not running: make run first" >&2; exit 1; }
-  # the DAG's runs fall at 03:00 UTC: the window runs to the end of the last day, so FROM = TO is one day
-  "$AIRFLOW" backfill create --dag-id news_archive --from-date "${from}T00:00:00+00:00" \
-    --to-date "${to}T23:59:59+00:00" --max-active-runs 1
+  local from=${1:-} to=${2:-}
+  [[ $from =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ && $to =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] || {
+    echo "usage: $0 backfill FROM TO (dates YYYY-MM-DD, inclusive; one day: FROM = TO)" >&2; exit 2; }
+  { [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; } || { echo "Airflow is not running: make run first" >&2; exit 1; }
+  # Through the REST API: `airflow backfill create` writes to the SQLite DB beside the running scheduler
+  # and fails with "database is locked". The DAG's runs fall at 03:00 UTC, so the window runs to the end
+  # of the last day (FROM = TO is one run; a window ending at TO 00:00 would leave that day out).
+  local body
+  body=$(printf '{"dag_id": "news_archive", "from_date": "%sT00:00:00Z", "to_date": "%sT23:59:59Z", "max_active_runs": 1}' "$from" "$to")
+  local answer
+  answer=$(curl -sS -X POST "$URL/api/v2/backfills" -H "Content-Type: application/json" -d "$body" -w '\n%{http_code}')
+  local code=${answer##*$'\n'}
+  answer=${answer%$'\n'*}
+  if [[ $code != 200 ]]; then echo "backfill refused (HTTP $code): $answer" >&2; exit 1; fi
+  echo "backfill of news_archive from $from to $to created (one run at a time): $URL/dags/news_archive"
 }
 
 stop() {
