@@ -38,6 +38,7 @@ class LastRun:
     extracted: int
     duplicates: int
     archived: int
+    revisions: int = 0
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def collect(store: Store, *, until: date | None = None, window_days: int = WINDO
                     day=ref.day, run_id=manifest.run_id, status=status,
                     discovered=crawl.discovered if crawl else 0, fetched=crawl.fetched if crawl else 0,
                     failed=dict(crawl.failed) if crawl else {}, extracted=counts.extracted,
-                    duplicates=counts.duplicates, archived=counts.archived)
+                    duplicates=counts.duplicates, archived=counts.archived, revisions=counts.revisions)
         problems += [ProblemRow(ref.day, manifest.run_id, str(p)) for p in manifest.quality.get("problems", [])]
         check = verifier(store, ref) if n < verified else None
         snapshots.append(SnapshotRow(

@@ -63,11 +63,11 @@ def _failed(failed: dict[str, int]) -> str:
 
 def _last_cells(last: LastRun | None) -> str:
     if last is None:
-        return '<td colspan="7" class="muted">no run in the window</td>'
+        return '<td colspan="8" class="muted">no run in the window</td>'
     status = f'<span class="{"bad" if last.status != "ok" else "ok"}">{escape(last.status)}</span>'
     return (f"<td>{status}</td><td class='n'>{last.discovered}</td><td class='n'>{last.fetched}</td>"
             f"<td>{_failed(last.failed)}</td><td class='n'>{last.extracted}</td><td class='n'>{last.duplicates}</td>"
-            f"<td class='n'>{last.archived}</td>")
+            f"<td class='n'>{last.revisions}</td><td class='n'>{last.archived}</td>")
 
 
 def _size(n: int) -> str:
@@ -90,12 +90,12 @@ def render(health: ArchiveHealth, *, notices: tuple[str, ...] = ()) -> str:
     out += [f'<div class="banner damaged">damaged snapshot {escape(d)}</div>' for d in health.damaged]
     out.append("<h2>Outlets</h2><table id='outlets'><tr><th>outlet</th><th>new articles per day</th><th>status</th>"
                "<th>discovered</th><th>fetched</th><th>failed</th><th>extracted</th><th>duplicates</th>"
-               "<th>archived</th></tr>")
+               "<th>revisions</th><th>archived</th></tr>")
     for o in health.outlets:
         out.append(f'<tr class="outlet-row" data-outlet="{escape(o.outlet)}"><td>{escape(o.outlet)}</td>'
                    f"<td>{chart(o.outlet, o.points, health.days)}</td>{_last_cells(o.last)}</tr>")
     if not health.outlets:
-        out.append("<tr><td colspan='9' class='muted'>no snapshots in this archive yet</td></tr>")
+        out.append("<tr><td colspan='10' class='muted'>no snapshots in this archive yet</td></tr>")
     out.append("</table><h2>Gaps</h2><table id='gaps'><tr><th>day</th><th>outlet</th><th>stage</th><th>cause</th>"
                "<th>message</th><th>run</th></tr>")
     for g in health.gaps:
