@@ -63,7 +63,7 @@ def _own_articles(outlet: str, day: date) -> list[ReplicaArticle]:
 
 def _syndicated(outlet: str, day: date) -> list[ReplicaArticle]:
     """Stories this outlet republishes from another one that day: the same text under its own URL."""
-    out = []
+    out: list[ReplicaArticle] = []
     for republisher, source, n in SYNDICATION:
         if republisher != outlet:
             continue
