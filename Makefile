@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 VENV := .venv
 PYTEST_ARGS ?=
 
-.PHONY: setup run stop cluster cluster-stop demo test test-fast lint bench eval clean
+.PHONY: setup run stop backfill cluster cluster-stop demo test test-fast lint bench eval clean
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -21,8 +21,11 @@ $(PYWB_VENV)/.synced: Makefile
 
 setup: $(VENV)/.synced $(PYWB_VENV)/.synced  ## build .venv from uv.lock with the machine's Python 3.11 (extras airflow, cluster), and .venv-pywb
 
-run: setup  ## start Airflow standalone on 127.0.0.1:8080 with the news_archive DAG unpaused
-	scripts/airflow.sh start
+run: setup  ## start Airflow standalone on 127.0.0.1:8080 with the news_archive DAG unpaused; REPLICA=1: on the living replica (offline)
+	REPLICA=$(REPLICA) scripts/airflow.sh start
+
+backfill:  ## one DAG run per day, FROM=YYYY-MM-DD TO=YYYY-MM-DD (inclusive), on the Airflow `make run` started
+	scripts/airflow.sh backfill $(FROM) $(TO)
 
 stop:  ## stop what `make run` started
 	scripts/airflow.sh stop
@@ -49,6 +52,7 @@ bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_run.py
 	$(VENV)/bin/python bench/bench_cluster.py
 	$(VENV)/bin/python bench/bench_archivist.py
+	$(VENV)/bin/python bench/bench_archive_page.py
 
 eval: setup  ## extraction quality and speed beside plain trafilatura (benchmark corpus in ../shared); dedup threshold sweep
 	$(VENV)/bin/python bench/eval_extraction.py

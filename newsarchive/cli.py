@@ -132,7 +132,7 @@ def cmd_replica(args: argparse.Namespace) -> int:
     from replica.faults import MODES as FAULT_MODES
     from replica.server import ReplicaServer
 
-    with ReplicaServer(per_outlet=args.per_outlet, port=args.port) as server:
+    with ReplicaServer(per_outlet=args.per_outlet, port=args.port, living=args.living, day=args.day) as server:
         for spec in args.fault:
             outlet, _, rest = spec.partition(":")
             mode, _, path = rest.partition(":")
@@ -263,6 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--per-outlet", type=cli_args.per_outlet, default=20)
     p.add_argument("--fault", action="append", default=[], metavar="OUTLET:MODE[:PATH]",
                    help="serve a fault (repeatable); modes: {fault_modes}")
+    p.add_argument("--living", action="store_true",
+                   help="play days: each day new articles, revisions, syndication (the crawl's day, else --day)")
+    p.add_argument("--day", type=cli_args.day, default=None, help="the living replica's day without a crawl's "
+                   "X-Replica-Day (YYYY-MM-DD; default: today, UTC)")
     p.set_defaults(func=cmd_replica)
     return parser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -42,7 +42,9 @@ class ReplicaArticle:
 
     @property
     def modified(self) -> datetime | None:
-        """Every fourth story was updated two hours after it went out."""
+        """Every fourth story was updated two hours after it went out (a living replica's revision says when)."""
+        if "modified" in self.extra:
+            return self.extra["modified"]
         return self.published + timedelta(hours=2) if self.index % 4 == 1 else None
 
     @property
@@ -117,15 +119,24 @@ def _generated_article(outlet: str, index: int, seed_key: str) -> ReplicaArticle
 
 @dataclass
 class Catalog:
-    """All replica articles of every outlet, with cross-links (tickers, related lists)."""
+    """All replica articles of every outlet, with cross-links (tickers, related lists).
+
+    With a day, the living replica: what each site lists on that simulated day (replica/days.py);
+    per_outlet is then not used."""
 
     per_outlet: int = 20
+    day: date | None = None
     articles: dict[str, list[ReplicaArticle]] = field(init=False)
 
     def __post_init__(self) -> None:
         if self.per_outlet < 1:
             raise ValueError("per_outlet must be at least 1 (the seed story)")
         self.articles = {}
+        if self.day is not None:
+            from replica.days import articles_on
+
+            self.articles = {outlet: articles_on(outlet, self.day) for outlet in OUTLETS}
+            return
         for outlet in OUTLETS:
             seed = _seed_article(outlet)
             self.articles[outlet] = [seed] + [

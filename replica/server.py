@@ -8,9 +8,9 @@ import logging
 import sys
 import threading
 import time
-from datetime import UTC
+from collections import OrderedDict
+from datetime import UTC, date, datetime
 from email.utils import format_datetime
-from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,40 +23,85 @@ logger = logging.getLogger(__name__)
 LAST_MODIFIED = format_datetime(EPOCH.astimezone(UTC), usegmt=True)
 
 
-class Replica:
-    """The replica's content: every site, addressable by host name."""
+DAY_HEADER = "X-Replica-Day"  # the run's day, sent by the transport to a mapped host (spiders/transport.py)
+DAYS_KEPT = 8  # living-replica days kept built in memory
 
-    def __init__(self, per_outlet: int = 20):
-        self.catalog = Catalog(per_outlet=per_outlet)
+
+class _World:
+    """Every site as it is on one day (or the static replica): catalog, sites by host, documents."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.sites: dict[str, Site] = {}
+        for site_cls in SITES:
+            site = site_cls(catalog)
+            for host in site.hosts:
+                self.sites[host] = site
+        self.documents = {(s.outlet, p): doc for s in set(self.sites.values()) for p, doc in s.documents().items()}
+
+
+class Replica:
+    """The replica's content: every site, addressable by host name.
+
+    living: the sites play days (replica/days.py). A request's X-Replica-Day header (YYYY-MM-DD) picks
+    the day; without it, `day` (default: today, UTC)."""
+
+    def __init__(self, per_outlet: int = 20, *, living: bool = False, day: date | None = None):
+        self.living = living
+        self.day = day
         self.faults = faults.Faults()
         self.requests: list[tuple[float, str, str]] = []  # (monotonic time, host, path?query) of each request
         self._log_lock = threading.Lock()
-        self.sites: dict[str, Site] = {}
-        for site_cls in SITES:
-            site = site_cls(self.catalog)
-            for host in site.hosts:
-                self.sites[host] = site
+        self._worlds: OrderedDict[date | None, _World] = OrderedDict()
+        self._world_lock = threading.Lock()
+        self._static = _World(Catalog(per_outlet=per_outlet)) if not living else None
 
-    @cached_property
-    def _documents(self) -> dict[tuple[str, str], tuple[str, str]]:
-        return {(s.outlet, p): doc for s in set(self.sites.values()) for p, doc in s.documents().items()}
+    def world(self, day: date | None = None) -> _World:
+        if self._static is not None:
+            return self._static
+        day = day or self.day or datetime.now(UTC).date()
+        with self._world_lock:
+            if day not in self._worlds:
+                self._worlds[day] = _World(Catalog(day=day))
+                while len(self._worlds) > DAYS_KEPT:
+                    self._worlds.popitem(last=False)
+            self._worlds.move_to_end(day)
+            return self._worlds[day]
 
-    def site_for(self, host: str) -> Site | None:
-        return self.sites.get(host.split(":")[0].lower())
+    def world_for(self, header: str | None) -> _World:
+        """The world a request sees: the day its header names (ignored unless living, or malformed)."""
+        if self.living and header:
+            try:
+                return self.world(date.fromisoformat(header.strip()))
+            except ValueError:
+                pass
+        return self.world()
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.world().catalog
+
+    @property
+    def sites(self) -> dict[str, Site]:
+        return self.world().sites
+
+    def site_for(self, host: str, world: _World | None = None) -> Site | None:
+        return (world or self.world()).sites.get(host.split(":")[0].lower())
 
     def log_request(self, host: str, target: str) -> None:
         with self._log_lock:
             self.requests.append((time.monotonic(), host.split(":")[0].lower(), target))
 
-    def resolve(self, host: str, target: str) -> tuple[int, str, str]:
+    def resolve(self, host: str, target: str, world: _World | None = None) -> tuple[int, str, str]:
         """(status, content type, text) for a request to host + path?query."""
-        site = self.site_for(host)
+        world = world or self.world()
+        site = self.site_for(host, world)
         if site is None:
             return 404, "text/plain; charset=utf-8", f"unknown host {host}\n"
         parts = urlsplit(target)
         if parts.path == "/robots.txt":
             return 200, "text/plain; charset=utf-8", site.robots(self.faults.disallowed(site.outlet))
-        if doc := self._documents.get((site.outlet, parts.path)):
+        if doc := world.documents.get((site.outlet, parts.path)):
             return 200, doc[0] + "; charset=utf-8", doc[1]
         if parts.path == site.section_path:
             page = parse_qs(parts.query).get("page", ["1"])[0]
@@ -76,8 +121,9 @@ class _Handler(BaseHTTPRequestHandler):
         replica = self.server.replica
         host = self.headers.get("Host", "")
         replica.log_request(host, self.path)
-        ok = replica.resolve(host, self.path)
-        site = replica.site_for(host)
+        world = replica.world_for(self.headers.get(DAY_HEADER))
+        ok = replica.resolve(host, self.path, world)
+        site = replica.site_for(host, world)
         path = urlsplit(self.path).path
         mode = replica.faults.mode_for(site.outlet, path) if site else None
         if mode:
@@ -127,8 +173,8 @@ class _Server(ThreadingHTTPServer):
 class ReplicaServer:
     """Serves a Replica on 127.0.0.1 in a background thread (port 0 picks a free port)."""
 
-    def __init__(self, per_outlet: int = 20, port: int = 0):
-        self.replica = Replica(per_outlet=per_outlet)
+    def __init__(self, per_outlet: int = 20, port: int = 0, *, living: bool = False, day: date | None = None):
+        self.replica = Replica(per_outlet=per_outlet, living=living, day=day)
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigError(f"replica port {port!r} is out of range; give 0-65535 (0 picks a free port)")
         try:

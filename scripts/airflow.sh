@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Start or stop Airflow standalone for newsarchive: 127.0.0.1:8080, SQLite metadata DB in var/airflow,
-# local no-login mode (every visitor is admin: for a single local machine only, never exposed).
+# local no-login mode (every visitor is admin: for a single local machine only, never exposed), the
+# project's plugin (plugins/: the "Archive" page) loaded.
+#   REPLICA=1: also start the living replica of the outlets (newsarchive replica --living) on loopback and
+#     point the crawls at it (NEWSARCHIVE_HOST_MAP); the archive is then var/replica/archive.
+#   Without it, the outlets are probed first: if none is reachable, the DAG is left paused and the
+#     terminal and the Archive page say how to use the replica instead.
+# usage: scripts/airflow.sh start|stop|backfill FROM TO (YYYY-MM-DD, inclusive; one day: FROM = TO)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -8,29 +14,78 @@ export AIRFLOW_HOME="${AIRFLOW_HOME:-$ROOT/var/airflow}"
 export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
-export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=False
+# paused until the API server answers (the script unpauses it then): a task started before it is up
+# cannot reach the execution API and waits out a 2-minute retry
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=True
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True
 export AIRFLOW__API__HOST=127.0.0.1
 export AIRFLOW__API__PORT="${AIRFLOW_PORT:-8080}"
 export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=30
+export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
+export NEWSARCHIVE_REACHABILITY_FILE="$AIRFLOW_HOME/reachability.json"
+REPLICA_ENV="$AIRFLOW_HOME/replica.env"  # the running replica's host map and archive (for backfill, stop)
+if [[ ${1:-} != start && -f $REPLICA_ENV ]]; then source "$REPLICA_ENV"; fi
+if [[ -n ${REPLICA:-} && ${REPLICA:-} != 0 ]]; then
+  export NEWSARCHIVE_ARCHIVE="${NEWSARCHIVE_ARCHIVE:-$ROOT/var/replica/archive}"
+fi
 export NEWSARCHIVE_ARCHIVE="${NEWSARCHIVE_ARCHIVE:-$ROOT/var/archive}"
 export PATH="$ROOT/.venv/bin:$PATH"
 AIRFLOW="$ROOT/.venv/bin/airflow"
 PIDFILE="$AIRFLOW_HOME/standalone.pid"
+REPLICA_PIDFILE="$AIRFLOW_HOME/replica.pid"
 LOG="$AIRFLOW_HOME/standalone.log"
 URL="http://127.0.0.1:$AIRFLOW__API__PORT"
 # where task processes reach the API server (the default assumes port 8080)
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-$URL/execution/}"
 
+start_replica() {  # the living replica on loopback; exports its host map
+  local log="$AIRFLOW_HOME/replica.log" map=""
+  setsid nohup "$ROOT/.venv/bin/newsarchive" replica --living --port "${NEWSARCHIVE_REPLICA_PORT:-0}" >"$log" 2>&1 &
+  echo $! >"$REPLICA_PIDFILE"
+  for _ in $(seq 1 100); do
+    map=$(grep -m1 '^{' "$log" 2>/dev/null || true)
+    [[ -n $map ]] && break
+    kill -0 "$(cat "$REPLICA_PIDFILE")" 2>/dev/null || { echo "the replica exited; see $log"; tail -5 "$log"; exit 1; }
+    sleep 0.1
+  done
+  [[ -n $map ]] || { echo "the replica did not start within 10 s; see $log"; exit 1; }
+  export NEWSARCHIVE_HOST_MAP="$map"
+  printf 'export NEWSARCHIVE_HOST_MAP=%q\nexport NEWSARCHIVE_ARCHIVE=%q\n' "$map" "$NEWSARCHIVE_ARCHIVE" >"$REPLICA_ENV"
+  echo "living replica of the outlets on $(head -c 200 <<<"$map" | grep -o '127.0.0.1:[0-9]*' | head -1) (log: $log)"
+}
+
+stop_replica() {
+  [[ -f $REPLICA_PIDFILE ]] || return 0
+  local pid; pid=$(cat "$REPLICA_PIDFILE")
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  rm -f "$REPLICA_PIDFILE" "$REPLICA_ENV"
+  echo "replica stopped"
+}
+
 start() {
   mkdir -p "$AIRFLOW_HOME"
   if [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-    echo "Airflow is already running (pid $(cat "$PIDFILE")): $URL"; return 0
+    echo "Airflow is already running (pid $(cat "$PIDFILE")): $URL  (make stop first to change REPLICA)"; return 0
+  fi
+  local paused=0
+  rm -f "$REPLICA_ENV" "$NEWSARCHIVE_REACHABILITY_FILE"
+  if [[ -n ${REPLICA:-} && ${REPLICA:-} != 0 ]]; then
+    start_replica
+  elif [[ -z ${NEWSARCHIVE_HOST_MAP:-} ]]; then
+    # a fast probe of the outlets (a few seconds): offline, a live run would stay red for 15 minutes
+    set +e
+    "$ROOT/.venv/bin/python" -m newsarchive.reachability --out "$NEWSARCHIVE_REACHABILITY_FILE"
+    local rc=$?
+    set -e
+    [[ $rc == 3 ]] && paused=1
   fi
   "$AIRFLOW" db migrate >"$AIRFLOW_HOME/migrate.log" 2>&1
   # the pool that bounds concurrent outlet crawls (each is a scrapy process)
   "$AIRFLOW" pools set "${NEWSARCHIVE_CRAWL_POOL:-newsarchive_crawl}" "${NEWSARCHIVE_CRAWL_SLOTS:-2}" \
     "concurrent outlet crawls (newsarchive)" >>"$AIRFLOW_HOME/migrate.log" 2>&1
+  "$AIRFLOW" dags pause news_archive >/dev/null 2>&1 || true  # (unpaused below, once the API answers)
   setsid nohup "$AIRFLOW" standalone >"$LOG" 2>&1 &
   echo $! >"$PIDFILE"
   echo -n "starting Airflow (log: $LOG) "
@@ -40,17 +95,43 @@ start() {
     echo -n .; sleep 2
   done
   "$AIRFLOW" dags reserialize >/dev/null 2>&1 || true
+  local action=unpause
+  [[ $paused == 1 ]] && action=pause
   for _ in $(seq 1 60); do
-    "$AIRFLOW" dags unpause news_archive >/dev/null 2>&1 && break
+    "$AIRFLOW" dags "$action" news_archive >/dev/null 2>&1 && break
     echo -n .; sleep 2
   done
   echo
   "$AIRFLOW" dags list -o plain 2>/dev/null | grep -E "dag_id|news_archive" || true
-  echo "Airflow UI: $URL  (DAG news_archive, unpaused; archive: $NEWSARCHIVE_ARCHIVE)"
+  echo "Airflow UI: $URL  (DAG news_archive, ${action}d; archive: $NEWSARCHIVE_ARCHIVE)"
+  echo "Archive page: $URL/plugin/archive"
+  if [[ $paused == 1 ]]; then
+    echo "OFFLINE: no outlet is reachable from this machine, so the DAG is left paused (a live run would fail"
+    echo "after 15 minutes of retries). For an offline run use the replica: make stop && make run REPLICA=1"
+  fi
   echo "Stop it with: make stop"
 }
 
+backfill() {  # one run per day from $1 to $2 (inclusive), one at a time, by the running scheduler
+  local from=${1:-} to=${2:-}
+  [[ $from =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ && $to =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] || {
+    echo "usage: $0 backfill FROM TO (dates YYYY-MM-DD, inclusive; one day: FROM = TO)" >&2; exit 2; }
+  { [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; } || { echo "Airflow is not running: make run first" >&2; exit 1; }
+  # Through the REST API: `airflow backfill create` writes to the SQLite DB beside the running scheduler
+  # and fails with "database is locked". The DAG's runs fall at 03:00 UTC, so the window runs to the end
+  # of the last day (FROM = TO is one run; a window ending at TO 00:00 would leave that day out).
+  local body
+  body=$(printf '{"dag_id": "news_archive", "from_date": "%sT00:00:00Z", "to_date": "%sT23:59:59Z", "max_active_runs": 1}' "$from" "$to")
+  local answer
+  answer=$(curl -sS -X POST "$URL/api/v2/backfills" -H "Content-Type: application/json" -d "$body" -w '\n%{http_code}')
+  local code=${answer##*$'\n'}
+  answer=${answer%$'\n'*}
+  if [[ $code != 200 ]]; then echo "backfill refused (HTTP $code): $answer" >&2; exit 1; fi
+  echo "backfill of news_archive from $from to $to created (one run at a time): $URL/dags/news_archive"
+}
+
 stop() {
+  stop_replica
   [[ -f $PIDFILE ]] || { echo "Airflow is not running (no $PIDFILE)"; return 0; }
   local pid; pid=$(cat "$PIDFILE")
   if kill -0 "$pid" 2>/dev/null; then
@@ -68,5 +149,6 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  backfill) shift; backfill "$@" ;;
+  *) echo "usage: $0 start|stop|backfill FROM TO" >&2; exit 2 ;;
 esac

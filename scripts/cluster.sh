@@ -77,6 +77,7 @@ write_env() {  # the first start: ports, secrets and settings, kept for every la
       [AIRFLOW_HOME]="$CLUSTER_HOME/airflow"
       [AIRFLOW__CORE__EXECUTOR]=CeleryExecutor
       [AIRFLOW__CORE__DAGS_FOLDER]="$ROOT/dags"
+      [AIRFLOW__CORE__PLUGINS_FOLDER]="$ROOT/plugins"  # the "Archive" page (newsarchive/archive_page)
       [AIRFLOW__CORE__LOAD_EXAMPLES]=False
       [AIRFLOW__CORE__PARALLELISM]="${AIRFLOW__CORE__PARALLELISM:-8}"
       [AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION]=False

@@ -2,7 +2,9 @@
 
 With NEWSARCHIVE_HOST_MAP = {"www.anapress.net": "127.0.0.1:8123", ...} a request for
 https://www.anapress.net/a/1 is sent as plain HTTP to 127.0.0.1:8123 with `Host: www.anapress.net`,
-and the response keeps the original URL. Everything above the transport (robots.txt, redirects,
+and the response keeps the original URL. A mapped request also carries the run's day in
+`X-Replica-Day` (NEWSARCHIVE_RUN_DAY), which the living replica plays (replica/days.py); a host that
+is not mapped never gets it. Everything above the transport (robots.txt, redirects,
 spiders, captures) sees the real outlet URLs, so the replica exercises the live code path.
 """
 
@@ -27,6 +29,7 @@ class HostMapDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler):
         super().__init__(crawler)
         self.host_map = parse_host_map(crawler.settings.get("NEWSARCHIVE_HOST_MAP"))
+        self.run_day = crawler.settings.get("NEWSARCHIVE_RUN_DAY") or ""
 
     async def download_request(self, request):
         parts = urlsplit(request.url)
@@ -36,5 +39,7 @@ class HostMapDownloadHandler(HTTP11DownloadHandler):
         mapped_url = urlunsplit(("http", target, parts.path or "/", parts.query, ""))
         headers = request.headers.copy()
         headers["Host"] = parts.netloc
+        if self.run_day:
+            headers["X-Replica-Day"] = self.run_day
         response = await super().download_request(request.replace(url=mapped_url, headers=headers))
         return response.replace(url=request.url)

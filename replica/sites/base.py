@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -36,6 +37,8 @@ class Site:
         self.catalog = catalog
         self.articles = catalog.articles[self.outlet]
         self._by_path = {urlsplit(self.url(a)).path: a for a in self.articles}
+        for a in self.articles:  # a revised story is still served at the URL it first had
+            self._by_path.setdefault(urlsplit(self.first_url(a)).path, a)
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -46,6 +49,12 @@ class Site:
 
     def article_html(self, article: ReplicaArticle) -> str:
         raise NotImplementedError
+
+    def first_url(self, article: ReplicaArticle) -> str:
+        """The URL the story had when it first went out (its canonical URL after a revision)."""
+        if first_title := article.extra.get("first_title"):
+            return self.url(replace(article, title=first_title))
+        return self.url(article)
 
     def documents(self) -> dict[str, tuple[str, str]]:
         """Discovery documents by path: (content type, text). Sections are added by the base."""

@@ -40,7 +40,6 @@ class Orient(Site):
         return docs
 
     def article_html(self, a):
-        url = self.url(a)
         most_read = markup.link_list([("#", t) for t in headlines(self.catalog, a)[:4]], "list")
         body = f"""
 <nav class="navbar"><a href="/">أورينت نت</a> <a href="/ar/news_category/1">أخبار</a></nav>
@@ -58,5 +57,6 @@ class Orient(Site):
 <section class="top-topics"><h4>💡 أهم المواضيع</h4></section>
 <section class="top-categories"><h4>✨ أهم التصنيفات</h4></section>
 </div>"""
-        head = markup.article_head(a, url, self.name, dated=self.structured_date(a))
+        # the canonical URL stays the one the story first had when its headline (and slug) is updated
+        head = markup.article_head(a, self.first_url(a), self.name, dated=self.structured_date(a))
         return markup.page(title=f"{a.title} - {self.name}", body=body, head=head)
