@@ -1,0 +1,87 @@
+"""DuckDB over the current-articles table (archive/current_table.py): views `articles` (current, no
+duplicates) and `articles_all` (duplicates flagged), on a local or an S3 archive.
+
+DuckDB's own extensions are never installed or loaded: a local table is read by DuckDB's built-in Parquet
+reader, a bucket through pyarrow's S3 filesystem (the `httpfs` extension cannot be had offline for this
+DuckDB version). Once the views exist the connection is locked down: no file outside the table, no
+extension, no configuration change, so a query can read the table and nothing else.
+"""
+
+from __future__ import annotations
+
+import boto3
+import duckdb
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+
+from archive.current_table import TABLE_PREFIX, TABLE_SCHEMA, day_of_key
+from archive.store import LocalStore, Store
+from common.errors import NewsArchiveError
+
+MEMORY_LIMIT = "1GB"
+
+
+class QueryError(NewsArchiveError, ValueError):
+    """The SQL did not parse or run; the message is DuckDB's first line."""
+
+    reason = "bad_query"
+
+
+def table_keys(store: Store) -> list[str]:
+    """The day files of the table, oldest day first."""
+    return sorted(info.key for info in store.list(TABLE_PREFIX) if day_of_key(info.key))
+
+
+def _sql_list(items: list[str]) -> str:
+    return "[" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + "]"
+
+
+def _s3_dataset(store: Store, keys: list[str]) -> ds.Dataset:
+    client = store.client  # type: ignore[attr-defined]
+    creds = boto3.session.Session().get_credentials()
+    frozen = creds.get_frozen_credentials() if creds else None
+    endpoint = client.meta.endpoint_url
+    scheme, _, host = endpoint.partition("://")
+    fs = pafs.S3FileSystem(
+        access_key=frozen.access_key if frozen else None, secret_key=frozen.secret_key if frozen else None,
+        session_token=frozen.token if frozen else None, region=client.meta.region_name or "us-east-1",
+        endpoint_override=host if "amazonaws.com" not in host else None, scheme=scheme or "https",
+        anonymous=frozen is None)
+    paths = [f"{store.bucket}/{store.prefix}{key}" for key in keys]  # type: ignore[attr-defined]
+    return ds.dataset(paths, schema=TABLE_SCHEMA, format="parquet", filesystem=fs)
+
+
+def connect(store: Store) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the views `articles_all` and `articles`, locked down."""
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    keys = table_keys(store)
+    allowed: list[str] = []
+    if not keys:
+        con.register("articles_table", TABLE_SCHEMA.empty_table())
+        con.execute("CREATE VIEW articles_all AS SELECT * FROM articles_table")
+    elif isinstance(store, LocalStore):
+        paths = [str(store.root / key) for key in keys]
+        allowed = [str(store.root / TABLE_PREFIX)]
+        con.execute("CREATE VIEW articles_all AS SELECT * FROM read_parquet("
+                    f"{_sql_list(paths)}, hive_partitioning = false, union_by_name = true)")
+    else:
+        con.register("articles_table", _s3_dataset(store, keys))
+        con.execute("CREATE VIEW articles_all AS SELECT * FROM articles_table")
+    con.execute("CREATE VIEW articles AS SELECT * FROM articles_all WHERE NOT is_duplicate")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    if allowed:
+        con.execute(f"SET allowed_directories = {_sql_list(allowed)}")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyRelation | None:
+    """The query's result (None for a statement that returns no rows); bad SQL is a QueryError."""
+    if not sql.strip():
+        raise QueryError("the query is empty; give SQL over the views articles and articles_all")
+    try:
+        return con.sql(sql)
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise QueryError(f"query failed: {first}") from None
