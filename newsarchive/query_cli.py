@@ -62,7 +62,7 @@ def query(args: argparse.Namespace) -> int:
         if args.format == "table":
             print(_table_text(relation))
             return 0
-        reader = relation.fetch_record_batch(_BATCH)
+        reader = relation.to_arrow_reader(_BATCH)
         if args.output is None:
             _write(reader, args.format, sys.stdout)
             return 0
