@@ -12,7 +12,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from archive import layout
-from archive.current_table import TABLE_PREFIX, TABLE_SCHEMA, rebuild, refresh_day, table_key, table_source
+from archive.current_table import (
+    TABLE_PREFIX,
+    TABLE_SCHEMA,
+    rebuild,
+    refresh_day,
+    table_key,
+    table_source,
+)
 from archive.readers import load_articles
 from archive.records import ArchivedRow
 from archive.snapshot import SnapshotRef, claim_rev, publish_snapshot
