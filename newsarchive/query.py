@@ -9,14 +9,16 @@ extension, no configuration change, so a query can read the table and nothing el
 
 from __future__ import annotations
 
-import boto3
+from typing import TYPE_CHECKING
+
 import duckdb
-import pyarrow.dataset as ds
-import pyarrow.fs as pafs
 
 from archive.current_table import TABLE_PREFIX, TABLE_SCHEMA, day_of_key
 from archive.store import LocalStore, Store
 from common.errors import NewsArchiveError
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds
 
 MEMORY_LIMIT = "1GB"
 
@@ -37,6 +39,10 @@ def _sql_list(items: list[str]) -> str:
 
 
 def _s3_dataset(store: Store, keys: list[str]) -> ds.Dataset:
+    import boto3  # pyarrow.dataset imports pandas: both only for a bucket (a second at the start)
+    import pyarrow.dataset as ds
+    import pyarrow.fs as pafs
+
     client = store.client  # type: ignore[attr-defined]
     creds = boto3.session.Session().get_credentials()
     frozen = creds.get_frozen_credentials() if creds else None
