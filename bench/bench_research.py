@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -48,13 +47,25 @@ def timed(fn, rounds: int = 5) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+_PEAK = ("import resource, sys\nfrom newsarchive.cli import main\ncode = main(sys.argv[1:])\n"
+         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\nsys.exit(code)")
+
+
+def fresh_process(sql: str, archive: Path) -> tuple[float, float]:
+    """`newsarchive query SQL` in a new Python process: wall time and its own peak RSS (MiB)."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _PEAK, "query", sql, "--archive", str(archive), "--format", "csv"],
+                          check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return time.perf_counter() - start, int(done.stderr.split()[-1]) / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--archive", help="an archive bench/synthetic_archive.py made (default: make one in a temp dir)")
+    parser.add_argument("--archive", help="made here if it does not exist, and kept (default: a temp dir)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-research-") as tmp:
         archive = Path(args.archive) if args.archive else Path(tmp) / "archive"
-        if not args.archive:
+        if not (archive / "snapshots").is_dir():
             start = time.perf_counter()
             generate(open_store(archive), START, DAYS, PER_DAY, reruns=max(1, DAYS // 20), warc=False,
                      on_publish=lambda store, ref: refresh_day(store, ref.day))
@@ -75,15 +86,9 @@ def main() -> None:
 
         t_ours, r_ours = timed(ours)
         t_base, r_base = timed(baseline)
-        start = time.perf_counter()
-        subprocess.run([str(Path(sys.executable).parent / "newsarchive"), "query", SQL, "--archive", str(archive),
-                        "--format", "csv"], check=True, stdout=subprocess.DEVNULL)
-        wall = time.perf_counter() - start
-        rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        full = ("SELECT outlet, count(*), sum(length(text)) FROM articles GROUP BY outlet")
-        subprocess.run([str(Path(sys.executable).parent / "newsarchive"), "query", full, "--archive", str(archive),
-                        "--format", "csv"], check=True, stdout=subprocess.DEVNULL)
-        rss_full_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        wall, rss_mib = fresh_process(SQL, archive)
+        _, rss_full_mib = fresh_process("SELECT outlet, count(*), sum(length(text)) FROM articles GROUP BY outlet",
+                                        archive)
         total = lambda rows: sum(n for _, n in rows)  # noqa: E731
         days_in_month = (MONTH[1] - MONTH[0]).days + 1
         in_range = sum(1 for n in range(DAYS) if MONTH[0] <= START + timedelta(days=n) <= MONTH[1])

@@ -9,9 +9,13 @@ extension, no configuration change, so a query can read the table and nothing el
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from archive.current_table import TABLE_PREFIX, TABLE_SCHEMA, day_of_key
 from archive.store import LocalStore, Store
@@ -20,6 +24,7 @@ from common.errors import NewsArchiveError
 if TYPE_CHECKING:
     import pyarrow.dataset as ds
 
+logger = logging.getLogger(__name__)
 MEMORY_LIMIT = "1GB"
 
 
@@ -57,11 +62,25 @@ def _s3_dataset(store: Store, keys: list[str]) -> ds.Dataset:
     return ds.dataset(paths, schema=TABLE_SCHEMA, format="parquet", filesystem=fs)
 
 
-def connect(store: Store) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the views `articles_all` and `articles`, locked down."""
+def _readable(path: str, warn: Callable[[str], None]) -> bool:
+    """A day file whose Parquet footer reads; a damaged one is named and left out (it costs only its day)."""
+    try:
+        pq.read_metadata(path)
+        return True
+    except (OSError, pa.ArrowException) as exc:
+        warn(f"{path}: not a readable Parquet file ({exc}); its day is left out; "
+             "`newsarchive table rebuild` writes it again")
+        return False
+
+
+def connect(store: Store, warn: Callable[[str], None] = logger.warning) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the views `articles_all` and `articles`, locked down. A local
+    table file that does not read is left out, named through `warn`."""
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     keys = table_keys(store)
     allowed: list[str] = []
+    if isinstance(store, LocalStore):
+        keys = [key for key in keys if _readable(str(store.root / key), warn)]
     if not keys:
         con.register("articles_table", TABLE_SCHEMA.empty_table())
         con.execute("CREATE VIEW articles_all AS SELECT * FROM articles_table")

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # DuckDB and pyarrow are imported when a subcommand runs, not
 
 FORMATS = ("table", "csv", "jsonl", "parquet")
 _BATCH = 10_000
+MAX_TABLE_ROWS = 1_000  # the table format is for reading; the other formats have every row
 
 
 def add_parsers(sub: Any, common: Any, day: Any, out_file: Any) -> None:
@@ -54,7 +55,7 @@ def query(args: argparse.Namespace) -> int:
     if not table_keys(store) and any(True for _ in store.list("snapshots/")):
         print("newsarchive query: the archive has snapshots but no current-articles table yet; "
               "run `newsarchive table rebuild`", file=sys.stderr)
-    con = connect(store)
+    con = connect(store, warn=lambda message: print(f"newsarchive query: {message}", file=sys.stderr))
     relation = run_query(con, args.sql)
     if relation is None:
         return 0
@@ -76,17 +77,25 @@ def query(args: argparse.Namespace) -> int:
             _write(reader, args.format, fh)
         return 0
     except duckdb.Error as exc:
-        raise QueryError(f"query failed: {str(exc).strip().splitlines()[0]}") from None
+        first = str(exc).strip().splitlines()[0]
+        hint = "; a damaged table file is written again by `newsarchive table rebuild`" \
+            if isinstance(exc, duckdb.IOException | duckdb.InvalidInputException) and ".parquet" in first else ""
+        raise QueryError(f"query failed: {first}{hint}") from None
+    except OSError as exc:
+        raise QueryError(f"cannot write --output {args.output} ({exc.strerror or exc}); give a file you can write") from None
 
 
 def _table_text(relation: duckdb.DuckDBPyRelation) -> str:
-    rows = relation.fetchall()
+    rows = relation.limit(MAX_TABLE_ROWS + 1).fetchall()
+    more = len(rows) > MAX_TABLE_ROWS
+    rows = rows[:MAX_TABLE_ROWS]
     names = relation.columns
     cells = [[_cell(v) for v in row] for row in rows]
     widths = [max([len(n)] + [len(r[i]) for r in cells]) for i, n in enumerate(names)]
     lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    lines.append(f"(the first {MAX_TABLE_ROWS} rows; --format csv or jsonl gives them all)" if more
+                 else f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines)
 
 

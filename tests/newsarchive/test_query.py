@@ -97,3 +97,26 @@ def test_parquet_needs_output_and_an_archive_without_table_says_how(tmp_path, ca
     code, out, _ = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", str(tmp_path / "archive"),
                        "--format", "csv")
     assert out.splitlines() == ['"n"', "1"]
+
+
+def test_a_damaged_table_file_is_one_line_naming_the_repair(tmp_path, capsys):
+    store = open_store(tmp_path / "archive")
+    publish_snapshot(store, DAYS[0], [row(1)], {})
+    store.put_bytes("current/articles/2026-11-20.parquet", b"PAR1 not parquet at all PAR1", overwrite=True)
+    publish_snapshot(store, DAYS[1], [row(2), row(3)], {})
+    refresh_day(store, DAYS[1].isoformat())
+    code, out, err = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", str(tmp_path / "archive"),
+                         "--format", "csv")
+    assert (code, out.splitlines()) == (0, ['"n"', "2"])  # the damaged day costs only itself
+    assert len(err.strip().splitlines()) == 1 and "2026-11-20.parquet" in err and "table rebuild" in err, err
+    assert run(capsys, "table", "rebuild", "--archive", str(tmp_path / "archive"))[0] == 0
+    code, out, _ = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", str(tmp_path / "archive"),
+                       "--format", "csv")
+    assert (code, out.splitlines()) == (0, ['"n"', "3"])
+
+
+def test_output_that_cannot_be_written_is_one_line(archive, capsys, tmp_path):
+    (tmp_path / "file").write_text("")
+    code, _, err = run(capsys, "query", "SELECT 1", "--archive", archive, "--format", "csv",
+                       "--output", str(tmp_path / "file" / "x.csv"))
+    assert code == 2 and "cannot write --output" in err and len(err.strip().splitlines()) == 1
