@@ -47,8 +47,10 @@ def timed(fn, rounds: int = 5) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-_PEAK = ("import resource, sys\nfrom newsarchive.cli import main\ncode = main(sys.argv[1:])\n"
-         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\nsys.exit(code)")
+# the process's own peak (VmHWM): ru_maxrss of a child started from this big process would count ours too
+_PEAK = ("import re, sys\nfrom newsarchive.cli import main\ncode = main(sys.argv[1:])\n"
+         "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr)\n"
+         "sys.exit(code)")
 
 
 def fresh_process(sql: str, archive: Path) -> tuple[float, float]:

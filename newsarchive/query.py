@@ -62,15 +62,14 @@ def _s3_dataset(store: Store, keys: list[str]) -> ds.Dataset:
     return ds.dataset(paths, schema=TABLE_SCHEMA, format="parquet", filesystem=fs)
 
 
-def _readable(path: str, warn: Callable[[str], None]) -> bool:
-    """A day file whose Parquet footer reads; a damaged one is named and left out (it costs only its day)."""
+def _schema(path: str, warn: Callable[[str], None]) -> pa.Schema | None:
+    """A day file's schema; a damaged file is named and left out (None): it costs only its day."""
     try:
-        pq.read_metadata(path)
-        return True
+        return pq.read_schema(path).remove_metadata()
     except (OSError, pa.ArrowException) as exc:
         warn(f"{path}: not a readable Parquet file ({exc}); its day is left out; "
              "`newsarchive table rebuild` writes it again")
-        return False
+        return None
 
 
 def connect(store: Store, warn: Callable[[str], None] = logger.warning) -> duckdb.DuckDBPyConnection:
@@ -79,8 +78,11 @@ def connect(store: Store, warn: Callable[[str], None] = logger.warning) -> duckd
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     keys = table_keys(store)
     allowed: list[str] = []
+    same_schema = True
     if isinstance(store, LocalStore):
-        keys = [key for key in keys if _readable(str(store.root / key), warn)]
+        schemas = {key: _schema(str(store.root / key), warn) for key in keys}
+        keys = [key for key, schema in schemas.items() if schema is not None]
+        same_schema = all(schemas[key] == TABLE_SCHEMA for key in keys)
     if not keys:
         con.register("articles_table", TABLE_SCHEMA.empty_table())
         con.execute("CREATE VIEW articles_all AS SELECT * FROM articles_table")
@@ -88,7 +90,8 @@ def connect(store: Store, warn: Callable[[str], None] = logger.warning) -> duckd
         paths = [str(store.root / key) for key in keys]
         allowed = [str(store.root / TABLE_PREFIX)]
         con.execute("CREATE VIEW articles_all AS SELECT * FROM read_parquet("
-                    f"{_sql_list(paths)}, hive_partitioning = false, union_by_name = true)")
+                    f"{_sql_list(paths)}, hive_partitioning = false, union_by_name = {str(not same_schema).lower()})")
+        # union_by_name (every footer read at bind time) only for files an older version wrote
     else:
         con.register("articles_table", _s3_dataset(store, keys))
         con.execute("CREATE VIEW articles_all AS SELECT * FROM articles_table")

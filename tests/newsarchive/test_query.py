@@ -120,3 +120,20 @@ def test_output_that_cannot_be_written_is_one_line(archive, capsys, tmp_path):
     code, _, err = run(capsys, "query", "SELECT 1", "--archive", archive, "--format", "csv",
                        "--output", str(tmp_path / "file" / "x.csv"))
     assert code == 2 and "cannot write --output" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_day_file_an_older_version_wrote_is_read_by_column_name(tmp_path, capsys):
+    from archive.current_table import day_table
+
+    store = open_store(tmp_path / "archive")
+    ref, _ = publish_snapshot(store, DAYS[0], [row(1, extractor="x 1")], {})
+    publish_snapshot(store, DAYS[1], [row(2, extractor="x 2")], {})
+    refresh_day(store, DAYS[1].isoformat())
+    older = day_table(store, ref).drop_columns(["extractor", "via"])  # written before those columns existed
+    pq.write_table(older, tmp_path / "old.parquet")
+    store.put_file("current/articles/2026-11-20.parquet", tmp_path / "old.parquet", overwrite=True)
+    code, out, _ = run(capsys, "query", "SELECT id, extractor FROM articles ORDER BY id", "--archive",
+                       str(tmp_path / "archive"), "--format", "jsonl")
+    assert code == 0
+    assert [json.loads(line) for line in out.splitlines()] == [{"id": f"{1:016x}", "extractor": None},
+                                                               {"id": f"{2:016x}", "extractor": "x 2"}]
