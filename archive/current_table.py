@@ -113,6 +113,37 @@ def rebuild(store: Store, since: date | None = None, until: date | None = None) 
     return refs
 
 
+def check(store: Store, since: date | None = None, until: date | None = None) -> list[str]:
+    """What differs between the table and the snapshots in [since, until] (empty: the table is right):
+    a day whose file is missing, unreadable, built from another rev or holding other rows, and a file of a
+    day that has no complete rev."""
+    problems: list[str] = []
+    newest = {ref.day: ref for ref in newest_revs(store, since, until)}
+    low, high = (since or date.min).isoformat(), (until or date.max).isoformat()
+    files = {day: info.key for info in store.list(TABLE_PREFIX)
+             if (day := day_of_key(info.key)) is not None and low <= day <= high}
+    problems += [f"{files[day]}: {day} has no complete snapshot" for day in sorted(set(files) - set(newest))]
+    with tempfile.TemporaryDirectory(prefix="newsarchive-table-") as tmp:
+        local = Path(tmp) / "day.parquet"
+        for day, ref in sorted(newest.items()):
+            if day not in files:
+                problems.append(f"{table_key(day)}: missing (the newest rev of {day} is {ref.rev})")
+                continue
+            try:
+                store.download(files[day], local)
+                source, ids = table_source(local), pq.read_table(local, columns=["id"]).column("id").to_pylist()
+            except (OSError, pa.ArrowException) as exc:
+                problems.append(f"{files[day]}: not a readable Parquet file ({exc})")
+                continue
+            if source != ref.label:
+                problems.append(f"{files[day]}: built from {source}, the newest complete rev is {ref.label}")
+                continue
+            expected = [i for part in read_parquet_parts(store, ref) for i in part.column("id").to_pylist()]
+            if sorted(ids) != sorted(expected):
+                problems.append(f"{files[day]}: its {len(ids)} rows are not the {len(expected)} of {ref.label}")
+    return problems
+
+
 def table_source(path: Path) -> str | None:
     """The rev a table file was built from ("D rev N"), from its Parquet metadata."""
     metadata = pq.read_schema(path).metadata or {}

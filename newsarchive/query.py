@@ -17,7 +17,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from archive.current_table import TABLE_PREFIX, TABLE_SCHEMA, day_of_key
+from archive.current_table import SOURCE_KEY, TABLE_PREFIX, TABLE_SCHEMA, day_of_key
+from archive.snapshot import newest_revs
 from archive.store import LocalStore, Store
 from common.errors import NewsArchiveError
 
@@ -65,11 +66,24 @@ def _s3_dataset(store: Store, keys: list[str]) -> ds.Dataset:
 def _schema(path: str, warn: Callable[[str], None]) -> pa.Schema | None:
     """A day file's schema; a damaged file is named and left out (None): it costs only its day."""
     try:
-        return pq.read_schema(path).remove_metadata()
+        return pq.read_schema(path)
     except (OSError, pa.ArrowException) as exc:
         warn(f"{path}: not a readable Parquet file ({exc}); its day is left out; "
              "`newsarchive table rebuild` writes it again")
         return None
+
+
+def _warn_if_behind(store: Store, sources: dict[str, str], damaged: set[str | None],
+                    warn: Callable[[str], None]) -> None:
+    """One line if the table is not the newest complete rev of every day (a publisher that died between
+    its snapshot and the table, a table never built): the snapshots are right, the table is behind."""
+    newest = {ref.day: ref.label for ref in newest_revs(store)}
+    have = {day_of_key(key): source for key, source in sources.items()}
+    behind = sorted(day for day, label in newest.items() if have.get(day) != label and day not in damaged)
+    if behind and len(behind) < len(newest):
+        shown = ", ".join(behind[:5]) + (f" and {len(behind) - 5} more" if len(behind) > 5 else "")
+        warn(f"the current-articles table is behind the snapshots for {len(behind)} day(s) ({shown}); "
+             "`newsarchive table rebuild` brings it up to date")
 
 
 def connect(store: Store, warn: Callable[[str], None] = logger.warning) -> duckdb.DuckDBPyConnection:
@@ -81,8 +95,11 @@ def connect(store: Store, warn: Callable[[str], None] = logger.warning) -> duckd
     same_schema = True
     if isinstance(store, LocalStore):
         schemas = {key: _schema(str(store.root / key), warn) for key in keys}
+        damaged = {day_of_key(key) for key, schema in schemas.items() if schema is None}
         keys = [key for key, schema in schemas.items() if schema is not None]
-        same_schema = all(schemas[key] == TABLE_SCHEMA for key in keys)
+        same_schema = all(schemas[key].remove_metadata() == TABLE_SCHEMA for key in keys)  # type: ignore[union-attr]
+        _warn_if_behind(store, {key: (schemas[key].metadata or {}).get(SOURCE_KEY, b"").decode()  # type: ignore[union-attr]
+                                for key in keys}, damaged, warn)
     if not keys:
         con.register("articles_table", TABLE_SCHEMA.empty_table())
         con.execute("CREATE VIEW articles_all AS SELECT * FROM articles_table")

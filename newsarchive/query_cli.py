@@ -1,4 +1,4 @@
-"""`newsarchive query "SQL"` (DuckDB over the current-articles table) and `newsarchive table rebuild`."""
+"""`newsarchive query "SQL"` (DuckDB over the current-articles table), `newsarchive table rebuild|check`."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ def add_parsers(sub: Any, common: Any, day: Any, out_file: Any) -> None:
     common(p)
     tsub = p.add_subparsers(dest="action", required=True)
     t = tsub.add_parser("rebuild", help="write the table again from the snapshots (every part checked)")
+    common(t, nested=True)
+    t.add_argument("--since", type=day)
+    t.add_argument("--until", type=day)
+    t = tsub.add_parser("check", help="compare the table with the snapshots; exit 1 naming every difference")
     common(t, nested=True)
     t.add_argument("--since", type=day)
     t.add_argument("--until", type=day)
@@ -135,13 +139,21 @@ def _write(reader: pa.RecordBatchReader, fmt: str, out: IO[str]) -> None:
 
 
 def table(args: argparse.Namespace) -> int:
-    from archive.current_table import rebuild
+    from archive.current_table import check, rebuild
     from archive.store import open_store
     from newsarchive.query import QueryError
 
     if args.since and args.until and args.since > args.until:
         raise QueryError(f"--since {args.since} is after --until {args.until}")
-    refs = rebuild(open_store(_settings(args).archive, create=False), args.since, args.until)
+    store = open_store(_settings(args).archive, create=False)
+    if args.action == "check":
+        problems = check(store, args.since, args.until)
+        for problem in problems:
+            print(f"PROBLEM {problem}")
+        print(f"current-articles table: {len(problems)} problems"
+              + ("; `newsarchive table rebuild` writes it again" if problems else ""))
+        return 1 if problems else 0
+    refs = rebuild(store, args.since, args.until)
     for ref in refs:
         print(f"{ref.day}  from rev {ref.rev}")
     print(f"current-articles table: {len(refs)} days written")

@@ -105,3 +105,26 @@ def test_pyarrow_and_pandas_read_the_table_directory(tmp_path):
     assert ds.dataset(directory, format="parquet").to_table().num_rows == 4
     assert len(pd.read_parquet(directory)) == 4
     assert pq.read_table(directory).schema.field("outlet").type == TABLE_SCHEMA.field("outlet").type
+
+
+def test_check_names_every_difference_between_the_table_and_the_snapshots(tmp_path):
+    from archive.current_table import check, day_table
+
+    store = open_store(tmp_path / "archive")
+    ref1, _ = publish_snapshot(store, DAY, [row(1), row(2)], {})
+    refresh_day(store, DAY.isoformat())
+    assert check(store) == []
+    publish_snapshot(store, DAY, [row(1, carried_from="2026-11-21 rev 1"), row(2, carried_from="2026-11-21 rev 1"),
+                                  row(3)], {})  # rev 2 published; its publisher died before the table
+    publish_snapshot(store, date(2026, 11, 22), [row(4)], {})  # and a day without its file
+    store.put_bytes(table_key("2026-11-19"), b"a day without a snapshot")
+    problems = check(store)
+    assert problems == ["current/articles/2026-11-19.parquet: 2026-11-19 has no complete snapshot",
+                        "current/articles/2026-11-21.parquet: built from 2026-11-21 rev 1, the newest complete rev is 2026-11-21 rev 2",
+                        "current/articles/2026-11-22.parquet: missing (the newest rev of 2026-11-22 is 1)"]
+    rebuild(store)
+    assert check(store) == []
+    other = day_table(store, ref1).replace_schema_metadata({b"newsarchive.snapshot": b"2026-11-21 rev 2"})
+    pq.write_table(other, tmp_path / "x.parquet")
+    store.put_file(table_key("2026-11-21"), tmp_path / "x.parquet", overwrite=True)
+    assert check(store) == ["current/articles/2026-11-21.parquet: its 2 rows are not the 3 of 2026-11-21 rev 2"]

@@ -137,3 +137,20 @@ def test_a_day_file_an_older_version_wrote_is_read_by_column_name(tmp_path, caps
     assert code == 0
     assert [json.loads(line) for line in out.splitlines()] == [{"id": f"{1:016x}", "extractor": None},
                                                                {"id": f"{2:016x}", "extractor": "x 2"}]
+
+
+def test_a_table_behind_the_snapshots_is_named_in_one_line(tmp_path, capsys):
+    store = open_store(tmp_path / "archive")
+    for day in DAYS:
+        publish_snapshot(store, day, [row(1)], {})
+        refresh_day(store, day.isoformat())
+    publish_snapshot(store, DAYS[1], [row(1, carried_from="2026-11-21 rev 1"), row(2)], {})  # no table refresh
+    code, out, err = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", str(tmp_path / "archive"),
+                         "--format", "csv")
+    assert (code, out.splitlines()) == (0, ['"n"', "2"])
+    assert err.strip() == ("newsarchive query: the current-articles table is behind the snapshots for 1 day(s) "
+                           "(2026-11-21); `newsarchive table rebuild` brings it up to date")
+    run(capsys, "table", "rebuild", "--archive", str(tmp_path / "archive"))
+    code, out, err = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", str(tmp_path / "archive"),
+                         "--format", "csv")
+    assert (out.splitlines(), err) == (['"n"', "3"], "")
