@@ -78,6 +78,8 @@ def test_every_recipe_runs_verbatim_and_returns_what_export_returns(tmp_path, mo
     table = duckdb.sql("SELECT snapshot_rev, is_duplicate, duplicate_of IS NOT NULL AS dup "
                        "FROM 'var/demo/archive/current/articles/*.parquet'").fetchall()
     assert {r[0] for r in table} == {2} and all(r[1] == r[2] for r in table) and any(r[1] for r in table)
+    assert main(["table", "check", "--archive", "var/demo/archive"]) == 0
+    assert "0 problems" in capsys.readouterr().out
 
     counts = Counter(r["outlet"] for r in exported)
     per_day = Counter((r["snapshot_date"], r["outlet"]) for r in exported)
