@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # DuckDB and pyarrow are imported when a subcommand runs, not
 
 FORMATS = ("table", "csv", "jsonl", "parquet")
 _BATCH = 10_000
+MAX_SQL = 1 << 20
 MAX_TABLE_ROWS = 1_000  # the table format is for reading; the other formats have every row
 
 
@@ -24,7 +25,7 @@ def add_parsers(sub: Any, common: Any, day: Any, out_file: Any) -> None:
     """The two subcommands' arguments (called by newsarchive/cli.py's build_parser)."""
     p = sub.add_parser("query", help="DuckDB SQL over the views articles (current, no duplicates) and articles_all")
     common(p)
-    p.add_argument("sql", help="SQL, e.g. \"SELECT outlet, count(*) FROM articles GROUP BY outlet\"")
+    p.add_argument("sql", help="SQL, e.g. \"SELECT outlet, count(*) FROM articles GROUP BY outlet\"; - reads it from stdin")
     p.add_argument("--format", choices=FORMATS, default="table", help="default: a table on stdout")
     p.add_argument("--output", type=out_file, help="write to this file instead of stdout (needed for parquet)")
     p.set_defaults(func=query)
@@ -55,12 +56,17 @@ def query(args: argparse.Namespace) -> int:
 
     if args.format == "parquet" and args.output is None:
         raise QueryError("--format parquet needs --output FILE")
+    sql = args.sql
+    if sql == "-":
+        sql = sys.stdin.read(MAX_SQL + 1)
+        if len(sql) > MAX_SQL:
+            raise QueryError(f"the SQL on stdin is longer than {MAX_SQL:,} characters")
     store = open_store(_settings(args).archive, create=False)
     if not table_keys(store) and any(True for _ in store.list("snapshots/")):
         print("newsarchive query: the archive has snapshots but no current-articles table yet; "
               "run `newsarchive table rebuild`", file=sys.stderr)
     con = connect(store, warn=lambda message: print(f"newsarchive query: {message}", file=sys.stderr))
-    relation = run_query(con, args.sql)
+    relation = run_query(con, sql)
     if relation is None:
         return 0
     try:

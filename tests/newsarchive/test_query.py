@@ -154,3 +154,11 @@ def test_a_table_behind_the_snapshots_is_named_in_one_line(tmp_path, capsys):
     code, out, err = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", str(tmp_path / "archive"),
                          "--format", "csv")
     assert (out.splitlines(), err) == (['"n"', "3"], "")
+
+
+def test_sql_from_stdin(archive, capsys, monkeypatch):
+    import io as _io
+
+    monkeypatch.setattr("sys.stdin", _io.StringIO("SELECT count(*) AS n\nFROM articles\n"))
+    code, out, _ = run(capsys, "query", "-", "--archive", archive, "--format", "csv")
+    assert (code, out.splitlines()) == (0, ['"n"', "4"])

@@ -113,6 +113,6 @@ def test_the_bucket_recipe_on_seaweedfs(s3_server, tmp_path, capsys):
     [body] = [body for lang, body in section_blocks() if lang == "python" and "S3FileSystem" in body]
     namespace: dict = {}
     exec(compile(body, "README.md", "exec"), namespace)  # noqa: S102 - the recipe, verbatim
-    assert ids_of(namespace["table"]) == expected
+    assert ids_of(namespace["table"]) == expected and ids_of(namespace["df"]) == expected
     assert main(["query", "SELECT id FROM articles", "--archive", "s3://news-archive/prod", "--format", "csv"]) == 0
     assert set(capsys.readouterr().out.split()[1:]) == {f'"{i}"' for i in expected}
