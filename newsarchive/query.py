@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -23,7 +24,7 @@ from archive.store import LocalStore, Store
 from common.errors import NewsArchiveError
 
 if TYPE_CHECKING:
-    import pyarrow.dataset as ds
+    import pyarrow.fs as pafs
 
 logger = logging.getLogger(__name__)
 MEMORY_LIMIT = "1GB"
@@ -44,29 +45,26 @@ def _sql_list(items: list[str]) -> str:
     return "[" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + "]"
 
 
-def _s3_dataset(store: Store, keys: list[str]) -> ds.Dataset:
-    import boto3  # pyarrow.dataset imports pandas: both only for a bucket (a second at the start)
-    import pyarrow.dataset as ds
+def _s3_fs(store: Store) -> pafs.S3FileSystem:
+    """pyarrow's S3 filesystem configured as the store's boto3 client is (credentials, endpoint, region)."""
+    import boto3  # only for a bucket
     import pyarrow.fs as pafs
 
     client = store.client  # type: ignore[attr-defined]
     creds = boto3.session.Session().get_credentials()
     frozen = creds.get_frozen_credentials() if creds else None
-    endpoint = client.meta.endpoint_url
-    scheme, _, host = endpoint.partition("://")
-    fs = pafs.S3FileSystem(
+    scheme, _, host = client.meta.endpoint_url.partition("://")
+    return pafs.S3FileSystem(
         access_key=frozen.access_key if frozen else None, secret_key=frozen.secret_key if frozen else None,
         session_token=frozen.token if frozen else None, region=client.meta.region_name or "us-east-1",
         endpoint_override=host if "amazonaws.com" not in host else None, scheme=scheme or "https",
         anonymous=frozen is None)
-    paths = [f"{store.bucket}/{store.prefix}{key}" for key in keys]  # type: ignore[attr-defined]
-    return ds.dataset(paths, schema=TABLE_SCHEMA, format="parquet", filesystem=fs)
 
 
-def _schema(path: str, warn: Callable[[str], None]) -> pa.Schema | None:
+def _schema(path: str, warn: Callable[[str], None], fs: pafs.FileSystem | None = None) -> pa.Schema | None:
     """A day file's schema; a damaged file is named and left out (None): it costs only its day."""
     try:
-        return pq.read_schema(path)
+        return pq.read_schema(path, filesystem=fs)
     except (OSError, pa.ArrowException) as exc:
         warn(f"{path}: not a readable Parquet file ({exc}); its day is left out; "
              "`newsarchive table rebuild` writes it again")
@@ -87,30 +85,36 @@ def _warn_if_behind(store: Store, sources: dict[str, str], damaged: set[str | No
 
 
 def connect(store: Store, warn: Callable[[str], None] = logger.warning) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the views `articles_all` and `articles`, locked down. A local
-    table file that does not read is left out, named through `warn`."""
+    """An in-memory DuckDB connection with the views `articles_all` and `articles`, locked down. A table
+    file whose footer does not read is left out, and a table behind the snapshots named, through `warn`."""
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     keys = table_keys(store)
+    local = isinstance(store, LocalStore)
+    fs = None if local else _s3_fs(store)
+    paths = {key: str(store.root / key) if local else f"{store.bucket}/{store.prefix}{key}"  # type: ignore[attr-defined]
+             for key in keys}
+    with ThreadPoolExecutor(max_workers=1 if local else 16) as pool:  # a footer is two ranged GETs on S3
+        schemas = dict(zip(keys, pool.map(lambda key: _schema(paths[key], warn, fs), keys), strict=True))
+    damaged = {day_of_key(key) for key, schema in schemas.items() if schema is None}
+    keys = [key for key, schema in schemas.items() if schema is not None]
+    same_schema = all(schemas[key].remove_metadata() == TABLE_SCHEMA for key in keys)  # type: ignore[union-attr]
+    _warn_if_behind(store, {key: (schemas[key].metadata or {}).get(SOURCE_KEY, b"").decode()  # type: ignore[union-attr]
+                            for key in keys}, damaged, warn)
     allowed: list[str] = []
-    same_schema = True
-    if isinstance(store, LocalStore):
-        schemas = {key: _schema(str(store.root / key), warn) for key in keys}
-        damaged = {day_of_key(key) for key, schema in schemas.items() if schema is None}
-        keys = [key for key, schema in schemas.items() if schema is not None]
-        same_schema = all(schemas[key].remove_metadata() == TABLE_SCHEMA for key in keys)  # type: ignore[union-attr]
-        _warn_if_behind(store, {key: (schemas[key].metadata or {}).get(SOURCE_KEY, b"").decode()  # type: ignore[union-attr]
-                                for key in keys}, damaged, warn)
     if not keys:
         con.register("articles_table", TABLE_SCHEMA.empty_table())
         con.execute("CREATE VIEW articles_all AS SELECT * FROM articles_table")
-    elif isinstance(store, LocalStore):
-        paths = [str(store.root / key) for key in keys]
-        allowed = [str(store.root / TABLE_PREFIX)]
+    elif local:
+        allowed = [str(store.root / TABLE_PREFIX)]  # type: ignore[attr-defined]
         con.execute("CREATE VIEW articles_all AS SELECT * FROM read_parquet("
-                    f"{_sql_list(paths)}, hive_partitioning = false, union_by_name = {str(not same_schema).lower()})")
+                    f"{_sql_list([paths[k] for k in keys])}, hive_partitioning = false, "
+                    f"union_by_name = {str(not same_schema).lower()})")
         # union_by_name (every footer read at bind time) only for files an older version wrote
     else:
-        con.register("articles_table", _s3_dataset(store, keys))
+        import pyarrow.dataset as ds  # imports pandas: only for a bucket
+
+        con.register("articles_table", ds.dataset([paths[k] for k in keys], schema=TABLE_SCHEMA, format="parquet",
+                                                  filesystem=fs))  # an older file's missing columns are null
         con.execute("CREATE VIEW articles_all AS SELECT * FROM articles_table")
     con.execute("CREATE VIEW articles AS SELECT * FROM articles_all WHERE NOT is_duplicate")
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")

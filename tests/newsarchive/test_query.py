@@ -99,18 +99,18 @@ def test_parquet_needs_output_and_an_archive_without_table_says_how(tmp_path, ca
     assert out.splitlines() == ['"n"', "1"]
 
 
-def test_a_damaged_table_file_is_one_line_naming_the_repair(tmp_path, capsys):
-    store = open_store(tmp_path / "archive")
+def test_a_damaged_table_file_is_one_line_naming_the_repair(archive_url, capsys):
+    store = open_store(archive_url)
     publish_snapshot(store, DAYS[0], [row(1)], {})
     store.put_bytes("current/articles/2026-11-20.parquet", b"PAR1 not parquet at all PAR1", overwrite=True)
     publish_snapshot(store, DAYS[1], [row(2), row(3)], {})
     refresh_day(store, DAYS[1].isoformat())
-    code, out, err = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", str(tmp_path / "archive"),
+    code, out, err = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", archive_url,
                          "--format", "csv")
     assert (code, out.splitlines()) == (0, ['"n"', "2"])  # the damaged day costs only itself
     assert len(err.strip().splitlines()) == 1 and "2026-11-20.parquet" in err and "table rebuild" in err, err
-    assert run(capsys, "table", "rebuild", "--archive", str(tmp_path / "archive"))[0] == 0
-    code, out, _ = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", str(tmp_path / "archive"),
+    assert run(capsys, "table", "rebuild", "--archive", archive_url)[0] == 0
+    code, out, _ = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", archive_url,
                        "--format", "csv")
     assert (code, out.splitlines()) == (0, ['"n"', "3"])
 
@@ -139,19 +139,19 @@ def test_a_day_file_an_older_version_wrote_is_read_by_column_name(tmp_path, caps
                                                                {"id": f"{2:016x}", "extractor": "x 2"}]
 
 
-def test_a_table_behind_the_snapshots_is_named_in_one_line(tmp_path, capsys):
-    store = open_store(tmp_path / "archive")
+def test_a_table_behind_the_snapshots_is_named_in_one_line(archive_url, capsys):
+    store = open_store(archive_url)
     for day in DAYS:
         publish_snapshot(store, day, [row(1)], {})
         refresh_day(store, day.isoformat())
     publish_snapshot(store, DAYS[1], [row(1, carried_from="2026-11-21 rev 1"), row(2)], {})  # no table refresh
-    code, out, err = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", str(tmp_path / "archive"),
+    code, out, err = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", archive_url,
                          "--format", "csv")
     assert (code, out.splitlines()) == (0, ['"n"', "2"])
     assert err.strip() == ("newsarchive query: the current-articles table is behind the snapshots for 1 day(s) "
                            "(2026-11-21); `newsarchive table rebuild` brings it up to date")
-    run(capsys, "table", "rebuild", "--archive", str(tmp_path / "archive"))
-    code, out, err = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", str(tmp_path / "archive"),
+    run(capsys, "table", "rebuild", "--archive", archive_url)
+    code, out, err = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", archive_url,
                          "--format", "csv")
     assert (out.splitlines(), err) == (['"n"', "3"], "")
 
