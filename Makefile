@@ -53,6 +53,7 @@ bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_cluster.py
 	$(VENV)/bin/python bench/bench_archivist.py
 	$(VENV)/bin/python bench/bench_archive_page.py
+	$(VENV)/bin/python bench/bench_research.py
 
 eval: setup  ## extraction quality and speed beside plain trafilatura (benchmark corpus in ../shared); dedup threshold sweep
 	$(VENV)/bin/python bench/eval_extraction.py

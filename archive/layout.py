@@ -9,6 +9,7 @@ from datetime import date
 SNAPSHOTS = "snapshots"
 STAGING = "staging"
 STATE = "state"
+CURRENT = "current"  # the current-articles table (archive/current_table.py), derived from the snapshots
 SUCCESS = "_SUCCESS"
 CLAIM = "_CLAIM"
 MANIFEST = "manifest.json"

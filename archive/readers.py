@@ -66,11 +66,13 @@ def load_articles(store: Store, since: date | None = None, until: date | None = 
 
     tables = [
         table.append_column("snapshot_date", pa.array([ref.day] * table.num_rows, pa.string()))
+        .append_column("snapshot_rev", pa.array([ref.rev] * table.num_rows, pa.int32()))
         for ref in newest_revs(store, since, until)
         for table in read_parquet_parts(store, ref, keep)
     ]
     if not tables:
-        return ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.string())).empty_table()
+        return ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.string())) \
+            .append(pa.field("snapshot_rev", pa.int32())).empty_table()
     table = pa.concat_tables(tables)
     if not include_duplicates:
         table = table.filter(pc.is_null(table.column("duplicate_of")))

@@ -239,9 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outlet", type=cli_args.outlet_id)
     p.add_argument("--lang", type=cli_args.language)
     p.add_argument("--include-duplicates", action="store_true")
-    p.add_argument("--format", choices=["jsonl", "parquet", "txt"], default="jsonl")
+    p.add_argument("--format", choices=["jsonl", "parquet", "txt", "csl-json", "bibtex"], default="jsonl",
+                   help="csl-json, bibtex: one citation per article (newsarchive/citations.py)")
     p.add_argument("--out", type=cli_args.out_file, required=True)
     p.set_defaults(func=cmd_export)
+
+    from newsarchive import query_cli  # query, table rebuild
+
+    query_cli.add_parsers(sub, common, cli_args.day, cli_args.out_file)
 
     p = sub.add_parser("gc", help="finish or remove what dead runs left (staging, incomplete revs, uploads)")
     common(p)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archive import layout
+from archive.current_table import refresh_day
 from archive.dedup_index import concat, read_segment, read_snapshot_segment, select, write_segment
 from archive.records import ArchivedRow, CrawlReport, Manifest, OutletCounts, RecordError
 from archive.snapshot import (
@@ -184,7 +185,9 @@ def _staged_warcs(store: Store, run: RunRef, outlets: dict[str, OutletCounts], r
 
 def finish_run(store: Store, run: RunRef, manifest: Manifest) -> None:
     """After the snapshot is complete: each crawl that ran whole in this run marks what it archived as seen
-    (idempotent), then the run's staging goes. Safe to repeat (a retried publish, `newsarchive gc`)."""
+    (idempotent), then the run's staging goes. Safe to repeat (a retried publish, `newsarchive gc`).
+    First the current-articles table takes in the day's newest rev (a failure leaves the staging for the retry)."""
+    refresh_day(store, manifest.day)
     for outlet_id, counts in manifest.outlets.items():
         if counts.status != "ok":
             continue

@@ -139,11 +139,26 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
             raise NewsArchiveError(f"--outlet {args.outlet}: no such outlet in the snapshots of that range; "
                                    f"they have {', '.join(known) or 'none'}")
     try:
-        write_export(table, args.format, args.out)
+        if args.format in ("csl-json", "bibtex"):
+            from newsarchive.citations import write_citations
+
+            write_citations(table.to_pylist(), args.format, args.out, _outlet_names(settings))
+        else:
+            write_export(table, args.format, args.out)
     except OSError as exc:
         raise NewsArchiveError(f"cannot write --out {args.out} ({exc.strerror}); give a file you can write") from None
     print(f"{table.num_rows} articles written to {args.out} ({args.format})")
     return 0
+
+
+def _outlet_names(settings: Settings) -> dict[str, str]:
+    """Outlet ids to their registry names, for citations (ids only if the registry cannot be read)."""
+    from outlets.registry import load_registry
+
+    try:
+        return {o.id: o.name for o in load_registry(settings.outlets_path).outlets}
+    except (NewsArchiveError, OSError):
+        return {}
 
 
 def gc(args: argparse.Namespace, settings: Settings) -> int:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from archive.current_table import check as check_table
 from archive.snapshot import list_snapshots, load_manifest, newest_revs, read_rows
 from archive.store import open_store
 from archive.verify import verify
@@ -79,6 +80,7 @@ def health(store, before: set[str], outlets=OUTLETS) -> Health:
         without_capture += sum("capture" in p for p in report.problems)
     for ref in newest_revs(store):
         visible |= {canonical_url(r.url) for r in read_rows(store, load_manifest(store, ref))}
+    problems += [f"current table: {p}" for p in check_table(store)]  # each day's newest rev, nothing else
     pending = set()
     for outlet in outlets:
         state = load_crawl_state(store, outlet)

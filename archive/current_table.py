@@ -1,0 +1,151 @@
+"""The current-articles table: one Parquet file per day under `current/articles/`, holding every row of
+the day's newest complete rev with its provenance, read directly by DuckDB, pandas, pyarrow, Spark or Trino.
+
+- `current/articles/<YYYY-MM-DD>.parquet`: the rows of the day's newest complete rev (carried rows
+  included), in the snapshot schema plus `snapshot_date`, `snapshot_rev` and `is_duplicate`. Duplicates
+  are kept and flagged; readers that want the current articles take `NOT is_duplicate`.
+- The directory has no hive partitions (a column that is also in the path is what broke pyarrow) and no
+  other files, so `read_parquet('current/articles/*.parquet')` and `pd.read_parquet('current/articles')`
+  read exactly the table.
+- A day is one object written whole (a local rename, one S3 PUT), so a reader sees a day's old rev or
+  its new one, never half of either. It is derived data, rewritten when a day gets a new rev, never
+  under Object Lock; `rebuild` writes it again from the snapshots (each part checked against its
+  manifest).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from archive import layout
+from archive.records import ARTICLE_SCHEMA
+from archive.snapshot import SnapshotRef, list_snapshots, newest_revs, read_parquet_parts
+from archive.store import ObjectNotFound, Store
+
+logger = logging.getLogger(__name__)
+
+TABLE_PREFIX = f"{layout.CURRENT}/articles/"
+SOURCE_KEY = b"newsarchive.snapshot"  # the file's key-value metadata: the rev it was built from
+TABLE_SCHEMA = ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.date32())) \
+    .append(pa.field("snapshot_rev", pa.int32())).append(pa.field("is_duplicate", pa.bool_()))
+_MAX_ATTEMPTS = 10
+
+
+def table_key(day: str) -> str:
+    return f"{TABLE_PREFIX}{day}.parquet"
+
+
+def day_of_key(key: str) -> str | None:
+    name = key.removeprefix(TABLE_PREFIX)
+    if key.startswith(TABLE_PREFIX) and name.endswith(".parquet") and "/" not in name:
+        day = name.removesuffix(".parquet")
+        try:
+            return date.fromisoformat(day).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def day_table(store: Store, ref: SnapshotRef) -> pa.Table:
+    """The rows of one complete rev as they go into the table (each Parquet part checked first), sorted
+    by outlet and publication time."""
+    parts = read_parquet_parts(store, ref)
+    table = pa.concat_tables(parts) if parts else ARTICLE_SCHEMA.empty_table()
+    n = table.num_rows
+    table = table.append_column(TABLE_SCHEMA.field("snapshot_date"),
+                                pa.array([date.fromisoformat(ref.day)] * n, pa.date32())) \
+        .append_column(TABLE_SCHEMA.field("snapshot_rev"), pa.array([ref.rev] * n, pa.int32())) \
+        .append_column(TABLE_SCHEMA.field("is_duplicate"), pc.is_valid(table.column("duplicate_of")))
+    table = table.sort_by([("outlet", "ascending"), ("published", "ascending"), ("id", "ascending")])
+    return table.replace_schema_metadata({SOURCE_KEY: ref.label.encode()})
+
+
+def _newest(store: Store, day: str) -> SnapshotRef | None:
+    refs = newest_revs(store, date.fromisoformat(day), date.fromisoformat(day))
+    return refs[-1] if refs else None
+
+
+def refresh_day(store: Store, day: str) -> SnapshotRef | None:
+    """Write the day's table file from its newest complete rev (None: the day has none, and its file, if
+    any, is removed). A rev that completes while this runs is picked up before it returns, so two
+    publishers of one day leave the newest rev in the table whichever writes last."""
+    written: SnapshotRef | None = None
+    for _ in range(_MAX_ATTEMPTS):
+        ref = _newest(store, day)
+        if ref is None:
+            try:
+                store.delete(table_key(day))
+            except ObjectNotFound:
+                pass
+            return None
+        if ref == written:
+            return ref
+        with tempfile.TemporaryDirectory(prefix="newsarchive-table-") as tmp:
+            local = Path(tmp) / "day.parquet"
+            pq.write_table(day_table(store, ref), local, compression="zstd", row_group_size=64 * 1024)
+            store.put_file(table_key(day), local, overwrite=True)  # derived, rewritten: never locked
+        logger.info("current table: %s now from %s", day, ref.label)
+        written = ref
+    return written
+
+
+def rebuild(store: Store, since: date | None = None, until: date | None = None) -> list[SnapshotRef]:
+    """The table written again from the snapshots for every day in [since, until] with a complete rev;
+    files of days that have none (and any other object under the table's prefix) are removed."""
+    days = sorted({ref.day for ref in list_snapshots(store, since, until)})
+    low, high = (since or date.min).isoformat(), (until or date.max).isoformat()
+    for info in list(store.list(TABLE_PREFIX)):
+        day = day_of_key(info.key)
+        if day is None or (low <= day <= high and day not in days):
+            store.delete(info.key)
+    refs = []
+    for day in days:
+        ref = refresh_day(store, day)
+        if ref is not None:
+            refs.append(ref)
+    return refs
+
+
+def check(store: Store, since: date | None = None, until: date | None = None) -> list[str]:
+    """What differs between the table and the snapshots in [since, until] (empty: the table is right):
+    a day whose file is missing, unreadable, built from another rev or holding other rows, and a file of a
+    day that has no complete rev."""
+    problems: list[str] = []
+    newest = {ref.day: ref for ref in newest_revs(store, since, until)}
+    low, high = (since or date.min).isoformat(), (until or date.max).isoformat()
+    files = {day: info.key for info in store.list(TABLE_PREFIX)
+             if (day := day_of_key(info.key)) is not None and low <= day <= high}
+    problems += [f"{files[day]}: {day} has no complete snapshot" for day in sorted(set(files) - set(newest))]
+    with tempfile.TemporaryDirectory(prefix="newsarchive-table-") as tmp:
+        local = Path(tmp) / "day.parquet"
+        for day, ref in sorted(newest.items()):
+            if day not in files:
+                problems.append(f"{table_key(day)}: missing (the newest rev of {day} is {ref.rev})")
+                continue
+            try:
+                store.download(files[day], local)
+                source, ids = table_source(local), pq.read_table(local, columns=["id"]).column("id").to_pylist()
+            except (OSError, pa.ArrowException) as exc:
+                problems.append(f"{files[day]}: not a readable Parquet file ({exc})")
+                continue
+            if source != ref.label:
+                problems.append(f"{files[day]}: built from {source}, the newest complete rev is {ref.label}")
+                continue
+            expected = [i for part in read_parquet_parts(store, ref) for i in part.column("id").to_pylist()]
+            if sorted(ids) != sorted(expected):
+                problems.append(f"{files[day]}: its {len(ids)} rows are not the {len(expected)} of {ref.label}")
+    return problems
+
+
+def table_source(path: Path) -> str | None:
+    """The rev a table file was built from ("D rev N"), from its Parquet metadata."""
+    metadata = pq.read_schema(path).metadata or {}
+    value = metadata.get(SOURCE_KEY)
+    return value.decode() if value else None

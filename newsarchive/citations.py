@@ -1,0 +1,150 @@
+"""Citations of archived articles: one `Citation` per row (`citation_of`), written as CSL-JSON (Zotero,
+pandoc, citeproc) or BibTeX/biblatex. The same fields wherever a citation is shown: `export`, search hits.
+
+A citation names the article as published (title, outlet, author, publication date, URL) and where it is
+kept (archived date, snapshot and rev, article id, WARC capture id), so a reader can fetch exactly the
+text that was cited with `newsarchive snapshots get D --rev N`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from archive.records import ArchivedRow
+
+FORMATS = ("csl-json", "bibtex")
+
+
+@dataclass(frozen=True)
+class Citation:
+    article_id: str
+    title: str
+    outlet: str  # the outlet's id
+    outlet_name: str  # its name in the registry (the id when unknown)
+    author: str | None
+    published: str | None  # YYYY-MM-DD, as the page dated it
+    url: str
+    archived: str | None  # YYYY-MM-DD the capture was made
+    snapshot_date: str | None
+    snapshot_rev: int | None
+    capture_id: str | None  # WARC-Record-ID of the capture
+    language: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def snapshot(self) -> str | None:
+        """"2026-11-21 rev 2", as manifests and the CLI name a snapshot."""
+        if self.snapshot_date is None:
+            return None
+        return f"{self.snapshot_date} rev {self.snapshot_rev}" if self.snapshot_rev else self.snapshot_date
+
+
+def _day(value: Any) -> str | None:
+    """The YYYY-MM-DD of an ISO date or timestamp (the date as written, before any time zone shift)."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    match = re.match(r"\d{4}-\d{2}-\d{2}", str(value))
+    return match.group(0) if match else None
+
+
+def citation_of(row: ArchivedRow | Mapping[str, Any], outlet_names: Mapping[str, str] | None = None) -> Citation:
+    """The citation of one archived row: an ArchivedRow, or a mapping with its fields (a row of `export`,
+    of the current-articles table or of a search hit) and optionally snapshot_date and snapshot_rev."""
+    data: Mapping[str, Any] = row.to_dict() if isinstance(row, ArchivedRow) else row
+    outlet = str(data.get("outlet") or "")
+    rev = data.get("snapshot_rev")
+    return Citation(
+        article_id=str(data.get("id") or ""), title=str(data.get("title") or ""), outlet=outlet,
+        outlet_name=(outlet_names or {}).get(outlet, outlet), author=data.get("author") or None,
+        published=_day(data.get("published")), url=str(data.get("url") or ""),
+        archived=_day(data.get("fetched_at")) or _day(data.get("snapshot_date")),
+        snapshot_date=_day(data.get("snapshot_date")), snapshot_rev=int(rev) if rev is not None else None,
+        capture_id=data.get("capture_id") or None, language=data.get("language") or None)
+
+
+def _date_parts(day: str | None) -> dict[str, Any] | None:
+    return {"date-parts": [[int(p) for p in day.split("-")]]} if day else None
+
+
+def _note(c: Citation) -> str:
+    parts = [f"Archived in newsarchive snapshot {c.snapshot}" if c.snapshot else "Archived in newsarchive",
+             f"article {c.article_id}"]
+    if c.capture_id:
+        parts.append(f"capture {c.capture_id}")
+    return "; ".join(parts)
+
+
+def to_csl(c: Citation) -> dict[str, Any]:
+    """A CSL-JSON item (type article-newspaper)."""
+    item: dict[str, Any] = {
+        "id": c.article_id, "type": "article-newspaper", "title": c.title, "container-title": c.outlet_name,
+        "URL": c.url, "archive": "newsarchive", "note": _note(c),
+    }
+    if c.snapshot_date:
+        item["archive_location"] = f"snapshots/date={c.snapshot_date}/rev={c.snapshot_rev}" \
+            if c.snapshot_rev else f"snapshots/date={c.snapshot_date}"
+    if c.author:
+        item["author"] = [{"literal": c.author}]
+    for key, value in (("issued", _date_parts(c.published)), ("accessed", _date_parts(c.archived))):
+        if value:
+            item[key] = value
+    if c.language:
+        item["language"] = c.language
+    return item
+
+
+_BIB_SPECIAL = re.compile(r"([\\{}%&$#_^~])")
+_BIB_REPLACE = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$",
+                "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+
+
+_URL_VERBATIM = str.maketrans({"{": "%7B", "}": "%7D", "\\": "%5C", " ": "%20", "\n": "%0A"})
+
+
+def _bib(value: str) -> str:
+    """A field value with TeX's special characters escaped (braces stay balanced whatever the page held)."""
+    return _BIB_SPECIAL.sub(lambda m: _BIB_REPLACE[m.group(1)], " ".join(value.split()))
+
+
+def to_bibtex(c: Citation) -> str:
+    """A BibTeX entry (@article; also read by biblatex, which uses date and urldate)."""
+    key = re.sub(r"[^A-Za-z0-9]", "", c.outlet) + (c.published or "").replace("-", "") + "-" + c.article_id
+    fields: list[tuple[str, str]] = [("title", _bib(c.title)), ("journal", _bib(c.outlet_name))]
+    if c.author:
+        fields.append(("author", "{" + _bib(c.author) + "}"))  # a name as written, not split into parts
+    if c.published:
+        fields += [("year", c.published[:4]), ("month", str(int(c.published[5:7]))), ("date", c.published)]
+    fields.append(("url", c.url.translate(_URL_VERBATIM)))  # url is verbatim: only braces and \\ need care
+    if c.archived:
+        fields.append(("urldate", c.archived))
+    if c.language:
+        fields.append(("langid", _bib(c.language)))
+    fields.append(("note", _bib(_note(c))))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@article{{{key},\n{body}\n}}\n"
+
+
+def write_citations(rows: Iterable[Mapping[str, Any]], fmt: str, out: Path,
+                    outlet_names: Mapping[str, str] | None = None) -> int:
+    """Write the rows' citations in `fmt` (csl-json: one JSON array; bibtex: one entry per row)."""
+    citations = [citation_of(row, outlet_names) for row in rows]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as fh:
+        if fmt == "csl-json":
+            json.dump([to_csl(c) for c in citations], fh, ensure_ascii=False, indent=1)
+            fh.write("\n")
+        elif fmt == "bibtex":
+            fh.write("\n".join(to_bibtex(c) for c in citations))
+        else:
+            raise ValueError(f"unknown citation format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return len(citations)
