@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.query import Query
-from search.segment import decompress
+from search.segment import read_text
 from search.segments_local import LocalSegment
 from search.text import WORD, fold_many, stem
 
@@ -70,9 +70,9 @@ def _hit(segment: LocalSegment, rowid: int, score: float, query: Query) -> dict[
     db = connect(segment)
     try:
         doc = db.execute("SELECT * FROM docs WHERE rowid = ?", [rowid]).fetchone()
+        text = read_text(db, rowid)
     finally:
         db.close()
-    text = decompress(doc["text"])
     citation = {
         "title": doc["title"], "outlet": doc["outlet"], "author": doc["author"], "published": doc["published"],
         "url": doc["url"], "archived": doc["fetched_at"] or segment.ref.day, "snapshot": segment.ref.day,

@@ -13,8 +13,6 @@ import logging
 import sqlite3
 import tempfile
 import time
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,12 +27,14 @@ from search.text import Stemmer
 logger = logging.getLogger(__name__)
 FORMAT = 1
 PREFIX = f"search/v{FORMAT}/"
-BATCH = 2000
+BATCH = 2048
+BLOCK = 64  # texts compressed together (zstd): rows (rowid - 1) // BLOCK share a block
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE docs(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, outlet TEXT NOT NULL, lang TEXT NOT NULL,
                   dup INTEGER NOT NULL, title TEXT, author TEXT, published TEXT, url TEXT, capture_id TEXT,
-                  fetched_at TEXT, text BLOB);
+                  fetched_at TEXT);
+CREATE TABLE texts(block INTEGER PRIMARY KEY, size INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE VIRTUAL TABLE fts USING fts5(title, body, content='', tokenize='ascii');
 """
 
@@ -96,7 +96,8 @@ def build_segment(tables: list[pa.Table], path: Path, ref: SnapshotRef, stemmer:
     db = sqlite3.connect(path)
     try:
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192;" + SCHEMA)
-        rowid = 0
+        rowid = written = 0
+        pending: list[str] = []
         for table in tables:
             for batch in table.to_batches(BATCH):
                 cols = batch.to_pydict()
@@ -108,12 +109,18 @@ def build_segment(tables: list[pa.Table], path: Path, ref: SnapshotRef, stemmer:
                 db.executemany("INSERT INTO fts(rowid, title, body) VALUES (?, ?, ?)",
                                zip(ids, stems[:n], stems[n:], strict=True))
                 db.executemany(
-                    "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     zip(ids, cols["id"], cols["outlet"], cols["language"],
                         [d is not None for d in cols["duplicate_of"]], cols["title"], cols["author"],
-                        cols["published"], cols["url"], cols["capture_id"], cols["fetched_at"],
-                        [zlib.compress(t.encode("utf-8"), 1) for t in texts], strict=True))
+                        cols["published"], cols["url"], cols["capture_id"], cols["fetched_at"], strict=True))
+                pending += texts
                 rowid += n
+                while len(pending) >= BLOCK:
+                    block, pending = pending[:BLOCK], pending[BLOCK:]
+                    _write_block(db, written // BLOCK, block)
+                    written += len(block)
+        if pending:
+            _write_block(db, written // BLOCK, pending)
         db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         db.executemany("INSERT INTO meta VALUES (?, ?)", [
             ("format", str(FORMAT)), ("day", ref.day), ("rev", str(ref.rev)), ("rows", str(rowid))])
@@ -148,13 +155,20 @@ def read_pointer(store: Store, ref: SnapshotRef) -> Pointer | None:
     return pointer
 
 
-def decompress(blob: bytes | None) -> str:
-    return zlib.decompress(blob).decode("utf-8") if blob else ""
+def _write_block(db: sqlite3.Connection, block: int, texts: list[str]) -> None:
+    data = "\x00".join(t.replace("\x00", "") for t in texts).encode("utf-8")  # NUL separates them
+    db.execute("INSERT INTO texts VALUES (?, ?, ?)", (block, len(data), pa.compress(data, codec="zstd", asbytes=True)))
 
 
-def doc_rows(db: sqlite3.Connection, rowids: list[int]) -> Iterator[sqlite3.Row]:
-    marks = ",".join("?" * len(rowids))
-    yield from db.execute(f"SELECT rowid, * FROM docs WHERE rowid IN ({marks})", rowids)  # noqa: S608 - marks only
+def read_text(db: sqlite3.Connection, rowid: int) -> str:
+    """The original text of a row."""
+    found = db.execute("SELECT size, data FROM texts WHERE block = ?", ((rowid - 1) // BLOCK,)).fetchone()
+    if found is None:
+        return ""
+    data = pa.decompress(found[1], int(found[0]), codec="zstd", asbytes=True)
+    texts = bytes(data).decode("utf-8").split("\x00")
+    slot = (rowid - 1) % BLOCK
+    return texts[slot] if slot < len(texts) else ""
 
 
 def index_published(store: Store, ref: SnapshotRef) -> None:

@@ -27,7 +27,7 @@ _LATIN = re.compile(r"[a-z]+")
 
 def fold_many(texts: list[str]) -> list[str]:
     """Each text folded and its words separated by single spaces (vectorised over the batch)."""
-    composed = [unicodedata.normalize("NFKC", text) for text in texts]
+    composed = [_nfkc(text) for text in texts]
     lengths = np.fromiter(map(len, composed), dtype=np.int64, count=len(composed))
     codes = np.frombuffer("".join(composed).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     mapped = _TABLE[np.minimum(codes, 0xFFFF)]
@@ -36,6 +36,14 @@ def fold_many(texts: list[str]) -> list[str]:
     bounds = kept_before[np.concatenate([[0], np.cumsum(lengths)])].tolist()
     joined = mapped[keep].tobytes().decode("utf-32-le", "replace")
     return [joined[bounds[i]:bounds[i + 1]] for i in range(len(texts))]
+
+
+def _nfkc(text: str) -> str:
+    """NFKC, skipped for text already in it (most is; the usual exception is a no-break space)."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    spaced = text.replace("\xa0", " ")  # NFKC makes it a space
+    return spaced if unicodedata.is_normalized("NFKC", spaced) else unicodedata.normalize("NFKC", spaced)
 
 
 def stem(word: str, *, suffixes: bool = True) -> str:
@@ -70,27 +78,29 @@ def _s_stem(word: str) -> str:
     return word
 
 
+class _Stems(dict[str, str]):
+    """word -> stem, computed on first sight: a corpus has far fewer words than tokens."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) > 2_000_000:
+            self.clear()
+        stemmed = self[word] = stem(word)
+        return stemmed
+
+
 class Stemmer:
-    """Stems with a cache per distinct word: a corpus has far fewer words than tokens."""
+    """Stems with a cache per distinct word (keep one for a whole build)."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, str] = {}
+        self._cache = _Stems()
 
     def tokens(self, folded: str) -> list[str]:
-        cache = self._cache
-        out = []
-        for word in folded.split():
-            stemmed = cache.get(word)
-            if stemmed is None:
-                stemmed = cache[word] = stem(word)
-                if len(cache) > 2_000_000:
-                    cache.clear()
-            out.append(stemmed)
-        return out
+        return list(map(self._cache.__getitem__, folded.split()))
 
     def index_text(self, texts: list[str]) -> list[str]:
         """Each text as the space-separated stems the index holds."""
-        return [" ".join(self.tokens(folded)) for folded in fold_many(texts)]
+        get = self._cache.__getitem__
+        return [" ".join(map(get, folded.split())) for folded in fold_many(texts)]
 
 
 def terms(text: str) -> list[str]:
