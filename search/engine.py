@@ -7,18 +7,21 @@ asked for. A hit carries its citation and a snippet of its text with the matched
 from __future__ import annotations
 
 import heapq
+import os
 import sqlite3
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from search.query import Query
 from search.segment import read_text
 from search.segments_local import LocalSegment
-from search.text import WORD, fold_many, stem
+from search.text import WORD, Stemmer, fold_many
 
 TITLE_WEIGHT, BODY_WEIGHT = 2.0, 1.0
 SNIPPET_WORDS = 32
+_STEMMER = Stemmer()
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,12 @@ class Filters:
     def sql(self) -> tuple[str, list[Any]]:
         where, args = [], []
         if not self.include_duplicates:
-            where.append("dup = 0")
+            where.append("docs.dup = 0")
         if self.outlet:
-            where.append("outlet = ?")
+            where.append("docs.outlet = ?")
             args.append(self.outlet)
         if self.lang:
-            where.append("(lang = ? OR lang LIKE ?)")
+            where.append("(docs.lang = ? OR docs.lang LIKE ?)")
             args += [self.lang, self.lang + "-%"]
         return " AND ".join(where) or "1", args
 
@@ -47,23 +50,25 @@ def connect(segment: LocalSegment) -> sqlite3.Connection:
 
 
 def search(segments: Iterable[LocalSegment], query: Query, filters: Filters, limit: int) -> list[dict[str, Any]]:
+    """The best `limit` hits over the segments, each segment queried in its own thread (SQLite runs
+    without the GIL)."""
     where, args = filters.sql()
-    found: list[tuple[float, int, LocalSegment, int]] = []
-    order = 0
-    for segment in segments:
+    sql = (f"SELECT fts.rowid AS rowid, bm25(fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score FROM fts "
+           f"JOIN docs ON docs.rowid = fts.rowid WHERE fts MATCH ? AND {where} ORDER BY score LIMIT ?")
+
+    def best_of(segment: LocalSegment) -> list[tuple[float, LocalSegment, int]]:
         db = connect(segment)
         try:
-            rows = db.execute(
-                f"SELECT rowid, bm25(fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score FROM fts WHERE fts MATCH ? "
-                f"AND rowid IN (SELECT rowid FROM docs WHERE {where}) ORDER BY score LIMIT ?",  # noqa: S608
-                [query.expression, *args, limit]).fetchall()
+            rows = db.execute(sql, [query.expression, *args, limit]).fetchall()  # noqa: S608 - no user text in sql
         finally:
             db.close()
-        for row in rows:
-            order += 1
-            found.append((row["score"], order, segment, row["rowid"]))
-    best = heapq.nsmallest(limit, found, key=lambda f: (f[0], f[1]))
-    return [_hit(segment, rowid, score, query) for score, _, segment, rowid in best]
+        return [(row["score"], segment, row["rowid"]) for row in rows]
+
+    ordered = list(segments)
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        found = [hit for hits in pool.map(best_of, ordered) for hit in hits]
+    best = heapq.nsmallest(limit, enumerate(found), key=lambda f: (f[1][0], f[0]))
+    return [_hit(segment, rowid, score, query) for _, (score, segment, rowid) in best]
 
 
 def _hit(segment: LocalSegment, rowid: int, score: float, query: Query) -> dict[str, Any]:
@@ -87,7 +92,7 @@ def _matches(words: list[str], query: Query) -> list[bool]:
     folded = fold_many(words) if words else []
     out = []
     for word in folded:
-        stems = [stem(w) for w in word.split()]
+        stems = _STEMMER.tokens(word)
         out.append(any(s in query.stems or s.startswith(query.prefixes) for s in stems) if query.prefixes
                    else any(s in query.stems for s in stems))
     return out

@@ -33,14 +33,14 @@ def day_counts(segment: LocalSegment, query: Query | None, filters: Filters) -> 
     where, args = filters.sql()
     db = connect(segment)
     try:
-        totals = dict(db.execute(f"SELECT outlet, COUNT(*) FROM docs WHERE {where} GROUP BY outlet",  # noqa: S608
+        totals = dict(db.execute(f"SELECT docs.outlet, COUNT(*) FROM docs WHERE {where} GROUP BY docs.outlet",  # noqa: S608
                                  args).fetchall())
         if query is None:
             matches = dict(totals)
         else:
             matches = dict(db.execute(
-                f"SELECT outlet, COUNT(*) FROM docs WHERE {where} AND rowid IN "  # noqa: S608
-                "(SELECT rowid FROM fts WHERE fts MATCH ?) GROUP BY outlet", [*args, query.expression]).fetchall())
+                f"SELECT docs.outlet, COUNT(*) FROM fts JOIN docs ON docs.rowid = fts.rowid "  # noqa: S608
+                f"WHERE fts MATCH ? AND {where} GROUP BY docs.outlet", [query.expression, *args]).fetchall())
     finally:
         db.close()
     return {o: (matches.get(o, 0), n) for o, n in totals.items()}
