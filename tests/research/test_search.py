@@ -183,3 +183,20 @@ def test_hostile_queries_are_words_not_syntax(corpus, capsys):
     for query in ['NEAR(دوما', 'دوما OR', '"دوما', '*', 'title:دوما', "دوما AND ) (", "\u0000", "ً"]:
         code, _, err = cli(capsys, "search", query, "--archive", archive)
         assert code in (0, 2) and "Traceback" not in err, (query, err)
+
+
+def test_publish_builds_the_segment_of_the_new_snapshot(demo_run, tmp_path, monkeypatch, capsys):
+    """The publish hook: a pipeline run's snapshot is searchable at once, with its captures cited."""
+    settings, result = demo_run
+    monkeypatch.setenv("NEWSARCHIVE_SEARCH_CACHE", str(tmp_path / "cache"))
+    store = open_store(settings.archive, create=False)
+    from archive.snapshot import SnapshotRef
+
+    day, rev = result["snapshot"].split(" rev ")
+    assert store.exists(pointer_key(SnapshotRef(day, int(rev))))
+    found = hits(capsys, settings.archive, "دوما", "--limit", "100")
+    assert found and {h["day"] for h in found} == {day}
+    assert all(h["citation"]["capture_id"] and h["citation"]["url"].startswith("http") for h in found)
+    seed = next(s for s in stories() if s.ref == "anapress/0")
+    top = hits(capsys, settings.archive, f'"{seed.title}"')
+    assert top and top[0]["citation"]["title"] == seed.title and top[0]["outlet"] == "anapress"
