@@ -41,7 +41,11 @@ def open_segments(store: Store, cache_dir: Path, since: date | None, until: date
     refs = newest_revs(store, since, until)
     listed = {info.key: info for info in store.list(PREFIX)}
     cache = cache_dir / hashlib.sha256(store.url.encode()).hexdigest()[:16]
-    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SegmentError(f"cannot use the search cache {cache_dir} ({exc.strerror}); give a writable directory "
+                           "with NEWSARCHIVE_SEARCH_CACHE") from None
     segments, missing, damaged = [], [], []
     for ref in refs:
         info = listed.get(pointer_key(ref))
@@ -52,6 +56,9 @@ def open_segments(store: Store, cache_dir: Path, since: date | None, until: date
             segments.append(_local(store, cache, ref, info))
         except (SegmentError, StoreError) as exc:
             damaged.append(f"{ref.label}: {exc}")
+        except OSError as exc:  # the cache: full disk, permissions
+            raise SegmentError(f"cannot use the search cache {cache} ({exc.strerror}); give a writable directory "
+                               "with NEWSARCHIVE_SEARCH_CACHE") from None
     return Coverage(segments, missing, damaged)
 
 

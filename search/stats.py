@@ -80,7 +80,8 @@ def aggregate(per_day: dict[str, dict[str, tuple[int, int]]], gaps: dict[str, di
             else:
                 why = gaps.get(day, {}).get(name)
             if why:
-                count.gaps = (count.gaps or set()) | {f"{day} {name} {why}" if len(by) < 2 else why}
+                label = why if len(by) == 2 else f"{name} {why}" if by == ("day",) else f"{day} {why}"
+                count.gaps = (count.gaps or set()) | {label}
     rows = []
     for key, count in sorted(groups.items()):
         row: dict[str, object] = dict(zip(by, key, strict=True))

@@ -120,11 +120,15 @@ def test_counts_per_day_and_outlet_flag_the_gap_day(corpus, capsys):
     assert gap["total"] == "0" and gap["gap"] == "crawl:http_500" and gap["ratio"] == ""
     assert {r["gap"] for r in rows if r["day"] == after} == {"no_snapshot"}
     assert all(r["gap"] == "" for r in rows if r["day"] != after and (r["day"], r["outlet"]) != (GAP_DAY.isoformat(), GAP_OUTLET))
+    # by day: the outlets with a gap that day are named on the day's row
+    code, out, _ = cli(capsys, "stats", "--archive", archive, "--by", "day", "--since", SINCE, "--until", UNTIL,
+                       "--format", "csv")
+    assert {r["day"]: r["gap"] for r in csv.DictReader(io.StringIO(out))}[GAP_DAY.isoformat()] == "orient crawl:http_500"
     # by outlet: the gap day is named on the outlet's row
     code, out, _ = cli(capsys, "stats", "--archive", archive, "--by", "outlet", "--since", SINCE, "--until", UNTIL,
                        "--format", "csv")
     orient = next(r for r in csv.DictReader(io.StringIO(out)) if r["outlet"] == GAP_OUTLET)
-    assert orient["gap"] == f"{GAP_DAY} orient crawl:http_500" and orient["matches"] == orient["total"]
+    assert orient["gap"] == f"{GAP_DAY} crawl:http_500" and orient["matches"] == orient["total"]
 
 
 def _placement() -> dict[str, tuple[str, str]]:
@@ -168,11 +172,17 @@ def test_missing_and_damaged_segments_are_named_and_cost_only_their_day(corpus, 
     (["stats", "--by", "week", "--archive", "{a}"], "is not a grouping"),
     (["search", "دوما", "--since", "2026-11-20", "--until", "2026-11-18", "--archive", "{a}"], "is after --until"),
     (["search", "دوما", "--archive", "{a}/nope"], "does not exist"),
+    (["search", "دوما", "--archive", "{a}", "--env", "NEWSARCHIVE_SEARCH_CACHE=/proc/nope"], "cannot use the search cache"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     (tmp_path / "a").mkdir()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    if "--env" in args:
+        name, _, value = args[args.index("--env") + 1].partition("=")
+        env[name] = value
+        args = args[:args.index("--env")]
     result = subprocess.run([sys.executable, "-m", "newsarchive.cli", *[x.format(a=tmp_path / "a") for x in args]],
-                            cwd=ROOT, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+                            cwd=ROOT, capture_output=True, text=True, env=env)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
