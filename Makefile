@@ -54,6 +54,14 @@ bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_archivist.py
 	$(VENV)/bin/python bench/bench_archive_page.py
 	$(VENV)/bin/python bench/bench_research.py
+	$(MAKE) bench/.venv-duckdb-fts/.synced && $(VENV)/bin/python bench/bench_search.py
+
+# DuckDB FTS for bench/bench_search.py's baseline: the PyPI package that ships the extension exists for
+# DuckDB 1.4.4 only, the project pins 2.0, so it gets a venv of its own (nothing is installed at run time)
+bench/.venv-duckdb-fts/.synced:
+	$(UV) venv -q --allow-existing --python 3.11 bench/.venv-duckdb-fts
+	$(UV) pip install -q --python bench/.venv-duckdb-fts/bin/python duckdb==1.4.4 duckdb-ext-fts==1.4.4.20260205
+	@touch $@
 
 eval: setup  ## extraction quality and speed beside plain trafilatura (benchmark corpus in ../shared); dedup threshold sweep
 	$(VENV)/bin/python bench/eval_extraction.py

@@ -262,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("outlet", type=cli_args.outlet_id)
     p.set_defaults(func=cmd_repair)
 
+    from newsarchive import search_cli
+
+    search_cli.add_parsers(sub, common, _settings)  # search, stats, search-index
+
     p = sub.add_parser("replica", help="serve the local replica of the outlets until interrupted",
                        formatter_class=_FaultModesHelp)
     p.add_argument("--port", type=cli_args.port, default=0, help="0-65535; 0 picks a free port")

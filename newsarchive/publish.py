@@ -43,6 +43,7 @@ from newsarchive.stages import NothingToPublish
 from newsarchive.stages import read_rows as read_staged_rows
 from outlets.model import Registry
 from outlets.registry import load_registry
+from search.segment import index_published
 from spiders.state import CrawlRun, commit_crawl_run
 
 logger = logging.getLogger(__name__)
@@ -198,6 +199,7 @@ def finish_run(store: Store, run: RunRef, manifest: Manifest) -> None:
             continue  # committed and cleaned up by an earlier attempt
         state = commit_crawl_run(store, crawl_run, failed)
         logger.info("%s: crawl state now has %d seen, %d pending", outlet_id, len(state.seen), len(state.pending))
+    index_published(store, SnapshotRef(manifest.day, manifest.rev))  # best effort: search-index builds a missing one
     store.delete_prefix(run.staging)
 
 

@@ -16,10 +16,11 @@ from tests.conftest import ROOT
 
 # package -> its layer; a package may import its own layer's allowed peers (below) and any lower layer
 LAYERS = {"common": 0, "outlets": 1, "spiders": 2, "extract": 2, "dedup": 2, "archive": 2, "newsarchive": 3,
-          "dags": 4, "replica": 4}
+          "dags": 4, "replica": 4,
+          "search": 2.5}  # search reads archive and dedup's folding; newsarchive uses it
 PEERS = {("spiders", "dedup"), ("archive", "dedup")}  # same layer, allowed (canonical URLs; index segments)
 PEER_MODULES = {"spiders": None, "archive": {"archive/dedup_index.py"}}  # None: any module of the package
-FORBIDDEN = {pkg: {"scrapy", "twisted", "airflow"} for pkg in ("common", "outlets", "extract", "dedup", "archive")}
+FORBIDDEN = {pkg: {"scrapy", "twisted", "airflow"} for pkg in ("common", "outlets", "extract", "dedup", "archive", "search")}
 LAZY_ONLY = {("newsarchive", "replica")}  # the CLI's `replica` and `demo`: only inside a function body
 
 

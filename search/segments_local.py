@@ -1,0 +1,113 @@
+"""The segments a search reads, as local SQLite files: the newest complete rev of each day only.
+
+A segment of a local archive is read where it is; one in S3 is downloaded once into a cache named by
+its SHA-256. Either way its bytes are checked against its pointer before the first use, and the check
+is remembered (by size and modification time) so later searches do not read it again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from archive.snapshot import SnapshotRef, newest_revs
+from archive.store import LocalStore, ObjectInfo, Store, StoreError, sha256_file
+from search.segment import PREFIX, Pointer, SegmentError, pointer_key, read_pointer, segment_key
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LocalSegment:
+    ref: SnapshotRef
+    path: Path
+    rows: int
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The segments a search uses, and the days it cannot search (no segment yet, or a damaged one)."""
+
+    segments: list[LocalSegment]
+    missing: list[SnapshotRef]
+    damaged: list[str]
+
+
+def open_segments(store: Store, cache_dir: Path, since: date | None, until: date | None) -> Coverage:
+    refs = newest_revs(store, since, until)
+    listed = {info.key: info for info in store.list(PREFIX)}
+    cache = cache_dir / hashlib.sha256(store.url.encode()).hexdigest()[:16]
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SegmentError(f"cannot use the search cache {cache_dir} ({exc.strerror}); give a writable directory "
+                           "with NEWSARCHIVE_SEARCH_CACHE") from None
+    segments, missing, damaged = [], [], []
+    for ref in refs:
+        info = listed.get(pointer_key(ref))
+        if info is None:
+            missing.append(ref)
+            continue
+        try:
+            segments.append(_local(store, cache, ref, info))
+        except (SegmentError, StoreError) as exc:
+            damaged.append(f"{ref.label}: {exc}")
+        except OSError as exc:  # the cache: full disk, permissions
+            raise SegmentError(f"cannot use the search cache {cache} ({exc.strerror}); give a writable directory "
+                               "with NEWSARCHIVE_SEARCH_CACHE") from None
+    return Coverage(segments, missing, damaged)
+
+
+def _local(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> LocalSegment:
+    pointer = _pointer(store, cache, ref, info)
+    if isinstance(store, LocalStore):
+        path = store.root / segment_key(ref)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise SegmentError(f"{segment_key(ref)} is missing (its pointer is there)") from None
+        seal = cache / f"{ref.day}-r{ref.rev}.checked"
+        stamp = f"{pointer.sha256} {stat.st_size} {stat.st_mtime_ns}"
+        if not seal.exists() or seal.read_text() != stamp:
+            _check(path, pointer, segment_key(ref))
+            seal.write_text(stamp)
+        return LocalSegment(ref, path, pointer.rows)
+    path = cache / f"{pointer.sha256}.sqlite"
+    if not path.exists():
+        tmp = cache / f".{pointer.sha256}.{os.getpid()}.part"
+        store.download(segment_key(ref), tmp)
+        try:
+            _check(tmp, pointer, segment_key(ref))
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return LocalSegment(ref, path, pointer.rows)
+
+
+def _pointer(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> Pointer:
+    """The pointer, from the cache while the listing shows the same object (size and time)."""
+    record = cache / f"{ref.day}-r{ref.rev}.pointer.json"
+    stamp = f"{info.size} {info.modified.isoformat() if info.modified else ''}"
+    if record.exists():
+        try:
+            saved = json.loads(record.read_text())
+            if saved["stamp"] == stamp:
+                return Pointer.from_bytes(saved["pointer"].encode())
+        except (ValueError, KeyError, TypeError, SegmentError):
+            pass
+    pointer = read_pointer(store, ref)
+    if pointer is None:
+        raise SegmentError(f"{pointer_key(ref)} is gone")
+    record.write_text(json.dumps({"stamp": stamp, "pointer": pointer.to_bytes().decode()}))
+    return pointer
+
+
+def _check(path: Path, pointer: Pointer, key: str) -> None:
+    size, digest = path.stat().st_size, sha256_file(path)
+    if size != pointer.size or digest != pointer.sha256:
+        raise SegmentError(f"{key}: expected {pointer.size} bytes sha256 {pointer.sha256[:12]}…, found {size} "
+                           f"bytes sha256 {digest[:12]}…; build it again with `newsarchive search-index --rebuild`")

@@ -1,0 +1,93 @@
+"""Counts for research: per day and outlet, the articles that match a query, all current articles
+(duplicates left out) and their ratio, with the outlet's gap that day (from the snapshot's manifest), so
+a dip caused by a failed crawl is not read as a dip in coverage. A day in the range with no snapshot at
+all is a gap of every outlet (`no_snapshot`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from archive.records import Manifest
+from search.engine import Filters, connect
+from search.query import Query
+from search.segments_local import LocalSegment
+
+KEYS = ("day", "outlet")
+
+
+@dataclass
+class Count:
+    matches: int = 0
+    total: int = 0
+    gaps: set[str] | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.matches / self.total if self.total else None
+
+
+def day_counts(segment: LocalSegment, query: Query | None, filters: Filters) -> dict[str, tuple[int, int]]:
+    """outlet -> (matches, total) in one segment."""
+    where, args = filters.sql()
+    db = connect(segment)
+    try:
+        totals = dict(db.execute(f"SELECT docs.outlet, COUNT(*) FROM docs WHERE {where} GROUP BY docs.outlet",  # noqa: S608
+                                 args).fetchall())
+        if query is None:
+            matches = dict(totals)
+        else:
+            matches = dict(db.execute(
+                f"SELECT docs.outlet, COUNT(*) FROM fts JOIN docs ON docs.rowid = fts.rowid "  # noqa: S608
+                f"WHERE fts MATCH ? AND {where} GROUP BY docs.outlet", [query.expression, *args]).fetchall())
+    finally:
+        db.close()
+    return {o: (matches.get(o, 0), n) for o, n in totals.items()}
+
+
+def gaps_of(manifest: Manifest) -> dict[str, str]:
+    """outlet -> why it has nothing of its own that day: `crawl:http_500` (the stage that failed and its
+    reason), `not_run` (not selected that day)."""
+    return {o: (f"{c.gap.stage}:{c.gap.reason}" if c.gap else c.status)
+            for o, c in manifest.outlets.items() if c.status != "ok"}
+
+
+def aggregate(per_day: dict[str, dict[str, tuple[int, int]]], gaps: dict[str, dict[str, str]],
+              by: tuple[str, ...], since: date | None, until: date | None,
+              outlet: str | None, unindexed: frozenset[str] | set[str] = frozenset()) -> list[dict[str, object]]:
+    """Rows grouped by `by` (day, outlet or both), sorted; days of [since, until] without a snapshot
+    (`no_snapshot`) or without a search segment (`not_indexed`) are there too, as gaps."""
+    days = set(per_day) | set(gaps) | set(unindexed)
+    if since and until:
+        days |= {(since + timedelta(days=n)).isoformat() for n in range((until - since).days + 1)}
+    outlets = {o for counts in per_day.values() for o in counts} | {o for g in gaps.values() for o in g}
+    if outlet:
+        outlets = {outlet}
+    groups: dict[tuple[str, ...], Count] = defaultdict(Count)
+    for day in sorted(days):
+        counts = per_day.get(day)
+        for name in sorted(outlets):
+            key = tuple(day if k == "day" else name for k in by)
+            count = groups[key]
+            matches, total = counts.get(name, (0, 0)) if counts is not None else (0, 0)
+            count.matches += matches
+            count.total += total
+            if day in unindexed:
+                why: str | None = "not_indexed"
+            elif counts is None and day not in gaps:
+                why = "no_snapshot"
+            else:
+                why = gaps.get(day, {}).get(name)
+            if why:
+                label = why if len(by) == 2 else f"{name} {why}" if by == ("day",) else f"{day} {why}"
+                count.gaps = (count.gaps or set()) | {label}
+    rows = []
+    for key, count in sorted(groups.items()):
+        row: dict[str, object] = dict(zip(by, key, strict=True))
+        ratio = count.ratio
+        row.update(matches=count.matches, total=count.total,
+                   ratio=round(ratio, 6) if ratio is not None else None,
+                   gap="; ".join(sorted(count.gaps)) if count.gaps else "")
+        rows.append(row)
+    return rows
