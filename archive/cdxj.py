@@ -58,7 +58,7 @@ def index_lines(path: Path, filename: str, articles: dict[str, ArchivedRow]) -> 
     try:
         with path.open("rb") as fh:
             indexer.process_one(fh, buf, filename)
-    except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as exc:
+    except (ArchiveLoadFailed, OSError, EOFError, ValueError, TypeError, zlib.error) as exc:  # TypeError: a WARC-Date warcio cannot parse
         logger.warning("%s: indexed up to a damaged record (%s)", filename, exc)
     lines = []
     for line in buf.getvalue().splitlines():

@@ -113,7 +113,7 @@ def write_warcs(rows: list[ArchivedRow], tmp: Path) -> dict[str, Path]:
         body = f"<html><head><title>{row.title}</title></head><body><p>{row.text}</p></body></html>".encode()
         http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
         record = writer.create_warc_record(row.url, "response", payload=BytesIO(body), http_headers=http,
-                                           warc_headers_dict={"WARC-Date": row.fetched_at or "",
+                                           warc_headers_dict={"WARC-Date": (row.fetched_at or "").replace("+00:00", "Z"),
                                                               "WARC-Record-ID": capture_id(row.id)})
         writer.write_record(record)
     for _, fh in writers.values():
