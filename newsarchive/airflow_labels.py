@@ -78,3 +78,60 @@ def task_instance_mutation_hook(task_instance: Any, dag_run: Any) -> None:
         return
     if label:
         task_instance._rendered_map_index = label
+
+
+# Airflow 3.3.2 erases the label when a task fails and waits for its retry: the task runner's RetryTask
+# message carries no rendered_map_index (sdk/execution_time/task_runner.py, the retry branch of the failure
+# handling), so the execution API writes NULL over it, in the ORM (`ti._rendered_map_index = None`) and in
+# the UPDATE it runs, and the grid shows `2` instead of `euronews` until the next try starts. A label
+# once given is never replaced by nothing: both writes keep the label the task instance has.
+
+_LABEL_NAMES = {"rendered_map_index", "_rendered_map_index"}
+
+
+def _is_null(value: Any) -> bool:
+    from sqlalchemy.sql.elements import BindParameter, Null
+
+    return value is None or isinstance(value, Null) or (isinstance(value, BindParameter) and value.value is None
+                                                        and value.callable is None)
+
+
+def _keep_label_in_updates(state: Any) -> None:
+    """do_orm_execute: an UPDATE of task_instance that sets rendered_map_index to NULL keeps it instead."""
+    if not state.is_update:
+        return
+    statement = state.statement
+    table: Any = getattr(statement, "table", None)
+    if getattr(table, "name", None) != "task_instance":
+        return
+    for key, value in (getattr(statement, "_values", None) or {}).items():
+        name = key if isinstance(key, str) else getattr(key, "key", None) or getattr(key, "name", None)
+        if name in _LABEL_NAMES and _is_null(value):
+            state.statement = statement.values({key: table.c.rendered_map_index})
+            return
+
+
+def _keep_label_on_flush(session: Any, flush_context: Any, instances: Any) -> None:
+    """before_flush: a task instance whose label was set to None in the ORM gets its label back."""
+    from sqlalchemy.orm.attributes import get_history
+
+    for obj in session.dirty:
+        if type(obj).__name__ != "TaskInstance" or not hasattr(obj, "_rendered_map_index"):
+            continue
+        history = get_history(obj, "_rendered_map_index")
+        old = [v for v in history.deleted if isinstance(v, str) and v]
+        if old and obj._rendered_map_index is None:
+            obj._rendered_map_index = old[0]
+
+
+def _install() -> None:
+    """Session events, for every session of this process (scheduler, API server, dag.test)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "do_orm_execute", _keep_label_in_updates):
+        event.listen(Session, "do_orm_execute", _keep_label_in_updates)
+        event.listen(Session, "before_flush", _keep_label_on_flush)
+
+
+_install()

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -30,6 +31,18 @@ def _call(url: str, body: dict | None = None, method: str | None = None) -> dict
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
+
+
+def _patch(url: str, body: dict) -> dict:
+    """PATCH, tried again while the API server answers 500 (SQLite busy under a loaded machine)."""
+    for attempt in range(6):
+        try:
+            return _call(url, body, "PATCH")
+        except urllib.error.HTTPError as exc:
+            if exc.code != 500 or attempt == 5:
+                raise
+            time.sleep(5)
+    raise AssertionError("unreachable")
 
 
 def _wait(what: str, probe, timeout: float = 420):
@@ -82,7 +95,7 @@ def test_mapped_tasks_are_labelled_by_outlet_while_retrying_and_after_an_upstrea
     value = counts["value"] if isinstance(counts["value"], dict) else json.loads(counts["value"])
     assert value["error"] == "http_500" and value["fetched"] == 0 and "every discovery URL failed" in value["message"]
     # ops give up on it (no need to wait for the production retry delay): its extract will never run
-    _call(f"{api}/dagRuns/{RUN_ID}/taskInstances/per_outlet.crawl/{index}", {"new_state": "failed"}, "PATCH")
+    _patch(f"{api}/dagRuns/{RUN_ID}/taskInstances/per_outlet.crawl/{index}", {"new_state": "failed"})
     run = _wait("the run to end", lambda: (r := _call(f"{api}/dagRuns/{RUN_ID}"))["state"] in (
         "success", "failed") and r or None)
     extracts = _tis(api, "per_outlet.extract")
