@@ -63,3 +63,51 @@ class SmtpSink:
         """The text of every text part of a multipart message, decoded."""
         parts = [p.get_payload(decode=True) for p in message.walk() if p.get_content_maintype() == "text"]
         return "\n".join(p.decode(errors="replace") for p in parts if isinstance(p, bytes))
+
+
+class WebhookSink:
+    """A local HTTP server standing in for a Slack incoming webhook: keeps each POSTed JSON body."""
+
+    def __init__(self) -> None:
+        import http.server
+
+        sink = self
+        self.bodies: list[dict] = []
+        self.changed = threading.Condition()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with sink.changed:
+                    sink.bodies.append(json.loads(body or b"{}"))
+                    sink.changed.notify_all()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> WebhookSink:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def alert_env(self, conn_id: str = "newsarchive_slack") -> dict[str, str]:
+        url = f"http://127.0.0.1:{self.server.server_address[1]}/services/T000/B000/XXXX"
+        conn = {"conn_type": "slackwebhook", "password": url, "extra": {"timeout": 10}}
+        return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn), "NEWSARCHIVE_ALERT_SLACK_CONN_ID": conn_id}
+
+    def wait_for(self, count: int, timeout: float = 30) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while len(self.bodies) < count and time.monotonic() < deadline:
+                self.changed.wait(0.5)
+            return list(self.bodies)

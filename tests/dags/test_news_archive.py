@@ -139,20 +139,23 @@ def test_dag_test_runs_end_to_end_on_the_replica(airflow_env, replica, tmp_path)
 def test_an_outlet_answering_500_fails_its_own_task_and_the_rest_is_published(airflow_env, tmp_path):
     """...and every task is labelled by its outlet (the extract that never ran too), the crawl's counts and
     cause reach its XCom and SUMMARY line, and the failed crawl and quality check each send an email with
-    the outlet, the cause and a link to the run (SMTP notifier, to a local aiosmtpd server)."""
+    the outlet, the cause and a link to the run (SMTP notifier, to a local aiosmtpd server; Slack webhook
+    notifier, to a local HTTP server)."""
     from replica.server import ReplicaServer
-    from tests.smtp import SmtpSink
+    from tests.smtp import SmtpSink, WebhookSink
 
     archive = tmp_path / "archive"
-    with ReplicaServer(per_outlet=5) as replica, SmtpSink() as smtp:
+    with ReplicaServer(per_outlet=5) as replica, SmtpSink() as smtp, WebhookSink() as slack:
         replica.replica.faults.set("euronews", "http_500")
         env = {**airflow_env, "NEWSARCHIVE_ARCHIVE": str(archive),
                "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map), **smtp.alert_env("ops@example.org"),
+               **slack.alert_env(),
                "AIRFLOW__API__BASE_URL": "http://airflow.example.org:8080"}
         proc = run_python(DAG_TEST.replace("RETRY_DELAY = None", "import datetime; RETRY_DELAY = "
                                                                   "datetime.timedelta(seconds=1)")
                           .replace('print("STATES"', XCOM_COUNTS + 'print("STATES"'), env)
         mails = smtp.wait_for(2)
+        posts = slack.wait_for(2)
     states = {task: state for task, (state, _) in _line(proc, "STATES").items()}
     others = ("anapress", "orient", "enabbaladi", "zamanalwsl")
     assert states.get("per_outlet.crawl[euronews]") == "failed", states
@@ -176,6 +179,10 @@ def test_an_outlet_answering_500_fails_its_own_task_and_the_rest_is_published(ai
         body = mail.get_payload(decode=True) if not mail.is_multipart() else SmtpSink.html(mail)
         assert "http://airflow.example.org:8080/dags/news_archive/runs/manual__" in body and "http_500" in body
         assert mail["To"] == "ops@example.org"
+    # the same two alerts through the Slack webhook notifier
+    texts = sorted(p["text"] for p in posts)
+    assert len(texts) == 2 and texts[0].startswith("per_outlet.crawl[euronews] failed in run manual__")
+    assert all("Outlet: euronews" in t and "http_500" in t and "/dags/news_archive/runs/manual__" in t for t in texts)
     assert states["publish"] == "success"
     assert states["quality"] == "failed"  # an outlet with no articles is what the canary is for
     assert _line(proc, "STATES")["quality"][1] == 1  # failed at once: its figures would not change
