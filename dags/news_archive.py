@@ -8,7 +8,11 @@ publish snapshot → quality check**.
 * Tasks share nothing but the archive store (`NEWSARCHIVE_ARCHIVE`): each reads and writes only under
   its own run's `staging/date=<logical date>/run=<run id>/`, XCom carries counts only. Any worker can
   run any task; no run reads another run's objects. Publish deletes the run's staging when done.
-* Every task log ends with a `SUMMARY` line (fetched, failed by reason, extracted, archived).
+* Every task log ends with a `SUMMARY` line (fetched, failed by reason, extracted, archived); a crawl's
+  counts are also in its XCom `counts`, with `error` and `message` when it failed.
+* Mapped tasks are labelled by their outlet in every state (queued, running, retrying, upstream failed).
+* A task that fails for good alerts by email and/or Slack when `NEWSARCHIVE_ALERT_*` name Airflow
+  connections (newsarchive/alerts.py).
 * A failed outlet fails its own mapped task; dedup and publish still run (`all_done`) and the
   snapshot's `manifest.json` records the gap.
 * The snapshot lands in `snapshots/date=YYYY-MM-DD/rev=N/` with `_SUCCESS` written last; publish then
@@ -33,10 +37,16 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task, task_group
 
+from newsarchive.alerts import (
+    on_failure,  # stdlib only at import; notifiers are loaded when a task fails
+)
+
 CRAWL_POOL = os.environ.get("NEWSARCHIVE_CRAWL_POOL", "newsarchive_crawl")
 # Celery queues (ignored by the LocalExecutor): network-bound crawls apart from CPU-bound processing
 CRAWL_QUEUE = os.environ.get("NEWSARCHIVE_CRAWL_QUEUE", "crawl")
 PROCESS_QUEUE = os.environ.get("NEWSARCHIVE_PROCESS_QUEUE", "process")
+# the outlet: from the task's input before it runs, from the context the task body sets while it runs
+OUTLET_LABEL = "{{ outlet_id | default(task.op_kwargs.get('outlet', ''), true) }}"
 SNAPSHOT = Asset(name="newsarchive_snapshot", uri="newsarchive://snapshots")
 
 
@@ -55,6 +65,7 @@ SNAPSHOT = Asset(name="newsarchive_snapshot", uri="newsarchive://snapshots")
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
         "execution_timeout": timedelta(hours=3),
+        "on_failure_callback": on_failure,  # NEWSARCHIVE_ALERT_*: email and Slack through Airflow's notifiers
     },
 )
 def news_archive():
@@ -64,17 +75,18 @@ def news_archive():
 
         return airflow_tasks.list_outlets()
 
-    # each mapped task is labelled in the UI by its outlet (set in the task, rendered after it ends)
-    @task(pool=CRAWL_POOL, queue=CRAWL_QUEUE, map_index_template="{{ outlet_id }}")
+    # each mapped task is labelled by its outlet in every state: by the scheduler when it creates the task
+    # (newsarchive/airflow_labels.py) and by this template as soon as the task starts
+    @task(pool=CRAWL_POOL, queue=CRAWL_QUEUE, map_index_template=OUTLET_LABEL)
     def crawl(outlet: str) -> str:
         from newsarchive import airflow_tasks
 
         context = get_current_context()
         context["outlet_id"] = outlet
-        airflow_tasks.crawl(outlet, context)
+        airflow_tasks.crawl(outlet, context)  # counts: XCom `counts`, also on failure
         return outlet
 
-    @task(queue=PROCESS_QUEUE, map_index_template="{{ outlet_id }}")
+    @task(queue=PROCESS_QUEUE, map_index_template=OUTLET_LABEL)
     def extract(outlet: str) -> dict:
         from newsarchive import airflow_tasks
 

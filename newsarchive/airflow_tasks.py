@@ -78,14 +78,47 @@ def task_settings() -> Settings:
 
 
 def list_outlets() -> list[str]:
-    return load_registry(Settings.from_env().outlets_path).ids
+    """The outlets crawled daily: paused and retired ones are left out (newsarchive outlets list)."""
+    registry = load_registry(Settings.from_env().outlets_path)
+    for outlet in registry.outlets:
+        if not outlet.active:
+            logger.info("outlet %s not crawled: %s", outlet.id, outlet.describe_status())
+    return registry.active_ids
+
+
+CRAWL_COUNTS = ("outlet", "discovered", "fetched", "failed", "skipped", "pending", "not_modified", "discovery_failed")
+
+
+def crawl_counts(outlet: str, report: dict | None, error: BaseException | None = None) -> dict:
+    """What reaches XCom (key `counts`) and the SUMMARY line: the crawl's figures, and why it failed."""
+    counts = {k: v for k, v in (report or {}).items() if k in CRAWL_COUNTS}
+    counts.setdefault("outlet", outlet)
+    if error is not None:
+        counts["error"] = str(getattr(error, "reason", None) or type(error).__name__)
+        counts["message"] = (str(error).splitlines() or [type(error).__name__])[0][:500]
+    return counts
 
 
 @task_body
 def crawl(outlet: str, context: dict) -> dict:
-    report = stages.crawl_stage(task_settings(), run_ref(context), outlet).to_dict()
+    """Counts go to XCom under `counts` and into the log's SUMMARY line whether the crawl succeeds or
+    fails (then with the reason), so the grid shows them without opening the log."""
+    try:
+        report = stages.crawl_stage(task_settings(), run_ref(context), outlet).to_dict()
+    except Exception as exc:
+        counts = crawl_counts(outlet, getattr(exc, "report", None), exc)
+        _push(context, counts)
+        logger.error("%s FAILED (%s): %s", _summary("crawl", outlet, counts), counts["error"], counts["message"])
+        raise
+    counts = crawl_counts(outlet, report)
+    _push(context, counts)
     logger.info(_summary("crawl", outlet, report))
-    return {k: report[k] for k in ("outlet", "discovered", "fetched", "failed", "skipped", "pending")}
+    return counts
+
+
+def _push(context: dict, counts: dict) -> None:
+    if (ti := context.get("ti")) is not None:
+        ti.xcom_push(key="counts", value=counts)
 
 
 @task_body

@@ -266,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     search_cli.add_parsers(sub, common, _settings)  # search, stats, search-index
 
+    from newsarchive import outlets_cli  # `newsarchive outlets list|check|capture`
+
+    outlets_cli.add_parser(sub, common)
+
     p = sub.add_parser("replica", help="serve the local replica of the outlets until interrupted",
                        formatter_class=_FaultModesHelp)
     p.add_argument("--port", type=cli_args.port, default=0, help="0-65535; 0 picks a free port")

@@ -37,9 +37,10 @@ PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 class CrawlError(NewsArchiveError):
     """One outlet's crawl failed; `reason` is a short code (dns, http_500, timeout, crawl_process, ...)."""
 
-    def __init__(self, message: str, reason: str = "crawl_failed"):
+    def __init__(self, message: str, reason: str = "crawl_failed", report: dict | None = None):
         super().__init__(message)
         self.reason = reason
+        self.report = report  # the crawl's coverage report, when it got as far as writing one
 
 
 def scrapy_settings(settings: Settings, output_dir: Path, state_file: Path | None = None,
@@ -95,13 +96,14 @@ def run_crawl(settings: Settings, registry: Registry, outlet_id: str, output_dir
     report = json.loads(report_path.read_text(encoding="utf-8"))
     if report.get("finish_reason") not in ("finished", "closespider_pagecount", "closespider_itemcount"):
         raise CrawlError(f"outlet {outlet_id}: crawl ended early ({report.get('finish_reason')}):\n{log_tail}",
-                         str(report.get("finish_reason") or "ended_early"))
+                         str(report.get("finish_reason") or "ended_early"), report)
     discovery_failed = report.get("discovery_failed", {})
     if report.get("fetched", 0) == 0 and sum(discovery_failed.values()) >= report.get("discovery_requests", 1):
         raise CrawlError(
             f"outlet {outlet_id}: every discovery URL failed ({_reasons(discovery_failed)}); "
             "is the site reachable from this machine?",
             max(discovery_failed, key=lambda reason: discovery_failed[reason]) if discovery_failed else "discovery",
+            report,
         )
     return report
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from archive.store import StoreError, open_store
-from common.errors import NewsArchiveError
+from common.errors import ConfigError, NewsArchiveError
 from newsarchive import stages
 from newsarchive.config import Settings
 from newsarchive.publish import publish_stage
@@ -22,10 +22,20 @@ class RunFailed(NewsArchiveError):
 
 
 def run_pipeline(settings: Settings, day: date, outlet_ids: list[str] | None = None,
-                 run: RunRef | None = None) -> dict:
-    """Returns the publish result; a failed outlet is recorded as a gap (with its cause), not a failed run."""
+                 run: RunRef | None = None, *, include_inactive: bool = False) -> dict:
+    """Returns the publish result; a failed outlet is recorded as a gap (with its cause), not a failed run.
+
+    Without outlet_ids: the active outlets (paused and retired ones are not crawled). A paused or retired
+    outlet named in outlet_ids is refused unless include_inactive (`newsarchive outlets capture`)."""
     registry = load_registry(settings.outlets_path)
-    outlets = [o.id for o in registry.select(outlet_ids)]
+    selected = registry.select(outlet_ids) if outlet_ids else [o for o in registry.outlets if o.active]
+    if not include_inactive and (inactive := [o for o in selected if not o.active]):
+        raise ConfigError("; ".join(f"outlet {o.id} is {o.describe_status()}" for o in inactive)
+                          + ": it is not crawled daily; for one complete capture of what its site still serves "
+                          "use `newsarchive outlets capture ID`")
+    if not selected:
+        raise ConfigError(f"outlet registry {registry.path}: every outlet is paused or retired; nothing to crawl")
+    outlets = [o.id for o in selected]
     run = run or RunRef.new_cli(day)
     failures: dict[str, str] = {}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,6 +32,20 @@ class Outlet:
     sitemaps: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
     cleanup: CleanupRules = field(default_factory=CleanupRules)
+    # lifecycle: "active" (crawled daily), "paused" (not crawled for now) or "retired" (stopped publishing;
+    # its archive stays readable, a one-off capture of what its site still serves on request)
+    status: str = "active"
+    status_since: date | None = None
+    status_reason: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    def describe_status(self) -> str:
+        if self.active:
+            return "active"
+        return f"{self.status} since {self.status_since}: {self.status_reason}"
 
     def is_article(self, url: str) -> bool:
         return re.match(self.article_pattern, url) is not None
@@ -52,6 +67,11 @@ class Registry:
     @property
     def ids(self) -> list[str]:
         return [o.id for o in self.outlets]
+
+    @property
+    def active_ids(self) -> list[str]:
+        """The outlets crawled daily (neither paused nor retired)."""
+        return [o.id for o in self.outlets if o.active]
 
     def get(self, outlet_id: str) -> Outlet:
         for outlet in self.outlets:

@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import tomllib
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,7 +40,8 @@ MAX_ENTRY_STRINGS = 1000  # items in one list (domains, feeds, labels ...)
 MAX_STRING_CHARS = 2083
 _HOSTNAME = re.compile(r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
 _KNOWN_KEYS = {"id", "name", "language", "timezone", "domains", "article_pattern", "feeds", "sitemaps",
-               "sections", "cleanup"}
+               "sections", "cleanup", "status", "status_since", "status_reason"}
+STATUSES = ("active", "paused", "retired")
 
 
 def _read_registry(path: Path) -> str:
@@ -166,6 +168,7 @@ def _parse_outlet(path: Path, index: int, entry: object) -> Outlet:
             CSSSelector(selector, translator="html")
         except SelectorError as exc:
             raise ConfigError(f"{where}: cleanup.prune selector {selector!r} is not valid CSS: {exc}") from None
+    status, since, reason = _lifecycle(where, entry)
     if unknown := sorted(set(entry) - _KNOWN_KEYS):
         logger.warning("%s: unknown keys %s ignored (a typo?)", where, unknown)
     outlet = Outlet(
@@ -176,9 +179,29 @@ def _parse_outlet(path: Path, index: int, entry: object) -> Outlet:
         domains=domains,
         article_pattern=article_pattern,
         cleanup=CleanupRules(prune=prune, labels=labels),
+        status=status,
+        status_since=since,
+        status_reason=reason,
         **discovery,
     )
     for url in outlet.discovery_urls:
         if not outlet.allows(url):
             raise ConfigError(f"{where}: discovery URL {url} is outside domains {outlet.domains}")
     return outlet
+
+
+def _lifecycle(where: str, entry: dict[str, object]) -> tuple[str, date | None, str]:
+    """status (active, paused, retired); a paused or retired outlet names since when (a TOML date) and why."""
+    status = _string(where, entry, "status", "active")
+    if status not in STATUSES:
+        raise ConfigError(f"{where}: status {status!r:.40} is not one of {', '.join(STATUSES)}")
+    if status == "active":
+        if "status_since" in entry or "status_reason" in entry:
+            raise ConfigError(f"{where}: status_since and status_reason belong to a paused or retired outlet; "
+                              "set status = \"paused\" or \"retired\", or remove them")
+        return status, None, ""
+    since = entry.get("status_since")
+    if isinstance(since, datetime) or not isinstance(since, date):
+        raise ConfigError(f"{where}: a {status} outlet needs status_since, a date such as 2023-11-15 "
+                          f"(unquoted), not {since!r:.40}")
+    return status, since, _string(where, entry, "status_reason")

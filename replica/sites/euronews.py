@@ -24,13 +24,15 @@ class Euronews(Site):
         return f"{self.base}/{article.key}"
 
     def sitemap_urls(self):
-        return [f"{self.base}/sitemaps/ar/latest-news.xml"]
+        return [f"{self.base}/sitemaps/ar/latest-news.xml", f"{self.base}/sitemaps/ar/articles.xml"]
 
     def documents(self):
         items = self.items()
         return {
             "/rss": ("application/rss+xml", markup.rss(title=self.name, link=self.base, items=items[:50])),
             "/sitemaps/ar/latest-news.xml": ("application/xml", markup.urlset(items, news_name="Euronews")),
+            # the site's article sitemap beside the news one (announced in its robots.txt)
+            "/sitemaps/ar/articles.xml": ("application/xml", markup.urlset(items)),
         }
 
     def article_html(self, a):

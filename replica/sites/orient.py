@@ -8,6 +8,7 @@ from replica.catalog import headlines
 from replica.sites.base import Site
 
 SITEMAP_CHUNK = 500
+FEED_ITEMS = 20
 
 
 class Orient(Site):
@@ -37,6 +38,8 @@ class Orient(Site):
         }
         for n, chunk in enumerate(chunks, 1):
             docs[f"/sitemaps/news-{n}.xml"] = ("application/xml", markup.urlset(chunk))
+        # the WordPress-style feed the live site announced (outlets.toml)
+        docs["/feed/"] = ("application/rss+xml", markup.rss(title=self.name, link=self.base, items=items[:FEED_ITEMS]))
         return docs
 
     def article_html(self, a):

@@ -1,10 +1,13 @@
-"""Zaman al-Wasl: no feed (section pages only), no outlet rules; inline «اقرأ أيضاً», «تابعونا»."""
+"""Zaman al-Wasl: section pages and two RSS addresses (/news/rss/94/ and the older /rss.php, the newest
+stories only), no outlet rules; inline «اقرأ أيضاً», «تابعونا»."""
 
 from html import escape
 
 from replica import datelines, markup
 from replica.catalog import headlines
 from replica.sites.base import Site
+
+FEED_ITEMS = 20
 
 
 class ZamanAlWasl(Site):
@@ -19,6 +22,10 @@ class ZamanAlWasl(Site):
 
     def url(self, article):
         return f"{self.base}/news/article/{article.key}/"
+
+    def documents(self):
+        feed = markup.rss(title=self.name, link=self.base, items=self.items()[:FEED_ITEMS])
+        return {"/news/rss/94/": ("application/rss+xml", feed), "/rss.php": ("application/rss+xml", feed)}
 
     def article_html(self, a):
         url = self.url(a)

@@ -99,6 +99,15 @@ print("RESULT" + '"' + str(run.state) + '"')
 """
 
 
+XCOM_COUNTS = """
+from airflow.models.xcom import XComModel
+with create_session() as session:
+    rows = session.scalars(XComModel.get_many(run_id=run.run_id, key="counts", task_ids="per_outlet.crawl")).all()
+    values = [XComModel.deserialize_value(r) for r in rows]
+    print("COUNTS" + json.dumps({v["outlet"]: v for v in values}))
+"""
+
+
 def _line(proc, prefix: str):
     return json.loads(next(x for x in proc.stdout.splitlines() if x.startswith(prefix))[len(prefix):])
 
@@ -128,23 +137,52 @@ def test_dag_test_runs_end_to_end_on_the_replica(airflow_env, replica, tmp_path)
 
 
 def test_an_outlet_answering_500_fails_its_own_task_and_the_rest_is_published(airflow_env, tmp_path):
+    """...and every task is labelled by its outlet (the extract that never ran too), the crawl's counts and
+    cause reach its XCom and SUMMARY line, and the failed crawl and quality check each send an email with
+    the outlet, the cause and a link to the run (SMTP notifier, to a local aiosmtpd server; Slack webhook
+    notifier, to a local HTTP server)."""
     from replica.server import ReplicaServer
+    from tests.smtp import SmtpSink, WebhookSink
 
     archive = tmp_path / "archive"
-    with ReplicaServer(per_outlet=5) as replica:
+    with ReplicaServer(per_outlet=5) as replica, SmtpSink() as smtp, WebhookSink() as slack:
         replica.replica.faults.set("euronews", "http_500")
         env = {**airflow_env, "NEWSARCHIVE_ARCHIVE": str(archive),
-               "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map)}
+               "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map), **smtp.alert_env("ops@example.org"),
+               **slack.alert_env(),
+               "AIRFLOW__API__BASE_URL": "http://airflow.example.org:8080"}
         proc = run_python(DAG_TEST.replace("RETRY_DELAY = None", "import datetime; RETRY_DELAY = "
-                                                                  "datetime.timedelta(seconds=1)"), env)
+                                                                  "datetime.timedelta(seconds=1)")
+                          .replace('print("STATES"', XCOM_COUNTS + 'print("STATES"'), env)
+        mails = smtp.wait_for(2)
+        posts = slack.wait_for(2)
     states = {task: state for task, (state, _) in _line(proc, "STATES").items()}
     others = ("anapress", "orient", "enabbaladi", "zamanalwsl")
-    assert states["per_outlet.crawl[euronews]"] == "failed"
+    assert states.get("per_outlet.crawl[euronews]") == "failed", states
     assert _line(proc, "STATES")["per_outlet.crawl[euronews]"][1] == 3  # the first try and its 2 retries
     assert all(states[f"per_outlet.{t}[{o}]"] == "success" for o in others for t in ("crawl", "extract"))
-    # only the failed outlet's own extract is skipped (mapped as a group: per outlet, not all or nothing)
+    # only the failed outlet's own extract is skipped (mapped as a group: per outlet, not all or nothing),
+    # and it is labelled by its outlet though it never ran
+    assert states["per_outlet.extract[euronews]"] == "upstream_failed"
     assert sorted(v for k, v in states.items() if k.startswith("per_outlet.extract")) == ["success"] * 4 + [
         "upstream_failed"]
+    counts = _line(proc, "COUNTS")
+    assert counts["euronews"]["error"] == "http_500" and "every discovery URL failed" in counts["euronews"]["message"]
+    assert counts["euronews"]["fetched"] == 0 and counts["euronews"]["discovery_failed"]["http_500"] >= 1
+    assert counts["anapress"]["fetched"] == 5 and "error" not in counts["anapress"]
+    assert "SUMMARY crawl euronews: discovered=0 fetched=0" in proc.stdout + proc.stderr
+    assert "FAILED (http_500)" in proc.stdout + proc.stderr
+    subjects = sorted(m["Subject"] for m in mails)
+    assert subjects[0].startswith("[newsarchive] per_outlet.crawl[euronews] failed for euronews: outlet euronews:")
+    assert subjects[1].startswith("[newsarchive] quality failed for euronews: quality check of snapshot 2026-11-21")
+    for mail in mails:
+        body = mail.get_payload(decode=True) if not mail.is_multipart() else SmtpSink.html(mail)
+        assert "http://airflow.example.org:8080/dags/news_archive/runs/manual__" in body and "http_500" in body
+        assert mail["To"] == "ops@example.org"
+    # the same two alerts through the Slack webhook notifier
+    texts = sorted(p["text"] for p in posts)
+    assert len(texts) == 2 and texts[0].startswith("per_outlet.crawl[euronews] failed in run manual__")
+    assert all("Outlet: euronews" in t and "http_500" in t and "/dags/news_archive/runs/manual__" in t for t in texts)
     assert states["publish"] == "success"
     assert states["quality"] == "failed"  # an outlet with no articles is what the canary is for
     assert _line(proc, "STATES")["quality"][1] == 1  # failed at once: its figures would not change

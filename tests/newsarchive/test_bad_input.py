@@ -150,6 +150,11 @@ def _cases() -> list[Case]:
              env=(("NEWSARCHIVE_OUTLETS", "/dev/zero"),)),
         Case("registry-env-directory", ("extract", "--outlet", "anapress", "{page}"), "{dir}",
              env=(("NEWSARCHIVE_OUTLETS", "{dir}"),)),
+        # `newsarchive outlets` (issue 16)
+        Case("outlets-check-bad-id", ("outlets", "check", "Bad!"), "Bad!"),
+        Case("outlets-check-unknown", ("outlets", "check", "nope"), "nope"),
+        Case("outlets-capture-unknown", ("outlets", "capture", "nope", *a), "nope"),
+        Case("outlets-list-registry-fifo", ("outlets", "list", "--outlets", "{fifo}"), "{fifo}"),
         # documents of a batch: an error record each (reason named), exit 1
         Case("extract-dev-zero", ("extract", "/dev/zero"), "/dev/zero: not-a-file", code=1),
         Case("extract-fifo", ("extract", "{fifo}"), "{fifo}: not-a-file", code=1),
