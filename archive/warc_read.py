@@ -2,7 +2,9 @@
 
 A capture is a `response` record, or a `revisit` record (identical-payload-digest: HTTP headers, no body)
 whose body is its original's. Its provenance comes from the `metadata` record (`application/warc-fields`,
-`via:` and `discovered-at:`) that is `WARC-Concurrent-To` it (spiders/warc.py writes both).
+`kind:`, `via:` and `discovered-at:`) that is `WARC-Concurrent-To` it (spiders/warc.py writes both).
+`kind` is `article`, `discovery` (a feed, sitemap or section page) or `robots`; a WARC written before
+discovery documents were kept has no such record, and held article pages only (kind None).
 
 Where an original can be: the crawl writes a revisit only for a payload written earlier in the same WARC
 or archived in a complete rev of the same day for the same outlet (archive/warc_digests.py). So
@@ -51,6 +53,11 @@ class Capture:
     via: str | None = None  # the feed, sitemap or section URL the crawl found it on
     discovered_at: str | None = None
     refers_to: str | None = None  # a revisit: its original's WARC-Record-ID
+    kind: str | None = None  # article, discovery, robots; None: a WARC from before (article pages only)
+
+    @property
+    def is_article(self) -> bool:
+        return self.kind in (None, "article")
 
 
 @dataclass
@@ -59,7 +66,7 @@ class WarcIndex:
 
     path: Path
     offsets: dict[str, int] = field(default_factory=dict)  # record id -> offset of its response/revisit
-    provenance: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # record id -> (via, at)
+    provenance: dict[str, dict[str, str]] = field(default_factory=dict)  # record id -> kind, via, discovered-at
 
     @classmethod
     def build(cls, path: Path) -> WarcIndex:
@@ -71,9 +78,8 @@ class WarcIndex:
                 if record.rec_type in CAPTURE_TYPES:
                     index.offsets[headers.get_header("WARC-Record-ID")] = records.get_record_offset()
                 elif record.rec_type == "metadata" and _is_provenance(record):
-                    fields = _warc_fields(record.content_stream().read())
-                    index.provenance[headers.get_header("WARC-Concurrent-To")] = (
-                        fields.get("via"), fields.get("discovered-at"))
+                    index.provenance[headers.get_header("WARC-Concurrent-To")] = _warc_fields(
+                        record.content_stream().read())
         return index
 
 
@@ -182,11 +188,11 @@ def _capture(record: ArcWarcRecord, index: WarcIndex, originals: Originals) -> C
         body = originals.body(refers_to)
     else:
         body = record.content_stream().read()
-    via, discovered_at = index.provenance.get(record_id, (None, None))
+    provenance = index.provenance.get(record_id, {})
     return Capture(url=headers.get_header("WARC-Target-URI"), status=int(http.get_statuscode()),
                    content_type=http.get_header("Content-Type"), body=body, record_id=record_id,
-                   fetched_at=headers.get_header("WARC-Date"), via=via, discovered_at=discovered_at,
-                   refers_to=refers_to)
+                   fetched_at=headers.get_header("WARC-Date"), via=provenance.get("via"),
+                   discovered_at=provenance.get("discovered-at"), refers_to=refers_to, kind=provenance.get("kind"))
 
 
 def _record_at(path: Path, offset: int) -> ArcWarcRecord:

@@ -97,6 +97,8 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
 
             def pages() -> Iterator[Page]:
                 for capture in iter_captures(warc, originals, unresolved):
+                    if not capture.is_article:  # robots.txt, feeds, sitemaps, section pages: kept, not extracted
+                        continue
                     if capture.status != 200:
                         errors[f"http_{capture.status}"] += 1
                         continue

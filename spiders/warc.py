@@ -4,9 +4,10 @@ capture, or a `revisit` + `request` pair when the payload is identical to one ar
 - Article pages come as items from the spider; discovery documents (feeds, sitemaps, section pages,
   request meta KIND_KEY = "discovery") and robots.txt are written as their responses arrive (Scrapy's
   `response_received` signal), whatever their status: a 304 on a feed is kept as a 304, a 404 as a 404.
-- Provenance: a capture found on a discovery document gets a `metadata` record
-  (`application/warc-fields`, `WARC-Concurrent-To` its response or revisit, as Heritrix writes its
-  `via:`) with `via: <the feed, sitemap or section URL>` and `discovered-at: <ISO 8601 UTC>`.
+- Provenance: every capture gets a `metadata` record (`application/warc-fields`, `WARC-Concurrent-To`
+  its response or revisit, as Heritrix writes its `via:`) with `kind: article | discovery | robots` and,
+  when it was found on a discovery document, `via: <the feed, sitemap or section URL>` and
+  `discovered-at: <ISO 8601 UTC>`. Readers take only `article` captures for extraction.
 - Revisits (profile identical-payload-digest, `WARC-Refers-To`, `-Target-URI`, `-Date`): a 200 whose
   payload digest is that of a response archived in an earlier rev of the day (NEWSARCHIVE_ARCHIVED_DIGESTS,
   written by the crawl stage from archive/warc_digests.py) or written earlier in this crawl keeps its HTTP
@@ -108,15 +109,15 @@ class WarcPipeline:
         robots = request.meta.get("dont_obey_robotstxt") and urlsplit(request.url).path == "/robots.txt"
         capture = request.meta.get(CAPTURE_KEY)
         if (kind == "discovery" or robots) and capture is not None and self._writer is not None:
-            self.write_capture(capture, request.meta.get(VIA_KEY))
+            self.write_capture(capture, request.meta.get(VIA_KEY), "robots" if robots else "discovery")
             self.crawler.stats.inc_value("newsarchive/warc/discovery_records")
 
     def process_item(self, item, spider=None):
         via = (item["via"], item["discovered_at"]) if item.get("via") else None
-        self.write_capture(item, via)
+        self.write_capture(item, via, "article")
         return {"url": item["url"], "outlet": item["outlet"], "status": item["status"]}
 
-    def write_capture(self, capture: dict[str, Any], via: tuple[str, str] | None) -> str:
+    def write_capture(self, capture: dict[str, Any], via: tuple[str, str] | None, kind: str = "article") -> str:
         """A response (or revisit) + request pair, then its provenance; the response's record id."""
         writer = self._writer
         assert writer is not None
@@ -145,11 +146,12 @@ class WarcPipeline:
         record_id = response.rec_headers.get_header("WARC-Record-ID")
         if original is None and status == 200 and body:
             self.originals.setdefault(digest, Original(url, date, record_id))
+        fields = f"kind: {kind}\r\n"
         if via:
-            fields = f"via: {_field(via[0])}\r\ndiscovered-at: {_field(via[1])}\r\n"
-            writer.write_record(writer.create_warc_record(
-                url, "metadata", payload=BytesIO(fields.encode("utf-8")), warc_content_type=PROVENANCE_TYPE,
-                warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id}))
+            fields += f"via: {_field(via[0])}\r\ndiscovered-at: {_field(via[1])}\r\n"
+        writer.write_record(writer.create_warc_record(
+            url, "metadata", payload=BytesIO(fields.encode("utf-8")), warc_content_type=PROVENANCE_TYPE,
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id}))
         return record_id
 
     def close_spider(self, spider=None) -> None:

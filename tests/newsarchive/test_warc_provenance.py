@@ -12,8 +12,15 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.snapshot import SnapshotRef, read_articles, resolve_snapshot, verify_snapshot
+from archive.snapshot import (
+    SnapshotRef,
+    load_manifest,
+    read_articles,
+    resolve_snapshot,
+    verify_snapshot,
+)
 from archive.store import open_store
+from archive.warc_read import iter_captures
 from newsarchive.config import Settings
 from newsarchive.pipeline import run_pipeline
 from outlets.registry import load_registry
@@ -77,6 +84,13 @@ def test_every_row_names_the_discovery_document_it_was_found_on_and_that_documen
         starts = set(registry.feeds) | set(registry.sitemaps) | set(registry.sections)
         assert starts <= documents, outlet  # every feed, sitemap and section page of the registry is kept
         assert any(h.get_header("WARC-Target-URI").endswith("/robots.txt") for t, h, _ in records if t == "response")
+        kinds = {c.url: c.kind for c in iter_captures(_warc(store, ref, outlet, tmp_path))}
+        assert set(kinds.values()) == {"article", "discovery", "robots"}
+        assert {kinds[r["url"]] for r in rows if r["outlet"] == outlet} == {"article"}
+        assert {kinds[url] for url in starts} == {"discovery"}
+        assert {k for u, k in kinds.items() if u.endswith("/robots.txt")} == {"robots"}
+        # only article pages are extracted: discovery documents are kept, never counted as failures
+        assert load_manifest(store, ref).outlets[outlet].extract_failed == {}, outlet
         for row in (r for r in rows if r["outlet"] == outlet):
             assert row["via"] in documents, row["url"]
             found = datetime.fromisoformat(row["discovered_at"])

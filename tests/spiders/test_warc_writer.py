@@ -59,6 +59,7 @@ def test_the_same_payload_under_another_url_is_a_revisit_without_a_second_body(t
     captures = list(iter_captures(warc))
     assert [c.body for c in captures] == [BODY, BODY] and [c.status for c in captures] == [200, 200]
     assert captures[1].refers_to == first and captures[1].record_id == second
+    assert [c.kind for c in captures] == ["article", "article"] and all(c.is_article for c in captures)
     assert [c.via for c in captures] == [FEED, FEED] and captures[1].discovered_at == "2026-11-21T03:00:01+00:00"
     assert resolve_capture(warc, second).body == BODY
     assert check_warc(warc, warc.name) == []
@@ -84,7 +85,7 @@ def test_an_archived_payload_is_a_revisit_whose_original_must_be_found_elsewhere
     pipeline.write_capture(_capture("https://www.anapress.net/a/2", b"<html>other</html>"), None)
     pipeline.close_spider()
     warc = capture_paths(tmp_path / "out", "anapress").warc
-    assert [t for t, _ in _records(warc)][1:] == ["revisit", "request", "response", "request"]
+    assert [t for t, _ in _records(warc)][1:] == ["revisit", "request", "metadata", "response", "request", "metadata"]
     with pytest.raises(CaptureNotFound, match=original):
         list(iter_captures(warc))
     unresolved: list[CaptureNotFound] = []
@@ -94,11 +95,13 @@ def test_an_archived_payload_is_a_revisit_whose_original_must_be_found_elsewhere
 
 def test_errors_and_not_modified_are_never_revisits(tmp_path):
     pipeline = _pipeline(tmp_path)
-    pipeline.write_capture(_capture(FEED, b""), None)
-    pipeline.write_capture(_capture(FEED, b"", status=304), None)
+    pipeline.write_capture(_capture(FEED, b""), None, "discovery")
+    pipeline.write_capture(_capture(FEED, b"", status=304), None, "discovery")
     pipeline.write_capture(_capture("https://www.anapress.net/a/9", BODY, status=404), None)
     pipeline.write_capture(_capture("https://www.anapress.net/a/10", BODY, status=404), None)
     pipeline.close_spider()
     warc = capture_paths(tmp_path, "anapress").warc
-    assert [c.status for c in iter_captures(warc)] == [200, 304, 404, 404]
+    captures = list(iter_captures(warc))
+    assert [c.status for c in captures] == [200, 304, 404, 404]
+    assert [c.kind for c in captures] == ["discovery", "discovery", "article", "article"]
     assert "revisit" not in [t for t, _ in _records(warc)]
