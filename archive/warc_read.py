@@ -189,8 +189,12 @@ def _capture(record: ArcWarcRecord, index: WarcIndex, originals: Originals) -> C
     else:
         body = record.content_stream().read()
     provenance = index.provenance.get(record_id, {})
-    return Capture(url=headers.get_header("WARC-Target-URI"), status=int(http.get_statuscode()),
-                   content_type=http.get_header("Content-Type"), body=body, record_id=record_id,
+    try:
+        status = int(http.get_statuscode()) if http is not None else 0
+    except (TypeError, ValueError):
+        status = 0  # a record from another tool without a readable HTTP status line
+    return Capture(url=headers.get_header("WARC-Target-URI"), status=status,
+                   content_type=http.get_header("Content-Type") if http is not None else None, body=body, record_id=record_id,
                    fetched_at=headers.get_header("WARC-Date"), via=provenance.get("via"),
                    discovered_at=provenance.get("discovered-at"), refers_to=refers_to, kind=provenance.get("kind"))
 

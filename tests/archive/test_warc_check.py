@@ -93,12 +93,24 @@ def test_a_changed_body_fails_its_digests(whole):
     assert [p for p in problems if "WARC-Payload-Digest" in p]
 
 
-def test_verify_names_damage_that_came_in_before_the_checksums(archive_url, whole):
-    store = open_store(archive_url)
-    data = whole.read_bytes()
+def _cut_member(path: Path) -> str:
+    data = path.read_bytes()
     offset, length = members(data)[1]
-    whole.write_bytes(splice(data, 1, data[offset:offset + length - 30]))
+    path.write_bytes(splice(data, 1, data[offset:offset + length - 30]))
+    return f"the gzip member at offset {offset} is"
+
+
+def _wrong_length(path: Path) -> str:
+    offset = _rewrite(path, 1, lambda r: re.sub(rb"Content-Length: (\d+)",
+                                                 lambda m: b"Content-Length: %d" % (int(m[1]) - 3), r, count=1))
+    return f"at offset {offset}: Content-Length is"
+
+
+@pytest.mark.parametrize("damage", [_cut_member, _wrong_length])
+def test_verify_names_damage_that_came_in_before_the_checksums(archive_url, whole, damage):
+    store = open_store(archive_url)
+    expected = damage(whole)
     ref, manifest = publish_snapshot(store, DAY, [_article(1), _article(2)], {"orient": whole}, run_id="t")
     problems = verify_snapshot(store, ref)
     key = f"{ref.prefix}warc/orient.warc.gz"
-    assert problems and problems[0].startswith(f"{key}: the gzip member at offset {offset}"), problems
+    assert problems and problems[0].startswith(key) and expected in problems[0], problems
