@@ -37,11 +37,11 @@ test-fast: setup  ## the unit tier (no crawl subprocess, no pipeline run, no Air
 
 bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_archive.py
+	$(VENV)/bin/python bench/bench_revisit.py
 	$(VENV)/bin/python bench/bench_dedup.py
 	$(VENV)/bin/python bench/bench_crawl.py
 	$(VENV)/bin/python bench/bench_run.py
 	$(VENV)/bin/python bench/bench_cluster.py
-	$(VENV)/bin/python bench/bench_revisit.py
 
 eval: setup  ## extraction quality and speed beside plain trafilatura (benchmark corpus in ../shared); dedup threshold sweep
 	$(VENV)/bin/python bench/eval_extraction.py
