@@ -47,6 +47,7 @@ test-fast: setup  ## the unit tier (no crawl subprocess, no pipeline run, no Air
 
 bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_archive.py
+	$(VENV)/bin/python bench/bench_revisit.py
 	$(VENV)/bin/python bench/bench_dedup.py
 	$(VENV)/bin/python bench/bench_crawl.py
 	$(VENV)/bin/python bench/bench_run.py

@@ -3,8 +3,11 @@
 - the manifest matches the SHA-256 in `_SUCCESS` and parses;
 - every listed file is there with its size and SHA-256;
 - the snapshot's prefix holds no file the manifest does not list;
-- every row's capture (`capture_id`) is a response record in the WARC of the rev it points to: this one,
-  or the rev named by `carried_from`.
+- every WARC is whole record by record (archive/warc_check.py): each gzip member complete, each
+  Content-Length and WARC-Block-/Payload-Digest right, named by file and offset;
+- every row's capture (`capture_id`) is a response or revisit record in the WARC of the rev it points
+  to (this one, or the rev named by `carried_from`), and a revisit's original is found
+  (archive/warc_read.py resolve_capture: the same WARC or an earlier complete rev of the day).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from archive import layout
@@ -29,6 +31,8 @@ from archive.snapshot import (
     load_manifest,
 )
 from archive.store import ObjectNotFound, Store
+from archive.warc_check import check_warc
+from archive.warc_read import CaptureNotFound, Originals, resolve_capture
 
 _BOOKKEEPING = {layout.MANIFEST, layout.SUCCESS, layout.CLAIM, ABANDONED}
 
@@ -55,11 +59,11 @@ def verify(store: Store, ref: SnapshotRef, *, retention: bool = True) -> VerifyR
     for info in store.list(ref.prefix):
         if info.key not in listed and info.key.rsplit("/", 1)[-1] not in _BOOKKEEPING:
             report.problems.append(f"{info.key}: in the snapshot's prefix but not in its manifest")
-    captures: dict[str, set[str] | None] = {}
+    captures: dict[str, Path | None] = {}  # WARC key -> its local copy (None: damaged, reported once)
     rows: list[ArchivedRow] = []
     with tempfile.TemporaryDirectory(prefix="newsarchive-verify-") as tmp:
-        local = Path(tmp) / "object"
-        for entry in manifest.files:
+        for n, entry in enumerate(manifest.files):
+            local = Path(tmp) / (f"{n}.warc.gz" if entry.key.endswith(".warc.gz") else "object")
             try:
                 download_checked(store, entry, local)
             except ObjectNotFound:
@@ -71,7 +75,9 @@ def verify(store: Store, ref: SnapshotRef, *, retention: bool = True) -> VerifyR
                 captures[entry.key] = None
                 continue
             if entry.key.endswith(".warc.gz"):
-                captures[entry.key] = _response_ids(local, entry.key, report.problems)
+                damage = check_warc(local, entry.key)
+                report.problems += damage
+                captures[entry.key] = None if damage else local
             elif entry.key.endswith(".parquet"):
                 rows += table_rows(pq.read_table(local))
             if retention:
@@ -81,43 +87,43 @@ def verify(store: Store, ref: SnapshotRef, *, retention: bool = True) -> VerifyR
                 if mode:
                     report.retained_until = min(filter(None, [report.retained_until, mode.split(" until ")[-1]]))
         report.rows = len(rows)
+        originals: dict[tuple[str, int], Originals] = {}
         for row in rows:  # once every WARC of the snapshot is checked (a damaged one is reported once)
-            _check_capture(store, ref, row.outlet, row.capture_id, row.carried_from, row.url, captures,
-                           Path(tmp), report.problems)
+            _check_capture(store, ref, row, captures, originals, Path(tmp), report.problems)
     return report
 
 
-def _response_ids(path: Path, key: str, problems: list[str]) -> set[str] | None:
-    ids = set()
-    try:
-        with path.open("rb") as fh:
-            for record in ArchiveIterator(fh):
-                if record.rec_type in ("response", "revisit"):
-                    ids.add(record.rec_headers.get_header("WARC-Record-ID"))
-    except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
-        problems.append(f"{key}: not a readable WARC ({exc})")
-        return None
-    return ids
-
-
-def _check_capture(store: Store, ref: SnapshotRef, outlet: str, capture_id: str | None, carried_from: str | None,
-                   url: str, captures: dict[str, set[str] | None], tmp: Path, problems: list[str]) -> None:
+def _check_capture(store: Store, ref: SnapshotRef, row: ArchivedRow, captures: dict[str, Path | None],
+                   originals: dict[tuple[str, int], Originals], tmp: Path, problems: list[str]) -> None:
+    url, capture_id, carried_from = row.url, row.capture_id, row.carried_from
     if not capture_id:
         problems.append(f"row {url}: no capture_id")
         return
     source = SnapshotRef.from_label(carried_from) if carried_from else ref
-    key = layout.warc_key(layout.snapshot_prefix(date.fromisoformat(source.day), source.rev), outlet)
+    key = layout.warc_key(layout.snapshot_prefix(date.fromisoformat(source.day), source.rev), row.outlet)
+    where = f"{source.label}'s WARC {key}" if carried_from else f"this snapshot's WARC {key}"
     if key not in captures:
-        local = tmp / f"carried-{len(captures)}.warc.gz"
+        carried = tmp / f"carried-{len(captures)}.warc.gz"
         try:
-            store.download(key, local)
-            captures[key] = _response_ids(local, key, problems)
+            store.download(key, carried)
+            captures[key] = carried
         except ObjectNotFound:
-            captures[key] = set()
-    ids = captures[key]
-    if ids is not None and capture_id not in ids:
-        where = f"{source.label}'s WARC {key}" if carried_from else f"this snapshot's WARC {key}"
+            problems.append(f"row {url}: {where} is missing")
+            captures[key] = None
+    local = captures[key]
+    if local is None:
+        return
+    if (row.outlet, source.rev) not in originals:
+        originals[row.outlet, source.rev] = Originals(store, source.day, row.outlet, tmp, below_rev=source.rev)
+    if capture_id not in originals[row.outlet, source.rev].index(local).offsets:
         problems.append(f"row {url}: its capture {capture_id} is not in {where}")
+        return
+    try:
+        resolve_capture(local, capture_id, originals[row.outlet, source.rev])
+    except CaptureNotFound as exc:
+        problems.append(f"row {url}: its capture {capture_id} does not resolve in {where}: {exc}")
+    except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+        problems.append(f"row {url}: {where} is not a readable WARC ({exc})")
 
 
 def verify_snapshot(store: Store, ref: SnapshotRef) -> list[str]:

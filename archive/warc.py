@@ -1,38 +1,21 @@
-"""Reading raw captures back from WARC files (warcio)."""
+"""Our WARC records beyond the crawl's: the article links the publish stage appends. Reading captures
+back (revisits resolved, provenance) is archive/warc_read.py; `Capture` and `iter_responses` stay here as
+its names from before."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
+from archive.warc_read import Capture, iter_captures
 
-
-@dataclass(frozen=True)
-class Capture:
-    url: str
-    status: int
-    content_type: str | None
-    body: bytes  # Content-Encoding and chunking undone; the WARC keeps the bytes as received
-    record_id: str
-    fetched_at: str
+__all__ = ["Capture", "append_article_links", "iter_responses"]
 
 
 def iter_responses(path: Path) -> Iterator[Capture]:
-    with path.open("rb") as fh:
-        for record in ArchiveIterator(fh):
-            if record.rec_type != "response":
-                continue
-            http = record.http_headers
-            yield Capture(
-                url=record.rec_headers.get_header("WARC-Target-URI"),
-                status=int(http.get_statuscode()),
-                content_type=http.get_header("Content-Type"),
-                body=record.content_stream().read(),
-                record_id=record.rec_headers.get_header("WARC-Record-ID"),
-                fetched_at=record.rec_headers.get_header("WARC-Date"),
-            )
+    """Every capture of the WARC (revisits resolved within it); archive/warc_read.iter_captures with
+    `Originals` also resolves revisits of earlier revs."""
+    return iter_captures(path)
 
 
 def append_article_links(path: Path, links: list[dict[str, str]]) -> None:

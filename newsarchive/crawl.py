@@ -44,7 +44,7 @@ class CrawlError(NewsArchiveError):
 
 
 def scrapy_settings(settings: Settings, output_dir: Path, state_file: Path | None = None,
-                    day: date | None = None) -> dict[str, str]:
+                    day: date | None = None, digests_file: Path | None = None) -> dict[str, str]:
     values = {
         "NEWSARCHIVE_OUTPUT_DIR": str(output_dir),
         "NEWSARCHIVE_MAX_ARTICLES": str(settings.max_articles),
@@ -55,6 +55,8 @@ def scrapy_settings(settings: Settings, output_dir: Path, state_file: Path | Non
         values["NEWSARCHIVE_STATE_FILE"] = str(state_file)
     if day:
         values["NEWSARCHIVE_RUN_DAY"] = day.isoformat()
+    if digests_file:  # archived payloads: revisit records instead of second copies (archive/warc_digests.py)
+        values["NEWSARCHIVE_ARCHIVED_DIGESTS"] = str(digests_file)
     if settings.host_map:
         values["NEWSARCHIVE_HOST_MAP"] = json.dumps(settings.host_map)
     if not settings.polite:  # the local replica: no throttling against loopback
@@ -65,7 +67,7 @@ def scrapy_settings(settings: Settings, output_dir: Path, state_file: Path | Non
 
 
 def run_crawl(settings: Settings, registry: Registry, outlet_id: str, output_dir: Path,
-              state_file: Path | None = None, day: date | None = None) -> dict:
+              state_file: Path | None = None, day: date | None = None, digests_file: Path | None = None) -> dict:
     """Crawl one outlet into output_dir; returns its coverage report. Raises CrawlError naming the cause.
 
     With state_file (the outlet's CrawlState from the archive) the crawl is incremental; either way it
@@ -73,7 +75,7 @@ def run_crawl(settings: Settings, registry: Registry, outlet_id: str, output_dir
     registry.get(outlet_id)
     output_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"outlet={outlet_id}"]
-    for key, value in scrapy_settings(settings, output_dir, state_file, day).items():
+    for key, value in scrapy_settings(settings, output_dir, state_file, day, digests_file).items():
         cmd += ["-s", f"{key}={value}"]
     env = {**crawl_environment(os.environ), "SCRAPY_SETTINGS_MODULE": "spiders.settings",
            "NEWSARCHIVE_OUTLETS": str(registry.path)}

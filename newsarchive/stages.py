@@ -22,7 +22,8 @@ from archive.dedup_index import load_window, write_segment
 from archive.records import ArchivedRow, CrawlReport
 from archive.snapshot import SnapshotRef, load_manifest, resolve_snapshot
 from archive.store import ObjectNotFound, Store, open_store
-from archive.warc import Capture, iter_responses
+from archive.warc_digests import archived_digests, write_digests
+from archive.warc_read import Capture, CaptureNotFound, Originals, iter_captures
 from common.errors import ExtractionError, NewsArchiveError
 from dedup.engine import Deduplicator, Document
 from extract.batch import Page, extract_pages
@@ -67,7 +68,8 @@ def crawl_stage(settings: Settings, run: RunRef, outlet_id: str) -> CrawlReport:
                 state_file = Path(tmp) / "state.json.gz"
                 state_file.write_bytes(load_crawl_state(store, outlet_id).to_bytes())
             out = Path(tmp) / "out"
-            report = run_crawl(settings, registry, outlet_id, out, state_file, run.day)
+            digests = write_digests(archived_digests(store, run.day, outlet_id, Path(tmp)), Path(tmp) / "digests.json")
+            report = run_crawl(settings, registry, outlet_id, out, state_file, run.day, digests)
             files = capture_paths(out, outlet_id)
             store.put_file(run.warc(outlet_id), files.warc, overwrite=True)
             store.put_file(run.crawl_run(outlet_id), files.state, overwrite=True)
@@ -90,9 +92,13 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
             warc = Path(tmp) / "captures.warc.gz"
             store.download(run.warc(outlet_id), warc)
             captures: dict[str, Capture] = {}
+            unresolved: list[CaptureNotFound] = []
+            originals = Originals(store, run.day.isoformat(), outlet_id, Path(tmp))
 
             def pages() -> Iterator[Page]:
-                for capture in iter_responses(warc):
+                for capture in iter_captures(warc, originals, unresolved):
+                    if not capture.is_article:  # robots.txt, feeds, sitemaps, section pages: kept, not extracted
+                        continue
                     if capture.status != 200:
                         errors[f"http_{capture.status}"] += 1
                         continue
@@ -108,7 +114,10 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
                     logger.info("%s: no article in %s: %s", outlet_id, capture.url, result)
                     continue
                 rows.append(ArchivedRow.from_dict({**result.to_dict(), "capture_id": capture.record_id,
-                                                   "fetched_at": capture.fetched_at}))
+                                                   "fetched_at": capture.fetched_at, "via": capture.via,
+                                                   "discovered_at": capture.discovered_at}))
+            if unresolved:
+                errors["revisit_unresolved"] += len(unresolved)
         body = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rows)
         store.put_bytes(run.articles(outlet_id), body.encode("utf-8"), overwrite=True)
         report = {"outlet": outlet_id, "extracted": len(rows), "extract_failed": dict(errors),

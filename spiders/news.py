@@ -29,6 +29,7 @@ from spiders import failures
 from spiders.capture import CAPTURE_KEY
 from spiders.discovery import DiscoveryError, parse_feed, parse_sitemap
 from spiders.state import MAX_ATTEMPTS, CrawlRun, CrawlState, seen_key
+from spiders.warc import KIND_KEY, VIA_KEY
 
 logger = logging.getLogger(__name__)
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
@@ -55,6 +56,7 @@ class NewsSpider(scrapy.Spider):
         self.scheduled_articles = 0
         self.seen_articles: set[str] = set()  # article URLs scheduled in this run
         self.in_flight: dict[str, int] = {}  # scheduled, not yet answered: url -> earlier failed attempts
+        self.found: dict[str, tuple[str, str]] = {}  # article url -> (discovery URL it was listed on, when)
         self.state = CrawlState(outlet=self.outlet.id)
         self.run = CrawlRun(outlet=self.outlet.id, day=datetime.now(UTC).date().isoformat(),
                             started=datetime.now(UTC).isoformat(timespec="seconds"))
@@ -90,10 +92,12 @@ class NewsSpider(scrapy.Spider):
             if self._capped():  # stays pending, with the attempts it had: not an attempt of this run
                 self.seen_articles.add(url)
                 self.run.pending[url] = attempts
+                if url in self.state.discovery:
+                    self.run.discovery[url] = self.state.discovery[url]
                 self.crawler.stats.inc_value(STAT + "skipped/page_cap")
                 continue
             self.crawler.stats.inc_value(STAT + "retried_pending")
-            yield self._article(url, attempts)
+            yield self._article(url, attempts, self.state.discovery.get(url))
         starts = [(u, self.parse_feed, {}) for u in self.outlet.feeds]
         starts += [(u, self.parse_sitemap, {"depth": 0}) for u in self.outlet.sitemaps]
         starts += [(u, self.parse_section, {"page": 1}) for u in self.outlet.sections]
@@ -101,8 +105,9 @@ class NewsSpider(scrapy.Spider):
             if request := self._discovery(url, parse, **kw):
                 yield request
 
-    def _discovery(self, url: str, callback, **kw) -> scrapy.Request | None:
-        """A conditional GET when an earlier run stored the document's validators; None over the limit."""
+    def _discovery(self, url: str, callback, via: str | None = None, **kw) -> scrapy.Request | None:
+        """A conditional GET when an earlier run stored the document's validators; None over the limit.
+        `via`: the document it was found on (a sitemap index, the previous section page)."""
         if self.max_discovery_documents and self.discovery_documents >= self.max_discovery_documents:
             if not self.discovery_truncated:
                 logger.warning("%s: discovery truncated by the discovery_documents limit (%d) at %s; later "
@@ -118,9 +123,11 @@ class NewsSpider(scrapy.Spider):
                 headers["If-None-Match"] = etag
             if modified := known.get("last_modified"):
                 headers["If-Modified-Since"] = modified
+        meta: dict = {"handle_httpstatus_list": [304], KIND_KEY: "discovery"}
+        if via:
+            meta[VIA_KEY] = (via, _now())
         return scrapy.Request(url, callback=self._discovered, errback=self.discovery_failed, headers=headers,
-                              cb_kwargs={"parse": callback, **kw}, priority=10,
-                              meta={"handle_httpstatus_list": [304]})
+                              cb_kwargs={"parse": callback, **kw}, priority=10, meta=meta)
 
     def _discovered(self, response, parse, **kw):
         url = _origin(response.request)
@@ -144,7 +151,7 @@ class NewsSpider(scrapy.Spider):
         except DiscoveryError as exc:
             return self._bad_discovery(response, exc)
         self._salvaged(response, damaged)
-        return self._articles(links)
+        return self._articles(links, response.url)
 
     def parse_sitemap(self, response, depth: int = 0):
         try:
@@ -154,12 +161,12 @@ class NewsSpider(scrapy.Spider):
         self._salvaged(response, damaged)
         fresh = [loc for loc, lastmod in entries if not self._too_old(lastmod)]
         if kind == "urlset":
-            return self._articles(fresh)
+            return self._articles(fresh, response.url)
         children = [url for url in dict.fromkeys(map(_request_url, fresh)) if url and self.outlet.allows(url)]
         if depth >= self.max_sitemap_depth:
             self._truncated("sitemap_depth", response.url, len(children))
             return []
-        requests = (self._discovery(url, self.parse_sitemap, depth=depth + 1) for url in children)
+        requests = (self._discovery(url, self.parse_sitemap, via=response.url, depth=depth + 1) for url in children)
         return [r for r in requests if r is not None]
 
     def _too_old(self, lastmod: str | None) -> bool:
@@ -177,13 +184,14 @@ class NewsSpider(scrapy.Spider):
 
     def parse_section(self, response, page: int):
         hrefs = response.css("a::attr(href)").getall()
-        requests = self._articles([urljoin(response.url, h) for h in hrefs])
+        requests = self._articles([urljoin(response.url, h) for h in hrefs], response.url)
         next_href = response.css('link[rel="next"]::attr(href), a[rel="next"]::attr(href)').get()
         if not next_href:
             return requests
         if page >= self.max_section_pages:
             self._truncated("section_pages", _origin(response.request), 1)
-        elif request := self._discovery(urljoin(response.url, next_href), self.parse_section, page=page + 1):
+        elif request := self._discovery(urljoin(response.url, next_href), self.parse_section, via=response.url,
+                                        page=page + 1):
             requests.append(request)
         return requests
 
@@ -196,9 +204,11 @@ class NewsSpider(scrapy.Spider):
             logger.warning("%s: discovery truncated by the %s limit at %s (%d documents not requested)",
                            self.outlet.id, limit, url, documents)
 
-    def _articles(self, urls: list[str]) -> list[scrapy.Request]:
+    def _articles(self, urls: list[str], via: str) -> list[scrapy.Request]:
+        """Requests for the new article URLs listed on the discovery document `via`."""
         stats = self.crawler.stats
         requests = []
+        found = (via, _now())
         for url in dict.fromkeys(urls):
             if not self.outlet.is_article(url):
                 continue
@@ -218,8 +228,9 @@ class NewsSpider(scrapy.Spider):
             elif self._capped():
                 stats.inc_value(STAT + "skipped/page_cap")
                 self.run.pending[url] = self.state.pending.get(url, 0)
+                self.run.discovery[url] = list(found)
             else:
-                requests.append(self._article(url, self.state.pending.get(url, 0)))
+                requests.append(self._article(url, self.state.pending.get(url, 0), found))
         return requests
 
     def _capped(self) -> bool:
@@ -229,12 +240,16 @@ class NewsSpider(scrapy.Spider):
         """An article URL of the outlet; the pattern may be written for the URL as printed (unquoted)."""
         return (self.outlet.is_article(url) or self.outlet.is_article(unquote(url))) and self.outlet.allows(url)
 
-    def _article(self, url: str, attempts: int) -> scrapy.Request:
+    def _article(self, url: str, attempts: int, found: tuple[str, str] | list[str] | None) -> scrapy.Request:
+        """`found`: (the discovery URL it was listed on, when), carried to its WARC provenance record."""
         self.seen_articles.add(url)
         self.scheduled_articles += 1
         self.in_flight[url] = attempts
+        if found:
+            self.found[url] = (found[0], found[1])
         self.crawler.stats.inc_value(STAT + "article_requests")
-        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed)
+        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
+                              meta={VIA_KEY: self.found[url]} if found else {})
 
     def _bad_discovery(self, response, exc: DiscoveryError) -> None:
         logger.warning("%s: unreadable discovery document %s: %s", self.outlet.id, response.url, exc)
@@ -260,7 +275,8 @@ class NewsSpider(scrapy.Spider):
         self.in_flight.pop(url, None)
         self.crawler.stats.inc_value(STAT + "fetched")
         self.run.fetched += list(dict.fromkeys([seen_key(url), seen_key(response.url)]))
-        return [{"outlet": self.outlet.id, **capture}]
+        via, discovered_at = response.meta.get(VIA_KEY) or (None, None)
+        return [{"outlet": self.outlet.id, **capture, "via": via, "discovered_at": discovered_at}]
 
     def article_failed(self, failure: Failure) -> None:
         self._failed(_origin(failure.request), failures.reason(failure))  # type: ignore[attr-defined]
@@ -271,6 +287,8 @@ class NewsSpider(scrapy.Spider):
         logger.info("%s: article failed: %s (%s)", self.outlet.id, url, reason)
         if failures.retryable(reason) and attempts < MAX_ATTEMPTS:
             self.run.pending[url] = attempts
+            if url in self.found:
+                self.run.discovery[url] = list(self.found[url])
         else:
             self.run.gave_up[url] = reason
         return []
@@ -290,6 +308,8 @@ class NewsSpider(scrapy.Spider):
                 self._failed(url, "not_finished")
             else:
                 self.run.pending[url] = attempts
+                if url in self.found:
+                    self.run.discovery[url] = list(self.found[url])
                 self.crawler.stats.inc_value(STAT + "failed/not_finished")
         self.in_flight = {}
         return self.run
@@ -304,6 +324,10 @@ def _request_url(url: str) -> str | None:
         return None
     safe = safe.split("#", 1)[0]
     return safe if safe.lower().startswith(("http://", "https://")) else None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _origin(request) -> str:

@@ -78,5 +78,10 @@ NEWSARCHIVE_RUN_DAY = ""  # the run's logical date (ISO); empty: today in UTC
 NEWSARCHIVE_LASTMOD_MARGIN_HOURS = 48  # skip sitemap entries older than the last crawl minus this
 NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS = 0  # >0: also skip entries older than this many days (bounds a first crawl)
 
+# WARC revisits (spiders/warc.py): a payload archived already in the day's revs (the file the crawl stage
+# writes) or earlier in this crawl gets a revisit record, not a second copy. False: every body in full.
+NEWSARCHIVE_REVISITS = True
+NEWSARCHIVE_ARCHIVED_DIGESTS = ""  # JSON {payload digest: [uri, WARC-Date, record id]}; empty: none
+
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -13,6 +13,8 @@ into the state only after the run's snapshot is complete, so a failed run never 
 - `pending`: article URLs a run could not fetch for a passing reason (5xx, timeout, page cap ...), with
   the number of failed attempts; the next run requests them first, whatever discovery says.
 - `gave_up`: article URLs with a permanent answer (404, not HTML, too large, retried MAX_ATTEMPTS times).
+- `discovery`: pending URL -> [the feed, sitemap or section URL it was listed on, when], so the page's
+  capture names its provenance when a later run fetches it.
 - `crawls`: day -> when its published crawl started; sitemap entries older than the latest crawl of
   another day (minus a margin) are skipped.
 """
@@ -57,6 +59,7 @@ class CrawlRun:
     pending: dict[str, int] = field(default_factory=dict)
     gave_up: dict[str, str] = field(default_factory=dict)  # url -> reason
     validators: dict[str, dict[str, str]] = field(default_factory=dict)
+    discovery: dict[str, list[str]] = field(default_factory=dict)  # pending url -> [via, discovered_at]
 
     def to_bytes(self) -> bytes:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True).encode("utf-8")
@@ -75,6 +78,7 @@ class CrawlState:
     pending: dict[str, int] = field(default_factory=dict)
     gave_up: dict[str, str] = field(default_factory=dict)
     crawls: dict[str, str] = field(default_factory=dict)
+    discovery: dict[str, list[str]] = field(default_factory=dict)  # pending url -> [via, discovered_at]
 
     def after(self, run: CrawlRun, not_archived: dict[str, str] | None = None) -> CrawlState:
         """The state once `run`'s snapshot is complete. Folding the same run in twice gives the same state.
@@ -99,7 +103,12 @@ class CrawlState:
             outlet=self.outlet, seen=seen, validators=dict(run.validators), validators_day=run.day,
             pending={u: n for u, n in pending.items() if seen_key(u) not in seen and u not in gave_up},
             gave_up=gave_up, crawls=crawls,
-        )
+        ).with_discovery({**self.discovery, **run.discovery})
+
+    def with_discovery(self, discovery: dict[str, list[str]]) -> CrawlState:
+        """Where each pending page was found (its next fetch's provenance); only pending pages keep it."""
+        self.discovery = {url: found for url, found in discovery.items() if url in self.pending}
+        return self
 
     # -- what a crawl of `day` uses ---------------------------------------------------------------------------
     def archived_elsewhere(self, url: str, day: str) -> bool:
@@ -118,7 +127,7 @@ class CrawlState:
     def to_bytes(self) -> bytes:
         data = {"version": VERSION, "outlet": self.outlet, "seen": self.seen, "validators": self.validators,
                 "validators_day": self.validators_day, "pending": self.pending, "gave_up": self.gave_up,
-                "crawls": self.crawls}
+                "crawls": self.crawls, "discovery": self.discovery}
         return gzip.compress(json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"), mtime=0)
 
     @classmethod
@@ -132,7 +141,7 @@ class CrawlState:
                              f"{data.get('outlet')!r}, expected version {VERSION} for {outlet!r}")
         return cls(outlet=outlet, seen=data["seen"], validators=data["validators"],
                    validators_day=data["validators_day"], pending=data["pending"], gave_up=data["gave_up"],
-                   crawls=data["crawls"])
+                   crawls=data["crawls"], discovery=data.get("discovery", {}))
 
     @classmethod
     def read(cls, path: str | Path, outlet: str) -> CrawlState:

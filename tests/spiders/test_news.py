@@ -170,7 +170,53 @@ def test_an_unreadable_feed_is_counted_by_its_reason():
 @pytest.mark.parametrize("ctype, reason", [(b"application/pdf", "not_html")])
 def test_an_article_answered_with_something_else_than_html_fails_with_a_reason(ctype, reason):
     spider = _spider()
-    request = spider._articles([_article(1)])[0]
+    request = spider._articles([_article(1)], FEED)[0]
     assert _answer(request, b"%PDF", headers={"Content-Type": ctype}, cls=HtmlResponse) == []
     assert _stats(spider)[f"failed/{reason}"] == 1
     assert spider.run.gave_up == {_article(1): reason}
+
+
+def _iso_utc(value: str) -> datetime:
+    when = datetime.fromisoformat(value)
+    assert when.utcoffset() == timedelta(0), value
+    return when
+
+
+def test_an_article_found_on_a_feed_carries_the_feed_and_when_into_its_capture():
+    spider = _spider()
+    feed = spider._discovery(FEED, spider.parse_feed)
+    assert feed.meta["newsarchive_kind"] == "discovery"
+    request = _answer(feed, _rss(_article(1)))[0]
+    request.meta["newsarchive_capture"] = {"url": _article(1), "status": 200, "body": b"<html></html>"}
+    [item] = _answer(request, b"<html></html>", headers={"Content-Type": "text/html"}, cls=HtmlResponse)
+    assert item["via"] == FEED
+    assert abs(_iso_utc(item["discovered_at"]) - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def test_a_child_sitemap_and_the_next_section_page_name_the_document_they_were_found_on():
+    spider = _spider()
+    index = "https://www.anapress.net/sitemap.xml"
+    body = (b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            b"<sitemap><loc>https://www.anapress.net/s1.xml</loc></sitemap></sitemapindex>")
+    [child] = _answer(spider._discovery(index, spider.parse_sitemap, depth=0), body)
+    assert child.meta["newsarchive_via"][0] == index
+    page = b'<html><body><a href="/a/1">x</a><a rel="next" href="/section/syria?page=2">next</a></body></html>'
+    requests = _answer(spider._discovery(SECTION, spider.parse_section, page=1), page, cls=HtmlResponse)
+    assert requests[0].meta["newsarchive_via"][0] == SECTION
+    assert requests[-1].meta["newsarchive_via"][0] == SECTION and requests[-1].url.endswith("page=2")
+
+
+def test_where_a_pending_page_was_found_is_kept_until_a_later_run_fetches_it(tmp_path):
+    spider = _spider(NEWSARCHIVE_MAX_ARTICLES=1)
+    _answer(spider._discovery(FEED, spider.parse_feed), _rss(_article(1), _article(2)))
+    assert spider.run.discovery[_article(2)][0] == FEED  # over the cap: pending, with its provenance
+    state = CrawlState("anapress").after(spider.run)
+    assert state.discovery == {_article(2): spider.run.discovery[_article(2)]}
+    state = CrawlState.from_bytes(state.to_bytes(), "anapress")
+
+    async def started(spider):
+        return [r async for r in spider.start()]
+
+    later = _spider(tmp_path, state)
+    [retry] = [r for r in asyncio.run(started(later)) if r.callback == later.parse_article]
+    assert list(retry.meta["newsarchive_via"]) == state.discovery[_article(2)]
