@@ -18,7 +18,7 @@ import json
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from archive import layout
 from archive.capture_index import IndexMissing, index_source, read_index
 from archive.cdxj import write_index
 from archive.records import ArchivedRow
-from archive.snapshot import SnapshotRef, download_checked, load_manifest, read_rows
+from archive.snapshot import SnapshotRef, day_revs, download_checked, load_manifest, read_rows
 from archive.store import Store, sha256_file
 
 WACZ_VERSION = "1.1.1"
@@ -56,8 +56,12 @@ def export_wacz(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None =
         indexes: dict[SnapshotRef, bytes] = {}
         for name in outlets:
             own = [r for r in rows if r.outlet == name]
-            sources = sorted({SnapshotRef.from_label(r.carried_from) for r in own if r.carried_from} | {ref},
-                             key=lambda s: (s.day, s.rev))
+            sources = {SnapshotRef.from_label(r.carried_from) for r in own if r.carried_from} | {ref}
+            if ref not in indexes:
+                indexes[ref] = _index_of(store, ref, Path(tmp), rows)
+            if _has_revisits(indexes[ref], layout.warc_key("", name)):
+                sources |= _earlier_complete_revs(store, ref)  # a revisit's original is in the day's earlier revs
+            sources = sorted(sources, key=lambda s: (s.day, s.rev))
             warcs: dict[str, Path] = {}
             digests: dict[str, str] = {}  # checked against the manifest on download: not hashed again
             lines: list[bytes] = []
@@ -98,6 +102,18 @@ def _index_of(store: Store, ref: SnapshotRef, tmp: Path, rows: list[ArchivedRow]
         out = tmp / f"index-{ref.day}-{ref.rev}.cdxj"
         write_index(warcs, rows or read_rows(store, manifest), out)
         return out.read_bytes()
+
+
+def _has_revisits(index: bytes, filename: str) -> bool:
+    return any(entry.get("filename") == filename and entry.get("mime") == "warc/revisit"
+               for entry in (json.loads(line.split(b" ", 2)[2]) for line in index.splitlines()))
+
+
+def _earlier_complete_revs(store: Store, ref: SnapshotRef) -> set[SnapshotRef]:
+    """The day's complete revs below `ref`: where a same-day rerun's revisits find their originals."""
+    revs = day_revs(store, date.fromisoformat(ref.day), claims_of_complete=False)
+    return {SnapshotRef(ref.day, rev) for rev, state in revs.items()
+            if rev < ref.rev and state.complete and not state.abandoned}
 
 
 def _lines_for(index: bytes, filename: str, renamed: str) -> list[bytes]:

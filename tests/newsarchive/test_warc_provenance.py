@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from wacz.main import main as wacz_main
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.snapshot import (
@@ -20,6 +22,7 @@ from archive.snapshot import (
     verify_snapshot,
 )
 from archive.store import open_store
+from archive.wacz_export import export_wacz
 from archive.warc_read import iter_captures
 from newsarchive.config import Settings
 from newsarchive.pipeline import run_pipeline
@@ -68,6 +71,12 @@ def test_a_same_day_refetch_is_written_as_revisits_and_its_rows_extract_and_veri
         assert row["capture_id"] in revisits and row["carried_from"] is None
         assert row["text"] == before[url]["text"] and row["title"] == before[url]["title"]
     assert verify_snapshot(store, first) == [] and verify_snapshot(store, second) == []
+    # the rerun's WACZ holds the earlier rev's WARC too: its revisits' originals are there
+    (wacz,) = export_wacz(store, second, tmp_path / "wacz", outlet="anapress")
+    assert wacz_main(["validate", "-f", str(wacz.path)]) == 0
+    with zipfile.ZipFile(wacz.path) as z:
+        assert sorted(n for n in z.namelist() if n.startswith("archive/")) == \
+            [f"archive/anapress-{RUN_DAY}-rev1.warc.gz", f"archive/anapress-{RUN_DAY}-rev2.warc.gz"]
 
 
 def test_every_row_names_the_discovery_document_it_was_found_on_and_that_document_is_in_the_warc(demo_run, tmp_path):
