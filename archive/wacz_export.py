@@ -56,12 +56,12 @@ def export_wacz(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None =
         indexes: dict[SnapshotRef, bytes] = {}
         for name in outlets:
             own = [r for r in rows if r.outlet == name]
-            sources = {SnapshotRef.from_label(r.carried_from) for r in own if r.carried_from} | {ref}
+            needed = {SnapshotRef.from_label(r.carried_from) for r in own if r.carried_from} | {ref}
             if ref not in indexes:
                 indexes[ref] = _index_of(store, ref, Path(tmp), rows)
             if _has_revisits(indexes[ref], layout.warc_key("", name)):
-                sources |= _earlier_complete_revs(store, ref)  # a revisit's original is in the day's earlier revs
-            sources = sorted(sources, key=lambda s: (s.day, s.rev))
+                needed |= _earlier_complete_revs(store, ref)  # a revisit's original is in the day's earlier revs
+            sources = sorted(needed, key=lambda s: (s.day, s.rev))
             warcs: dict[str, Path] = {}
             digests: dict[str, str] = {}  # checked against the manifest on download: not hashed again
             lines: list[bytes] = []
