@@ -49,7 +49,16 @@ MAX_DAYS = 3660
 
 
 class ReextractError(NewsArchiveError):
+    """A request that cannot be done as given (a range backwards or too long, an archive without the days)."""
+
     reason = "reextract"
+    retryable = False
+
+
+class DayChanged(NewsArchiveError):
+    """Other runs kept publishing the day while it was re-extracted: a later try can succeed."""
+
+    reason = "day_changed"
 
 
 @dataclass(frozen=True)
@@ -135,7 +144,7 @@ def reextract_day(settings: Settings, day: date, request: ReextractRequest, run_
             raise
         result.published = ref.label
         return result
-    raise ReextractError(f"{day}: the day's newest rev changed {MAX_ATTEMPTS} times while re-extracting; run again")
+    raise DayChanged(f"{day}: the day's newest rev changed {MAX_ATTEMPTS} times while re-extracting; run again")
 
 
 def _generation(plan: DayPlan, request: ReextractRequest) -> str:

@@ -62,7 +62,7 @@ class OutletDiff:
         self.processed += 1
         fields = {name: [getattr(old, name), getattr(new, name)] for name in METADATA_FIELDS
                   if getattr(old, name) != getattr(new, name)}
-        self.fields_changed.update(fields)
+        self.fields_changed.update(fields.keys())
         entry: dict[str, Any] = {"url": new.url, "old_id": old.id, "new_id": new.id}
         if old.text != new.text:
             removed, added = word_changes(old.text, new.text)
