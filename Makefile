@@ -41,6 +41,7 @@ bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_crawl.py
 	$(VENV)/bin/python bench/bench_run.py
 	$(VENV)/bin/python bench/bench_cluster.py
+	$(VENV)/bin/python bench/bench_reextract.py
 
 eval: setup  ## extraction quality and speed beside plain trafilatura (benchmark corpus in ../shared); dedup threshold sweep
 	$(VENV)/bin/python bench/eval_extraction.py

@@ -146,3 +146,25 @@ def test_bad_ranges_and_outlets_are_one_line_errors(tmp_path):
         assert proc.returncode == 2, (args, proc.stderr)
         assert message in proc.stderr.lower() or message in proc.stderr, (args, proc.stderr)
         assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+@pytest.mark.parametrize("archive_url", ["local"], indirect=True)
+def test_a_damaged_warc_costs_only_its_outlet(archived_day):
+    settings, server, outlets_copy = archived_day
+    store = open_store(settings.archive)
+    [old] = list_snapshots(store, DAY, DAY)
+    warc = f"{settings.archive}/{old.prefix}warc/orient.warc.gz"
+    with open(warc, "r+b") as fh:
+        fh.seek(200)
+        fh.write(b"XXXX")
+    proc = _cli("reextract", "--since", DAY.isoformat(), "--until", DAY.isoformat(), "--archive", settings.archive,
+                "--outlets", str(outlets_copy))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"PROBLEM {DAY}: orient: the WARC of {old.label} cannot be read" in proc.stderr
+    assert "20 rows kept as archived" in proc.stderr
+    new = SnapshotRef(DAY.isoformat(), old.rev + 1)
+    assert f"{DAY}: published {new.label}" in proc.stdout
+    rows = read_articles(store, new).to_pylist()
+    assert not [r for r in rows if PROMO_LINE in r["text"]]  # anapress re-extracted all the same
+    assert sorted(r["id"] for r in rows if r["outlet"] == "orient") == sorted(
+        r["id"] for r in read_articles(store, old).to_pylist() if r["outlet"] == "orient")
