@@ -108,6 +108,8 @@ def reextract_day(settings: Settings, day: date, request: ReextractRequest, run_
     store = open_store(settings.archive, create=False, retention_days=settings.retention_days)
     registry = load_registry(settings.outlets_path)
     outlets = registry.select(list(request.outlets) or None)
+    if not request.dry_run and (done := published_by(store, day, run_id)) is not None:
+        return DayResult(day.isoformat(), published=done.label, note="published by this run already")  # a retry
     for _ in range(MAX_ATTEMPTS):
         refs = newest_revs(store, day, day)
         if not refs:

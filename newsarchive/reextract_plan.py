@@ -68,7 +68,7 @@ class DayPlan:
     source: SnapshotRef
     manifest: Manifest  # the source's
     rows: list[ArchivedRow]
-    own: set[str]  # ids of the rows whose captures the source run made (the others are carried in it)
+    own: set[str]  # ids of the rows whose captures the source's crawl made (the others are carried in it)
     work: dict[str, OutletWork]
     dedup: dict
     segment: dict
@@ -120,9 +120,21 @@ def resolve_revisit(store: Store, warcs: _Warcs, source: SnapshotRef, outlet: st
     return None
 
 
+def crawl_rev(store: Store, source: SnapshotRef, manifest: Manifest) -> str:
+    """The rev whose run crawled the source's own captures: the source, or for a derived rev (which has
+    no WARC of its own) the rev it was derived from, followed back to one a run published."""
+    label, seen = source.label, {source.label}
+    while manifest.derived_from and manifest.derived_from not in seen:
+        label = manifest.derived_from
+        seen.add(label)
+        manifest = load_manifest(store, SnapshotRef.from_label(label))
+    return label
+
+
 def plan_day(settings: Settings, store: Store, source: SnapshotRef, outlets: list[Outlet], *,
              only_stale: bool) -> DayPlan:
     manifest = load_manifest(store, source)
+    own_label = crawl_rev(store, source, manifest)
     rows = read_rows(store, manifest)
     selected = {o.id: o for o in outlets}
     work: dict[str, OutletWork] = {}
@@ -132,22 +144,24 @@ def plan_day(settings: Settings, store: Store, source: SnapshotRef, outlets: lis
         warcs = _Warcs(store, Path(tmp))
         for outlet in outlets:
             own_rows = [r for r in rows if r.outlet == outlet.id]
-            result = _outlet(settings, store, warcs, source, manifest, outlet, own_rows, only_stale=only_stale)
+            result = _outlet(settings, store, warcs, source, own_label, manifest, outlet, own_rows,
+                             only_stale=only_stale)
             if result is None:
                 kept += [replace(r, carried_from=_where(r, source)) for r in own_rows]
                 continue
             work[outlet.id], outlet_rows = result
             new_rows += outlet_rows
     all_rows = kept + new_rows
-    own = {r.id for r in all_rows if r.carried_from == source.label}
+    own = {r.id for r in all_rows if r.carried_from == own_label}
     changed = any(w.diff.changed or w.restamped for w in work.values())
     dedup, segment = _dedup(settings, store, date.fromisoformat(source.day), all_rows) if changed else ({}, {})
     return DayPlan(source, manifest, all_rows, own, work, dedup, segment, changed)
 
 
-def _outlet(settings: Settings, store: Store, warcs: _Warcs, source: SnapshotRef, manifest: Manifest, outlet: Outlet,
-            rows: list[ArchivedRow], *, only_stale: bool) -> tuple[OutletWork, list[ArchivedRow]] | None:
-    """The outlet's rows re-extracted (None: nothing to do for it)."""
+def _outlet(settings: Settings, store: Store, warcs: _Warcs, source: SnapshotRef, own_label: str, manifest: Manifest,
+            outlet: Outlet, rows: list[ArchivedRow], *, only_stale: bool) -> tuple[OutletWork, list[ArchivedRow]] | None:
+    """The outlet's rows re-extracted (None: nothing to do for it). `own_label`: the rev whose WARC holds
+    the captures of the source's crawl (unlinked ones among them are tried again unless only_stale)."""
     context = OutletContext.for_outlet(outlet)
     extractor = extractor_id(context, __version__)
     targets = {r.capture_id: r for r in rows if r.capture_id and (not only_stale or r.extractor != extractor)}
@@ -163,12 +177,12 @@ def _outlet(settings: Settings, store: Store, warcs: _Warcs, source: SnapshotRef
     for row in targets.values():
         by_where.setdefault(_where(row, source), set()).add(row.capture_id or "")
     if full:
-        by_where.setdefault(source.label, set())
+        by_where.setdefault(own_label, set())
     located: dict[str, tuple[str, Capture]] = {}
 
     def pages() -> Iterator[Page]:
         for label in sorted(by_where, key=lambda x: SnapshotRef.from_label(x).rev):
-            wanted_ids, own = by_where[label], label == source.label
+            wanted_ids, own = by_where[label], label == own_label
             try:
                 path = warcs.path(label, outlet.id)
             except (DamagedObject, ObjectNotFound) as exc:
@@ -198,14 +212,14 @@ def _outlet(settings: Settings, store: Store, warcs: _Warcs, source: SnapshotRef
             if wanted_ids:
                 work.problems.append(f"{outlet.id}: {len(wanted_ids)} captures not in the WARC of {label} "
                                      f"(e.g. {sorted(wanted_ids)[0]}); their rows kept as archived")
-            if label != source.label:
+            if label != own_label:
                 warcs.drop(label, outlet.id)
 
     for page, result in extract_pages(context, pages(), workers=settings.extract_workers,
                                       timeout_s=settings.extract_timeout_s):
         label, capture = located.pop(page.source)
         old = targets.pop(capture.record_id, None)
-        own = label == source.label
+        own = label == own_label
         if isinstance(result, ExtractionError):
             work.diff.failed(capture.url, result.reason, had_row=old is not None)
             if own:

@@ -24,6 +24,7 @@ from extract.provenance import extractor_id
 from newsarchive import __version__
 from newsarchive.config import Settings
 from newsarchive.pipeline import run_pipeline
+from newsarchive.reextract import ReextractRequest, reextract_day
 from outlets.registry import load_registry
 from replica.faults import PROMO_LINE
 from replica.server import ReplicaServer
@@ -119,6 +120,13 @@ def test_a_new_rule_reextracts_a_day_into_a_derived_rev_without_a_request(archiv
     assert again.returncode == 0, again.stderr
     assert "nothing stale" in again.stdout
     assert list_snapshots(store, DAY, DAY) == [old, new]  # a second pass does nothing
+    full = _cli("reextract", "--since", DAY.isoformat(), "--until", DAY.isoformat(), "--archive", settings.archive,
+                "--outlets", str(outlets_copy))  # everything again, from the derived rev: its captures are in rev 1
+    assert full.returncode == 0 and full.stderr == "", full.stderr
+    assert f"{DAY} anapress (from {new.label}): 20 re-extracted, 0 text changed, 20 unchanged" in full.stdout
+    assert "nothing changed: no rev published" in full.stdout and list_snapshots(store, DAY, DAY) == [old, new]
+    retried = reextract_day(settings.with_(outlets_path=str(outlets_copy)), DAY, ReextractRequest(), manifest.run_id)
+    assert retried.published == new.label and list_snapshots(store, DAY, DAY) == [old, new]  # exactly once per run
     assert len(server.replica.requests) == requests
 
 
