@@ -15,6 +15,7 @@ import logging
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -45,6 +46,9 @@ from newsarchive.reextract_report import OutletDiff
 from outlets.model import Outlet
 
 logger = logging.getLogger(__name__)
+# outlets of a day extracted at once, each by its own worker pool: one pool's start-up and tail overlap
+# the other's work (as `newsarchive run` overlaps its outlets)
+OUTLETS_AT_ONCE = 2
 
 
 @dataclass
@@ -140,12 +144,14 @@ def plan_day(settings: Settings, store: Store, source: SnapshotRef, outlets: lis
     work: dict[str, OutletWork] = {}
     kept: list[ArchivedRow] = [replace(r, carried_from=_where(r, source)) for r in rows if r.outlet not in selected]
     new_rows: list[ArchivedRow] = []
-    with tempfile.TemporaryDirectory(prefix="newsarchive-reextract-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="newsarchive-reextract-") as tmp, \
+            ThreadPoolExecutor(max_workers=OUTLETS_AT_ONCE) as pool:
         warcs = _Warcs(store, Path(tmp))
-        for outlet in outlets:
+        results = pool.map(lambda outlet: _outlet(settings, store, warcs, source, own_label, manifest, outlet,
+                                                  [r for r in rows if r.outlet == outlet.id], only_stale=only_stale),
+                           outlets)
+        for outlet, result in zip(outlets, results, strict=True):
             own_rows = [r for r in rows if r.outlet == outlet.id]
-            result = _outlet(settings, store, warcs, source, own_label, manifest, outlet, own_rows,
-                             only_stale=only_stale)
             if result is None:
                 kept += [replace(r, carried_from=_where(r, source)) for r in own_rows]
                 continue
