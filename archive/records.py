@@ -211,8 +211,20 @@ class Manifest:
     dedup: dict[str, Any] = field(default_factory=dict)  # reasons, window, window_skipped
     quality: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    derived_from: str | None = None  # a re-extraction's rev: the rev whose captures it re-processed ("D rev N")
+    derived_reason: str | None = None  # why (`newsarchive reextract --reason`)
+    extractor: str | None = None  # the extractor of its new rows: package version + options hash
+    rules: dict[str, str] = field(default_factory=dict)  # outlet -> hash of the rules its new rows were made with
 
     def to_dict(self) -> dict[str, Any]:
+        out = self._to_dict()
+        if self.extractor or self.rules:
+            out["extractor"] = {"engine": self.extractor, "rules": dict(sorted(self.rules.items()))}
+        if self.derived_from:
+            out["derived"] = {"from": self.derived_from, "reason": self.derived_reason}
+        return out
+
+    def _to_dict(self) -> dict[str, Any]:
         return {
             "format_version": self.format_version,
             "snapshot": {"date": self.day, "rev": self.rev},
@@ -247,6 +259,9 @@ class Manifest:
                 dedup={"reasons": counts.get("dedup_reasons", {}), "window": counts.get("dedup_window", []),
                        "window_skipped": counts.get("dedup_window_skipped", [])},
                 quality=counts.get("quality", {}), format_version=int(raw.get("format_version", 1)),
+                derived_from=(raw.get("derived") or {}).get("from"), derived_reason=(raw.get("derived") or {}).get("reason"),
+                extractor=(raw.get("extractor") or {}).get("engine"),
+                rules={str(k): str(v) for k, v in ((raw.get("extractor") or {}).get("rules") or {}).items()},
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise RecordError(f"not a snapshot manifest ({type(exc).__name__}: {exc})") from None

@@ -31,6 +31,9 @@ MIN_TEXT_CHARS = 200
 # with readability and jusText costs more than the rest of our pipeline together and is only worth
 # it when the main extractor under-delivers. Below this many characters we run the full cascade.
 FULL_CASCADE_BELOW = 500
+# trafilatura's options for both passes (extract/provenance.py hashes them into each row's `extractor`)
+TRAFILATURA_OPTIONS: dict[str, Any] = dict(output_format="python", comments=False, tables=True, precision=True,
+                                           with_metadata=False)
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,8 @@ class ArticleExtractor:
     def __init__(self, context: OutletContext | None = None):
         self.context = context or OutletContext()
         self.furniture = FurnitureFilter(self.context.rules)
-        common: dict[str, Any] = dict(output_format="python", comments=False, tables=True, precision=True, with_metadata=False)
-        self.fast_options = TrafilaturaOptions(fast=True, **common)
-        self.full_options = TrafilaturaOptions(fast=False, **common)
+        self.fast_options = TrafilaturaOptions(fast=True, **TRAFILATURA_OPTIONS)
+        self.full_options = TrafilaturaOptions(fast=False, **TRAFILATURA_OPTIONS)
 
     def extract(self, body: bytes | str, url: str, content_type: str | None = None) -> Article:
         """One page to one Article, or ExtractionError saying why there is none."""

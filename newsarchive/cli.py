@@ -126,6 +126,12 @@ def cmd_repair(args: argparse.Namespace) -> int:
     return snapshots_cli.repair(args, _settings(args))
 
 
+def cmd_reextract(args: argparse.Namespace) -> int:
+    from newsarchive import reextract_cli
+
+    return reextract_cli.run(args, _settings(args))
+
+
 def cmd_replica(args: argparse.Namespace) -> int:
     import time
 
@@ -269,6 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
     from newsarchive import outlets_cli  # `newsarchive outlets list|check|capture`
 
     outlets_cli.add_parser(sub, common)
+
+    p = sub.add_parser("reextract", help="extract archived days again from their WARCs (no request to any outlet)")
+    common(p)
+    from newsarchive import reextract_cli
+
+    reextract_cli.add_arguments(p)
+    p.set_defaults(func=cmd_reextract)
 
     p = sub.add_parser("replica", help="serve the local replica of the outlets until interrupted",
                        formatter_class=_FaultModesHelp)

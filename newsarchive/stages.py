@@ -28,7 +28,8 @@ from common.errors import ExtractionError, NewsArchiveError
 from dedup.engine import Deduplicator, Document
 from extract.batch import Page, extract_pages
 from extract.engine import OutletContext
-from newsarchive import quality
+from extract.provenance import extractor_id
+from newsarchive import __version__, quality
 from newsarchive.config import Settings
 from newsarchive.crawl import run_crawl
 from newsarchive.runs import RunRef, clear_gap, put_json, record_gap
@@ -105,7 +106,9 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
                     captures[capture.record_id] = capture
                     yield Page(capture.body, capture.url, capture.content_type, source=capture.record_id)
 
-            for page, result in extract_pages(OutletContext.for_outlet(outlet), pages(), workers=settings.extract_workers,
+            context = OutletContext.for_outlet(outlet)
+            extractor = extractor_id(context, __version__)  # each row names what made it
+            for page, result in extract_pages(context, pages(), workers=settings.extract_workers,
                                               timeout_s=settings.extract_timeout_s):
                 capture = captures.pop(page.source)
                 if isinstance(result, ExtractionError):
@@ -115,7 +118,8 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
                     continue
                 rows.append(ArchivedRow.from_dict({**result.to_dict(), "capture_id": capture.record_id,
                                                    "fetched_at": capture.fetched_at, "via": capture.via,
-                                                   "discovered_at": capture.discovered_at}))
+                                                   "discovered_at": capture.discovered_at,
+                                                   "extractor": extractor}))
             if unresolved:
                 errors["revisit_unresolved"] += len(unresolved)
         body = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rows)

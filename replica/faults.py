@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape as xml_escape
 from replica import markup
 
 HOSTILE = ("sitemap_chain", "sitemap_fanout", "meta_refresh_offsite", "backslash_redirect", "redirect_self",
-           "long_link", "hostile_lang")
+           "long_link", "hostile_lang", "new_furniture")
 FANOUT = 2000
 LONG_URL = 2100  # over Scrapy's URLLENGTH_LIMIT (2,083)
 # mode -> what it does (the docs of `newsarchive replica --fault`, and the test matrix)
@@ -59,7 +59,10 @@ MODES = {
     "long_link": f"the feed, sitemap or section page also lists an article URL over {LONG_URL:,} characters",
     "hostile_lang": "the page declares <html lang=\"ar/../eg\"> and og:locale ../../x (values that must never "
                     "become a key or a path)",
+    "new_furniture": "the page with an app promotion after its last paragraph (<p class=\"app-promo\">) that no "
+                     "generic furniture rule knows: only a prune rule for .app-promo removes it",
 }
+PROMO_LINE = "حمّلوا تطبيقنا على هواتفكم لمتابعة الأخبار العاجلة أولاً بأول"
 BOMB_SIZE = 64 * 1024 * 1024
 OVERSIZED = 24 * 1024 * 1024
 TIMEOUT_HOLD_S = 20.0
@@ -178,6 +181,10 @@ def _hostile(handler, mode: str, path: str, ok: tuple[int, str, str]) -> tuple[i
     if mode == "hostile_lang":
         text = re.sub(r'<html([^>]*) lang="[^"]*"', r'<html\1 lang="ar/../eg"', text, count=1)
         return status, ctype, text.replace("<head>", '<head><meta property="og:locale" content="../../x">', 1), {}
+    if mode == "new_furniture":
+        head, end, tail = text.rpartition("</p>")
+        promo = f'<p class="app-promo">{PROMO_LINE}</p>' if end else ""  # feeds and sitemaps unchanged
+        return status, ctype, head + end + promo + tail, {}
     raise ValueError(f"unknown fault mode {mode!r}")
 
 

@@ -146,7 +146,8 @@ def test_every_fault_mode_is_exercised_by_a_test():
     limits = {"sitemap_chain", "sitemap_fanout"}  # tests/spiders/test_limits.py
     dropped = set(DROPS) | {"long_link"}  # tests/spiders/test_drops.py
     keys = {"hostile_lang"}  # tests/newsarchive/test_damaged.py
-    assert set(MODES) == set(ARTICLE_FAULTS) | discovery | limits | dropped | keys
+    rules = {"new_furniture"}  # tests/newsarchive/test_reextract.py
+    assert set(MODES) == set(ARTICLE_FAULTS) | discovery | limits | dropped | keys | rules
 
 
 def test_unknown_fault_mode_is_a_clear_error():
