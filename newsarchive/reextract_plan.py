@@ -21,7 +21,6 @@ from datetime import date
 from pathlib import Path
 
 from archive import layout
-from archive.warc_stream import MissingCapture, RevisitRef, find_original, iter_captures
 from archive.dedup_index import load_window
 from archive.records import ArchivedRow, Manifest
 from archive.snapshot import (
@@ -34,6 +33,7 @@ from archive.snapshot import (
 )
 from archive.store import ObjectNotFound, Store
 from archive.warc import Capture
+from archive.warc_stream import MissingCapture, RevisitRef, find_original, iter_captures
 from common.errors import ExtractionError
 from dedup.engine import Deduplicator, Document
 from dedup.urls import canonical_url
