@@ -86,7 +86,10 @@ def _translated(method: Callable[Concatenate[S3Store, P], R]) -> Callable[Concat
 
 
 class S3Store:
-    def __init__(self, url: str, *, endpoint_url: str | None = None, retention_days: int = 0):
+    def __init__(self, url: str, *, endpoint_url: str | None = None, retention_days: int = 0,
+                 settings: dict[str, str] | None = None):
+        """settings: boto3's standard variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL,
+        AWS_DEFAULT_REGION) for this store only, instead of the process environment's."""
         bucket, _, prefix = url.removeprefix("s3://").partition("/")
         if not bucket:
             raise StoreError(f"archive URL {url!r} has no bucket; use s3://bucket[/prefix]")
@@ -95,7 +98,12 @@ class S3Store:
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.retention_days = retention_days
         try:
-            self.client = boto3.session.Session().client("s3", endpoint_url=endpoint_url, config=_CONFIG)
+            given = settings or {}
+            session = boto3.session.Session(aws_access_key_id=given.get("AWS_ACCESS_KEY_ID"),
+                                            aws_secret_access_key=given.get("AWS_SECRET_ACCESS_KEY"),
+                                            region_name=given.get("AWS_DEFAULT_REGION"))
+            self.client = session.client("s3", endpoint_url=endpoint_url or given.get("AWS_ENDPOINT_URL"),
+                                         config=_CONFIG)
         except ValueError as exc:  # botocore: "Invalid endpoint: ..."
             raise StoreError(f"the S3 endpoint is not a URL ({redact(str(exc))}); set AWS_ENDPOINT_URL to "
                              "http(s)://host:port") from None

@@ -263,15 +263,17 @@ def _writer_alive(name: str) -> bool:
     return True
 
 
-def open_store(url: str | Path, *, create: bool = True, retention_days: int = 0) -> Store:
+def open_store(url: str | Path, *, create: bool = True, retention_days: int = 0,
+               s3_settings: dict[str, str] | None = None) -> Store:
     """A store from its URL: a local path (the embedded default) or s3://bucket[/prefix].
 
-    create=False (readers): a local archive must exist; nothing is written to open it."""
+    create=False (readers): a local archive must exist; nothing is written to open it. s3_settings: an S3
+    store's credentials and endpoint (boto3's variable names) when they are not the process's own."""
     text = str(url)
     if text.startswith("s3://"):
         from archive.s3 import S3Store
 
-        return S3Store(text, retention_days=retention_days)
+        return S3Store(text, retention_days=retention_days, settings=s3_settings)
     if retention_days:
         raise StoreError("--retention-days needs an S3 archive whose bucket has Object Lock enabled")
     return LocalStore(text, create=create)

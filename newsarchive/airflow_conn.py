@@ -25,6 +25,22 @@ def s3_env_from_connection(conn_id: str) -> dict[str, str]:
     return {k: v for k, v in env.items() if v}
 
 
+def s3_env_in_server(conn_id: str) -> dict[str, str]:
+    """In an Airflow server process (the API server, where the Archive page runs): the same settings,
+    read through the metadata database and secrets backends; they go to one store, not to os.environ."""
+    from airflow.models.connection import Connection
+
+    conn = Connection.get_connection_from_secrets(conn_id)
+    extra = conn.extra_dejson or {}
+    env = {
+        "AWS_ACCESS_KEY_ID": conn.login or "",
+        "AWS_SECRET_ACCESS_KEY": conn.password or "",
+        "AWS_ENDPOINT_URL": extra.get("endpoint_url") or "",
+        "AWS_DEFAULT_REGION": extra.get("region_name") or "",
+    }
+    return {k: v for k, v in env.items() if v}
+
+
 def apply_connection() -> None:
     """In a task process: take the S3 settings from the Airflow connection named by NEWSARCHIVE_AWS_CONN_ID."""
     if conn_id := os.environ.get(CONN_ENV):

@@ -18,7 +18,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from archive.snapshot import SnapshotRef
 from archive.store import Store, open_store
-from common.errors import NewsArchiveError
+from common.errors import NewsArchiveError, StoreError
+from newsarchive.airflow_conn import CONN_ENV, s3_env_in_server
 from newsarchive.archive_page.health import ArchiveHealth, collect, empty, verify_problems
 from newsarchive.archive_page.render import render
 from newsarchive.config import Settings
@@ -39,6 +40,19 @@ def _verify_once(store: Store, ref: SnapshotRef) -> tuple[str, ...]:
     return _verified[key]
 
 
+def _s3_settings(archive: str) -> dict[str, str] | None:
+    """An S3 archive's credentials from the Airflow connection the workers use (NEWSARCHIVE_AWS_CONN_ID,
+    `make cluster`), for the page's store only; else the process's own environment."""
+    conn_id = os.environ.get(CONN_ENV)
+    if not archive.startswith("s3://") or not conn_id:
+        return None
+    try:
+        return s3_env_in_server(conn_id)
+    except Exception as exc:  # AirflowNotFoundException, a secrets backend's error: the page names it
+        raise StoreError(f"cannot read the Airflow connection {conn_id!r} ({CONN_ENV}) for {archive}: "
+                         f"{type(exc).__name__}: {exc}") from None
+
+
 def health() -> ArchiveHealth:
     archive = Settings.from_env().archive
     with _lock:
@@ -48,7 +62,8 @@ def health() -> ArchiveHealth:
         if not archive.startswith("s3://") and not Path(archive).exists():  # before the first run
             result = empty(archive)
         else:
-            result = collect(open_store(archive, create=False), verifier=_verify_once)
+            result = collect(open_store(archive, create=False, s3_settings=_s3_settings(archive)),
+                             verifier=_verify_once)
         _cached[archive] = (time.monotonic(), result)
         return result
 

@@ -297,3 +297,16 @@ def test_no_outlet_is_crawled_twice_at_once_and_the_pool_bounds_the_crawls(runs)
         running += step
         peak = max(peak, running)
     assert peak <= CRAWL_SLOTS
+
+
+def test_the_archive_page_reads_the_s3_archive_through_the_workers_connection(runs):
+    """`make cluster` loads the Archive plugin; its API server reads the bucket with the credentials of the
+    Airflow connection the workers use (NEWSARCHIVE_AWS_CONN_ID), not from its own environment."""
+    base = runs["base"]
+    plugins = _api(base, "/api/v2/plugins")["plugins"]
+    assert "newsarchive" in [p["name"] for p in plugins]
+    health = _api(base, "/newsarchive/health.json")
+    assert health["archive"] == ARCHIVE
+    snapshots = {(s["day"], s["run_id"]): s for s in health["snapshots"]}
+    assert snapshots[(DAY_A, RUN_A)]["articles"] == 100
+    assert sorted(o["outlet"] for o in health["outlets"]) == OUTLETS
