@@ -8,7 +8,6 @@ import csv
 import json
 import logging
 import os
-import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -90,6 +89,10 @@ def _coverage(store: Store, args: argparse.Namespace) -> Coverage:
         labels = ", ".join(r.label for r in coverage.missing[:5]) + (" …" if len(coverage.missing) > 5 else "")
         print(f"newsarchive: warning: {len(coverage.missing)} day(s) have no search segment yet ({labels}) and "
               "are not searched; build them with `newsarchive search-index`", file=sys.stderr)
+    if coverage.outdated:
+        print(f"newsarchive: warning: {len(coverage.outdated)} of them have a search segment of the old format "
+              "(v1, SQLite) only, which this version does not read; `newsarchive search-index` builds the new one",
+              file=sys.stderr)
     for problem in coverage.damaged:
         print(f"newsarchive: warning: not searched: {problem}", file=sys.stderr)
     return coverage
@@ -152,7 +155,7 @@ def index_command(args: argparse.Namespace, settings: Settings) -> int:
     for ref in todo:
         try:
             pointer = index_snapshot(store, ref)
-        except (NewsArchiveError, OSError, sqlite3.Error) as exc:  # a damaged snapshot costs only itself
+        except (NewsArchiveError, OSError, ValueError) as exc:  # a damaged snapshot costs only itself
             failed += 1
             print(f"newsarchive: error: {ref.label}: {'; '.join(str(exc).splitlines())}", file=sys.stderr)
             continue

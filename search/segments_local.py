@@ -1,8 +1,9 @@
-"""The segments a search reads, as local SQLite files: the newest complete rev of each day only.
+"""The segments a search reads, as local index directories: the newest complete rev of each day only.
 
-A segment of a local archive is read where it is; one in S3 is downloaded once into a cache named by
-its SHA-256. Either way its bytes are checked against its pointer before the first use, and the check
-is remembered (by size and modification time) so later searches do not read it again."""
+A segment's tar (read where it is in a local archive, downloaded from S3) is checked against its pointer
+and extracted once into a cache directory named by its SHA-256; a local archive's check is remembered
+(by the tar's size and modification time) so later searches do not read it again, and is made anew
+when the tar changes."""
 
 from __future__ import annotations
 
@@ -10,13 +11,23 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from archive.snapshot import SnapshotRef, newest_revs
 from archive.store import LocalStore, ObjectInfo, Store, StoreError, sha256_file
-from search.segment import PREFIX, Pointer, SegmentError, pointer_key, read_pointer, segment_key
+from search.segment import (
+    OLD_PREFIX,
+    PREFIX,
+    Pointer,
+    SegmentError,
+    pointer_key,
+    read_pointer,
+    segment_key,
+    unpack,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,27 +41,32 @@ class LocalSegment:
 
 @dataclass(frozen=True)
 class Coverage:
-    """The segments a search uses, and the days it cannot search (no segment yet, or a damaged one)."""
+    """The segments a search uses, and the days it cannot search (no segment yet, or a damaged one;
+    `outdated` are the missing days that have a segment of the old format only)."""
 
     segments: list[LocalSegment]
     missing: list[SnapshotRef]
     damaged: list[str]
+    outdated: list[SnapshotRef]
 
 
 def open_segments(store: Store, cache_dir: Path, since: date | None, until: date | None) -> Coverage:
     refs = newest_revs(store, since, until)
     listed = {info.key: info for info in store.list(PREFIX)}
+    old = {info.key for info in store.list(OLD_PREFIX)}
     cache = cache_dir / hashlib.sha256(store.url.encode()).hexdigest()[:16]
     try:
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SegmentError(f"cannot use the search cache {cache_dir} ({exc.strerror}); give a writable directory "
                            "with NEWSARCHIVE_SEARCH_CACHE") from None
-    segments, missing, damaged = [], [], []
+    segments, missing, damaged, outdated = [], [], [], []
     for ref in refs:
         info = listed.get(pointer_key(ref))
         if info is None:
             missing.append(ref)
+            if f"{OLD_PREFIX}date={ref.day}/rev={ref.rev}/segment.json" in old:
+                outdated.append(ref)
             continue
         try:
             segments.append(_local(store, cache, ref, info))
@@ -59,11 +75,12 @@ def open_segments(store: Store, cache_dir: Path, since: date | None, until: date
         except OSError as exc:  # the cache: full disk, permissions
             raise SegmentError(f"cannot use the search cache {cache} ({exc.strerror}); give a writable directory "
                                "with NEWSARCHIVE_SEARCH_CACHE") from None
-    return Coverage(segments, missing, damaged)
+    return Coverage(segments, missing, damaged, outdated)
 
 
 def _local(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> LocalSegment:
     pointer = _pointer(store, cache, ref, info)
+    directory = cache / pointer.sha256
     if isinstance(store, LocalStore):
         path = store.root / segment_key(ref)
         try:
@@ -72,20 +89,37 @@ def _local(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> Loc
             raise SegmentError(f"{segment_key(ref)} is missing (its pointer is there)") from None
         seal = cache / f"{ref.day}-r{ref.rev}.checked"
         stamp = f"{pointer.sha256} {stat.st_size} {stat.st_mtime_ns}"
-        if not seal.exists() or seal.read_text() != stamp:
+        if not seal.exists() or seal.read_text() != stamp or not directory.is_dir():
             _check(path, pointer, segment_key(ref))
+            _extract(path, directory)
             seal.write_text(stamp)
-        return LocalSegment(ref, path, pointer.rows)
-    path = cache / f"{pointer.sha256}.sqlite"
-    if not path.exists():
+        return LocalSegment(ref, directory, pointer.rows)
+    if not directory.is_dir():
         tmp = cache / f".{pointer.sha256}.{os.getpid()}.part"
         store.download(segment_key(ref), tmp)
         try:
             _check(tmp, pointer, segment_key(ref))
-            tmp.replace(path)
+            _extract(tmp, directory)
         finally:
             tmp.unlink(missing_ok=True)
-    return LocalSegment(ref, path, pointer.rows)
+    return LocalSegment(ref, directory, pointer.rows)
+
+
+def _extract(tar: Path, directory: Path) -> None:
+    """The checked tar's index into `directory`, whole or not at all (extracted beside it, then renamed)."""
+    if directory.is_dir():
+        return
+    tmp = directory.with_name(f".{directory.name}.{os.getpid()}.extracting")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        unpack(tar, tmp)
+        try:
+            tmp.rename(directory)
+        except OSError:
+            if not directory.is_dir():  # another process won the race: theirs is the same index
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _pointer(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> Pointer:

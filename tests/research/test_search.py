@@ -210,3 +210,36 @@ def test_publish_builds_the_segment_of_the_new_snapshot(demo_run, tmp_path, monk
     seed = next(s for s in stories() if s.ref == "anapress/0")
     top = hits(capsys, settings.archive, f'"{seed.title}"')
     assert top and top[0]["citation"]["title"] == seed.title and top[0]["outlet"] == "anapress"
+
+
+def test_an_old_format_segment_is_named_and_the_new_one_built(corpus, capsys):
+    """A day indexed by the SQLite version (search/v1/) is not searched until `search-index` builds the
+    tantivy segment (search/v2/); the old one is left where it is."""
+    archive, store, built = corpus
+    first = built.refs[0]
+    old = f"search/v1/date={first.day}/rev={first.rev}/segment.json"
+    store.put_bytes(old, b'{"format": 1}')
+    code, out, err = cli(capsys, "search", "دوما", "--archive", archive)
+    assert code == 0 and "1 of them have a search segment of the old format" in err and "search-index" in err
+    assert cli(capsys, "search-index", "--archive", archive)[0] == 0
+    code, out, err = cli(capsys, "search", "دوما", "--archive", archive)
+    assert code == 0 and "old format" not in err and "no search segment" not in err
+    assert store.get_bytes(old) == b'{"format": 1}'
+
+
+def test_a_segment_tar_cannot_write_outside_its_directory(tmp_path):
+    import tarfile
+
+    from search.segment import SegmentError, unpack
+
+    bad = tmp_path / "bad.tar"
+    with tarfile.open(bad, "w") as tar:
+        info = tarfile.TarInfo("../escaped")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    with pytest.raises(SegmentError, match="unexpected member"):
+        unpack(bad, tmp_path / "out")
+    assert not (tmp_path / "escaped").exists()
+    (tmp_path / "junk.tar").write_bytes(b"not a tar at all" * 100)
+    with pytest.raises(SegmentError, match="not a search segment"):
+        unpack(tmp_path / "junk.tar", tmp_path / "out2")
