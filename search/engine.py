@@ -131,7 +131,7 @@ def _hit(opened: Opened, address: Any, score: float, query: Query) -> dict[str, 
     }
     return {"id": record["id"], "score": round(score, 4), "day": segment.ref.day, "outlet": record["outlet"],
             "language": record["lang"], "duplicate": record["dup"], "title": highlight(record["title"] or "", query),
-            "snippet": snippet(record["text"], query), "citation": citation}
+            "snippet": snippet(bytes(doc["text"][0]).decode("utf-8", "replace"), query), "citation": citation}
 
 
 def _matches(words: list[str], query: Query) -> list[bool]:

@@ -94,7 +94,8 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("outlet", tokenizer_name="raw", fast=True)
     builder.add_text_field("lang", tokenizer_name="raw")  # the tag and each of its prefixes: ar-SY, ar
     builder.add_integer_field("dup", indexed=True, fast=True)
-    builder.add_bytes_field("record", stored=True)  # JSON: citation fields and the original text
+    builder.add_bytes_field("record", stored=True)  # JSON: the fields a hit is cited with
+    builder.add_bytes_field("text", stored=True)  # the original text (UTF-8), for snippets
     return builder.build()
 
 
@@ -133,14 +134,15 @@ def build_segment(tables: list[pa.Table], path: Path, ref: SnapshotRef, stemmer:
             stems = stemmer.index_text(titles + texts)
             for i in range(n):
                 dup = cols["duplicate_of"][i] is not None
-                record = {"id": cols["id"][i], "outlet": cols["outlet"][i], "dup": dup, "title": cols["title"][i], "author": cols["author"][i],
-                          "published": cols["published"][i], "url": cols["url"][i], "lang": cols["language"][i],
-                          "capture_id": cols["capture_id"][i], "fetched_at": cols["fetched_at"][i],
-                          "text": texts[i]}
+                record = {"id": cols["id"][i], "outlet": cols["outlet"][i], "dup": dup, "title": cols["title"][i],
+                          "author": cols["author"][i], "published": cols["published"][i], "url": cols["url"][i],
+                          "lang": cols["language"][i], "capture_id": cols["capture_id"][i],
+                          "fetched_at": cols["fetched_at"][i]}
                 writer.add_document(tantivy.Document(
                     title=stems[i], body=stems[n + i], outlet=cols["outlet"][i] or "",
                     lang=lang_terms(cols["language"][i]), dup=int(dup),
-                    record=json.dumps(record, ensure_ascii=False, default=str).encode()))
+                    record=json.dumps(record, ensure_ascii=False, default=str).encode(),
+                    text=texts[i].encode("utf-8", "replace")))
             rows += n
     writer.commit()
     writer.wait_merging_threads()

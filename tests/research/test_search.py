@@ -243,3 +243,14 @@ def test_a_segment_tar_cannot_write_outside_its_directory(tmp_path):
     (tmp_path / "junk.tar").write_bytes(b"not a tar at all" * 100)
     with pytest.raises(SegmentError, match="not a search segment"):
         unpack(tmp_path / "junk.tar", tmp_path / "out2")
+
+
+def test_folding_a_batch_is_folding_each_text_with_empty_texts_anywhere():
+    from search.text import fold_many
+
+    batch = ["", "الأطفالُ ـــ في دوماً", "", "", "Ｃｈｉｌｄｒｅｎ ١٢٣", "ٌٍ", "", "أخيرة", "", ""]
+    alone = [fold_many([t])[0] for t in batch]
+    assert fold_many(batch) == alone
+    assert alone[1].split() == ["الاطفال", "في", "دوماً"]  # tanween fath kept until stemming
+    assert alone[0] == alone[5] == "" and alone[4] == "children 123" and alone[7] == "اخيره"
+    assert fold_many([]) == [] and fold_many(["", ""]) == ["", ""]
