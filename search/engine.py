@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import logging
 import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,9 +20,10 @@ import tantivy
 
 from search.query import Piece, Query
 from search.segment import SegmentError, open_index
-from search.segments_local import LocalSegment
+from search.segments_local import LocalSegment, combined_view
 from search.text import WORD, Stemmer, fold_many
 
+logger = logging.getLogger(__name__)
 TITLE_WEIGHT = 2.0
 FIELDS = ("title", "body")
 MAX_EXPANSIONS = 4096  # stems a prefix may stand for in one segment, scored one by one; beyond, unscored
@@ -103,26 +105,38 @@ def compile_query(opened: Opened, query: Query | None, filters: Filters) -> tant
 
 
 def search(segments: Iterable[LocalSegment], query: Query, filters: Filters, limit: int) -> list[dict[str, Any]]:
-    """The best `limit` hits over the segments, each segment queried in a thread pool (tantivy searches
-    without the GIL)."""
+    """The best `limit` hits over the segments: one search over their combined view (BM25 with the
+    statistics of all the days, pruning across them), else each segment in a thread pool (tantivy
+    searches without the GIL) with its own statistics, merged by score."""
+    ordered = list(segments)
+    by_ref = {(s.ref.day, s.ref.rev): s for s in ordered}
+    try:
+        view = combined_view(ordered)
+        if view is not None:
+            index = open_index(view)
+            opened = Opened(ordered[0], index, index.searcher())
+            found = opened.searcher.search(compile_query(opened, query, filters), limit, count=False).hits
+            return [_hit(opened, address, score, query, by_ref) for score, address in found]
+    except (ValueError, OSError, KeyError) as exc:  # a view that cannot be made or read: day by day
+        logger.info("searching day by day (%s)", exc)
 
     def best_of(segment: LocalSegment) -> tuple[Opened, list[tuple[float, Any]]]:
         opened = open_segment(segment)
         found = opened.searcher.search(compile_query(opened, query, filters), limit, count=False).hits
         return opened, found
 
-    ordered = list(segments)
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        found = [(score, n, opened, address) for n, (opened, hits) in enumerate(pool.map(best_of, ordered))
-                 for score, address in hits]
-    best = heapq.nsmallest(limit, found, key=lambda f: (-f[0], f[1], f[3].doc))
-    return [_hit(opened, address, score, query) for score, _, opened, address in best]
+        merged = [(score, n, opened, address) for n, (opened, hits) in enumerate(pool.map(best_of, ordered))
+                  for score, address in hits]
+    best = heapq.nsmallest(limit, merged, key=lambda f: (-f[0], f[1], f[3].doc))
+    return [_hit(opened, address, score, query, by_ref) for score, _, opened, address in best]
 
 
-def _hit(opened: Opened, address: Any, score: float, query: Query) -> dict[str, Any]:
-    segment = opened.segment
+def _hit(opened: Opened, address: Any, score: float, query: Query,
+         by_ref: dict[tuple[str, int], LocalSegment]) -> dict[str, Any]:
     doc = opened.searcher.doc(address)
     record = json.loads(bytes(doc["record"][0]))
+    segment = by_ref[(record["day"], record["rev"])]
     citation = {
         "title": record["title"], "outlet": record["outlet"], "author": record["author"],
         "published": record["published"], "url": record["url"], "archived": record["fetched_at"] or segment.ref.day,

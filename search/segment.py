@@ -134,7 +134,7 @@ def build_segment(tables: list[pa.Table], path: Path, ref: SnapshotRef, stemmer:
             stems = stemmer.index_text(titles + texts)
             for i in range(n):
                 dup = cols["duplicate_of"][i] is not None
-                record = {"id": cols["id"][i], "outlet": cols["outlet"][i], "dup": dup, "title": cols["title"][i],
+                record = {"day": ref.day, "rev": ref.rev, "id": cols["id"][i], "outlet": cols["outlet"][i], "dup": dup, "title": cols["title"][i],
                           "author": cols["author"][i], "published": cols["published"][i], "url": cols["url"][i],
                           "lang": cols["language"][i], "capture_id": cols["capture_id"][i],
                           "fetched_at": cols["fetched_at"][i]}

@@ -15,6 +15,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from archive.snapshot import SnapshotRef, newest_revs
 from archive.store import LocalStore, ObjectInfo, Store, StoreError, sha256_file
@@ -145,3 +146,49 @@ def _check(path: Path, pointer: Pointer, key: str) -> None:
     if size != pointer.size or digest != pointer.sha256:
         raise SegmentError(f"{key}: expected {pointer.size} bytes sha256 {pointer.sha256[:12]}…, found {size} "
                            f"bytes sha256 {digest[:12]}…; build it again with `newsarchive search-index --rebuild`")
+
+
+def combined_view(segments: list[LocalSegment]) -> Path | None:
+    """One index over every segment's files (symbolic links and a meta.json listing all their index
+    segments), so one search ranks with the statistics of all the days and prunes across them. Kept in
+    the cache beside the segments, named by their SHA-256s; None when the segments cannot be combined
+    (built with different schemas), and the days are then searched one by one."""
+    if len(segments) < 2:
+        return None
+    names = sorted(s.path.name for s in segments)
+    view = segments[0].path.parent / "views" / hashlib.sha256(" ".join(names).encode()).hexdigest()[:32]
+    if (view / "meta.json").exists():
+        return view
+    base: dict[str, Any] | None = None
+    listed: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for segment in segments:
+        meta = json.loads((segment.path / "meta.json").read_text())
+        if base is None:
+            base = meta
+        elif meta["schema"] != base["schema"] or meta["index_settings"] != base["index_settings"]:
+            return None
+        for part in meta["segments"]:
+            if part["segment_id"] in seen:
+                return None
+            seen.add(part["segment_id"])
+            listed.append(part)
+    assert base is not None
+    tmp = view.with_name(f".{view.name}.{os.getpid()}.part")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        for segment in segments:
+            for file in segment.path.iterdir():
+                if file.name not in ("meta.json", ".managed.json"):
+                    (tmp / file.name).symlink_to(file.resolve())
+        (tmp / "meta.json").write_text(json.dumps({**base, "segments": listed,
+                                                   "opstamp": sum(int(p["max_doc"]) for p in listed)}))
+        try:
+            tmp.rename(view)
+        except OSError:
+            if not (view / "meta.json").exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return view

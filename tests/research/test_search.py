@@ -254,3 +254,18 @@ def test_folding_a_batch_is_folding_each_text_with_empty_texts_anywhere():
     assert alone[1].split() == ["الاطفال", "في", "دوماً"]  # tanween fath kept until stemming
     assert alone[0] == alone[5] == "" and alone[4] == "children 123" and alone[7] == "اخيره"
     assert fold_many([]) == [] and fold_many(["", ""]) == ["", ""]
+
+
+def test_one_search_over_all_days_finds_what_each_day_finds(corpus, capsys, tmp_path):
+    """Several days are searched as one combined index (global BM25 statistics); a single day alone.
+    The hits, with their day and citation, are the same either way."""
+    archive, _, _ = corpus
+    assert cli(capsys, "search-index", "--archive", archive)[0] == 0
+    for query in ["دوما", '"جيش الإسلام"', "مفاوض*", "الغوطة -دوما"]:
+        together = {(h["id"], h["day"], h["citation"]["rev"], h["citation"]["capture_id"])
+                    for h in hits(capsys, archive, query, "--limit", "1000")}
+        alone = {(h["id"], h["day"], h["citation"]["rev"], h["citation"]["capture_id"])
+                 for day in DAYS for h in hits(capsys, archive, query, "--limit", "1000",
+                                               "--since", day.isoformat(), "--until", day.isoformat())}
+        assert together and together == alone, query
+    assert list((tmp_path / "cache").glob("*/views/*/meta.json"))  # the combined view was used
