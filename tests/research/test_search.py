@@ -269,3 +269,16 @@ def test_one_search_over_all_days_finds_what_each_day_finds(corpus, capsys, tmp_
                                                "--since", day.isoformat(), "--until", day.isoformat())}
         assert together and together == alone, query
     assert list((tmp_path / "cache").glob("*/views/*/meta.json"))  # the combined view was used
+
+
+def test_a_damaged_snapshot_costs_only_its_day_when_days_are_built_in_parallel(corpus, capsys):
+    archive, store, built = corpus
+    newest = built.refs[-1]
+    part = next(info.key for info in store.list(newest.prefix) if info.key.endswith(".parquet"))
+    data = bytearray(store.get_bytes(part))
+    data[len(data) // 2] ^= 0xFF
+    store.put_bytes(part, bytes(data), overwrite=True)
+    code, out, err = cli(capsys, "search-index", "--archive", archive, "--workers", "2")
+    assert code == 1 and "2 segment(s) built, 1 failed" in out
+    assert len(err.strip().splitlines()) == 1 and err.startswith(f"newsarchive: error: {newest.label}: ")
+    assert store.exists(pointer_key(built.refs[0])) and not store.exists(pointer_key(newest))
