@@ -6,7 +6,7 @@
    3% duplicates), generated unless --archive names one already made.
 2. Index build: `search.segment.index_snapshot` of every day's newest rev, `--workers` processes
    (articles/s over the wall time; peak RSS of the builder processes).
-3. Search latency: `newsarchive search`'s path (segments listed and opened, query parsed, BM25 top 10 with
+3. Search latency: `newsarchive search`'s path (segments listed and opened, query parsed, tantivy BM25 top 10 with
    snippets and citations) for a mix of queries, warm, p50/p95; peak RSS of that process. Beside it, SQL
    `LIKE '%word%'` with DuckDB over the same days' Parquet files (what the README's recipe does).
 4. DuckDB FTS (`stemmer='arabic'`, its own venv: see bench/duckdb_fts_baseline.py) on `--baseline-days`

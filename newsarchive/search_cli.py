@@ -8,14 +8,14 @@ import csv
 import json
 import logging
 import os
-import sqlite3
 import sys
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from archive.snapshot import load_manifest, newest_revs
+from archive.snapshot import SnapshotRef, load_manifest, newest_revs
 from archive.store import Store, open_store
 from common.errors import NewsArchiveError
 from newsarchive import cli_args
@@ -68,6 +68,8 @@ def add_parsers(sub: Any, common: Callable[[argparse.ArgumentParser], None],
     p = sub.add_parser("search-index", help="build the search segments that snapshots lack (newest rev of each day)")
     ranged(p)
     p.add_argument("--rebuild", action="store_true", help="build them again even where they exist")
+    p.add_argument("--workers", type=cli_args.whole(1, 64, "a number of processes"), default=min(2, os.cpu_count() or 1),
+                   help="days built at once, one process each (default: 2, or 1 on one core)")
     p.set_defaults(func=lambda args: index_command(args, settings(args)))
 
 
@@ -90,6 +92,10 @@ def _coverage(store: Store, args: argparse.Namespace) -> Coverage:
         labels = ", ".join(r.label for r in coverage.missing[:5]) + (" …" if len(coverage.missing) > 5 else "")
         print(f"newsarchive: warning: {len(coverage.missing)} day(s) have no search segment yet ({labels}) and "
               "are not searched; build them with `newsarchive search-index`", file=sys.stderr)
+    if coverage.outdated:
+        print(f"newsarchive: warning: {len(coverage.outdated)} of them have a search segment of the old format "
+              "(v1, SQLite) only, which this version does not read; `newsarchive search-index` builds the new one",
+              file=sys.stderr)
     for problem in coverage.damaged:
         print(f"newsarchive: warning: not searched: {problem}", file=sys.stderr)
     return coverage
@@ -149,14 +155,27 @@ def index_command(args: argparse.Namespace, settings: Settings) -> int:
     have = set() if args.rebuild else indexed_refs(store)
     todo = [ref for ref in newest_revs(store, since, until) if ref not in have]
     failed = 0
-    for ref in todo:
-        try:
-            pointer = index_snapshot(store, ref)
-        except (NewsArchiveError, OSError, sqlite3.Error) as exc:  # a damaged snapshot costs only itself
+    jobs = [(settings.archive, ref.day, ref.rev) for ref in todo]
+    if args.workers > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(min(args.workers, len(todo))) as pool:
+            results = list(pool.map(_index_day, jobs))
+    else:
+        results = [_index_day(job) for job in jobs]
+    for ref, (rows, error) in zip(todo, results, strict=True):
+        if error is not None:  # a damaged snapshot costs only itself
             failed += 1
-            print(f"newsarchive: error: {ref.label}: {'; '.join(str(exc).splitlines())}", file=sys.stderr)
+            print(f"newsarchive: error: {ref.label}: {error}", file=sys.stderr)
             continue
-        print(f"indexed {ref.label}: {pointer.rows} articles")
+        print(f"indexed {ref.label}: {rows} articles")
     print(f"{len(todo) - failed} segment(s) built, {failed} failed, "
           f"{len(newest_revs(store, since, until)) - len(todo)} already there")
     return 1 if failed else 0
+
+
+def _index_day(job: tuple[str, str, int]) -> tuple[int, str | None]:
+    """One day's segment (in a worker process): its rows, or the one-line error."""
+    archive, day, rev = job
+    try:
+        return index_snapshot(open_store(archive, create=False), SnapshotRef(day, rev)).rows, None
+    except (NewsArchiveError, OSError, ValueError) as exc:
+        return 0, "; ".join(str(exc).splitlines())

@@ -1,25 +1,32 @@
 """Searching and counting over the segments of the newest complete rev of each day.
 
-Ranking is FTS5's BM25 (title weighted twice the text) with each day's segment's own statistics; the
-best hits of every day are merged by score. Duplicates (rows with `duplicate_of`) are left out unless
-asked for. A hit carries its citation and a snippet of its text with the matched words in **bold**."""
+Ranking is tantivy's BM25 (title weighted twice the text) with each day's segment's own statistics,
+top-k by block-max WAND inside a segment; the best hits of every day are merged by score. Duplicates
+(rows with `duplicate_of`) are left out unless asked for. A hit carries its citation and a snippet of
+its text with the matched words in **bold**."""
 
 from __future__ import annotations
 
 import heapq
+import json
+import logging
 import os
-import sqlite3
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from search.query import Query
-from search.segment import read_text
-from search.segments_local import LocalSegment
+import tantivy
+
+from search.query import Piece, Query
+from search.segment import SegmentError, open_index
+from search.segments_local import LocalSegment, combined_view
 from search.text import WORD, Stemmer, fold_many
 
-TITLE_WEIGHT, BODY_WEIGHT = 2.0, 1.0
+logger = logging.getLogger(__name__)
+TITLE_WEIGHT = 2.0
+FIELDS = ("title", "body")
+MAX_EXPANSIONS = 4096  # stems a prefix may stand for in one segment, scored one by one; beyond, unscored
 SNIPPET_WORDS = 32
 _STEMMER = Stemmer()
 
@@ -30,62 +37,115 @@ class Filters:
     lang: str | None = None
     include_duplicates: bool = False
 
-    def sql(self) -> tuple[str, list[Any]]:
-        where, args = [], []
+    def clauses(self, schema: tantivy.Schema) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        out = []
         if not self.include_duplicates:
-            where.append("docs.dup = 0")
+            out.append((tantivy.Occur.MustNot, tantivy.Query.term_query(schema, "dup", 1)))
         if self.outlet:
-            where.append("docs.outlet = ?")
-            args.append(self.outlet)
+            out.append((tantivy.Occur.Must, _unscored(tantivy.Query.term_query(schema, "outlet", self.outlet))))
         if self.lang:
-            where.append("(docs.lang = ? OR docs.lang LIKE ?)")
-            args += [self.lang, self.lang + "-%"]
-        return " AND ".join(where) or "1", args
+            out.append((tantivy.Occur.Must, _unscored(tantivy.Query.term_query(schema, "lang", self.lang))))
+        return out
 
 
-def connect(segment: LocalSegment) -> sqlite3.Connection:
-    db = sqlite3.connect(f"file:{segment.path}?mode=ro&immutable=1", uri=True)
-    db.row_factory = sqlite3.Row
-    return db
+def _unscored(query: tantivy.Query) -> tantivy.Query:
+    return tantivy.Query.const_score_query(query, 0.0)
+
+
+@dataclass
+class Opened:
+    """A segment's index and searcher (open once per command)."""
+
+    segment: LocalSegment
+    index: tantivy.Index
+    searcher: tantivy.Searcher
+
+
+def open_segment(segment: LocalSegment) -> Opened:
+    try:
+        index = open_index(segment.path)
+        return Opened(segment, index, index.searcher())
+    except (ValueError, OSError) as exc:
+        raise SegmentError(f"{segment.ref.label}: cannot open its search segment ({exc})") from None
+
+
+def _piece_in(opened: Opened, piece: Piece, field: str) -> tantivy.Query:
+    schema = opened.index.schema
+    if not piece.prefix:
+        if len(piece.terms) == 1:
+            return tantivy.Query.term_query(schema, field, piece.terms[0])
+        return tantivy.Query.phrase_query(schema, field, list(piece.terms))
+    stems = [t for t, _ in opened.searcher.terms_with_prefix(field, piece.terms[-1], limit=MAX_EXPANSIONS + 1)]
+    if len(stems) > MAX_EXPANSIONS:  # too many to score one by one: all of them, unscored
+        return tantivy.Query.phrase_prefix_query(schema, field, list(piece.terms))
+    if not stems:
+        return tantivy.Query.empty_query()
+    head = list(piece.terms[:-1])
+    alternatives = [tantivy.Query.term_query(schema, field, s) if not head else
+                    tantivy.Query.phrase_query(schema, field, [*head, s]) for s in stems]
+    return alternatives[0] if len(alternatives) == 1 else \
+        tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in alternatives])
+
+
+def _piece(opened: Opened, piece: Piece) -> tantivy.Query:
+    title, body = (_piece_in(opened, piece, f) for f in FIELDS)
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, tantivy.Query.boost_query(title, TITLE_WEIGHT)),
+                                        (tantivy.Occur.Should, body)])
+
+
+def compile_query(opened: Opened, query: Query | None, filters: Filters) -> tantivy.Query:
+    """The user's query and the filters as one tantivy query for this segment (None: every article)."""
+    clauses = filters.clauses(opened.index.schema)
+    if query is None:
+        clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+    else:
+        clauses += [(tantivy.Occur.Must, _piece(opened, p)) for p in query.must]
+        clauses += [(tantivy.Occur.MustNot, _piece(opened, p)) for p in query.must_not]
+    return tantivy.Query.boolean_query(clauses)
 
 
 def search(segments: Iterable[LocalSegment], query: Query, filters: Filters, limit: int) -> list[dict[str, Any]]:
-    """The best `limit` hits over the segments, each segment queried in its own thread (SQLite runs
-    without the GIL)."""
-    where, args = filters.sql()
-    sql = (f"SELECT fts.rowid AS rowid, bm25(fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score FROM fts "
-           f"JOIN docs ON docs.rowid = fts.rowid WHERE fts MATCH ? AND {where} ORDER BY score LIMIT ?")
-
-    def best_of(segment: LocalSegment) -> list[tuple[float, LocalSegment, int]]:
-        db = connect(segment)
-        try:
-            rows = db.execute(sql, [query.expression, *args, limit]).fetchall()  # noqa: S608 - no user text in sql
-        finally:
-            db.close()
-        return [(row["score"], segment, row["rowid"]) for row in rows]
-
+    """The best `limit` hits over the segments: one search over their combined view (BM25 with the
+    statistics of all the days, pruning across them), else each segment in a thread pool (tantivy
+    searches without the GIL) with its own statistics, merged by score."""
     ordered = list(segments)
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        found = [hit for hits in pool.map(best_of, ordered) for hit in hits]
-    best = heapq.nsmallest(limit, enumerate(found), key=lambda f: (f[1][0], f[0]))
-    return [_hit(segment, rowid, score, query) for _, (score, segment, rowid) in best]
-
-
-def _hit(segment: LocalSegment, rowid: int, score: float, query: Query) -> dict[str, Any]:
-    db = connect(segment)
+    by_ref = {(s.ref.day, s.ref.rev): s for s in ordered}
     try:
-        doc = db.execute("SELECT * FROM docs WHERE rowid = ?", [rowid]).fetchone()
-        text = read_text(db, rowid)
-    finally:
-        db.close()
+        view = combined_view(ordered)
+        if view is not None:
+            index = open_index(view)
+            opened = Opened(ordered[0], index, index.searcher())
+            found = opened.searcher.search(compile_query(opened, query, filters), limit, count=False).hits
+            return [_hit(opened, address, score, query, by_ref) for score, address in found]
+    except (ValueError, OSError, KeyError) as exc:  # a view that cannot be made or read: day by day
+        logger.info("searching day by day (%s)", exc)
+
+    def best_of(segment: LocalSegment) -> tuple[Opened, list[tuple[float, Any]]]:
+        opened = open_segment(segment)
+        found = opened.searcher.search(compile_query(opened, query, filters), limit, count=False).hits
+        return opened, found
+
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        merged = [(score, n, opened, address) for n, (opened, hits) in enumerate(pool.map(best_of, ordered))
+                  for score, address in hits]
+    best = heapq.nsmallest(limit, merged, key=lambda f: (-f[0], f[1], f[3].doc))
+    return [_hit(opened, address, score, query, by_ref) for score, _, opened, address in best]
+
+
+def _hit(opened: Opened, address: Any, score: float, query: Query,
+         by_ref: dict[tuple[str, int], LocalSegment]) -> dict[str, Any]:
+    doc = opened.searcher.doc(address)
+    record = json.loads(bytes(doc["record"][0]))
+    segment = by_ref[(record["day"], record["rev"])]
     citation = {
-        "title": doc["title"], "outlet": doc["outlet"], "author": doc["author"], "published": doc["published"],
-        "url": doc["url"], "archived": doc["fetched_at"] or segment.ref.day, "snapshot": segment.ref.day,
-        "rev": segment.ref.rev, "article_id": doc["id"], "capture_id": doc["capture_id"],
+        "title": record["title"], "outlet": record["outlet"], "author": record["author"],
+        "published": record["published"], "url": record["url"], "archived": record["fetched_at"] or segment.ref.day,
+        "snapshot": segment.ref.day, "rev": segment.ref.rev, "article_id": record["id"],
+        "capture_id": record["capture_id"],
     }
-    return {"id": doc["id"], "score": round(-score, 4), "day": segment.ref.day, "outlet": doc["outlet"],
-            "language": doc["lang"], "duplicate": bool(doc["dup"]), "title": highlight(doc["title"] or "", query),
-            "snippet": snippet(text, query), "citation": citation}
+    return {"id": record["id"], "score": round(score, 4), "day": segment.ref.day, "outlet": record["outlet"],
+            "language": record["lang"], "duplicate": record["dup"], "title": highlight(record["title"] or "", query),
+            "snippet": snippet(bytes(doc["text"][0]).decode("utf-8", "replace"), query), "citation": citation}
 
 
 def _matches(words: list[str], query: Query) -> list[bool]:

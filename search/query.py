@@ -1,8 +1,8 @@
-"""A user's query as an FTS5 expression over the index's stems.
+"""A user's query as pieces over the index's stems (search/engine.py makes each a tantivy query).
 
 Words are ANDed; "a phrase" matches its words in order; word* matches every stem it begins; -word
 excludes. Every piece is folded and stemmed as the index is (search/text.py), so والأطفال finds
-الأطفال, and the FTS5 syntax is never taken from the user (each stem is quoted)."""
+الأطفال; no query syntax is ever taken from the user (pieces become term and phrase queries)."""
 
 from __future__ import annotations
 
@@ -21,16 +21,23 @@ class QueryError(NewsArchiveError, ValueError):
 
 
 @dataclass(frozen=True)
+class Piece:
+    terms: tuple[str, ...]  # stems in order (a phrase if more than one)
+    prefix: bool  # the last stem is a prefix
+
+
+@dataclass(frozen=True)
 class Query:
     text: str
-    expression: str  # FTS5 MATCH
+    must: tuple[Piece, ...]
+    must_not: tuple[Piece, ...]
     stems: frozenset[str]  # whole stems to highlight
     prefixes: tuple[str, ...]  # prefix stems to highlight
 
 
 def parse(text: str) -> Query:
-    must: list[str] = []
-    must_not: list[str] = []
+    must: list[Piece] = []
+    must_not: list[Piece] = []
     stems: set[str] = set()
     prefixes: list[str] = []
     pieces = _PIECE.findall(text)
@@ -46,8 +53,7 @@ def parse(text: str) -> Query:
         terms = [stem(w) for w in words]
         if is_prefix:
             terms[-1] = stem(words[-1]) if len(stem(words[-1])) >= 2 else words[-1]
-        expr = '"' + " ".join(terms) + '"' + (" *" if is_prefix else "")
-        (must_not if negate else must).append(expr)
+        (must_not if negate else must).append(Piece(tuple(terms), is_prefix))
         if not negate:
             stems.update(terms[:-1] if is_prefix else terms)
             if is_prefix:
@@ -55,5 +61,4 @@ def parse(text: str) -> Query:
     if not must:
         raise QueryError(f"the query {text[:80]!r} has no word to search for (only punctuation, marks or "
                          "excluded words); give at least one word")
-    expression = " AND ".join(must) + ("".join(f" NOT {e}" for e in must_not))
-    return Query(text, expression, frozenset(stems), tuple(prefixes))
+    return Query(text, tuple(must), tuple(must_not), frozenset(stems), tuple(prefixes))

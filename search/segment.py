@@ -1,16 +1,18 @@
-"""An index segment: one SQLite file per snapshot (day and rev) with an FTS5 table over the stems of
-each article's title and text (search/text.py) and the fields a hit is cited with.
+"""An index segment: one tantivy index per snapshot (day and rev) over the stems of each article's title
+and text (search/text.py, fed through a whitespace tokenizer so tantivy never re-tokenises them), with
+the fields a hit is cited with and its text in the index's document store.
 
 Stored in the archive beside the snapshots, never inside them (a snapshot is never rewritten):
-`search/v1/date=D/rev=N/segment.sqlite`, then `segment.json` (its SHA-256, size and row count) last,
-so a segment without its pointer, or one whose bytes do not match it, is not there. A segment is
-derived data: building it again replaces it (same rows, same result)."""
+`search/v2/date=D/rev=N/segment.tar` (the index's files), then `segment.json` (its SHA-256, size and row
+count) last, so a segment without its pointer, or one whose bytes do not match it, is not there. A
+segment is derived data: building it again replaces it (same rows, same result). Format 1 (an SQLite
+FTS5 file under search/v1/) is no longer read: `newsarchive search-index` builds format 2 beside it."""
 
 from __future__ import annotations
 
 import json
 import logging
-import sqlite3
+import tarfile
 import tempfile
 import time
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import tantivy
 
 from archive.snapshot import SnapshotRef, read_parquet_parts
 from archive.store import ObjectNotFound, Store
@@ -25,18 +28,13 @@ from common.errors import NewsArchiveError
 from search.text import Stemmer
 
 logger = logging.getLogger(__name__)
-FORMAT = 1
+FORMAT = 2
 PREFIX = f"search/v{FORMAT}/"
+OLD_PREFIX = "search/v1/"
 BATCH = 2048
-BLOCK = 64  # texts compressed together (zstd): rows (rowid - 1) // BLOCK share a block
-SCHEMA = """
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE docs(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, outlet TEXT NOT NULL, lang TEXT NOT NULL,
-                  dup INTEGER NOT NULL, title TEXT, author TEXT, published TEXT, url TEXT, capture_id TEXT,
-                  fetched_at TEXT);
-CREATE TABLE texts(block INTEGER PRIMARY KEY, size INTEGER NOT NULL, data BLOB NOT NULL);
-CREATE VIRTUAL TABLE fts USING fts5(title, body, content='', tokenize='ascii');
-"""
+TOKENIZER = "stems"
+MAX_TOKEN = 200  # bytes; longer "words" (hostile pages) are not indexed
+WRITER_HEAP = 64_000_000
 
 
 class SegmentError(NewsArchiveError):
@@ -71,7 +69,7 @@ class Pointer:
 
 
 def segment_key(ref: SnapshotRef) -> str:
-    return f"{PREFIX}date={ref.day}/rev={ref.rev}/segment.sqlite"
+    return f"{PREFIX}date={ref.day}/rev={ref.rev}/segment.tar"
 
 
 def pointer_key(ref: SnapshotRef) -> str:
@@ -89,45 +87,96 @@ def indexed_refs(store: Store) -> set[SnapshotRef]:
     return found
 
 
+def schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("title", tokenizer_name=TOKENIZER)  # stems, with positions (phrases)
+    builder.add_text_field("body", tokenizer_name=TOKENIZER)
+    builder.add_text_field("outlet", tokenizer_name="raw", fast=True)
+    builder.add_text_field("lang", tokenizer_name="raw")  # the tag and each of its prefixes: ar-SY, ar
+    builder.add_integer_field("dup", indexed=True, fast=True)
+    builder.add_bytes_field("record", stored=True)  # JSON: the fields a hit is cited with
+    builder.add_bytes_field("text", stored=True)  # the original text (UTF-8), for snippets
+    return builder.build()
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+            .filter(tantivy.Filter.remove_long(MAX_TOKEN)).build())
+
+
+def open_index(path: Path) -> tantivy.Index:
+    index = tantivy.Index.open(str(path))
+    index.register_tokenizer(TOKENIZER, _analyzer())
+    return index
+
+
+def lang_terms(lang: str | None) -> list[str]:
+    """A language tag and its prefixes (ar-SY: ar-SY and ar), so `--lang ar` finds both."""
+    parts = (lang or "").split("-")
+    return [t for t in ("-".join(parts[:n]) for n in range(len(parts), 0, -1)) if t]
+
+
 def build_segment(tables: list[pa.Table], path: Path, ref: SnapshotRef, stemmer: Stemmer | None = None) -> int:
-    """Write the segment of these article tables (the snapshot schema) to `path`; the number of rows."""
+    """Write the index of these article tables (the snapshot schema) into the directory `path`; the
+    number of rows."""
     stemmer = stemmer or Stemmer()
-    path.unlink(missing_ok=True)
-    db = sqlite3.connect(path)
+    path.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(schema(), path=str(path), reuse=False)
+    index.register_tokenizer(TOKENIZER, _analyzer())
+    writer = index.writer(WRITER_HEAP, 1)
+    rows = 0
+    for table in tables:
+        for batch in table.to_batches(BATCH):
+            cols = batch.to_pydict()
+            n = batch.num_rows
+            titles = [t or "" for t in cols["title"]]
+            texts = [t or "" for t in cols["text"]]
+            stems = stemmer.index_text(titles + texts)
+            for i in range(n):
+                dup = cols["duplicate_of"][i] is not None
+                record = {"day": ref.day, "rev": ref.rev, "id": cols["id"][i], "outlet": cols["outlet"][i], "dup": dup, "title": cols["title"][i],
+                          "author": cols["author"][i], "published": cols["published"][i], "url": cols["url"][i],
+                          "lang": cols["language"][i], "capture_id": cols["capture_id"][i],
+                          "fetched_at": cols["fetched_at"][i]}
+                writer.add_document(tantivy.Document(
+                    title=stems[i], body=stems[n + i], outlet=cols["outlet"][i] or "",
+                    lang=lang_terms(cols["language"][i]), dup=int(dup),
+                    record=json.dumps(record, ensure_ascii=False, default=str).encode(),
+                    text=texts[i].encode("utf-8", "replace")))
+            rows += n
+    writer.commit()
+    writer.wait_merging_threads()
+    return rows
+
+
+def pack(directory: Path, target: Path) -> None:
+    """The index's files as one tar (names only, no owners or times: the same index, the same bytes)."""
+    with tarfile.open(target, "w", format=tarfile.PAX_FORMAT) as tar:
+        for file in sorted(directory.iterdir()):
+            if file.is_file() and not file.name.startswith(".tantivy-"):  # tantivy's lock files
+                info = tarfile.TarInfo(file.name)
+                info.size = file.stat().st_size
+                info.mode = 0o644
+                with file.open("rb") as fh:
+                    tar.addfile(info, fh)
+
+
+def unpack(archive: Path, directory: Path) -> None:
+    """Extract a segment's tar (plain file names only: a crafted member cannot escape `directory`)."""
+    directory.mkdir(parents=True, exist_ok=True)
     try:
-        db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192;" + SCHEMA)
-        rowid = written = 0
-        pending: list[str] = []
-        for table in tables:
-            for batch in table.to_batches(BATCH):
-                cols = batch.to_pydict()
-                n = batch.num_rows
-                titles = [t or "" for t in cols["title"]]
-                texts = [t or "" for t in cols["text"]]
-                stems = stemmer.index_text(titles + texts)
-                ids = range(rowid + 1, rowid + n + 1)
-                db.executemany("INSERT INTO fts(rowid, title, body) VALUES (?, ?, ?)",
-                               zip(ids, stems[:n], stems[n:], strict=True))
-                db.executemany(
-                    "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    zip(ids, cols["id"], cols["outlet"], cols["language"],
-                        [d is not None for d in cols["duplicate_of"]], cols["title"], cols["author"],
-                        cols["published"], cols["url"], cols["capture_id"], cols["fetched_at"], strict=True))
-                pending += texts
-                rowid += n
-                while len(pending) >= BLOCK:
-                    block, pending = pending[:BLOCK], pending[BLOCK:]
-                    _write_block(db, written // BLOCK, block)
-                    written += len(block)
-        if pending:
-            _write_block(db, written // BLOCK, pending)
-        db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
-        db.executemany("INSERT INTO meta VALUES (?, ?)", [
-            ("format", str(FORMAT)), ("day", ref.day), ("rev", str(ref.rev)), ("rows", str(rowid))])
-        db.commit()
-    finally:
-        db.close()
-    return rowid
+        with tarfile.open(archive, "r") as tar:
+            for member in tar:
+                if not member.isfile() or "/" in member.name or member.name in ("", ".", ".."):
+                    raise SegmentError(f"unexpected member {member.name[:60]!r} in a search segment")
+                source = tar.extractfile(member)
+                if source is None:
+                    raise SegmentError(f"unreadable member {member.name[:60]!r} in a search segment")
+                with source, (directory / member.name).open("wb") as out:
+                    while chunk := source.read(1 << 20):
+                        out.write(chunk)
+    except (tarfile.TarError, EOFError) as exc:
+        raise SegmentError(f"not a search segment ({exc})") from None
 
 
 def index_snapshot(store: Store, ref: SnapshotRef, stemmer: Stemmer | None = None) -> Pointer:
@@ -135,8 +184,9 @@ def index_snapshot(store: Store, ref: SnapshotRef, stemmer: Stemmer | None = Non
     it in the archive, the pointer last."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="newsarchive-index-") as tmp:
-        local = Path(tmp) / "segment.sqlite"
-        rows = build_segment(read_parquet_parts(store, ref), local, ref, stemmer)
+        local = Path(tmp) / "segment.tar"
+        rows = build_segment(read_parquet_parts(store, ref), Path(tmp) / "index", ref, stemmer)
+        pack(Path(tmp) / "index", local)
         sha = store.put_file(segment_key(ref), local, overwrite=True)
         pointer = Pointer(ref.day, ref.rev, sha, local.stat().st_size, rows,
                           datetime.now(UTC).isoformat(timespec="seconds"))
@@ -155,27 +205,11 @@ def read_pointer(store: Store, ref: SnapshotRef) -> Pointer | None:
     return pointer
 
 
-def _write_block(db: sqlite3.Connection, block: int, texts: list[str]) -> None:
-    data = "\x00".join(t.replace("\x00", "") for t in texts).encode("utf-8")  # NUL separates them
-    db.execute("INSERT INTO texts VALUES (?, ?, ?)", (block, len(data), pa.compress(data, codec="zstd", asbytes=True)))
-
-
-def read_text(db: sqlite3.Connection, rowid: int) -> str:
-    """The original text of a row."""
-    found = db.execute("SELECT size, data FROM texts WHERE block = ?", ((rowid - 1) // BLOCK,)).fetchone()
-    if found is None:
-        return ""
-    data = pa.decompress(found[1], int(found[0]), codec="zstd", asbytes=True)
-    texts = bytes(data).decode("utf-8").split("\x00")
-    slot = (rowid - 1) % BLOCK
-    return texts[slot] if slot < len(texts) else ""
-
-
 def index_published(store: Store, ref: SnapshotRef) -> None:
     """The publish hook: the new snapshot's segment, best effort (the snapshot is complete whatever
     happens here; `newsarchive search-index` builds a segment that is missing)."""
     try:
         if read_pointer(store, ref) is None:
             index_snapshot(store, ref)
-    except (NewsArchiveError, OSError, sqlite3.Error) as exc:
+    except (NewsArchiveError, OSError, ValueError) as exc:
         logger.warning("%s: no search segment (%s); build it with `newsarchive search-index`", ref.label, exc)

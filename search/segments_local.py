@@ -1,8 +1,9 @@
-"""The segments a search reads, as local SQLite files: the newest complete rev of each day only.
+"""The segments a search reads, as local index directories: the newest complete rev of each day only.
 
-A segment of a local archive is read where it is; one in S3 is downloaded once into a cache named by
-its SHA-256. Either way its bytes are checked against its pointer before the first use, and the check
-is remembered (by size and modification time) so later searches do not read it again."""
+A segment's tar (read where it is in a local archive, downloaded from S3) is checked against its pointer
+and extracted once into a cache directory named by its SHA-256; a local archive's check is remembered
+(by the tar's size and modification time) so later searches do not read it again, and is made anew
+when the tar changes."""
 
 from __future__ import annotations
 
@@ -10,13 +11,24 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from archive.snapshot import SnapshotRef, newest_revs
 from archive.store import LocalStore, ObjectInfo, Store, StoreError, sha256_file
-from search.segment import PREFIX, Pointer, SegmentError, pointer_key, read_pointer, segment_key
+from search.segment import (
+    OLD_PREFIX,
+    PREFIX,
+    Pointer,
+    SegmentError,
+    pointer_key,
+    read_pointer,
+    segment_key,
+    unpack,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,27 +42,32 @@ class LocalSegment:
 
 @dataclass(frozen=True)
 class Coverage:
-    """The segments a search uses, and the days it cannot search (no segment yet, or a damaged one)."""
+    """The segments a search uses, and the days it cannot search (no segment yet, or a damaged one;
+    `outdated` are the missing days that have a segment of the old format only)."""
 
     segments: list[LocalSegment]
     missing: list[SnapshotRef]
     damaged: list[str]
+    outdated: list[SnapshotRef]
 
 
 def open_segments(store: Store, cache_dir: Path, since: date | None, until: date | None) -> Coverage:
     refs = newest_revs(store, since, until)
     listed = {info.key: info for info in store.list(PREFIX)}
+    old = {info.key for info in store.list(OLD_PREFIX)}
     cache = cache_dir / hashlib.sha256(store.url.encode()).hexdigest()[:16]
     try:
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SegmentError(f"cannot use the search cache {cache_dir} ({exc.strerror}); give a writable directory "
                            "with NEWSARCHIVE_SEARCH_CACHE") from None
-    segments, missing, damaged = [], [], []
+    segments, missing, damaged, outdated = [], [], [], []
     for ref in refs:
         info = listed.get(pointer_key(ref))
         if info is None:
             missing.append(ref)
+            if f"{OLD_PREFIX}date={ref.day}/rev={ref.rev}/segment.json" in old:
+                outdated.append(ref)
             continue
         try:
             segments.append(_local(store, cache, ref, info))
@@ -59,11 +76,12 @@ def open_segments(store: Store, cache_dir: Path, since: date | None, until: date
         except OSError as exc:  # the cache: full disk, permissions
             raise SegmentError(f"cannot use the search cache {cache} ({exc.strerror}); give a writable directory "
                                "with NEWSARCHIVE_SEARCH_CACHE") from None
-    return Coverage(segments, missing, damaged)
+    return Coverage(segments, missing, damaged, outdated)
 
 
 def _local(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> LocalSegment:
     pointer = _pointer(store, cache, ref, info)
+    directory = cache / pointer.sha256
     if isinstance(store, LocalStore):
         path = store.root / segment_key(ref)
         try:
@@ -72,20 +90,37 @@ def _local(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> Loc
             raise SegmentError(f"{segment_key(ref)} is missing (its pointer is there)") from None
         seal = cache / f"{ref.day}-r{ref.rev}.checked"
         stamp = f"{pointer.sha256} {stat.st_size} {stat.st_mtime_ns}"
-        if not seal.exists() or seal.read_text() != stamp:
+        if not seal.exists() or seal.read_text() != stamp or not directory.is_dir():
             _check(path, pointer, segment_key(ref))
+            _extract(path, directory)
             seal.write_text(stamp)
-        return LocalSegment(ref, path, pointer.rows)
-    path = cache / f"{pointer.sha256}.sqlite"
-    if not path.exists():
+        return LocalSegment(ref, directory, pointer.rows)
+    if not directory.is_dir():
         tmp = cache / f".{pointer.sha256}.{os.getpid()}.part"
         store.download(segment_key(ref), tmp)
         try:
             _check(tmp, pointer, segment_key(ref))
-            tmp.replace(path)
+            _extract(tmp, directory)
         finally:
             tmp.unlink(missing_ok=True)
-    return LocalSegment(ref, path, pointer.rows)
+    return LocalSegment(ref, directory, pointer.rows)
+
+
+def _extract(tar: Path, directory: Path) -> None:
+    """The checked tar's index into `directory`, whole or not at all (extracted beside it, then renamed)."""
+    if directory.is_dir():
+        return
+    tmp = directory.with_name(f".{directory.name}.{os.getpid()}.extracting")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        unpack(tar, tmp)
+        try:
+            tmp.rename(directory)
+        except OSError:
+            if not directory.is_dir():  # another process won the race: theirs is the same index
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _pointer(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> Pointer:
@@ -111,3 +146,49 @@ def _check(path: Path, pointer: Pointer, key: str) -> None:
     if size != pointer.size or digest != pointer.sha256:
         raise SegmentError(f"{key}: expected {pointer.size} bytes sha256 {pointer.sha256[:12]}…, found {size} "
                            f"bytes sha256 {digest[:12]}…; build it again with `newsarchive search-index --rebuild`")
+
+
+def combined_view(segments: list[LocalSegment]) -> Path | None:
+    """One index over every segment's files (symbolic links and a meta.json listing all their index
+    segments), so one search ranks with the statistics of all the days and prunes across them. Kept in
+    the cache beside the segments, named by their SHA-256s; None when the segments cannot be combined
+    (built with different schemas), and the days are then searched one by one."""
+    if len(segments) < 2:
+        return None
+    names = sorted(s.path.name for s in segments)
+    view = segments[0].path.parent / "views" / hashlib.sha256(" ".join(names).encode()).hexdigest()[:32]
+    if (view / "meta.json").exists():
+        return view
+    base: dict[str, Any] | None = None
+    listed: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for segment in segments:
+        meta = json.loads((segment.path / "meta.json").read_text())
+        if base is None:
+            base = meta
+        elif meta["schema"] != base["schema"] or meta["index_settings"] != base["index_settings"]:
+            return None
+        for part in meta["segments"]:
+            if part["segment_id"] in seen:
+                return None
+            seen.add(part["segment_id"])
+            listed.append(part)
+    assert base is not None
+    tmp = view.with_name(f".{view.name}.{os.getpid()}.part")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        for segment in segments:
+            for file in segment.path.iterdir():
+                if file.name not in ("meta.json", ".managed.json"):
+                    (tmp / file.name).symlink_to(file.resolve())
+        (tmp / "meta.json").write_text(json.dumps({**base, "segments": listed,
+                                                   "opstamp": sum(int(p["max_doc"]) for p in listed)}))
+        try:
+            tmp.rename(view)
+        except OSError:
+            if not (view / "meta.json").exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return view

@@ -9,9 +9,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import tantivy
+
 from archive.records import Manifest
-from search.engine import Filters, connect
+from search.engine import Filters, Opened, compile_query, open_segment
 from search.query import Query
+from search.segment import SegmentError
 from search.segments_local import LocalSegment
 
 KEYS = ("day", "outlet")
@@ -29,21 +32,20 @@ class Count:
 
 
 def day_counts(segment: LocalSegment, query: Query | None, filters: Filters) -> dict[str, tuple[int, int]]:
-    """outlet -> (matches, total) in one segment."""
-    where, args = filters.sql()
-    db = connect(segment)
-    try:
-        totals = dict(db.execute(f"SELECT docs.outlet, COUNT(*) FROM docs WHERE {where} GROUP BY docs.outlet",  # noqa: S608
-                                 args).fetchall())
-        if query is None:
-            matches = dict(totals)
-        else:
-            matches = dict(db.execute(
-                f"SELECT docs.outlet, COUNT(*) FROM fts JOIN docs ON docs.rowid = fts.rowid "  # noqa: S608
-                f"WHERE fts MATCH ? AND {where} GROUP BY docs.outlet", [query.expression, *args]).fetchall())
-    finally:
-        db.close()
+    """outlet -> (matches, total) in one segment (tantivy's terms aggregation over the outlet column)."""
+    opened = open_segment(segment)
+    totals = _per_outlet(opened, compile_query(opened, None, filters))
+    matches = totals if query is None else _per_outlet(opened, compile_query(opened, query, filters))
     return {o: (matches.get(o, 0), n) for o, n in totals.items()}
+
+
+def _per_outlet(opened: Opened, query: tantivy.Query) -> dict[str, int]:
+    size = max(1, opened.searcher.num_docs)
+    try:
+        result = opened.searcher.aggregate(query, {"outlets": {"terms": {"field": "outlet", "size": size}}})
+    except ValueError as exc:
+        raise SegmentError(f"{opened.segment.ref.label}: cannot count in its search segment ({exc})") from None
+    return {str(b["key"]): int(b["doc_count"]) for b in result["outlets"]["buckets"]}
 
 
 def gaps_of(manifest: Manifest) -> dict[str, str]:

@@ -210,3 +210,75 @@ def test_publish_builds_the_segment_of_the_new_snapshot(demo_run, tmp_path, monk
     seed = next(s for s in stories() if s.ref == "anapress/0")
     top = hits(capsys, settings.archive, f'"{seed.title}"')
     assert top and top[0]["citation"]["title"] == seed.title and top[0]["outlet"] == "anapress"
+
+
+def test_an_old_format_segment_is_named_and_the_new_one_built(corpus, capsys):
+    """A day indexed by the SQLite version (search/v1/) is not searched until `search-index` builds the
+    tantivy segment (search/v2/); the old one is left where it is."""
+    archive, store, built = corpus
+    first = built.refs[0]
+    old = f"search/v1/date={first.day}/rev={first.rev}/segment.json"
+    store.put_bytes(old, b'{"format": 1}')
+    code, out, err = cli(capsys, "search", "دوما", "--archive", archive)
+    assert code == 0 and "1 of them have a search segment of the old format" in err and "search-index" in err
+    assert cli(capsys, "search-index", "--archive", archive)[0] == 0
+    code, out, err = cli(capsys, "search", "دوما", "--archive", archive)
+    assert code == 0 and "old format" not in err and "no search segment" not in err
+    assert store.get_bytes(old) == b'{"format": 1}'
+
+
+def test_a_segment_tar_cannot_write_outside_its_directory(tmp_path):
+    import tarfile
+
+    from search.segment import SegmentError, unpack
+
+    bad = tmp_path / "bad.tar"
+    with tarfile.open(bad, "w") as tar:
+        info = tarfile.TarInfo("../escaped")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    with pytest.raises(SegmentError, match="unexpected member"):
+        unpack(bad, tmp_path / "out")
+    assert not (tmp_path / "escaped").exists()
+    (tmp_path / "junk.tar").write_bytes(b"not a tar at all" * 100)
+    with pytest.raises(SegmentError, match="not a search segment"):
+        unpack(tmp_path / "junk.tar", tmp_path / "out2")
+
+
+def test_folding_a_batch_is_folding_each_text_with_empty_texts_anywhere():
+    from search.text import fold_many
+
+    batch = ["", "الأطفالُ ـــ في دوماً", "", "", "Ｃｈｉｌｄｒｅｎ ١٢٣", "ٌٍ", "", "أخيرة", "", ""]
+    alone = [fold_many([t])[0] for t in batch]
+    assert fold_many(batch) == alone
+    assert alone[1].split() == ["الاطفال", "في", "دوماً"]  # tanween fath kept until stemming
+    assert alone[0] == alone[5] == "" and alone[4] == "children 123" and alone[7] == "اخيره"
+    assert fold_many([]) == [] and fold_many(["", ""]) == ["", ""]
+
+
+def test_one_search_over_all_days_finds_what_each_day_finds(corpus, capsys, tmp_path):
+    """Several days are searched as one combined index (global BM25 statistics); a single day alone.
+    The hits, with their day and citation, are the same either way."""
+    archive, _, _ = corpus
+    assert cli(capsys, "search-index", "--archive", archive)[0] == 0
+    for query in ["دوما", '"جيش الإسلام"', "مفاوض*", "الغوطة -دوما"]:
+        together = {(h["id"], h["day"], h["citation"]["rev"], h["citation"]["capture_id"])
+                    for h in hits(capsys, archive, query, "--limit", "1000")}
+        alone = {(h["id"], h["day"], h["citation"]["rev"], h["citation"]["capture_id"])
+                 for day in DAYS for h in hits(capsys, archive, query, "--limit", "1000",
+                                               "--since", day.isoformat(), "--until", day.isoformat())}
+        assert together and together == alone, query
+    assert list((tmp_path / "cache").glob("*/views/*/meta.json"))  # the combined view was used
+
+
+def test_a_damaged_snapshot_costs_only_its_day_when_days_are_built_in_parallel(corpus, capsys):
+    archive, store, built = corpus
+    newest = built.refs[-1]
+    part = next(info.key for info in store.list(newest.prefix) if info.key.endswith(".parquet"))
+    data = bytearray(store.get_bytes(part))
+    data[len(data) // 2] ^= 0xFF
+    store.put_bytes(part, bytes(data), overwrite=True)
+    code, out, err = cli(capsys, "search-index", "--archive", archive, "--workers", "2")
+    assert code == 1 and "2 segment(s) built, 1 failed" in out
+    assert len(err.strip().splitlines()) == 1 and err.startswith(f"newsarchive: error: {newest.label}: ")
+    assert store.exists(pointer_key(built.refs[0])) and not store.exists(pointer_key(newest))
