@@ -7,7 +7,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -35,6 +34,10 @@ class WarcPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        # imported here: task processes import capture_paths but never run scrapy in-process (the crawl
+        # is a subprocess), and importing scrapy costs each of them 0.2 s
+        from scrapy.exceptions import NotConfigured
+
         output_dir = crawler.settings.get("NEWSARCHIVE_OUTPUT_DIR")
         if not output_dir:
             raise NotConfigured("NEWSARCHIVE_OUTPUT_DIR is not set; captures are not written")
