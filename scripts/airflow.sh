@@ -88,9 +88,14 @@ PY
   fi
 }
 
-set_pool() {  # the pool that bounds concurrent outlet crawls (each is a scrapy process), set before unpausing
+check_pool() {  # before anything starts
   local name="${NEWSARCHIVE_CRAWL_POOL:-newsarchive_crawl}" slots="${NEWSARCHIVE_CRAWL_SLOTS:-2}"
   [[ $slots =~ ^[1-9][0-9]*$ ]] || { echo "NEWSARCHIVE_CRAWL_SLOTS must be a positive whole number, not '$slots'" >&2; exit 2; }
+  [[ $name =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "NEWSARCHIVE_CRAWL_POOL must be letters, digits, _ . -, not '$name'" >&2; exit 2; }
+}
+
+set_pool() {  # the pool that bounds concurrent outlet crawls (each is a scrapy process), set before unpausing
+  local name="${NEWSARCHIVE_CRAWL_POOL:-newsarchive_crawl}" slots="${NEWSARCHIVE_CRAWL_SLOTS:-2}"
   local body
   body=$(printf '{"name": "%s", "slots": %s, "description": "concurrent outlet crawls (newsarchive)", "include_deferred": false}' "$name" "$slots")
   curl -fsS -X PATCH "$URL/api/v2/pools/$name" -H "Content-Type: application/json" -d "$body" >/dev/null 2>&1 \
@@ -99,6 +104,7 @@ set_pool() {  # the pool that bounds concurrent outlet crawls (each is a scrapy 
 }
 
 start() {
+  check_pool
   mkdir -p "$AIRFLOW_HOME"
   if [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
     echo "Airflow is already running (pid $(cat "$PIDFILE")): $URL  (make stop first to change REPLICA)"; return 0
