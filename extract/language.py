@@ -18,6 +18,7 @@ lang="en" on Arabic pages).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -107,16 +108,22 @@ def _write_cache(factory: DetectorFactory) -> None:
         return
     try:
         table_path, names_path = _cache_paths()
+    except (OSError, RuntimeError):  # no home directory: no cache, the same factory
+        return
+    suffix = f".{os.getpid()}.{threading.get_ident()}.tmp"
+    tmp_table, tmp_names = Path(f"{table_path}{suffix}"), Path(f"{names_path}{suffix}")
+    try:
         table_path.parent.mkdir(parents=True, exist_ok=True)
-        suffix = f".{os.getpid()}.{threading.get_ident()}.tmp"
         table = np.stack([factory.word_lang_prob_map[w] for w in words]) if words else np.zeros((0, 0))
-        with open(f"{table_path}{suffix}", "wb") as out:
+        with tmp_table.open("wb") as out:
             np.save(out, table, allow_pickle=False)
-        Path(f"{names_path}{suffix}").write_text("\n".join([" ".join(factory.langlist), *words]), encoding="utf-8")
-        os.replace(f"{table_path}{suffix}", table_path)  # the table first: a reader checks it against the names
-        os.replace(f"{names_path}{suffix}", names_path)
-    except OSError:
-        pass
+        tmp_names.write_text("\n".join([" ".join(factory.langlist), *words]), encoding="utf-8")
+        os.replace(tmp_table, table_path)  # the table first: a reader checks it against the names
+        os.replace(tmp_names, names_path)
+    except OSError:  # not writable (a read-only home, a full disk): no cache, the same factory
+        for tmp in (tmp_table, tmp_names):
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
 
 
 def _build() -> DetectorFactory:

@@ -80,3 +80,8 @@ def test_profile_table_cache_gives_the_same_table_and_a_bad_cache_is_rebuilt(tmp
         assert np.load(table, allow_pickle=False).shape == (len(built.word_lang_prob_map), len(built.langlist))
     names.write_text("pl gu\nonly a word", encoding="utf-8")  # names that do not fit the table
     assert len(_build().word_lang_prob_map) == len(built.word_lang_prob_map)
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))  # no cache can be written: the same factory, built
+    assert len(_build().word_lang_prob_map) == len(built.word_lang_prob_map)
+    assert blocked.read_text() == "x"
