@@ -10,7 +10,12 @@ the kernel's OOM killer) costs only its page (`crashed`).
 
 Results come back in input order and as a stream: at most `2 × workers` pages are read ahead of the
 one the caller is waiting for, so memory stays bounded however many pages there are. Workers start
-only when there is work for them (one page, one worker) and each builds its ArticleExtractor once.
+only when there is work for them, one at a time, and each builds its ArticleExtractor once. A worker
+takes 0.5-1 s to start (Python, trafilatura, lxml) while a news page takes 20-50 ms, so a further worker
+(up to `workers`) starts only when every started one is ready and the pool has already worked
+GROW_AFTER_STARTUPS times as long as a start-up took: a day's few dozen pages of one outlet are done by
+one worker before a second would be ready (two starting at once on a busy machine took twice as long
+as one), while a long batch or a slow page still gets the parallel workers.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ DEFAULT_TIMEOUT_S = 30.0  # per page; NEWSARCHIVE_EXTRACT_TIMEOUT_S (newsarchive
 TIMEOUT = "timeout"
 CRASHED = "crashed"
 READ_AHEAD_PER_WORKER = 2
+GROW_AFTER_STARTUPS = 2.0
 _PROJECT = str(Path(__file__).resolve().parents[1])  # where `extract` is importable from
 # a worker parses hostile pages: it gets no credentials (AWS_*, Airflow connections), only these
 _ENV_KEPT = {"PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TZ", "VIRTUAL_ENV"}
@@ -74,16 +80,18 @@ class _Worker:
             )
         self.conn = Connection(ours.detach())
         self.conn.send_bytes(pickle.dumps(context))
+        self.started = time.monotonic()
         self.ready = False
         self.job: int | None = None
-        self.deadline = 0.0
+        self.sent = self.deadline = 0.0
 
     def send(self, seq: int, page: Page, timeout_s: float) -> bool:
         try:
             self.conn.send((page.body, page.url, page.content_type))
         except OSError:  # it died meanwhile; its EOF is seen next
             return False
-        self.job, self.deadline = seq, time.monotonic() + timeout_s
+        self.sent = time.monotonic()
+        self.job, self.deadline = seq, self.sent + timeout_s
         return True
 
     def stop(self, *, kill: bool = False) -> None:
@@ -118,9 +126,17 @@ def extract_pages(context: OutletContext, pages: Iterable[Page], *, workers: int
     exhausted = False
     read = emitted = 0
     failed_starts = 0
+    startup_s = 0.0  # the longest start-up of a worker seen in this pool
+    done_s = 0.0  # seconds workers spent on pages that are done
 
     def finish(seq: int, result: Article | ExtractionError) -> None:
         results[seq][1] = result
+
+    def worked_s(now: float) -> float:
+        return done_s + sum(now - w.sent for w in pool if w.job is not None)
+
+    def may_grow() -> bool:
+        return bool(waiting) and len(pool) < size and all(w.ready for w in pool)
 
     def replace(worker: _Worker, *, kill: bool) -> None:
         worker.stop(kill=kill)
@@ -138,7 +154,8 @@ def extract_pages(context: OutletContext, pages: Iterable[Page], *, workers: int
                 waiting.append(read)
                 read += 1
             idle = [w for w in pool if w.job is None]
-            while len(pool) < size and len(waiting) > len(idle):
+            if waiting and (not pool or (may_grow() and not idle
+                                         and worked_s(time.monotonic()) >= GROW_AFTER_STARTUPS * startup_s)):
                 worker = _Worker(context)
                 pool.append(worker)
                 idle.append(worker)
@@ -156,7 +173,11 @@ def extract_pages(context: OutletContext, pages: Iterable[Page], *, workers: int
                     return
                 continue
             busy = [w for w in pool if w.job is not None]
-            wait_s = max(0.0, min(w.deadline for w in busy) - time.monotonic()) if busy else None
+            now = time.monotonic()
+            wait_s = max(0.0, min(w.deadline for w in busy) - now) if busy else None
+            if busy and may_grow():  # wake up when the pool has worked long enough to start another worker
+                grow_s = max(0.0, (GROW_AFTER_STARTUPS * startup_s - worked_s(now)) / len(busy))
+                wait_s = grow_s if wait_s is None else min(wait_s, grow_s)
             ready = set(wait([w.conn for w in pool], wait_s))
             now = time.monotonic()
             for worker in list(pool):
@@ -174,19 +195,23 @@ def extract_pages(context: OutletContext, pages: Iterable[Page], *, workers: int
                         elif worker.job is not None:
                             finish(worker.job, ExtractionError(
                                 CRASHED, f"the extraction worker died (exit code {worker.process.poll()})"))
+                            done_s += now - worker.sent
                         replace(worker, kill=True)
                         continue
                     if message[0] == "ready":
                         worker.ready = True
                         failed_starts = 0
+                        startup_s = max(startup_s, now - worker.started)
                     elif worker.job is not None:
                         finish(worker.job, message[1] if message[0] == "ok" else ExtractionError(*message[1:]))
+                        done_s += now - worker.sent
                         worker.job = None
                 if worker.job is not None and now >= worker.deadline:
                     page = results[worker.job][0]
                     logger.info("extraction of %s took over %ss; worker killed", page.source or page.url, timeout_s)
                     finish(worker.job, ExtractionError(TIMEOUT, f"extraction took over {timeout_s:g} s (the limit "
                                                                 "per page, NEWSARCHIVE_EXTRACT_TIMEOUT_S)"))
+                    done_s += now - worker.sent
                     replace(worker, kill=True)
     finally:
         for worker in pool:

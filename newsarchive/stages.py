@@ -27,8 +27,6 @@ from archive.warc_read import Capture, CaptureNotFound, Originals, iter_captures
 from common.errors import ExtractionError, NewsArchiveError
 from dedup.engine import Deduplicator, Document
 from extract.batch import Page, extract_pages
-from extract.engine import OutletContext
-from extract.provenance import extractor_id
 from newsarchive import __version__, quality
 from newsarchive.config import Settings
 from newsarchive.crawl import run_crawl
@@ -82,6 +80,10 @@ def crawl_stage(settings: Settings, run: RunRef, outlet_id: str) -> CrawlReport:
 def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
     """Extract every captured article page of this run's crawl of one outlet; errors are counted by reason
     and listed by URL (the crawl state gives those pages up, or keeps a timeout pending)."""
+    # imported here: it imports trafilatura, and only the tasks that extract should pay for that
+    from extract.engine import OutletContext
+    from extract.provenance import extractor_id
+
     store = open_store(settings.archive)
     _clear(store, run.articles(outlet_id), run.extract_report(outlet_id))
     with _recording_gap(store, run, "extract", outlet_id):

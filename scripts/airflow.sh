@@ -21,6 +21,10 @@ export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True
 export AIRFLOW__API__HOST=127.0.0.1
 export AIRFLOW__API__PORT="${AIRFLOW_PORT:-8080}"
 export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=30
+# a task's supervisor notices the task process's exit only at its next heartbeat wait (default 5 s): with
+# 5 s, every finished task held its executor slot and delayed its downstream tasks by up to 5 s (seen in
+# every task of a run here); 1 s costs one heartbeat a second per running task, on loopback
+export AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL="${AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL:-1}"
 export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
 export NEWSARCHIVE_REACHABILITY_FILE="$AIRFLOW_HOME/reachability.json"
 REPLICA_ENV="$AIRFLOW_HOME/replica.env"  # the running replica's host map and archive (for backfill, stop)
@@ -64,7 +68,43 @@ stop_replica() {
   echo "replica stopped"
 }
 
+pause_before_start() {  # an existing DB's DAG is paused before the scheduler starts (a new one is created paused)
+  local db="$AIRFLOW_HOME/airflow.db"
+  if [[ -z ${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-} ]] && ! grep -qs '^sql_alchemy_conn *= *[^s ]' "$AIRFLOW_HOME/airflow.cfg"; then
+    # the default SQLite DB: one UPDATE (the airflow CLI would take ~5 s); nothing to do before it exists
+    [[ -f $db ]] || return 0
+    "$ROOT/.venv/bin/python" - "$db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=30)
+try:
+    with db:
+        db.execute("UPDATE dag SET is_paused = 1 WHERE dag_id = 'news_archive'")
+except sqlite3.OperationalError:  # no dag table yet: standalone creates the DAG paused
+    pass
+PY
+  else
+    "$AIRFLOW" db migrate >"$AIRFLOW_HOME/migrate.log" 2>&1
+    "$AIRFLOW" dags pause news_archive >/dev/null 2>&1 || true
+  fi
+}
+
+check_pool() {  # before anything starts
+  local name="${NEWSARCHIVE_CRAWL_POOL:-newsarchive_crawl}" slots="${NEWSARCHIVE_CRAWL_SLOTS:-2}"
+  [[ $slots =~ ^[1-9][0-9]*$ ]] || { echo "NEWSARCHIVE_CRAWL_SLOTS must be a positive whole number, not '$slots'" >&2; exit 2; }
+  [[ $name =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "NEWSARCHIVE_CRAWL_POOL must be letters, digits, _ . -, not '$name'" >&2; exit 2; }
+}
+
+set_pool() {  # the pool that bounds concurrent outlet crawls (each is a scrapy process), set before unpausing
+  local name="${NEWSARCHIVE_CRAWL_POOL:-newsarchive_crawl}" slots="${NEWSARCHIVE_CRAWL_SLOTS:-2}"
+  local body
+  body=$(printf '{"name": "%s", "slots": %s, "description": "concurrent outlet crawls (newsarchive)", "include_deferred": false}' "$name" "$slots")
+  curl -fsS -X PATCH "$URL/api/v2/pools/$name" -H "Content-Type: application/json" -d "$body" >/dev/null 2>&1 \
+    || curl -fsS -X POST "$URL/api/v2/pools" -H "Content-Type: application/json" -d "$body" >/dev/null \
+    || { echo; echo "could not set the pool $name through $URL; see $LOG"; exit 1; }
+}
+
 start() {
+  check_pool
   mkdir -p "$AIRFLOW_HOME"
   if [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
     echo "Airflow is already running (pid $(cat "$PIDFILE")): $URL  (make stop first to change REPLICA)"; return 0
@@ -81,29 +121,38 @@ start() {
     set -e
     [[ $rc == 3 ]] && paused=1
   fi
-  "$AIRFLOW" db migrate >"$AIRFLOW_HOME/migrate.log" 2>&1
-  # the pool that bounds concurrent outlet crawls (each is a scrapy process)
-  "$AIRFLOW" pools set "${NEWSARCHIVE_CRAWL_POOL:-newsarchive_crawl}" "${NEWSARCHIVE_CRAWL_SLOTS:-2}" \
-    "concurrent outlet crawls (newsarchive)" >>"$AIRFLOW_HOME/migrate.log" 2>&1
-  "$AIRFLOW" dags pause news_archive >/dev/null 2>&1 || true  # (unpaused below, once the API answers)
+  # standalone migrates (or creates) the DB itself; the DAG must be paused before its scheduler starts
+  pause_before_start
   setsid nohup "$AIRFLOW" standalone >"$LOG" 2>&1 &
   echo $! >"$PIDFILE"
   echo -n "starting Airflow (log: $LOG) "
-  for _ in $(seq 1 180); do
-    curl -fsS "$URL/api/v2/monitor/health" >/dev/null 2>&1 && break
+  local i up=0
+  for i in $(seq 1 1440); do  # up to 6 min, polled every 0.25 s (the run starts as soon as it answers)
+    curl -fsS "$URL/api/v2/monitor/health" >/dev/null 2>&1 && { up=1; break; }
     kill -0 "$(cat "$PIDFILE")" 2>/dev/null || { echo; echo "Airflow exited; see $LOG"; tail -20 "$LOG"; exit 1; }
-    echo -n .; sleep 2
+    (( i % 8 )) || echo -n .
+    sleep 0.25
   done
-  "$AIRFLOW" dags reserialize >/dev/null 2>&1 || true
-  local action=unpause
-  [[ $paused == 1 ]] && action=pause
-  for _ in $(seq 1 60); do
-    "$AIRFLOW" dags "$action" news_archive >/dev/null 2>&1 && break
-    echo -n .; sleep 2
+  [[ $up == 1 ]] || { echo; echo "Airflow's API server did not answer within 6 min; see $LOG (make stop)"; exit 1; }
+  # through the REST API from here (an airflow CLI call costs ~5 s of imports on a 2-core machine)
+  set_pool
+  local action=unpause paused_json=false
+  [[ $paused == 1 ]] && { action=pause; paused_json=true; }
+  # the execution API (what task processes call) answers its first request slowly: warm it up before
+  # the first task needs it, so that task does not wait out a client retry
+  curl -fsS "$URL/execution/health" >/dev/null 2>&1 || true
+  local answer=""
+  for i in $(seq 1 480); do  # the DAG exists once the dag-processor has parsed it (a second or two)
+    answer=$(curl -fsS -X PATCH "$URL/api/v2/dags/news_archive" -H "Content-Type: application/json" \
+      -d "{\"is_paused\": $paused_json}" 2>/dev/null) && break
+    answer=""
+    (( i % 8 )) || echo -n .
+    sleep 0.25
   done
   echo
-  "$AIRFLOW" dags list -o plain 2>/dev/null | grep -E "dag_id|news_archive" || true
-  echo "Airflow UI: $URL  (DAG news_archive, ${action}d; archive: $NEWSARCHIVE_ARCHIVE)"
+  local state="${action}d"
+  [[ -n $answer ]] || { echo "the DAG news_archive did not appear within 2 min; see $LOG and the UI"; state="left paused"; }
+  echo "Airflow UI: $URL  (DAG news_archive, $state; archive: $NEWSARCHIVE_ARCHIVE)"
   echo "Archive page: $URL/plugin/archive"
   if [[ $paused == 1 ]]; then
     echo "OFFLINE: no outlet is reachable from this machine, so the DAG is left paused (a live run would fail"

@@ -25,8 +25,6 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 from urllib.parse import urlsplit
 
-from scrapy import signals
-from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -81,6 +79,11 @@ class WarcPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        # imported here: task processes import capture_paths but never run scrapy in-process (the crawl
+        # is a subprocess), and importing scrapy costs each of them 0.2 s
+        from scrapy import signals
+        from scrapy.exceptions import NotConfigured
+
         output_dir = crawler.settings.get("NEWSARCHIVE_OUTPUT_DIR")
         if not output_dir:
             raise NotConfigured("NEWSARCHIVE_OUTPUT_DIR is not set; captures are not written")

@@ -65,9 +65,9 @@ def test_a_stream_left_early_stops_its_workers():
     stream.close()  # no hang, no process left behind (the workers are stopped in `finally`)
 
 
-def _kill_workers() -> int:
-    """SIGKILL this process's extraction workers, as the kernel's OOM killer would."""
-    killed = 0
+def _worker_pids() -> set[int]:
+    """This process's extraction workers."""
+    pids = set()
     for proc in Path("/proc").iterdir():
         try:
             stat = (proc / "stat").read_text()
@@ -75,9 +75,32 @@ def _kill_workers() -> int:
         except OSError:
             continue
         if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and b"extract.worker" in cmdline:
-            os.kill(int(proc.name), signal.SIGKILL)
-            killed += 1
-    return killed
+            pids.add(int(proc.name))
+    return pids
+
+
+def _kill_workers() -> int:
+    """SIGKILL this process's extraction workers, as the kernel's OOM killer would."""
+    pids = _worker_pids()
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    return len(pids)
+
+
+@pytest.mark.slow  # a few hundred pages
+def test_a_short_batch_is_done_by_one_worker_and_a_long_one_gets_more():
+    """A worker takes longer to start than a few news pages take to extract: a day's few pages of one
+    outlet start one worker, not `workers` of them competing for the CPU; a long batch gets them all."""
+    seen: set[int] = set()
+    short = [r for _, r in extract_pages(CONTEXT, [_good(i) for i in range(3)], workers=2, timeout_s=20)
+             if not seen.update(_worker_pids())]
+    assert len(short) == 3 and all(isinstance(r, Article) for r in short)
+    assert len(seen) == 1
+    seen.clear()
+    results = [r for _, r in extract_pages(CONTEXT, (_good(i) for i in range(300)), workers=2, timeout_s=20)
+               if not seen.update(_worker_pids())]
+    assert len(results) == 300 and all(isinstance(r, Article) for r in results)
+    assert len(seen) == 2
 
 
 def test_a_worker_that_dies_costs_only_its_page():
