@@ -36,8 +36,12 @@ def _bytes_report(archive: Path) -> None:
     total = sum(info.size for info in store.list(""))
     staging = sum(info.size for info in store.list("staging/"))
     state = sum(info.size for info in store.list("state/"))
+    table = sum(info.size for info in store.list("current/"))  # the current-articles table (derived)
+    search = sum(info.size for info in store.list("search/"))  # the search segments (derived)
+    rest = total - listed - staging - state - table - search
     print(f"archive after the rerun: {total / 1e6:,.1f} MB in all; snapshots' listed files {listed / 1e6:,.1f} MB, "
-          f"crawl state {state / 1e6:,.2f} MB, manifests and markers {(total - listed - staging - state) / 1e6:,.2f} MB, "
+          f"current-articles table {table / 1e6:,.1f} MB, search segments {search / 1e6:,.1f} MB, "
+          f"crawl state {state / 1e6:,.2f} MB, manifests and markers {rest / 1e6:,.2f} MB, "
           f"staging left {staging:,} bytes")
 
 
