@@ -4,7 +4,8 @@ gc never touches a published snapshot. It
 - finishes runs whose snapshot is complete but whose bookkeeping did not (crawl states, staging);
 - removes the staging of runs that died (nothing written for `older_than`);
 - removes revs that will never be complete (abandoned, or whose publisher is gone);
-- aborts uploads that were started and never completed (S3 multipart uploads, local temp files).
+- aborts uploads that were started and never completed (S3 multipart uploads, local temp files);
+- removes the search segments of superseded revs (derived data: search reads the newest rev of a day only).
 """
 
 from __future__ import annotations
@@ -44,11 +45,13 @@ class GcResult:
     removed_staging: list[str] = field(default_factory=list)
     removed_revs: list[str] = field(default_factory=list)
     aborted_uploads: list[str] = field(default_factory=list)
+    removed_segments: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # could not be removed (retention), with why
 
     def summary(self) -> str:
         return (f"finished {len(self.finished_runs)} runs, removed {len(self.removed_staging)} staging prefixes "
-                f"and {len(self.removed_revs)} incomplete revs, aborted {len(self.aborted_uploads)} uploads"
+                f"and {len(self.removed_revs)} incomplete revs, aborted {len(self.aborted_uploads)} uploads, "
+                f"removed {len(self.removed_segments)} superseded search segments"
                 + (f", kept {len(self.kept)}" if self.kept else ""))
 
 
@@ -62,7 +65,23 @@ def collect(settings: Settings, older_than: timedelta = timedelta(days=DEFAULT_O
         if upload.started <= cutoff:
             store.abort_upload(upload)
             result.aborted_uploads.append(upload.key)
+    _superseded_segments(store, result)
     return result
+
+
+def _superseded_segments(store: Store, result: GcResult) -> None:
+    """A day's search segments below its newest complete rev are never read again; the pointer goes first,
+    so a segment half removed reads as missing (rebuildable), never as damaged."""
+    from search.segment import indexed_refs, pointer_key, segment_key  # tantivy: only when gc runs
+
+    newest: dict[str, int] = {}
+    for ref in list_snapshots(store):
+        newest[ref.day] = max(newest.get(ref.day, 0), ref.rev)
+    for ref in sorted(indexed_refs(store), key=lambda r: (r.day, r.rev)):
+        if ref.rev < newest.get(ref.day, 0):
+            store.delete(pointer_key(ref))
+            store.delete(segment_key(ref))
+            result.removed_segments.append(ref.label)
 
 
 def _newest(infos) -> datetime:

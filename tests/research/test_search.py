@@ -282,3 +282,23 @@ def test_a_damaged_snapshot_costs_only_its_day_when_days_are_built_in_parallel(c
     assert code == 1 and "2 segment(s) built, 1 failed" in out
     assert len(err.strip().splitlines()) == 1 and err.startswith(f"newsarchive: error: {newest.label}: ")
     assert store.exists(pointer_key(built.refs[0])) and not store.exists(pointer_key(newest))
+
+
+def test_gc_removes_the_segments_of_superseded_revs_and_search_is_unchanged(corpus, capsys, tmp_path):
+    from archive.snapshot import SnapshotRef
+    from newsarchive.config import Settings
+    from newsarchive.gc import collect
+    from search.segment import index_snapshot, indexed_refs
+
+    archive, store, built = corpus
+    assert cli(capsys, "search-index", "--archive", archive)[0] == 0
+    superseded = SnapshotRef(DAYS[2].isoformat(), 1)  # day 3 was published twice
+    index_snapshot(store, superseded)  # as publish's hook built it before the rerun
+    before = hits(capsys, archive, "دوما", "--limit", "1000")
+    assert superseded in indexed_refs(store)
+    result = collect(Settings(archive=archive))
+    assert result.removed_segments == [superseded.label]
+    assert superseded not in indexed_refs(store) and not store.exists(segment_key(superseded))
+    assert SnapshotRef(DAYS[2].isoformat(), 2) in indexed_refs(store)
+    assert hits(capsys, archive, "دوما", "--limit", "1000") == before
+    assert collect(Settings(archive=archive)).removed_segments == []  # nothing left to remove
