@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archive import layout
-from archive.cdxj import index_key, write_index
+from archive.cdxj import write_index
 from archive.records import Manifest, RecordError
 from archive.snapshot import (
     DamagedObject,
@@ -30,7 +30,6 @@ from archive.snapshot import (
 from archive.store import ObjectNotFound, Store
 from common.errors import NewsArchiveError
 
-SIDECAR_RECORD = "index.json"
 logger = logging.getLogger(__name__)
 
 
@@ -40,10 +39,6 @@ class IndexMissing(NewsArchiveError, LookupError):
 
 class IndexExists(NewsArchiveError):
     reason = "index_exists"
-
-
-def sidecar_prefix(ref: SnapshotRef) -> str:
-    return f"indexes/date={ref.day}/rev={ref.rev}/"
 
 
 @dataclass(frozen=True)
@@ -68,10 +63,10 @@ def _manifest(store: Store, ref: SnapshotRef) -> tuple[Manifest, bytes]:
 def index_source(store: Store, ref: SnapshotRef) -> IndexSource:
     """The snapshot's own index (listed in its manifest) or its sidecar; IndexMissing if it has neither."""
     manifest, body = _manifest(store, ref)
-    entry = manifest.file(index_key(ref.prefix))
+    entry = manifest.file(layout.cdxj_index_key(ref.prefix))
     if entry is not None:
         return IndexSource(ref, entry.key, entry.size, entry.sha256, sidecar=False)
-    record_key = sidecar_prefix(ref) + SIDECAR_RECORD
+    record_key = layout.sidecar_prefix(ref) + layout.SIDECAR_RECORD
     try:
         record = json.loads(store.get_bytes(record_key))
         source = IndexSource(ref, str(record["key"]), int(record["size"]), str(record["sha256"]), sidecar=True)
@@ -81,7 +76,7 @@ def index_source(store: Store, ref: SnapshotRef) -> IndexSource:
                            f"`newsarchive snapshots index {ref.day} --rev {ref.rev}`") from None
     except (ValueError, KeyError, TypeError) as exc:
         raise DamagedObject(f"{store.url}/{record_key}: not an index record ({exc})") from None
-    if bound_to != hashlib.sha256(body).hexdigest() or not source.key.startswith(sidecar_prefix(ref)):
+    if bound_to != hashlib.sha256(body).hexdigest() or not source.key.startswith(layout.sidecar_prefix(ref)):
         raise DamagedObject(f"{store.url}/{record_key} does not belong to snapshot {ref.label}'s manifest")
     return source
 
@@ -118,10 +113,10 @@ def index_snapshot(store: Store, ref: SnapshotRef) -> tuple[str, int]:
                 warcs[entry.key.removeprefix(ref.prefix)] = local
         out = Path(tmp) / "index.cdxj"
         lines = write_index(warcs, read_rows(store, manifest), out)
-        prefix = sidecar_prefix(ref)
+        prefix = layout.sidecar_prefix(ref)
         digest = store.put_file(prefix + "index.cdxj", out, overwrite=True, publish=True)
         record = {"key": prefix + "index.cdxj", "size": out.stat().st_size, "sha256": digest,
                   "snapshot": ref.label, "manifest_sha256": hashlib.sha256(body).hexdigest(),
                   "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
-    store.put_bytes(prefix + SIDECAR_RECORD, json.dumps(record, indent=1).encode(), publish=True)
+    store.put_bytes(prefix + layout.SIDECAR_RECORD, json.dumps(record, indent=1).encode(), publish=True)
     return prefix + "index.cdxj", lines

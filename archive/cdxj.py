@@ -33,15 +33,9 @@ from archive.records import ArchivedRow
 logger = logging.getLogger(__name__)
 
 Buffer = bytes | mmap.mmap  # an index in memory, or a cached one mapped (only the pages searched are read)
-INDEX_NAME = "indexes/index.cdxj"  # under a rev's prefix
-SIDECAR_RECORD = "index.json"
 INDEXED_RECORDS = "response,revisit,resource"
 _EXTRA_FIELDS = {"warc-record-id": "record_id", "warc-refers-to-target-uri": "refers_to_uri",
                  "warc-refers-to-date": "refers_to_date"}
-
-
-def index_key(prefix: str) -> str:
-    return prefix + INDEX_NAME
 
 
 # -- writing ------------------------------------------------------------------------------------------

@@ -31,26 +31,10 @@ from archive.store import ObjectNotFound, Store
 
 logger = logging.getLogger(__name__)
 
-TABLE_PREFIX = f"{layout.CURRENT}/articles/"
 SOURCE_KEY = b"newsarchive.snapshot"  # the file's key-value metadata: the rev it was built from
 TABLE_SCHEMA = ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.date32())) \
     .append(pa.field("snapshot_rev", pa.int32())).append(pa.field("is_duplicate", pa.bool_()))
 _MAX_ATTEMPTS = 10
-
-
-def table_key(day: str) -> str:
-    return f"{TABLE_PREFIX}{day}.parquet"
-
-
-def day_of_key(key: str) -> str | None:
-    name = key.removeprefix(TABLE_PREFIX)
-    if key.startswith(TABLE_PREFIX) and name.endswith(".parquet") and "/" not in name:
-        day = name.removesuffix(".parquet")
-        try:
-            return date.fromisoformat(day).isoformat()
-        except ValueError:
-            return None
-    return None
 
 
 def day_table(store: Store, ref: SnapshotRef) -> pa.Table:
@@ -81,7 +65,7 @@ def refresh_day(store: Store, day: str) -> SnapshotRef | None:
         ref = _newest(store, day)
         if ref is None:
             try:
-                store.delete(table_key(day))
+                store.delete(layout.current_table_key(day))
             except ObjectNotFound:
                 pass
             return None
@@ -90,7 +74,7 @@ def refresh_day(store: Store, day: str) -> SnapshotRef | None:
         with tempfile.TemporaryDirectory(prefix="newsarchive-table-") as tmp:
             local = Path(tmp) / "day.parquet"
             pq.write_table(day_table(store, ref), local, compression="zstd", row_group_size=64 * 1024)
-            store.put_file(table_key(day), local, overwrite=True)  # derived, rewritten: never locked
+            store.put_file(layout.current_table_key(day), local, overwrite=True)  # derived, rewritten: never locked
         logger.info("current table: %s now from %s", day, ref.label)
         written = ref
     return written
@@ -101,8 +85,8 @@ def rebuild(store: Store, since: date | None = None, until: date | None = None) 
     files of days that have none (and any other object under the table's prefix) are removed."""
     days = sorted({ref.day for ref in list_snapshots(store, since, until)})
     low, high = (since or date.min).isoformat(), (until or date.max).isoformat()
-    for info in list(store.list(TABLE_PREFIX)):
-        day = day_of_key(info.key)
+    for info in list(store.list(layout.CURRENT_TABLE_PREFIX)):
+        day = layout.current_table_day(info.key)
         if day is None or (low <= day <= high and day not in days):
             store.delete(info.key)
     refs = []
@@ -120,14 +104,14 @@ def check(store: Store, since: date | None = None, until: date | None = None) ->
     problems: list[str] = []
     newest = {ref.day: ref for ref in newest_revs(store, since, until)}
     low, high = (since or date.min).isoformat(), (until or date.max).isoformat()
-    files = {day: info.key for info in store.list(TABLE_PREFIX)
-             if (day := day_of_key(info.key)) is not None and low <= day <= high}
+    files = {day: info.key for info in store.list(layout.CURRENT_TABLE_PREFIX)
+             if (day := layout.current_table_day(info.key)) is not None and low <= day <= high}
     problems += [f"{files[day]}: {day} has no complete snapshot" for day in sorted(set(files) - set(newest))]
     with tempfile.TemporaryDirectory(prefix="newsarchive-table-") as tmp:
         local = Path(tmp) / "day.parquet"
         for day, ref in sorted(newest.items()):
             if day not in files:
-                problems.append(f"{table_key(day)}: missing (the newest rev of {day} is {ref.rev})")
+                problems.append(f"{layout.current_table_key(day)}: missing (the newest rev of {day} is {ref.rev})")
                 continue
             try:
                 store.download(files[day], local)

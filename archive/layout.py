@@ -1,23 +1,71 @@
-"""Where things live in the archive (same keys on a local directory and in a bucket)."""
+"""The archive's key space: every key and prefix of the archive is spelled here and nowhere else.
+
+The same keys are used in a local directory and in a bucket. This docstring is the reference of the
+layout (docs/reference/layout.md repeats it for readers of the docs):
+
+    snapshots/date=D/rev=N/                      one published snapshot (a rev) of day D
+        _CLAIM                                   the run that claimed the rev (create-only, first)
+        articles/outlet=O/lang=L/part-0000.parquet   the rev's article rows
+        warc/O.warc.gz                           the run's raw captures of outlet O
+        indexes/index.cdxj                       CDXJ index of the rev's WARCs
+        dedup/index.npz                          dedup index segment (URL keys, hashes, MinHash)
+        reextract/O.diff.json                    a derived rev's diff report for outlet O
+        manifest.json                            every file with its size and SHA-256, the counts
+        _SUCCESS                                 the manifest's SHA-256, written last: the rev is complete
+        _ABANDONED                               a claimed rev that will never be completed
+    staging/date=D/run=R/                        scratch space of one run (its tasks exchange data here)
+        crawl/O.warc.gz, crawl/O.crawl.json, crawl/O.state.json, crawl/O.gap.json
+        extract/O.jsonl, extract/O.extract.json, extract/O.gap.json
+        dedup/articles.jsonl, dedup/dedup.json, dedup/index.npz
+    state/crawl/O.json.gz                        outlet O's crawl state (seen, pending, validators)
+    current/articles/D.parquet                   the current-articles table, one file per day (derived)
+    indexes/date=D/rev=N/                        sidecar CDXJ index of a rev published before indexes existed
+    search/v2/date=D/rev=N/segment.tar|.json     search segment of a rev and its pointer (derived)
+
+Readers and `gc` find every kind of object through the functions below; nothing else builds a key.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from datetime import date
+from typing import Protocol
 
 SNAPSHOTS = "snapshots"
 STAGING = "staging"
 STATE = "state"
 CURRENT = "current"  # the current-articles table (archive/current_table.py), derived from the snapshots
+SIDECAR_INDEXES = "indexes"
+SEARCH = "search"
 SUCCESS = "_SUCCESS"
 CLAIM = "_CLAIM"
+ABANDONED = "_ABANDONED"
 MANIFEST = "manifest.json"
+CDXJ_INDEX = "indexes/index.cdxj"  # under a rev's prefix
+SIDECAR_RECORD = "index.json"  # under a sidecar prefix: what the sidecar index is bound to
+SEARCH_FORMAT = 2
+SEARCH_PREFIX = f"{SEARCH}/v{SEARCH_FORMAT}/"
+OLD_SEARCH_PREFIX = f"{SEARCH}/v1/"  # segments of the first format (never read; gc removes them)
+CURRENT_TABLE_PREFIX = f"{CURRENT}/articles/"
+CRAWL_STATE_PREFIX = f"{STATE}/crawl/"
 _REV = re.compile(r"^snapshots/date=(\d{4}-\d{2}-\d{2})/rev=(\d+)/")
 _RUN = re.compile(r"^staging/date=(\d{4}-\d{2}-\d{2})/run=([A-Za-z0-9._-]+)/")
+_SEARCH = re.compile(r"^search/v(\d+)/date=(\d{4}-\d{2}-\d{2})/rev=(\d+)/")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
+class Rev(Protocol):
+    """A rev of a day (archive.snapshot.SnapshotRef is one)."""
+
+    @property
+    def day(self) -> str: ...
+
+    @property
+    def rev(self) -> int: ...
+
+
+# -- snapshots ----------------------------------------------------------------------------------------
 def snapshot_prefix(day: date, rev: int) -> str:
     return f"{SNAPSHOTS}/date={day.isoformat()}/rev={rev}/"
 
@@ -39,6 +87,22 @@ def dedup_index_key(prefix: str) -> str:
     return f"{prefix}dedup/index.npz"
 
 
+def cdxj_index_key(prefix: str) -> str:
+    """The rev's CDXJ index of its WARCs."""
+    return prefix + CDXJ_INDEX
+
+
+def reextract_report_key(prefix: str, outlet: str) -> str:
+    """Where a derived rev keeps an outlet's diff report (under the snapshot's prefix)."""
+    return f"{prefix}reextract/{outlet}.diff.json"
+
+
+def parse_snapshot_key(key: str) -> tuple[str, int] | None:
+    match = _REV.match(key)
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+# -- staging: one run's scratch space -----------------------------------------------------------------
 def run_key(run_id: str) -> str:
     """A run id as a key segment: Airflow's `scheduled__2026-11-21T03:00:00+00:00` and any other id map
     to [A-Za-z0-9._-] only, with a hash suffix whenever characters had to be replaced."""
@@ -54,12 +118,57 @@ def staging_prefix(day: date, run_id: str) -> str:
     return f"{STAGING}/date={day.isoformat()}/run={run_key(run_id)}/"
 
 
-def parse_snapshot_key(key: str) -> tuple[str, int] | None:
-    match = _REV.match(key)
-    return (match.group(1), int(match.group(2))) if match else None
+def staged_key(staging: str, stage: str, name: str) -> str:
+    """An object of one stage in a run's staging: `staged_key(prefix, "crawl", "orient.warc.gz")`."""
+    return f"{staging}{stage}/{name}"
 
 
 def parse_staging_key(key: str) -> tuple[str, str] | None:
     """(day, run key) of a staging object."""
     match = _RUN.match(key)
     return (match.group(1), match.group(2)) if match else None
+
+
+# -- state ---------------------------------------------------------------------------------------------
+def crawl_state_key(outlet: str) -> str:
+    """Where an outlet's crawl state lives (shared by every worker)."""
+    return f"{CRAWL_STATE_PREFIX}{outlet}.json.gz"
+
+
+# -- derived data: the current-articles table, sidecar indexes, search segments --------------------------
+def current_table_key(day: str) -> str:
+    return f"{CURRENT_TABLE_PREFIX}{day}.parquet"
+
+
+def current_table_day(key: str) -> str | None:
+    """The day a current-table key holds, or None for any other key."""
+    name = key.removeprefix(CURRENT_TABLE_PREFIX)
+    if key.startswith(CURRENT_TABLE_PREFIX) and name.endswith(".parquet") and "/" not in name:
+        try:
+            return date.fromisoformat(name.removesuffix(".parquet")).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def sidecar_prefix(ref: Rev) -> str:
+    """A sidecar CDXJ index of a rev published before indexes existed (the rev itself is never rewritten)."""
+    return f"{SIDECAR_INDEXES}/date={ref.day}/rev={ref.rev}/"
+
+
+def search_segment_key(ref: Rev) -> str:
+    return f"{SEARCH_PREFIX}date={ref.day}/rev={ref.rev}/segment.tar"
+
+
+def search_pointer_key(ref: Rev) -> str:
+    return f"{SEARCH_PREFIX}date={ref.day}/rev={ref.rev}/segment.json"
+
+
+def old_search_pointer_key(ref: Rev) -> str:
+    return f"{OLD_SEARCH_PREFIX}date={ref.day}/rev={ref.rev}/segment.json"
+
+
+def parse_search_key(key: str) -> tuple[int, str, int] | None:
+    """(format, day, rev) of a search segment object."""
+    match = _SEARCH.match(key)
+    return (int(match.group(1)), match.group(2), int(match.group(3))) if match else None

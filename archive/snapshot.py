@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive import layout
-from archive.cdxj import INDEX_NAME, write_index
+from archive.cdxj import write_index
 from archive.progress import progress
 from archive.records import (
     ARTICLE_SCHEMA,
@@ -45,7 +45,6 @@ from archive.store import ObjectExists, ObjectNotFound, Store, StoreError, sha25
 from common.errors import NewsArchiveError
 
 logger = logging.getLogger(__name__)
-ABANDONED = "_ABANDONED"
 CLAIM_LEASE = timedelta(hours=6)
 _LANG_KEY = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}")  # a claim older than this whose publisher cannot be asked is dead
 
@@ -112,7 +111,7 @@ def day_revs(store: Store, day: date, *, claims_of_complete: bool = True) -> dic
                     claim = None
             except (ObjectNotFound, ValueError):
                 claim = None
-        revs[rev] = RevState(rev, claim, complete, ABANDONED in files)
+        revs[rev] = RevState(rev, claim, complete, layout.ABANDONED in files)
     return revs
 
 
@@ -169,7 +168,7 @@ def abandon(store: Store, ref: SnapshotRef, why: str) -> None:
     """Mark a claimed rev as never to be completed (best effort: a rev whose publisher is gone is treated
     the same way, and `newsarchive gc` removes both)."""
     try:
-        store.put_bytes(ref.prefix + ABANDONED, why.encode())
+        store.put_bytes(ref.prefix + layout.ABANDONED, why.encode())
     except ObjectExists:
         pass
     except StoreError as exc:
@@ -220,7 +219,7 @@ def write_snapshot(
         uploads += [(ref.prefix + name, path, None) for name, path in sorted((extra or {}).items())]
         index = Path(tmp) / "index.cdxj"  # every capture of the WARCs (archive/cdxj.py), listed like any file
         write_index({layout.warc_key("", outlet): path for outlet, path in warcs.items()}, rows, index)
-        uploads.append((ref.prefix + INDEX_NAME, index, None))
+        uploads.append((layout.cdxj_index_key(ref.prefix), index, None))
         pending = [pool.submit(_upload_one, store, item) for item in uploads]
         for n, ((outlet, lang), group) in enumerate(sorted(groups.items())):
             local = Path(tmp) / f"part-{n}.parquet"
@@ -258,7 +257,7 @@ def list_snapshots(store: Store, since: date | None = None, until: date | None =
                 continue
             if info.key.endswith("/" + layout.SUCCESS):
                 refs.add(SnapshotRef(*parsed))
-            elif info.key.endswith("/" + ABANDONED):
+            elif info.key.endswith("/" + layout.ABANDONED):
                 abandoned.add(SnapshotRef(*parsed))
     refs -= abandoned  # a publisher that outlived its abandoned claim never makes it visible
     low, high = (since or date.min).isoformat(), (until or date.max).isoformat()
@@ -365,7 +364,7 @@ def read_articles(store: Store, ref: SnapshotRef) -> pa.Table:
 def publish_snapshot(store: Store, day: date, articles: list[Any], warcs: dict[str, Path], *, run_id: str = "manual",
                      extra: dict[str, Path] | None = None) -> tuple[SnapshotRef, Manifest]:
     """Claim the day's next rev and write exactly these rows (dicts or ArchivedRow), with no carry-forward:
-    the low-level writer (benchmarks, imports). Runs publish through newsarchive/publish.py."""
+    the low-level writer (benchmarks, imports). Runs publish through newsarchive/run/publish.py."""
     from archive.records import OutletCounts
 
     rows = [a if isinstance(a, ArchivedRow) else ArchivedRow.from_dict(a) for a in articles]
@@ -380,10 +379,3 @@ def publish_snapshot(store: Store, day: date, articles: list[Any], warcs: dict[s
     except BaseException:
         abandon(store, ref, f"publish of {run_id} failed")
         raise
-
-
-def verify_snapshot(store: Store, ref: SnapshotRef) -> list[str]:
-    """The problems `archive.verify` finds in a snapshot (empty: whole and consistent)."""
-    from archive.verify import verify_snapshot as check
-
-    return check(store, ref)

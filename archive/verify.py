@@ -23,7 +23,6 @@ from warcio.exceptions import ArchiveLoadFailed
 from archive import layout
 from archive.records import ArchivedRow, table_rows
 from archive.snapshot import (
-    ABANDONED,
     DamagedObject,
     FixityError,
     SnapshotRef,
@@ -34,7 +33,7 @@ from archive.store import ObjectNotFound, Store
 from archive.warc_check import check_warc
 from archive.warc_read import CaptureNotFound, Originals, resolve_capture
 
-_BOOKKEEPING = {layout.MANIFEST, layout.SUCCESS, layout.CLAIM, ABANDONED}
+_BOOKKEEPING = {layout.MANIFEST, layout.SUCCESS, layout.CLAIM, layout.ABANDONED}
 
 
 @dataclass

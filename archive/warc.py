@@ -1,21 +1,9 @@
 """Our WARC records beyond the crawl's: the article links the publish stage appends. Reading captures
-back (revisits resolved, provenance) is archive/warc_read.py; `Capture` and `iter_responses` stay here as
-its names from before."""
+back (revisits resolved, provenance) is archive/warc_read.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-from archive.warc_read import Capture, iter_captures
-
-__all__ = ["Capture", "append_article_links", "iter_responses"]
-
-
-def iter_responses(path: Path) -> Iterator[Capture]:
-    """Every capture of the WARC (revisits resolved within it); archive/warc_read.iter_captures with
-    `Originals` also resolves revisits of earlier revs."""
-    return iter_captures(path)
 
 
 def append_article_links(path: Path, links: list[dict[str, str]]) -> None:

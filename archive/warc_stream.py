@@ -16,7 +16,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
-from archive.warc import Capture
+from archive.warc_read import Capture
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ sys.path.insert(0, str(ROOT))
 
 from archive.snapshot import publish_snapshot  # noqa: E402
 from archive.store import open_store  # noqa: E402
-from newsarchive.archive_page.health import collect, verify_problems  # noqa: E402
-from newsarchive.archive_page.render import render  # noqa: E402
+from newsarchive.airflow_glue.archive_page.health import collect, verify_problems  # noqa: E402
+from newsarchive.airflow_glue.archive_page.render import render  # noqa: E402
 from tests.archive.test_snapshot import write_warc  # noqa: E402
 
 DAYS, OUTLETS, PER_OUTLET = 30, ("anapress", "orient", "euronews", "enabbaladi", "zamanalwsl"), 40

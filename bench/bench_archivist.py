@@ -113,7 +113,7 @@ def main() -> None:
         for u in forms[:5]:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "newsarchive.cli", "captures", u, "--archive", str(root),
+            subprocess.run([sys.executable, "-m", "newsarchive.cli.main", "captures", u, "--archive", str(root),
                             "--cache", str(cache)], check=True, capture_output=True)
             cli.append(time.perf_counter() - start)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)

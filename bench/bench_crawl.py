@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newsarchive import stages  # noqa: E402
 from newsarchive.config import Settings  # noqa: E402
-from newsarchive.runs import RunRef  # noqa: E402
+from newsarchive.run import stages  # noqa: E402
+from newsarchive.run.runs import RunRef  # noqa: E402
 from replica.catalog import OUTLETS  # noqa: E402
 from replica.server import ReplicaServer  # noqa: E402
 from spiders.settings import MEMUSAGE_LIMIT_MB  # noqa: E402

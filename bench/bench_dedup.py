@@ -18,6 +18,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from archive import layout  # noqa: E402
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 PER_DAY = 100_000
@@ -78,7 +80,7 @@ def run_size(total: int) -> dict:
                 caught += decision.id.endswith("-copy") and decision.duplicate_of is not None
             segment = Path(tmp) / "index.npz"
             write_segment(deduplicator.index.segment(history), segment)
-            publish_snapshot(store, day, [], {}, run_id=f"bench-{day}", extra={"dedup/index.npz": segment})
+            publish_snapshot(store, day, [], {}, run_id=f"bench-{day}", extra={layout.dedup_index_key(""): segment})
             timed += time.perf_counter() - began
             sample = [d.text for d in rng.sample(docs, min(1000, len(docs)))]
             done += count

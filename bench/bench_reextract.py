@@ -1,6 +1,6 @@
 """`make bench` (re-extraction): articles per second of `newsarchive reextract` over an archive of DAYS days
 × PER_DAY replica articles, beside the extraction throughput of `newsarchive run` (its extract stage,
-`newsarchive/stages.py`) on the same pages, both on all cores; and the peak RSS of the reextract command
+`newsarchive/run/stages.py`) on the same pages, both on all cores; and the peak RSS of the reextract command
 for one day and for the whole range (memory bounded by one day's articles: the two should be close).
 
 The archive is generated once and cached in var/bench/reextract-<PER_DAY>x<DAYS>/: one day crawled from
@@ -33,10 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from archive.snapshot import list_snapshots, load_manifest, publish_snapshot, read_rows  # noqa: E402
 from archive.store import open_store  # noqa: E402
-from newsarchive import stages  # noqa: E402
 from newsarchive.config import Settings  # noqa: E402
-from newsarchive.pipeline import run_pipeline  # noqa: E402
-from newsarchive.runs import RunRef  # noqa: E402
+from newsarchive.run import stages  # noqa: E402
+from newsarchive.run.pipeline import run_pipeline  # noqa: E402
+from newsarchive.run.runs import RunRef  # noqa: E402
 from replica.catalog import OUTLETS  # noqa: E402
 
 FIRST = date(2026, 10, 1)
@@ -98,7 +98,7 @@ def extract_stage_rate(archive: Path) -> tuple[int, float]:
 def reextract(archive: Path, outlets: Path, since: date, until: date) -> tuple[int, float, int, str]:
     """(captures re-extracted, wall seconds, peak RSS in KiB of the command or its largest worker, output)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", _PEAK, sys.executable, "-m", "newsarchive.cli", "reextract", "--since", since.isoformat(),
+    proc = subprocess.Popen([sys.executable, "-c", _PEAK, sys.executable, "-m", "newsarchive.cli.main", "reextract", "--since", since.isoformat(),
                              "--until", until.isoformat(), "--archive", str(archive), "--outlets", str(outlets),
                              "--reason", "bench: anapress prunes .app-promo"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)

@@ -28,7 +28,7 @@ from synthetic_archive import generate  # noqa: E402
 
 from archive.current_table import refresh_day  # noqa: E402
 from archive.store import open_store  # noqa: E402
-from newsarchive.query import connect, run_query  # noqa: E402
+from newsarchive.research.query import connect, run_query  # noqa: E402
 
 DAYS = int(os.environ.get("BENCH_DAYS", "100"))
 PER_DAY = int(os.environ.get("BENCH_PER_DAY", "10000"))
@@ -48,7 +48,7 @@ def timed(fn, rounds: int = 5) -> tuple[float, object]:
 
 
 # the process's own peak (VmHWM): ru_maxrss of a child started from this big process would count ours too
-_PEAK = ("import re, sys\nfrom newsarchive.cli import main\ncode = main(sys.argv[1:])\n"
+_PEAK = ("import re, sys\nfrom newsarchive.cli.main import main\ncode = main(sys.argv[1:])\n"
          "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr)\n"
          "sys.exit(code)")
 

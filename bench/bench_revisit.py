@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from archive.snapshot import SnapshotRef, load_manifest  # noqa: E402
 from archive.store import open_store  # noqa: E402
 from newsarchive.config import Settings  # noqa: E402
-from newsarchive.pipeline import run_pipeline  # noqa: E402
+from newsarchive.run.pipeline import run_pipeline  # noqa: E402
 from replica.server import ReplicaServer  # noqa: E402
 
 DAY = date(2026, 11, 21)

@@ -19,8 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from archive import layout  # noqa: E402
 from newsarchive.config import Settings  # noqa: E402
-from newsarchive.pipeline import run_pipeline  # noqa: E402
+from newsarchive.run.pipeline import run_pipeline  # noqa: E402
 from replica.server import ReplicaServer  # noqa: E402
 
 DAY = date(2026, 11, 21)
@@ -34,10 +35,10 @@ def _bytes_report(archive: Path) -> None:
     store = open_store(archive)
     listed = sum(f.size for ref in list_snapshots(store) for f in load_manifest(store, ref).files)
     total = sum(info.size for info in store.list(""))
-    staging = sum(info.size for info in store.list("staging/"))
-    state = sum(info.size for info in store.list("state/"))
-    table = sum(info.size for info in store.list("current/"))  # the current-articles table (derived)
-    search = sum(info.size for info in store.list("search/"))  # the search segments (derived)
+    staging = sum(info.size for info in store.list(f"{layout.STAGING}/"))
+    state = sum(info.size for info in store.list(f"{layout.STATE}/"))
+    table = sum(info.size for info in store.list(f"{layout.CURRENT}/"))  # the current-articles table (derived)
+    search = sum(info.size for info in store.list(f"{layout.SEARCH}/"))  # the search segments (derived)
     rest = total - listed - staging - state - table - search
     print(f"archive after the rerun: {total / 1e6:,.1f} MB in all; snapshots' listed files {listed / 1e6:,.1f} MB, "
           f"current-articles table {table / 1e6:,.1f} MB, search segments {search / 1e6:,.1f} MB, "

@@ -11,8 +11,8 @@
    `LIKE '%word%'` with DuckDB over the same days' Parquet files (what the README's recipe does).
 4. DuckDB FTS (`stemmer='arabic'`, its own venv: see bench/duckdb_fts_baseline.py) on `--baseline-days`
    days: its build rate and query latency, beside ours on the same days.
-5. Recall@10 on the labelled query set (tests/research/queries.json, over the replica stories of
-   tests/research/corpus.py): ours, DuckDB FTS, LIKE; and near misses returned (دوما / دوماً).
+5. Recall@10 on the labelled query set (tests/search/queries.json, over the replica stories of
+   tests/search/corpus.py): ours, DuckDB FTS, LIKE; and near misses returned (دوما / دوماً).
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def recall(tmp: Path) -> dict:
     from search import engine
     from search.query import parse
     from search.segments_local import open_segments
-    from tests.research.corpus import publish_corpus
+    from tests.search.corpus import publish_corpus
 
     queries = json.loads((ROOT / "tests" / "research" / "queries.json").read_text(encoding="utf-8"))
     store = open_store(tmp / "labelled")

@@ -12,7 +12,7 @@ publish snapshot → quality check**.
   counts are also in its XCom `counts`, with `error` and `message` when it failed.
 * Mapped tasks are labelled by their outlet in every state (queued, running, retrying, upstream failed).
 * A task that fails for good alerts by email and/or Slack when `NEWSARCHIVE_ALERT_*` name Airflow
-  connections (newsarchive/alerts.py).
+  connections (newsarchive/airflow_glue/alerts.py).
 * A failed outlet fails its own mapped task; dedup and publish still run (`all_done`) and the
   snapshot's `manifest.json` records the gap.
 * The snapshot lands in `snapshots/date=YYYY-MM-DD/rev=N/` with `_SUCCESS` written last; publish then
@@ -37,7 +37,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task, task_group
 
-from newsarchive.alerts import (
+from newsarchive.airflow_glue.alerts import (
     on_failure,  # stdlib only at import; notifiers are loaded when a task fails
 )
 
@@ -71,15 +71,15 @@ SNAPSHOT = Asset(name="newsarchive_snapshot", uri="newsarchive://snapshots")
 def news_archive():
     @task(queue=PROCESS_QUEUE)
     def list_outlets() -> list[str]:
-        from newsarchive import airflow_tasks
+        from newsarchive.airflow_glue import tasks as airflow_tasks
 
         return airflow_tasks.list_outlets()
 
     # each mapped task is labelled by its outlet in every state: by the scheduler when it creates the task
-    # (newsarchive/airflow_labels.py) and by this template as soon as the task starts
+    # (newsarchive/airflow_glue/labels.py) and by this template as soon as the task starts
     @task(pool=CRAWL_POOL, queue=CRAWL_QUEUE, map_index_template=OUTLET_LABEL)
     def crawl(outlet: str) -> str:
-        from newsarchive import airflow_tasks
+        from newsarchive.airflow_glue import tasks as airflow_tasks
 
         context = get_current_context()
         context["outlet_id"] = outlet
@@ -88,7 +88,7 @@ def news_archive():
 
     @task(queue=PROCESS_QUEUE, map_index_template=OUTLET_LABEL)
     def extract(outlet: str) -> dict:
-        from newsarchive import airflow_tasks
+        from newsarchive.airflow_glue import tasks as airflow_tasks
 
         context = get_current_context()
         context["outlet_id"] = outlet
@@ -96,13 +96,13 @@ def news_archive():
 
     @task(queue=PROCESS_QUEUE, trigger_rule="all_done")
     def dedup() -> dict:
-        from newsarchive import airflow_tasks
+        from newsarchive.airflow_glue import tasks as airflow_tasks
 
         return airflow_tasks.dedup(get_current_context())
 
     @task(queue=PROCESS_QUEUE, trigger_rule="all_done", outlets=[SNAPSHOT])
     def publish() -> dict:
-        from newsarchive import airflow_tasks
+        from newsarchive.airflow_glue import tasks as airflow_tasks
 
         context = get_current_context()
         result = airflow_tasks.publish(context)  # nothing to publish fails the task for good
@@ -111,7 +111,7 @@ def news_archive():
 
     @task(queue=PROCESS_QUEUE)
     def quality(published: dict) -> str:
-        from newsarchive import airflow_tasks
+        from newsarchive.airflow_glue import tasks as airflow_tasks
 
         return airflow_tasks.quality(published, get_current_context())  # a failed canary fails for good
 
@@ -122,7 +122,7 @@ def news_archive():
 
     @task(queue=PROCESS_QUEUE, trigger_rule="all_done")
     def gc() -> str:
-        from newsarchive import airflow_tasks
+        from newsarchive.airflow_glue import tasks as airflow_tasks
 
         return airflow_tasks.gc(get_current_context())
 

@@ -9,7 +9,7 @@ Trigger it with params: `since`, `until` (YYYY-MM-DD), `outlets` (ids; empty: al
 rows made by an older extractor or other rules), `reason` (recorded in each new manifest). One mapped
 task per archived day; each task log has the diff report (lines removed and added most often, text and
 metadata changed, newly extracted, newly failing) and a `SUMMARY` line. The report is also stored beside
-the new rev (`reextract/<outlet>.diff.json`). Logic lives in `newsarchive/reextract_tasks.py`.
+the new rev (`reextract/<outlet>.diff.json`). Logic lives in `newsarchive/airflow_glue/reextract_tasks.py`.
 """
 
 from __future__ import annotations
@@ -44,13 +44,13 @@ PROCESS_QUEUE = os.environ.get("NEWSARCHIVE_PROCESS_QUEUE", "process")
 def news_reextract():
     @task(queue=PROCESS_QUEUE)
     def list_days() -> list[str]:
-        from newsarchive import reextract_tasks
+        from newsarchive.airflow_glue import reextract_tasks
 
         return reextract_tasks.list_days(get_current_context())
 
     @task(queue=PROCESS_QUEUE, map_index_template="{{ day }}")
     def reextract(day: str) -> dict:
-        from newsarchive import reextract_tasks
+        from newsarchive.airflow_glue import reextract_tasks
 
         context = get_current_context()
         context["day"] = day

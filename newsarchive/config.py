@@ -116,6 +116,17 @@ def check_archive(what: str, value: str) -> str:
 
 
 @dataclass(frozen=True)
+class QualityRules:
+    """What the canary (newsarchive/run/quality.py) holds an outlet to."""
+
+    min_share: float = DEFAULT_QUALITY_MIN_SHARE  # of the outlet's recent median
+    history_days: int = DEFAULT_QUALITY_HISTORY_DAYS
+    min_history: int = 3
+    repeated_share: float = 0.5
+    repeated_min_articles: int = 5
+
+
+@dataclass(frozen=True)
 class Settings:
     archive: str = DEFAULT_ARCHIVE  # local directory or s3://bucket/prefix
     outlets_path: str | None = None  # None: NEWSARCHIVE_OUTLETS, ./outlets.toml, the project's
@@ -139,9 +150,7 @@ class Settings:
         return not self.host_map
 
     @property
-    def quality_rules(self):
-        from newsarchive.quality import QualityRules
-
+    def quality_rules(self) -> QualityRules:
         return QualityRules(min_share=self.quality_min_share, history_days=self.quality_history_days)
 
     def with_(self, **changes) -> Settings:

@@ -1,6 +1,6 @@
 """How the edges answer an error, in one place. Every error of ours derives from common.errors'
 NewsArchiveError (with a `reason` code); the CLI turns an exception into an exit code here, and the DAG's
-task bodies (newsarchive/airflow_tasks.py) into a retry or a failure for good here."""
+task bodies (newsarchive/airflow_glue/tasks.py) into a retry or a failure for good here."""
 
 from __future__ import annotations
 

@@ -116,7 +116,7 @@ start() {
   elif [[ -z ${NEWSARCHIVE_HOST_MAP:-} ]]; then
     # a fast probe of the outlets (a few seconds): offline, a live run would stay red for 15 minutes
     set +e
-    "$ROOT/.venv/bin/python" -m newsarchive.reachability --out "$NEWSARCHIVE_REACHABILITY_FILE"
+    "$ROOT/.venv/bin/python" -m newsarchive.ops.reachability --out "$NEWSARCHIVE_REACHABILITY_FILE"
     local rc=$?
     set -e
     [[ $rc == 3 ]] && paused=1

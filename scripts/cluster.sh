@@ -272,7 +272,7 @@ start() {
   for i in $(seq 1 "$NEWSARCHIVE_WORKERS"); do
     log_port=$(free_port)
     launch "worker-$i" "${no_aws[@]}" NEWSARCHIVE_WORKER_HOSTNAME="worker-$i" \
-      AIRFLOW__CORE__HOSTNAME_CALLABLE=newsarchive.worker_name.hostname \
+      AIRFLOW__CORE__HOSTNAME_CALLABLE=newsarchive.airflow_glue.worker_name.hostname \
       AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$log_port" \
       "$AIRFLOW" celery worker --celery-hostname "worker-$i@%h" --queues "$NEWSARCHIVE_WORKER_QUEUES" \
       --concurrency "$NEWSARCHIVE_WORKER_CONCURRENCY" --pid "$PIDS/worker-$i.airflow.pid"

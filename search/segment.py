@@ -22,15 +22,14 @@ from pathlib import Path
 import pyarrow as pa
 import tantivy
 
+from archive import layout
 from archive.snapshot import SnapshotRef, read_parquet_parts
 from archive.store import ObjectNotFound, Store
 from common.errors import NewsArchiveError
 from search.text import Stemmer
 
 logger = logging.getLogger(__name__)
-FORMAT = 2
-PREFIX = f"search/v{FORMAT}/"
-OLD_PREFIX = "search/v1/"
+FORMAT = layout.SEARCH_FORMAT
 BATCH = 2048
 TOKENIZER = "stems"
 MAX_TOKEN = 200  # bytes; longer "words" (hostile pages) are not indexed
@@ -68,22 +67,13 @@ class Pointer:
             raise SegmentError(f"not a search segment pointer ({exc})") from None
 
 
-def segment_key(ref: SnapshotRef) -> str:
-    return f"{PREFIX}date={ref.day}/rev={ref.rev}/segment.tar"
-
-
-def pointer_key(ref: SnapshotRef) -> str:
-    return f"{PREFIX}date={ref.day}/rev={ref.rev}/segment.json"
-
-
 def indexed_refs(store: Store) -> set[SnapshotRef]:
     """The snapshots whose segment pointer is in the archive (one listing)."""
     found = set()
-    for info in store.list(PREFIX):
-        parts = info.key[len(PREFIX):].split("/")
-        if len(parts) == 3 and parts[2] == "segment.json" and parts[0].startswith("date=") \
-                and parts[1].startswith("rev=") and parts[1][4:].isdigit():
-            found.add(SnapshotRef(parts[0][5:], int(parts[1][4:])))
+    for info in store.list(layout.SEARCH_PREFIX):
+        parsed = layout.parse_search_key(info.key)
+        if parsed and info.key.endswith("/segment.json"):
+            found.add(SnapshotRef(parsed[1], parsed[2]))
     return found
 
 
@@ -187,21 +177,21 @@ def index_snapshot(store: Store, ref: SnapshotRef, stemmer: Stemmer | None = Non
         local = Path(tmp) / "segment.tar"
         rows = build_segment(read_parquet_parts(store, ref), Path(tmp) / "index", ref, stemmer)
         pack(Path(tmp) / "index", local)
-        sha = store.put_file(segment_key(ref), local, overwrite=True)
+        sha = store.put_file(layout.search_segment_key(ref), local, overwrite=True)
         pointer = Pointer(ref.day, ref.rev, sha, local.stat().st_size, rows,
                           datetime.now(UTC).isoformat(timespec="seconds"))
-    store.put_bytes(pointer_key(ref), pointer.to_bytes(), overwrite=True)
+    store.put_bytes(layout.search_pointer_key(ref), pointer.to_bytes(), overwrite=True)
     logger.info("%s: search segment of %d articles in %.1f s", ref.label, rows, time.monotonic() - started)
     return pointer
 
 
 def read_pointer(store: Store, ref: SnapshotRef) -> Pointer | None:
     try:
-        pointer = Pointer.from_bytes(store.get_bytes(pointer_key(ref)))
+        pointer = Pointer.from_bytes(store.get_bytes(layout.search_pointer_key(ref)))
     except ObjectNotFound:
         return None
     if (pointer.day, pointer.rev) != (ref.day, ref.rev):
-        raise SegmentError(f"{store.url}/{pointer_key(ref)} names {pointer.day} rev {pointer.rev}, not {ref.label}")
+        raise SegmentError(f"{store.url}/{layout.search_pointer_key(ref)} names {pointer.day} rev {pointer.rev}, not {ref.label}")
     return pointer
 
 

@@ -17,16 +17,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from archive import layout
 from archive.snapshot import SnapshotRef, newest_revs
 from archive.store import LocalStore, ObjectInfo, Store, StoreError, sha256_file
 from search.segment import (
-    OLD_PREFIX,
-    PREFIX,
     Pointer,
     SegmentError,
-    pointer_key,
     read_pointer,
-    segment_key,
     unpack,
 )
 
@@ -53,8 +50,8 @@ class Coverage:
 
 def open_segments(store: Store, cache_dir: Path, since: date | None, until: date | None) -> Coverage:
     refs = newest_revs(store, since, until)
-    listed = {info.key: info for info in store.list(PREFIX)}
-    old = {info.key for info in store.list(OLD_PREFIX)}
+    listed = {info.key: info for info in store.list(layout.SEARCH_PREFIX)}
+    old = {info.key for info in store.list(layout.OLD_SEARCH_PREFIX)}
     cache = cache_dir / hashlib.sha256(store.url.encode()).hexdigest()[:16]
     try:
         cache.mkdir(parents=True, exist_ok=True)
@@ -63,10 +60,10 @@ def open_segments(store: Store, cache_dir: Path, since: date | None, until: date
                            "with NEWSARCHIVE_SEARCH_CACHE") from None
     segments, missing, damaged, outdated = [], [], [], []
     for ref in refs:
-        info = listed.get(pointer_key(ref))
+        info = listed.get(layout.search_pointer_key(ref))
         if info is None:
             missing.append(ref)
-            if f"{OLD_PREFIX}date={ref.day}/rev={ref.rev}/segment.json" in old:
+            if layout.old_search_pointer_key(ref) in old:
                 outdated.append(ref)
             continue
         try:
@@ -83,23 +80,23 @@ def _local(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> Loc
     pointer = _pointer(store, cache, ref, info)
     directory = cache / pointer.sha256
     if isinstance(store, LocalStore):
-        path = store.root / segment_key(ref)
+        path = store.root / layout.search_segment_key(ref)
         try:
             stat = path.stat()
         except FileNotFoundError:
-            raise SegmentError(f"{segment_key(ref)} is missing (its pointer is there)") from None
+            raise SegmentError(f"{layout.search_segment_key(ref)} is missing (its pointer is there)") from None
         seal = cache / f"{ref.day}-r{ref.rev}.checked"
         stamp = f"{pointer.sha256} {stat.st_size} {stat.st_mtime_ns}"
         if not seal.exists() or seal.read_text() != stamp or not directory.is_dir():
-            _check(path, pointer, segment_key(ref))
+            _check(path, pointer, layout.search_segment_key(ref))
             _extract(path, directory)
             seal.write_text(stamp)
         return LocalSegment(ref, directory, pointer.rows)
     if not directory.is_dir():
         tmp = cache / f".{pointer.sha256}.{os.getpid()}.part"
-        store.download(segment_key(ref), tmp)
+        store.download(layout.search_segment_key(ref), tmp)
         try:
-            _check(tmp, pointer, segment_key(ref))
+            _check(tmp, pointer, layout.search_segment_key(ref))
             _extract(tmp, directory)
         finally:
             tmp.unlink(missing_ok=True)
@@ -136,7 +133,7 @@ def _pointer(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> P
             pass
     pointer = read_pointer(store, ref)
     if pointer is None:
-        raise SegmentError(f"{pointer_key(ref)} is gone")
+        raise SegmentError(f"{layout.search_pointer_key(ref)} is gone")
     record.write_text(json.dumps({"stamp": stamp, "pointer": pointer.to_bytes().decode()}))
     return pointer
 

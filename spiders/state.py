@@ -1,6 +1,6 @@
 """What the crawler remembers about an outlet between runs, so a rerun fetches only what is new.
 
-The state lives in the archive (`state/crawl/<outlet>.json.gz`, `crawl_state_key`) so every worker shares
+The state lives in the archive (`state/crawl/<outlet>.json.gz`, `archive.layout.crawl_state_key`) so every worker shares
 it; this module is its one home: the model, its key, and reading and committing it through the archive's
 store (passed in). A crawl reads it, and writes what it learnt as a `CrawlRun`; the publish stage folds the run
 into the state only after the run's snapshot is complete, so a failed run never marks anything as seen.
@@ -30,10 +30,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from archive import (
+    layout,  # the archive's key space (stdlib only): the one module of archive spiders import
+)
 from common.errors import NewsArchiveError, ObjectChanged, ObjectNotFound
 from dedup.urls import canonical_url
 
-if TYPE_CHECKING:  # the archive's store is passed in; this package never imports archive
+if TYPE_CHECKING:  # the archive's store is passed in
     from archive.store import Store
 
 logger = logging.getLogger(__name__)
@@ -153,13 +156,8 @@ class CrawlStateError(NewsArchiveError):
     reason = "damaged_state"
 
 
-def crawl_state_key(outlet: str) -> str:
-    """Where an outlet's state lives in the archive (the same key in a directory and in a bucket)."""
-    return f"state/crawl/{outlet}.json.gz"
-
-
 def _load(store: Store, outlet: str) -> tuple[CrawlState, str]:
-    key = crawl_state_key(outlet)
+    key = layout.crawl_state_key(outlet)
     try:
         blob, version = store.get_versioned(key)
     except ObjectNotFound:
@@ -183,7 +181,7 @@ def commit_crawl_run(store: Store, run: CrawlRun, not_archived: dict[str, str] |
     """Fold an archived run into the outlet's state (idempotent: committing a run twice changes nothing),
     with a conditional write (If-Match on the version read, retried on a lost race), so two runs
     committing at once never lose each other's update."""
-    key = crawl_state_key(run.outlet)
+    key = layout.crawl_state_key(run.outlet)
     for attempt in range(COMMIT_TRIES):
         state, version = _load(store, run.outlet)
         new = state.after(run, not_archived)
@@ -199,7 +197,7 @@ def commit_crawl_run(store: Store, run: CrawlRun, not_archived: dict[str, str] |
 def rebuild_crawl_state(store: Store, outlet: str, seen: dict[str, str]) -> CrawlState:
     """Replace a damaged state with one whose seen set is what the archive holds (pending work, validators
     and given-up pages are lost; the next crawl finds them again). The damaged object is kept aside."""
-    key = crawl_state_key(outlet)
+    key = layout.crawl_state_key(outlet)
     try:
         blob, version = store.get_versioned(key)
         store.put_bytes(f"{key}.damaged-{int(time.time())}", blob)

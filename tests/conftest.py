@@ -47,7 +47,7 @@ def replica_settings(replica, archive_dir) -> Settings:
 @pytest.fixture(scope="session")
 def demo_run(replica, tmp_path_factory):
     """One full pipeline run over the replica (all five outlets), shared by the pipeline tests."""
-    from newsarchive.pipeline import run_pipeline
+    from newsarchive.run.pipeline import run_pipeline
 
     archive = tmp_path_factory.mktemp("demo") / "archive"
     settings = Settings(archive=str(archive), host_map=replica.host_map)

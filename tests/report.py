@@ -6,7 +6,7 @@ MATRIX: list[tuple[str, bool, int, int, int]] = []
 
 
 def matrix_row(case: str, *, survived: bool, lost: int, partial: int, without_capture: int) -> None:
-    """One row of the integrity fault matrix (tests/newsarchive/test_integrity.py)."""
+    """One row of the integrity fault matrix (tests/newsarchive/run/test_integrity.py)."""
     MATRIX.append((case, survived, lost, partial, without_capture))
 
 

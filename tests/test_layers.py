@@ -18,14 +18,17 @@ from tests.conftest import ROOT
 LAYERS = {"common": 0, "outlets": 1, "spiders": 2, "extract": 2, "dedup": 2, "archive": 2, "newsarchive": 3,
           "dags": 4, "replica": 4,
           "search": 2.5}  # search reads archive and dedup's folding; newsarchive uses it
-PEERS = {("spiders", "dedup"), ("archive", "dedup")}  # same layer, allowed (canonical URLs; index segments)
-PEER_MODULES = {"spiders": None, "archive": {"archive/dedup_index.py"}}  # None: any module of the package
+PEERS = {("spiders", "dedup"), ("archive", "dedup"), ("spiders", "archive")}  # same layer, allowed
+# (canonical URLs; index segments; the archive's key space, where the crawl state lives)
+PEER_MODULES = {("spiders", "dedup"): None, ("archive", "dedup"): {"archive/dedup_index.py"},
+                ("spiders", "archive"): None}  # importer modules allowed (None: any module of the package)
+PEER_TARGETS = {("spiders", "archive"): {"archive.layout"}}  # imported modules allowed (absent: any)
 FORBIDDEN = {pkg: {"scrapy", "twisted", "airflow"} for pkg in ("common", "outlets", "extract", "dedup", "archive", "search")}
 LAZY_ONLY = {("newsarchive", "replica")}  # the CLI's `replica` and `demo`: only inside a function body
 
 
-def _imports(path: Path) -> list[tuple[str, bool]]:
-    """(top-level module name, imported at module level) for every import in the file."""
+def _imports(path: Path) -> list[tuple[str, bool, set[str]]]:
+    """(top-level module name, imported at module level, the dotted modules named) for every import."""
     tree = ast.parse(path.read_text(), str(path))
     found = []
 
@@ -33,9 +36,10 @@ def _imports(path: Path) -> list[tuple[str, bool]]:
         for child in ast.iter_child_nodes(node):
             inner = top and not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
             if isinstance(child, ast.Import):
-                found.extend((a.name.split(".")[0], top) for a in child.names)
+                found.extend((a.name.split(".")[0], top, {a.name}) for a in child.names)
             elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
-                found.append((child.module.split(".")[0], top))
+                found.append((child.module.split(".")[0], top,
+                              {child.module} | {f"{child.module}.{a.name}" for a in child.names}))
             elif isinstance(child, ast.If) and isinstance(child.test, ast.Name) and child.test.id == "TYPE_CHECKING":
                 continue  # annotations only
             visit(child, inner)
@@ -50,7 +54,7 @@ def _graph() -> tuple[dict[str, set[str]], list[str]]:
     for pkg in LAYERS:
         for path in sorted((ROOT / pkg).rglob("*.py")):
             rel = path.relative_to(ROOT).as_posix()
-            for name, top in _imports(path):
+            for name, top, modules in _imports(path):
                 if name in FORBIDDEN.get(pkg, ()):
                     problems.append(f"{rel} imports {name}")
                 if name not in LAYERS or name == pkg:
@@ -62,8 +66,10 @@ def _graph() -> tuple[dict[str, set[str]], list[str]]:
                     continue
                 if LAYERS[name] < LAYERS[pkg]:
                     continue
-                allowed = PEER_MODULES.get(pkg, set())
-                if (pkg, name) in PEERS and (allowed is None or rel in allowed):
+                allowed = PEER_MODULES.get((pkg, name), set())
+                targets = PEER_TARGETS.get((pkg, name))
+                if (pkg, name) in PEERS and (allowed is None or rel in allowed) \
+                        and (targets is None or modules - {name} <= targets):
                     continue
                 problems.append(f"{rel} imports {name} (upward or sideways: {pkg} is layer {LAYERS[pkg]}, "
                                 f"{name} layer {LAYERS[name]})")
@@ -100,3 +106,17 @@ def test_dependencies_point_one_way_and_packages_form_no_cycle():
 
 def test_the_layers_are_real_packages():
     assert all((ROOT / pkg / "__init__.py").exists() or pkg == "dags" for pkg in LAYERS)
+
+
+def test_only_airflow_glue_imports_airflow():
+    """Airflow is imported by newsarchive/airflow_glue/ (task bodies, labels, connections, alerts, the
+    Archive page), the DAG files and the plugins folder, and nowhere else in the product."""
+    allowed = ("newsarchive/airflow_glue/",)
+    offenders = []
+    for pkg in LAYERS:
+        for path in sorted((ROOT / pkg).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if pkg in ("dags", "replica") or rel.startswith(allowed):
+                continue
+            offenders += [rel for name, _, _ in _imports(path) if name == "airflow"]
+    assert offenders == []

@@ -12,12 +12,11 @@ from archive.capture_index import (
     IndexMissing,
     index_snapshot,
     index_source,
-    sidecar_prefix,
 )
 from archive.captures import find_captures
-from archive.cdxj import INDEX_NAME
-from archive.snapshot import publish_snapshot, read_manifest_bytes, verify_snapshot
+from archive.snapshot import publish_snapshot, read_manifest_bytes
 from archive.store import open_store
+from archive.verify import verify_snapshot
 from dedup.urls import canonical_url
 from tests.archive.warcs import Page, page_html, row, write_warc
 
@@ -43,7 +42,7 @@ def _publish_day1(store, tmp_path):
 def test_snapshot_index_lists_every_capture_and_no_metadata_record(archive_url, tmp_path):
     store = open_store(archive_url)
     ref, manifest = _publish_day1(store, tmp_path)
-    entry = manifest.file(ref.prefix + INDEX_NAME)
+    entry = manifest.file(layout.cdxj_index_key(ref.prefix))
     assert entry is not None and entry.size > 0
     assert verify_snapshot(store, ref) == []
     lines = store.get_bytes(entry.key).splitlines()
@@ -99,9 +98,9 @@ def test_revisit_resolves_to_its_original_and_range_filters(archive_url, tmp_pat
 def _make_unindexed(store, ref):
     """What a snapshot published before indexes existed looks like: no index in the manifest."""
     manifest = json.loads(read_manifest_bytes(store, ref))
-    manifest["files"] = [f for f in manifest["files"] if not f["key"].endswith(INDEX_NAME)]
+    manifest["files"] = [f for f in manifest["files"] if not f["key"].endswith(layout.CDXJ_INDEX)]
     body = json.dumps(manifest).encode()
-    store.delete(ref.prefix + INDEX_NAME)
+    store.delete(layout.cdxj_index_key(ref.prefix))
     store.put_bytes(ref.prefix + layout.MANIFEST, body, overwrite=True)
     import hashlib
 
@@ -118,7 +117,7 @@ def test_older_snapshot_gets_a_sidecar_index(archive_url, tmp_path):
         index_source(store, ref)
     before = {i.key: i.size for i in store.list(ref.prefix)}
     key, lines = index_snapshot(store, ref)
-    assert key == sidecar_prefix(ref) + "index.cdxj" and lines == 2
+    assert key == layout.sidecar_prefix(ref) + "index.cdxj" and lines == 2
     assert {i.key: i.size for i in store.list(ref.prefix)} == before  # the snapshot itself is untouched
     assert verify_snapshot(store, ref) == []
     assert [c.article for c in find_captures(store, CAPTURED, canonical_url).captures] == ["id0001"]
@@ -129,17 +128,17 @@ def test_older_snapshot_gets_a_sidecar_index(archive_url, tmp_path):
 def test_damaged_index_is_named_and_skipped(tmp_path):
     store = open_store(tmp_path / "archive")
     ref, manifest = _publish_day1(store, tmp_path)
-    path = tmp_path / "archive" / (ref.prefix + INDEX_NAME)
+    path = tmp_path / "archive" / (layout.cdxj_index_key(ref.prefix))
     path.write_bytes(path.read_bytes().replace(b'"200"', b'"404"', 1))
     search = find_captures(store, CAPTURED, canonical_url)
     assert search.captures == [] and "do not trust it" in search.unindexed[0]
-    assert any(INDEX_NAME in p for p in verify_snapshot(store, ref))
+    assert any(layout.CDXJ_INDEX in p for p in verify_snapshot(store, ref))
 
 
 def test_a_checked_index_is_cached_under_its_sha256(archive_url, tmp_path):
     store = open_store(archive_url)
     ref, manifest = _publish_day1(store, tmp_path)
-    entry = manifest.file(ref.prefix + INDEX_NAME)
+    entry = manifest.file(layout.cdxj_index_key(ref.prefix))
     cache = tmp_path / "cache"
     first = find_captures(store, "enabbaladi.net" + ARABIC_PATH, canonical_url, cache=cache)
     cached = cache / f"{entry.sha256}.cdxj"

@@ -13,11 +13,9 @@ import pytest
 
 from archive import layout
 from archive.current_table import (
-    TABLE_PREFIX,
     TABLE_SCHEMA,
     rebuild,
     refresh_day,
-    table_key,
     table_source,
 )
 from archive.readers import load_articles
@@ -39,7 +37,7 @@ def row(n: int, outlet: str = "orient", **kw) -> ArchivedRow:
 def table_of(store, day: date = DAY):
     with tempfile.TemporaryDirectory() as tmp:
         local = Path(tmp) / "t.parquet"
-        store.download(table_key(day.isoformat()), local)
+        store.download(layout.current_table_key(day.isoformat()), local)
         return pq.read_table(local), table_source(local)
 
 
@@ -81,16 +79,16 @@ def test_rebuild_writes_every_day_and_removes_what_is_not_the_table(tmp_path):
     store = open_store(tmp_path / "archive")
     for n, day in enumerate([date(2026, 11, 20), date(2026, 11, 21)]):
         publish_snapshot(store, day, [row(10 + n), row(20 + n)], {})
-    store.put_bytes(table_key("2026-11-19"), b"a day that has no snapshot")
-    store.put_bytes(f"{TABLE_PREFIX}notes.txt", b"not a day")
+    store.put_bytes(layout.current_table_key("2026-11-19"), b"a day that has no snapshot")
+    store.put_bytes(f"{layout.CURRENT_TABLE_PREFIX}notes.txt", b"not a day")
     refs = rebuild(store)
     assert [r.label for r in refs] == ["2026-11-20 rev 1", "2026-11-21 rev 1"]
-    keys = sorted(info.key for info in store.list(TABLE_PREFIX))
-    assert keys == [table_key("2026-11-20"), table_key("2026-11-21")]
+    keys = sorted(info.key for info in store.list(layout.CURRENT_TABLE_PREFIX))
+    assert keys == [layout.current_table_key("2026-11-20"), layout.current_table_key("2026-11-21")]
     # a range leaves the days outside it alone
-    store.put_bytes(table_key("2026-11-01"), b"outside the range")
+    store.put_bytes(layout.current_table_key("2026-11-01"), b"outside the range")
     rebuild(store, date(2026, 11, 20), date(2026, 11, 20))
-    assert store.exists(table_key("2026-11-01"))
+    assert store.exists(layout.current_table_key("2026-11-01"))
 
 
 def test_pyarrow_and_pandas_read_the_table_directory(tmp_path):
@@ -117,7 +115,7 @@ def test_check_names_every_difference_between_the_table_and_the_snapshots(tmp_pa
     publish_snapshot(store, DAY, [row(1, carried_from="2026-11-21 rev 1"), row(2, carried_from="2026-11-21 rev 1"),
                                   row(3)], {})  # rev 2 published; its publisher died before the table
     publish_snapshot(store, date(2026, 11, 22), [row(4)], {})  # and a day without its file
-    store.put_bytes(table_key("2026-11-19"), b"a day without a snapshot")
+    store.put_bytes(layout.current_table_key("2026-11-19"), b"a day without a snapshot")
     problems = check(store)
     assert problems == ["current/articles/2026-11-19.parquet: 2026-11-19 has no complete snapshot",
                         "current/articles/2026-11-21.parquet: built from 2026-11-21 rev 1, the newest complete rev is 2026-11-21 rev 2",
@@ -126,5 +124,5 @@ def test_check_names_every_difference_between_the_table_and_the_snapshots(tmp_pa
     assert check(store) == []
     other = day_table(store, ref1).replace_schema_metadata({b"newsarchive.snapshot": b"2026-11-21 rev 2"})
     pq.write_table(other, tmp_path / "x.parquet")
-    store.put_file(table_key("2026-11-21"), tmp_path / "x.parquet", overwrite=True)
+    store.put_file(layout.current_table_key("2026-11-21"), tmp_path / "x.parquet", overwrite=True)
     assert check(store) == ["current/articles/2026-11-21.parquet: its 2 rows are not the 3 of 2026-11-21 rev 2"]

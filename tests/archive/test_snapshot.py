@@ -14,9 +14,9 @@ from archive.snapshot import (
     publish_snapshot,
     read_manifest,
     resolve_snapshot,
-    verify_snapshot,
 )
 from archive.store import open_store
+from archive.verify import verify_snapshot
 
 DAY = date(2026, 11, 21)
 
@@ -119,7 +119,7 @@ def test_corruption_is_named_by_verify_and_get(s3_server, warc, tmp_path):
     assert [p.split(":")[0] for p in verify_snapshot(store, ref)] == [victim]
     with pytest.raises(FixityError, match=victim):
         get_snapshot(store, ref, tmp_path / "dest")
-    r = subprocess.run([sys.executable, "-m", "newsarchive.cli", "snapshots", "--archive", "s3://archive/corrupt-test",
+    r = subprocess.run([sys.executable, "-m", "newsarchive.cli.main", "snapshots", "--archive", "s3://archive/corrupt-test",
                         "verify", DAY.isoformat()], capture_output=True, text=True)
     assert r.returncode == 1 and victim in r.stderr
 
@@ -138,7 +138,7 @@ def test_researcher_filters_and_formats(archive_url, warc, tmp_path):
     assert list(df["id"]) == ["id0009"] and list(df["snapshot_date"]) == ["2026-11-22"]
     for fmt in ("jsonl", "parquet", "txt"):
         out = tmp_path / f"export.{fmt}"
-        r = subprocess.run([sys.executable, "-m", "newsarchive.cli", "export", "--archive", archive_url,
+        r = subprocess.run([sys.executable, "-m", "newsarchive.cli.main", "export", "--archive", archive_url,
                             "--since", "2026-11-21", "--until", "2026-11-22", "--format", fmt, "--out", str(out)],
                            capture_output=True, text=True)
         assert r.returncode == 0, r.stderr

@@ -8,7 +8,8 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive.warc import Capture, append_article_links
+from archive.warc import append_article_links
+from archive.warc_read import Capture
 from archive.warc_stream import MissingCapture, RevisitRef, find_original, iter_captures
 
 PAGE = b"<html><body><p>story</p></body></html>"

@@ -8,8 +8,9 @@ from datetime import date
 from pathlib import Path
 
 from archive.readers import load_articles
-from archive.snapshot import list_snapshots, verify_snapshot
+from archive.snapshot import list_snapshots
 from archive.store import open_store
+from archive.verify import verify_snapshot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from synthetic_archive import generate  # noqa: E402

@@ -44,7 +44,7 @@ def _request(url: str, body: dict | None = None, method: str | None = None) -> d
 
 @pytest.fixture(scope="module")
 def week(tmp_path_factory):
-    from newsarchive.pipeline import run_pipeline
+    from newsarchive.run.pipeline import run_pipeline
 
     home = tmp_path_factory.mktemp("archive_page")
     archive = home / "archive"

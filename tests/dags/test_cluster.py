@@ -31,8 +31,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from archive.snapshot import read_articles, read_manifest, resolve_snapshot, verify_snapshot
+from archive.snapshot import read_articles, read_manifest, resolve_snapshot
 from archive.store import open_store
+from archive.verify import verify_snapshot
 from tests.conftest import ROOT, RUN_DAY
 
 pytestmark = pytest.mark.slow

@@ -6,8 +6,9 @@ import sys
 
 import pytest
 
-from archive.snapshot import read_manifest, resolve_snapshot, verify_snapshot
+from archive.snapshot import read_manifest, resolve_snapshot
 from archive.store import open_store
+from archive.verify import verify_snapshot
 from tests.conftest import ROOT
 from tests.dags.conftest import run_python
 
@@ -221,7 +222,7 @@ def test_a_rerun_of_the_date_with_a_failing_crawl_keeps_the_day_whole(airflow_en
     answers 500. Rev 2 records euronews as a gap with its cause, claims no fetch for it, and carries its
     articles from rev 1; nothing of rev 1 is lost, every capture is where its row says."""
     from replica.server import ReplicaServer
-    from tests.newsarchive.test_integrity import check, everything_archived
+    from tests.newsarchive.run.test_integrity import check, everything_archived
 
     archive = tmp_path / "archive"
     with ReplicaServer(per_outlet=5) as replica:

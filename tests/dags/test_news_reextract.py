@@ -5,10 +5,11 @@ from datetime import date
 
 import pytest
 
-from archive.snapshot import list_snapshots, load_manifest, read_articles, verify_snapshot
+from archive.snapshot import list_snapshots, load_manifest, read_articles
 from archive.store import open_store
+from archive.verify import verify_snapshot
 from newsarchive.config import Settings
-from newsarchive.pipeline import run_pipeline
+from newsarchive.run.pipeline import run_pipeline
 from replica.faults import PROMO_LINE
 from replica.server import ReplicaServer
 from tests.conftest import ROOT

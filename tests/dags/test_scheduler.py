@@ -18,8 +18,9 @@ import urllib.request
 
 import pytest
 
-from archive.snapshot import read_manifest, resolve_snapshot, verify_snapshot
+from archive.snapshot import read_manifest, resolve_snapshot
 from archive.store import open_store
+from archive.verify import verify_snapshot
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow  # Airflow and Chromium

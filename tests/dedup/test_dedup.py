@@ -9,7 +9,7 @@ from dedup.engine import Deduplicator, Document
 from dedup.index import DedupIndex
 from dedup.normalize import normalize_text
 from dedup.urls import canonical_url
-from newsarchive.cli import main
+from newsarchive.cli.main import main
 from tests.dedup.labelled_set import labelled_set, seed_stories
 
 ARTICLE = "https://www.enabbaladi.net/archives/سوريا-دوما"

@@ -18,7 +18,7 @@ from archive.readers import load_articles
 from archive.snapshot import publish_snapshot
 from archive.store import open_store
 from dedup.urls import canonical_url
-from newsarchive.replay import PywbServer, prepare, pywb_command
+from newsarchive.replay.server import PywbServer, prepare, pywb_command
 from tests.archive.warcs import Page, page_html, row, write_warc
 from tests.conftest import ROOT, RUN_DAY, normalise_ws
 
@@ -69,7 +69,7 @@ def _cli(settings, *args):
     import os
 
     env = {**os.environ, "XDG_CACHE_HOME": str(Path(settings.archive).parent / "cache")}  # never the user's
-    return subprocess.run([sys.executable, "-m", "newsarchive.cli", *args, "--archive", settings.archive],
+    return subprocess.run([sys.executable, "-m", "newsarchive.cli.main", *args, "--archive", settings.archive],
                           capture_output=True, text=True, timeout=300, env=env)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from newsarchive.cli import main
+from newsarchive.cli.main import main
 from replica.server import Replica
 
 GOOD_OUTLET = (

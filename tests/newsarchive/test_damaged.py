@@ -17,9 +17,8 @@ from archive.snapshot import list_snapshots, load_manifest
 from archive.store import open_store
 from archive.verify import verify
 from newsarchive.config import Settings
-from newsarchive.pipeline import run_pipeline
+from newsarchive.run.pipeline import run_pipeline
 from replica.server import ReplicaServer
-from spiders.state import crawl_state_key
 from tests.conftest import ROOT, RUN_DAY
 
 pytestmark = pytest.mark.slow  # pipeline runs and CLI subprocesses
@@ -45,7 +44,7 @@ def copy(published, tmp_path):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "newsarchive.cli", *args], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "newsarchive.cli.main", *args], cwd=ROOT, capture_output=True, text=True)
 
 
 def test_a_damaged_dedup_segment_is_skipped_and_named(copy):
@@ -90,7 +89,7 @@ def test_a_damaged_parquet_part_is_named_by_export(copy):
 
 def test_a_corrupt_crawl_state_fails_only_its_outlet_and_repair_rebuilds_it(copy):
     archive, settings = copy
-    state = archive / crawl_state_key("orient")
+    state = archive / layout.crawl_state_key("orient")
     state.write_bytes(gzip.compress(b"[1, 2"))
     result = run_pipeline(settings, DAY2, OUTLETS)
     assert list(result["failures"]) == ["orient"] and "repair crawl-state orient" in result["failures"]["orient"]
@@ -125,7 +124,7 @@ def test_an_archive_that_does_not_exist_is_named_and_a_read_only_one_can_be_read
             path.chmod(0o555 if path.is_dir() else 0o444)
         out.chmod(0o777)
         export = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m",
-                                 "newsarchive.cli", "export", "--archive", str(readonly), "--since", str(RUN_DAY),
+                                 "newsarchive.cli.main", "export", "--archive", str(readonly), "--since", str(RUN_DAY),
                                  "--until", str(RUN_DAY), "--format", "jsonl", "--out", str(out / "x.jsonl")], cwd=ROOT,
                                 capture_output=True, text=True)
     finally:

@@ -18,7 +18,7 @@ from archive.current_table import refresh_day
 from archive.readers import load_articles
 from archive.snapshot import publish_snapshot
 from archive.store import open_store
-from newsarchive.cli import main
+from newsarchive.cli.main import main
 from tests.archive.test_current_table import row
 
 README = Path(__file__).resolve().parents[2] / "README.md"

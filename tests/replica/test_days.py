@@ -69,7 +69,7 @@ def test_two_consecutive_days_through_the_pipeline(tmp_path):
     from archive.snapshot import read_articles, read_manifest, resolve_snapshot
     from archive.store import open_store
     from newsarchive.config import Settings
-    from newsarchive.pipeline import run_pipeline
+    from newsarchive.run.pipeline import run_pipeline
 
     with ReplicaServer(living=True) as server:
         settings = Settings(archive=str(tmp_path / "archive"), host_map=server.host_map)

@@ -1,4 +1,4 @@
-"""Real crawls of one outlet against a replica, run by newsarchive.crawl.run_crawl, folded day after day."""
+"""Real crawls of one outlet against a replica, run by newsarchive.run.crawl.run_crawl, folded day after day."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from newsarchive.config import Settings
-from newsarchive.crawl import run_crawl
+from newsarchive.run.crawl import run_crawl
 from outlets.registry import load_registry
 from spiders.state import CrawlRun, CrawlState
 from spiders.warc import capture_paths

@@ -1,4 +1,4 @@
-"""Process hygiene of newsarchive.crawl: a crawl dies with its parent, sees no credentials, and its memory
+"""Process hygiene of newsarchive.run.crawl: a crawl dies with its parent, sees no credentials, and its memory
 limit measures the crawl alone. Each test runs a small Python parent that calls run_crawl, as `newsarchive
 run` does, against a replica on loopback."""
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive import crawl
-from newsarchive.crawl import CrawlError, crawl_environment
+from newsarchive.run import crawl
+from newsarchive.run.crawl import CrawlError, crawl_environment
 from replica.server import ReplicaServer
 from tests.conftest import ROOT
 from tests.spiders.runs import crawl as crawl_outlet
@@ -27,7 +27,7 @@ PARENT = """
 import json, resource, subprocess, sys
 from pathlib import Path
 from newsarchive.config import Settings
-from newsarchive.crawl import run_crawl
+from newsarchive.run.crawl import run_crawl
 from outlets.registry import load_registry
 
 host_map, out, outlet, allocate_mb, limits = json.loads(sys.argv[1])

@@ -15,10 +15,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from archive.snapshot import read_articles, read_manifest, resolve_snapshot, verify_snapshot
+from archive.snapshot import read_articles, read_manifest, resolve_snapshot
 from archive.store import open_store
+from archive.verify import verify_snapshot
 from newsarchive.config import Settings
-from newsarchive.pipeline import run_pipeline
+from newsarchive.run.pipeline import run_pipeline
 from replica.faults import MODES
 from replica.server import ReplicaServer
 from spiders.state import load_crawl_state
@@ -146,7 +147,7 @@ def test_every_fault_mode_is_exercised_by_a_test():
     limits = {"sitemap_chain", "sitemap_fanout"}  # tests/spiders/test_limits.py
     dropped = set(DROPS) | {"long_link"}  # tests/spiders/test_drops.py
     keys = {"hostile_lang"}  # tests/newsarchive/test_damaged.py
-    rules = {"new_furniture"}  # tests/newsarchive/test_reextract.py
+    rules = {"new_furniture"}  # tests/newsarchive/reextract/test_day.py
     assert set(MODES) == set(ARTICLE_FAULTS) | discovery | limits | dropped | keys | rules
 
 

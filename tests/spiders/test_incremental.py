@@ -11,10 +11,10 @@ import pytest
 
 from archive.snapshot import read_articles, read_manifest, resolve_snapshot
 from archive.store import open_store
-from newsarchive import stages
 from newsarchive.config import Settings
-from newsarchive.pipeline import run_pipeline
-from newsarchive.runs import RunRef
+from newsarchive.run import stages
+from newsarchive.run.pipeline import run_pipeline
+from newsarchive.run.runs import RunRef
 from replica.catalog import OUTLETS
 from replica.server import ReplicaServer
 from spiders.state import load_crawl_state

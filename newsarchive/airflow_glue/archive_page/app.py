@@ -1,0 +1,109 @@
+"""The FastAPI app behind the Archive page, mounted by the Airflow plugin at /newsarchive.
+
+The health is read from the archive's manifests (NEWSARCHIVE_ARCHIVE) at most once per CACHE_SECONDS;
+a snapshot's verify result is kept for as long as the process lives (a published snapshot never changes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from archive.snapshot import SnapshotRef
+from archive.store import Store, open_store
+from common.errors import NewsArchiveError, StoreError
+from newsarchive.airflow_glue.archive_page.health import (
+    ArchiveHealth,
+    collect,
+    empty,
+    verify_problems,
+)
+from newsarchive.airflow_glue.archive_page.render import render
+from newsarchive.airflow_glue.conn import CONN_ENV, s3_env_in_server
+from newsarchive.config import Settings
+
+CACHE_SECONDS = 60
+REACHABILITY_ENV = "NEWSARCHIVE_REACHABILITY_FILE"  # written by scripts/airflow.sh (newsarchive.ops.reachability)
+
+app = FastAPI(title="newsarchive: Archive", docs_url=None, redoc_url=None, openapi_url=None)
+_lock = threading.Lock()
+_cached: dict[str, tuple[float, ArchiveHealth]] = {}
+_verified: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+def _verify_once(store: Store, ref: SnapshotRef) -> tuple[str, ...]:
+    key = (store.url, ref.label)
+    if key not in _verified:
+        _verified[key] = verify_problems(store, ref)
+    return _verified[key]
+
+
+def _s3_settings(archive: str) -> dict[str, str] | None:
+    """An S3 archive's credentials from the Airflow connection the workers use (NEWSARCHIVE_AWS_CONN_ID,
+    `make cluster`), for the page's store only; else the process's own environment."""
+    conn_id = os.environ.get(CONN_ENV)
+    if not archive.startswith("s3://") or not conn_id:
+        return None
+    try:
+        return s3_env_in_server(conn_id)
+    except Exception as exc:  # AirflowNotFoundException, a secrets backend's error: the page names it
+        raise StoreError(f"cannot read the Airflow connection {conn_id!r} ({CONN_ENV}) for {archive}: "
+                         f"{type(exc).__name__}: {exc}") from None
+
+
+def health() -> ArchiveHealth:
+    archive = Settings.from_env().archive
+    with _lock:
+        hit = _cached.get(archive)
+        if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        if not archive.startswith("s3://") and not Path(archive).exists():  # before the first run
+            result = empty(archive)
+        else:
+            result = collect(open_store(archive, create=False, s3_settings=_s3_settings(archive)),
+                             verifier=_verify_once)
+        _cached[archive] = (time.monotonic(), result)
+        return result
+
+
+def notices() -> tuple[str, ...]:
+    """What the start script found out about this machine (the outlets unreachable: use the replica)."""
+    path = os.environ.get(REACHABILITY_ENV)
+    if not path or not Path(path).is_file():
+        return ()
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    return (str(data["message"]),) if data.get("message") else ()
+
+
+@app.get("/", response_class=HTMLResponse)
+def page() -> HTMLResponse:
+    try:
+        return HTMLResponse(render(health(), notices=notices()))
+    except NewsArchiveError as exc:
+        body = (f"<!DOCTYPE html><html><body><h1>Archive</h1><p class='error'>{_escape(str(exc))}</p>"
+                + "".join(f"<p class='notice'>{_escape(n)}</p>" for n in notices()) + "</body></html>")
+        return HTMLResponse(body, status_code=503)
+
+
+@app.get("/health.json")
+def health_json() -> JSONResponse:
+    try:
+        return JSONResponse(asdict(health()))
+    except NewsArchiveError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=503)
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)

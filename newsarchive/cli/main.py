@@ -1,0 +1,59 @@
+"""newsarchive: crawl news outlets, extract the story, deduplicate, keep dated verifiable snapshots.
+
+Every stage runs from here through the same functions the DAG calls. `newsarchive COMMAND --help`
+describes a command; the docs (docs/) have a guide per kind of user."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+
+from newsarchive import __version__
+from newsarchive.cli import args as cli_args
+from newsarchive.errors import exit_code_for
+
+logger = logging.getLogger("newsarchive")
+# the command modules (newsarchive/cli/<name>.py), each with one `register(sub)`, in the order of --help
+COMMAND_MODULES = ("pipeline", "files", "snapshots", "captures", "replay", "query", "search", "outlets",
+                   "reextract")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = cli_args.OneLineParser(prog="newsarchive", description=__doc__,
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"newsarchive.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from newsarchive.run import scratch
+
+    scratch.enter()
+    try:
+        cli_args.check_range(args)
+        return int(args.func(args))
+    except (Exception, KeyboardInterrupt) as exc:
+        code = exit_code_for(exc)  # newsarchive/errors.py: the one mapping of errors to exit codes
+        if code is None:
+            raise
+        if isinstance(exc, BrokenPipeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        elif isinstance(exc, KeyboardInterrupt):
+            print("newsarchive: interrupted", file=sys.stderr)
+        else:
+            print(f"newsarchive: error: {'; '.join(str(exc).splitlines())}", file=sys.stderr)
+        return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Operators' checks of the outlets: discovery URLs, reachability."""

@@ -1,0 +1,1 @@
+"""Archived days extracted again from their WARCs and published as derived revs."""

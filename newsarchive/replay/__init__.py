@@ -1,0 +1,1 @@
+"""Serving the archive to pywb: Wayback URLs, CDX API, Memento."""

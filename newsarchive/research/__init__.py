@@ -1,0 +1,1 @@
+"""Reading the archive for research: SQL over the current-articles table, citations."""

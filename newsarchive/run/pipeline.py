@@ -1,0 +1,70 @@
+"""One whole run without Airflow: crawl every outlet, extract, dedup, publish, under a run id of its own."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+from archive.store import StoreError, open_store
+from common.errors import ConfigError, NewsArchiveError
+from newsarchive.config import Settings
+from newsarchive.run import stages
+from newsarchive.run.publish import publish_stage
+from newsarchive.run.runs import RunRef
+from outlets.registry import load_registry
+
+logger = logging.getLogger(__name__)
+
+
+class RunFailed(NewsArchiveError):
+    reason = "run_failed"
+
+
+def run_pipeline(settings: Settings, day: date, outlet_ids: list[str] | None = None,
+                 run: RunRef | None = None, *, include_inactive: bool = False) -> dict:
+    """Returns the publish result; a failed outlet is recorded as a gap (with its cause), not a failed run.
+
+    Without outlet_ids: the active outlets (paused and retired ones are not crawled). A paused or retired
+    outlet named in outlet_ids is refused unless include_inactive (`newsarchive outlets capture`)."""
+    registry = load_registry(settings.outlets_path)
+    selected = registry.select(outlet_ids) if outlet_ids else [o for o in registry.outlets if o.active]
+    if not include_inactive and (inactive := [o for o in selected if not o.active]):
+        raise ConfigError("; ".join(f"outlet {o.id} is {o.describe_status()}" for o in inactive)
+                          + ": it is not crawled daily; for one complete capture of what its site still serves "
+                          "use `newsarchive outlets capture ID`")
+    if not selected:
+        raise ConfigError(f"outlet registry {registry.path}: every outlet is paused or retired; nothing to crawl")
+    outlets = [o.id for o in selected]
+    run = run or RunRef.new_cli(day)
+    failures: dict[str, str] = {}
+
+    def crawl_and_extract(outlet_id: str) -> None:
+        try:
+            stages.crawl_stage(settings, run, outlet_id)
+            stages.extract_stage(settings, run, outlet_id)
+        except NewsArchiveError as exc:
+            failures[outlet_id] = str(exc)
+            logger.error("%s", exc)
+        except Exception as exc:  # one outlet's bug costs only that outlet: its gap says so, the others go on
+            failures[outlet_id] = f"outlet {outlet_id}: internal error: {type(exc).__name__}: {exc}"
+            logger.exception("outlet %s failed", outlet_id)
+
+    with ThreadPoolExecutor(max_workers=max(1, settings.crawl_concurrency)) as pool:
+        list(pool.map(crawl_and_extract, outlets))
+    try:
+        if len(failures) == len(outlets):
+            raise RunFailed("every outlet failed:\n" + "\n".join(failures.values()))
+        stages.dedup_stage(settings, run, outlets)
+        result = publish_stage(settings, run, outlets).to_dict()
+    except StoreError:  # the store failed: its scratch stays for `newsarchive gc`
+        raise
+    except NewsArchiveError:
+        try:  # a CLI run is not retried: its scratch goes (best effort: with the store down, `gc` does it)
+            open_store(settings.archive).delete_prefix(run.staging)
+        except NewsArchiveError as cleanup:
+            logger.warning("staging of run %s left for `newsarchive gc`: %s", run.run_id, cleanup)
+        raise
+    result["failures"] = failures
+    result["run_id"] = run.run_id
+    return result

@@ -1,0 +1,94 @@
+"""The Archive page's data (from manifests) and HTML, and the reachability probe behind the offline notice."""
+
+from __future__ import annotations
+
+import re
+import socket
+from datetime import date, timedelta
+
+from archive.snapshot import list_snapshots
+from archive.store import open_store
+from newsarchive.airflow_glue.archive_page.health import (
+    ArchiveHealth,
+    DayPoint,
+    GapRow,
+    LastRun,
+    OutletHealth,
+    ProblemRow,
+    SnapshotRow,
+    collect,
+)
+from newsarchive.airflow_glue.archive_page.render import render
+from newsarchive.config import Settings
+from newsarchive.ops.reachability import REPLICA_HINT, check
+from tests.archive.test_snapshot import _article, write_warc
+
+DAYS = tuple((date(2026, 11, 1) + timedelta(days=k)).isoformat() for k in range(30))
+
+
+def _health() -> ArchiveHealth:
+    week = DAYS[-7:]
+    last = LastRun(DAYS[-1], "scheduled__x", "ok", 20, 19, {"http_500": 1}, 19, 2, 19)
+    outlets = (
+        OutletHealth("orient", tuple(DayPoint(d, 10 + k, "ok") for k, d in enumerate(week)), last),
+        OutletHealth("euronews", tuple(DayPoint(d, 0 if k == 3 else 5, "gap" if k == 3 else "ok")
+                                       for k, d in enumerate(week)), None),
+    )
+    gaps = (GapRow(week[3], "euronews", "crawl", "http_500", "every discovery URL failed <script>x</script>",
+                   "backfill__2026-11-27T03:00:00+00:00"),
+            GapRow(week[1], "euronews", "crawl", "dns", "no such host", "cli__2026-11-25__x"))
+    problems = (ProblemRow(week[3], "backfill__2026-11-27T03:00:00+00:00", "outlet euronews: 0 new articles"),)
+    snapshots = (SnapshotRow(DAYS[-1], 1, "scheduled__x", 123456, 60, "ok"),
+                 SnapshotRow(DAYS[-2], 2, "manual__y", 2048, 50, "failed", ("file missing",)))
+    return ArchiveHealth("s3://archive/x", DAYS, outlets, gaps, problems, snapshots)
+
+
+def test_the_page_has_a_row_and_a_chart_per_outlet_and_links_runs():
+    page = render(_health(), notices=("The outlets are unreachable",))
+    assert page.count('class="outlet-row"') == 2
+    for outlet in ("orient", "euronews"):
+        chart = re.search(rf'<svg class="yield-chart" data-outlet="{outlet}".*?</svg>', page, re.S).group(0)
+        assert chart.count("<circle") == 7
+    assert 'class="point gap" data-day="2026-11-27"' in page
+    gap = re.search(r'<tr class="gap-row" data-outlet="euronews" data-day="2026-11-27">.*?</tr>', page, re.S).group(0)
+    assert 'href="/dags/news_archive/runs/backfill__2026-11-27T03%3A00%3A00%2B00%3A00"' in gap
+    assert "http_500" in gap and "<script>" not in page and "&lt;script&gt;" in gap
+    cli_gap = re.search(r'<tr class="gap-row" data-outlet="euronews" data-day="2026-11-25">.*?</tr>', page, re.S)
+    assert "href" not in cli_gap.group(0)  # a CLI run has no DAG run to link to
+    assert "http_500: 1" in page and "120.6 KiB" in page and "file missing" in page
+    assert "The outlets are unreachable" in page
+
+
+def test_health_from_a_local_archive_verifies_and_names_a_damaged_manifest(tmp_path):
+    from archive.snapshot import publish_snapshot
+
+    store = open_store(tmp_path / "archive")
+    for k, day in enumerate((date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22))):
+        warc = write_warc(tmp_path / f"orient{k}.warc.gz", [1, 2])
+        publish_snapshot(store, day, [_article(1), _article(2)], {"orient": warc}, run_id=f"scheduled__{day}")
+    damaged = list_snapshots(store)[0]
+    (tmp_path / "archive" / damaged.prefix / "manifest.json").write_bytes(b"{}")
+    health = collect(store)
+    assert health.days[-1] == "2026-11-22" and len(health.days) == 30
+    assert [p.day for p in health.outlets[0].points] == ["2026-11-21", "2026-11-22"]
+    assert [s.verify for s in health.snapshots] == ["ok", "ok"] and health.snapshots[0].run_id == "scheduled__2026-11-22"
+    assert health.snapshots[0].articles == 2 and health.snapshots[0].size > 0
+    assert len(health.damaged) == 1 and "2026-11-20" in health.damaged[0]
+    assert health.outlets[0].last is not None and health.outlets[0].last.archived == 2
+
+
+def test_reachability_says_when_no_outlet_answers_and_how_to_use_the_replica():
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        with socket.socket() as closed:
+            closed.bind(("127.0.0.1", 0))
+            closed_port = closed.getsockname()[1]
+        hosts = ["www.anapress.net", "www.orient-news.net", "arabic.euronews.com", "www.enabbaladi.net",
+                 "www.zamanalwsl.net"]
+        ok = check(Settings(host_map={h: f"127.0.0.1:{port}" for h in hosts}), timeout=2)
+        assert ok["unreachable"] == 0 and ok["message"] == ""
+        down = check(Settings(host_map={h: f"127.0.0.1:{closed_port}" for h in hosts}), timeout=2)
+    assert down["reachable"] == 0 and REPLICA_HINT in str(down["message"])
+    assert "connection_refused" in str(down["message"])

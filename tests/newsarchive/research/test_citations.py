@@ -1,0 +1,59 @@
+"""Citations: one Citation per archived row, as CSL-JSON and BibTeX, through `export`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from archive.readers import load_articles
+from archive.snapshot import publish_snapshot
+from archive.store import open_store
+from newsarchive.cli.main import main
+from newsarchive.research.citations import citation_of, to_bibtex, to_csl
+from tests.archive.test_current_table import row
+
+DAY = date(2026, 11, 21)
+
+
+def test_citation_of_a_table_row_names_the_article_and_where_it_is_kept():
+    data = {**row(7, author="سلام السعدي", capture_id="<urn:uuid:1>", fetched_at="2026-11-21T23:05:00+00:00").to_dict(),
+            "snapshot_date": date(2026, 11, 21), "snapshot_rev": 2}
+    c = citation_of(data, {"orient": "Orient News"})
+    assert (c.article_id, c.title, c.outlet, c.outlet_name, c.author) == \
+        (f"{7:016x}", "عنوان 7", "orient", "Orient News", "سلام السعدي")
+    assert (c.published, c.url, c.archived, c.snapshot, c.capture_id) == \
+        ("2026-11-21", "https://www.orient-news.net/news/7", "2026-11-21", "2026-11-21 rev 2", "<urn:uuid:1>")
+    csl = to_csl(c)
+    assert csl["type"] == "article-newspaper" and csl["container-title"] == "Orient News"
+    assert csl["issued"] == {"date-parts": [[2026, 11, 21]]} and csl["archive_location"] == "snapshots/date=2026-11-21/rev=2"
+    assert "capture <urn:uuid:1>" in csl["note"] and csl["author"] == [{"literal": "سلام السعدي"}]
+    assert citation_of(row(7)) == citation_of(row(7).to_dict())  # an ArchivedRow or its dict
+
+
+def test_bibtex_escapes_what_a_page_puts_in_its_title():
+    hostile = row(8, author="A & B}", title=r"}\input{/etc/passwd} 100% #1 $x$ ~_^")
+    entry = to_bibtex(citation_of({**hostile.to_dict(), "url": "https://x.example/a b{c}"}))
+    depth = 0
+    for ch in entry.replace("\\{", "").replace("\\}", ""):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        assert depth >= 0
+    assert depth == 0
+    assert r"\}\textbackslash{}input\{/etc/passwd\} 100\% \#1 \$x\$ \~{}\_\^{}" in entry
+    assert "url = {https://x.example/a%20b%7Bc%7D}" in entry
+    assert entry.startswith("@article{orient20261121-0000000000000008,")
+
+
+def test_export_csl_json_and_bibtex_cite_exactly_the_exported_articles(tmp_path, capsys):
+    store = open_store(tmp_path / "archive")
+    publish_snapshot(store, DAY, [row(1), row(2, outlet="anapress"), row(3, duplicate_of=f"{1:016x}")], {})
+    args = ["export", "--archive", str(tmp_path / "archive"), "--since", "2026-11-21", "--until", "2026-11-21"]
+    assert main([*args, "--format", "csl-json", "--out", str(tmp_path / "c.json")]) == 0
+    assert main([*args, "--format", "bibtex", "--out", str(tmp_path / "c.bib")]) == 0
+    exported = sorted(load_articles(store, DAY, DAY).column("id").to_pylist())
+    items = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    assert sorted(item["id"] for item in items) == exported
+    assert {item["container-title"] for item in items} == {"Orient News", "Anapress"}
+    assert all(item["archive_location"] == "snapshots/date=2026-11-21/rev=1" for item in items)
+    bib = (tmp_path / "c.bib").read_text(encoding="utf-8")
+    assert bib.count("@article{") == len(exported) and all(f"-{i}," in bib for i in exported)
+    capsys.readouterr()
