@@ -69,15 +69,23 @@ def index_source(store: Store, ref: SnapshotRef) -> IndexSource:
     record_key = layout.sidecar_prefix(ref) + layout.SIDECAR_RECORD
     try:
         record = json.loads(store.get_bytes(record_key))
-        source = IndexSource(ref, str(record["key"]), int(record["size"]), str(record["sha256"]), sidecar=True)
+        source = IndexSource(
+            ref, str(record["key"]), int(record["size"]), str(record["sha256"]), sidecar=True
+        )
         bound_to = str(record["manifest_sha256"])
     except ObjectNotFound:
-        raise IndexMissing(f"snapshot {ref.label} has no CDXJ index; make one with "
-                           f"`newsarchive snapshots index {ref.day} --rev {ref.rev}`") from None
+        raise IndexMissing(
+            f"snapshot {ref.label} has no CDXJ index; make one with "
+            f"`newsarchive snapshots index {ref.day} --rev {ref.rev}`"
+        ) from None
     except (ValueError, KeyError, TypeError) as exc:
         raise DamagedObject(f"{store.url}/{record_key}: not an index record ({exc})") from None
-    if bound_to != hashlib.sha256(body).hexdigest() or not source.key.startswith(layout.sidecar_prefix(ref)):
-        raise DamagedObject(f"{store.url}/{record_key} does not belong to snapshot {ref.label}'s manifest")
+    if bound_to != hashlib.sha256(body).hexdigest() or not source.key.startswith(
+        layout.sidecar_prefix(ref)
+    ):
+        raise DamagedObject(
+            f"{store.url}/{record_key} does not belong to snapshot {ref.label}'s manifest"
+        )
     return source
 
 
@@ -86,11 +94,15 @@ def read_index(store: Store, source: IndexSource) -> bytes:
     try:
         data = store.get_bytes(source.key)
     except ObjectNotFound:
-        raise DamagedObject(f"{store.url}/{source.key}: the index of {source.ref.label} is missing") from None
+        raise DamagedObject(
+            f"{store.url}/{source.key}: the index of {source.ref.label} is missing"
+        ) from None
     digest = hashlib.sha256(data).hexdigest()
     if len(data) != source.size or digest != source.sha256:
-        raise DamagedObject(f"{store.url}/{source.key}: expected {source.size} bytes sha256 {source.sha256}, "
-                            f"found {len(data)} bytes sha256 {digest}; do not trust it (see README: repair)")
+        raise DamagedObject(
+            f"{store.url}/{source.key}: expected {source.size} bytes sha256 {source.sha256}, "
+            f"found {len(data)} bytes sha256 {digest}; do not trust it (see README: repair)"
+        )
     return data
 
 
@@ -115,8 +127,15 @@ def index_snapshot(store: Store, ref: SnapshotRef) -> tuple[str, int]:
         lines = write_index(warcs, read_rows(store, manifest), out)
         prefix = layout.sidecar_prefix(ref)
         digest = store.put_file(prefix + "index.cdxj", out, overwrite=True, publish=True)
-        record = {"key": prefix + "index.cdxj", "size": out.stat().st_size, "sha256": digest,
-                  "snapshot": ref.label, "manifest_sha256": hashlib.sha256(body).hexdigest(),
-                  "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
-    store.put_bytes(prefix + layout.SIDECAR_RECORD, json.dumps(record, indent=1).encode(), publish=True)
+        record = {
+            "key": prefix + "index.cdxj",
+            "size": out.stat().st_size,
+            "sha256": digest,
+            "snapshot": ref.label,
+            "manifest_sha256": hashlib.sha256(body).hexdigest(),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    store.put_bytes(
+        prefix + layout.SIDECAR_RECORD, json.dumps(record, indent=1).encode(), publish=True
+    )
     return prefix + "index.cdxj", lines

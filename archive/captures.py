@@ -51,13 +51,25 @@ class Capture:
         return self.mime == "warc/revisit"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"url": self.url, "captured_at": self.captured_at, "status": self.status, "mime": self.mime,
-                "digest": self.digest, "snapshot": self.snapshot, "warc": self.warc, "offset": self.offset,
-                "length": self.length, "record_id": self.record_id, "article": self.article,
-                "duplicate": self.duplicate_of is not None, "duplicate_of": self.duplicate_of,
-                "revisit": self.revisit, "refers_to_uri": self.refers_to_uri,
-                "refers_to_date": self.refers_to_date,
-                "original": self.original.to_dict() if self.original else None}
+        return {
+            "url": self.url,
+            "captured_at": self.captured_at,
+            "status": self.status,
+            "mime": self.mime,
+            "digest": self.digest,
+            "snapshot": self.snapshot,
+            "warc": self.warc,
+            "offset": self.offset,
+            "length": self.length,
+            "record_id": self.record_id,
+            "article": self.article,
+            "duplicate": self.duplicate_of is not None,
+            "duplicate_of": self.duplicate_of,
+            "revisit": self.revisit,
+            "refers_to_uri": self.refers_to_uri,
+            "refers_to_date": self.refers_to_date,
+            "original": self.original.to_dict() if self.original else None,
+        }
 
 
 @dataclass
@@ -67,10 +79,14 @@ class CaptureSearch:
     url: str
     canonical: str
     captures: list[Capture] = field(default_factory=list)
-    unindexed: list[str] = field(default_factory=list)  # why each snapshot without a usable index was skipped
+    unindexed: list[str] = field(
+        default_factory=list
+    )  # why each snapshot without a usable index was skipped
 
 
-Canonicalize = Callable[[str], str]  # a URL -> its canonical key (the CLI passes dedup.urls.canonical_url)
+Canonicalize = Callable[
+    [str], str
+]  # a URL -> its canonical key (the CLI passes dedup.urls.canonical_url)
 
 
 def query_url(url: str, canonicalize: Canonicalize) -> str:
@@ -144,15 +160,33 @@ def _capture(ref: SnapshotRef, stamp: str, entry: dict[str, Any]) -> Capture:
         value = entry.get(name)
         return None if value is None else str(value)
 
-    return Capture(url=str(entry.get("url", "")), timestamp=stamp, status=text("status"), mime=text("mime"),
-                   digest=text("digest"), snapshot=ref.label, warc=ref.prefix + str(entry.get("filename", "")),
-                   offset=int(entry.get("offset", 0)), length=int(entry.get("length", 0)),
-                   record_id=text("record_id"), article=text("article"), duplicate_of=text("duplicate_of"),
-                   refers_to_uri=text("refers_to_uri"), refers_to_date=text("refers_to_date"))
+    return Capture(
+        url=str(entry.get("url", "")),
+        timestamp=stamp,
+        status=text("status"),
+        mime=text("mime"),
+        digest=text("digest"),
+        snapshot=ref.label,
+        warc=ref.prefix + str(entry.get("filename", "")),
+        offset=int(entry.get("offset", 0)),
+        length=int(entry.get("length", 0)),
+        record_id=text("record_id"),
+        article=text("article"),
+        duplicate_of=text("duplicate_of"),
+        refers_to_uri=text("refers_to_uri"),
+        refers_to_date=text("refers_to_date"),
+    )
 
 
-def find_captures(store: Store, url: str, canonicalize: Canonicalize, since: date | None = None,
-                  until: date | None = None, *, cache: Path | None = None) -> CaptureSearch:
+def find_captures(
+    store: Store,
+    url: str,
+    canonicalize: Canonicalize,
+    since: date | None = None,
+    until: date | None = None,
+    *,
+    cache: Path | None = None,
+) -> CaptureSearch:
     """Every capture of `url` (any variant with the same canonical key) in the complete snapshots dated
     in [since, until], oldest first; a revisit comes with the capture it refers to (searched in every
     snapshot, whatever the range)."""

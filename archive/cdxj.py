@@ -32,10 +32,15 @@ from archive.records import ArchivedRow
 
 logger = logging.getLogger(__name__)
 
-Buffer = bytes | mmap.mmap  # an index in memory, or a cached one mapped (only the pages searched are read)
+Buffer = (
+    bytes | mmap.mmap
+)  # an index in memory, or a cached one mapped (only the pages searched are read)
 INDEXED_RECORDS = "response,revisit,resource"
-_EXTRA_FIELDS = {"warc-record-id": "record_id", "warc-refers-to-target-uri": "refers_to_uri",
-                 "warc-refers-to-date": "refers_to_date"}
+_EXTRA_FIELDS = {
+    "warc-record-id": "record_id",
+    "warc-refers-to-target-uri": "refers_to_uri",
+    "warc-refers-to-date": "refers_to_date",
+}
 
 
 # -- writing ------------------------------------------------------------------------------------------
@@ -47,12 +52,24 @@ def index_lines(path: Path, filename: str, articles: dict[str, ArchivedRow]) -> 
     )
 
     buf = io.StringIO()
-    indexer = CDXJIndexer(output=buf, inputs=[], filename=filename, records=INDEXED_RECORDS,
-                          fields=",".join(_EXTRA_FIELDS))
+    indexer = CDXJIndexer(
+        output=buf,
+        inputs=[],
+        filename=filename,
+        records=INDEXED_RECORDS,
+        fields=",".join(_EXTRA_FIELDS),
+    )
     try:
         with path.open("rb") as fh:
             indexer.process_one(fh, buf, filename)
-    except (ArchiveLoadFailed, OSError, EOFError, ValueError, TypeError, zlib.error) as exc:  # TypeError: a WARC-Date warcio cannot parse
+    except (
+        ArchiveLoadFailed,
+        OSError,
+        EOFError,
+        ValueError,
+        TypeError,
+        zlib.error,
+    ) as exc:  # TypeError: a WARC-Date warcio cannot parse
         logger.warning("%s: indexed up to a damaged record (%s)", filename, exc)
     lines = []
     for line in buf.getvalue().splitlines():
@@ -65,7 +82,9 @@ def index_lines(path: Path, filename: str, articles: dict[str, ArchivedRow]) -> 
         if row is not None:
             entry["article"] = row.id
             entry["duplicate_of"] = row.duplicate_of
-        lines.append(f"{key} {stamp} {json.dumps(entry, ensure_ascii=False, sort_keys=True)}".encode())
+        lines.append(
+            f"{key} {stamp} {json.dumps(entry, ensure_ascii=False, sort_keys=True)}".encode()
+        )
     return lines
 
 
@@ -73,7 +92,9 @@ def write_index(warcs: dict[str, Path], rows: Iterable[ArchivedRow], out: Path) 
     """Index WARCs (name in the index -> local file) into `out`, sorted byte-wise (as `LC_ALL=C sort`,
     which pywb's binary search expects); the number of lines."""
     articles = {row.capture_id: row for row in rows if row.capture_id}
-    lines = [line for name, path in sorted(warcs.items()) for line in index_lines(path, name, articles)]
+    lines = [
+        line for name, path in sorted(warcs.items()) for line in index_lines(path, name, articles)
+    ]
     lines.sort()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(b"".join(line + b"\n" for line in lines))
@@ -105,7 +126,7 @@ def _line_at_or_after(data: Buffer, needle: bytes) -> int:
 def lines_with_prefix(data: Buffer, prefix: bytes) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(key, timestamp, fields) of every line whose key starts with `prefix`."""
     pos = _line_at_or_after(data, prefix)
-    while pos < len(data) and data[pos:pos + len(prefix)] == prefix:
+    while pos < len(data) and data[pos : pos + len(prefix)] == prefix:
         end = data.find(b"\n", pos)
         end = len(data) if end < 0 else end
         key, stamp, raw = data[pos:end].decode("utf-8", "replace").split(" ", 2)
@@ -114,5 +135,3 @@ def lines_with_prefix(data: Buffer, prefix: bytes) -> Iterator[tuple[str, str, d
         except ValueError:
             logger.warning("skipped a CDXJ line that is not JSON: %.120s", raw)
         pos = end + 1
-
-

@@ -32,8 +32,11 @@ from archive.store import ObjectNotFound, Store
 logger = logging.getLogger(__name__)
 
 SOURCE_KEY = b"newsarchive.snapshot"  # the file's key-value metadata: the rev it was built from
-TABLE_SCHEMA = ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.date32())) \
-    .append(pa.field("snapshot_rev", pa.int32())).append(pa.field("is_duplicate", pa.bool_()))
+TABLE_SCHEMA = (
+    ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.date32()))
+    .append(pa.field("snapshot_rev", pa.int32()))
+    .append(pa.field("is_duplicate", pa.bool_()))
+)
 _MAX_ATTEMPTS = 10
 
 
@@ -43,11 +46,19 @@ def day_table(store: Store, ref: SnapshotRef) -> pa.Table:
     parts = read_parquet_parts(store, ref)
     table = pa.concat_tables(parts) if parts else ARTICLE_SCHEMA.empty_table()
     n = table.num_rows
-    table = table.append_column(TABLE_SCHEMA.field("snapshot_date"),
-                                pa.array([date.fromisoformat(ref.day)] * n, pa.date32())) \
-        .append_column(TABLE_SCHEMA.field("snapshot_rev"), pa.array([ref.rev] * n, pa.int32())) \
-        .append_column(TABLE_SCHEMA.field("is_duplicate"), pc.is_valid(table.column("duplicate_of")))
-    table = table.sort_by([("outlet", "ascending"), ("published", "ascending"), ("id", "ascending")])
+    table = (
+        table.append_column(
+            TABLE_SCHEMA.field("snapshot_date"),
+            pa.array([date.fromisoformat(ref.day)] * n, pa.date32()),
+        )
+        .append_column(TABLE_SCHEMA.field("snapshot_rev"), pa.array([ref.rev] * n, pa.int32()))
+        .append_column(
+            TABLE_SCHEMA.field("is_duplicate"), pc.is_valid(table.column("duplicate_of"))
+        )
+    )
+    table = table.sort_by(
+        [("outlet", "ascending"), ("published", "ascending"), ("id", "ascending")]
+    )
     return table.replace_schema_metadata({SOURCE_KEY: ref.label.encode()})
 
 
@@ -73,14 +84,20 @@ def refresh_day(store: Store, day: str) -> SnapshotRef | None:
             return ref
         with tempfile.TemporaryDirectory(prefix="newsarchive-table-") as tmp:
             local = Path(tmp) / "day.parquet"
-            pq.write_table(day_table(store, ref), local, compression="zstd", row_group_size=64 * 1024)
-            store.put_file(layout.current_table_key(day), local, overwrite=True)  # derived, rewritten: never locked
+            pq.write_table(
+                day_table(store, ref), local, compression="zstd", row_group_size=64 * 1024
+            )
+            store.put_file(
+                layout.current_table_key(day), local, overwrite=True
+            )  # derived, rewritten: never locked
         logger.info("current table: %s now from %s", day, ref.label)
         written = ref
     return written
 
 
-def rebuild(store: Store, since: date | None = None, until: date | None = None) -> list[SnapshotRef]:
+def rebuild(
+    store: Store, since: date | None = None, until: date | None = None
+) -> list[SnapshotRef]:
     """The table written again from the snapshots for every day in [since, until] with a complete rev;
     files of days that have none (and any other object under the table's prefix) are removed."""
     days = sorted({ref.day for ref in list_snapshots(store, since, until)})
@@ -104,27 +121,43 @@ def check(store: Store, since: date | None = None, until: date | None = None) ->
     problems: list[str] = []
     newest = {ref.day: ref for ref in newest_revs(store, since, until)}
     low, high = (since or date.min).isoformat(), (until or date.max).isoformat()
-    files = {day: info.key for info in store.list(layout.CURRENT_TABLE_PREFIX)
-             if (day := layout.current_table_day(info.key)) is not None and low <= day <= high}
-    problems += [f"{files[day]}: {day} has no complete snapshot" for day in sorted(set(files) - set(newest))]
+    files = {
+        day: info.key
+        for info in store.list(layout.CURRENT_TABLE_PREFIX)
+        if (day := layout.current_table_day(info.key)) is not None and low <= day <= high
+    }
+    problems += [
+        f"{files[day]}: {day} has no complete snapshot" for day in sorted(set(files) - set(newest))
+    ]
     with tempfile.TemporaryDirectory(prefix="newsarchive-table-") as tmp:
         local = Path(tmp) / "day.parquet"
         for day, ref in sorted(newest.items()):
             if day not in files:
-                problems.append(f"{layout.current_table_key(day)}: missing (the newest rev of {day} is {ref.rev})")
+                problems.append(
+                    f"{layout.current_table_key(day)}: missing (the newest rev of {day} is {ref.rev})"
+                )
                 continue
             try:
                 store.download(files[day], local)
-                source, ids = table_source(local), pq.read_table(local, columns=["id"]).column("id").to_pylist()
+                source, ids = (
+                    table_source(local),
+                    pq.read_table(local, columns=["id"]).column("id").to_pylist(),
+                )
             except (OSError, pa.ArrowException) as exc:
                 problems.append(f"{files[day]}: not a readable Parquet file ({exc})")
                 continue
             if source != ref.label:
-                problems.append(f"{files[day]}: built from {source}, the newest complete rev is {ref.label}")
+                problems.append(
+                    f"{files[day]}: built from {source}, the newest complete rev is {ref.label}"
+                )
                 continue
-            expected = [i for part in read_parquet_parts(store, ref) for i in part.column("id").to_pylist()]
+            expected = [
+                i for part in read_parquet_parts(store, ref) for i in part.column("id").to_pylist()
+            ]
             if sorted(ids) != sorted(expected):
-                problems.append(f"{files[day]}: its {len(ids)} rows are not the {len(expected)} of {ref.label}")
+                problems.append(
+                    f"{files[day]}: its {len(ids)} rows are not the {len(expected)} of {ref.label}"
+                )
     return problems
 
 

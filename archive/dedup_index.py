@@ -47,12 +47,16 @@ def read_segment(path: Path) -> dict[str, np.ndarray]:
             if missing:
                 raise IncompatibleSegment(f"dedup index segment {path} lacks {missing}")
             if str(data["algorithm"]) != ALGORITHM:
-                raise IncompatibleSegment(f"signatures made by {data['algorithm']}, this version makes {ALGORITHM}")
+                raise IncompatibleSegment(
+                    f"signatures made by {data['algorithm']}, this version makes {ALGORITHM}"
+                )
             segment = {name: data[name] for name in SEGMENT_FIELDS}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
         if isinstance(exc, IncompatibleSegment):
             raise
-        raise IncompatibleSegment(f"not a dedup index segment ({type(exc).__name__}: {exc})") from None
+        raise IncompatibleSegment(
+            f"not a dedup index segment ({type(exc).__name__}: {exc})"
+        ) from None
     lengths = {len(segment[name]) for name in SEGMENT_FIELDS}
     if len(lengths) != 1:
         raise IncompatibleSegment("its arrays have different lengths")
@@ -61,7 +65,11 @@ def read_segment(path: Path) -> dict[str, np.ndarray]:
 
 def select(segment: dict[str, np.ndarray], ids: set[str]) -> dict[str, np.ndarray]:
     """The entries of a segment whose article id is in `ids`."""
-    mask = np.isin(segment["ids"], np.array(sorted(ids), dtype=str)) if ids else np.zeros(len(segment["ids"]), bool)
+    mask = (
+        np.isin(segment["ids"], np.array(sorted(ids), dtype=str))
+        if ids
+        else np.zeros(len(segment["ids"]), bool)
+    )
     return {name: segment[name][mask] for name in SEGMENT_FIELDS}
 
 
@@ -83,7 +91,9 @@ def read_snapshot_segment(store: Store, ref: SnapshotRef, tmp: Path) -> dict[str
         local.unlink(missing_ok=True)
 
 
-def load_window(store: Store, day: date, window_days: int) -> tuple[DedupIndex, list[str], list[str]]:
+def load_window(
+    store: Store, day: date, window_days: int
+) -> tuple[DedupIndex, list[str], list[str]]:
     """An index of the newest complete snapshot of each of the `window_days` days before `day`, oldest
     first. Returns the index, the snapshots it was built from and the ones skipped (with why)."""
     index = DedupIndex()
@@ -97,8 +107,11 @@ def load_window(store: Store, day: date, window_days: int) -> tuple[DedupIndex, 
             try:
                 index.add_segment(read_snapshot_segment(store, ref, Path(tmp)))
             except (ObjectNotFound, IncompatibleSegment, DamagedObject) as exc:
-                logger.warning("snapshot %s: dedup index not usable, its articles are not checked against: %s",
-                               ref.label, exc)
+                logger.warning(
+                    "snapshot %s: dedup index not usable, its articles are not checked against: %s",
+                    ref.label,
+                    exc,
+                )
                 skipped.append(f"{ref.label}: {exc}")
                 continue
             except StoreError:

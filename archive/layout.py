@@ -35,7 +35,9 @@ from typing import Protocol
 SNAPSHOTS = "snapshots"
 STAGING = "staging"
 STATE = "state"
-CURRENT = "current"  # the current-articles table (archive/current_table.py), derived from the snapshots
+CURRENT = (
+    "current"  # the current-articles table (archive/current_table.py), derived from the snapshots
+)
 SIDECAR_INDEXES = "indexes"
 SEARCH = "search"
 SUCCESS = "_SUCCESS"

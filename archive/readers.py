@@ -29,7 +29,9 @@ from archive.store import Store
 __all__ = ["FixityError", "get_snapshot", "load_articles", "newest_revs", "write_export"]
 
 
-def get_snapshot(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None = None) -> list[Path]:
+def get_snapshot(
+    store: Store, ref: SnapshotRef, dest: Path, outlet: str | None = None
+) -> list[Path]:
     """Download a snapshot (or one outlet of it) into dest, checking every SHA-256 against the manifest."""
     body = read_manifest_bytes(store, ref)
     try:
@@ -37,9 +39,16 @@ def get_snapshot(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None 
     except RecordError as exc:
         raise DamagedObject(f"{store.url}/{ref.prefix}manifest.json: {exc}") from None
     if outlet is not None and outlet not in manifest.outlets:
-        raise LookupError(f"snapshot {ref.label} has no outlet {outlet!r}; it has {', '.join(sorted(manifest.outlets))}")
-    entries = [e for e in manifest.files if outlet is None or f"outlet={outlet}/" in e.key
-               or e.key.endswith(f"/warc/{outlet}.warc.gz")]
+        raise LookupError(
+            f"snapshot {ref.label} has no outlet {outlet!r}; it has {', '.join(sorted(manifest.outlets))}"
+        )
+    entries = [
+        e
+        for e in manifest.files
+        if outlet is None
+        or f"outlet={outlet}/" in e.key
+        or e.key.endswith(f"/warc/{outlet}.warc.gz")
+    ]
     written, bad = [], []
     for entry in progress(entries, desc=f"get {ref.label}", unit="file"):
         target = dest / entry.key.removeprefix(ref.prefix)
@@ -55,24 +64,35 @@ def get_snapshot(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None 
     return written
 
 
-def load_articles(store: Store, since: date | None = None, until: date | None = None, *,
-                  outlet: str | None = None, lang: str | None = None,
-                  include_duplicates: bool = False) -> pa.Table:
+def load_articles(
+    store: Store,
+    since: date | None = None,
+    until: date | None = None,
+    *,
+    outlet: str | None = None,
+    lang: str | None = None,
+    include_duplicates: bool = False,
+) -> pa.Table:
     """Articles of every day in [since, until] (each day's newest complete rev, which carries forward
     everything the day's earlier revs held) as one pyarrow table (`.to_pandas()` for pandas). Every file
     is checked against its manifest first."""
+
     def keep(key: str) -> bool:
         return (not outlet or f"/outlet={outlet}/" in key) and (not lang or f"/lang={lang}/" in key)
 
     tables = [
-        table.append_column("snapshot_date", pa.array([ref.day] * table.num_rows, pa.string()))
-        .append_column("snapshot_rev", pa.array([ref.rev] * table.num_rows, pa.int32()))
+        table.append_column(
+            "snapshot_date", pa.array([ref.day] * table.num_rows, pa.string())
+        ).append_column("snapshot_rev", pa.array([ref.rev] * table.num_rows, pa.int32()))
         for ref in newest_revs(store, since, until)
         for table in read_parquet_parts(store, ref, keep)
     ]
     if not tables:
-        return ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.string())) \
-            .append(pa.field("snapshot_rev", pa.int32())).empty_table()
+        return (
+            ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.string()))
+            .append(pa.field("snapshot_rev", pa.int32()))
+            .empty_table()
+        )
     table = pa.concat_tables(tables)
     if not include_duplicates:
         table = table.filter(pc.is_null(table.column("duplicate_of")))
@@ -89,5 +109,7 @@ def write_export(table: pa.Table, fmt: str, out: Path) -> None:
             if fmt == "jsonl":
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             else:  # txt: a header line per article, its text, a blank line
-                fh.write(f"### {row['id']} | {row['outlet']} | {row['published'] or ''} | {row['title']}\n")
+                fh.write(
+                    f"### {row['id']} | {row['outlet']} | {row['published'] or ''} | {row['title']}\n"
+                )
                 fh.write(row["text"] + "\n\n")

@@ -47,10 +47,14 @@ class ArchivedRow:
     similarity: float | None = None
     capture_id: str | None = None  # WARC-Record-ID of its response record ...
     fetched_at: str | None = None
-    carried_from: str | None = None  # ... in this snapshot's WARC, or in the rev named here ("D rev N")
+    carried_from: str | None = (
+        None  # ... in this snapshot's WARC, or in the rev named here ("D rev N")
+    )
     via: str | None = None  # the feed, sitemap or section URL the crawl found it on
     discovered_at: str | None = None  # when the crawl first listed it (ISO 8601, UTC)
-    extractor: str | None = None  # the extractor that made the row: package version + rules/options hash
+    extractor: str | None = (
+        None  # the extractor that made the row: package version + rules/options hash
+    )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ArchivedRow:
@@ -69,8 +73,16 @@ _ARROW_TYPES = {str: pa.string(), float: pa.float64(), int: pa.int64()}
 
 
 def _arrow_type(annotation: Any) -> pa.DataType:
-    hint = typing.get_type_hints(ArchivedRow)[annotation] if isinstance(annotation, str) else annotation
-    args = [a for a in typing.get_args(hint) if a is not type(None)] if isinstance(hint, types.UnionType) else [hint]
+    hint = (
+        typing.get_type_hints(ArchivedRow)[annotation]
+        if isinstance(annotation, str)
+        else annotation
+    )
+    args = (
+        [a for a in typing.get_args(hint) if a is not type(None)]
+        if isinstance(hint, types.UnionType)
+        else [hint]
+    )
     return _ARROW_TYPES[args[0]]
 
 
@@ -79,15 +91,26 @@ ARTICLE_SCHEMA = pa.schema([(f.name, _arrow_type(f.name)) for f in fields(Archiv
 
 def rows_table(rows: list[ArchivedRow]) -> pa.Table:
     """Rows as an Arrow table in the snapshot schema, built column by column (30x faster than from_pylist)."""
-    return pa.table({f.name: pa.array([getattr(row, f.name) for row in rows], type=f.type) for f in ARTICLE_SCHEMA},
-                    schema=ARTICLE_SCHEMA)
+    return pa.table(
+        {
+            f.name: pa.array([getattr(row, f.name) for row in rows], type=f.type)
+            for f in ARTICLE_SCHEMA
+        },
+        schema=ARTICLE_SCHEMA,
+    )
 
 
 def table_rows(table: pa.Table) -> list[ArchivedRow]:
     """A Parquet part read back as rows; columns an older version did not write are None."""
-    columns = {name: table.column(name).to_pylist() if name in table.column_names else [None] * table.num_rows
-               for name in _ROW_FIELDS}
-    rows: list[dict[str, Any]] = [{name: columns[name][n] for name in _ROW_FIELDS} for n in range(table.num_rows)]
+    columns = {
+        name: table.column(name).to_pylist()
+        if name in table.column_names
+        else [None] * table.num_rows
+        for name in _ROW_FIELDS
+    }
+    rows: list[dict[str, Any]] = [
+        {name: columns[name][n] for name in _ROW_FIELDS} for n in range(table.num_rows)
+    ]
     return [ArchivedRow(**row) for row in rows]
 
 
@@ -114,8 +137,10 @@ class CrawlReport:
         known = {f.name for f in fields(cls)} - {"extra"}
         if not isinstance(data, dict) or not isinstance(data.get("outlet"), str):
             raise RecordError("a crawl report is a JSON object with an outlet")
-        return cls(**{k: v for k, v in data.items() if k in known},
-                   extra={k: v for k, v in data.items() if k not in known})
+        return cls(
+            **{k: v for k, v in data.items() if k in known},
+            extra={k: v for k, v in data.items() if k not in known},
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
@@ -151,9 +176,18 @@ class OutletCounts:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = dict(self.crawl.to_dict()) if self.crawl else {}
-        out.update(status=self.status, extracted=self.extracted, extract_failed=self.extract_failed,
-                   duplicates=self.duplicates, revisions=self.revisions, new=self.new, carried=self.carried,
-                   archived=self.archived, current=self.current, languages=self.languages)
+        out.update(
+            status=self.status,
+            extracted=self.extracted,
+            extract_failed=self.extract_failed,
+            duplicates=self.duplicates,
+            revisions=self.revisions,
+            new=self.new,
+            carried=self.carried,
+            archived=self.archived,
+            current=self.current,
+            languages=self.languages,
+        )
         if self.gap:
             out.update(gap=self.gap.message, gap_stage=self.gap.stage, gap_reason=self.gap.reason)
         return out
@@ -162,21 +196,48 @@ class OutletCounts:
     def from_dict(cls, data: dict[str, Any], outlet: str = "") -> OutletCounts:
         crawl = CrawlReport.from_dict({"outlet": outlet, **data}) if "fetched" in data else None
         if crawl:
-            drop = {"status", "extracted", "extract_failed", "duplicates", "revisions", "new", "carried",
-                    "archived", "current", "languages", "gap", "gap_stage", "gap_reason"}
-            crawl = CrawlReport(**{**{f.name: getattr(crawl, f.name) for f in fields(crawl)},
-                                   "extra": {k: v for k, v in crawl.extra.items() if k not in drop}})
+            drop = {
+                "status",
+                "extracted",
+                "extract_failed",
+                "duplicates",
+                "revisions",
+                "new",
+                "carried",
+                "archived",
+                "current",
+                "languages",
+                "gap",
+                "gap_stage",
+                "gap_reason",
+            }
+            crawl = CrawlReport(
+                **{
+                    **{f.name: getattr(crawl, f.name) for f in fields(crawl)},
+                    "extra": {k: v for k, v in crawl.extra.items() if k not in drop},
+                }
+            )
         gap = None
         if data.get("gap"):
-            gap = Gap(data.get("gap_stage", "run"), data.get("gap_reason", "failed"), str(data["gap"]))
+            gap = Gap(
+                data.get("gap_stage", "run"), data.get("gap_reason", "failed"), str(data["gap"])
+            )
         archived = int(data.get("archived", 0))
         duplicates = int(data.get("duplicates", 0))
-        return cls(status=data.get("status", "gap" if gap else "ok"), crawl=crawl,
-                   extracted=int(data.get("extracted", 0)), extract_failed=dict(data.get("extract_failed", {})),
-                   duplicates=duplicates, revisions=int(data.get("revisions", 0)),
-                   new=int(data.get("new", archived - duplicates)), carried=int(data.get("carried", 0)),
-                   archived=archived, current=int(data.get("current", archived - duplicates)),
-                   languages=dict(data.get("languages", {})), gap=gap)
+        return cls(
+            status=data.get("status", "gap" if gap else "ok"),
+            crawl=crawl,
+            extracted=int(data.get("extracted", 0)),
+            extract_failed=dict(data.get("extract_failed", {})),
+            duplicates=duplicates,
+            revisions=int(data.get("revisions", 0)),
+            new=int(data.get("new", archived - duplicates)),
+            carried=int(data.get("carried", 0)),
+            archived=archived,
+            current=int(data.get("current", archived - duplicates)),
+            languages=dict(data.get("languages", {})),
+            gap=gap,
+        )
 
 
 @dataclass(frozen=True)
@@ -187,8 +248,16 @@ class FileEntry:
     rows: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in (("key", self.key), ("size", self.size), ("sha256", self.sha256),
-                                  ("rows", self.rows)) if v is not None}
+        return {
+            k: v
+            for k, v in (
+                ("key", self.key),
+                ("size", self.size),
+                ("sha256", self.sha256),
+                ("rows", self.rows),
+            )
+            if v is not None
+        }
 
 
 @dataclass
@@ -211,10 +280,14 @@ class Manifest:
     dedup: dict[str, Any] = field(default_factory=dict)  # reasons, window, window_skipped
     quality: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
-    derived_from: str | None = None  # a re-extraction's rev: the rev whose captures it re-processed ("D rev N")
+    derived_from: str | None = (
+        None  # a re-extraction's rev: the rev whose captures it re-processed ("D rev N")
+    )
     derived_reason: str | None = None  # why (`newsarchive reextract --reason`)
     extractor: str | None = None  # the extractor of its new rows: package version + options hash
-    rules: dict[str, str] = field(default_factory=dict)  # outlet -> hash of the rules its new rows were made with
+    rules: dict[str, str] = field(
+        default_factory=dict
+    )  # outlet -> hash of the rules its new rows were made with
 
     def to_dict(self) -> dict[str, Any]:
         out = self._to_dict()
@@ -228,19 +301,29 @@ class Manifest:
         return {
             "format_version": self.format_version,
             "snapshot": {"date": self.day, "rev": self.rev},
-            "created_at": self.created_at, "run_id": self.run_id, "software": self.software,
-            "config_hash": self.config_hash, "base": self.base,
-            "counts": {"outlets": {o: c.to_dict() for o, c in self.outlets.items()},
-                       "archived": self.archived, "new": self.new, "carried": self.carried,
-                       "duplicates": self.duplicates, "dedup_reasons": self.dedup.get("reasons", {}),
-                       "dedup_window": self.dedup.get("window", []),
-                       "dedup_window_skipped": self.dedup.get("window_skipped", []),
-                       "quality": self.quality},
+            "created_at": self.created_at,
+            "run_id": self.run_id,
+            "software": self.software,
+            "config_hash": self.config_hash,
+            "base": self.base,
+            "counts": {
+                "outlets": {o: c.to_dict() for o, c in self.outlets.items()},
+                "archived": self.archived,
+                "new": self.new,
+                "carried": self.carried,
+                "duplicates": self.duplicates,
+                "dedup_reasons": self.dedup.get("reasons", {}),
+                "dedup_window": self.dedup.get("window", []),
+                "dedup_window_skipped": self.dedup.get("window_skipped", []),
+                "quality": self.quality,
+            },
             "files": [f.to_dict() for f in self.files],
         }
 
     def to_bytes(self) -> bytes:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, sort_keys=True).encode(
+            "utf-8"
+        )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Manifest:
@@ -248,20 +331,36 @@ class Manifest:
             raw = json.loads(data)
             counts = raw["counts"]
             return cls(
-                day=raw["snapshot"]["date"], rev=int(raw["snapshot"]["rev"]), created_at=raw.get("created_at", ""),
-                run_id=raw.get("run_id", ""), software=raw.get("software", ""),
+                day=raw["snapshot"]["date"],
+                rev=int(raw["snapshot"]["rev"]),
+                created_at=raw.get("created_at", ""),
+                run_id=raw.get("run_id", ""),
+                software=raw.get("software", ""),
                 config_hash=raw.get("config_hash", ""),
                 outlets={o: OutletCounts.from_dict(c, o) for o, c in counts["outlets"].items()},
-                files=[FileEntry(f["key"], int(f["size"]), f["sha256"], f.get("rows")) for f in raw["files"]],
-                base=raw.get("base"), archived=int(counts.get("archived", 0)),
+                files=[
+                    FileEntry(f["key"], int(f["size"]), f["sha256"], f.get("rows"))
+                    for f in raw["files"]
+                ],
+                base=raw.get("base"),
+                archived=int(counts.get("archived", 0)),
                 new=int(counts.get("new", counts.get("archived", 0) - counts.get("duplicates", 0))),
-                carried=int(counts.get("carried", 0)), duplicates=int(counts.get("duplicates", 0)),
-                dedup={"reasons": counts.get("dedup_reasons", {}), "window": counts.get("dedup_window", []),
-                       "window_skipped": counts.get("dedup_window_skipped", [])},
-                quality=counts.get("quality", {}), format_version=int(raw.get("format_version", 1)),
-                derived_from=(raw.get("derived") or {}).get("from"), derived_reason=(raw.get("derived") or {}).get("reason"),
+                carried=int(counts.get("carried", 0)),
+                duplicates=int(counts.get("duplicates", 0)),
+                dedup={
+                    "reasons": counts.get("dedup_reasons", {}),
+                    "window": counts.get("dedup_window", []),
+                    "window_skipped": counts.get("dedup_window_skipped", []),
+                },
+                quality=counts.get("quality", {}),
+                format_version=int(raw.get("format_version", 1)),
+                derived_from=(raw.get("derived") or {}).get("from"),
+                derived_reason=(raw.get("derived") or {}).get("reason"),
                 extractor=(raw.get("extractor") or {}).get("engine"),
-                rules={str(k): str(v) for k, v in ((raw.get("extractor") or {}).get("rules") or {}).items()},
+                rules={
+                    str(k): str(v)
+                    for k, v in ((raw.get("extractor") or {}).get("rules") or {}).items()
+                },
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise RecordError(f"not a snapshot manifest ({type(exc).__name__}: {exc})") from None

@@ -46,7 +46,9 @@ from common.errors import NewsArchiveError
 
 logger = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(hours=6)
-_LANG_KEY = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}")  # a claim older than this whose publisher cannot be asked is dead
+_LANG_KEY = re.compile(
+    r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}"
+)  # a claim older than this whose publisher cannot be asked is dead
 
 __all__ = ["ARTICLE_SCHEMA", "SnapshotRef", "SnapshotNotFound", "DamagedObject", "FixityError"]
 
@@ -106,7 +108,9 @@ def day_revs(store: Store, day: date, *, claims_of_complete: bool = True) -> dic
         claim = None
         if layout.CLAIM in files and (claims_of_complete or not complete):
             try:
-                claim = json.loads(store.get_bytes(SnapshotRef(day.isoformat(), rev).prefix + layout.CLAIM))
+                claim = json.loads(
+                    store.get_bytes(SnapshotRef(day.isoformat(), rev).prefix + layout.CLAIM)
+                )
                 if not isinstance(claim, dict):
                     claim = None
             except (ObjectNotFound, ValueError):
@@ -135,12 +139,19 @@ def owner_gone(claim: dict[str, Any] | None, lease: timedelta) -> bool:
     return False
 
 
-def published_by(store: Store, day: date, run_id: str, generation: str | None = None) -> SnapshotRef | None:
+def published_by(
+    store: Store, day: date, run_id: str, generation: str | None = None
+) -> SnapshotRef | None:
     """The complete rev a run published for the day from the staged data of `generation` (None: any), if it
     did: a retried publish finds it here. A run cleared and run again stages a new generation."""
     for state in sorted(day_revs(store, day).values(), key=lambda s: s.rev):
-        if state.complete and not state.abandoned and state.claim and state.claim.get("run_id") == run_id \
-                and (generation is None or state.claim.get("generation") == generation):
+        if (
+            state.complete
+            and not state.abandoned
+            and state.claim
+            and state.claim.get("run_id") == run_id
+            and (generation is None or state.claim.get("generation") == generation)
+        ):
             return SnapshotRef(day.isoformat(), state.rev)
     return None
 
@@ -150,11 +161,21 @@ def claim_rev(store: Store, day: date, run_id: str, generation: str = "") -> Sna
     The run's own incomplete claims (a publish that died part-way) are abandoned first: never completed."""
     revs = day_revs(store, day, claims_of_complete=False)
     for state in revs.values():
-        if state.claim and state.claim.get("run_id") == run_id and not state.complete and not state.abandoned:
+        if (
+            state.claim
+            and state.claim.get("run_id") == run_id
+            and not state.complete
+            and not state.abandoned
+        ):
             abandon(store, SnapshotRef(day.isoformat(), state.rev), f"publish of {run_id} retried")
     rev = max(revs, default=0) + 1
-    body = {"run_id": run_id, "generation": generation, "host": socket.gethostname(), "pid": os.getpid(),
-            "claimed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    body = {
+        "run_id": run_id,
+        "generation": generation,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "claimed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     while True:
         ref = SnapshotRef(day.isoformat(), rev)
         try:
@@ -172,24 +193,40 @@ def abandon(store: Store, ref: SnapshotRef, why: str) -> None:
     except ObjectExists:
         pass
     except StoreError as exc:
-        logger.warning("could not mark %s abandoned (%s); gc will remove it once its publisher is gone", ref.label, exc)
+        logger.warning(
+            "could not mark %s abandoned (%s); gc will remove it once its publisher is gone",
+            ref.label,
+            exc,
+        )
 
 
-def wait_for_lower_revs(store: Store, ref: SnapshotRef, *, lease: timedelta = CLAIM_LEASE,
-                        poll_s: float = 0.5) -> SnapshotRef | None:
+def wait_for_lower_revs(
+    store: Store, ref: SnapshotRef, *, lease: timedelta = CLAIM_LEASE, poll_s: float = 0.5
+) -> SnapshotRef | None:
     """Wait until every rev below `ref` is complete, abandoned or dead; then the newest complete one (the
     base whose rows this rev carries forward), or None."""
     day = date.fromisoformat(ref.day)
     waited = False
     while True:
-        revs = {r: s for r, s in day_revs(store, day, claims_of_complete=False).items() if r < ref.rev}
-        live = [s for s in revs.values() if not s.complete and not s.abandoned and not owner_gone(s.claim, lease)]
+        revs = {
+            r: s for r, s in day_revs(store, day, claims_of_complete=False).items() if r < ref.rev
+        }
+        live = [
+            s
+            for s in revs.values()
+            if not s.complete and not s.abandoned and not owner_gone(s.claim, lease)
+        ]
         if not live:
             complete = [r for r, s in revs.items() if s.complete and not s.abandoned]
             return SnapshotRef(ref.day, max(complete)) if complete else None
         if not waited:
-            logger.info("%s: waiting for %s to finish publishing", ref.label,
-                        ", ".join(f"rev {s.rev} ({s.claim.get('run_id') if s.claim else '?'})" for s in live))
+            logger.info(
+                "%s: waiting for %s to finish publishing",
+                ref.label,
+                ", ".join(
+                    f"rev {s.rev} ({s.claim.get('run_id') if s.claim else '?'})" for s in live
+                ),
+            )
             waited = True
         time.sleep(poll_s)
 
@@ -213,24 +250,43 @@ def write_snapshot(
     for row in rows:  # a partition value is a key: only a well-formed language tag becomes one
         lang = row.language if row.language and _LANG_KEY.fullmatch(row.language) else "und"
         groups[(row.outlet, lang)].append(row)
-    with tempfile.TemporaryDirectory(prefix="newsarchive-publish-") as tmp, \
-            ThreadPoolExecutor(max_workers=workers) as pool:
-        uploads = [(layout.warc_key(ref.prefix, outlet), path, None) for outlet, path in sorted(warcs.items())]
+    with (
+        tempfile.TemporaryDirectory(prefix="newsarchive-publish-") as tmp,
+        ThreadPoolExecutor(max_workers=workers) as pool,
+    ):
+        uploads = [
+            (layout.warc_key(ref.prefix, outlet), path, None)
+            for outlet, path in sorted(warcs.items())
+        ]
         uploads += [(ref.prefix + name, path, None) for name, path in sorted((extra or {}).items())]
-        index = Path(tmp) / "index.cdxj"  # every capture of the WARCs (archive/cdxj.py), listed like any file
-        write_index({layout.warc_key("", outlet): path for outlet, path in warcs.items()}, rows, index)
+        index = (
+            Path(tmp) / "index.cdxj"
+        )  # every capture of the WARCs (archive/cdxj.py), listed like any file
+        write_index(
+            {layout.warc_key("", outlet): path for outlet, path in warcs.items()}, rows, index
+        )
         uploads.append((layout.cdxj_index_key(ref.prefix), index, None))
         pending = [pool.submit(_upload_one, store, item) for item in uploads]
         for n, ((outlet, lang), group) in enumerate(sorted(groups.items())):
             local = Path(tmp) / f"part-{n}.parquet"
             pq.write_table(rows_table(group), local, compression="zstd")
-            pending.append(pool.submit(_upload_one, store, (layout.articles_key(ref.prefix, outlet, lang),
-                                                            local, len(group))))
-        files = [future.result() for future in progress(pending, total=len(pending), desc="publish", unit="file")]
+            pending.append(
+                pool.submit(
+                    _upload_one,
+                    store,
+                    (layout.articles_key(ref.prefix, outlet, lang), local, len(group)),
+                )
+            )
+        files = [
+            future.result()
+            for future in progress(pending, total=len(pending), desc="publish", unit="file")
+        ]
     manifest.files = sorted(files, key=lambda entry: entry.key)
     body = manifest.to_bytes()
     store.put_bytes(ref.prefix + layout.MANIFEST, body, publish=True)
-    store.put_bytes(ref.prefix + layout.SUCCESS, hashlib.sha256(body).hexdigest().encode() + b"\n", publish=True)
+    store.put_bytes(
+        ref.prefix + layout.SUCCESS, hashlib.sha256(body).hexdigest().encode() + b"\n", publish=True
+    )
     logger.info("published snapshot %s: %d files", ref.label, len(files))
     return manifest
 
@@ -242,12 +298,16 @@ def _upload_one(store: Store, item: tuple[str, Path, int | None]) -> FileEntry:
 
 
 # -- readers --------------------------------------------------------------------------------
-def list_snapshots(store: Store, since: date | None = None, until: date | None = None) -> list[SnapshotRef]:
+def list_snapshots(
+    store: Store, since: date | None = None, until: date | None = None
+) -> list[SnapshotRef]:
     """Complete snapshots (with their success marker) dated in [since, until], oldest first.
 
     A range of up to a month lists only its days' prefixes; anything longer lists the archive once."""
     if since and until and (until - since).days < 31:
-        prefixes = [layout.day_prefix(since + timedelta(days=n)) for n in range((until - since).days + 1)]
+        prefixes = [
+            layout.day_prefix(since + timedelta(days=n)) for n in range((until - since).days + 1)
+        ]
     else:
         prefixes = [f"{layout.SNAPSHOTS}/"]
     refs, abandoned = set(), set()
@@ -264,7 +324,9 @@ def list_snapshots(store: Store, since: date | None = None, until: date | None =
     return sorted((r for r in refs if low <= r.day <= high), key=lambda r: (r.day, r.rev))
 
 
-def newest_revs(store: Store, since: date | None = None, until: date | None = None) -> list[SnapshotRef]:
+def newest_revs(
+    store: Store, since: date | None = None, until: date | None = None
+) -> list[SnapshotRef]:
     """The newest complete rev of every day in the range: the day as readers see it (each rev carries
     forward what the day's earlier revs held, so the newest one is the whole day)."""
     best: dict[str, SnapshotRef] = {}
@@ -281,13 +343,17 @@ def resolve_snapshot(store: Store, day: str, rev: int | None = None) -> Snapshot
         return matches[-1]
     days = sorted({r.day for r in complete})
     if not days:
-        raise SnapshotNotFound(f"no snapshot for {day}: the archive {store.url} has no complete snapshots yet")
+        raise SnapshotNotFound(
+            f"no snapshot for {day}: the archive {store.url} has no complete snapshots yet"
+        )
     if any(r.day == day for r in complete):
         revs = [r.rev for r in complete if r.day == day]
         raise SnapshotNotFound(f"snapshot {day} has no complete rev {rev}; complete revs: {revs}")
     target = date.fromisoformat(day)
     nearest = sorted(days, key=lambda d: abs((date.fromisoformat(d) - target).days))[:3]
-    raise SnapshotNotFound(f"no snapshot for {day} in {store.url}; nearest dates: {', '.join(sorted(nearest))}")
+    raise SnapshotNotFound(
+        f"no snapshot for {day} in {store.url}; nearest dates: {', '.join(sorted(nearest))}"
+    )
 
 
 def read_manifest_bytes(store: Store, ref: SnapshotRef) -> bytes:
@@ -295,8 +361,10 @@ def read_manifest_bytes(store: Store, ref: SnapshotRef) -> bytes:
     body = store.get_bytes(ref.prefix + layout.MANIFEST)
     marker = store.get_bytes(ref.prefix + layout.SUCCESS).decode("ascii", "replace").strip()
     if marker != hashlib.sha256(body).hexdigest():
-        raise DamagedObject(f"{store.url}/{ref.prefix}{layout.MANIFEST} does not match the SHA-256 in its "
-                            f"{layout.SUCCESS}; the snapshot {ref.label} is damaged (see README: repair)")
+        raise DamagedObject(
+            f"{store.url}/{ref.prefix}{layout.MANIFEST} does not match the SHA-256 in its "
+            f"{layout.SUCCESS}; the snapshot {ref.label} is damaged (see README: repair)"
+        )
     return body
 
 
@@ -314,7 +382,9 @@ def read_manifest(store: Store, ref: SnapshotRef) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(read_manifest_bytes(store, ref))
         return data
     except ValueError as exc:
-        raise DamagedObject(f"{store.url}/{ref.prefix}{layout.MANIFEST} is not JSON ({exc})") from None
+        raise DamagedObject(
+            f"{store.url}/{ref.prefix}{layout.MANIFEST} is not JSON ({exc})"
+        ) from None
 
 
 def download_checked(store: Store, entry: FileEntry, local: Path) -> None:
@@ -322,11 +392,15 @@ def download_checked(store: Store, entry: FileEntry, local: Path) -> None:
     store.download(entry.key, local)
     size, digest = local.stat().st_size, sha256_file(local)
     if size != entry.size or digest != entry.sha256:
-        raise FixityError(f"{entry.key}: expected {entry.size} bytes sha256 {entry.sha256}, found {size} bytes "
-                          f"sha256 {digest} (archive {store.url}); do not trust it (see README: repair)")
+        raise FixityError(
+            f"{entry.key}: expected {entry.size} bytes sha256 {entry.sha256}, found {size} bytes "
+            f"sha256 {digest} (archive {store.url}); do not trust it (see README: repair)"
+        )
 
 
-def read_rows(store: Store, manifest: Manifest, keep: Callable[[str], bool] = lambda key: True) -> list[ArchivedRow]:
+def read_rows(
+    store: Store, manifest: Manifest, keep: Callable[[str], bool] = lambda key: True
+) -> list[ArchivedRow]:
     """The snapshot's rows from the Parquet parts whose key `keep` accepts, each part checked first."""
     rows: list[ArchivedRow] = []
     with tempfile.TemporaryDirectory(prefix="newsarchive-read-") as tmp:
@@ -338,7 +412,9 @@ def read_rows(store: Store, manifest: Manifest, keep: Callable[[str], bool] = la
     return rows
 
 
-def read_parquet_parts(store: Store, ref: SnapshotRef, keep: Callable[[str], bool] = lambda key: True) -> list[pa.Table]:
+def read_parquet_parts(
+    store: Store, ref: SnapshotRef, keep: Callable[[str], bool] = lambda key: True
+) -> list[pa.Table]:
     """The snapshot's Parquet parts whose key `keep` accepts, each checked against the manifest, as tables
     in the snapshot schema (columns an older version lacks are null)."""
     manifest = load_manifest(store, ref)
@@ -361,19 +437,38 @@ def read_articles(store: Store, ref: SnapshotRef) -> pa.Table:
     return pa.concat_tables(tables) if tables else ARTICLE_SCHEMA.empty_table()
 
 
-def publish_snapshot(store: Store, day: date, articles: list[Any], warcs: dict[str, Path], *, run_id: str = "manual",
-                     extra: dict[str, Path] | None = None) -> tuple[SnapshotRef, Manifest]:
+def publish_snapshot(
+    store: Store,
+    day: date,
+    articles: list[Any],
+    warcs: dict[str, Path],
+    *,
+    run_id: str = "manual",
+    extra: dict[str, Path] | None = None,
+) -> tuple[SnapshotRef, Manifest]:
     """Claim the day's next rev and write exactly these rows (dicts or ArchivedRow), with no carry-forward:
     the low-level writer (benchmarks, imports). Runs publish through newsarchive/run/publish.py."""
     from archive.records import OutletCounts
 
     rows = [a if isinstance(a, ArchivedRow) else ArchivedRow.from_dict(a) for a in articles]
     ref = claim_rev(store, day, run_id)
-    outlets = {o: OutletCounts(archived=sum(r.outlet == o for r in rows)) for o in sorted({r.outlet for r in rows} | set(warcs))}
-    manifest = Manifest(day=ref.day, rev=ref.rev, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                        run_id=run_id, software="newsarchive", config_hash="", outlets=outlets, files=[],
-                        archived=len(rows), new=sum(1 for r in rows if not r.duplicate_of),
-                        duplicates=sum(1 for r in rows if r.duplicate_of))
+    outlets = {
+        o: OutletCounts(archived=sum(r.outlet == o for r in rows))
+        for o in sorted({r.outlet for r in rows} | set(warcs))
+    }
+    manifest = Manifest(
+        day=ref.day,
+        rev=ref.rev,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        run_id=run_id,
+        software="newsarchive",
+        config_hash="",
+        outlets=outlets,
+        files=[],
+        archived=len(rows),
+        new=sum(1 for r in rows if not r.duplicate_of),
+        duplicates=sum(1 for r in rows if r.duplicate_of),
+    )
     try:
         return ref, write_snapshot(store, ref, rows, warcs, manifest, extra=extra)
     except BaseException:

@@ -24,7 +24,12 @@ from typing import Protocol
 
 from common.errors import ObjectChanged, ObjectExists, ObjectNotFound, StoreError
 
-__all__ = ["ObjectChanged", "ObjectExists", "ObjectNotFound", "StoreError"]  # defined low (common), used here
+__all__ = [
+    "ObjectChanged",
+    "ObjectExists",
+    "ObjectNotFound",
+    "StoreError",
+]  # defined low (common), used here
 
 
 @dataclass(frozen=True)
@@ -46,16 +51,27 @@ class PendingUpload:
 class Store(Protocol):
     url: str
 
-    def put_bytes(self, key: str, data: bytes, *, overwrite: bool = False, if_match: str | None = None,
-                  publish: bool = False) -> None: ...
-    def put_file(self, key: str, path: Path, *, overwrite: bool = False, publish: bool = False) -> str:
+    def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        overwrite: bool = False,
+        if_match: str | None = None,
+        publish: bool = False,
+    ) -> None: ...
+    def put_file(
+        self, key: str, path: Path, *, overwrite: bool = False, publish: bool = False
+    ) -> str:
         """Uploads the file; returns the SHA-256 (hex) of the bytes read and sent, in one pass.
         publish=True: a published object (under retention where the store has it configured)."""
         ...
+
     def get_bytes(self, key: str) -> bytes: ...
     def get_versioned(self, key: str) -> tuple[bytes, str]:
         """The object and a version token for put_bytes(if_match=...)."""
         ...
+
     def download(self, key: str, path: Path) -> None: ...
     def exists(self, key: str) -> bool: ...
     def list(self, prefix: str) -> Iterator[ObjectInfo]: ...
@@ -92,8 +108,10 @@ class LocalStore:
             except OSError as exc:
                 raise StoreError(f"cannot open the archive {self.root} ({exc.strerror})") from None
             if not exists:
-                raise StoreError(f"archive {self.root} does not exist (or is not a directory); "
-                                 "give the archive with --archive or NEWSARCHIVE_ARCHIVE")
+                raise StoreError(
+                    f"archive {self.root} does not exist (or is not a directory); "
+                    "give the archive with --archive or NEWSARCHIVE_ARCHIVE"
+                )
             return
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -132,7 +150,9 @@ class LocalStore:
                 except FileExistsError:
                     raise ObjectExists(key) from None
         except OSError as exc:
-            raise StoreError(f"cannot write {key} in the archive {self.root} ({exc.strerror})") from None
+            raise StoreError(
+                f"cannot write {key} in the archive {self.root} ({exc.strerror})"
+            ) from None
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -156,8 +176,15 @@ class LocalStore:
             os.fsync(fh.fileno())
         return Path(name)
 
-    def put_bytes(self, key: str, data: bytes, *, overwrite: bool = False, if_match: str | None = None,
-                  publish: bool = False) -> None:
+    def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        overwrite: bool = False,
+        if_match: str | None = None,
+        publish: bool = False,
+    ) -> None:
         if if_match is None:
             self._commit(self._write_tmp(data), key, overwrite)
             return
@@ -172,7 +199,9 @@ class LocalStore:
                 raise ObjectChanged(key)
             self._commit(tmp, key, overwrite=True)
 
-    def put_file(self, key: str, path: Path, *, overwrite: bool = False, publish: bool = False) -> str:
+    def put_file(
+        self, key: str, path: Path, *, overwrite: bool = False, publish: bool = False
+    ) -> str:
         fd, name = self._tempfile()
         digest = hashlib.sha256()
         with os.fdopen(fd, "wb") as out, path.open("rb") as src:
@@ -194,7 +223,9 @@ class LocalStore:
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise ObjectNotFound(key) from None
         except OSError as exc:
-            raise StoreError(f"cannot read {key} in the archive {self.root} ({exc.strerror})") from None
+            raise StoreError(
+                f"cannot read {key} in the archive {self.root} ({exc.strerror})"
+            ) from None
 
     def get_versioned(self, key: str) -> tuple[bytes, str]:
         data = self.get_bytes(key)
@@ -208,7 +239,9 @@ class LocalStore:
                 raise ObjectNotFound(key) from None
             raise StoreError(f"cannot write {path} (its directory does not exist)") from None
         except OSError as exc:
-            raise StoreError(f"cannot copy {key} from the archive {self.root} to {path} ({exc.strerror})") from None
+            raise StoreError(
+                f"cannot copy {key} from the archive {self.root} to {path} ({exc.strerror})"
+            ) from None
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -217,7 +250,9 @@ class LocalStore:
         base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
         start = base if base.is_dir() else base.parent
         for dirpath, dirnames, filenames in os.walk(start):
-            dirnames[:] = sorted(d for d in dirnames if not (Path(dirpath) == self.root and d == ".tmp"))
+            dirnames[:] = sorted(
+                d for d in dirnames if not (Path(dirpath) == self.root and d == ".tmp")
+            )
             for name in sorted(filenames):
                 if name.endswith(".lock") and name.startswith("."):
                     continue
@@ -239,9 +274,15 @@ class LocalStore:
         """Temp files of writes that never completed (their writer died)."""
         if not self._tmp.is_dir():
             return []
-        return [PendingUpload(key=f".tmp/{p.name}", upload_id=p.name,
-                              started=datetime.fromtimestamp(p.stat().st_mtime, UTC))
-                for p in sorted(self._tmp.iterdir()) if p.is_file() and not _writer_alive(p.name)]
+        return [
+            PendingUpload(
+                key=f".tmp/{p.name}",
+                upload_id=p.name,
+                started=datetime.fromtimestamp(p.stat().st_mtime, UTC),
+            )
+            for p in sorted(self._tmp.iterdir())
+            if p.is_file() and not _writer_alive(p.name)
+        ]
 
     def abort_upload(self, upload: PendingUpload) -> None:
         (self._tmp / upload.upload_id).unlink(missing_ok=True)
@@ -263,8 +304,13 @@ def _writer_alive(name: str) -> bool:
     return True
 
 
-def open_store(url: str | Path, *, create: bool = True, retention_days: int = 0,
-               s3_settings: dict[str, str] | None = None) -> Store:
+def open_store(
+    url: str | Path,
+    *,
+    create: bool = True,
+    retention_days: int = 0,
+    s3_settings: dict[str, str] | None = None,
+) -> Store:
     """A store from its URL: a local path (the embedded default) or s3://bucket[/prefix].
 
     create=False (readers): a local archive must exist; nothing is written to open it. s3_settings: an S3
@@ -275,5 +321,7 @@ def open_store(url: str | Path, *, create: bool = True, retention_days: int = 0,
 
         return S3Store(text, retention_days=retention_days, settings=s3_settings)
     if retention_days:
-        raise StoreError("--retention-days needs an S3 archive whose bucket has Object Lock enabled")
+        raise StoreError(
+            "--retention-days needs an S3 archive whose bucket has Object Lock enabled"
+        )
     return LocalStore(text, create=create)

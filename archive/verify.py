@@ -42,7 +42,9 @@ class VerifyReport:
     files: int = 0
     rows: int = 0
     problems: list[str] = field(default_factory=list)
-    retention: dict[str, int] = field(default_factory=dict)  # lock mode ("COMPLIANCE", "none") -> files
+    retention: dict[str, int] = field(
+        default_factory=dict
+    )  # lock mode ("COMPLIANCE", "none") -> files
     retained_until: str | None = None  # the earliest retention end among the files
 
 
@@ -58,7 +60,9 @@ def verify(store: Store, ref: SnapshotRef, *, retention: bool = True) -> VerifyR
     for info in store.list(ref.prefix):
         if info.key not in listed and info.key.rsplit("/", 1)[-1] not in _BOOKKEEPING:
             report.problems.append(f"{info.key}: in the snapshot's prefix but not in its manifest")
-    captures: dict[str, Path | None] = {}  # WARC key -> its local copy (None: damaged, reported once)
+    captures: dict[
+        str, Path | None
+    ] = {}  # WARC key -> its local copy (None: damaged, reported once)
     rows: list[ArchivedRow] = []
     with tempfile.TemporaryDirectory(prefix="newsarchive-verify-") as tmp:
         for n, entry in enumerate(manifest.files):
@@ -67,7 +71,9 @@ def verify(store: Store, ref: SnapshotRef, *, retention: bool = True) -> VerifyR
                 download_checked(store, entry, local)
             except ObjectNotFound:
                 report.problems.append(f"{entry.key}: missing")
-                captures[entry.key] = None  # reported once; its rows' captures are not checked against it
+                captures[entry.key] = (
+                    None  # reported once; its rows' captures are not checked against it
+                )
                 continue
             except FixityError as exc:
                 report.problems.append(str(exc))
@@ -84,22 +90,35 @@ def verify(store: Store, ref: SnapshotRef, *, retention: bool = True) -> VerifyR
                 label = mode.split(" until ")[0] if mode else "none"
                 report.retention[label] = report.retention.get(label, 0) + 1
                 if mode:
-                    report.retained_until = min(filter(None, [report.retained_until, mode.split(" until ")[-1]]))
+                    report.retained_until = min(
+                        filter(None, [report.retained_until, mode.split(" until ")[-1]])
+                    )
         report.rows = len(rows)
         originals: dict[tuple[str, int], Originals] = {}
-        for row in rows:  # once every WARC of the snapshot is checked (a damaged one is reported once)
+        for (
+            row
+        ) in rows:  # once every WARC of the snapshot is checked (a damaged one is reported once)
             _check_capture(store, ref, row, captures, originals, Path(tmp), report.problems)
     return report
 
 
-def _check_capture(store: Store, ref: SnapshotRef, row: ArchivedRow, captures: dict[str, Path | None],
-                   originals: dict[tuple[str, int], Originals], tmp: Path, problems: list[str]) -> None:
+def _check_capture(
+    store: Store,
+    ref: SnapshotRef,
+    row: ArchivedRow,
+    captures: dict[str, Path | None],
+    originals: dict[tuple[str, int], Originals],
+    tmp: Path,
+    problems: list[str],
+) -> None:
     url, capture_id, carried_from = row.url, row.capture_id, row.carried_from
     if not capture_id:
         problems.append(f"row {url}: no capture_id")
         return
     source = SnapshotRef.from_label(carried_from) if carried_from else ref
-    key = layout.warc_key(layout.snapshot_prefix(date.fromisoformat(source.day), source.rev), row.outlet)
+    key = layout.warc_key(
+        layout.snapshot_prefix(date.fromisoformat(source.day), source.rev), row.outlet
+    )
     where = f"{source.label}'s WARC {key}" if carried_from else f"this snapshot's WARC {key}"
     if key not in captures:
         carried = tmp / f"carried-{len(captures)}.warc.gz"
@@ -113,7 +132,9 @@ def _check_capture(store: Store, ref: SnapshotRef, row: ArchivedRow, captures: d
     if local is None:
         return
     if (row.outlet, source.rev) not in originals:
-        originals[row.outlet, source.rev] = Originals(store, source.day, row.outlet, tmp, below_rev=source.rev)
+        originals[row.outlet, source.rev] = Originals(
+            store, source.day, row.outlet, tmp, below_rev=source.rev
+        )
     if capture_id not in originals[row.outlet, source.rev].index(local).offsets:
         problems.append(f"row {url}: its capture {capture_id} is not in {where}")
         return

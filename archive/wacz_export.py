@@ -43,12 +43,16 @@ class WaczFile:
     size: int
 
 
-def export_wacz(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None = None) -> list[WaczFile]:
+def export_wacz(
+    store: Store, ref: SnapshotRef, dest: Path, outlet: str | None = None
+) -> list[WaczFile]:
     """One WACZ per outlet of the snapshot (or just `outlet`) in dest: `<day>-rev<N>-<outlet>.wacz`."""
     manifest = load_manifest(store, ref)
     outlets = [o for o in sorted(manifest.outlets) if outlet is None or o == outlet]
     if outlet is not None and not outlets:
-        raise LookupError(f"snapshot {ref.label} has no outlet {outlet!r}; it has {', '.join(sorted(manifest.outlets))}")
+        raise LookupError(
+            f"snapshot {ref.label} has no outlet {outlet!r}; it has {', '.join(sorted(manifest.outlets))}"
+        )
     dest.mkdir(parents=True, exist_ok=True)
     rows = read_rows(store, manifest)
     written = []
@@ -60,10 +64,14 @@ def export_wacz(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None =
             if ref not in indexes:
                 indexes[ref] = _index_of(store, ref, Path(tmp), rows)
             if _has_revisits(indexes[ref], layout.warc_key("", name)):
-                needed |= _earlier_complete_revs(store, ref)  # a revisit's original is in the day's earlier revs
+                needed |= _earlier_complete_revs(
+                    store, ref
+                )  # a revisit's original is in the day's earlier revs
             sources = sorted(needed, key=lambda s: (s.day, s.rev))
             warcs: dict[str, Path] = {}
-            digests: dict[str, str] = {}  # checked against the manifest on download: not hashed again
+            digests: dict[
+                str, str
+            ] = {}  # checked against the manifest on download: not hashed again
             lines: list[bytes] = []
             for source in sources:
                 key = layout.warc_key(source.prefix, name)
@@ -75,15 +83,26 @@ def export_wacz(store: Store, ref: SnapshotRef, dest: Path, outlet: str | None =
                 warcs[local.name] = local
                 digests[local.name] = entry.sha256
                 if source not in indexes:
-                    indexes[source] = _index_of(store, source, Path(tmp), rows if source == ref else [])
+                    indexes[source] = _index_of(
+                        store, source, Path(tmp), rows if source == ref else []
+                    )
                 lines += _lines_for(indexes[source], layout.warc_key("", name), local.name)
             if not warcs:
                 continue
             out = dest / f"{ref.day}-rev{ref.rev}-{name}.wacz"
             pages = _pages(own, lines)
-            write_wacz(out, warcs, sorted(lines), pages, digests=digests, title=f"{name}: snapshot {ref.label}",
-                       description=f"newsarchive snapshot {ref.label} of {name} ({len(pages)} articles)")
-            written.append(WaczFile(name, out, len(warcs), len(pages), len(lines), out.stat().st_size))
+            write_wacz(
+                out,
+                warcs,
+                sorted(lines),
+                pages,
+                digests=digests,
+                title=f"{name}: snapshot {ref.label}",
+                description=f"newsarchive snapshot {ref.label} of {name} ({len(pages)} articles)",
+            )
+            written.append(
+                WaczFile(name, out, len(warcs), len(pages), len(lines), out.stat().st_size)
+            )
     return written
 
 
@@ -105,15 +124,20 @@ def _index_of(store: Store, ref: SnapshotRef, tmp: Path, rows: list[ArchivedRow]
 
 
 def _has_revisits(index: bytes, filename: str) -> bool:
-    return any(entry.get("filename") == filename and entry.get("mime") == "warc/revisit"
-               for entry in (json.loads(line.split(b" ", 2)[2]) for line in index.splitlines()))
+    return any(
+        entry.get("filename") == filename and entry.get("mime") == "warc/revisit"
+        for entry in (json.loads(line.split(b" ", 2)[2]) for line in index.splitlines())
+    )
 
 
 def _earlier_complete_revs(store: Store, ref: SnapshotRef) -> set[SnapshotRef]:
     """The day's complete revs below `ref`: where a same-day rerun's revisits find their originals."""
     revs = day_revs(store, date.fromisoformat(ref.day), claims_of_complete=False)
-    return {SnapshotRef(ref.day, rev) for rev, state in revs.items()
-            if rev < ref.rev and state.complete and not state.abandoned}
+    return {
+        SnapshotRef(ref.day, rev)
+        for rev, state in revs.items()
+        if rev < ref.rev and state.complete and not state.abandoned
+    }
 
 
 def _lines_for(index: bytes, filename: str, renamed: str) -> list[bytes]:
@@ -124,7 +148,13 @@ def _lines_for(index: bytes, filename: str, renamed: str) -> list[bytes]:
         entry = json.loads(raw)
         if entry.get("filename") == filename:
             entry["filename"] = renamed
-            out.append(key + b" " + stamp + b" " + json.dumps(entry, ensure_ascii=False, sort_keys=True).encode())
+            out.append(
+                key
+                + b" "
+                + stamp
+                + b" "
+                + json.dumps(entry, ensure_ascii=False, sort_keys=True).encode()
+            )
     return out
 
 
@@ -136,23 +166,46 @@ def _pages(rows: list[ArchivedRow], lines: list[bytes]) -> list[dict[str, Any]]:
         entry = json.loads(raw)
         if entry.get("record_id"):
             t = stamp.decode()
-            captured[entry["record_id"]] = (entry["url"], f"{t[0:4]}-{t[4:6]}-{t[6:8]}T{t[8:10]}:{t[10:12]}:{t[12:14]}Z")
+            captured[entry["record_id"]] = (
+                entry["url"],
+                f"{t[0:4]}-{t[4:6]}-{t[6:8]}T{t[8:10]}:{t[10:12]}:{t[12:14]}Z",
+            )
     pages = []
     for row in rows:
         if row.capture_id in captured:
             url, ts = captured[row.capture_id]
-            pages.append({"id": row.id, "url": url, "ts": ts, "title": row.title, "text": row.text,
-                          "duplicate_of": row.duplicate_of, "published": row.published, "language": row.language})
+            pages.append(
+                {
+                    "id": row.id,
+                    "url": url,
+                    "ts": ts,
+                    "title": row.title,
+                    "text": row.text,
+                    "duplicate_of": row.duplicate_of,
+                    "published": row.published,
+                    "language": row.language,
+                }
+            )
     return pages
 
 
-def write_wacz(out: Path, warcs: dict[str, Path], index_lines: list[bytes], pages: list[dict[str, Any]], *,
-               title: str, description: str, digests: dict[str, str] | None = None) -> None:
+def write_wacz(
+    out: Path,
+    warcs: dict[str, Path],
+    index_lines: list[bytes],
+    pages: list[dict[str, Any]],
+    *,
+    title: str,
+    description: str,
+    digests: dict[str, str] | None = None,
+) -> None:
     """Write a WACZ: WARCs stored as they are (never recompressed), the index and pages deflated, then
     datapackage.json with every file's SHA-256 and datapackage-digest.json. Written to a temporary name
     and renamed, so a WACZ appears whole or not at all."""
     header = {"format": "json-pages-1.0", "id": "pages", "title": "Articles", "hasText": True}
-    pages_bytes = b"".join(json.dumps(p, ensure_ascii=False).encode() + b"\n" for p in [header, *pages])
+    pages_bytes = b"".join(
+        json.dumps(p, ensure_ascii=False).encode() + b"\n" for p in [header, *pages]
+    )
     index_bytes = b"".join(line + b"\n" for line in index_lines)
     resources = []
     partial = out.with_name(out.name + ".partial")
@@ -169,22 +222,42 @@ def write_wacz(out: Path, warcs: dict[str, Path], index_lines: list[bytes], page
             wacz.writestr(zipfile.ZipInfo(name, _now()), data, compress_type=zipfile.ZIP_DEFLATED)
             resources.append(_resource(name, len(data), hashlib.sha256(data).hexdigest()))
         main = pages[0] if pages else None
-        package: dict[str, Any] = {"profile": "data-package", "resources": resources, "title": title,
-                                   "description": description,
-                                   "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                   "wacz_version": WACZ_VERSION, "software": "newsarchive"}
+        package: dict[str, Any] = {
+            "profile": "data-package",
+            "resources": resources,
+            "title": title,
+            "description": description,
+            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "wacz_version": WACZ_VERSION,
+            "software": "newsarchive",
+        }
         if main:
             package.update(mainPageURL=main["url"], mainPageDate=main["ts"])
         package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode()
-        wacz.writestr(zipfile.ZipInfo("datapackage.json", _now()), package_bytes, compress_type=zipfile.ZIP_DEFLATED)
-        package_digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
-        wacz.writestr(zipfile.ZipInfo("datapackage-digest.json", _now()), json.dumps(package_digest, indent=2),
-                      compress_type=zipfile.ZIP_DEFLATED)
+        wacz.writestr(
+            zipfile.ZipInfo("datapackage.json", _now()),
+            package_bytes,
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
+        package_digest = {
+            "path": "datapackage.json",
+            "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest(),
+        }
+        wacz.writestr(
+            zipfile.ZipInfo("datapackage-digest.json", _now()),
+            json.dumps(package_digest, indent=2),
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
     partial.replace(out)
 
 
 def _resource(path: str, size: int, sha256: str) -> dict[str, Any]:
-    return {"name": path.rsplit("/", 1)[-1].lower(), "path": path, "hash": f"sha256:{sha256}", "bytes": size}
+    return {
+        "name": path.rsplit("/", 1)[-1].lower(),
+        "path": path,
+        "hash": f"sha256:{sha256}",
+        "bytes": size,
+    }
 
 
 def _now() -> tuple[int, int, int, int, int, int]:

@@ -20,9 +20,13 @@ def append_article_links(path: Path, links: list[dict[str, str]]) -> None:
     with path.open("ab") as fh:
         writer = WARCWriter(fh, gzip=True)
         for link in links:
-            payload = json.dumps({"article_id": link["article_id"], "canonical_url": link["canonical_url"]})
+            payload = json.dumps(
+                {"article_id": link["article_id"], "canonical_url": link["canonical_url"]}
+            )
             record = writer.create_warc_record(
-                link["url"], "metadata", payload=BytesIO(payload.encode("utf-8")),
+                link["url"],
+                "metadata",
+                payload=BytesIO(payload.encode("utf-8")),
                 warc_content_type="application/json",
                 warc_headers_dict={"WARC-Refers-To": link["capture_id"]},
             )

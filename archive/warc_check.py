@@ -17,7 +17,9 @@ import zlib
 from pathlib import Path
 
 CHUNK = 1 << 20
-MAX_MEMBER = 64 << 20  # a page is at most 16 MiB (DOWNLOAD_MAXSIZE); a bigger member is damage, not data
+MAX_MEMBER = (
+    64 << 20
+)  # a page is at most 16 MiB (DOWNLOAD_MAXSIZE); a bigger member is damage, not data
 
 
 def check_warc(path: Path, name: str) -> list[str]:
@@ -38,14 +40,18 @@ def check_warc(path: Path, name: str) -> list[str]:
                     fed += len(data)
                     out += inflater.decompress(data, MAX_MEMBER + 1 - len(out))
                     if len(out) > MAX_MEMBER:
-                        return problems + [f"{name}: the gzip member at offset {offset} inflates past "
-                                           f"{MAX_MEMBER >> 20} MiB; not a record of ours"]
+                        return problems + [
+                            f"{name}: the gzip member at offset {offset} inflates past "
+                            f"{MAX_MEMBER >> 20} MiB; not a record of ours"
+                        ]
                     if inflater.eof:
                         break
                     data = fh.read(CHUNK)
                     if not data:
-                        return problems + [f"{name}: the gzip member at offset {offset} is truncated "
-                                           f"(the file ends {fed} bytes into it)"]
+                        return problems + [
+                            f"{name}: the gzip member at offset {offset} is truncated "
+                            f"(the file ends {fed} bytes into it)"
+                        ]
             except zlib.error as exc:
                 return problems + [f"{name}: the gzip member at offset {offset} is damaged ({exc})"]
             problems += _check_records(bytes(out), name, offset)
@@ -70,12 +76,14 @@ def _check_records(data: bytes, name: str, offset: int) -> list[str]:
         except ValueError:
             return problems + [f"{where} has no valid Content-Length"]
         start = end + 4
-        block = data[start:start + length]
-        trailer = data[start + length:start + length + 4]
+        block = data[start : start + length]
+        trailer = data[start + length : start + length + 4]
         if len(block) < length or trailer != b"\r\n\r\n":
             # one record per member (as warcio writes): the block is what lies before the closing CRLF CRLF
             actual = len(data) - start - (4 if data.endswith(b"\r\n\r\n") else 0)
-            return problems + [f"{where}: Content-Length is {length} but its block is {actual} bytes"]
+            return problems + [
+                f"{where}: Content-Length is {length} but its block is {actual} bytes"
+            ]
         if (digest := fields.get("warc-block-digest")) and not _matches(digest, block):
             problems.append(f"{where}: WARC-Block-Digest {digest} does not match its block")
         payload_digest = fields.get("warc-payload-digest")
@@ -83,9 +91,11 @@ def _check_records(data: bytes, name: str, offset: int) -> list[str]:
             payload = block
             if fields.get("content-type", "").startswith("application/http"):
                 head = block.find(b"\r\n\r\n")
-                payload = block[head + 4:] if head >= 0 else b""
+                payload = block[head + 4 :] if head >= 0 else b""
             if not _matches(payload_digest, payload):
-                problems.append(f"{where}: WARC-Payload-Digest {payload_digest} does not match its payload")
+                problems.append(
+                    f"{where}: WARC-Payload-Digest {payload_digest} does not match its payload"
+                )
         pos = start + length + 4
     return problems
 
@@ -109,5 +119,8 @@ def _matches(digest: str, data: bytes) -> bool:
     hasher.update(data)
     raw = hasher.digest()
     value = value.strip()
-    return value.upper() == base64.b32encode(raw).decode() or value.lower() == raw.hex() \
+    return (
+        value.upper() == base64.b32encode(raw).decode()
+        or value.lower() == raw.hex()
         or value == base64.b64encode(raw).decode()
+    )

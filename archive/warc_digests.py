@@ -44,11 +44,27 @@ def archived_digests(store: Store, day: date, outlet: str, tmp: Path) -> dict[st
                 for record in ArchiveIterator(fh):
                     headers = record.rec_headers
                     digest = headers.get_header("WARC-Payload-Digest")
-                    if record.rec_type == "response" and digest and record.http_headers.get_statuscode() == "200":
-                        digests.setdefault(digest, [headers.get_header("WARC-Target-URI"),
-                                                    headers.get_header("WARC-Date"),
-                                                    headers.get_header("WARC-Record-ID")])
-        except (ObjectNotFound, NewsArchiveError, ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+                    if (
+                        record.rec_type == "response"
+                        and digest
+                        and record.http_headers.get_statuscode() == "200"
+                    ):
+                        digests.setdefault(
+                            digest,
+                            [
+                                headers.get_header("WARC-Target-URI"),
+                                headers.get_header("WARC-Date"),
+                                headers.get_header("WARC-Record-ID"),
+                            ],
+                        )
+        except (
+            ObjectNotFound,
+            NewsArchiveError,
+            ArchiveLoadFailed,
+            OSError,
+            EOFError,
+            ValueError,
+        ) as exc:
             logger.warning("%s: no revisits against %s (%s)", outlet, key, exc)
         finally:
             local.unlink(missing_ok=True)

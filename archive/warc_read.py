@@ -53,7 +53,9 @@ class Capture:
     via: str | None = None  # the feed, sitemap or section URL the crawl found it on
     discovered_at: str | None = None
     refers_to: str | None = None  # a revisit: its original's WARC-Record-ID
-    kind: str | None = None  # article, discovery, robots; None: a WARC from before (article pages only)
+    kind: str | None = (
+        None  # article, discovery, robots; None: a WARC from before (article pages only)
+    )
 
     @property
     def is_article(self) -> bool:
@@ -65,8 +67,12 @@ class WarcIndex:
     """Offsets of an outlet WARC's captures and their provenance (one pass over the file, no bodies)."""
 
     path: Path
-    offsets: dict[str, int] = field(default_factory=dict)  # record id -> offset of its response/revisit
-    provenance: dict[str, dict[str, str]] = field(default_factory=dict)  # record id -> kind, via, discovered-at
+    offsets: dict[str, int] = field(
+        default_factory=dict
+    )  # record id -> offset of its response/revisit
+    provenance: dict[str, dict[str, str]] = field(
+        default_factory=dict
+    )  # record id -> kind, via, discovered-at
 
     @classmethod
     def build(cls, path: Path) -> WarcIndex:
@@ -76,10 +82,13 @@ class WarcIndex:
             for record in records:
                 headers = record.rec_headers
                 if record.rec_type in CAPTURE_TYPES:
-                    index.offsets[headers.get_header("WARC-Record-ID")] = records.get_record_offset()
+                    index.offsets[headers.get_header("WARC-Record-ID")] = (
+                        records.get_record_offset()
+                    )
                 elif record.rec_type == "metadata" and _is_provenance(record):
                     index.provenance[headers.get_header("WARC-Concurrent-To")] = _warc_fields(
-                        record.content_stream().read())
+                        record.content_stream().read()
+                    )
         return index
 
 
@@ -87,8 +96,16 @@ class Originals:
     """Where the originals of an outlet's revisits are found: the WARC being read, then the outlet's WARCs
     of the complete revs of `day` (below `below_rev` when given: a rev never refers to a later one)."""
 
-    def __init__(self, store: Store | None, day: str, outlet: str, tmp: Path, below_rev: int | None = None):
-        self.store, self.day, self.outlet, self.tmp, self.below_rev = store, day, outlet, tmp, below_rev
+    def __init__(
+        self, store: Store | None, day: str, outlet: str, tmp: Path, below_rev: int | None = None
+    ):
+        self.store, self.day, self.outlet, self.tmp, self.below_rev = (
+            store,
+            day,
+            outlet,
+            tmp,
+            below_rev,
+        )
         self._indexes: dict[Path, WarcIndex] = {}
         self._archived: list[SnapshotRef] | None = None
 
@@ -113,11 +130,15 @@ class Originals:
         """The payload of the response record `record_id` (Content-Encoding and chunking undone)."""
         found = self.find(record_id)
         if found is None:
-            raise CaptureNotFound(f"{self.outlet}: the original {record_id} of a revisit is in no WARC of "
-                                  f"{self.day} (this WARC or a complete rev's)")
+            raise CaptureNotFound(
+                f"{self.outlet}: the original {record_id} of a revisit is in no WARC of "
+                f"{self.day} (this WARC or a complete rev's)"
+            )
         record = _record_at(*found)
         if record.rec_type != "response":
-            raise CaptureNotFound(f"{self.outlet}: {record_id} is a {record.rec_type} record, not a response")
+            raise CaptureNotFound(
+                f"{self.outlet}: {record_id} is a {record.rec_type} record, not a response"
+            )
         body: bytes = record.content_stream().read()
         return body
 
@@ -126,8 +147,13 @@ class Originals:
             return
         if self._archived is None:
             revs = day_revs(self.store, date.fromisoformat(self.day), claims_of_complete=False)
-            self._archived = [SnapshotRef(self.day, r.rev) for r in sorted(revs.values(), key=lambda s: -s.rev)
-                              if r.complete and not r.abandoned and (self.below_rev is None or r.rev < self.below_rev)]
+            self._archived = [
+                SnapshotRef(self.day, r.rev)
+                for r in sorted(revs.values(), key=lambda s: -s.rev)
+                if r.complete
+                and not r.abandoned
+                and (self.below_rev is None or r.rev < self.below_rev)
+            ]
         while self._archived:
             yield self._archived.pop(0)
 
@@ -141,13 +167,21 @@ class Originals:
             local = self.tmp / f"original-rev{ref.rev}-{self.outlet}.warc.gz"
             download_checked(self.store, entry, local)
             return WarcIndex.build(local)
-        except (ObjectNotFound, NewsArchiveError, ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+        except (
+            ObjectNotFound,
+            NewsArchiveError,
+            ArchiveLoadFailed,
+            OSError,
+            EOFError,
+            ValueError,
+        ) as exc:
             logger.warning("%s: originals of revisits not read from %s (%s)", self.outlet, key, exc)
             return None
 
 
-def iter_captures(path: Path, originals: Originals | None = None,
-                  unresolved: list[CaptureNotFound] | None = None) -> Iterator[Capture]:
+def iter_captures(
+    path: Path, originals: Originals | None = None, unresolved: list[CaptureNotFound] | None = None
+) -> Iterator[Capture]:
     """Every capture of the WARC in order, revisits with their original's body. Without `originals`, a
     revisit is resolved within this WARC only. A revisit whose original is nowhere costs only itself:
     it is appended to `unresolved` (raised when that is None)."""
@@ -193,10 +227,18 @@ def _capture(record: ArcWarcRecord, index: WarcIndex, originals: Originals) -> C
         status = int(http.get_statuscode()) if http is not None else 0
     except (TypeError, ValueError):
         status = 0  # a record from another tool without a readable HTTP status line
-    return Capture(url=headers.get_header("WARC-Target-URI"), status=status,
-                   content_type=http.get_header("Content-Type") if http is not None else None, body=body, record_id=record_id,
-                   fetched_at=headers.get_header("WARC-Date"), via=provenance.get("via"),
-                   discovered_at=provenance.get("discovered-at"), refers_to=refers_to, kind=provenance.get("kind"))
+    return Capture(
+        url=headers.get_header("WARC-Target-URI"),
+        status=status,
+        content_type=http.get_header("Content-Type") if http is not None else None,
+        body=body,
+        record_id=record_id,
+        fetched_at=headers.get_header("WARC-Date"),
+        via=provenance.get("via"),
+        discovered_at=provenance.get("discovered-at"),
+        refers_to=refers_to,
+        kind=provenance.get("kind"),
+    )
 
 
 def _record_at(path: Path, offset: int) -> ArcWarcRecord:

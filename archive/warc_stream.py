@@ -44,17 +44,25 @@ Resolver = Callable[[RevisitRef], Capture | None]
 
 def _capture(record: ArcWarcRecord) -> Capture:
     http = record.http_headers
-    return Capture(url=record.rec_headers.get_header("WARC-Target-URI"), status=int(http.get_statuscode()),
-                   content_type=http.get_header("Content-Type"), body=record.content_stream().read(),
-                   record_id=record.rec_headers.get_header("WARC-Record-ID"),
-                   fetched_at=record.rec_headers.get_header("WARC-Date"))
+    return Capture(
+        url=record.rec_headers.get_header("WARC-Target-URI"),
+        status=int(http.get_statuscode()),
+        content_type=http.get_header("Content-Type"),
+        body=record.content_stream().read(),
+        record_id=record.rec_headers.get_header("WARC-Record-ID"),
+        fetched_at=record.rec_headers.get_header("WARC-Date"),
+    )
 
 
 def _revisit_ref(record: ArcWarcRecord) -> RevisitRef:
     headers = record.rec_headers
-    return RevisitRef(headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Target-URI"),
-                      headers.get_header("WARC-Refers-To"), headers.get_header("WARC-Refers-To-Target-URI"),
-                      headers.get_header("WARC-Refers-To-Date"))
+    return RevisitRef(
+        headers.get_header("WARC-Record-ID"),
+        headers.get_header("WARC-Target-URI"),
+        headers.get_header("WARC-Refers-To"),
+        headers.get_header("WARC-Refers-To-Target-URI"),
+        headers.get_header("WARC-Refers-To-Date"),
+    )
 
 
 def _read_at(path: Path, offset: int) -> Capture:
@@ -71,20 +79,29 @@ def find_original(path: Path, ref: RevisitRef) -> Capture | None:
                 continue
             headers = record.rec_headers
             if (ref.refers_to and headers.get_header("WARC-Record-ID") == ref.refers_to) or (
-                    ref.target_uri and headers.get_header("WARC-Target-URI") == ref.target_uri
-                    and headers.get_header("WARC-Date") == ref.target_date):
+                ref.target_uri
+                and headers.get_header("WARC-Target-URI") == ref.target_uri
+                and headers.get_header("WARC-Date") == ref.target_date
+            ):
                 return _capture(record)
     return None
 
 
 def as_revisit_of(original: Capture, ref: RevisitRef, revisit: Capture) -> Capture:
     """The revisit as a capture: its own id, URL, date and HTTP status; the original's payload."""
-    return Capture(url=ref.url, status=revisit.status, content_type=revisit.content_type or original.content_type,
-                   body=original.body, record_id=ref.record_id, fetched_at=revisit.fetched_at)
+    return Capture(
+        url=ref.url,
+        status=revisit.status,
+        content_type=revisit.content_type or original.content_type,
+        body=original.body,
+        record_id=ref.record_id,
+        fetched_at=revisit.fetched_at,
+    )
 
 
-def iter_captures(path: Path, wanted: Callable[[str, str], bool],
-                  resolve: Resolver | None = None) -> Iterator[Capture | MissingCapture]:
+def iter_captures(
+    path: Path, wanted: Callable[[str, str], bool], resolve: Resolver | None = None
+) -> Iterator[Capture | MissingCapture]:
     """Each wanted response or revisit record of the WARC at `path`, in file order, with its payload."""
     by_id: dict[str, int] = {}
     by_target: dict[tuple[str, str], int] = {}
@@ -94,10 +111,15 @@ def iter_captures(path: Path, wanted: Callable[[str, str], bool],
             if record.rec_type not in ("response", "revisit"):
                 continue
             headers = record.rec_headers
-            record_id, url = headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Target-URI")
+            record_id, url = (
+                headers.get_header("WARC-Record-ID"),
+                headers.get_header("WARC-Target-URI"),
+            )
             if record.rec_type == "response":
                 capture = _capture(record) if wanted(record_id, url) else None
-                offset = records.get_record_offset()  # reads the rest of the record: after the payload
+                offset = (
+                    records.get_record_offset()
+                )  # reads the rest of the record: after the payload
                 by_id[record_id] = offset
                 by_target[(url, headers.get_header("WARC-Date"))] = offset
                 if capture is not None:
@@ -109,12 +131,25 @@ def iter_captures(path: Path, wanted: Callable[[str, str], bool],
             offset = by_id.get(ref.refers_to or "")
             if offset is None:
                 offset = by_target.get((ref.target_uri or "", ref.target_date or ""))
-            original = _read_at(path, offset) if offset is not None else resolve(ref) if resolve else None
+            original = (
+                _read_at(path, offset) if offset is not None else resolve(ref) if resolve else None
+            )
             if original is None:
-                yield MissingCapture(record_id, url, f"revisit of {ref.refers_to or ref.target_uri} "
-                                                     f"({ref.target_date}): its original is in no WARC searched")
+                yield MissingCapture(
+                    record_id,
+                    url,
+                    f"revisit of {ref.refers_to or ref.target_uri} "
+                    f"({ref.target_date}): its original is in no WARC searched",
+                )
                 continue
-            revisit = Capture(url, int(record.http_headers.get_statuscode()) if record.http_headers else original.status,
-                              record.http_headers.get_header("Content-Type") if record.http_headers else None,
-                              b"", record_id, headers.get_header("WARC-Date"))
+            revisit = Capture(
+                url,
+                int(record.http_headers.get_statuscode())
+                if record.http_headers
+                else original.status,
+                record.http_headers.get_header("Content-Type") if record.http_headers else None,
+                b"",
+                record_id,
+                headers.get_header("WARC-Date"),
+            )
             yield as_revisit_of(original, ref, revisit)

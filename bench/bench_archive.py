@@ -23,15 +23,32 @@ WARC_MB = int(os.environ.get("BENCH_WARC_MB", "64"))
 OUTLETS = 5
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "20000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-PARAGRAPH = "قال المرصد السوري لحقوق الإنسان إن الاشتباكات تواصلت في محيط مدينة دوما من جهة حرستا. " * 8
+PARAGRAPH = (
+    "قال المرصد السوري لحقوق الإنسان إن الاشتباكات تواصلت في محيط مدينة دوما من جهة حرستا. " * 8
+)
 
 
 def _articles(n: int) -> list[dict]:
-    return [{"id": f"{i:016x}", "url": f"https://example.org/a/{i}", "canonical_url": f"https://example.org/a/{i}",
-             "outlet": f"outlet{i % OUTLETS}", "title": f"عنوان {i}", "author": None,
-             "published": "2026-11-20T09:00:00+03:00", "date_source": "jsonld", "modified": None,
-             "language": "ar", "text": f"{i} {PARAGRAPH}", "duplicate_of": None, "reason": None,
-             "capture_id": f"<urn:uuid:{i:032x}>", "fetched_at": None} for i in range(n)]
+    return [
+        {
+            "id": f"{i:016x}",
+            "url": f"https://example.org/a/{i}",
+            "canonical_url": f"https://example.org/a/{i}",
+            "outlet": f"outlet{i % OUTLETS}",
+            "title": f"عنوان {i}",
+            "author": None,
+            "published": "2026-11-20T09:00:00+03:00",
+            "date_source": "jsonld",
+            "modified": None,
+            "language": "ar",
+            "text": f"{i} {PARAGRAPH}",
+            "duplicate_of": None,
+            "reason": None,
+            "capture_id": f"<urn:uuid:{i:032x}>",
+            "fetched_at": None,
+        }
+        for i in range(n)
+    ]
 
 
 def main() -> None:
@@ -53,14 +70,18 @@ def main() -> None:
 
             def publish() -> float:
                 start = time.perf_counter()
-                _, manifest = publish_snapshot(store, date(2026, 11, 21), articles, warcs, run_id=f"bench-{time.time_ns()}")
+                _, manifest = publish_snapshot(
+                    store, date(2026, 11, 21), articles, warcs, run_id=f"bench-{time.time_ns()}"
+                )
                 publish.files = manifest.files
                 return time.perf_counter() - start
 
             def plain(round_: int, extra: dict | None = None) -> float:
                 start = time.perf_counter()
                 for i, _ in enumerate(publish.files):
-                    client.upload_file(str(local / f"{i}"), "archive", f"plain/{round_}/{i}", ExtraArgs=extra)
+                    client.upload_file(
+                        str(local / f"{i}"), "archive", f"plain/{round_}/{i}", ExtraArgs=extra
+                    )
                 return time.perf_counter() - start
 
             def plain_sha(round_: int) -> float:  # the same integrity check on the server as ours
@@ -79,22 +100,32 @@ def main() -> None:
             publish_s, plain_s = statistics.median(publish_runs), statistics.median(plain_runs)
             sha_s = statistics.median(sha_runs)
             mb = sum(f.size for f in publish.files) / 1e6
-            print(f"publish to SeaweedFS S3: {mb:.1f} MB ({ARTICLES} articles as Parquet + {OUTLETS} WARCs), "
-                  f"median of {ROUNDS}: {publish_s:.2f} s = {mb / publish_s:.1f} MB/s "
-                  f"(Parquet encoding, SHA-256 of every file and of every part sent for the server to check, create-only "
-                  f"writes, manifest and marker included)")
-            print(f"plain boto3 upload_file of the same bytes, median of {ROUNDS}: {plain_s:.2f} s = "
-                  f"{mb / plain_s:.1f} MB/s")
-            print(f"plain boto3 upload_file with ChecksumAlgorithm=SHA256 (the server checks SHA-256, as for ours), "
-                  f"median of {ROUNDS}: {sha_s:.2f} s = {mb / sha_s:.1f} MB/s")
-            print(f"ratio publish/plain upload_file = {plain_s / publish_s:.2f} (goal >= 0.9); "
-                  f"publish/upload_file with SHA-256 checksums = {sha_s / publish_s:.2f}")
+            print(
+                f"publish to SeaweedFS S3: {mb:.1f} MB ({ARTICLES} articles as Parquet + {OUTLETS} WARCs), "
+                f"median of {ROUNDS}: {publish_s:.2f} s = {mb / publish_s:.1f} MB/s "
+                f"(Parquet encoding, SHA-256 of every file and of every part sent for the server to check, create-only "
+                f"writes, manifest and marker included)"
+            )
+            print(
+                f"plain boto3 upload_file of the same bytes, median of {ROUNDS}: {plain_s:.2f} s = "
+                f"{mb / plain_s:.1f} MB/s"
+            )
+            print(
+                f"plain boto3 upload_file with ChecksumAlgorithm=SHA256 (the server checks SHA-256, as for ours), "
+                f"median of {ROUNDS}: {sha_s:.2f} s = {mb / sha_s:.1f} MB/s"
+            )
+            print(
+                f"ratio publish/plain upload_file = {plain_s / publish_s:.2f} (goal >= 0.9); "
+                f"publish/upload_file with SHA-256 checksums = {sha_s / publish_s:.2f}"
+            )
             start = time.perf_counter()
             table = load_articles(store, date(2026, 11, 21), date(2026, 11, 21))
             write_export(table, "jsonl", tmp / "export.jsonl")
             export_s = time.perf_counter() - start
-            print(f"export to JSON Lines: {table.num_rows} articles in {export_s:.2f} s = "
-                  f"{table.num_rows / export_s:.0f} articles/s")
+            print(
+                f"export to JSON Lines: {table.num_rows} articles in {export_s:.2f} s = "
+                f"{table.num_rows / export_s:.0f} articles/s"
+            )
         finally:
             server.stop()
 

@@ -24,10 +24,20 @@ DAYS, OUTLETS, PER_OUTLET = 30, ("anapress", "orient", "euronews", "enabbaladi",
 
 
 def _row(n: int, outlet: str, day: date) -> dict:
-    return {"id": f"{day}-{outlet}-{n}", "url": f"https://x/{day}/{outlet}/{n}",
-            "canonical_url": f"https://x/{day}/{outlet}/{n}", "outlet": outlet, "title": f"عنوان {n}",
-            "author": None, "published": f"{day}T09:00:00+03:00", "date_source": "jsonld", "modified": None,
-            "language": "ar", "text": "نص المقال " * 200, "capture_id": f"<urn:uuid:00000000-0000-4000-8000-{n:012d}>"}
+    return {
+        "id": f"{day}-{outlet}-{n}",
+        "url": f"https://x/{day}/{outlet}/{n}",
+        "canonical_url": f"https://x/{day}/{outlet}/{n}",
+        "outlet": outlet,
+        "title": f"عنوان {n}",
+        "author": None,
+        "published": f"{day}T09:00:00+03:00",
+        "date_source": "jsonld",
+        "modified": None,
+        "language": "ar",
+        "text": "نص المقال " * 200,
+        "capture_id": f"<urn:uuid:00000000-0000-4000-8000-{n:012d}>",
+    }
 
 
 def main() -> None:
@@ -58,17 +68,26 @@ def main() -> None:
         warm = time.perf_counter() - t0
         cli = [str(ROOT / ".venv" / "bin" / "newsarchive")]
         t0 = time.perf_counter()
-        subprocess.run(cli + ["snapshots", "list", "--archive", str(archive)], check=True, capture_output=True)
+        subprocess.run(
+            cli + ["snapshots", "list", "--archive", str(archive)], check=True, capture_output=True
+        )
         for k in range(DAYS - 7, DAYS):
             day = (start + timedelta(days=k)).isoformat()
-            subprocess.run(cli + ["snapshots", "verify", day, "--archive", str(archive)], check=True,
-                           capture_output=True)
+            subprocess.run(
+                cli + ["snapshots", "verify", day, "--archive", str(archive)],
+                check=True,
+                capture_output=True,
+            )
         baseline = time.perf_counter() - t0
-    print(f"archive page over {DAYS} snapshots x {len(OUTLETS)} outlets x {PER_OUTLET} rows "
-          f"({len(html) // 1024} KiB of HTML):")
+    print(
+        f"archive page over {DAYS} snapshots x {len(OUTLETS)} outlets x {PER_OUTLET} rows "
+        f"({len(html) // 1024} KiB of HTML):"
+    )
     print(f"  page, cold (30 manifests read, latest 7 verified)   {cold:6.2f} s")
-    print(f"  page, verify results cached (every later minute)    {warm:6.2f} s (the app then serves its "
-          "cached page for 60 s)")
+    print(
+        f"  page, verify results cached (every later minute)    {warm:6.2f} s (the app then serves its "
+        "cached page for 60 s)"
+    )
     print(f"  baseline: newsarchive snapshots list + 7x verify   {baseline:6.2f} s")
 
 

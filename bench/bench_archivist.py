@@ -52,13 +52,38 @@ def _day(store, tmp: Path, d: int) -> None:
                 url = _url(d, n).replace("enabbaladi", outlet)
                 body = f"<html><head><title>{n}</title></head><body><p>{n} {STORY * 6}</p></body></html>".encode()
                 rid = f"<urn:uuid:{d:08x}-0000-4000-8000-{n:012x}>"
-                http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-                writer.write_record(writer.create_warc_record(
-                    url, "response", payload=BytesIO(body), http_headers=http,
-                    warc_headers_dict={"WARC-Record-ID": rid, "WARC-Date": f"{FIRST + timedelta(days=d)}T03:00:00Z"}))
-                rows.append({"id": f"{d:04d}{n:012d}", "url": url, "canonical_url": url, "outlet": outlet,
-                             "title": str(n), "author": None, "published": None, "date_source": None, "modified": None,
-                             "language": "ar", "text": f"{n} {STORY}", "capture_id": rid, "fetched_at": None})
+                http = StatusAndHeaders(
+                    "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+                )
+                writer.write_record(
+                    writer.create_warc_record(
+                        url,
+                        "response",
+                        payload=BytesIO(body),
+                        http_headers=http,
+                        warc_headers_dict={
+                            "WARC-Record-ID": rid,
+                            "WARC-Date": f"{FIRST + timedelta(days=d)}T03:00:00Z",
+                        },
+                    )
+                )
+                rows.append(
+                    {
+                        "id": f"{d:04d}{n:012d}",
+                        "url": url,
+                        "canonical_url": url,
+                        "outlet": outlet,
+                        "title": str(n),
+                        "author": None,
+                        "published": None,
+                        "date_source": None,
+                        "modified": None,
+                        "language": "ar",
+                        "text": f"{n} {STORY}",
+                        "capture_id": rid,
+                        "fetched_at": None,
+                    }
+                )
         warcs[outlet] = path
     publish_snapshot(store, FIRST + timedelta(days=d), rows, warcs, run_id=f"bench-{d}")
 
@@ -68,7 +93,9 @@ def _baseline_duckdb(root: Path, url: str) -> int:
     con = duckdb.connect()
     hits = con.execute(
         f"SELECT capture_id, outlet, filename FROM read_parquet('{root}/snapshots/*/*/articles/*/*/*.parquet', "
-        "hive_partitioning=true, filename=true) WHERE url = ?", [url]).fetchall()
+        "hive_partitioning=true, filename=true) WHERE url = ?",
+        [url],
+    ).fetchall()
     found = 0
     for capture_id, outlet, filename in hits:
         warc = Path(filename).parents[3] / "warc" / f"{outlet}.warc.gz"
@@ -96,25 +123,49 @@ def main() -> None:
             _day(store, tmp, d)
         built = time.perf_counter() - start
         size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
-        print(f"archive: {DAYS} days x {ARTICLES:,} articles ({DAYS * ARTICLES:,} captures, {size / 1e6:,.0f} MB) "
-              f"generated and published in {built:.0f} s")
+        print(
+            f"archive: {DAYS} days x {ARTICLES:,} articles ({DAYS * ARTICLES:,} captures, {size / 1e6:,.0f} MB) "
+            f"generated and published in {built:.0f} s"
+        )
         rng = random.Random(7)
         urls = [_url(rng.randrange(DAYS), rng.randrange(0, ARTICLES, 2)) for _ in range(LOOKUPS)]
-        forms = [u.replace("https://www.", "http://") + "?utm_source=x" for u in urls]  # as users paste them
+        forms = [
+            u.replace("https://www.", "http://") + "?utm_source=x" for u in urls
+        ]  # as users paste them
         ours = [_timed(lambda u: find_captures(store, u, canonical_url), u) for u in forms]
         assert all(len(find_captures(store, u, canonical_url).captures) == 1 for u in forms[:3])
         cache = tmp / "cache"
-        find_captures(store, forms[0], canonical_url, cache=cache)  # fills the cache: every index checked once
-        cached = [_timed(lambda u: find_captures(store, u, canonical_url, cache=cache), u) for u in forms]
-        assert all(len(find_captures(store, u, canonical_url, cache=cache).captures) == 1 for u in forms[:3])
+        find_captures(
+            store, forms[0], canonical_url, cache=cache
+        )  # fills the cache: every index checked once
+        cached = [
+            _timed(lambda u: find_captures(store, u, canonical_url, cache=cache), u) for u in forms
+        ]
+        assert all(
+            len(find_captures(store, u, canonical_url, cache=cache).captures) == 1
+            for u in forms[:3]
+        )
         cli, cli_cpu = [], []
         import resource
 
         for u in forms[:5]:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "newsarchive.cli.main", "captures", u, "--archive", str(root),
-                            "--cache", str(cache)], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "newsarchive.cli.main",
+                    "captures",
+                    u,
+                    "--archive",
+                    str(root),
+                    "--cache",
+                    str(cache),
+                ],
+                check=True,
+                capture_output=True,
+            )
             cli.append(time.perf_counter() - start)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cli_cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -124,17 +175,25 @@ def main() -> None:
         grep = []
         for u in urls[:5]:
             start = time.perf_counter()
-            subprocess.run(["grep", "-F", "-h", u.split("/archives/")[1][:20], *indexes], capture_output=True)
+            subprocess.run(
+                ["grep", "-F", "-h", u.split("/archives/")[1][:20], *indexes], capture_output=True
+            )
             grep.append(time.perf_counter() - start)
-        print(f"{'captures lookup, one URL in all ' + str(DAYS) + ' days':<56} {'median s':>9} {'max s':>7}")
-        for name, times in ((f"find_captures, every index read and checked ({LOOKUPS} URLs)", ours),
-                            ("find_captures, checked indexes cached (mmap)", cached),
-                            ("newsarchive captures (CLI, cache, process start incl.)", cli),
-                            ("baseline: DuckDB over Parquet + scan of the WARC", duck),
-                            ("baseline: grep -F over the CDXJ files (no URL forms)", grep)):
+        print(
+            f"{'captures lookup, one URL in all ' + str(DAYS) + ' days':<56} {'median s':>9} {'max s':>7}"
+        )
+        for name, times in (
+            (f"find_captures, every index read and checked ({LOOKUPS} URLs)", ours),
+            ("find_captures, checked indexes cached (mmap)", cached),
+            ("newsarchive captures (CLI, cache, process start incl.)", cli),
+            ("baseline: DuckDB over Parquet + scan of the WARC", duck),
+            ("baseline: grep -F over the CDXJ files (no URL forms)", grep),
+        ):
             print(f"{name:<56} {statistics.median(times):>9.3f} {max(times):>7.3f}")
-        print(f"  (the CLI's own CPU time, user + sys: median {statistics.median(cli_cpu):.3f} s; the rest of its wall "
-              f"time is waiting for a core: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        print(
+            f"  (the CLI's own CPU time, user + sys: median {statistics.median(cli_cpu):.3f} s; the rest of its wall "
+            f"time is waiting for a core: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+        )
 
         ref_day = FIRST + timedelta(days=DAYS - 1)
         from archive.snapshot import resolve_snapshot
@@ -147,8 +206,19 @@ def main() -> None:
             runs_ours.append(_timed(export_wacz, store, ref, tmp / f"ours{n}"))
             start = time.perf_counter()
             for p in warcs:
-                subprocess.run([sys.executable, "-m", "wacz", "create", "-o", str(tmp / f"plain{n}-{p.stem}.wacz"),
-                                str(p)], check=True, capture_output=True)
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "wacz",
+                        "create",
+                        "-o",
+                        str(tmp / f"plain{n}-{p.stem}.wacz"),
+                        str(p),
+                    ],
+                    check=True,
+                    capture_output=True,
+                )
             runs_plain.append(time.perf_counter() - start)
         from archive.cdxj import write_index
 
@@ -156,15 +226,34 @@ def main() -> None:
         lines = write_index({p.name: p for p in warcs}, [], tmp / "day.cdxj")
         ours_index = time.perf_counter() - start
         start = time.perf_counter()
-        subprocess.run([str(Path(sys.executable).parent / "cdxj-indexer"), "--sort", "-o", str(tmp / "plain.cdxj"),
-                        *map(str, warcs)], check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "cdxj-indexer"),
+                "--sort",
+                "-o",
+                str(tmp / "plain.cdxj"),
+                *map(str, warcs),
+            ],
+            check=True,
+            capture_output=True,
+        )
         plain_index = time.perf_counter() - start
-        print(f"{'CDXJ index of one day (' + f'{lines:,} captures, {warc_mb:.1f} MB' + ')':<56} {'s':>9} {'rec/s':>7}")
-        print(f"{'archive.cdxj.write_index (what publish runs)':<56} {ours_index:>9.2f} {lines / ours_index:>7.0f}")
-        print(f"{'baseline: cdxj-indexer --sort (a process)':<56} {plain_index:>9.2f} {lines / plain_index:>7.0f}")
-        print(f"{'WACZ export of one day (' + f'{warc_mb:.1f}' + ' MB of WARC, 2 outlets)':<56} {'best s':>9} {'MB/s':>7}")
-        for name, times in (("newsarchive snapshots get --format wacz (checked)", runs_ours),
-                            ("baseline: wacz create on the same WARCs", runs_plain)):
+        print(
+            f"{'CDXJ index of one day (' + f'{lines:,} captures, {warc_mb:.1f} MB' + ')':<56} {'s':>9} {'rec/s':>7}"
+        )
+        print(
+            f"{'archive.cdxj.write_index (what publish runs)':<56} {ours_index:>9.2f} {lines / ours_index:>7.0f}"
+        )
+        print(
+            f"{'baseline: cdxj-indexer --sort (a process)':<56} {plain_index:>9.2f} {lines / plain_index:>7.0f}"
+        )
+        print(
+            f"{'WACZ export of one day (' + f'{warc_mb:.1f}' + ' MB of WARC, 2 outlets)':<56} {'best s':>9} {'MB/s':>7}"
+        )
+        for name, times in (
+            ("newsarchive snapshots get --format wacz (checked)", runs_ours),
+            ("baseline: wacz create on the same WARCs", runs_plain),
+        ):
             print(f"{name:<56} {min(times):>9.2f} {warc_mb / min(times):>7.1f}")
 
 

@@ -35,8 +35,12 @@ WORKERS, CONCURRENCY, CRAWL_SLOTS = 2, 2, 2
 
 def _api(base: str, path: str, body: dict | None = None) -> dict:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method="POST" if body is not None else "GET",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        base + path,
+        data=data,
+        method="POST" if body is not None else "GET",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.load(response)
 
@@ -54,14 +58,20 @@ def _when(value: str) -> float:
 def timed_run(base: str, run_id: str) -> tuple[float, str, list[dict]]:
     """Trigger a run of DAY, wait for its end: (seconds, state, task instances)."""
     start = time.perf_counter()
-    _api(base, "/api/v2/dags/news_archive/dagRuns", {"dag_run_id": run_id, "logical_date": f"{DAY}T03:00:00Z"})
+    _api(
+        base,
+        "/api/v2/dags/news_archive/dagRuns",
+        {"dag_run_id": run_id, "logical_date": f"{DAY}T03:00:00Z"},
+    )
     while True:
         state = _api(base, f"/api/v2/dags/news_archive/dagRuns/{run_id}")["state"]
         if state in ("success", "failed"):
             break
         time.sleep(0.5)
     seconds = time.perf_counter() - start
-    tis = _api(base, f"/api/v2/dags/news_archive/dagRuns/{run_id}/taskInstances?limit=100")["task_instances"]
+    tis = _api(base, f"/api/v2/dags/news_archive/dagRuns/{run_id}/taskInstances?limit=100")[
+        "task_instances"
+    ]
     return seconds, state, tis
 
 
@@ -69,10 +79,14 @@ def stages(tis: list[dict]) -> str:
     """Per stage: task time summed / wall span from its first start to its last end."""
     parts = []
     for stage in ("crawl", "extract", "dedup", "publish"):
-        mine = [t for t in tis if t["task_id"].endswith(stage) and t["start_date"] and t["end_date"]]
+        mine = [
+            t for t in tis if t["task_id"].endswith(stage) and t["start_date"] and t["end_date"]
+        ]
         if mine:
             busy = sum(_when(t["end_date"]) - _when(t["start_date"]) for t in mine)
-            span = max(_when(t["end_date"]) for t in mine) - min(_when(t["start_date"]) for t in mine)
+            span = max(_when(t["end_date"]) for t in mine) - min(
+                _when(t["start_date"]) for t in mine
+            )
             parts.append(f"{stage} {busy:.1f}/{span:.1f} s")
     return ", ".join(parts)
 
@@ -85,39 +99,59 @@ def archived(prefix: str) -> int:
 def bench_local(tmp: Path, common: dict[str, str]) -> float:
     """The LocalExecutor: what `make run` starts."""
     port = _free_port()
-    env = {**os.environ, **common, "AIRFLOW_HOME": str(tmp / "standalone"), "AIRFLOW_PORT": str(port),
-           "AIRFLOW__CORE__EXECUTOR": "LocalExecutor", "NEWSARCHIVE_ARCHIVE": "s3://archive/bench-local"}
+    env = {
+        **os.environ,
+        **common,
+        "AIRFLOW_HOME": str(tmp / "standalone"),
+        "AIRFLOW_PORT": str(port),
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "NEWSARCHIVE_ARCHIVE": "s3://archive/bench-local",
+    }
     script = str(ROOT / "scripts" / "airflow.sh")
     subprocess.run([script, "start"], env=env, check=True, capture_output=True, timeout=900)
     try:
         seconds, state, tis = timed_run(f"http://127.0.0.1:{port}", "bench_local")
     finally:
         subprocess.run([script, "stop"], env=env, capture_output=True, timeout=300)
-    print(f"  LocalExecutor (airflow standalone, SQLite, parallelism 4): {seconds:.1f} s, {state}, "
-          f"{archived('s3://archive/bench-local'):,} archived; {stages(tis)}")
+    print(
+        f"  LocalExecutor (airflow standalone, SQLite, parallelism 4): {seconds:.1f} s, {state}, "
+        f"{archived('s3://archive/bench-local'):,} archived; {stages(tis)}"
+    )
     return seconds
 
 
 def bench_cluster(tmp: Path, common: dict[str, str]) -> float:
     """The CeleryExecutor cluster: what `make cluster` starts."""
-    env = {**os.environ, **common, "NEWSARCHIVE_CLUSTER_HOME": str(tmp / "cluster"),
-           "NEWSARCHIVE_ARCHIVE": "s3://archive/bench-cluster", "NEWSARCHIVE_WORKERS": str(WORKERS),
-           "NEWSARCHIVE_WORKER_CONCURRENCY": str(CONCURRENCY)}
+    env = {
+        **os.environ,
+        **common,
+        "NEWSARCHIVE_CLUSTER_HOME": str(tmp / "cluster"),
+        "NEWSARCHIVE_ARCHIVE": "s3://archive/bench-cluster",
+        "NEWSARCHIVE_WORKERS": str(WORKERS),
+        "NEWSARCHIVE_WORKER_CONCURRENCY": str(CONCURRENCY),
+    }
     script = str(ROOT / "scripts" / "cluster.sh")
     start = time.perf_counter()
     subprocess.run([script, "start"], env=env, check=True, capture_output=True, timeout=900)
     startup = time.perf_counter() - start
     try:
         cluster_env = (tmp / "cluster" / "cluster.env").read_text()
-        port = int(next(line.split("=", 1)[1] for line in cluster_env.splitlines()
-                        if line.startswith("export API_PORT=")))
+        port = int(
+            next(
+                line.split("=", 1)[1]
+                for line in cluster_env.splitlines()
+                if line.startswith("export API_PORT=")
+            )
+        )
         seconds, state, tis = timed_run(f"http://127.0.0.1:{port}", "bench_cluster")
     finally:
         subprocess.run([script, "stop"], env=env, capture_output=True, timeout=300)
     hosts = sorted({t["hostname"] for t in tis})
-    print(f"  CeleryExecutor ({WORKERS} workers x {CONCURRENCY}, PostgreSQL, Redis; started in {startup:.1f} s): "
-          f"{seconds:.1f} s, {state}, {archived('s3://archive/bench-cluster'):,} archived, tasks on "
-          f"{', '.join(hosts)}; {stages(tis)}")
+    print(
+        f"  CeleryExecutor ({WORKERS} workers x {CONCURRENCY}, PostgreSQL, Redis; started in {startup:.1f} s): "
+        f"{seconds:.1f} s, {state}, {archived('s3://archive/bench-cluster'):,} archived, tasks on "
+        f"{', '.join(hosts)}; {stages(tis)}"
+    )
     return seconds
 
 
@@ -125,24 +159,38 @@ def main() -> None:
     per_outlet = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     (ROOT / "var").mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench-cluster-", dir=ROOT / "var"))
-    tmp.chmod(0o755)  # PostgreSQL's data directory is inside, and its server runs as user postgres under root
+    tmp.chmod(
+        0o755
+    )  # PostgreSQL's data directory is inside, and its server runs as user postgres under root
     s3 = SeaweedS3(tmp / "s3").start()
     os.environ.update(s3.env)
     s3.create_bucket("archive")
     (tmp / "tmp").mkdir()  # the tasks' temp space, apart from other processes' sweeps of /tmp
-    common = {"NEWSARCHIVE_SCHEDULE": "", "NEWSARCHIVE_MAX_ARTICLES": "1000000", "NEWSARCHIVE_CRAWL_SLOTS": str(CRAWL_SLOTS),
-              "TMPDIR": str(tmp / "tmp")}
+    common = {
+        "NEWSARCHIVE_SCHEDULE": "",
+        "NEWSARCHIVE_MAX_ARTICLES": "1000000",
+        "NEWSARCHIVE_CRAWL_SLOTS": str(CRAWL_SLOTS),
+        "TMPDIR": str(tmp / "tmp"),
+    }
     try:
         with ReplicaServer(per_outlet=per_outlet) as replica:
             common["NEWSARCHIVE_HOST_MAP"] = json.dumps(replica.host_map)
-            print(f"bench_cluster: one DAG run of {5 * per_outlet:,} replica articles ({per_outlet:,} per outlet), "
-                  "empty archive prefix, per stage: task time summed / wall span")
+            print(
+                f"bench_cluster: one DAG run of {5 * per_outlet:,} replica articles ({per_outlet:,} per outlet), "
+                "empty archive prefix, per stage: task time summed / wall span"
+            )
 
-            order = [bench_cluster, bench_local] if "cluster-first" in sys.argv[2:] else [bench_local, bench_cluster]
+            order = (
+                [bench_cluster, bench_local]
+                if "cluster-first" in sys.argv[2:]
+                else [bench_local, bench_cluster]
+            )
             seconds = {bench.__name__: bench(tmp, common) for bench in order}
-            print(f"  cluster / LocalExecutor: {seconds['bench_cluster'] / seconds['bench_local']:.2f}x "
-                  f"(one machine: the workers share its 2 cores; "
-                  f"{'the cluster' if order[0] is bench_cluster else 'the LocalExecutor'} ran first)")
+            print(
+                f"  cluster / LocalExecutor: {seconds['bench_cluster'] / seconds['bench_local']:.2f}x "
+                f"(one machine: the workers share its 2 cores; "
+                f"{'the cluster' if order[0] is bench_cluster else 'the LocalExecutor'} ran first)"
+            )
     finally:
         s3.stop()
         shutil.rmtree(tmp, ignore_errors=True)

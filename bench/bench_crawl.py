@@ -45,22 +45,35 @@ def main() -> None:
     per_outlet = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     from archive.store import open_store
 
-    with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp, ReplicaServer(per_outlet=per_outlet) as replica:
-        settings = Settings(archive=str(Path(tmp) / "archive"), host_map=replica.host_map, max_articles=1_000_000)
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp,
+        ReplicaServer(per_outlet=per_outlet) as replica,
+    ):
+        settings = Settings(
+            archive=str(Path(tmp) / "archive"), host_map=replica.host_map, max_articles=1_000_000
+        )
         run = RunRef.new_cli(DAY)
         wall, reports = crawl_all(settings, run)
         fetched = sum(r["fetched"] for r in reports)
         crawl_s = sum(r["elapsed_s"] for r in reports)
         peak = max(r["memusage_max"] or 0 for r in reports) / 2**20
-        print(f"crawl: {fetched:,} of {per_outlet * len(OUTLETS):,} articles fetched and captured, "
-              f"{sum(sum(r['failed'].values()) for r in reports)} failed")
-        print(f"  {fetched / crawl_s:,.0f} pages/s over the crawl processes' time ({crawl_s:.1f} s); "
-              f"{fetched / wall:,.0f} pages/s including process start and WARC upload ({wall:.1f} s)")
-        print(f"  peak RSS of a crawl process: {peak:,.0f} MiB (limit MEMUSAGE_LIMIT_MB={MEMUSAGE_LIMIT_MB})")
+        print(
+            f"crawl: {fetched:,} of {per_outlet * len(OUTLETS):,} articles fetched and captured, "
+            f"{sum(sum(r['failed'].values()) for r in reports)} failed"
+        )
+        print(
+            f"  {fetched / crawl_s:,.0f} pages/s over the crawl processes' time ({crawl_s:.1f} s); "
+            f"{fetched / wall:,.0f} pages/s including process start and WARC upload ({wall:.1f} s)"
+        )
+        print(
+            f"  peak RSS of a crawl process: {peak:,.0f} MiB (limit MEMUSAGE_LIMIT_MB={MEMUSAGE_LIMIT_MB})"
+        )
         for r in reports:
-            print(f"    {r['outlet']:<11} {r['fetched']:>5} pages in {r['elapsed_s']:>5.1f} s "
-                  f"= {r['fetched'] / max(r['elapsed_s'], 1e-9):>4,.0f}/s, "
-                  f"RSS {(r['memusage_max'] or 0) / 2**20:,.0f} MiB")
+            print(
+                f"    {r['outlet']:<11} {r['fetched']:>5} pages in {r['elapsed_s']:>5.1f} s "
+                f"= {r['fetched'] / max(r['elapsed_s'], 1e-9):>4,.0f}/s, "
+                f"RSS {(r['memusage_max'] or 0) / 2**20:,.0f} MiB"
+            )
 
         store = open_store(settings.archive)
         for outlet in OUTLETS:  # as publish does once the snapshot is complete
@@ -70,9 +83,11 @@ def main() -> None:
         articles = sum(r["article_requests"] for r in again)
         discovery = sum(r["discovery_requests"] for r in again)
         robots = sum(r["robots_requests"] for r in again)
-        print(f"immediate rerun: {len(replica.replica.requests)} requests reached the outlets "
-              f"({discovery} feeds/sitemaps/section pages, {robots} robots.txt, {articles} articles); "
-              f"{sum(r['not_modified'] for r in again)} answered 304 Not Modified; {wall2:.1f} s")
+        print(
+            f"immediate rerun: {len(replica.replica.requests)} requests reached the outlets "
+            f"({discovery} feeds/sitemaps/section pages, {robots} robots.txt, {articles} articles); "
+            f"{sum(r['not_modified'] for r in again)} answered 304 Not Modified; {wall2:.1f} s"
+        )
 
 
 if __name__ == "__main__":

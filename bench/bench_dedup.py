@@ -48,7 +48,11 @@ def _day(rng: random.Random, vocab: list[str], first: int, count: int, earlier: 
             text = " ".join(words)
         else:
             text = " ".join(rng.choices(vocab, k=WORDS))
-        docs.append(Document(f"doc{n}{'-copy' if copy else ''}", text, f"https://outlet{n % 5}.example/news/{n}"))
+        docs.append(
+            Document(
+                f"doc{n}{'-copy' if copy else ''}", text, f"https://outlet{n % 5}.example/news/{n}"
+            )
+        )
     return docs
 
 
@@ -80,13 +84,27 @@ def run_size(total: int) -> dict:
                 caught += decision.id.endswith("-copy") and decision.duplicate_of is not None
             segment = Path(tmp) / "index.npz"
             write_segment(deduplicator.index.segment(history), segment)
-            publish_snapshot(store, day, [], {}, run_id=f"bench-{day}", extra={layout.dedup_index_key(""): segment})
+            publish_snapshot(
+                store,
+                day,
+                [],
+                {},
+                run_id=f"bench-{day}",
+                extra={layout.dedup_index_key(""): segment},
+            )
             timed += time.perf_counter() - began
             sample = [d.text for d in rng.sample(docs, min(1000, len(docs)))]
             done += count
             day += timedelta(days=1)
-    return {"documents": total, "seconds": round(timed, 1), "docs_per_s": round(total / timed),
-            "duplicates_found": duplicates, "planted": planted, "caught": caught, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    return {
+        "documents": total,
+        "seconds": round(timed, 1),
+        "docs_per_s": round(total / timed),
+        "duplicates_found": duplicates,
+        "planted": planted,
+        "caught": caught,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
 
 
 def main() -> None:
@@ -95,14 +113,18 @@ def main() -> None:
         return
     sizes = [int(s) for s in sys.argv[1:]] or [10_000, 100_000, 1_000_000]
     for size in sizes:
-        out = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(size)], capture_output=True, text=True
+        )
         if out.returncode:
             sys.exit(f"bench_dedup {size}: {out.stderr}")
         r = json.loads(out.stdout.splitlines()[-1])
-        print(f"dedup {r['documents']:>9,} docs of ~{WORDS} words against the archived index "
-              f"({PER_DAY:,} per day): {r['seconds']:>6} s = {r['docs_per_s']:>6,} docs/s, "
-              f"peak RSS {r['peak_rss_mb']:,} MiB; planted copies {r['planted']:,}, caught {r['caught']:,}; "
-              f"duplicates reported in all {r['duplicates_found']:,}")
+        print(
+            f"dedup {r['documents']:>9,} docs of ~{WORDS} words against the archived index "
+            f"({PER_DAY:,} per day): {r['seconds']:>6} s = {r['docs_per_s']:>6,} docs/s, "
+            f"peak RSS {r['peak_rss_mb']:,} MiB; planted copies {r['planted']:,}, caught {r['caught']:,}; "
+            f"duplicates reported in all {r['duplicates_found']:,}"
+        )
 
 
 if __name__ == "__main__":

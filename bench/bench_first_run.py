@@ -50,8 +50,13 @@ def _first_run(base: str, t0: float) -> tuple[str, float, dict]:
 
 
 def _env(home: Path, port: int) -> dict[str, str]:
-    return {**os.environ, "AIRFLOW_HOME": str(home / "airflow"), "AIRFLOW_PORT": str(port),
-            "NEWSARCHIVE_ARCHIVE": str(home / "archive"), "REPLICA": "1"}
+    return {
+        **os.environ,
+        "AIRFLOW_HOME": str(home / "airflow"),
+        "AIRFLOW_PORT": str(port),
+        "NEWSARCHIVE_ARCHIVE": str(home / "archive"),
+        "REPLICA": "1",
+    }
 
 
 def ours(home: Path) -> tuple[float, str, float]:
@@ -74,31 +79,55 @@ def by_hand(home: Path) -> tuple[float, str, float]:
     env = _env(home, port)
     airflow_home = Path(env["AIRFLOW_HOME"])
     airflow_home.mkdir(parents=True)
-    env.update({"AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-                "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True", "AIRFLOW__API__HOST": "127.0.0.1",
-                "AIRFLOW__API__PORT": str(port), "AIRFLOW__CORE__PARALLELISM": "4",
-                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-                "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-                "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"})
+    env.update(
+        {
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+    )
     airflow = str(VENV_BIN / "airflow")
     t0 = time.monotonic()
     log = home / "replica.log"
     with log.open("w") as out:
-        replica = subprocess.Popen([str(VENV_BIN / "newsarchive"), "replica", "--living", "--port", "0"],
-                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        replica = subprocess.Popen(
+            [str(VENV_BIN / "newsarchive"), "replica", "--living", "--port", "0"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     standalone = None
     try:
-        while not (host_map := next((line for line in log.read_text().splitlines() if line.startswith("{")), "")):
+        while not (
+            host_map := next(
+                (line for line in log.read_text().splitlines() if line.startswith("{")), ""
+            )
+        ):
             if replica.poll() is not None:
                 raise RuntimeError(f"the replica exited: {log.read_text()[-500:]}")
             time.sleep(0.1)
         env["NEWSARCHIVE_HOST_MAP"] = host_map
         subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
-        subprocess.run([airflow, "pools", "set", "newsarchive_crawl", "2", "crawls"], env=env, check=True,
-                       capture_output=True)
-        standalone = subprocess.Popen([airflow, "standalone"], env=env, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, start_new_session=True)
+        subprocess.run(
+            [airflow, "pools", "set", "newsarchive_crawl", "2", "crawls"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        standalone = subprocess.Popen(
+            [airflow, "standalone"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         base = f"http://127.0.0.1:{port}"
         while True:
             try:
@@ -106,7 +135,9 @@ def by_hand(home: Path) -> tuple[float, str, float]:
                 break
             except OSError:
                 time.sleep(2)
-        while subprocess.run([airflow, "dags", "unpause", "news_archive"], env=env, capture_output=True).returncode:
+        while subprocess.run(
+            [airflow, "dags", "unpause", "news_archive"], env=env, capture_output=True
+        ).returncode:
             time.sleep(2)
         started = time.monotonic() - t0
         state, ended, _ = _first_run(base, t0)
@@ -124,17 +155,24 @@ def by_hand(home: Path) -> tuple[float, str, float]:
 def main() -> None:
     if not (VENV_BIN / "airflow").exists():
         sys.exit("bench_first_run: .venv has no airflow; run make setup first")
-    print(f"first successful run of news_archive on the living replica (load average {os.getloadavg()[0]:.1f}, "
-          f"{os.cpu_count()} CPUs)")
-    for label, run in (("make run REPLICA=1 (scripts/airflow.sh)", ours),
-                       ("by hand: airflow standalone, defaults", by_hand)):
+    print(
+        f"first successful run of news_archive on the living replica (load average {os.getloadavg()[0]:.1f}, "
+        f"{os.cpu_count()} CPUs)"
+    )
+    for label, run in (
+        ("make run REPLICA=1 (scripts/airflow.sh)", ours),
+        ("by hand: airflow standalone, defaults", by_hand),
+    ):
         home = Path(tempfile.mkdtemp(prefix="bench-first-run-"))
         try:
             started, state, ended = run(home)
         finally:
             shutil.rmtree(home, ignore_errors=True)
-        print(f"  {label:<42} DAG unpaused after {started:5.1f} s, first run {state} after {ended:5.1f} s "
-              f"(the run itself {ended - started:4.1f} s)", flush=True)
+        print(
+            f"  {label:<42} DAG unpaused after {started:5.1f} s, first run {state} after {ended:5.1f} s "
+            f"(the run itself {ended - started:4.1f} s)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

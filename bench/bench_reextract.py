@@ -53,8 +53,10 @@ def generate(cache: Path, per_day: int, days: int) -> None:
         settings = Settings(archive=str(tmp), host_map=server.host_map, max_articles=1_000_000)
         start = time.perf_counter()
         result = run_pipeline(settings, FIRST)
-        print(f"generated {FIRST}: {result['counts']['archived']:,} articles by newsarchive run in "
-              f"{time.perf_counter() - start:.1f} s")
+        print(
+            f"generated {FIRST}: {result['counts']['archived']:,} articles by newsarchive run in "
+            f"{time.perf_counter() - start:.1f} s"
+        )
     store = open_store(tmp)
     [ref] = list_snapshots(store, FIRST, FIRST)
     manifest = load_manifest(store, ref)
@@ -87,21 +89,48 @@ def extract_stage_rate(archive: Path) -> tuple[int, float]:
             store.put_bytes(run.warc(outlet), store.get_bytes(entry.key), overwrite=True)
     settings = Settings(archive=str(archive))
     start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=settings.crawl_concurrency) as pool:  # as newsarchive run overlaps outlets
-        reports = list(pool.map(lambda outlet: stages.extract_stage(settings, run, outlet), OUTLETS))
+    with ThreadPoolExecutor(
+        max_workers=settings.crawl_concurrency
+    ) as pool:  # as newsarchive run overlaps outlets
+        reports = list(
+            pool.map(lambda outlet: stages.extract_stage(settings, run, outlet), OUTLETS)
+        )
     elapsed = time.perf_counter() - start
     pages = sum(r["extracted"] + sum(r["extract_failed"].values()) for r in reports)
     store.delete_prefix(run.staging)
     return pages, elapsed
 
 
-def reextract(archive: Path, outlets: Path, since: date, until: date) -> tuple[int, float, int, str]:
+def reextract(
+    archive: Path, outlets: Path, since: date, until: date
+) -> tuple[int, float, int, str]:
     """(captures re-extracted, wall seconds, peak RSS in KiB of the command or its largest worker, output)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", _PEAK, sys.executable, "-m", "newsarchive.cli.main", "reextract", "--since", since.isoformat(),
-                             "--until", until.isoformat(), "--archive", str(archive), "--outlets", str(outlets),
-                             "--reason", "bench: anapress prunes .app-promo"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _PEAK,
+            sys.executable,
+            "-m",
+            "newsarchive.cli.main",
+            "reextract",
+            "--since",
+            since.isoformat(),
+            "--until",
+            until.isoformat(),
+            "--archive",
+            str(archive),
+            "--outlets",
+            str(outlets),
+            "--reason",
+            "bench: anapress prunes .app-promo",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     out, err = proc.communicate()
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
@@ -113,9 +142,11 @@ def reextract(archive: Path, outlets: Path, since: date, until: date) -> tuple[i
 
 # runs the command as its only child and prints the peak RSS of the largest process among it and the
 # workers it waited for (ru_maxrss of RUSAGE_CHILDREN, KiB)
-_PEAK = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
-         "print('PEAK_RSS_KIB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-         "sys.exit(code)")
+_PEAK = (
+    "import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
+    "print('PEAK_RSS_KIB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(code)"
+)
 
 
 def main() -> None:
@@ -127,27 +158,41 @@ def main() -> None:
         generate(cache, per_day, days)
     with tempfile.TemporaryDirectory(prefix="bench-reextract-") as tmp:
         outlets = Path(tmp) / "outlets.toml"
-        outlets.write_text((ROOT / "outlets.toml").read_text(encoding="utf-8").replace(
-            RULE, RULE[:-1] + ', ".app-promo"]'), encoding="utf-8")
+        outlets.write_text(
+            (ROOT / "outlets.toml")
+            .read_text(encoding="utf-8")
+            .replace(RULE, RULE[:-1] + ', ".app-promo"]'),
+            encoding="utf-8",
+        )
         linked_copy(cache, Path(tmp) / "a")
         pages, elapsed = extract_stage_rate(Path(tmp) / "a")
         first = pages / elapsed
-        print(f"newsarchive run's extract stage, first day: {pages:,} pages in {elapsed:.1f} s = {first:,.1f} pages/s "
-              f"({os.cpu_count()} workers per outlet, 2 outlets at once as in a run)")
+        print(
+            f"newsarchive run's extract stage, first day: {pages:,} pages in {elapsed:.1f} s = {first:,.1f} pages/s "
+            f"({os.cpu_count()} workers per outlet, 2 outlets at once as in a run)"
+        )
         one, one_s, one_rss, _ = reextract(Path(tmp) / "a", outlets, FIRST, FIRST)
-        print(f"reextract of 1 day: {one:,} captures in {one_s:.1f} s = {one / one_s:,.1f} articles/s = "
-              f"{one / one_s / first:.2f}x the extract stage just before; peak RSS {one_rss / 1024:,.0f} MiB")
+        print(
+            f"reextract of 1 day: {one:,} captures in {one_s:.1f} s = {one / one_s:,.1f} articles/s = "
+            f"{one / one_s / first:.2f}x the extract stage just before; peak RSS {one_rss / 1024:,.0f} MiB"
+        )
         linked_copy(cache, Path(tmp) / "b")
         last = FIRST + timedelta(days=days - 1)
         done, done_s, rss, out = reextract(Path(tmp) / "b", outlets, FIRST, last)
         linked_copy(cache, Path(tmp) / "c")
         pages, elapsed = extract_stage_rate(Path(tmp) / "c")
-        base = (first + pages / elapsed) / 2  # the machine is shared: the baseline before and after, averaged
-        print(f"newsarchive run's extract stage again: {pages / elapsed:,.1f} pages/s; mean {base:,.1f} pages/s")
+        base = (
+            first + pages / elapsed
+        ) / 2  # the machine is shared: the baseline before and after, averaged
+        print(
+            f"newsarchive run's extract stage again: {pages / elapsed:,.1f} pages/s; mean {base:,.1f} pages/s"
+        )
         published = out.count(": published ")
-        print(f"reextract of {days} days ({published} derived revs published): {done:,} captures in {done_s:.1f} s = "
-              f"{done / done_s:,.1f} articles/s = {done / done_s / base:.2f}x the extract stage (goal 0.9x); "
-              f"peak RSS {rss / 1024:,.0f} MiB (1 day: {one_rss / 1024:,.0f} MiB)")
+        print(
+            f"reextract of {days} days ({published} derived revs published): {done:,} captures in {done_s:.1f} s = "
+            f"{done / done_s:,.1f} articles/s = {done / done_s / base:.2f}x the extract stage (goal 0.9x); "
+            f"peak RSS {rss / 1024:,.0f} MiB (1 day: {one_rss / 1024:,.0f} MiB)"
+        )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,10 @@ DAYS = int(os.environ.get("BENCH_DAYS", "100"))
 PER_DAY = int(os.environ.get("BENCH_PER_DAY", "10000"))
 START = date(2026, 7, 1)
 MONTH = (date(2026, 7, 1), date(2026, 7, 31))  # the reruns are its first days
-SQL = ("SELECT outlet, count(*) AS articles FROM articles "
-       f"WHERE snapshot_date BETWEEN '{MONTH[0]}' AND '{MONTH[1]}' GROUP BY outlet ORDER BY outlet")
+SQL = (
+    "SELECT outlet, count(*) AS articles FROM articles "
+    f"WHERE snapshot_date BETWEEN '{MONTH[0]}' AND '{MONTH[1]}' GROUP BY outlet ORDER BY outlet"
+)
 
 
 def timed(fn, rounds: int = 5) -> tuple[float, object]:
@@ -48,31 +50,49 @@ def timed(fn, rounds: int = 5) -> tuple[float, object]:
 
 
 # the process's own peak (VmHWM): ru_maxrss of a child started from this big process would count ours too
-_PEAK = ("import re, sys\nfrom newsarchive.cli.main import main\ncode = main(sys.argv[1:])\n"
-         "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr)\n"
-         "sys.exit(code)")
+_PEAK = (
+    "import re, sys\nfrom newsarchive.cli.main import main\ncode = main(sys.argv[1:])\n"
+    "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr)\n"
+    "sys.exit(code)"
+)
 
 
 def fresh_process(sql: str, archive: Path) -> tuple[float, float]:
     """`newsarchive query SQL` in a new Python process: wall time and its own peak RSS (MiB)."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _PEAK, "query", sql, "--archive", str(archive), "--format", "csv"],
-                          check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, "query", sql, "--archive", str(archive), "--format", "csv"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     return time.perf_counter() - start, int(done.stderr.split()[-1]) / 1024
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--archive", help="made here if it does not exist, and kept (default: a temp dir)")
+    parser.add_argument(
+        "--archive", help="made here if it does not exist, and kept (default: a temp dir)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-research-") as tmp:
         archive = Path(args.archive) if args.archive else Path(tmp) / "archive"
         if not (archive / "snapshots").is_dir():
             start = time.perf_counter()
-            generate(open_store(archive), START, DAYS, PER_DAY, reruns=max(1, DAYS // 20), warc=False,
-                     on_publish=lambda store, ref: refresh_day(store, ref.day))
-            print(f"synthetic archive: {DAYS} days x {PER_DAY:,} articles, reruns of {max(1, DAYS // 20)} days, "
-                  f"published with the table hook in {time.perf_counter() - start:.1f} s")
+            generate(
+                open_store(archive),
+                START,
+                DAYS,
+                PER_DAY,
+                reruns=max(1, DAYS // 20),
+                warc=False,
+                on_publish=lambda store, ref: refresh_day(store, ref.day),
+            )
+            print(
+                f"synthetic archive: {DAYS} days x {PER_DAY:,} articles, reruns of {max(1, DAYS // 20)} days, "
+                f"published with the table hook in {time.perf_counter() - start:.1f} s"
+            )
         store = open_store(archive, create=False)
 
         def ours():
@@ -84,22 +104,34 @@ def main() -> None:
             return duckdb.sql(
                 f"SELECT outlet, count(*) AS articles FROM read_parquet('{glob}', hive_partitioning = true) "
                 f"WHERE date BETWEEN '{MONTH[0]}' AND '{MONTH[1]}' AND duplicate_of IS NULL "
-                "GROUP BY outlet ORDER BY outlet").fetchall()
+                "GROUP BY outlet ORDER BY outlet"
+            ).fetchall()
 
         t_ours, r_ours = timed(ours)
         t_base, r_base = timed(baseline)
         wall, rss_mib = fresh_process(SQL, archive)
-        _, rss_full_mib = fresh_process("SELECT outlet, count(*), sum(length(text)) FROM articles GROUP BY outlet",
-                                        archive)
+        _, rss_full_mib = fresh_process(
+            "SELECT outlet, count(*), sum(length(text)) FROM articles GROUP BY outlet", archive
+        )
         total = lambda rows: sum(n for _, n in rows)  # noqa: E731
         days_in_month = (MONTH[1] - MONTH[0]).days + 1
         in_range = sum(1 for n in range(DAYS) if MONTH[0] <= START + timedelta(days=n) <= MONTH[1])
-        print(f"one-month count by outlet ({days_in_month} days, {in_range} in the archive), median of 5:")
-        print(f"  newsarchive query (current table, views)  {t_ours * 1000:8.1f} ms   {total(r_ours):>9,} articles")
-        print(f"  DuckDB over the raw snapshot glob         {t_base * 1000:8.1f} ms   {total(r_base):>9,} articles"
-              "   (every rev of a day: reruns counted twice)")
-        print(f"  `newsarchive query` as a fresh process: {wall:.2f} s wall, peak RSS {rss_mib:,.0f} MiB")
-        print(f"  full scan of every text (sum(length(text)) by outlet) as a fresh process: peak RSS {rss_full_mib:,.0f} MiB")
+        print(
+            f"one-month count by outlet ({days_in_month} days, {in_range} in the archive), median of 5:"
+        )
+        print(
+            f"  newsarchive query (current table, views)  {t_ours * 1000:8.1f} ms   {total(r_ours):>9,} articles"
+        )
+        print(
+            f"  DuckDB over the raw snapshot glob         {t_base * 1000:8.1f} ms   {total(r_base):>9,} articles"
+            "   (every rev of a day: reruns counted twice)"
+        )
+        print(
+            f"  `newsarchive query` as a fresh process: {wall:.2f} s wall, peak RSS {rss_mib:,.0f} MiB"
+        )
+        print(
+            f"  full scan of every text (sum(length(text)) by outlet) as a fresh process: peak RSS {rss_full_mib:,.0f} MiB"
+        )
 
 
 if __name__ == "__main__":

@@ -37,53 +37,88 @@ def _bytes_report(archive: Path) -> None:
     total = sum(info.size for info in store.list(""))
     staging = sum(info.size for info in store.list(f"{layout.STAGING}/"))
     state = sum(info.size for info in store.list(f"{layout.STATE}/"))
-    table = sum(info.size for info in store.list(f"{layout.CURRENT}/"))  # the current-articles table (derived)
-    search = sum(info.size for info in store.list(f"{layout.SEARCH}/"))  # the search segments (derived)
+    table = sum(
+        info.size for info in store.list(f"{layout.CURRENT}/")
+    )  # the current-articles table (derived)
+    search = sum(
+        info.size for info in store.list(f"{layout.SEARCH}/")
+    )  # the search segments (derived)
     rest = total - listed - staging - state - table - search
-    print(f"archive after the rerun: {total / 1e6:,.1f} MB in all; snapshots' listed files {listed / 1e6:,.1f} MB, "
-          f"current-articles table {table / 1e6:,.1f} MB, search segments {search / 1e6:,.1f} MB, "
-          f"crawl state {state / 1e6:,.2f} MB, manifests and markers {rest / 1e6:,.2f} MB, "
-          f"staging left {staging:,} bytes")
+    print(
+        f"archive after the rerun: {total / 1e6:,.1f} MB in all; snapshots' listed files {listed / 1e6:,.1f} MB, "
+        f"current-articles table {table / 1e6:,.1f} MB, search segments {search / 1e6:,.1f} MB, "
+        f"crawl state {state / 1e6:,.2f} MB, manifests and markers {rest / 1e6:,.2f} MB, "
+        f"staging left {staging:,} bytes"
+    )
 
 
 def main() -> None:
     per_outlet = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp, ReplicaServer(per_outlet=per_outlet) as replica:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-run-") as tmp,
+        ReplicaServer(per_outlet=per_outlet) as replica,
+    ):
         tmp_path = Path(tmp)
-        settings = Settings(archive=str(tmp_path / "oneshot"), host_map=replica.host_map, max_articles=1_000_000)
+        settings = Settings(
+            archive=str(tmp_path / "oneshot"), host_map=replica.host_map, max_articles=1_000_000
+        )
         start = time.perf_counter()
         result = run_pipeline(settings, DAY)
         oneshot = time.perf_counter() - start
         archived = result["counts"]["archived"]
-        print(f"one-shot newsarchive run: {archived:,} articles archived in {oneshot:.1f} s = "
-              f"{archived / oneshot:,.1f} articles/s (crawl, extract, dedup, publish; 2 cores)")
+        print(
+            f"one-shot newsarchive run: {archived:,} articles archived in {oneshot:.1f} s = "
+            f"{archived / oneshot:,.1f} articles/s (crawl, extract, dedup, publish; 2 cores)"
+        )
         rerun_settings = settings.with_(outlets_path=None, refetch=False)
         start = time.perf_counter()
         rerun = run_pipeline(rerun_settings, DAY, ["anapress"])  # a targeted rerun of the day
-        print(f"targeted rerun of the day (anapress only, incremental): {time.perf_counter() - start:.1f} s; "
-              f"rev 2 holds {rerun['counts']['archived']:,} articles, {rerun['counts']['carried']:,} carried from rev 1")
+        print(
+            f"targeted rerun of the day (anapress only, incremental): {time.perf_counter() - start:.1f} s; "
+            f"rev 2 holds {rerun['counts']['archived']:,} articles, {rerun['counts']['carried']:,} carried from rev 1"
+        )
         _bytes_report(tmp_path / "oneshot")
 
         home = tmp_path / "airflow"
-        env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-               "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__PARALLELISM": "4",
-               "NEWSARCHIVE_ARCHIVE": str(tmp_path / "dag"), "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map),
-               "NEWSARCHIVE_MAX_ARTICLES": "1000000", "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}"}
+        env = {
+            **os.environ,
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "NEWSARCHIVE_ARCHIVE": str(tmp_path / "dag"),
+            "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map),
+            "NEWSARCHIVE_MAX_ARTICLES": "1000000",
+            "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+        }
         airflow = [sys.executable, "-m", "airflow"]
         subprocess.run([*airflow, "db", "migrate"], env=env, check=True, capture_output=True)
-        subprocess.run([*airflow, "pools", "set", "newsarchive_crawl", "2", "bench"], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [*airflow, "pools", "set", "newsarchive_crawl", "2", "bench"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         start = time.perf_counter()
-        proc = subprocess.run([*airflow, "dags", "test", "news_archive", f"{DAY.isoformat()}T03:00:00+00:00"],
-                              env=env, capture_output=True, text=True, cwd=ROOT)
+        proc = subprocess.run(
+            [*airflow, "dags", "test", "news_archive", f"{DAY.isoformat()}T03:00:00+00:00"],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         dag = time.perf_counter() - start
         from archive.snapshot import read_manifest, resolve_snapshot
         from archive.store import open_store
 
         store = open_store(tmp_path / "dag")
-        dag_archived = read_manifest(store, resolve_snapshot(store, DAY.isoformat()))["counts"]["archived"]
-        print(f"DAG run (airflow dags test, exit {proc.returncode}, {dag_archived:,} articles archived): "
-              f"{dag:.1f} s beside one-shot {oneshot:.1f} s = {dag / oneshot:.2f}x")
+        dag_archived = read_manifest(store, resolve_snapshot(store, DAY.isoformat()))["counts"][
+            "archived"
+        ]
+        print(
+            f"DAG run (airflow dags test, exit {proc.returncode}, {dag_archived:,} articles archived): "
+            f"{dag:.1f} s beside one-shot {oneshot:.1f} s = {dag / oneshot:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -33,9 +33,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 FTS_PYTHON = ROOT / "bench" / ".venv-duckdb-fts" / "bin" / "python"
-LATENCY_QUERIES = ["جيش", "دوما", "المفاوضات", "بالغوطة", "للمدنيين", "الاتفاق", "زاخاروفا", "المرصد",
-                   '"جيش الإسلام"', '"حمزة بيرقدار"', "مفاوض*", "روسي*", "دوما الغوطة", "والأطفال",
-                   "دوماً", "الناطق الرسمي باسم", "children", "بيرقدار -دوما"]
+LATENCY_QUERIES = [
+    "جيش",
+    "دوما",
+    "المفاوضات",
+    "بالغوطة",
+    "للمدنيين",
+    "الاتفاق",
+    "زاخاروفا",
+    "المرصد",
+    '"جيش الإسلام"',
+    '"حمزة بيرقدار"',
+    "مفاوض*",
+    "روسي*",
+    "دوما الغوطة",
+    "والأطفال",
+    "دوماً",
+    "الناطق الرسمي باسم",
+    "children",
+    "بيرقدار -دوما",
+]
 
 
 def peak_rss_mib() -> float:
@@ -61,24 +78,37 @@ def phase_build(archive: str, workers: int, since: str | None, until: str | None
     from archive.snapshot import newest_revs
     from archive.store import open_store
 
-    refs = newest_revs(open_store(archive), date.fromisoformat(since) if since else None,
-                       date.fromisoformat(until) if until else None)
+    refs = newest_revs(
+        open_store(archive),
+        date.fromisoformat(since) if since else None,
+        date.fromisoformat(until) if until else None,
+    )
     started = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
         rows = sum(pool.map(_index_one, [(archive, r.day, r.rev) for r in refs]))
     elapsed = time.perf_counter() - started
-    return {"segments": len(refs), "articles": rows, "seconds": elapsed, "per_s": rows / elapsed,
-            "peak_rss_mib": peak_rss_mib()}
+    return {
+        "segments": len(refs),
+        "articles": rows,
+        "seconds": elapsed,
+        "per_s": rows / elapsed,
+        "peak_rss_mib": peak_rss_mib(),
+    }
 
 
-def phase_search(archive: str, cache: str, rounds: int, since: str | None, until: str | None) -> dict:
+def phase_search(
+    archive: str, cache: str, rounds: int, since: str | None, until: str | None
+) -> dict:
     from archive.store import open_store
     from search import engine
     from search.query import parse
     from search.segments_local import open_segments
 
     store = open_store(archive, create=False)
-    lo, hi = (date.fromisoformat(since) if since else None), (date.fromisoformat(until) if until else None)
+    lo, hi = (
+        (date.fromisoformat(since) if since else None),
+        (date.fromisoformat(until) if until else None),
+    )
     open_segments(store, Path(cache), lo, hi)  # first use: checks every segment once
     latencies: dict[str, list[float]] = {q: [] for q in LATENCY_QUERIES}
     for _ in range(rounds):
@@ -88,9 +118,14 @@ def phase_search(archive: str, cache: str, rounds: int, since: str | None, until
             engine.search(coverage.segments, parse(query), engine.Filters(), 10)
             latencies[query].append(time.perf_counter() - started)
     flat = sorted(x for v in latencies.values() for x in v)
-    return {"days": len(coverage.segments), "p50_ms": 1000 * statistics.median(flat),
-            "p95_ms": 1000 * flat[int(0.95 * (len(flat) - 1))], "max_ms": 1000 * flat[-1],
-            "slowest": max(latencies, key=lambda q: max(latencies[q])), "peak_rss_mib": peak_rss_mib()}
+    return {
+        "days": len(coverage.segments),
+        "p50_ms": 1000 * statistics.median(flat),
+        "p95_ms": 1000 * flat[int(0.95 * (len(flat) - 1))],
+        "max_ms": 1000 * flat[-1],
+        "slowest": max(latencies, key=lambda q: max(latencies[q])),
+        "peak_rss_mib": peak_rss_mib(),
+    }
 
 
 def like_latency(archive: str, days: list[str], rounds: int = 1) -> dict:
@@ -113,10 +148,16 @@ def like_latency(archive: str, days: list[str], rounds: int = 1) -> dict:
             where = " AND ".join(["(title LIKE ? OR text LIKE ?)"] * len(words))
             params = [p for w in words for p in (f"%{w}%", f"%{w}%")]
             started = time.perf_counter()
-            con.execute(f"SELECT id, title FROM a WHERE duplicate_of IS NULL AND {where} LIMIT 10", params).fetchall()
+            con.execute(
+                f"SELECT id, title FROM a WHERE duplicate_of IS NULL AND {where} LIMIT 10", params
+            ).fetchall()
             out.append(time.perf_counter() - started)
     out.sort()
-    return {"days": len(refs), "p50_ms": 1000 * statistics.median(out), "p95_ms": 1000 * out[int(0.95 * (len(out) - 1))]}
+    return {
+        "days": len(refs),
+        "p50_ms": 1000 * statistics.median(out),
+        "p95_ms": 1000 * out[int(0.95 * (len(out) - 1))],
+    }
 
 
 def recall(tmp: Path) -> dict:
@@ -153,9 +194,19 @@ def recall(tmp: Path) -> dict:
     fts_top: dict[str, list[str]] = {}
     fts_note = ""
     if FTS_PYTHON.exists():
-        (tmp / "q.json").write_text(json.dumps([q["query"] for q in queries], ensure_ascii=False), encoding="utf-8")
-        subprocess.run([str(FTS_PYTHON), str(ROOT / "bench" / "duckdb_fts_baseline.py"), str(tmp / "labelled.parquet"),
-                        str(tmp / "q.json"), str(tmp / "fts.json")], check=True)
+        (tmp / "q.json").write_text(
+            json.dumps([q["query"] for q in queries], ensure_ascii=False), encoding="utf-8"
+        )
+        subprocess.run(
+            [
+                str(FTS_PYTHON),
+                str(ROOT / "bench" / "duckdb_fts_baseline.py"),
+                str(tmp / "labelled.parquet"),
+                str(tmp / "q.json"),
+                str(tmp / "fts.json"),
+            ],
+            check=True,
+        )
         fts_top = json.loads((tmp / "fts.json").read_text(encoding="utf-8"))["top"]
     else:
         fts_note = f"DuckDB FTS skipped: {FTS_PYTHON} missing (make bench builds it)"
@@ -171,16 +222,26 @@ def recall(tmp: Path) -> dict:
         score([h["id"] for h in hits], case, "ours", ours)
         words = [w for w in case["query"].replace('"', "").replace("*", "").split()]
         pattern = "%" + " ".join(words) + "%"
-        rows = like_con.execute("SELECT id FROM a WHERE duplicate_of IS NULL AND (title LIKE ? OR text LIKE ?) LIMIT 10",
-                                [pattern, pattern]).fetchall()
+        rows = like_con.execute(
+            "SELECT id FROM a WHERE duplicate_of IS NULL AND (title LIKE ? OR text LIKE ?) LIMIT 10",
+            [pattern, pattern],
+        ).fetchall()
         score([r[0] for r in rows], case, "like", like)
         if fts_top:
             score(fts_top[case["query"]], case, "duckdb_fts", fts)
     del pa
-    return {"queries": len(queries), "ours": statistics.mean(ours), "like": statistics.mean(like),
-            "duckdb_fts": statistics.mean(fts) if fts else None, "near_misses": near, "note": fts_note,
-            "per_query": {q["query"]: (round(a, 2), round(b, 2), round(c, 2) if fts else None)
-                          for q, a, b, c in zip(queries, ours, like, fts or [0.0] * len(ours), strict=True)}}
+    return {
+        "queries": len(queries),
+        "ours": statistics.mean(ours),
+        "like": statistics.mean(like),
+        "duckdb_fts": statistics.mean(fts) if fts else None,
+        "near_misses": near,
+        "note": fts_note,
+        "per_query": {
+            q["query"]: (round(a, 2), round(b, 2), round(c, 2) if fts else None)
+            for q, a, b, c in zip(queries, ours, like, fts or [0.0] * len(ours), strict=True)
+        },
+    }
 
 
 def fts_baseline(archive: str, days: list[str], tmp: Path) -> dict | None:
@@ -192,22 +253,41 @@ def fts_baseline(archive: str, days: list[str], tmp: Path) -> dict | None:
     from archive.readers import load_articles
     from archive.store import open_store
 
-    table = load_articles(open_store(archive, create=False), date.fromisoformat(days[0]), date.fromisoformat(days[-1]))
+    table = load_articles(
+        open_store(archive, create=False), date.fromisoformat(days[0]), date.fromisoformat(days[-1])
+    )
     pq.write_table(table.select(["id", "title", "text"]), tmp / "sample.parquet")
     (tmp / "lq.json").write_text(json.dumps(LATENCY_QUERIES, ensure_ascii=False), encoding="utf-8")
     started = time.perf_counter()
-    subprocess.run([str(FTS_PYTHON), str(ROOT / "bench" / "duckdb_fts_baseline.py"), str(tmp / "sample.parquet"),
-                    str(tmp / "lq.json"), str(tmp / "fts-sample.json")], check=True)
+    subprocess.run(
+        [
+            str(FTS_PYTHON),
+            str(ROOT / "bench" / "duckdb_fts_baseline.py"),
+            str(tmp / "sample.parquet"),
+            str(tmp / "lq.json"),
+            str(tmp / "fts-sample.json"),
+        ],
+        check=True,
+    )
     wall = time.perf_counter() - started
     out = json.loads((tmp / "fts-sample.json").read_text(encoding="utf-8"))
     lat = sorted(out["latencies_s"])
-    return {"articles": out["rows"], "build_per_s": out["rows"] / out["build_s"], "p50_ms": 1000 * statistics.median(lat),
-            "p95_ms": 1000 * lat[int(0.95 * (len(lat) - 1))], "wall_s": wall}
+    return {
+        "articles": out["rows"],
+        "build_per_s": out["rows"] / out["build_s"],
+        "p50_ms": 1000 * statistics.median(lat),
+        "p95_ms": 1000 * lat[int(0.95 * (len(lat) - 1))],
+        "wall_s": wall,
+    }
 
 
 def _child(phase: str, *args: str) -> dict:
-    result = subprocess.run([sys.executable, __file__, "--phase", phase, *args], check=True, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -218,7 +298,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baseline-days", type=int, default=2)
-    parser.add_argument("--archive", help="a synthetic archive already made (else one is generated and removed)")
+    parser.add_argument(
+        "--archive", help="a synthetic archive already made (else one is generated and removed)"
+    )
     parser.add_argument("--phase", choices=["build", "search"], help=argparse.SUPPRESS)
     parser.add_argument("--since", help=argparse.SUPPRESS)
     parser.add_argument("--until", help=argparse.SUPPRESS)
@@ -228,7 +310,9 @@ def main() -> int:
         print(json.dumps(phase_build(args.archive, args.workers, args.since, args.until)))
         return 0
     if args.phase == "search":
-        print(json.dumps(phase_search(args.archive, args.cache, args.rounds, args.since, args.until)))
+        print(
+            json.dumps(phase_search(args.archive, args.cache, args.rounds, args.since, args.until))
+        )
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp_name:
         tmp = Path(tmp_name)
@@ -236,37 +320,80 @@ def main() -> int:
         if archive is None:
             archive = str(tmp / "archive")
             started = time.perf_counter()
-            subprocess.run([sys.executable, str(ROOT / "bench" / "synthetic_archive.py"), "--archive", archive,
-                            "--days", str(args.days), "--per-day", str(args.per_day), "--no-warc"], check=True)
-            print(f"generated {args.days} days x {args.per_day:,} articles in {time.perf_counter() - started:.0f} s")
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(ROOT / "bench" / "synthetic_archive.py"),
+                    "--archive",
+                    archive,
+                    "--days",
+                    str(args.days),
+                    "--per-day",
+                    str(args.per_day),
+                    "--no-warc",
+                ],
+                check=True,
+            )
+            print(
+                f"generated {args.days} days x {args.per_day:,} articles in {time.perf_counter() - started:.0f} s"
+            )
         start = date(2026, 7, 1)
         days = [(start + timedelta(days=n)).isoformat() for n in range(args.days)]
         build = _child("build", "--archive", archive, "--workers", str(args.workers))
-        print(f"index build: {build['articles']:,} articles in {build['segments']} segments, {build['seconds']:.0f} s "
-              f"with {args.workers} processes: {build['per_s']:,.0f} articles/s (goal >= 5,000/s); "
-              f"peak RSS {build['peak_rss_mib']:.0f} MiB")
-        search = _child("search", "--archive", archive, "--cache", str(tmp / "cache"), "--rounds", str(args.rounds))
-        print(f"search over {search['days']} days, {len(LATENCY_QUERIES)} queries x {args.rounds}: p50 "
-              f"{search['p50_ms']:.0f} ms, p95 {search['p95_ms']:.0f} ms (goal < 300 ms), max {search['max_ms']:.0f} ms "
-              f"({search['slowest']}); peak RSS {search['peak_rss_mib']:.0f} MiB (goal < 2,048)")
+        print(
+            f"index build: {build['articles']:,} articles in {build['segments']} segments, {build['seconds']:.0f} s "
+            f"with {args.workers} processes: {build['per_s']:,.0f} articles/s (goal >= 5,000/s); "
+            f"peak RSS {build['peak_rss_mib']:.0f} MiB"
+        )
+        search = _child(
+            "search",
+            "--archive",
+            archive,
+            "--cache",
+            str(tmp / "cache"),
+            "--rounds",
+            str(args.rounds),
+        )
+        print(
+            f"search over {search['days']} days, {len(LATENCY_QUERIES)} queries x {args.rounds}: p50 "
+            f"{search['p50_ms']:.0f} ms, p95 {search['p95_ms']:.0f} ms (goal < 300 ms), max {search['max_ms']:.0f} ms "
+            f"({search['slowest']}); peak RSS {search['peak_rss_mib']:.0f} MiB (goal < 2,048)"
+        )
         like = like_latency(archive, days)
-        print(f"  beside: SQL LIKE (DuckDB over the Parquet files, first 10 rows, no ranking) over {like['days']} days: "
-              f"p50 {like['p50_ms']:.0f} ms, p95 {like['p95_ms']:.0f} ms")
-        sample = days[:args.baseline_days]
+        print(
+            f"  beside: SQL LIKE (DuckDB over the Parquet files, first 10 rows, no ranking) over {like['days']} days: "
+            f"p50 {like['p50_ms']:.0f} ms, p95 {like['p95_ms']:.0f} ms"
+        )
+        sample = days[: args.baseline_days]
         fts = fts_baseline(archive, sample, tmp)
-        ours_sample = _child("search", "--archive", archive, "--cache", str(tmp / "cache"), "--rounds", str(args.rounds),
-                             "--since", sample[0], "--until", sample[-1])
+        ours_sample = _child(
+            "search",
+            "--archive",
+            archive,
+            "--cache",
+            str(tmp / "cache"),
+            "--rounds",
+            str(args.rounds),
+            "--since",
+            sample[0],
+            "--until",
+            sample[-1],
+        )
         if fts:
-            print(f"  beside: DuckDB FTS (arabic stemmer) on {len(sample)} days ({fts['articles']:,} articles): build "
-                  f"{fts['build_per_s']:,.0f} articles/s (one process), query p50 {fts['p50_ms']:.0f} ms, p95 "
-                  f"{fts['p95_ms']:.0f} ms; ours on the same days: p50 {ours_sample['p50_ms']:.0f} ms, "
-                  f"p95 {ours_sample['p95_ms']:.0f} ms")
+            print(
+                f"  beside: DuckDB FTS (arabic stemmer) on {len(sample)} days ({fts['articles']:,} articles): build "
+                f"{fts['build_per_s']:,.0f} articles/s (one process), query p50 {fts['p50_ms']:.0f} ms, p95 "
+                f"{fts['p95_ms']:.0f} ms; ours on the same days: p50 {ours_sample['p50_ms']:.0f} ms, "
+                f"p95 {ours_sample['p95_ms']:.0f} ms"
+            )
         else:
             print(f"  DuckDB FTS baseline skipped: {FTS_PYTHON} missing (make bench builds it)")
         rec = recall(tmp)
-        print(f"recall@10 on the labelled query set ({rec['queries']} queries): ours {rec['ours']:.3f} (goal >= 0.95), "
-              f"DuckDB FTS arabic stemmer {rec['duckdb_fts'] if rec['duckdb_fts'] is None else format(rec['duckdb_fts'], '.3f')}, "
-              f"SQL LIKE {rec['like']:.3f}; near misses in the top 10: {rec['near_misses']} {rec['note']}")
+        print(
+            f"recall@10 on the labelled query set ({rec['queries']} queries): ours {rec['ours']:.3f} (goal >= 0.95), "
+            f"DuckDB FTS arabic stemmer {rec['duckdb_fts'] if rec['duckdb_fts'] is None else format(rec['duckdb_fts'], '.3f')}, "
+            f"SQL LIKE {rec['like']:.3f}; near misses in the top 10: {rec['near_misses']} {rec['note']}"
+        )
         for query, (a, b, c) in rec["per_query"].items():
             print(f"  {query:<18} ours {a:.2f}  like {b:.2f}  duckdb_fts {c}")
     return 0

@@ -22,7 +22,9 @@ def extension() -> str:
     base = Path(duckdb.__file__).resolve().parents[1] / "duckdb_ext" / "extensions"
     found = sorted(base.glob(f"v{duckdb.__version__}/*/fts.duckdb_extension"))
     if not found:
-        raise SystemExit(f"no fts extension for DuckDB {duckdb.__version__} under {base}; install duckdb-ext-fts")
+        raise SystemExit(
+            f"no fts extension for DuckDB {duckdb.__version__} under {base}; install duckdb-ext-fts"
+        )
     return str(found[0])
 
 
@@ -32,19 +34,34 @@ def main(docs: str, queries: str, out: str, limit: int = 10) -> None:
     con.execute(f"CREATE TABLE docs AS SELECT id, title, text FROM read_parquet('{docs}')")
     rows = con.execute("SELECT count(*) FROM docs").fetchone()[0]
     started = time.perf_counter()
-    con.execute("PRAGMA create_fts_index('docs', 'id', 'title', 'text', stemmer='arabic', stopwords='none', "
-                "strip_accents=1, lower=1, overwrite=1)")
+    con.execute(
+        "PRAGMA create_fts_index('docs', 'id', 'title', 'text', stemmer='arabic', stopwords='none', "
+        "strip_accents=1, lower=1, overwrite=1)"
+    )
     build_s = time.perf_counter() - started
     results, latencies = {}, []
     for query in json.loads(Path(queries).read_text(encoding="utf-8")):
         words = query.replace('"', " ").replace("*", " ").strip()
         started = time.perf_counter()
-        top = con.execute("SELECT id FROM (SELECT id, fts_main_docs.match_bm25(id, ?) AS score FROM docs) "
-                          "WHERE score IS NOT NULL ORDER BY score DESC LIMIT ?", [words, limit]).fetchall()
+        top = con.execute(
+            "SELECT id FROM (SELECT id, fts_main_docs.match_bm25(id, ?) AS score FROM docs) "
+            "WHERE score IS NOT NULL ORDER BY score DESC LIMIT ?",
+            [words, limit],
+        ).fetchall()
         latencies.append(time.perf_counter() - started)
         results[query] = [r[0] for r in top]
-    Path(out).write_text(json.dumps({"duckdb": duckdb.__version__, "rows": rows, "build_s": build_s,
-                                     "latencies_s": latencies, "top": results}, ensure_ascii=False))
+    Path(out).write_text(
+        json.dumps(
+            {
+                "duckdb": duckdb.__version__,
+                "rows": rows,
+                "build_s": build_s,
+                "latencies_s": latencies,
+                "top": results,
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -25,13 +25,17 @@ import trafilatura
 from common.errors import ExtractionError
 from extract.engine import ArticleExtractor
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "article-extraction-benchmark"
+DEFAULT_CORPUS = (
+    Path(__file__).resolve().parents[2] / "shared" / "corpora" / "article-extraction-benchmark"
+)
 _WORD = re.compile(r"\w+")
 
 
 def shingles(text: str, n: int = 4) -> Counter:
     words = _WORD.findall(text or "")
-    return Counter(tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1)) if words[i : i + n])
+    return Counter(
+        tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1)) if words[i : i + n]
+    )
 
 
 def page_scores(truth: str, pred: str) -> tuple[float, float, float]:
@@ -55,9 +59,15 @@ def score(truths: dict[str, str], preds: dict[str, str]) -> dict[str, float]:
     rows = [page_scores(truths[k], preds.get(k, "")) for k in truths]
     precision = statistics.mean(_precision(*r) for r in rows if r[0] + r[1] > 0)
     recall = statistics.mean(_recall(*r) for r in rows if r[0] + r[2] > 0)
-    exact = sum(_WORD.findall(truths[k]) == _WORD.findall(preds.get(k, "")) for k in truths) / len(truths)
-    return {"f1": 2 * precision * recall / (precision + recall), "precision": precision,
-            "recall": recall, "accuracy": exact}
+    exact = sum(_WORD.findall(truths[k]) == _WORD.findall(preds.get(k, "")) for k in truths) / len(
+        truths
+    )
+    return {
+        "f1": 2 * precision * recall / (precision + recall),
+        "precision": precision,
+        "recall": recall,
+        "accuracy": exact,
+    }
 
 
 # -- the two extractors (module level so worker processes can use them) -------------------------
@@ -81,7 +91,9 @@ def run_plain(item: tuple[str, str, str]) -> tuple[str, str]:
 
 def run_plain_best(item: tuple[str, str, str]) -> tuple[str, str]:
     key, html, url = item
-    return key, trafilatura.extract(html, url=url, include_comments=False, favor_precision=True) or ""
+    return key, trafilatura.extract(
+        html, url=url, include_comments=False, favor_precision=True
+    ) or ""
 
 
 def rate(fn, items, workers: int) -> float:
@@ -103,7 +115,9 @@ def load(corpus: Path) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
     truth = json.loads((corpus / "ground-truth.json").read_text(encoding="utf-8"))
     items = []
     for key, entry in sorted(truth.items()):
-        html = gzip.decompress((corpus / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+        html = gzip.decompress((corpus / "html" / f"{key}.html.gz").read_bytes()).decode(
+            "utf-8", "replace"
+        )
         items.append((key, html, entry.get("url", "")))
     return items, {k: v.get("articleBody", "") for k, v in truth.items()}
 
@@ -123,20 +137,27 @@ def print_metadata_coverage(items) -> None:
         sources[article.date_source or "none"] += 1
         authors += bool(article.author)
         languages[article.language] += 1
-    print(f"newsarchive metadata on {len(items)} pages: published date by source {dict(sources.most_common())}; "
-          f"author on {authors}; languages {dict(languages.most_common())}; errors {dict(errors)}")
+    print(
+        f"newsarchive metadata on {len(items)} pages: published date by source {dict(sources.most_common())}; "
+        f"author on {authors}; languages {dict(languages.most_common())}; errors {dict(errors)}"
+    )
 
 
-EXTRACTORS = (("plain trafilatura (defaults)", run_plain),
-              ("plain trafilatura (precision)", run_plain_best),
-              ("newsarchive", run_ours))
+EXTRACTORS = (
+    ("plain trafilatura (defaults)", run_plain),
+    ("plain trafilatura (precision)", run_plain_best),
+    ("newsarchive", run_ours),
+)
 ROUNDS = 3
 
 
 def main() -> int:
     corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS
     if not (corpus / "ground-truth.json").exists():
-        print(f"no benchmark corpus at {corpus}; give its directory as the first argument", file=sys.stderr)
+        print(
+            f"no benchmark corpus at {corpus}; give its directory as the first argument",
+            file=sys.stderr,
+        )
         return 2
     items, truths = load(corpus)
     cores = os.cpu_count() or 1
@@ -147,17 +168,23 @@ def main() -> int:
         for name, fn in EXTRACTORS:
             best[name][0] = max(best[name][0], rate(fn, items, 1))
             best[name][1] = max(best[name][1], rate(fn, items, cores))
-    print(f"{'extractor':<34} {'F1':>6} {'prec':>6} {'recall':>6} {'exact':>6} {'pages/s 1p':>11} "
-          f"{f'pages/s {cores}p':>11}")
+    print(
+        f"{'extractor':<34} {'F1':>6} {'prec':>6} {'recall':>6} {'exact':>6} {'pages/s 1p':>11} "
+        f"{f'pages/s {cores}p':>11}"
+    )
     for name, _ in EXTRACTORS:
         m = score(truths, preds[name])
-        print(f"{name:<34} {m['f1']:6.3f} {m['precision']:6.3f} {m['recall']:6.3f} {m['accuracy']:6.3f} "
-              f"{best[name][0]:11.1f} {best[name][1]:11.1f}")
+        print(
+            f"{name:<34} {m['f1']:6.3f} {m['precision']:6.3f} {m['recall']:6.3f} {m['accuracy']:6.3f} "
+            f"{best[name][0]:11.1f} {best[name][1]:11.1f}"
+        )
     print_metadata_coverage(items)
     ours = best["newsarchive"]
     for name, _ in EXTRACTORS[:2]:
-        print(f"newsarchive speed / {name}: {ours[0] / best[name][0]:.2f}x per core (goal >= 0.9x), "
-              f"{ours[1] / best[name][1]:.2f}x on {cores} processes")
+        print(
+            f"newsarchive speed / {name}: {ours[0] / best[name][0]:.2f}x per core (goal >= 0.9x), "
+            f"{ours[1] / best[name][1]:.2f}x on {cores} processes"
+        )
     return 0
 
 

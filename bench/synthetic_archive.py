@@ -38,8 +38,13 @@ from archive.snapshot import SnapshotRef, publish_snapshot  # noqa: E402
 from archive.store import Store, open_store  # noqa: E402
 
 SEEDS = ROOT.parent / "shared" / "seeds"
-OUTLETS = {"anapress": "www.anapress.net", "orient": "www.orient-news.net", "euronews": "arabic.euronews.com",
-           "enabbaladi": "www.enabbaladi.net", "zamanalwsl": "www.zamanalwsl.net"}
+OUTLETS = {
+    "anapress": "www.anapress.net",
+    "orient": "www.orient-news.net",
+    "euronews": "arabic.euronews.com",
+    "enabbaladi": "www.enabbaladi.net",
+    "zamanalwsl": "www.zamanalwsl.net",
+}
 AUTHORS = [None, None, "فريق التحرير", "سلام السعدي", "عمر الحلبي"]
 
 
@@ -57,8 +62,16 @@ def sentences(seeds: Path = SEEDS) -> list[str]:
     return sorted(set(out))
 
 
-def day_rows(day: date, count: int, pool: list[str], *, seed: int = 1, duplicates: float = 0.03,
-             first: int = 0, captures: bool = True) -> list[ArchivedRow]:
+def day_rows(
+    day: date,
+    count: int,
+    pool: list[str],
+    *,
+    seed: int = 1,
+    duplicates: float = 0.03,
+    first: int = 0,
+    captures: bool = True,
+) -> list[ArchivedRow]:
     """`count` articles of one day (numbered from `first`), a `duplicates` share of them flagged as
     duplicates of an earlier row of the same day."""
     rng = np.random.default_rng([seed, day.toordinal(), first])
@@ -71,25 +84,42 @@ def day_rows(day: date, count: int, pool: list[str], *, seed: int = 1, duplicate
     rows: list[ArchivedRow] = []
     offset = 0
     for n in range(count):
-        text_parts = [pool[i] for i in picks[offset:offset + lengths[n]]]
+        text_parts = [pool[i] for i in picks[offset : offset + lengths[n]]]
         offset += int(lengths[n])
         outlet = outlets[int(outlet_of[n])]
         number = day.toordinal() * 1_000_000 + first + n
         url = f"https://{OUTLETS[outlet]}/news/{number}"
         text = "\n".join(text_parts)
         row_id = hashlib.sha256(f"{url}\n{url}\n{text}".encode()).hexdigest()[:16]
-        published = f"{day.isoformat()}T{int(minutes[n]) // 60:02d}:{int(minutes[n]) % 60:02d}:00+03:00"
+        published = (
+            f"{day.isoformat()}T{int(minutes[n]) // 60:02d}:{int(minutes[n]) % 60:02d}:00+03:00"
+        )
         title = " ".join(text_parts[0].split()[:9]).rstrip(".،")
-        rows.append(ArchivedRow(
-            id=row_id, url=url, canonical_url=url, outlet=outlet, title=title, author=AUTHORS[n % len(AUTHORS)],
-            published=published, date_source="jsonld", modified=None, language="ar", text=text,
-            capture_id=capture_id(row_id) if captures else None, fetched_at=f"{day.isoformat()}T23:00:00+00:00",
-            extractor="synthetic"))
+        rows.append(
+            ArchivedRow(
+                id=row_id,
+                url=url,
+                canonical_url=url,
+                outlet=outlet,
+                title=title,
+                author=AUTHORS[n % len(AUTHORS)],
+                published=published,
+                date_source="jsonld",
+                modified=None,
+                language="ar",
+                text=text,
+                capture_id=capture_id(row_id) if captures else None,
+                fetched_at=f"{day.isoformat()}T23:00:00+00:00",
+                extractor="synthetic",
+            )
+        )
     for n in np.flatnonzero(is_dup):
         if n > 0:
             original = rows[int(rng.integers(0, n))]
             if original.duplicate_of is None:
-                rows[n] = replace(rows[n], duplicate_of=original.id, reason="near_duplicate", similarity=0.9)
+                rows[n] = replace(
+                    rows[n], duplicate_of=original.id, reason="near_duplicate", similarity=0.9
+                )
     return rows
 
 
@@ -111,19 +141,38 @@ def write_warcs(rows: list[ArchivedRow], tmp: Path) -> dict[str, Path]:
             writers[row.outlet] = (WARCWriter(fh, gzip=True), fh)
         writer = writers[row.outlet][0]
         body = f"<html><head><title>{row.title}</title></head><body><p>{row.text}</p></body></html>".encode()
-        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-        record = writer.create_warc_record(row.url, "response", payload=BytesIO(body), http_headers=http,
-                                           warc_headers_dict={"WARC-Date": (row.fetched_at or "").replace("+00:00", "Z"),
-                                                              "WARC-Record-ID": capture_id(row.id)})
+        http = StatusAndHeaders(
+            "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+        )
+        record = writer.create_warc_record(
+            row.url,
+            "response",
+            payload=BytesIO(body),
+            http_headers=http,
+            warc_headers_dict={
+                "WARC-Date": (row.fetched_at or "").replace("+00:00", "Z"),
+                "WARC-Record-ID": capture_id(row.id),
+            },
+        )
         writer.write_record(record)
     for _, fh in writers.values():
         fh.close()  # type: ignore[attr-defined]
     return paths
 
 
-def generate(store: Store, start: date, days: int, per_day: int, *, seed: int = 1, duplicates: float = 0.03,
-             reruns: int = 0, warc: bool = True, seeds: Path = SEEDS,
-             on_publish: Callable[[Store, SnapshotRef], None] | None = None) -> list[SnapshotRef]:
+def generate(
+    store: Store,
+    start: date,
+    days: int,
+    per_day: int,
+    *,
+    seed: int = 1,
+    duplicates: float = 0.03,
+    reruns: int = 0,
+    warc: bool = True,
+    seeds: Path = SEEDS,
+    on_publish: Callable[[Store, SnapshotRef], None] | None = None,
+) -> list[SnapshotRef]:
     """Publish `days` days from `start`, then a rev 2 of the first `reruns` days (rev 1 carried forward
     plus a tenth more articles). `on_publish(store, ref)` runs after each snapshot (the publish hook)."""
     pool = sentences(seeds)
@@ -138,26 +187,38 @@ def generate(store: Store, start: date, days: int, per_day: int, *, seed: int = 
             on_publish(store, ref)
 
     def rows_of(day: date, count: int, first: int = 0) -> list[ArchivedRow]:
-        return day_rows(day, count, pool, seed=seed, duplicates=duplicates, first=first, captures=warc)
+        return day_rows(
+            day, count, pool, seed=seed, duplicates=duplicates, first=first, captures=warc
+        )
 
     for n in range(days):
         day = start + timedelta(days=n)
         publish(day, rows_of(day, per_day), f"synthetic-{day.isoformat()}")
     for n in range(min(reruns, days)):
         day = start + timedelta(days=n)
-        carried = [replace(r, carried_from=f"{day.isoformat()} rev 1") for r in rows_of(day, per_day)]
-        publish(day, carried + rows_of(day, max(1, per_day // 10), per_day), f"synthetic-{day.isoformat()}-rerun")
+        carried = [
+            replace(r, carried_from=f"{day.isoformat()} rev 1") for r in rows_of(day, per_day)
+        ]
+        publish(
+            day,
+            carried + rows_of(day, max(1, per_day // 10), per_day),
+            f"synthetic-{day.isoformat()}-rerun",
+        )
     return refs
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--archive", required=True, help="a directory or s3://bucket/prefix (a fresh one)")
+    parser.add_argument(
+        "--archive", required=True, help="a directory or s3://bucket/prefix (a fresh one)"
+    )
     parser.add_argument("--days", type=int, default=100)
     parser.add_argument("--per-day", type=int, default=10_000)
     parser.add_argument("--start", type=date.fromisoformat, default=date(2026, 7, 1))
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--duplicates", type=float, default=0.03, help="share of rows flagged as duplicates")
+    parser.add_argument(
+        "--duplicates", type=float, default=0.03, help="share of rows flagged as duplicates"
+    )
     parser.add_argument("--reruns", type=int, default=0, help="days that get a second rev")
     parser.add_argument("--no-warc", action="store_true", help="no WARCs (rows without capture_id)")
     parser.add_argument("--seeds", type=Path, default=SEEDS, help="directory of seed .txt files")
@@ -165,12 +226,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.days < 1 or args.per_day < 1 or not 0 <= args.duplicates < 1:
         parser.error("--days and --per-day must be at least 1, --duplicates from 0 to below 1")
     started = time.perf_counter()
-    refs = generate(open_store(args.archive), args.start, args.days, args.per_day, seed=args.seed,
-                    duplicates=args.duplicates, reruns=args.reruns, warc=not args.no_warc, seeds=args.seeds)
+    refs = generate(
+        open_store(args.archive),
+        args.start,
+        args.days,
+        args.per_day,
+        seed=args.seed,
+        duplicates=args.duplicates,
+        reruns=args.reruns,
+        warc=not args.no_warc,
+        seeds=args.seeds,
+    )
     elapsed = time.perf_counter() - started
     total = args.days * args.per_day + min(args.reruns, args.days) * max(1, args.per_day // 10)
-    print(f"synthetic archive: {len(refs)} snapshots, {total:,} articles in {elapsed:.1f} s "
-          f"({total / elapsed:,.0f} articles/s) -> {args.archive}")
+    print(
+        f"synthetic archive: {len(refs)} snapshots, {total:,} articles in {elapsed:.1f} s "
+        f"({total / elapsed:,.0f} articles/s) -> {args.archive}"
+    )
     return 0
 
 

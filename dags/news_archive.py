@@ -52,7 +52,8 @@ SNAPSHOT = Asset(name="newsarchive_snapshot", uri="newsarchive://snapshots")
 
 @dag(
     dag_id="news_archive",
-    schedule=os.environ.get("NEWSARCHIVE_SCHEDULE", "0 3 * * *") or None,  # empty: triggered runs only
+    schedule=os.environ.get("NEWSARCHIVE_SCHEDULE", "0 3 * * *")
+    or None,  # empty: triggered runs only
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
@@ -113,7 +114,9 @@ def news_archive():
     def quality(published: dict) -> str:
         from newsarchive.airflow_glue import tasks as airflow_tasks
 
-        return airflow_tasks.quality(published, get_current_context())  # a failed canary fails for good
+        return airflow_tasks.quality(
+            published, get_current_context()
+        )  # a failed canary fails for good
 
     @task_group
     def per_outlet(outlet: str):

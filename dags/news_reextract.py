@@ -34,12 +34,20 @@ PROCESS_QUEUE = os.environ.get("NEWSARCHIVE_PROCESS_QUEUE", "process")
     params={
         "since": Param(type="string", format="date", description="first day (YYYY-MM-DD)"),
         "until": Param(type="string", format="date", description="last day (YYYY-MM-DD)"),
-        "outlets": Param([], type="array", items={"type": "string"}, description="outlet ids; empty: all"),
-        "only_stale": Param(False, type="boolean", description="only rows made by an older extractor or other rules"),
+        "outlets": Param(
+            [], type="array", items={"type": "string"}, description="outlet ids; empty: all"
+        ),
+        "only_stale": Param(
+            False, type="boolean", description="only rows made by an older extractor or other rules"
+        ),
         "reason": Param("", type="string", description="why (recorded in each new rev's manifest)"),
     },
-    default_args={"owner": "newsarchive", "retries": 2, "retry_delay": timedelta(minutes=2),
-                  "execution_timeout": timedelta(hours=3)},
+    default_args={
+        "owner": "newsarchive",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=2),
+        "execution_timeout": timedelta(hours=3),
+    },
 )
 def news_reextract():
     @task(queue=PROCESS_QUEUE)

@@ -13,5 +13,7 @@ def check_threshold(value: float | str) -> float:
     except ValueError:
         threshold = float("nan")
     if not 0 < threshold <= 1:
-        raise ValueError(f"the near-duplicate threshold must be a number in (0, 1], e.g. {THRESHOLD}; got {value!r}")
+        raise ValueError(
+            f"the near-duplicate threshold must be a number in (0, 1], e.g. {THRESHOLD}; got {value!r}"
+        )
     return threshold

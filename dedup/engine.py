@@ -43,7 +43,9 @@ class Decision:
     id: str
     duplicate_of: str | None
     revision_of: str | None
-    reason: str | None  # canonical_url | exact_content | near_duplicate | revision | None (an original)
+    reason: (
+        str | None
+    )  # canonical_url | exact_content | near_duplicate | revision | None (an original)
     similarity: float | None
 
     def to_dict(self) -> dict[str, object]:
@@ -77,18 +79,39 @@ class Deduplicator:
         first = len(index)
         decisions = []
         for i, doc in enumerate(docs):
-            decision = self._decide(doc, urls[i], contents[i], sigs, i, first, comparable[i],
-                                    earlier[i], within.get(i, ()))
+            decision = self._decide(
+                doc,
+                urls[i],
+                contents[i],
+                sigs,
+                i,
+                first,
+                comparable[i],
+                earlier[i],
+                within.get(i, ()),
+            )
             root = decision.duplicate_of or doc.id
             # a document without URL gets a key of its own, so it never matches by URL
             url = urls[i]
-            index.append(doc.id, root, url if url is not None else url_key(f"id:{doc.id}"), contents[i])
+            index.append(
+                doc.id, root, url if url is not None else url_key(f"id:{doc.id}"), contents[i]
+            )
             decisions.append(decision)
         index.add_signatures(sigs, keys, first)
         return decisions
 
-    def _decide(self, doc: Document, url: int | None, content: int, sigs: np.ndarray, i: int, first: int,
-                comparable: bool, earlier: Iterable[int], within: Iterable[int]) -> Decision:
+    def _decide(
+        self,
+        doc: Document,
+        url: int | None,
+        content: int,
+        sigs: np.ndarray,
+        i: int,
+        first: int,
+        comparable: bool,
+        earlier: Iterable[int],
+        within: Iterable[int],
+    ) -> Decision:
         """sigs: the batch's signatures, this document's at row i; positions from `first` on are the batch's."""
         index = self.index
         sig = sigs[i]
@@ -110,7 +133,9 @@ class Deduplicator:
                 if sim > best_sim:
                     best, best_sim = position, sim
             if best is not None and best_sim >= self.threshold:
-                return Decision(doc.id, index.root_ids[best], None, "near_duplicate", round(best_sim, 3))
+                return Decision(
+                    doc.id, index.root_ids[best], None, "near_duplicate", round(best_sim, 3)
+                )
         return Decision(doc.id, None, None, None, None)
 
 
@@ -122,12 +147,14 @@ def _sign_chunk(texts: list[str]) -> tuple[list[str], np.ndarray]:
 def _normalize_and_sign(texts: list[str]) -> tuple[list[str], np.ndarray]:
     """Normalised texts and signatures, in chunks on two threads (numpy and rensa release the GIL; small
     chunks also keep the per-character arrays in cache)."""
-    chunks = [texts[start:start + SIGN_CHUNK] for start in range(0, len(texts), SIGN_CHUNK)]
+    chunks = [texts[start : start + SIGN_CHUNK] for start in range(0, len(texts), SIGN_CHUNK)]
     if len(chunks) == 1:
         return _sign_chunk(texts)
     with ThreadPoolExecutor(SIGN_THREADS) as pool:
         results = list(pool.map(_sign_chunk, chunks))
-    return [t for normalized, _ in results for t in normalized], np.concatenate([s for _, s in results])
+    return [t for normalized, _ in results for t in normalized], np.concatenate(
+        [s for _, s in results]
+    )
 
 
 def _within_batch_candidates(keys: np.ndarray) -> dict[int, list[int]]:
@@ -137,7 +164,9 @@ def _within_batch_candidates(keys: np.ndarray) -> dict[int, list[int]]:
     rows = np.repeat(np.arange(n), keys.shape[1])
     order = np.lexsort((rows, flat))
     sorted_keys, sorted_rows = flat[order], rows[order]
-    same = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1]) + 1  # positions equal to their predecessor
+    same = (
+        np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1]) + 1
+    )  # positions equal to their predecessor
     found: dict[int, list[int]] = {}
     if not len(same):
         return found
@@ -146,5 +175,9 @@ def _within_batch_candidates(keys: np.ndarray) -> dict[int, list[int]]:
         row = int(sorted_rows[pos])
         bucket = found.setdefault(row, [])
         if len(bucket) < CANDIDATE_LIMIT:
-            bucket.extend(r for r in sorted_rows[start:min(pos, start + CANDIDATE_LIMIT)].tolist() if r != row)
+            bucket.extend(
+                r
+                for r in sorted_rows[start : min(pos, start + CANDIDATE_LIMIT)].tolist()
+                if r != row
+            )
     return found

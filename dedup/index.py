@@ -29,7 +29,9 @@ class _BandSegments:
         """keys: n x BANDS for the documents at first_position .. first_position + n - 1."""
         if first_position + len(keys) > 1 << POSITION_BITS:
             raise OverflowError(f"the dedup index holds at most {1 << POSITION_BITS} documents")
-        positions = np.repeat(np.arange(first_position, first_position + len(keys), dtype=np.uint64), BANDS)
+        positions = np.repeat(
+            np.arange(first_position, first_position + len(keys), dtype=np.uint64), BANDS
+        )
         packed = (keys.reshape(-1) & ~_POSITION_MASK) | positions
         packed.sort()
         self.segments.append(packed)
@@ -49,7 +51,7 @@ class _BandSegments:
             for hit in np.flatnonzero(right > left).tolist():
                 row = found[hit // BANDS]
                 if len(row) < limit:
-                    hits = segment[left[hit]:min(right[hit], left[hit] + limit)] & _POSITION_MASK
+                    hits = segment[left[hit] : min(right[hit], left[hit] + limit)] & _POSITION_MASK
                     row.extend(hits.tolist())
         return found
 
@@ -63,8 +65,12 @@ class DedupIndex:
         self.url_keys: list[int] = []
         self.contents: list[int] = []
         self.url_pos: dict[int, int] = {}  # URL key -> newest position with that canonical URL
-        self.content_pos: dict[int, int] = {}  # content hash -> first position with that normalised text
-        self._sig_chunks: list[np.ndarray] = []  # signatures in the chunks they were added in (no copying)
+        self.content_pos: dict[
+            int, int
+        ] = {}  # content hash -> first position with that normalised text
+        self._sig_chunks: list[
+            np.ndarray
+        ] = []  # signatures in the chunks they were added in (no copying)
         self._sig_starts: list[int] = []
         self.bands = _BandSegments()
 
@@ -97,8 +103,11 @@ class DedupIndex:
         """Load a stored segment (see `segment`) after what the index holds."""
         first = len(self)
         for article_id, root_id, url_key, content in zip(
-            segment["ids"].tolist(), segment["root_ids"].tolist(), segment["url_keys"].tolist(),
-            segment["contents"].tolist(), strict=True,
+            segment["ids"].tolist(),
+            segment["root_ids"].tolist(),
+            segment["url_keys"].tolist(),
+            segment["contents"].tolist(),
+            strict=True,
         ):
             self.append(article_id, root_id, url_key, content)
         self.add_signatures(segment["signatures"], band_keys(segment["signatures"]), first)
@@ -119,5 +128,5 @@ class DedupIndex:
         for first, chunk in zip(self._sig_starts, self._sig_chunks, strict=True):
             lo, hi = max(start, first), min(stop, first + len(chunk))
             if lo < hi:
-                parts.append(chunk[lo - first:hi - first])
+                parts.append(chunk[lo - first : hi - first])
         return np.concatenate(parts)

@@ -31,7 +31,11 @@ def _table() -> np.ndarray:
         category = unicodedata.category(ch)
         if code in _MAP:
             table[code] = ord(_MAP[code])
-        elif code == 0x0640 or category in ("Mn", "Me", "Cf"):  # tatweel, tashkeel, bidi/zero-width marks
+        elif code == 0x0640 or category in (
+            "Mn",
+            "Me",
+            "Cf",
+        ):  # tatweel, tashkeel, bidi/zero-width marks
             table[code] = _DROP
         elif not ch.isalnum():
             table[code] = _SPACE
@@ -56,7 +60,7 @@ def normalize_many(texts: list[str]) -> list[str]:
     ends = np.cumsum(lengths)
     bounds = kept_before[np.concatenate([[0], ends])].tolist()
     joined = mapped[keep].tobytes().decode("utf-32-le")
-    return [" ".join(joined[bounds[i]:bounds[i + 1]].split()) for i in range(len(texts))]
+    return [" ".join(joined[bounds[i] : bounds[i + 1]].split()) for i in range(len(texts))]
 
 
 def normalize_text(text: str) -> str:
@@ -65,4 +69,6 @@ def normalize_text(text: str) -> str:
 
 def content_hash(normalized: str) -> int:
     """64-bit hash of normalised text: equal for texts that differ only in orthography and spacing."""
-    return int.from_bytes(hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).digest(), "little")
+    return int.from_bytes(
+        hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).digest(), "little"
+    )

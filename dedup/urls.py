@@ -5,11 +5,35 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
-TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid", "mc_cid", "mc_eid",
-    "_ga", "_gl", "ref", "ref_src", "ref_url", "cmpid", "ocid", "ito", "at_medium", "at_campaign", "amp",
-    "outputtype", "s_cid", "spm",
-})
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "cmpid",
+        "ocid",
+        "ito",
+        "at_medium",
+        "at_campaign",
+        "amp",
+        "outputtype",
+        "s_cid",
+        "spm",
+    }
+)
 TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "hsa_")
 MOBILE_HOST_PREFIXES = ("m.", "mobile.", "amp.", "www.")
 _AMP_PATH = re.compile(r"(/amp)+/?$|^/amp(?=/)", re.IGNORECASE)
@@ -32,14 +56,17 @@ def canonical_url(url: str, declared: str | None = None) -> str:
     host = (parts.hostname or "").lower().rstrip(".")
     for prefix in MOBILE_HOST_PREFIXES:
         if host.startswith(prefix) and host.count(".") >= 2:
-            host = host[len(prefix):]
+            host = host[len(prefix) :]
             break
     port = parts.port
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     path = quote(unquote(parts.path), safe=_PATH_SAFE)
     path = _AMP_PATH.sub("", path).rstrip("/") or "/"
-    query = urlencode(sorted(
-        (key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if key.lower() not in TRACKING_PARAMS and not key.lower().startswith(TRACKING_PREFIXES)
-    ))
+    query = urlencode(
+        sorted(
+            (key, value)
+            for key, value in parse_qsl(parts.query, keep_blank_values=True)
+            if key.lower() not in TRACKING_PARAMS and not key.lower().startswith(TRACKING_PREFIXES)
+        )
+    )
     return urlunsplit(("https", netloc, path, query, ""))

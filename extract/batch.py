@@ -71,12 +71,17 @@ class Page:
 class _Worker:
     def __init__(self, context: OutletContext):
         ours, theirs = socket.socketpair()
-        env = {k: v for k, v in os.environ.items() if k in _ENV_KEPT or k.startswith(("LC_", "PYTHON"))}
+        env = {
+            k: v for k, v in os.environ.items() if k in _ENV_KEPT or k.startswith(("LC_", "PYTHON"))
+        }
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PROJECT, os.environ.get("PYTHONPATH")]))
         with theirs:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "extract.worker", str(theirs.fileno())], pass_fds=[theirs.fileno()],
-                stdin=subprocess.DEVNULL, env=env, start_new_session=False,
+                [sys.executable, "-m", "extract.worker", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=False,
             )
         self.conn = Connection(ours.detach())
         self.conn.send_bytes(pickle.dumps(context))
@@ -111,8 +116,13 @@ class _Worker:
         self.conn.close()
 
 
-def extract_pages(context: OutletContext, pages: Iterable[Page], *, workers: int | None = None,
-                  timeout_s: float = DEFAULT_TIMEOUT_S) -> Iterator[tuple[Page, Article | ExtractionError]]:
+def extract_pages(
+    context: OutletContext,
+    pages: Iterable[Page],
+    *,
+    workers: int | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> Iterator[tuple[Page, Article | ExtractionError]]:
     """(page, Article or ExtractionError) for each page, in input order; a page still being extracted
     after `timeout_s` seconds gets ExtractionError reason `timeout`, one whose worker died `crashed`.
     `workers` defaults to the number of CPUs."""
@@ -154,8 +164,14 @@ def extract_pages(context: OutletContext, pages: Iterable[Page], *, workers: int
                 waiting.append(read)
                 read += 1
             idle = [w for w in pool if w.job is None]
-            if waiting and (not pool or (may_grow() and not idle
-                                         and worked_s(time.monotonic()) >= GROW_AFTER_STARTUPS * startup_s)):
+            if waiting and (
+                not pool
+                or (
+                    may_grow()
+                    and not idle
+                    and worked_s(time.monotonic()) >= GROW_AFTER_STARTUPS * startup_s
+                )
+            ):
                 worker = _Worker(context)
                 pool.append(worker)
                 idle.append(worker)
@@ -175,7 +191,9 @@ def extract_pages(context: OutletContext, pages: Iterable[Page], *, workers: int
             busy = [w for w in pool if w.job is not None]
             now = time.monotonic()
             wait_s = max(0.0, min(w.deadline for w in busy) - now) if busy else None
-            if busy and may_grow():  # wake up when the pool has worked long enough to start another worker
+            if (
+                busy and may_grow()
+            ):  # wake up when the pool has worked long enough to start another worker
                 grow_s = max(0.0, (GROW_AFTER_STARTUPS * startup_s - worked_s(now)) / len(busy))
                 wait_s = grow_s if wait_s is None else min(wait_s, grow_s)
             ready = set(wait([w.conn for w in pool], wait_s))
@@ -191,10 +209,16 @@ def extract_pages(context: OutletContext, pages: Iterable[Page], *, workers: int
                             failed_starts += 1
                             if failed_starts >= 3:
                                 raise WorkerStartError(
-                                    f"extraction workers die on start (exit code {worker.process.poll()})")
+                                    f"extraction workers die on start (exit code {worker.process.poll()})"
+                                )
                         elif worker.job is not None:
-                            finish(worker.job, ExtractionError(
-                                CRASHED, f"the extraction worker died (exit code {worker.process.poll()})"))
+                            finish(
+                                worker.job,
+                                ExtractionError(
+                                    CRASHED,
+                                    f"the extraction worker died (exit code {worker.process.poll()})",
+                                ),
+                            )
                             done_s += now - worker.sent
                         replace(worker, kill=True)
                         continue
@@ -203,14 +227,27 @@ def extract_pages(context: OutletContext, pages: Iterable[Page], *, workers: int
                         failed_starts = 0
                         startup_s = max(startup_s, now - worker.started)
                     elif worker.job is not None:
-                        finish(worker.job, message[1] if message[0] == "ok" else ExtractionError(*message[1:]))
+                        finish(
+                            worker.job,
+                            message[1] if message[0] == "ok" else ExtractionError(*message[1:]),
+                        )
                         done_s += now - worker.sent
                         worker.job = None
                 if worker.job is not None and now >= worker.deadline:
                     page = results[worker.job][0]
-                    logger.info("extraction of %s took over %ss; worker killed", page.source or page.url, timeout_s)
-                    finish(worker.job, ExtractionError(TIMEOUT, f"extraction took over {timeout_s:g} s (the limit "
-                                                                "per page, NEWSARCHIVE_EXTRACT_TIMEOUT_S)"))
+                    logger.info(
+                        "extraction of %s took over %ss; worker killed",
+                        page.source or page.url,
+                        timeout_s,
+                    )
+                    finish(
+                        worker.job,
+                        ExtractionError(
+                            TIMEOUT,
+                            f"extraction took over {timeout_s:g} s (the limit "
+                            "per page, NEWSARCHIVE_EXTRACT_TIMEOUT_S)",
+                        ),
+                    )
                     done_s += now - worker.sent
                     replace(worker, kill=True)
     finally:

@@ -24,23 +24,78 @@ _LETTERS = str.maketrans(FOLD)
 
 MONTHS: dict[str, int] = {
     # Syriac family
-    "كانون الثاني": 1, "شباط": 2, "آذار": 3, "نيسان": 4, "أيار": 5, "حزيران": 6, "تموز": 7, "آب": 8,
-    "أيلول": 9, "تشرين الأول": 10, "تشرين الثاني": 11, "كانون الأول": 12,
+    "كانون الثاني": 1,
+    "شباط": 2,
+    "آذار": 3,
+    "نيسان": 4,
+    "أيار": 5,
+    "حزيران": 6,
+    "تموز": 7,
+    "آب": 8,
+    "أيلول": 9,
+    "تشرين الأول": 10,
+    "تشرين الثاني": 11,
+    "كانون الأول": 12,
     # Latin family (with the common spellings)
-    "يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "إبريل": 4, "ابريل": 4, "مايو": 5, "يونيو": 6,
-    "يونيه": 6, "يوليو": 7, "يوليه": 7, "أغسطس": 8, "سبتمبر": 9, "أكتوبر": 10, "نوفمبر": 11,
+    "يناير": 1,
+    "فبراير": 2,
+    "مارس": 3,
+    "أبريل": 4,
+    "إبريل": 4,
+    "ابريل": 4,
+    "مايو": 5,
+    "يونيو": 6,
+    "يونيه": 6,
+    "يوليو": 7,
+    "يوليه": 7,
+    "أغسطس": 8,
+    "سبتمبر": 9,
+    "أكتوبر": 10,
+    "نوفمبر": 11,
     "ديسمبر": 12,
     # French family (Algeria, Tunisia) and Morocco's forms
-    "جانفي": 1, "فيفري": 2, "أفريل": 4, "ماي": 5, "جوان": 6, "جويلية": 7, "أوت": 8,
-    "يوليوز": 7, "غشت": 8, "شتنبر": 9, "نونبر": 11, "دجنبر": 12,
+    "جانفي": 1,
+    "فيفري": 2,
+    "أفريل": 4,
+    "ماي": 5,
+    "جوان": 6,
+    "جويلية": 7,
+    "أوت": 8,
+    "يوليوز": 7,
+    "غشت": 8,
+    "شتنبر": 9,
+    "نونبر": 11,
+    "دجنبر": 12,
     # English, for the outlets' English editions
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-    "oct": 10, "nov": 11, "dec": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
 }
 _MONTH_KEYS = {name.strip().translate(_LETTERS).lower(): n for name, n in MONTHS.items()}
-_MONTH = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in sorted(_MONTH_KEYS, key=len, reverse=True))
+_MONTH = "|".join(
+    re.escape(k).replace(r"\ ", r"\s+") for k in sorted(_MONTH_KEYS, key=len, reverse=True)
+)
 _SEP = r"\s*[,،.]?\s*"
 # «30 مارس 2018», «30 آذار/مارس، 2018», «الأحد 12 من كانون الثاني 2020»
 _DMY = rf"(?<![\w])(\d{{1,2}})\s*(?:من\s+)?({_MONTH})(?:\s*[/\\-]\s*(?:{_MONTH}))?(?![\w]){_SEP}(\d{{4}})(?!\d)"
@@ -53,9 +108,13 @@ _DAY_MONTH_YEAR = re.compile(_DMY, re.IGNORECASE)
 _MONTH_DAY_YEAR = re.compile(_MDY, re.IGNORECASE)
 _ISO_DAY = re.compile(_YMD)
 # a time of day shortly after the date: «10:49», «10:49 م», «10:49 مساءً», «10:49 PM»
-_TIME = re.compile(rf"^\D{{0,24}}?(\d{{1,2}}):(\d{{2}})(?::\d{{2}})?\s*{_MARKER}?(?![\w:])", re.IGNORECASE)
-_WEEKDAY = ("الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعة|السبت|"
-            "sunday|monday|tuesday|wednesday|thursday|friday|saturday")
+_TIME = re.compile(
+    rf"^\D{{0,24}}?(\d{{1,2}}):(\d{{2}})(?::\d{{2}})?\s*{_MARKER}?(?![\w:])", re.IGNORECASE
+)
+_WEEKDAY = (
+    "الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعة|السبت|"
+    "sunday|monday|tuesday|wednesday|thursday|friday|saturday"
+)
 # a line that is only a date (the page's date line, not story text): weekday, date, time
 _DATE_LINE = re.compile(
     rf"^(?:(?:{_WEEKDAY})\s*[,،]?\s*)?(?:{_DMY}|{_MDY}|{_YMD})"

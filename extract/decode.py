@@ -23,7 +23,11 @@ FALLBACKS = ("utf-8", "cp1256", "iso8859-6")
 MIN_SCRIPT_SHARE = 0.98
 _ARABIC = re.compile("[\u0621-\u064a\u0660-\u06ff\ufb50-\ufdff\ufe70-\ufefc]")
 _LATIN = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def _codec(name: str | None) -> str | None:
@@ -63,7 +67,9 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     ]
     decoded: list[tuple[float, str]] = []
     # UTF-16/32 without a byte-order mark and without NUL bytes is a false declaration
-    for name in dict.fromkeys(c for c in candidates if c and not c.startswith(("utf-16", "utf-32"))):
+    for name in dict.fromkeys(
+        c for c in candidates if c and not c.startswith(("utf-16", "utf-32"))
+    ):
         try:
             text = body.decode(name)
         except UnicodeDecodeError:

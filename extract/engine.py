@@ -32,8 +32,9 @@ MIN_TEXT_CHARS = 200
 # it when the main extractor under-delivers. Below this many characters we run the full cascade.
 FULL_CASCADE_BELOW = 500
 # trafilatura's options for both passes (extract/provenance.py hashes them into each row's `extractor`)
-TRAFILATURA_OPTIONS: dict[str, Any] = dict(output_format="python", comments=False, tables=True, precision=True,
-                                           with_metadata=False)
+TRAFILATURA_OPTIONS: dict[str, Any] = dict(
+    output_format="python", comments=False, tables=True, precision=True, with_metadata=False
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,12 @@ class OutletContext:
 
     @classmethod
     def for_outlet(cls, outlet: Outlet) -> OutletContext:
-        return cls(outlet=outlet.id, timezone=outlet.timezone, language=outlet.language, rules=outlet.cleanup)
+        return cls(
+            outlet=outlet.id,
+            timezone=outlet.timezone,
+            language=outlet.language,
+            rules=outlet.cleanup,
+        )
 
 
 class ArticleExtractor:
@@ -63,11 +69,14 @@ class ArticleExtractor:
         """One page to one Article, or ExtractionError saying why there is none."""
         text = body if isinstance(body, str) else decode_html(body, content_type)
         if not _MARKUP.search(text, 0, MARKUP_WINDOW):
-            raise ExtractionError("not-html", f"no HTML tag in its first {MARKUP_WINDOW} characters")
+            raise ExtractionError(
+                "not-html", f"no HTML tag in its first {MARKUP_WINDOW} characters"
+            )
         if not _DOCUMENT_END.search(text, max(0, len(text) - END_WINDOW)):
             raise ExtractionError(
-                "truncated", f"no </body> or </html> in its last {END_WINDOW} characters: the document "
-                "was cut off (fetch it again)"
+                "truncated",
+                f"no </body> or </html> in its last {END_WINDOW} characters: the document "
+                "was cut off (fetch it again)",
             )
         # trafilatura's own parser (comments dropped, repairs applied): text after an HTML comment
         # inside a paragraph is otherwise lost (React pages put <!-- --> between text runs).
@@ -79,7 +88,8 @@ class ArticleExtractor:
         clean = clean_text(self.furniture.filter_text(self._main_text(tree, url), meta.title, url))
         if len(clean) < MIN_TEXT_CHARS:
             raise ExtractionError(
-                "no-article", f"only {len(clean)} characters of main text (a section or index page?)"
+                "no-article",
+                f"only {len(clean)} characters of main text (a section or index page?)",
             )
         # every value taken from the page is checked before it becomes a column (extract/sanitize.py)
         canonical = safe_url(url, meta.canonical_url) or url
@@ -99,7 +109,19 @@ class ArticleExtractor:
 
     def _main_text(self, tree: HtmlElement, url: str) -> str:
         """trafilatura's main extractor; its full cascade when that yields too little."""
-        text = getattr(trafilatura.bare_extraction(tree, url=url, options=self.fast_options), "text", None) or ""
+        text = (
+            getattr(
+                trafilatura.bare_extraction(tree, url=url, options=self.fast_options), "text", None
+            )
+            or ""
+        )
         if len(text) < FULL_CASCADE_BELOW:
-            text = getattr(trafilatura.bare_extraction(tree, url=url, options=self.full_options), "text", None) or ""
+            text = (
+                getattr(
+                    trafilatura.bare_extraction(tree, url=url, options=self.full_options),
+                    "text",
+                    None,
+                )
+                or ""
+            )
         return text

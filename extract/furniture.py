@@ -22,10 +22,30 @@ from outlets.model import CleanupRules
 
 # Labels that open a block of furniture (matched after normalisation, trailing colon ignored).
 BLOCK_LABELS = (
-    "الأكثر قراءة", "الأكثر مشاهدة", "الأكثر تداولا", "المزيد", "اقرأ أيضا", "اقرأ ايضا",
-    "مواضيع ذات صلة", "أخبار متعلقة", "أخبار ذات صلة", "مواضيع إضافية", "مقالات ذات صلة",
-    "شارك هذا المقال", "شارك", "اعلان", "إعلان", "تابعونا", "حجم الخط", "أقسام", "الوسوم",
-    "كلمات مفتاحية", "أهم المواضيع", "أهم التصنيفات", "اشترك في النشرة", "روابط ذات صلة",
+    "الأكثر قراءة",
+    "الأكثر مشاهدة",
+    "الأكثر تداولا",
+    "المزيد",
+    "اقرأ أيضا",
+    "اقرأ ايضا",
+    "مواضيع ذات صلة",
+    "أخبار متعلقة",
+    "أخبار ذات صلة",
+    "مواضيع إضافية",
+    "مقالات ذات صلة",
+    "شارك هذا المقال",
+    "شارك",
+    "اعلان",
+    "إعلان",
+    "تابعونا",
+    "حجم الخط",
+    "أقسام",
+    "الوسوم",
+    "كلمات مفتاحية",
+    "أهم المواضيع",
+    "أهم التصنيفات",
+    "اشترك في النشرة",
+    "روابط ذات صلة",
 )
 # Whole lines of extracted text that are furniture.
 _LINE_PATTERNS = [
@@ -44,7 +64,11 @@ _LINE_PATTERNS = [
 # sites are content (sources, shop links) and stay.
 _OWN_LINK = r"https?://(?:www\.)?{host}(?:[/?#]\S*)?"
 # A label line whose following list lines (links) are furniture too.
-_LIST_OPENERS = [r"للمزيد على.*", r"اقرأ (أيضاً|أيضا|ايضا).*", r"(مواضيع|أخبار|مقالات) (ذات صلة|متعلقة|إضافية).*"]
+_LIST_OPENERS = [
+    r"للمزيد على.*",
+    r"اقرأ (أيضاً|أيضا|ايضا).*",
+    r"(مواضيع|أخبار|مقالات) (ذات صلة|متعلقة|إضافية).*",
+]
 MAX_FURNITURE_WORDS = 14
 # One translation table (C speed; this runs on every short element of every page): tashkeel and
 # tatweel removed, hamza/madda alef forms to bare alef, separators and decoration to spaces.
@@ -59,7 +83,21 @@ def normalise_label(text: str) -> str:
 
 
 _BLOCK_KEYS = frozenset(normalise_label(label) for label in BLOCK_LABELS)
-_LABEL_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "span", "strong", "b", "div", "p", "button", "label")
+_LABEL_TAGS = (
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "span",
+    "strong",
+    "b",
+    "div",
+    "p",
+    "button",
+    "label",
+)
 
 
 def _short_text(element: lxml_html.HtmlElement, limit: int) -> str | None:
@@ -108,8 +146,12 @@ class FurnitureFilter:
             else:
                 break
         _drop(label)
-        if parent is not None and parent.tag not in ("body", "article", "main") \
-                and _is_link_list(parent) and parent.getparent() is not None:
+        if (
+            parent is not None
+            and parent.tag not in ("body", "article", "main")
+            and _is_link_list(parent)
+            and parent.getparent() is not None
+        ):
             _drop(parent)
 
     # -- pass 2: the text -------------------------------------------------------------------
@@ -130,7 +172,9 @@ class FurnitureFilter:
             if short and any(r.match(line) for r in self.opener_res):
                 in_list = True
                 continue
-            if short and (key in self.block_keys or any(r.match(line) for r in line_res) or is_date_line(line)):
+            if short and (
+                key in self.block_keys or any(r.match(line) for r in line_res) or is_date_line(line)
+            ):
                 continue
             if title_key and key == title_key and not kept:
                 continue  # the headline repeated at the top of the body
@@ -140,7 +184,9 @@ class FurnitureFilter:
     def furniture_lines(self, text: str, url: str | None = None) -> list[str]:
         """The lines of an (archived) text that filter_text would remove: the quality check's probe."""
         kept = set(self.filter_text(text, url=url).split("\n"))
-        return [line.strip() for line in text.split("\n") if line.strip() and line.strip() not in kept]
+        return [
+            line.strip() for line in text.split("\n") if line.strip() and line.strip() not in kept
+        ]
 
 
 def _own_link(url: str | None) -> list[re.Pattern[str]]:

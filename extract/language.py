@@ -93,7 +93,11 @@ def _read_cache(factory: DetectorFactory) -> bool:
     except (OSError, ValueError, RuntimeError):
         return False
     langs, words = names[0].split(" "), names[1:]
-    if table.dtype != np.float64 or table.shape != (len(words), len(langs)) or len(set(words)) != len(words):
+    if (
+        table.dtype != np.float64
+        or table.shape != (len(words), len(langs))
+        or len(set(words)) != len(words)
+    ):
         return False
     factory.langlist = langs
     factory.word_lang_prob_map = {w: table[i] for i, w in enumerate(words)}
@@ -114,7 +118,9 @@ def _write_cache(factory: DetectorFactory) -> None:
     tmp_table, tmp_names = Path(f"{table_path}{suffix}"), Path(f"{names_path}{suffix}")
     try:
         table_path.parent.mkdir(parents=True, exist_ok=True)
-        table = np.stack([factory.word_lang_prob_map[w] for w in words]) if words else np.zeros((0, 0))
+        table = (
+            np.stack([factory.word_lang_prob_map[w] for w in words]) if words else np.zeros((0, 0))
+        )
         with tmp_table.open("wb") as out:
             np.save(out, table, allow_pickle=False)
         tmp_names.write_text("\n".join([" ".join(factory.langlist), *words]), encoding="utf-8")
@@ -155,7 +161,7 @@ def detect_language(text: str, prior: str | None = None) -> str:
     factory = _get_factory()
     prior = primary_language(prior)  # a prior that is not a language tag is no prior
     sample = text[:SAMPLE_CHARS]
-    if prior and sum(ch.isalpha() for ch in sample[:MIN_LETTERS * 4]) < MIN_LETTERS:
+    if prior and sum(ch.isalpha() for ch in sample[: MIN_LETTERS * 4]) < MIN_LETTERS:
         return prior
     detector = factory.create()
     if prior and prior in factory.langlist:

@@ -21,8 +21,16 @@ _BYLINE_NODES = etree.XPath(
     "//body//text()[string-length(normalize-space()) < 80]"
     f"[{' or '.join(f'contains(., {label!r})' for label in BYLINE_LABELS)}]"
 )
-_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting", "AnalysisNewsArticle",
-                  "OpinionNewsArticle", "LiveBlogPosting", "WebPage"}
+_ARTICLE_TYPES = {
+    "NewsArticle",
+    "Article",
+    "ReportageNewsArticle",
+    "BlogPosting",
+    "AnalysisNewsArticle",
+    "OpinionNewsArticle",
+    "LiveBlogPosting",
+    "WebPage",
+}
 _JSONLD = etree.XPath('//script[@type="application/ld+json"]/text()')
 _META_PUBLISHED = etree.XPath(
     '//meta[@property="article:published_time" or @itemprop="datePublished" or @name="pubdate"'
@@ -37,13 +45,18 @@ _TIME_TEXT = etree.XPath("//time//text()")
 _H1 = etree.XPath("(//h1)[1]")
 # the short text next to the headline, where pages print the date: after it first, then just before
 # it (story paragraphs are longer, and a date they mention is not the publication date)
-_SHORT_TEXT = ("[normalize-space()][string-length(normalize-space()) < 100]"
-               "[not(ancestor::script or ancestor::style)]")
+_SHORT_TEXT = (
+    "[normalize-space()][string-length(normalize-space()) < 100]"
+    "[not(ancestor::script or ancestor::style)]"
+)
 _AFTER_TITLE = etree.XPath(f"following::text(){_SHORT_TEXT}[position() <= 20]")
 _BEFORE_TITLE = etree.XPath(f"preceding::text(){_SHORT_TEXT}[position() <= 10]")
 _BODY_START = etree.XPath(f"//body//text(){_SHORT_TEXT}[position() <= 40]")
-_TITLES = (etree.XPath('//meta[@property="og:title"]/@content'), etree.XPath("normalize-space((//h1)[1])"),
-           etree.XPath("//title/text()"))
+_TITLES = (
+    etree.XPath('//meta[@property="og:title"]/@content'),
+    etree.XPath("normalize-space((//h1)[1])"),
+    etree.XPath("//title/text()"),
+)
 _SITE_NAME = etree.XPath('//meta[@property="og:site_name"]/@content')
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " « ", " » ")
 _CANONICAL = etree.XPath('//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content')
@@ -67,7 +80,11 @@ def _jsonld_articles(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
     for text in _JSONLD(tree):
         try:
             data = json.loads(text)
-        except (ValueError, TypeError, RecursionError):  # not JSON, nested too deep, a 5,000-digit number
+        except (
+            ValueError,
+            TypeError,
+            RecursionError,
+        ):  # not JSON, nested too deep, a 5,000-digit number
             continue
         stack = data if isinstance(data, list) else [data]
         while stack:
@@ -111,7 +128,9 @@ def _string(value: object) -> str | None:
     return html.unescape(value) if isinstance(value, str) else None
 
 
-def _published(tree: lxml_html.HtmlElement, ld: dict[str, Any], url: str, timezone: str) -> tuple[str | None, str | None]:
+def _published(
+    tree: lxml_html.HtmlElement, ld: dict[str, Any], url: str, timezone: str
+) -> tuple[str | None, str | None]:
     """The publication date and where it came from, most explicit source first."""
     if found := normalise_date(_string(ld.get("datePublished")), timezone):
         return found, "jsonld"
@@ -135,7 +154,9 @@ def _near_title(tree: lxml_html.HtmlElement) -> str:
     heading = _H1(tree)
     if not heading:
         return " ".join(_BODY_START(tree))
-    return " ".join(_AFTER_TITLE(heading[0])) + " \n " + " ".join(reversed(_BEFORE_TITLE(heading[0])))
+    return (
+        " ".join(_AFTER_TITLE(heading[0])) + " \n " + " ".join(reversed(_BEFORE_TITLE(heading[0])))
+    )
 
 
 def _without_site_name(title: str, site_names: list[str | None]) -> str:
@@ -145,7 +166,7 @@ def _without_site_name(title: str, site_names: list[str | None]) -> str:
             if title.endswith(sep + name) and len(title) > len(sep + name):
                 return title[: -len(sep + name)].strip()
             if title.startswith(name + sep) and len(title) > len(name + sep):
-                return title[len(name + sep):].strip()
+                return title[len(name + sep) :].strip()
     return title
 
 
@@ -161,7 +182,9 @@ def _byline(tree: lxml_html.HtmlElement) -> str | None:
     return None
 
 
-def read_metadata(tree: lxml_html.HtmlElement, timezone: str = "UTC", url: str = "") -> PageMetadata:
+def read_metadata(
+    tree: lxml_html.HtmlElement, timezone: str = "UTC", url: str = ""
+) -> PageMetadata:
     """Metadata the page declares: JSON-LD first, then meta tags, then <time>, visible text, URL."""
     ld = next(iter(_jsonld_articles(tree)), {})
     published, source = _published(tree, ld, url, timezone)
@@ -169,21 +192,32 @@ def read_metadata(tree: lxml_html.HtmlElement, timezone: str = "UTC", url: str =
         (d for d in (normalise_date(v, timezone) for v in _META_MODIFIED(tree)) if d), None
     )
     # article:author is often the author's profile URL, not a name
-    meta_author = next((a for a in _AUTHOR_META(tree) if a.strip() and not a.startswith(("http://", "https://"))), None)
+    meta_author = next(
+        (a for a in _AUTHOR_META(tree) if a.strip() and not a.startswith(("http://", "https://"))),
+        None,
+    )
     author = _author_name(ld.get("author")) or meta_author or _byline(tree)
-    title = _string(ld.get("headline")) or next(filter(None, (_first(_listed(xp(tree))) for xp in _TITLES)), None)
+    title = _string(ld.get("headline")) or next(
+        filter(None, (_first(_listed(xp(tree))) for xp in _TITLES)), None
+    )
     if title:
         publisher = ld.get("publisher")
-        title = _without_site_name(" ".join(title.split()), [
-            _first(_SITE_NAME(tree)), _string(publisher.get("name")) if isinstance(publisher, dict) else None
-        ])
+        title = _without_site_name(
+            " ".join(title.split()),
+            [
+                _first(_SITE_NAME(tree)),
+                _string(publisher.get("name")) if isinstance(publisher, dict) else None,
+            ],
+        )
     return PageMetadata(
         title=clean_line(title, MAX_TITLE_CHARS),
         author=clean_line(author, MAX_AUTHOR_CHARS),
         published=published,
         date_source=source,
         modified=modified,
-        canonical_url=_first(_CANONICAL(tree)),  # resolved and checked by the caller (extract.sanitize.safe_url)
+        canonical_url=_first(
+            _CANONICAL(tree)
+        ),  # resolved and checked by the caller (extract.sanitize.safe_url)
         # a page's lang is a prior only when it is a well-formed BCP 47 tag; its primary subtag, so
         # «ar-EG» and «ar» pages get the same language as langdetect's answers («ar»)
         lang=primary_language(_first(_LANG(tree))),

@@ -15,7 +15,9 @@ class Article:
     title: str
     author: str | None
     published: str | None  # ISO 8601 with offset
-    date_source: str | None  # where `published` came from: jsonld, meta, time, text, url, trafilatura
+    date_source: (
+        str | None
+    )  # where `published` came from: jsonld, meta, time, text, url, trafilatura
     modified: str | None
     language: str
     text: str
@@ -29,5 +31,3 @@ def article_id(url: str, canonical_url: str, text: str) -> str:
     canonical URL and the text. A revision (same URL, new text) and a copy under another URL get ids of
     their own, so `duplicate_of` and `revision_of` always point at another row."""
     return hashlib.sha256(f"{url}\n{canonical_url}\n{text}".encode()).hexdigest()[:16]
-
-

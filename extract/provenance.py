@@ -17,19 +17,33 @@ from extract.engine import FULL_CASCADE_BELOW, MIN_TEXT_CHARS, TRAFILATURA_OPTIO
 
 
 def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()[:8]
+    return hashlib.sha256(
+        json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    ).hexdigest()[:8]
 
 
 def options_hash() -> str:
     """The extraction options every outlet shares (and trafilatura's version, whose output they shape)."""
-    return _digest({"trafilatura": trafilatura.__version__, "options": TRAFILATURA_OPTIONS,
-                    "min_text_chars": MIN_TEXT_CHARS, "full_cascade_below": FULL_CASCADE_BELOW})
+    return _digest(
+        {
+            "trafilatura": trafilatura.__version__,
+            "options": TRAFILATURA_OPTIONS,
+            "min_text_chars": MIN_TEXT_CHARS,
+            "full_cascade_below": FULL_CASCADE_BELOW,
+        }
+    )
 
 
 def rules_hash(context: OutletContext) -> str:
     """The outlet's own rules as extraction sees them (not its id: a renamed outlet keeps its rows current)."""
-    return _digest({"prune": list(context.rules.prune), "labels": list(context.rules.labels),
-                    "timezone": context.timezone, "language": context.language})
+    return _digest(
+        {
+            "prune": list(context.rules.prune),
+            "labels": list(context.rules.labels),
+            "timezone": context.timezone,
+            "language": context.language,
+        }
+    )
 
 
 def engine_version(package_version: str) -> str:

@@ -42,7 +42,9 @@ def clean_line(value: object, max_chars: int) -> str | None:
     one space, cut to `max_chars`; None when nothing is left."""
     if not isinstance(value, str):
         return None
-    text = " ".join("".join(" " if _is_control(ch) else ch for ch in value[: max_chars * 4]).split())
+    text = " ".join(
+        "".join(" " if _is_control(ch) else ch for ch in value[: max_chars * 4]).split()
+    )
     return text[:max_chars].rstrip() or None
 
 

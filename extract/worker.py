@@ -41,18 +41,27 @@ def serve(conn: Connection) -> None:
             return
         body, url, content_type = job
         try:
-            reply: tuple[str, ...] | tuple[str, object] = ("ok", extractor.extract(body, url, content_type))
+            reply: tuple[str, ...] | tuple[str, object] = (
+                "ok",
+                extractor.extract(body, url, content_type),
+            )
         except ExtractionError as exc:
             reply = ("error", exc.reason, exc.detail)
         except Exception as exc:  # noqa: BLE001 - the worker boundary: one page's failure, reported as its reason
-            reply = ("error", CRASHED, f"the extractor failed on this page: {type(exc).__name__}: {exc}"[:500])
+            reply = (
+                "error",
+                CRASHED,
+                f"the extractor failed on this page: {type(exc).__name__}: {exc}"[:500],
+            )
         conn.send(reply)
 
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
     _die_with_parent()
-    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s (extract worker): %(message)s")
+    logging.basicConfig(
+        level=logging.ERROR, format="%(levelname)s %(name)s (extract worker): %(message)s"
+    )
     serve(Connection(int(sys.argv[1])))
 
 

@@ -17,7 +17,9 @@ DEFAULT_ARCHIVE = "./var/archive"
 # the crawl's defaults live in the Scrapy settings file, the quality check's here; each once
 DEFAULT_USER_AGENT: str = spider_settings.USER_AGENT
 DEFAULT_MAX_ARTICLES: int = spider_settings.NEWSARCHIVE_MAX_ARTICLES
-DEFAULT_QUALITY_MIN_SHARE = 0.5  # an outlet below this share of its recent median fails the quality check
+DEFAULT_QUALITY_MIN_SHARE = (
+    0.5  # an outlet below this share of its recent median fails the quality check
+)
 DEFAULT_QUALITY_HISTORY_DAYS = 14
 
 MAX_ARTICLES = 1_000_000  # page cap per outlet per run
@@ -49,11 +51,15 @@ def parse_whole(name: str, value: str, low: int, high: int, unit: str) -> int:
     text = value.strip()
     number = int(text) if _WHOLE.fullmatch(text) else None
     if number is None or not low <= number <= high:
-        raise ConfigError(f"{name}={shown(value)}: give a whole number of {unit} from {low} to {high}")
+        raise ConfigError(
+            f"{name}={shown(value)}: give a whole number of {unit} from {low} to {high}"
+        )
     return number
 
 
-def parse_number(name: str, value: str, low: float, high: float, what: str, *, low_open: bool = True) -> float:
+def parse_number(
+    name: str, value: str, low: float, high: float, what: str, *, low_open: bool = True
+) -> float:
     try:
         number = float(value)
     except ValueError:
@@ -66,7 +72,9 @@ def parse_number(name: str, value: str, low: float, high: float, what: str, *, l
 def parse_flag(name: str, value: str) -> bool:
     word = value.strip().lower()
     if word not in TRUE_WORDS + FALSE_WORDS:
-        raise ConfigError(f"{name}={shown(value)}: give 1, true or yes to turn it on, 0, false or no to turn it off")
+        raise ConfigError(
+            f"{name}={shown(value)}: give 1, true or yes to turn it on, 0, false or no to turn it off"
+        )
     return word in TRUE_WORDS
 
 
@@ -77,13 +85,22 @@ def parse_host_map(name: str, value: str) -> dict[str, str]:
     except (json.JSONDecodeError, RecursionError):
         data = None
     if not isinstance(data, dict):
-        raise ConfigError(f"{name} must be a JSON object {{\"host\": \"127.0.0.1:port\"}}; got {shown(value)}")
+        raise ConfigError(
+            f'{name} must be a JSON object {{"host": "127.0.0.1:port"}}; got {shown(value)}'
+        )
     for host, address in data.items():
         target, _, port = address.rpartition(":") if isinstance(address, str) else ("", "", "")
-        if not _HOST.fullmatch(host.lower()) or not target or not port.isascii() or not port.isdigit() \
-                or not 1 <= int(port) <= 65535:
-            raise ConfigError(f"{name}: entry {shown(host)}: {shown(str(address))} is not a host and an "
-                              "address:port (1-65535), e.g. {\"www.example.com\": \"127.0.0.1:8080\"}")
+        if (
+            not _HOST.fullmatch(host.lower())
+            or not target
+            or not port.isascii()
+            or not port.isdigit()
+            or not 1 <= int(port) <= 65535
+        ):
+            raise ConfigError(
+                f"{name}: entry {shown(host)}: {shown(str(address))} is not a host and an "
+                'address:port (1-65535), e.g. {"www.example.com": "127.0.0.1:8080"}'
+            )
     return {host.lower(): address for host, address in data.items()}
 
 
@@ -93,14 +110,18 @@ def _printable(value: str) -> bool:
 
 def check_user_agent(name: str, value: str) -> str:
     if not _printable(value) or len(value) > MAX_USER_AGENT_CHARS:
-        raise ConfigError(f"{name}={shown(value)}: give one line of printable text (at most "
-                          f"{MAX_USER_AGENT_CHARS} characters) naming the project and a contact URL")
+        raise ConfigError(
+            f"{name}={shown(value)}: give one line of printable text (at most "
+            f"{MAX_USER_AGENT_CHARS} characters) naming the project and a contact URL"
+        )
     return value
 
 
 def check_path(what: str, value: str) -> str:
     if not value.strip() or not _printable(value) or len(value) > MAX_PATH_CHARS:
-        raise ConfigError(f"{what} path {shown(value)} is empty, too long or has control characters; give a file path")
+        raise ConfigError(
+            f"{what} path {shown(value)} is empty, too long or has control characters; give a file path"
+        )
     return value
 
 
@@ -109,8 +130,10 @@ def check_archive(what: str, value: str) -> str:
     if value.startswith("s3://"):
         bucket, _, prefix = value[5:].partition("/")
         if not _BUCKET.fullmatch(bucket) or not _printable(prefix) or len(value) > 1024:
-            raise ConfigError(f"{what} {shown(value)}: give s3://BUCKET[/PREFIX] with a bucket name of 3-63 "
-                              "lowercase letters, digits, dots or hyphens, e.g. s3://news-archive/ar")
+            raise ConfigError(
+                f"{what} {shown(value)}: give s3://BUCKET[/PREFIX] with a bucket name of 3-63 "
+                "lowercase letters, digits, dots or hyphens, e.g. s3://news-archive/ar"
+            )
         return value
     return check_path(what, value)
 
@@ -136,12 +159,18 @@ class Settings:
     crawl_concurrency: int = 2  # outlet crawls at once in a one-shot run
     scrapy_settings: dict[str, str] = field(default_factory=dict)
     dedup_window_days: int = 30  # a run checks against the snapshots of this many days before it
-    dedup_threshold: float = THRESHOLD  # near-duplicate similarity (estimated Jaccard of word 3-shingles)
+    dedup_threshold: float = (
+        THRESHOLD  # near-duplicate similarity (estimated Jaccard of word 3-shingles)
+    )
     quality_min_share: float = DEFAULT_QUALITY_MIN_SHARE
     quality_history_days: int = DEFAULT_QUALITY_HISTORY_DAYS
-    refetch: bool = False  # ignore the archive's crawl state: request every discovered article again
+    refetch: bool = (
+        False  # ignore the archive's crawl state: request every discovered article again
+    )
     retention_days: int = 0  # S3 Object Lock retention of published objects (0: none)
-    extract_timeout_s: float = DEFAULT_TIMEOUT_S  # per page (extract/batch.py); past it: reason `timeout`
+    extract_timeout_s: float = (
+        DEFAULT_TIMEOUT_S  # per page (extract/batch.py); past it: reason `timeout`
+    )
     extract_workers: int | None = None  # extraction worker processes; None: one per CPU
 
     @property
@@ -151,7 +180,9 @@ class Settings:
 
     @property
     def quality_rules(self) -> QualityRules:
-        return QualityRules(min_share=self.quality_min_share, history_days=self.quality_history_days)
+        return QualityRules(
+            min_share=self.quality_min_share, history_days=self.quality_history_days
+        )
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
@@ -180,22 +211,38 @@ class Settings:
                 raise ConfigError(f"NEWSARCHIVE_DEDUP_THRESHOLD: {exc}") from None
         if v := env.get("NEWSARCHIVE_QUALITY_MIN_SHARE"):
             values["quality_min_share"] = parse_number(
-                "NEWSARCHIVE_QUALITY_MIN_SHARE", v, 0.0, 1.0, "a share between 0 and 1, e.g. 0.5", low_open=False)
+                "NEWSARCHIVE_QUALITY_MIN_SHARE",
+                v,
+                0.0,
+                1.0,
+                "a share between 0 and 1, e.g. 0.5",
+                low_open=False,
+            )
         if v := env.get("NEWSARCHIVE_EXTRACT_TIMEOUT_S"):
             values["extract_timeout_s"] = parse_number(
-                "NEWSARCHIVE_EXTRACT_TIMEOUT_S", v, 0.0, MAX_EXTRACT_TIMEOUT_S,
-                f"seconds per page, more than 0 and at most {MAX_EXTRACT_TIMEOUT_S:g}, e.g. {DEFAULT_TIMEOUT_S:g}")
+                "NEWSARCHIVE_EXTRACT_TIMEOUT_S",
+                v,
+                0.0,
+                MAX_EXTRACT_TIMEOUT_S,
+                f"seconds per page, more than 0 and at most {MAX_EXTRACT_TIMEOUT_S:g}, e.g. {DEFAULT_TIMEOUT_S:g}",
+            )
         if v := env.get("NEWSARCHIVE_REFETCH"):
             values["refetch"] = parse_flag("NEWSARCHIVE_REFETCH", v)
         if v := env.get("NEWSARCHIVE_RETENTION_DAYS"):
             if not v.isdigit() or int(v) > 36500:
-                raise ConfigError(f"NEWSARCHIVE_RETENTION_DAYS={v!r}: give a whole number of days (0 to 36500)")
+                raise ConfigError(
+                    f"NEWSARCHIVE_RETENTION_DAYS={v!r}: give a whole number of days (0 to 36500)"
+                )
             values["retention_days"] = int(v)
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "archive" in values:
             source = "--archive" if overrides.get("archive") is not None else "NEWSARCHIVE_ARCHIVE"
             values["archive"] = check_archive(f"{source}: archive", values["archive"])
         if values.get("outlets_path") is not None:
-            source = "--outlets" if overrides.get("outlets_path") is not None else "NEWSARCHIVE_OUTLETS"
-            values["outlets_path"] = check_path(f"{source}: outlet registry", str(values["outlets_path"]))
+            source = (
+                "--outlets" if overrides.get("outlets_path") is not None else "NEWSARCHIVE_OUTLETS"
+            )
+            values["outlets_path"] = check_path(
+                f"{source}: outlet registry", str(values["outlets_path"])
+            )
         return cls(**values)

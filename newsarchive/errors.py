@@ -8,7 +8,9 @@ from common.errors import NewsArchiveError
 
 EXIT_ERROR = 2  # an error of ours: one line on stderr, no traceback
 EXIT_INTERRUPTED = 130  # Ctrl-C
-EXIT_BROKEN_PIPE = 141  # the reader went away (`newsarchive extract ... | head`): not an error of ours
+EXIT_BROKEN_PIPE = (
+    141  # the reader went away (`newsarchive extract ... | head`): not an error of ours
+)
 
 
 def exit_code_for(exc: BaseException) -> int | None:

@@ -38,9 +38,24 @@ def default_registry_path() -> Path:
 MAX_REGISTRY_BYTES = 1024 * 1024
 MAX_ENTRY_STRINGS = 1000  # items in one list (domains, feeds, labels ...)
 MAX_STRING_CHARS = 2083
-_HOSTNAME = re.compile(r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
-_KNOWN_KEYS = {"id", "name", "language", "timezone", "domains", "article_pattern", "feeds", "sitemaps",
-               "sections", "cleanup", "status", "status_since", "status_reason"}
+_HOSTNAME = re.compile(
+    r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
+)
+_KNOWN_KEYS = {
+    "id",
+    "name",
+    "language",
+    "timezone",
+    "domains",
+    "article_pattern",
+    "feeds",
+    "sitemaps",
+    "sections",
+    "cleanup",
+    "status",
+    "status_since",
+    "status_reason",
+}
 STATUSES = ("active", "paused", "retired")
 
 
@@ -51,20 +66,30 @@ def _read_registry(path: Path) -> str:
         with open_regular(path) as f:
             data = read_limited(f, MAX_REGISTRY_BYTES, "the file")
     except FileNotFoundError:
-        raise ConfigError(f"outlet registry {path} not found; set {REGISTRY_ENV} or create it") from None
+        raise ConfigError(
+            f"outlet registry {path} not found; set {REGISTRY_ENV} or create it"
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"outlet registry {path} cannot be read ({exc.strerror or exc}); check the path and "
-                          "its permissions") from None
+        raise ConfigError(
+            f"outlet registry {path} cannot be read ({exc.strerror or exc}); check the path and "
+            "its permissions"
+        ) from None
     except NotARegularFile as exc:
-        hint = "give the outlets.toml file in it" if exc.kind == "a directory" else "give a TOML file"
+        hint = (
+            "give the outlets.toml file in it" if exc.kind == "a directory" else "give a TOML file"
+        )
         raise ConfigError(f"outlet registry {path} is {exc.kind}; {hint}") from None
     except ExtractionError:  # oversized
-        raise ConfigError(f"outlet registry {path} is over the {MAX_REGISTRY_BYTES} byte limit; is it the right "
-                          "file?") from None
+        raise ConfigError(
+            f"outlet registry {path} is over the {MAX_REGISTRY_BYTES} byte limit; is it the right "
+            "file?"
+        ) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"outlet registry {path} is not UTF-8 text (byte {exc.start}); give a TOML file") from None
+        raise ConfigError(
+            f"outlet registry {path} is not UTF-8 text (byte {exc.start}); give a TOML file"
+        ) from None
 
 
 def load_registry(path: str | Path | None = None) -> Registry:
@@ -91,26 +116,48 @@ def _string(where: str, entry: dict[str, object], key: str, default: str | None 
     if value is None or value == "":
         raise ConfigError(f"{where}: missing {key!r}")
     if not isinstance(value, str):
-        raise ConfigError(f"{where}: {key} must be a string, not {type(value).__name__} {value!r:.40}")
+        raise ConfigError(
+            f"{where}: {key} must be a string, not {type(value).__name__} {value!r:.40}"
+        )
     if len(value) > MAX_STRING_CHARS or not value.isprintable():
-        raise ConfigError(f"{where}: {key} must be one line of printable text of at most {MAX_STRING_CHARS} characters")
+        raise ConfigError(
+            f"{where}: {key} must be one line of printable text of at most {MAX_STRING_CHARS} characters"
+        )
     return value
 
 
-def _strings(where: str, table: dict[str, object], key: str, name: str | None = None, *, required: bool = False) -> tuple[str, ...]:
+def _strings(
+    where: str,
+    table: dict[str, object],
+    key: str,
+    name: str | None = None,
+    *,
+    required: bool = False,
+) -> tuple[str, ...]:
     """A list of non-empty one-line strings (a lone string is refused: it would be read letter by letter)."""
     name = name or key
     value = table.get(key, [])
     if not isinstance(value, list):
-        raise ConfigError(f"{where}: {name} must be a list of strings, e.g. {name} = [\"...\"]; "
-                          f"got {type(value).__name__} {value!r:.40}")
+        raise ConfigError(
+            f'{where}: {name} must be a list of strings, e.g. {name} = ["..."]; '
+            f"got {type(value).__name__} {value!r:.40}"
+        )
     if required and not value:
         raise ConfigError(f"{where}: missing {name!r}")
     if len(value) > MAX_ENTRY_STRINGS:
-        raise ConfigError(f"{where}: {name} has {len(value)} items, over the limit of {MAX_ENTRY_STRINGS}")
+        raise ConfigError(
+            f"{where}: {name} has {len(value)} items, over the limit of {MAX_ENTRY_STRINGS}"
+        )
     for item in value:
-        if not isinstance(item, str) or not item.strip() or len(item) > MAX_STRING_CHARS or not item.isprintable():
-            raise ConfigError(f"{where}: {name} item {item!r:.60} is not a non-empty one-line string")
+        if (
+            not isinstance(item, str)
+            or not item.strip()
+            or len(item) > MAX_STRING_CHARS
+            or not item.isprintable()
+        ):
+            raise ConfigError(
+                f"{where}: {name} item {item!r:.60} is not a non-empty one-line string"
+            )
     return tuple(value)
 
 
@@ -126,21 +173,29 @@ def _url(where: str, key: str, url: str) -> None:
 
 def _parse_outlet(path: Path, index: int, entry: object) -> Outlet:
     if not isinstance(entry, dict):
-        raise ConfigError(f"outlet registry {path}, entry #{index + 1}: an [[outlet]] must be a table of keys")
+        raise ConfigError(
+            f"outlet registry {path}, entry #{index + 1}: an [[outlet]] must be a table of keys"
+        )
     shown_id = entry.get("id", "?")
     where = f"outlet registry {path}, entry #{index + 1} ({shown_id if isinstance(shown_id, str) else repr(shown_id)[:40]})"
     outlet_id = _string(where, entry, "id")
     if not _ID.fullmatch(outlet_id):
-        raise ConfigError(f"{where}: id must be lowercase letters, digits or _ (2-32 chars, starting with a letter)")
+        raise ConfigError(
+            f"{where}: id must be lowercase letters, digits or _ (2-32 chars, starting with a letter)"
+        )
     name = _string(where, entry, "name")
     language = language_tag(_string(where, entry, "language"))
     if language is None or language == "und":
-        raise ConfigError(f"{where}: language {entry['language']!r:.40} is not a BCP 47 language tag; give e.g. \"ar\"")
+        raise ConfigError(
+            f'{where}: language {entry["language"]!r:.40} is not a BCP 47 language tag; give e.g. "ar"'
+        )
     domains = tuple(d.lower() for d in _strings(where, entry, "domains", required=True))
     for domain in domains:
         if not _HOSTNAME.fullmatch(domain):
-            raise ConfigError(f"{where}: domain {domain!r:.60} is not a host name; give names like "
-                              "\"example.com\" (no scheme, path or port)")
+            raise ConfigError(
+                f"{where}: domain {domain!r:.60} is not a host name; give names like "
+                '"example.com" (no scheme, path or port)'
+            )
     article_pattern = _string(where, entry, "article_pattern")
     try:
         re.compile(article_pattern)
@@ -159,15 +214,19 @@ def _parse_outlet(path: Path, index: int, entry: object) -> Outlet:
             _url(where, key, url)
     cleanup = entry.get("cleanup", {})
     if not isinstance(cleanup, dict):
-        raise ConfigError(f"{where}: cleanup must be a table ([outlet.cleanup] with prune and labels), "
-                          f"not {type(cleanup).__name__} {cleanup!r:.40}")
+        raise ConfigError(
+            f"{where}: cleanup must be a table ([outlet.cleanup] with prune and labels), "
+            f"not {type(cleanup).__name__} {cleanup!r:.40}"
+        )
     prune = _strings(where, cleanup, "prune", "cleanup.prune")
     labels = _strings(where, cleanup, "labels", "cleanup.labels")
     for selector in prune:
         try:
             CSSSelector(selector, translator="html")
         except SelectorError as exc:
-            raise ConfigError(f"{where}: cleanup.prune selector {selector!r} is not valid CSS: {exc}") from None
+            raise ConfigError(
+                f"{where}: cleanup.prune selector {selector!r} is not valid CSS: {exc}"
+            ) from None
     status, since, reason = _lifecycle(where, entry)
     if unknown := sorted(set(entry) - _KNOWN_KEYS):
         logger.warning("%s: unknown keys %s ignored (a typo?)", where, unknown)
@@ -197,11 +256,15 @@ def _lifecycle(where: str, entry: dict[str, object]) -> tuple[str, date | None, 
         raise ConfigError(f"{where}: status {status!r:.40} is not one of {', '.join(STATUSES)}")
     if status == "active":
         if "status_since" in entry or "status_reason" in entry:
-            raise ConfigError(f"{where}: status_since and status_reason belong to a paused or retired outlet; "
-                              "set status = \"paused\" or \"retired\", or remove them")
+            raise ConfigError(
+                f"{where}: status_since and status_reason belong to a paused or retired outlet; "
+                'set status = "paused" or "retired", or remove them'
+            )
         return status, None, ""
     since = entry.get("status_since")
     if isinstance(since, datetime) or not isinstance(since, date):
-        raise ConfigError(f"{where}: a {status} outlet needs status_since, a date such as 2023-11-15 "
-                          f"(unquoted), not {since!r:.40}")
+        raise ConfigError(
+            f"{where}: a {status} outlet needs status_since, a date such as 2023-11-15 "
+            f"(unquoted), not {since!r:.40}"
+        )
     return status, since, _string(where, entry, "status_reason")

@@ -68,26 +68,38 @@ def _seeds() -> tuple[dict, ...]:
 @cache
 def _paragraph_pool() -> tuple[str, ...]:
     return tuple(
-        b["text"] for s in _seeds() for b in s["blocks"] if b["kind"] == "p" and len(b["text"]) > 120
+        b["text"]
+        for s in _seeds()
+        for b in s["blocks"]
+        if b["kind"] == "p" and len(b["text"]) > 120
     )
 
 
 def _seed_article(outlet: str) -> ReplicaArticle:
     s = next(s for s in _seeds() if s["outlet"] == outlet)
     return ReplicaArticle(
-        outlet=outlet, index=0, key=s["key"], title=s["title"],
+        outlet=outlet,
+        index=0,
+        key=s["key"],
+        title=s["title"],
         published=datetime.fromisoformat(s["published"]),
         blocks=tuple(Block(b["kind"], b["text"]) for b in s["blocks"]),
-        author=s["author"], caption=s["caption"], teaser=s["teaser"], summary=s["summary"],
-        views=int(s["views"] or 0), ticker=tuple(s["ticker"]), related=tuple(s["related"]),
-        more_topics=tuple(s["more_topics"]), seed=s["seed"],
+        author=s["author"],
+        caption=s["caption"],
+        teaser=s["teaser"],
+        summary=s["summary"],
+        views=int(s["views"] or 0),
+        ticker=tuple(s["ticker"]),
+        related=tuple(s["related"]),
+        more_topics=tuple(s["more_topics"]),
+        seed=s["seed"],
     )
 
 
 def _generated_title(rng: random.Random, paragraph: str, index: int) -> str:
     words = paragraph.replace("\n", " ").split()
     start = rng.randrange(0, max(1, len(words) - 9))
-    return " ".join(words[start : start + rng.randint(6, 9)]).strip("،,.:\"") + f" ({index})"
+    return " ".join(words[start : start + rng.randint(6, 9)]).strip('،,.:"') + f" ({index})"
 
 
 def _generated_article(outlet: str, index: int, seed_key: str) -> ReplicaArticle:
@@ -96,7 +108,9 @@ def _generated_article(outlet: str, index: int, seed_key: str) -> ReplicaArticle
     paragraphs = rng.sample(pool, rng.randint(4, 7))
     blocks = [Block("p", p) for p in paragraphs]
     if rng.random() < 0.5:
-        blocks.insert(2, Block("h2", _generated_title(rng, rng.choice(pool), index)[:-len(f" ({index})")]))
+        blocks.insert(
+            2, Block("h2", _generated_title(rng, rng.choice(pool), index)[: -len(f" ({index})")])
+        )
     published = EPOCH - timedelta(minutes=45 * index)
     if outlet == "euronews":
         key = f"{published:%Y/%m/%d}/syria-report-{index}"
@@ -104,14 +118,21 @@ def _generated_article(outlet: str, index: int, seed_key: str) -> ReplicaArticle
         key = str(int(seed_key) + index * 13)
     caption = teaser = None
     if outlet in ("anapress", "enabbaladi"):
-        caption = f"صورة من {rng.choice(['دوما', 'الغوطة الشرقية', 'دمشق', 'إدلب'])} - أرشيف ({index})"
+        caption = (
+            f"صورة من {rng.choice(['دوما', 'الغوطة الشرقية', 'دمشق', 'إدلب'])} - أرشيف ({index})"
+        )
     if outlet == "enabbaladi":
         teaser = paragraphs[0][:140].rsplit(" ", 1)[0] + "..."
     return ReplicaArticle(
-        outlet=outlet, index=index, key=key, title=_generated_title(rng, paragraphs[0], index),
-        published=published, blocks=tuple(blocks),
+        outlet=outlet,
+        index=index,
+        key=key,
+        title=_generated_title(rng, paragraphs[0], index),
+        published=published,
+        blocks=tuple(blocks),
         author="فريق التحرير" if outlet == "euronews" else None,
-        caption=caption, teaser=teaser,
+        caption=caption,
+        teaser=teaser,
         summary=paragraphs[-1][:90].rsplit(" ", 1)[0] if outlet == "euronews" else None,
         views=rng.randint(50, 5000),
     )
@@ -149,7 +170,10 @@ class Catalog:
         items = self.articles[article.outlet]
         if len(items) < 2:
             return []
-        return [items[(article.index + k) % len(items)] for k in range(1, min(count, len(items) - 1) + 1)]
+        return [
+            items[(article.index + k) % len(items)]
+            for k in range(1, min(count, len(items) - 1) + 1)
+        ]
 
     def all(self) -> list[ReplicaArticle]:
         return [a for items in self.articles.values() for a in items]

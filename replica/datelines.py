@@ -14,12 +14,48 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-LATIN = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر",
-         "نوفمبر", "ديسمبر")
-SYRIAC = ("كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز", "آب", "أيلول", "تشرين الأول",
-          "تشرين الثاني", "كانون الأول")
-MAGHREB = ("جانفي", "فيفري", "مارس", "أفريل", "ماي", "جوان", "جويلية", "أوت", "سبتمبر", "أكتوبر", "نوفمبر",
-           "ديسمبر")
+LATIN = (
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "مايو",
+    "يونيو",
+    "يوليو",
+    "أغسطس",
+    "سبتمبر",
+    "أكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+)
+SYRIAC = (
+    "كانون الثاني",
+    "شباط",
+    "آذار",
+    "نيسان",
+    "أيار",
+    "حزيران",
+    "تموز",
+    "آب",
+    "أيلول",
+    "تشرين الأول",
+    "تشرين الثاني",
+    "كانون الأول",
+)
+MAGHREB = (
+    "جانفي",
+    "فيفري",
+    "مارس",
+    "أفريل",
+    "ماي",
+    "جوان",
+    "جويلية",
+    "أوت",
+    "سبتمبر",
+    "أكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+)
 WEEKDAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")  # Monday first
 _INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
@@ -29,11 +65,15 @@ def local(when: datetime, timezone: str) -> datetime:
 
 
 def anapress(when: datetime) -> str:
-    return f"{WEEKDAYS[when.weekday()]} {when.day} {LATIN[when.month - 1]}، {when.year}".translate(_INDIC)
+    return f"{WEEKDAYS[when.weekday()]} {when.day} {LATIN[when.month - 1]}، {when.year}".translate(
+        _INDIC
+    )
 
 
 def orient(when: datetime) -> str:
-    return f"{WEEKDAYS[when.weekday()]} {when.day} {LATIN[when.month - 1]} {when.year} - {when:%H:%M}"
+    return (
+        f"{WEEKDAYS[when.weekday()]} {when.day} {LATIN[when.month - 1]} {when.year} - {when:%H:%M}"
+    )
 
 
 def enabbaladi(when: datetime) -> str:
@@ -41,7 +81,9 @@ def enabbaladi(when: datetime) -> str:
 
 
 def zamanalwsl(when: datetime) -> str:
-    return f"{WEEKDAYS[when.weekday()]} {when.day} {SYRIAC[when.month - 1]} {when.year} - {when:%H:%M}"
+    return (
+        f"{WEEKDAYS[when.weekday()]} {when.day} {SYRIAC[when.month - 1]} {when.year} - {when:%H:%M}"
+    )
 
 
 def maghreb(when: datetime) -> str:

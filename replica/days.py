@@ -20,12 +20,19 @@ from replica.catalog import OUTLETS, Block, ReplicaArticle, _generated_article
 RATES = {"anapress": 6, "orient": 10, "euronews": 16, "enabbaladi": 12, "zamanalwsl": 5}
 FRIDAY_SHARE = {"anapress": 0.5, "orient": 0.7, "enabbaladi": 0.5, "zamanalwsl": 0.6}
 HISTORY_DAYS = 3  # days of articles a site lists (feeds, sitemaps, sections)
-REVISING = ("orient",)  # outlets that update a story under its id (the slug follows the new headline)
+REVISING = (
+    "orient",
+)  # outlets that update a story under its id (the slug follows the new headline)
 # (republisher, source, which of the source's stories of the day)
 SYNDICATION = (("enabbaladi", "euronews", 1), ("zamanalwsl", "anapress", 0))
 LOCAL = timezone(timedelta(hours=3))  # Damascus: the times the replica publishes at
 UPDATE_LINE = "تحديث: أضيفت إلى هذا الخبر تفاصيل جديدة بعد نشره، وفق ما أفاد به مراسلنا في المنطقة."
-_BASE_KEYS = {"anapress": 254711180000000, "orient": 700000, "enabbaladi": 800000, "zamanalwsl": 90000}
+_BASE_KEYS = {
+    "anapress": 254711180000000,
+    "orient": 700000,
+    "enabbaladi": 800000,
+    "zamanalwsl": 90000,
+}
 
 
 def _day_number(day: date) -> int:
@@ -56,8 +63,14 @@ def _own_articles(outlet: str, day: date) -> list[ReplicaArticle]:
         index = _day_number(day) * 100 + n
         published = start + timedelta(minutes=(17 * 60 * n) // count + 7)
         article = _generated_article(outlet, index, "0")
-        out.append(replace(article, key=_key(outlet, index, published), published=published,
-                           extra={"day": day.isoformat(), "n": n}))
+        out.append(
+            replace(
+                article,
+                key=_key(outlet, index, published),
+                published=published,
+                extra={"day": day.isoformat(), "n": n},
+            )
+        )
     return out
 
 
@@ -73,17 +86,29 @@ def _syndicated(outlet: str, day: date) -> list[ReplicaArticle]:
         original = own[n]
         index = _day_number(day) * 100 + 90 + len(out)
         published = original.published + timedelta(minutes=40)
-        out.append(replace(original, outlet=outlet, index=index, key=_key(outlet, index, published),
-                           published=published, author=None,
-                           extra={"day": day.isoformat(), "syndicated_from": f"{source}:{original.key}"}))
+        out.append(
+            replace(
+                original,
+                outlet=outlet,
+                index=index,
+                key=_key(outlet, index, published),
+                published=published,
+                author=None,
+                extra={"day": day.isoformat(), "syndicated_from": f"{source}:{original.key}"},
+            )
+        )
     return out
 
 
 def _revised(article: ReplicaArticle, on: date) -> ReplicaArticle:
     """The article as updated on the given day: a new headline and a closing paragraph."""
     when = datetime.combine(on, time(10, 30), LOCAL)
-    return replace(article, title="محدّث: " + article.title, blocks=(*article.blocks, Block("p", UPDATE_LINE)),
-                   extra={**article.extra, "first_title": article.title, "modified": when})
+    return replace(
+        article,
+        title="محدّث: " + article.title,
+        blocks=(*article.blocks, Block("p", UPDATE_LINE)),
+        extra={**article.extra, "first_title": article.title, "modified": when},
+    )
 
 
 def articles_on(outlet: str, day: date) -> list[ReplicaArticle]:
@@ -98,6 +123,8 @@ def articles_on(outlet: str, day: date) -> list[ReplicaArticle]:
     if outlet in REVISING:
         for position, article in enumerate(items):
             published_on = date.fromisoformat(article.extra["day"])
-            if article.extra.get("n") == 0 and published_on < day:  # each day's first story, updated next day
+            if (
+                article.extra.get("n") == 0 and published_on < day
+            ):  # each day's first story, updated next day
                 items[position] = _revised(article, published_on + timedelta(days=1))
     return sorted(items, key=lambda a: a.published, reverse=True)

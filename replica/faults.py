@@ -22,8 +22,16 @@ from xml.sax.saxutils import escape as xml_escape
 
 from replica import markup
 
-HOSTILE = ("sitemap_chain", "sitemap_fanout", "meta_refresh_offsite", "backslash_redirect", "redirect_self",
-           "long_link", "hostile_lang", "new_furniture")
+HOSTILE = (
+    "sitemap_chain",
+    "sitemap_fanout",
+    "meta_refresh_offsite",
+    "backslash_redirect",
+    "redirect_self",
+    "long_link",
+    "hostile_lang",
+    "new_furniture",
+)
 FANOUT = 2000
 LONG_URL = 2100  # over Scrapy's URLLENGTH_LIMIT (2,083)
 # mode -> what it does (the docs of `newsarchive replica --fault`, and the test matrix)
@@ -54,13 +62,13 @@ MODES = {
     "sitemap_fanout": f"a sitemap index of {FANOUT:,} sitemaps (?n=K), each an empty urlset",
     "meta_refresh_offsite": "the page, with <meta http-equiv=refresh> to a host outside the outlet's domains",
     "backslash_redirect": "302 to https:\\\\elsewhere.example/... (urllib reads it as a path on the outlet's "
-                          "host; Scrapy, like browsers, requests elsewhere.example)",
+    "host; Scrapy, like browsers, requests elsewhere.example)",
     "redirect_self": "302 to the page's own URL (Scrapy's dupefilter drops the redirect)",
     "long_link": f"the feed, sitemap or section page also lists an article URL over {LONG_URL:,} characters",
-    "hostile_lang": "the page declares <html lang=\"ar/../eg\"> and og:locale ../../x (values that must never "
-                    "become a key or a path)",
-    "new_furniture": "the page with an app promotion after its last paragraph (<p class=\"app-promo\">) that no "
-                     "generic furniture rule knows: only a prune rule for .app-promo removes it",
+    "hostile_lang": 'the page declares <html lang="ar/../eg"> and og:locale ../../x (values that must never '
+    "become a key or a path)",
+    "new_furniture": 'the page with an app promotion after its last paragraph (<p class="app-promo">) that no '
+    "generic furniture rule knows: only a prune rule for .app-promo removes it",
 }
 PROMO_LINE = "حمّلوا تطبيقنا على هواتفكم لمتابعة الأخبار العاجلة أولاً بأول"
 BOMB_SIZE = 64 * 1024 * 1024
@@ -100,7 +108,11 @@ class Faults:
 
     def disallowed(self, outlet: str) -> list[str]:
         with self._lock:
-            return [p for p, m in self._by_outlet.get(outlet, {}).items() if m == "robots_disallow" and p != "*"]
+            return [
+                p
+                for p, m in self._by_outlet.get(outlet, {}).items()
+                if m == "robots_disallow" and p != "*"
+            ]
 
     def hit(self, outlet: str, path: str) -> int:
         """How many times this path was requested before (for modes that change after the first)."""
@@ -121,7 +133,7 @@ def _hostile_xml() -> bytes:
         b'<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">\n'
         b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">\n'
         b'<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">\n]>\n'
-        b"<rss version=\"2.0\"><channel><title>&lol4;</title>"
+        b'<rss version="2.0"><channel><title>&lol4;</title>'
         b"<item><title>&xxe;</title><link>&xxe;</link></item></channel></rss>\n"
     )
 
@@ -135,7 +147,9 @@ def _legacy(text: str, codec: str, meta: str | None = None) -> bytes:
     text = text.replace('<meta charset="utf-8">', f'<meta charset="{meta}">' if meta else "")
 
     def script(match: re.Match) -> str:
-        body = "".join(ch if _encodable(ch, codec) else json.dumps(ch)[1:-1] for ch in match.group(2))
+        body = "".join(
+            ch if _encodable(ch, codec) else json.dumps(ch)[1:-1] for ch in match.group(2)
+        )
         return match.group(1) + body + match.group(3)
 
     return _SCRIPT.sub(script, text).encode(codec, errors="xmlcharrefreplace")
@@ -149,14 +163,21 @@ def _encodable(ch: str, codec: str) -> bool:
     return True
 
 
-def _hostile(handler, mode: str, path: str, ok: tuple[int, str, str]) -> tuple[int, str, str, dict[str, str]]:
+def _hostile(
+    handler, mode: str, path: str, ok: tuple[int, str, str]
+) -> tuple[int, str, str, dict[str, str]]:
     """(status, content type, text, headers) of the hostile-site modes."""
     status, ctype, text = ok
     site = handler.server.replica.site_for(handler.headers.get("Host", ""))
     query = parse_qs(urlsplit(handler.path).query)
     if mode == "sitemap_chain":
         level = int(query.get("level", ["0"])[0]) + 1
-        return 200, "application/xml", markup.sitemap_index([(f"{site.base}{path}?level={level}", _now())]), {}
+        return (
+            200,
+            "application/xml",
+            markup.sitemap_index([(f"{site.base}{path}?level={level}", _now())]),
+            {},
+        )
     if mode == "sitemap_fanout":
         if "n" in query:
             return 200, "application/xml", markup.urlset([]), {}
@@ -172,18 +193,28 @@ def _hostile(handler, mode: str, path: str, ok: tuple[int, str, str]) -> tuple[i
     if mode == "long_link":
         first = site.articles[0]
         url = xml_escape(site.url(replace(first, key=first.key + "1" * LONG_URL)))
-        for anchor, link in ((r"<channel>", f"<item><title>long</title><link>{url}</link></item>"),
-                             (r"<urlset[^>]*>", f"<url><loc>{url}</loc></url>"), (r"<body>", f'<a href="{url}">x</a>')):
+        for anchor, link in (
+            (r"<channel>", f"<item><title>long</title><link>{url}</link></item>"),
+            (r"<urlset[^>]*>", f"<url><loc>{url}</loc></url>"),
+            (r"<body>", f'<a href="{url}">x</a>'),
+        ):
             text, found = re.subn(anchor, lambda m, link=link: m.group(0) + link, text, count=1)
             if found:
                 break
         return status, ctype, text, {}
     if mode == "hostile_lang":
         text = re.sub(r'<html([^>]*) lang="[^"]*"', r'<html\1 lang="ar/../eg"', text, count=1)
-        return status, ctype, text.replace("<head>", '<head><meta property="og:locale" content="../../x">', 1), {}
+        return (
+            status,
+            ctype,
+            text.replace("<head>", '<head><meta property="og:locale" content="../../x">', 1),
+            {},
+        )
     if mode == "new_furniture":
         head, end, tail = text.rpartition("</p>")
-        promo = f'<p class="app-promo">{PROMO_LINE}</p>' if end else ""  # feeds and sitemaps unchanged
+        promo = (
+            f'<p class="app-promo">{PROMO_LINE}</p>' if end else ""
+        )  # feeds and sitemaps unchanged
         return status, ctype, head + end + promo + tail, {}
     raise ValueError(f"unknown fault mode {mode!r}")
 
@@ -199,8 +230,12 @@ def serve(handler, mode: str, outlet: str, path: str, ok: tuple[int, str, str]) 
     if mode == "http_500":
         return handler.reply(500, "text/html; charset=utf-8", b"<h1>500 Internal Server Error</h1>")
     if mode in ("http_503", "http_429"):
-        return handler.reply(int(mode[-3:]), "text/html; charset=utf-8", b"<h1>busy</h1>",
-                             headers={"Retry-After": "1"})
+        return handler.reply(
+            int(mode[-3:]),
+            "text/html; charset=utf-8",
+            b"<h1>busy</h1>",
+            headers={"Retry-After": "1"},
+        )
     if mode == "retry_after_once":
         if faults.hit(outlet, path) == 0:
             return handler.reply(429, "text/plain", b"slow down", headers={"Retry-After": "2"})
@@ -230,14 +265,23 @@ def serve(handler, mode: str, outlet: str, path: str, ok: tuple[int, str, str]) 
         n = faults.hit(outlet, path) + 1
         return handler.reply(302, "text/plain", b"", headers={"Location": f"{path}?r={n}"})
     if mode == "offsite_redirect":
-        return handler.reply(302, "text/plain", b"", headers={"Location": f"https://elsewhere.example{path}"})
+        return handler.reply(
+            302, "text/plain", b"", headers={"Location": f"https://elsewhere.example{path}"}
+        )
     if mode == "robots_disallow":
         return handler.reply(status, ctype, text.encode("utf-8"))
     if mode == "gzip_bomb":
-        return handler.reply(200, "text/html; charset=utf-8", _bomb(), headers={"Content-Encoding": "gzip"},
-                             compress=False)
+        return handler.reply(
+            200,
+            "text/html; charset=utf-8",
+            _bomb(),
+            headers={"Content-Encoding": "gzip"},
+            compress=False,
+        )
     if mode == "oversized":
-        return handler.reply(200, "text/html; charset=utf-8", b"<html><body>" + b"x" * OVERSIZED, compress=False)
+        return handler.reply(
+            200, "text/html; charset=utf-8", b"<html><body>" + b"x" * OVERSIZED, compress=False
+        )
     if mode == "hostile_xml":
         return handler.reply(200, "application/xml", _hostile_xml())
     if mode == "malformed_xml":
@@ -257,5 +301,7 @@ def serve(handler, mode: str, outlet: str, path: str, ok: tuple[int, str, str]) 
         status, ctype, body, headers = _hostile(handler, mode, path, ok)
         return handler.reply(status, ctype, body.encode("utf-8"), headers=headers)
     if mode == "not_html":
-        return handler.reply(200, "application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n")
+        return handler.reply(
+            200, "application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
+        )
     raise ValueError(f"unknown fault mode {mode!r}")

@@ -27,14 +27,22 @@ def article_head(article: ReplicaArticle, url: str, site_name: str, *, dated: bo
         f'<meta property="og:url" content="{escape(url)}">',
     ]
     if dated:
-        meta.append(f'<meta property="article:published_time" content="{article.published.isoformat()}">')
+        meta.append(
+            f'<meta property="article:published_time" content="{article.published.isoformat()}">'
+        )
         if article.modified:
-            meta.append(f'<meta property="article:modified_time" content="{article.modified.isoformat()}">')
+            meta.append(
+                f'<meta property="article:modified_time" content="{article.modified.isoformat()}">'
+            )
     if article.author:
         meta.append(f'<meta name="author" content="{escape(article.author)}">')
     data = {
-        "@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title,
-        "inLanguage": "ar", "mainEntityOfPage": url, "publisher": {"@type": "Organization", "name": site_name},
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "inLanguage": "ar",
+        "mainEntityOfPage": url,
+        "publisher": {"@type": "Organization", "name": site_name},
     }
     if dated:
         data["datePublished"] = article.published.isoformat()
@@ -108,7 +116,9 @@ def urlset(items: list[tuple[str, str, datetime]], *, news_name: str | None = No
                 f"</news:publication><news:publication_date>{date.isoformat()}"
                 f"</news:publication_date><news:title>{xml_escape(title)}</news:title></news:news>"
             )
-        entries.append(f"<url><loc>{xml_escape(url)}</loc><lastmod>{date.isoformat()}</lastmod>{news}</url>")
+        entries.append(
+            f"<url><loc>{xml_escape(url)}</loc><lastmod>{date.isoformat()}</lastmod>{news}</url>"
+        )
     ns = ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"' if news_name else ""
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -116,11 +126,13 @@ def urlset(items: list[tuple[str, str, datetime]], *, news_name: str | None = No
     )
 
 
-def section_page(*, site_name: str, heading: str, links: list[tuple[str, str]], next_url: str | None) -> str:
+def section_page(
+    *, site_name: str, heading: str, links: list[tuple[str, str]], next_url: str | None
+) -> str:
     nav = f'<a rel="next" href="{escape(next_url)}">التالي</a>' if next_url else ""
     head = f'<link rel="next" href="{escape(next_url)}">\n' if next_url else ""
     body = (
-        f"<header><a href=\"/\">{escape(site_name)}</a></header>\n<main><h1>{escape(heading)}</h1>\n"
-        f"{link_list(links, 'section-list')}\n<nav class=\"pagination\">{nav}</nav></main>"
+        f'<header><a href="/">{escape(site_name)}</a></header>\n<main><h1>{escape(heading)}</h1>\n'
+        f'{link_list(links, "section-list")}\n<nav class="pagination">{nav}</nav></main>'
     )
     return page(title=f"{heading} - {site_name}", body=body, head=head)

@@ -23,7 +23,9 @@ logger = logging.getLogger(__name__)
 LAST_MODIFIED = format_datetime(EPOCH.astimezone(UTC), usegmt=True)
 
 
-DAY_HEADER = "X-Replica-Day"  # the run's day, sent by the transport to a mapped host (spiders/transport.py)
+DAY_HEADER = (
+    "X-Replica-Day"  # the run's day, sent by the transport to a mapped host (spiders/transport.py)
+)
 DAYS_KEPT = 8  # living-replica days kept built in memory
 
 
@@ -37,7 +39,9 @@ class _World:
             site = site_cls(catalog)
             for host in site.hosts:
                 self.sites[host] = site
-        self.documents = {(s.outlet, p): doc for s in set(self.sites.values()) for p, doc in s.documents().items()}
+        self.documents = {
+            (s.outlet, p): doc for s in set(self.sites.values()) for p, doc in s.documents().items()
+        }
 
 
 class Replica:
@@ -50,7 +54,9 @@ class Replica:
         self.living = living
         self.day = day
         self.faults = faults.Faults()
-        self.requests: list[tuple[float, str, str]] = []  # (monotonic time, host, path?query) of each request
+        self.requests: list[
+            tuple[float, str, str]
+        ] = []  # (monotonic time, host, path?query) of each request
         self._log_lock = threading.Lock()
         self._worlds: OrderedDict[date | None, _World] = OrderedDict()
         self._world_lock = threading.Lock()
@@ -100,7 +106,11 @@ class Replica:
             return 404, "text/plain; charset=utf-8", f"unknown host {host}\n"
         parts = urlsplit(target)
         if parts.path == "/robots.txt":
-            return 200, "text/plain; charset=utf-8", site.robots(self.faults.disallowed(site.outlet))
+            return (
+                200,
+                "text/plain; charset=utf-8",
+                site.robots(self.faults.disallowed(site.outlet)),
+            )
         if doc := world.documents.get((site.outlet, parts.path)):
             return 200, doc[0] + "; charset=utf-8", doc[1]
         if parts.path == site.section_path:
@@ -132,15 +142,23 @@ class _Handler(BaseHTTPRequestHandler):
             status, ctype, text = ok
             self.reply(status, ctype, text.encode("utf-8"))
 
-    def reply(self, status: int, ctype: str, body: bytes, *, headers: dict[str, str] | None = None,
-              compress: bool = True) -> None:
+    def reply(
+        self,
+        status: int,
+        ctype: str,
+        body: bytes,
+        *,
+        headers: dict[str, str] | None = None,
+        compress: bool = True,
+    ) -> None:
         """Send a response; 200s carry validators and answer conditional requests with 304."""
         extra = dict(headers or {})
         if status == 200:
             etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
             extra.update({"ETag": etag, "Last-Modified": LAST_MODIFIED})
             if etag in self.headers.get("If-None-Match", "") or (
-                "If-None-Match" not in self.headers and self.headers.get("If-Modified-Since") == LAST_MODIFIED
+                "If-None-Match" not in self.headers
+                and self.headers.get("If-Modified-Since") == LAST_MODIFIED
             ):
                 status, body = 304, b""
         self.send_response(status)
@@ -173,15 +191,21 @@ class _Server(ThreadingHTTPServer):
 class ReplicaServer:
     """Serves a Replica on 127.0.0.1 in a background thread (port 0 picks a free port)."""
 
-    def __init__(self, per_outlet: int = 20, port: int = 0, *, living: bool = False, day: date | None = None):
+    def __init__(
+        self, per_outlet: int = 20, port: int = 0, *, living: bool = False, day: date | None = None
+    ):
         self.replica = Replica(per_outlet=per_outlet, living=living, day=day)
         if not isinstance(port, int) or not 0 <= port <= 65535:
-            raise ConfigError(f"replica port {port!r} is out of range; give 0-65535 (0 picks a free port)")
+            raise ConfigError(
+                f"replica port {port!r} is out of range; give 0-65535 (0 picks a free port)"
+            )
         try:
             self._server = _Server(("127.0.0.1", port), _Handler)
         except OSError as exc:
-            raise ConfigError(f"replica port {port} on 127.0.0.1 cannot be used ({exc.strerror or exc}); "
-                              "give another port, or 0 for a free one") from None
+            raise ConfigError(
+                f"replica port {port} on 127.0.0.1 cannot be used ({exc.strerror or exc}); "
+                "give another port, or 0 for a free one"
+            ) from None
         self._server.replica = self.replica
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -26,7 +26,9 @@ from search.text import WORD, Stemmer, fold_many
 logger = logging.getLogger(__name__)
 TITLE_WEIGHT = 2.0
 FIELDS = ("title", "body")
-MAX_EXPANSIONS = 4096  # stems a prefix may stand for in one segment, scored one by one; beyond, unscored
+MAX_EXPANSIONS = (
+    4096  # stems a prefix may stand for in one segment, scored one by one; beyond, unscored
+)
 SNIPPET_WORDS = 32
 _STEMMER = Stemmer()
 
@@ -42,9 +44,16 @@ class Filters:
         if not self.include_duplicates:
             out.append((tantivy.Occur.MustNot, tantivy.Query.term_query(schema, "dup", 1)))
         if self.outlet:
-            out.append((tantivy.Occur.Must, _unscored(tantivy.Query.term_query(schema, "outlet", self.outlet))))
+            out.append(
+                (
+                    tantivy.Occur.Must,
+                    _unscored(tantivy.Query.term_query(schema, "outlet", self.outlet)),
+                )
+            )
         if self.lang:
-            out.append((tantivy.Occur.Must, _unscored(tantivy.Query.term_query(schema, "lang", self.lang))))
+            out.append(
+                (tantivy.Occur.Must, _unscored(tantivy.Query.term_query(schema, "lang", self.lang)))
+            )
         return out
 
 
@@ -75,22 +84,38 @@ def _piece_in(opened: Opened, piece: Piece, field: str) -> tantivy.Query:
         if len(piece.terms) == 1:
             return tantivy.Query.term_query(schema, field, piece.terms[0])
         return tantivy.Query.phrase_query(schema, field, list(piece.terms))
-    stems = [t for t, _ in opened.searcher.terms_with_prefix(field, piece.terms[-1], limit=MAX_EXPANSIONS + 1)]
+    stems = [
+        t
+        for t, _ in opened.searcher.terms_with_prefix(
+            field, piece.terms[-1], limit=MAX_EXPANSIONS + 1
+        )
+    ]
     if len(stems) > MAX_EXPANSIONS:  # too many to score one by one: all of them, unscored
         return tantivy.Query.phrase_prefix_query(schema, field, list(piece.terms))
     if not stems:
         return tantivy.Query.empty_query()
     head = list(piece.terms[:-1])
-    alternatives = [tantivy.Query.term_query(schema, field, s) if not head else
-                    tantivy.Query.phrase_query(schema, field, [*head, s]) for s in stems]
-    return alternatives[0] if len(alternatives) == 1 else \
-        tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in alternatives])
+    alternatives = [
+        tantivy.Query.term_query(schema, field, s)
+        if not head
+        else tantivy.Query.phrase_query(schema, field, [*head, s])
+        for s in stems
+    ]
+    return (
+        alternatives[0]
+        if len(alternatives) == 1
+        else tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in alternatives])
+    )
 
 
 def _piece(opened: Opened, piece: Piece) -> tantivy.Query:
     title, body = (_piece_in(opened, piece, f) for f in FIELDS)
-    return tantivy.Query.boolean_query([(tantivy.Occur.Should, tantivy.Query.boost_query(title, TITLE_WEIGHT)),
-                                        (tantivy.Occur.Should, body)])
+    return tantivy.Query.boolean_query(
+        [
+            (tantivy.Occur.Should, tantivy.Query.boost_query(title, TITLE_WEIGHT)),
+            (tantivy.Occur.Should, body),
+        ]
+    )
 
 
 def compile_query(opened: Opened, query: Query | None, filters: Filters) -> tantivy.Query:
@@ -104,7 +129,9 @@ def compile_query(opened: Opened, query: Query | None, filters: Filters) -> tant
     return tantivy.Query.boolean_query(clauses)
 
 
-def search(segments: Iterable[LocalSegment], query: Query, filters: Filters, limit: int) -> list[dict[str, Any]]:
+def search(
+    segments: Iterable[LocalSegment], query: Query, filters: Filters, limit: int
+) -> list[dict[str, Any]]:
     """The best `limit` hits over the segments: one search over their combined view (BM25 with the
     statistics of all the days, pruning across them), else each segment in a thread pool (tantivy
     searches without the GIL) with its own statistics, merged by score."""
@@ -115,37 +142,63 @@ def search(segments: Iterable[LocalSegment], query: Query, filters: Filters, lim
         if view is not None:
             index = open_index(view)
             opened = Opened(ordered[0], index, index.searcher())
-            found = opened.searcher.search(compile_query(opened, query, filters), limit, count=False).hits
+            found = opened.searcher.search(
+                compile_query(opened, query, filters), limit, count=False
+            ).hits
             return [_hit(opened, address, score, query, by_ref) for score, address in found]
     except (ValueError, OSError, KeyError) as exc:  # a view that cannot be made or read: day by day
         logger.info("searching day by day (%s)", exc)
 
     def best_of(segment: LocalSegment) -> tuple[Opened, list[tuple[float, Any]]]:
         opened = open_segment(segment)
-        found = opened.searcher.search(compile_query(opened, query, filters), limit, count=False).hits
+        found = opened.searcher.search(
+            compile_query(opened, query, filters), limit, count=False
+        ).hits
         return opened, found
 
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        merged = [(score, n, opened, address) for n, (opened, hits) in enumerate(pool.map(best_of, ordered))
-                  for score, address in hits]
+        merged = [
+            (score, n, opened, address)
+            for n, (opened, hits) in enumerate(pool.map(best_of, ordered))
+            for score, address in hits
+        ]
     best = heapq.nsmallest(limit, merged, key=lambda f: (-f[0], f[1], f[3].doc))
     return [_hit(opened, address, score, query, by_ref) for score, _, opened, address in best]
 
 
-def _hit(opened: Opened, address: Any, score: float, query: Query,
-         by_ref: dict[tuple[str, int], LocalSegment]) -> dict[str, Any]:
+def _hit(
+    opened: Opened,
+    address: Any,
+    score: float,
+    query: Query,
+    by_ref: dict[tuple[str, int], LocalSegment],
+) -> dict[str, Any]:
     doc = opened.searcher.doc(address)
     record = json.loads(bytes(doc["record"][0]))
     segment = by_ref[(record["day"], record["rev"])]
     citation = {
-        "title": record["title"], "outlet": record["outlet"], "author": record["author"],
-        "published": record["published"], "url": record["url"], "archived": record["fetched_at"] or segment.ref.day,
-        "snapshot": segment.ref.day, "rev": segment.ref.rev, "article_id": record["id"],
+        "title": record["title"],
+        "outlet": record["outlet"],
+        "author": record["author"],
+        "published": record["published"],
+        "url": record["url"],
+        "archived": record["fetched_at"] or segment.ref.day,
+        "snapshot": segment.ref.day,
+        "rev": segment.ref.rev,
+        "article_id": record["id"],
         "capture_id": record["capture_id"],
     }
-    return {"id": record["id"], "score": round(score, 4), "day": segment.ref.day, "outlet": record["outlet"],
-            "language": record["lang"], "duplicate": record["dup"], "title": highlight(record["title"] or "", query),
-            "snippet": snippet(bytes(doc["text"][0]).decode("utf-8", "replace"), query), "citation": citation}
+    return {
+        "id": record["id"],
+        "score": round(score, 4),
+        "day": segment.ref.day,
+        "outlet": record["outlet"],
+        "language": record["lang"],
+        "duplicate": record["dup"],
+        "title": highlight(record["title"] or "", query),
+        "snippet": snippet(bytes(doc["text"][0]).decode("utf-8", "replace"), query),
+        "citation": citation,
+    }
 
 
 def _matches(words: list[str], query: Query) -> list[bool]:
@@ -153,8 +206,11 @@ def _matches(words: list[str], query: Query) -> list[bool]:
     out = []
     for word in folded:
         stems = _STEMMER.tokens(word)
-        out.append(any(s in query.stems or s.startswith(query.prefixes) for s in stems) if query.prefixes
-                   else any(s in query.stems for s in stems))
+        out.append(
+            any(s in query.stems or s.startswith(query.prefixes) for s in stems)
+            if query.prefixes
+            else any(s in query.stems for s in stems)
+        )
     return out
 
 

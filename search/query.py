@@ -59,6 +59,8 @@ def parse(text: str) -> Query:
             if is_prefix:
                 prefixes.append(terms[-1])
     if not must:
-        raise QueryError(f"the query {text[:80]!r} has no word to search for (only punctuation, marks or "
-                         "excluded words); give at least one word")
+        raise QueryError(
+            f"the query {text[:80]!r} has no word to search for (only punctuation, marks or "
+            "excluded words); give at least one word"
+        )
     return Query(text, tuple(must), tuple(must_not), frozenset(stems), tuple(prefixes))

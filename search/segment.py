@@ -52,8 +52,16 @@ class Pointer:
     built_at: str
 
     def to_bytes(self) -> bytes:
-        return json.dumps({"format": FORMAT, "snapshot": {"date": self.day, "rev": self.rev}, "sha256": self.sha256,
-                           "size": self.size, "rows": self.rows, "built_at": self.built_at}).encode()
+        return json.dumps(
+            {
+                "format": FORMAT,
+                "snapshot": {"date": self.day, "rev": self.rev},
+                "sha256": self.sha256,
+                "size": self.size,
+                "rows": self.rows,
+                "built_at": self.built_at,
+            }
+        ).encode()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Pointer:
@@ -61,8 +69,14 @@ class Pointer:
             raw = json.loads(data)
             if raw["format"] != FORMAT:
                 raise ValueError(f"format {raw['format']!r}, this version reads {FORMAT}")
-            return cls(str(raw["snapshot"]["date"]), int(raw["snapshot"]["rev"]), str(raw["sha256"]),
-                       int(raw["size"]), int(raw["rows"]), str(raw.get("built_at", "")))
+            return cls(
+                str(raw["snapshot"]["date"]),
+                int(raw["snapshot"]["rev"]),
+                str(raw["sha256"]),
+                int(raw["size"]),
+                int(raw["rows"]),
+                str(raw.get("built_at", "")),
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise SegmentError(f"not a search segment pointer ({exc})") from None
 
@@ -82,7 +96,9 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("title", tokenizer_name=TOKENIZER)  # stems, with positions (phrases)
     builder.add_text_field("body", tokenizer_name=TOKENIZER)
     builder.add_text_field("outlet", tokenizer_name="raw", fast=True)
-    builder.add_text_field("lang", tokenizer_name="raw")  # the tag and each of its prefixes: ar-SY, ar
+    builder.add_text_field(
+        "lang", tokenizer_name="raw"
+    )  # the tag and each of its prefixes: ar-SY, ar
     builder.add_integer_field("dup", indexed=True, fast=True)
     builder.add_bytes_field("record", stored=True)  # JSON: the fields a hit is cited with
     builder.add_bytes_field("text", stored=True)  # the original text (UTF-8), for snippets
@@ -90,8 +106,11 @@ def schema() -> tantivy.Schema:
 
 
 def _analyzer() -> tantivy.TextAnalyzer:
-    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
-            .filter(tantivy.Filter.remove_long(MAX_TOKEN)).build())
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN))
+        .build()
+    )
 
 
 def open_index(path: Path) -> tantivy.Index:
@@ -106,7 +125,9 @@ def lang_terms(lang: str | None) -> list[str]:
     return [t for t in ("-".join(parts[:n]) for n in range(len(parts), 0, -1)) if t]
 
 
-def build_segment(tables: list[pa.Table], path: Path, ref: SnapshotRef, stemmer: Stemmer | None = None) -> int:
+def build_segment(
+    tables: list[pa.Table], path: Path, ref: SnapshotRef, stemmer: Stemmer | None = None
+) -> int:
     """Write the index of these article tables (the snapshot schema) into the directory `path`; the
     number of rows."""
     stemmer = stemmer or Stemmer()
@@ -124,15 +145,31 @@ def build_segment(tables: list[pa.Table], path: Path, ref: SnapshotRef, stemmer:
             stems = stemmer.index_text(titles + texts)
             for i in range(n):
                 dup = cols["duplicate_of"][i] is not None
-                record = {"day": ref.day, "rev": ref.rev, "id": cols["id"][i], "outlet": cols["outlet"][i], "dup": dup, "title": cols["title"][i],
-                          "author": cols["author"][i], "published": cols["published"][i], "url": cols["url"][i],
-                          "lang": cols["language"][i], "capture_id": cols["capture_id"][i],
-                          "fetched_at": cols["fetched_at"][i]}
-                writer.add_document(tantivy.Document(
-                    title=stems[i], body=stems[n + i], outlet=cols["outlet"][i] or "",
-                    lang=lang_terms(cols["language"][i]), dup=int(dup),
-                    record=json.dumps(record, ensure_ascii=False, default=str).encode(),
-                    text=texts[i].encode("utf-8", "replace")))
+                record = {
+                    "day": ref.day,
+                    "rev": ref.rev,
+                    "id": cols["id"][i],
+                    "outlet": cols["outlet"][i],
+                    "dup": dup,
+                    "title": cols["title"][i],
+                    "author": cols["author"][i],
+                    "published": cols["published"][i],
+                    "url": cols["url"][i],
+                    "lang": cols["language"][i],
+                    "capture_id": cols["capture_id"][i],
+                    "fetched_at": cols["fetched_at"][i],
+                }
+                writer.add_document(
+                    tantivy.Document(
+                        title=stems[i],
+                        body=stems[n + i],
+                        outlet=cols["outlet"][i] or "",
+                        lang=lang_terms(cols["language"][i]),
+                        dup=int(dup),
+                        record=json.dumps(record, ensure_ascii=False, default=str).encode(),
+                        text=texts[i].encode("utf-8", "replace"),
+                    )
+                )
             rows += n
     writer.commit()
     writer.wait_merging_threads()
@@ -158,10 +195,14 @@ def unpack(archive: Path, directory: Path) -> None:
         with tarfile.open(archive, "r") as tar:
             for member in tar:
                 if not member.isfile() or "/" in member.name or member.name in ("", ".", ".."):
-                    raise SegmentError(f"unexpected member {member.name[:60]!r} in a search segment")
+                    raise SegmentError(
+                        f"unexpected member {member.name[:60]!r} in a search segment"
+                    )
                 source = tar.extractfile(member)
                 if source is None:
-                    raise SegmentError(f"unreadable member {member.name[:60]!r} in a search segment")
+                    raise SegmentError(
+                        f"unreadable member {member.name[:60]!r} in a search segment"
+                    )
                 with source, (directory / member.name).open("wb") as out:
                     while chunk := source.read(1 << 20):
                         out.write(chunk)
@@ -178,10 +219,18 @@ def index_snapshot(store: Store, ref: SnapshotRef, stemmer: Stemmer | None = Non
         rows = build_segment(read_parquet_parts(store, ref), Path(tmp) / "index", ref, stemmer)
         pack(Path(tmp) / "index", local)
         sha = store.put_file(layout.search_segment_key(ref), local, overwrite=True)
-        pointer = Pointer(ref.day, ref.rev, sha, local.stat().st_size, rows,
-                          datetime.now(UTC).isoformat(timespec="seconds"))
+        pointer = Pointer(
+            ref.day,
+            ref.rev,
+            sha,
+            local.stat().st_size,
+            rows,
+            datetime.now(UTC).isoformat(timespec="seconds"),
+        )
     store.put_bytes(layout.search_pointer_key(ref), pointer.to_bytes(), overwrite=True)
-    logger.info("%s: search segment of %d articles in %.1f s", ref.label, rows, time.monotonic() - started)
+    logger.info(
+        "%s: search segment of %d articles in %.1f s", ref.label, rows, time.monotonic() - started
+    )
     return pointer
 
 
@@ -191,7 +240,9 @@ def read_pointer(store: Store, ref: SnapshotRef) -> Pointer | None:
     except ObjectNotFound:
         return None
     if (pointer.day, pointer.rev) != (ref.day, ref.rev):
-        raise SegmentError(f"{store.url}/{layout.search_pointer_key(ref)} names {pointer.day} rev {pointer.rev}, not {ref.label}")
+        raise SegmentError(
+            f"{store.url}/{layout.search_pointer_key(ref)} names {pointer.day} rev {pointer.rev}, not {ref.label}"
+        )
     return pointer
 
 
@@ -202,4 +253,6 @@ def index_published(store: Store, ref: SnapshotRef) -> None:
         if read_pointer(store, ref) is None:
             index_snapshot(store, ref)
     except (NewsArchiveError, OSError, ValueError) as exc:
-        logger.warning("%s: no search segment (%s); build it with `newsarchive search-index`", ref.label, exc)
+        logger.warning(
+            "%s: no search segment (%s); build it with `newsarchive search-index`", ref.label, exc
+        )

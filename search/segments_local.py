@@ -48,7 +48,9 @@ class Coverage:
     outdated: list[SnapshotRef]
 
 
-def open_segments(store: Store, cache_dir: Path, since: date | None, until: date | None) -> Coverage:
+def open_segments(
+    store: Store, cache_dir: Path, since: date | None, until: date | None
+) -> Coverage:
     refs = newest_revs(store, since, until)
     listed = {info.key: info for info in store.list(layout.SEARCH_PREFIX)}
     old = {info.key for info in store.list(layout.OLD_SEARCH_PREFIX)}
@@ -56,8 +58,10 @@ def open_segments(store: Store, cache_dir: Path, since: date | None, until: date
     try:
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SegmentError(f"cannot use the search cache {cache_dir} ({exc.strerror}); give a writable directory "
-                           "with NEWSARCHIVE_SEARCH_CACHE") from None
+        raise SegmentError(
+            f"cannot use the search cache {cache_dir} ({exc.strerror}); give a writable directory "
+            "with NEWSARCHIVE_SEARCH_CACHE"
+        ) from None
     segments, missing, damaged, outdated = [], [], [], []
     for ref in refs:
         info = listed.get(layout.search_pointer_key(ref))
@@ -71,8 +75,10 @@ def open_segments(store: Store, cache_dir: Path, since: date | None, until: date
         except (SegmentError, StoreError) as exc:
             damaged.append(f"{ref.label}: {exc}")
         except OSError as exc:  # the cache: full disk, permissions
-            raise SegmentError(f"cannot use the search cache {cache} ({exc.strerror}); give a writable directory "
-                               "with NEWSARCHIVE_SEARCH_CACHE") from None
+            raise SegmentError(
+                f"cannot use the search cache {cache} ({exc.strerror}); give a writable directory "
+                "with NEWSARCHIVE_SEARCH_CACHE"
+            ) from None
     return Coverage(segments, missing, damaged, outdated)
 
 
@@ -84,7 +90,9 @@ def _local(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> Loc
         try:
             stat = path.stat()
         except FileNotFoundError:
-            raise SegmentError(f"{layout.search_segment_key(ref)} is missing (its pointer is there)") from None
+            raise SegmentError(
+                f"{layout.search_segment_key(ref)} is missing (its pointer is there)"
+            ) from None
         seal = cache / f"{ref.day}-r{ref.rev}.checked"
         stamp = f"{pointer.sha256} {stat.st_size} {stat.st_mtime_ns}"
         if not seal.exists() or seal.read_text() != stamp or not directory.is_dir():
@@ -141,8 +149,10 @@ def _pointer(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> P
 def _check(path: Path, pointer: Pointer, key: str) -> None:
     size, digest = path.stat().st_size, sha256_file(path)
     if size != pointer.size or digest != pointer.sha256:
-        raise SegmentError(f"{key}: expected {pointer.size} bytes sha256 {pointer.sha256[:12]}…, found {size} "
-                           f"bytes sha256 {digest[:12]}…; build it again with `newsarchive search-index --rebuild`")
+        raise SegmentError(
+            f"{key}: expected {pointer.size} bytes sha256 {pointer.sha256[:12]}…, found {size} "
+            f"bytes sha256 {digest[:12]}…; build it again with `newsarchive search-index --rebuild`"
+        )
 
 
 def combined_view(segments: list[LocalSegment]) -> Path | None:
@@ -153,7 +163,11 @@ def combined_view(segments: list[LocalSegment]) -> Path | None:
     if len(segments) < 2:
         return None
     names = sorted(s.path.name for s in segments)
-    view = segments[0].path.parent / "views" / hashlib.sha256(" ".join(names).encode()).hexdigest()[:32]
+    view = (
+        segments[0].path.parent
+        / "views"
+        / hashlib.sha256(" ".join(names).encode()).hexdigest()[:32]
+    )
     if (view / "meta.json").exists():
         return view
     base: dict[str, Any] | None = None
@@ -179,8 +193,11 @@ def combined_view(segments: list[LocalSegment]) -> Path | None:
             for file in segment.path.iterdir():
                 if file.name not in ("meta.json", ".managed.json"):
                     (tmp / file.name).symlink_to(file.resolve())
-        (tmp / "meta.json").write_text(json.dumps({**base, "segments": listed,
-                                                   "opstamp": sum(int(p["max_doc"]) for p in listed)}))
+        (tmp / "meta.json").write_text(
+            json.dumps(
+                {**base, "segments": listed, "opstamp": sum(int(p["max_doc"]) for p in listed)}
+            )
+        )
         try:
             tmp.rename(view)
         except OSError:

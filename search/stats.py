@@ -31,39 +31,58 @@ class Count:
         return self.matches / self.total if self.total else None
 
 
-def day_counts(segment: LocalSegment, query: Query | None, filters: Filters) -> dict[str, tuple[int, int]]:
+def day_counts(
+    segment: LocalSegment, query: Query | None, filters: Filters
+) -> dict[str, tuple[int, int]]:
     """outlet -> (matches, total) in one segment (tantivy's terms aggregation over the outlet column)."""
     opened = open_segment(segment)
     totals = _per_outlet(opened, compile_query(opened, None, filters))
-    matches = totals if query is None else _per_outlet(opened, compile_query(opened, query, filters))
+    matches = (
+        totals if query is None else _per_outlet(opened, compile_query(opened, query, filters))
+    )
     return {o: (matches.get(o, 0), n) for o, n in totals.items()}
 
 
 def _per_outlet(opened: Opened, query: tantivy.Query) -> dict[str, int]:
     size = max(1, opened.searcher.num_docs)
     try:
-        result = opened.searcher.aggregate(query, {"outlets": {"terms": {"field": "outlet", "size": size}}})
+        result = opened.searcher.aggregate(
+            query, {"outlets": {"terms": {"field": "outlet", "size": size}}}
+        )
     except ValueError as exc:
-        raise SegmentError(f"{opened.segment.ref.label}: cannot count in its search segment ({exc})") from None
+        raise SegmentError(
+            f"{opened.segment.ref.label}: cannot count in its search segment ({exc})"
+        ) from None
     return {str(b["key"]): int(b["doc_count"]) for b in result["outlets"]["buckets"]}
 
 
 def gaps_of(manifest: Manifest) -> dict[str, str]:
     """outlet -> why it has nothing of its own that day: `crawl:http_500` (the stage that failed and its
     reason), `not_run` (not selected that day)."""
-    return {o: (f"{c.gap.stage}:{c.gap.reason}" if c.gap else c.status)
-            for o, c in manifest.outlets.items() if c.status != "ok"}
+    return {
+        o: (f"{c.gap.stage}:{c.gap.reason}" if c.gap else c.status)
+        for o, c in manifest.outlets.items()
+        if c.status != "ok"
+    }
 
 
-def aggregate(per_day: dict[str, dict[str, tuple[int, int]]], gaps: dict[str, dict[str, str]],
-              by: tuple[str, ...], since: date | None, until: date | None,
-              outlet: str | None, unindexed: frozenset[str] | set[str] = frozenset()) -> list[dict[str, object]]:
+def aggregate(
+    per_day: dict[str, dict[str, tuple[int, int]]],
+    gaps: dict[str, dict[str, str]],
+    by: tuple[str, ...],
+    since: date | None,
+    until: date | None,
+    outlet: str | None,
+    unindexed: frozenset[str] | set[str] = frozenset(),
+) -> list[dict[str, object]]:
     """Rows grouped by `by` (day, outlet or both), sorted; days of [since, until] without a snapshot
     (`no_snapshot`) or without a search segment (`not_indexed`) are there too, as gaps."""
     days = set(per_day) | set(gaps) | set(unindexed)
     if since and until:
         days |= {(since + timedelta(days=n)).isoformat() for n in range((until - since).days + 1)}
-    outlets = {o for counts in per_day.values() for o in counts} | {o for g in gaps.values() for o in g}
+    outlets = {o for counts in per_day.values() for o in counts} | {
+        o for g in gaps.values() for o in g
+    }
     if outlet:
         outlets = {outlet}
     groups: dict[tuple[str, ...], Count] = defaultdict(Count)
@@ -82,14 +101,19 @@ def aggregate(per_day: dict[str, dict[str, tuple[int, int]]], gaps: dict[str, di
             else:
                 why = gaps.get(day, {}).get(name)
             if why:
-                label = why if len(by) == 2 else f"{name} {why}" if by == ("day",) else f"{day} {why}"
+                label = (
+                    why if len(by) == 2 else f"{name} {why}" if by == ("day",) else f"{day} {why}"
+                )
                 count.gaps = (count.gaps or set()) | {label}
     rows = []
     for key, count in sorted(groups.items()):
         row: dict[str, object] = dict(zip(by, key, strict=True))
         ratio = count.ratio
-        row.update(matches=count.matches, total=count.total,
-                   ratio=round(ratio, 6) if ratio is not None else None,
-                   gap="; ".join(sorted(count.gaps)) if count.gaps else "")
+        row.update(
+            matches=count.matches,
+            total=count.total,
+            ratio=round(ratio, 6) if ratio is not None else None,
+            gap="; ".join(sorted(count.gaps)) if count.gaps else "",
+        )
         rows.append(row)
     return rows

@@ -21,7 +21,16 @@ _TABLE = _DEDUP_TABLE.copy()
 _TABLE[0x064B] = 0x064B
 _DROP = np.uint32(0xFFFFFFFF)
 _ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")  # longest first
-_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")  # Light10's order (ة and ى already folded)
+_SUFFIXES = (
+    "ها",
+    "ان",
+    "ات",
+    "ون",
+    "ين",
+    "يه",
+    "ه",
+    "ي",
+)  # Light10's order (ة and ى already folded)
 _LATIN = re.compile(r"[a-z]+")
 
 
@@ -35,11 +44,15 @@ def fold_many(texts: list[str]) -> list[str]:
     # characters kept per text (a sum per text, not a running sum over every character: 3x less work);
     # the trailing False lets a start at the very end be an index, and empty texts count 0
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    kept = np.add.reduceat(np.append(keep, False), starts, dtype=np.int64) if len(texts) else np.zeros(0, np.int64)
+    kept = (
+        np.add.reduceat(np.append(keep, False), starts, dtype=np.int64)
+        if len(texts)
+        else np.zeros(0, np.int64)
+    )
     kept[lengths == 0] = 0
     bounds = np.concatenate([[0], np.cumsum(kept)]).tolist()
     joined = mapped[keep].tobytes().decode("utf-32-le", "replace")
-    return [joined[bounds[i]:bounds[i + 1]] for i in range(len(texts))]
+    return [joined[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
 
 
 def _nfkc(text: str) -> str:
@@ -47,7 +60,11 @@ def _nfkc(text: str) -> str:
     if unicodedata.is_normalized("NFKC", text):
         return text
     spaced = text.replace("\xa0", " ")  # NFKC makes it a space
-    return spaced if unicodedata.is_normalized("NFKC", spaced) else unicodedata.normalize("NFKC", spaced)
+    return (
+        spaced
+        if unicodedata.is_normalized("NFKC", spaced)
+        else unicodedata.normalize("NFKC", spaced)
+    )
 
 
 def stem(word: str, *, suffixes: bool = True) -> str:
@@ -61,12 +78,12 @@ def stem(word: str, *, suffixes: bool = True) -> str:
         word = word[1:]
     for article in _ARTICLES:
         if word.startswith(article) and len(word) - len(article) >= 2:
-            word = word[len(article):]
+            word = word[len(article) :]
             break
     if suffixes:
         for suffix in _SUFFIXES:
             if word.endswith(suffix) and len(word) - len(suffix) >= 2:
-                word = word[:-len(suffix)]
+                word = word[: -len(suffix)]
     return word
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # task processes import CAPTURE_KEY through spiders/warc.py; scrapy costs them 0.2 s
+if (
+    TYPE_CHECKING
+):  # task processes import CAPTURE_KEY through spiders/warc.py; scrapy costs them 0.2 s
     from scrapy import Request
     from scrapy.http import Response
 

@@ -6,7 +6,9 @@ from lxml import etree
 
 from common.errors import NewsArchiveError
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True)
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True
+)
 
 
 class DiscoveryError(NewsArchiveError, ValueError):
@@ -27,8 +29,11 @@ def _root(body: bytes) -> tuple[etree._Element, bool]:
         raise DiscoveryError("not_xml", "empty XML document")
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise DiscoveryError("hostile_xml", "the document declares XML entities; feeds and sitemaps never need "
-                                            "them (external entities, entity expansion bombs)")
+        raise DiscoveryError(
+            "hostile_xml",
+            "the document declares XML entities; feeds and sitemaps never need "
+            "them (external entities, entity expansion bombs)",
+        )
     return root, len(_PARSER.error_log) > 0
 
 
@@ -61,7 +66,9 @@ def parse_sitemap(body: bytes) -> tuple[str, list[tuple[str, str | None]], bool]
     root, damaged = _root(body)
     kind = _local(root.tag).lower()
     if kind not in ("sitemapindex", "urlset"):
-        raise DiscoveryError("not_a_sitemap", f"root element <{kind}> is neither sitemapindex nor urlset")
+        raise DiscoveryError(
+            "not_a_sitemap", f"root element <{kind}> is neither sitemapindex nor urlset"
+        )
     entries = []
     for entry in root:
         loc = lastmod = None

@@ -55,8 +55,12 @@ class DupeFilterDrops:
         return ext
 
     def request_dropped(self, request: Request, spider=None) -> None:
-        end_dropped(self.crawler, request, "dropped_duplicate",
-                    "the scheduler's dupefilter has seen this request already in this crawl")
+        end_dropped(
+            self.crawler,
+            request,
+            "dropped_duplicate",
+            "the scheduler's dupefilter has seen this request already in this crawl",
+        )
 
 
 class UrlLengthDropMiddleware(UrlLengthMiddleware):
@@ -64,7 +68,11 @@ class UrlLengthDropMiddleware(UrlLengthMiddleware):
 
     def get_processed_request(self, request, response):
         if super().get_processed_request(request, response) is None:
-            end_dropped(self.crawler, request, "dropped_url_length",
-                        f"URL of {len(request.url)} characters, over URLLENGTH_LIMIT ({self.maxlength})")
+            end_dropped(
+                self.crawler,
+                request,
+                "dropped_url_length",
+                f"URL of {len(request.url)} characters, over URLLENGTH_LIMIT ({self.maxlength})",
+            )
             return None
         return request

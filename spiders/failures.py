@@ -29,7 +29,10 @@ _BY_TYPE: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
     ((ResponseDataLossError,), "truncated"),
     ((DownloadConnectionRefusedError, ConnectionRefusedError), "connection_refused"),
     ((CannotResolveHostError, DNSLookupError), "dns"),
-    ((DownloadFailedError, ConnectionLost, ResponseFailed, ResponseNeverReceived), "connection_lost"),
+    (
+        (DownloadFailedError, ConnectionLost, ResponseFailed, ResponseNeverReceived),
+        "connection_lost",
+    ),
 )
 _IGNORED = (
     ("max redirections", "redirect_loop"),
@@ -41,8 +44,19 @@ _IGNORED = (
 # a duplicate may be a one-run accident (a redirect to a page also scheduled), and `not_finished` is a
 # page a finished crawl never answered. (Pages cut by the page cap, or left unanswered when a crawl
 # stops early, are pending without a failure: spiders/news.py.)
-RETRYABLE = frozenset({"timeout", "truncated", "connection_refused", "connection_lost", "dns", "http_408",
-                       "http_429", "dropped_duplicate", "not_finished"})
+RETRYABLE = frozenset(
+    {
+        "timeout",
+        "truncated",
+        "connection_refused",
+        "connection_lost",
+        "dns",
+        "http_408",
+        "http_429",
+        "dropped_duplicate",
+        "not_finished",
+    }
+)
 
 
 def reason(failure: Failure) -> str:

@@ -55,11 +55,18 @@ class NewsSpider(scrapy.Spider):
         self.discovery_truncated = False  # the document limit is logged once, then only counted
         self.scheduled_articles = 0
         self.seen_articles: set[str] = set()  # article URLs scheduled in this run
-        self.in_flight: dict[str, int] = {}  # scheduled, not yet answered: url -> earlier failed attempts
-        self.found: dict[str, tuple[str, str]] = {}  # article url -> (discovery URL it was listed on, when)
+        self.in_flight: dict[
+            str, int
+        ] = {}  # scheduled, not yet answered: url -> earlier failed attempts
+        self.found: dict[
+            str, tuple[str, str]
+        ] = {}  # article url -> (discovery URL it was listed on, when)
         self.state = CrawlState(outlet=self.outlet.id)
-        self.run = CrawlRun(outlet=self.outlet.id, day=datetime.now(UTC).date().isoformat(),
-                            started=datetime.now(UTC).isoformat(timespec="seconds"))
+        self.run = CrawlRun(
+            outlet=self.outlet.id,
+            day=datetime.now(UTC).date().isoformat(),
+            started=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
         self.validators: dict[str, dict[str, str]] = {}
         self.lastmod_cutoff: datetime | None = None
 
@@ -78,7 +85,9 @@ class NewsSpider(scrapy.Spider):
         spider.validators = spider.state.validators_for(spider.run.day)
         cutoffs = []
         if last := spider.state.last_crawl_before(spider.run.day):
-            cutoffs.append(last - timedelta(hours=settings.getfloat("NEWSARCHIVE_LASTMOD_MARGIN_HOURS")))
+            cutoffs.append(
+                last - timedelta(hours=settings.getfloat("NEWSARCHIVE_LASTMOD_MARGIN_HOURS"))
+            )
         if max_age := settings.getfloat("NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS"):
             cutoffs.append(datetime.now(UTC) - timedelta(days=max_age))
         spider.lastmod_cutoff = max(cutoffs) if cutoffs else None
@@ -89,7 +98,9 @@ class NewsSpider(scrapy.Spider):
             url = _request_url(url)
             if not url or not self._wanted(url) or url in self.seen_articles:
                 continue
-            if self._capped():  # stays pending, with the attempts it had: not an attempt of this run
+            if (
+                self._capped()
+            ):  # stays pending, with the attempts it had: not an attempt of this run
                 self.seen_articles.add(url)
                 self.run.pending[url] = attempts
                 if url in self.state.discovery:
@@ -108,10 +119,18 @@ class NewsSpider(scrapy.Spider):
     def _discovery(self, url: str, callback, via: str | None = None, **kw) -> scrapy.Request | None:
         """A conditional GET when an earlier run stored the document's validators; None over the limit.
         `via`: the document it was found on (a sitemap index, the previous section page)."""
-        if self.max_discovery_documents and self.discovery_documents >= self.max_discovery_documents:
+        if (
+            self.max_discovery_documents
+            and self.discovery_documents >= self.max_discovery_documents
+        ):
             if not self.discovery_truncated:
-                logger.warning("%s: discovery truncated by the discovery_documents limit (%d) at %s; later "
-                               "documents are counted, not requested", self.outlet.id, self.discovery_documents, url)
+                logger.warning(
+                    "%s: discovery truncated by the discovery_documents limit (%d) at %s; later "
+                    "documents are counted, not requested",
+                    self.outlet.id,
+                    self.discovery_documents,
+                    url,
+                )
             self.discovery_truncated = True
             self._truncated("discovery_documents", url, 1, log=False)
             return None
@@ -126,8 +145,15 @@ class NewsSpider(scrapy.Spider):
         meta: dict = {"handle_httpstatus_list": [304], KIND_KEY: "discovery"}
         if via:
             meta[VIA_KEY] = (via, _now())
-        return scrapy.Request(url, callback=self._discovered, errback=self.discovery_failed, headers=headers,
-                              cb_kwargs={"parse": callback, **kw}, priority=10, meta=meta)
+        return scrapy.Request(
+            url,
+            callback=self._discovered,
+            errback=self.discovery_failed,
+            headers=headers,
+            cb_kwargs={"parse": callback, **kw},
+            priority=10,
+            meta=meta,
+        )
 
     def _discovered(self, response, parse, **kw):
         url = _origin(response.request)
@@ -137,9 +163,11 @@ class NewsSpider(scrapy.Spider):
             return []
         requests = parse(response, **kw)
         if requests is not None:  # read: remember its validators for the next run's conditional GET
-            validators = {name: response.headers.get(header).decode("latin-1")
-                          for name, header in (("etag", b"ETag"), ("last_modified", b"Last-Modified"))
-                          if response.headers.get(header)}
+            validators = {
+                name: response.headers.get(header).decode("latin-1")
+                for name, header in (("etag", b"ETag"), ("last_modified", b"Last-Modified"))
+                if response.headers.get(header)
+            }
             if validators:
                 self.run.validators[url] = validators
         return requests or []
@@ -162,11 +190,18 @@ class NewsSpider(scrapy.Spider):
         fresh = [loc for loc, lastmod in entries if not self._too_old(lastmod)]
         if kind == "urlset":
             return self._articles(fresh, response.url)
-        children = [url for url in dict.fromkeys(map(_request_url, fresh)) if url and self.outlet.allows(url)]
+        children = [
+            url
+            for url in dict.fromkeys(map(_request_url, fresh))
+            if url and self.outlet.allows(url)
+        ]
         if depth >= self.max_sitemap_depth:
             self._truncated("sitemap_depth", response.url, len(children))
             return []
-        requests = (self._discovery(url, self.parse_sitemap, via=response.url, depth=depth + 1) for url in children)
+        requests = (
+            self._discovery(url, self.parse_sitemap, via=response.url, depth=depth + 1)
+            for url in children
+        )
         return [r for r in requests if r is not None]
 
     def _too_old(self, lastmod: str | None) -> bool:
@@ -190,8 +225,9 @@ class NewsSpider(scrapy.Spider):
             return requests
         if page >= self.max_section_pages:
             self._truncated("section_pages", _origin(response.request), 1)
-        elif request := self._discovery(urljoin(response.url, next_href), self.parse_section, via=response.url,
-                                        page=page + 1):
+        elif request := self._discovery(
+            urljoin(response.url, next_href), self.parse_section, via=response.url, page=page + 1
+        ):
             requests.append(request)
         return requests
 
@@ -201,8 +237,13 @@ class NewsSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value(f"{STAT}truncated_discovery/{limit}", documents)
         if log:
-            logger.warning("%s: discovery truncated by the %s limit at %s (%d documents not requested)",
-                           self.outlet.id, limit, url, documents)
+            logger.warning(
+                "%s: discovery truncated by the %s limit at %s (%d documents not requested)",
+                self.outlet.id,
+                limit,
+                url,
+                documents,
+            )
 
     def _articles(self, urls: list[str], via: str) -> list[scrapy.Request]:
         """Requests for the new article URLs listed on the discovery document `via`."""
@@ -212,9 +253,13 @@ class NewsSpider(scrapy.Spider):
         for url in dict.fromkeys(urls):
             if not self.outlet.is_article(url):
                 continue
-            request_url = _request_url(url)  # as Scrapy will request it: the key of every record of this page
+            request_url = _request_url(
+                url
+            )  # as Scrapy will request it: the key of every record of this page
             if request_url is None:
-                stats.inc_value(STAT + "skipped/bad_url")  # e.g. a port out of range: Scrapy cannot request it
+                stats.inc_value(
+                    STAT + "skipped/bad_url"
+                )  # e.g. a port out of range: Scrapy cannot request it
                 continue
             url = request_url
             if url in self.seen_articles or not self.outlet.allows(url):
@@ -238,9 +283,13 @@ class NewsSpider(scrapy.Spider):
 
     def _wanted(self, url: str) -> bool:
         """An article URL of the outlet; the pattern may be written for the URL as printed (unquoted)."""
-        return (self.outlet.is_article(url) or self.outlet.is_article(unquote(url))) and self.outlet.allows(url)
+        return (
+            self.outlet.is_article(url) or self.outlet.is_article(unquote(url))
+        ) and self.outlet.allows(url)
 
-    def _article(self, url: str, attempts: int, found: tuple[str, str] | list[str] | None) -> scrapy.Request:
+    def _article(
+        self, url: str, attempts: int, found: tuple[str, str] | list[str] | None
+    ) -> scrapy.Request:
         """`found`: (the discovery URL it was listed on, when), carried to its WARC provenance record."""
         self.seen_articles.add(url)
         self.scheduled_articles += 1
@@ -248,19 +297,28 @@ class NewsSpider(scrapy.Spider):
         if found:
             self.found[url] = (found[0], found[1])
         self.crawler.stats.inc_value(STAT + "article_requests")
-        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
-                              meta={VIA_KEY: self.found[url]} if found else {})
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={VIA_KEY: self.found[url]} if found else {},
+        )
 
     def _bad_discovery(self, response, exc: DiscoveryError) -> None:
-        logger.warning("%s: unreadable discovery document %s: %s", self.outlet.id, response.url, exc)
+        logger.warning(
+            "%s: unreadable discovery document %s: %s", self.outlet.id, response.url, exc
+        )
         self.crawler.stats.inc_value(f"{STAT}discovery_failed/{exc.reason}")
         return None
 
     def _salvaged(self, response, damaged: bool) -> None:
         """Broken XML: the entries before the damage are used; counted so the report shows the fault."""
         if damaged:
-            logger.warning("%s: broken XML in %s; using the entries that could be read", self.outlet.id,
-                           response.url)
+            logger.warning(
+                "%s: broken XML in %s; using the entries that could be read",
+                self.outlet.id,
+                response.url,
+            )
             self.crawler.stats.inc_value(STAT + "discovery_failed/malformed_xml")
 
     # -- articles ---------------------------------------------------------------------------
@@ -343,7 +401,9 @@ def _outlet_spiders() -> dict[str, type[NewsSpider]]:
         return {}
     return {
         f"{o.id.title().replace('_', '')}Spider": type(
-            f"{o.id.title().replace('_', '')}Spider", (NewsSpider,), {"name": o.id, "outlet_id": o.id}
+            f"{o.id.title().replace('_', '')}Spider",
+            (NewsSpider,),
+            {"name": o.id, "outlet_id": o.id},
         )
         for o in registry.outlets
     }

@@ -26,7 +26,9 @@ class OffsiteRedirectMiddleware(OffsiteMiddleware):
     def request_scheduled(self, request, spider=None) -> None:
         if (dropped := self.refusal(request)) is not None:
             end_dropped(self.crawler, request, dropped.reason, str(dropped))
-            raise IgnoreRequest(str(dropped))  # Scrapy stops scheduling it; the errback has been told
+            raise IgnoreRequest(
+                str(dropped)
+            )  # Scrapy stops scheduling it; the errback has been told
 
     def process_request(self, request, spider=None) -> None:
         if (dropped := self.refusal(request)) is not None:
@@ -40,5 +42,7 @@ class OffsiteRedirectMiddleware(OffsiteMiddleware):
         reason = "offsite_redirect" if request.meta.get("redirect_urls") else "dropped_offsite"
         host = urlparse_cached(request).hostname
         self.stats.inc_value("offsite/filtered")
-        return DroppedRequest(reason, f"{request.url} is on host {host!r}, outside "
-                                      f"{', '.join(spider.allowed_domains or ())}")  # type: ignore[union-attr]
+        return DroppedRequest(
+            reason,
+            f"{request.url} is on host {host!r}, outside {', '.join(spider.allowed_domains or ())}",
+        )  # type: ignore[union-attr]

@@ -30,7 +30,7 @@ class CoverageReport:
     def spider_closed(self, spider, reason: str) -> None:
         run = spider.finish_run(reason)
         stats = self.crawler.stats.get_stats()
-        ours = {k[len(PREFIX):]: v for k, v in stats.items() if k.startswith(PREFIX)}
+        ours = {k[len(PREFIX) :]: v for k, v in stats.items() if k.startswith(PREFIX)}
         failed = {k.split("/", 1)[1]: v for k, v in ours.items() if k.startswith("failed/")}
         report = {
             "outlet": spider.outlet.id,
@@ -42,22 +42,30 @@ class CoverageReport:
             "article_requests": ours.get("article_requests", 0),
             "robots_requests": stats.get("robotstxt/request_count", 0),
             "retried_pending": ours.get("retried_pending", 0),
-            "retry_after": {k.split("/", 1)[1]: v for k, v in ours.items() if k.startswith("retry_after/")},
+            "retry_after": {
+                k.split("/", 1)[1]: v for k, v in ours.items() if k.startswith("retry_after/")
+            },
             "pending": len(run.pending),
             "gave_up": len(run.gave_up),
-            "discovery_failed": {k.split("/", 1)[1]: v for k, v in ours.items()
-                                 if k.startswith("discovery_failed/")},
+            "discovery_failed": {
+                k.split("/", 1)[1]: v for k, v in ours.items() if k.startswith("discovery_failed/")
+            },
             "fetched": ours.get("fetched", 0),
             "failed": failed,
             "skipped": {k.split("/", 1)[1]: v for k, v in ours.items() if k.startswith("skipped/")},
             # documents a discovery limit kept from being requested, by limit (spiders/news.py)
-            "truncated_discovery": {k.split("/", 1)[1]: v for k, v in ours.items()
-                                    if k.startswith("truncated_discovery/")},
+            "truncated_discovery": {
+                k.split("/", 1)[1]: v
+                for k, v in ours.items()
+                if k.startswith("truncated_discovery/")
+            },
             "robots_forbidden": stats.get("robotstxt/forbidden", 0),
             "memusage_max": stats.get("memusage/max"),
             "elapsed_s": round(stats.get("elapsed_time_seconds") or 0.0, 2),
         }
         files = capture_paths(self.output_dir, spider.outlet.id)
         files.report.parent.mkdir(parents=True, exist_ok=True)
-        files.report.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        files.report.write_text(
+            json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
         files.state.write_bytes(run.to_bytes())

@@ -68,15 +68,23 @@ NEWSARCHIVE_OUTPUT_DIR = ""  # where <outlet>.warc.gz and <outlet>.crawl.json ar
 # Limits per outlet per run; what a limit stops is counted in the coverage report, and nothing is lost:
 # articles over the page cap (new or pending from earlier runs) stay pending for the next run.
 NEWSARCHIVE_MAX_ARTICLES = 500  # article requests, pending retries included
-NEWSARCHIVE_MAX_SECTION_PAGES = 50  # rel=next pages followed per section (truncated_discovery.section_pages)
-NEWSARCHIVE_MAX_SITEMAP_DEPTH = 3  # sitemap indexes nested below a registry sitemap (.sitemap_depth)
-NEWSARCHIVE_MAX_DISCOVERY_DOCUMENTS = 1000  # feeds, sitemaps and section pages requested (.discovery_documents)
+NEWSARCHIVE_MAX_SECTION_PAGES = (
+    50  # rel=next pages followed per section (truncated_discovery.section_pages)
+)
+NEWSARCHIVE_MAX_SITEMAP_DEPTH = (
+    3  # sitemap indexes nested below a registry sitemap (.sitemap_depth)
+)
+NEWSARCHIVE_MAX_DISCOVERY_DOCUMENTS = (
+    1000  # feeds, sitemaps and section pages requested (.discovery_documents)
+)
 
 # Incremental crawling (spiders/state.py): the outlet's state from the archive, and the sitemap lastmod filter.
 NEWSARCHIVE_STATE_FILE = ""  # empty: no state, a first crawl
 NEWSARCHIVE_RUN_DAY = ""  # the run's logical date (ISO); empty: today in UTC
 NEWSARCHIVE_LASTMOD_MARGIN_HOURS = 48  # skip sitemap entries older than the last crawl minus this
-NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS = 0  # >0: also skip entries older than this many days (bounds a first crawl)
+NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS = (
+    0  # >0: also skip entries older than this many days (bounds a first crawl)
+)
 
 # WARC revisits (spiders/warc.py): a payload archived already in the day's revs (the file the crawl stage
 # writes) or earlier in this crawl gets a revisit record, not a second copy. False: every body in full.

@@ -62,7 +62,9 @@ class CrawlRun:
     pending: dict[str, int] = field(default_factory=dict)
     gave_up: dict[str, str] = field(default_factory=dict)  # url -> reason
     validators: dict[str, dict[str, str]] = field(default_factory=dict)
-    discovery: dict[str, list[str]] = field(default_factory=dict)  # pending url -> [via, discovered_at]
+    discovery: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # pending url -> [via, discovered_at]
 
     def to_bytes(self) -> bytes:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True).encode("utf-8")
@@ -81,7 +83,9 @@ class CrawlState:
     pending: dict[str, int] = field(default_factory=dict)
     gave_up: dict[str, str] = field(default_factory=dict)
     crawls: dict[str, str] = field(default_factory=dict)
-    discovery: dict[str, list[str]] = field(default_factory=dict)  # pending url -> [via, discovered_at]
+    discovery: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # pending url -> [via, discovered_at]
 
     def after(self, run: CrawlRun, not_archived: dict[str, str] | None = None) -> CrawlState:
         """The state once `run`'s snapshot is complete. Folding the same run in twice gives the same state.
@@ -103,9 +107,15 @@ class CrawlState:
                 gave_up[url] = f"extract_{reason}"
         crawls = dict(sorted({**self.crawls, run.day: run.started}.items())[-KEEP_CRAWLS:])
         return CrawlState(
-            outlet=self.outlet, seen=seen, validators=dict(run.validators), validators_day=run.day,
-            pending={u: n for u, n in pending.items() if seen_key(u) not in seen and u not in gave_up},
-            gave_up=gave_up, crawls=crawls,
+            outlet=self.outlet,
+            seen=seen,
+            validators=dict(run.validators),
+            validators_day=run.day,
+            pending={
+                u: n for u, n in pending.items() if seen_key(u) not in seen and u not in gave_up
+            },
+            gave_up=gave_up,
+            crawls=crawls,
         ).with_discovery({**self.discovery, **run.discovery})
 
     def with_discovery(self, discovery: dict[str, list[str]]) -> CrawlState:
@@ -128,10 +138,20 @@ class CrawlState:
 
     # -- serialisation (gzipped JSON, keys sorted so the object is stable) ---------------------------------
     def to_bytes(self) -> bytes:
-        data = {"version": VERSION, "outlet": self.outlet, "seen": self.seen, "validators": self.validators,
-                "validators_day": self.validators_day, "pending": self.pending, "gave_up": self.gave_up,
-                "crawls": self.crawls, "discovery": self.discovery}
-        return gzip.compress(json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"), mtime=0)
+        data = {
+            "version": VERSION,
+            "outlet": self.outlet,
+            "seen": self.seen,
+            "validators": self.validators,
+            "validators_day": self.validators_day,
+            "pending": self.pending,
+            "gave_up": self.gave_up,
+            "crawls": self.crawls,
+            "discovery": self.discovery,
+        }
+        return gzip.compress(
+            json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"), mtime=0
+        )
 
     @classmethod
     def from_bytes(cls, blob: bytes, outlet: str) -> CrawlState:
@@ -140,11 +160,20 @@ class CrawlState:
         except (OSError, ValueError) as exc:
             raise ValueError(f"crawl state of {outlet} is not gzipped JSON: {exc}") from None
         if data.get("version") != VERSION or data.get("outlet") != outlet:
-            raise ValueError(f"crawl state of {outlet}: version {data.get('version')} for outlet "
-                             f"{data.get('outlet')!r}, expected version {VERSION} for {outlet!r}")
-        return cls(outlet=outlet, seen=data["seen"], validators=data["validators"],
-                   validators_day=data["validators_day"], pending=data["pending"], gave_up=data["gave_up"],
-                   crawls=data["crawls"], discovery=data.get("discovery", {}))
+            raise ValueError(
+                f"crawl state of {outlet}: version {data.get('version')} for outlet "
+                f"{data.get('outlet')!r}, expected version {VERSION} for {outlet!r}"
+            )
+        return cls(
+            outlet=outlet,
+            seen=data["seen"],
+            validators=data["validators"],
+            validators_day=data["validators_day"],
+            pending=data["pending"],
+            gave_up=data["gave_up"],
+            crawls=data["crawls"],
+            discovery=data.get("discovery", {}),
+        )
 
     @classmethod
     def read(cls, path: str | Path, outlet: str) -> CrawlState:
@@ -177,7 +206,9 @@ def load_crawl_state(store: Store, outlet: str) -> CrawlState:
     return _load(store, outlet)[0]
 
 
-def commit_crawl_run(store: Store, run: CrawlRun, not_archived: dict[str, str] | None = None) -> CrawlState:
+def commit_crawl_run(
+    store: Store, run: CrawlRun, not_archived: dict[str, str] | None = None
+) -> CrawlState:
     """Fold an archived run into the outlet's state (idempotent: committing a run twice changes nothing),
     with a conditional write (If-Match on the version read, retried on a lost race), so two runs
     committing at once never lose each other's update."""
@@ -191,7 +222,9 @@ def commit_crawl_run(store: Store, run: CrawlRun, not_archived: dict[str, str] |
         except ObjectChanged:
             logger.info("%s: crawl state changed under us, folding the run in again", run.outlet)
             time.sleep(0.05 * (attempt + 1))
-    raise CrawlStateError(f"{store.url}/{key}: {COMMIT_TRIES} concurrent writers in a row; run again")
+    raise CrawlStateError(
+        f"{store.url}/{key}: {COMMIT_TRIES} concurrent writers in a row; run again"
+    )
 
 
 def rebuild_crawl_state(store: Store, outlet: str, seen: dict[str, str]) -> CrawlState:

@@ -45,7 +45,9 @@ class CrawlFiles(NamedTuple):
 def capture_paths(output_dir: str | Path, outlet: str) -> CrawlFiles:
     """Where a crawl of `outlet` writes its files."""
     out = Path(output_dir)
-    return CrawlFiles(out / f"{outlet}.warc.gz", out / f"{outlet}.crawl.json", out / f"{outlet}.state.json")
+    return CrawlFiles(
+        out / f"{outlet}.warc.gz", out / f"{outlet}.crawl.json", out / f"{outlet}.state.json"
+    )
 
 
 class Original(NamedTuple):
@@ -87,8 +89,12 @@ class WarcPipeline:
         output_dir = crawler.settings.get("NEWSARCHIVE_OUTPUT_DIR")
         if not output_dir:
             raise NotConfigured("NEWSARCHIVE_OUTPUT_DIR is not set; captures are not written")
-        pipeline = cls(crawler, output_dir, crawler.settings.getbool("NEWSARCHIVE_REVISITS", True),
-                       crawler.settings.get("NEWSARCHIVE_ARCHIVED_DIGESTS", ""))
+        pipeline = cls(
+            crawler,
+            output_dir,
+            crawler.settings.getbool("NEWSARCHIVE_REVISITS", True),
+            crawler.settings.get("NEWSARCHIVE_ARCHIVED_DIGESTS", ""),
+        )
         crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
         return pipeline
 
@@ -101,18 +107,26 @@ class WarcPipeline:
         self._file = path.open("wb")
         self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
         info = self._writer.create_warcinfo_record(
-            path.name, {"software": "newsarchive (Scrapy)", "format": "WARC File Format 1.1",
-                        "outlet": outlet}
+            path.name,
+            {
+                "software": "newsarchive (Scrapy)",
+                "format": "WARC File Format 1.1",
+                "outlet": outlet,
+            },
         )
         self._writer.write_record(info)
 
     def response_received(self, response, request, spider=None) -> None:
         """Discovery documents and robots.txt, as they arrive (articles come as items, once judged)."""
         kind = request.meta.get(KIND_KEY)
-        robots = request.meta.get("dont_obey_robotstxt") and urlsplit(request.url).path == "/robots.txt"
+        robots = (
+            request.meta.get("dont_obey_robotstxt") and urlsplit(request.url).path == "/robots.txt"
+        )
         capture = request.meta.get(CAPTURE_KEY)
         if (kind == "discovery" or robots) and capture is not None and self._writer is not None:
-            self.write_capture(capture, request.meta.get(VIA_KEY), "robots" if robots else "discovery")
+            self.write_capture(
+                capture, request.meta.get(VIA_KEY), "robots" if robots else "discovery"
+            )
             self.crawler.stats.inc_value("newsarchive/warc/discovery_records")
 
     def process_item(self, item, spider=None):
@@ -120,29 +134,47 @@ class WarcPipeline:
         self.write_capture(item, via, "article")
         return {"url": item["url"], "outlet": item["outlet"], "status": item["status"]}
 
-    def write_capture(self, capture: dict[str, Any], via: tuple[str, str] | None, kind: str = "article") -> str:
+    def write_capture(
+        self, capture: dict[str, Any], via: tuple[str, str] | None, kind: str = "article"
+    ) -> str:
         """A response (or revisit) + request pair, then its provenance; the response's record id."""
         writer = self._writer
         assert writer is not None
         url, body, status = capture["url"], capture["body"], capture["status"]
         date = capture["fetched_at"].replace("+00:00", "Z")
-        http = StatusAndHeaders(f"{status} {_reason(status)}", capture["response_headers"],
-                                protocol=capture["protocol"])
+        http = StatusAndHeaders(
+            f"{status} {_reason(status)}", capture["response_headers"], protocol=capture["protocol"]
+        )
         digest = payload_digest(body)
         original = self.originals.get(digest) if self.revisits and status == 200 and body else None
         if original is not None:
             response = writer.create_revisit_record(
-                url, digest, original.uri, original.date, http_headers=http,
-                warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": original.record_id})
+                url,
+                digest,
+                original.uri,
+                original.date,
+                http_headers=http,
+                warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": original.record_id},
+            )
             self.crawler.stats.inc_value("newsarchive/warc/revisits")
             self.crawler.stats.inc_value("newsarchive/warc/revisit_bytes_saved", len(body))
         else:
-            response = writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=http,
-                                                 warc_headers_dict={"WARC-Date": date})
+            response = writer.create_warc_record(
+                url,
+                "response",
+                payload=BytesIO(body),
+                http_headers=http,
+                warc_headers_dict={"WARC-Date": date},
+            )
         request = writer.create_warc_record(
-            url, "request", payload=BytesIO(b""),
-            http_headers=StatusAndHeaders(f"GET {_path(url)} {capture['protocol']}", capture["request_headers"],
-                                          is_http_request=True),
+            url,
+            "request",
+            payload=BytesIO(b""),
+            http_headers=StatusAndHeaders(
+                f"GET {_path(url)} {capture['protocol']}",
+                capture["request_headers"],
+                is_http_request=True,
+            ),
             warc_headers_dict={"WARC-Date": date},
         )
         writer.write_request_response_pair(request, response)
@@ -152,9 +184,15 @@ class WarcPipeline:
         fields = f"kind: {kind}\r\n"
         if via:
             fields += f"via: {_field(via[0])}\r\ndiscovered-at: {_field(via[1])}\r\n"
-        writer.write_record(writer.create_warc_record(
-            url, "metadata", payload=BytesIO(fields.encode("utf-8")), warc_content_type=PROVENANCE_TYPE,
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id}))
+        writer.write_record(
+            writer.create_warc_record(
+                url,
+                "metadata",
+                payload=BytesIO(fields.encode("utf-8")),
+                warc_content_type=PROVENANCE_TYPE,
+                warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
+            )
+        )
         return record_id
 
     def close_spider(self, spider=None) -> None:

@@ -64,7 +64,9 @@ def s3_server(tmp_path_factory):
 
     server = SeaweedS3(tmp_path_factory.mktemp("seaweedfs")).start()
     saved = {k: os.environ.get(k) for k in server.env}
-    os.environ.update(server.env)  # boto3's standard configuration, for this process and its children
+    os.environ.update(
+        server.env
+    )  # boto3's standard configuration, for this process and its children
     server.create_bucket("archive")
     yield server
     server.stop()
@@ -87,7 +89,10 @@ def archive_url(request, tmp_path) -> str:
     return f"s3://archive/t{next(_bucket_prefixes)}-{request.node.name[:40].replace('[', '-').replace(']', '')}"
 
 
-SLOW_FIXTURES = {"s3_server", "demo_run"}  # the SeaweedFS S3 server; a whole pipeline run over the replica
+SLOW_FIXTURES = {
+    "s3_server",
+    "demo_run",
+}  # the SeaweedFS S3 server; a whole pipeline run over the replica
 
 
 def pytest_collection_modifyitems(items):
@@ -95,7 +100,10 @@ def pytest_collection_modifyitems(items):
     `archive_url`) is slow, wherever it is; `make test-fast` leaves it out."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or params.get("archive_url") == "s3":
+        if (
+            SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or params.get("archive_url") == "s3"
+        ):
             item.add_marker(pytest.mark.slow)
 
 

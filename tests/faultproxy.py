@@ -16,7 +16,9 @@ class FaultProxy:
         self.hold_pattern: re.Pattern[bytes] | None = None
         self.held = threading.Event()  # set once a request matching the pattern arrived
         self.release = threading.Event()
-        self.drop = False  # on release, drop the held request instead of sending it (its client died)
+        self.drop = (
+            False  # on release, drop the held request instead of sending it (its client died)
+        )
         self._closing = False
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -26,7 +28,12 @@ class FaultProxy:
 
     def hold(self, pattern: bytes) -> None:
         """Hold the first request whose bytes match the regular expression `pattern`."""
-        self.hold_pattern, self.held, self.release, self.drop = re.compile(pattern), threading.Event(), threading.Event(), False
+        self.hold_pattern, self.held, self.release, self.drop = (
+            re.compile(pattern),
+            threading.Event(),
+            threading.Event(),
+            False,
+        )
 
     def let_go(self, *, drop: bool) -> None:
         self.hold_pattern, self.drop = None, drop

@@ -14,6 +14,10 @@ def print_tables(write_line) -> None:
     if MATRIX:
         write_line("")
         write_line("integrity fault matrix")
-        write_line(f"{'case':<52} {'survived':>8} {'lost':>5} {'partial revs':>12} {'rows w/o capture':>16}")
+        write_line(
+            f"{'case':<52} {'survived':>8} {'lost':>5} {'partial revs':>12} {'rows w/o capture':>16}"
+        )
         for case, survived, lost, partial, without in MATRIX:
-            write_line(f"{case:<52} {'yes' if survived else 'NO':>8} {lost:>5} {partial:>12} {without:>16}")
+            write_line(
+                f"{case:<52} {'yes' if survived else 'NO':>8} {lost:>5} {partial:>12} {without:>16}"
+            )

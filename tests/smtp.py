@@ -19,7 +19,9 @@ class _Keep:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's naming)
         with self.changed:
-            self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
+            self.messages.append(
+                email.message_from_bytes(envelope.original_content or envelope.content)
+            )
             self.changed.notify_all()
         return "250 Message accepted for delivery"
 
@@ -45,11 +47,25 @@ class SmtpSink:
 
     def alert_env(self, to: str, conn_id: str = "newsarchive_smtp") -> dict[str, str]:
         """The Airflow connection (as an AIRFLOW_CONN_ variable) and the settings that name it."""
-        conn = {"conn_type": "smtp", "host": "127.0.0.1", "port": self.port, "login": "", "password": "",
-                "extra": {"disable_ssl": True, "disable_tls": True, "from_email": "newsarchive@example.org",
-                          "timeout": 10, "retry_limit": 1}}
-        return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn), "NEWSARCHIVE_ALERT_SMTP_CONN_ID": conn_id,
-                "NEWSARCHIVE_ALERT_EMAIL_TO": to}
+        conn = {
+            "conn_type": "smtp",
+            "host": "127.0.0.1",
+            "port": self.port,
+            "login": "",
+            "password": "",
+            "extra": {
+                "disable_ssl": True,
+                "disable_tls": True,
+                "from_email": "newsarchive@example.org",
+                "timeout": 10,
+                "retry_limit": 1,
+            },
+        }
+        return {
+            f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn),
+            "NEWSARCHIVE_ALERT_SMTP_CONN_ID": conn_id,
+            "NEWSARCHIVE_ALERT_EMAIL_TO": to,
+        }
 
     def wait_for(self, count: int, timeout: float = 30) -> list[Message]:
         deadline = time.monotonic() + timeout
@@ -61,7 +77,9 @@ class SmtpSink:
     @staticmethod
     def html(message: Message) -> str:
         """The text of every text part of a multipart message, decoded."""
-        parts = [p.get_payload(decode=True) for p in message.walk() if p.get_content_maintype() == "text"]
+        parts = [
+            p.get_payload(decode=True) for p in message.walk() if p.get_content_maintype() == "text"
+        ]
         return "\n".join(p.decode(errors="replace") for p in parts if isinstance(p, bytes))
 
 
@@ -103,7 +121,10 @@ class WebhookSink:
     def alert_env(self, conn_id: str = "newsarchive_slack") -> dict[str, str]:
         url = f"http://127.0.0.1:{self.server.server_address[1]}/services/T000/B000/XXXX"
         conn = {"conn_type": "slackwebhook", "password": url, "extra": {"timeout": 10}}
-        return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn), "NEWSARCHIVE_ALERT_SLACK_CONN_ID": conn_id}
+        return {
+            f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn),
+            "NEWSARCHIVE_ALERT_SLACK_CONN_ID": conn_id,
+        }
 
     def wait_for(self, count: int, timeout: float = 30) -> list[dict]:
         deadline = time.monotonic() + timeout

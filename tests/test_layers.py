@@ -15,16 +15,35 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 # package -> its layer; a package may import its own layer's allowed peers (below) and any lower layer
-LAYERS = {"common": 0, "outlets": 1, "spiders": 2, "extract": 2, "dedup": 2, "archive": 2, "newsarchive": 3,
-          "dags": 4, "replica": 4,
-          "search": 2.5}  # search reads archive and dedup's folding; newsarchive uses it
+LAYERS = {
+    "common": 0,
+    "outlets": 1,
+    "spiders": 2,
+    "extract": 2,
+    "dedup": 2,
+    "archive": 2,
+    "newsarchive": 3,
+    "dags": 4,
+    "replica": 4,
+    "search": 2.5,
+}  # search reads archive and dedup's folding; newsarchive uses it
 PEERS = {("spiders", "dedup"), ("archive", "dedup"), ("spiders", "archive")}  # same layer, allowed
 # (canonical URLs; index segments; the archive's key space, where the crawl state lives)
-PEER_MODULES = {("spiders", "dedup"): None, ("archive", "dedup"): {"archive/dedup_index.py"},
-                ("spiders", "archive"): None}  # importer modules allowed (None: any module of the package)
-PEER_TARGETS = {("spiders", "archive"): {"archive.layout"}}  # imported modules allowed (absent: any)
-FORBIDDEN = {pkg: {"scrapy", "twisted", "airflow"} for pkg in ("common", "outlets", "extract", "dedup", "archive", "search")}
-LAZY_ONLY = {("newsarchive", "replica")}  # the CLI's `replica` and `demo`: only inside a function body
+PEER_MODULES = {
+    ("spiders", "dedup"): None,
+    ("archive", "dedup"): {"archive/dedup_index.py"},
+    ("spiders", "archive"): None,
+}  # importer modules allowed (None: any module of the package)
+PEER_TARGETS = {
+    ("spiders", "archive"): {"archive.layout"}
+}  # imported modules allowed (absent: any)
+FORBIDDEN = {
+    pkg: {"scrapy", "twisted", "airflow"}
+    for pkg in ("common", "outlets", "extract", "dedup", "archive", "search")
+}
+LAZY_ONLY = {
+    ("newsarchive", "replica")
+}  # the CLI's `replica` and `demo`: only inside a function body
 
 
 def _imports(path: Path) -> list[tuple[str, bool, set[str]]]:
@@ -38,9 +57,18 @@ def _imports(path: Path) -> list[tuple[str, bool, set[str]]]:
             if isinstance(child, ast.Import):
                 found.extend((a.name.split(".")[0], top, {a.name}) for a in child.names)
             elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
-                found.append((child.module.split(".")[0], top,
-                              {child.module} | {f"{child.module}.{a.name}" for a in child.names}))
-            elif isinstance(child, ast.If) and isinstance(child.test, ast.Name) and child.test.id == "TYPE_CHECKING":
+                found.append(
+                    (
+                        child.module.split(".")[0],
+                        top,
+                        {child.module} | {f"{child.module}.{a.name}" for a in child.names},
+                    )
+                )
+            elif (
+                isinstance(child, ast.If)
+                and isinstance(child.test, ast.Name)
+                and child.test.id == "TYPE_CHECKING"
+            ):
                 continue  # annotations only
             visit(child, inner)
 
@@ -62,17 +90,24 @@ def _graph() -> tuple[dict[str, set[str]], list[str]]:
                 edges[pkg].add(name)
                 if (pkg, name) in LAZY_ONLY:
                     if top:
-                        problems.append(f"{rel} imports {name} at module level (only lazily, in a function)")
+                        problems.append(
+                            f"{rel} imports {name} at module level (only lazily, in a function)"
+                        )
                     continue
                 if LAYERS[name] < LAYERS[pkg]:
                     continue
                 allowed = PEER_MODULES.get((pkg, name), set())
                 targets = PEER_TARGETS.get((pkg, name))
-                if (pkg, name) in PEERS and (allowed is None or rel in allowed) \
-                        and (targets is None or modules - {name} <= targets):
+                if (
+                    (pkg, name) in PEERS
+                    and (allowed is None or rel in allowed)
+                    and (targets is None or modules - {name} <= targets)
+                ):
                     continue
-                problems.append(f"{rel} imports {name} (upward or sideways: {pkg} is layer {LAYERS[pkg]}, "
-                                f"{name} layer {LAYERS[name]})")
+                problems.append(
+                    f"{rel} imports {name} (upward or sideways: {pkg} is layer {LAYERS[pkg]}, "
+                    f"{name} layer {LAYERS[name]})"
+                )
     return edges, problems
 
 
@@ -82,7 +117,7 @@ def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     def walk(node: str, path: list[str]) -> None:
         for nxt in sorted(edges.get(node, ())):
             if nxt in path:
-                cycle = path[path.index(nxt):]
+                cycle = path[path.index(nxt) :]
                 key = frozenset(cycle)
                 if key not in seen:
                     seen.add(key)
@@ -99,7 +134,9 @@ def test_dependencies_point_one_way_and_packages_form_no_cycle():
     edges, problems = _graph()
     lazy = {(a, b) for a, b in LAZY_ONLY}
     cycles = _cycles({a: {b for b in bs if (a, b) not in lazy} for a, bs in edges.items()})
-    print(f"\nlayers: {len(problems)} upward or forbidden imports, {len(cycles)} cycles between packages")
+    print(
+        f"\nlayers: {len(problems)} upward or forbidden imports, {len(cycles)} cycles between packages"
+    )
     assert problems == []
     assert cycles == []
 

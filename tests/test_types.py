@@ -12,7 +12,14 @@ pytestmark = pytest.mark.slow  # a mypy process: seconds with a warm cache, more
 
 
 def test_mypy_finds_nothing():
-    r = subprocess.run([sys.executable, "-m", "mypy", "--no-error-summary"], cwd=ROOT, capture_output=True,
-                       text=True, timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     errors = [line for line in r.stdout.splitlines() if ": error:" in line]
-    assert r.returncode == 0 and not errors, "\n".join(errors or [r.stdout[-3000:], r.stderr[-3000:]])
+    assert r.returncode == 0 and not errors, "\n".join(
+        errors or [r.stdout[-3000:], r.stderr[-3000:]]
+    )

@@ -13,8 +13,19 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-PACKAGES = ("common", "outlets", "spiders", "extract", "dedup", "archive", "search", "newsarchive", "dags",
-            "replica", "plugins")
+PACKAGES = (
+    "common",
+    "outlets",
+    "spiders",
+    "extract",
+    "dedup",
+    "archive",
+    "search",
+    "newsarchive",
+    "dags",
+    "replica",
+    "plugins",
+)
 
 
 def _unit(rel: Path) -> str:
@@ -38,7 +49,11 @@ def _imported_units(path: Path, known: set[str]) -> set[str]:
             parts = name.split(".")
             if parts[0] not in PACKAGES:
                 continue
-            unit = ".".join(parts[:2]) if parts[0] == "newsarchive" and ".".join(parts[:2]) in known else parts[0]
+            unit = (
+                ".".join(parts[:2])
+                if parts[0] == "newsarchive" and ".".join(parts[:2]) in known
+                else parts[0]
+            )
             found.add(unit)
     return found
 
@@ -51,12 +66,18 @@ def main(root: Path) -> int:
     print(f"{'folder':<34} {'files':>5} {'lines':>6}")
     total_files = total_lines = 0
     for folder in sorted(files_by_folder):
-        lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in files_by_folder[folder])
+        lines = sum(
+            len(p.read_text(encoding="utf-8").splitlines()) for p in files_by_folder[folder]
+        )
         total_files += len(files_by_folder[folder])
         total_lines += lines
         print(f"{folder:<34} {len(files_by_folder[folder]):>5} {lines:>6}")
     print(f"{'(all)':<34} {total_files:>5} {total_lines:>6}")
-    known = {_unit(p.relative_to(root)).replace("/", ".") for paths in files_by_folder.values() for p in paths}
+    known = {
+        _unit(p.relative_to(root)).replace("/", ".")
+        for paths in files_by_folder.values()
+        for p in paths
+    }
     edges: dict[str, set[str]] = defaultdict(set)
     for paths in files_by_folder.values():
         for path in paths:
@@ -77,7 +98,7 @@ def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     def walk(node: str, path: list[str]) -> None:
         for nxt in sorted(edges.get(node, ())):
             if nxt in path:
-                cycle = path[path.index(nxt):]
+                cycle = path[path.index(nxt) :]
                 if frozenset(cycle) not in seen:
                     seen.add(frozenset(cycle))
                     found.append(cycle)

@@ -23,8 +23,11 @@ from urllib.parse import quote
 
 logger = logging.getLogger(__name__)
 
-SMTP_ENV, EMAIL_ENV, SLACK_ENV = ("NEWSARCHIVE_ALERT_SMTP_CONN_ID", "NEWSARCHIVE_ALERT_EMAIL_TO",
-                                  "NEWSARCHIVE_ALERT_SLACK_CONN_ID")
+SMTP_ENV, EMAIL_ENV, SLACK_ENV = (
+    "NEWSARCHIVE_ALERT_SMTP_CONN_ID",
+    "NEWSARCHIVE_ALERT_EMAIL_TO",
+    "NEWSARCHIVE_ALERT_SLACK_CONN_ID",
+)
 CONTEXT_KEY = "newsarchive_alert"  # the notifiers' templates read the message from here
 _OUTLET = re.compile(r"\boutlet ([a-z][a-z0-9_]{1,31})\b")
 MAX_CAUSE = 4000
@@ -64,17 +67,21 @@ class Alert:
 
     @property
     def text(self) -> str:
-        return (f"{self.task} failed in run {self.run_id} of {self.dag_id}.\n"
-                f"Outlet: {', '.join(self.outlets) or '(none named)'}\nCause:\n{self.cause}\n"
-                f"Run: {self.run_url}\nLog: {self.log_url}\n")
+        return (
+            f"{self.task} failed in run {self.run_id} of {self.dag_id}.\n"
+            f"Outlet: {', '.join(self.outlets) or '(none named)'}\nCause:\n{self.cause}\n"
+            f"Run: {self.run_url}\nLog: {self.log_url}\n"
+        )
 
     @property
     def html(self) -> str:
         e = html.escape
-        return (f"<p><b>{e(self.task)}</b> failed in run <code>{e(self.run_id)}</code> of {e(self.dag_id)}.</p>"
-                f"<p>Outlet: <b>{e(', '.join(self.outlets) or '(none named)')}</b></p>"
-                f"<p>Cause:</p><pre>{e(self.cause)}</pre>"
-                f'<p><a href="{e(self.run_url)}">The run in Airflow</a> · <a href="{e(self.log_url)}">the task\'s log</a></p>')
+        return (
+            f"<p><b>{e(self.task)}</b> failed in run <code>{e(self.run_id)}</code> of {e(self.dag_id)}.</p>"
+            f"<p>Outlet: <b>{e(', '.join(self.outlets) or '(none named)')}</b></p>"
+            f"<p>Cause:</p><pre>{e(self.cause)}</pre>"
+            f'<p><a href="{e(self.run_url)}">The run in Airflow</a> · <a href="{e(self.log_url)}">the task\'s log</a></p>'
+        )
 
 
 def describe(context: Mapping, base_url: str) -> Alert:
@@ -84,14 +91,18 @@ def describe(context: Mapping, base_url: str) -> Alert:
     dag_id, run_id = ti.dag_id, ti.run_id
     cause = str(context.get("exception") or "failed (no error recorded)")[:MAX_CAUSE]
     mapped = None
-    if getattr(ti, "map_index", -1) >= 0:  # a mapped task: its label (the outlet), set by the task or scheduler
+    if (
+        getattr(ti, "map_index", -1) >= 0
+    ):  # a mapped task: its label (the outlet), set by the task or scheduler
         mapped = context.get("outlet_id") or getattr(ti, "rendered_map_index", None)
     named = [mapped] if isinstance(mapped, str) and _OUTLET.fullmatch(f"outlet {mapped}") else []
     outlets = tuple(dict.fromkeys(named + _OUTLET.findall(cause)))
     label = f"{ti.task_id}[{named[0]}]" if named else ti.task_id
     base = base_url.rstrip("/")
     run_url = f"{base}/dags/{quote(dag_id)}/runs/{quote(run_id)}"
-    log_url = f"{run_url}/tasks/{quote(ti.task_id)}" + (f"/mapped/{ti.map_index}" if ti.map_index >= 0 else "")
+    log_url = f"{run_url}/tasks/{quote(ti.task_id)}" + (
+        f"/mapped/{ti.map_index}" if ti.map_index >= 0 else ""
+    )
     return Alert(dag_id, run_id, label, outlets, cause, run_url, log_url)
 
 
@@ -102,16 +113,26 @@ def notifiers(config: AlertConfig) -> list:
         from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
         if not config.email_to:
-            logger.error("alert by email not sent: %s is set but %s names no recipient", SMTP_ENV, EMAIL_ENV)
+            logger.error(
+                "alert by email not sent: %s is set but %s names no recipient", SMTP_ENV, EMAIL_ENV
+            )
         else:
-            found.append(SmtpNotifier(to=list(config.email_to), smtp_conn_id=config.smtp_conn_id,
-                                      subject="{{ " + CONTEXT_KEY + ".subject }}",
-                                      html_content="{{ " + CONTEXT_KEY + ".html }}"))
+            found.append(
+                SmtpNotifier(
+                    to=list(config.email_to),
+                    smtp_conn_id=config.smtp_conn_id,
+                    subject="{{ " + CONTEXT_KEY + ".subject }}",
+                    html_content="{{ " + CONTEXT_KEY + ".html }}",
+                )
+            )
     if config.slack_conn_id:
         from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
 
-        found.append(SlackWebhookNotifier(slack_webhook_conn_id=config.slack_conn_id,
-                                          text="{{ " + CONTEXT_KEY + ".text }}"))
+        found.append(
+            SlackWebhookNotifier(
+                slack_webhook_conn_id=config.slack_conn_id, text="{{ " + CONTEXT_KEY + ".text }}"
+            )
+        )
     return found
 
 
@@ -127,5 +148,7 @@ def on_failure(context: Mapping) -> None:
     for notifier in notifiers(config):
         try:
             notifier({**context, CONTEXT_KEY: alert})
-        except Exception:  # one channel down must not stop the other: each is tried and its failure logged
+        except (
+            Exception
+        ):  # one channel down must not stop the other: each is tried and its failure logged
             logger.exception("alert through %s failed", type(notifier).__name__)

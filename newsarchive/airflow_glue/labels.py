@@ -36,8 +36,9 @@ def _expand_input(task: Any) -> Any:
 
 def expansion_label(task: Any, run_id: str, map_index: int, session: Any) -> str | None:
     """The label of a mapped task instance: the map_index-th item of the one list it was expanded over."""
-    if not getattr(task, "map_index_template", None) and not getattr(task, "partial_kwargs", {}).get(
-            "map_index_template"):
+    if not getattr(task, "map_index_template", None) and not getattr(
+        task, "partial_kwargs", {}
+    ).get("map_index_template"):
         return None
     expand = _expand_input(task)
     values = getattr(expand, "value", None)
@@ -49,12 +50,24 @@ def expansion_label(task: Any, run_id: str, map_index: int, session: Any) -> str
         return None
     from airflow.models.xcom import XComModel
 
-    row = session.scalars(XComModel.get_many(run_id=run_id, key=key, task_ids=operator.task_id,
-                                             dag_ids=operator.dag_id, map_indexes=-1, limit=1)).first()
+    row = session.scalars(
+        XComModel.get_many(
+            run_id=run_id,
+            key=key,
+            task_ids=operator.task_id,
+            dag_ids=operator.dag_id,
+            map_indexes=-1,
+            limit=1,
+        )
+    ).first()
     if row is None:
         return None
     items = XComModel.deserialize_value(row)
-    if not isinstance(items, list) or not 0 <= map_index < len(items) or not isinstance(items[map_index], str):
+    if (
+        not isinstance(items, list)
+        or not 0 <= map_index < len(items)
+        or not isinstance(items[map_index], str)
+    ):
         return None
     return items[map_index][:MAX_LABEL] or None
 
@@ -74,7 +87,9 @@ def task_instance_mutation_hook(task_instance: Any, dag_run: Any) -> None:
     try:
         label = expansion_label(task, task_instance.run_id, task_instance.map_index, session)
     except Exception:  # a label is never worth a scheduler error: Airflow's own index stays
-        logger.warning("no label for %s[%s]", task_instance.task_id, task_instance.map_index, exc_info=True)
+        logger.warning(
+            "no label for %s[%s]", task_instance.task_id, task_instance.map_index, exc_info=True
+        )
         return
     if label:
         task_instance._rendered_map_index = label
@@ -92,8 +107,11 @@ _LABEL_NAMES = {"rendered_map_index", "_rendered_map_index"}
 def _is_null(value: Any) -> bool:
     from sqlalchemy.sql.elements import BindParameter, Null
 
-    return value is None or isinstance(value, Null) or (isinstance(value, BindParameter) and value.value is None
-                                                        and value.callable is None)
+    return (
+        value is None
+        or isinstance(value, Null)
+        or (isinstance(value, BindParameter) and value.value is None and value.callable is None)
+    )
 
 
 def _keep_label_in_updates(state: Any) -> None:
@@ -105,7 +123,9 @@ def _keep_label_in_updates(state: Any) -> None:
     if getattr(table, "name", None) != "task_instance":
         return
     for key, value in (getattr(statement, "_values", None) or {}).items():
-        name = key if isinstance(key, str) else getattr(key, "key", None) or getattr(key, "name", None)
+        name = (
+            key if isinstance(key, str) else getattr(key, "key", None) or getattr(key, "name", None)
+        )
         if name in _LABEL_NAMES and _is_null(value):
             state.statement = statement.values({key: table.c.rendered_map_index})
             return

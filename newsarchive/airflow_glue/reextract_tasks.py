@@ -26,7 +26,9 @@ def request_of(params: dict) -> ReextractRequest:
     outlets = params.get("outlets") or []
     if not isinstance(outlets, list) or not all(isinstance(o, str) for o in outlets):
         raise ReextractError(f"param outlets: {outlets!r} is not a list of outlet ids")
-    return ReextractRequest(tuple(outlets), bool(params.get("only_stale")), False, str(params.get("reason") or ""))
+    return ReextractRequest(
+        tuple(outlets), bool(params.get("only_stale")), False, str(params.get("reason") or "")
+    )
 
 
 @task_body
@@ -46,13 +48,22 @@ def list_days(context: dict) -> list[str]:
 @task_body
 def reextract(day: str, context: dict) -> dict:
     """One day re-extracted and published as a derived rev; exactly once per DAG run (its run id)."""
-    result = reextract_day(task_settings(), date.fromisoformat(day), request_of(context["params"]),
-                           context["dag_run"].run_id)
+    result = reextract_day(
+        task_settings(),
+        date.fromisoformat(day),
+        request_of(context["params"]),
+        context["dag_run"].run_id,
+    )
     for report in result.reports:
         logger.info("%s", report.render())
     for problem in result.problems:
         logger.warning("PROBLEM %s: %s", day, problem)
     logger.info("SUMMARY reextract %s", result.headline())
-    return {"day": day, "source": result.source, "published": result.published, "note": result.note,
-            "problems": len(result.problems),
-            "changed": {r.outlet: r.text_changed for r in result.reports}}
+    return {
+        "day": day,
+        "source": result.source,
+        "published": result.published,
+        "note": result.note,
+        "problems": len(result.problems),
+        "changed": {r.outlet: r.text_changed for r in result.reports},
+    }

@@ -58,8 +58,11 @@ def run_ref(context: dict) -> RunRef:
 
 def _summary(stage: str, outlet: str, counts: dict) -> str:
     failed = {**counts.get("failed", {}), **counts.get("extract_failed", {})}
-    parts = [f"{k}={counts[k]}" for k in ("discovered", "fetched", "extracted", "kept", "archived", "carried")
-             if k in counts]
+    parts = [
+        f"{k}={counts[k]}"
+        for k in ("discovered", "fetched", "extracted", "kept", "archived", "carried")
+        if k in counts
+    ]
     if skipped := {k: v for k, v in counts.get("skipped", {}).items() if v}:
         parts.append(f"skipped={skipped}")
     parts += [f"{k}={counts[k]}" for k in ("not_modified", "pending") if counts.get(k)]
@@ -86,7 +89,16 @@ def list_outlets() -> list[str]:
     return registry.active_ids
 
 
-CRAWL_COUNTS = ("outlet", "discovered", "fetched", "failed", "skipped", "pending", "not_modified", "discovery_failed")
+CRAWL_COUNTS = (
+    "outlet",
+    "discovered",
+    "fetched",
+    "failed",
+    "skipped",
+    "pending",
+    "not_modified",
+    "discovery_failed",
+)
 
 
 def crawl_counts(outlet: str, report: dict | None, error: BaseException | None = None) -> dict:
@@ -108,7 +120,12 @@ def crawl(outlet: str, context: dict) -> dict:
     except Exception as exc:
         counts = crawl_counts(outlet, getattr(exc, "report", None), exc)
         _push(context, counts)
-        logger.error("%s FAILED (%s): %s", _summary("crawl", outlet, counts), counts["error"], counts["message"])
+        logger.error(
+            "%s FAILED (%s): %s",
+            _summary("crawl", outlet, counts),
+            counts["error"],
+            counts["message"],
+        )
         raise
     counts = crawl_counts(outlet, report)
     _push(context, counts)
@@ -140,10 +157,21 @@ def publish(context: dict) -> dict:
     published = publish_stage(task_settings(), run_ref(context), list_outlets())
     for outlet, counts in published.manifest.outlets.items():
         line = _summary("publish", outlet, counts.to_dict())
-        logger.info(line + (f" GAP ({counts.gap.stage}, {counts.gap.reason}): {counts.gap.message}"
-                            if counts.gap else "") + (" NOT RUN" if counts.status == "not_run" else ""))
-    return {"snapshot": published.ref.label, "store": published.store, "prefix": published.ref.prefix,
-            "archived": published.manifest.archived}
+        logger.info(
+            line
+            + (
+                f" GAP ({counts.gap.stage}, {counts.gap.reason}): {counts.gap.message}"
+                if counts.gap
+                else ""
+            )
+            + (" NOT RUN" if counts.status == "not_run" else "")
+        )
+    return {
+        "snapshot": published.ref.label,
+        "store": published.store,
+        "prefix": published.ref.prefix,
+        "archived": published.manifest.archived,
+    }
 
 
 @task_body

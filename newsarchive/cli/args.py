@@ -52,10 +52,13 @@ def day(value: str) -> date:
     except ValueError:
         parsed = None
     if parsed is None or len(value) != 10:
-        raise argparse.ArgumentTypeError(f"{shown(value)} is not a date; use YYYY-MM-DD, e.g. 2026-11-21")
+        raise argparse.ArgumentTypeError(
+            f"{shown(value)} is not a date; use YYYY-MM-DD, e.g. 2026-11-21"
+        )
     if not FIRST_DAY <= parsed <= last_day():
         raise argparse.ArgumentTypeError(
-            f"{value} is out of range; give a date from {FIRST_DAY} to {last_day()} (tomorrow, UTC)")
+            f"{value} is out of range; give a date from {FIRST_DAY} to {last_day()} (tomorrow, UTC)"
+        )
     return parsed
 
 
@@ -66,7 +69,9 @@ def whole(low: int, high: int, what: str):
         text = value.strip()
         number = int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
         if number is None or not low <= number <= high:
-            raise argparse.ArgumentTypeError(f"{shown(value)} is not {what}; give a whole number from {low} to {high}")
+            raise argparse.ArgumentTypeError(
+                f"{shown(value)} is not {what}; give a whole number from {low} to {high}"
+            )
         return number
 
     parse.__name__ = what
@@ -86,7 +91,9 @@ def days_ago(value: str) -> float:
     except ValueError:
         number = float("nan")
     if not 0 <= number <= 36500:  # NaN fails too
-        raise argparse.ArgumentTypeError(f"{shown(value)} is not an age; give days, from 0 to 36500 (0.5: 12 hours)")
+        raise argparse.ArgumentTypeError(
+            f"{shown(value)} is not an age; give days, from 0 to 36500 (0.5: 12 hours)"
+        )
     return number
 
 
@@ -97,9 +104,16 @@ def page_url(value: str) -> str:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{shown(value)} is not a valid URL ({exc})") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > MAX_URL_CHARS \
-            or not value.isprintable() or " " in value:
-        raise argparse.ArgumentTypeError(f"{shown(value)} is not an absolute http(s) URL; give e.g. https://example.com/a/1")
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or len(value) > MAX_URL_CHARS
+        or not value.isprintable()
+        or " " in value
+    ):
+        raise argparse.ArgumentTypeError(
+            f"{shown(value)} is not an absolute http(s) URL; give e.g. https://example.com/a/1"
+        )
     return value
 
 
@@ -113,10 +127,14 @@ def input_file(value: str) -> Path:
     except FileNotFoundError:
         return Path(value)
     except OSError as exc:
-        raise argparse.ArgumentTypeError(f"{shown(value)} cannot be read ({exc.strerror}); check the path") from None
+        raise argparse.ArgumentTypeError(
+            f"{shown(value)} cannot be read ({exc.strerror}); check the path"
+        ) from None
     if not stat.S_ISREG(mode):
         kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a FIFO or a device?)"
-        raise argparse.ArgumentTypeError(f"{shown(value)} is {kind}; give a JSON Lines file (or - for stdin)")
+        raise argparse.ArgumentTypeError(
+            f"{shown(value)} is {kind}; give a JSON Lines file (or - for stdin)"
+        )
     return Path(value)
 
 
@@ -124,7 +142,9 @@ def dest_dir(value: str) -> Path:
     """A directory to write into: existing or not yet, but not a file."""
     path = Path(value)
     if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{shown(value)} exists and is not a directory; give a directory to download into")
+        raise argparse.ArgumentTypeError(
+            f"{shown(value)} exists and is not a directory; give a directory to download into"
+        )
     return path
 
 
@@ -132,21 +152,26 @@ def out_file(value: str) -> Path:
     """A file to write (new, or replaced), not a directory."""
     path = Path(value)
     if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{shown(value)} is a directory; give a file name, e.g. {value.rstrip('/')}/articles.jsonl")
+        raise argparse.ArgumentTypeError(
+            f"{shown(value)} is a directory; give a file name, e.g. {value.rstrip('/')}/articles.jsonl"
+        )
     return path
 
 
 def outlet_id(value: str) -> str:
     if not _OUTLET_ID.fullmatch(value):
         raise argparse.ArgumentTypeError(
-            f"{shown(value)} is not an outlet id (lowercase letters, digits or _, 2-32 characters); see outlets.toml")
+            f"{shown(value)} is not an outlet id (lowercase letters, digits or _, 2-32 characters); see outlets.toml"
+        )
     return value
 
 
 def language(value: str) -> str:
     tag = language_tag(value)
     if tag is None:
-        raise argparse.ArgumentTypeError(f"{shown(value)} is not a BCP 47 language tag; give e.g. ar or ar-EG")
+        raise argparse.ArgumentTypeError(
+            f"{shown(value)} is not a BCP 47 language tag; give e.g. ar or ar-EG"
+        )
     return tag
 
 
@@ -155,8 +180,9 @@ def text(what: str):
 
     def parse(value: str) -> str:
         if not value.isprintable() or len(value) > 4096:
-            raise argparse.ArgumentTypeError(f"{shown(value)} is not a valid {what}: it has control characters "
-                                             "or is too long")
+            raise argparse.ArgumentTypeError(
+                f"{shown(value)} is not a valid {what}: it has control characters or is too long"
+            )
         return value
 
     parse.__name__ = what
@@ -168,13 +194,23 @@ def archive_options(p: argparse.ArgumentParser, nested: bool = False) -> None:
     """--archive and --outlets. nested: also accepted after a sub-subcommand (`snapshots list --archive
     DIR`); SUPPRESS keeps a value given before it."""
     default = argparse.SUPPRESS if nested else None
-    p.add_argument("--archive", type=text("archive location"), default=default,
-                   help="archive location (directory or s3://bucket/prefix); default $NEWSARCHIVE_ARCHIVE or ./var/archive")
-    p.add_argument("--outlets", type=text("registry path"), default=default,
-                   help="outlet registry file; default $NEWSARCHIVE_OUTLETS or ./outlets.toml")
+    p.add_argument(
+        "--archive",
+        type=text("archive location"),
+        default=default,
+        help="archive location (directory or s3://bucket/prefix); default $NEWSARCHIVE_ARCHIVE or ./var/archive",
+    )
+    p.add_argument(
+        "--outlets",
+        type=text("registry path"),
+        default=default,
+        help="outlet registry file; default $NEWSARCHIVE_OUTLETS or ./outlets.toml",
+    )
 
 
-def date_range(p: argparse.ArgumentParser, *, required: bool = False, what: str = "snapshot day") -> None:
+def date_range(
+    p: argparse.ArgumentParser, *, required: bool = False, what: str = "snapshot day"
+) -> None:
     """--since and --until (checked in order once for every command, by `check_range`)."""
     p.add_argument("--since", type=day, required=required, help=f"first {what} (YYYY-MM-DD)")
     p.add_argument("--until", type=day, required=required, help=f"last {what} (YYYY-MM-DD)")
@@ -191,11 +227,15 @@ def check_range(args: argparse.Namespace) -> None:
     """A range that runs backwards is one line and exit 2, for every command that takes one."""
     since, until = getattr(args, "since", None), getattr(args, "until", None)
     if since and until and since > until:
-        raise UsageError(f"--since {since} is after --until {until}; give a range that runs forward")
+        raise UsageError(
+            f"--since {since} is after --until {until}; give a range that runs forward"
+        )
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
     """The settings of a command: the environment, with --archive and --outlets if given."""
     from newsarchive.config import Settings
 
-    return Settings.from_env(archive=getattr(args, "archive", None), outlets_path=getattr(args, "outlets", None))
+    return Settings.from_env(
+        archive=getattr(args, "archive", None), outlets_path=getattr(args, "outlets", None)
+    )

@@ -18,16 +18,27 @@ if TYPE_CHECKING:
 
 
 def register(sub: Subcommands) -> None:
-    p = sub.add_parser("captures", help="every capture of a URL across snapshots (CDXJ index lookup)")
+    p = sub.add_parser(
+        "captures", help="every capture of a URL across snapshots (CDXJ index lookup)"
+    )
     archive_options(p)
-    p.add_argument("url", type=cli_args.text("URL"),
-                   help="the page's URL: raw or percent-encoded, with or without www. or tracking parameters")
+    p.add_argument(
+        "url",
+        type=cli_args.text("URL"),
+        help="the page's URL: raw or percent-encoded, with or without www. or tracking parameters",
+    )
     date_range(p)
     p.add_argument("--json", action="store_true", help="one JSON object per capture")
-    p.add_argument("--cache", type=cli_args.dest_dir, metavar="DIR",
-                   help="where checked indexes are kept for the next lookups "
-                        "(default $XDG_CACHE_HOME/newsarchive/cdxj or ~/.cache/newsarchive/cdxj)")
-    p.add_argument("--no-cache", action="store_true", help="read and check every index afresh, keep nothing")
+    p.add_argument(
+        "--cache",
+        type=cli_args.dest_dir,
+        metavar="DIR",
+        help="where checked indexes are kept for the next lookups "
+        "(default $XDG_CACHE_HOME/newsarchive/cdxj or ~/.cache/newsarchive/cdxj)",
+    )
+    p.add_argument(
+        "--no-cache", action="store_true", help="read and check every index afresh, keep nothing"
+    )
     p.set_defaults(func=captures)
 
 
@@ -39,10 +50,18 @@ def captures(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     url = args.url.strip()
     if not url or len(url) > 8192 or any(ch.isspace() for ch in url):
-        raise NewsArchiveError(f"{url[:80]!r} is not a URL; give one like https://www.example.com/news/1")
+        raise NewsArchiveError(
+            f"{url[:80]!r} is not a URL; give one like https://www.example.com/news/1"
+        )
     store = open_store(settings.archive, create=False)
-    search = find_captures(store, url, canonical_url, args.since, args.until,
-                           cache=None if args.no_cache else args.cache or default_cache())
+    search = find_captures(
+        store,
+        url,
+        canonical_url,
+        args.since,
+        args.until,
+        cache=None if args.no_cache else args.cache or default_cache(),
+    )
     for problem in search.unindexed:
         print(f"newsarchive: warning: {problem}", file=sys.stderr)
     if args.json:
@@ -64,10 +83,15 @@ def _line(c: Capture) -> str:
     article = f"article={c.article}" if c.article else "no article"
     if c.duplicate_of:
         article += f" (duplicate of {c.duplicate_of})"
-    text = (f"{c.captured_at}  {c.status or '-':>3}  {'revisit' if c.revisit else c.mime or '-'}  {c.snapshot}  "
-            f"{c.warc} offset={c.offset} length={c.length}  {article}  {c.digest or ''}\n    {c.url}")
+    text = (
+        f"{c.captured_at}  {c.status or '-':>3}  {'revisit' if c.revisit else c.mime or '-'}  {c.snapshot}  "
+        f"{c.warc} offset={c.offset} length={c.length}  {article}  {c.digest or ''}\n    {c.url}"
+    )
     if c.revisit:
         o = c.original
-        text += (f"\n    revisit of {o.captured_at} in {o.snapshot}: {o.warc} offset={o.offset} length={o.length}"
-                 if o else f"\n    revisit of {c.refers_to_uri} at {c.refers_to_date}: not found in the archive")
+        text += (
+            f"\n    revisit of {o.captured_at} in {o.snapshot}: {o.warc} offset={o.offset} length={o.length}"
+            if o
+            else f"\n    revisit of {c.refers_to_uri} at {c.refers_to_date}: not found in the archive"
+        )
     return text

@@ -20,7 +20,9 @@ class _Bad:
         self.record = {"line": line, "error": error, "detail": detail}
 
 
-MAX_LINE_BYTES = 16 * 1024 * 1024  # one document; an article's text is a few KB, a whole page at most 8 MiB
+MAX_LINE_BYTES = (
+    16 * 1024 * 1024
+)  # one document; an article's text is a few KB, a whole page at most 8 MiB
 _CHUNK = 1024 * 1024
 
 
@@ -50,23 +52,35 @@ def _parses(url: str) -> bool:
 def _read(stream: BinaryIO, source: str) -> Iterator[Document | _Bad]:
     for number, raw in _lines(stream):
         if raw is None:
-            yield _Bad(number, "line-too-long", f"{source}:{number}: line over {MAX_LINE_BYTES} bytes; "
-                                                "split the document or leave it out")
+            yield _Bad(
+                number,
+                "line-too-long",
+                f"{source}:{number}: line over {MAX_LINE_BYTES} bytes; "
+                "split the document or leave it out",
+            )
             continue
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield _Bad(number, "not-utf8", f"{source}:{number}: not UTF-8 text (byte {exc.start + 1})")
+            yield _Bad(
+                number, "not-utf8", f"{source}:{number}: not UTF-8 text (byte {exc.start + 1})"
+            )
             continue
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield _Bad(number, "not-json", f"{source}:{number}: not JSON ({exc.msg} at column {exc.colno})")
+            yield _Bad(
+                number, "not-json", f"{source}:{number}: not JSON ({exc.msg} at column {exc.colno})"
+            )
             continue
         except (ValueError, RecursionError) as exc:  # nested too deeply, an integer of 5,000 digits
-            yield _Bad(number, "not-json", f"{source}:{number}: not usable JSON ({type(exc).__name__}: {str(exc)[:80]})")
+            yield _Bad(
+                number,
+                "not-json",
+                f"{source}:{number}: not usable JSON ({type(exc).__name__}: {str(exc)[:80]})",
+            )
             continue
         if not isinstance(row, dict):
             yield _Bad(number, "not-an-object", f"{source}:{number}: expected a JSON object")
@@ -75,16 +89,45 @@ def _read(stream: BinaryIO, source: str) -> Iterator[Document | _Bad]:
         if missing:
             yield _Bad(number, "missing-field", f"{source}:{number}: no {' and no '.join(missing)}")
             continue
-        if not isinstance(row["text"], str) or not isinstance(row["id"], str | int) or isinstance(row["id"], bool):
-            yield _Bad(number, "wrong-type", f"{source}:{number}: id must be a string or number, text a string")
+        if (
+            not isinstance(row["text"], str)
+            or not isinstance(row["id"], str | int)
+            or isinstance(row["id"], bool)
+        ):
+            yield _Bad(
+                number,
+                "wrong-type",
+                f"{source}:{number}: id must be a string or number, text a string",
+            )
             continue
-        if any(row.get(key) is not None and not isinstance(row[key], str) for key in ("url", "canonical_url")):
-            yield _Bad(number, "wrong-type", f"{source}:{number}: url and canonical_url must be strings")
+        if any(
+            row.get(key) is not None and not isinstance(row[key], str)
+            for key in ("url", "canonical_url")
+        ):
+            yield _Bad(
+                number, "wrong-type", f"{source}:{number}: url and canonical_url must be strings"
+            )
             continue
-        if bad := next((row[key] for key in ("url", "canonical_url") if row.get(key) and not _parses(row[key])), None):
-            yield _Bad(number, "bad-url", f"{source}:{number}: {bad[:80]!r} is not a URL; fix it or leave the field out")
+        if bad := next(
+            (
+                row[key]
+                for key in ("url", "canonical_url")
+                if row.get(key) and not _parses(row[key])
+            ),
+            None,
+        ):
+            yield _Bad(
+                number,
+                "bad-url",
+                f"{source}:{number}: {bad[:80]!r} is not a URL; fix it or leave the field out",
+            )
             continue
-        yield Document(id=str(row["id"]), text=row["text"], url=row.get("url"), canonical=row.get("canonical_url"))
+        yield Document(
+            id=str(row["id"]),
+            text=row["text"],
+            url=row.get("url"),
+            canonical=row.get("canonical_url"),
+        )
 
 
 def dedup_file(path: Path, threshold: float = THRESHOLD, out: TextIO | None = None) -> int:

@@ -28,25 +28,40 @@ def read_page(path: Path) -> bytes:
     return read_document(path, MAX_BYTES)
 
 
-def extract_files(paths: list[Path], *, url: str | None, outlet_id: str | None, outlets_path: str | None,
-                  timeout_s: float | None = None, workers: int | None = None) -> int:
+def extract_files(
+    paths: list[Path],
+    *,
+    url: str | None,
+    outlet_id: str | None,
+    outlets_path: str | None,
+    timeout_s: float | None = None,
+    workers: int | None = None,
+) -> int:
     """Prints a record per file, in the order given; a file with no article gets an `error` record.
     Exit 1 if any failed. The time limit and workers default to the settings (NEWSARCHIVE_EXTRACT_*)."""
-    context = OutletContext.for_outlet(load_registry(outlets_path).get(outlet_id)) if outlet_id else OutletContext()
+    context = (
+        OutletContext.for_outlet(load_registry(outlets_path).get(outlet_id))
+        if outlet_id
+        else OutletContext()
+    )
     if timeout_s is None or workers is None:
         settings = Settings.from_env()
         timeout_s = timeout_s or settings.extract_timeout_s
         workers = workers or settings.extract_workers
     workers = max(1, min(workers or os.cpu_count() or 1, len(paths)))
     unread: dict[int, dict] = {}  # records of files that could not be read, by position
-    sent: deque[int] = deque()  # positions of the pages handed over, in order (results come back in it)
+    sent: deque[int] = (
+        deque()
+    )  # positions of the pages handed over, in order (results come back in it)
 
     def pages() -> Iterator[Page]:
         for position, path in enumerate(paths):
             try:
                 body = read_page(path)
             except OSError as exc:
-                unread[position] = _error(path, "unreadable", f"cannot read {path}: {exc.strerror or exc}")
+                unread[position] = _error(
+                    path, "unreadable", f"cannot read {path}: {exc.strerror or exc}"
+                )
                 continue
             except ExtractionError as exc:
                 unread[position] = _error(path, exc.reason, exc.detail)
@@ -82,6 +97,9 @@ def _record(path: Path, result: Article | ExtractionError) -> dict:
 def _print(record: dict) -> int:
     """Print one record (and an error's line on stderr); 1 if it is an error."""
     if "error" in record:
-        print(f"newsarchive extract: {record['source']}: {record['error']}: {record['detail']}", file=sys.stderr)
+        print(
+            f"newsarchive extract: {record['source']}: {record['error']}: {record['detail']}",
+            file=sys.stderr,
+        )
     print(json.dumps(record, ensure_ascii=False))
     return 1 if "error" in record else 0

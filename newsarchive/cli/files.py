@@ -16,17 +16,35 @@ THRESHOLD_HELP = "near-duplicate similarity threshold (estimated Jaccard of word
 def register(sub: Subcommands) -> None:
     from dedup import THRESHOLD
 
-    p = sub.add_parser("extract", help="extract articles from saved pages (.html, .html.gz) as JSON Lines")
+    p = sub.add_parser(
+        "extract", help="extract articles from saved pages (.html, .html.gz) as JSON Lines"
+    )
     p.add_argument("paths", nargs="+", type=Path)
-    p.add_argument("--url", type=cli_args.page_url, help="the page's URL (for relative links and the canonical URL)")
-    p.add_argument("--outlet", type=cli_args.outlet_id, help="apply this outlet's cleanup rules and time zone")
+    p.add_argument(
+        "--url",
+        type=cli_args.page_url,
+        help="the page's URL (for relative links and the canonical URL)",
+    )
+    p.add_argument(
+        "--outlet", type=cli_args.outlet_id, help="apply this outlet's cleanup rules and time zone"
+    )
     p.add_argument("--outlets", type=cli_args.text("registry path"), help="outlet registry file")
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser("dedup", help="deduplicate your own JSON Lines corpus (id, url, text per line)")
-    p.add_argument("input", type=cli_args.input_file,
-                   help="JSON Lines with id and text (url, outlet, title, published optional); - for stdin")
-    p.add_argument("--threshold", type=_threshold, default=THRESHOLD, help=f"{THRESHOLD_HELP}; default {THRESHOLD}")
+    p = sub.add_parser(
+        "dedup", help="deduplicate your own JSON Lines corpus (id, url, text per line)"
+    )
+    p.add_argument(
+        "input",
+        type=cli_args.input_file,
+        help="JSON Lines with id and text (url, outlet, title, published optional); - for stdin",
+    )
+    p.add_argument(
+        "--threshold",
+        type=_threshold,
+        default=THRESHOLD,
+        help=f"{THRESHOLD_HELP}; default {THRESHOLD}",
+    )
     p.set_defaults(func=cmd_dedup)
 
 
@@ -49,5 +67,7 @@ def cmd_dedup(args: argparse.Namespace) -> int:
     from newsarchive.cli.dedup_file import dedup_file
 
     if args.input != Path("-") and not args.input.is_file():
-        raise NewsArchiveError(f"dedup input {args.input} does not exist; give a JSON Lines file (or - for stdin)")
+        raise NewsArchiveError(
+            f"dedup input {args.input} does not exist; give a JSON Lines file (or - for stdin)"
+        )
     return dedup_file(args.input, threshold=args.threshold)

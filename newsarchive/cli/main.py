@@ -17,13 +17,25 @@ from newsarchive.errors import exit_code_for
 
 logger = logging.getLogger("newsarchive")
 # the command modules (newsarchive/cli/<name>.py), each with one `register(sub)`, in the order of --help
-COMMAND_MODULES = ("pipeline", "files", "snapshots", "captures", "replay", "query", "search", "outlets",
-                   "reextract")
+COMMAND_MODULES = (
+    "pipeline",
+    "files",
+    "snapshots",
+    "captures",
+    "replay",
+    "query",
+    "search",
+    "outlets",
+    "reextract",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = cli_args.OneLineParser(prog="newsarchive", description=__doc__,
-                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli_args.OneLineParser(
+        prog="newsarchive",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
@@ -34,8 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     from newsarchive.run import scratch
 
     scratch.enter()
@@ -47,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         if code is None:
             raise
         if isinstance(exc, BrokenPipeError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+            os.dup2(
+                os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()
+            )  # no second error at exit
         elif isinstance(exc, KeyboardInterrupt):
             print("newsarchive: interrupted", file=sys.stderr)
         else:

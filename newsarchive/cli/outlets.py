@@ -24,24 +24,43 @@ if TYPE_CHECKING:
     from outlets.model import Registry
 
 CAPTURE_MAX_ARTICLES = 1_000_000  # the most --max-articles takes: everything the site lists
-CAPTURE_LIMITS = {"NEWSARCHIVE_MAX_SECTION_PAGES": "100000", "NEWSARCHIVE_MAX_DISCOVERY_DOCUMENTS": "100000"}
+CAPTURE_LIMITS = {
+    "NEWSARCHIVE_MAX_SECTION_PAGES": "100000",
+    "NEWSARCHIVE_MAX_DISCOVERY_DOCUMENTS": "100000",
+}
 
 
 def register(sub: Subcommands) -> None:
-    p = sub.add_parser("outlets", help="the outlet registry: status, discovery URLs checked, a retired outlet's capture")
+    p = sub.add_parser(
+        "outlets",
+        help="the outlet registry: status, discovery URLs checked, a retired outlet's capture",
+    )
     archive_options(p)
     osub = p.add_subparsers(dest="action", required=True)
     s = osub.add_parser("list", help="every outlet and its status (active, paused, retired)")
     archive_options(s, nested=True)
     s.add_argument("--json", action="store_true")
-    s = osub.add_parser("check", help="fetch each discovery URL politely (robots.txt first) and report what it lists")
+    s = osub.add_parser(
+        "check",
+        help="fetch each discovery URL politely (robots.txt first) and report what it lists",
+    )
     archive_options(s, nested=True)
-    s.add_argument("ids", nargs="*", type=cli_args.outlet_id, metavar="ID", help="outlet ids; default every outlet")
+    s.add_argument(
+        "ids",
+        nargs="*",
+        type=cli_args.outlet_id,
+        metavar="ID",
+        help="outlet ids; default every outlet",
+    )
     s.add_argument("--json", action="store_true", help="one JSON object per URL, one per line")
-    s = osub.add_parser("capture", help="one complete, polite capture of a paused or retired outlet's site")
+    s = osub.add_parser(
+        "capture", help="one complete, polite capture of a paused or retired outlet's site"
+    )
     archive_options(s, nested=True)
     s.add_argument("id", type=cli_args.outlet_id, metavar="ID")
-    s.add_argument("--date", type=cli_args.day, default=None, help="the snapshot's date (default today, UTC)")
+    s.add_argument(
+        "--date", type=cli_args.day, default=None, help="the snapshot's date (default today, UTC)"
+    )
     p.set_defaults(func=run)
 
 
@@ -66,12 +85,23 @@ def run(args: argparse.Namespace) -> int:
 def _list(registry: Registry, as_json: bool) -> int:
     for o in registry.outlets:
         if as_json:
-            print(json.dumps({"id": o.id, "name": o.name, "status": o.status,
-                              "status_since": o.status_since.isoformat() if o.status_since else None,
-                              "status_reason": o.status_reason or None}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "id": o.id,
+                        "name": o.name,
+                        "status": o.status,
+                        "status_since": o.status_since.isoformat() if o.status_since else None,
+                        "status_reason": o.status_reason or None,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
-            print(f"{o.id:<12} {o.status:<8} {o.name}" + (f"  (since {o.status_since}: {o.status_reason})"
-                                                           if not o.active else ""))
+            print(
+                f"{o.id:<12} {o.status:<8} {o.name}"
+                + (f"  (since {o.status_since}: {o.status_reason})" if not o.active else "")
+            )
     return 0
 
 
@@ -80,21 +110,33 @@ def _print_checks(rows: list[UrlCheck], as_json: bool) -> None:
         for row in rows:
             print(json.dumps(row.to_dict(), ensure_ascii=False))
         return
-    print(f"{'outlet':<11} {'status':>6} {'kind':<13} {'articles':>8} {'listed':>6}  {'newest':<25} url")
+    print(
+        f"{'outlet':<11} {'status':>6} {'kind':<13} {'articles':>8} {'listed':>6}  {'newest':<25} url"
+    )
     for r in rows:
-        print(f"{r.outlet:<11} {r.status if r.status is not None else '-':>6} {r.kind or '-':<13} {r.articles:>8} "
-              f"{r.listed:>6}  {r.newest or '-':<25} {r.url}" + (f"\n{'':<11} PROBLEM: {r.error}" if r.error else ""))
+        print(
+            f"{r.outlet:<11} {r.status if r.status is not None else '-':>6} {r.kind or '-':<13} {r.articles:>8} "
+            f"{r.listed:>6}  {r.newest or '-':<25} {r.url}"
+            + (f"\n{'':<11} PROBLEM: {r.error}" if r.error else "")
+        )
     bad = [r for r in rows if not r.ok]
-    print(f"{len(rows)} discovery URLs checked, {len(rows) - len(bad)} usable, {len(bad)} with a problem")
+    print(
+        f"{len(rows)} discovery URLs checked, {len(rows) - len(bad)} usable, {len(bad)} with a problem"
+    )
 
 
 def _capture(settings: Settings, outlet_id: str, day: date) -> int:
     from newsarchive.run.pipeline import run_pipeline
 
-    settings = settings.with_(refetch=True, max_articles=CAPTURE_MAX_ARTICLES,
-                              scrapy_settings={**CAPTURE_LIMITS, **settings.scrapy_settings})
+    settings = settings.with_(
+        refetch=True,
+        max_articles=CAPTURE_MAX_ARTICLES,
+        scrapy_settings={**CAPTURE_LIMITS, **settings.scrapy_settings},
+    )
     result = run_pipeline(settings, day, [outlet_id], include_inactive=True)
     counts = result["counts"]["outlets"].get(outlet_id, {})
-    print(f"capture of {outlet_id}: fetched {counts.get('fetched', 0)}, archived {counts.get('archived', 0)} "
-          f"in snapshot {result['snapshot']}")
+    print(
+        f"capture of {outlet_id}: fetched {counts.get('fetched', 0)}, archived {counts.get('archived', 0)} "
+        f"in snapshot {result['snapshot']}"
+    )
     return 1 if result["failures"] else 0

@@ -15,36 +15,80 @@ from newsarchive.cli.args import Subcommands, archive_options, settings_of
 
 
 def register(sub: Subcommands) -> None:
-    p = sub.add_parser("run", help="one pipeline run without Airflow (crawl, extract, dedup, publish)")
+    p = sub.add_parser(
+        "run", help="one pipeline run without Airflow (crawl, extract, dedup, publish)"
+    )
     archive_options(p)
-    p.add_argument("--date", type=cli_args.day, default=None,
-                   help="the run's date (YYYY-MM-DD, from 1990-01-01 to tomorrow; default today, UTC)")
-    p.add_argument("--outlet", action="append", type=cli_args.outlet_id, help="outlet id (repeatable); default all")
-    p.add_argument("--max-articles", type=cli_args.max_articles, help="page cap per outlet (1 or more)")
-    p.add_argument("--refetch", action="store_true",
-                   help="ignore the archive's crawl state: request every discovered article again (a recapture)")
-    p.add_argument("--retention-days", type=cli_args.retention_days, metavar="N",
-                   help="S3 Object Lock: keep published objects locked for N days (bucket with Object Lock)")
+    p.add_argument(
+        "--date",
+        type=cli_args.day,
+        default=None,
+        help="the run's date (YYYY-MM-DD, from 1990-01-01 to tomorrow; default today, UTC)",
+    )
+    p.add_argument(
+        "--outlet",
+        action="append",
+        type=cli_args.outlet_id,
+        help="outlet id (repeatable); default all",
+    )
+    p.add_argument(
+        "--max-articles", type=cli_args.max_articles, help="page cap per outlet (1 or more)"
+    )
+    p.add_argument(
+        "--refetch",
+        action="store_true",
+        help="ignore the archive's crawl state: request every discovered article again (a recapture)",
+    )
+    p.add_argument(
+        "--retention-days",
+        type=cli_args.retention_days,
+        metavar="N",
+        help="S3 Object Lock: keep published objects locked for N days (bucket with Object Lock)",
+    )
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("demo", help="serve the outlet replica on loopback and run the pipeline on it")
+    p = sub.add_parser(
+        "demo", help="serve the outlet replica on loopback and run the pipeline on it"
+    )
     archive_options(p)
-    p.add_argument("--date", type=cli_args.day, default=None, help="the run's date (default today, UTC)")
+    p.add_argument(
+        "--date", type=cli_args.day, default=None, help="the run's date (default today, UTC)"
+    )
     p.add_argument("--outlet", action="append", type=cli_args.outlet_id)
-    p.add_argument("--per-outlet", type=cli_args.per_outlet, default=20,
-                   help=f"replica articles per outlet (1-{cli_args.MAX_PER_OUTLET})")
+    p.add_argument(
+        "--per-outlet",
+        type=cli_args.per_outlet,
+        default=20,
+        help=f"replica articles per outlet (1-{cli_args.MAX_PER_OUTLET})",
+    )
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("replica", help="serve the local replica of the outlets until interrupted",
-                       formatter_class=_FaultModesHelp)
+    p = sub.add_parser(
+        "replica",
+        help="serve the local replica of the outlets until interrupted",
+        formatter_class=_FaultModesHelp,
+    )
     p.add_argument("--port", type=cli_args.port, default=0, help="0-65535; 0 picks a free port")
     p.add_argument("--per-outlet", type=cli_args.per_outlet, default=20)
-    p.add_argument("--fault", action="append", default=[], metavar="OUTLET:MODE[:PATH]",
-                   help="serve a fault (repeatable); modes: {fault_modes}")
-    p.add_argument("--living", action="store_true",
-                   help="play days: each day new articles, revisions, syndication (the crawl's day, else --day)")
-    p.add_argument("--day", type=cli_args.day, default=None, help="the living replica's day without a crawl's "
-                   "X-Replica-Day (YYYY-MM-DD; default: today, UTC)")
+    p.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="OUTLET:MODE[:PATH]",
+        help="serve a fault (repeatable); modes: {fault_modes}",
+    )
+    p.add_argument(
+        "--living",
+        action="store_true",
+        help="play days: each day new articles, revisions, syndication (the crawl's day, else --day)",
+    )
+    p.add_argument(
+        "--day",
+        type=cli_args.day,
+        default=None,
+        help="the living replica's day without a crawl's "
+        "X-Replica-Day (YYYY-MM-DD; default: today, UTC)",
+    )
     p.set_defaults(func=cmd_replica)
 
 
@@ -73,25 +117,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from replica.server import ReplicaServer
 
     settings = settings_of(args)
-    if args.archive is None and not settings.archive.startswith("s3://") and settings.archive == "./var/archive":
+    if (
+        args.archive is None
+        and not settings.archive.startswith("s3://")
+        and settings.archive == "./var/archive"
+    ):
         settings = settings.with_(archive="./var/demo/archive")
     with ReplicaServer(per_outlet=args.per_outlet) as server:
-        print(f"replica of {len(server.replica.catalog.articles)} outlets on 127.0.0.1:{server.port}")
-        settings = settings.with_(host_map=server.host_map, max_articles=max(settings.max_articles, args.per_outlet))
+        print(
+            f"replica of {len(server.replica.catalog.articles)} outlets on 127.0.0.1:{server.port}"
+        )
+        settings = settings.with_(
+            host_map=server.host_map, max_articles=max(settings.max_articles, args.per_outlet)
+        )
         result = run_pipeline(settings, args.date or _today(), args.outlet)
     _print_summary(result)
     return 1 if result["failures"] else 0
 
 
 def _print_summary(result: dict) -> None:
-    print(f"{'outlet':<12} {'discovered':>10} {'fetched':>8} {'failed':>7} {'extracted':>9} {'dupes':>6} {'archived':>8}")
+    print(
+        f"{'outlet':<12} {'discovered':>10} {'fetched':>8} {'failed':>7} {'extracted':>9} {'dupes':>6} {'archived':>8}"
+    )
     for outlet, c in result["counts"]["outlets"].items():
         failed = sum(c.get("failed", {}).values()) + sum(c.get("extract_failed", {}).values())
-        print(f"{outlet:<12} {c.get('discovered', 0):>10} {c.get('fetched', 0):>8} {failed:>7} "
-              f"{c.get('extracted', 0):>9} {c.get('duplicates', 0):>6} {c.get('archived', 0):>8}"
-              + (f"  GAP: {c['gap']}" if "gap" in c else ""))
-    print(f"snapshot {result['snapshot']} published: {Path(result['store']) / result['prefix']}"
-          if not result["store"].startswith("s3://") else f"snapshot {result['snapshot']}: {result['store']}/{result['prefix']}")
+        print(
+            f"{outlet:<12} {c.get('discovered', 0):>10} {c.get('fetched', 0):>8} {failed:>7} "
+            f"{c.get('extracted', 0):>9} {c.get('duplicates', 0):>6} {c.get('archived', 0):>8}"
+            + (f"  GAP: {c['gap']}" if "gap" in c else "")
+        )
+    print(
+        f"snapshot {result['snapshot']} published: {Path(result['store']) / result['prefix']}"
+        if not result["store"].startswith("s3://")
+        else f"snapshot {result['snapshot']}: {result['store']}/{result['prefix']}"
+    )
     for outlet, message in result.get("failures", {}).items():
         print(f"FAILED {outlet}: {message.splitlines()[0]}", file=sys.stderr)
     for problem in result["counts"]["quality"]["problems"]:
@@ -104,13 +163,17 @@ def cmd_replica(args: argparse.Namespace) -> int:
     from replica.faults import MODES as FAULT_MODES
     from replica.server import ReplicaServer
 
-    with ReplicaServer(per_outlet=args.per_outlet, port=args.port, living=args.living, day=args.day) as server:
+    with ReplicaServer(
+        per_outlet=args.per_outlet, port=args.port, living=args.living, day=args.day
+    ) as server:
         for spec in args.fault:
             outlet, _, rest = spec.partition(":")
             mode, _, path = rest.partition(":")
             if outlet not in server.replica.catalog.articles:
-                raise ConfigError(f"--fault {spec}: unknown outlet {outlet!r}; "
-                                  f"choose one of {sorted(server.replica.catalog.articles)}")
+                raise ConfigError(
+                    f"--fault {spec}: unknown outlet {outlet!r}; "
+                    f"choose one of {sorted(server.replica.catalog.articles)}"
+                )
             try:
                 server.replica.faults.set(outlet, mode, [path] if path else None)
             except ValueError as exc:

@@ -24,19 +24,32 @@ MAX_TABLE_ROWS = 1_000  # the table format is for reading; the other formats hav
 
 
 def register(sub: Subcommands) -> None:
-    p = sub.add_parser("query", help="DuckDB SQL over the views articles (current, no duplicates) and articles_all")
+    p = sub.add_parser(
+        "query", help="DuckDB SQL over the views articles (current, no duplicates) and articles_all"
+    )
     archive_options(p)
-    p.add_argument("sql", help="SQL, e.g. \"SELECT outlet, count(*) FROM articles GROUP BY outlet\"; - reads it from stdin")
+    p.add_argument(
+        "sql",
+        help='SQL, e.g. "SELECT outlet, count(*) FROM articles GROUP BY outlet"; - reads it from stdin',
+    )
     p.add_argument("--format", choices=FORMATS, default="table", help="default: a table on stdout")
-    p.add_argument("--output", type=cli_args.out_file, help="write to this file instead of stdout (needed for parquet)")
+    p.add_argument(
+        "--output",
+        type=cli_args.out_file,
+        help="write to this file instead of stdout (needed for parquet)",
+    )
     p.set_defaults(func=query)
     p = sub.add_parser("table", help="the current-articles table (current/articles/*.parquet)")
     archive_options(p)
     tsub = p.add_subparsers(dest="action", required=True)
-    t = tsub.add_parser("rebuild", help="write the table again from the snapshots (every part checked)")
+    t = tsub.add_parser(
+        "rebuild", help="write the table again from the snapshots (every part checked)"
+    )
     archive_options(t, nested=True)
     date_range(t)
-    t = tsub.add_parser("check", help="compare the table with the snapshots; exit 1 naming every difference")
+    t = tsub.add_parser(
+        "check", help="compare the table with the snapshots; exit 1 naming every difference"
+    )
     archive_options(t, nested=True)
     date_range(t)
     p.set_defaults(func=table)
@@ -58,9 +71,14 @@ def query(args: argparse.Namespace) -> int:
             raise QueryError(f"the SQL on stdin is longer than {MAX_SQL:,} characters")
     store = open_store(settings_of(args).archive, create=False)
     if not table_keys(store) and any(True for _ in store.list(f"{layout.SNAPSHOTS}/")):
-        print("newsarchive query: the archive has snapshots but no current-articles table yet; "
-              "run `newsarchive table rebuild`", file=sys.stderr)
-    con = connect(store, warn=lambda message: print(f"newsarchive query: {message}", file=sys.stderr))
+        print(
+            "newsarchive query: the archive has snapshots but no current-articles table yet; "
+            "run `newsarchive table rebuild`",
+            file=sys.stderr,
+        )
+    con = connect(
+        store, warn=lambda message: print(f"newsarchive query: {message}", file=sys.stderr)
+    )
     relation = run_query(con, sql)
     if relation is None:
         return 0
@@ -83,11 +101,17 @@ def query(args: argparse.Namespace) -> int:
         return 0
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
-        hint = "; a damaged table file is written again by `newsarchive table rebuild`" \
-            if isinstance(exc, duckdb.IOException | duckdb.InvalidInputException) and ".parquet" in first else ""
+        hint = (
+            "; a damaged table file is written again by `newsarchive table rebuild`"
+            if isinstance(exc, duckdb.IOException | duckdb.InvalidInputException)
+            and ".parquet" in first
+            else ""
+        )
         raise QueryError(f"query failed: {first}{hint}") from None
     except OSError as exc:
-        raise QueryError(f"cannot write --output {args.output} ({exc.strerror or exc}); give a file you can write") from None
+        raise QueryError(
+            f"cannot write --output {args.output} ({exc.strerror or exc}); give a file you can write"
+        ) from None
 
 
 def _table_text(relation: duckdb.DuckDBPyRelation) -> str:
@@ -99,8 +123,11 @@ def _table_text(relation: duckdb.DuckDBPyRelation) -> str:
     widths = [max([len(n)] + [len(r[i]) for r in cells]) for i, n in enumerate(names)]
     lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    lines.append(f"(the first {MAX_TABLE_ROWS} rows; --format csv or jsonl gives them all)" if more
-                 else f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    lines.append(
+        f"(the first {MAX_TABLE_ROWS} rows; --format csv or jsonl gives them all)"
+        if more
+        else f"({len(rows)} row{'s' if len(rows) != 1 else ''})"
+    )
     return "\n".join(lines)
 
 
@@ -125,8 +152,11 @@ def _write(reader: pa.RecordBatchReader, fmt: str, out: IO[str]) -> None:
         header = True
         for batch in reader:
             sink = pa.BufferOutputStream()
-            pacsv.write_csv(pa.Table.from_batches([batch], reader.schema), sink,
-                            pacsv.WriteOptions(include_header=header))
+            pacsv.write_csv(
+                pa.Table.from_batches([batch], reader.schema),
+                sink,
+                pacsv.WriteOptions(include_header=header),
+            )
             out.write(sink.getvalue().to_pybytes().decode("utf-8"))
             header = False
         if header:  # no rows: the header alone
@@ -148,8 +178,10 @@ def table(args: argparse.Namespace) -> int:
         problems = check(store, args.since, args.until)
         for problem in problems:
             print(f"PROBLEM {problem}")
-        print(f"current-articles table: {len(problems)} problems"
-              + ("; `newsarchive table rebuild` writes it again" if problems else ""))
+        print(
+            f"current-articles table: {len(problems)} problems"
+            + ("; `newsarchive table rebuild` writes it again" if problems else "")
+        )
         return 1 if problems else 0
     refs = rebuild(store, args.since, args.until)
     for ref in refs:

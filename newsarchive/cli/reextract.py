@@ -13,15 +13,29 @@ from newsarchive.cli.args import Subcommands, archive_options, date_range, setti
 
 
 def register(sub: Subcommands) -> None:
-    p = sub.add_parser("reextract", help="extract archived days again from their WARCs (no request to any outlet)")
+    p = sub.add_parser(
+        "reextract", help="extract archived days again from their WARCs (no request to any outlet)"
+    )
     archive_options(p)
     date_range(p, required=True, what="day")
-    p.add_argument("--outlet", action="append", type=cli_args.outlet_id, help="outlet id (repeatable); default all")
-    p.add_argument("--only-stale", action="store_true",
-                   help="only rows made by another extractor (version, options or outlet rules) than the current one")
+    p.add_argument(
+        "--outlet",
+        action="append",
+        type=cli_args.outlet_id,
+        help="outlet id (repeatable); default all",
+    )
+    p.add_argument(
+        "--only-stale",
+        action="store_true",
+        help="only rows made by another extractor (version, options or outlet rules) than the current one",
+    )
     p.add_argument("--dry-run", action="store_true", help="print the diff report; publish nothing")
-    p.add_argument("--reason", type=cli_args.text("reason"), default="",
-                   help="why (recorded in each new rev's manifest), e.g. 'orient: prune .most-read'")
+    p.add_argument(
+        "--reason",
+        type=cli_args.text("reason"),
+        default="",
+        help="why (recorded in each new rev's manifest), e.g. 'orient: prune .most-read'",
+    )
     p.set_defaults(func=reextract)
 
 
@@ -36,12 +50,16 @@ def reextract(args: argparse.Namespace) -> int:
     from outlets.registry import load_registry
 
     settings = settings_of(args)
-    load_registry(settings.outlets_path).select(args.outlet)  # an unknown outlet is named before any work
+    load_registry(settings.outlets_path).select(
+        args.outlet
+    )  # an unknown outlet is named before any work
     request = ReextractRequest(tuple(args.outlet or ()), args.only_stale, args.dry_run, args.reason)
     days = archived_days(settings, args.since, args.until)
     if not days:
-        raise ReextractError(f"no snapshot from {args.since} to {args.until} in {settings.archive}; "
-                             "see `newsarchive snapshots list`")
+        raise ReextractError(
+            f"no snapshot from {args.since} to {args.until} in {settings.archive}; "
+            "see `newsarchive snapshots list`"
+        )
     run_id = f"reextract__{datetime.now(UTC):%Y%m%dT%H%M%S}__{secrets.token_hex(3)}"
     failed = 0
     for day in days:

@@ -18,11 +18,22 @@ if TYPE_CHECKING:
 
 
 def register(sub: Subcommands) -> None:
-    p = sub.add_parser("replay", help="serve the archive through pywb on 127.0.0.1 (Wayback URLs, CDX API, Memento)")
+    p = sub.add_parser(
+        "replay",
+        help="serve the archive through pywb on 127.0.0.1 (Wayback URLs, CDX API, Memento)",
+    )
     archive_options(p)
-    p.add_argument("--port", type=cli_args.port, default=8090, help="0-65535 (default 8090; 0 picks a free port)")
-    p.add_argument("--workdir", type=cli_args.dest_dir,
-                   help="where pywb's config, indexes (and an S3 archive's WARCs) go; default a temporary directory")
+    p.add_argument(
+        "--port",
+        type=cli_args.port,
+        default=8090,
+        help="0-65535 (default 8090; 0 picks a free port)",
+    )
+    p.add_argument(
+        "--workdir",
+        type=cli_args.dest_dir,
+        help="where pywb's config, indexes (and an S3 archive's WARCs) go; default a temporary directory",
+    )
     p.set_defaults(func=replay)
 
 
@@ -44,7 +55,9 @@ def replay(args: argparse.Namespace) -> int:
         if not site.collections:
             print(f"no indexed snapshots in {store.url}: nothing to replay", file=sys.stderr)
             return 1
-        previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops pywb too, as Ctrl-C does
+        previous = signal.signal(
+            signal.SIGTERM, _interrupt
+        )  # `kill` stops pywb too, as Ctrl-C does
         try:
             return _serve(PywbServer(site, args.port), site, store.url)
         finally:
@@ -55,8 +68,10 @@ def _serve(server: PywbServer, site: Site, where: str) -> int:
     with server:
         print(f"pywb replaying {where} on {server.url} (Ctrl-C stops it)")
         for name, count in site.collections.items():
-            print(f"  {server.url}/{name}/  {count} captures   e.g. {server.url}/{name}/*/<url>   "
-                  f"CDX: {server.url}/{name}/cdx?url=<url>   TimeMap: {server.url}/{name}/timemap/link/<url>")
+            print(
+                f"  {server.url}/{name}/  {count} captures   e.g. {server.url}/{name}/*/<url>   "
+                f"CDX: {server.url}/{name}/cdx?url=<url>   TimeMap: {server.url}/{name}/timemap/link/<url>"
+            )
         sys.stdout.flush()
         try:
             while server.process is not None and server.process.poll() is None:

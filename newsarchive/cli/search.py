@@ -30,7 +30,9 @@ def cache_dir() -> Path:
     $XDG_CACHE_HOME/newsarchive/search (~/.cache/newsarchive/search)."""
     if configured := os.environ.get("NEWSARCHIVE_SEARCH_CACHE"):
         return Path(configured)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsarchive" / "search"
+    return (
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsarchive" / "search"
+    )
 
 
 def register(sub: Subcommands) -> None:
@@ -38,32 +40,52 @@ def register(sub: Subcommands) -> None:
         archive_options(p)
         date_range(p)
 
-    p = sub.add_parser("search", help="full-text search (Arabic-aware, BM25) with snippets and citations")
+    p = sub.add_parser(
+        "search", help="full-text search (Arabic-aware, BM25) with snippets and citations"
+    )
     ranged(p)
-    p.add_argument("query", type=cli_args.text("query"),
-                   help='words (all must match), "a phrase", prefix*, -excluded')
+    p.add_argument(
+        "query",
+        type=cli_args.text("query"),
+        help='words (all must match), "a phrase", prefix*, -excluded',
+    )
     p.add_argument("--outlet", type=cli_args.outlet_id)
     p.add_argument("--lang", type=cli_args.language)
     p.add_argument("--limit", type=cli_args.whole(1, MAX_LIMIT, "a number of hits"), default=10)
     p.add_argument("--include-duplicates", action="store_true")
-    p.add_argument("--json", action="store_true", help="one JSON object per hit (with its citation)")
+    p.add_argument(
+        "--json", action="store_true", help="one JSON object per hit (with its citation)"
+    )
     p.set_defaults(func=search_command)
 
-    p = sub.add_parser("stats", help="matches, total articles and their ratio per day and outlet, gaps flagged")
+    p = sub.add_parser(
+        "stats", help="matches, total articles and their ratio per day and outlet, gaps flagged"
+    )
     ranged(p)
-    p.add_argument("--query", type=cli_args.text("query"), help="count the articles matching this query")
-    p.add_argument("--by", type=group_by, default=("day", "outlet"), help="day, outlet or day,outlet (default)")
+    p.add_argument(
+        "--query", type=cli_args.text("query"), help="count the articles matching this query"
+    )
+    p.add_argument(
+        "--by", type=group_by, default=("day", "outlet"), help="day, outlet or day,outlet (default)"
+    )
     p.add_argument("--outlet", type=cli_args.outlet_id)
     p.add_argument("--lang", type=cli_args.language)
     p.add_argument("--include-duplicates", action="store_true")
     p.add_argument("--format", choices=["table", "csv", "jsonl"], default="table")
     p.set_defaults(func=stats_command)
 
-    p = sub.add_parser("search-index", help="build the search segments that snapshots lack (newest rev of each day)")
+    p = sub.add_parser(
+        "search-index",
+        help="build the search segments that snapshots lack (newest rev of each day)",
+    )
     ranged(p)
     p.add_argument("--rebuild", action="store_true", help="build them again even where they exist")
-    p.add_argument("--workers", type=cli_args.whole(1, 64, "a number of processes"), default=min(2, os.cpu_count() or 1),
-                   help="days built at once, one process each (default: 2, or 1 on one core)")
+    p.add_argument(
+        "--workers",
+        type=cli_args.whole(1, 64, "a number of processes"),
+        default=min(2, os.cpu_count() or 1),
+        help="days built at once, one process each (default: 2, or 1 on one core)",
+    )
     p.set_defaults(func=index_command)
 
 
@@ -72,7 +94,9 @@ def group_by(value: str) -> tuple[str, ...]:
 
     keys = tuple(k.strip() for k in value.split(","))
     if not keys or any(k not in stats.KEYS for k in keys) or len(set(keys)) != len(keys):
-        raise argparse.ArgumentTypeError(f"{value[:40]!r} is not a grouping; give day, outlet or day,outlet")
+        raise argparse.ArgumentTypeError(
+            f"{value[:40]!r} is not a grouping; give day, outlet or day,outlet"
+        )
     return keys
 
 
@@ -81,13 +105,20 @@ def _coverage(store: Store, args: argparse.Namespace) -> Coverage:
 
     coverage = open_segments(store, cache_dir(), args.since, args.until)
     if coverage.missing:
-        labels = ", ".join(r.label for r in coverage.missing[:5]) + (" …" if len(coverage.missing) > 5 else "")
-        print(f"newsarchive: warning: {len(coverage.missing)} day(s) have no search segment yet ({labels}) and "
-              "are not searched; build them with `newsarchive search-index`", file=sys.stderr)
+        labels = ", ".join(r.label for r in coverage.missing[:5]) + (
+            " …" if len(coverage.missing) > 5 else ""
+        )
+        print(
+            f"newsarchive: warning: {len(coverage.missing)} day(s) have no search segment yet ({labels}) and "
+            "are not searched; build them with `newsarchive search-index`",
+            file=sys.stderr,
+        )
     if coverage.outdated:
-        print(f"newsarchive: warning: {len(coverage.outdated)} of them have a search segment of the old format "
-              "(v1, SQLite) only, which this version does not read; `newsarchive search-index` builds the new one",
-              file=sys.stderr)
+        print(
+            f"newsarchive: warning: {len(coverage.outdated)} of them have a search segment of the old format "
+            "(v1, SQLite) only, which this version does not read; `newsarchive search-index` builds the new one",
+            file=sys.stderr,
+        )
     for problem in coverage.damaged:
         print(f"newsarchive: warning: not searched: {problem}", file=sys.stderr)
     return coverage
@@ -111,8 +142,10 @@ def search_command(args: argparse.Namespace) -> int:
         print(f"{n}. {hit['title']}  [{hit['score']:.2f}]")
         print(f"   {c['outlet']} | {c['published'] or 'no date'} | {c['url']}")
         print(f"   {hit['snippet']}")
-        print(f"   archived {c['archived']} in snapshot {c['snapshot']} rev {c['rev']}; article {c['article_id']}; "
-              f"capture {c['capture_id'] or '-'}")
+        print(
+            f"   archived {c['archived']} in snapshot {c['snapshot']} rev {c['rev']}; article {c['article_id']}; "
+            f"capture {c['capture_id'] or '-'}"
+        )
     if not args.json:
         print(f"{len(hits)} hit(s) in {len(coverage.segments)} day(s)", file=sys.stderr)
     return 0
@@ -130,8 +163,15 @@ def stats_command(args: argparse.Namespace) -> int:
     filters = engine.Filters(args.outlet, args.lang, args.include_duplicates)
     per_day = {s.ref.day: stats.day_counts(s, query, filters) for s in coverage.segments}
     gaps = {s.ref.day: stats.gaps_of(load_manifest(store, s.ref)) for s in coverage.segments}
-    rows = stats.aggregate(per_day, gaps, args.by, args.since, args.until, args.outlet,
-                           {r.day for r in coverage.missing})
+    rows = stats.aggregate(
+        per_day,
+        gaps,
+        args.by,
+        args.since,
+        args.until,
+        args.outlet,
+        {r.day for r in coverage.missing},
+    )
     columns = [*args.by, "matches", "total", "ratio", "gap"]
     if args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -141,11 +181,19 @@ def stats_command(args: argparse.Namespace) -> int:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
     else:
-        widths = {c: max(len(c), *(len(str(r[c] if r[c] is not None else "-")) for r in rows)) if rows else len(c)
-                  for c in columns}
+        widths = {
+            c: max(len(c), *(len(str(r[c] if r[c] is not None else "-")) for r in rows))
+            if rows
+            else len(c)
+            for c in columns
+        }
         print("  ".join(c.ljust(widths[c]) for c in columns))
         for row in rows:
-            print("  ".join(str(row[c] if row[c] is not None else "-").ljust(widths[c]) for c in columns))
+            print(
+                "  ".join(
+                    str(row[c] if row[c] is not None else "-").ljust(widths[c]) for c in columns
+                )
+            )
     return 0
 
 
@@ -172,8 +220,10 @@ def index_command(args: argparse.Namespace) -> int:
             print(f"newsarchive: error: {ref.label}: {error}", file=sys.stderr)
             continue
         print(f"indexed {ref.label}: {rows} articles")
-    print(f"{len(todo) - failed} segment(s) built, {failed} failed, "
-          f"{len(newest_revs(store, since, until)) - len(todo)} already there")
+    print(
+        f"{len(todo) - failed} segment(s) built, {failed} failed, "
+        f"{len(newest_revs(store, since, until)) - len(todo)} already there"
+    )
     return 1 if failed else 0
 
 

@@ -23,16 +23,20 @@ EXPORT_FORMATS = ["jsonl", "parquet", "txt", "csl-json", "bibtex"]
 
 
 def register(sub: Subcommands) -> None:
-    p = sub.add_parser("snapshots", help="list, show, verify, get (files or WACZ) and index snapshots")
+    p = sub.add_parser(
+        "snapshots", help="list, show, verify, get (files or WACZ) and index snapshots"
+    )
     archive_options(p)
     ssub = p.add_subparsers(dest="action", required=True)
     s = ssub.add_parser("list", help="complete snapshots with their counts and gaps")
     archive_options(s, nested=True)
     date_range(s)
-    helps = {"show": "a readable summary of a snapshot, or its manifest with --json",
-             "verify": "fixity and consistency of every file and row; exit 1 naming every problem",
-             "get": "download a snapshot (or one outlet), every SHA-256 checked; --format wacz: one WACZ per outlet",
-             "index": "a sidecar CDXJ index for a snapshot published before indexes existed"}
+    helps = {
+        "show": "a readable summary of a snapshot, or its manifest with --json",
+        "verify": "fixity and consistency of every file and row; exit 1 naming every problem",
+        "get": "download a snapshot (or one outlet), every SHA-256 checked; --format wacz: one WACZ per outlet",
+        "index": "a sidecar CDXJ index for a snapshot published before indexes existed",
+    }
     for name, help_text in helps.items():
         s = ssub.add_parser(name, help=help_text)
         archive_options(s, nested=True)
@@ -41,33 +45,56 @@ def register(sub: Subcommands) -> None:
         if name == "show":
             s.add_argument("--json", action="store_true", help="the raw manifest")
         if name == "get":
-            s.add_argument("--dest", type=cli_args.dest_dir, required=True, help="directory to download into")
-            s.add_argument("--outlet", type=cli_args.outlet_id, help="only this outlet's articles and WARC")
-            s.add_argument("--format", choices=["files", "wacz"], default="files",
-                           help="files: the snapshot's own files; wacz: one WACZ per outlet")
+            s.add_argument(
+                "--dest", type=cli_args.dest_dir, required=True, help="directory to download into"
+            )
+            s.add_argument(
+                "--outlet", type=cli_args.outlet_id, help="only this outlet's articles and WARC"
+            )
+            s.add_argument(
+                "--format",
+                choices=["files", "wacz"],
+                default="files",
+                help="files: the snapshot's own files; wacz: one WACZ per outlet",
+            )
     p.set_defaults(func=snapshots)
 
-    p = sub.add_parser("export", help=f"articles of a date range for research ({', '.join(EXPORT_FORMATS)})")
+    p = sub.add_parser(
+        "export", help=f"articles of a date range for research ({', '.join(EXPORT_FORMATS)})"
+    )
     archive_options(p)
     date_range(p, required=True)
     p.add_argument("--outlet", type=cli_args.outlet_id)
     p.add_argument("--lang", type=cli_args.language)
     p.add_argument("--include-duplicates", action="store_true")
-    p.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl",
-                   help="csl-json, bibtex: one citation per article (newsarchive/research/citations.py)")
+    p.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        default="jsonl",
+        help="csl-json, bibtex: one citation per article (newsarchive/research/citations.py)",
+    )
     p.add_argument("--out", type=cli_args.out_file, required=True)
     p.set_defaults(func=export)
 
-    p = sub.add_parser("gc", help="finish or remove what dead runs left (staging, incomplete revs, uploads)")
+    p = sub.add_parser(
+        "gc", help="finish or remove what dead runs left (staging, incomplete revs, uploads)"
+    )
     archive_options(p)
-    p.add_argument("--older-than", type=cli_args.days_ago, default=2.0, metavar="DAYS",
-                   help="only what was last written this many days ago or earlier (default 2)")
+    p.add_argument(
+        "--older-than",
+        type=cli_args.days_ago,
+        default=2.0,
+        metavar="DAYS",
+        help="only what was last written this many days ago or earlier (default 2)",
+    )
     p.set_defaults(func=gc)
 
     p = sub.add_parser("repair", help="rebuild damaged state from the archive")
     archive_options(p)
     rsub = p.add_subparsers(dest="what", required=True)
-    r = rsub.add_parser("crawl-state", help="rebuild an outlet's crawl state from its archived articles")
+    r = rsub.add_parser(
+        "crawl-state", help="rebuild an outlet's crawl state from its archived articles"
+    )
     archive_options(r, nested=True)
     r.add_argument("outlet", type=cli_args.outlet_id)
     p.set_defaults(func=repair)
@@ -89,20 +116,27 @@ def snapshots(args: argparse.Namespace) -> int:
     if args.action == "list":
         refs = list_snapshots(store, args.since, args.until)
         if not refs:
-            print(f"no complete snapshots in {store.url}" + (" for that range" if args.since or args.until else ""))
+            print(
+                f"no complete snapshots in {store.url}"
+                + (" for that range" if args.since or args.until else "")
+            )
         for ref in refs:
             try:
                 m = load_manifest(store, ref)
                 gaps = [o for o, c in m.outlets.items() if c.status == "gap"]
-                print(f"{ref.day}  rev={ref.rev}  articles={m.archived}  new={m.new}  carried={m.carried}"
-                      f"  {ref.prefix}" + (f"  gaps: {', '.join(gaps)}" if gaps else ""))
+                print(
+                    f"{ref.day}  rev={ref.rev}  articles={m.archived}  new={m.new}  carried={m.carried}"
+                    f"  {ref.prefix}" + (f"  gaps: {', '.join(gaps)}" if gaps else "")
+                )
             except DamagedObject as exc:
                 print(f"{ref.day}  rev={ref.rev}  DAMAGED: {exc}")
         return 0
     ref = resolve_snapshot(store, args.day.isoformat(), args.rev)
     if args.action == "get":
         if args.dest.exists() and not args.dest.is_dir():
-            raise NewsArchiveError(f"--dest {args.dest} is a file; give a directory (it is created if missing)")
+            raise NewsArchiveError(
+                f"--dest {args.dest} is a file; give a directory (it is created if missing)"
+            )
         if args.format == "wacz":
             return _get_wacz(store, ref, args)
         try:
@@ -115,7 +149,9 @@ def snapshots(args: argparse.Namespace) -> int:
         from archive.capture_index import index_snapshot
 
         key, lines = index_snapshot(store, ref)
-        print(f"snapshot {ref.label}: sidecar CDXJ index of {lines} captures written to {store.url}/{key}")
+        print(
+            f"snapshot {ref.label}: sidecar CDXJ index of {lines} captures written to {store.url}/{key}"
+        )
         return 0
     if args.action == "show":
         if args.json:
@@ -128,9 +164,11 @@ def snapshots(args: argparse.Namespace) -> int:
     for problem in report.problems:
         print(f"FAILED {problem}", file=sys.stderr)
     retention = ", ".join(f"{mode}: {n}" for mode, n in sorted(report.retention.items()))
-    print(f"snapshot {ref.label}: {report.files} files, {report.rows} rows, {len(report.problems)} problems"
-          + (f"; retention {retention}" if retention else "")
-          + (f" (until {report.retained_until} at the earliest)" if report.retained_until else ""))
+    print(
+        f"snapshot {ref.label}: {report.files} files, {report.rows} rows, {len(report.problems)} problems"
+        + (f"; retention {retention}" if retention else "")
+        + (f" (until {report.retained_until} at the earliest)" if report.retained_until else "")
+    )
     return 1 if report.problems else 0
 
 
@@ -159,8 +197,12 @@ def _get_wacz(store: Store, ref: SnapshotRef, args: argparse.Namespace) -> int:
     except LookupError as exc:
         raise NewsArchiveError(str(exc).strip("'\"")) from None
     for w in written:
-        print(f"{w.path}: {w.pages} articles, {w.captures} captures, {w.warcs} WARC(s), {w.size:,} bytes")
-    print(f"snapshot {ref.label}: {len(written)} WACZ files in {args.dest}, every source SHA-256 checked")
+        print(
+            f"{w.path}: {w.pages} articles, {w.captures} captures, {w.warcs} WARC(s), {w.size:,} bytes"
+        )
+    print(
+        f"snapshot {ref.label}: {len(written)} WACZ files in {args.dest}, every source SHA-256 checked"
+    )
     return 0
 
 
@@ -169,18 +211,24 @@ def _show(m: Manifest) -> None:
     if m.base:
         print(f"carries forward from {m.base}: {m.carried} rows")
     print(f"articles {m.archived}  new {m.new}  duplicates {m.duplicates}  carried {m.carried}")
-    print(f"{'outlet':<12} {'status':<8} {'fetched':>7} {'extracted':>9} {'new':>5} {'dupes':>5} {'carried':>7} "
-          f"{'archived':>8}")
+    print(
+        f"{'outlet':<12} {'status':<8} {'fetched':>7} {'extracted':>9} {'new':>5} {'dupes':>5} {'carried':>7} "
+        f"{'archived':>8}"
+    )
     for outlet, c in m.outlets.items():
-        print(f"{outlet:<12} {c.status:<8} {c.crawl.fetched if c.crawl else '-':>7} {c.extracted:>9} {c.new:>5} "
-              f"{c.duplicates:>5} {c.carried:>7} {c.archived:>8}"
-              + (f"  GAP {c.gap.stage} {c.gap.reason}: {c.gap.message}" if c.gap else ""))
+        print(
+            f"{outlet:<12} {c.status:<8} {c.crawl.fetched if c.crawl else '-':>7} {c.extracted:>9} {c.new:>5} "
+            f"{c.duplicates:>5} {c.carried:>7} {c.archived:>8}"
+            + (f"  GAP {c.gap.stage} {c.gap.reason}: {c.gap.message}" if c.gap else "")
+        )
     print(f"{len(m.files)} files, {sum(f.size for f in m.files):,} bytes")
     prefix = layout.snapshot_prefix(date.fromisoformat(m.day), m.rev)
     parquet = [f for f in m.files if f.key.endswith(".parquet")]
     if parquet:
-        print(f"  {'articles/ (' + str(len(parquet)) + ' Parquet parts, ' + str(sum(f.rows or 0 for f in parquet)) + ' rows)':<52}"
-              f" {sum(f.size for f in parquet):>14,}")
+        print(
+            f"  {'articles/ (' + str(len(parquet)) + ' Parquet parts, ' + str(sum(f.rows or 0 for f in parquet)) + ' rows)':<52}"
+            f" {sum(f.size for f in parquet):>14,}"
+        )
     for f in m.files:
         if not f.key.endswith(".parquet"):
             print(f"  {f.key.removeprefix(prefix):<52} {f.size:>14,}")
@@ -197,14 +245,27 @@ def export(args: argparse.Namespace) -> int:
     if args.out.is_dir():
         raise NewsArchiveError(f"--out {args.out} is a directory; give a file name")
     store = open_store(settings.archive, create=False)
-    table = load_articles(store, args.since, args.until, outlet=args.outlet, lang=args.lang,
-                          include_duplicates=args.include_duplicates)
+    table = load_articles(
+        store,
+        args.since,
+        args.until,
+        outlet=args.outlet,
+        lang=args.lang,
+        include_duplicates=args.include_duplicates,
+    )
     if args.outlet and table.num_rows == 0:
-        known = sorted({o for ref in list_snapshots(store, args.since, args.until)
-                        for o in load_manifest(store, ref).outlets})
+        known = sorted(
+            {
+                o
+                for ref in list_snapshots(store, args.since, args.until)
+                for o in load_manifest(store, ref).outlets
+            }
+        )
         if args.outlet not in known:
-            raise NewsArchiveError(f"--outlet {args.outlet}: no such outlet in the snapshots of that range; "
-                                   f"they have {', '.join(known) or 'none'}")
+            raise NewsArchiveError(
+                f"--outlet {args.outlet}: no such outlet in the snapshots of that range; "
+                f"they have {', '.join(known) or 'none'}"
+            )
     try:
         if args.format in ("csl-json", "bibtex"):
             from newsarchive.research.citations import write_citations
@@ -213,7 +274,9 @@ def export(args: argparse.Namespace) -> int:
         else:
             write_export(table, args.format, args.out)
     except OSError as exc:
-        raise NewsArchiveError(f"cannot write --out {args.out} ({exc.strerror}); give a file you can write") from None
+        raise NewsArchiveError(
+            f"cannot write --out {args.out} ({exc.strerror}); give a file you can write"
+        ) from None
     print(f"{table.num_rows} articles written to {args.out} ({args.format})")
     return 0
 
@@ -232,9 +295,13 @@ def gc(args: argparse.Namespace) -> int:
     from newsarchive.run.gc import collect
 
     result = collect(settings_of(args), timedelta(days=args.older_than))
-    for label, items in (("finished run", result.finished_runs), ("removed staging", result.removed_staging),
-                         ("removed incomplete", result.removed_revs), ("aborted upload", result.aborted_uploads),
-                         ("kept", result.kept)):
+    for label, items in (
+        ("finished run", result.finished_runs),
+        ("removed staging", result.removed_staging),
+        ("removed incomplete", result.removed_revs),
+        ("aborted upload", result.aborted_uploads),
+        ("kept", result.kept),
+    ):
         for item in items:
             print(f"{label}: {item}")
     print(result.summary())
@@ -248,5 +315,7 @@ def repair(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     load_registry(settings.outlets_path).get(args.outlet)
     seen = repair_crawl_state(settings, args.outlet)
-    print(f"crawl state of {args.outlet} rebuilt from the archive: {seen} URLs seen; pending retries start afresh")
+    print(
+        f"crawl state of {args.outlet} rebuilt from the archive: {seen} URLs seen; pending retries start afresh"
+    )
     return 0

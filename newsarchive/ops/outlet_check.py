@@ -30,7 +30,9 @@ MAX_BYTES = 16 * 1024 * 1024  # as the crawl's DOWNLOAD_MAXSIZE
 TIMEOUT_S = 30.0
 MAX_REDIRECTS = 5
 POLITE_DELAY_S = 1.0
-_SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True)
+_SAFE = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True
+)
 _DATE_TAGS = {"pubDate", "updated", "published", "lastmod", "date", "publication_date"}
 
 
@@ -87,7 +89,10 @@ class Fetcher:
                 return fetched
             target = urljoin(url, location)
             if allowed is not None and not allowed.allows(target):
-                raise FetchError("offsite_redirect", f"redirected outside the outlet's domains, to {target[:200]}")
+                raise FetchError(
+                    "offsite_redirect",
+                    f"redirected outside the outlet's domains, to {target[:200]}",
+                )
             url = target
         raise FetchError("redirect_loop", f"more than {MAX_REDIRECTS} redirects")
 
@@ -101,7 +106,9 @@ class Fetcher:
             except FetchError:
                 fetched = None
             if fetched is None or fetched.status >= 500:
-                parser.parse(["User-agent: *", "Disallow: /"])  # unreachable robots.txt: not now (as Google)
+                parser.parse(
+                    ["User-agent: *", "Disallow: /"]
+                )  # unreachable robots.txt: not now (as Google)
             elif fetched.status >= 400:
                 parser.parse([])  # none: everything allowed
             else:
@@ -119,14 +126,27 @@ class Fetcher:
         try:
             if target:
                 address, _, port = target.rpartition(":")
-                conn: http.client.HTTPConnection = http.client.HTTPConnection(address, int(port), timeout=self.timeout_s)
+                conn: http.client.HTTPConnection = http.client.HTTPConnection(
+                    address, int(port), timeout=self.timeout_s
+                )
             elif parts.scheme == "https":
-                conn = http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=self.timeout_s)
+                conn = http.client.HTTPSConnection(
+                    parts.hostname or "", parts.port, timeout=self.timeout_s
+                )
             else:
-                conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=self.timeout_s)
+                conn = http.client.HTTPConnection(
+                    parts.hostname or "", parts.port, timeout=self.timeout_s
+                )
             try:
-                conn.request("GET", path, headers={"Host": parts.netloc, "User-Agent": self.user_agent,
-                                                   "Accept-Encoding": "identity"})
+                conn.request(
+                    "GET",
+                    path,
+                    headers={
+                        "Host": parts.netloc,
+                        "User-Agent": self.user_agent,
+                        "Accept-Encoding": "identity",
+                    },
+                )
                 response = conn.getresponse()
                 body = response.read(MAX_BYTES + 1)
                 if len(body) > MAX_BYTES:
@@ -154,8 +174,11 @@ class Fetcher:
 
 
 def check_outlet(outlet: Outlet, fetcher: Fetcher) -> list[UrlCheck]:
-    roles = [("feed", u) for u in outlet.feeds] + [("sitemap", u) for u in outlet.sitemaps] + [
-        ("section", u) for u in outlet.sections]
+    roles = (
+        [("feed", u) for u in outlet.feeds]
+        + [("sitemap", u) for u in outlet.sitemaps]
+        + [("section", u) for u in outlet.sections]
+    )
     return [check_url(outlet, role, url, fetcher) for role, url in roles]
 
 
@@ -207,15 +230,23 @@ def _section_links(fetched: Fetched) -> list[str]:
         doc = html.fromstring(fetched.body)
     except (etree.ParserError, ValueError):
         raise DiscoveryError("not_html", "the section page is not HTML") from None
-    return sorted({urljoin(fetched.url, a.get("href", "").strip()) for a in doc.iter("a") if a.get("href")})
+    return sorted(
+        {urljoin(fetched.url, a.get("href", "").strip()) for a in doc.iter("a") if a.get("href")}
+    )
 
 
 def _feed_dates(body: bytes) -> list[str]:
     root = etree.fromstring(body, parser=_SAFE)
     if root is None:
         return []
-    return [e.text.strip() for e in root.iter() if isinstance(e.tag, str) and etree.QName(e.tag).localname in
-            _DATE_TAGS and e.text and e.text.strip()]
+    return [
+        e.text.strip()
+        for e in root.iter()
+        if isinstance(e.tag, str)
+        and etree.QName(e.tag).localname in _DATE_TAGS
+        and e.text
+        and e.text.strip()
+    ]
 
 
 def _newest(values: list[str]) -> str | None:

@@ -66,17 +66,28 @@ def check(settings: Settings, timeout: float = 3.0) -> dict[str, object]:
         message = ""
     elif len(failed) == len(results):
         causes = ", ".join(f"{o}: {r}" for o, r in sorted(failed.items()))
-        message = (f"The outlets are unreachable from this machine ({causes}): live runs would fail. "
-                   f"The news_archive DAG is left paused. For an offline run use the replica: {REPLICA_HINT}")
+        message = (
+            f"The outlets are unreachable from this machine ({causes}): live runs would fail. "
+            f"The news_archive DAG is left paused. For an offline run use the replica: {REPLICA_HINT}"
+        )
     else:
         message = "Some outlets are unreachable from this machine: " + ", ".join(
-            f"{o}: {r}" for o, r in sorted(failed.items()))
-    return {"outlets": {o: {"host": a[0], "port": a[1], "error": results[o]} for o, a in addresses.items()},
-            "reachable": len(results) - len(failed), "unreachable": len(failed), "message": message}
+            f"{o}: {r}" for o, r in sorted(failed.items())
+        )
+    return {
+        "outlets": {
+            o: {"host": a[0], "port": a[1], "error": results[o]} for o, a in addresses.items()
+        },
+        "reachable": len(results) - len(failed),
+        "unreachable": len(failed),
+        "message": message,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newsarchive.ops.reachability", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m newsarchive.ops.reachability", description=__doc__
+    )
     parser.add_argument("--out", type=Path, help="write the result as JSON here")
     parser.add_argument("--timeout", type=float, default=3.0, help="seconds per host (default 3)")
     args = parser.parse_args(argv)

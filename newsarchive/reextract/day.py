@@ -85,13 +85,21 @@ class DayResult:
         return f"{self.day}: {self.note}" + (f" ({self.source})" if self.source else "")
 
     def to_dict(self) -> dict:
-        return {"day": self.day, "source": self.source, "published": self.published, "note": self.note,
-                "problems": self.problems, "reports": [r.to_dict() for r in self.reports]}
+        return {
+            "day": self.day,
+            "source": self.source,
+            "published": self.published,
+            "note": self.note,
+            "problems": self.problems,
+            "reports": [r.to_dict() for r in self.reports],
+        }
 
 
 def days_between(since: date, until: date) -> list[date]:
     if until < since:
-        raise ReextractError(f"--until {until} is before --since {since}; give a range that runs forward")
+        raise ReextractError(
+            f"--until {until} is before --since {since}; give a range that runs forward"
+        )
     if (until - since).days >= MAX_DAYS:
         raise ReextractError(f"{since} to {until} is more than {MAX_DAYS} days; split the range")
     return [since + timedelta(days=n) for n in range((until - since).days + 1)]
@@ -104,24 +112,35 @@ def archived_days(settings: Settings, since: date, until: date) -> list[date]:
     return [date.fromisoformat(ref.day) for ref in newest_revs(store, since, until)]
 
 
-def reextract_day(settings: Settings, day: date, request: ReextractRequest, run_id: str) -> DayResult:
+def reextract_day(
+    settings: Settings, day: date, request: ReextractRequest, run_id: str
+) -> DayResult:
     """Re-extract one day and publish it as a derived rev (unless a dry run, or nothing changed)."""
     store = open_store(settings.archive, create=False, retention_days=settings.retention_days)
     registry = load_registry(settings.outlets_path)
     outlets = registry.select(list(request.outlets) or None)
     if not request.dry_run and (done := published_by(store, day, run_id)) is not None:
-        return DayResult(day.isoformat(), published=done.label, note="published by this run already")  # a retry
+        return DayResult(
+            day.isoformat(), published=done.label, note="published by this run already"
+        )  # a retry
     for _ in range(MAX_ATTEMPTS):
         refs = newest_revs(store, day, day)
         if not refs:
             return DayResult(day.isoformat(), note="no snapshot of this day")
         source = refs[-1]
         plan = plan_day(settings, store, source, outlets, only_stale=request.only_stale)
-        result = DayResult(day.isoformat(), source.label, reports=[w.diff for w in plan.work.values()],
-                           problems=[p for w in plan.work.values() for p in w.problems])
+        result = DayResult(
+            day.isoformat(),
+            source.label,
+            reports=[w.diff for w in plan.work.values()],
+            problems=[p for w in plan.work.values() for p in w.problems],
+        )
         if not plan.work:
-            result.note = "nothing stale: every row was made by the current extractor" if request.only_stale \
+            result.note = (
+                "nothing stale: every row was made by the current extractor"
+                if request.only_stale
                 else "nothing to re-extract for these outlets"
+            )
             return result
         if request.dry_run:
             result.note = "dry run: nothing published"
@@ -138,7 +157,11 @@ def reextract_day(settings: Settings, day: date, request: ReextractRequest, run_
         try:
             base = wait_for_lower_revs(store, ref)
             if base != source:  # a rev was published meanwhile: its rows are the day now
-                abandon(store, ref, f"reextract {run_id}: {base.label if base else 'no rev'} is newer than {source.label}")
+                abandon(
+                    store,
+                    ref,
+                    f"reextract {run_id}: {base.label if base else 'no rev'} is newer than {source.label}",
+                )
                 logger.info("%s: the day changed while re-extracting; planning again", ref.label)
                 continue
             _publish(settings, store, registry, ref, plan, request, run_id)
@@ -147,11 +170,15 @@ def reextract_day(settings: Settings, day: date, request: ReextractRequest, run_
             raise
         result.published = ref.label
         return result
-    raise DayChanged(f"{day}: the day's newest rev changed {MAX_ATTEMPTS} times while re-extracting; run again")
+    raise DayChanged(
+        f"{day}: the day's newest rev changed {MAX_ATTEMPTS} times while re-extracting; run again"
+    )
 
 
 def _generation(plan: DayPlan, request: ReextractRequest) -> str:
-    what = [plan.source.label, request.only_stale, request.reason] + sorted(w.extractor for w in plan.work.values())
+    what = [plan.source.label, request.only_stale, request.reason] + sorted(
+        w.extractor for w in plan.work.values()
+    )
     return hashlib.sha256(repr(what).encode()).hexdigest()[:16]
 
 
@@ -176,23 +203,49 @@ def _counts(plan: DayPlan) -> dict[str, OutletCounts]:
     return dict(sorted(outlets.items()))
 
 
-def _publish(settings: Settings, store: Store, registry: Registry, ref: SnapshotRef, plan: DayPlan,
-             request: ReextractRequest, run_id: str) -> Manifest:
+def _publish(
+    settings: Settings,
+    store: Store,
+    registry: Registry,
+    ref: SnapshotRef,
+    plan: DayPlan,
+    request: ReextractRequest,
+    run_id: str,
+) -> Manifest:
     outlets = _counts(plan)
     own_rows = [r.to_dict() for r in plan.rows if r.id in plan.own]
     known = {o.id for o in registry.outlets}
     figures = quality.quality_figures(
-        registry, {o: c.to_dict() for o, c in outlets.items() if o in known and c.status != "not_run"}, own_rows,
-        quality.recent_yields(store, date.fromisoformat(ref.day), settings.quality_rules.history_days),
-        settings.quality_rules)
+        registry,
+        {o: c.to_dict() for o, c in outlets.items() if o in known and c.status != "not_run"},
+        own_rows,
+        quality.recent_yields(
+            store, date.fromisoformat(ref.day), settings.quality_rules.history_days
+        ),
+        settings.quality_rules,
+    )
     rules = {o: rules_hash(OutletContext.for_outlet(registry.get(o))) for o in plan.work}
     manifest = Manifest(
-        day=ref.day, rev=ref.rev, created_at=datetime.now(UTC).isoformat(timespec="seconds"), run_id=run_id,
-        software=f"newsarchive {__version__}", config_hash=config_hash(registry), outlets=outlets, files=[],
-        base=plan.source.label, archived=len(plan.rows), new=sum(c.new for c in outlets.values()),
-        carried=sum(c.carried for c in outlets.values()), duplicates=sum(c.duplicates for c in outlets.values()),
-        dedup=plan.dedup, quality=figures, derived_from=plan.source.label, derived_reason=request.reason or None,
-        extractor=engine_version(__version__), rules=rules)
+        day=ref.day,
+        rev=ref.rev,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        run_id=run_id,
+        software=f"newsarchive {__version__}",
+        config_hash=config_hash(registry),
+        outlets=outlets,
+        files=[],
+        base=plan.source.label,
+        archived=len(plan.rows),
+        new=sum(c.new for c in outlets.values()),
+        carried=sum(c.carried for c in outlets.values()),
+        duplicates=sum(c.duplicates for c in outlets.values()),
+        dedup=plan.dedup,
+        quality=figures,
+        derived_from=plan.source.label,
+        derived_reason=request.reason or None,
+        extractor=engine_version(__version__),
+        rules=rules,
+    )
     with tempfile.TemporaryDirectory(prefix="newsarchive-reextract-publish-") as tmp:
         segment = Path(tmp) / "dedup-index.npz"
         write_segment(plan.segment, segment)
@@ -202,4 +255,3 @@ def _publish(settings: Settings, store: Store, registry: Registry, ref: Snapshot
             path.write_bytes(work.diff.to_bytes())
             extra[layout.reextract_report_key("", outlet_id)] = path
         return write_snapshot(store, ref, plan.rows, {}, manifest, extra=extra)
-

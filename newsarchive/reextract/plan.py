@@ -72,7 +72,9 @@ class DayPlan:
     source: SnapshotRef
     manifest: Manifest  # the source's
     rows: list[ArchivedRow]
-    own: set[str]  # ids of the rows whose captures the source's crawl made (the others are carried in it)
+    own: set[
+        str
+    ]  # ids of the rows whose captures the source's crawl made (the others are carried in it)
     work: dict[str, OutletWork]
     dedup: dict
     segment: dict
@@ -110,7 +112,9 @@ class _Warcs:
             path.unlink(missing_ok=True)
 
 
-def resolve_revisit(store: Store, warcs: _Warcs, source: SnapshotRef, outlet: str, ref: RevisitRef) -> Capture | None:
+def resolve_revisit(
+    store: Store, warcs: _Warcs, source: SnapshotRef, outlet: str, ref: RevisitRef
+) -> Capture | None:
     """A revisit's original, from the same outlet's WARCs of the day's revs up to `source`, newest first.
     (The one place revisits are resolved: swapped for archive's resolver when there is one.)"""
     day = date.fromisoformat(source.day)
@@ -135,21 +139,42 @@ def crawl_rev(store: Store, source: SnapshotRef, manifest: Manifest) -> str:
     return label
 
 
-def plan_day(settings: Settings, store: Store, source: SnapshotRef, outlets: list[Outlet], *,
-             only_stale: bool) -> DayPlan:
+def plan_day(
+    settings: Settings,
+    store: Store,
+    source: SnapshotRef,
+    outlets: list[Outlet],
+    *,
+    only_stale: bool,
+) -> DayPlan:
     manifest = load_manifest(store, source)
     own_label = crawl_rev(store, source, manifest)
     rows = read_rows(store, manifest)
     selected = {o.id: o for o in outlets}
     work: dict[str, OutletWork] = {}
-    kept: list[ArchivedRow] = [replace(r, carried_from=_where(r, source)) for r in rows if r.outlet not in selected]
+    kept: list[ArchivedRow] = [
+        replace(r, carried_from=_where(r, source)) for r in rows if r.outlet not in selected
+    ]
     new_rows: list[ArchivedRow] = []
-    with tempfile.TemporaryDirectory(prefix="newsarchive-reextract-") as tmp, \
-            ThreadPoolExecutor(max_workers=OUTLETS_AT_ONCE) as pool:
+    with (
+        tempfile.TemporaryDirectory(prefix="newsarchive-reextract-") as tmp,
+        ThreadPoolExecutor(max_workers=OUTLETS_AT_ONCE) as pool,
+    ):
         warcs = _Warcs(store, Path(tmp))
-        results = pool.map(lambda outlet: _outlet(settings, store, warcs, source, own_label, manifest, outlet,
-                                                  [r for r in rows if r.outlet == outlet.id], only_stale=only_stale),
-                           outlets)
+        results = pool.map(
+            lambda outlet: _outlet(
+                settings,
+                store,
+                warcs,
+                source,
+                own_label,
+                manifest,
+                outlet,
+                [r for r in rows if r.outlet == outlet.id],
+                only_stale=only_stale,
+            ),
+            outlets,
+        )
         for outlet, result in zip(outlets, results, strict=True):
             own_rows = [r for r in rows if r.outlet == outlet.id]
             if result is None:
@@ -160,25 +185,44 @@ def plan_day(settings: Settings, store: Store, source: SnapshotRef, outlets: lis
     all_rows = kept + new_rows
     own = {r.id for r in all_rows if r.carried_from == own_label}
     changed = any(w.diff.changed or w.restamped for w in work.values())
-    dedup, segment = _dedup(settings, store, date.fromisoformat(source.day), all_rows) if changed else ({}, {})
+    dedup, segment = (
+        _dedup(settings, store, date.fromisoformat(source.day), all_rows) if changed else ({}, {})
+    )
     return DayPlan(source, manifest, all_rows, own, work, dedup, segment, changed)
 
 
-def _outlet(settings: Settings, store: Store, warcs: _Warcs, source: SnapshotRef, own_label: str, manifest: Manifest,
-            outlet: Outlet, rows: list[ArchivedRow], *, only_stale: bool) -> tuple[OutletWork, list[ArchivedRow]] | None:
+def _outlet(
+    settings: Settings,
+    store: Store,
+    warcs: _Warcs,
+    source: SnapshotRef,
+    own_label: str,
+    manifest: Manifest,
+    outlet: Outlet,
+    rows: list[ArchivedRow],
+    *,
+    only_stale: bool,
+) -> tuple[OutletWork, list[ArchivedRow]] | None:
     """The outlet's rows re-extracted (None: nothing to do for it). `own_label`: the rev whose WARC holds
     the captures of the source's crawl (unlinked ones among them are tried again unless only_stale)."""
     context = OutletContext.for_outlet(outlet)
     extractor = extractor_id(context, __version__)
-    targets = {r.capture_id: r for r in rows if r.capture_id and (not only_stale or r.extractor != extractor)}
+    targets = {
+        r.capture_id: r
+        for r in rows
+        if r.capture_id and (not only_stale or r.extractor != extractor)
+    }
     own_counts = manifest.outlets.get(outlet.id)
     full = not only_stale and own_counts is not None and own_counts.crawl is not None
     if not targets and not full:
         return None
-    work = OutletWork(outlet.id, extractor, OutletDiff(source.day, outlet.id, source.label, extractor))
+    work = OutletWork(
+        outlet.id, extractor, OutletDiff(source.day, outlet.id, source.label, extractor)
+    )
     known_urls = {canonical_url(r.url) for r in rows}
-    out: list[ArchivedRow] = [replace(r, carried_from=_where(r, source)) for r in rows
-                              if r.capture_id not in targets]
+    out: list[ArchivedRow] = [
+        replace(r, carried_from=_where(r, source)) for r in rows if r.capture_id not in targets
+    ]
     by_where: dict[str, set[str]] = {}
     for row in targets.values():
         by_where.setdefault(_where(row, source), set()).add(row.capture_id or "")
@@ -192,19 +236,27 @@ def _outlet(settings: Settings, store: Store, warcs: _Warcs, source: SnapshotRef
             try:
                 path = warcs.path(label, outlet.id)
             except (DamagedObject, ObjectNotFound) as exc:
-                work.problems.append(f"{outlet.id}: the WARC of {label} cannot be read ({exc}); "
-                                     f"{len(wanted_ids)} rows kept as archived")
+                work.problems.append(
+                    f"{outlet.id}: the WARC of {label} cannot be read ({exc}); "
+                    f"{len(wanted_ids)} rows kept as archived"
+                )
                 continue
             if path is None:
-                work.problems.append(f"{outlet.id}: {label} lists no WARC; {len(wanted_ids)} rows kept as archived")
+                work.problems.append(
+                    f"{outlet.id}: {label} lists no WARC; {len(wanted_ids)} rows kept as archived"
+                )
                 continue
 
-            def wanted(record_id: str, url: str, own: bool = own, ids: set[str] = wanted_ids) -> bool:
-                return record_id in ids or (full and own and outlet.is_article(url)
-                                            and canonical_url(url) not in known_urls)
+            def wanted(
+                record_id: str, url: str, own: bool = own, ids: set[str] = wanted_ids
+            ) -> bool:
+                return record_id in ids or (
+                    full and own and outlet.is_article(url) and canonical_url(url) not in known_urls
+                )
 
-            for capture in iter_captures(path, wanted,
-                                         lambda ref: resolve_revisit(store, warcs, source, outlet.id, ref)):
+            for capture in iter_captures(
+                path, wanted, lambda ref: resolve_revisit(store, warcs, source, outlet.id, ref)
+            ):
                 if isinstance(capture, MissingCapture):
                     work.problems.append(f"{outlet.id}: {capture.url}: {capture.why}")
                     continue
@@ -214,15 +266,20 @@ def _outlet(settings: Settings, store: Store, warcs: _Warcs, source: SnapshotRef
                         work.failed[f"http_{capture.status}"] += 1
                     continue
                 located[capture.record_id] = (label, capture)
-                yield Page(capture.body, capture.url, capture.content_type, source=capture.record_id)
+                yield Page(
+                    capture.body, capture.url, capture.content_type, source=capture.record_id
+                )
             if wanted_ids:
-                work.problems.append(f"{outlet.id}: {len(wanted_ids)} captures not in the WARC of {label} "
-                                     f"(e.g. {sorted(wanted_ids)[0]}); their rows kept as archived")
+                work.problems.append(
+                    f"{outlet.id}: {len(wanted_ids)} captures not in the WARC of {label} "
+                    f"(e.g. {sorted(wanted_ids)[0]}); their rows kept as archived"
+                )
             if label != own_label:
                 warcs.drop(label, outlet.id)
 
-    for page, result in extract_pages(context, pages(), workers=settings.extract_workers,
-                                      timeout_s=settings.extract_timeout_s):
+    for page, result in extract_pages(
+        context, pages(), workers=settings.extract_workers, timeout_s=settings.extract_timeout_s
+    ):
         label, capture = located.pop(page.source)
         old = targets.pop(capture.record_id, None)
         own = label == own_label
@@ -234,10 +291,17 @@ def _outlet(settings: Settings, store: Store, warcs: _Warcs, source: SnapshotRef
                 out.append(replace(old, carried_from=label))
                 work.own_lost += own
             continue
-        new = ArchivedRow.from_dict({
-            **result.to_dict(), "capture_id": capture.record_id, "carried_from": label, "extractor": extractor,
-            "fetched_at": old.fetched_at if old else capture.fetched_at, "via": old.via if old else None,
-            "discovered_at": old.discovered_at if old else None})
+        new = ArchivedRow.from_dict(
+            {
+                **result.to_dict(),
+                "capture_id": capture.record_id,
+                "carried_from": label,
+                "extractor": extractor,
+                "fetched_at": old.fetched_at if old else capture.fetched_at,
+                "via": old.via if old else None,
+                "discovered_at": old.discovered_at if old else None,
+            }
+        )
         if own:
             work.extracted += 1
         if old is None:
@@ -245,14 +309,18 @@ def _outlet(settings: Settings, store: Store, warcs: _Warcs, source: SnapshotRef
         elif not work.diff.compare(old, new) and old.extractor != extractor:
             work.restamped += 1
         out.append(new)
-    out += [replace(r, carried_from=_where(r, source)) for r in targets.values()]  # captures not found
+    out += [
+        replace(r, carried_from=_where(r, source)) for r in targets.values()
+    ]  # captures not found
     if only_stale and own_counts is not None:  # the rows not re-processed keep their counts
         work.extracted = own_counts.extracted - work.own_lost
         work.failed = Counter(own_counts.extract_failed) + work.failed
     return work, out
 
 
-def _dedup(settings: Settings, store: Store, day: date, rows: list[ArchivedRow]) -> tuple[dict, dict]:
+def _dedup(
+    settings: Settings, store: Store, day: date, rows: list[ArchivedRow]
+) -> tuple[dict, dict]:
     """The day's rows deduplicated again, against each other and the window of earlier days."""
     index, window, skipped = load_window(store, day, settings.dedup_window_days)
     rows.sort(key=lambda r: (r.fetched_at or "", r.outlet, r.url))  # first seen, first kept
@@ -265,5 +333,8 @@ def _dedup(settings: Settings, store: Store, day: date, rows: list[ArchivedRow])
         row.reason, row.similarity = decision.reason, decision.similarity
         if decision.reason:
             reasons[decision.reason] += 1
-    return {"reasons": dict(reasons), "window": window, "window_skipped": skipped}, \
-        deduplicator.index.segment(history)
+    return {
+        "reasons": dict(reasons),
+        "window": window,
+        "window_skipped": skipped,
+    }, deduplicator.index.segment(history)

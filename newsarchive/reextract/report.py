@@ -16,7 +16,15 @@ from typing import Any
 
 from archive.records import ArchivedRow
 
-METADATA_FIELDS = ("title", "author", "published", "modified", "date_source", "language", "canonical_url")
+METADATA_FIELDS = (
+    "title",
+    "author",
+    "published",
+    "modified",
+    "date_source",
+    "language",
+    "canonical_url",
+)
 TOP_LINES = 20  # lines removed / added most often, in the report
 EXAMPLES = 50  # changed articles and metadata values listed by URL
 _SPACE = re.compile(r"\s+")
@@ -55,13 +63,18 @@ class OutletDiff:
     fields_changed: Counter[str] = field(default_factory=Counter)  # field -> articles
     lines_removed: Counter[str] = field(default_factory=Counter)  # line -> articles it left
     lines_added: Counter[str] = field(default_factory=Counter)
-    changes: list[dict[str, Any]] = field(default_factory=list)  # the first EXAMPLES changed articles
+    changes: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # the first EXAMPLES changed articles
 
     def compare(self, old: ArchivedRow, new: ArchivedRow) -> bool:
         """Record one re-extracted article against its archived row; True if anything changed."""
         self.processed += 1
-        fields = {name: [getattr(old, name), getattr(new, name)] for name in METADATA_FIELDS
-                  if getattr(old, name) != getattr(new, name)}
+        fields = {
+            name: [getattr(old, name), getattr(new, name)]
+            for name in METADATA_FIELDS
+            if getattr(old, name) != getattr(new, name)
+        }
         self.fields_changed.update(fields.keys())
         entry: dict[str, Any] = {"url": new.url, "old_id": old.id, "new_id": new.id}
         if old.text != new.text:
@@ -73,7 +86,9 @@ class OutletDiff:
             self.words_removed += removed
             self.words_added += added
             self.words_before += len(old.text.split())
-            entry.update(words_removed=removed, words_added=added, words_before=len(old.text.split()))
+            entry.update(
+                words_removed=removed, words_added=added, words_before=len(old.text.split())
+            )
         if fields:
             entry["fields"] = fields
         if old.text == new.text and not fields:
@@ -100,34 +115,57 @@ class OutletDiff:
         return bool(self.text_changed or self.fields_changed or self.newly_extracted)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"day": self.day, "outlet": self.outlet, "source": self.source, "extractor": self.extractor,
-                "processed": self.processed, "unchanged": self.unchanged,
-                "text_changed": {"articles": self.text_changed, "words_removed": self.words_removed,
-                                 "words_added": self.words_added, "words_before": self.words_before},
-                "lines_removed": [{"line": k, "articles": v} for k, v in self.lines_removed.most_common(TOP_LINES)],
-                "lines_added": [{"line": k, "articles": v} for k, v in self.lines_added.most_common(TOP_LINES)],
-                "newly_extracted": self.newly_extracted, "newly_failing": self.newly_failing,
-                "still_failing": self.still_failing, "fields_changed": dict(sorted(self.fields_changed.items())),
-                "changes": self.changes}
+        return {
+            "day": self.day,
+            "outlet": self.outlet,
+            "source": self.source,
+            "extractor": self.extractor,
+            "processed": self.processed,
+            "unchanged": self.unchanged,
+            "text_changed": {
+                "articles": self.text_changed,
+                "words_removed": self.words_removed,
+                "words_added": self.words_added,
+                "words_before": self.words_before,
+            },
+            "lines_removed": [
+                {"line": k, "articles": v} for k, v in self.lines_removed.most_common(TOP_LINES)
+            ],
+            "lines_added": [
+                {"line": k, "articles": v} for k, v in self.lines_added.most_common(TOP_LINES)
+            ],
+            "newly_extracted": self.newly_extracted,
+            "newly_failing": self.newly_failing,
+            "still_failing": self.still_failing,
+            "fields_changed": dict(sorted(self.fields_changed.items())),
+            "changes": self.changes,
+        }
 
     def to_bytes(self) -> bytes:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
 
     def render(self) -> str:
         """The report as people read it: a headline, then the details that are not zero."""
-        out = [f"{self.day} {self.outlet} (from {self.source}): {self.processed} re-extracted, "
-               f"{self.text_changed} text changed, {self.unchanged} unchanged, {len(self.newly_extracted)} newly "
-               f"extracted, {len(self.newly_failing)} newly failing"]
+        out = [
+            f"{self.day} {self.outlet} (from {self.source}): {self.processed} re-extracted, "
+            f"{self.text_changed} text changed, {self.unchanged} unchanged, {len(self.newly_extracted)} newly "
+            f"extracted, {len(self.newly_failing)} newly failing"
+        ]
         if self.text_changed:
             share = (self.words_removed + self.words_added) / max(1, self.words_before)
-            out.append(f"  words: -{self.words_removed} +{self.words_added} ({share:.1%} of the changed "
-                       f"articles' {self.words_before} words)")
+            out.append(
+                f"  words: -{self.words_removed} +{self.words_added} ({share:.1%} of the changed "
+                f"articles' {self.words_before} words)"
+            )
         for title, lines in (("removed", self.lines_removed), ("added", self.lines_added)):
             if lines:
                 out.append(f"  lines {title} most often:")
                 out += [f"    {n:>5} × {line[:120]}" for line, n in lines.most_common(10)]
         if self.fields_changed:
-            out.append("  metadata changed: " + ", ".join(f"{k} {v}" for k, v in sorted(self.fields_changed.items())))
+            out.append(
+                "  metadata changed: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(self.fields_changed.items()))
+            )
         out += [f"  newly failing: {f['url']} ({f['reason']})" for f in self.newly_failing[:10]]
         out += [f"  newly extracted: {url}" for url in self.newly_extracted[:10]]
         return "\n".join(out)

@@ -73,26 +73,43 @@ def prepare(store: Store, root: Path) -> ReplaySite:
             key, stamp, raw = line.split(b" ", 2)
             entry = json.loads(raw)
             entry["filename"] = f"date={ref.day}/rev={ref.rev}/{entry['filename']}"
-            out = key + b" " + stamp + b" " + json.dumps(entry, ensure_ascii=False, sort_keys=True).encode()
+            out = (
+                key
+                + b" "
+                + stamp
+                + b" "
+                + json.dumps(entry, ensure_ascii=False, sort_keys=True).encode()
+            )
             lines[ALL].append(out)
             lines[ref.day].append(out)
             if entry.get("mime") != "warc/revisit" and entry.get("digest"):
                 originals[entry["digest"].encode()].append(out)
     for name in list(lines):
         if name != ALL:  # a revisit replays only where its original is indexed too
-            wanted = {json.loads(line.split(b" ", 2)[2]).get("digest", "").encode()
-                      for line in lines[name] if b'"warc/revisit"' in line}
+            wanted = {
+                json.loads(line.split(b" ", 2)[2]).get("digest", "").encode()
+                for line in lines[name]
+                if b'"warc/revisit"' in line
+            }
             lines[name] += [o for digest in wanted for o in originals.get(digest, [])]
-    config = ["# written by newsarchive replay", "framed_replay: false", "enable_memento: true",
-              "redirect_to_exact: true", "collections:"]
+    config = [
+        "# written by newsarchive replay",
+        "framed_replay: false",
+        "enable_memento: true",
+        "redirect_to_exact: true",
+        "collections:",
+    ]
     for name, coll_lines in sorted(lines.items()):
         unique = sorted(set(coll_lines))
         index_dir = root / "indexes" / name
         index_dir.mkdir(parents=True, exist_ok=True)
         (index_dir / "index.cdxj").write_bytes(b"".join(line + b"\n" for line in unique))
         site.collections[name] = len(unique)
-        config += [f"  {json.dumps(name)}:", f"    index_paths: {json.dumps(str(index_dir) + '/')}",
-                   f"    archive_paths: {json.dumps(str(archive_root) + '/')}"]
+        config += [
+            f"  {json.dumps(name)}:",
+            f"    index_paths: {json.dumps(str(index_dir) + '/')}",
+            f"    archive_paths: {json.dumps(str(archive_root) + '/')}",
+        ]
     (root / "config.yaml").write_text("\n".join(config) + "\n")
     return site
 
@@ -116,8 +133,10 @@ def pywb_command() -> Path:
     for candidate in candidates:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate
-    raise ConfigError("pywb is not installed: run `make setup` (it builds .venv-pywb), or set NEWSARCHIVE_PYWB "
-                      "to pywb's `wayback` command")
+    raise ConfigError(
+        "pywb is not installed: run `make setup` (it builds .venv-pywb), or set NEWSARCHIVE_PYWB "
+        "to pywb's `wayback` command"
+    )
 
 
 def free_port() -> int:
@@ -132,7 +151,9 @@ def check_port(port: int) -> None:
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
-            raise ConfigError(f"--port {port}: the port is in use on 127.0.0.1; give another (0 picks a free one)") from None
+            raise ConfigError(
+                f"--port {port}: the port is in use on 127.0.0.1; give another (0 picks a free one)"
+            ) from None
 
 
 class PywbServer:
@@ -154,20 +175,37 @@ class PywbServer:
         env = crawl_environment(os.environ)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(pywb_command()), "-p", str(self.port), "-b", "127.0.0.1", "-d", str(self.site.root)],
-                cwd=self.site.root, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-                preexec_fn=_die_with(os.getpid()))
+                [
+                    str(pywb_command()),
+                    "-p",
+                    str(self.port),
+                    "-b",
+                    "127.0.0.1",
+                    "-d",
+                    str(self.site.root),
+                ],
+                cwd=self.site.root,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                preexec_fn=_die_with(os.getpid()),
+            )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise ConfigError(f"pywb exited with code {self.process.returncode}; see {self.log}")
+                raise ConfigError(
+                    f"pywb exited with code {self.process.returncode}; see {self.log}"
+                )
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return self
             except OSError:
                 time.sleep(0.2)
         self.stop()
-        raise ConfigError(f"pywb did not start listening on {self.url} within {timeout_s:.0f} s; see {self.log}")
+        raise ConfigError(
+            f"pywb did not start listening on {self.url} within {timeout_s:.0f} s; see {self.log}"
+        )
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -41,10 +41,14 @@ class Citation:
 
     @property
     def snapshot(self) -> str | None:
-        """"2026-11-21 rev 2", as manifests and the CLI name a snapshot."""
+        """ "2026-11-21 rev 2", as manifests and the CLI name a snapshot."""
         if self.snapshot_date is None:
             return None
-        return f"{self.snapshot_date} rev {self.snapshot_rev}" if self.snapshot_rev else self.snapshot_date
+        return (
+            f"{self.snapshot_date} rev {self.snapshot_rev}"
+            if self.snapshot_rev
+            else self.snapshot_date
+        )
 
 
 def _day(value: Any) -> str | None:
@@ -57,19 +61,28 @@ def _day(value: Any) -> str | None:
     return match.group(0) if match else None
 
 
-def citation_of(row: ArchivedRow | Mapping[str, Any], outlet_names: Mapping[str, str] | None = None) -> Citation:
+def citation_of(
+    row: ArchivedRow | Mapping[str, Any], outlet_names: Mapping[str, str] | None = None
+) -> Citation:
     """The citation of one archived row: an ArchivedRow, or a mapping with its fields (a row of `export`,
     of the current-articles table or of a search hit) and optionally snapshot_date and snapshot_rev."""
     data: Mapping[str, Any] = row.to_dict() if isinstance(row, ArchivedRow) else row
     outlet = str(data.get("outlet") or "")
     rev = data.get("snapshot_rev")
     return Citation(
-        article_id=str(data.get("id") or ""), title=str(data.get("title") or ""), outlet=outlet,
-        outlet_name=(outlet_names or {}).get(outlet, outlet), author=data.get("author") or None,
-        published=_day(data.get("published")), url=str(data.get("url") or ""),
+        article_id=str(data.get("id") or ""),
+        title=str(data.get("title") or ""),
+        outlet=outlet,
+        outlet_name=(outlet_names or {}).get(outlet, outlet),
+        author=data.get("author") or None,
+        published=_day(data.get("published")),
+        url=str(data.get("url") or ""),
         archived=_day(data.get("fetched_at")) or _day(data.get("snapshot_date")),
-        snapshot_date=_day(data.get("snapshot_date")), snapshot_rev=int(rev) if rev is not None else None,
-        capture_id=data.get("capture_id") or None, language=data.get("language") or None)
+        snapshot_date=_day(data.get("snapshot_date")),
+        snapshot_rev=int(rev) if rev is not None else None,
+        capture_id=data.get("capture_id") or None,
+        language=data.get("language") or None,
+    )
 
 
 def _date_parts(day: str | None) -> dict[str, Any] | None:
@@ -77,8 +90,12 @@ def _date_parts(day: str | None) -> dict[str, Any] | None:
 
 
 def _note(c: Citation) -> str:
-    parts = [f"Archived in newsarchive snapshot {c.snapshot}" if c.snapshot else "Archived in newsarchive",
-             f"article {c.article_id}"]
+    parts = [
+        f"Archived in newsarchive snapshot {c.snapshot}"
+        if c.snapshot
+        else "Archived in newsarchive",
+        f"article {c.article_id}",
+    ]
     if c.capture_id:
         parts.append(f"capture {c.capture_id}")
     return "; ".join(parts)
@@ -87,12 +104,20 @@ def _note(c: Citation) -> str:
 def to_csl(c: Citation) -> dict[str, Any]:
     """A CSL-JSON item (type article-newspaper)."""
     item: dict[str, Any] = {
-        "id": c.article_id, "type": "article-newspaper", "title": c.title, "container-title": c.outlet_name,
-        "URL": c.url, "archive": "newsarchive", "note": _note(c),
+        "id": c.article_id,
+        "type": "article-newspaper",
+        "title": c.title,
+        "container-title": c.outlet_name,
+        "URL": c.url,
+        "archive": "newsarchive",
+        "note": _note(c),
     }
     if c.snapshot_date:
-        item["archive_location"] = f"snapshots/date={c.snapshot_date}/rev={c.snapshot_rev}" \
-            if c.snapshot_rev else f"snapshots/date={c.snapshot_date}"
+        item["archive_location"] = (
+            f"snapshots/date={c.snapshot_date}/rev={c.snapshot_rev}"
+            if c.snapshot_rev
+            else f"snapshots/date={c.snapshot_date}"
+        )
     if c.author:
         item["author"] = [{"literal": c.author}]
     for key, value in (("issued", _date_parts(c.published)), ("accessed", _date_parts(c.archived))):
@@ -104,8 +129,18 @@ def to_csl(c: Citation) -> dict[str, Any]:
 
 
 _BIB_SPECIAL = re.compile(r"([\\{}%&$#_^~])")
-_BIB_REPLACE = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$",
-                "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+_BIB_REPLACE = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\^{}",
+    "~": r"\~{}",
+}
 
 
 _URL_VERBATIM = str.maketrans({"{": "%7B", "}": "%7D", "\\": "%5C", " ": "%20", "\n": "%0A"})
@@ -118,13 +153,26 @@ def _bib(value: str) -> str:
 
 def to_bibtex(c: Citation) -> str:
     """A BibTeX entry (@article; also read by biblatex, which uses date and urldate)."""
-    key = re.sub(r"[^A-Za-z0-9]", "", c.outlet) + (c.published or "").replace("-", "") + "-" + c.article_id
+    key = (
+        re.sub(r"[^A-Za-z0-9]", "", c.outlet)
+        + (c.published or "").replace("-", "")
+        + "-"
+        + c.article_id
+    )
     fields: list[tuple[str, str]] = [("title", _bib(c.title)), ("journal", _bib(c.outlet_name))]
     if c.author:
-        fields.append(("author", "{" + _bib(c.author) + "}"))  # a name as written, not split into parts
+        fields.append(
+            ("author", "{" + _bib(c.author) + "}")
+        )  # a name as written, not split into parts
     if c.published:
-        fields += [("year", c.published[:4]), ("month", str(int(c.published[5:7]))), ("date", c.published)]
-    fields.append(("url", c.url.translate(_URL_VERBATIM)))  # url is verbatim: only braces and \\ need care
+        fields += [
+            ("year", c.published[:4]),
+            ("month", str(int(c.published[5:7]))),
+            ("date", c.published),
+        ]
+    fields.append(
+        ("url", c.url.translate(_URL_VERBATIM))
+    )  # url is verbatim: only braces and \\ need care
     if c.archived:
         fields.append(("urldate", c.archived))
     if c.language:
@@ -134,8 +182,12 @@ def to_bibtex(c: Citation) -> str:
     return f"@article{{{key},\n{body}\n}}\n"
 
 
-def write_citations(rows: Iterable[Mapping[str, Any]], fmt: str, out: Path,
-                    outlet_names: Mapping[str, str] | None = None) -> int:
+def write_citations(
+    rows: Iterable[Mapping[str, Any]],
+    fmt: str,
+    out: Path,
+    outlet_names: Mapping[str, str] | None = None,
+) -> int:
     """Write the rows' citations in `fmt` (csl-json: one JSON array; bibtex: one entry per row)."""
     citations = [citation_of(row, outlet_names) for row in rows]
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,11 @@ class QueryError(NewsArchiveError, ValueError):
 
 def table_keys(store: Store) -> list[str]:
     """The day files of the table, oldest day first."""
-    return sorted(info.key for info in store.list(layout.CURRENT_TABLE_PREFIX) if layout.current_table_day(info.key))
+    return sorted(
+        info.key
+        for info in store.list(layout.CURRENT_TABLE_PREFIX)
+        if layout.current_table_day(info.key)
+    )
 
 
 def _sql_list(items: list[str]) -> str:
@@ -56,66 +60,102 @@ def _s3_fs(store: Store) -> pafs.S3FileSystem:
     frozen = creds.get_frozen_credentials() if creds else None
     scheme, _, host = client.meta.endpoint_url.partition("://")
     return pafs.S3FileSystem(
-        access_key=frozen.access_key if frozen else None, secret_key=frozen.secret_key if frozen else None,
-        session_token=frozen.token if frozen else None, region=client.meta.region_name or "us-east-1",
-        endpoint_override=host if "amazonaws.com" not in host else None, scheme=scheme or "https",
-        anonymous=frozen is None)
+        access_key=frozen.access_key if frozen else None,
+        secret_key=frozen.secret_key if frozen else None,
+        session_token=frozen.token if frozen else None,
+        region=client.meta.region_name or "us-east-1",
+        endpoint_override=host if "amazonaws.com" not in host else None,
+        scheme=scheme or "https",
+        anonymous=frozen is None,
+    )
 
 
-def _schema(path: str, warn: Callable[[str], None], fs: pafs.FileSystem | None = None) -> pa.Schema | None:
+def _schema(
+    path: str, warn: Callable[[str], None], fs: pafs.FileSystem | None = None
+) -> pa.Schema | None:
     """A day file's schema; a damaged file is named and left out (None): it costs only its day."""
     try:
         return pq.read_schema(path, filesystem=fs)
     except (OSError, pa.ArrowException) as exc:
-        warn(f"{path}: not a readable Parquet file ({exc}); its day is left out; "
-             "`newsarchive table rebuild` writes it again")
+        warn(
+            f"{path}: not a readable Parquet file ({exc}); its day is left out; "
+            "`newsarchive table rebuild` writes it again"
+        )
         return None
 
 
-def _warn_if_behind(store: Store, sources: dict[str, str], damaged: set[str | None],
-                    warn: Callable[[str], None]) -> None:
+def _warn_if_behind(
+    store: Store, sources: dict[str, str], damaged: set[str | None], warn: Callable[[str], None]
+) -> None:
     """One line if the table is not the newest complete rev of every day (a publisher that died between
     its snapshot and the table, a table never built): the snapshots are right, the table is behind."""
     newest = {ref.day: ref.label for ref in newest_revs(store)}
     have = {layout.current_table_day(key): source for key, source in sources.items()}
-    behind = sorted(day for day, label in newest.items() if have.get(day) != label and day not in damaged)
+    behind = sorted(
+        day for day, label in newest.items() if have.get(day) != label and day not in damaged
+    )
     if behind and len(behind) < len(newest):
         shown = ", ".join(behind[:5]) + (f" and {len(behind) - 5} more" if len(behind) > 5 else "")
-        warn(f"the current-articles table is behind the snapshots for {len(behind)} day(s) ({shown}); "
-             "`newsarchive table rebuild` brings it up to date")
+        warn(
+            f"the current-articles table is behind the snapshots for {len(behind)} day(s) ({shown}); "
+            "`newsarchive table rebuild` brings it up to date"
+        )
 
 
-def connect(store: Store, warn: Callable[[str], None] = logger.warning) -> duckdb.DuckDBPyConnection:
+def connect(
+    store: Store, warn: Callable[[str], None] = logger.warning
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with the views `articles_all` and `articles`, locked down. A table
     file whose footer does not read is left out, and a table behind the snapshots named, through `warn`."""
-    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
     keys = table_keys(store)
     local = isinstance(store, LocalStore)
     fs = None if local else _s3_fs(store)
-    paths = {key: str(store.root / key) if local else f"{store.bucket}/{store.prefix}{key}"  # type: ignore[attr-defined]
-             for key in keys}
-    with ThreadPoolExecutor(max_workers=1 if local else 16) as pool:  # a footer is two ranged GETs on S3
-        schemas = dict(zip(keys, pool.map(lambda key: _schema(paths[key], warn, fs), keys), strict=True))
+    paths = {
+        key: str(store.root / key) if local else f"{store.bucket}/{store.prefix}{key}"  # type: ignore[attr-defined]
+        for key in keys
+    }
+    with ThreadPoolExecutor(
+        max_workers=1 if local else 16
+    ) as pool:  # a footer is two ranged GETs on S3
+        schemas = dict(
+            zip(keys, pool.map(lambda key: _schema(paths[key], warn, fs), keys), strict=True)
+        )
     damaged = {layout.current_table_day(key) for key, schema in schemas.items() if schema is None}
     keys = [key for key, schema in schemas.items() if schema is not None]
     same_schema = all(schemas[key].remove_metadata() == TABLE_SCHEMA for key in keys)  # type: ignore[union-attr]
-    _warn_if_behind(store, {key: (schemas[key].metadata or {}).get(SOURCE_KEY, b"").decode()  # type: ignore[union-attr]
-                            for key in keys}, damaged, warn)
+    _warn_if_behind(
+        store,
+        {
+            key: (schemas[key].metadata or {}).get(SOURCE_KEY, b"").decode()  # type: ignore[union-attr]
+            for key in keys
+        },
+        damaged,
+        warn,
+    )
     allowed: list[str] = []
     if not keys:
         con.register("articles_table", TABLE_SCHEMA.empty_table())
         con.execute("CREATE VIEW articles_all AS SELECT * FROM articles_table")
     elif local:
         allowed = [str(store.root / layout.CURRENT_TABLE_PREFIX)]  # type: ignore[attr-defined]
-        con.execute("CREATE VIEW articles_all AS SELECT * FROM read_parquet("
-                    f"{_sql_list([paths[k] for k in keys])}, hive_partitioning = false, "
-                    f"union_by_name = {str(not same_schema).lower()})")
+        con.execute(
+            "CREATE VIEW articles_all AS SELECT * FROM read_parquet("
+            f"{_sql_list([paths[k] for k in keys])}, hive_partitioning = false, "
+            f"union_by_name = {str(not same_schema).lower()})"
+        )
         # union_by_name (every footer read at bind time) only for files an older version wrote
     else:
         import pyarrow.dataset as ds  # imports pandas: only for a bucket
 
-        con.register("articles_table", ds.dataset([paths[k] for k in keys], schema=TABLE_SCHEMA, format="parquet",
-                                                  filesystem=fs))  # an older file's missing columns are null
+        con.register(
+            "articles_table",
+            ds.dataset(
+                [paths[k] for k in keys], schema=TABLE_SCHEMA, format="parquet", filesystem=fs
+            ),
+        )  # an older file's missing columns are null
         con.execute("CREATE VIEW articles_all AS SELECT * FROM articles_table")
     con.execute("CREATE VIEW articles AS SELECT * FROM articles_all WHERE NOT is_duplicate")
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")

@@ -29,7 +29,10 @@ from spiders.warc import capture_paths
 logger = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CRAWL_TIMEOUT_S = 3 * 3600
-SECRET_PREFIXES = ("AWS_", "AIRFLOW_")  # the store's credentials and Airflow's connections and config
+SECRET_PREFIXES = (
+    "AWS_",
+    "AIRFLOW_",
+)  # the store's credentials and Airflow's connections and config
 SECRET_WORDS = ("SECRET", "PASSWORD", "PASSWD", "TOKEN", "CREDENTIAL")
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -43,8 +46,13 @@ class CrawlError(NewsArchiveError):
         self.report = report  # the crawl's coverage report, when it got as far as writing one
 
 
-def scrapy_settings(settings: Settings, output_dir: Path, state_file: Path | None = None,
-                    day: date | None = None, digests_file: Path | None = None) -> dict[str, str]:
+def scrapy_settings(
+    settings: Settings,
+    output_dir: Path,
+    state_file: Path | None = None,
+    day: date | None = None,
+    digests_file: Path | None = None,
+) -> dict[str, str]:
     values = {
         "NEWSARCHIVE_OUTPUT_DIR": str(output_dir),
         "NEWSARCHIVE_MAX_ARTICLES": str(settings.max_articles),
@@ -55,19 +63,33 @@ def scrapy_settings(settings: Settings, output_dir: Path, state_file: Path | Non
         values["NEWSARCHIVE_STATE_FILE"] = str(state_file)
     if day:
         values["NEWSARCHIVE_RUN_DAY"] = day.isoformat()
-    if digests_file:  # archived payloads: revisit records instead of second copies (archive/warc_digests.py)
+    if (
+        digests_file
+    ):  # archived payloads: revisit records instead of second copies (archive/warc_digests.py)
         values["NEWSARCHIVE_ARCHIVED_DIGESTS"] = str(digests_file)
     if settings.host_map:
         values["NEWSARCHIVE_HOST_MAP"] = json.dumps(settings.host_map)
     if not settings.polite:  # the local replica: no throttling against loopback
-        values.update({"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0",
-                       "CONCURRENT_REQUESTS_PER_DOMAIN": "16"})
+        values.update(
+            {
+                "AUTOTHROTTLE_ENABLED": "False",
+                "DOWNLOAD_DELAY": "0",
+                "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+            }
+        )
     values.update(settings.scrapy_settings)
     return values
 
 
-def run_crawl(settings: Settings, registry: Registry, outlet_id: str, output_dir: Path,
-              state_file: Path | None = None, day: date | None = None, digests_file: Path | None = None) -> dict:
+def run_crawl(
+    settings: Settings,
+    registry: Registry,
+    outlet_id: str,
+    output_dir: Path,
+    state_file: Path | None = None,
+    day: date | None = None,
+    digests_file: Path | None = None,
+) -> dict:
     """Crawl one outlet into output_dir; returns its coverage report. Raises CrawlError naming the cause.
 
     With state_file (the outlet's CrawlState from the archive) the crawl is incremental; either way it
@@ -77,34 +99,60 @@ def run_crawl(settings: Settings, registry: Registry, outlet_id: str, output_dir
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"outlet={outlet_id}"]
     for key, value in scrapy_settings(settings, output_dir, state_file, day, digests_file).items():
         cmd += ["-s", f"{key}={value}"]
-    env = {**crawl_environment(os.environ), "SCRAPY_SETTINGS_MODULE": "spiders.settings",
-           "NEWSARCHIVE_OUTLETS": str(registry.path)}
+    env = {
+        **crawl_environment(os.environ),
+        "SCRAPY_SETTINGS_MODULE": "spiders.settings",
+        "NEWSARCHIVE_OUTLETS": str(registry.path),
+    }
     logger.info("crawling %s", outlet_id)
-    proc = subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True, preexec_fn=_die_with(os.getpid()))
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_die_with(os.getpid()),
+    )
     try:
         _, stderr = proc.communicate(timeout=CRAWL_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
-        raise CrawlError(f"outlet {outlet_id}: crawl did not finish within {CRAWL_TIMEOUT_S} s", "timeout") from None
+        raise CrawlError(
+            f"outlet {outlet_id}: crawl did not finish within {CRAWL_TIMEOUT_S} s", "timeout"
+        ) from None
     except BaseException:
         _kill_group(proc)
         raise
     warc, report_path, _ = capture_paths(output_dir, outlet_id)
     log_tail = _tail(output_dir / "crawl.log") or stderr[-2000:]
     if proc.returncode != 0 or not report_path.exists() or not warc.exists():
-        raise CrawlError(f"outlet {outlet_id}: crawl process failed (exit {proc.returncode}):\n{log_tail}",
-                         "crawl_process")
+        raise CrawlError(
+            f"outlet {outlet_id}: crawl process failed (exit {proc.returncode}):\n{log_tail}",
+            "crawl_process",
+        )
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    if report.get("finish_reason") not in ("finished", "closespider_pagecount", "closespider_itemcount"):
-        raise CrawlError(f"outlet {outlet_id}: crawl ended early ({report.get('finish_reason')}):\n{log_tail}",
-                         str(report.get("finish_reason") or "ended_early"), report)
+    if report.get("finish_reason") not in (
+        "finished",
+        "closespider_pagecount",
+        "closespider_itemcount",
+    ):
+        raise CrawlError(
+            f"outlet {outlet_id}: crawl ended early ({report.get('finish_reason')}):\n{log_tail}",
+            str(report.get("finish_reason") or "ended_early"),
+            report,
+        )
     discovery_failed = report.get("discovery_failed", {})
-    if report.get("fetched", 0) == 0 and sum(discovery_failed.values()) >= report.get("discovery_requests", 1):
+    if report.get("fetched", 0) == 0 and sum(discovery_failed.values()) >= report.get(
+        "discovery_requests", 1
+    ):
         raise CrawlError(
             f"outlet {outlet_id}: every discovery URL failed ({_reasons(discovery_failed)}); "
             "is the site reachable from this machine?",
-            max(discovery_failed, key=lambda reason: discovery_failed[reason]) if discovery_failed else "discovery",
+            max(discovery_failed, key=lambda reason: discovery_failed[reason])
+            if discovery_failed
+            else "discovery",
             report,
         )
     return report
@@ -112,8 +160,12 @@ def run_crawl(settings: Settings, registry: Registry, outlet_id: str, output_dir
 
 def crawl_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The crawl process's environment: ours without credentials or Airflow's configuration."""
-    return {name: value for name, value in environ.items()
-            if not name.upper().startswith(SECRET_PREFIXES) and not any(w in name.upper() for w in SECRET_WORDS)}
+    return {
+        name: value
+        for name, value in environ.items()
+        if not name.upper().startswith(SECRET_PREFIXES)
+        and not any(w in name.upper() for w in SECRET_WORDS)
+    }
 
 
 def _libc_prctl() -> Callable[..., int] | None:
@@ -135,7 +187,9 @@ def _die_with(parent: int) -> Callable[[], None]:
     def preexec() -> None:
         if _PRCTL is not None:
             _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # the parent died before prctl: nobody would ever stop this crawl
+        if (
+            os.getppid() != parent
+        ):  # the parent died before prctl: nobody would ever stop this crawl
             os._exit(1)
 
     return preexec

@@ -44,13 +44,17 @@ class GcResult:
     kept: list[str] = field(default_factory=list)  # could not be removed (retention), with why
 
     def summary(self) -> str:
-        return (f"finished {len(self.finished_runs)} runs, removed {len(self.removed_staging)} staging prefixes "
-                f"and {len(self.removed_revs)} incomplete revs, aborted {len(self.aborted_uploads)} uploads, "
-                f"removed {len(self.removed_segments)} superseded search segments"
-                + (f", kept {len(self.kept)}" if self.kept else ""))
+        return (
+            f"finished {len(self.finished_runs)} runs, removed {len(self.removed_staging)} staging prefixes "
+            f"and {len(self.removed_revs)} incomplete revs, aborted {len(self.aborted_uploads)} uploads, "
+            f"removed {len(self.removed_segments)} superseded search segments"
+            + (f", kept {len(self.kept)}" if self.kept else "")
+        )
 
 
-def collect(settings: Settings, older_than: timedelta = timedelta(days=DEFAULT_OLDER_THAN_DAYS)) -> GcResult:
+def collect(
+    settings: Settings, older_than: timedelta = timedelta(days=DEFAULT_OLDER_THAN_DAYS)
+) -> GcResult:
     store = open_store(settings.archive, create=False)
     cutoff = datetime.now(UTC) - older_than
     result = GcResult()
@@ -70,9 +74,12 @@ def _superseded_segments(store: Store, result: GcResult) -> None:
     newest: dict[str, int] = {}
     for ref in list_snapshots(store):
         newest[ref.day] = max(newest.get(ref.day, 0), ref.rev)
-    pointers = {SnapshotRef(day, rev) for info in store.list(layout.SEARCH_PREFIX)
-                if (parsed := layout.parse_search_key(info.key)) and info.key.endswith("/segment.json")
-                for _, day, rev in [parsed]}
+    pointers = {
+        SnapshotRef(day, rev)
+        for info in store.list(layout.SEARCH_PREFIX)
+        if (parsed := layout.parse_search_key(info.key)) and info.key.endswith("/segment.json")
+        for _, day, rev in [parsed]
+    }
     for ref in sorted(pointers, key=lambda r: (r.day, r.rev)):
         if ref.rev < newest.get(ref.day, 0):
             store.delete(layout.search_pointer_key(ref))
@@ -88,8 +95,11 @@ def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
     runs: dict[str, list] = defaultdict(list)
     for info in store.list(f"{layout.STAGING}/"):
         parts = info.key.split("/")
-        runs["/".join(parts[:3]) + "/" if len(parts) > 3 and parts[2].startswith("run=") else
-             "/".join(parts[:2]) + "/"].append(info)
+        runs[
+            "/".join(parts[:3]) + "/"
+            if len(parts) > 3 and parts[2].startswith("run=")
+            else "/".join(parts[:2]) + "/"
+        ].append(info)
     published: dict[str, dict[str, tuple[SnapshotRef, str]]] = {}
     for prefix, infos in sorted(runs.items()):
         parsed = layout.parse_staging_key(prefix)
@@ -99,10 +109,16 @@ def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
                 published[day] = {
                     layout.run_key(s.claim["run_id"]): (SnapshotRef(day, s.rev), s.claim["run_id"])
                     for s in day_revs(store, date.fromisoformat(day)).values()
-                    if s.complete and not s.abandoned and s.claim and isinstance(s.claim.get("run_id"), str)}
+                    if s.complete
+                    and not s.abandoned
+                    and s.claim
+                    and isinstance(s.claim.get("run_id"), str)
+                }
             if key in published[day]:
                 ref, run_id = published[day][key]
-                finish_run(store, RunRef(date.fromisoformat(day), run_id), load_manifest(store, ref))
+                finish_run(
+                    store, RunRef(date.fromisoformat(day), run_id), load_manifest(store, ref)
+                )
                 result.finished_runs.append(f"{run_id} ({ref.label})")
                 continue
         if _newest(infos) <= cutoff:

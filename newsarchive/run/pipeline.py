@@ -21,20 +21,32 @@ class RunFailed(NewsArchiveError):
     reason = "run_failed"
 
 
-def run_pipeline(settings: Settings, day: date, outlet_ids: list[str] | None = None,
-                 run: RunRef | None = None, *, include_inactive: bool = False) -> dict:
+def run_pipeline(
+    settings: Settings,
+    day: date,
+    outlet_ids: list[str] | None = None,
+    run: RunRef | None = None,
+    *,
+    include_inactive: bool = False,
+) -> dict:
     """Returns the publish result; a failed outlet is recorded as a gap (with its cause), not a failed run.
 
     Without outlet_ids: the active outlets (paused and retired ones are not crawled). A paused or retired
     outlet named in outlet_ids is refused unless include_inactive (`newsarchive outlets capture`)."""
     registry = load_registry(settings.outlets_path)
-    selected = registry.select(outlet_ids) if outlet_ids else [o for o in registry.outlets if o.active]
+    selected = (
+        registry.select(outlet_ids) if outlet_ids else [o for o in registry.outlets if o.active]
+    )
     if not include_inactive and (inactive := [o for o in selected if not o.active]):
-        raise ConfigError("; ".join(f"outlet {o.id} is {o.describe_status()}" for o in inactive)
-                          + ": it is not crawled daily; for one complete capture of what its site still serves "
-                          "use `newsarchive outlets capture ID`")
+        raise ConfigError(
+            "; ".join(f"outlet {o.id} is {o.describe_status()}" for o in inactive)
+            + ": it is not crawled daily; for one complete capture of what its site still serves "
+            "use `newsarchive outlets capture ID`"
+        )
     if not selected:
-        raise ConfigError(f"outlet registry {registry.path}: every outlet is paused or retired; nothing to crawl")
+        raise ConfigError(
+            f"outlet registry {registry.path}: every outlet is paused or retired; nothing to crawl"
+        )
     outlets = [o.id for o in selected]
     run = run or RunRef.new_cli(day)
     failures: dict[str, str] = {}
@@ -46,7 +58,9 @@ def run_pipeline(settings: Settings, day: date, outlet_ids: list[str] | None = N
         except NewsArchiveError as exc:
             failures[outlet_id] = str(exc)
             logger.error("%s", exc)
-        except Exception as exc:  # one outlet's bug costs only that outlet: its gap says so, the others go on
+        except (
+            Exception
+        ) as exc:  # one outlet's bug costs only that outlet: its gap says so, the others go on
             failures[outlet_id] = f"outlet {outlet_id}: internal error: {type(exc).__name__}: {exc}"
             logger.exception("outlet %s failed", outlet_id)
 

@@ -57,8 +57,12 @@ class Published:
     manifest: Manifest
 
     def to_dict(self) -> dict:
-        return {"snapshot": self.ref.label, "prefix": self.ref.prefix, "store": self.store,
-                "counts": self.manifest.to_dict()["counts"]}
+        return {
+            "snapshot": self.ref.label,
+            "prefix": self.ref.prefix,
+            "store": self.store,
+            "counts": self.manifest.to_dict()["counts"],
+        }
 
 
 def publish_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Published:
@@ -74,29 +78,41 @@ def publish_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Pub
         # finished snapshot of an earlier attempt, whose bookkeeping would mark the new crawls as archived
         done = None
     if done:
-        logger.info("run %s already published %s; finishing its bookkeeping", run.run_id, done.label)
+        logger.info(
+            "run %s already published %s; finishing its bookkeeping", run.run_id, done.label
+        )
         manifest = load_manifest(store, done)
         finish_run(store, run, manifest)
         return Published(done, store.url, manifest)
     if dedup_report is None:
-        raise NothingToPublish(f"run {run.run_id} has nothing staged for {run.day}: its dedup stage has not run")
+        raise NothingToPublish(
+            f"run {run.run_id} has nothing staged for {run.day}: its dedup stage has not run"
+        )
     registry = load_registry(settings.outlets_path)
     rows = read_staged_rows(store, run.dedup_rows)
     outlets = {outlet_id: _outlet_counts(store, run, outlet_id) for outlet_id in outlet_ids}
     if not any(c.status == "ok" for c in outlets.values()):
         causes = "; ".join(f"{o}: {c.gap.message}" for o, c in outlets.items() if c.gap)
-        raise NothingToPublish(f"nothing to publish for {run.day}: every outlet's crawl or extraction failed "
-                               f"in run {run.run_id} ({causes})")
+        raise NothingToPublish(
+            f"nothing to publish for {run.day}: every outlet's crawl or extraction failed "
+            f"in run {run.run_id} ({causes})"
+        )
     _count_new_rows(outlets, rows)
     quality_figures = quality.quality_figures(
-        registry, {o: c.to_dict() for o, c in outlets.items()}, [r.to_dict() for r in rows],
-        quality.recent_yields(store, run.day, settings.quality_rules.history_days), settings.quality_rules)
+        registry,
+        {o: c.to_dict() for o, c in outlets.items()},
+        [r.to_dict() for r in rows],
+        quality.recent_yields(store, run.day, settings.quality_rules.history_days),
+        settings.quality_rules,
+    )
     ref = claim_rev(store, run.day, run.run_id, generation or "")
     try:
         base = wait_for_lower_revs(store, ref)
         with tempfile.TemporaryDirectory(prefix="newsarchive-stage-") as tmp:
             carried, carried_segment, base_manifest = _carry_forward(store, base, rows, Path(tmp))
-            for outlet_id in {r.outlet for r in carried} | set(base_manifest.outlets if base_manifest else ()):
+            for outlet_id in {r.outlet for r in carried} | set(
+                base_manifest.outlets if base_manifest else ()
+            ):
                 outlets.setdefault(outlet_id, OutletCounts(status="not_run"))
             _count_all_rows(outlets, rows + carried)
             warcs = _staged_warcs(store, run, outlets, rows, Path(tmp))
@@ -105,18 +121,38 @@ def publish_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Pub
             if carried_segment is not None:
                 write_segment(concat(read_segment(segment), carried_segment), segment)
             manifest = Manifest(
-                day=ref.day, rev=ref.rev, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                run_id=run.run_id, software=f"newsarchive {__version__}", config_hash=config_hash(registry),
-                outlets=dict(sorted(outlets.items())), files=[], base=base.label if base else None,
-                archived=len(rows) + len(carried), new=sum(c.new for c in outlets.values()),
-                carried=len(carried), duplicates=sum(c.duplicates for c in outlets.values()),
-                dedup={"reasons": dedup_report.get("reasons", {}), "window": dedup_report.get("window", []),
-                       "window_skipped": dedup_report.get("window_skipped", [])},
-                quality=quality_figures)
-            manifest = write_snapshot(store, ref, rows + carried, warcs, manifest,
-                                      extra={layout.dedup_index_key(""): segment})
+                day=ref.day,
+                rev=ref.rev,
+                created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                run_id=run.run_id,
+                software=f"newsarchive {__version__}",
+                config_hash=config_hash(registry),
+                outlets=dict(sorted(outlets.items())),
+                files=[],
+                base=base.label if base else None,
+                archived=len(rows) + len(carried),
+                new=sum(c.new for c in outlets.values()),
+                carried=len(carried),
+                duplicates=sum(c.duplicates for c in outlets.values()),
+                dedup={
+                    "reasons": dedup_report.get("reasons", {}),
+                    "window": dedup_report.get("window", []),
+                    "window_skipped": dedup_report.get("window_skipped", []),
+                },
+                quality=quality_figures,
+            )
+            manifest = write_snapshot(
+                store,
+                ref,
+                rows + carried,
+                warcs,
+                manifest,
+                extra={layout.dedup_index_key(""): segment},
+            )
     except BaseException:
-        abandon(store, ref, f"publish of {run.run_id} failed")  # best effort; gc removes it either way
+        abandon(
+            store, ref, f"publish of {run.run_id} failed"
+        )  # best effort; gc removes it either way
         raise
     finish_run(store, run, manifest)
     return Published(ref, store.url, manifest)
@@ -132,9 +168,15 @@ def _outlet_counts(store: Store, run: RunRef, outlet_id: str) -> OutletCounts:
         if not store.exists(run.articles(outlet_id)):
             raise ObjectNotFound(run.articles(outlet_id))
     except (ObjectNotFound, ValueError):
-        return OutletCounts(status="gap", crawl=crawl, gap=read_gap(store, run, "extract", outlet_id))
-    return OutletCounts(status="ok", crawl=crawl, extracted=int(extract.get("extracted", 0)),
-                        extract_failed=dict(extract.get("extract_failed", {})))
+        return OutletCounts(
+            status="gap", crawl=crawl, gap=read_gap(store, run, "extract", outlet_id)
+        )
+    return OutletCounts(
+        status="ok",
+        crawl=crawl,
+        extracted=int(extract.get("extracted", 0)),
+        extract_failed=dict(extract.get("extract_failed", {})),
+    )
 
 
 def _count_new_rows(outlets: dict[str, OutletCounts], rows: list[ArchivedRow]) -> None:
@@ -161,15 +203,23 @@ def _carry_forward(store: Store, base: SnapshotRef | None, rows: list[ArchivedRo
         return [], None, None
     manifest = load_manifest(store, base)
     recaptured = {canonical_url(r.url) for r in rows}
-    carried = [replace(r, carried_from=r.carried_from or base.label)
-               for r in read_rows(store, manifest) if canonical_url(r.url) not in recaptured]
-    segment = select(read_snapshot_segment(store, base, tmp), {r.id for r in carried}) if carried else None
+    carried = [
+        replace(r, carried_from=r.carried_from or base.label)
+        for r in read_rows(store, manifest)
+        if canonical_url(r.url) not in recaptured
+    ]
+    segment = (
+        select(read_snapshot_segment(store, base, tmp), {r.id for r in carried})
+        if carried
+        else None
+    )
     logger.info("%s: %d rows carried forward", base.label, len(carried))
     return carried, segment, manifest
 
 
-def _staged_warcs(store: Store, run: RunRef, outlets: dict[str, OutletCounts], rows: list[ArchivedRow],
-                  tmp: Path) -> dict[str, Path]:
+def _staged_warcs(
+    store: Store, run: RunRef, outlets: dict[str, OutletCounts], rows: list[ArchivedRow], tmp: Path
+) -> dict[str, Path]:
     """This run's WARC of every outlet it crawled (kept even when extraction failed: the raw captures are
     the archive), with a metadata record linking each archived article to its capture."""
     warcs = {}
@@ -178,9 +228,19 @@ def _staged_warcs(store: Store, run: RunRef, outlets: dict[str, OutletCounts], r
             continue
         path = tmp / f"{outlet_id}.warc.gz"
         store.download(run.warc(outlet_id), path)
-        append_article_links(path, [
-            {"url": r.url, "capture_id": r.capture_id, "article_id": r.id, "canonical_url": r.canonical_url}
-            for r in rows if r.outlet == outlet_id and r.capture_id])
+        append_article_links(
+            path,
+            [
+                {
+                    "url": r.url,
+                    "capture_id": r.capture_id,
+                    "article_id": r.id,
+                    "canonical_url": r.canonical_url,
+                }
+                for r in rows
+                if r.outlet == outlet_id and r.capture_id
+            ],
+        )
         warcs[outlet_id] = path
     return warcs
 
@@ -199,8 +259,15 @@ def finish_run(store: Store, run: RunRef, manifest: Manifest) -> None:
         except ObjectNotFound:
             continue  # committed and cleaned up by an earlier attempt
         state = commit_crawl_run(store, crawl_run, failed)
-        logger.info("%s: crawl state now has %d seen, %d pending", outlet_id, len(state.seen), len(state.pending))
-    index_published(store, SnapshotRef(manifest.day, manifest.rev))  # best effort: search-index builds a missing one
+        logger.info(
+            "%s: crawl state now has %d seen, %d pending",
+            outlet_id,
+            len(state.seen),
+            len(state.pending),
+        )
+    index_published(
+        store, SnapshotRef(manifest.day, manifest.rev)
+    )  # best effort: search-index builds a missing one
     store.delete_prefix(run.staging)
 
 

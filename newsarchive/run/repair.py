@@ -22,7 +22,9 @@ def repair_crawl_state(settings: Settings, outlet: str) -> int:
         try:
             manifest = load_manifest(store, ref)
             rows = read_rows(store, manifest, keep=lambda key: f"/outlet={outlet}/" in key)
-        except DamagedObject as exc:  # its pages are then fetched again: nothing is lost by skipping it
+        except (
+            DamagedObject
+        ) as exc:  # its pages are then fetched again: nothing is lost by skipping it
             logger.warning("repair: %s skipped: %s", ref.label, exc)
             continue
         for row in rows:

@@ -61,7 +61,9 @@ class RunRef:
 
 
 def put_json(store: Store, key: str, value: object) -> None:
-    store.put_bytes(key, json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8"), overwrite=True)
+    store.put_bytes(
+        key, json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8"), overwrite=True
+    )
 
 
 def get_json(store: Store, key: str) -> dict:
@@ -72,7 +74,11 @@ def record_gap(store: Store, run: RunRef, stage: str, outlet: str, exc: BaseExce
     """Note in the run's staging why an outlet's stage failed (best effort: if the store is down too,
     publish reports the stage as not finished)."""
     reason = getattr(exc, "reason", None) or f"{stage}_error"
-    gap = Gap(stage=stage, reason=str(reason), message=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    gap = Gap(
+        stage=stage,
+        reason=str(reason),
+        message=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+    )
     try:
         put_json(store, run.gap(stage, outlet), gap.__dict__)
     except StoreError:
@@ -87,7 +93,12 @@ def clear_gap(store: Store, run: RunRef, stage: str, outlet: str) -> None:
 def read_gap(store: Store, run: RunRef, stage: str, outlet: str) -> Gap:
     try:
         data = get_json(store, run.gap(stage, outlet))
-        return Gap(stage=str(data["stage"]), reason=str(data["reason"]), message=str(data["message"]))
+        return Gap(
+            stage=str(data["stage"]), reason=str(data["reason"]), message=str(data["message"])
+        )
     except (ObjectNotFound, ValueError, KeyError, TypeError):
-        return Gap(stage=stage, reason="not_finished",
-                   message=f"the {stage} of this outlet did not finish in this run (no {stage} output in its staging)")
+        return Gap(
+            stage=stage,
+            reason="not_finished",
+            message=f"the {stage} of this outlet did not finish in this run (no {stage} output in its staging)",
+        )

@@ -16,7 +16,9 @@ import tempfile
 from pathlib import Path
 
 PREFIX = "newsarchive-scratch-"
-_NAME = re.compile(r"newsarchive-scratch-(\d+)-(\d+)")  # nothing else in the temp directory is ever touched
+_NAME = re.compile(
+    r"newsarchive-scratch-(\d+)-(\d+)"
+)  # nothing else in the temp directory is ever touched
 _entered: Path | None = None
 
 

@@ -58,8 +58,14 @@ def crawl_stage(settings: Settings, run: RunRef, outlet_id: str) -> CrawlReport:
     """Crawl one outlet, incrementally from its state in the archive; WARC, coverage report and what the
     crawl learnt go to the run's staging (the state itself changes only once the snapshot is published)."""
     store = open_store(settings.archive)
-    _clear(store, run.crawl_report(outlet_id), run.warc(outlet_id), run.crawl_run(outlet_id),
-           run.articles(outlet_id), run.extract_report(outlet_id))  # an earlier attempt's outputs never count
+    _clear(
+        store,
+        run.crawl_report(outlet_id),
+        run.warc(outlet_id),
+        run.crawl_run(outlet_id),
+        run.articles(outlet_id),
+        run.extract_report(outlet_id),
+    )  # an earlier attempt's outputs never count
     with _recording_gap(store, run, "crawl", outlet_id):
         registry = load_registry(settings.outlets_path)
         with tempfile.TemporaryDirectory(prefix=f"newsarchive-crawl-{outlet_id}-") as tmp:
@@ -68,7 +74,9 @@ def crawl_stage(settings: Settings, run: RunRef, outlet_id: str) -> CrawlReport:
                 state_file = Path(tmp) / "state.json.gz"
                 state_file.write_bytes(load_crawl_state(store, outlet_id).to_bytes())
             out = Path(tmp) / "out"
-            digests = write_digests(archived_digests(store, run.day, outlet_id, Path(tmp)), Path(tmp) / "digests.json")
+            digests = write_digests(
+                archived_digests(store, run.day, outlet_id, Path(tmp)), Path(tmp) / "digests.json"
+            )
             report = run_crawl(settings, registry, outlet_id, out, state_file, run.day, digests)
             files = capture_paths(out, outlet_id)
             store.put_file(run.warc(outlet_id), files.warc, overwrite=True)
@@ -101,42 +109,65 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
 
             def pages() -> Iterator[Page]:
                 for capture in iter_captures(warc, originals, unresolved):
-                    if not capture.is_article:  # robots.txt, feeds, sitemaps, section pages: kept, not extracted
+                    if (
+                        not capture.is_article
+                    ):  # robots.txt, feeds, sitemaps, section pages: kept, not extracted
                         continue
                     if capture.status != 200:
                         errors[f"http_{capture.status}"] += 1
                         continue
                     captures[capture.record_id] = capture
-                    yield Page(capture.body, capture.url, capture.content_type, source=capture.record_id)
+                    yield Page(
+                        capture.body, capture.url, capture.content_type, source=capture.record_id
+                    )
 
             context = OutletContext.for_outlet(outlet)
             extractor = extractor_id(context, __version__)  # each row names what made it
-            for page, result in extract_pages(context, pages(), workers=settings.extract_workers,
-                                              timeout_s=settings.extract_timeout_s):
+            for page, result in extract_pages(
+                context,
+                pages(),
+                workers=settings.extract_workers,
+                timeout_s=settings.extract_timeout_s,
+            ):
                 capture = captures.pop(page.source)
                 if isinstance(result, ExtractionError):
                     errors[result.reason] += 1
                     failed_urls[capture.url] = result.reason
                     logger.info("%s: no article in %s: %s", outlet_id, capture.url, result)
                     continue
-                rows.append(ArchivedRow.from_dict({**result.to_dict(), "capture_id": capture.record_id,
-                                                   "fetched_at": capture.fetched_at, "via": capture.via,
-                                                   "discovered_at": capture.discovered_at,
-                                                   "extractor": extractor}))
+                rows.append(
+                    ArchivedRow.from_dict(
+                        {
+                            **result.to_dict(),
+                            "capture_id": capture.record_id,
+                            "fetched_at": capture.fetched_at,
+                            "via": capture.via,
+                            "discovered_at": capture.discovered_at,
+                            "extractor": extractor,
+                        }
+                    )
+                )
             if unresolved:
                 errors["revisit_unresolved"] += len(unresolved)
         body = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rows)
         store.put_bytes(run.articles(outlet_id), body.encode("utf-8"), overwrite=True)
-        report = {"outlet": outlet_id, "extracted": len(rows), "extract_failed": dict(errors),
-                  "failed_urls": failed_urls}
+        report = {
+            "outlet": outlet_id,
+            "extracted": len(rows),
+            "extract_failed": dict(errors),
+            "failed_urls": failed_urls,
+        }
         put_json(store, run.extract_report(outlet_id), report)
         clear_gap(store, run, "extract", outlet_id)
     return {k: v for k, v in report.items() if k != "failed_urls"}
 
 
 def read_rows(store: Store, key: str) -> list[ArchivedRow]:
-    return [ArchivedRow.from_dict(json.loads(line)) for line in store.get_bytes(key).decode("utf-8").splitlines()
-            if line]
+    return [
+        ArchivedRow.from_dict(json.loads(line))
+        for line in store.get_bytes(key).decode("utf-8").splitlines()
+        if line
+    ]
 
 
 def dedup_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> dict:
@@ -168,15 +199,25 @@ def dedup_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> dict:
             revisions[row.outlet] += 1
         if decision.reason:
             reasons[decision.reason] += 1
-    store.put_bytes(run.dedup_rows, "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rows).encode(),
-                    overwrite=True)
+    store.put_bytes(
+        run.dedup_rows,
+        "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rows).encode(),
+        overwrite=True,
+    )
     with tempfile.TemporaryDirectory(prefix="newsarchive-dedup-") as tmp:
         segment = Path(tmp) / "index.npz"
         write_segment(deduplicator.index.segment(history), segment)
         store.put_file(run.dedup_segment, segment, overwrite=True)
-    report = {"articles": len(rows), "duplicates": dict(duplicates), "revisions": dict(revisions),
-              "reasons": dict(reasons), "window": window, "window_skipped": skipped, "window_articles": history,
-              "generation": secrets.token_hex(8)}  # what publish was given: a retry of publish sees the same
+    report = {
+        "articles": len(rows),
+        "duplicates": dict(duplicates),
+        "revisions": dict(revisions),
+        "reasons": dict(reasons),
+        "window": window,
+        "window_skipped": skipped,
+        "window_articles": history,
+        "generation": secrets.token_hex(8),
+    }  # what publish was given: a retry of publish sees the same
     put_json(store, run.dedup_report, report)
     return report
 

@@ -21,7 +21,12 @@ class Anapress(Site):
         return f"{self.base}/a/{article.key}"
 
     def documents(self):
-        return {"/rss": ("application/rss+xml", markup.rss(title=self.name, link=self.base, items=self.items()))}
+        return {
+            "/rss": (
+                "application/rss+xml",
+                markup.rss(title=self.name, link=self.base, items=self.items()),
+            )
+        }
 
     def article_html(self, a):
         others = list(a.ticker) or headlines(self.catalog, a)

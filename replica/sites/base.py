@@ -61,7 +61,13 @@ class Site:
         return {}
 
     def robots(self, disallow: list[str] | tuple[str, ...] = ()) -> str:
-        lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search", *(f"Disallow: {p}" for p in disallow), ""]
+        lines = [
+            "User-agent: *",
+            "Disallow: /admin/",
+            "Disallow: /search",
+            *(f"Disallow: {p}" for p in disallow),
+            "",
+        ]
         lines += [f"Sitemap: {u}" for u in self.sitemap_urls()]
         return "\n".join(lines) + "\n"
 
@@ -81,7 +87,9 @@ class Site:
         next_url = f"{self.base}{self.section_path}?page={page + 1}" if more else None
         links = [(self.url(a), a.title) for a in chunk]
         links.append((f"{self.base}/search?q=%D8%AF%D9%88%D9%85%D8%A7", "بحث"))
-        return markup.section_page(site_name=self.name, heading="أخبار سوريا", links=links, next_url=next_url)
+        return markup.section_page(
+            site_name=self.name, heading="أخبار سوريا", links=links, next_url=next_url
+        )
 
     def items(self) -> list[tuple[str, str, object]]:
         return [(self.url(a), a.title, a.published) for a in self.articles]

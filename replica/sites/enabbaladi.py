@@ -23,11 +23,18 @@ class EnabBaladi(Site):
         return f"{self.base}/archives/{article.key}"
 
     def documents(self):
-        return {"/feed": ("application/rss+xml", markup.rss(title=self.name, link=self.base, items=self.items()))}
+        return {
+            "/feed": (
+                "application/rss+xml",
+                markup.rss(title=self.name, link=self.base, items=self.items()),
+            )
+        }
 
     def article_html(self, a):
         url = self.url(a)
-        related = markup.link_list([("#", t) for t in headlines(self.catalog, a)[:3]], "related-posts")
+        related = markup.link_list(
+            [("#", t) for t in headlines(self.catalog, a)[:3]], "related-posts"
+        )
         body = f"""
 <div id="page"><header class="site-header"><a href="/">عنب بلدي</a></header>
 <div class="content-area"><article class="post type-post">

@@ -29,8 +29,14 @@ class Euronews(Site):
     def documents(self):
         items = self.items()
         return {
-            "/rss": ("application/rss+xml", markup.rss(title=self.name, link=self.base, items=items[:50])),
-            "/sitemaps/ar/latest-news.xml": ("application/xml", markup.urlset(items, news_name="Euronews")),
+            "/rss": (
+                "application/rss+xml",
+                markup.rss(title=self.name, link=self.base, items=items[:50]),
+            ),
+            "/sitemaps/ar/latest-news.xml": (
+                "application/xml",
+                markup.urlset(items, news_name="Euronews"),
+            ),
             # the site's article sitemap beside the news one (announced in its robots.txt)
             "/sitemaps/ar/articles.xml": ("application/xml", markup.urlset(items)),
         }

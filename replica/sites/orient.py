@@ -32,14 +32,23 @@ class Orient(Site):
         items = self.items()
         chunks = [items[i : i + SITEMAP_CHUNK] for i in range(0, len(items), SITEMAP_CHUNK)]
         docs = {
-            "/sitemap.xml": ("application/xml", markup.sitemap_index(
-                [(f"{self.base}/sitemaps/news-{n}.xml", c[0][2]) for n, c in enumerate(chunks, 1)]
-            ))
+            "/sitemap.xml": (
+                "application/xml",
+                markup.sitemap_index(
+                    [
+                        (f"{self.base}/sitemaps/news-{n}.xml", c[0][2])
+                        for n, c in enumerate(chunks, 1)
+                    ]
+                ),
+            )
         }
         for n, chunk in enumerate(chunks, 1):
             docs[f"/sitemaps/news-{n}.xml"] = ("application/xml", markup.urlset(chunk))
         # the WordPress-style feed the live site announced (outlets.toml)
-        docs["/feed/"] = ("application/rss+xml", markup.rss(title=self.name, link=self.base, items=items[:FEED_ITEMS]))
+        docs["/feed/"] = (
+            "application/rss+xml",
+            markup.rss(title=self.name, link=self.base, items=items[:FEED_ITEMS]),
+        )
         return docs
 
     def article_html(self, a):

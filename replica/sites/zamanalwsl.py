@@ -25,7 +25,10 @@ class ZamanAlWasl(Site):
 
     def documents(self):
         feed = markup.rss(title=self.name, link=self.base, items=self.items()[:FEED_ITEMS])
-        return {"/news/rss/94/": ("application/rss+xml", feed), "/rss.php": ("application/rss+xml", feed)}
+        return {
+            "/news/rss/94/": ("application/rss+xml", feed),
+            "/rss.php": ("application/rss+xml", feed),
+        }
 
     def article_html(self, a):
         url = self.url(a)

@@ -32,11 +32,21 @@ def _rid(n):
 
 def _publish_day1(store, tmp_path):
     first = Page(CAPTURED, _rid(1), "2026-11-20T03:00:00Z", BODY)
-    other = Page("https://www.enabbaladi.net/archives/2026/11/other", _rid(2), "2026-11-20T03:00:05Z",
-                 page_html("أخرى", "نص آخر"))
-    warc = write_warc(tmp_path / "d1.warc.gz", [first, other], {_rid(1): "id0001", _rid(2): "id0002"})
-    return publish_snapshot(store, DAY1, [row(1, first, "enabbaladi"), row(2, other, "enabbaladi")],
-                            {"enabbaladi": warc})
+    other = Page(
+        "https://www.enabbaladi.net/archives/2026/11/other",
+        _rid(2),
+        "2026-11-20T03:00:05Z",
+        page_html("أخرى", "نص آخر"),
+    )
+    warc = write_warc(
+        tmp_path / "d1.warc.gz", [first, other], {_rid(1): "id0001", _rid(2): "id0002"}
+    )
+    return publish_snapshot(
+        store,
+        DAY1,
+        [row(1, first, "enabbaladi"), row(2, other, "enabbaladi")],
+        {"enabbaladi": warc},
+    )
 
 
 def test_snapshot_index_lists_every_capture_and_no_metadata_record(archive_url, tmp_path):
@@ -46,28 +56,39 @@ def test_snapshot_index_lists_every_capture_and_no_metadata_record(archive_url, 
     assert entry is not None and entry.size > 0
     assert verify_snapshot(store, ref) == []
     lines = store.get_bytes(entry.key).splitlines()
-    assert lines == sorted(lines) and len(lines) == 2  # two responses; the two metadata records are not captures
+    assert (
+        lines == sorted(lines) and len(lines) == 2
+    )  # two responses; the two metadata records are not captures
     fields = [json.loads(line.split(b" ", 2)[2]) for line in lines]
     assert {f["article"] for f in fields} == {"id0001", "id0002"}
     assert all(f["filename"] == "warc/enabbaladi.warc.gz" and f["status"] == "200" for f in fields)
     assert lines[0].startswith(b"net,enabbaladi)/archives/2026/11/")
 
 
-@pytest.mark.parametrize("given", [
-    "https://www.enabbaladi.net" + ARABIC_PATH,  # raw UTF-8
-    "https://www.enabbaladi.net" + quote(ARABIC_PATH).lower(),  # percent-encoded (lower-case hex)
-    "http://enabbaladi.net" + ARABIC_PATH + "/?utm_source=twitter&fbclid=abc",  # tracking, no www.
-])
+@pytest.mark.parametrize(
+    "given",
+    [
+        "https://www.enabbaladi.net" + ARABIC_PATH,  # raw UTF-8
+        "https://www.enabbaladi.net"
+        + quote(ARABIC_PATH).lower(),  # percent-encoded (lower-case hex)
+        "http://enabbaladi.net"
+        + ARABIC_PATH
+        + "/?utm_source=twitter&fbclid=abc",  # tracking, no www.
+    ],
+)
 def test_arabic_url_found_in_every_form(archive_url, tmp_path, given):
     store = open_store(archive_url)
     _publish_day1(store, tmp_path)
     search = find_captures(store, given, canonical_url)
-    assert [(c.url, c.article, c.snapshot, c.status) for c in search.captures] == \
-        [(CAPTURED, "id0001", "2026-11-20 rev 1", "200")]
+    assert [(c.url, c.article, c.snapshot, c.status) for c in search.captures] == [
+        (CAPTURED, "id0001", "2026-11-20 rev 1", "200")
+    ]
     capture = search.captures[0]
     assert capture.warc == "snapshots/date=2026-11-20/rev=1/warc/enabbaladi.warc.gz"
-    assert capture.captured_at == "2026-11-20T03:00:00Z" and capture.length > 0 and not capture.revisit
-    data = store.get_bytes(capture.warc)[capture.offset:capture.offset + capture.length]
+    assert (
+        capture.captured_at == "2026-11-20T03:00:00Z" and capture.length > 0 and not capture.revisit
+    )
+    data = store.get_bytes(capture.warc)[capture.offset : capture.offset + capture.length]
     import gzip
 
     assert _rid(1).encode() in gzip.decompress(data)  # offset and length point at the record itself
@@ -77,22 +98,41 @@ def test_arabic_url_found_in_every_form(archive_url, tmp_path, given):
 def test_revisit_resolves_to_its_original_and_range_filters(archive_url, tmp_path):
     store = open_store(archive_url)
     _publish_day1(store, tmp_path)
-    again = Page(CAPTURED + "?utm_source=x", _rid(3), "2026-11-21T03:00:00Z", BODY,
-                 revisit_of=(CAPTURED, "2026-11-20T03:00:00Z"))
+    again = Page(
+        CAPTURED + "?utm_source=x",
+        _rid(3),
+        "2026-11-21T03:00:00Z",
+        BODY,
+        revisit_of=(CAPTURED, "2026-11-20T03:00:00Z"),
+    )
     dup = Page(CAPTURED, _rid(4), "2026-11-21T04:00:00Z", BODY)
     warc = write_warc(tmp_path / "d2.warc.gz", [again, dup], {_rid(4): "id0004"})
-    publish_snapshot(store, DAY2, [row(4, dup, "enabbaladi", duplicate_of="id0001")], {"enabbaladi": warc})
+    publish_snapshot(
+        store, DAY2, [row(4, dup, "enabbaladi", duplicate_of="id0001")], {"enabbaladi": warc}
+    )
     everything = find_captures(store, "enabbaladi.net" + ARABIC_PATH, canonical_url).captures
     assert [(c.snapshot, c.revisit, c.duplicate_of) for c in everything] == [
-        ("2026-11-20 rev 1", False, None), ("2026-11-21 rev 1", True, None), ("2026-11-21 rev 1", False, "id0001")]
+        ("2026-11-20 rev 1", False, None),
+        ("2026-11-21 rev 1", True, None),
+        ("2026-11-21 rev 1", False, "id0001"),
+    ]
     revisit = everything[1]
     assert revisit.original is not None and revisit.original.record_id == _rid(1)
     assert revisit.original.snapshot == "2026-11-20 rev 1"
     # a range that leaves the original's snapshot out still resolves the revisit
     later = find_captures(store, CAPTURED, canonical_url, since=DAY2).captures
-    assert [c.record_id for c in later] == [_rid(3), _rid(4)] and later[0].original.record_id == _rid(1)
-    assert find_captures(store, CAPTURED, canonical_url, until=DAY1).captures[0].record_id == _rid(1)
-    assert find_captures(store, "https://enabbaladi.net/archives/2026/11/nothing", canonical_url).captures == []
+    assert [c.record_id for c in later] == [_rid(3), _rid(4)] and later[
+        0
+    ].original.record_id == _rid(1)
+    assert find_captures(store, CAPTURED, canonical_url, until=DAY1).captures[0].record_id == _rid(
+        1
+    )
+    assert (
+        find_captures(
+            store, "https://enabbaladi.net/archives/2026/11/nothing", canonical_url
+        ).captures
+        == []
+    )
 
 
 def _make_unindexed(store, ref):
@@ -104,7 +144,11 @@ def _make_unindexed(store, ref):
     store.put_bytes(ref.prefix + layout.MANIFEST, body, overwrite=True)
     import hashlib
 
-    store.put_bytes(ref.prefix + layout.SUCCESS, hashlib.sha256(body).hexdigest().encode() + b"\n", overwrite=True)
+    store.put_bytes(
+        ref.prefix + layout.SUCCESS,
+        hashlib.sha256(body).hexdigest().encode() + b"\n",
+        overwrite=True,
+    )
 
 
 def test_older_snapshot_gets_a_sidecar_index(archive_url, tmp_path):
@@ -118,7 +162,9 @@ def test_older_snapshot_gets_a_sidecar_index(archive_url, tmp_path):
     before = {i.key: i.size for i in store.list(ref.prefix)}
     key, lines = index_snapshot(store, ref)
     assert key == layout.sidecar_prefix(ref) + "index.cdxj" and lines == 2
-    assert {i.key: i.size for i in store.list(ref.prefix)} == before  # the snapshot itself is untouched
+    assert {
+        i.key: i.size for i in store.list(ref.prefix)
+    } == before  # the snapshot itself is untouched
     assert verify_snapshot(store, ref) == []
     assert [c.article for c in find_captures(store, CAPTURED, canonical_url).captures] == ["id0001"]
     with pytest.raises(IndexExists, match="already has a sidecar index"):
@@ -143,7 +189,9 @@ def test_a_checked_index_is_cached_under_its_sha256(archive_url, tmp_path):
     first = find_captures(store, "enabbaladi.net" + ARABIC_PATH, canonical_url, cache=cache)
     cached = cache / f"{entry.sha256}.cdxj"
     assert cached.read_bytes() == store.get_bytes(entry.key)
-    again = find_captures(store, "enabbaladi.net" + ARABIC_PATH, canonical_url, cache=cache)  # from the cache
+    again = find_captures(
+        store, "enabbaladi.net" + ARABIC_PATH, canonical_url, cache=cache
+    )  # from the cache
     assert again.captures == first.captures and len(again.captures) == 1
     cached.write_bytes(b"truncated")  # a cached copy of the wrong size is read and checked afresh
     assert find_captures(store, CAPTURED, canonical_url, cache=cache).captures == first.captures
@@ -153,13 +201,26 @@ def test_a_checked_index_is_cached_under_its_sha256(archive_url, tmp_path):
 def test_a_damaged_warc_is_indexed_up_to_the_damage(tmp_path):
     from archive.cdxj import write_index
 
-    pages = [Page(f"https://www.enabbaladi.net/archives/{n}", _rid(n), "2026-11-20T03:00:00Z",
-                  page_html("عنوان", "نص " * 200)) for n in (1, 2, 3)]
+    pages = [
+        Page(
+            f"https://www.enabbaladi.net/archives/{n}",
+            _rid(n),
+            "2026-11-20T03:00:00Z",
+            page_html("عنوان", "نص " * 200),
+        )
+        for n in (1, 2, 3)
+    ]
     warc = write_warc(tmp_path / "e.warc.gz", pages)
     good = tmp_path / "good.warc.gz"
     good.write_bytes(warc.read_bytes())
     warc.write_bytes(warc.read_bytes()[:-200])  # the last gzip member cut short
     out = tmp_path / "index.cdxj"
     lines = write_index({"warc/bad.warc.gz": warc, "warc/good.warc.gz": good}, [], out)
-    names = [json.loads(line.split(b" ", 2)[2])["filename"] for line in out.read_bytes().splitlines()]
-    assert names.count("warc/good.warc.gz") == 3 and 1 <= names.count("warc/bad.warc.gz") < 3 and lines == len(names)
+    names = [
+        json.loads(line.split(b" ", 2)[2])["filename"] for line in out.read_bytes().splitlines()
+    ]
+    assert (
+        names.count("warc/good.warc.gz") == 3
+        and 1 <= names.count("warc/bad.warc.gz") < 3
+        and lines == len(names)
+    )

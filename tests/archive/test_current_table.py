@@ -28,9 +28,19 @@ DAY = date(2026, 11, 21)
 
 def row(n: int, outlet: str = "orient", **kw) -> ArchivedRow:
     url = f"https://www.orient-news.net/news/{n}"
-    fields = dict(id=f"{n:016x}", url=url, canonical_url=url, outlet=outlet, title=f"عنوان {n}", author=None,
-                  published=f"2026-11-21T0{n % 10}:00:00+03:00", date_source="jsonld", modified=None,
-                  language="ar", text=f"نص المقال {n}")
+    fields = dict(
+        id=f"{n:016x}",
+        url=url,
+        canonical_url=url,
+        outlet=outlet,
+        title=f"عنوان {n}",
+        author=None,
+        published=f"2026-11-21T0{n % 10}:00:00+03:00",
+        date_source="jsonld",
+        modified=None,
+        language="ar",
+        text=f"نص المقال {n}",
+    )
     return ArchivedRow(**{**fields, **kw})
 
 
@@ -43,28 +53,41 @@ def table_of(store, day: date = DAY):
 
 def test_table_after_a_rerun_holds_only_the_newest_rev_with_duplicates_flagged(archive_url):
     store = open_store(archive_url)
-    publish_snapshot(store, DAY, [row(1), row(2), row(3, duplicate_of=f"{1:016x}", reason="near_duplicate")], {})
+    publish_snapshot(
+        store, DAY, [row(1), row(2), row(3, duplicate_of=f"{1:016x}", reason="near_duplicate")], {}
+    )
     assert refresh_day(store, DAY.isoformat()) == SnapshotRef(DAY.isoformat(), 1)
     table, source = table_of(store)
     assert source == "2026-11-21 rev 1"
     assert table.schema.remove_metadata() == TABLE_SCHEMA
-    assert dict(zip(table.column("id").to_pylist(), table.column("is_duplicate").to_pylist(), strict=True)) == \
-        {f"{1:016x}": False, f"{2:016x}": False, f"{3:016x}": True}
+    assert dict(
+        zip(table.column("id").to_pylist(), table.column("is_duplicate").to_pylist(), strict=True)
+    ) == {f"{1:016x}": False, f"{2:016x}": False, f"{3:016x}": True}
 
     # the rerun: rev 2 carries 1 and 3 forward, captures 2 again with new text, adds 4 (a duplicate of 2)
-    rerun = [row(1, carried_from="2026-11-21 rev 1"), row(3, duplicate_of=f"{1:016x}", carried_from="2026-11-21 rev 1"),
-             ArchivedRow(**{**row(2).to_dict(), "id": "00000000000000f2", "text": "نص جديد"}),
-             row(4, duplicate_of="00000000000000f2")]
+    rerun = [
+        row(1, carried_from="2026-11-21 rev 1"),
+        row(3, duplicate_of=f"{1:016x}", carried_from="2026-11-21 rev 1"),
+        ArchivedRow(**{**row(2).to_dict(), "id": "00000000000000f2", "text": "نص جديد"}),
+        row(4, duplicate_of="00000000000000f2"),
+    ]
     publish_snapshot(store, DAY, rerun, {})
     refresh_day(store, DAY.isoformat())
     table, source = table_of(store)
     assert source == "2026-11-21 rev 2"
     assert set(table.column("snapshot_rev").to_pylist()) == {2}
-    assert f"{2:016x}" not in table.column("id").to_pylist()  # rev 1's capture of 2 is gone from the table
+    assert (
+        f"{2:016x}" not in table.column("id").to_pylist()
+    )  # rev 1's capture of 2 is gone from the table
     current = sorted(table.filter(~ds.field("is_duplicate")).column("id").to_pylist())
     assert current == sorted([f"{1:016x}", "00000000000000f2"])
-    assert current == sorted(load_articles(store, DAY, DAY).column("id").to_pylist())  # what export returns
-    assert sorted(table.filter(ds.field("is_duplicate")).column("id").to_pylist()) == [f"{3:016x}", f"{4:016x}"]
+    assert current == sorted(
+        load_articles(store, DAY, DAY).column("id").to_pylist()
+    )  # what export returns
+    assert sorted(table.filter(ds.field("is_duplicate")).column("id").to_pylist()) == [
+        f"{3:016x}",
+        f"{4:016x}",
+    ]
 
 
 def test_an_incomplete_rev_never_reaches_the_table(archive_url):
@@ -112,17 +135,27 @@ def test_check_names_every_difference_between_the_table_and_the_snapshots(tmp_pa
     ref1, _ = publish_snapshot(store, DAY, [row(1), row(2)], {})
     refresh_day(store, DAY.isoformat())
     assert check(store) == []
-    publish_snapshot(store, DAY, [row(1, carried_from="2026-11-21 rev 1"), row(2, carried_from="2026-11-21 rev 1"),
-                                  row(3)], {})  # rev 2 published; its publisher died before the table
+    publish_snapshot(
+        store,
+        DAY,
+        [row(1, carried_from="2026-11-21 rev 1"), row(2, carried_from="2026-11-21 rev 1"), row(3)],
+        {},
+    )  # rev 2 published; its publisher died before the table
     publish_snapshot(store, date(2026, 11, 22), [row(4)], {})  # and a day without its file
     store.put_bytes(layout.current_table_key("2026-11-19"), b"a day without a snapshot")
     problems = check(store)
-    assert problems == ["current/articles/2026-11-19.parquet: 2026-11-19 has no complete snapshot",
-                        "current/articles/2026-11-21.parquet: built from 2026-11-21 rev 1, the newest complete rev is 2026-11-21 rev 2",
-                        "current/articles/2026-11-22.parquet: missing (the newest rev of 2026-11-22 is 1)"]
+    assert problems == [
+        "current/articles/2026-11-19.parquet: 2026-11-19 has no complete snapshot",
+        "current/articles/2026-11-21.parquet: built from 2026-11-21 rev 1, the newest complete rev is 2026-11-21 rev 2",
+        "current/articles/2026-11-22.parquet: missing (the newest rev of 2026-11-22 is 1)",
+    ]
     rebuild(store)
     assert check(store) == []
-    other = day_table(store, ref1).replace_schema_metadata({b"newsarchive.snapshot": b"2026-11-21 rev 2"})
+    other = day_table(store, ref1).replace_schema_metadata(
+        {b"newsarchive.snapshot": b"2026-11-21 rev 2"}
+    )
     pq.write_table(other, tmp_path / "x.parquet")
     store.put_file(layout.current_table_key("2026-11-21"), tmp_path / "x.parquet", overwrite=True)
-    assert check(store) == ["current/articles/2026-11-21.parquet: its 2 rows are not the 3 of 2026-11-21 rev 2"]
+    assert check(store) == [
+        "current/articles/2026-11-21.parquet: its 2 rows are not the 3 of 2026-11-21 rev 2"
+    ]

@@ -22,10 +22,23 @@ DAY = date(2026, 11, 21)
 
 
 def _article(n, outlet="orient", lang="ar", duplicate_of=None):
-    return {"id": f"id{n:04d}", "url": f"https://x/{n}", "canonical_url": f"https://x/{n}", "outlet": outlet,
-            "title": f"عنوان {n}", "author": None, "published": "2026-11-20T09:00:00+03:00", "date_source": "jsonld",
-            "modified": None, "language": lang, "text": f"نص المقال رقم {n}", "duplicate_of": duplicate_of,
-            "reason": "canonical_url" if duplicate_of else None, "capture_id": _capture_id(n), "fetched_at": None}
+    return {
+        "id": f"id{n:04d}",
+        "url": f"https://x/{n}",
+        "canonical_url": f"https://x/{n}",
+        "outlet": outlet,
+        "title": f"عنوان {n}",
+        "author": None,
+        "published": "2026-11-20T09:00:00+03:00",
+        "date_source": "jsonld",
+        "modified": None,
+        "language": lang,
+        "text": f"نص المقال رقم {n}",
+        "duplicate_of": duplicate_of,
+        "reason": "canonical_url" if duplicate_of else None,
+        "capture_id": _capture_id(n),
+        "fetched_at": None,
+    }
 
 
 def _capture_id(n):
@@ -43,10 +56,18 @@ def write_warc(path, numbers):
         writer = WARCWriter(fh, gzip=True)
         for n in numbers:
             body = f"<html><body><p>نص المقال رقم {n}</p></body></html>".encode()
-            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(
-                f"https://x/{n}", "response", payload=BytesIO(body), http_headers=http,
-                warc_headers_dict={"WARC-Record-ID": _capture_id(n)}))
+            http = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+            )
+            writer.write_record(
+                writer.create_warc_record(
+                    f"https://x/{n}",
+                    "response",
+                    payload=BytesIO(body),
+                    http_headers=http,
+                    warc_headers_dict={"WARC-Record-ID": _capture_id(n)},
+                )
+            )
     return path
 
 
@@ -56,10 +77,20 @@ def warc(tmp_path):
 
 
 def _publish(store, warc, day=DAY, articles=None, run_id="test"):
-    articles = articles if articles is not None else [_article(1), _article(2), _article(3, "euronews", "en"),
-                                                      _article(4, duplicate_of="id0001")]
+    articles = (
+        articles
+        if articles is not None
+        else [
+            _article(1),
+            _article(2),
+            _article(3, "euronews", "en"),
+            _article(4, duplicate_of="id0001"),
+        ]
+    )
     euronews = write_warc(warc.with_name("euronews.warc.gz"), [3])
-    return publish_snapshot(store, day, articles, {"orient": warc, "euronews": euronews}, run_id=run_id)
+    return publish_snapshot(
+        store, day, articles, {"orient": warc, "euronews": euronews}, run_id=run_id
+    )
 
 
 def test_publish_layout_manifest_and_fixity(archive_url, warc):
@@ -81,8 +112,14 @@ def test_publish_layout_manifest_and_fixity(archive_url, warc):
 def test_concurrent_publishers_get_distinct_revs(archive_url, warc):
     store = open_store(archive_url)
     refs = []
-    threads = [threading.Thread(target=lambda n=n: refs.append(_publish(open_store(archive_url), warc, run_id=f"r{n}")[0]))
-               for n in range(3)]
+    threads = [
+        threading.Thread(
+            target=lambda n=n: refs.append(
+                _publish(open_store(archive_url), warc, run_id=f"r{n}")[0]
+            )
+        )
+        for n in range(3)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -104,7 +141,10 @@ def test_get_downloads_and_checks_every_file(archive_url, warc, tmp_path):
     store = open_store(archive_url)
     ref, _ = _publish(store, warc)
     files = get_snapshot(store, ref, tmp_path / "dest")
-    assert len(files) == 5 and (tmp_path / "dest" / "warc" / "orient.warc.gz").read_bytes() == warc.read_bytes()
+    assert (
+        len(files) == 5
+        and (tmp_path / "dest" / "warc" / "orient.warc.gz").read_bytes() == warc.read_bytes()
+    )
     only = get_snapshot(store, ref, tmp_path / "one", outlet="euronews")
     assert sorted(p.name for p in only) == ["euronews.warc.gz", "part-0000.parquet"]
 
@@ -115,12 +155,26 @@ def test_corruption_is_named_by_verify_and_get(s3_server, warc, tmp_path):
     store = open_store("s3://archive/corrupt-test")
     ref, manifest = _publish(store, warc)
     victim = manifest.files[0].key
-    boto3.client("s3").put_object(Bucket="archive", Key=f"corrupt-test/{victim}", Body=b"rotten bits")
+    boto3.client("s3").put_object(
+        Bucket="archive", Key=f"corrupt-test/{victim}", Body=b"rotten bits"
+    )
     assert [p.split(":")[0] for p in verify_snapshot(store, ref)] == [victim]
     with pytest.raises(FixityError, match=victim):
         get_snapshot(store, ref, tmp_path / "dest")
-    r = subprocess.run([sys.executable, "-m", "newsarchive.cli.main", "snapshots", "--archive", "s3://archive/corrupt-test",
-                        "verify", DAY.isoformat()], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsarchive.cli.main",
+            "snapshots",
+            "--archive",
+            "s3://archive/corrupt-test",
+            "verify",
+            DAY.isoformat(),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1 and victim in r.stderr
 
 
@@ -129,7 +183,9 @@ def test_researcher_filters_and_formats(archive_url, warc, tmp_path):
     store = open_store(archive_url)
     _publish(store, warc)
     _publish(store, warc, day=date(2026, 11, 22), articles=[_article(9)])
-    everything = load_articles(store, date(2026, 11, 1), date(2026, 11, 30), include_duplicates=True)
+    everything = load_articles(
+        store, date(2026, 11, 1), date(2026, 11, 30), include_duplicates=True
+    )
     assert everything.num_rows == 5
     assert load_articles(store, DAY, DAY).num_rows == 3  # the duplicate left out by default
     assert load_articles(store, DAY, DAY, outlet="euronews").column("id").to_pylist() == ["id0003"]
@@ -138,9 +194,26 @@ def test_researcher_filters_and_formats(archive_url, warc, tmp_path):
     assert list(df["id"]) == ["id0009"] and list(df["snapshot_date"]) == ["2026-11-22"]
     for fmt in ("jsonl", "parquet", "txt"):
         out = tmp_path / f"export.{fmt}"
-        r = subprocess.run([sys.executable, "-m", "newsarchive.cli.main", "export", "--archive", archive_url,
-                            "--since", "2026-11-21", "--until", "2026-11-22", "--format", fmt, "--out", str(out)],
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "newsarchive.cli.main",
+                "export",
+                "--archive",
+                archive_url,
+                "--since",
+                "2026-11-21",
+                "--until",
+                "2026-11-22",
+                "--format",
+                fmt,
+                "--out",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+        )
         assert r.returncode == 0, r.stderr
         assert "4 articles written" in r.stdout
     rows = [json.loads(x) for x in (tmp_path / "export.jsonl").read_text().splitlines()]

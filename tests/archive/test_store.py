@@ -48,5 +48,7 @@ def test_wrong_endpoint_and_credentials_say_which(s3_server, monkeypatch):
     with pytest.raises(StoreError, match="refused the credentials.*AWS_SECRET_ACCESS_KEY"):
         open_store("s3://archive/x")
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-    with pytest.raises(StoreError, match="cannot reach the S3 endpoint http://127.0.0.1:9.*AWS_ENDPOINT_URL"):
+    with pytest.raises(
+        StoreError, match="cannot reach the S3 endpoint http://127.0.0.1:9.*AWS_ENDPOINT_URL"
+    ):
         open_store("s3://archive/x")

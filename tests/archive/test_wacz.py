@@ -23,16 +23,45 @@ def _rid(n):
 
 def _snapshot(store, tmp_path):
     """rev 1 with one enabbaladi and one orient article; rev 2 recaptures orient and carries enabbaladi."""
-    a = Page(URL, _rid(1), "2026-11-21T03:00:00Z", page_html("حلب تستعيد أسواقها", "عاد الباعة إلى السوق"))
-    b = Page("https://www.orient-news.net/ar/news_show/1", _rid(2), "2026-11-21T03:00:01Z", page_html("دمشق", "نص"))
-    publish_snapshot(store, DAY, [row(1, a, "enabbaladi", text="عاد الباعة إلى السوق"), row(2, b, "orient")],
-                     {"enabbaladi": write_warc(tmp_path / "e1.warc.gz", [a], {_rid(1): "id0001"}),
-                      "orient": write_warc(tmp_path / "o1.warc.gz", [b], {_rid(2): "id0002"})}, run_id="one")
-    c = Page("https://www.orient-news.net/ar/news_show/1", _rid(3), "2026-11-21T09:00:00Z", page_html("دمشق", "نص ٢"))
-    carried = replace(ArchivedRow.from_dict(row(1, a, "enabbaladi", text="عاد الباعة إلى السوق")),
-                      carried_from="2026-11-21 rev 1")
-    return publish_snapshot(store, DAY, [carried, row(3, c, "orient")],
-                            {"orient": write_warc(tmp_path / "o2.warc.gz", [c], {_rid(3): "id0003"})}, run_id="two")
+    a = Page(
+        URL,
+        _rid(1),
+        "2026-11-21T03:00:00Z",
+        page_html("حلب تستعيد أسواقها", "عاد الباعة إلى السوق"),
+    )
+    b = Page(
+        "https://www.orient-news.net/ar/news_show/1",
+        _rid(2),
+        "2026-11-21T03:00:01Z",
+        page_html("دمشق", "نص"),
+    )
+    publish_snapshot(
+        store,
+        DAY,
+        [row(1, a, "enabbaladi", text="عاد الباعة إلى السوق"), row(2, b, "orient")],
+        {
+            "enabbaladi": write_warc(tmp_path / "e1.warc.gz", [a], {_rid(1): "id0001"}),
+            "orient": write_warc(tmp_path / "o1.warc.gz", [b], {_rid(2): "id0002"}),
+        },
+        run_id="one",
+    )
+    c = Page(
+        "https://www.orient-news.net/ar/news_show/1",
+        _rid(3),
+        "2026-11-21T09:00:00Z",
+        page_html("دمشق", "نص ٢"),
+    )
+    carried = replace(
+        ArchivedRow.from_dict(row(1, a, "enabbaladi", text="عاد الباعة إلى السوق")),
+        carried_from="2026-11-21 rev 1",
+    )
+    return publish_snapshot(
+        store,
+        DAY,
+        [carried, row(3, c, "orient")],
+        {"orient": write_warc(tmp_path / "o2.warc.gz", [c], {_rid(3): "id0003"})},
+        run_id="two",
+    )
 
 
 def test_one_valid_wacz_per_outlet_with_pages_and_carried_captures(archive_url, tmp_path):
@@ -48,20 +77,27 @@ def test_one_valid_wacz_per_outlet_with_pages_and_carried_captures(archive_url, 
         assert "archive/enabbaladi-2026-11-21-rev1.warc.gz" in names
         pages = [json.loads(line) for line in z.read("pages/pages.jsonl").splitlines()]
         assert pages[0]["format"] == "json-pages-1.0" and pages[0]["hasText"] is True
-        assert [(p["id"], p["url"], p["ts"], p["title"], p["text"]) for p in pages[1:]] == \
-            [("id0001", URL, "2026-11-21T03:00:00Z", "عنوان", "عاد الباعة إلى السوق")]
+        assert [(p["id"], p["url"], p["ts"], p["title"], p["text"]) for p in pages[1:]] == [
+            ("id0001", URL, "2026-11-21T03:00:00Z", "عنوان", "عاد الباعة إلى السوق")
+        ]
         index = z.read("indexes/index.cdxj").splitlines()
         entry = json.loads(index[0].split(b" ", 2)[2])
-        assert entry["filename"] == "enabbaladi-2026-11-21-rev1.warc.gz" and entry["article"] == "id0001"
+        assert (
+            entry["filename"] == "enabbaladi-2026-11-21-rev1.warc.gz"
+            and entry["article"] == "id0001"
+        )
         offset, length = int(entry["offset"]), int(entry["length"])
         import gzip
 
-        record = gzip.decompress(z.read("archive/" + entry["filename"])[offset:offset + length])
+        record = gzip.decompress(z.read("archive/" + entry["filename"])[offset : offset + length])
         assert _rid(1).encode() in record
     with zipfile.ZipFile(written["orient"].path) as z:
-        assert sorted(n for n in z.namelist() if n.startswith("archive/")) == \
-            ["archive/orient-2026-11-21-rev2.warc.gz"]
-        assert [json.loads(p)["id"] for p in z.read("pages/pages.jsonl").splitlines()[1:]] == ["id0003"]
+        assert sorted(n for n in z.namelist() if n.startswith("archive/")) == [
+            "archive/orient-2026-11-21-rev2.warc.gz"
+        ]
+        assert [json.loads(p)["id"] for p in z.read("pages/pages.jsonl").splitlines()[1:]] == [
+            "id0003"
+        ]
 
 
 def test_validate_catches_a_tampered_wacz(tmp_path):
@@ -72,6 +108,10 @@ def test_validate_catches_a_tampered_wacz(tmp_path):
     with zipfile.ZipFile(good.path) as src, zipfile.ZipFile(bad, "w") as dst:
         for info in src.infolist():
             data = src.read(info)
-            dst.writestr(info, data.replace("عنوان".encode(), "عنوان٢".encode()) if info.filename.startswith("pages/")
-                         else data)
+            dst.writestr(
+                info,
+                data.replace("عنوان".encode(), "عنوان٢".encode())
+                if info.filename.startswith("pages/")
+                else data,
+            )
     assert wacz_main(["validate", "-f", str(bad)]) == 1

@@ -21,12 +21,16 @@ class Page:
     record_id: str
     fetched_at: str  # WARC-Date, e.g. 2026-11-21T03:00:00Z
     body: bytes
-    revisit_of: tuple[str, str] | None = None  # (url, WARC-Date) of the capture with the same payload
+    revisit_of: tuple[str, str] | None = (
+        None  # (url, WARC-Date) of the capture with the same payload
+    )
 
 
 def page_html(title: str, story: str) -> bytes:
-    return (f'<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>{title}</title></head>'
-            f"<body><article><h1>{title}</h1><p>{story}</p></article></body></html>").encode()
+    return (
+        f'<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>{title}</title></head>'
+        f"<body><article><h1>{title}</h1><p>{story}</p></article></body></html>"
+    ).encode()
 
 
 def payload_digest(body: bytes) -> str:
@@ -39,28 +43,66 @@ def write_warc(path: Path, pages: list[Page], articles: dict[str, str] | None = 
     with path.open("wb") as fh:
         writer = WARCWriter(fh, gzip=True, warc_version="1.1")
         for page in pages:
-            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"),
-                                               ("Content-Length", str(len(page.body)))], protocol="HTTP/1.1")
+            http = StatusAndHeaders(
+                "200 OK",
+                [
+                    ("Content-Type", "text/html; charset=utf-8"),
+                    ("Content-Length", str(len(page.body))),
+                ],
+                protocol="HTTP/1.1",
+            )
             headers = {"WARC-Record-ID": page.record_id, "WARC-Date": page.fetched_at}
             if page.revisit_of:
-                record = writer.create_revisit_record(page.url, payload_digest(page.body), page.revisit_of[0],
-                                                      page.revisit_of[1], http_headers=http,
-                                                      warc_headers_dict=headers)
+                record = writer.create_revisit_record(
+                    page.url,
+                    payload_digest(page.body),
+                    page.revisit_of[0],
+                    page.revisit_of[1],
+                    http_headers=http,
+                    warc_headers_dict=headers,
+                )
             else:
-                record = writer.create_warc_record(page.url, "response", payload=BytesIO(page.body),
-                                                   http_headers=http, warc_headers_dict=headers)
+                record = writer.create_warc_record(
+                    page.url,
+                    "response",
+                    payload=BytesIO(page.body),
+                    http_headers=http,
+                    warc_headers_dict=headers,
+                )
             writer.write_record(record)
-    links = [{"url": p.url, "capture_id": p.record_id, "article_id": a, "canonical_url": p.url}
-             for p in pages for rid, a in (articles or {}).items() if rid == p.record_id]
+    links = [
+        {"url": p.url, "capture_id": p.record_id, "article_id": a, "canonical_url": p.url}
+        for p in pages
+        for rid, a in (articles or {}).items()
+        if rid == p.record_id
+    ]
     if links:
         append_article_links(path, links)
     return path
 
 
-def row(n: int, page: Page, outlet: str, duplicate_of: str | None = None, title: str = "عنوان",
-        text: str = "نص") -> dict:
-    return {"id": f"id{n:04d}", "url": page.url, "canonical_url": page.url, "outlet": outlet, "title": title,
-            "author": None, "published": "2026-11-20T09:00:00+03:00", "date_source": "jsonld", "modified": None,
-            "language": "ar", "text": text, "duplicate_of": duplicate_of,
-            "reason": "canonical_url" if duplicate_of else None, "capture_id": page.record_id,
-            "fetched_at": page.fetched_at}
+def row(
+    n: int,
+    page: Page,
+    outlet: str,
+    duplicate_of: str | None = None,
+    title: str = "عنوان",
+    text: str = "نص",
+) -> dict:
+    return {
+        "id": f"id{n:04d}",
+        "url": page.url,
+        "canonical_url": page.url,
+        "outlet": outlet,
+        "title": title,
+        "author": None,
+        "published": "2026-11-20T09:00:00+03:00",
+        "date_source": "jsonld",
+        "modified": None,
+        "language": "ar",
+        "text": text,
+        "duplicate_of": duplicate_of,
+        "reason": "canonical_url" if duplicate_of else None,
+        "capture_id": page.record_id,
+        "fetched_at": page.fetched_at,
+    }

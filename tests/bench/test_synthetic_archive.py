@@ -19,13 +19,21 @@ from synthetic_archive import generate  # noqa: E402
 def test_a_small_synthetic_archive_verifies_and_has_what_was_asked(tmp_path):
     store = open_store(tmp_path / "a")
     refs = generate(store, date(2026, 7, 1), 3, 40, reruns=1, duplicates=0.2)
-    assert [r.label for r in refs] == ["2026-07-01 rev 1", "2026-07-02 rev 1", "2026-07-03 rev 1", "2026-07-01 rev 2"]
+    assert [r.label for r in refs] == [
+        "2026-07-01 rev 1",
+        "2026-07-02 rev 1",
+        "2026-07-03 rev 1",
+        "2026-07-01 rev 2",
+    ]
     assert all(verify_snapshot(store, ref) == [] for ref in list_snapshots(store))
     everything = load_articles(store, include_duplicates=True)
     assert everything.num_rows == 3 * 40 + 4  # the rerun adds a tenth
     duplicates = everything.filter(everything.column("duplicate_of").is_valid())
     assert 0 < duplicates.num_rows < 40
-    assert set(everything.column("language").to_pylist()) == {"ar"} and min(map(len, everything.column("text").to_pylist())) > 100
+    assert (
+        set(everything.column("language").to_pylist()) == {"ar"}
+        and min(map(len, everything.column("text").to_pylist())) > 100
+    )
     again = load_articles(generate_into(tmp_path / "b"), include_duplicates=True)
     assert sorted(again.column("id").to_pylist()) == sorted(everything.column("id").to_pylist())
 

@@ -23,12 +23,33 @@ def airflow_env(tmp_path_factory) -> dict[str, str]:
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
     }
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run([sys.executable, "-m", "airflow", "pools", "set", "newsarchive_crawl", "2", "outlet crawls"],
-                   env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True, capture_output=True
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "airflow",
+            "pools",
+            "set",
+            "newsarchive_crawl",
+            "2",
+            "outlet crawls",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     return env
 
 
 def run_python(code: str, env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout,
-                          cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )

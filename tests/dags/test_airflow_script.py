@@ -31,10 +31,18 @@ def test_start_refuses_a_bad_crawl_pool_before_starting_anything(tmp_path):
     """The pool is set through the REST API once Airflow answers, so its settings are checked first:
     a bad value is a one-line error, nothing is started and AIRFLOW_HOME is not even created."""
     home = tmp_path / "airflow"
-    for env in ({"NEWSARCHIVE_CRAWL_SLOTS": "two"}, {"NEWSARCHIVE_CRAWL_SLOTS": "0"},
-                {"NEWSARCHIVE_CRAWL_POOL": 'crawl", "slots": 99'}):
-        done = subprocess.run([SCRIPT, "start"], env={**os.environ, "AIRFLOW_HOME": str(home), **env},
-                              capture_output=True, text=True, timeout=60)
+    for env in (
+        {"NEWSARCHIVE_CRAWL_SLOTS": "two"},
+        {"NEWSARCHIVE_CRAWL_SLOTS": "0"},
+        {"NEWSARCHIVE_CRAWL_POOL": 'crawl", "slots": 99'},
+    ):
+        done = subprocess.run(
+            [SCRIPT, "start"],
+            env={**os.environ, "AIRFLOW_HOME": str(home), **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 2, done
         assert done.stderr.count("\n") == 1 and "NEWSARCHIVE_CRAWL_" in done.stderr
         assert not home.exists()

@@ -36,8 +36,12 @@ RUN_ID = "archive_page_test"
 
 def _request(url: str, body: dict | None = None, method: str | None = None) -> dict:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method or ("POST" if body is not None else "GET"),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method=method or ("POST" if body is not None else "GET"),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
@@ -51,11 +55,18 @@ def week(tmp_path_factory):
     port = _free_port()
     script = str(ROOT / "scripts" / "airflow.sh")
     with ReplicaServer(living=True) as replica:
-        env = {**os.environ, "AIRFLOW_HOME": str(home / "airflow"), "AIRFLOW_PORT": str(port),
-               "AIRFLOW__CORE__EXECUTOR": "LocalExecutor", "NEWSARCHIVE_SCHEDULE": "",
-               "NEWSARCHIVE_ARCHIVE": str(archive), "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map)}
-        starting = subprocess.Popen([script, "start"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    text=True)
+        env = {
+            **os.environ,
+            "AIRFLOW_HOME": str(home / "airflow"),
+            "AIRFLOW_PORT": str(port),
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "NEWSARCHIVE_SCHEDULE": "",
+            "NEWSARCHIVE_ARCHIVE": str(archive),
+            "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map),
+        }
+        starting = subprocess.Popen(
+            [script, "start"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             settings = Settings(archive=str(archive), host_map=replica.host_map)
@@ -65,8 +76,10 @@ def week(tmp_path_factory):
             assert starting.returncode == 0, out[-3000:]
             replica.replica.faults.set(FAULTY, "http_500")
             faulty_index = load_registry(settings.outlets_path).ids.index(FAULTY)
-            _request(f"{base}/api/v2/dags/news_archive/dagRuns",
-                     {"dag_run_id": RUN_ID, "logical_date": f"{WEEK[6].isoformat()}T03:00:00Z"})
+            _request(
+                f"{base}/api/v2/dags/news_archive/dagRuns",
+                {"dag_run_id": RUN_ID, "logical_date": f"{WEEK[6].isoformat()}T03:00:00Z"},
+            )
             deadline = time.monotonic() + 900
             runs = f"{base}/api/v2/dags/news_archive/dagRuns/{RUN_ID}"
             while True:
@@ -79,9 +92,14 @@ def week(tmp_path_factory):
                     if exc.code != 404:
                         raise
                     crawl = {"state": None}
-                if crawl["state"] == "up_for_retry":  # an operator's "mark failed": no 2-minute retry delays
-                    _request(f"{runs}/taskInstances/per_outlet.crawl/{faulty_index}", {"new_state": "failed"},
-                             method="PATCH")
+                if (
+                    crawl["state"] == "up_for_retry"
+                ):  # an operator's "mark failed": no 2-minute retry delays
+                    _request(
+                        f"{runs}/taskInstances/per_outlet.crawl/{faulty_index}",
+                        {"new_state": "failed"},
+                        method="PATCH",
+                    )
                 time.sleep(3)
             yield base, run, archive
         finally:
@@ -106,7 +124,9 @@ def test_the_archive_page_shows_a_week_per_outlet_the_gap_and_its_run(week, tmp_
     dom = _chromium(chromium, tmp_path / "p1", "--dump-dom", page).stdout
     (ARTIFACTS / "archive_page.html").write_text(dom)
     text = _visible_text(dom)
-    assert 'type="password"' not in dom and "Sign in" not in text, "a login page, not the Archive page"
+    assert 'type="password"' not in dom and "Sign in" not in text, (
+        "a login page, not the Archive page"
+    )
     assert "Archive" in text and "Outlets" in text, f"an empty page: {text[:300]}"
     for outlet in load_registry(Settings().outlets_path).ids:
         assert f'<tr class="outlet-row" data-outlet="{outlet}">' in dom, outlet
@@ -114,21 +134,29 @@ def test_the_archive_page_shows_a_week_per_outlet_the_gap_and_its_run(week, tmp_
         assert chart, f"no chart for {outlet}"
         days = re.findall(r'data-day="([\d-]+)"', chart.group(0))
         assert days == [d.isoformat() for d in WEEK], (outlet, days)
-    gap = re.search(rf'<tr class="gap-row" data-outlet="{FAULTY}" data-day="{WEEK[6]}">.*?</tr>', dom, re.S)
+    gap = re.search(
+        rf'<tr class="gap-row" data-outlet="{FAULTY}" data-day="{WEEK[6]}">.*?</tr>', dom, re.S
+    )
     assert gap, "no gap row for the outlet the replica failed"
     assert "http_500" in gap.group(0)
     link = re.search(r'<a class="run-link" href="([^"]+)"', gap.group(0))
     assert link and link.group(1) == f"/dags/news_archive/runs/{RUN_ID}"
     assert re.search(rf'class="point gap" data-day="{WEEK[6]}"', dom)
     assert f"outlet {FAULTY}: 0 new articles" in text  # the canary's problem
-    assert re.search(rf'<tr class="snapshot-row" data-day="{WEEK[6]}">.*?>ok<', dom, re.S)  # verified
+    assert re.search(
+        rf'<tr class="snapshot-row" data-day="{WEEK[6]}">.*?>ok<', dom, re.S
+    )  # verified
     # the link leads to the run in the Airflow UI
     run_dom = _chromium(chromium, tmp_path / "p2", "--dump-dom", base + link.group(1)).stdout
     assert RUN_ID in _visible_text(run_dom)
     shot = ARTIFACTS / "archive_page.png"
     shot.unlink(missing_ok=True)
     _chromium(chromium, tmp_path / "p3", f"--screenshot={shot}", page)
-    assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    assert (
+        shot.exists()
+        and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        and shot.stat().st_size > 20_000
+    )
 
 
 def test_the_airflow_ui_lists_the_plugin_and_embeds_the_page(week, tmp_path):
@@ -136,7 +164,9 @@ def test_the_airflow_ui_lists_the_plugin_and_embeds_the_page(week, tmp_path):
     base, _, _ = week
     plugins = _request(f"{base}/api/v2/plugins")["plugins"]
     views = [v for p in plugins if p["name"] == "newsarchive" for v in p["external_views"]]
-    assert views == [{**views[0], "name": "Archive", "href": "/newsarchive/", "url_route": "archive"}]
+    assert views == [
+        {**views[0], "name": "Archive", "href": "/newsarchive/", "url_route": "archive"}
+    ]
     dom = _chromium(chromium, tmp_path / "p4", "--dump-dom", f"{base}/plugin/archive").stdout
     assert 'type="password"' not in dom
     assert re.search(r'<iframe[^>]+src="[^"]*/newsarchive/"', dom), _visible_text(dom)[:500]

@@ -65,14 +65,20 @@ def _missing_services() -> str | None:
 
 def _api(base: str, path: str, body: dict | None = None) -> dict:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method="POST" if body is not None else "GET",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        base + path,
+        data=data,
+        method="POST" if body is not None else "GET",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
 
 def _tis(base: str, run_id: str) -> list[dict]:
-    return _api(base, f"/api/v2/dags/news_archive/dagRuns/{run_id}/taskInstances?limit=100")["task_instances"]
+    return _api(base, f"/api/v2/dags/news_archive/dagRuns/{run_id}/taskInstances?limit=100")[
+        "task_instances"
+    ]
 
 
 def _tries(base: str, run_id: str, ti: dict) -> list[dict]:
@@ -81,7 +87,9 @@ def _tries(base: str, run_id: str, ti: dict) -> list[dict]:
 
 
 def _when(value: str | None) -> float:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() if value else float("inf")
+    return (
+        datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() if value else float("inf")
+    )
 
 
 class Cluster:
@@ -90,8 +98,12 @@ class Cluster:
         self.started: dict[int, float] = {}  # PID -> its start time (a PID can be reused later)
 
     def script(self, action: str, timeout: float = 420) -> str:
-        done = subprocess.run([str(SCRIPT), action], env=self.env, capture_output=True, text=True, timeout=timeout)
-        assert done.returncode == 0, f"cluster.sh {action} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        done = subprocess.run(
+            [str(SCRIPT), action], env=self.env, capture_output=True, text=True, timeout=timeout
+        )
+        assert done.returncode == 0, (
+            f"cluster.sh {action} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
         for pid in self.pids().values():
             if pid not in self.started and psutil.pid_exists(pid):
                 self.started[pid] = psutil.Process(pid).create_time()
@@ -109,12 +121,19 @@ class Cluster:
         return left
 
     def pids(self) -> dict[str, int]:
-        return {p.stem: int(p.read_text()) for p in (self.home / "pids").glob("*.pid") if "." not in p.stem}
+        return {
+            p.stem: int(p.read_text())
+            for p in (self.home / "pids").glob("*.pid")
+            if "." not in p.stem
+        }
 
     @property
     def base(self) -> str:
-        port = next(line.split("=", 1)[1] for line in (self.home / "cluster.env").read_text().splitlines()
-                    if line.startswith("export API_PORT="))
+        port = next(
+            line.split("=", 1)[1]
+            for line in (self.home / "cluster.env").read_text().splitlines()
+            if line.startswith("export API_PORT=")
+        )
         return f"http://127.0.0.1:{port}"
 
     def kill_worker(self, name: str) -> list[int]:
@@ -141,14 +160,22 @@ def cluster(replica, s3_server):
     (home / "airflow" / "config").mkdir(parents=True)
     (home / "airflow" / "config" / "airflow_local_settings.py").write_text(POLICY)
     (home / "tmp").mkdir()
-    env = {**os.environ, "NEWSARCHIVE_CLUSTER_HOME": str(home), "NEWSARCHIVE_ARCHIVE": ARCHIVE,
-           "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map), "NEWSARCHIVE_SCHEDULE": "",
-           "NEWSARCHIVE_WORKERS": "2", "NEWSARCHIVE_WORKER_CONCURRENCY": "1",
-           "NEWSARCHIVE_CRAWL_SLOTS": str(CRAWL_SLOTS),
-           "NEWSARCHIVE_PG_OPTIONS": "-c fsync=off -c full_page_writes=off",  # a throwaway database
-           "TMPDIR": str(home / "tmp"),  # the tasks' temp space, apart from other processes' sweeps of /tmp
-           "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
-           "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2"}
+    env = {
+        **os.environ,
+        "NEWSARCHIVE_CLUSTER_HOME": str(home),
+        "NEWSARCHIVE_ARCHIVE": ARCHIVE,
+        "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map),
+        "NEWSARCHIVE_SCHEDULE": "",
+        "NEWSARCHIVE_WORKERS": "2",
+        "NEWSARCHIVE_WORKER_CONCURRENCY": "1",
+        "NEWSARCHIVE_CRAWL_SLOTS": str(CRAWL_SLOTS),
+        "NEWSARCHIVE_PG_OPTIONS": "-c fsync=off -c full_page_writes=off",  # a throwaway database
+        "TMPDIR": str(
+            home / "tmp"
+        ),  # the tasks' temp space, apart from other processes' sweeps of /tmp
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
+    }
     cluster = Cluster(home, env)
     try:
         cluster.script("start")
@@ -161,9 +188,21 @@ def cluster(replica, s3_server):
             shutil.copytree(home / "logs", ARTIFACTS / "cluster-logs")
         left = cluster.still_running()
         env_file = home / "cluster.env"
-        pg_data = next((line.split("=", 1)[1] for line in env_file.read_text().splitlines()
-                        if line.startswith("export PG_DATA=")), None) if env_file.exists() else None
-        if pg_data and not Path(pg_data).is_relative_to(home):  # cluster.sh's fallback outside closed parents
+        pg_data = (
+            next(
+                (
+                    line.split("=", 1)[1]
+                    for line in env_file.read_text().splitlines()
+                    if line.startswith("export PG_DATA=")
+                ),
+                None,
+            )
+            if env_file.exists()
+            else None
+        )
+        if pg_data and not Path(pg_data).is_relative_to(
+            home
+        ):  # cluster.sh's fallback outside closed parents
             shutil.rmtree(pg_data, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)
         assert not left, f"still running after cluster.sh stop: {left}"
@@ -175,26 +214,44 @@ def runs(cluster, demo_run):
     base = cluster.base
     started = time.monotonic()
     for run_id, day in ((RUN_A, DAY_A), (RUN_B, DAY_B)):
-        _api(base, "/api/v2/dags/news_archive/dagRuns", {"dag_run_id": run_id, "logical_date": f"{day}T03:00:00Z"})
+        _api(
+            base,
+            "/api/v2/dags/news_archive/dagRuns",
+            {"dag_run_id": run_id, "logical_date": f"{day}T03:00:00Z"},
+        )
     killed = None
     deadline = time.monotonic() + 420
     while killed is None and time.monotonic() < deadline:
         tis = _tis(base, RUN_A)
         done_on = {t["hostname"] for t in tis if t["state"] == "success"}
-        crawling = [t for t in tis if t["task_id"] == CRAWL and t["state"] == "running" and t["hostname"] in done_on]
+        crawling = [
+            t
+            for t in tis
+            if t["task_id"] == CRAWL and t["state"] == "running" and t["hostname"] in done_on
+        ]
         if crawling:
             ti = crawling[0]
-            killed = {"worker": ti["hostname"], "outlet": ti["rendered_map_index"], "map_index": ti["map_index"],
-                      "pids": cluster.kill_worker(ti["hostname"]), "at": time.time()}
+            killed = {
+                "worker": ti["hostname"],
+                "outlet": ti["rendered_map_index"],
+                "map_index": ti["map_index"],
+                "pids": cluster.kill_worker(ti["hostname"]),
+                "at": time.time(),
+            }
             break
         if any(t["task_id"] == CRAWL for t in tis) and all(
-                t["state"] == "success" for t in tis if t["task_id"] == CRAWL):
+            t["state"] == "success" for t in tis if t["task_id"] == CRAWL
+        ):
             break
         time.sleep(0.25)
     assert killed, "no crawl ran on a worker that had already finished a task: nothing was killed"
     # bring the lost worker back once its crawl has been retried and finished elsewhere
     while time.monotonic() < deadline:
-        ti = next(t for t in _tis(base, RUN_A) if t["task_id"] == CRAWL and t["map_index"] == killed["map_index"])
+        ti = next(
+            t
+            for t in _tis(base, RUN_A)
+            if t["task_id"] == CRAWL and t["map_index"] == killed["map_index"]
+        )
         if ti["state"] in ("success", "failed", "upstream_failed"):
             killed["outlet"] = ti["rendered_map_index"]  # rendered when the task ends
             break
@@ -202,7 +259,9 @@ def runs(cluster, demo_run):
     cluster.script("start")
     states = {}
     while time.monotonic() < deadline:
-        states = {r: _api(base, f"/api/v2/dags/news_archive/dagRuns/{r}")["state"] for r in (RUN_A, RUN_B)}
+        states = {
+            r: _api(base, f"/api/v2/dags/news_archive/dagRuns/{r}")["state"] for r in (RUN_A, RUN_B)
+        }
         if all(s in ("success", "failed") for s in states.values()):
             break
         time.sleep(2)
@@ -210,7 +269,13 @@ def runs(cluster, demo_run):
     figures["trigger_to_both_ended_s"] = round(time.monotonic() - started, 1)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "cluster-figures.json").write_text(json.dumps(figures, indent=1))
-    return {"base": base, "killed": killed, "states": states, "figures": figures, "reference": demo_run}
+    return {
+        "base": base,
+        "killed": killed,
+        "states": states,
+        "figures": figures,
+        "reference": demo_run,
+    }
 
 
 def _figures(base: str, killed: dict) -> dict:
@@ -220,7 +285,11 @@ def _figures(base: str, killed: dict) -> dict:
         run = _api(base, f"/api/v2/dags/news_archive/dagRuns/{run_id}")
         if run["start_date"] and run["end_date"]:
             figures[f"{run_id}_s"] = round(_when(run["end_date"]) - _when(run["start_date"]), 1)
-    ti = next(t for t in _tis(base, RUN_A) if t["task_id"] == CRAWL and t["map_index"] == killed["map_index"])
+    ti = next(
+        t
+        for t in _tis(base, RUN_A)
+        if t["task_id"] == CRAWL and t["map_index"] == killed["map_index"]
+    )
     tries = sorted(_tries(base, RUN_A, ti), key=lambda t: t["try_number"])
     if len(tries) > 1 and tries[0]["end_date"] and tries[1]["start_date"]:
         figures["kill_to_try_failed_s"] = round(_when(tries[0]["end_date"]) - killed["at"], 1)
@@ -241,12 +310,20 @@ def test_run_a_succeeds_with_every_task_on_the_celery_workers_both_of_them(runs)
 
 def test_the_crawl_of_a_killed_worker_is_retried_and_completes_on_the_other_worker(runs):
     base, killed = runs["base"], runs["killed"]
-    ti = next(t for t in _tis(base, RUN_A) if t["task_id"] == CRAWL and t["map_index"] == killed["map_index"])
+    ti = next(
+        t
+        for t in _tis(base, RUN_A)
+        if t["task_id"] == CRAWL and t["map_index"] == killed["map_index"]
+    )
     tries = sorted(_tries(base, RUN_A, ti), key=lambda t: t["try_number"])
     assert [(t["try_number"], t["hostname"]) for t in tries][0] == (1, killed["worker"])
-    assert tries[0]["state"] == "failed"  # no heartbeat: the scheduler failed it and scheduled the retry
+    assert (
+        tries[0]["state"] == "failed"
+    )  # no heartbeat: the scheduler failed it and scheduled the retry
     assert tries[-1]["state"] == "success" and tries[-1]["hostname"] != killed["worker"]
-    assert len(killed["pids"]) >= 3  # the worker, its pool process and the task's supervisor at least
+    assert (
+        len(killed["pids"]) >= 3
+    )  # the worker, its pool process and the task's supervisor at least
 
 
 def test_run_a_snapshot_verifies_and_equals_the_one_shot_pipeline_run(runs):
@@ -273,9 +350,13 @@ def test_run_b_reads_the_crawl_state_run_a_left_and_the_canary_fails_it(runs):
     assert tis[("quality", None)]["state"] == "failed"
     manifest = read_manifest(open_store(ARCHIVE), resolve_snapshot(open_store(ARCHIVE), DAY_B))
     assert manifest["counts"]["archived"] == 0
-    assert {o: c["fetched"] for o, c in manifest["counts"]["outlets"].items()} == {o: 0 for o in OUTLETS}
+    assert {o: c["fetched"] for o, c in manifest["counts"]["outlets"].items()} == {
+        o: 0 for o in OUTLETS
+    }
     problems = manifest["counts"]["quality"]["problems"]
-    assert len(problems) == len(OUTLETS) and all("0 new articles this run (nothing new" in p for p in problems)
+    assert len(problems) == len(OUTLETS) and all(
+        "0 new articles this run (nothing new" in p for p in problems
+    )
 
 
 def test_no_outlet_is_crawled_twice_at_once_and_the_pool_bounds_the_crawls(runs):
@@ -285,11 +366,18 @@ def test_no_outlet_is_crawled_twice_at_once_and_the_pool_bounds_the_crawls(runs)
         for ti in _tis(base, run_id):
             if ti["task_id"] == CRAWL:
                 for t in _tries(base, run_id, ti):
-                    spans.append((_when(t["start_date"]), _when(t["end_date"]), ti["rendered_map_index"], run_id,
-                                  t["try_number"]))
+                    spans.append(
+                        (
+                            _when(t["start_date"]),
+                            _when(t["end_date"]),
+                            ti["rendered_map_index"],
+                            run_id,
+                            t["try_number"],
+                        )
+                    )
     assert len(spans) == 2 * len(OUTLETS) + 1  # the killed crawl ran twice
     for i, a in enumerate(spans):
-        for b in spans[i + 1:]:
+        for b in spans[i + 1 :]:
             if a[2] == b[2]:
                 assert a[1] <= b[0] or b[1] <= a[0], f"{a[2]} crawled twice at once: {a} and {b}"
     events = sorted([(s, 1) for s, *_ in spans] + [(e, -1) for _, e, *_ in spans])

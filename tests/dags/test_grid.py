@@ -27,8 +27,12 @@ OUTLETS = ["anapress", "orient", "euronews", "enabbaladi", "zamanalwsl"]
 
 def _call(url: str, body: dict | None = None, method: str | None = None) -> dict:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method or ("POST" if body is not None else "GET"),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method=method or ("POST" if body is not None else "GET"),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
@@ -60,11 +64,19 @@ def airflow_with_a_failing_outlet(tmp_path_factory):
     port = _free_port()
     with ReplicaServer(per_outlet=5) as replica:
         replica.replica.faults.set("euronews", "http_500")
-        env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW_PORT": str(port),
-               "AIRFLOW__CORE__EXECUTOR": "LocalExecutor", "NEWSARCHIVE_SCHEDULE": "",
-               "NEWSARCHIVE_ARCHIVE": str(home / "archive"), "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map)}
+        env = {
+            **os.environ,
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW_PORT": str(port),
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "NEWSARCHIVE_SCHEDULE": "",
+            "NEWSARCHIVE_ARCHIVE": str(home / "archive"),
+            "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map),
+        }
         script = str(ROOT / "scripts" / "airflow.sh")
-        started = subprocess.run([script, "start"], env=env, capture_output=True, text=True, timeout=900)
+        started = subprocess.run(
+            [script, "start"], env=env, capture_output=True, text=True, timeout=900
+        )
         assert started.returncode == 0, started.stdout[-2000:] + started.stderr[-2000:]
         try:
             yield f"http://127.0.0.1:{port}/api/v2/dags/news_archive"
@@ -81,28 +93,49 @@ def _tis(api: str, task_id: str) -> dict[int, dict]:
 
 
 def test_mapped_tasks_are_labelled_by_outlet_while_retrying_and_after_an_upstream_failure(
-        airflow_with_a_failing_outlet):
+    airflow_with_a_failing_outlet,
+):
     api = airflow_with_a_failing_outlet
     _call(f"{api}/dagRuns", {"dag_run_id": RUN_ID, "logical_date": "2026-11-21T03:00:00Z"})
     # the crawls are labelled as soon as they exist, whatever their state
-    crawls = _wait("the mapped crawls", lambda: (c := _tis(api, "per_outlet.crawl")) and len(c) == 5 and c or None)
+    crawls = _wait(
+        "the mapped crawls",
+        lambda: (c := _tis(api, "per_outlet.crawl")) and len(c) == 5 and c or None,
+    )
     assert [crawls[i]["rendered_map_index"] for i in range(5)] == OUTLETS
     index = OUTLETS.index("euronews")
-    retrying = _wait("euronews' crawl to wait for its retry", lambda: (
-        t := _tis(api, "per_outlet.crawl")[index])["state"] == "up_for_retry" and t or None)
+    retrying = _wait(
+        "euronews' crawl to wait for its retry",
+        lambda: (
+            (t := _tis(api, "per_outlet.crawl")[index])["state"] == "up_for_retry" and t or None
+        ),
+    )
     assert retrying["rendered_map_index"] == "euronews" and retrying["try_number"] == 1
-    counts = _call(f"{api}/dagRuns/{RUN_ID}/taskInstances/per_outlet.crawl/xcomEntries/counts?map_index={index}")
+    counts = _call(
+        f"{api}/dagRuns/{RUN_ID}/taskInstances/per_outlet.crawl/xcomEntries/counts?map_index={index}"
+    )
     value = counts["value"] if isinstance(counts["value"], dict) else json.loads(counts["value"])
-    assert value["error"] == "http_500" and value["fetched"] == 0 and "every discovery URL failed" in value["message"]
+    assert (
+        value["error"] == "http_500"
+        and value["fetched"] == 0
+        and "every discovery URL failed" in value["message"]
+    )
     # ops give up on it (no need to wait for the production retry delay): its extract will never run
-    _patch(f"{api}/dagRuns/{RUN_ID}/taskInstances/per_outlet.crawl/{index}", {"new_state": "failed"})
-    run = _wait("the run to end", lambda: (r := _call(f"{api}/dagRuns/{RUN_ID}"))["state"] in (
-        "success", "failed") and r or None)
+    _patch(
+        f"{api}/dagRuns/{RUN_ID}/taskInstances/per_outlet.crawl/{index}", {"new_state": "failed"}
+    )
+    run = _wait(
+        "the run to end",
+        lambda: (
+            (r := _call(f"{api}/dagRuns/{RUN_ID}"))["state"] in ("success", "failed") and r or None
+        ),
+    )
     extracts = _tis(api, "per_outlet.extract")
     assert extracts[index]["state"] == "upstream_failed"
     assert extracts[index]["rendered_map_index"] == "euronews"  # not "2": it never ran
-    assert {extracts[i]["rendered_map_index"]: extracts[i]["state"] for i in range(5) if i != index} == {
-        o: "success" for o in OUTLETS if o != "euronews"}
+    assert {
+        extracts[i]["rendered_map_index"]: extracts[i]["state"] for i in range(5) if i != index
+    } == {o: "success" for o in OUTLETS if o != "euronews"}
     # the run is not green, and the quality task says which outlet and why
     assert run["state"] == "failed"
     quality = _tis(api, "quality")[-1]

@@ -39,22 +39,39 @@ print("RESULT" + json.dumps(str(run.state)))
 
 
 def _line(proc, prefix: str):
-    return json.loads(next(x for x in proc.stdout.splitlines() if x.startswith(prefix))[len(prefix):])
+    return json.loads(
+        next(x for x in proc.stdout.splitlines() if x.startswith(prefix))[len(prefix) :]
+    )
 
 
 def test_dag_test_reextracts_a_day_with_a_new_rule(airflow_env, tmp_path):
     archive = tmp_path / "archive"
     with ReplicaServer(per_outlet=20) as server:
         server.replica.faults.set("anapress", "new_furniture")
-        run_pipeline(Settings(archive=str(archive), host_map=server.host_map), DAY, ["anapress", "orient"])
+        run_pipeline(
+            Settings(archive=str(archive), host_map=server.host_map), DAY, ["anapress", "orient"]
+        )
         requests = len(server.replica.requests)
         outlets = tmp_path / "outlets.toml"
         old = 'prune = [".news-ticker", ".views-count", ".font-tools", ".tags"]'
-        outlets.write_text((ROOT / "outlets.toml").read_text(encoding="utf-8").replace(old, old[:-1] + ', ".app-promo"]'),
-                           encoding="utf-8")
-        conf = {"since": DAY.isoformat(), "until": (DAY.replace(day=22)).isoformat(), "outlets": ["anapress"],
-                "only_stale": True, "reason": "anapress: prune .app-promo"}
-        env = {**airflow_env, "NEWSARCHIVE_ARCHIVE": str(archive), "NEWSARCHIVE_OUTLETS": str(outlets)}
+        outlets.write_text(
+            (ROOT / "outlets.toml")
+            .read_text(encoding="utf-8")
+            .replace(old, old[:-1] + ', ".app-promo"]'),
+            encoding="utf-8",
+        )
+        conf = {
+            "since": DAY.isoformat(),
+            "until": (DAY.replace(day=22)).isoformat(),
+            "outlets": ["anapress"],
+            "only_stale": True,
+            "reason": "anapress: prune .app-promo",
+        }
+        env = {
+            **airflow_env,
+            "NEWSARCHIVE_ARCHIVE": str(archive),
+            "NEWSARCHIVE_OUTLETS": str(outlets),
+        }
         proc = run_python(f"CONF = {conf!r}\n" + DAG_TEST, env)
         assert len(server.replica.requests) == requests  # no request reached the outlets
 
@@ -67,7 +84,12 @@ def test_dag_test_reextracts_a_day_with_a_new_rule(airflow_env, tmp_path):
     store = open_store(archive)
     old_ref, new_ref = list_snapshots(store, DAY, DAY)
     manifest = load_manifest(store, new_ref)
-    assert manifest.derived_from == old_ref.label and manifest.derived_reason == "anapress: prune .app-promo"
+    assert (
+        manifest.derived_from == old_ref.label
+        and manifest.derived_reason == "anapress: prune .app-promo"
+    )
     assert manifest.run_id.startswith("manual__") and list(manifest.rules) == ["anapress"]
-    assert not [t for t in read_articles(store, new_ref).column("text").to_pylist() if PROMO_LINE in t]
+    assert not [
+        t for t in read_articles(store, new_ref).column("text").to_pylist() if PROMO_LINE in t
+    ]
     assert verify_snapshot(store, new_ref) == [] and verify_snapshot(store, old_ref) == []

@@ -37,8 +37,12 @@ def _free_port() -> int:
 
 def _api(url: str, body: dict | None = None) -> dict:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method="POST" if body is not None else "GET",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method="POST" if body is not None else "GET",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
@@ -47,16 +51,26 @@ def _api(url: str, body: dict | None = None) -> dict:
 def scheduled_run(tmp_path_factory, replica, s3_server):
     home = tmp_path_factory.mktemp("standalone")
     port = _free_port()
-    env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW_PORT": str(port),
-           "AIRFLOW__CORE__EXECUTOR": "LocalExecutor", "NEWSARCHIVE_SCHEDULE": "",
-           "NEWSARCHIVE_ARCHIVE": "s3://archive/scheduler", "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map)}
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW_PORT": str(port),
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "NEWSARCHIVE_SCHEDULE": "",
+        "NEWSARCHIVE_ARCHIVE": "s3://archive/scheduler",
+        "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map),
+    }
     script = str(ROOT / "scripts" / "airflow.sh")
-    started = subprocess.run([script, "start"], env=env, capture_output=True, text=True, timeout=900)
+    started = subprocess.run(
+        [script, "start"], env=env, capture_output=True, text=True, timeout=900
+    )
     assert started.returncode == 0, started.stdout[-2000:] + started.stderr[-2000:]
     base = f"http://127.0.0.1:{port}"
     try:
-        _api(f"{base}/api/v2/dags/news_archive/dagRuns",
-             {"dag_run_id": RUN_ID, "logical_date": "2026-11-21T03:00:00Z"})
+        _api(
+            f"{base}/api/v2/dags/news_archive/dagRuns",
+            {"dag_run_id": RUN_ID, "logical_date": "2026-11-21T03:00:00Z"},
+        )
         deadline = time.monotonic() + 600
         while True:
             run = _api(f"{base}/api/v2/dags/news_archive/dagRuns/{RUN_ID}")
@@ -75,11 +89,18 @@ def scheduled_run(tmp_path_factory, replica, s3_server):
 def test_a_run_under_the_scheduler_succeeds_as_the_rest_api_reports(scheduled_run):
     base, run, _ = scheduled_run
     assert run["state"] == "success", run
-    tis = _api(f"{base}/api/v2/dags/news_archive/dagRuns/{RUN_ID}/taskInstances?limit=100")["task_instances"]
+    tis = _api(f"{base}/api/v2/dags/news_archive/dagRuns/{RUN_ID}/taskInstances?limit=100")[
+        "task_instances"
+    ]
     states = {(t["task_id"], t["rendered_map_index"] or t["map_index"]): t["state"] for t in tis}
     assert set(states.values()) == {"success"}
     assert sorted(m for (task, m) in states if task == "per_outlet.crawl") == [
-        "anapress", "enabbaladi", "euronews", "orient", "zamanalwsl"]
+        "anapress",
+        "enabbaladi",
+        "euronews",
+        "orient",
+        "zamanalwsl",
+    ]
     assert {t["task_id"] for t in tis} >= {"list_outlets", "dedup", "publish", "quality"}
     # each task ran in its own process (LocalExecutor): distinct PIDs
     assert len({t["pid"] for t in tis if t["pid"]}) == len(tis)
@@ -89,7 +110,9 @@ def test_a_run_under_the_scheduler_succeeds_as_the_rest_api_reports(scheduled_ru
     assert manifest["run_id"] == RUN_ID and manifest["counts"]["archived"] == 100
     assert verify_snapshot(store, ref) == []
     events = _api(f"{base}/api/v2/assets/events?limit=10")["asset_events"]
-    assert [e["extra"]["snapshot"] for e in events if e["source_run_id"] == RUN_ID] == ["2026-11-21 rev 1"]
+    assert [e["extra"]["snapshot"] for e in events if e["source_run_id"] == RUN_ID] == [
+        "2026-11-21 rev 1"
+    ]
 
 
 def _visible_text(dom: str) -> str:
@@ -99,9 +122,23 @@ def _visible_text(dom: str) -> str:
 
 
 def _chromium(chromium: str, profile, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                           f"--user-data-dir={profile}", "--window-size=1600,1000", "--virtual-time-budget=20000",
-                           *args], capture_output=True, text=True, timeout=180, check=False)
+    return subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={profile}",
+            "--window-size=1600,1000",
+            "--virtual-time-budget=20000",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
 
 
 def test_the_dag_grid_shows_the_run_and_its_tasks_and_a_screenshot_is_kept(scheduled_run, tmp_path):
@@ -118,14 +155,22 @@ def test_the_dag_grid_shows_the_run_and_its_tasks_and_a_screenshot_is_kept(sched
     assert 'type="password"' not in dom and "Sign in" not in text, "a login page, not the DAG"
     assert f"Dag news_archive Dag Run {RUN_ID}" in text, text[:500]  # the breadcrumb
     assert f"{RUN_ID} Success" in text  # the run's state badge
-    assert "15 Task Instances" in text  # list_outlets, 5 crawls, 5 extracts, dedup, publish, quality, gc
+    assert (
+        "15 Task Instances" in text
+    )  # list_outlets, 5 crawls, 5 extracts, dedup, publish, quality, gc
     for task in ("list_outlets", "dedup", "publish", "quality", "gc"):
         assert re.search(rf"(^| ){task} Success ", text), f"{task} is not shown as a success"
     for outlet in ("anapress", "enabbaladi", "euronews", "orient", "zamanalwsl"):
         for task in ("per_outlet.crawl", "per_outlet.extract"):
-            assert f"{task} {outlet} Success " in text, f"{task} [{outlet}] is not shown as a success"
+            assert f"{task} {outlet} Success " in text, (
+                f"{task} [{outlet}] is not shown as a success"
+            )
     shot = ARTIFACTS / "news_archive_grid.png"
     shot.unlink(missing_ok=True)
     _chromium(chromium, tmp_path / "profile2", f"--screenshot={shot}", page)
-    assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    assert (
+        shot.exists()
+        and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        and shot.stat().st_size > 20_000
+    )
     assert run["state"] == "success"  # the run's state, asserted through the API too

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SEEDS = Path(__file__).resolve().parents[2] / "replica" / "seed_articles.json"
-ADDED = ("وفي سياق متصل، قال مصدر محلي إن الأهالي ما زالوا ينتظرون وصول المساعدات الإنسانية إلى المنطقة، "
-         "وسط مخاوف من تدهور الأوضاع المعيشية مع اقتراب فصل الشتاء وانقطاع الطرق الرئيسية المؤدية إليها.")
+ADDED = (
+    "وفي سياق متصل، قال مصدر محلي إن الأهالي ما زالوا ينتظرون وصول المساعدات الإنسانية إلى المنطقة، "
+    "وسط مخاوف من تدهور الأوضاع المعيشية مع اقتراب فصل الشتاء وانقطاع الطرق الرئيسية المؤدية إليها."
+)
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,9 @@ def seed_stories() -> list[tuple[str, str, list[str]]]:
     stories = []
     for seed in json.loads(SEEDS.read_text(encoding="utf-8")):
         paragraphs = [b["text"] for b in seed["blocks"] if b["kind"] in ("p", "h2", "quote")]
-        stories.append((seed["outlet"], f"https://{seed['outlet']}.example/news/{seed['key']}", paragraphs))
+        stories.append(
+            (seed["outlet"], f"https://{seed['outlet']}.example/news/{seed['key']}", paragraphs)
+        )
     return stories
 
 
@@ -80,23 +84,45 @@ def labelled_set() -> list[Labelled]:
             ("original", url, text),
             ("tracking-url", f"{url}?utm_source=facebook&utm_medium=social&fbclid=IwAR{n}", text),
             ("amp-url", url.replace("https://", "https://m.") + "/amp/", text),
-            ("syndicated", f"https://aggregator.example/world/{n}-{rng.randrange(10**6)}",
-             text + "\nالمصدر: " + outlet),
-            ("syndicated-credit-first", f"https://other-outlet.example/{rng.randrange(10**6)}",
-             f"({outlet}) - " + text),
+            (
+                "syndicated",
+                f"https://aggregator.example/world/{n}-{rng.randrange(10**6)}",
+                text + "\nالمصدر: " + outlet,
+            ),
+            (
+                "syndicated-credit-first",
+                f"https://other-outlet.example/{rng.randrange(10**6)}",
+                f"({outlet}) - " + text,
+            ),
             ("orthographic", f"https://mirror.example/{n}", _orthographic(text, rng)),
             ("paragraph-added", f"https://copy.example/{n}/a", "\n".join(paragraphs + [ADDED])),
-            ("paragraph-removed", f"https://copy.example/{n}/b",
-             "\n".join(p for k, p in enumerate(paragraphs) if k != longest)),
-            ("sentence-edited", f"https://copy.example/{n}/c", "\n".join(_edit_sentence(paragraphs, rng))),
+            (
+                "paragraph-removed",
+                f"https://copy.example/{n}/b",
+                "\n".join(p for k, p in enumerate(paragraphs) if k != longest),
+            ),
+            (
+                "sentence-edited",
+                f"https://copy.example/{n}/c",
+                "\n".join(_edit_sentence(paragraphs, rng)),
+            ),
         ]
         docs += [Labelled(f"s{n}-{kind}", u, t, g, kind) for kind, u, t in variants]
     # hard negatives: the lead paragraph of one story over the body of the others (one paragraph from each)
     for n, (_, _, paragraphs) in enumerate(stories):
         for m in range(2):
-            others = [p for k, (_, _, ps) in enumerate(stories) if k != n for p in rng.sample(ps[1:], 1)]
+            others = [
+                p for k, (_, _, ps) in enumerate(stories) if k != n for p in rng.sample(ps[1:], 1)
+            ]
             rng.shuffle(others)
             text = "\n".join([paragraphs[0], *others])
-            docs.append(Labelled(f"s{n}-negative{m}", f"https://elsewhere.example/{n}/{m}", text,
-                                 f"negative{n}-{m}", "shared-lead"))
+            docs.append(
+                Labelled(
+                    f"s{n}-negative{m}",
+                    f"https://elsewhere.example/{n}/{m}",
+                    text,
+                    f"negative{n}-{m}",
+                    "shared-lead",
+                )
+            )
     return docs

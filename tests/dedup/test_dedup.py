@@ -15,14 +15,17 @@ from tests.dedup.labelled_set import labelled_set, seed_stories
 ARTICLE = "https://www.enabbaladi.net/archives/سوريا-دوما"
 
 
-@pytest.mark.parametrize("variant", [
-    "https://www.enabbaladi.net/archives/%D8%B3%D9%88%D8%B1%D9%8A%D8%A7-%D8%AF%D9%88%D9%85%D8%A7",
-    "https://www.enabbaladi.net/archives/%d8%b3%d9%88%d8%b1%d9%8a%d8%a7-%d8%af%d9%88%d9%85%d8%a7/",
-    "HTTP://WWW.EnabBaladi.NET:80/archives/سوريا-دوما?utm_source=twitter&utm_campaign=x#comments",
-    "https://enabbaladi.net:443/archives/سوريا-دوما?fbclid=IwAR0&gclid=abc",
-    "https://m.enabbaladi.net/archives/سوريا-دوما/amp/",
-    "https://amp.enabbaladi.net/archives/سوريا-دوما?amp=1",
-])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "https://www.enabbaladi.net/archives/%D8%B3%D9%88%D8%B1%D9%8A%D8%A7-%D8%AF%D9%88%D9%85%D8%A7",
+        "https://www.enabbaladi.net/archives/%d8%b3%d9%88%d8%b1%d9%8a%d8%a7-%d8%af%d9%88%d9%85%d8%a7/",
+        "HTTP://WWW.EnabBaladi.NET:80/archives/سوريا-دوما?utm_source=twitter&utm_campaign=x#comments",
+        "https://enabbaladi.net:443/archives/سوريا-دوما?fbclid=IwAR0&gclid=abc",
+        "https://m.enabbaladi.net/archives/سوريا-دوما/amp/",
+        "https://amp.enabbaladi.net/archives/سوريا-دوما?amp=1",
+    ],
+)
 def test_url_variants_share_one_canonical_key(variant):
     assert canonical_url(variant) == canonical_url(ARTICLE)
 
@@ -30,7 +33,9 @@ def test_url_variants_share_one_canonical_key(variant):
 def test_urls_that_differ_in_what_matters_stay_apart():
     assert canonical_url(ARTICLE + "?id=2") != canonical_url(ARTICLE + "?id=3")
     assert canonical_url(ARTICLE) != canonical_url(ARTICLE.replace("دوما", "حلب"))
-    assert canonical_url("https://a.example/x", declared="/y") == "https://a.example/y"  # rel=canonical wins
+    assert (
+        canonical_url("https://a.example/x", declared="/y") == "https://a.example/y"
+    )  # rel=canonical wins
 
 
 def test_arabic_normalisation_unifies_orthographic_variants():
@@ -42,7 +47,9 @@ def test_arabic_normalisation_unifies_orthographic_variants():
 
 
 def test_the_five_seed_stories_are_five_articles():
-    docs = [Document(f"seed{n}", "\n".join(ps), url) for n, (_, url, ps) in enumerate(seed_stories())]
+    docs = [
+        Document(f"seed{n}", "\n".join(ps), url) for n, (_, url, ps) in enumerate(seed_stories())
+    ]
     decisions = list(Deduplicator().run(docs))
     assert [d.duplicate_of for d in decisions] == [None] * 5
 
@@ -54,7 +61,9 @@ def _pairs(groups: dict[str, str]) -> set[frozenset]:
 def test_labelled_set_pairwise_precision_and_recall(tmp_path, capsys):
     docs = labelled_set()
     source = tmp_path / "corpus.jsonl"
-    source.write_text("".join(json.dumps(d.to_input(), ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    source.write_text(
+        "".join(json.dumps(d.to_input(), ensure_ascii=False) + "\n" for d in docs), encoding="utf-8"
+    )
     assert main(["dedup", str(source)]) == 0
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [o["id"] for o in out] == [d.id for d in docs]
@@ -62,7 +71,11 @@ def test_labelled_set_pairwise_precision_and_recall(tmp_path, capsys):
     truth = _pairs({d.id: d.group for d in docs})
     precision = len(predicted & truth) / len(predicted)
     recall = len(predicted & truth) / len(truth)
-    assert precision >= 0.99 and recall >= 0.95, (precision, recall, sorted(map(sorted, truth - predicted))[:5])
+    assert precision >= 0.99 and recall >= 0.95, (
+        precision,
+        recall,
+        sorted(map(sorted, truth - predicted))[:5],
+    )
     reasons = {o["id"]: o["reason"] for o in out}
     assert reasons["s0-tracking-url"] == reasons["s0-amp-url"] == "canonical_url"
     assert reasons["s0-orthographic"] == "exact_content"
@@ -73,10 +86,18 @@ def test_labelled_set_pairwise_precision_and_recall(tmp_path, capsys):
 def test_same_url_with_changed_text_is_a_revision_not_a_duplicate():
     _, url, paragraphs = seed_stories()[1]
     first = "\n".join(paragraphs)
-    edited = "\n".join(paragraphs[:-1] + ["تحديث: ارتفعت حصيلة الضحايا إلى 40 قتيلاً بحسب الدفاع المدني."])
-    decisions = list(Deduplicator().run([
-        Document("v1", first, url), Document("v2", edited, url + "?utm_source=x"), Document("v2-again", edited, url),
-    ]))
+    edited = "\n".join(
+        paragraphs[:-1] + ["تحديث: ارتفعت حصيلة الضحايا إلى 40 قتيلاً بحسب الدفاع المدني."]
+    )
+    decisions = list(
+        Deduplicator().run(
+            [
+                Document("v1", first, url),
+                Document("v2", edited, url + "?utm_source=x"),
+                Document("v2-again", edited, url),
+            ]
+        )
+    )
     assert decisions[1].revision_of == "v1" and decisions[1].duplicate_of is None
     assert decisions[1].reason == "revision" and 0.5 < decisions[1].similarity < 1
     assert decisions[2].duplicate_of == "v2" and decisions[2].reason == "canonical_url"
@@ -86,13 +107,23 @@ def test_index_segments_carry_history_across_runs():
     """Day 1's index, stored as a segment and loaded by day 2's run, makes a day-2 copy a duplicate."""
     stories = seed_stories()
     day1 = Deduplicator()
-    list(day1.run([Document(f"d1-{n}", "\n".join(ps), url) for n, (_, url, ps) in enumerate(stories)]))
+    list(
+        day1.run(
+            [Document(f"d1-{n}", "\n".join(ps), url) for n, (_, url, ps) in enumerate(stories)]
+        )
+    )
     segment = day1.index.segment()
     index = DedupIndex()
     index.add_segment(segment)
     copy = "\n".join(stories[3][2][1:])  # the lead paragraph dropped, on another site
-    decisions = list(Deduplicator(index).run([Document("d2-copy", copy, "https://elsewhere.example/x"),
-                                              Document("d2-new", "نص مختلف تماما عن كل ما سبق " * 20)]))
+    decisions = list(
+        Deduplicator(index).run(
+            [
+                Document("d2-copy", copy, "https://elsewhere.example/x"),
+                Document("d2-new", "نص مختلف تماما عن كل ما سبق " * 20),
+            ]
+        )
+    )
     assert decisions[0].duplicate_of == "d1-3" and decisions[0].reason == "near_duplicate"
     assert decisions[1].duplicate_of is None
 
@@ -100,10 +131,19 @@ def test_index_segments_carry_history_across_runs():
 def test_bad_lines_are_reported_by_number_and_the_rest_processed(tmp_path, capsys):
     source = tmp_path / "in.jsonl"
     text = "\n".join(seed_stories()[0][2])
-    source.write_text("\n".join([
-        json.dumps({"id": "a", "text": text}), "{not json", json.dumps({"id": "b"}), json.dumps(["x"]),
-        json.dumps({"id": "c", "text": text, "url": "https://x.example/c"}),
-    ]) + "\n", encoding="utf-8")
+    source.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "a", "text": text}),
+                "{not json",
+                json.dumps({"id": "b"}),
+                json.dumps(["x"]),
+                json.dumps({"id": "c", "text": text, "url": "https://x.example/c"}),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     assert main(["dedup", str(source)]) == 1
     captured = capsys.readouterr()
     out = [json.loads(line) for line in captured.out.splitlines()]

@@ -18,7 +18,12 @@ CONTEXT = OutletContext(outlet="euronews", timezone="Europe/Paris", language="ar
 
 def _good(i: int) -> Page:
     article = SITE.articles[i % len(SITE.articles)]
-    return Page(SITE.article_html(article).encode(), SITE.url(article), "text/html; charset=utf-8", f"good{i}")
+    return Page(
+        SITE.article_html(article).encode(),
+        SITE.url(article),
+        "text/html; charset=utf-8",
+        f"good{i}",
+    )
 
 
 def _slow() -> Page:
@@ -30,10 +35,19 @@ def _slow() -> Page:
 
 @pytest.mark.slow  # waits out a worker's time limit
 def test_a_slow_page_times_out_and_the_others_are_extracted_in_input_order():
-    pages = [_good(0), _slow(), _good(1), Page(b"", "https://x.test/empty", source="empty"), _good(2)]
+    pages = [
+        _good(0),
+        _slow(),
+        _good(1),
+        Page(b"", "https://x.test/empty", source="empty"),
+        _good(2),
+    ]
     results = list(extract_pages(CONTEXT, pages, workers=2, timeout_s=2))
     assert [page.source for page, _ in results] == ["good0", "slow", "good1", "empty", "good2"]
-    outcome = {page.source: (r.reason if isinstance(r, ExtractionError) else r.title) for page, r in results}
+    outcome = {
+        page.source: (r.reason if isinstance(r, ExtractionError) else r.title)
+        for page, r in results
+    }
     assert outcome["slow"] == TIMEOUT and outcome["empty"] == "empty"
     for i in range(3):
         assert outcome[f"good{i}"] == SITE.articles[i].title
@@ -92,13 +106,19 @@ def test_a_short_batch_is_done_by_one_worker_and_a_long_one_gets_more():
     """A worker takes longer to start than a few news pages take to extract: a day's few pages of one
     outlet start one worker, not `workers` of them competing for the CPU; a long batch gets them all."""
     seen: set[int] = set()
-    short = [r for _, r in extract_pages(CONTEXT, [_good(i) for i in range(3)], workers=2, timeout_s=20)
-             if not seen.update(_worker_pids())]
+    short = [
+        r
+        for _, r in extract_pages(CONTEXT, [_good(i) for i in range(3)], workers=2, timeout_s=20)
+        if not seen.update(_worker_pids())
+    ]
     assert len(short) == 3 and all(isinstance(r, Article) for r in short)
     assert len(seen) == 1
     seen.clear()
-    results = [r for _, r in extract_pages(CONTEXT, (_good(i) for i in range(300)), workers=2, timeout_s=20)
-               if not seen.update(_worker_pids())]
+    results = [
+        r
+        for _, r in extract_pages(CONTEXT, (_good(i) for i in range(300)), workers=2, timeout_s=20)
+        if not seen.update(_worker_pids())
+    ]
     assert len(results) == 300 and all(isinstance(r, Article) for r in results)
     assert len(seen) == 2
 
@@ -118,8 +138,11 @@ def test_workers_get_no_credentials(monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "do-not-leak")
     stream = extract_pages(CONTEXT, [_good(0), _good(1)], workers=1, timeout_s=20)
     next(stream)
-    environs = [p.parent / "environ" for p in Path("/proc").glob("[0-9]*/cmdline")
-                if b"extract.worker" in _read(p) and _parent(p.parent) == os.getpid()]
+    environs = [
+        p.parent / "environ"
+        for p in Path("/proc").glob("[0-9]*/cmdline")
+        if b"extract.worker" in _read(p) and _parent(p.parent) == os.getpid()
+    ]
     assert environs and not any(b"do-not-leak" in _read(e) for e in environs)
     stream.close()
 

@@ -48,11 +48,16 @@ def test_story_kept_furniture_gone_metadata_exact(outlet_id, article):
     outlet = load_registry().get(outlet_id)
     site = SITES[outlet_id]
     html = site.article_html(article).encode("utf-8")
-    result = ArticleExtractor(OutletContext.for_outlet(outlet)).extract(html, site.url(article), "text/html; charset=utf-8")
+    result = ArticleExtractor(OutletContext.for_outlet(outlet)).extract(
+        html, site.url(article), "text/html; charset=utf-8"
+    )
     lines = [normalise_ws(x) for x in result.text.split("\n")]
     for line in article.story_lines:
         assert normalise_ws(line) in lines, f"story line lost: {line[:60]}"
-    furniture = {normalise_ws(x) for x in furniture_lines(REPLICA.catalog, article) + [site.date_line(article) or ""]}
+    furniture = {
+        normalise_ws(x)
+        for x in furniture_lines(REPLICA.catalog, article) + [site.date_line(article) or ""]
+    }
     assert not [x for x in lines if x in furniture], "furniture line kept"
     assert not [x for x in lines if FURNITURE_LINE.match(x)], "furniture label kept"
     assert result.title == article.title
@@ -73,7 +78,10 @@ def test_generic_backstop_works_without_outlet_rules(outlet_id):
     for article in site.articles:
         result = extractor.extract(site.article_html(article).encode(), site.url(article))
         lines = [normalise_ws(x) for x in result.text.split("\n")]
-        furniture = {normalise_ws(x) for x in furniture_lines(REPLICA.catalog, article) + [site.date_line(article) or ""]}
+        furniture = {
+            normalise_ws(x)
+            for x in furniture_lines(REPLICA.catalog, article) + [site.date_line(article) or ""]
+        }
         assert all(normalise_ws(x) in lines for x in article.story_lines), article.index
         assert not [x for x in lines if x in furniture or FURNITURE_LINE.match(x)], article.index
 
@@ -87,7 +95,10 @@ def test_generic_backstop_works_without_outlet_rules(outlet_id):
         (b"just some words, no markup at all", "not-html"),
         (gzip.compress(b"x" * 100), "binary"),
         (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n", "not-html"),
-        (b"<!DOCTYPE html><html><head><title>t</title></head><body><p>" + "كلمة ".encode() * 400, "truncated"),
+        (
+            b"<!DOCTYPE html><html><head><title>t</title></head><body><p>" + "كلمة ".encode() * 400,
+            "truncated",
+        ),
         (b"<html><body>" + b"<p>x</p>" * (1024 * 1024 + 1) + b"</body></html>", "oversized"),
     ],
 )
@@ -100,7 +111,9 @@ def test_bad_documents_give_a_reason(body, reason):
 def test_section_page_says_it_has_no_article():
     site = SITES["zamanalwsl"]
     with pytest.raises(ExtractionError) as err:
-        ArticleExtractor().extract(site.section(1).encode(), "https://www.zamanalwsl.net/news/section/1")
+        ArticleExtractor().extract(
+            site.section(1).encode(), "https://www.zamanalwsl.net/news/section/1"
+        )
     assert err.value.reason == "no-article"
 
 
@@ -108,16 +121,24 @@ def test_windows_1256_page_without_charset_header_decodes():
     site = SITES["orient"]
     article = site.articles[0]
     html = site.article_html(article).replace('<meta charset="utf-8">', "")
-    result = ArticleExtractor().extract(html.encode("cp1256", errors="replace"), site.url(article), "text/html")
-    assert normalise_ws(article.story_lines[0]) in [normalise_ws(x) for x in result.text.split("\n")]
+    result = ArticleExtractor().extract(
+        html.encode("cp1256", errors="replace"), site.url(article), "text/html"
+    )
+    assert normalise_ws(article.story_lines[0]) in [
+        normalise_ws(x) for x in result.text.split("\n")
+    ]
 
 
 def test_outlet_labels_and_selectors_from_the_registry_remove_what_the_generic_rules_do_not_know():
     site = SITES["zamanalwsl"]
     article = site.articles[1]
-    extra = ('<div class="app-box"><p>حمّل تطبيق زمان الوصل</p><p>تابع آخر أخبار سوريا لحظة بلحظة على هاتفك</p></div>'
-             '<p class="promo">مساحة إعلانية للرعاة الكرام هنا</p>')
-    html = site.article_html(article).replace("<p>اقرأ أيضاً:", extra + "<p>اقرأ أيضاً:").encode()  # inside the story
+    extra = (
+        '<div class="app-box"><p>حمّل تطبيق زمان الوصل</p><p>تابع آخر أخبار سوريا لحظة بلحظة على هاتفك</p></div>'
+        '<p class="promo">مساحة إعلانية للرعاة الكرام هنا</p>'
+    )
+    html = (
+        site.article_html(article).replace("<p>اقرأ أيضاً:", extra + "<p>اقرأ أيضاً:").encode()
+    )  # inside the story
     generic = ArticleExtractor(OutletContext()).extract(html, site.url(article)).text
     assert "لحظة بلحظة على هاتفك" in generic and "مساحة إعلانية للرعاة الكرام هنا" in generic
     rules = CleanupRules(prune=(".promo",), labels=("حمل تطبيق زمان الوصل",))

@@ -24,10 +24,12 @@ def test_vector_detector_gives_langdetects_own_probabilities():
     from replica.server import Replica
 
     texts = [" ".join(a.story_lines)[:SAMPLE_CHARS] for a in Replica(per_outlet=8).catalog.all()]
-    texts += ["The quick brown fox jumps over the lazy dog near the river bank.",
-              "Le gouvernement a annoncé de nouvelles mesures pour soutenir les entreprises.",
-              "این یک متن کوتاه به زبان فارسی است که برای آزمایش نوشته شده است",
-              "یہ اردو زبان میں لکھا گیا ایک مختصر جملہ ہے جو جانچ کے لیے ہے"]
+    texts += [
+        "The quick brown fox jumps over the lazy dog near the river bank.",
+        "Le gouvernement a annoncé de nouvelles mesures pour soutenir les entreprises.",
+        "این یک متن کوتاه به زبان فارسی است که برای آزمایش نوشته شده است",
+        "یہ اردو زبان میں لکھا گیا ایک مختصر جملہ ہے جو جانچ کے لیے ہے",
+    ]
     stock, ours = _load(DetectorFactory()), _get_factory()
 
     def ranked(factory, text):
@@ -61,8 +63,11 @@ def test_profile_table_cache_gives_the_same_table_and_a_bad_cache_is_rebuilt(tmp
     cached = _build()
     assert cached.langlist == built.langlist and cached.seed == built.seed == 0
     assert list(cached.word_lang_prob_map) == list(built.word_lang_prob_map)
-    assert all(np.array_equal(cached.word_lang_prob_map[w], v) and cached.word_lang_prob_map[w].dtype == np.float64
-               for w, v in built.word_lang_prob_map.items())
+    assert all(
+        np.array_equal(cached.word_lang_prob_map[w], v)
+        and cached.word_lang_prob_map[w].dtype == np.float64
+        for w, v in built.word_lang_prob_map.items()
+    )
     text = "أعلنت الحكومة عن إجراءات جديدة لدعم الشركات الصغيرة في المدن الكبرى"
 
     def ranked(factory):
@@ -77,11 +82,16 @@ def test_profile_table_cache_gives_the_same_table_and_a_bad_cache_is_rebuilt(tmp
         table.write_bytes(damage)
         rebuilt = _build()
         assert len(rebuilt.word_lang_prob_map) == len(built.word_lang_prob_map)
-        assert np.load(table, allow_pickle=False).shape == (len(built.word_lang_prob_map), len(built.langlist))
+        assert np.load(table, allow_pickle=False).shape == (
+            len(built.word_lang_prob_map),
+            len(built.langlist),
+        )
     names.write_text("pl gu\nonly a word", encoding="utf-8")  # names that do not fit the table
     assert len(_build().word_lang_prob_map) == len(built.word_lang_prob_map)
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("x")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))  # no cache can be written: the same factory, built
+    monkeypatch.setenv(
+        "XDG_CACHE_HOME", str(blocked)
+    )  # no cache can be written: the same factory, built
     assert len(_build().word_lang_prob_map) == len(built.word_lang_prob_map)
     assert blocked.read_text() == "x"

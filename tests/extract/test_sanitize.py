@@ -10,22 +10,66 @@ from extract.engine import ArticleExtractor, OutletContext
 from extract.language import detect_language
 from extract.sanitize import MAX_AUTHOR_CHARS, MAX_TITLE_CHARS, clean_line, safe_url
 
-HOSTILE_LANGS = ["ar/eg", "../../x", "a" * 10240, "ar\x00", "", " ", "x-klingon", "i-klingon", "ar-", "-ar",
-                 "ar--eg", "ar eg", "ar\neg", "عربي", "ar-EG-", "a", "ar-e", "123", "ar.eg", "ar%2Feg",
-                 "ar-EG;rm -rf", "c:\\x", "ar\u200feg", "und"]
-WELL_FORMED = {"ar": "ar", "AR": "ar", "ar-eg": "ar-EG", "ar_EG": "ar-EG", " ar-EG ": "ar-EG", "zh-cn": "zh-CN",
-               "zh-hant-tw": "zh-Hant-TW", "sr-Latn-RS": "sr-Latn-RS", "es-419": "es-419",
-               "de-CH-1901": "de-CH-1901", "en-US-x-twain": "en-US-x-twain", "apc": "apc", "und": "und"}
+HOSTILE_LANGS = [
+    "ar/eg",
+    "../../x",
+    "a" * 10240,
+    "ar\x00",
+    "",
+    " ",
+    "x-klingon",
+    "i-klingon",
+    "ar-",
+    "-ar",
+    "ar--eg",
+    "ar eg",
+    "ar\neg",
+    "عربي",
+    "ar-EG-",
+    "a",
+    "ar-e",
+    "123",
+    "ar.eg",
+    "ar%2Feg",
+    "ar-EG;rm -rf",
+    "c:\\x",
+    "ar\u200feg",
+    "und",
+]
+WELL_FORMED = {
+    "ar": "ar",
+    "AR": "ar",
+    "ar-eg": "ar-EG",
+    "ar_EG": "ar-EG",
+    " ar-EG ": "ar-EG",
+    "zh-cn": "zh-CN",
+    "zh-hant-tw": "zh-Hant-TW",
+    "sr-Latn-RS": "sr-Latn-RS",
+    "es-419": "es-419",
+    "de-CH-1901": "de-CH-1901",
+    "en-US-x-twain": "en-US-x-twain",
+    "apc": "apc",
+    "und": "und",
+}
 # A body long enough to be an article, but with too few letters for langdetect: the page's lang decides
-NUMBERS = "\n".join(f"<p>{i * 1111:,} - {i * 2222:,} - {i * 3333:,} - {i * 4444:,} / {i * 5555:,} ({i})</p>"
-                    for i in range(1, 30))
+NUMBERS = "\n".join(
+    f"<p>{i * 1111:,} - {i * 2222:,} - {i * 3333:,} - {i * 4444:,} / {i * 5555:,} ({i})</p>"
+    for i in range(1, 30)
+)
 TAG = r"[a-z]{2,8}(-[A-Za-z0-9]{1,8})*"
 
 
-def _page(lang: str, canonical: str = "https://x.test/a/1", title: str = "عنوان الخبر", author: str = "كاتب") -> str:
-    return (f'<!doctype html><html lang="{lang}"><head><title>{title}</title><meta name="author" content="{author}">'
-            f'<link rel="canonical" href="{canonical}"></head><body><article><h1>{title[:50]}</h1>{NUMBERS}</article>'
-            "</body></html>")
+def _page(
+    lang: str,
+    canonical: str = "https://x.test/a/1",
+    title: str = "عنوان الخبر",
+    author: str = "كاتب",
+) -> str:
+    return (
+        f'<!doctype html><html lang="{lang}"><head><title>{title}</title><meta name="author" content="{author}">'
+        f'<link rel="canonical" href="{canonical}"></head><body><article><h1>{title[:50]}</h1>{NUMBERS}</article>'
+        "</body></html>"
+    )
 
 
 @pytest.mark.parametrize("value, expected", WELL_FORMED.items())
@@ -40,10 +84,13 @@ def test_hostile_tags_are_refused(value):
 
 @pytest.mark.parametrize("lang", HOSTILE_LANGS, ids=range(len(HOSTILE_LANGS)))
 @pytest.mark.parametrize("outlet_language, expected", [("ar", "ar"), (None, None)])
-def test_a_hostile_page_lang_gives_the_outlets_language_or_a_valid_tag(lang, outlet_language, expected):
+def test_a_hostile_page_lang_gives_the_outlets_language_or_a_valid_tag(
+    lang, outlet_language, expected
+):
     """Golden: the body is too short to judge, so the declared language used to be returned as it was."""
     article = ArticleExtractor(OutletContext(outlet="x", language=outlet_language)).extract(
-        _page(lang), "https://x.test/a/1")
+        _page(lang), "https://x.test/a/1"
+    )
     assert article.language.isascii() and re.fullmatch(TAG, article.language)
     if expected:
         assert article.language == expected
@@ -55,15 +102,28 @@ def test_detect_language_never_returns_a_hostile_prior(prior):
 
 
 def test_a_declared_region_counts_as_its_language():
-    article = ArticleExtractor(OutletContext(language="en")).extract(_page("ar-EG"), "https://x.test/a/1")
+    article = ArticleExtractor(OutletContext(language="en")).extract(
+        _page("ar-EG"), "https://x.test/a/1"
+    )
     assert article.language == "ar"
 
 
-@pytest.mark.parametrize("canonical", ["http://[::1", "javascript:alert(1)", "https://x.test/a b", "//",
-                                       "https://x.test/" + "a" * 5000, "https://x.test:99999/a", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "canonical",
+    [
+        "http://[::1",
+        "javascript:alert(1)",
+        "https://x.test/a b",
+        "//",
+        "https://x.test/" + "a" * 5000,
+        "https://x.test:99999/a",
+        "file:///etc/passwd",
+    ],
+)
 def test_a_bad_canonical_url_falls_back_to_the_url_fetched(canonical):
     article = ArticleExtractor(OutletContext(language="ar")).extract(
-        _page("ar", canonical=canonical.replace('"', "")), "https://x.test/a/1")
+        _page("ar", canonical=canonical.replace('"', "")), "https://x.test/a/1"
+    )
     assert article.canonical_url == "https://x.test/a/1"
 
 
@@ -75,13 +135,20 @@ def test_relative_canonical_url_is_resolved_and_control_characters_refused():
 
 def test_titles_and_authors_are_bounded_and_free_of_control_characters():
     """JSON-LD escapes put any character into a headline or an author's name."""
-    ld = json.dumps({"@type": "NewsArticle", "headline": "عنوان\u0000\u0007 " + "ب" * 20000,
-                     "author": {"name": "اسم\u000b" + "ج" * 5000}})
-    page = _page("ar").replace("</head>", f'<script type="application/ld+json">{ld}</script></head>')
+    ld = json.dumps(
+        {
+            "@type": "NewsArticle",
+            "headline": "عنوان\u0000\u0007 " + "ب" * 20000,
+            "author": {"name": "اسم\u000b" + "ج" * 5000},
+        }
+    )
+    page = _page("ar").replace(
+        "</head>", f'<script type="application/ld+json">{ld}</script></head>'
+    )
     article = ArticleExtractor(OutletContext(language="ar")).extract(page, "https://x.test/a/1")
     assert len(article.title) <= MAX_TITLE_CHARS and article.title.startswith("عنوان ب")
     assert len(article.author) <= MAX_AUTHOR_CHARS and article.author.startswith("اسم ج")
-    assert not any(ord(ch) < 32 or 0x7f <= ord(ch) < 0xa0 for ch in article.title + article.author)
+    assert not any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in article.title + article.author)
 
 
 def test_clean_line():
@@ -90,14 +157,24 @@ def test_clean_line():
     assert clean_line(42, 100) is None
 
 
-@pytest.mark.parametrize("ld", [
-    '{"@type": {"a": 1}, "headline": "t"}',
-    "[" * 100_000,
-    '{"@type": "NewsArticle", "headline": "t", "datePublished": 1' + "0" * 5000 + "}",
-    '{"@type": "NewsArticle", "headline": ["a"], "author": ' + "[" * 500 + '{"name": "x"}' + "]" * 500 + "}",
-    '{"@type": "NewsArticle", "datePublished": {"x": 1}, "dateModified": 12, "publisher": "x", "@graph": "x"}',
-], ids=["type-object", "deep-array", "huge-number", "deep-author", "wrong-types"])
+@pytest.mark.parametrize(
+    "ld",
+    [
+        '{"@type": {"a": 1}, "headline": "t"}',
+        "[" * 100_000,
+        '{"@type": "NewsArticle", "headline": "t", "datePublished": 1' + "0" * 5000 + "}",
+        '{"@type": "NewsArticle", "headline": ["a"], "author": '
+        + "[" * 500
+        + '{"name": "x"}'
+        + "]" * 500
+        + "}",
+        '{"@type": "NewsArticle", "datePublished": {"x": 1}, "dateModified": 12, "publisher": "x", "@graph": "x"}',
+    ],
+    ids=["type-object", "deep-array", "huge-number", "deep-author", "wrong-types"],
+)
 def test_hostile_json_ld_is_ignored_not_a_crash(ld):
-    page = _page("ar").replace("</head>", f'<script type="application/ld+json">{ld}</script></head>')
+    page = _page("ar").replace(
+        "</head>", f'<script type="application/ld+json">{ld}</script></head>'
+    )
     article = ArticleExtractor(OutletContext(language="ar")).extract(page, "https://x.test/a/1")
     assert article.title and article.language == "ar"

@@ -49,10 +49,27 @@ def _visible_text(dom: str) -> str:
 
 
 def _chromium(chromium, profile, *args):
-    return subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                           f"--user-data-dir={profile}", "--window-size=1200,900", "--virtual-time-budget=10000",
-                           *args], capture_output=True, text=True, timeout=180, check=False)
+    return subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={profile}",
+            "--window-size=1200,900",
+            "--virtual-time-budget=10000",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +85,17 @@ def archived(demo_run):
 def _cli(settings, *args):
     import os
 
-    env = {**os.environ, "XDG_CACHE_HOME": str(Path(settings.archive).parent / "cache")}  # never the user's
-    return subprocess.run([sys.executable, "-m", "newsarchive.cli.main", *args, "--archive", settings.archive],
-                          capture_output=True, text=True, timeout=300, env=env)
+    env = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(Path(settings.archive).parent / "cache"),
+    }  # never the user's
+    return subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli.main", *args, "--archive", settings.archive],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
 
 
 def test_captures_cli_finds_the_article_in_every_form(archived):
@@ -81,8 +106,9 @@ def test_captures_cli_finds_the_article_in_every_form(archived):
         r = _cli(settings, "captures", given, "--json")
         assert r.returncode == 0, r.stderr
         captures = [json.loads(line) for line in r.stdout.splitlines()]
-        assert [(c["article"], c["status"], c["snapshot"], c["duplicate"]) for c in captures] == \
-            [(article["id"], "200", f"{RUN_DAY} rev 1", False)], given
+        assert [(c["article"], c["status"], c["snapshot"], c["duplicate"]) for c in captures] == [
+            (article["id"], "200", f"{RUN_DAY} rev 1", False)
+        ], given
         assert captures[0]["record_id"] == article["capture_id"]
     r = _cli(settings, "captures", url, "--since", "2026-11-22", "--until", "2026-11-23")
     assert r.returncode == 1 and r.stdout.startswith("0 captures of ")
@@ -96,15 +122,21 @@ def test_replay_in_chromium_shows_the_arabic_article(archived, tmp_path):
     (capture,) = find_captures(store, article["url"], canonical_url).captures
     stamp = capture.timestamp
     site = prepare(store, tmp_path / "site")
-    assert site.collections["all"] == site.collections[RUN_DAY.isoformat()] > 0 and site.skipped == []
+    assert (
+        site.collections["all"] == site.collections[RUN_DAY.isoformat()] > 0 and site.skipped == []
+    )
     with PywbServer(site) as server:
         url = article["url"]
         # the CDX server API: one capture of the page; our metadata records are not captures
         status, _, body = _get(f"{server.url}/all/cdx?url={url}&output=json")
         lines = [json.loads(line) for line in body.splitlines()]
-        assert status == 200 and [(c["timestamp"], c["mime"], c["status"]) for c in lines] == [(stamp, "text/html", "200")]
+        assert status == 200 and [(c["timestamp"], c["mime"], c["status"]) for c in lines] == [
+            (stamp, "text/html", "200")
+        ]
         # Memento: the TimeGate redirects to the memento, the TimeMap lists it
-        status, headers, _ = _get(f"{server.url}/all/{url}", {"Accept-Datetime": "Sat, 21 Nov 2026 23:00:00 GMT"})
+        status, headers, _ = _get(
+            f"{server.url}/all/{url}", {"Accept-Datetime": "Sat, 21 Nov 2026 23:00:00 GMT"}
+        )
         assert status in (302, 307) and headers["Location"] == f"{server.url}/all/{stamp}/{url}"
         status, _, timemap = _get(f"{server.url}/{RUN_DAY}/timemap/link/{url}")
         assert status == 200 and f'/{RUN_DAY}/{stamp}/{url}>; rel="memento"' in timemap
@@ -127,18 +159,35 @@ def test_replay_in_chromium_shows_the_arabic_article(archived, tmp_path):
 
 def test_wacz_export_of_the_run_validates(archived, tmp_path):
     settings, store, article = archived
-    r = _cli(settings, "snapshots", "get", RUN_DAY.isoformat(), "--format", "wacz", "--dest", str(tmp_path / "w"))
+    r = _cli(
+        settings,
+        "snapshots",
+        "get",
+        RUN_DAY.isoformat(),
+        "--format",
+        "wacz",
+        "--dest",
+        str(tmp_path / "w"),
+    )
     assert r.returncode == 0, r.stderr
     files = sorted((tmp_path / "w").glob("*.wacz"))
-    assert [f.name.split("-rev1-")[1] for f in files] == \
-        ["anapress.wacz", "enabbaladi.wacz", "euronews.wacz", "orient.wacz", "zamanalwsl.wacz"]
+    assert [f.name.split("-rev1-")[1] for f in files] == [
+        "anapress.wacz",
+        "enabbaladi.wacz",
+        "euronews.wacz",
+        "orient.wacz",
+        "zamanalwsl.wacz",
+    ]
     for f in files:
         assert wacz_main(["validate", "-f", str(f)]) == 0
     import zipfile
 
     with zipfile.ZipFile(tmp_path / "w" / f"{RUN_DAY}-rev1-enabbaladi.wacz") as z:
         pages = {p["id"]: p for p in map(json.loads, z.read("pages/pages.jsonl").splitlines()[1:])}
-    assert pages[article["id"]]["text"] == article["text"] and pages[article["id"]]["title"] == article["title"]
+    assert (
+        pages[article["id"]]["text"] == article["text"]
+        and pages[article["id"]]["title"] == article["title"]
+    )
 
 
 def test_replay_from_s3(s3_server, tmp_path):
@@ -146,17 +195,40 @@ def test_replay_from_s3(s3_server, tmp_path):
     pywb_command()
     store = open_store("s3://archive/replay-test")
     url = "https://www.enabbaladi.net/archives/2026/11/%D8%AD%D9%84%D8%A8"
-    page = Page(url, "<urn:uuid:00000000-0000-4000-8000-000000000009>", "2026-11-20T03:00:00Z",
-                page_html("حلب تستعيد أسواقها", "عاد الباعة إلى سوق المدينة القديمة"))
+    page = Page(
+        url,
+        "<urn:uuid:00000000-0000-4000-8000-000000000009>",
+        "2026-11-20T03:00:00Z",
+        page_html("حلب تستعيد أسواقها", "عاد الباعة إلى سوق المدينة القديمة"),
+    )
     warc = write_warc(tmp_path / "e.warc.gz", [page], {page.record_id: "id0009"})
     publish_snapshot(store, date(2026, 11, 20), [row(9, page, "enabbaladi")], {"enabbaladi": warc})
     # the next day's crawl found the same payload: a revisit record, no second copy of the bytes
-    again = Page(url, "<urn:uuid:00000000-0000-4000-8000-000000000010>", "2026-11-21T03:00:00Z", page.body,
-                 revisit_of=(url, page.fetched_at))
-    publish_snapshot(store, date(2026, 11, 21), [], {"enabbaladi": write_warc(tmp_path / "r.warc.gz", [again])})
+    again = Page(
+        url,
+        "<urn:uuid:00000000-0000-4000-8000-000000000010>",
+        "2026-11-21T03:00:00Z",
+        page.body,
+        revisit_of=(url, page.fetched_at),
+    )
+    publish_snapshot(
+        store, date(2026, 11, 21), [], {"enabbaladi": write_warc(tmp_path / "r.warc.gz", [again])}
+    )
     site = prepare(store, tmp_path / "site")
-    assert (tmp_path / "site" / "snapshots" / "date=2026-11-20" / "rev=1" / "warc" / "enabbaladi.warc.gz").is_file()
-    assert site.collections == {"all": 2, "2026-11-20": 1, "2026-11-21": 2}  # the revisit and its original
+    assert (
+        tmp_path
+        / "site"
+        / "snapshots"
+        / "date=2026-11-20"
+        / "rev=1"
+        / "warc"
+        / "enabbaladi.warc.gz"
+    ).is_file()
+    assert site.collections == {
+        "all": 2,
+        "2026-11-20": 1,
+        "2026-11-21": 2,
+    }  # the revisit and its original
     with PywbServer(site) as server:
         status, _, body = _get(f"{server.url}/2026-11-20/20261120030000/{url}")
         assert status == 200 and "عاد الباعة إلى سوق المدينة القديمة" in body
@@ -164,5 +236,9 @@ def test_replay_from_s3(s3_server, tmp_path):
         # the revisit replays with the original's payload, in the day's own collection too
         for coll in ("2026-11-21", "all"):
             status, headers, body = _get(f"{server.url}/{coll}/20261121030000/{url}")
-            assert status == 200 and "عاد الباعة إلى سوق المدينة القديمة" in body, (coll, status, body[:300])
+            assert status == 200 and "عاد الباعة إلى سوق المدينة القديمة" in body, (
+                coll,
+                status,
+                body[:300],
+            )
             assert headers["Memento-Datetime"] == "Sat, 21 Nov 2026 03:00:00 GMT"

@@ -50,7 +50,9 @@ def files(tmp_path_factory) -> dict[str, str]:
         "binary": put("binary.toml", bytes(range(256)) * 8),
         "id42": put("id42.toml", GOOD_OUTLET.replace('"x1"', "42")),
         "cleanup_none": put("cleanup.toml", GOOD_OUTLET + 'cleanup = "none"\n'),
-        "labels_string": put("labels.toml", GOOD_OUTLET + '[outlet.cleanup]\nlabels = "اقرأ أيضاً"\n'),
+        "labels_string": put(
+            "labels.toml", GOOD_OUTLET + '[outlet.cleanup]\nlabels = "اقرأ أيضاً"\n'
+        ),
         "empty_domain": put("domains.toml", GOOD_OUTLET.replace('["x.com"]', '[""]')),
         "bad_lang": put("lang.toml", GOOD_OUTLET.replace('"ar"', '"ar/eg"')),
         "not_gzip": put("not.html.gz", b"this is not gzip at all"),
@@ -95,10 +97,15 @@ def _cases() -> list[Case]:
         Case("run-date-compact", ("run", *a, "--date", "20261121"), "20261121"),
         Case("run-date-missing", ("run", *a, "--date"), "--date"),
         Case("demo-date-9999", ("demo", *a, "--date", "9999-12-31"), "9999-12-31"),
-        Case("snapshots-since-0001", ("snapshots", *a, "list", "--since", "0001-01-01"), "0001-01-01"),
+        Case(
+            "snapshots-since-0001", ("snapshots", *a, "list", "--since", "0001-01-01"), "0001-01-01"
+        ),
         Case("snapshots-show-year-10000", ("snapshots", *a, "show", "10000-01-01"), "10000-01-01"),
-        Case("export-since-0001", ("export", *a, "--since", "0001-01-01", "--until", "2026-01-01", "--out", "{dir}/x"),
-             "0001-01-01"),
+        Case(
+            "export-since-0001",
+            ("export", *a, "--since", "0001-01-01", "--until", "2026-01-01", "--out", "{dir}/x"),
+            "0001-01-01",
+        ),
         # counts, ports, ids, tags, URLs
         Case("run-max-articles-negative", ("run", *a, "--max-articles", "-5"), "-5"),
         Case("run-max-articles-zero", ("run", *a, "--max-articles", "0"), "'0'"),
@@ -113,17 +120,56 @@ def _cases() -> list[Case]:
         Case("replica-per-outlet-zero", ("replica", "--per-outlet", "0"), "'0'"),
         Case("replica-fault-outlet", ("replica", "--fault", "nope:http_500"), "nope"),
         Case("replica-fault-mode", ("replica", "--fault", "anapress:melt"), "melt"),
-        Case("snapshots-rev-negative", ("snapshots", *a, "show", "2026-01-01", "--rev", "-1"), "-1"),
+        Case(
+            "snapshots-rev-negative", ("snapshots", *a, "show", "2026-01-01", "--rev", "-1"), "-1"
+        ),
         Case("snapshots-rev-zero", ("snapshots", *a, "show", "2026-01-01", "--rev", "0"), "'0'"),
-        Case("export-lang-path", ("export", *a, "--since", "2026-01-01", "--until", "2026-01-02", "--lang", "ar/eg",
-                                  "--out", "{dir}/x"), "ar/eg"),
-        Case("export-outlet-path", ("export", *a, "--since", "2026-01-01", "--until", "2026-01-02", "--outlet", "../x",
-                                    "--out", "{dir}/x"), "../x"),
-        Case("snapshots-get-dest-file", ("snapshots", *a, "get", "2026-01-01", "--dest", "{dest_file}"), "{dest_file}"),
-        Case("export-out-directory", ("export", *a, "--since", "2026-01-01", "--until", "2026-01-02", "--out", "{dir}"),
-             "{dir}"),
+        Case(
+            "export-lang-path",
+            (
+                "export",
+                *a,
+                "--since",
+                "2026-01-01",
+                "--until",
+                "2026-01-02",
+                "--lang",
+                "ar/eg",
+                "--out",
+                "{dir}/x",
+            ),
+            "ar/eg",
+        ),
+        Case(
+            "export-outlet-path",
+            (
+                "export",
+                *a,
+                "--since",
+                "2026-01-01",
+                "--until",
+                "2026-01-02",
+                "--outlet",
+                "../x",
+                "--out",
+                "{dir}/x",
+            ),
+            "../x",
+        ),
+        Case(
+            "snapshots-get-dest-file",
+            ("snapshots", *a, "get", "2026-01-01", "--dest", "{dest_file}"),
+            "{dest_file}",
+        ),
+        Case(
+            "export-out-directory",
+            ("export", *a, "--since", "2026-01-01", "--until", "2026-01-02", "--out", "{dir}"),
+            "{dir}",
+        ),
         Case("extract-url-ipv6", ("extract", "--url", "http://[::1", "{page}"), "http://[::1"),
-        Case("extract-url-scheme", ("extract", "--url", "ftp://x.test/a", "{page}"), "ftp://x.test/a"),
+        Case(
+            "extract-url-scheme", ("extract", "--url", "ftp://x.test/a", "{page}"), "ftp://x.test/a"
+        ),
         Case("extract-url-port", ("extract", "--url", "http://x.test:99999/", "{page}"), "99999"),
         Case("extract-outlet-unknown", ("extract", "--outlet", "nope", "{page}"), "nope"),
         Case("dedup-threshold", ("dedup", "--threshold", "5", "{page}"), "5"),
@@ -134,7 +180,9 @@ def _cases() -> list[Case]:
         Case("no-command", (), "command"),
         Case("unknown-command", ("bogus",), "bogus"),
         Case("archive-s3-no-bucket", ("snapshots", "--archive", "s3://", "list"), "s3://"),
-        Case("archive-s3-bad-bucket", ("snapshots", "--archive", "s3://A_B/x", "list"), "s3://A_B/x"),
+        Case(
+            "archive-s3-bad-bucket", ("snapshots", "--archive", "s3://A_B/x", "list"), "s3://A_B/x"
+        ),
         # the outlet registry, given on the command line or in NEWSARCHIVE_OUTLETS
         Case("registry-directory", ("run", *a, "--outlets", "{dir}"), "{dir}"),
         Case("registry-binary", ("run", *a, "--outlets", "{binary}"), "{binary}"),
@@ -142,14 +190,30 @@ def _cases() -> list[Case]:
         Case("registry-dev-zero", ("run", *a, "--outlets", "/dev/zero"), "/dev/zero"),
         Case("registry-missing", ("run", *a, "--outlets", "{dir}/nope.toml"), "nope.toml"),
         Case("registry-id-42", ("run", *a, "--outlets", "{id42}"), "id must be a string"),
-        Case("registry-cleanup-none", ("run", *a, "--outlets", "{cleanup_none}"), "cleanup must be a table"),
-        Case("registry-labels-string", ("run", *a, "--outlets", "{labels_string}"), "cleanup.labels"),
-        Case("registry-empty-domain", ("run", *a, "--outlets", "{empty_domain}"), "domains item ''"),
+        Case(
+            "registry-cleanup-none",
+            ("run", *a, "--outlets", "{cleanup_none}"),
+            "cleanup must be a table",
+        ),
+        Case(
+            "registry-labels-string", ("run", *a, "--outlets", "{labels_string}"), "cleanup.labels"
+        ),
+        Case(
+            "registry-empty-domain", ("run", *a, "--outlets", "{empty_domain}"), "domains item ''"
+        ),
         Case("registry-language", ("run", *a, "--outlets", "{bad_lang}"), "ar/eg"),
-        Case("registry-env-dev-zero", ("extract", "--outlet", "anapress", "{page}"), "/dev/zero",
-             env=(("NEWSARCHIVE_OUTLETS", "/dev/zero"),)),
-        Case("registry-env-directory", ("extract", "--outlet", "anapress", "{page}"), "{dir}",
-             env=(("NEWSARCHIVE_OUTLETS", "{dir}"),)),
+        Case(
+            "registry-env-dev-zero",
+            ("extract", "--outlet", "anapress", "{page}"),
+            "/dev/zero",
+            env=(("NEWSARCHIVE_OUTLETS", "/dev/zero"),),
+        ),
+        Case(
+            "registry-env-directory",
+            ("extract", "--outlet", "anapress", "{page}"),
+            "{dir}",
+            env=(("NEWSARCHIVE_OUTLETS", "{dir}"),),
+        ),
         # `newsarchive outlets` (issue 16)
         Case("outlets-check-bad-id", ("outlets", "check", "Bad!"), "Bad!"),
         Case("outlets-check-unknown", ("outlets", "check", "nope"), "nope"),
@@ -162,7 +226,9 @@ def _cases() -> list[Case]:
         Case("extract-gzip-bomb", ("extract", "{bomb}"), "{bomb}: oversized", code=1),
         Case("extract-huge", ("extract", "{huge}"), "{huge}: oversized", code=1),
         Case("extract-not-gzip", ("extract", "{not_gzip}"), "{not_gzip}: bad-gzip", code=1),
-        Case("extract-missing", ("extract", "{dir}/missing.html"), "missing.html: unreadable", code=1),
+        Case(
+            "extract-missing", ("extract", "{dir}/missing.html"), "missing.html: unreadable", code=1
+        ),
         Case("dedup-100-mb-line", ("dedup", "{long_line}"), "{long_line}:1: line over", code=1),
         Case("dedup-not-utf8", ("dedup", "{not_utf8}"), "{not_utf8}:1: not UTF-8", code=1),
     ]
@@ -175,8 +241,13 @@ def _cases() -> list[Case]:
         "NEWSARCHIVE_REFETCH": ["maybe", "2"],
         "NEWSARCHIVE_EXTRACT_TIMEOUT_S": ["0", "inf", "-1", "nan", "soon"],
         "NEWSARCHIVE_EXTRACT_WORKERS": ["0", "many"],
-        "NEWSARCHIVE_HOST_MAP": ["[1]", "not json", '{"x.com": "127.0.0.1:70000"}', '{"x.com": 5}',
-                                 '{"x/../y": "127.0.0.1:80"}'],
+        "NEWSARCHIVE_HOST_MAP": [
+            "[1]",
+            "not json",
+            '{"x.com": "127.0.0.1:70000"}',
+            '{"x.com": 5}',
+            '{"x/../y": "127.0.0.1:80"}',
+        ],
         "NEWSARCHIVE_USER_AGENT": ["bot\r\nX-Injected: 1", "x" * 600],
         "NEWSARCHIVE_ARCHIVE": ["s3://", "s3://a"],
     }
@@ -208,7 +279,9 @@ def test_bad_input_gets_one_clear_line_and_no_traceback(case, files, tmp_path, m
     values = {**files, "archive": str(tmp_path / "archive"), "busy_port": str(port)}
     argv = [arg.format(**values) for arg in case.argv]
     for key, value in case.env:
-        monkeypatch.setenv(key, values.get(value.strip("{}"), value) if value.startswith("{") else value)
+        monkeypatch.setenv(
+            key, values.get(value.strip("{}"), value) if value.startswith("{") else value
+        )
     TALLY["tried"] += 1
     try:
         try:
@@ -234,14 +307,28 @@ def test_good_values_are_still_accepted():
     from common.errors import ConfigError
     from newsarchive.config import Settings
 
-    settings = Settings.from_env({
-        "NEWSARCHIVE_REFETCH": "Yes", "NEWSARCHIVE_DEDUP_WINDOW_DAYS": "0", "NEWSARCHIVE_MAX_ARTICLES": " 500 ",
-        "NEWSARCHIVE_EXTRACT_TIMEOUT_S": "2.5", "NEWSARCHIVE_EXTRACT_WORKERS": "3", "NEWSARCHIVE_QUALITY_MIN_SHARE": "0",
-        "NEWSARCHIVE_HOST_MAP": '{"WWW.X.COM": "127.0.0.1:8080"}', "NEWSARCHIVE_ARCHIVE": "s3://news-archive/ar/daily",
-    })
+    settings = Settings.from_env(
+        {
+            "NEWSARCHIVE_REFETCH": "Yes",
+            "NEWSARCHIVE_DEDUP_WINDOW_DAYS": "0",
+            "NEWSARCHIVE_MAX_ARTICLES": " 500 ",
+            "NEWSARCHIVE_EXTRACT_TIMEOUT_S": "2.5",
+            "NEWSARCHIVE_EXTRACT_WORKERS": "3",
+            "NEWSARCHIVE_QUALITY_MIN_SHARE": "0",
+            "NEWSARCHIVE_HOST_MAP": '{"WWW.X.COM": "127.0.0.1:8080"}',
+            "NEWSARCHIVE_ARCHIVE": "s3://news-archive/ar/daily",
+        }
+    )
     assert (settings.refetch, settings.dedup_window_days, settings.max_articles) == (True, 0, 500)
-    assert (settings.extract_timeout_s, settings.extract_workers, settings.quality_min_share) == (2.5, 3, 0.0)
-    assert settings.host_map == {"www.x.com": "127.0.0.1:8080"} and settings.archive == "s3://news-archive/ar/daily"
+    assert (settings.extract_timeout_s, settings.extract_workers, settings.quality_min_share) == (
+        2.5,
+        3,
+        0.0,
+    )
+    assert (
+        settings.host_map == {"www.x.com": "127.0.0.1:8080"}
+        and settings.archive == "s3://news-archive/ar/daily"
+    )
     assert Settings.from_env({"NEWSARCHIVE_REFETCH": "off"}).refetch is False
     assert Settings.from_env({}).extract_timeout_s == 30.0
     with pytest.raises(ConfigError, match="--archive"):

@@ -12,27 +12,39 @@ def test_no_variables_give_the_documented_defaults():
 
 
 def test_each_variable_sets_its_field():
-    settings = Settings.from_env({
-        "NEWSARCHIVE_ARCHIVE": "s3://news-archive/ar",
-        "NEWSARCHIVE_OUTLETS": "/etc/outlets.toml",
-        "NEWSARCHIVE_HOST_MAP": '{"WWW.Example.com": "127.0.0.1:8080"}',
-        "NEWSARCHIVE_USER_AGENT": "test/1 (+https://x.test)",
-        "NEWSARCHIVE_MAX_ARTICLES": " 20 ",
-        "NEWSARCHIVE_DEDUP_WINDOW_DAYS": "0",
-        "NEWSARCHIVE_QUALITY_HISTORY_DAYS": "7",
-        "NEWSARCHIVE_EXTRACT_WORKERS": "3",
-        "NEWSARCHIVE_DEDUP_THRESHOLD": "0.9",
-        "NEWSARCHIVE_QUALITY_MIN_SHARE": "0",
-        "NEWSARCHIVE_EXTRACT_TIMEOUT_S": "2.5",
-        "NEWSARCHIVE_REFETCH": "Yes",
-        "NEWSARCHIVE_RETENTION_DAYS": "30",
-        "UNRELATED": "ignored",
-    })
+    settings = Settings.from_env(
+        {
+            "NEWSARCHIVE_ARCHIVE": "s3://news-archive/ar",
+            "NEWSARCHIVE_OUTLETS": "/etc/outlets.toml",
+            "NEWSARCHIVE_HOST_MAP": '{"WWW.Example.com": "127.0.0.1:8080"}',
+            "NEWSARCHIVE_USER_AGENT": "test/1 (+https://x.test)",
+            "NEWSARCHIVE_MAX_ARTICLES": " 20 ",
+            "NEWSARCHIVE_DEDUP_WINDOW_DAYS": "0",
+            "NEWSARCHIVE_QUALITY_HISTORY_DAYS": "7",
+            "NEWSARCHIVE_EXTRACT_WORKERS": "3",
+            "NEWSARCHIVE_DEDUP_THRESHOLD": "0.9",
+            "NEWSARCHIVE_QUALITY_MIN_SHARE": "0",
+            "NEWSARCHIVE_EXTRACT_TIMEOUT_S": "2.5",
+            "NEWSARCHIVE_REFETCH": "Yes",
+            "NEWSARCHIVE_RETENTION_DAYS": "30",
+            "UNRELATED": "ignored",
+        }
+    )
     assert settings == Settings(
-        archive="s3://news-archive/ar", outlets_path="/etc/outlets.toml", host_map={"www.example.com": "127.0.0.1:8080"},
-        user_agent="test/1 (+https://x.test)", max_articles=20, dedup_window_days=0, quality_history_days=7,
-        extract_workers=3, dedup_threshold=0.9, quality_min_share=0.0, extract_timeout_s=2.5, refetch=True,
-        retention_days=30)
+        archive="s3://news-archive/ar",
+        outlets_path="/etc/outlets.toml",
+        host_map={"www.example.com": "127.0.0.1:8080"},
+        user_agent="test/1 (+https://x.test)",
+        max_articles=20,
+        dedup_window_days=0,
+        quality_history_days=7,
+        extract_workers=3,
+        dedup_threshold=0.9,
+        quality_min_share=0.0,
+        extract_timeout_s=2.5,
+        refetch=True,
+        retention_days=30,
+    )
     assert not settings.polite  # every host goes to a mapped address: no throttling
 
 
@@ -43,24 +55,29 @@ def test_overrides_win_over_the_environment_and_none_is_no_override():
 
 
 def test_empty_variables_are_unset():
-    assert Settings.from_env({"NEWSARCHIVE_ARCHIVE": "", "NEWSARCHIVE_MAX_ARTICLES": ""}) == Settings()
+    assert (
+        Settings.from_env({"NEWSARCHIVE_ARCHIVE": "", "NEWSARCHIVE_MAX_ARTICLES": ""}) == Settings()
+    )
 
 
-@pytest.mark.parametrize("name, value, says", [
-    ("NEWSARCHIVE_MAX_ARTICLES", "0", "NEWSARCHIVE_MAX_ARTICLES='0': give a whole number"),
-    ("NEWSARCHIVE_MAX_ARTICLES", "²", "whole number of articles per outlet per run"),
-    ("NEWSARCHIVE_EXTRACT_WORKERS", "-1", "worker processes"),
-    ("NEWSARCHIVE_DEDUP_THRESHOLD", "1.5", "NEWSARCHIVE_DEDUP_THRESHOLD"),
-    ("NEWSARCHIVE_QUALITY_MIN_SHARE", "nan", "a share between 0 and 1"),
-    ("NEWSARCHIVE_EXTRACT_TIMEOUT_S", "0", "seconds per page"),
-    ("NEWSARCHIVE_REFETCH", "maybe", "give 1, true or yes"),
-    ("NEWSARCHIVE_RETENTION_DAYS", "-3", "whole number of days"),
-    ("NEWSARCHIVE_HOST_MAP", "[1]", "must be a JSON object"),
-    ("NEWSARCHIVE_HOST_MAP", '{"x.test": "127.0.0.1:99999"}', "address:port"),
-    ("NEWSARCHIVE_USER_AGENT", "two\nlines", "one line of printable text"),
-    ("NEWSARCHIVE_ARCHIVE", "s3://Bad_Bucket", "NEWSARCHIVE_ARCHIVE: archive"),
-    ("NEWSARCHIVE_OUTLETS", "a\x00b", "NEWSARCHIVE_OUTLETS: outlet registry path"),
-])
+@pytest.mark.parametrize(
+    "name, value, says",
+    [
+        ("NEWSARCHIVE_MAX_ARTICLES", "0", "NEWSARCHIVE_MAX_ARTICLES='0': give a whole number"),
+        ("NEWSARCHIVE_MAX_ARTICLES", "²", "whole number of articles per outlet per run"),
+        ("NEWSARCHIVE_EXTRACT_WORKERS", "-1", "worker processes"),
+        ("NEWSARCHIVE_DEDUP_THRESHOLD", "1.5", "NEWSARCHIVE_DEDUP_THRESHOLD"),
+        ("NEWSARCHIVE_QUALITY_MIN_SHARE", "nan", "a share between 0 and 1"),
+        ("NEWSARCHIVE_EXTRACT_TIMEOUT_S", "0", "seconds per page"),
+        ("NEWSARCHIVE_REFETCH", "maybe", "give 1, true or yes"),
+        ("NEWSARCHIVE_RETENTION_DAYS", "-3", "whole number of days"),
+        ("NEWSARCHIVE_HOST_MAP", "[1]", "must be a JSON object"),
+        ("NEWSARCHIVE_HOST_MAP", '{"x.test": "127.0.0.1:99999"}', "address:port"),
+        ("NEWSARCHIVE_USER_AGENT", "two\nlines", "one line of printable text"),
+        ("NEWSARCHIVE_ARCHIVE", "s3://Bad_Bucket", "NEWSARCHIVE_ARCHIVE: archive"),
+        ("NEWSARCHIVE_OUTLETS", "a\x00b", "NEWSARCHIVE_OUTLETS: outlet registry path"),
+    ],
+)
 def test_a_bad_value_is_a_config_error_naming_the_variable(name, value, says):
     with pytest.raises(ConfigError, match=None) as caught:
         Settings.from_env({name: value})

@@ -44,7 +44,12 @@ def copy(published, tmp_path):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "newsarchive.cli.main", *args], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli.main", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_a_damaged_dedup_segment_is_skipped_and_named(copy):
@@ -57,33 +62,69 @@ def test_a_damaged_dedup_segment_is_skipped_and_named(copy):
     assert result["failures"] == {}
     manifest = load_manifest(open_store(archive), list_snapshots(open_store(archive))[-1])
     assert manifest.dedup["window"] == [] and len(manifest.dedup["window_skipped"]) == 1
-    assert manifest.dedup["window_skipped"][0].startswith(f"{RUN_DAY} rev 1: ") and "sha256" in \
-        manifest.dedup["window_skipped"][0]
+    assert (
+        manifest.dedup["window_skipped"][0].startswith(f"{RUN_DAY} rev 1: ")
+        and "sha256" in manifest.dedup["window_skipped"][0]
+    )
 
 
 def test_a_manifest_that_is_not_json_breaks_only_its_own_snapshot(copy):
     archive, settings = copy
-    (archive / layout.snapshot_prefix(RUN_DAY, 1) / "manifest.json").write_text("{not json", encoding="utf-8")
+    (archive / layout.snapshot_prefix(RUN_DAY, 1) / "manifest.json").write_text(
+        "{not json", encoding="utf-8"
+    )
     listing = _cli("snapshots", "list", "--archive", str(archive))
-    assert listing.returncode == 0 and "DAMAGED" in listing.stdout and "Traceback" not in listing.stderr
+    assert (
+        listing.returncode == 0
+        and "DAMAGED" in listing.stdout
+        and "Traceback" not in listing.stderr
+    )
     result = run_pipeline(settings, DAY2, OUTLETS)  # the window and the canary's history skip it
     assert result["failures"] == {}
     listing = _cli("snapshots", "list", "--archive", str(archive))
     assert f"{DAY2}  rev=1  articles=" in listing.stdout
     check = _cli("snapshots", "verify", RUN_DAY.isoformat(), "--archive", str(archive))
     assert check.returncode == 1 and "manifest.json does not match the SHA-256" in check.stderr
-    export = _cli("export", "--archive", str(archive), "--since", str(RUN_DAY), "--until", str(RUN_DAY),
-                  "--out", str(archive.parent / "x.jsonl"))
-    assert export.returncode == 2 and len(export.stderr.strip().splitlines()) == 1 and "manifest.json" in export.stderr
+    export = _cli(
+        "export",
+        "--archive",
+        str(archive),
+        "--since",
+        str(RUN_DAY),
+        "--until",
+        str(RUN_DAY),
+        "--out",
+        str(archive.parent / "x.jsonl"),
+    )
+    assert (
+        export.returncode == 2
+        and len(export.stderr.strip().splitlines()) == 1
+        and "manifest.json" in export.stderr
+    )
 
 
 def test_a_damaged_parquet_part_is_named_by_export(copy):
     archive, _ = copy
-    part = next((archive / layout.snapshot_prefix(RUN_DAY, 1)).glob("articles/outlet=orient/*/*.parquet"))
+    part = next(
+        (archive / layout.snapshot_prefix(RUN_DAY, 1)).glob("articles/outlet=orient/*/*.parquet")
+    )
     part.write_bytes(part.read_bytes()[:-10] + b"0123456789")
-    export = _cli("export", "--archive", str(archive), "--since", str(RUN_DAY), "--until", str(RUN_DAY),
-                  "--out", str(archive.parent / "x.jsonl"))
-    assert export.returncode == 2 and "outlet=orient" in export.stderr and "do not trust it" in export.stderr
+    export = _cli(
+        "export",
+        "--archive",
+        str(archive),
+        "--since",
+        str(RUN_DAY),
+        "--until",
+        str(RUN_DAY),
+        "--out",
+        str(archive.parent / "x.jsonl"),
+    )
+    assert (
+        export.returncode == 2
+        and "outlet=orient" in export.stderr
+        and "do not trust it" in export.stderr
+    )
     assert not (archive.parent / "x.jsonl").exists()
 
 
@@ -92,7 +133,10 @@ def test_a_corrupt_crawl_state_fails_only_its_outlet_and_repair_rebuilds_it(copy
     state = archive / layout.crawl_state_key("orient")
     state.write_bytes(gzip.compress(b"[1, 2"))
     result = run_pipeline(settings, DAY2, OUTLETS)
-    assert list(result["failures"]) == ["orient"] and "repair crawl-state orient" in result["failures"]["orient"]
+    assert (
+        list(result["failures"]) == ["orient"]
+        and "repair crawl-state orient" in result["failures"]["orient"]
+    )
     store = open_store(archive)
     manifest = load_manifest(store, list_snapshots(store)[-1])
     orient = manifest.outlets["orient"]
@@ -103,15 +147,30 @@ def test_a_corrupt_crawl_state_fails_only_its_outlet_and_repair_rebuilds_it(copy
     again = run_pipeline(settings, DAY2 + timedelta(days=1), OUTLETS)
     assert again["failures"] == {}
     counts = again["counts"]["outlets"]["orient"]
-    assert counts["fetched"] == 0 and counts["skipped"]["seen"] == 10  # nothing archived is fetched again
+    assert (
+        counts["fetched"] == 0 and counts["skipped"]["seen"] == 10
+    )  # nothing archived is fetched again
     assert all(verify(store, ref).problems == [] for ref in list_snapshots(store)[1:])
 
 
 def test_an_archive_that_does_not_exist_is_named_and_a_read_only_one_can_be_read(copy, tmp_path):
     archive, _ = copy
-    missing = _cli("export", "--archive", str(tmp_path / "nope"), "--since", str(RUN_DAY), "--until", str(RUN_DAY),
-                   "--out", str(tmp_path / "x.jsonl"))
-    assert missing.returncode == 2 and "nope does not exist" in missing.stderr and not (tmp_path / "nope").exists()
+    missing = _cli(
+        "export",
+        "--archive",
+        str(tmp_path / "nope"),
+        "--since",
+        str(RUN_DAY),
+        "--until",
+        str(RUN_DAY),
+        "--out",
+        str(tmp_path / "x.jsonl"),
+    )
+    assert (
+        missing.returncode == 2
+        and "nope does not exist" in missing.stderr
+        and not (tmp_path / "nope").exists()
+    )
     import tempfile
 
     shared = Path(tempfile.mkdtemp(prefix="newsarchive-readonly-test-", dir="/tmp"))
@@ -123,10 +182,31 @@ def test_an_archive_that_does_not_exist_is_named_and_a_read_only_one_can_be_read
         for path in [shared, readonly, *readonly.rglob("*")]:
             path.chmod(0o555 if path.is_dir() else 0o444)
         out.chmod(0o777)
-        export = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m",
-                                 "newsarchive.cli.main", "export", "--archive", str(readonly), "--since", str(RUN_DAY),
-                                 "--until", str(RUN_DAY), "--format", "jsonl", "--out", str(out / "x.jsonl")], cwd=ROOT,
-                                capture_output=True, text=True)
+        export = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                sys.executable,
+                "-m",
+                "newsarchive.cli.main",
+                "export",
+                "--archive",
+                str(readonly),
+                "--since",
+                str(RUN_DAY),
+                "--until",
+                str(RUN_DAY),
+                "--format",
+                "jsonl",
+                "--out",
+                str(out / "x.jsonl"),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
     finally:
         for path in [shared, *shared.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
@@ -142,12 +222,18 @@ def test_a_hostile_page_costs_only_itself(tmp_path):
 
     with ReplicaServer(per_outlet=5) as site:
         anapress = site.replica.sites["www.anapress.net"]
-        site.replica.faults.set("anapress", "hostile_lang", [urlsplit(anapress.url(anapress.articles[0])).path])
+        site.replica.faults.set(
+            "anapress", "hostile_lang", [urlsplit(anapress.url(anapress.articles[0])).path]
+        )
         settings = Settings(archive=str(tmp_path / "archive"), host_map=site.host_map)
         result = run_pipeline(settings, RUN_DAY, OUTLETS)
     assert result["failures"] == {} and result["counts"]["archived"] == 10
     store = open_store(settings.archive)
     ref = list_snapshots(store)[-1]
     assert verify(store, ref).problems == []
-    langs = {f.key.split("/lang=")[1].split("/")[0] for f in load_manifest(store, ref).files if "/lang=" in f.key}
+    langs = {
+        f.key.split("/lang=")[1].split("/")[0]
+        for f in load_manifest(store, ref).files
+        if "/lang=" in f.key
+    }
     assert langs == {"ar"}

@@ -33,8 +33,13 @@ def section_blocks() -> list[tuple[str, str]]:
 
 
 def commands(blocks: list[tuple[str, str]]) -> list[list[str]]:
-    return [shlex.split(line)[1:] for lang, body in blocks if lang == "bash"
-            for line in body.splitlines() if line.startswith("newsarchive ")]
+    return [
+        shlex.split(line)[1:]
+        for lang, body in blocks
+        if lang == "bash"
+        for line in body.splitlines()
+        if line.startswith("newsarchive ")
+    ]
 
 
 def ids_of(value) -> set[str]:
@@ -52,12 +57,16 @@ def test_every_recipe_runs_verbatim_and_returns_what_export_returns(tmp_path, mo
     cmds = commands(blocks)
     assert cmds[0] == ["demo", "--date", "2026-11-21"]
     assert main(cmds[0]) == 0
-    assert main(["demo", "--date", "2026-11-21", "--outlet", "orient"]) == 0  # a rerun of the day: rev 2
+    assert (
+        main(["demo", "--date", "2026-11-21", "--outlet", "orient"]) == 0
+    )  # a rerun of the day: rev 2
     for argv in cmds[1:]:
         if argv[0] == "export":
             assert main(argv) == 0, argv
     capsys.readouterr()
-    exported = [json.loads(line) for line in Path("november.jsonl").read_text(encoding="utf-8").splitlines()]
+    exported = [
+        json.loads(line) for line in Path("november.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     expected = {r["id"] for r in exported}
     assert len(expected) > 50 and all(r["duplicate_of"] is None for r in exported)
     assert {r["snapshot_rev"] for r in exported} == {2}
@@ -75,9 +84,15 @@ def test_every_recipe_runs_verbatim_and_returns_what_export_returns(tmp_path, mo
         assert ids_of(result) == expected, name
 
     # the table after the rerun: the old rev gone, duplicates flagged, the same rows as export
-    table = duckdb.sql("SELECT snapshot_rev, is_duplicate, duplicate_of IS NOT NULL AS dup "
-                       "FROM 'var/demo/archive/current/articles/*.parquet'").fetchall()
-    assert {r[0] for r in table} == {2} and all(r[1] == r[2] for r in table) and any(r[1] for r in table)
+    table = duckdb.sql(
+        "SELECT snapshot_rev, is_duplicate, duplicate_of IS NOT NULL AS dup "
+        "FROM 'var/demo/archive/current/articles/*.parquet'"
+    ).fetchall()
+    assert (
+        {r[0] for r in table} == {2}
+        and all(r[1] == r[2] for r in table)
+        and any(r[1] for r in table)
+    )
     assert main(["table", "check", "--archive", "var/demo/archive"]) == 0
     assert "0 problems" in capsys.readouterr().out
 
@@ -104,15 +119,39 @@ def test_the_bucket_recipe_on_seaweedfs(s3_server, tmp_path, capsys):
     s3_server.create_bucket("news-archive")
     store = open_store("s3://news-archive/prod")
     day = date(2026, 11, 21)
-    publish_snapshot(store, day, [row(1), row(2, outlet="anapress"), row(3, duplicate_of=f"{1:016x}")], {})
-    publish_snapshot(store, day, [row(1, carried_from="2026-11-21 rev 1"), row(4, outlet="euronews"),
-                                  row(3, duplicate_of=f"{1:016x}", carried_from="2026-11-21 rev 1")], {})
+    publish_snapshot(
+        store, day, [row(1), row(2, outlet="anapress"), row(3, duplicate_of=f"{1:016x}")], {}
+    )
+    publish_snapshot(
+        store,
+        day,
+        [
+            row(1, carried_from="2026-11-21 rev 1"),
+            row(4, outlet="euronews"),
+            row(3, duplicate_of=f"{1:016x}", carried_from="2026-11-21 rev 1"),
+        ],
+        {},
+    )
     refresh_day(store, day.isoformat())
     expected = set(load_articles(store, day, day).column("id").to_pylist())
     assert expected == {f"{1:016x}", f"{4:016x}"}
-    [body] = [body for lang, body in section_blocks() if lang == "python" and "S3FileSystem" in body]
+    [body] = [
+        body for lang, body in section_blocks() if lang == "python" and "S3FileSystem" in body
+    ]
     namespace: dict = {}
     exec(compile(body, "README.md", "exec"), namespace)  # noqa: S102 - the recipe, verbatim
     assert ids_of(namespace["table"]) == expected and ids_of(namespace["df"]) == expected
-    assert main(["query", "SELECT id FROM articles", "--archive", "s3://news-archive/prod", "--format", "csv"]) == 0
+    assert (
+        main(
+            [
+                "query",
+                "SELECT id FROM articles",
+                "--archive",
+                "s3://news-archive/prod",
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
     assert set(capsys.readouterr().out.split()[1:]) == {f'"{i}"' for i in expected}

@@ -29,12 +29,27 @@ def test_unknown_outlet_names_the_known_ones():
 @pytest.mark.parametrize(
     "entry, message",
     [
-        ('id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nfeeds = ["https://x.com/rss"]', "missing 'article_pattern'"),
-        ('id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nfeeds = ["https://x.com/rss"]\narticle_pattern = "(("', "not a valid regex"),
-        ('id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nfeeds = ["https://y.com/rss"]\narticle_pattern = "a"', "outside domains"),
-        ('id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nsections = ["https://x.com/"]\narticle_pattern = "a"\ntimezone = "Mars/Base"', "unknown timezone"),
-        ('id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nsections = ["https://x.com/"]\narticle_pattern = "a"\n'
-         '[outlet.cleanup]\nprune = [".ok", "div[["]', "selector 'div\\[\\[' is not valid CSS"),
+        (
+            'id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nfeeds = ["https://x.com/rss"]',
+            "missing 'article_pattern'",
+        ),
+        (
+            'id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nfeeds = ["https://x.com/rss"]\narticle_pattern = "(("',
+            "not a valid regex",
+        ),
+        (
+            'id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nfeeds = ["https://y.com/rss"]\narticle_pattern = "a"',
+            "outside domains",
+        ),
+        (
+            'id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nsections = ["https://x.com/"]\narticle_pattern = "a"\ntimezone = "Mars/Base"',
+            "unknown timezone",
+        ),
+        (
+            'id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nsections = ["https://x.com/"]\narticle_pattern = "a"\n'
+            '[outlet.cleanup]\nprune = [".ok", "div[["]',
+            "selector 'div\\[\\[' is not valid CSS",
+        ),
     ],
 )
 def test_bad_registry_entries_are_named(tmp_path, entry, message):
@@ -60,8 +75,14 @@ GOOD = 'id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nsections = 
         (GOOD.replace('"x1"', '"x1/../y"'), "id must be lowercase letters"),
         (GOOD.replace('"X"', '["X"]'), "name must be a string"),
         (GOOD + 'cleanup = "none"\n', "cleanup must be a table"),
-        (GOOD + '[outlet.cleanup]\nlabels = "اقرأ أيضا"\n', "cleanup.labels must be a list of strings"),
-        (GOOD + '[outlet.cleanup]\nprune = [3]\n', "cleanup.prune item 3 is not a non-empty one-line string"),
+        (
+            GOOD + '[outlet.cleanup]\nlabels = "اقرأ أيضا"\n',
+            "cleanup.labels must be a list of strings",
+        ),
+        (
+            GOOD + "[outlet.cleanup]\nprune = [3]\n",
+            "cleanup.prune item 3 is not a non-empty one-line string",
+        ),
         (GOOD.replace('["x.com"]', '[""]'), "domains item '' is not a non-empty"),
         (GOOD.replace('["x.com"]', '"x.com"'), "domains must be a list of strings"),
         (GOOD.replace('["x.com"]', '["https://x.com/"]'), "is not a host name"),
@@ -71,7 +92,7 @@ GOOD = 'id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nsections = 
         (GOOD.replace('"https://x.com/"', '"ftp://x.com/"'), "must be an absolute http"),
         (GOOD.replace('"https://x.com/"', '"https://x.com:99999/"'), "is not a valid URL"),
         (GOOD.replace('"a"', "5"), "article_pattern must be a string"),
-        (GOOD + 'timezone = 3\n', "timezone must be a string"),
+        (GOOD + "timezone = 3\n", "timezone must be a string"),
     ],
 )
 def test_wrong_types_and_values_are_named(tmp_path, entry, message):
@@ -99,10 +120,24 @@ def _fifo(tmp_path):
         (lambda p: p, "is a directory; give the outlets.toml"),
         (_fifo, "is a FIFO"),
         (lambda p: Path("/dev/zero"), "is a device"),
-        (lambda p: (p / "b.toml").write_bytes(bytes(range(256)) * 4) and p / "b.toml", "is not UTF-8 text"),
-        (lambda p: (p / "big.toml").write_bytes(b"#" * (2 * 1024 * 1024)) and p / "big.toml", "over the 1048576 byte limit"),
-        (lambda p: (p / "e.toml").write_text("outlet = [1, 2]\n") and p / "e.toml", "must be a table of keys"),
-        (lambda p: (p / "d.toml").write_text("x = " + "[" * 2000 + "]" * 2000 + "\n") and p / "d.toml", "registry"),
+        (
+            lambda p: (p / "b.toml").write_bytes(bytes(range(256)) * 4) and p / "b.toml",
+            "is not UTF-8 text",
+        ),
+        (
+            lambda p: (p / "big.toml").write_bytes(b"#" * (2 * 1024 * 1024)) and p / "big.toml",
+            "over the 1048576 byte limit",
+        ),
+        (
+            lambda p: (p / "e.toml").write_text("outlet = [1, 2]\n") and p / "e.toml",
+            "must be a table of keys",
+        ),
+        (
+            lambda p: (
+                (p / "d.toml").write_text("x = " + "[" * 2000 + "]" * 2000 + "\n") and p / "d.toml"
+            ),
+            "registry",
+        ),
     ],
     ids=["directory", "fifo", "dev-zero", "binary", "huge", "not-tables", "deep"],
 )

@@ -15,13 +15,16 @@ DAY = date(2026, 11, 23)
 
 
 def test_a_day_is_deterministic_and_new_articles_come_every_day():
-    assert [a.title for a in articles_on("orient", DAY)] == [a.title for a in articles_on("orient", DAY)]
+    assert [a.title for a in articles_on("orient", DAY)] == [
+        a.title for a in articles_on("orient", DAY)
+    ]
     for outlet in OUTLETS:
         today = {a.key for a in articles_on(outlet, DAY)}
         tomorrow = {a.key for a in articles_on(outlet, DAY + timedelta(days=1))}
         new = tomorrow - today
         assert len(new) == count_on(outlet, DAY + timedelta(days=1)) + sum(
-            1 for r, _, _ in SYNDICATION if r == outlet)
+            1 for r, _, _ in SYNDICATION if r == outlet
+        )
         assert today - tomorrow, f"{outlet}: the oldest day leaves the listing"
 
 
@@ -38,7 +41,11 @@ def test_a_revision_keeps_its_canonical_url_and_a_syndicated_copy_its_text():
     revised = [a for a in catalog.articles["orient"] if "first_title" in a.extra]
     assert len(revised) == HISTORY_DAYS - 1
     copy = next(a for a in catalog.articles["enabbaladi"] if "syndicated_from" in a.extra)
-    source = next(a for a in catalog.articles["euronews"] if f"euronews:{a.key}" == copy.extra["syndicated_from"])
+    source = next(
+        a
+        for a in catalog.articles["euronews"]
+        if f"euronews:{a.key}" == copy.extra["syndicated_from"]
+    )
     assert copy.blocks == source.blocks and copy.key != source.key
 
 
@@ -54,7 +61,9 @@ def test_the_server_plays_the_day_a_request_names():
         site = server.replica.world(DAY).sites["www.anapress.net"]
         first = site.url(site.articles[0])
         feed_default = _get(server.port, "www.anapress.net", "/rss")
-        feed_next = _get(server.port, "www.anapress.net", "/rss", (DAY + timedelta(days=1)).isoformat())
+        feed_next = _get(
+            server.port, "www.anapress.net", "/rss", (DAY + timedelta(days=1)).isoformat()
+        )
         assert first in feed_default and feed_next != feed_default
         assert _get(server.port, "www.anapress.net", "/rss", "not-a-date") == feed_default
         orient = server.replica.world(DAY).sites["www.orient-news.net"]
@@ -81,15 +90,23 @@ def test_two_consecutive_days_through_the_pipeline(tmp_path):
     manifest = read_manifest(store, day2)
     outlets = manifest["counts"]["outlets"]
     for outlet in OUTLETS:  # every outlet has new articles on the second day, none of day 1's again
-        assert outlets[outlet]["new"] > 0, outlet  # (generated stories share paragraphs: a few are near-dups)
+        assert outlets[outlet]["new"] > 0, (
+            outlet
+        )  # (generated stories share paragraphs: a few are near-dups)
         assert outlets[outlet]["fetched"] <= count_on(outlet, DAY + timedelta(days=1)) + 2, outlet
         assert outlets[outlet]["skipped"].get("seen", 0) > 0, outlet
     rows = read_articles(store, day2).to_pylist()
     revisions = [r for r in rows if r["revision_of"]]
     assert revisions and all(r["outlet"] == "orient" for r in revisions)
-    assert all(r["reason"] == "revision" and not r["duplicate_of"] for r in revisions)  # kept as an original
+    assert all(
+        r["reason"] == "revision" and not r["duplicate_of"] for r in revisions
+    )  # kept as an original
     by_id = {r["id"]: r for r in rows}
-    cross = [r for r in rows if r["duplicate_of"] in by_id and by_id[r["duplicate_of"]]["outlet"] != r["outlet"]]
+    cross = [
+        r
+        for r in rows
+        if r["duplicate_of"] in by_id and by_id[r["duplicate_of"]]["outlet"] != r["outlet"]
+    ]
     pairs = {frozenset((r["outlet"], by_id[r["duplicate_of"]]["outlet"])) for r in cross}
     assert {frozenset(("enabbaladi", "euronews")), frozenset(("zamanalwsl", "anapress"))} <= pairs
     assert outlets["orient"]["revisions"] >= 1

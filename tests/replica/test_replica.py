@@ -19,7 +19,12 @@ def test_each_seed_story_is_one_article_of_its_outlet():
     seeds = [a for a in catalog.all() if a.seed]
     assert sorted(a.seed[:3] for a in seeds) == ["000", "001", "002", "003", "004"]
     assert {a.seed[:3]: a.outlet for a in seeds} == {
-        "000": "anapress", "001": "orient", "002": "enabbaladi", "003": "zamanalwsl", "004": "euronews"}
+        "000": "anapress",
+        "001": "orient",
+        "002": "enabbaladi",
+        "003": "zamanalwsl",
+        "004": "euronews",
+    }
     assert all(len(items) == 20 for items in catalog.articles.values())
 
 
@@ -72,10 +77,15 @@ def test_hostile_site_modes_serve_what_they_describe():
 
     with ReplicaServer(per_outlet=3) as server:
         faults, host = server.replica.faults, "www.anapress.net"
-        article = urlsplit(server.replica.sites[host].url(server.replica.sites[host].articles[1])).path
+        article = urlsplit(
+            server.replica.sites[host].url(server.replica.sites[host].articles[1])
+        ).path
         faults.set("orient", "sitemap_chain", ["/sitemap.xml"])
         _, _, index = _raw(server, "www.orient-news.net", "/sitemap.xml?level=7")
-        assert "<sitemapindex" in index and "https://www.orient-news.net/sitemap.xml?level=8</loc>" in index
+        assert (
+            "<sitemapindex" in index
+            and "https://www.orient-news.net/sitemap.xml?level=8</loc>" in index
+        )
         faults.set("orient", "sitemap_fanout", ["/sitemap.xml"])
         _, _, index = _raw(server, "www.orient-news.net", "/sitemap.xml")
         assert index.count("<sitemap>") == FANOUT
@@ -91,6 +101,11 @@ def test_hostile_site_modes_serve_what_they_describe():
         assert status == 302 and headers["Location"] == article
         faults.set("anapress", "long_link", ["/rss", "/section/syria"])
         for path in ("/rss", "/section/syria"):
-            long = [u for u in re.findall(r"https://www\.anapress\.net/a/\d+", _raw(server, host, path)[2])
-                    if len(u) > LONG_URL]
+            long = [
+                u
+                for u in re.findall(
+                    r"https://www\.anapress\.net/a/\d+", _raw(server, host, path)[2]
+                )
+                if len(u) > LONG_URL
+            ]
             assert len(long) == 1, path

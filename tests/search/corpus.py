@@ -32,41 +32,100 @@ class Story:
 def _crafted() -> list[Story]:
     pool = _paragraph_pool()
     return [
-        Story("extra/1", "enabbaladi", "نقص الغذاء في الغوطة", pool[4] + "\nيعاني الأطفال في الغوطة الشرقية من نقص الغذاء."),
-        Story("extra/2", "orient", "قافلة مساعدات", pool[7] + "\nوصلت قافلة مساعدات للأطفال والنساء في المخيم."),
-        Story("extra/3", "zamanalwsl", "منظمة إغاثية", pool[12] + "\nتهتم المنظمة بالأطفال الذين فقدوا ذويهم."),
-        Story("extra/4", "euronews", "عائلات في المخيمات", pool[20] + "\nخرجت العائلات والأطفال سيراً على الأقدام."),
-        Story("extra/5", "anapress", "انتظار طويل", pool[26] + "\nيقول السكان إنهم دوماً ينتظرون الأخبار من المفاوضين."),
-        Story("extra/6", "euronews", "Talks on eastern Ghouta stall",
-              "Negotiations between the rebels and Russian officers stalled on Friday. Children and their "
-              "families waited at the crossing for buses that did not come.", "en"),
-        Story("extra/7", "euronews", "Aid convoy reaches the camp",
-              "The convoy brought food for children. The negotiator said an agreement was close.", "en"),
+        Story(
+            "extra/1",
+            "enabbaladi",
+            "نقص الغذاء في الغوطة",
+            pool[4] + "\nيعاني الأطفال في الغوطة الشرقية من نقص الغذاء.",
+        ),
+        Story(
+            "extra/2",
+            "orient",
+            "قافلة مساعدات",
+            pool[7] + "\nوصلت قافلة مساعدات للأطفال والنساء في المخيم.",
+        ),
+        Story(
+            "extra/3",
+            "zamanalwsl",
+            "منظمة إغاثية",
+            pool[12] + "\nتهتم المنظمة بالأطفال الذين فقدوا ذويهم.",
+        ),
+        Story(
+            "extra/4",
+            "euronews",
+            "عائلات في المخيمات",
+            pool[20] + "\nخرجت العائلات والأطفال سيراً على الأقدام.",
+        ),
+        Story(
+            "extra/5",
+            "anapress",
+            "انتظار طويل",
+            pool[26] + "\nيقول السكان إنهم دوماً ينتظرون الأخبار من المفاوضين.",
+        ),
+        Story(
+            "extra/6",
+            "euronews",
+            "Talks on eastern Ghouta stall",
+            "Negotiations between the rebels and Russian officers stalled on Friday. Children and their "
+            "families waited at the crossing for buses that did not come.",
+            "en",
+        ),
+        Story(
+            "extra/7",
+            "euronews",
+            "Aid convoy reaches the camp",
+            "The convoy brought food for children. The negotiator said an agreement was close.",
+            "en",
+        ),
     ]
 
 
 def stories() -> list[Story]:
     catalog = Catalog(per_outlet=20)
-    out = [Story(f"{a.outlet}/{a.index}", a.outlet, a.title, "\n".join(a.story_lines)) for a in catalog.all()]
+    out = [
+        Story(f"{a.outlet}/{a.index}", a.outlet, a.title, "\n".join(a.story_lines))
+        for a in catalog.all()
+    ]
     return out + _crafted()
 
 
 def _row(story: Story, day: date, duplicate_of: str | None = None, suffix: str = "") -> ArchivedRow:
     url = f"https://www.{story.outlet}.test/{story.ref}{suffix}"
-    return ArchivedRow(id=article_id(url, url, story.text), url=url, canonical_url=url, outlet=story.outlet,
-                       title=story.title, author=None, published=f"{day.isoformat()}T08:00:00+03:00",
-                       date_source="jsonld", modified=None, language=story.language, text=story.text,
-                       duplicate_of=duplicate_of, capture_id=f"<urn:uuid:{story.ref.replace('/', '-')}{suffix}>",
-                       fetched_at=f"{day.isoformat()}T09:00:00+00:00")
+    return ArchivedRow(
+        id=article_id(url, url, story.text),
+        url=url,
+        canonical_url=url,
+        outlet=story.outlet,
+        title=story.title,
+        author=None,
+        published=f"{day.isoformat()}T08:00:00+03:00",
+        date_source="jsonld",
+        modified=None,
+        language=story.language,
+        text=story.text,
+        duplicate_of=duplicate_of,
+        capture_id=f"<urn:uuid:{story.ref.replace('/', '-')}{suffix}>",
+        fetched_at=f"{day.isoformat()}T09:00:00+00:00",
+    )
 
 
 def _publish(store: Store, day: date, rows: list[ArchivedRow], gaps: dict[str, Gap]) -> SnapshotRef:
     ref = claim_rev(store, day, f"test-{day}")
-    outlets = {o: OutletCounts(archived=sum(r.outlet == o for r in rows)) for o in {r.outlet for r in rows}}
+    outlets = {
+        o: OutletCounts(archived=sum(r.outlet == o for r in rows)) for o in {r.outlet for r in rows}
+    }
     outlets.update({o: OutletCounts(status="gap", gap=g) for o, g in gaps.items()})
-    manifest = Manifest(day=ref.day, rev=ref.rev, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                        run_id=f"test-{day}", software="tests", config_hash="", outlets=dict(sorted(outlets.items())),
-                        files=[], archived=len(rows))
+    manifest = Manifest(
+        day=ref.day,
+        rev=ref.rev,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        run_id=f"test-{day}",
+        software="tests",
+        config_hash="",
+        outlets=dict(sorted(outlets.items())),
+        files=[],
+        archived=len(rows),
+    )
     write_snapshot(store, ref, rows, {}, manifest)
     return ref
 
@@ -97,7 +156,11 @@ def publish_corpus(store: Store) -> Corpus:
             duplicate = _row(day_stories[0], day, duplicate_of=original.id, suffix="-copy")
             rows.append(duplicate)
             duplicate_id = duplicate.id
-        gaps = {GAP_OUTLET: Gap("crawl", "http_500", "every discovery URL failed (http_500)")} if day == GAP_DAY else {}
+        gaps = (
+            {GAP_OUTLET: Gap("crawl", "http_500", "every discovery URL failed (http_500)")}
+            if day == GAP_DAY
+            else {}
+        )
         refs.append(_publish(store, day, rows, gaps))
         if day == DAYS[2]:  # a rerun of the day: rev 2 holds rev 1's rows and one more
             late_row = _row(late, day)

@@ -60,11 +60,15 @@ def test_labelled_queries_recall_and_near_misses(corpus, capsys):
         recalls.append(len(expected & set(top)) / min(10, len(expected)))
         full.append(len(expected & set(every)) / len(expected))
         assert not must_not & set(every), (case["query"], sorted(must_not & set(every)))
-        lines.append(f"{case['query']}: recall@10 {recalls[-1]:.2f}, recall {full[-1]:.2f} of {len(expected)}")
+        lines.append(
+            f"{case['query']}: recall@10 {recalls[-1]:.2f}, recall {full[-1]:.2f} of {len(expected)}"
+        )
     mean10 = sum(recalls) / len(recalls)
     with capsys.disabled():
         print("\n" + "\n".join(lines))
-        print(f"labelled queries: {len(QUERIES)}, mean recall@10 {mean10:.3f}, mean recall {sum(full) / len(full):.3f}")
+        print(
+            f"labelled queries: {len(QUERIES)}, mean recall@10 {mean10:.3f}, mean recall {sum(full) / len(full):.3f}"
+        )
     assert mean10 >= 0.95
     assert min(recalls) >= 0.8
 
@@ -73,25 +77,57 @@ def test_a_hit_is_cited_highlighted_and_from_the_newest_rev_without_duplicates(c
     archive, store, built = corpus
     assert cli(capsys, "search-index", "--archive", archive)[0] == 0
     found = hits(capsys, archive, "للأطفال", "--limit", "50")
-    assert {h["citation"]["article_id"] for h in found} >= {built.ids[f"extra/{n}"] for n in (1, 2, 3, 4)}
+    assert {h["citation"]["article_id"] for h in found} >= {
+        built.ids[f"extra/{n}"] for n in (1, 2, 3, 4)
+    }
     first = found[0]
-    assert "**" in first["snippet"] and any(w in first["snippet"] for w in ("**الأطفال**", "**للأطفال**",
-                                                                            "**بالأطفال**", "**والأطفال**"))
-    assert set(first["citation"]) == {"title", "outlet", "author", "published", "url", "archived", "snapshot",
-                                      "rev", "article_id", "capture_id"}
+    assert "**" in first["snippet"] and any(
+        w in first["snippet"]
+        for w in ("**الأطفال**", "**للأطفال**", "**بالأطفال**", "**والأطفال**")
+    )
+    assert set(first["citation"]) == {
+        "title",
+        "outlet",
+        "author",
+        "published",
+        "url",
+        "archived",
+        "snapshot",
+        "rev",
+        "article_id",
+        "capture_id",
+    }
     assert first["citation"]["capture_id"].startswith("<urn:uuid:")
     # day 3 was published twice: only rev 2 is searched, so nothing comes twice and the late article is there
     everything = hits(capsys, archive, "دوما", "--limit", "1000")
     assert len({h["id"] for h in everything}) == len(everything)
-    assert {h["rev"] for h in (x["citation"] for x in everything) if h["snapshot"] == DAYS[2].isoformat()} == {2}
+    assert {
+        h["rev"]
+        for h in (x["citation"] for x in everything)
+        if h["snapshot"] == DAYS[2].isoformat()
+    } == {2}
     assert built.ids[built.late_ref] in {h["id"] for h in everything}
     # the duplicate row only when asked for
     assert built.duplicate_id not in {h["id"] for h in everything}
     with_dupes = hits(capsys, archive, "دوما", "--limit", "1000", "--include-duplicates")
     assert built.duplicate_id in {h["id"] for h in with_dupes}
     # filters
-    only = hits(capsys, archive, "دوما", "--limit", "1000", "--outlet", "orient", "--since", SINCE, "--until", SINCE)
-    assert only and {h["outlet"] for h in only} == {"orient"} and {h["day"] for h in only} == {SINCE}
+    only = hits(
+        capsys,
+        archive,
+        "دوما",
+        "--limit",
+        "1000",
+        "--outlet",
+        "orient",
+        "--since",
+        SINCE,
+        "--until",
+        SINCE,
+    )
+    assert (
+        only and {h["outlet"] for h in only} == {"orient"} and {h["day"] for h in only} == {SINCE}
+    )
     assert {h["language"] for h in hits(capsys, archive, "children", "--lang", "en")} == {"en"}
     assert hits(capsys, archive, "children", "--lang", "ar") == []
     # a phrase in the wrong order is not the phrase
@@ -102,8 +138,22 @@ def test_counts_per_day_and_outlet_flag_the_gap_day(corpus, capsys):
     archive, _, built = corpus
     assert cli(capsys, "search-index", "--archive", archive)[0] == 0
     after = DAYS[-1].replace(day=DAYS[-1].day + 1).isoformat()  # no snapshot that day
-    code, out, err = cli(capsys, "stats", "--archive", archive, "--query", "دوما", "--by", "day,outlet",
-                         "--since", SINCE, "--until", after, "--format", "csv")
+    code, out, err = cli(
+        capsys,
+        "stats",
+        "--archive",
+        archive,
+        "--query",
+        "دوما",
+        "--by",
+        "day,outlet",
+        "--since",
+        SINCE,
+        "--until",
+        after,
+        "--format",
+        "csv",
+    )
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
     # expected from the corpus itself: which story went to which day, and the labels of دوما
@@ -119,14 +169,44 @@ def test_counts_per_day_and_outlet_flag_the_gap_day(corpus, capsys):
     gap = by_key[(GAP_DAY.isoformat(), GAP_OUTLET)]
     assert gap["total"] == "0" and gap["gap"] == "crawl:http_500" and gap["ratio"] == ""
     assert {r["gap"] for r in rows if r["day"] == after} == {"no_snapshot"}
-    assert all(r["gap"] == "" for r in rows if r["day"] != after and (r["day"], r["outlet"]) != (GAP_DAY.isoformat(), GAP_OUTLET))
+    assert all(
+        r["gap"] == ""
+        for r in rows
+        if r["day"] != after and (r["day"], r["outlet"]) != (GAP_DAY.isoformat(), GAP_OUTLET)
+    )
     # by day: the outlets with a gap that day are named on the day's row
-    code, out, _ = cli(capsys, "stats", "--archive", archive, "--by", "day", "--since", SINCE, "--until", UNTIL,
-                       "--format", "csv")
-    assert {r["day"]: r["gap"] for r in csv.DictReader(io.StringIO(out))}[GAP_DAY.isoformat()] == "orient crawl:http_500"
+    code, out, _ = cli(
+        capsys,
+        "stats",
+        "--archive",
+        archive,
+        "--by",
+        "day",
+        "--since",
+        SINCE,
+        "--until",
+        UNTIL,
+        "--format",
+        "csv",
+    )
+    assert {r["day"]: r["gap"] for r in csv.DictReader(io.StringIO(out))}[
+        GAP_DAY.isoformat()
+    ] == "orient crawl:http_500"
     # by outlet: the gap day is named on the outlet's row
-    code, out, _ = cli(capsys, "stats", "--archive", archive, "--by", "outlet", "--since", SINCE, "--until", UNTIL,
-                       "--format", "csv")
+    code, out, _ = cli(
+        capsys,
+        "stats",
+        "--archive",
+        archive,
+        "--by",
+        "outlet",
+        "--since",
+        SINCE,
+        "--until",
+        UNTIL,
+        "--format",
+        "csv",
+    )
     orient = next(r for r in csv.DictReader(io.StringIO(out)) if r["outlet"] == GAP_OUTLET)
     assert orient["gap"] == f"{GAP_DAY} crawl:http_500" and orient["matches"] == orient["total"]
 
@@ -146,8 +226,16 @@ def _placement() -> dict[str, tuple[str, str]]:
 def test_missing_and_damaged_segments_are_named_and_cost_only_their_day(corpus, capsys):
     archive, store, built = corpus
     code, out, err = cli(capsys, "search", "دوما", "--archive", archive, "--json")
-    assert code == 0 and out == "" and "3 day(s) have no search segment yet" in err and "search-index" in err
-    assert cli(capsys, "search-index", "--archive", archive, "--since", SINCE, "--until", SINCE)[0] == 0
+    assert (
+        code == 0
+        and out == ""
+        and "3 day(s) have no search segment yet" in err
+        and "search-index" in err
+    )
+    assert (
+        cli(capsys, "search-index", "--archive", archive, "--since", SINCE, "--until", SINCE)[0]
+        == 0
+    )
     code, out, err = cli(capsys, "search-index", "--archive", archive)
     assert code == 0 and "2 segment(s) built, 0 failed, 1 already there" in out
     newest = built.refs[-1]
@@ -159,30 +247,66 @@ def test_missing_and_damaged_segments_are_named_and_cost_only_their_day(corpus, 
     assert found and {h["day"] for h in found} == {SINCE, DAYS[1].isoformat()}
     code, out, err = cli(capsys, "search", "دوما", "--archive", archive, "--limit", "1")
     assert f"not searched: {newest.label}" in err and "search-index --rebuild" in err
-    assert cli(capsys, "search-index", "--archive", archive, "--rebuild", "--since", DAYS[2].isoformat())[0] == 0
+    assert (
+        cli(
+            capsys,
+            "search-index",
+            "--archive",
+            archive,
+            "--rebuild",
+            "--since",
+            DAYS[2].isoformat(),
+        )[0]
+        == 0
+    )
     code, out, err = cli(capsys, "search", "دوما", "--archive", archive, "--limit", "1")
     assert "not searched" not in err
-    assert store.exists(layout.search_pointer_key(built.refs[-2])) is False  # a superseded rev gets no segment
+    assert (
+        store.exists(layout.search_pointer_key(built.refs[-2])) is False
+    )  # a superseded rev gets no segment
 
 
-@pytest.mark.parametrize("args, message", [
-    (["search", "...", "--archive", "{a}"], "has no word to search for"),
-    (["search", "--archive", "{a}", "--", "-دوما"], "has no word to search for"),
-    (["search", "دوما", "--limit", "0", "--archive", "{a}"], "argument --limit"),
-    (["stats", "--by", "week", "--archive", "{a}"], "is not a grouping"),
-    (["search", "دوما", "--since", "2026-11-20", "--until", "2026-11-18", "--archive", "{a}"], "is after --until"),
-    (["search", "دوما", "--archive", "{a}/nope"], "does not exist"),
-    (["search", "دوما", "--archive", "{a}", "--env", "NEWSARCHIVE_SEARCH_CACHE=/proc/nope"], "cannot use the search cache"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["search", "...", "--archive", "{a}"], "has no word to search for"),
+        (["search", "--archive", "{a}", "--", "-دوما"], "has no word to search for"),
+        (["search", "دوما", "--limit", "0", "--archive", "{a}"], "argument --limit"),
+        (["stats", "--by", "week", "--archive", "{a}"], "is not a grouping"),
+        (
+            [
+                "search",
+                "دوما",
+                "--since",
+                "2026-11-20",
+                "--until",
+                "2026-11-18",
+                "--archive",
+                "{a}",
+            ],
+            "is after --until",
+        ),
+        (["search", "دوما", "--archive", "{a}/nope"], "does not exist"),
+        (
+            ["search", "دوما", "--archive", "{a}", "--env", "NEWSARCHIVE_SEARCH_CACHE=/proc/nope"],
+            "cannot use the search cache",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     (tmp_path / "a").mkdir()
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     if "--env" in args:
         name, _, value = args[args.index("--env") + 1].partition("=")
         env[name] = value
-        args = args[:args.index("--env")]
-    result = subprocess.run([sys.executable, "-m", "newsarchive.cli.main", *[x.format(a=tmp_path / "a") for x in args]],
-                            cwd=ROOT, capture_output=True, text=True, env=env)
+        args = args[: args.index("--env")]
+    result = subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli.main", *[x.format(a=tmp_path / "a") for x in args]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
@@ -190,7 +314,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
 def test_hostile_queries_are_words_not_syntax(corpus, capsys):
     archive, _, _ = corpus
     assert cli(capsys, "search-index", "--archive", archive)[0] == 0
-    for query in ['NEAR(دوما', 'دوما OR', '"دوما', '*', 'title:دوما', "دوما AND ) (", "\u0000", "ً"]:
+    for query in ["NEAR(دوما", "دوما OR", '"دوما', "*", "title:دوما", "دوما AND ) (", "\u0000", "ً"]:
         code, _, err = cli(capsys, "search", query, "--archive", archive)
         assert code in (0, 2) and "Traceback" not in err, (query, err)
 
@@ -206,7 +330,9 @@ def test_publish_builds_the_segment_of_the_new_snapshot(demo_run, tmp_path, monk
     assert store.exists(layout.search_pointer_key(SnapshotRef(day, int(rev))))
     found = hits(capsys, settings.archive, "دوما", "--limit", "100")
     assert found and {h["day"] for h in found} == {day}
-    assert all(h["citation"]["capture_id"] and h["citation"]["url"].startswith("http") for h in found)
+    assert all(
+        h["citation"]["capture_id"] and h["citation"]["url"].startswith("http") for h in found
+    )
     seed = next(s for s in stories() if s.ref == "anapress/0")
     top = hits(capsys, settings.archive, f'"{seed.title}"')
     assert top and top[0]["citation"]["title"] == seed.title and top[0]["outlet"] == "anapress"
@@ -220,7 +346,11 @@ def test_an_old_format_segment_is_named_and_the_new_one_built(corpus, capsys):
     old = f"search/v1/date={first.day}/rev={first.rev}/segment.json"
     store.put_bytes(old, b'{"format": 1}')
     code, out, err = cli(capsys, "search", "دوما", "--archive", archive)
-    assert code == 0 and "1 of them have a search segment of the old format" in err and "search-index" in err
+    assert (
+        code == 0
+        and "1 of them have a search segment of the old format" in err
+        and "search-index" in err
+    )
     assert cli(capsys, "search-index", "--archive", archive)[0] == 0
     code, out, err = cli(capsys, "search", "دوما", "--archive", archive)
     assert code == 0 and "old format" not in err and "no search segment" not in err
@@ -262,11 +392,25 @@ def test_one_search_over_all_days_finds_what_each_day_finds(corpus, capsys, tmp_
     archive, _, _ = corpus
     assert cli(capsys, "search-index", "--archive", archive)[0] == 0
     for query in ["دوما", '"جيش الإسلام"', "مفاوض*", "الغوطة -دوما"]:
-        together = {(h["id"], h["day"], h["citation"]["rev"], h["citation"]["capture_id"])
-                    for h in hits(capsys, archive, query, "--limit", "1000")}
-        alone = {(h["id"], h["day"], h["citation"]["rev"], h["citation"]["capture_id"])
-                 for day in DAYS for h in hits(capsys, archive, query, "--limit", "1000",
-                                               "--since", day.isoformat(), "--until", day.isoformat())}
+        together = {
+            (h["id"], h["day"], h["citation"]["rev"], h["citation"]["capture_id"])
+            for h in hits(capsys, archive, query, "--limit", "1000")
+        }
+        alone = {
+            (h["id"], h["day"], h["citation"]["rev"], h["citation"]["capture_id"])
+            for day in DAYS
+            for h in hits(
+                capsys,
+                archive,
+                query,
+                "--limit",
+                "1000",
+                "--since",
+                day.isoformat(),
+                "--until",
+                day.isoformat(),
+            )
+        }
         assert together and together == alone, query
     assert list((tmp_path / "cache").glob("*/views/*/meta.json"))  # the combined view was used
 
@@ -280,11 +424,17 @@ def test_a_damaged_snapshot_costs_only_its_day_when_days_are_built_in_parallel(c
     store.put_bytes(part, bytes(data), overwrite=True)
     code, out, err = cli(capsys, "search-index", "--archive", archive, "--workers", "2")
     assert code == 1 and "2 segment(s) built, 1 failed" in out
-    assert len(err.strip().splitlines()) == 1 and err.startswith(f"newsarchive: error: {newest.label}: ")
-    assert store.exists(layout.search_pointer_key(built.refs[0])) and not store.exists(layout.search_pointer_key(newest))
+    assert len(err.strip().splitlines()) == 1 and err.startswith(
+        f"newsarchive: error: {newest.label}: "
+    )
+    assert store.exists(layout.search_pointer_key(built.refs[0])) and not store.exists(
+        layout.search_pointer_key(newest)
+    )
 
 
-def test_gc_removes_the_segments_of_superseded_revs_and_search_is_unchanged(corpus, capsys, tmp_path):
+def test_gc_removes_the_segments_of_superseded_revs_and_search_is_unchanged(
+    corpus, capsys, tmp_path
+):
     from archive.snapshot import SnapshotRef
     from newsarchive.config import Settings
     from newsarchive.run.gc import collect
@@ -298,7 +448,9 @@ def test_gc_removes_the_segments_of_superseded_revs_and_search_is_unchanged(corp
     assert superseded in indexed_refs(store)
     result = collect(Settings(archive=archive))
     assert result.removed_segments == [superseded.label]
-    assert superseded not in indexed_refs(store) and not store.exists(layout.search_segment_key(superseded))
+    assert superseded not in indexed_refs(store) and not store.exists(
+        layout.search_segment_key(superseded)
+    )
     assert SnapshotRef(DAYS[2].isoformat(), 2) in indexed_refs(store)
     assert hits(capsys, archive, "دوما", "--limit", "1000") == before
     assert collect(Settings(archive=archive)).removed_segments == []  # nothing left to remove

@@ -15,16 +15,25 @@ from tests.conftest import RUN_DAY
 FAST = {"DOWNLOAD_TIMEOUT": "5", "RETRY_TIMES": "0"}
 
 
-def crawl(server, outlet: str, out: Path, state: CrawlState | None = None, day=RUN_DAY,
-          **scrapy_settings: str) -> tuple[dict, CrawlRun]:
+def crawl(
+    server,
+    outlet: str,
+    out: Path,
+    state: CrawlState | None = None,
+    day=RUN_DAY,
+    **scrapy_settings: str,
+) -> tuple[dict, CrawlRun]:
     """One crawl into `out`: its coverage report and what it learnt."""
     out.mkdir(parents=True, exist_ok=True)
     state_file = None
     if state is not None:
         state_file = out / "state.json.gz"
         state_file.write_bytes(state.to_bytes())
-    settings = Settings(archive=str(out / "archive"), host_map=server.host_map,
-                        scrapy_settings={**FAST, **scrapy_settings})
+    settings = Settings(
+        archive=str(out / "archive"),
+        host_map=server.host_map,
+        scrapy_settings={**FAST, **scrapy_settings},
+    )
     report = run_crawl(settings, load_registry(), outlet, out, state_file, day)
     return report, CrawlRun.from_bytes(capture_paths(out, outlet).state.read_bytes())
 
@@ -33,7 +42,9 @@ def crawl_days(server, outlet: str, tmp: Path, days: int, **scrapy_settings: str
     """`days` daily crawls, each run folded into the state the next one reads (as the publish stage does)."""
     state, reports = CrawlState(outlet=outlet), []
     for n in range(days):
-        report, run = crawl(server, outlet, tmp / f"day{n}", state, RUN_DAY + timedelta(days=n), **scrapy_settings)
+        report, run = crawl(
+            server, outlet, tmp / f"day{n}", state, RUN_DAY + timedelta(days=n), **scrapy_settings
+        )
         state = state.after(run)
         reports.append(report)
     return reports, state

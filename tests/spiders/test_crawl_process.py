@@ -43,10 +43,18 @@ print(json.dumps(report), flush=True)
 """
 
 
-def _parent(server, out: Path, outlet: str, allocate_mb: int = 0, limits=None, env_extra=None) -> subprocess.Popen:
+def _parent(
+    server, out: Path, outlet: str, allocate_mb: int = 0, limits=None, env_extra=None
+) -> subprocess.Popen:
     args = json.dumps([server.host_map, str(out), outlet, allocate_mb, limits or {}])
-    return subprocess.Popen([sys.executable, "-c", PARENT, args], cwd=ROOT, env={**os.environ, **(env_extra or {})},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", PARENT, args],
+        cwd=ROOT,
+        env={**os.environ, **(env_extra or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _children(pid: int) -> list[int]:
@@ -79,21 +87,45 @@ def _wait_for(condition, timeout: float) -> bool:
 
 
 def test_the_crawl_environment_has_no_credentials():
-    parent = {"AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": "t",
-              "AWS_PROFILE": "archive", "AWS_ENDPOINT_URL": "http://key:secret@s3.local", "AIRFLOW_CONN_S3": "aws://k:s@",
-              "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql://u:p@db/airflow", "GITHUB_TOKEN": "g",
-              "SMTP_PASSWORD": "p", "my_secret_key": "s", "PATH": "/usr/bin", "HOME": "/home/x",
-              "NEWSARCHIVE_OUTLETS": "outlets.toml", "HTTPS_PROXY": "http://proxy:3128"}
-    assert crawl_environment(parent) == {"PATH": "/usr/bin", "HOME": "/home/x", "NEWSARCHIVE_OUTLETS": "outlets.toml",
-                                         "HTTPS_PROXY": "http://proxy:3128"}
+    parent = {
+        "AWS_ACCESS_KEY_ID": "AKIA",
+        "AWS_SECRET_ACCESS_KEY": SECRET,
+        "AWS_SESSION_TOKEN": "t",
+        "AWS_PROFILE": "archive",
+        "AWS_ENDPOINT_URL": "http://key:secret@s3.local",
+        "AIRFLOW_CONN_S3": "aws://k:s@",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql://u:p@db/airflow",
+        "GITHUB_TOKEN": "g",
+        "SMTP_PASSWORD": "p",
+        "my_secret_key": "s",
+        "PATH": "/usr/bin",
+        "HOME": "/home/x",
+        "NEWSARCHIVE_OUTLETS": "outlets.toml",
+        "HTTPS_PROXY": "http://proxy:3128",
+    }
+    assert crawl_environment(parent) == {
+        "PATH": "/usr/bin",
+        "HOME": "/home/x",
+        "NEWSARCHIVE_OUTLETS": "outlets.toml",
+        "HTTPS_PROXY": "http://proxy:3128",
+    }
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and /proc are Linux's")
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and /proc are Linux's"
+)
 def test_killing_only_the_parent_stops_its_crawl_which_never_saw_a_secret(tmp_path):
     with ReplicaServer(per_outlet=20) as server:
-        server.replica.faults.set("anapress", "timeout")  # every request hangs: the crawl would go on for minutes
-        parent = _parent(server, tmp_path, "anapress", limits={"DOWNLOAD_TIMEOUT": "120"},
-                         env_extra={"AWS_SECRET_ACCESS_KEY": SECRET, "AWS_ACCESS_KEY_ID": "AKIATEST"})
+        server.replica.faults.set(
+            "anapress", "timeout"
+        )  # every request hangs: the crawl would go on for minutes
+        parent = _parent(
+            server,
+            tmp_path,
+            "anapress",
+            limits={"DOWNLOAD_TIMEOUT": "120"},
+            env_extra={"AWS_SECRET_ACCESS_KEY": SECRET, "AWS_ACCESS_KEY_ID": "AKIATEST"},
+        )
         try:
             assert _wait_for(lambda: server.replica.requests, 60), parent.communicate(timeout=5)
             (child,) = _children(parent.pid)
@@ -122,8 +154,11 @@ def test_a_crawl_that_times_out_is_killed_with_its_process_group(tmp_path, monke
         with pytest.raises(CrawlError, match="did not finish within 3 s"):
             crawl_outlet(server, "anapress", tmp_path, DOWNLOAD_TIMEOUT="120")
     assert time.monotonic() - start < 10
-    assert not [p for p in Path("/proc").glob("[0-9]*/cmdline")
-                if _readable(p) and str(tmp_path).encode() in _readable(p)]
+    assert not [
+        p
+        for p in Path("/proc").glob("[0-9]*/cmdline")
+        if _readable(p) and str(tmp_path).encode() in _readable(p)
+    ]
 
 
 def _readable(path: Path) -> bytes:
@@ -133,10 +168,17 @@ def _readable(path: Path) -> bytes:
         return b""
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss is inherited across exec on Linux")
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="ru_maxrss is inherited across exec on Linux"
+)
 def test_a_parent_that_once_used_600_mb_can_run_a_crawl_limited_to_300_mb(replica, tmp_path):
-    parent = _parent(replica, tmp_path, "orient", allocate_mb=600, limits={"MEMUSAGE_LIMIT_MB": "300",
-                                                                           "MEMUSAGE_WARNING_MB": "0"})
+    parent = _parent(
+        replica,
+        tmp_path,
+        "orient",
+        allocate_mb=600,
+        limits={"MEMUSAGE_LIMIT_MB": "300", "MEMUSAGE_WARNING_MB": "0"},
+    )
     stdout, stderr = parent.communicate(timeout=120)
     assert parent.returncode == 0, stderr[-3000:]
     premise, report = (json.loads(line) for line in stdout.splitlines()[-2:])

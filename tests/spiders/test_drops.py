@@ -18,8 +18,11 @@ from spiders.offsite_redirect import OffsiteRedirectMiddleware
 from spiders.state import MAX_ATTEMPTS
 from tests.spiders.runs import crawl_days
 
-DROPS = {"meta_refresh_offsite": "offsite_redirect", "backslash_redirect": "offsite_redirect",
-         "redirect_self": "dropped_duplicate"}
+DROPS = {
+    "meta_refresh_offsite": "offsite_redirect",
+    "backslash_redirect": "offsite_redirect",
+    "redirect_self": "dropped_duplicate",
+}
 
 
 @pytest.mark.slow  # crawl subprocesses, several days
@@ -34,13 +37,22 @@ def test_dropped_requests_end_with_a_reason_and_reach_gave_up_over_runs(tmp_path
 
     first = reports[0]
     # nothing else: no `not_finished`, and no `dns` failure (elsewhere.example was never requested)
-    assert first["failed"] == {"offsite_redirect": 2, "dropped_duplicate": 1, "dropped_url_length": 1}
+    assert first["failed"] == {
+        "offsite_redirect": 2,
+        "dropped_duplicate": 1,
+        "dropped_url_length": 1,
+    }
     assert first["fetched"] == 17 and first["gave_up"] == 3 and first["pending"] == 1
     # the duplicate is retried (a passing accident) and counts an attempt every run, until it is given up
-    assert [r["failed"] for r in reports[1:MAX_ATTEMPTS]] == [{"dropped_duplicate": 1}] * (MAX_ATTEMPTS - 1)
+    assert [r["failed"] for r in reports[1:MAX_ATTEMPTS]] == [{"dropped_duplicate": 1}] * (
+        MAX_ATTEMPTS - 1
+    )
     assert reports[MAX_ATTEMPTS]["article_requests"] == 0 and reports[MAX_ATTEMPTS]["failed"] == {}
     long_url = next(u for u in state.gave_up if len(u) > LONG_URL)
-    assert state.gave_up == {**{url_of[m]: r for m, r in DROPS.items()}, long_url: "dropped_url_length"}
+    assert state.gave_up == {
+        **{url_of[m]: r for m, r in DROPS.items()},
+        long_url: "dropped_url_length",
+    }
     assert state.pending == {}
 
 
@@ -52,7 +64,9 @@ def offsite():
 
 
 def _redirect(url: str, ended: list) -> Request:
-    return Request(url, errback=ended.append, meta={"redirect_urls": ["https://www.anapress.net/a/1"]})
+    return Request(
+        url, errback=ended.append, meta={"redirect_urls": ["https://www.anapress.net/a/1"]}
+    )
 
 
 def test_the_offsite_check_reads_the_host_scrapy_requests(offsite):
@@ -72,5 +86,9 @@ def test_the_offsite_check_reads_the_host_scrapy_requests(offsite):
     # a request of the spider's own (not a redirect) outside the outlet's domains ends as dropped_offsite,
     # and dont_filter does not let an offsite request through
     with pytest.raises(IgnoreRequest):
-        offsite.request_scheduled(Request("https:\\\\elsewhere.example/a", errback=ended.append, dont_filter=True))
-    assert failures.reason(ended[1]) == "dropped_offsite" and not failures.retryable("dropped_offsite")
+        offsite.request_scheduled(
+            Request("https:\\\\elsewhere.example/a", errback=ended.append, dont_filter=True)
+        )
+    assert failures.reason(ended[1]) == "dropped_offsite" and not failures.retryable(
+        "dropped_offsite"
+    )

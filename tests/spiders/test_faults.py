@@ -51,27 +51,42 @@ ARTICLE_FAULTS = {
     "not_html": "not_html",
 }
 TRANSIENT = {"http_500", "http_503", "http_429", "timeout", "reset", "truncated"}
-LIMITS = {"DOWNLOAD_TIMEOUT": "4", "RETRY_TIMES": "1", "DOWNLOAD_MAXSIZE": str(4 * 1024 * 1024),
-          "DOWNLOAD_WARNSIZE": str(2 * 1024 * 1024)}
+LIMITS = {
+    "DOWNLOAD_TIMEOUT": "4",
+    "RETRY_TIMES": "1",
+    "DOWNLOAD_MAXSIZE": str(4 * 1024 * 1024),
+    "DOWNLOAD_WARNSIZE": str(2 * 1024 * 1024),
+}
 
 
 def _tree_digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_every_article_fault_is_counted_by_reason_and_nothing_archived_is_touched(tmp_path):
     archive = tmp_path / "archive"
     with ReplicaServer(per_outlet=20) as day1_replica:
-        run_pipeline(Settings(archive=str(archive), host_map=day1_replica.host_map), RUN_DAY, ["anapress", "orient"])
+        run_pipeline(
+            Settings(archive=str(archive), host_map=day1_replica.host_map),
+            RUN_DAY,
+            ["anapress", "orient"],
+        )
     store = open_store(archive)
     day1 = resolve_snapshot(store, RUN_DAY.isoformat())
     before = _tree_digest(archive / day1.prefix)
 
-    with ReplicaServer(per_outlet=40) as replica:  # 20 new stories per outlet; 19 of anapress's are faulty
+    with ReplicaServer(
+        per_outlet=40
+    ) as replica:  # 20 new stories per outlet; 19 of anapress's are faulty
         site = replica.replica.sites["www.anapress.net"]
         new = site.articles[20:]
-        path_of = {mode: urlsplit(site.url(a)).path for mode, a in zip(ARTICLE_FAULTS, new, strict=False)}
+        path_of = {
+            mode: urlsplit(site.url(a)).path for mode, a in zip(ARTICLE_FAULTS, new, strict=False)
+        }
         for mode, path in path_of.items():
             replica.replica.faults.set("anapress", mode, [path])
         settings = Settings(archive=str(archive), host_map=replica.host_map, scrapy_settings=LIMITS)
@@ -100,9 +115,19 @@ def test_every_article_fault_is_counted_by_reason_and_nothing_archived_is_touche
     assert not any(target == path_of["robots_disallow"] for _, _, target in log)
     # pages in windows-1256 or ISO-8859-6, with a right, wrong or missing charset, decode to the right
     # text and title
-    rows = {urlsplit(r["url"]).path: r for r in read_articles(store, resolve_snapshot(store, DAY2.isoformat())).to_pylist()}
-    for mode in ("charset_wrong", "charset_missing", "iso8859_6", "iso8859_6_mislabelled", "iso8859_6_undeclared",
-                 "slow", "retry_after_once"):
+    rows = {
+        urlsplit(r["url"]).path: r
+        for r in read_articles(store, resolve_snapshot(store, DAY2.isoformat())).to_pylist()
+    }
+    for mode in (
+        "charset_wrong",
+        "charset_missing",
+        "iso8859_6",
+        "iso8859_6_mislabelled",
+        "iso8859_6_undeclared",
+        "slow",
+        "retry_after_once",
+    ):
         article = new[list(ARTICLE_FAULTS).index(mode)]
         assert rows[path_of[mode]]["title"] == article.title, mode
         for line in article.story_lines:
@@ -121,23 +146,34 @@ def test_discovery_faults_and_an_outlet_that_is_down(tmp_path):
         replica.replica.faults.set("anapress", "hostile_xml", ["/rss"])
         replica.replica.faults.set("orient", "malformed_xml", ["/sitemaps/news-1.xml"])
         replica.replica.faults.set("euronews", "http_500")
-        settings = Settings(archive=str(tmp_path / "archive"), host_map=replica.host_map,
-                            scrapy_settings={"RETRY_TIMES": "0"})
+        settings = Settings(
+            archive=str(tmp_path / "archive"),
+            host_map=replica.host_map,
+            scrapy_settings={"RETRY_TIMES": "0"},
+        )
         result = run_pipeline(settings, RUN_DAY, ["anapress", "orient", "euronews"])
 
     assert list(result["failures"]) == ["euronews"]
-    assert "outlet euronews" in result["failures"]["euronews"] and "http_500" in result["failures"]["euronews"]
+    assert (
+        "outlet euronews" in result["failures"]["euronews"]
+        and "http_500" in result["failures"]["euronews"]
+    )
     store = open_store(settings.archive)
     ref = resolve_snapshot(store, RUN_DAY.isoformat())
     outlets = read_manifest(store, ref)["counts"]["outlets"]
     assert outlets["euronews"]["status"] == "gap" and outlets["euronews"]["gap_stage"] == "crawl"
-    assert outlets["euronews"]["gap_reason"] == "http_500" and "every discovery URL failed" in outlets["euronews"]["gap"]
+    assert (
+        outlets["euronews"]["gap_reason"] == "http_500"
+        and "every discovery URL failed" in outlets["euronews"]["gap"]
+    )
     assert outlets["anapress"]["discovery_failed"] == {"hostile_xml": 1}
     assert outlets["orient"]["discovery_failed"] == {"malformed_xml": 1}
     assert outlets["anapress"]["fetched"] == outlets["orient"]["fetched"] == 20
     assert verify_snapshot(store, ref) == []
     for warc in (Path(settings.archive) / ref.prefix / "warc").glob("*.warc.gz"):
-        assert b"root:x:0:0" not in gzip.decompress(warc.read_bytes())  # no external entity was resolved
+        assert b"root:x:0:0" not in gzip.decompress(
+            warc.read_bytes()
+        )  # no external entity was resolved
 
 
 def test_every_fault_mode_is_exercised_by_a_test():

@@ -47,18 +47,26 @@ def test_rerun_with_nothing_new_requests_only_discovery_documents(demo_run, tmp_
     for outlet, report in _reports(store, DAY2).items():
         # from the crawl's own stats: not one article request, only feeds / sitemaps / section pages
         assert report["article_requests"] == 0, outlet
-        assert report["requested"] == report["discovery_requests"] + report["robots_requests"], outlet
-        assert report["not_modified"] == report["discovery_requests"], outlet  # conditional GET: 304s
+        assert report["requested"] == report["discovery_requests"] + report["robots_requests"], (
+            outlet
+        )
+        assert report["not_modified"] == report["discovery_requests"], (
+            outlet
+        )  # conditional GET: 304s
         assert report["fetched"] == 0 and report["archived"] == 0
     ref = resolve_snapshot(store, DAY2.isoformat())
     assert read_articles(store, ref).num_rows == 0
     # and the canary says why the day is empty, outlet by outlet
     problems = read_manifest(store, ref)["counts"]["quality"]["problems"]
-    assert len(problems) == 5 and all("0 new articles this run (nothing new:" in p
-                                      and "discovery documents not modified" in p for p in problems)
+    assert len(problems) == 5 and all(
+        "0 new articles this run (nothing new:" in p and "discovery documents not modified" in p
+        for p in problems
+    )
 
 
-def test_new_articles_are_the_only_ones_fetched_and_a_same_day_rerun_recaptures_its_day(demo_run, tmp_path):
+def test_new_articles_are_the_only_ones_fetched_and_a_same_day_rerun_recaptures_its_day(
+    demo_run, tmp_path
+):
     """The outlets publish 3 more stories; the next day fetches exactly those. Rerunning that day (a new rev
     that supersedes it) captures that day's 3 again, and still nothing archived on other days."""
     settings, _ = demo_run
@@ -69,7 +77,11 @@ def test_new_articles_are_the_only_ones_fetched_and_a_same_day_rerun_recaptures_
         settings = settings.with_(archive=str(archive), host_map=grown.host_map)
         run_pipeline(settings, DAY3)
         for outlet, report in _reports(store, DAY3).items():
-            assert (report["article_requests"], report["fetched"], report["archived"]) == (3, 3, 3), outlet
+            assert (report["article_requests"], report["fetched"], report["archived"]) == (
+                3,
+                3,
+                3,
+            ), outlet
             assert report["skipped"]["seen"] == 20
         first = read_articles(store, resolve_snapshot(store, DAY3.isoformat())).to_pylist()
 
@@ -91,8 +103,11 @@ def test_failed_pages_are_retried_by_the_next_run_even_when_discovery_is_unchang
         site = replica.replica.sites["www.anapress.net"]
         broken = [urlsplit(site.url(a)).path for a in site.articles[1:3]]
         replica.replica.faults.set("anapress", "http_500", broken)
-        settings = Settings(archive=str(tmp_path / "archive"), host_map=replica.host_map,
-                                   scrapy_settings={"RETRY_TIMES": "0"})
+        settings = Settings(
+            archive=str(tmp_path / "archive"),
+            host_map=replica.host_map,
+            scrapy_settings={"RETRY_TIMES": "0"},
+        )
 
         # a crawl whose snapshot is never published changes nothing in the state
         stages.crawl_stage(settings, RunRef.new_cli(RUN_DAY), "anapress")
@@ -124,16 +139,34 @@ def test_sitemap_lastmod_skips_entries_older_than_the_last_crawl(replica, tmp_pa
         '[[outlet]]\nid = "euronews"\nname = "Euronews"\nlanguage = "ar"\ndomains = ["arabic.euronews.com"]\n'
         'sitemaps = ["https://arabic.euronews.com/sitemaps/ar/latest-news.xml"]\n'
         "article_pattern = '^https?://arabic\\.euronews\\.com/\\d{4}/\\d{2}/\\d{2}/[^/?#]+$'\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     articles = replica.replica.catalog.articles["euronews"]
     last_crawl = max(a.published for a in articles)
     cutoff = last_crawl - timedelta(hours=6)
     state = tmp_path / "state.json.gz"
-    state.write_bytes(CrawlState("euronews", crawls={"2026-11-20": last_crawl.isoformat()}).to_bytes())
-    r = _scrapy("crawl", "news", "-a", "outlet=euronews", "-s", f"NEWSARCHIVE_OUTPUT_DIR={tmp_path}",
-                "-s", f"NEWSARCHIVE_HOST_MAP={json.dumps(replica.host_map)}", "-s", "AUTOTHROTTLE_ENABLED=False",
-                "-s", f"NEWSARCHIVE_STATE_FILE={state}", "-s", "NEWSARCHIVE_RUN_DAY=2026-11-21",
-                "-s", "NEWSARCHIVE_LASTMOD_MARGIN_HOURS=6", env_extra={"NEWSARCHIVE_OUTLETS": str(registry)})
+    state.write_bytes(
+        CrawlState("euronews", crawls={"2026-11-20": last_crawl.isoformat()}).to_bytes()
+    )
+    r = _scrapy(
+        "crawl",
+        "news",
+        "-a",
+        "outlet=euronews",
+        "-s",
+        f"NEWSARCHIVE_OUTPUT_DIR={tmp_path}",
+        "-s",
+        f"NEWSARCHIVE_HOST_MAP={json.dumps(replica.host_map)}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        f"NEWSARCHIVE_STATE_FILE={state}",
+        "-s",
+        "NEWSARCHIVE_RUN_DAY=2026-11-21",
+        "-s",
+        "NEWSARCHIVE_LASTMOD_MARGIN_HOURS=6",
+        env_extra={"NEWSARCHIVE_OUTLETS": str(registry)},
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     report = json.loads((tmp_path / "euronews.crawl.json").read_text())
     old = sum(a.published < cutoff for a in articles)

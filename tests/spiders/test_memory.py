@@ -9,7 +9,9 @@ from spiders.memory import peak_rss
 
 def test_peak_rss_reads_vmhwm(tmp_path):
     status = tmp_path / "status"
-    status.write_text("Name:\tscrapy\nVmPeak:\t 900000 kB\nVmHWM:\t  123456 kB\nVmRSS:\t  100000 kB\n")
+    status.write_text(
+        "Name:\tscrapy\nVmPeak:\t 900000 kB\nVmHWM:\t  123456 kB\nVmRSS:\t  100000 kB\n"
+    )
     assert peak_rss(status) == 123456 * 1024
     assert peak_rss(tmp_path / "missing") is None
 

@@ -32,8 +32,11 @@ def _spider(tmp_path=None, state: CrawlState | None = None, **overrides) -> News
 
 
 def _stats(spider: NewsSpider) -> dict:
-    return {k.removeprefix("newsarchive/"): v for k, v in spider.crawler.stats.get_stats().items()
-            if k.startswith("newsarchive/")}
+    return {
+        k.removeprefix("newsarchive/"): v
+        for k, v in spider.crawler.stats.get_stats().items()
+        if k.startswith("newsarchive/")
+    }
 
 
 def _rss(*links: str) -> bytes:
@@ -42,11 +45,20 @@ def _rss(*links: str) -> bytes:
 
 
 def _urlset(*entries: tuple[str, str | None]) -> bytes:
-    urls = "".join(f"<url><loc>{loc}</loc>{f'<lastmod>{mod}</lastmod>' if mod else ''}</url>" for loc, mod in entries)
+    urls = "".join(
+        f"<url><loc>{loc}</loc>{f'<lastmod>{mod}</lastmod>' if mod else ''}</url>"
+        for loc, mod in entries
+    )
     return f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode()
 
 
-def _answer(request: Request, body: bytes = b"", status: int = 200, headers: dict | None = None, cls=XmlResponse):
+def _answer(
+    request: Request,
+    body: bytes = b"",
+    status: int = 200,
+    headers: dict | None = None,
+    cls=XmlResponse,
+):
     """The response to `request`, passed to its callback as Scrapy's engine would."""
     response = cls(request.url, status=status, body=body, headers=headers or {}, request=request)
     return request.callback(response, **request.cb_kwargs)
@@ -59,7 +71,13 @@ def _article(n: int) -> str:
 def test_a_feed_yields_one_request_per_new_article_of_the_outlet():
     spider = _spider()
     request = spider._discovery(FEED, spider.parse_feed)
-    links = [_article(1), _article(2), _article(1), "https://www.anapress.net/about", "https://other.example/a/3"]
+    links = [
+        _article(1),
+        _article(2),
+        _article(1),
+        "https://www.anapress.net/about",
+        "https://other.example/a/3",
+    ]
     requests = _answer(request, _rss(*links))
     assert [r.url for r in requests] == [_article(1), _article(2)]
     assert all(r.callback == spider.parse_article for r in requests)
@@ -68,7 +86,9 @@ def test_a_feed_yields_one_request_per_new_article_of_the_outlet():
 
 def test_the_page_cap_stops_article_requests_and_keeps_the_rest_pending():
     spider = _spider(NEWSARCHIVE_MAX_ARTICLES=2)
-    requests = _answer(spider._discovery(FEED, spider.parse_feed), _rss(*map(_article, range(1, 6))))
+    requests = _answer(
+        spider._discovery(FEED, spider.parse_feed), _rss(*map(_article, range(1, 6)))
+    )
     assert [r.url for r in requests] == [_article(1), _article(2)]
     assert spider.run.pending == {_article(3): 0, _article(4): 0, _article(5): 0}
     assert _stats(spider)["skipped/page_cap"] == 3
@@ -91,16 +111,23 @@ def test_the_page_cap_counts_pending_retries_from_the_last_run(tmp_path):
 def test_sitemap_entries_older_than_the_last_crawl_minus_the_margin_are_skipped(tmp_path):
     last = datetime(2026, 11, 20, 3, tzinfo=UTC)
     state = CrawlState("anapress", crawls={"2026-11-20": last.isoformat()})
-    spider = _spider(tmp_path, state, NEWSARCHIVE_RUN_DAY="2026-11-21", NEWSARCHIVE_LASTMOD_MARGIN_HOURS=48)
+    spider = _spider(
+        tmp_path, state, NEWSARCHIVE_RUN_DAY="2026-11-21", NEWSARCHIVE_LASTMOD_MARGIN_HOURS=48
+    )
     assert spider.lastmod_cutoff == last - timedelta(hours=48)
-    request = spider._discovery("https://www.anapress.net/sitemap.xml", spider.parse_sitemap, depth=0)
-    requests = _answer(request, _urlset(
-        (_article(1), "2026-11-20T10:00:00+00:00"),  # after the cutoff
-        (_article(2), "2026-11-01T10:00:00+00:00"),  # before it: nothing new there
-        (_article(3), "2026-11-18T04:00:00"),  # no zone: read as UTC, after the cutoff
-        (_article(4), None),  # no lastmod: kept
-        (_article(5), "yesterday"),  # unreadable: kept
-    ))
+    request = spider._discovery(
+        "https://www.anapress.net/sitemap.xml", spider.parse_sitemap, depth=0
+    )
+    requests = _answer(
+        request,
+        _urlset(
+            (_article(1), "2026-11-20T10:00:00+00:00"),  # after the cutoff
+            (_article(2), "2026-11-01T10:00:00+00:00"),  # before it: nothing new there
+            (_article(3), "2026-11-18T04:00:00"),  # no zone: read as UTC, after the cutoff
+            (_article(4), None),  # no lastmod: kept
+            (_article(5), "yesterday"),  # unreadable: kept
+        ),
+    )
     assert [r.url for r in requests] == [_article(1), _article(3), _article(4), _article(5)]
     assert _stats(spider)["skipped/lastmod"] == 1
 
@@ -108,16 +135,25 @@ def test_sitemap_entries_older_than_the_last_crawl_minus_the_margin_are_skipped(
 def test_a_first_crawl_has_no_lastmod_cutoff_unless_a_maximum_age_is_set():
     assert _spider().lastmod_cutoff is None
     spider = _spider(NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS=7)
-    assert abs(spider.lastmod_cutoff - (datetime.now(UTC) - timedelta(days=7))) < timedelta(minutes=1)
+    assert abs(spider.lastmod_cutoff - (datetime.now(UTC) - timedelta(days=7))) < timedelta(
+        minutes=1
+    )
 
 
 def test_a_sitemap_index_is_followed_to_the_depth_limit():
     spider = _spider(NEWSARCHIVE_MAX_SITEMAP_DEPTH=1)
-    index = (b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-             b"<sitemap><loc>https://www.anapress.net/s1.xml</loc></sitemap>"
-             b"<sitemap><loc>https://elsewhere.example/s2.xml</loc></sitemap></sitemapindex>")
-    first = _answer(spider._discovery("https://www.anapress.net/sitemap.xml", spider.parse_sitemap, depth=0), index)
-    assert [r.url for r in first] == ["https://www.anapress.net/s1.xml"]  # the outlet's own sitemaps only
+    index = (
+        b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<sitemap><loc>https://www.anapress.net/s1.xml</loc></sitemap>"
+        b"<sitemap><loc>https://elsewhere.example/s2.xml</loc></sitemap></sitemapindex>"
+    )
+    first = _answer(
+        spider._discovery("https://www.anapress.net/sitemap.xml", spider.parse_sitemap, depth=0),
+        index,
+    )
+    assert [r.url for r in first] == [
+        "https://www.anapress.net/s1.xml"
+    ]  # the outlet's own sitemaps only
     assert first[0].cb_kwargs["depth"] == 1
     assert _answer(first[0], index) == []  # one level deeper than allowed: not requested, counted
     assert _stats(spider)["truncated_discovery/sitemap_depth"] == 1
@@ -140,8 +176,14 @@ def test_a_document_read_remembers_its_new_validators():
     spider = _spider()
     request = spider._discovery(FEED, spider.parse_feed)
     assert b"If-None-Match" not in request.headers
-    _answer(request, _rss(_article(1)), headers={"ETag": '"v2"', "Last-Modified": "Fri, 20 Nov 2026 10:00:00 GMT"})
-    assert spider.run.validators == {FEED: {"etag": '"v2"', "last_modified": "Fri, 20 Nov 2026 10:00:00 GMT"}}
+    _answer(
+        request,
+        _rss(_article(1)),
+        headers={"ETag": '"v2"', "Last-Modified": "Fri, 20 Nov 2026 10:00:00 GMT"},
+    )
+    assert spider.run.validators == {
+        FEED: {"etag": '"v2"', "last_modified": "Fri, 20 Nov 2026 10:00:00 GMT"}
+    }
 
 
 def test_validators_of_the_same_day_are_not_used_by_its_rerun(tmp_path):
@@ -152,10 +194,16 @@ def test_validators_of_the_same_day_are_not_used_by_its_rerun(tmp_path):
 
 def test_a_section_page_follows_rel_next_up_to_the_limit():
     spider = _spider(NEWSARCHIVE_MAX_SECTION_PAGES=2)
-    page = (f'<html><head><link rel="next" href="{SECTION}?page=2"></head><body>'
-            '<a href="/a/1">one</a><a href="/about">about</a></body></html>').encode()
-    first = _answer(spider._discovery(SECTION, spider.parse_section, page=1), page, cls=HtmlResponse,
-                    headers={"Content-Type": "text/html"})
+    page = (
+        f'<html><head><link rel="next" href="{SECTION}?page=2"></head><body>'
+        '<a href="/a/1">one</a><a href="/about">about</a></body></html>'
+    ).encode()
+    first = _answer(
+        spider._discovery(SECTION, spider.parse_section, page=1),
+        page,
+        cls=HtmlResponse,
+        headers={"Content-Type": "text/html"},
+    )
     assert [r.url for r in first] == [_article(1), f"{SECTION}?page=2"]
     assert _answer(first[1], page, cls=HtmlResponse, headers={"Content-Type": "text/html"}) == []
     assert _stats(spider)["truncated_discovery/section_pages"] == 1
@@ -187,8 +235,14 @@ def test_an_article_found_on_a_feed_carries_the_feed_and_when_into_its_capture()
     feed = spider._discovery(FEED, spider.parse_feed)
     assert feed.meta["newsarchive_kind"] == "discovery"
     request = _answer(feed, _rss(_article(1)))[0]
-    request.meta["newsarchive_capture"] = {"url": _article(1), "status": 200, "body": b"<html></html>"}
-    [item] = _answer(request, b"<html></html>", headers={"Content-Type": "text/html"}, cls=HtmlResponse)
+    request.meta["newsarchive_capture"] = {
+        "url": _article(1),
+        "status": 200,
+        "body": b"<html></html>",
+    }
+    [item] = _answer(
+        request, b"<html></html>", headers={"Content-Type": "text/html"}, cls=HtmlResponse
+    )
     assert item["via"] == FEED
     assert abs(_iso_utc(item["discovered_at"]) - datetime.now(UTC)) < timedelta(minutes=1)
 
@@ -196,20 +250,28 @@ def test_an_article_found_on_a_feed_carries_the_feed_and_when_into_its_capture()
 def test_a_child_sitemap_and_the_next_section_page_name_the_document_they_were_found_on():
     spider = _spider()
     index = "https://www.anapress.net/sitemap.xml"
-    body = (b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            b"<sitemap><loc>https://www.anapress.net/s1.xml</loc></sitemap></sitemapindex>")
+    body = (
+        b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<sitemap><loc>https://www.anapress.net/s1.xml</loc></sitemap></sitemapindex>"
+    )
     [child] = _answer(spider._discovery(index, spider.parse_sitemap, depth=0), body)
     assert child.meta["newsarchive_via"][0] == index
     page = b'<html><body><a href="/a/1">x</a><a rel="next" href="/section/syria?page=2">next</a></body></html>'
-    requests = _answer(spider._discovery(SECTION, spider.parse_section, page=1), page, cls=HtmlResponse)
+    requests = _answer(
+        spider._discovery(SECTION, spider.parse_section, page=1), page, cls=HtmlResponse
+    )
     assert requests[0].meta["newsarchive_via"][0] == SECTION
-    assert requests[-1].meta["newsarchive_via"][0] == SECTION and requests[-1].url.endswith("page=2")
+    assert requests[-1].meta["newsarchive_via"][0] == SECTION and requests[-1].url.endswith(
+        "page=2"
+    )
 
 
 def test_where_a_pending_page_was_found_is_kept_until_a_later_run_fetches_it(tmp_path):
     spider = _spider(NEWSARCHIVE_MAX_ARTICLES=1)
     _answer(spider._discovery(FEED, spider.parse_feed), _rss(_article(1), _article(2)))
-    assert spider.run.discovery[_article(2)][0] == FEED  # over the cap: pending, with its provenance
+    assert (
+        spider.run.discovery[_article(2)][0] == FEED
+    )  # over the cap: pending, with its provenance
     state = CrawlState("anapress").after(spider.run)
     assert state.discovery == {_article(2): spider.run.discovery[_article(2)]}
     state = CrawlState.from_bytes(state.to_bytes(), "anapress")

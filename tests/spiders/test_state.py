@@ -9,15 +9,32 @@ from spiders.state import CrawlRun, CrawlState
 
 
 def _run(day: str, fetched=(), pending=None, gave_up=None) -> CrawlRun:
-    return CrawlRun(outlet="orient", day=day, started=f"{day}T03:00:00+00:00", fetched=list(fetched),
-                    pending=pending or {}, gave_up=gave_up or {}, validators={"https://x/rss": {"etag": day}})
+    return CrawlRun(
+        outlet="orient",
+        day=day,
+        started=f"{day}T03:00:00+00:00",
+        fetched=list(fetched),
+        pending=pending or {},
+        gave_up=gave_up or {},
+        validators={"https://x/rss": {"etag": day}},
+    )
 
 
 def test_folding_a_run_in_twice_changes_nothing_and_seen_keeps_the_first_day():
     state = CrawlState("orient").after(_run("2026-11-20", ["https://orient-news.net/a/1"]))
-    again = state.after(_run("2026-11-21", ["https://orient-news.net/a/1", "https://orient-news.net/a/2"]))
-    assert again.after(_run("2026-11-21", ["https://orient-news.net/a/1", "https://orient-news.net/a/2"])) == again
-    assert again.seen == {"https://orient-news.net/a/1": "2026-11-20", "https://orient-news.net/a/2": "2026-11-21"}
+    again = state.after(
+        _run("2026-11-21", ["https://orient-news.net/a/1", "https://orient-news.net/a/2"])
+    )
+    assert (
+        again.after(
+            _run("2026-11-21", ["https://orient-news.net/a/1", "https://orient-news.net/a/2"])
+        )
+        == again
+    )
+    assert again.seen == {
+        "https://orient-news.net/a/1": "2026-11-20",
+        "https://orient-news.net/a/2": "2026-11-21",
+    }
     assert CrawlState.from_bytes(again.to_bytes(), "orient") == again
 
 
@@ -31,10 +48,21 @@ def test_a_rerun_of_a_day_recaptures_that_day_and_ignores_its_own_validators():
 
 
 def test_pending_drops_what_was_archived_or_given_up():
-    state = CrawlState("orient").after(_run("2026-11-20", pending={"https://orient-news.net/a/3": 1},
-                                            gave_up={"https://orient-news.net/a/4": "http_404"}))
+    state = CrawlState("orient").after(
+        _run(
+            "2026-11-20",
+            pending={"https://orient-news.net/a/3": 1},
+            gave_up={"https://orient-news.net/a/4": "http_404"},
+        )
+    )
     assert state.pending == {"https://orient-news.net/a/3": 1}
-    state = state.after(_run("2026-11-21", ["https://orient-news.net/a/3"], pending={"https://orient-news.net/a/3": 1}))
+    state = state.after(
+        _run(
+            "2026-11-21",
+            ["https://orient-news.net/a/3"],
+            pending={"https://orient-news.net/a/3": 1},
+        )
+    )
     assert state.pending == {}
 
 

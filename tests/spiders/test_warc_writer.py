@@ -32,10 +32,19 @@ def _pipeline(tmp_path, **overrides) -> WarcPipeline:
 
 
 def _capture(url: str, body: bytes = BODY, status: int = 200) -> dict:
-    return {"url": url, "status": status, "protocol": "HTTP/1.1", "body": body,
-            "request_headers": [("User-Agent", "newsarchive-test")],
-            "response_headers": [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
-            "fetched_at": "2026-11-21T03:00:00+00:00", "outlet": "anapress"}
+    return {
+        "url": url,
+        "status": status,
+        "protocol": "HTTP/1.1",
+        "body": body,
+        "request_headers": [("User-Agent", "newsarchive-test")],
+        "response_headers": [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+        ],
+        "fetched_at": "2026-11-21T03:00:00+00:00",
+        "outlet": "anapress",
+    }
 
 
 def _records(path):
@@ -45,13 +54,20 @@ def _records(path):
 
 def test_the_same_payload_under_another_url_is_a_revisit_without_a_second_body(tmp_path):
     pipeline = _pipeline(tmp_path)
-    first = pipeline.write_capture(_capture("https://www.anapress.net/a/1"), (FEED, "2026-11-21T03:00:00+00:00"))
-    second = pipeline.write_capture(_capture("https://www.anapress.net/a/1?utm=x"), (FEED, "2026-11-21T03:00:01+00:00"))
+    first = pipeline.write_capture(
+        _capture("https://www.anapress.net/a/1"), (FEED, "2026-11-21T03:00:00+00:00")
+    )
+    second = pipeline.write_capture(
+        _capture("https://www.anapress.net/a/1?utm=x"), (FEED, "2026-11-21T03:00:01+00:00")
+    )
     pipeline.close_spider()
     warc = capture_paths(tmp_path, "anapress").warc
     revisit = dict(_records(warc))["revisit"]
     assert revisit.protocol == "WARC/1.1" and revisit.get_header("WARC-Profile") == PROFILE
-    assert revisit.get_header("WARC-Refers-To") == first and revisit.get_header("WARC-Record-ID") == second
+    assert (
+        revisit.get_header("WARC-Refers-To") == first
+        and revisit.get_header("WARC-Record-ID") == second
+    )
     assert revisit.get_header("WARC-Refers-To-Target-URI") == "https://www.anapress.net/a/1"
     assert revisit.get_header("WARC-Refers-To-Date") == "2026-11-21T03:00:00Z"
     assert revisit.get_header("WARC-Payload-Digest") == payload_digest(BODY)
@@ -59,8 +75,12 @@ def test_the_same_payload_under_another_url_is_a_revisit_without_a_second_body(t
     captures = list(iter_captures(warc))
     assert [c.body for c in captures] == [BODY, BODY] and [c.status for c in captures] == [200, 200]
     assert captures[1].refers_to == first and captures[1].record_id == second
-    assert [c.kind for c in captures] == ["article", "article"] and all(c.is_article for c in captures)
-    assert [c.via for c in captures] == [FEED, FEED] and captures[1].discovered_at == "2026-11-21T03:00:01+00:00"
+    assert [c.kind for c in captures] == ["article", "article"] and all(
+        c.is_article for c in captures
+    )
+    assert [c.via for c in captures] == [FEED, FEED] and captures[
+        1
+    ].discovered_at == "2026-11-21T03:00:01+00:00"
     assert resolve_capture(warc, second).body == BODY
     assert check_warc(warc, warc.name) == []
 
@@ -78,18 +98,36 @@ def test_without_revisits_every_body_is_written_again(tmp_path):
 def test_an_archived_payload_is_a_revisit_whose_original_must_be_found_elsewhere(tmp_path):
     digests = tmp_path / "digests.json"
     original = "<urn:uuid:00000000-0000-4000-8000-000000000001>"
-    digests.write_text(json.dumps({payload_digest(BODY): ["https://www.anapress.net/a/1", "2026-11-21T02:00:00Z",
-                                                          original]}))
+    digests.write_text(
+        json.dumps(
+            {
+                payload_digest(BODY): [
+                    "https://www.anapress.net/a/1",
+                    "2026-11-21T02:00:00Z",
+                    original,
+                ]
+            }
+        )
+    )
     pipeline = _pipeline(tmp_path / "out", NEWSARCHIVE_ARCHIVED_DIGESTS=str(digests))
     pipeline.write_capture(_capture("https://www.anapress.net/a/1"), None)
     pipeline.write_capture(_capture("https://www.anapress.net/a/2", b"<html>other</html>"), None)
     pipeline.close_spider()
     warc = capture_paths(tmp_path / "out", "anapress").warc
-    assert [t for t, _ in _records(warc)][1:] == ["revisit", "request", "metadata", "response", "request", "metadata"]
+    assert [t for t, _ in _records(warc)][1:] == [
+        "revisit",
+        "request",
+        "metadata",
+        "response",
+        "request",
+        "metadata",
+    ]
     with pytest.raises(CaptureNotFound, match=original):
         list(iter_captures(warc))
     unresolved: list[CaptureNotFound] = []
-    assert [c.url for c in iter_captures(warc, unresolved=unresolved)] == ["https://www.anapress.net/a/2"]
+    assert [c.url for c in iter_captures(warc, unresolved=unresolved)] == [
+        "https://www.anapress.net/a/2"
+    ]
     assert len(unresolved) == 1  # costs only itself
 
 

@@ -30,7 +30,9 @@ from newsarchive.airflow_glue.conn import CONN_ENV, s3_env_in_server
 from newsarchive.config import Settings
 
 CACHE_SECONDS = 60
-REACHABILITY_ENV = "NEWSARCHIVE_REACHABILITY_FILE"  # written by scripts/airflow.sh (newsarchive.ops.reachability)
+REACHABILITY_ENV = (
+    "NEWSARCHIVE_REACHABILITY_FILE"  # written by scripts/airflow.sh (newsarchive.ops.reachability)
+)
 
 app = FastAPI(title="newsarchive: Archive", docs_url=None, redoc_url=None, openapi_url=None)
 _lock = threading.Lock()
@@ -53,9 +55,13 @@ def _s3_settings(archive: str) -> dict[str, str] | None:
         return None
     try:
         return s3_env_in_server(conn_id)
-    except Exception as exc:  # AirflowNotFoundException, a secrets backend's error: the page names it
-        raise StoreError(f"cannot read the Airflow connection {conn_id!r} ({CONN_ENV}) for {archive}: "
-                         f"{type(exc).__name__}: {exc}") from None
+    except (
+        Exception
+    ) as exc:  # AirflowNotFoundException, a secrets backend's error: the page names it
+        raise StoreError(
+            f"cannot read the Airflow connection {conn_id!r} ({CONN_ENV}) for {archive}: "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
 
 
 def health() -> ArchiveHealth:
@@ -67,8 +73,10 @@ def health() -> ArchiveHealth:
         if not archive.startswith("s3://") and not Path(archive).exists():  # before the first run
             result = empty(archive)
         else:
-            result = collect(open_store(archive, create=False, s3_settings=_s3_settings(archive)),
-                             verifier=_verify_once)
+            result = collect(
+                open_store(archive, create=False, s3_settings=_s3_settings(archive)),
+                verifier=_verify_once,
+            )
         _cached[archive] = (time.monotonic(), result)
         return result
 
@@ -90,8 +98,11 @@ def page() -> HTMLResponse:
     try:
         return HTMLResponse(render(health(), notices=notices()))
     except NewsArchiveError as exc:
-        body = (f"<!DOCTYPE html><html><body><h1>Archive</h1><p class='error'>{_escape(str(exc))}</p>"
-                + "".join(f"<p class='notice'>{_escape(n)}</p>" for n in notices()) + "</body></html>")
+        body = (
+            f"<!DOCTYPE html><html><body><h1>Archive</h1><p class='error'>{_escape(str(exc))}</p>"
+            + "".join(f"<p class='notice'>{_escape(n)}</p>" for n in notices())
+            + "</body></html>"
+        )
         return HTMLResponse(body, status_code=503)
 
 

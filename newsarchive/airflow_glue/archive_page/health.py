@@ -94,8 +94,14 @@ def verify_problems(store: Store, ref: SnapshotRef) -> tuple[str, ...]:
     return tuple(verify(store, ref, retention=False).problems)
 
 
-def collect(store: Store, *, until: date | None = None, window_days: int = WINDOW_DAYS,
-            verified: int = VERIFIED_SNAPSHOTS, verifier: Verifier = verify_problems) -> ArchiveHealth:
+def collect(
+    store: Store,
+    *,
+    until: date | None = None,
+    window_days: int = WINDOW_DAYS,
+    verified: int = VERIFIED_SNAPSHOTS,
+    verifier: Verifier = verify_problems,
+) -> ArchiveHealth:
     """The health of the archive over the window ending at `until` (default: the newest snapshot's day)."""
     refs = newest_revs(store)
     if until is None:
@@ -118,30 +124,65 @@ def collect(store: Store, *, until: date | None = None, window_days: int = WINDO
             status = "gap" if counts.gap else counts.status
             points.setdefault(outlet, []).append(DayPoint(ref.day, counts.current, status))
             if counts.gap:
-                gaps.append(GapRow(ref.day, outlet, counts.gap.stage, counts.gap.reason, counts.gap.message,
-                                   manifest.run_id))
+                gaps.append(
+                    GapRow(
+                        ref.day,
+                        outlet,
+                        counts.gap.stage,
+                        counts.gap.reason,
+                        counts.gap.message,
+                        manifest.run_id,
+                    )
+                )
             if outlet not in last and n == 0:
                 crawl = counts.crawl
                 last[outlet] = LastRun(
-                    day=ref.day, run_id=manifest.run_id, status=status,
-                    discovered=crawl.discovered if crawl else 0, fetched=crawl.fetched if crawl else 0,
-                    failed=dict(crawl.failed) if crawl else {}, extracted=counts.extracted,
-                    duplicates=counts.duplicates, archived=counts.archived, revisions=counts.revisions)
-        problems += [ProblemRow(ref.day, manifest.run_id, str(p)) for p in manifest.quality.get("problems", [])]
+                    day=ref.day,
+                    run_id=manifest.run_id,
+                    status=status,
+                    discovered=crawl.discovered if crawl else 0,
+                    fetched=crawl.fetched if crawl else 0,
+                    failed=dict(crawl.failed) if crawl else {},
+                    extracted=counts.extracted,
+                    duplicates=counts.duplicates,
+                    archived=counts.archived,
+                    revisions=counts.revisions,
+                )
+        problems += [
+            ProblemRow(ref.day, manifest.run_id, str(p))
+            for p in manifest.quality.get("problems", [])
+        ]
         check = verifier(store, ref) if n < verified else None
-        snapshots.append(SnapshotRow(
-            day=ref.day, rev=ref.rev, run_id=manifest.run_id, size=sum(f.size for f in manifest.files),
-            articles=manifest.archived,
-            verify="not checked" if check is None else ("ok" if not check else "failed"),
-            problems=check or ()))
+        snapshots.append(
+            SnapshotRow(
+                day=ref.day,
+                rev=ref.rev,
+                run_id=manifest.run_id,
+                size=sum(f.size for f in manifest.files),
+                articles=manifest.archived,
+                verify="not checked" if check is None else ("ok" if not check else "failed"),
+                problems=check or (),
+            )
+        )
     days = tuple((since + timedelta(days=k)).isoformat() for k in range(window_days))
-    outlets = tuple(OutletHealth(o, tuple(reversed(points[o])), last.get(o)) for o in sorted(points))
-    return ArchiveHealth(archive=store.url, days=days, outlets=outlets, gaps=tuple(gaps),
-                         problems=tuple(problems), snapshots=tuple(snapshots), damaged=tuple(damaged))
+    outlets = tuple(
+        OutletHealth(o, tuple(reversed(points[o])), last.get(o)) for o in sorted(points)
+    )
+    return ArchiveHealth(
+        archive=store.url,
+        days=days,
+        outlets=outlets,
+        gaps=tuple(gaps),
+        problems=tuple(problems),
+        snapshots=tuple(snapshots),
+        damaged=tuple(damaged),
+    )
 
 
 def empty(archive: str, until: date | None = None, window_days: int = WINDOW_DAYS) -> ArchiveHealth:
     """An archive with no snapshot yet (a local directory the first run has not created)."""
     until = until or date.today()
-    days = tuple((until - timedelta(days=window_days - 1 - k)).isoformat() for k in range(window_days))
+    days = tuple(
+        (until - timedelta(days=window_days - 1 - k)).isoformat() for k in range(window_days)
+    )
     return ArchiveHealth(archive=archive, days=days, outlets=(), gaps=(), problems=(), snapshots=())

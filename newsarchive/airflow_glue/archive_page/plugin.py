@@ -12,5 +12,12 @@ URL_PREFIX = "/newsarchive"
 class NewsArchivePlugin(AirflowPlugin):
     name = "newsarchive"
     fastapi_apps = [{"app": app, "url_prefix": URL_PREFIX, "name": "newsarchive archive"}]
-    external_views = [{"name": "Archive", "href": f"{URL_PREFIX}/", "destination": "nav", "url_route": "archive",
-                       "category": None}]
+    external_views = [
+        {
+            "name": "Archive",
+            "href": f"{URL_PREFIX}/",
+            "destination": "nav",
+            "url_route": "archive",
+            "category": None,
+        }
+    ]

@@ -31,15 +31,35 @@ def _health() -> ArchiveHealth:
     last = LastRun(DAYS[-1], "scheduled__x", "ok", 20, 19, {"http_500": 1}, 19, 2, 19)
     outlets = (
         OutletHealth("orient", tuple(DayPoint(d, 10 + k, "ok") for k, d in enumerate(week)), last),
-        OutletHealth("euronews", tuple(DayPoint(d, 0 if k == 3 else 5, "gap" if k == 3 else "ok")
-                                       for k, d in enumerate(week)), None),
+        OutletHealth(
+            "euronews",
+            tuple(
+                DayPoint(d, 0 if k == 3 else 5, "gap" if k == 3 else "ok")
+                for k, d in enumerate(week)
+            ),
+            None,
+        ),
     )
-    gaps = (GapRow(week[3], "euronews", "crawl", "http_500", "every discovery URL failed <script>x</script>",
-                   "backfill__2026-11-27T03:00:00+00:00"),
-            GapRow(week[1], "euronews", "crawl", "dns", "no such host", "cli__2026-11-25__x"))
-    problems = (ProblemRow(week[3], "backfill__2026-11-27T03:00:00+00:00", "outlet euronews: 0 new articles"),)
-    snapshots = (SnapshotRow(DAYS[-1], 1, "scheduled__x", 123456, 60, "ok"),
-                 SnapshotRow(DAYS[-2], 2, "manual__y", 2048, 50, "failed", ("file missing",)))
+    gaps = (
+        GapRow(
+            week[3],
+            "euronews",
+            "crawl",
+            "http_500",
+            "every discovery URL failed <script>x</script>",
+            "backfill__2026-11-27T03:00:00+00:00",
+        ),
+        GapRow(week[1], "euronews", "crawl", "dns", "no such host", "cli__2026-11-25__x"),
+    )
+    problems = (
+        ProblemRow(
+            week[3], "backfill__2026-11-27T03:00:00+00:00", "outlet euronews: 0 new articles"
+        ),
+    )
+    snapshots = (
+        SnapshotRow(DAYS[-1], 1, "scheduled__x", 123456, 60, "ok"),
+        SnapshotRow(DAYS[-2], 2, "manual__y", 2048, 50, "failed", ("file missing",)),
+    )
     return ArchiveHealth("s3://archive/x", DAYS, outlets, gaps, problems, snapshots)
 
 
@@ -47,13 +67,19 @@ def test_the_page_has_a_row_and_a_chart_per_outlet_and_links_runs():
     page = render(_health(), notices=("The outlets are unreachable",))
     assert page.count('class="outlet-row"') == 2
     for outlet in ("orient", "euronews"):
-        chart = re.search(rf'<svg class="yield-chart" data-outlet="{outlet}".*?</svg>', page, re.S).group(0)
+        chart = re.search(
+            rf'<svg class="yield-chart" data-outlet="{outlet}".*?</svg>', page, re.S
+        ).group(0)
         assert chart.count("<circle") == 7
     assert 'class="point gap" data-day="2026-11-27"' in page
-    gap = re.search(r'<tr class="gap-row" data-outlet="euronews" data-day="2026-11-27">.*?</tr>', page, re.S).group(0)
+    gap = re.search(
+        r'<tr class="gap-row" data-outlet="euronews" data-day="2026-11-27">.*?</tr>', page, re.S
+    ).group(0)
     assert 'href="/dags/news_archive/runs/backfill__2026-11-27T03%3A00%3A00%2B00%3A00"' in gap
     assert "http_500" in gap and "<script>" not in page and "&lt;script&gt;" in gap
-    cli_gap = re.search(r'<tr class="gap-row" data-outlet="euronews" data-day="2026-11-25">.*?</tr>', page, re.S)
+    cli_gap = re.search(
+        r'<tr class="gap-row" data-outlet="euronews" data-day="2026-11-25">.*?</tr>', page, re.S
+    )
     assert "href" not in cli_gap.group(0)  # a CLI run has no DAG run to link to
     assert "http_500: 1" in page and "120.6 KiB" in page and "file missing" in page
     assert "The outlets are unreachable" in page
@@ -65,13 +91,17 @@ def test_health_from_a_local_archive_verifies_and_names_a_damaged_manifest(tmp_p
     store = open_store(tmp_path / "archive")
     for k, day in enumerate((date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22))):
         warc = write_warc(tmp_path / f"orient{k}.warc.gz", [1, 2])
-        publish_snapshot(store, day, [_article(1), _article(2)], {"orient": warc}, run_id=f"scheduled__{day}")
+        publish_snapshot(
+            store, day, [_article(1), _article(2)], {"orient": warc}, run_id=f"scheduled__{day}"
+        )
     damaged = list_snapshots(store)[0]
     (tmp_path / "archive" / damaged.prefix / "manifest.json").write_bytes(b"{}")
     health = collect(store)
     assert health.days[-1] == "2026-11-22" and len(health.days) == 30
     assert [p.day for p in health.outlets[0].points] == ["2026-11-21", "2026-11-22"]
-    assert [s.verify for s in health.snapshots] == ["ok", "ok"] and health.snapshots[0].run_id == "scheduled__2026-11-22"
+    assert [s.verify for s in health.snapshots] == ["ok", "ok"] and health.snapshots[
+        0
+    ].run_id == "scheduled__2026-11-22"
     assert health.snapshots[0].articles == 2 and health.snapshots[0].size > 0
     assert len(health.damaged) == 1 and "2026-11-20" in health.damaged[0]
     assert health.outlets[0].last is not None and health.outlets[0].last.archived == 2
@@ -85,8 +115,13 @@ def test_reachability_says_when_no_outlet_answers_and_how_to_use_the_replica():
         with socket.socket() as closed:
             closed.bind(("127.0.0.1", 0))
             closed_port = closed.getsockname()[1]
-        hosts = ["www.anapress.net", "www.orient-news.net", "arabic.euronews.com", "www.enabbaladi.net",
-                 "www.zamanalwsl.net"]
+        hosts = [
+            "www.anapress.net",
+            "www.orient-news.net",
+            "arabic.euronews.com",
+            "www.enabbaladi.net",
+            "www.zamanalwsl.net",
+        ]
         ok = check(Settings(host_map={h: f"127.0.0.1:{port}" for h in hosts}), timeout=2)
         assert ok["unreachable"] == 0 and ok["message"] == ""
         down = check(Settings(host_map={h: f"127.0.0.1:{closed_port}" for h in hosts}), timeout=2)

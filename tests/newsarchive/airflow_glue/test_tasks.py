@@ -8,8 +8,12 @@ from tests.conftest import ROOT
 
 
 def test_the_task_module_imports_neither_scrapy_nor_trafilatura():
-    code = ("import sys, newsarchive.airflow_glue.tasks, newsarchive.run.stages; "
-            "print(sorted(m for m in ('scrapy', 'trafilatura') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    code = (
+        "import sys, newsarchive.airflow_glue.tasks, newsarchive.run.stages; "
+        "print(sorted(m for m in ('scrapy', 'trafilatura') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

@@ -24,9 +24,16 @@ def cache_home(tmp_path, monkeypatch):
 
 def _archive(tmp_path):
     store = open_store(tmp_path / "archive")
-    page = Page(URL, "<urn:uuid:00000000-0000-4000-8000-000000000001>", "2026-11-20T03:00:00Z", page_html("حلب", "نص"))
+    page = Page(
+        URL,
+        "<urn:uuid:00000000-0000-4000-8000-000000000001>",
+        "2026-11-20T03:00:00Z",
+        page_html("حلب", "نص"),
+    )
     warc = write_warc(tmp_path / "e.warc.gz", [page], {page.record_id: "id0001"})
-    ref, _ = publish_snapshot(store, date(2026, 11, 20), [row(1, page, "enabbaladi")], {"enabbaladi": warc})
+    ref, _ = publish_snapshot(
+        store, date(2026, 11, 20), [row(1, page, "enabbaladi")], {"enabbaladi": warc}
+    )
     return store, ref, str(tmp_path / "archive")
 
 
@@ -34,26 +41,39 @@ def test_captures_text_json_and_nothing_found(tmp_path, capsys):
     _, _, archive = _archive(tmp_path)
     assert main(["captures", "enabbaladi.net/archives/2026/11/حلب", "--archive", archive]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("1 captures of https://enabbaladi.net/archives/2026/11/%D8%AD%D9%84%D8%A8 in ")
-    assert "2026-11-20T03:00:00Z  200  text/html  2026-11-20 rev 1" in out and "article=id0001" in out
+    assert out.startswith(
+        "1 captures of https://enabbaladi.net/archives/2026/11/%D8%AD%D9%84%D8%A8 in "
+    )
+    assert (
+        "2026-11-20T03:00:00Z  200  text/html  2026-11-20 rev 1" in out and "article=id0001" in out
+    )
     assert main(["captures", URL + "?fbclid=1", "--json", "--archive", archive]) == 0
     (line,) = capsys.readouterr().out.splitlines()
     assert json.loads(line)["article"] == "id0001" and json.loads(line)["duplicate"] is False
     assert main(["captures", URL, "--since", "2026-11-21", "--archive", archive]) == 1
     assert capsys.readouterr().out.startswith("0 captures of ")
     assert len(list((tmp_path / "cache" / "newsarchive" / "cdxj").glob("*.cdxj"))) == 1
-    assert main(["captures", URL, "--no-cache", "--cache", str(tmp_path / "c2"), "--archive", archive]) == 0
+    assert (
+        main(["captures", URL, "--no-cache", "--cache", str(tmp_path / "c2"), "--archive", archive])
+        == 0
+    )
     assert not (tmp_path / "c2").exists()
 
 
 def test_captures_bad_input_is_one_line(tmp_path, capsys):
     _, _, archive = _archive(tmp_path)
-    for argv in (["captures", "a b", "--archive", archive],
-                 ["captures", URL, "--since", "2026-11-21", "--until", "2026-11-20", "--archive", archive],
-                 ["captures", URL, "--archive", str(tmp_path / "nowhere")]):
+    for argv in (
+        ["captures", "a b", "--archive", archive],
+        ["captures", URL, "--since", "2026-11-21", "--until", "2026-11-20", "--archive", archive],
+        ["captures", URL, "--archive", str(tmp_path / "nowhere")],
+    ):
         assert main(argv) == 2
         err = capsys.readouterr().err
-        assert err.startswith("newsarchive: error: ") and err.count("\n") == 1 and "Traceback" not in err
+        assert (
+            err.startswith("newsarchive: error: ")
+            and err.count("\n") == 1
+            and "Traceback" not in err
+        )
 
 
 def test_snapshots_index_writes_a_sidecar_once(tmp_path, capsys):
@@ -79,6 +99,8 @@ def test_snapshots_show_lists_files_and_sizes(tmp_path, capsys):
     assert main(["snapshots", "show", "2026-11-20", "--archive", archive]) == 0
     out = capsys.readouterr().out
     assert "articles/ (1 Parquet parts, 1 rows)" in out
-    assert any(line.split()[:1] == ["indexes/index.cdxj"] and int(line.split()[-1].replace(",", "")) > 0
-               for line in out.splitlines())
+    assert any(
+        line.split()[:1] == ["indexes/index.cdxj"] and int(line.split()[-1].replace(",", "")) > 0
+        for line in out.splitlines()
+    )
     assert "warc/enabbaladi.warc.gz" in out

@@ -13,7 +13,11 @@ REPLICA = Replica(per_outlet=2)
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, "-m", "newsarchive.cli.main", "extract", *args], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli.main", "extract", *args],
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_extract_html_and_gz_files_as_json_lines(tmp_path):
@@ -22,7 +26,14 @@ def test_extract_html_and_gz_files_as_json_lines(tmp_path):
     html = site.article_html(article).encode("utf-8")
     (tmp_path / "a.html").write_bytes(html)
     (tmp_path / "b.html.gz").write_bytes(gzip.compress(html))
-    r = _run(str(tmp_path / "a.html"), str(tmp_path / "b.html.gz"), "--url", site.url(article), "--outlet", "euronews")
+    r = _run(
+        str(tmp_path / "a.html"),
+        str(tmp_path / "b.html.gz"),
+        "--url",
+        site.url(article),
+        "--outlet",
+        "euronews",
+    )
     assert r.returncode == 0, r.stderr
     records = [json.loads(line) for line in r.stdout.splitlines()]
     assert [x["source"] for x in records] == [str(tmp_path / "a.html"), str(tmp_path / "b.html.gz")]
@@ -53,10 +64,16 @@ def test_one_bad_document_does_not_stop_the_batch(tmp_path):
         (tmp_path / name).write_bytes(data)
     r = _run(*(str(tmp_path / name) for name in files), "--outlet", "zamanalwsl")
     assert r.returncode == 1
-    records = {json.loads(line)["source"].rsplit("/", 1)[1]: json.loads(line) for line in r.stdout.splitlines()}
+    records = {
+        json.loads(line)["source"].rsplit("/", 1)[1]: json.loads(line)
+        for line in r.stdout.splitlines()
+    }
     assert {name: rec.get("error") for name, rec in records.items()} == {
-        "truncated.html": "truncated", "binary.html": "binary", "section.html": "no-article",
-        "notes.txt.gz": "not-html", "good.html.gz": None,
+        "truncated.html": "truncated",
+        "binary.html": "binary",
+        "section.html": "no-article",
+        "notes.txt.gz": "not-html",
+        "good.html.gz": None,
     }
     assert all(rec["detail"] for name, rec in records.items() if name != "good.html.gz")
     assert records["good.html.gz"]["title"] == site.articles[1].title
@@ -84,4 +101,10 @@ def test_records_keep_the_order_given_with_unreadable_files_between_pages(tmp_pa
     assert r.returncode == 1
     records = [json.loads(line) for line in r.stdout.splitlines()]
     assert [x["source"] for x in records] == [str(tmp_path / n) for n in names]
-    assert [x.get("error") for x in records] == ["not-a-file", None, "unreadable", None, "not-a-file"]
+    assert [x.get("error") for x in records] == [
+        "not-a-file",
+        None,
+        "unreadable",
+        None,
+        "not-a-file",
+    ]

@@ -28,30 +28,58 @@ def registry_with(tmp_path: Path, outlet: str, lines: str) -> Path:
     return path
 
 
-def test_a_retired_outlet_keeps_its_date_and_reason_and_is_not_crawled_daily(tmp_path, monkeypatch, capsys):
+def test_a_retired_outlet_keeps_its_date_and_reason_and_is_not_crawled_daily(
+    tmp_path, monkeypatch, capsys
+):
     path = registry_with(tmp_path, "orient", RETIRED)
     registry = load_registry(path)
     orient = registry.get("orient")
-    assert (orient.status, orient.status_since, orient.active) == ("retired", date(2023, 11, 15), False)
+    assert (orient.status, orient.status_since, orient.active) == (
+        "retired",
+        date(2023, 11, 15),
+        False,
+    )
     assert "orient" in registry.ids and "orient" not in registry.active_ids
     monkeypatch.setenv("NEWSARCHIVE_OUTLETS", str(path))
-    assert airflow_tasks.list_outlets() == ["anapress", "euronews", "enabbaladi", "zamanalwsl"]  # the DAG's list
+    assert airflow_tasks.list_outlets() == [
+        "anapress",
+        "euronews",
+        "enabbaladi",
+        "zamanalwsl",
+    ]  # the DAG's list
     assert main(["outlets", "list", "--outlets", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "orient       retired  Orient News  (since 2023-11-15: stopped publishing in November 2023)" in out
+    assert (
+        "orient       retired  Orient News  (since 2023-11-15: stopped publishing in November 2023)"
+        in out
+    )
     assert main(["outlets", "list", "--json", "--outlets", str(path)]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert rows[1] == {"id": "orient", "name": "Orient News", "status": "retired", "status_since": "2023-11-15",
-                       "status_reason": "stopped publishing in November 2023"}
+    assert rows[1] == {
+        "id": "orient",
+        "name": "Orient News",
+        "status": "retired",
+        "status_since": "2023-11-15",
+        "status_reason": "stopped publishing in November 2023",
+    }
 
 
-@pytest.mark.parametrize(("lines", "message"), [
-    ('status = "gone"\n', "status 'gone' is not one of active, paused, retired"),
-    ('status = "paused"\nstatus_reason = "site down"\n', "a paused outlet needs status_since"),
-    ('status = "retired"\nstatus_since = "2023-11"\nstatus_reason = "x"\n', "a retired outlet needs status_since"),
-    ('status = "retired"\nstatus_since = 2023-11-15\n', "missing 'status_reason'"),
-    ('status_since = 2023-11-15\n', "status_since and status_reason belong to a paused or retired outlet"),
-])
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ('status = "gone"\n', "status 'gone' is not one of active, paused, retired"),
+        ('status = "paused"\nstatus_reason = "site down"\n', "a paused outlet needs status_since"),
+        (
+            'status = "retired"\nstatus_since = "2023-11"\nstatus_reason = "x"\n',
+            "a retired outlet needs status_since",
+        ),
+        ('status = "retired"\nstatus_since = 2023-11-15\n', "missing 'status_reason'"),
+        (
+            "status_since = 2023-11-15\n",
+            "status_since and status_reason belong to a paused or retired outlet",
+        ),
+    ],
+)
 def test_a_wrong_lifecycle_entry_is_named(tmp_path, lines, message):
     with pytest.raises(ConfigError, match="entry #2 \\(orient\\)") as caught:
         load_registry(registry_with(tmp_path, "orient", lines))
@@ -60,9 +88,15 @@ def test_a_wrong_lifecycle_entry_is_named(tmp_path, lines, message):
 
 def test_a_run_refuses_a_retired_outlet_by_name_and_points_to_capture(tmp_path, capsys):
     path = registry_with(tmp_path, "orient", RETIRED)
-    code = main(["run", "--outlet", "orient", "--outlets", str(path), "--archive", str(tmp_path / "a")])
+    code = main(
+        ["run", "--outlet", "orient", "--outlets", str(path), "--archive", str(tmp_path / "a")]
+    )
     err = capsys.readouterr().err
-    assert code == 2 and "outlet orient is retired since 2023-11-15" in err and "newsarchive outlets capture" in err
+    assert (
+        code == 2
+        and "outlet orient is retired since 2023-11-15" in err
+        and "newsarchive outlets capture" in err
+    )
     assert "Traceback" not in err
 
 
@@ -78,16 +112,24 @@ def _check(server, monkeypatch, capsys, *ids: str) -> tuple[int, list[dict]]:
     return code, [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
 
-def test_outlets_check_reports_every_discovery_url_of_the_registry(check_replica, monkeypatch, capsys):
+def test_outlets_check_reports_every_discovery_url_of_the_registry(
+    check_replica, monkeypatch, capsys
+):
     check_replica.replica.faults.clear()
     code, rows = _check(check_replica, monkeypatch, capsys)
     registry = load_registry(ROOT / "outlets.toml")
-    assert [r["url"] for r in rows] == [u for o in registry.outlets for u in o.feeds + o.sitemaps + o.sections]
+    assert [r["url"] for r in rows] == [
+        u for o in registry.outlets for u in o.feeds + o.sitemaps + o.sections
+    ]
     assert code == 0, [r for r in rows if not r["ok"]]
     by_url = {r["url"]: r for r in rows}
     # the publicly known addresses are in the registry and answer (issue 16)
     orient_feed = by_url["https://www.orient-news.net/feed/"]
-    assert (orient_feed["status"], orient_feed["kind"], orient_feed["articles"]) == (200, "feed", 20)
+    assert (orient_feed["status"], orient_feed["kind"], orient_feed["articles"]) == (
+        200,
+        "feed",
+        20,
+    )
     assert orient_feed["newest"] and orient_feed["newest"] >= "2026-"
     assert by_url["https://www.orient-news.net/sitemap.xml"]["kind"] == "sitemap index"
     for url in ("https://www.zamanalwsl.net/news/rss/94/", "https://www.zamanalwsl.net/rss.php"):
@@ -95,21 +137,27 @@ def test_outlets_check_reports_every_discovery_url_of_the_registry(check_replica
     articles = by_url["https://arabic.euronews.com/sitemaps/ar/articles.xml"]
     assert (articles["kind"], articles["articles"], articles["listed"]) == ("sitemap", 30, 30)
     section = by_url["https://www.anapress.net/section/syria"]
-    assert section["kind"] == "section" and section["articles"] == 30 and section["listed"] > 30  # + navigation
+    assert (
+        section["kind"] == "section" and section["articles"] == 30 and section["listed"] > 30
+    )  # + navigation
     # robots.txt first, once per host, then one request per URL
     hosts = [(h, t) for _, h, t in check_replica.replica.requests]
     assert hosts[0] == ("www.anapress.net", "/robots.txt")
     assert sum(1 for h, t in hosts if t == "/robots.txt") == len({h for h, _ in hosts})
 
 
-def test_outlets_check_names_each_faulty_url_and_checks_the_rest(check_replica, monkeypatch, capsys):
+def test_outlets_check_names_each_faulty_url_and_checks_the_rest(
+    check_replica, monkeypatch, capsys
+):
     faults = check_replica.replica.faults
     faults.set("euronews", "http_500", ["/rss"])
     faults.set("orient", "hostile_xml", ["/feed/"])
     faults.set("zamanalwsl", "robots_disallow", ["/rss.php"])
     faults.set("enabbaladi", "offsite_redirect", ["/feed"])
     try:
-        code, rows = _check(check_replica, monkeypatch, capsys, "euronews", "orient", "zamanalwsl", "enabbaladi")
+        code, rows = _check(
+            check_replica, monkeypatch, capsys, "euronews", "orient", "zamanalwsl", "enabbaladi"
+        )
         before = len(check_replica.replica.requests)
         assert main(["outlets", "check", "euronews"]) == 1
         table = capsys.readouterr().out
@@ -117,21 +165,30 @@ def test_outlets_check_names_each_faulty_url_and_checks_the_rest(check_replica, 
         faults.clear()
     by_url = {r["url"]: r for r in rows}
     assert code == 1
-    assert (by_url["https://arabic.euronews.com/rss"]["status"], by_url["https://arabic.euronews.com/rss"]["error"]) \
-        == (500, "HTTP 500")
+    assert (
+        by_url["https://arabic.euronews.com/rss"]["status"],
+        by_url["https://arabic.euronews.com/rss"]["error"],
+    ) == (500, "HTTP 500")
     assert "hostile_xml" in by_url["https://www.orient-news.net/feed/"]["error"]
     disallowed = by_url["https://www.zamanalwsl.net/rss.php"]
-    assert disallowed["error"] == "disallowed by robots.txt: not fetched" and disallowed["status"] is None
+    assert (
+        disallowed["error"] == "disallowed by robots.txt: not fetched"
+        and disallowed["status"] is None
+    )
     assert "offsite_redirect" in by_url["https://www.enabbaladi.net/feed"]["error"]
     assert by_url["https://www.zamanalwsl.net/news/rss/94/"]["ok"]  # one bad URL costs only itself
     assert by_url["https://arabic.euronews.com/sitemaps/ar/latest-news.xml"]["ok"]
-    assert "PROBLEM: HTTP 500" in table and "3 discovery URLs checked, 2 usable, 1 with a problem" in table
+    assert (
+        "PROBLEM: HTTP 500" in table
+        and "3 discovery URLs checked, 2 usable, 1 with a problem" in table
+    )
     assert before < len(check_replica.replica.requests)
 
 
 @pytest.mark.slow  # pipeline runs
 def test_a_retired_outlet_is_neither_crawled_nor_alarmed_and_a_capture_on_request_archives_it(
-        tmp_path, monkeypatch, capsys):
+    tmp_path, monkeypatch, capsys
+):
     from archive.snapshot import read_manifest, resolve_snapshot
     from archive.store import open_store
     from archive.verify import verify_snapshot
@@ -143,25 +200,51 @@ def test_a_retired_outlet_is_neither_crawled_nor_alarmed_and_a_capture_on_reques
     archive = tmp_path / "archive"
     orient_hosts = {"www.orient-news.net", "orient-news.net"}
     with ReplicaServer(per_outlet=5) as server:
-        result = run_pipeline(Settings(archive=str(archive), host_map=server.host_map, outlets_path=str(path)),
-                              RUN_DAY)
+        result = run_pipeline(
+            Settings(archive=str(archive), host_map=server.host_map, outlets_path=str(path)),
+            RUN_DAY,
+        )
         assert not [t for _, h, t in server.replica.requests if h in orient_hosts]  # not crawled
-        assert sorted(result["counts"]["outlets"]) == ["anapress", "enabbaladi", "euronews", "zamanalwsl"]
+        assert sorted(result["counts"]["outlets"]) == [
+            "anapress",
+            "enabbaladi",
+            "euronews",
+            "zamanalwsl",
+        ]
         assert result["counts"]["quality"]["problems"] == []  # and not alarmed
         monkeypatch.setenv("NEWSARCHIVE_HOST_MAP", json.dumps(server.host_map))
-        code = main(["outlets", "capture", "orient", "--date", RUN_DAY.isoformat(), "--outlets", str(path),
-                     "--archive", str(archive)])
+        code = main(
+            [
+                "outlets",
+                "capture",
+                "orient",
+                "--date",
+                RUN_DAY.isoformat(),
+                "--outlets",
+                str(path),
+                "--archive",
+                str(archive),
+            ]
+        )
         captured = capsys.readouterr()
         orient = sorted(t for _, h, t in server.replica.requests if h in orient_hosts)
     assert code == 0, captured.err
     assert "capture of orient: fetched 5, archived 5 in snapshot 2026-11-21 rev 2" in captured.out
     # robots.txt first, then every discovery document the site serves (index, its sitemap, feed, section)
     assert orient[-1] == "/sitemaps/news-1.xml" and "/robots.txt" in orient and "/feed/" in orient
-    assert "/ar/news_category/1" in orient and len([t for t in orient if t.startswith("/ar/news_show/")]) == 5
+    assert (
+        "/ar/news_category/1" in orient
+        and len([t for t in orient if t.startswith("/ar/news_show/")]) == 5
+    )
     store = open_store(archive)
     ref = resolve_snapshot(store, RUN_DAY.isoformat())
     manifest = read_manifest(store, ref)
     assert manifest["counts"]["outlets"]["orient"]["archived"] == 5
     assert {o: c["archived"] for o, c in manifest["counts"]["outlets"].items()} == {
-        "anapress": 5, "orient": 5, "euronews": 5, "enabbaladi": 5, "zamanalwsl": 5}  # the day stays whole
+        "anapress": 5,
+        "orient": 5,
+        "euronews": 5,
+        "enabbaladi": 5,
+        "zamanalwsl": 5,
+    }  # the day stays whole
     assert verify_snapshot(store, ref) == []

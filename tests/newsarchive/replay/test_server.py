@@ -13,7 +13,10 @@ def test_a_busy_port_is_named(tmp_path, capsys):
         port = busy.getsockname()[1]
         assert main(["replay", "--port", str(port), "--archive", str(tmp_path / "archive")]) == 2
     err = capsys.readouterr().err
-    assert err == f"newsarchive: error: --port {port}: the port is in use on 127.0.0.1; give another (0 picks a free one)\n"
+    assert (
+        err
+        == f"newsarchive: error: --port {port}: the port is in use on 127.0.0.1; give another (0 picks a free one)\n"
+    )
 
 
 def test_an_archive_without_snapshots_has_nothing_to_replay(tmp_path, capsys):

@@ -16,16 +16,37 @@ DAY = date(2026, 11, 21)
 
 
 def test_citation_of_a_table_row_names_the_article_and_where_it_is_kept():
-    data = {**row(7, author="سلام السعدي", capture_id="<urn:uuid:1>", fetched_at="2026-11-21T23:05:00+00:00").to_dict(),
-            "snapshot_date": date(2026, 11, 21), "snapshot_rev": 2}
+    data = {
+        **row(
+            7,
+            author="سلام السعدي",
+            capture_id="<urn:uuid:1>",
+            fetched_at="2026-11-21T23:05:00+00:00",
+        ).to_dict(),
+        "snapshot_date": date(2026, 11, 21),
+        "snapshot_rev": 2,
+    }
     c = citation_of(data, {"orient": "Orient News"})
-    assert (c.article_id, c.title, c.outlet, c.outlet_name, c.author) == \
-        (f"{7:016x}", "عنوان 7", "orient", "Orient News", "سلام السعدي")
-    assert (c.published, c.url, c.archived, c.snapshot, c.capture_id) == \
-        ("2026-11-21", "https://www.orient-news.net/news/7", "2026-11-21", "2026-11-21 rev 2", "<urn:uuid:1>")
+    assert (c.article_id, c.title, c.outlet, c.outlet_name, c.author) == (
+        f"{7:016x}",
+        "عنوان 7",
+        "orient",
+        "Orient News",
+        "سلام السعدي",
+    )
+    assert (c.published, c.url, c.archived, c.snapshot, c.capture_id) == (
+        "2026-11-21",
+        "https://www.orient-news.net/news/7",
+        "2026-11-21",
+        "2026-11-21 rev 2",
+        "<urn:uuid:1>",
+    )
     csl = to_csl(c)
     assert csl["type"] == "article-newspaper" and csl["container-title"] == "Orient News"
-    assert csl["issued"] == {"date-parts": [[2026, 11, 21]]} and csl["archive_location"] == "snapshots/date=2026-11-21/rev=2"
+    assert (
+        csl["issued"] == {"date-parts": [[2026, 11, 21]]}
+        and csl["archive_location"] == "snapshots/date=2026-11-21/rev=2"
+    )
     assert "capture <urn:uuid:1>" in csl["note"] and csl["author"] == [{"literal": "سلام السعدي"}]
     assert citation_of(row(7)) == citation_of(row(7).to_dict())  # an ArchivedRow or its dict
 
@@ -45,8 +66,18 @@ def test_bibtex_escapes_what_a_page_puts_in_its_title():
 
 def test_export_csl_json_and_bibtex_cite_exactly_the_exported_articles(tmp_path, capsys):
     store = open_store(tmp_path / "archive")
-    publish_snapshot(store, DAY, [row(1), row(2, outlet="anapress"), row(3, duplicate_of=f"{1:016x}")], {})
-    args = ["export", "--archive", str(tmp_path / "archive"), "--since", "2026-11-21", "--until", "2026-11-21"]
+    publish_snapshot(
+        store, DAY, [row(1), row(2, outlet="anapress"), row(3, duplicate_of=f"{1:016x}")], {}
+    )
+    args = [
+        "export",
+        "--archive",
+        str(tmp_path / "archive"),
+        "--since",
+        "2026-11-21",
+        "--until",
+        "2026-11-21",
+    ]
     assert main([*args, "--format", "csl-json", "--out", str(tmp_path / "c.json")]) == 0
     assert main([*args, "--format", "bibtex", "--out", str(tmp_path / "c.bib")]) == 0
     exported = sorted(load_articles(store, DAY, DAY).column("id").to_pylist())

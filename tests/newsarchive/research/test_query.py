@@ -24,12 +24,19 @@ DAYS = [date(2026, 11, 20), date(2026, 11, 21)]
 def archive(archive_url) -> str:
     store = open_store(archive_url)
     for n, day in enumerate(DAYS):
-        rows = [row(10 * n + 1, outlet="orient"), row(10 * n + 2, outlet="anapress"),
-                row(10 * n + 3, outlet="orient", duplicate_of=f"{10 * n + 1:016x}")]
+        rows = [
+            row(10 * n + 1, outlet="orient"),
+            row(10 * n + 2, outlet="anapress"),
+            row(10 * n + 3, outlet="orient", duplicate_of=f"{10 * n + 1:016x}"),
+        ]
         publish_snapshot(store, day, rows, {})
         refresh_day(store, day.isoformat())
-    publish_snapshot(store, DAYS[1], [row(11, outlet="orient", carried_from="2026-11-21 rev 1"),
-                                      row(15, outlet="euronews")], {})  # a rerun: rev 2 of the second day
+    publish_snapshot(
+        store,
+        DAYS[1],
+        [row(11, outlet="orient", carried_from="2026-11-21 rev 1"), row(15, outlet="euronews")],
+        {},
+    )  # a rerun: rev 2 of the second day
     refresh_day(store, DAYS[1].isoformat())
     return archive_url
 
@@ -41,15 +48,32 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_articles_is_current_without_duplicates_and_matches_export(archive, capsys):
-    code, out, _ = run(capsys, "query", "SELECT id, snapshot_date, snapshot_rev FROM articles ORDER BY id",
-                       "--archive", archive, "--format", "jsonl")
+    code, out, _ = run(
+        capsys,
+        "query",
+        "SELECT id, snapshot_date, snapshot_rev FROM articles ORDER BY id",
+        "--archive",
+        archive,
+        "--format",
+        "jsonl",
+    )
     assert code == 0
     got = [json.loads(line) for line in out.splitlines()]
     expected = load_articles(open_store(archive, create=False), DAYS[0], DAYS[1])
     assert sorted(r["id"] for r in got) == sorted(expected.column("id").to_pylist())
-    assert {(r["snapshot_date"], r["snapshot_rev"]) for r in got} == {("2026-11-20", 1), ("2026-11-21", 2)}
-    code, out, _ = run(capsys, "query", "SELECT count(*) AS n, count(*) FILTER (WHERE is_duplicate) AS d "
-                       "FROM articles_all", "--archive", archive, "--format", "csv")
+    assert {(r["snapshot_date"], r["snapshot_rev"]) for r in got} == {
+        ("2026-11-20", 1),
+        ("2026-11-21", 2),
+    }
+    code, out, _ = run(
+        capsys,
+        "query",
+        "SELECT count(*) AS n, count(*) FILTER (WHERE is_duplicate) AS d FROM articles_all",
+        "--archive",
+        archive,
+        "--format",
+        "csv",
+    )
     assert list(csv.DictReader(io.StringIO(out))) == [{"n": "5", "d": "1"}]
 
 
@@ -57,24 +81,53 @@ def test_formats_table_csv_parquet(archive, capsys, tmp_path):
     sql = "SELECT outlet, count(*) AS articles FROM articles GROUP BY outlet ORDER BY outlet"
     code, out, _ = run(capsys, "query", sql, "--archive", archive)
     assert code == 0 and out.splitlines()[0].split() == ["outlet", "articles"] and "(3 rows)" in out
-    code, _, _ = run(capsys, "query", sql, "--archive", archive, "--format", "csv", "--output", str(tmp_path / "c.csv"))
-    assert (tmp_path / "c.csv").read_text().splitlines() == ['"outlet","articles"', '"anapress",1', '"euronews",1',
-                                                            '"orient",2']
-    code, _, _ = run(capsys, "query", sql, "--archive", archive, "--format", "parquet", "--output", str(tmp_path / "c.parquet"))
-    assert pq.read_table(tmp_path / "c.parquet").to_pydict() == {"outlet": ["anapress", "euronews", "orient"],
-                                                                 "articles": [1, 1, 2]}
+    code, _, _ = run(
+        capsys,
+        "query",
+        sql,
+        "--archive",
+        archive,
+        "--format",
+        "csv",
+        "--output",
+        str(tmp_path / "c.csv"),
+    )
+    assert (tmp_path / "c.csv").read_text().splitlines() == [
+        '"outlet","articles"',
+        '"anapress",1',
+        '"euronews",1',
+        '"orient",2',
+    ]
+    code, _, _ = run(
+        capsys,
+        "query",
+        sql,
+        "--archive",
+        archive,
+        "--format",
+        "parquet",
+        "--output",
+        str(tmp_path / "c.parquet"),
+    )
+    assert pq.read_table(tmp_path / "c.parquet").to_pydict() == {
+        "outlet": ["anapress", "euronews", "orient"],
+        "articles": [1, 1, 2],
+    }
 
 
-@pytest.mark.parametrize("sql, message", [
-    ("SELEC 1", "query failed: Parser Error"),
-    ("SELECT nope FROM articles", "query failed: Binder Error"),
-    ("COPY articles TO '/tmp/newsarchive-stolen.csv'", "query failed: Permission Error"),
-    ("SELECT * FROM read_csv('/etc/passwd')", "query failed: Permission Error"),
-    ("INSTALL httpfs", "query failed:"),
-    ("SET enable_external_access = true", "query failed:"),
-    ("SELECT 1/0::INTEGER + 'x'::INTEGER", "query failed: Conversion Error"),
-    ("   ", "the query is empty"),
-])
+@pytest.mark.parametrize(
+    "sql, message",
+    [
+        ("SELEC 1", "query failed: Parser Error"),
+        ("SELECT nope FROM articles", "query failed: Binder Error"),
+        ("COPY articles TO '/tmp/newsarchive-stolen.csv'", "query failed: Permission Error"),
+        ("SELECT * FROM read_csv('/etc/passwd')", "query failed: Permission Error"),
+        ("INSTALL httpfs", "query failed:"),
+        ("SET enable_external_access = true", "query failed:"),
+        ("SELECT 1/0::INTEGER + 'x'::INTEGER", "query failed: Conversion Error"),
+        ("   ", "the query is empty"),
+    ],
+)
 def test_bad_or_hostile_sql_is_one_line_and_exit_2(tmp_path, capsys, sql, message):
     store = open_store(tmp_path / "archive")
     publish_snapshot(store, DAYS[0], [row(1)], {})
@@ -87,38 +140,83 @@ def test_bad_or_hostile_sql_is_one_line_and_exit_2(tmp_path, capsys, sql, messag
 def test_parquet_needs_output_and_an_archive_without_table_says_how(tmp_path, capsys):
     store = open_store(tmp_path / "archive")
     publish_snapshot(store, DAYS[0], [row(1)], {})
-    code, _, err = run(capsys, "query", "SELECT 1", "--archive", str(tmp_path / "archive"), "--format", "parquet")
+    code, _, err = run(
+        capsys, "query", "SELECT 1", "--archive", str(tmp_path / "archive"), "--format", "parquet"
+    )
     assert code == 2 and "--format parquet needs --output FILE" in err
-    code, out, err = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", str(tmp_path / "archive"),
-                         "--format", "csv")
+    code, out, err = run(
+        capsys,
+        "query",
+        "SELECT count(*) AS n FROM articles",
+        "--archive",
+        str(tmp_path / "archive"),
+        "--format",
+        "csv",
+    )
     assert code == 0 and out.splitlines() == ['"n"', "0"] and "newsarchive table rebuild" in err
     code, out, _ = run(capsys, "table", "rebuild", "--archive", str(tmp_path / "archive"))
     assert code == 0 and "2026-11-20  from rev 1" in out
-    code, out, _ = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", str(tmp_path / "archive"),
-                       "--format", "csv")
+    code, out, _ = run(
+        capsys,
+        "query",
+        "SELECT count(*) AS n FROM articles",
+        "--archive",
+        str(tmp_path / "archive"),
+        "--format",
+        "csv",
+    )
     assert out.splitlines() == ['"n"', "1"]
 
 
 def test_a_damaged_table_file_is_one_line_naming_the_repair(archive_url, capsys):
     store = open_store(archive_url)
     publish_snapshot(store, DAYS[0], [row(1)], {})
-    store.put_bytes("current/articles/2026-11-20.parquet", b"PAR1 not parquet at all PAR1", overwrite=True)
+    store.put_bytes(
+        "current/articles/2026-11-20.parquet", b"PAR1 not parquet at all PAR1", overwrite=True
+    )
     publish_snapshot(store, DAYS[1], [row(2), row(3)], {})
     refresh_day(store, DAYS[1].isoformat())
-    code, out, err = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", archive_url,
-                         "--format", "csv")
+    code, out, err = run(
+        capsys,
+        "query",
+        "SELECT count(*) AS n FROM articles",
+        "--archive",
+        archive_url,
+        "--format",
+        "csv",
+    )
     assert (code, out.splitlines()) == (0, ['"n"', "2"])  # the damaged day costs only itself
-    assert len(err.strip().splitlines()) == 1 and "2026-11-20.parquet" in err and "table rebuild" in err, err
+    assert (
+        len(err.strip().splitlines()) == 1
+        and "2026-11-20.parquet" in err
+        and "table rebuild" in err
+    ), err
     assert run(capsys, "table", "rebuild", "--archive", archive_url)[0] == 0
-    code, out, _ = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", archive_url,
-                       "--format", "csv")
+    code, out, _ = run(
+        capsys,
+        "query",
+        "SELECT count(*) AS n FROM articles",
+        "--archive",
+        archive_url,
+        "--format",
+        "csv",
+    )
     assert (code, out.splitlines()) == (0, ['"n"', "3"])
 
 
 def test_output_that_cannot_be_written_is_one_line(archive, capsys, tmp_path):
     (tmp_path / "file").write_text("")
-    code, _, err = run(capsys, "query", "SELECT 1", "--archive", archive, "--format", "csv",
-                       "--output", str(tmp_path / "file" / "x.csv"))
+    code, _, err = run(
+        capsys,
+        "query",
+        "SELECT 1",
+        "--archive",
+        archive,
+        "--format",
+        "csv",
+        "--output",
+        str(tmp_path / "file" / "x.csv"),
+    )
     assert code == 2 and "cannot write --output" in err and len(err.strip().splitlines()) == 1
 
 
@@ -129,14 +227,25 @@ def test_a_day_file_an_older_version_wrote_is_read_by_column_name(tmp_path, caps
     ref, _ = publish_snapshot(store, DAYS[0], [row(1, extractor="x 1")], {})
     publish_snapshot(store, DAYS[1], [row(2, extractor="x 2")], {})
     refresh_day(store, DAYS[1].isoformat())
-    older = day_table(store, ref).drop_columns(["extractor", "via"])  # written before those columns existed
+    older = day_table(store, ref).drop_columns(
+        ["extractor", "via"]
+    )  # written before those columns existed
     pq.write_table(older, tmp_path / "old.parquet")
     store.put_file("current/articles/2026-11-20.parquet", tmp_path / "old.parquet", overwrite=True)
-    code, out, _ = run(capsys, "query", "SELECT id, extractor FROM articles ORDER BY id", "--archive",
-                       str(tmp_path / "archive"), "--format", "jsonl")
+    code, out, _ = run(
+        capsys,
+        "query",
+        "SELECT id, extractor FROM articles ORDER BY id",
+        "--archive",
+        str(tmp_path / "archive"),
+        "--format",
+        "jsonl",
+    )
     assert code == 0
-    assert [json.loads(line) for line in out.splitlines()] == [{"id": f"{1:016x}", "extractor": None},
-                                                               {"id": f"{2:016x}", "extractor": "x 2"}]
+    assert [json.loads(line) for line in out.splitlines()] == [
+        {"id": f"{1:016x}", "extractor": None},
+        {"id": f"{2:016x}", "extractor": "x 2"},
+    ]
 
 
 def test_a_table_behind_the_snapshots_is_named_in_one_line(archive_url, capsys):
@@ -144,15 +253,33 @@ def test_a_table_behind_the_snapshots_is_named_in_one_line(archive_url, capsys):
     for day in DAYS:
         publish_snapshot(store, day, [row(1)], {})
         refresh_day(store, day.isoformat())
-    publish_snapshot(store, DAYS[1], [row(1, carried_from="2026-11-21 rev 1"), row(2)], {})  # no table refresh
-    code, out, err = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", archive_url,
-                         "--format", "csv")
+    publish_snapshot(
+        store, DAYS[1], [row(1, carried_from="2026-11-21 rev 1"), row(2)], {}
+    )  # no table refresh
+    code, out, err = run(
+        capsys,
+        "query",
+        "SELECT count(*) AS n FROM articles",
+        "--archive",
+        archive_url,
+        "--format",
+        "csv",
+    )
     assert (code, out.splitlines()) == (0, ['"n"', "2"])
-    assert err.strip() == ("newsarchive query: the current-articles table is behind the snapshots for 1 day(s) "
-                           "(2026-11-21); `newsarchive table rebuild` brings it up to date")
+    assert err.strip() == (
+        "newsarchive query: the current-articles table is behind the snapshots for 1 day(s) "
+        "(2026-11-21); `newsarchive table rebuild` brings it up to date"
+    )
     run(capsys, "table", "rebuild", "--archive", archive_url)
-    code, out, err = run(capsys, "query", "SELECT count(*) AS n FROM articles", "--archive", archive_url,
-                         "--format", "csv")
+    code, out, err = run(
+        capsys,
+        "query",
+        "SELECT count(*) AS n FROM articles",
+        "--archive",
+        archive_url,
+        "--format",
+        "csv",
+    )
     assert (out.splitlines(), err) == (['"n"', "3"], "")
 
 

@@ -66,7 +66,11 @@ def registry_without(tmp_path: Path, removed: str) -> str:
 
 def everything_archived(store) -> set[str]:
     """URL keys of every row of every complete rev ever published."""
-    return {canonical_url(r.url) for ref in list_snapshots(store) for r in read_rows(store, load_manifest(store, ref))}
+    return {
+        canonical_url(r.url)
+        for ref in list_snapshots(store)
+        for r in read_rows(store, load_manifest(store, ref))
+    }
 
 
 def health(store, before: set[str], outlets=OUTLETS) -> Health:
@@ -80,16 +84,23 @@ def health(store, before: set[str], outlets=OUTLETS) -> Health:
         without_capture += sum("capture" in p for p in report.problems)
     for ref in newest_revs(store):
         visible |= {canonical_url(r.url) for r in read_rows(store, load_manifest(store, ref))}
-    problems += [f"current table: {p}" for p in check_table(store)]  # each day's newest rev, nothing else
+    problems += [
+        f"current table: {p}" for p in check_table(store)
+    ]  # each day's newest rev, nothing else
     pending = set()
     for outlet in outlets:
         state = load_crawl_state(store, outlet)
         pending |= {canonical_url(u) for u in state.pending}
         assert not pending & set(state.seen), f"{outlet}: pending URLs marked seen"
-        assert set(state.seen) <= everything_archived(store) | _redirect_sources(state), \
+        assert set(state.seen) <= everything_archived(store) | _redirect_sources(state), (
             f"{outlet}: seen URLs whose article no snapshot holds"
-    return Health(lost=before - visible - pending, partial_revs=partial, rows_without_capture=without_capture,
-                  problems=problems)
+        )
+    return Health(
+        lost=before - visible - pending,
+        partial_revs=partial,
+        rows_without_capture=without_capture,
+        problems=problems,
+    )
 
 
 def _redirect_sources(state) -> set[str]:
@@ -98,8 +109,13 @@ def _redirect_sources(state) -> set[str]:
 
 def check(case: str, store, before: set[str], outlets=OUTLETS) -> None:
     h = health(store, before, outlets)
-    matrix_row(case, survived=not (h.lost or h.partial_revs), lost=len(h.lost), partial=h.partial_revs,
-               without_capture=h.rows_without_capture)
+    matrix_row(
+        case,
+        survived=not (h.lost or h.partial_revs),
+        lost=len(h.lost),
+        partial=h.partial_revs,
+        without_capture=h.rows_without_capture,
+    )
     assert h.problems == [], h.problems
     assert h.lost == set(), f"{case}: {len(h.lost)} articles lost: {sorted(h.lost)[:5]}"
 
@@ -111,11 +127,18 @@ def site():
 
 
 def settings_for(site, archive, **changes) -> Settings:
-    return Settings(archive=str(archive), host_map=site.host_map, scrapy_settings={"RETRY_TIMES": "0"}, **changes)
+    return Settings(
+        archive=str(archive),
+        host_map=site.host_map,
+        scrapy_settings={"RETRY_TIMES": "0"},
+        **changes,
+    )
 
 
 # -- reruns of a date ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("case", ["outlet removed", "targeted rerun", "rerun capped at 5", "pages answer 500"])
+@pytest.mark.parametrize(
+    "case", ["outlet removed", "targeted rerun", "rerun capped at 5", "pages answer 500"]
+)
 def test_a_rerun_of_a_date_loses_nothing(site, tmp_path, case):
     settings = settings_for(site, tmp_path / "archive")
     run_pipeline(settings, RUN_DAY, OUTLETS)
@@ -133,7 +156,9 @@ def test_a_rerun_of_a_date_loses_nothing(site, tmp_path, case):
         rerun = settings.with_(max_articles=5, refetch=True)
     else:
         anapress = site.replica.sites["www.anapress.net"]
-        site.replica.faults.set("anapress", "http_500", [urlsplit(anapress.url(a)).path for a in anapress.articles[:5]])
+        site.replica.faults.set(
+            "anapress", "http_500", [urlsplit(anapress.url(a)).path for a in anapress.articles[:5]]
+        )
         rerun = settings.with_(refetch=True)
     result = run_pipeline(rerun, RUN_DAY, outlets)
     site.replica.faults.clear()
@@ -142,7 +167,11 @@ def test_a_rerun_of_a_date_loses_nothing(site, tmp_path, case):
     assert manifest.archived == len(before)  # the day as readers see it still holds all of it
     if case in ("outlet removed", "targeted rerun"):
         orient = manifest.outlets["orient"]
-        assert (orient.status, orient.crawl, orient.carried) == ("not_run", None, PER_OUTLET)  # no fetch claimed
+        assert (orient.status, orient.crawl, orient.carried) == (
+            "not_run",
+            None,
+            PER_OUTLET,
+        )  # no fetch claimed
     if case == "pages answer 500":
         anapress = manifest.outlets["anapress"]
         assert anapress.crawl.failed == {"http_500": 5} and anapress.carried == 5
@@ -161,8 +190,12 @@ def test_carried_rows_keep_their_provenance_and_their_capture(site, tmp_path):
     store = open_store(settings.archive)
     rows = read_rows(store, load_manifest(store, list_snapshots(store)[-1]))
     orient = [r for r in rows if r.outlet == "orient"]
-    assert len(orient) == PER_OUTLET and {r.carried_from for r in orient} == {f"{RUN_DAY} rev 1"}  # not "rev 2"
-    assert {r.carried_from for r in rows if r.outlet == "anapress"} == {None}  # captured again by rev 3 itself
+    assert len(orient) == PER_OUTLET and {r.carried_from for r in orient} == {
+        f"{RUN_DAY} rev 1"
+    }  # not "rev 2"
+    assert {r.carried_from for r in rows if r.outlet == "anapress"} == {
+        None
+    }  # captured again by rev 3 itself
     assert verify(store, list_snapshots(store)[-1]).problems == []
 
 
@@ -179,7 +212,9 @@ def test_an_outlet_whose_crawl_fails_on_a_rerun_is_a_gap_with_its_cause(site, tm
     manifest = load_manifest(store, list_snapshots(store)[-1])
     orient = manifest.outlets["orient"]
     assert (orient.status, orient.gap.stage, orient.gap.reason) == ("gap", "crawl", "http_500")
-    assert orient.crawl is None and orient.carried == PER_OUTLET and orient.new == 0  # no fetch claimed
+    assert (
+        orient.crawl is None and orient.carried == PER_OUTLET and orient.new == 0
+    )  # no fetch claimed
     assert any("outlet orient: 0 new articles" in p for p in manifest.quality["problems"])
     check("crawl fails on a rerun", store, before)
 
@@ -193,16 +228,24 @@ def test_an_outlet_whose_extraction_fails_is_a_gap_and_its_captures_are_kept(sit
     for outlet in OUTLETS:
         stages.crawl_stage(settings.with_(refetch=True), run, outlet)
     stages.extract_stage(settings, run, "anapress")
-    broken = settings.with_(outlets_path=registry_without(tmp_path, "orient"))  # its worker lost the registry entry
+    broken = settings.with_(
+        outlets_path=registry_without(tmp_path, "orient")
+    )  # its worker lost the registry entry
     with pytest.raises(Exception, match="unknown outlet 'orient'"):
         stages.extract_stage(broken, run, "orient")
     stages.dedup_stage(settings, run, OUTLETS)
     published = publish_stage(settings, run, OUTLETS)
     orient = published.manifest.outlets["orient"]
-    assert (orient.status, orient.gap.stage) == ("gap", "extract") and orient.crawl.fetched == PER_OUTLET
-    assert orient.carried == PER_OUTLET  # rev 1's rows stay readable, their captures in rev 1's WARC
-    assert load_crawl_state(store, "orient").crawls == {RUN_DAY.isoformat(): load_crawl_state(store, "orient").crawls[
-        RUN_DAY.isoformat()]}  # the failed outlet's crawl was not committed over the first one
+    assert (orient.status, orient.gap.stage) == (
+        "gap",
+        "extract",
+    ) and orient.crawl.fetched == PER_OUTLET
+    assert (
+        orient.carried == PER_OUTLET
+    )  # rev 1's rows stay readable, their captures in rev 1's WARC
+    assert load_crawl_state(store, "orient").crawls == {
+        RUN_DAY.isoformat(): load_crawl_state(store, "orient").crawls[RUN_DAY.isoformat()]
+    }  # the failed outlet's crawl was not committed over the first one
     assert not list(store.list(run.staging))
     check("extract fails", store, before)
 
@@ -237,8 +280,16 @@ def test_nothing_to_publish_when_every_outlet_failed(site, tmp_path):
 
 # -- kills ----------------------------------------------------------------------------------------------
 def _cli(*args, env=None, **kw):
-    return subprocess.Popen([sys.executable, "-m", "newsarchive.cli.main", *args], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "newsarchive.cli.main", *args],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        **kw,
+    )
 
 
 def _kill_when(proc, archive: Path, pattern: str, timeout: float = 120) -> bool:
@@ -268,19 +319,36 @@ def test_sigkill_then_rerun_loses_nothing(site, tmp_path, point):
     run_pipeline(settings, RUN_DAY, OUTLETS)
     store = open_store(archive)
     before = everything_archived(store)
-    env = {**os.environ, "NEWSARCHIVE_HOST_MAP": json.dumps(site.host_map), "NEWSARCHIVE_REFETCH": "1"}
-    args = ["run", "--archive", str(archive), "--date", RUN_DAY.isoformat(), *sum((["--outlet", o] for o in OUTLETS), [])]
+    env = {
+        **os.environ,
+        "NEWSARCHIVE_HOST_MAP": json.dumps(site.host_map),
+        "NEWSARCHIVE_REFETCH": "1",
+    }
+    args = [
+        "run",
+        "--archive",
+        str(archive),
+        "--date",
+        RUN_DAY.isoformat(),
+        *sum((["--outlet", o] for o in OUTLETS), []),
+    ]
     proc = _cli(*args, env=env)
-    assert _kill_when(proc, archive, KILL_POINTS[point]), f"the run ended before {point}: {proc.communicate()}"
+    assert _kill_when(proc, archive, KILL_POINTS[point]), (
+        f"the run ended before {point}: {proc.communicate()}"
+    )
     assert [r.rev for r in list_snapshots(store)] == [1]  # nothing partial is visible
     check(f"SIGKILL during {point}", store, before)
     scratch_root = Path(os.environ.get("TMPDIR") or "/tmp")
-    assert list(scratch_root.glob(f"newsarchive-scratch-{proc.pid}-*"))  # a killed process cannot clean up ...
+    assert list(
+        scratch_root.glob(f"newsarchive-scratch-{proc.pid}-*")
+    )  # a killed process cannot clean up ...
 
     rerun = _cli(*args, env=env)
     out, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err
-    assert not list(scratch_root.glob(f"newsarchive-scratch-{proc.pid}-*"))  # ... the next run removes its temp space
+    assert not list(
+        scratch_root.glob(f"newsarchive-scratch-{proc.pid}-*")
+    )  # ... the next run removes its temp space
     assert len(list_snapshots(store)) == 2
     check(f"SIGKILL during {point}, then a rerun", store, before)
 
@@ -288,14 +356,23 @@ def test_sigkill_then_rerun_loses_nothing(site, tmp_path, point):
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert not list(store.list("staging/")) and not any((archive / ".tmp").iterdir())
-    assert [r.rev for r in list_snapshots(store)] == [1, 3] or [r.rev for r in list_snapshots(store)] == [1, 2]
+    assert [r.rev for r in list_snapshots(store)] == [1, 3] or [
+        r.rev for r in list_snapshots(store)
+    ] == [1, 2]
     assert all(verify(store, ref).problems == [] for ref in list_snapshots(store))
 
 
 def test_two_runs_of_one_date_at_once(site, tmp_path):
     archive = tmp_path / "archive"
     env = {**os.environ, "NEWSARCHIVE_HOST_MAP": json.dumps(site.host_map)}
-    args = ["run", "--archive", str(archive), "--date", RUN_DAY.isoformat(), *sum((["--outlet", o] for o in OUTLETS), [])]
+    args = [
+        "run",
+        "--archive",
+        str(archive),
+        "--date",
+        RUN_DAY.isoformat(),
+        *sum((["--outlet", o] for o in OUTLETS), []),
+    ]
     runs = [_cli(*args, env=env) for _ in range(2)]
     results = [r.communicate(timeout=300) for r in runs]
     assert [r.returncode for r in runs] == [0, 0], results
@@ -324,17 +401,31 @@ def test_concurrent_crawl_state_commits_are_never_lost(backend, tmp_path, reques
     else:
         url = str(tmp_path / "archive")
     store = open_store(url)
-    runs = [CrawlRun(outlet="orient", day=f"2026-11-{n + 1:02d}", started=f"2026-11-{n + 1:02d}T03:00:00+00:00",
-                     fetched=[f"https://orient-news.net/ar/news_show/{n}{k}" for k in range(5)]) for n in range(8)]
+    runs = [
+        CrawlRun(
+            outlet="orient",
+            day=f"2026-11-{n + 1:02d}",
+            started=f"2026-11-{n + 1:02d}T03:00:00+00:00",
+            fetched=[f"https://orient-news.net/ar/news_show/{n}{k}" for k in range(5)],
+        )
+        for n in range(8)
+    ]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda run: commit_crawl_run(open_store(url), run), runs))
     state = load_crawl_state(store, "orient")
     assert len(state.seen) == 40 and len(state.crawls) == 8
-    matrix_row(f"8 concurrent crawl-state commits ({backend})", survived=True, lost=40 - len(state.seen), partial=0,
-               without_capture=0)
+    matrix_row(
+        f"8 concurrent crawl-state commits ({backend})",
+        survived=True,
+        lost=40 - len(state.seen),
+        partial=0,
+        without_capture=0,
+    )
 
 
-def test_a_cleared_run_whose_dedup_did_not_run_is_not_taken_for_its_finished_attempt(site, tmp_path):
+def test_a_cleared_run_whose_dedup_did_not_run_is_not_taken_for_its_finished_attempt(
+    site, tmp_path
+):
     """Airflow clears a run (same run id) after it published; its new crawls are staged, its dedup fails.
     publish must not return the earlier attempt's snapshot (and fold the new crawls into the state)."""
     settings = settings_for(site, tmp_path / "archive")
@@ -346,7 +437,9 @@ def test_a_cleared_run_whose_dedup_did_not_run_is_not_taken_for_its_finished_att
     publish_stage(settings, run, OUTLETS)
     store = open_store(settings.archive)
     states = {o: load_crawl_state(store, o).to_bytes() for o in OUTLETS}
-    stages.crawl_stage(settings.with_(refetch=True), run, "anapress")  # the cleared run's new attempt
+    stages.crawl_stage(
+        settings.with_(refetch=True), run, "anapress"
+    )  # the cleared run's new attempt
     with pytest.raises(stages.NothingToPublish, match="dedup stage has not run"):
         publish_stage(settings, run, OUTLETS)
     assert {o: load_crawl_state(store, o).to_bytes() for o in OUTLETS} == states

@@ -26,7 +26,13 @@ def test_snapshot_has_every_outlet_and_the_five_seed_stories(demo_run):
     store = open_store(settings.archive)
     ref = resolve_snapshot(store, RUN_DAY.isoformat())
     table = read_articles(store, ref)
-    assert sorted(set(table.column("outlet").to_pylist())) == ["anapress", "enabbaladi", "euronews", "orient", "zamanalwsl"]
+    assert sorted(set(table.column("outlet").to_pylist())) == [
+        "anapress",
+        "enabbaladi",
+        "euronews",
+        "orient",
+        "zamanalwsl",
+    ]
     assert table.num_rows == 100
     titles = set(table.column("title").to_pylist())
     for seed in (a for a in Catalog(per_outlet=1).all()):
@@ -55,7 +61,13 @@ def test_manifest_counts_files_and_fixity(demo_run):
     ref = resolve_snapshot(store, RUN_DAY.isoformat())
     manifest = read_manifest(store, ref)
     for outlet, counts in manifest["counts"]["outlets"].items():
-        assert counts["discovered"] == counts["fetched"] == counts["extracted"] == counts["archived"] == 20, outlet
+        assert (
+            counts["discovered"]
+            == counts["fetched"]
+            == counts["extracted"]
+            == counts["archived"]
+            == 20
+        ), outlet
         assert counts["failed"] == {} and counts["languages"] == {"ar": 20}
     keys = [f["key"] for f in manifest["files"]]
     assert sum(k.endswith(".warc.gz") for k in keys) == 5
@@ -72,14 +84,30 @@ def test_a_corrupted_file_is_named_by_verify(demo_run, tmp_path):
     shutil.copytree(settings.archive, copy)
     store = open_store(copy)
     ref = resolve_snapshot(store, RUN_DAY.isoformat())
-    victim = next(f["key"] for f in read_manifest(store, ref)["files"] if f["key"].endswith("euronews.warc.gz"))
+    victim = next(
+        f["key"]
+        for f in read_manifest(store, ref)["files"]
+        if f["key"].endswith("euronews.warc.gz")
+    )
     with open(copy / victim, "r+b") as fh:
         fh.seek(100)
         fh.write(b"XXXX")
     problems = verify_snapshot(store, ref)
     assert len(problems) == 1 and victim in problems[0]
-    cli = subprocess.run([sys.executable, "-m", "newsarchive.cli.main", "snapshots", "--archive", str(copy), "verify",
-                          RUN_DAY.isoformat()], capture_output=True, text=True)
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsarchive.cli.main",
+            "snapshots",
+            "--archive",
+            str(copy),
+            "verify",
+            RUN_DAY.isoformat(),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert cli.returncode == 1 and victim in cli.stderr
 
 
@@ -106,7 +134,12 @@ def test_snapshot_without_success_marker_does_not_exist_for_readers(replica_sett
 
 
 def _cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "newsarchive.cli.main", *args], capture_output=True, text=True, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
 
 
 def test_cli_bad_inputs_have_clear_messages(tmp_path):
@@ -131,7 +164,10 @@ def test_unknown_date_lists_the_nearest(demo_run):
     r = _cli("snapshots", "--archive", settings.archive, "show", "2026-11-25")
     assert r.returncode == 2 and "nearest dates: 2026-11-21" in r.stderr
     r = _cli("snapshots", "--archive", settings.archive, "show", "2026-11-21", "--json")
-    assert r.returncode == 0 and json.loads(r.stdout)["snapshot"] == {"date": "2026-11-21", "rev": 1}
+    assert r.returncode == 0 and json.loads(r.stdout)["snapshot"] == {
+        "date": "2026-11-21",
+        "rev": 1,
+    }
 
 
 def test_pipeline_publishes_to_s3(s3_server, replica):
@@ -153,7 +189,9 @@ def test_each_archived_article_is_linked_to_its_capture_in_the_warc(demo_run, tm
     settings, _ = demo_run
     store = open_store(settings.archive)
     ref = resolve_snapshot(store, RUN_DAY.isoformat())
-    articles = {r["id"]: r for r in read_articles(store, ref).to_pylist() if r["outlet"] == "anapress"}
+    articles = {
+        r["id"]: r for r in read_articles(store, ref).to_pylist() if r["outlet"] == "anapress"
+    }
     local = tmp_path / "anapress.warc.gz"
     store.download(f"{ref.prefix}warc/anapress.warc.gz", local)
     responses, links = {}, {}
@@ -162,10 +200,18 @@ def test_each_archived_article_is_linked_to_its_capture_in_the_warc(demo_run, tm
             rid = record.rec_headers.get_header("WARC-Record-ID")
             if record.rec_type == "response":
                 responses[rid] = record.rec_headers.get_header("WARC-Target-URI")
-            elif record.rec_type == "metadata" and record.rec_headers.get_header("Content-Type") == "application/json":
-                links[record.rec_headers.get_header("WARC-Refers-To")] = json.loads(record.content_stream().read())
+            elif (
+                record.rec_type == "metadata"
+                and record.rec_headers.get_header("Content-Type") == "application/json"
+            ):
+                links[record.rec_headers.get_header("WARC-Refers-To")] = json.loads(
+                    record.content_stream().read()
+                )
     # the WARC also holds robots.txt, the feed and section pages, and provenance metadata (application/warc-fields)
-    assert len({rid for rid, url in responses.items() if url in {a["url"] for a in articles.values()}}) == 20
+    assert (
+        len({rid for rid, url in responses.items() if url in {a["url"] for a in articles.values()}})
+        == 20
+    )
     assert len(links) == 20
     for capture_id, link in links.items():
         article = articles[link["article_id"]]
@@ -203,9 +249,13 @@ def test_next_day_is_checked_against_the_archived_window(demo_run, tmp_path):
     for row in day2:
         assert row["reason"] == "canonical_url" and row["similarity"] == 1.0
         assert row["duplicate_of"] == roots[by_url[row["url"]]["id"]]
-    assert load_articles(store, RUN_DAY + timedelta(days=1), RUN_DAY + timedelta(days=1)).num_rows == 0
+    assert (
+        load_articles(store, RUN_DAY + timedelta(days=1), RUN_DAY + timedelta(days=1)).num_rows == 0
+    )
     # and with the window set to 0 days, the same recrawl is all originals again
-    result = run_pipeline(settings.with_(dedup_window_days=0), RUN_DAY + timedelta(days=2), ["orient"])
+    result = run_pipeline(
+        settings.with_(dedup_window_days=0), RUN_DAY + timedelta(days=2), ["orient"]
+    )
     ref = resolve_snapshot(store, (RUN_DAY + timedelta(days=2)).isoformat())
     assert read_manifest(store, ref)["counts"]["dedup_window"] == []
     assert [r["duplicate_of"] for r in read_articles(store, ref).to_pylist()] == [None] * 20
@@ -218,7 +268,11 @@ def test_seed_stories_are_never_marked_duplicates(demo_run):
     seeds = {a.title for a in Catalog(per_outlet=1).all()}
     assert [r for r in rows if r["title"] in seeds and r["duplicate_of"]] == []
     by_id = {r["id"]: r for r in rows}
-    for row in rows:  # the replica's generated stories reuse seed paragraphs; a copy must really overlap
+    for (
+        row
+    ) in rows:  # the replica's generated stories reuse seed paragraphs; a copy must really overlap
         if row["duplicate_of"]:
-            shared = set(row["text"].split("\n")) & set(by_id[row["duplicate_of"]]["text"].split("\n"))
+            shared = set(row["text"].split("\n")) & set(
+                by_id[row["duplicate_of"]]["text"].split("\n")
+            )
             assert row["similarity"] >= 0.5 and len(shared) >= 2, row["url"]
