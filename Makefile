@@ -70,8 +70,9 @@ eval: setup  ## extraction quality and speed beside plain trafilatura (benchmark
 	$(VENV)/bin/python bench/eval_extraction.py
 	$(VENV)/bin/python bench/eval_dedup.py
 
-lint: setup  ## ruff, then mypy (strict on extract/, dedup/, archive/; [tool.mypy] in pyproject.toml)
+lint: setup  ## ruff check, ruff format --check, then mypy ([tool.mypy] in pyproject.toml)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 clean:

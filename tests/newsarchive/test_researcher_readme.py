@@ -1,4 +1,4 @@
-"""The README's Researchers section, run verbatim: every code block of it, on the demo archive after a
+"""The researchers' guide (docs/researchers.md), its first section run verbatim: every code block of it, on the demo archive after a
 rerun of its day (and the bucket recipe on SeaweedFS), each recipe returning exactly what `export` returns."""
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from archive.store import open_store
 from newsarchive.cli.main import main
 from tests.archive.test_current_table import row
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "researchers.md"
 pytestmark = pytest.mark.slow  # the demo: a pipeline run over the replica, twice
 
 
 def section_blocks() -> list[tuple[str, str]]:
-    text = README.read_text(encoding="utf-8")
-    start = text.index("\n## Researchers")
-    end = text.index("\n## ", start + 1)
+    text = GUIDE.read_text(encoding="utf-8")
+    start = text.index("# Researchers")
+    end = text.index("\n# ", start + 1)
     return re.findall(r"```(\w+)\n(.*?)```", text[start:end], flags=re.S)
 
 
@@ -77,7 +77,7 @@ def test_every_recipe_runs_verbatim_and_returns_what_export_returns(tmp_path, mo
             results.append(("duckdb", duckdb.sql(body)))
         elif lang == "python" and "S3FileSystem" not in body:
             namespace: dict = {}
-            exec(compile(body, "README.md", "exec"), namespace)  # noqa: S102 - the recipe, verbatim
+            exec(compile(body, "docs/researchers.md", "exec"), namespace)  # noqa: S102 - the recipe, verbatim
             results.append((body.splitlines()[0], namespace.get("df", namespace.get("table"))))
     assert len(results) == 4  # DuckDB, pandas, pyarrow, the Python API
     for name, result in results:
@@ -139,7 +139,7 @@ def test_the_bucket_recipe_on_seaweedfs(s3_server, tmp_path, capsys):
         body for lang, body in section_blocks() if lang == "python" and "S3FileSystem" in body
     ]
     namespace: dict = {}
-    exec(compile(body, "README.md", "exec"), namespace)  # noqa: S102 - the recipe, verbatim
+    exec(compile(body, "docs/researchers.md", "exec"), namespace)  # noqa: S102 - the recipe, verbatim
     assert ids_of(namespace["table"]) == expected and ids_of(namespace["df"]) == expected
     assert (
         main(
