@@ -18,6 +18,7 @@ from extract.language import detect_language
 from extract.metadata import read_metadata
 from extract.models import Article, article_id
 from extract.sanitize import article_language, clean_text, safe_url
+from extract.timing import NO_CLOCK, StageClock
 from outlets.model import CleanupRules, Outlet
 
 # Every complete page ends with </html> or </body> (all 181 benchmark pages do, within their last
@@ -59,14 +60,17 @@ class OutletContext:
 class ArticleExtractor:
     """Built once per outlet (options and filters compiled once), then called per page."""
 
-    def __init__(self, context: OutletContext | None = None):
+    def __init__(self, context: OutletContext | None = None, clock: StageClock = NO_CLOCK):
         self.context = context or OutletContext()
+        self.clock = clock  # bench/bench_extraction.py's profile split
         self.furniture = FurnitureFilter(self.context.rules)
         self.fast_options = TrafilaturaOptions(fast=True, **TRAFILATURA_OPTIONS)
         self.full_options = TrafilaturaOptions(fast=False, **TRAFILATURA_OPTIONS)
 
     def extract(self, body: bytes | str, url: str, content_type: str | None = None) -> Article:
         """One page to one Article, or ExtractionError saying why there is none."""
+        clock = self.clock
+        clock.start()
         text = body if isinstance(body, str) else decode_html(body, content_type)
         if not _MARKUP.search(text, 0, MARKUP_WINDOW):
             raise ExtractionError(
@@ -80,20 +84,29 @@ class ArticleExtractor:
             )
         # trafilatura's own parser (comments dropped, repairs applied): text after an HTML comment
         # inside a paragraph is otherwise lost (React pages put <!-- --> between text runs).
+        clock.lap("decode and checks")
         tree = load_html(text)
         if tree is None:
             raise ExtractionError("unparseable", "lxml could not parse the document as HTML")
+        clock.lap("parse")
         meta = read_metadata(tree, self.context.timezone, url)
+        clock.lap("metadata and dates")
         self.furniture.prune(tree)
-        clean = clean_text(self.furniture.filter_text(self._main_text(tree, url), meta.title, url))
+        clock.lap("furniture (tree)")
+        main = self._main_text(tree, url)
+        clock.lap("trafilatura")
+        clean = clean_text(self.furniture.filter_text(main, meta.title, url))
+        clock.lap("furniture (text)")
         if len(clean) < MIN_TEXT_CHARS:
             raise ExtractionError(
                 "no-article",
                 f"only {len(clean)} characters of main text (a section or index page?)",
             )
+        language = article_language(detect_language(clean, meta.lang or self.context.language))
+        clock.lap("language")
         # every value taken from the page is checked before it becomes a column (extract/sanitize.py)
         canonical = safe_url(url, meta.canonical_url) or url
-        return Article(
+        article = Article(
             id=article_id(url, canonical, clean),
             url=url,
             canonical_url=canonical,
@@ -103,9 +116,11 @@ class ArticleExtractor:
             published=meta.published,
             date_source=meta.date_source,
             modified=meta.modified,
-            language=article_language(detect_language(clean, meta.lang or self.context.language)),
+            language=language,
             text=clean,
         )
+        clock.lap("record")
+        return article
 
     def _main_text(self, tree: HtmlElement, url: str) -> str:
         """trafilatura's main extractor; its full cascade when that yields too little."""
