@@ -15,7 +15,7 @@ from multiprocessing.connection import Connection
 from common.errors import ExtractionError
 from extract.batch import CRASHED
 from extract.engine import ArticleExtractor
-from extract.language import _get_factory
+from extract.language import load_factory
 
 _PR_SET_PDEATHSIG = 1
 
@@ -30,7 +30,7 @@ def _die_with_parent() -> None:
 
 def serve(conn: Connection) -> None:
     extractor = ArticleExtractor(pickle.loads(conn.recv_bytes()))
-    _get_factory()  # langdetect's profiles, before we say we are ready
+    load_factory()  # langdetect's profiles, before we say we are ready
     conn.send(("ready",))
     while True:
         try:
