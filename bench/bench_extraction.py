@@ -131,7 +131,7 @@ def profile(pages: list[Page]) -> None:
         f"{stage} {s * 1000 / clock.pages:.2f} ({s / total:.0%})"
         for stage, s in sorted(clock.seconds.items(), key=lambda x: -x[1])
     )
-    print(f"  where our time goes (wall ms/page, share): {split}")
+    print(f"  where our time goes (CPU ms/page, share): {split}")
 
 
 def main() -> int:

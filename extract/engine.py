@@ -15,6 +15,7 @@ from common.errors import ExtractionError
 from extract.decode import decode_html
 from extract.furniture import FurnitureFilter
 from extract.language import detect_language
+from extract.main_text import main_text
 from extract.metadata import read_metadata
 from extract.models import Article, article_id
 from extract.sanitize import article_language, clean_text, safe_url
@@ -82,19 +83,21 @@ class ArticleExtractor:
                 f"no </body> or </html> in its last {END_WINDOW} characters: the document "
                 "was cut off (fetch it again)",
             )
-        # trafilatura's own parser (comments dropped, repairs applied): text after an HTML comment
-        # inside a paragraph is otherwise lost (React pages put <!-- --> between text runs).
         clock.lap("decode and checks")
-        tree = load_html(text)
-        if tree is None:
-            raise ExtractionError("unparseable", "lxml could not parse the document as HTML")
+        tree = _parse(text)
         clock.lap("parse")
         meta = read_metadata(tree, self.context.timezone, url)
         clock.lap("metadata and dates")
         self.furniture.prune(tree)
         clock.lap("furniture (tree)")
-        main = self._main_text(tree, url)
+        # the tree is no longer needed: trafilatura's main extractor consumes it, without copies
+        main = main_text(tree, self.fast_options)
         clock.lap("trafilatura")
+        if main is None or len(main) < FULL_CASCADE_BELOW:
+            again = _parse(text)
+            self.furniture.prune(again)
+            main = self._trafilatura(again, url, main)
+            clock.lap("trafilatura itself (recovery or full cascade)")
         clean = clean_text(self.furniture.filter_text(main, meta.title, url))
         clock.lap("furniture (text)")
         if len(clean) < MIN_TEXT_CHARS:
@@ -122,21 +125,24 @@ class ArticleExtractor:
         clock.lap("record")
         return article
 
-    def _main_text(self, tree: HtmlElement, url: str) -> str:
-        """trafilatura's main extractor; its full cascade when that yields too little."""
-        text = (
-            getattr(
-                trafilatura.bare_extraction(tree, url=url, options=self.fast_options), "text", None
-            )
-            or ""
-        )
-        if len(text) < FULL_CASCADE_BELOW:
-            text = (
-                getattr(
-                    trafilatura.bare_extraction(tree, url=url, options=self.full_options),
-                    "text",
-                    None,
-                )
-                or ""
-            )
-        return text
+    def _trafilatura(self, tree: HtmlElement, url: str, fast: str | None) -> str:
+        """trafilatura itself: its main extractor with its recovery pass when ours returned None,
+        then its full cascade when that yields too little."""
+        if fast is None:
+            fast = _text(trafilatura.bare_extraction(tree, url=url, options=self.fast_options))
+        if len(fast) >= FULL_CASCADE_BELOW:
+            return fast
+        return _text(trafilatura.bare_extraction(tree, url=url, options=self.full_options))
+
+
+def _parse(text: str) -> HtmlElement:
+    """trafilatura's own parser (comments dropped, repairs applied): text after an HTML comment inside
+    a paragraph is otherwise lost (React pages put <!-- --> between text runs)."""
+    tree = load_html(text)
+    if tree is None:
+        raise ExtractionError("unparseable", "lxml could not parse the document as HTML")
+    return tree
+
+
+def _text(document: object) -> str:
+    return getattr(document, "text", None) or ""

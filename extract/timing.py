@@ -8,7 +8,7 @@ from collections import defaultdict
 
 
 class StageClock:
-    """Seconds per stage, summed over the pages extracted with it (one thread at a time)."""
+    """CPU seconds per stage (the process's), summed over the pages extracted with it."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
@@ -18,11 +18,11 @@ class StageClock:
     def start(self) -> None:
         """A page begins: the next lap is measured from now."""
         self.pages += 1
-        self._last = time.perf_counter()
+        self._last = time.process_time()
 
     def lap(self, stage: str) -> None:
         """The time since the last lap (or the start) was spent in `stage`."""
-        now = time.perf_counter()
+        now = time.process_time()
         self.seconds[stage] += now - self._last
         self._last = now
 

@@ -1,0 +1,218 @@
+"""trafilatura's main extractor on our tree, without the work our options never use.
+
+`trafilatura.bare_extraction(tree, options=...)` in fast mode, favouring precision, without comments
+(extract/engine.py's first pass) copies the tree three times (the caller's tree, the tree it cleans, a
+backup for the comparison that fast mode skips) and then deep-copies the cleaned tree and lists all of
+its elements once more, for a recovery pass that runs only when the main extractor finds too little.
+Its XPath expressions walk `.//*` (libxml2 builds descendant-or-self node sets for that) and call
+back into Python's `re` for every candidate element, with the attribute or without.
+
+`main_text(tree, options)` runs the same sequence (trafilatura 2.3.1's `trafilatura_sequence`,
+`extract_content`, `_extract` and `prune_unwanted_sections`, with the branches these options take) on
+the tree the caller parsed and hands over (it is consumed), with no copy and with trafilatura's XPath
+expressions rewritten by `_faster` into ones that select the same elements. When the main extractor
+finds too little, it returns None before anything is lost but this tree, and the caller runs
+trafilatura itself on a fresh parse: the recovery pass and everything after it are trafilatura's own.
+tests/extract/test_main_text.py checks the text is `bare_extraction`'s on every replica page and on
+pages built to reach each branch; bench/bench_extraction.py checks it on the benchmark's pages.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.etree import Element, XPath, _Element, strip_elements, strip_tags
+from lxml.html import HtmlElement
+from trafilatura import xpaths
+from trafilatura.core import _forum_thread_page
+from trafilatura.htmlprocessing import (
+    convert_tags,
+    delete_by_link_density,
+    link_density_test_tables,
+    process_node,
+    prune_unwanted_nodes,
+    tree_cleaning,
+)
+from trafilatura.main_extractor import (
+    MIN_DUPLICATE_LENGTH,
+    NOT_AT_THE_END,
+    REBUILT_BLOCKS,
+    _elem_text,
+    handle_textelem,
+)
+from trafilatura.settings import INLINE_FORMATTABLE, TAG_CATALOG, Extractor
+from trafilatura.utils import SPACING_PROTECTED, text_chars_test
+from trafilatura.xml import delete_element, xmltotxt
+
+# an EXSLT regex test on an attribute (or a union of attributes); XPath 1.0 literals cannot hold
+# their own quote, so a pattern is everything up to the next one
+_REGEX_TEST = re.compile(r"re:test\(\s*([^,()]+?)\s*,\s*'([^']*)'\s*(?:,\s*'([^']*)'\s*)?\)")
+_POSITIONAL = re.compile(r"position\(\)|last\(\)|\[\s*\d+\s*\]")
+_DESCENDANTS = re.compile(r"(?<![\w)\]@:])\.//")
+
+
+def _guard_regex_test(match: re.Match[str]) -> str:
+    """`re:test(@class, P)` → `(@class and re:test(@class, P))` when P cannot match the empty string,
+    which is what an absent attribute gives re:test: the same truth value without a call into
+    Python for every element that lacks the attribute."""
+    argument, pattern = match.group(1), match.group(2)
+    ignore_case = re.IGNORECASE if "i" in (match.group(3) or "") else 0
+    if re.compile(pattern, re.UNICODE | ignore_case).search("") is not None:
+        return match.group(0)
+    return f"(({argument}) and {match.group(0)})"
+
+
+def _faster(expression: XPath) -> XPath:
+    """The same selection, cheaper to evaluate: regex tests guarded by the attribute's presence, and
+    `.//` as the descendant axis when no predicate depends on position (for a predicate that does
+    not, `.//*[p]` and `descendant::*[p]` are the same set, in the same document order)."""
+    source = _REGEX_TEST.sub(_guard_regex_test, expression.path)
+    if not _POSITIONAL.search(source):
+        source = _DESCENDANTS.sub("descendant::", source)
+    return XPath(source, namespaces={"re": xpaths.REGEXP_NS})
+
+
+def _all_faster(expressions: list[XPath]) -> list[XPath]:
+    return [_faster(x) for x in expressions]
+
+
+RAW_TREE_PRUNE = _all_faster(xpaths.RAW_TREE_PRUNE_XPATH)
+REMOVE_COMMENTS_AND_LISTS = _all_faster(xpaths.REMOVE_COMMENTS_AND_LISTS_XPATH)
+REMOVE_COMMENTS = _all_faster(xpaths.REMOVE_COMMENTS_XPATH)
+BODY = _all_faster(xpaths.BODY_XPATH)
+OVERALL_DISCARD = _all_faster(xpaths.OVERALL_DISCARD_XPATH)
+DISCARD_IMAGE_ELEMENTS = _all_faster(xpaths.DISCARD_IMAGE_ELEMENTS)
+TEASER_DISCARD = _all_faster(xpaths.TEASER_DISCARD_XPATH)
+PRECISION_DISCARD = _all_faster(xpaths.PRECISION_DISCARD_XPATH)
+_PARAGRAPH_TEXT = XPath("//p//text()")
+_ELEMENTS = XPath(".//*")
+
+
+def supported(options: Extractor) -> bool:
+    """The options this sequence reproduces (extract/engine.py's fast pass); any other goes to
+    trafilatura itself."""
+    return (
+        options.fast
+        and options.focus == "precision"
+        and not options.comments
+        and options.tables
+        and not options.images
+        and not options.links
+        and options.format == "python"
+        and not options.formatting
+        and not options.lang
+        and not options.with_metadata
+        and not options.dedup
+        and not options.max_tree_size
+    )
+
+
+def main_text(tree: HtmlElement, options: Extractor) -> str | None:
+    """bare_extraction(tree, options=options).text for the options `supported` accepts ("" where it
+    gives no document), or None when trafilatura's recovery pass would run. Consumes `tree`."""
+    if not supported(options):
+        raise ValueError("main_text reproduces the fast, precision, no-comments pass only")
+    is_forum = _forum_thread_page(tree)
+    tree = prune_unwanted_nodes(tree, RAW_TREE_PRUNE)
+    tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS)
+    cleaned = convert_tags(tree_cleaning(tree, options), options, options.url)
+    if not is_forum:
+        cleaned = prune_unwanted_nodes(cleaned, REMOVE_COMMENTS)
+    result_body, temp_text = _extract(cleaned, options)
+    if len(result_body) == 0 or len(temp_text) < options.min_extracted_size:
+        return None  # extract_content's recovery pass (recover_wild_text) would run
+    previous = None
+    for el in list(result_body):
+        current = _elem_text(el)
+        if current and current == previous and len(current) > MIN_DUPLICATE_LENGTH:
+            delete_element(el, keep_tail=False)
+        else:
+            previous = current
+    strip_elements(result_body, "done")
+    strip_tags(result_body, "div")
+    for linebreak in result_body.iter("lb"):
+        if (
+            linebreak.tail
+            and not text_chars_test(linebreak.tail)
+            and not any(anc.tag in SPACING_PROTECTED for anc in linebreak.iterancestors())
+        ):
+            linebreak.tail = None
+    if len(temp_text) < options.min_output_size and options.min_output_comm_size > 0:
+        return ""  # bare_extraction: "text and comments not long enough", no document
+    text: str = xmltotxt(result_body, options.formatting)
+    return text
+
+
+def _prune_sections(tree: HtmlElement, potential_tags: set[str]) -> HtmlElement:
+    """prune_unwanted_sections for these options (precision, no images, teasers pruned)."""
+    tree = prune_unwanted_nodes(tree, OVERALL_DISCARD, with_backup=True)
+    if "graphic" not in potential_tags:
+        tree = prune_unwanted_nodes(tree, DISCARD_IMAGE_ELEMENTS)
+    tree = prune_unwanted_nodes(tree, TEASER_DISCARD)
+    tree = prune_unwanted_nodes(tree, PRECISION_DISCARD)
+    for _ in range(2):
+        tree = delete_by_link_density(tree, "div", backtracking=True, favor_precision=True)
+        tree = delete_by_link_density(tree, "list", backtracking=False, favor_precision=True)
+        tree = delete_by_link_density(tree, "p", backtracking=False, favor_precision=True)
+    boilerplate_tables = [e for e in tree.iter("table") if link_density_test_tables(e) is True]
+    for elem in boilerplate_tables:
+        delete_element(elem, keep_tail=False)
+    while len(tree) > 0 and (tree[-1].tag == "head"):
+        delete_element(tree[-1], keep_tail=False)
+    tree = delete_by_link_density(tree, "head", backtracking=False, favor_precision=True)
+    tree = delete_by_link_density(tree, "quote", backtracking=False, favor_precision=True)
+    strip_tags(tree, "span", *(() if "ref" in potential_tags else ("ref",)))
+    return tree
+
+
+def _extract(tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
+    """main_extractor._extract for these options (tables on, no images, no links)."""
+    potential_tags = set(TAG_CATALOG) | {"table", "td", "th", "tr"}
+    result_body = Element("body")
+    for expr in BODY:
+        subtree = next((s for s in expr(tree) if s is not None), None)
+        if subtree is None:
+            continue
+        subtree = _prune_sections(subtree, potential_tags)
+        if len(subtree) == 0:
+            continue
+        ptest = _PARAGRAPH_TEXT(subtree)
+        if not ptest or len("".join(ptest)) < options.min_extracted_size:  # factor 1: precision
+            potential_tags.add("div")
+        subelems = _ELEMENTS(subtree)
+        tags = {e.tag for e in subelems}
+        if tags == {"lb"} or (
+            subtree.tag == "div" and "div" in potential_tags and tags <= INLINE_FORMATTABLE | {"lb"}
+        ):
+            subelems = [subtree]
+        lead, start = None, len(result_body)
+        if subelems != [subtree] and text_chars_test(subtree.text):
+            lead = Element("p")
+            lead.text = subtree.text
+            lead = process_node(lead, options)
+        for elem in subelems:
+            if elem.getroottree().getroot() is result_body:
+                continue
+            tag, tail = elem.tag, elem.tail
+            processed_elem = handle_textelem(elem, potential_tags, options)
+            if processed_elem is not None:
+                result_body.append(processed_elem)
+                if elem.getroottree().getroot() is not result_body:
+                    elem.tag = "done"
+            if (
+                tag in REBUILT_BLOCKS
+                and text_chars_test(tail)
+                and (processed_elem is None or processed_elem.tail is None)
+            ):
+                tail_elem = Element("p")
+                tail_elem.text = tail
+                if process_node(tail_elem, options) is not None:
+                    result_body.append(tail_elem)
+        while len(result_body) > 0 and (result_body[-1].tag in NOT_AT_THE_END):
+            delete_element(result_body[-1], keep_tail=False)
+        if sum(e.tag != "graphic" for e in result_body) > 1:
+            if lead is not None:
+                result_body.insert(start, lead)
+            break
+    temp_text = " ".join(result_body.itertext()).strip()
+    return result_body, temp_text

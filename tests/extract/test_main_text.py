@@ -1,0 +1,111 @@
+"""extract/main_text.py is a speed-up only: trafilatura's own text, on every replica page and on pages
+built to take each branch; its rewritten XPath expressions select what trafilatura's select."""
+
+from copy import deepcopy
+
+import pytest
+import trafilatura
+from lxml.etree import XPath
+from trafilatura import xpaths
+from trafilatura.settings import Extractor
+from trafilatura.utils import load_html
+
+from extract.engine import TRAFILATURA_OPTIONS, ArticleExtractor, OutletContext
+from extract.main_text import _faster, main_text
+from outlets.registry import load_registry
+from replica.server import Replica
+
+OPTIONS = Extractor(fast=True, **TRAFILATURA_OPTIONS)
+STORY = " ".join(
+    f"الفقرة رقم {i} من الخبر تروي ما جرى في المدينة يوم الجمعة بحسب شهود عيان." for i in range(12)
+)
+COMMENTS = (
+    '<div id="comments"><p>تعليق القارئ الأول على الخبر المنشور اليوم وهو طويل بعض الشيء.</p></div>'
+    '<ul class="comment-list"><li>تعليق آخر</li></ul>'
+    # a <dl> becomes a list only when trafilatura converts tags: its later comment prune, which
+    # a forum thread skips, is what removes it
+    '<dl class="comment-thread"><dt>قارئ</dt><dd>تعليق القارئ الثاني على الخبر، وهو طويل أيضا.</dd></dl>'
+)
+# one page per branch: a plain article, a forum thread (comment containers kept), attribute forms
+# the rewritten regex tests must treat as trafilatura does (absent, empty, the first of id|class),
+# link-heavy blocks and tables, a trailing heading, a duplicated paragraph, and too little text
+BUILT = {
+    "article": f"<html><body><article><h1>عنوان</h1><p>{STORY}</p>{COMMENTS}</article></body></html>",
+    "forum": (
+        '<html><head><script type="application/ld+json">{"@type": "DiscussionForumPosting"}'
+        f"</script></head><body><main><p>{STORY}</p>{COMMENTS}</main></body></html>"
+    ),
+    "attributes": (
+        '<html><body><div class="" id=""><p class="hidden">مخفي</p>'
+        '<div id="sidebar" class="content">جانبي</div><div class="x" id="share-1">مشاركة</div>'
+        '<span style="display:none">لا</span><div style="hidden-x">ب</div>'
+        f'<div class="post-content"><p>{STORY}</p><p aria-hidden="true">مخفي</p></div>'
+        '<section class="bottom link"><a href="/a">رابط</a></section>'
+        '<div class="Comments">تعليقات</div><div role="Navigation">تنقل</div></div></body></html>'
+    ),
+    "links and tables": (
+        f'<html><body><div class="entry-content"><p>{STORY}</p>'
+        + "".join(f'<div><a href="/{i}">رابط رقم {i}</a></div>' for i in range(8))
+        + '<table><tr><td><a href="/t">جدول روابط</a></td></tr></table>'
+        + f"<table><tr><td>{STORY[:300]}</td></tr></table><p>{STORY[:400]}</p>"
+        + f"<p>{STORY[:400]}</p><h2>عنوان في النهاية</h2></div></body></html>"
+    ),
+    "too little": "<html><body><article><p>نص قصير جدا.</p></article></body></html>",
+}
+
+
+def _replica_pages():
+    registry = load_registry()
+    for site in Replica(per_outlet=6).sites.values():
+        extractor = ArticleExtractor(OutletContext.for_outlet(registry.get(site.outlet)))
+        for article in site.articles:
+            yield pytest.param(
+                site.article_html(article), extractor, id=f"{site.outlet}-{article.index}"
+            )
+
+
+def _same_as_trafilatura(html: str, extractor: ArticleExtractor | None = None) -> str | None:
+    tree = load_html(html)
+    if extractor is not None:
+        extractor.furniture.prune(tree)
+    theirs = getattr(trafilatura.bare_extraction(deepcopy(tree), options=OPTIONS), "text", None)
+    ours = main_text(tree, OPTIONS)
+    if ours is not None:  # None: trafilatura's recovery pass would run, the caller runs it
+        assert ours == (theirs or "")
+    return ours
+
+
+@pytest.mark.parametrize("html, extractor", list(_replica_pages()))
+def test_trafilaturas_text_on_every_replica_page(html, extractor):
+    assert _same_as_trafilatura(html, extractor)
+
+
+@pytest.mark.parametrize("name", sorted(BUILT))
+def test_trafilaturas_text_on_each_branch(name):
+    ours = _same_as_trafilatura(BUILT[name])
+    assert (ours is None) == (name == "too little")
+    if name == "forum":
+        assert "تعليق القارئ الثاني" in ours  # a thread's comments are its content
+    if name == "article":
+        assert "تعليق القارئ" not in ours
+
+
+def test_rewritten_expressions_select_what_trafilaturas_select():
+    pages = [load_html(html) for html in BUILT.values()]
+    pages += [load_html(p.values[0]) for p in list(_replica_pages())[::7]]
+    names = [n for n in dir(xpaths) if isinstance(getattr(xpaths, n), list)]
+    checked = 0
+    for name in names:
+        for expression in getattr(xpaths, name):
+            if not isinstance(expression, XPath):
+                continue
+            faster = _faster(expression)
+            for tree in pages:
+                assert faster(tree) == expression(tree), (name, expression.path)
+                checked += 1
+    assert checked > 500
+
+
+def test_other_options_are_refused():
+    with pytest.raises(ValueError, match="fast, precision"):
+        main_text(load_html(BUILT["article"]), Extractor(fast=False, **TRAFILATURA_OPTIONS))
