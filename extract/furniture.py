@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
@@ -82,6 +83,16 @@ def normalise_label(text: str) -> str:
     return " ".join(text.translate(_LABEL_TABLE).split())
 
 
+_cached_label = lru_cache(maxsize=1 << 14)(normalise_label)
+CACHED_CHARS = 400  # at most 16,384 × 400 characters kept
+
+
+def _label_key(text: str) -> str:
+    """normalise_label, remembered for short texts: a site's labels, menus and widgets recur on
+    every page (str.translate with a table looks up every character of Arabic text)."""
+    return _cached_label(text) if len(text) <= CACHED_CHARS else normalise_label(text)
+
+
 _BLOCK_KEYS = frozenset(normalise_label(label) for label in BLOCK_LABELS)
 _LABEL_TAGS = (
     "h1",
@@ -134,7 +145,7 @@ class FurnitureFilter:
             if element.getparent() is None:
                 continue
             text = _short_text(element, self.label_limit)
-            if text is not None and normalise_label(text) in self.block_keys:
+            if text is not None and _label_key(text) in self.block_keys:
                 self._drop_block(element)
 
     def _drop_block(self, label: lxml_html.HtmlElement) -> None:
@@ -165,13 +176,14 @@ class FurnitureFilter:
             if not line:
                 continue
             short = len(line.split()) <= MAX_FURNITURE_WORDS
-            key = normalise_label(line)
             if in_list and (line.startswith(("-", "•")) or short):
                 continue
             in_list = False
             if short and any(r.match(line) for r in self.opener_res):
                 in_list = True
                 continue
+            # a line's key is needed only to compare it with a label or the title
+            key = _label_key(line) if short or (title_key and not kept) else None
             if short and (
                 key in self.block_keys or any(r.match(line) for r in line_res) or is_date_line(line)
             ):
