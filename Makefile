@@ -46,6 +46,7 @@ test-fast: setup  ## the unit tier (no crawl subprocess, no pipeline run, no Air
 	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
 
 bench: setup  ## benchmark scripts that print their figures
+	$(VENV)/bin/python bench/bench_extraction.py
 	$(VENV)/bin/python bench/bench_archive.py
 	$(VENV)/bin/python bench/bench_revisit.py
 	$(VENV)/bin/python bench/bench_dedup.py
