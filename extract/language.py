@@ -3,9 +3,9 @@ thread-safe, with the page's declared language as a prior.
 
 langdetect's algorithm and profiles run in langdetect-rs, its Rust port, which reproduces langdetect
 1.0.9's random walk bit for bit (the same Mersenne Twister, smoothing and floating-point operations in
-the same order) over the same 55 profiles, about 25 times faster; tests/extract/test_language.py checks
-every probability against langdetect itself. Its profiles are built in (0.04 s to load, most of what
-an extraction worker's language detector costs at start-up).
+the same order) over the same 55 profiles (built in, loaded in the order langdetect loads them), at a
+small part of langdetect's cost (bench/bench_extraction.py's profile); tests/extract/test_language.py
+checks every probability against langdetect itself.
 
 The declared language (the page's lang attribute, else the outlet's) is used three ways:
 - as langdetect's own prior map (it starts with PRIOR_WEIGHT of the probability);
