@@ -7,8 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -17,7 +15,6 @@ import pytest
 from archive import layout
 from archive.store import open_store
 from newsarchive.cli.main import main
-from tests.conftest import ROOT
 from tests.search.corpus import DAYS, GAP_DAY, GAP_OUTLET, publish_corpus, stories
 
 QUERIES = json.loads(Path(__file__).with_name("queries.json").read_text(encoding="utf-8"))
@@ -293,22 +290,19 @@ def test_missing_and_damaged_segments_are_named_and_cost_only_their_day(corpus, 
         ),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
+def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message, monkeypatch, capsys):
+    """Through the CLI's main(), as the shell calls it (in process: the unit tier starts no subprocess)."""
     (tmp_path / "a").mkdir()
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("NEWSARCHIVE_SEARCH_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     if "--env" in args:
         name, _, value = args[args.index("--env") + 1].partition("=")
-        env[name] = value
+        monkeypatch.setenv(name, value)
         args = args[: args.index("--env")]
-    result = subprocess.run(
-        [sys.executable, "-m", "newsarchive.cli.main", *[x.format(a=tmp_path / "a") for x in args]],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert result.returncode == 2 and message in result.stderr, result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    code, _, err = cli(capsys, *[x.format(a=tmp_path / "a") for x in args])
+    assert code == 2 and message in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
 def test_hostile_queries_are_words_not_syntax(corpus, capsys):
