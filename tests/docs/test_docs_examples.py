@@ -67,6 +67,54 @@ def test_the_readme_stays_short_and_every_page_is_in_the_site():
     assert not missing, f"pages not in mkdocs.yml's nav: {missing}"
 
 
+def test_the_command_table_lists_every_command_of_the_cli():
+    """docs/getting-started.md's table of commands against the parser itself: a command added, renamed
+    or removed shows here."""
+    import argparse
+    import re
+
+    def commands(parser, prefix=()):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from list(commands(sub, (*prefix, name))) or [(*prefix, name)]
+
+    page = (docs.ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    rows = [
+        m[1].replace("\\|", "|").split()
+        for m in re.finditer(r"^\| `newsarchive ([^`]+)`", page, re.M)
+    ]
+    listed = {(row[0], alt) for row in rows for alt in (row[1:2] or [""])[0].split("|")} | {
+        (row[0], "") for row in rows
+    }
+    missing = [
+        " ".join(c)
+        for c in commands(build_parser())
+        if (c[0], c[1] if len(c) > 1 else "") not in listed
+    ]
+    assert not missing, f"docs/getting-started.md's command table leaves out: {missing}"
+    shown = {row[0] for row in rows}
+    known = {c[0] for c in commands(build_parser())}
+    assert shown <= known, f"the table shows commands the CLI does not have: {shown - known}"
+
+
+def test_every_source_file_the_docs_name_exists():
+    """A module moved or renamed shows here: every `<package>/.../<name>.py` (or .sh) the docs name."""
+    import re
+
+    path = re.compile(
+        r"(?<![\w/.])((?:common|outlets|spiders|extract|dedup|archive|search|newsarchive|dags|replica"
+        r"|plugins|tests|bench|tools|scripts)/[\w./-]*\.(?:py|sh))\b"
+    )
+    missing = [
+        f"{page.relative_to(docs.ROOT)}: {m[1]}"
+        for page in docs.PAGES
+        for m in path.finditer(page.read_text(encoding="utf-8"))
+        if not (docs.ROOT / m[1]).exists()
+    ]
+    assert not missing, "\n".join(missing)
+
+
 def test_the_layout_shown_is_the_one_archive_layout_spells():
     """archive/layout.py's docstring is the reference of the bucket's layout; the format page shows it."""
     import archive.layout

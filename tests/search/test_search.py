@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -21,11 +22,22 @@ QUERIES = json.loads(Path(__file__).with_name("queries.json").read_text(encoding
 SINCE, UNTIL = DAYS[0].isoformat(), DAYS[-1].isoformat()
 
 
+@pytest.fixture(scope="module")
+def local_corpus(tmp_path_factory):
+    """The corpus published once into a local archive; each test gets a copy of it to change."""
+    path = tmp_path_factory.mktemp("search-corpus") / "archive"
+    return path, publish_corpus(open_store(path))
+
+
 @pytest.fixture
-def corpus(archive_url, tmp_path, monkeypatch):
+def corpus(archive_url, tmp_path, monkeypatch, request):
     monkeypatch.setenv("NEWSARCHIVE_SEARCH_CACHE", str(tmp_path / "cache"))
-    store = open_store(archive_url)
-    return archive_url, store, publish_corpus(store)
+    if archive_url.startswith("s3://"):
+        store = open_store(archive_url)
+        return archive_url, store, publish_corpus(store)
+    built, published = request.getfixturevalue("local_corpus")
+    shutil.copytree(built, archive_url)
+    return archive_url, open_store(archive_url), published
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
