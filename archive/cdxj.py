@@ -72,9 +72,16 @@ def index_lines(path: Path, filename: str, articles: dict[str, ArchivedRow]) -> 
     ) as exc:  # TypeError: a WARC-Date warcio cannot parse
         logger.warning("%s: indexed up to a damaged record (%s)", filename, exc)
     lines = []
-    for line in buf.getvalue().splitlines():
-        key, stamp, raw = line.split(" ", 2)
-        entry: dict[str, Any] = json.loads(raw)
+    # split on newlines only: str.splitlines() also splits at \x85 or \u2028 inside a damaged URL
+    for line in buf.getvalue().split("\n"):
+        parsed = cdxj_line(line)
+        if parsed is None:
+            if line:
+                logger.warning(
+                    "%s: left out an index line of a damaged record: %.80r", filename, line
+                )
+            continue
+        key, stamp, entry = parsed
         for name, ours in _EXTRA_FIELDS.items():
             if name in entry:
                 entry[ours] = entry.pop(name)
@@ -86,6 +93,19 @@ def index_lines(path: Path, filename: str, articles: dict[str, ArchivedRow]) -> 
             f"{key} {stamp} {json.dumps(entry, ensure_ascii=False, sort_keys=True)}".encode()
         )
     return lines
+
+
+def cdxj_line(line: str) -> tuple[str, str, dict[str, Any]] | None:
+    """`<key> <timestamp> {json}` as its three parts, or None for anything else (an empty line, or what
+    the indexer made of a damaged record)."""
+    parts = line.split(" ", 2)
+    if len(parts) != 3:
+        return None
+    try:
+        entry = json.loads(parts[2])
+    except ValueError:
+        return None
+    return (parts[0], parts[1], entry) if isinstance(entry, dict) else None
 
 
 def write_index(warcs: dict[str, Path], rows: Iterable[ArchivedRow], out: Path) -> int:

@@ -1,7 +1,7 @@
 """The archive's key space: every key and prefix of the archive is spelled here and nowhere else.
 
 The same keys are used in a local directory and in a bucket. This docstring is the reference of the
-layout (docs/reference/layout.md repeats it for readers of the docs):
+layout (docs/archive-format.md shows the same block, and tests/docs keeps the two the same):
 
     snapshots/date=D/rev=N/                      one published snapshot (a rev) of day D
         _CLAIM                                   the run that claimed the rev (create-only, first)

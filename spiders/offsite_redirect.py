@@ -42,7 +42,7 @@ class OffsiteRedirectMiddleware(OffsiteMiddleware):
         reason = "offsite_redirect" if request.meta.get("redirect_urls") else "dropped_offsite"
         host = urlparse_cached(request).hostname
         self.stats.inc_value("offsite/filtered")
+        allowed = spider.allowed_domains or ()  # type: ignore[union-attr]  # set while crawling
         return DroppedRequest(
-            reason,
-            f"{request.url} is on host {host!r}, outside {', '.join(spider.allowed_domains or ())}",
-        )  # type: ignore[union-attr]
+            reason, f"{request.url} is on host {host!r}, outside {', '.join(allowed)}"
+        )

@@ -1,5 +1,5 @@
 """The type check CI runs (CI runs `make test`): mypy over the packages as `make lint` runs it, strict on
-extract/, dedup/ and archive/ ([tool.mypy] in pyproject.toml)."""
+the packages [tool.mypy]'s override names in pyproject.toml."""
 
 import subprocess
 import sys

@@ -14,7 +14,7 @@ from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands, archive_options, settings_of
 
 if TYPE_CHECKING:
-    from newsarchive.replay.server import PywbServer, Site
+    from newsarchive.replay.server import PywbServer, ReplaySite
 
 
 def register(sub: Subcommands) -> None:
@@ -64,7 +64,7 @@ def replay(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _serve(server: PywbServer, site: Site, where: str) -> int:
+def _serve(server: PywbServer, site: ReplaySite, where: str) -> int:
     with server:
         print(f"pywb replaying {where} on {server.url} (Ctrl-C stops it)")
         for name, count in site.collections.items():

@@ -224,3 +224,17 @@ def test_a_damaged_warc_is_indexed_up_to_the_damage(tmp_path):
         and 1 <= names.count("warc/bad.warc.gz") < 3
         and lines == len(names)
     )
+
+
+def test_an_index_line_a_damaged_record_made_is_left_out_not_an_error():
+    """What cdxj-indexer writes for a cut gzip member read as headers need not be CDXJ: each such line is
+    recognised and left out (index_lines logs it), the good lines are read."""
+    from archive.cdxj import cdxj_line
+
+    assert cdxj_line('net,x)/a 20261120030000 {"url": "https://x/a"}') == (
+        "net,x)/a",
+        "20261120030000",
+        {"url": "https://x/a"},
+    )
+    for damaged in ["", "\x1f\x8b\x08garbage", "net,x)/a 2026 not-json", 'k t ["a list"]', "k t {"]:
+        assert cdxj_line(damaged) is None, damaged

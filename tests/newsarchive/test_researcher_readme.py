@@ -1,11 +1,10 @@
-"""The researchers' guide (docs/researchers.md), its first section run verbatim: every code block of it, on the demo archive after a
+"""The researchers' guide (docs/researchers.md), its recipes run verbatim: every code block of it, on the demo archive after a
 rerun of its day (and the bucket recipe on SeaweedFS), each recipe returning exactly what `export` returns."""
 
 from __future__ import annotations
 
 import csv
 import json
-import re
 import shlex
 from collections import Counter
 from datetime import date
@@ -20,16 +19,18 @@ from archive.snapshot import publish_snapshot
 from archive.store import open_store
 from newsarchive.cli.main import main
 from tests.archive.test_current_table import row
+from tests.docs.blocks import blocks
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "researchers.md"
 pytestmark = pytest.mark.slow  # the demo: a pipeline run over the replica, twice
 
 
 def section_blocks() -> list[tuple[str, str]]:
-    text = GUIDE.read_text(encoding="utf-8")
-    start = text.index("# Researchers")
-    end = text.index("\n# ", start + 1)
-    return re.findall(r"```(\w+)\n(.*?)```", text[start:end], flags=re.S)
+    """(language, body) of every block before the guide's *Searching the text*, read as
+    tests/docs/blocks.py reads every page."""
+    lines = GUIDE.read_text(encoding="utf-8").splitlines()
+    end = lines.index("## Searching the text") + 1
+    return [(b.lang, b.body) for b in blocks(GUIDE) if b.line < end]
 
 
 def commands(blocks: list[tuple[str, str]]) -> list[list[str]]:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -17,18 +16,28 @@ import pytest
 from archive import layout
 from archive.store import open_store
 from newsarchive.cli.main import main
-from tests.conftest import ROOT
 from tests.search.corpus import DAYS, GAP_DAY, GAP_OUTLET, publish_corpus, stories
 
 QUERIES = json.loads(Path(__file__).with_name("queries.json").read_text(encoding="utf-8"))
 SINCE, UNTIL = DAYS[0].isoformat(), DAYS[-1].isoformat()
 
 
+@pytest.fixture(scope="module")
+def local_corpus(tmp_path_factory):
+    """The corpus published once into a local archive; each test gets a copy of it to change."""
+    path = tmp_path_factory.mktemp("search-corpus") / "archive"
+    return path, publish_corpus(open_store(path))
+
+
 @pytest.fixture
-def corpus(archive_url, tmp_path, monkeypatch):
+def corpus(archive_url, tmp_path, monkeypatch, request):
     monkeypatch.setenv("NEWSARCHIVE_SEARCH_CACHE", str(tmp_path / "cache"))
-    store = open_store(archive_url)
-    return archive_url, store, publish_corpus(store)
+    if archive_url.startswith("s3://"):
+        store = open_store(archive_url)
+        return archive_url, store, publish_corpus(store)
+    built, published = request.getfixturevalue("local_corpus")
+    shutil.copytree(built, archive_url)
+    return archive_url, open_store(archive_url), published
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -293,22 +302,19 @@ def test_missing_and_damaged_segments_are_named_and_cost_only_their_day(corpus, 
         ),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
+def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message, monkeypatch, capsys):
+    """Through the CLI's main(), as the shell calls it (in process: the unit tier starts no subprocess)."""
     (tmp_path / "a").mkdir()
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("NEWSARCHIVE_SEARCH_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     if "--env" in args:
         name, _, value = args[args.index("--env") + 1].partition("=")
-        env[name] = value
+        monkeypatch.setenv(name, value)
         args = args[: args.index("--env")]
-    result = subprocess.run(
-        [sys.executable, "-m", "newsarchive.cli.main", *[x.format(a=tmp_path / "a") for x in args]],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert result.returncode == 2 and message in result.stderr, result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    code, _, err = cli(capsys, *[x.format(a=tmp_path / "a") for x in args])
+    assert code == 2 and message in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
 def test_hostile_queries_are_words_not_syntax(corpus, capsys):
