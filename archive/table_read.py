@@ -7,7 +7,9 @@ repair. `newsarchive query`, `table check` and `snapshots verify` read the table
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,7 +20,8 @@ import pyarrow.parquet as pq
 
 from archive import layout, table_record
 from archive.snapshot import DamagedObject
-from archive.store import LocalStore, ObjectInfo, ObjectNotFound, Store
+from archive.stat_cache import StatCache, identity
+from archive.store import LocalStore, ObjectInfo, ObjectNotFound, Store, StoreError
 from archive.table_record import REPAIR, DayFile, TableRecord
 
 _RETRIES = (
@@ -32,7 +35,11 @@ class TableDay:
     key: str
     data: pa.Buffer  # the file's bytes, the very ones whose SHA-256 was checked
     entry: DayFile  # what the record says of them
-    schema: pa.Schema  # from their footer
+
+    @property
+    def schema(self) -> pa.Schema:
+        """From the file's footer (with the rev it was built from in its metadata)."""
+        return pq.read_schema(pa.BufferReader(self.data))
 
 
 @dataclass(frozen=True)
@@ -54,33 +61,68 @@ def _in_range(day: str, since: date | None, until: date | None) -> bool:
     return (since or date.min).isoformat() <= day <= (until or date.max).isoformat()
 
 
-def _check(day: str, key: str, data: bytes, record: TableRecord) -> TableDay | str:
-    """The day file if the record vouches for these bytes, else why not (a message naming the key)."""
-    entry = record.accepts(day, hashlib.sha256(data).hexdigest(), len(data))
+def _fetch(store: Store, key: str, cache: StatCache | None) -> tuple[pa.Buffer, str]:
+    """An object's bytes and their SHA-256: hashed, or for a local file read whole while its identity
+    did not change, the SHA-256 the cache verified for that identity."""
+    if not isinstance(store, LocalStore):
+        data = store.get_bytes(key)
+        return pa.py_buffer(data), hashlib.sha256(data).hexdigest()
+    path = str(store.local_path(key))
+    try:
+        with pa.OSFile(path) as fh:
+            before = identity(os.fstat(fh.fileno()))
+            data = fh.read_buffer()
+            after = identity(os.fstat(fh.fileno()))
+    except OSError as exc:
+        if exc.errno == errno.ENOENT or isinstance(exc, FileNotFoundError):
+            raise ObjectNotFound(key) from None
+        raise StoreError(f"cannot read {key} in the archive {store.url} ({exc})") from None
+    steady = before == after  # not written to while it was read
+    known = cache.get(path, before) if cache is not None and steady else None
+    if known is not None:
+        return data, known
+    sha = hashlib.sha256(data).hexdigest()
+    if cache is not None and steady:
+        cache.put(path, before, sha)
+    return data, sha
+
+
+def _check(
+    day: str, key: str, data: pa.Buffer, sha: str, record: TableRecord, footer: bool
+) -> TableDay | str:
+    """The day file if the record vouches for these bytes (and, with `footer`, their footer parses and
+    counts the recorded rows), else why not (a message naming the key)."""
+    entry = record.accepts(day, sha, data.size)
     if entry is None:
         return (
-            f"{key}: replaced: its {len(data):,} bytes are not the file the table's record holds "
+            f"{key}: replaced: its {data.size:,} bytes are not the file the table's record holds "
             f"for {day} (written by something other than newsarchive); left out; {REPAIR}"
         )
-    try:
-        meta = pq.ParquetFile(pa.BufferReader(data)).metadata
-        schema = meta.schema.to_arrow_schema()
-    except (OSError, pa.ArrowException) as exc:
-        return f"{key}: not a readable Parquet file ({exc}); left out; {REPAIR}"
-    if meta.num_rows != entry.rows:
-        return f"{key}: {meta.num_rows} rows, its record says {entry.rows}; left out; {REPAIR}"
-    return TableDay(day, key, pa.py_buffer(data), entry, schema)
+    if footer:
+        try:
+            rows = pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows
+        except (OSError, pa.ArrowException) as exc:
+            return f"{key}: not a readable Parquet file ({exc}); left out; {REPAIR}"
+        if rows != entry.rows:
+            return f"{key}: {rows} rows, its record says {entry.rows}; left out; {REPAIR}"
+    return TableDay(day, key, data, entry)
 
 
 def _read(
-    store: Store, day: str, key: str, record: TableRecord, reload: Callable[[], TableRecord]
+    store: Store,
+    day: str,
+    key: str,
+    record: TableRecord,
+    reload: Callable[[], TableRecord],
+    cache: StatCache | None,
+    footer: bool,
 ) -> TableDay | str:
     outcome: TableDay | str = ""
     for attempt in range(_RETRIES + 1):
         if attempt:
             record = reload()
         try:
-            outcome = _check(day, key, store.get_bytes(key), record)
+            outcome = _check(day, key, *_fetch(store, key, cache), record, footer)
         except ObjectNotFound:
             outcome = f"{key}: recorded but missing; {REPAIR}"
         if isinstance(outcome, TableDay):
@@ -89,10 +131,18 @@ def _read(
 
 
 def read_table_days(
-    store: Store, since: date | None = None, until: date | None = None
+    store: Store,
+    since: date | None = None,
+    until: date | None = None,
+    cache: StatCache | None = None,
+    *,
+    footers: bool = True,
 ) -> TableRead:
     """Every day file in [since, until] that the table's record vouches for, and what is wrong with the
-    rest (in the order of their keys)."""
+    rest (in the order of their keys). With a `cache` (archive/stat_cache.py), a local file whose
+    identity is as it was when hashed before is not hashed again. `footers=False` (a reader that only
+    serves the files) leaves the footers unparsed: bytes with the recorded SHA-256 are the very file
+    the writer counted the rows of."""
     problems: list[TableProblem] = []
     record_key = layout.CURRENT_TABLE_RECORD
     try:
@@ -148,11 +198,19 @@ def read_table_days(
         outcomes = list(
             pool.map(
                 lambda info: _read(
-                    store, layout.current_table_day(info.key) or "", info.key, record, fresh
+                    store,
+                    layout.current_table_day(info.key) or "",
+                    info.key,
+                    record,
+                    fresh,
+                    cache,
+                    footers,
                 ),
                 wanted,
             )
         )
+    if cache is not None:
+        cache.save()
     days = [o for o in outcomes if isinstance(o, TableDay)]
     problems += [
         TableProblem(info.key, o)

@@ -61,7 +61,13 @@ def query(args: argparse.Namespace) -> int:
     import pyarrow as pa
 
     from archive.store import open_store
-    from newsarchive.research.query import Limits, QueryError, connect, table_keys
+    from newsarchive.research.query import (
+        Limits,
+        QueryError,
+        connect,
+        table_keys,
+        verified_cache,
+    )
 
     if args.format == "parquet" and args.output is None:
         raise QueryError("--format parquet needs --output FILE")
@@ -82,6 +88,7 @@ def query(args: argparse.Namespace) -> int:
         store,
         warn=lambda message: print(f"newsarchive query: {terminal(message)}", file=sys.stderr),
         limits=Limits.of(settings),
+        cache=verified_cache(),
     ) as sandbox:
         relation = sandbox.run(sql)
         try:

@@ -11,9 +11,11 @@ out. User SQL then runs in the locked sandbox (research/sandbox.py), which has n
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,6 +24,7 @@ import pyarrow.dataset as ds
 from archive import layout
 from archive.current_table import TABLE_SCHEMA
 from archive.snapshot import newest_revs
+from archive.stat_cache import StatCache
 from archive.store import Store
 from archive.table_read import TableRead, read_table_days
 from newsarchive.research.sandbox import Limits, QueryError, Sandbox
@@ -83,15 +86,25 @@ def _report(read: TableRead, warn: Callable[[str], None]) -> None:
         )
 
 
+def verified_cache() -> StatCache:
+    """The user's cache of day files verified before ($XDG_CACHE_HOME/newsarchive/table-verified.json)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return StatCache(base / "newsarchive" / "table-verified.json")
+
+
 def connect(
-    store: Store, warn: Callable[[str], None] = logger.warning, limits: Limits | None = None
+    store: Store,
+    warn: Callable[[str], None] = logger.warning,
+    limits: Limits | None = None,
+    cache: StatCache | None = None,
 ) -> Sandbox:
     """The locked sandbox with the views `articles_all` and `articles` over the checked table. A file its
     record does not vouch for is named and left out, and a table behind the snapshots named, through
-    `warn`. Close it (or use it as a context manager): that removes its spill."""
+    `warn`. With a `cache`, a local day file unchanged since it was hashed is not hashed again. Close
+    the sandbox (or use it as a context manager): that removes its spill."""
     with ThreadPoolExecutor(max_workers=1) as pool:  # listing the snapshots while the table is read
         revs = pool.submit(newest_revs, store)
-        read = read_table_days(store)
+        read = read_table_days(store, cache=cache, footers=False)
         newest = {ref.day: ref.label for ref in revs.result()}
     _report(read, warn)
     _warn_if_behind(newest, read, warn)
