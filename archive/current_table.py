@@ -31,7 +31,7 @@ from archive import layout, table_record
 from archive.records import ARTICLE_SCHEMA
 from archive.snapshot import SnapshotRef, list_snapshots, newest_revs, read_parquet_parts
 from archive.store import ObjectNotFound, Store, StoreError, sha256_file
-from archive.table_read import read_table_days
+from archive.table_read import TableProblem, read_table_days
 from archive.table_record import DayFile
 
 logger = logging.getLogger(__name__)
@@ -130,41 +130,64 @@ def rebuild(
     return refs
 
 
-def check(store: Store, since: date | None = None, until: date | None = None) -> list[str]:
-    """What differs between the table and the snapshots in [since, until] (empty: the table is right):
-    a file its record does not vouch for (replaced, added, unreadable, missing, a damaged record), a day
-    whose file is missing, built from another rev or holding other rows, and a file of a day that has
-    no complete rev."""
+def _problems(
+    store: Store, since: date | None, until: date | None, behind: bool = True
+) -> list[TableProblem]:
     newest = {ref.day: ref for ref in newest_revs(store, since, until)}
     read = read_table_days(store, since, until)
-    problems = [str(p) for p in read.problems]
+    problems = list(read.problems)
     flagged = {p.key for p in read.problems}
     files = {d.day: d for d in read.days}
     problems += [
-        f"{files[day].key}: {day} has no complete snapshot"
+        TableProblem(files[day].key, f"{files[day].key}: {day} has no complete snapshot")
         for day in sorted(set(files) - set(newest))
     ]
     for day, ref in sorted(newest.items()):
         key = layout.current_table_key(day)
         if day not in files:
-            if key not in flagged:
-                problems.append(f"{key}: missing (the newest rev of {day} is {ref.rev})")
+            if key not in flagged and behind:
+                problems.append(
+                    TableProblem(key, f"{key}: missing (the newest rev of {day} is {ref.rev})")
+                )
             continue
         source = table_source_of(files[day].schema)
         if source != ref.label or files[day].entry.source != ref.label:
-            problems.append(f"{key}: built from {source}, the newest complete rev is {ref.label}")
-            continue
-        ids = (
-            pq.read_table(pa.BufferReader(files[day].data), columns=["id"]).column("id").to_pylist()
-        )
-        expected = [
-            i for part in read_parquet_parts(store, ref) for i in part.column("id").to_pylist()
-        ]
-        if sorted(ids) != sorted(expected):
+            if not behind:
+                continue
             problems.append(
-                f"{key}: its {len(ids)} rows are not the {len(expected)} of {ref.label}"
+                TableProblem(
+                    key, f"{key}: built from {source}, the newest complete rev is {ref.label}"
+                )
+            )
+            continue
+        have = pq.read_table(pa.BufferReader(files[day].data))
+        expected = day_table(store, ref)
+        if not have.equals(expected):
+            problems.append(
+                TableProblem(
+                    key,
+                    f"{key}: its {have.num_rows} rows are not the {expected.num_rows} rows of "
+                    f"{ref.label} as they are",
+                )
             )
     return problems
+
+
+def check(store: Store, since: date | None = None, until: date | None = None) -> list[str]:
+    """What differs between the table and the snapshots in [since, until] (empty: the table is right):
+    a file its record does not vouch for (replaced, added, unreadable, missing, a damaged record), a day
+    whose file is missing, built from another rev or not holding exactly its rows, a file of a day that
+    has no complete rev, and an object in the table's directory that is not a day file."""
+    return [str(p) for p in _problems(store, since, until)]
+
+
+def check_day(store: Store, day: str) -> list[str]:
+    """What is wrong with one day's table file as it is (and with the record): not vouched for by the
+    record, or not holding exactly its rev's rows. A table behind the snapshots is not wrong: derived
+    data not written yet (`check` and `query` name it)."""
+    mine = {layout.current_table_key(day), layout.CURRENT_TABLE_RECORD}
+    one = date.fromisoformat(day)
+    return [str(p) for p in _problems(store, one, one, behind=False) if p.key in mine]
 
 
 def table_source_of(schema: pa.Schema) -> str | None:

@@ -140,7 +140,8 @@ def decode(data: bytes) -> TableRecord:
         for d, entries in writing.items():
             if not isinstance(entries, list) or len(entries) > MAX_WRITING:
                 raise ValueError(f"its writing of {str(d)[:40]!r} is not a short list")
-            record_writing[_day(d)] = tuple(_day_file(d, e) for e in entries)
+            if entries:
+                record_writing[_day(d)] = tuple(_day_file(d, e) for e in entries)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise DamagedObject(f"{where}: damaged ({exc}); {REPAIR}") from None
     return TableRecord(record_days, record_writing)

@@ -161,6 +161,7 @@ def snapshots(args: argparse.Namespace) -> int:
         return 0
     report = verify(store, ref)
     report.problems += _sidecar_problems(store, ref)
+    report.problems += _table_problems(store, ref)
     for problem in report.problems:
         print(f"FAILED {problem}", file=sys.stderr)
     retention = ", ".join(f"{mode}: {n}" for mode, n in sorted(report.retention.items()))
@@ -187,6 +188,18 @@ def _sidecar_problems(store: Store, ref: SnapshotRef) -> list[str]:
     except DamagedObject as exc:
         return [str(exc)]
     return []
+
+
+def _table_problems(store: Store, ref: SnapshotRef) -> list[str]:
+    """The day's file of the current-articles table, when this is the day's newest rev: vouched for by
+    the table's record, and holding exactly this rev's rows (archive/current_table.py check_day)."""
+    from archive.current_table import check_day
+    from archive.snapshot import newest_revs
+
+    day = date.fromisoformat(ref.day)
+    if newest_revs(store, day, day) != [ref]:
+        return []
+    return check_day(store, ref.day)
 
 
 def _get_wacz(store: Store, ref: SnapshotRef, args: argparse.Namespace) -> int:
