@@ -30,7 +30,7 @@ def identity(st: os.stat_result) -> Identity:
 class StatCache:
     def __init__(self, path: Path):
         self.path = path
-        self.entries: dict[str, list] = {}
+        self.entries: dict[str, list[int | str]] = {}
         self.changed = False
         try:
             if path.stat().st_size <= MAX_BYTES:
@@ -50,7 +50,9 @@ class StatCache:
     def get(self, file: str, ident: Identity) -> str | None:
         """The SHA-256 verified for this file when it had this identity, or None."""
         entry = self.entries.get(file)
-        return entry[5] if entry is not None and tuple(entry[:5]) == ident else None
+        if entry is None or tuple(entry[:5]) != ident or not isinstance(entry[5], str):
+            return None
+        return entry[5]
 
     def put(self, file: str, ident: Identity, sha256: str) -> None:
         if time.time_ns() - max(ident[3], ident[4]) < MIN_AGE_NS:

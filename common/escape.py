@@ -88,10 +88,15 @@ def bibtex_url(url: str) -> str:
     return quote(_PERCENT.sub("%25", url), safe=_URL_SAFE + "%", errors="backslashreplace")
 
 
-def json_text(value: Any, *, indent: int | None = None, default: Any = None) -> str:
+def json_text(
+    value: Any, *, indent: int | None = None, default: Any = None, sort_keys: bool = False
+) -> str:
     """JSON of `value` (one line unless `indent`): valid, lossless, nothing in it a terminal or a
     JSON-lines reader would act on."""
-    return json.dumps(value, ensure_ascii=False, indent=indent, default=default).translate(_JSON)
+    text = json.dumps(
+        value, ensure_ascii=False, indent=indent, default=default, sort_keys=sort_keys
+    )
+    return text.translate(_JSON)
 
 
 def html(text: str) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from archive import layout
 from common.errors import NewsArchiveError
+from common.escape import json_text, terminal
 from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands, archive_options, date_range, settings_of
 from newsarchive.config import Settings
@@ -155,7 +155,7 @@ def snapshots(args: argparse.Namespace) -> int:
         return 0
     if args.action == "show":
         if args.json:
-            print(json.dumps(read_manifest(store, ref), ensure_ascii=False, indent=1))
+            print(json_text(read_manifest(store, ref), indent=1))
         else:
             _show(load_manifest(store, ref))
         return 0
@@ -232,7 +232,7 @@ def _show(m: Manifest) -> None:
         print(
             f"{outlet:<12} {c.status:<8} {c.crawl.fetched if c.crawl else '-':>7} {c.extracted:>9} {c.new:>5} "
             f"{c.duplicates:>5} {c.carried:>7} {c.archived:>8}"
-            + (f"  GAP {c.gap.stage} {c.gap.reason}: {c.gap.message}" if c.gap else "")
+            + (terminal(f"  GAP {c.gap.stage} {c.gap.reason}: {c.gap.message}") if c.gap else "")
         )
     print(f"{len(m.files)} files, {sum(f.size for f in m.files):,} bytes")
     prefix = layout.snapshot_prefix(date.fromisoformat(m.day), m.rev)
@@ -246,7 +246,7 @@ def _show(m: Manifest) -> None:
         if not f.key.endswith(".parquet"):
             print(f"  {f.key.removeprefix(prefix):<52} {f.size:>14,}")
     for problem in m.quality.get("problems", []):
-        print(f"QUALITY {problem}")
+        print(terminal(f"QUALITY {problem}"))
 
 
 def export(args: argparse.Namespace) -> int:

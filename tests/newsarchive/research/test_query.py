@@ -12,10 +12,10 @@ import pytest
 
 from archive import table_record
 from archive.current_table import refresh_day
-from archive.table_record import DayFile
 from archive.readers import load_articles
 from archive.snapshot import publish_snapshot
 from archive.store import open_store
+from archive.table_record import DayFile
 from newsarchive.cli.main import main
 from tests.archive.test_current_table import row
 
