@@ -160,7 +160,7 @@ def _problems(
                 )
             )
             continue
-        have = pq.read_table(pa.BufferReader(files[day].data))
+        have = pq.read_table(files[day].source())
         expected = day_table(store, ref)
         if not have.equals(expected):
             problems.append(

@@ -196,7 +196,7 @@ def main() -> None:
         )
         print(
             f"  newsarchive query (current table, views)  {t_ours * 1000:8.1f} ms   {total(r_ours):>9,} articles"
-            f"   CPU {c_ours * 1000:.0f} ms (every day file read and checked; SQL locked)"
+            f"   CPU {c_ours * 1000:.0f} ms (every day file checked against the record; SQL locked)"
         )
         print(
             f"  the lock before issue 24 (same views)     {t_before * 1000:8.1f} ms   {total(r_before):>9,} articles"

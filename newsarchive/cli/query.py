@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from archive import layout
@@ -92,7 +93,7 @@ def query(args: argparse.Namespace) -> int:
     ) as sandbox:
         relation = sandbox.run(sql)
         try:
-            _output(relation, args)
+            _output(relation, args, sandbox.confirm)
         except BrokenPipeError:
             raise
         except (duckdb.Error, pa.ArrowException, OSError) as exc:
@@ -105,25 +106,37 @@ def query(args: argparse.Namespace) -> int:
     return 0
 
 
-def _output(relation: duckdb.DuckDBPyRelation, args: argparse.Namespace) -> None:
-    """The query's rows in the format asked for, read from DuckDB as they are written."""
+def _output(
+    relation: duckdb.DuckDBPyRelation, args: argparse.Namespace, confirm: Callable[[], None]
+) -> None:
+    """The query's rows in the format asked for, read from DuckDB as they are written. A file given with
+    --output appears only once the result is whole and `confirm` trusts what it was read from."""
     import pyarrow.parquet as pq
 
     if args.format == "table":
-        print(_table_text(relation))
+        text = _table_text(relation)
+        confirm()
+        print(text)
         return
     reader = relation.to_arrow_reader(_BATCH)
     if args.output is None:
         _write(reader, args.format, sys.stdout)
+        confirm()
         return
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    if args.format == "parquet":
-        with pq.ParquetWriter(args.output, reader.schema, compression="zstd") as writer:
-            for batch in reader:
-                writer.write_batch(batch)
-        return
-    with Path(args.output).open("w", encoding="utf-8", newline="") as fh:
-        _write(reader, args.format, fh)
+    partial = args.output.with_name(f".{args.output.name}.{os.getpid()}.partial")
+    try:
+        if args.format == "parquet":
+            with pq.ParquetWriter(partial, reader.schema, compression="zstd") as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+        else:
+            with partial.open("w", encoding="utf-8", newline="") as fh:
+                _write(reader, args.format, fh)
+        confirm()
+        os.replace(partial, args.output)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _table_text(relation: duckdb.DuckDBPyRelation) -> str:

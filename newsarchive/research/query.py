@@ -1,11 +1,13 @@
 """DuckDB over the current-articles table (archive/current_table.py): views `articles` (current, no
 duplicates) and `articles_all` (duplicates flagged), on a local or an S3 archive.
 
-The table reaches DuckDB as Arrow data, never as files: every day file is read whole by this process and
-checked against the table's record (archive/table_read.py: SHA-256, size, rows), and the views are built
-over those very bytes (a pyarrow dataset of in-memory fragments, each tagged with its day so a filter on
-`snapshot_date` skips the other days unread). A file the record does not vouch for is named and left
-out. User SQL then runs in the locked sandbox (research/sandbox.py), which has no filesystem to see.
+The table reaches DuckDB as Arrow data, never as files it could name: every day file is checked by this
+process against the table's record (archive/table_read.py: SHA-256, size) and the views are a pyarrow
+dataset this process reads for DuckDB, each fragment tagged with its day so a filter on `snapshot_date`
+skips the other days unread. A local file is read where it lies, pinned by its identity; when the result
+has been read whole, `Sandbox.confirm()` refuses it if a file was written to meanwhile. A file the
+record does not vouch for is named and left out. User SQL runs in the locked sandbox
+(research/sandbox.py), which has no filesystem to see.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from archive.current_table import TABLE_SCHEMA
 from archive.snapshot import newest_revs
 from archive.stat_cache import StatCache
 from archive.store import Store
-from archive.table_read import TableRead, read_table_days
+from archive.table_read import TableRead, changed_since, read_table_days
 from newsarchive.research.sandbox import Limits, QueryError, Sandbox
 
 logger = logging.getLogger(__name__)
@@ -60,20 +62,23 @@ def _warn_if_behind(newest: dict[str, str], read: TableRead, warn: Callable[[str
 
 
 def _dataset(read: TableRead) -> ds.Dataset | pa.Table:
-    """The checked day files as one dataset over their in-memory bytes (an older file's missing columns
-    are null); each fragment is tagged with its day, which its record guarantees every row has."""
+    """The checked day files as one dataset (an older file's missing columns are null); each fragment is
+    tagged with its day, which its record guarantees every row has."""
     if not read.days:
         return TABLE_SCHEMA.empty_table()
-    fmt = ds.ParquetFileFormat()
+    import pyarrow.fs as pafs
+
+    fmt, local = ds.ParquetFileFormat(), pafs.LocalFileSystem()
     fragments = [
         fmt.make_fragment(
-            pa.BufferReader(day.data),
+            day.source(),
+            filesystem=local if day.path is not None else None,
             partition_expression=pc.field("snapshot_date")
             == pa.scalar(date.fromisoformat(day.day), pa.date32()),
         )
         for day in read.days
     ]
-    return ds.FileSystemDataset(fragments, TABLE_SCHEMA, fmt)
+    return ds.FileSystemDataset(fragments, TABLE_SCHEMA, fmt, local)
 
 
 def _report(read: TableRead, warn: Callable[[str], None]) -> None:
@@ -104,11 +109,17 @@ def connect(
     the sandbox (or use it as a context manager): that removes its spill."""
     with ThreadPoolExecutor(max_workers=1) as pool:  # listing the snapshots while the table is read
         revs = pool.submit(newest_revs, store)
-        read = read_table_days(store, cache=cache, footers=False)
+        read = read_table_days(store, cache=cache, footers=False, in_memory=False)
         newest = {ref.day: ref.label for ref in revs.result()}
     _report(read, warn)
     _warn_if_behind(newest, read, warn)
-    sandbox = Sandbox(limits or Limits())
+
+    def confirm() -> None:
+        changed = changed_since(store, read)
+        if changed:
+            raise QueryError("; ".join(str(p) for p in changed))
+
+    sandbox = Sandbox(limits or Limits(), confirm=confirm)
     try:
         sandbox.register("articles_table", _dataset(read))
         sandbox.setup("CREATE VIEW articles_all AS SELECT * FROM articles_table")

@@ -24,6 +24,7 @@ import json
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,8 +139,11 @@ def check_sources(tree: Any) -> None:
 class Sandbox:
     """One locked in-memory DuckDB connection and its spill directory (close() removes it)."""
 
-    def __init__(self, limits: Limits | None = None):
+    def __init__(
+        self, limits: Limits | None = None, confirm: Callable[[], None] | None = None
+    ) -> None:
         self.limits = limits = limits or Limits()
+        self._confirm = confirm
         root = Path(tempfile.gettempdir())
         scratch.sweep(root, SPILL_PREFIX)  # what a killed query left
         self.spill = root / f"{SPILL_PREFIX}{scratch.owner_tag()}-{next(_serial)}"
@@ -211,6 +215,10 @@ class Sandbox:
         if statements[0].type.name != "SELECT":
             word = _KEYWORD.match(statements[0].query.lstrip())
             kind = word.group(0).upper() if word else statements[0].type.name
+            if kind in ("PIVOT", "UNPIVOT"):  # without IN (...) DuckDB runs it as two statements
+                raise _refuse(
+                    f"{kind} without its values is refused; name them: {kind} articles ON outlet IN ('a', 'b') USING count(*)"
+                )
             raise _refuse(f"{kind} statements are refused")
         try:
             raw = self.con.execute("SELECT json_serialize_sql($1)", [sql]).fetchall()[0][0]
@@ -253,6 +261,12 @@ class Sandbox:
                 "or raise the limits"
             )
         return QueryError(f"query failed: {first}")
+
+    def confirm(self) -> None:
+        """Called once the result was read whole: a QueryError if what it was read from cannot be
+        trusted (the `confirm` given: research/query.py checks that no table file was written to)."""
+        if self._confirm is not None:
+            self._confirm()
 
     def close(self) -> None:
         try:

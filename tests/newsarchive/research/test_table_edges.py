@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import traceback
 from collections.abc import Callable
 from datetime import date
@@ -204,3 +205,33 @@ def test_a_file_the_record_does_not_vouch_for_is_named_and_never_served(
     edge_row("table record", held=held, traceback=escaped, forged=forged, lost=lost)
     assert (query_held, check_held, verified, repaired) == (True, True, [True] * len(days), True)
     assert not forged and not escaped and lost == 0
+
+
+@pytest.mark.slow  # waits for the day files to be older than the clock's tick could hide
+def test_a_day_file_written_to_while_a_query_reads_it_fails_the_query(archive, tmp_path):
+    """A local day file is read where it lies: one rewritten in place meanwhile (as pandas'
+    `to_parquet` does) makes the result untrustworthy, and `confirm()` says so; a day replaced by
+    newsarchive's own writer meanwhile does not (its file was recorded before it was written)."""
+    from archive.stat_cache import MIN_AGE_NS
+    from newsarchive.research.query import QueryError, connect
+
+    store = open_store(archive, create=False)
+    day_file = archive / layout.current_table_key(D2.isoformat())
+    time.sleep(MIN_AGE_NS / 1e9 + 0.1)  # old enough to be read where they lie
+    with connect(store) as sandbox:
+        relation = sandbox.run("SELECT count(*) FROM articles")
+        publish_snapshot(store, D2, [row(11), row(12), row(13), row(14)], {})
+        refresh_day(store, D2.isoformat())  # rev 3, by the writer: recorded first
+        relation.fetchall()
+        sandbox.confirm()
+    time.sleep(MIN_AGE_NS / 1e9 + 0.1)
+    with connect(store) as sandbox:
+        relation = sandbox.run("SELECT title FROM articles")
+        forged = pq.read_table(day_file)
+        with day_file.open("r+b") as fh:  # in place: same inode, new bytes
+            pq.write_table(forged.slice(0, 1), fh)
+            fh.truncate()
+        relation.fetchall()
+        with pytest.raises(QueryError, match="2026-11-21.parquet: written to while it was read"):
+            sandbox.confirm()
+    edge_row("table record", held=True)
