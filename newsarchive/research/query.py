@@ -34,6 +34,7 @@ from newsarchive.research.sandbox import Limits, QueryError, Sandbox
 logger = logging.getLogger(__name__)
 __all__ = ["QueryError", "Limits", "connect", "run_query", "table_keys"]
 MAX_PROBLEMS_SHOWN = 5
+READ_AHEAD = 1  # record batches pyarrow decodes ahead of DuckDB
 
 
 def table_keys(store: Store) -> list[str]:
@@ -61,6 +62,20 @@ def _warn_if_behind(newest: dict[str, str], read: TableRead, warn: Callable[[str
         )
 
 
+class _Lean(ds.FileSystemDataset):
+    """The table's dataset, scanned with little read-ahead: DuckDB's memory limit does not see what
+    pyarrow buffers ahead of it (with pyarrow's defaults a scan of every text peaked at 677 MiB, with
+    these at 479 MiB, and ran faster on 2 cores)."""
+
+    def scanner(self, columns=None, filter=None, **_):  # noqa: A002 (pyarrow's own name)
+        return super().scanner(
+            columns=columns,
+            filter=filter,
+            batch_readahead=READ_AHEAD,
+            fragment_readahead=1,
+        )
+
+
 def _dataset(read: TableRead) -> ds.Dataset | pa.Table:
     """The checked day files as one dataset (an older file's missing columns are null); each fragment is
     tagged with its day, which its record guarantees every row has."""
@@ -78,7 +93,7 @@ def _dataset(read: TableRead) -> ds.Dataset | pa.Table:
         )
         for day in read.days
     ]
-    return ds.FileSystemDataset(fragments, TABLE_SCHEMA, fmt, local)
+    return _Lean(fragments, TABLE_SCHEMA, fmt, local)
 
 
 def _report(read: TableRead, warn: Callable[[str], None]) -> None:
