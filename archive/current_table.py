@@ -29,7 +29,13 @@ import pyarrow.parquet as pq
 
 from archive import layout, table_record
 from archive.records import ARTICLE_SCHEMA
-from archive.snapshot import SnapshotRef, list_snapshots, newest_revs, read_parquet_parts
+from archive.snapshot import (
+    DamagedObject,
+    SnapshotRef,
+    list_snapshots,
+    newest_revs,
+    read_parquet_parts,
+)
 from archive.store import ObjectNotFound, Store, StoreError, sha256_file
 from archive.table_read import TableProblem, read_table_days
 from archive.table_record import DayFile
@@ -131,8 +137,11 @@ def rebuild(
 
 
 def _problems(
-    store: Store, since: date | None, until: date | None, behind: bool = True
+    store: Store, since: date | None, until: date | None, whole: bool = True
 ) -> list[TableProblem]:
+    """What is wrong with the table's files; `whole` (table check) also names a table behind the
+    snapshots and a day whose snapshot cannot be read to compare it with (`snapshots verify` names that
+    itself)."""
     newest = {ref.day: ref for ref in newest_revs(store, since, until)}
     read = read_table_days(store, since, until)
     problems = list(read.problems)
@@ -145,14 +154,14 @@ def _problems(
     for day, ref in sorted(newest.items()):
         key = layout.current_table_key(day)
         if day not in files:
-            if key not in flagged and behind:
+            if key not in flagged and whole:
                 problems.append(
                     TableProblem(key, f"{key}: missing (the newest rev of {day} is {ref.rev})")
                 )
             continue
         source = table_source_of(files[day].schema)
         if source != ref.label or files[day].entry.source != ref.label:
-            if not behind:
+            if not whole:
                 continue
             problems.append(
                 TableProblem(
@@ -161,7 +170,14 @@ def _problems(
             )
             continue
         have = pq.read_table(files[day].source())
-        expected = day_table(store, ref)
+        try:
+            expected = day_table(store, ref)
+        except DamagedObject as exc:
+            if whole:
+                problems.append(
+                    TableProblem(key, f"{key}: cannot be compared with {ref.label}: {exc}")
+                )
+            continue
         if not have.equals(expected):
             problems.append(
                 TableProblem(
@@ -187,7 +203,7 @@ def check_day(store: Store, day: str) -> list[str]:
     data not written yet (`check` and `query` name it)."""
     mine = {layout.current_table_key(day), layout.CURRENT_TABLE_RECORD}
     one = date.fromisoformat(day)
-    return [str(p) for p in _problems(store, one, one, behind=False) if p.key in mine]
+    return [str(p) for p in _problems(store, one, one, whole=False) if p.key in mine]
 
 
 def table_source_of(schema: pa.Schema) -> str | None:

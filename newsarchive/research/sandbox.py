@@ -49,6 +49,7 @@ _TABLE_REFS = frozenset(
 )
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _KEYWORD = re.compile(r"[A-Za-z]{1,20}")
+_OUR_SCHEMA = {(c, sch) for c in ("", "memory") for sch in ("", "main")}  # where the views are
 _serial = itertools.count()
 TIMEOUT_VAR, MEMORY_VAR, SPILL_VAR = (
     "NEWSARCHIVE_QUERY_TIMEOUT_S",
@@ -116,15 +117,7 @@ def check_sources(tree: Any) -> None:
         if kind == "BASE_TABLE":
             name = str(node.get("table_name", ""))
             where = (node.get("catalog_name") or "", node.get("schema_name") or "")
-            if (
-                name.lower() not in readable
-                or where[0] not in ("", "memory")
-                or where[1]
-                not in (
-                    "",
-                    "main",
-                )
-            ):
+            if name.lower() not in readable or where not in _OUR_SCHEMA:
                 shown = ".".join(p for p in (*where, name) if p)
                 raise _refuse(f"{shown[:80]!r} is not one of its views")
         elif kind == "TABLE_FUNCTION":
