@@ -11,6 +11,9 @@ the day's newest complete rev with its provenance, read directly by DuckDB, pand
   its new one, never half of either. It is derived data, rewritten when a day gets a new rev, never
   under Object Lock; `rebuild` writes it again from the snapshots (each part checked against its
   manifest).
+- Every day file is in the table's record (archive/table_record.py: SHA-256, size, rows, source rev),
+  recorded before the file is replaced and committed after; readers take only what it vouches for
+  (archive/table_read.py), so a file replaced or added by anything else is named and left out.
 """
 
 from __future__ import annotations
@@ -24,10 +27,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from archive import layout
+from archive import layout, table_record
 from archive.records import ARTICLE_SCHEMA
-from archive.snapshot import SnapshotRef, list_snapshots, newest_revs, read_parquet_parts
-from archive.store import ObjectNotFound, Store
+from archive.snapshot import (
+    DamagedObject,
+    SnapshotRef,
+    list_snapshots,
+    newest_revs,
+    read_parquet_parts,
+)
+from archive.store import ObjectNotFound, Store, StoreError, sha256_file
+from archive.table_read import TableProblem, read_table_days
+from archive.table_record import DayFile
 
 logger = logging.getLogger(__name__)
 
@@ -79,17 +90,22 @@ def refresh_day(store: Store, day: str) -> SnapshotRef | None:
                 store.delete(layout.current_table_key(day))
             except ObjectNotFound:
                 pass
+            table_record.forget(store, {day})
             return None
         if ref == written:
             return ref
         with tempfile.TemporaryDirectory(prefix="newsarchive-table-") as tmp:
             local = Path(tmp) / "day.parquet"
-            pq.write_table(
-                day_table(store, ref), local, compression="zstd", row_group_size=64 * 1024
-            )
-            store.put_file(
+            table = day_table(store, ref)
+            pq.write_table(table, local, compression="zstd", row_group_size=64 * 1024)
+            entry = DayFile(sha256_file(local), local.stat().st_size, table.num_rows, ref.label)
+            table_record.begin(store, day, entry)  # readers accept the new file from here on
+            sent = store.put_file(
                 layout.current_table_key(day), local, overwrite=True
             )  # derived, rewritten: never locked
+            if sent != entry.sha256:
+                raise StoreError(f"{layout.current_table_key(day)}: the file changed while sent")
+            table_record.commit(store, day, entry)
         logger.info("current table: %s now from %s", day, ref.label)
         written = ref
     return written
@@ -102,10 +118,16 @@ def rebuild(
     files of days that have none (and any other object under the table's prefix) are removed."""
     days = sorted({ref.day for ref in list_snapshots(store, since, until)})
     low, high = (since or date.min).isoformat(), (until or date.max).isoformat()
+    gone: set[str] = set()
     for info in list(store.list(layout.CURRENT_TABLE_PREFIX)):
         day = layout.current_table_day(info.key)
         if day is None or (low <= day <= high and day not in days):
             store.delete(info.key)
+            gone |= {day} if day else set()
+    record = table_record.load_or_empty(store)
+    gone |= {d for d in record.days if low <= d <= high and d not in days}
+    if gone:
+        table_record.forget(store, gone)
     refs = []
     for day in days:
         ref = refresh_day(store, day)
@@ -114,51 +136,80 @@ def rebuild(
     return refs
 
 
+def _problems(
+    store: Store, since: date | None, until: date | None, whole: bool = True
+) -> list[TableProblem]:
+    """What is wrong with the table's files; `whole` (table check) also names a table behind the
+    snapshots and a day whose snapshot cannot be read to compare it with (`snapshots verify` names that
+    itself)."""
+    newest = {ref.day: ref for ref in newest_revs(store, since, until)}
+    read = read_table_days(store, since, until)
+    problems = list(read.problems)
+    flagged = {p.key for p in read.problems}
+    files = {d.day: d for d in read.days}
+    problems += [
+        TableProblem(files[day].key, f"{files[day].key}: {day} has no complete snapshot")
+        for day in sorted(set(files) - set(newest))
+    ]
+    for day, ref in sorted(newest.items()):
+        key = layout.current_table_key(day)
+        if day not in files:
+            if key not in flagged and whole:
+                problems.append(
+                    TableProblem(key, f"{key}: missing (the newest rev of {day} is {ref.rev})")
+                )
+            continue
+        source = table_source_of(files[day].schema)
+        if source != ref.label or files[day].entry.source != ref.label:
+            if not whole:
+                continue
+            problems.append(
+                TableProblem(
+                    key, f"{key}: built from {source}, the newest complete rev is {ref.label}"
+                )
+            )
+            continue
+        have = pq.read_table(files[day].source())
+        try:
+            expected = day_table(store, ref)
+        except DamagedObject as exc:
+            if whole:
+                problems.append(
+                    TableProblem(key, f"{key}: cannot be compared with {ref.label}: {exc}")
+                )
+            continue
+        if not have.equals(expected):
+            problems.append(
+                TableProblem(
+                    key,
+                    f"{key}: its {have.num_rows} rows are not the {expected.num_rows} rows of "
+                    f"{ref.label} as they are",
+                )
+            )
+    return problems
+
+
 def check(store: Store, since: date | None = None, until: date | None = None) -> list[str]:
     """What differs between the table and the snapshots in [since, until] (empty: the table is right):
-    a day whose file is missing, unreadable, built from another rev or holding other rows, and a file of a
-    day that has no complete rev."""
-    problems: list[str] = []
-    newest = {ref.day: ref for ref in newest_revs(store, since, until)}
-    low, high = (since or date.min).isoformat(), (until or date.max).isoformat()
-    files = {
-        day: info.key
-        for info in store.list(layout.CURRENT_TABLE_PREFIX)
-        if (day := layout.current_table_day(info.key)) is not None and low <= day <= high
-    }
-    problems += [
-        f"{files[day]}: {day} has no complete snapshot" for day in sorted(set(files) - set(newest))
-    ]
-    with tempfile.TemporaryDirectory(prefix="newsarchive-table-") as tmp:
-        local = Path(tmp) / "day.parquet"
-        for day, ref in sorted(newest.items()):
-            if day not in files:
-                problems.append(
-                    f"{layout.current_table_key(day)}: missing (the newest rev of {day} is {ref.rev})"
-                )
-                continue
-            try:
-                store.download(files[day], local)
-                source, ids = (
-                    table_source(local),
-                    pq.read_table(local, columns=["id"]).column("id").to_pylist(),
-                )
-            except (OSError, pa.ArrowException) as exc:
-                problems.append(f"{files[day]}: not a readable Parquet file ({exc})")
-                continue
-            if source != ref.label:
-                problems.append(
-                    f"{files[day]}: built from {source}, the newest complete rev is {ref.label}"
-                )
-                continue
-            expected = [
-                i for part in read_parquet_parts(store, ref) for i in part.column("id").to_pylist()
-            ]
-            if sorted(ids) != sorted(expected):
-                problems.append(
-                    f"{files[day]}: its {len(ids)} rows are not the {len(expected)} of {ref.label}"
-                )
-    return problems
+    a file its record does not vouch for (replaced, added, unreadable, missing, a damaged record), a day
+    whose file is missing, built from another rev or not holding exactly its rows, a file of a day that
+    has no complete rev, and an object in the table's directory that is not a day file."""
+    return [str(p) for p in _problems(store, since, until)]
+
+
+def check_day(store: Store, day: str) -> list[str]:
+    """What is wrong with one day's table file as it is (and with the record): not vouched for by the
+    record, or not holding exactly its rev's rows. A table behind the snapshots is not wrong: derived
+    data not written yet (`check` and `query` name it)."""
+    mine = {layout.current_table_key(day), layout.CURRENT_TABLE_RECORD}
+    one = date.fromisoformat(day)
+    return [str(p) for p in _problems(store, one, one, whole=False) if p.key in mine]
+
+
+def table_source_of(schema: pa.Schema) -> str | None:
+    """The rev a table file was built from ("D rev N"), from its Parquet metadata."""
+    value = (schema.metadata or {}).get(SOURCE_KEY)
+    return value.decode(errors="replace") if value else None
 
 
 def table_source(path: Path) -> str | None:

@@ -19,6 +19,7 @@ layout (docs/archive-format.md shows the same block, and tests/docs keeps the tw
         dedup/articles.jsonl, dedup/dedup.json, dedup/index.npz
     state/crawl/O.json.gz                        outlet O's crawl state (seen, pending, validators)
     current/articles/D.parquet                   the current-articles table, one file per day (derived)
+    current/articles.record.json                 the table's record: each day file's SHA-256, size, rows, rev
     indexes/date=D/rev=N/                        sidecar CDXJ index of a rev published before indexes existed
     search/v2/date=D/rev=N/segment.tar|.json     search segment of a rev and its pointer (derived)
 
@@ -50,6 +51,9 @@ SEARCH_FORMAT = 2
 SEARCH_PREFIX = f"{SEARCH}/v{SEARCH_FORMAT}/"
 OLD_SEARCH_PREFIX = f"{SEARCH}/v1/"  # segments of the first format (never read; gc removes them)
 CURRENT_TABLE_PREFIX = f"{CURRENT}/articles/"
+CURRENT_TABLE_RECORD = (
+    f"{CURRENT}/articles.record.json"  # beside the table: its directory holds Parquet only
+)
 CRAWL_STATE_PREFIX = f"{STATE}/crawl/"
 _REV = re.compile(r"^snapshots/date=(\d{4}-\d{2}-\d{2})/rev=(\d+)/")
 _RUN = re.compile(r"^staging/date=(\d{4}-\d{2}-\d{2})/run=([A-Za-z0-9._-]+)/")

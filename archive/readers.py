@@ -4,7 +4,6 @@ Every file read is checked against the manifest's SHA-256 first; a damaged one i
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from archive.snapshot import (
     read_parquet_parts,
 )
 from archive.store import Store
+from common.escape import json_text, terminal, visible
 
 __all__ = ["FixityError", "get_snapshot", "load_articles", "newest_revs", "write_export"]
 
@@ -107,9 +107,10 @@ def write_export(table: pa.Table, fmt: str, out: Path) -> None:
     with out.open("w", encoding="utf-8") as fh:
         for row in progress(table.to_pylist(), desc="export", unit="article"):
             if fmt == "jsonl":
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            else:  # txt: a header line per article, its text, a blank line
-                fh.write(
-                    f"### {row['id']} | {row['outlet']} | {row['published'] or ''} | {row['title']}\n"
+                fh.write(json_text(row) + "\n")
+            else:  # txt: a header line per article, its text (controls shown), a blank line
+                head = (
+                    f"### {row['id']} | {row['outlet']} | {row['published'] or ''} | {row['title']}"
                 )
-                fh.write(row["text"] + "\n\n")
+                fh.write(terminal(head) + "\n")
+                fh.write(visible(row["text"]) + "\n\n")

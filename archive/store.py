@@ -125,6 +125,10 @@ class LocalStore:
                 "--archive or NEWSARCHIVE_ARCHIVE"
             ) from None
 
+    def local_path(self, key: str) -> Path:
+        """Where the key's object is (for a reader that opens it itself); never outside the archive."""
+        return self._path(key)
+
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
         if self.root not in path.parents:

@@ -28,6 +28,7 @@ from archive.cdxj import write_index
 from archive.records import ArchivedRow
 from archive.snapshot import SnapshotRef, day_revs, download_checked, load_manifest, read_rows
 from archive.store import Store, sha256_file
+from common.escape import json_text
 
 WACZ_VERSION = "1.1.1"
 _CHUNK = 1 << 20
@@ -148,13 +149,7 @@ def _lines_for(index: bytes, filename: str, renamed: str) -> list[bytes]:
         entry = json.loads(raw)
         if entry.get("filename") == filename:
             entry["filename"] = renamed
-            out.append(
-                key
-                + b" "
-                + stamp
-                + b" "
-                + json.dumps(entry, ensure_ascii=False, sort_keys=True).encode()
-            )
+            out.append(key + b" " + stamp + b" " + json_text(entry, sort_keys=True).encode())
     return out
 
 
@@ -203,9 +198,7 @@ def write_wacz(
     datapackage.json with every file's SHA-256 and datapackage-digest.json. Written to a temporary name
     and renamed, so a WACZ appears whole or not at all."""
     header = {"format": "json-pages-1.0", "id": "pages", "title": "Articles", "hasText": True}
-    pages_bytes = b"".join(
-        json.dumps(p, ensure_ascii=False).encode() + b"\n" for p in [header, *pages]
-    )
+    pages_bytes = b"".join(json_text(p).encode() + b"\n" for p in [header, *pages])
     index_bytes = b"".join(line + b"\n" for line in index_lines)
     resources = []
     partial = out.with_name(out.name + ".partial")

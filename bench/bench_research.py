@@ -1,8 +1,10 @@
 """`make bench` (research part): `newsarchive query` of a one-month count by outlet on a synthetic archive
 (bench/synthetic_archive.py, 100 days x 10,000 articles by default, the current-articles table kept by
 the publish hook), beside the baseline a user would pick instead: DuckDB over the raw Parquet glob of the
-snapshots. Prints the time of each (median of 5, in-process), the `newsarchive query` command's wall time
-and peak RSS as a fresh process, and each answer's row count (the glob counts rerun days twice).
+snapshots, and beside the lock `query` had before issue 24 (DuckDB reading the table's files itself,
+allowed into their directory: the lock that let SQL write there). Prints the time of each (median of 7,
+in-process, the two locks taking turns), the ratio of the two locks, the `newsarchive query` command's
+wall time and peak RSS as a fresh process, and each answer's row count (the glob counts rerun days twice).
 
     BENCH_DAYS=100 BENCH_PER_DAY=10000 python bench/bench_research.py [--archive DIR]
 """
@@ -26,9 +28,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from synthetic_archive import generate  # noqa: E402
 
-from archive.current_table import refresh_day  # noqa: E402
+from archive import layout, table_record  # noqa: E402
+from archive.current_table import TABLE_SCHEMA, rebuild, refresh_day  # noqa: E402
 from archive.store import open_store  # noqa: E402
-from newsarchive.research.query import connect, run_query  # noqa: E402
+from newsarchive.research.query import (  # noqa: E402
+    connect,
+    run_query,
+    table_keys,
+    verified_cache,
+)
 
 DAYS = int(os.environ.get("BENCH_DAYS", "100"))
 PER_DAY = int(os.environ.get("BENCH_PER_DAY", "10000"))
@@ -38,15 +46,56 @@ SQL = (
     "SELECT outlet, count(*) AS articles FROM articles "
     f"WHERE snapshot_date BETWEEN '{MONTH[0]}' AND '{MONTH[1]}' GROUP BY outlet ORDER BY outlet"
 )
+FULL = "SELECT outlet, count(*), sum(length(text)) FROM articles GROUP BY outlet ORDER BY outlet"
 
 
-def timed(fn, rounds: int = 5) -> tuple[float, object]:
-    times, result = [], None
+def taking_turns(fns, rounds: int = 11) -> list[tuple[float, float, object]]:
+    """Each function run `rounds` times, in turns (a busy machine slows them alike): the median wall
+    time, the median CPU time of this process (all its threads) and the result."""
+    walls: list[list[float]] = [[] for _ in fns]
+    cpus: list[list[float]] = [[] for _ in fns]
+    results: list[object] = [None] * len(fns)
     for _ in range(rounds):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        for n, fn in enumerate(fns):
+            wall, cpu = time.perf_counter(), time.process_time()
+            results[n] = fn()
+            walls[n].append(time.perf_counter() - wall)
+            cpus[n].append(time.process_time() - cpu)
+    return [
+        (statistics.median(w), statistics.median(c), r)
+        for w, c, r in zip(walls, cpus, results, strict=True)
+    ]
+
+
+def previous_lock(store, archive: Path, sql: str) -> list:
+    """The lock before issue 24, as it was (local archive): DuckDB reads the day files itself, allowed
+    into the table's directory, after every footer was read once for the schema and the behind check."""
+    import pyarrow.parquet as pq
+
+    from archive.snapshot import newest_revs
+
+    keys = table_keys(store)
+    paths = [str(archive / key) for key in keys]
+    schemas = [pq.read_schema(path) for path in paths]
+    same = all(schema.remove_metadata() == TABLE_SCHEMA for schema in schemas)
+    newest_revs(store)  # its behind-the-snapshots check
+    con = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
+    listed = "[" + ", ".join(f"'{path}'" for path in paths) + "]"
+    con.execute(
+        f"CREATE VIEW articles_all AS SELECT * FROM read_parquet({listed}, hive_partitioning = false, "
+        f"union_by_name = {str(not same).lower()})"
+    )
+    con.execute("CREATE VIEW articles AS SELECT * FROM articles_all WHERE NOT is_duplicate")
+    con.execute("SET memory_limit = '1GB'")
+    con.execute(f"SET allowed_directories = ['{archive / layout.CURRENT_TABLE_PREFIX}']")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
 
 
 # the process's own peak (VmHWM): ru_maxrss of a child started from this big process would count ours too
@@ -94,9 +143,28 @@ def main() -> None:
                 f"published with the table hook in {time.perf_counter() - start:.1f} s"
             )
         store = open_store(archive, create=False)
+        if table_record.load(store) is None:  # an archive made before the table had its record
+            start = time.perf_counter()
+            rebuild(store)
+            print(f"table rebuilt with its record in {time.perf_counter() - start:.1f} s")
 
-        def ours():
-            return run_query(connect(store), SQL).fetchall()
+        def ours():  # as the CLI does: with the user's cache of files verified before
+            with connect(store, cache=verified_cache()) as sandbox:
+                return run_query(sandbox, SQL).fetchall()
+
+        def ours_hashing():  # every day file hashed (the first query on this machine)
+            with connect(store) as sandbox:
+                return run_query(sandbox, SQL).fetchall()
+
+        def before():
+            return previous_lock(store, archive, SQL)
+
+        def ours_full():
+            with connect(store, cache=verified_cache()) as sandbox:
+                return run_query(sandbox, FULL).fetchall()
+
+        def before_full():
+            return previous_lock(store, archive, FULL)
 
         glob = f"{archive}/snapshots/*/*/articles/*/*/*.parquet"
 
@@ -107,20 +175,37 @@ def main() -> None:
                 "GROUP BY outlet ORDER BY outlet"
             ).fetchall()
 
-        t_ours, r_ours = timed(ours)
-        t_base, r_base = timed(baseline)
-        wall, rss_mib = fresh_process(SQL, archive)
-        _, rss_full_mib = fresh_process(
-            "SELECT outlet, count(*), sum(length(text)) FROM articles GROUP BY outlet", archive
+        (
+            (t_ours, c_ours, r_ours),
+            (t_hashing, c_hashing, _),
+            (t_before, c_before, r_before),
+            (t_base, _, r_base),
+        ) = taking_turns([ours, ours_hashing, before, baseline])
+        (t_ours_full, _, _), (t_before_full, _, _) = taking_turns(
+            [ours_full, before_full], rounds=3
         )
+        assert r_ours == r_before, (r_ours, r_before)
+        wall, rss_mib = fresh_process(SQL, archive)
+        _, rss_full_mib = fresh_process(FULL, archive)
         total = lambda rows: sum(n for _, n in rows)  # noqa: E731
         days_in_month = (MONTH[1] - MONTH[0]).days + 1
         in_range = sum(1 for n in range(DAYS) if MONTH[0] <= START + timedelta(days=n) <= MONTH[1])
         print(
-            f"one-month count by outlet ({days_in_month} days, {in_range} in the archive), median of 5:"
+            f"one-month count by outlet ({days_in_month} days, {in_range} in the archive), median of "
+            "11 in turns (wall, and CPU of all threads):"
         )
         print(
             f"  newsarchive query (current table, views)  {t_ours * 1000:8.1f} ms   {total(r_ours):>9,} articles"
+            f"   CPU {c_ours * 1000:.0f} ms (every day file checked against the record; SQL locked)"
+        )
+        print(
+            f"  the lock before issue 24 (same views)     {t_before * 1000:8.1f} ms   {total(r_before):>9,} articles"
+            f"   CPU {c_before * 1000:.0f} ms"
+        )
+        print(
+            f"    new/before: {t_ours / t_before:.2f}x wall, {c_ours / c_before:.2f}x CPU; the first "
+            f"query on a machine (every file hashed): {t_hashing * 1000:.0f} ms, "
+            f"{t_hashing / t_before:.2f}x wall, {c_hashing / c_before:.2f}x CPU"
         )
         print(
             f"  DuckDB over the raw snapshot glob         {t_base * 1000:8.1f} ms   {total(r_base):>9,} articles"
@@ -128,6 +213,10 @@ def main() -> None:
         )
         print(
             f"  `newsarchive query` as a fresh process: {wall:.2f} s wall, peak RSS {rss_mib:,.0f} MiB"
+        )
+        print(
+            f"  full scan (sum(length(text)) by outlet), median of 3: new {t_ours_full * 1000:.0f} ms, "
+            f"before {t_before_full * 1000:.0f} ms ({t_ours_full / t_before_full:.2f}x)"
         )
         print(
             f"  full scan of every text (sum(length(text)) by outlet) as a fresh process: peak RSS {rss_full_mib:,.0f} MiB"

@@ -21,6 +21,10 @@ DEFAULT_QUALITY_MIN_SHARE = (
     0.5  # an outlet below this share of its recent median fails the quality check
 )
 DEFAULT_QUALITY_HISTORY_DAYS = 14
+# one `newsarchive query` (newsarchive/research/sandbox.py): what a laptop survives
+DEFAULT_QUERY_TIMEOUT_S = 300
+DEFAULT_QUERY_MEMORY_MIB = 1024
+DEFAULT_QUERY_SPILL_MIB = 4096
 
 MAX_ARTICLES = 1_000_000  # page cap per outlet per run
 MAX_DAYS = 3650  # windows and histories: ten years
@@ -36,6 +40,9 @@ _WHOLE_NUMBERS = {
     "NEWSARCHIVE_DEDUP_WINDOW_DAYS": ("dedup_window_days", (0, MAX_DAYS, "days")),
     "NEWSARCHIVE_QUALITY_HISTORY_DAYS": ("quality_history_days", (1, MAX_DAYS, "days")),
     "NEWSARCHIVE_EXTRACT_WORKERS": ("extract_workers", (1, MAX_WORKERS, "worker processes")),
+    "NEWSARCHIVE_QUERY_TIMEOUT_S": ("query_timeout_s", (1, 7 * 86400, "seconds per query")),
+    "NEWSARCHIVE_QUERY_MEMORY_MIB": ("query_memory_mib", (64, 1 << 20, "MiB of memory per query")),
+    "NEWSARCHIVE_QUERY_SPILL_MIB": ("query_spill_mib", (0, 1 << 24, "MiB of spill per query")),
 }
 _WHOLE = re.compile(r"[0-9]{1,12}")  # ASCII digits only («²».isdigit() is True, int("²") fails)
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -172,6 +179,9 @@ class Settings:
         DEFAULT_TIMEOUT_S  # per page (extract/batch.py); past it: reason `timeout`
     )
     extract_workers: int | None = None  # extraction worker processes; None: one per CPU
+    query_timeout_s: int = DEFAULT_QUERY_TIMEOUT_S  # `newsarchive query`: time limit of one query
+    query_memory_mib: int = DEFAULT_QUERY_MEMORY_MIB  # its DuckDB memory limit
+    query_spill_mib: int = DEFAULT_QUERY_SPILL_MIB  # its spill to disk past that (removed after)
 
     @property
     def polite(self) -> bool:

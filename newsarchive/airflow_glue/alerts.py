@@ -8,18 +8,22 @@ webhook notifier of apache-airflow-providers-slack, each configured by an Airflo
 
 Neither set: no alert (the task still fails, and the grid says why). The message names the outlet(s),
 the cause (the task's error) and links to the run and the task's log. Text that comes from the web (an
-error quoting a page or URL) is passed to the notifiers' templates as a value, never as a template.
+error quoting a page or URL, a line the quality check found repeated across an outlet's articles) is
+passed to the notifiers' templates as a value, never as a template, and each channel gets it escaped for
+its own syntax in one place (common/escape.py): `subject` (one header line), `html` (the email body) and
+`slack` (mrkdwn: no mention, link or formatting from the text survives; the cause in a code block).
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
+
+from common import escape
 
 logger = logging.getLogger(__name__)
 
@@ -62,20 +66,22 @@ class Alert:
     @property
     def subject(self) -> str:
         where = ", ".join(self.outlets) if self.outlets else "the run"
-        first = (self.cause.splitlines() or [""])[0][:160]
-        return f"[newsarchive] {self.task} failed for {where}: {first}"
+        first = (self.cause.splitlines() or [""])[0]
+        return escape.header(f"[newsarchive] {self.task} failed for {where}: {first}")
 
     @property
-    def text(self) -> str:
+    def slack(self) -> str:
+        """The message in Slack's mrkdwn: every value escaped, the cause in a code block."""
+        e = escape.slack
         return (
-            f"{self.task} failed in run {self.run_id} of {self.dag_id}.\n"
-            f"Outlet: {', '.join(self.outlets) or '(none named)'}\nCause:\n{self.cause}\n"
-            f"Run: {self.run_url}\nLog: {self.log_url}\n"
+            f"{e(self.task)} failed in run {e(self.run_id)} of {e(self.dag_id)}.\n"
+            f"Outlet: {e(', '.join(self.outlets) or '(none named)')}\nCause:\n```\n{e(self.cause)}\n```\n"
+            f"Run: {e(self.run_url)}\nLog: {e(self.log_url)}\n"
         )
 
     @property
     def html(self) -> str:
-        e = html.escape
+        e = escape.html
         return (
             f"<p><b>{e(self.task)}</b> failed in run <code>{e(self.run_id)}</code> of {e(self.dag_id)}.</p>"
             f"<p>Outlet: <b>{e(', '.join(self.outlets) or '(none named)')}</b></p>"
@@ -130,7 +136,10 @@ def notifiers(config: AlertConfig) -> list:
 
         found.append(
             SlackWebhookNotifier(
-                slack_webhook_conn_id=config.slack_conn_id, text="{{ " + CONTEXT_KEY + ".text }}"
+                slack_webhook_conn_id=config.slack_conn_id,
+                text="{{ " + CONTEXT_KEY + ".slack }}",
+                unfurl_links=False,  # no preview fetched of a link the text carries
+                unfurl_media=False,
             )
         )
     return found

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common.errors import NewsArchiveError
+from common.escape import json_text, terminal
 from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands, archive_options, date_range, settings_of
 
@@ -66,11 +66,11 @@ def captures(args: argparse.Namespace) -> int:
         print(f"newsarchive: warning: {problem}", file=sys.stderr)
     if args.json:
         for capture in search.captures:
-            print(json.dumps(capture.to_dict(), ensure_ascii=False))
+            print(json_text(capture.to_dict()))
     else:
-        print(f"{len(search.captures)} captures of {search.canonical} in {store.url}")
+        print(terminal(f"{len(search.captures)} captures of {search.canonical} in {store.url}"))
         for capture in search.captures:
-            print(_line(capture))
+            print("\n".join(terminal(line) for line in _line(capture).split("\n")))
     return 0 if search.captures else 1
 
 

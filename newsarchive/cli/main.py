@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 
+from common.escape import terminal
 from newsarchive import __version__
 from newsarchive.cli import args as cli_args
 from newsarchive.errors import exit_code_for
@@ -67,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         elif isinstance(exc, KeyboardInterrupt):
             print("newsarchive: interrupted", file=sys.stderr)
         else:
-            print(f"newsarchive: error: {'; '.join(str(exc).splitlines())}", file=sys.stderr)
+            print(
+                f"newsarchive: error: {terminal('; '.join(str(exc).splitlines()))}", file=sys.stderr
+            )
         return code
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from archive import layout
+from common.escape import json_text, terminal
 from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands, archive_options, date_range, settings_of
+from newsarchive.cli.csv_out import write_csv
 
 if TYPE_CHECKING:  # DuckDB and pyarrow are imported when a subcommand runs, not when the CLI starts
     import duckdb
@@ -57,10 +59,16 @@ def register(sub: Subcommands) -> None:
 
 def query(args: argparse.Namespace) -> int:
     import duckdb
-    import pyarrow.parquet as pq
+    import pyarrow as pa
 
     from archive.store import open_store
-    from newsarchive.research.query import QueryError, connect, run_query, table_keys
+    from newsarchive.research.query import (
+        Limits,
+        QueryError,
+        connect,
+        table_keys,
+        verified_cache,
+    )
 
     if args.format == "parquet" and args.output is None:
         raise QueryError("--format parquet needs --output FILE")
@@ -69,56 +77,75 @@ def query(args: argparse.Namespace) -> int:
         sql = sys.stdin.read(MAX_SQL + 1)
         if len(sql) > MAX_SQL:
             raise QueryError(f"the SQL on stdin is longer than {MAX_SQL:,} characters")
-    store = open_store(settings_of(args).archive, create=False)
+    settings = settings_of(args)
+    store = open_store(settings.archive, create=False)
     if not table_keys(store) and any(True for _ in store.list(f"{layout.SNAPSHOTS}/")):
         print(
             "newsarchive query: the archive has snapshots but no current-articles table yet; "
             "run `newsarchive table rebuild`",
             file=sys.stderr,
         )
-    con = connect(
-        store, warn=lambda message: print(f"newsarchive query: {message}", file=sys.stderr)
-    )
-    relation = run_query(con, sql)
-    if relation is None:
-        return 0
+    with connect(
+        store,
+        warn=lambda message: print(f"newsarchive query: {terminal(message)}", file=sys.stderr),
+        limits=Limits.of(settings),
+        cache=verified_cache(),
+    ) as sandbox:
+        relation = sandbox.run(sql)
+        try:
+            _output(relation, args, sandbox.confirm)
+        except BrokenPipeError:
+            raise
+        except (duckdb.Error, pa.ArrowException, OSError) as exc:
+            if isinstance(exc, OSError) and exc.errno is not None:  # the output, not the query
+                where = f"--output {args.output}" if args.output else "to stdout"
+                raise QueryError(
+                    f"cannot write {where} ({exc.strerror or exc}); give a file you can write"
+                ) from None
+            raise sandbox.explain(exc) from None
+    return 0
+
+
+def _output(
+    relation: duckdb.DuckDBPyRelation, args: argparse.Namespace, confirm: Callable[[], None]
+) -> None:
+    """The query's rows in the format asked for, read from DuckDB as they are written. A file given with
+    --output appears only once the result is whole and `confirm` trusts what it was read from."""
+    import pyarrow.parquet as pq
+
+    if args.format == "table":
+        text = _table_text(relation)
+        confirm()
+        print(text)
+        return
+    reader = relation.to_arrow_reader(_BATCH)
+    if args.output is None:
+        _write(reader, args.format, sys.stdout)
+        confirm()
+        return
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.output.with_name(f".{args.output.name}.{os.getpid()}.partial")
     try:
-        if args.format == "table":
-            print(_table_text(relation))
-            return 0
-        reader = relation.to_arrow_reader(_BATCH)
-        if args.output is None:
-            _write(reader, args.format, sys.stdout)
-            return 0
-        args.output.parent.mkdir(parents=True, exist_ok=True)
         if args.format == "parquet":
-            with pq.ParquetWriter(args.output, reader.schema, compression="zstd") as writer:
+            with pq.ParquetWriter(partial, reader.schema, compression="zstd") as writer:
                 for batch in reader:
                     writer.write_batch(batch)
-            return 0
-        with Path(args.output).open("w", encoding="utf-8", newline="") as fh:
-            _write(reader, args.format, fh)
-        return 0
-    except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
-        hint = (
-            "; a damaged table file is written again by `newsarchive table rebuild`"
-            if isinstance(exc, duckdb.IOException | duckdb.InvalidInputException)
-            and ".parquet" in first
-            else ""
-        )
-        raise QueryError(f"query failed: {first}{hint}") from None
-    except OSError as exc:
-        raise QueryError(
-            f"cannot write --output {args.output} ({exc.strerror or exc}); give a file you can write"
-        ) from None
+        else:
+            with partial.open("w", encoding="utf-8", newline="") as fh:
+                _write(reader, args.format, fh)
+        confirm()
+        os.replace(partial, args.output)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _table_text(relation: duckdb.DuckDBPyRelation) -> str:
+    """The terminal sink: every cell through common.escape.terminal (controls and bidi overrides shown,
+    not obeyed; Arabic kept)."""
     rows = relation.limit(MAX_TABLE_ROWS + 1).fetchall()
     more = len(rows) > MAX_TABLE_ROWS
     rows = rows[:MAX_TABLE_ROWS]
-    names = relation.columns
+    names = [terminal(n) for n in relation.columns]
     cells = [[_cell(v) for v in row] for row in rows]
     widths = [max([len(n)] + [len(r[i]) for r in cells]) for i, n in enumerate(names)]
     lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip()]
@@ -134,7 +161,7 @@ def _table_text(relation: duckdb.DuckDBPyRelation) -> str:
 def _cell(value: Any) -> str:
     if value is None:
         return "NULL"
-    text = str(value).replace("\n", " ")
+    text = terminal(str(value))
     return text if len(text) <= 60 else text[:59] + "…"
 
 
@@ -145,28 +172,12 @@ def _json_default(value: Any) -> str:
 
 
 def _write(reader: pa.RecordBatchReader, fmt: str, out: IO[str]) -> None:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     if fmt == "csv":
-        header = True
-        for batch in reader:
-            sink = pa.BufferOutputStream()
-            pacsv.write_csv(
-                pa.Table.from_batches([batch], reader.schema),
-                sink,
-                pacsv.WriteOptions(include_header=header),
-            )
-            out.write(sink.getvalue().to_pybytes().decode("utf-8"))
-            header = False
-        if header:  # no rows: the header alone
-            sink = pa.BufferOutputStream()
-            pacsv.write_csv(reader.schema.empty_table(), sink)
-            out.write(sink.getvalue().to_pybytes().decode("utf-8"))
+        write_csv(reader, out)
         return
     for batch in reader:  # jsonl
         for row in batch.to_pylist():
-            out.write(json.dumps(row, ensure_ascii=False, default=_json_default) + "\n")
+            out.write(json_text(row, default=_json_default) + "\n")
 
 
 def table(args: argparse.Namespace) -> int:

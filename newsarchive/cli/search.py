@@ -4,8 +4,6 @@ counts over the archive's index segments (search/), and building the segments a 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import logging
 import os
 import sys
@@ -14,8 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common.errors import NewsArchiveError
+from common.escape import json_text, terminal
 from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands, archive_options, date_range, settings_of
+from newsarchive.cli.csv_out import write_rows
 
 if TYPE_CHECKING:  # search imports tantivy: only when a search command runs
     from archive.store import Store
@@ -136,15 +136,18 @@ def search_command(args: argparse.Namespace) -> int:
     hits = engine.search(coverage.segments, query, filters, args.limit)
     for n, hit in enumerate(hits, 1):
         if args.json:
-            print(json.dumps(hit, ensure_ascii=False))
+            print(json_text(hit))
             continue
         c = hit["citation"]
-        print(f"{n}. {hit['title']}  [{hit['score']:.2f}]")
-        print(f"   {c['outlet']} | {c['published'] or 'no date'} | {c['url']}")
-        print(f"   {hit['snippet']}")
+        print(terminal(f"{n}. {hit['title']}  [{hit['score']:.2f}]"))
+        print("   " + terminal(f"{c['outlet']} | {c['published'] or 'no date'} | {c['url']}"))
+        print("   " + terminal(str(hit["snippet"])))
         print(
-            f"   archived {c['archived']} in snapshot {c['snapshot']} rev {c['rev']}; article {c['article_id']}; "
-            f"capture {c['capture_id'] or '-'}"
+            "   "
+            + terminal(
+                f"archived {c['archived']} in snapshot {c['snapshot']} rev {c['rev']}; "
+                f"article {c['article_id']}; capture {c['capture_id'] or '-'}"
+            )
         )
     if not args.json:
         print(f"{len(hits)} hit(s) in {len(coverage.segments)} day(s)", file=sys.stderr)
@@ -174,26 +177,16 @@ def stats_command(args: argparse.Namespace) -> int:
     )
     columns = [*args.by, "matches", "total", "ratio", "gap"]
     if args.format == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([["" if row[c] is None else row[c] for c in columns] for row in rows])
+        write_rows(columns, [[row[c] for c in columns] for row in rows], sys.stdout)
     elif args.format == "jsonl":
         for row in rows:
-            print(json.dumps(row, ensure_ascii=False))
+            print(json_text(row))
     else:
-        widths = {
-            c: max(len(c), *(len(str(r[c] if r[c] is not None else "-")) for r in rows))
-            if rows
-            else len(c)
-            for c in columns
-        }
-        print("  ".join(c.ljust(widths[c]) for c in columns))
-        for row in rows:
-            print(
-                "  ".join(
-                    str(row[c] if row[c] is not None else "-").ljust(widths[c]) for c in columns
-                )
-            )
+        cells = [[terminal(str(r[c] if r[c] is not None else "-")) for c in columns] for r in rows]
+        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+        print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+        for cells_of_row in cells:
+            print("  ".join(v.ljust(w) for v, w in zip(cells_of_row, widths, strict=True)))
     return 0
 
 

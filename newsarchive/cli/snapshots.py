@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from archive import layout
 from common.errors import NewsArchiveError
+from common.escape import json_text, terminal
 from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands, archive_options, date_range, settings_of
 from newsarchive.config import Settings
@@ -155,12 +155,13 @@ def snapshots(args: argparse.Namespace) -> int:
         return 0
     if args.action == "show":
         if args.json:
-            print(json.dumps(read_manifest(store, ref), ensure_ascii=False, indent=1))
+            print(json_text(read_manifest(store, ref), indent=1))
         else:
             _show(load_manifest(store, ref))
         return 0
     report = verify(store, ref)
     report.problems += _sidecar_problems(store, ref)
+    report.problems += _table_problems(store, ref)
     for problem in report.problems:
         print(f"FAILED {problem}", file=sys.stderr)
     retention = ", ".join(f"{mode}: {n}" for mode, n in sorted(report.retention.items()))
@@ -187,6 +188,18 @@ def _sidecar_problems(store: Store, ref: SnapshotRef) -> list[str]:
     except DamagedObject as exc:
         return [str(exc)]
     return []
+
+
+def _table_problems(store: Store, ref: SnapshotRef) -> list[str]:
+    """The day's file of the current-articles table, when this is the day's newest rev: vouched for by
+    the table's record, and holding exactly this rev's rows (archive/current_table.py check_day)."""
+    from archive.current_table import check_day
+    from archive.snapshot import newest_revs
+
+    day = date.fromisoformat(ref.day)
+    if newest_revs(store, day, day) != [ref]:
+        return []
+    return check_day(store, ref.day)
 
 
 def _get_wacz(store: Store, ref: SnapshotRef, args: argparse.Namespace) -> int:
@@ -219,7 +232,7 @@ def _show(m: Manifest) -> None:
         print(
             f"{outlet:<12} {c.status:<8} {c.crawl.fetched if c.crawl else '-':>7} {c.extracted:>9} {c.new:>5} "
             f"{c.duplicates:>5} {c.carried:>7} {c.archived:>8}"
-            + (f"  GAP {c.gap.stage} {c.gap.reason}: {c.gap.message}" if c.gap else "")
+            + (terminal(f"  GAP {c.gap.stage} {c.gap.reason}: {c.gap.message}") if c.gap else "")
         )
     print(f"{len(m.files)} files, {sum(f.size for f in m.files):,} bytes")
     prefix = layout.snapshot_prefix(date.fromisoformat(m.day), m.rev)
@@ -233,7 +246,7 @@ def _show(m: Manifest) -> None:
         if not f.key.endswith(".parquet"):
             print(f"  {f.key.removeprefix(prefix):<52} {f.size:>14,}")
     for problem in m.quality.get("problems", []):
-        print(f"QUALITY {problem}")
+        print(terminal(f"QUALITY {problem}"))
 
 
 def export(args: argparse.Namespace) -> int:

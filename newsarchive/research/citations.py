@@ -3,12 +3,12 @@ pandoc, citeproc) or BibTeX/biblatex. The same fields wherever a citation is sho
 
 A citation names the article as published (title, outlet, author, publication date, URL) and where it is
 kept (archived date, snapshot and rev, article id, WARC capture id), so a reader can fetch exactly the
-text that was cited with `newsarchive snapshots get D --rev N`.
+text that was cited with `newsarchive snapshots get D --rev N`. Every value from a page goes into BibTeX
+through common.escape.bibtex (bibtex_url for the url) and into CSL-JSON through common.escape.json_text.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.records import ArchivedRow
+from common.escape import bibtex, bibtex_url, json_text
 
 FORMATS = ("csl-json", "bibtex")
 
@@ -128,29 +129,6 @@ def to_csl(c: Citation) -> dict[str, Any]:
     return item
 
 
-_BIB_SPECIAL = re.compile(r"([\\{}%&$#_^~])")
-_BIB_REPLACE = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "%": r"\%",
-    "&": r"\&",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "^": r"\^{}",
-    "~": r"\~{}",
-}
-
-
-_URL_VERBATIM = str.maketrans({"{": "%7B", "}": "%7D", "\\": "%5C", " ": "%20", "\n": "%0A"})
-
-
-def _bib(value: str) -> str:
-    """A field value with TeX's special characters escaped (braces stay balanced whatever the page held)."""
-    return _BIB_SPECIAL.sub(lambda m: _BIB_REPLACE[m.group(1)], " ".join(value.split()))
-
-
 def to_bibtex(c: Citation) -> str:
     """A BibTeX entry (@article; also read by biblatex, which uses date and urldate)."""
     key = (
@@ -159,25 +137,24 @@ def to_bibtex(c: Citation) -> str:
         + "-"
         + c.article_id
     )
-    fields: list[tuple[str, str]] = [("title", _bib(c.title)), ("journal", _bib(c.outlet_name))]
+    fields: list[tuple[str, str]] = [
+        ("title", bibtex(c.title)),
+        ("journal", bibtex(c.outlet_name)),
+    ]
     if c.author:
-        fields.append(
-            ("author", "{" + _bib(c.author) + "}")
-        )  # a name as written, not split into parts
+        fields.append(("author", "{" + bibtex(c.author) + "}"))  # a name as written, not split
     if c.published:
         fields += [
             ("year", c.published[:4]),
             ("month", str(int(c.published[5:7]))),
             ("date", c.published),
         ]
-    fields.append(
-        ("url", c.url.translate(_URL_VERBATIM))
-    )  # url is verbatim: only braces and \\ need care
+    fields.append(("url", bibtex_url(c.url)))  # verbatim in biblatex: percent-encoded
     if c.archived:
         fields.append(("urldate", c.archived))
     if c.language:
-        fields.append(("langid", _bib(c.language)))
-    fields.append(("note", _bib(_note(c))))
+        fields.append(("langid", bibtex(c.language)))
+    fields.append(("note", bibtex(_note(c))))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@article{{{key},\n{body}\n}}\n"
 
@@ -193,8 +170,7 @@ def write_citations(
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as fh:
         if fmt == "csl-json":
-            json.dump([to_csl(c) for c in citations], fh, ensure_ascii=False, indent=1)
-            fh.write("\n")
+            fh.write(json_text([to_csl(c) for c in citations], indent=1) + "\n")
         elif fmt == "bibtex":
             fh.write("\n".join(to_bibtex(c) for c in citations))
         else:

@@ -1,40 +1,40 @@
 """DuckDB over the current-articles table (archive/current_table.py): views `articles` (current, no
 duplicates) and `articles_all` (duplicates flagged), on a local or an S3 archive.
 
-DuckDB's own extensions are never installed or loaded: a local table is read by DuckDB's built-in Parquet
-reader, a bucket through pyarrow's S3 filesystem (the `httpfs` extension cannot be had offline for this
-DuckDB version). Once the views exist the connection is locked down: no file outside the table, no
-extension, no configuration change, so a query can read the table and nothing else.
+The table reaches DuckDB as Arrow data, never as files it could name: every day file is checked by this
+process against the table's record (archive/table_read.py: SHA-256, size) and the views are a pyarrow
+dataset this process reads for DuckDB, each fragment tagged with its day so a filter on `snapshot_date`
+skips the other days unread. A local file is read where it lies, pinned by its identity; when the result
+has been read whole, `Sandbox.confirm()` refuses it if a file was written to meanwhile. A file the
+record does not vouch for is named and left out. User SQL runs in the locked sandbox
+(research/sandbox.py), which has no filesystem to see.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from datetime import date
+from pathlib import Path
 
-import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
 from archive import layout
-from archive.current_table import SOURCE_KEY, TABLE_SCHEMA
+from archive.current_table import TABLE_SCHEMA
 from archive.snapshot import newest_revs
-from archive.store import LocalStore, Store
-from common.errors import NewsArchiveError
-
-if TYPE_CHECKING:
-    import pyarrow.fs as pafs
+from archive.stat_cache import StatCache
+from archive.store import Store
+from archive.table_read import TableRead, changed_since, read_table_days
+from newsarchive.research.sandbox import Limits, QueryError, Sandbox
 
 logger = logging.getLogger(__name__)
-MEMORY_LIMIT = "1GB"
-
-
-class QueryError(NewsArchiveError, ValueError):
-    """The SQL did not parse or run; the message is DuckDB's first line."""
-
-    reason = "bad_query"
+__all__ = ["QueryError", "Limits", "connect", "run_query", "table_keys"]
+MAX_PROBLEMS_SHOWN = 5
+READ_AHEAD = 1  # record batches pyarrow decodes ahead of DuckDB
 
 
 def table_keys(store: Store) -> list[str]:
@@ -46,53 +46,13 @@ def table_keys(store: Store) -> list[str]:
     )
 
 
-def _sql_list(items: list[str]) -> str:
-    return "[" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + "]"
-
-
-def _s3_fs(store: Store) -> pafs.S3FileSystem:
-    """pyarrow's S3 filesystem configured as the store's boto3 client is (credentials, endpoint, region)."""
-    import boto3  # only for a bucket
-    import pyarrow.fs as pafs
-
-    client = store.client  # type: ignore[attr-defined]
-    creds = boto3.session.Session().get_credentials()
-    frozen = creds.get_frozen_credentials() if creds else None
-    scheme, _, host = client.meta.endpoint_url.partition("://")
-    return pafs.S3FileSystem(
-        access_key=frozen.access_key if frozen else None,
-        secret_key=frozen.secret_key if frozen else None,
-        session_token=frozen.token if frozen else None,
-        region=client.meta.region_name or "us-east-1",
-        endpoint_override=host if "amazonaws.com" not in host else None,
-        scheme=scheme or "https",
-        anonymous=frozen is None,
-    )
-
-
-def _schema(
-    path: str, warn: Callable[[str], None], fs: pafs.FileSystem | None = None
-) -> pa.Schema | None:
-    """A day file's schema; a damaged file is named and left out (None): it costs only its day."""
-    try:
-        return pq.read_schema(path, filesystem=fs)
-    except (OSError, pa.ArrowException) as exc:
-        warn(
-            f"{path}: not a readable Parquet file ({exc}); its day is left out; "
-            "`newsarchive table rebuild` writes it again"
-        )
-        return None
-
-
-def _warn_if_behind(
-    store: Store, sources: dict[str, str], damaged: set[str | None], warn: Callable[[str], None]
-) -> None:
+def _warn_if_behind(newest: dict[str, str], read: TableRead, warn: Callable[[str], None]) -> None:
     """One line if the table is not the newest complete rev of every day (a publisher that died between
     its snapshot and the table, a table never built): the snapshots are right, the table is behind."""
-    newest = {ref.day: ref.label for ref in newest_revs(store)}
-    have = {layout.current_table_day(key): source for key, source in sources.items()}
+    have = {d.day: d.entry.source for d in read.days}
+    left_out = {layout.current_table_day(p.key) for p in read.problems}
     behind = sorted(
-        day for day, label in newest.items() if have.get(day) != label and day not in damaged
+        day for day, label in newest.items() if have.get(day) != label and day not in left_out
     )
     if behind and len(behind) < len(newest):
         shown = ", ".join(behind[:5]) + (f" and {len(behind) - 5} more" if len(behind) > 5 else "")
@@ -102,76 +62,90 @@ def _warn_if_behind(
         )
 
 
+class _Lean(ds.FileSystemDataset):
+    """The table's dataset, scanned with little read-ahead: DuckDB's memory limit does not see what
+    pyarrow buffers ahead of it (with pyarrow's defaults a scan of every text peaked at 677 MiB, with
+    these at 479 MiB, and ran faster on 2 cores)."""
+
+    def scanner(self, columns=None, filter=None, **_):  # noqa: A002 (pyarrow's own name)
+        return super().scanner(
+            columns=columns,
+            filter=filter,
+            batch_readahead=READ_AHEAD,
+            fragment_readahead=1,
+        )
+
+
+def _dataset(read: TableRead) -> ds.Dataset | pa.Table:
+    """The checked day files as one dataset (an older file's missing columns are null); each fragment is
+    tagged with its day, which its record guarantees every row has."""
+    if not read.days:
+        return TABLE_SCHEMA.empty_table()
+    import pyarrow.fs as pafs
+
+    fmt, local = ds.ParquetFileFormat(), pafs.LocalFileSystem()
+    fragments = [
+        fmt.make_fragment(
+            day.source(),
+            filesystem=local if day.path is not None else None,
+            partition_expression=pc.field("snapshot_date")
+            == pa.scalar(date.fromisoformat(day.day), pa.date32()),
+        )
+        for day in read.days
+    ]
+    return _Lean(fragments, TABLE_SCHEMA, fmt, local)
+
+
+def _report(read: TableRead, warn: Callable[[str], None]) -> None:
+    for problem in read.problems[:MAX_PROBLEMS_SHOWN]:
+        warn(str(problem))
+    if len(read.problems) > MAX_PROBLEMS_SHOWN:
+        warn(
+            f"and {len(read.problems) - MAX_PROBLEMS_SHOWN} more problems with the table; "
+            "`newsarchive table check` lists them all"
+        )
+
+
+def verified_cache() -> StatCache:
+    """The user's cache of day files verified before ($XDG_CACHE_HOME/newsarchive/table-verified.json)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return StatCache(base / "newsarchive" / "table-verified.json")
+
+
 def connect(
-    store: Store, warn: Callable[[str], None] = logger.warning
-) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the views `articles_all` and `articles`, locked down. A table
-    file whose footer does not read is left out, and a table behind the snapshots named, through `warn`."""
-    con = duckdb.connect(
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-    )
-    keys = table_keys(store)
-    local = isinstance(store, LocalStore)
-    fs = None if local else _s3_fs(store)
-    paths = {
-        key: str(store.root / key) if local else f"{store.bucket}/{store.prefix}{key}"  # type: ignore[attr-defined]
-        for key in keys
-    }
-    with ThreadPoolExecutor(
-        max_workers=1 if local else 16
-    ) as pool:  # a footer is two ranged GETs on S3
-        schemas = dict(
-            zip(keys, pool.map(lambda key: _schema(paths[key], warn, fs), keys), strict=True)
-        )
-    damaged = {layout.current_table_day(key) for key, schema in schemas.items() if schema is None}
-    keys = [key for key, schema in schemas.items() if schema is not None]
-    same_schema = all(schemas[key].remove_metadata() == TABLE_SCHEMA for key in keys)  # type: ignore[union-attr]
-    _warn_if_behind(
-        store,
-        {
-            key: (schemas[key].metadata or {}).get(SOURCE_KEY, b"").decode()  # type: ignore[union-attr]
-            for key in keys
-        },
-        damaged,
-        warn,
-    )
-    allowed: list[str] = []
-    if not keys:
-        con.register("articles_table", TABLE_SCHEMA.empty_table())
-        con.execute("CREATE VIEW articles_all AS SELECT * FROM articles_table")
-    elif local:
-        allowed = [str(store.root / layout.CURRENT_TABLE_PREFIX)]  # type: ignore[attr-defined]
-        con.execute(
-            "CREATE VIEW articles_all AS SELECT * FROM read_parquet("
-            f"{_sql_list([paths[k] for k in keys])}, hive_partitioning = false, "
-            f"union_by_name = {str(not same_schema).lower()})"
-        )
-        # union_by_name (every footer read at bind time) only for files an older version wrote
-    else:
-        import pyarrow.dataset as ds  # imports pandas: only for a bucket
+    store: Store,
+    warn: Callable[[str], None] = logger.warning,
+    limits: Limits | None = None,
+    cache: StatCache | None = None,
+) -> Sandbox:
+    """The locked sandbox with the views `articles_all` and `articles` over the checked table. A file its
+    record does not vouch for is named and left out, and a table behind the snapshots named, through
+    `warn`. With a `cache`, a local day file unchanged since it was hashed is not hashed again. Close
+    the sandbox (or use it as a context manager): that removes its spill."""
+    with ThreadPoolExecutor(max_workers=1) as pool:  # listing the snapshots while the table is read
+        revs = pool.submit(newest_revs, store)
+        read = read_table_days(store, cache=cache, footers=False, in_memory=False)
+        newest = {ref.day: ref.label for ref in revs.result()}
+    _report(read, warn)
+    _warn_if_behind(newest, read, warn)
 
-        con.register(
-            "articles_table",
-            ds.dataset(
-                [paths[k] for k in keys], schema=TABLE_SCHEMA, format="parquet", filesystem=fs
-            ),
-        )  # an older file's missing columns are null
-        con.execute("CREATE VIEW articles_all AS SELECT * FROM articles_table")
-    con.execute("CREATE VIEW articles AS SELECT * FROM articles_all WHERE NOT is_duplicate")
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    if allowed:
-        con.execute(f"SET allowed_directories = {_sql_list(allowed)}")
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
-    return con
+    def confirm() -> None:
+        changed = changed_since(store, read)
+        if changed:
+            raise QueryError("; ".join(str(p) for p in changed))
 
-
-def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyRelation | None:
-    """The query's result (None for a statement that returns no rows); bad SQL is a QueryError."""
-    if not sql.strip():
-        raise QueryError("the query is empty; give SQL over the views articles and articles_all")
+    sandbox = Sandbox(limits or Limits(), confirm=confirm)
     try:
-        return con.sql(sql)
-    except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise QueryError(f"query failed: {first}") from None
+        sandbox.register("articles_table", _dataset(read))
+        sandbox.setup("CREATE VIEW articles_all AS SELECT * FROM articles_table")
+        sandbox.setup("CREATE VIEW articles AS SELECT * FROM articles_all WHERE NOT is_duplicate")
+        sandbox.lock()
+    except BaseException:
+        sandbox.close()
+        raise
+    return sandbox
+
+
+def run_query(sandbox: Sandbox, sql: str):  # -> duckdb.DuckDBPyRelation
+    """The relation of `sql` (admitted as one SELECT over the views); anything else is a QueryError."""
+    return sandbox.run(sql)

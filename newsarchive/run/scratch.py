@@ -16,9 +16,6 @@ import tempfile
 from pathlib import Path
 
 PREFIX = "newsarchive-scratch-"
-_NAME = re.compile(
-    r"newsarchive-scratch-(\d+)-(\d+)"
-)  # nothing else in the temp directory is ever touched
 _entered: Path | None = None
 
 
@@ -33,11 +30,17 @@ def _gone(match: re.Match[str]) -> bool:
     return _start_time(int(match.group(1))) != match.group(2)
 
 
-def sweep(root: Path) -> list[Path]:
-    """Remove the scratch directories of processes that are gone."""
+def owner_tag() -> str:
+    """`<pid>-<start time>` of this process: in a directory's name, it tells a live owner from a gone one."""
+    return f"{os.getpid()}-{_start_time(os.getpid()) or 0}"
+
+
+def sweep(root: Path, prefix: str = PREFIX) -> list[Path]:
+    """Remove the directories `<prefix><pid>-<start>[-suffix]` of processes that are gone."""
     removed = []
-    for path in root.glob(PREFIX + "*"):
-        match = _NAME.fullmatch(path.name)
+    name = re.compile(re.escape(prefix) + r"(\d+)-(\d+)(-\d+)?")  # nothing else there is touched
+    for path in root.glob(prefix + "*"):
+        match = name.fullmatch(path.name)
         if match and path.is_dir() and not path.is_symlink() and _gone(match):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
@@ -51,7 +54,7 @@ def enter() -> Path:
         return _entered
     root = Path(tempfile.gettempdir())
     sweep(root)
-    path = root / f"{PREFIX}{os.getpid()}-{_start_time(os.getpid()) or 0}"
+    path = root / f"{PREFIX}{owner_tag()}"
     path.mkdir(exist_ok=True)
     tempfile.tempdir = str(path)
     atexit.register(shutil.rmtree, path, True)

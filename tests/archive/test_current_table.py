@@ -144,18 +144,24 @@ def test_check_names_every_difference_between_the_table_and_the_snapshots(tmp_pa
     publish_snapshot(store, date(2026, 11, 22), [row(4)], {})  # and a day without its file
     store.put_bytes(layout.current_table_key("2026-11-19"), b"a day without a snapshot")
     problems = check(store)
+    repair = "`newsarchive table rebuild` writes the table and its record again from the snapshots"
     assert problems == [
-        "current/articles/2026-11-19.parquet: 2026-11-19 has no complete snapshot",
+        "current/articles/2026-11-19.parquet: not in the table's record (added by something other "
+        f"than newsarchive); left out; {repair}",
         "current/articles/2026-11-21.parquet: built from 2026-11-21 rev 1, the newest complete rev is 2026-11-21 rev 2",
         "current/articles/2026-11-22.parquet: missing (the newest rev of 2026-11-22 is 1)",
     ]
     rebuild(store)
     assert check(store) == []
+    # a file that says it is rev 2 and holds rev 1's rows, put there by anything but the table's writer
     other = day_table(store, ref1).replace_schema_metadata(
         {b"newsarchive.snapshot": b"2026-11-21 rev 2"}
     )
     pq.write_table(other, tmp_path / "x.parquet")
     store.put_file(layout.current_table_key("2026-11-21"), tmp_path / "x.parquet", overwrite=True)
+    size = (tmp_path / "x.parquet").stat().st_size
     assert check(store) == [
-        "current/articles/2026-11-21.parquet: its 2 rows are not the 3 of 2026-11-21 rev 2"
+        f"current/articles/2026-11-21.parquet: replaced: its {size:,} bytes are not the file the "
+        "table's record holds for 2026-11-21 (written by something other than newsarchive); left "
+        f"out; {repair}"
     ]

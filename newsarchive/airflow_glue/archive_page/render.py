@@ -1,10 +1,11 @@
-"""The Archive page as one self-contained HTML document: inline CSS and SVG charts, no script, no CDN."""
+"""The Archive page as one self-contained HTML document: inline CSS and SVG charts, no script, no CDN.
+Every value that is not a number goes through `escape` (common.escape.html), whatever its source."""
 
 from __future__ import annotations
 
-from html import escape
 from urllib.parse import quote
 
+from common.escape import html as escape
 from newsarchive.airflow_glue.archive_page.health import ArchiveHealth, DayPoint, LastRun
 
 DAG_ID = "news_archive"
@@ -45,8 +46,9 @@ def chart(outlet: str, points: tuple[DayPoint, ...], days: tuple[str, ...]) -> s
     shown = [p for p in points if p.day in slot]
     line = " ".join(f"{x},{y}" for x, y in map(xy, shown))
     circles = "".join(
-        f'<circle class="point {p.status}" data-day="{p.day}" data-new="{p.new}" cx="{x}" cy="{y}" r="3">'
-        f"<title>{p.day}: {p.new} new{' (gap)' if p.status == 'gap' else ''}</title></circle>"
+        f'<circle class="point {escape(p.status)}" data-day="{escape(p.day)}" data-new="{p.new}" '
+        f'cx="{x}" cy="{y}" r="3">'
+        f"<title>{escape(p.day)}: {p.new} new{' (gap)' if p.status == 'gap' else ''}</title></circle>"
         for p, (x, y) in zip(shown, map(xy, shown), strict=True)
     )
     base = CHART_H - PAD
@@ -123,7 +125,7 @@ def render(health: ArchiveHealth, *, notices: tuple[str, ...] = ()) -> str:
     )
     for g in health.gaps:
         out.append(
-            f'<tr class="gap-row" data-outlet="{escape(g.outlet)}" data-day="{g.day}"><td>{g.day}</td>'
+            f'<tr class="gap-row" data-outlet="{escape(g.outlet)}" data-day="{escape(g.day)}"><td>{escape(g.day)}</td>'
             f"<td>{escape(g.outlet)}</td><td>{escape(g.stage)}</td><td class='bad'>{escape(g.reason)}</td>"
             f"<td>{escape(g.message)}</td><td>{run_link(g.run_id)}</td></tr>"
         )
@@ -135,7 +137,7 @@ def render(health: ArchiveHealth, *, notices: tuple[str, ...] = ()) -> str:
     )
     for p in health.problems:
         out.append(
-            f'<tr class="problem-row" data-day="{p.day}"><td>{p.day}</td><td>{escape(p.message)}</td>'
+            f'<tr class="problem-row" data-day="{escape(p.day)}"><td>{escape(p.day)}</td><td>{escape(p.message)}</td>'
             f"<td>{run_link(p.run_id)}</td></tr>"
         )
     if not health.problems:
@@ -148,7 +150,7 @@ def render(health: ArchiveHealth, *, notices: tuple[str, ...] = ()) -> str:
         verdict = {"ok": "ok", "failed": "bad"}.get(s.verify, "muted")
         detail = "".join(f"<div class='muted'>{escape(p)}</div>" for p in s.problems[:5])
         out.append(
-            f'<tr class="snapshot-row" data-day="{s.day}"><td>{s.day} rev {s.rev}</td>'
+            f'<tr class="snapshot-row" data-day="{escape(s.day)}"><td>{escape(s.day)} rev {s.rev}</td>'
             f"<td class='n'>{_size(s.size)}</td><td class='n'>{s.articles}</td>"
             f"<td class='{verdict}'>{escape(s.verify)}{detail}</td><td>{run_link(s.run_id)}</td></tr>"
         )

@@ -32,7 +32,7 @@ def test_a_failed_crawl_names_its_outlet_the_cause_and_links_to_the_run():
         == "http://af.example:8080/dags/news_archive/runs/scheduled__2026-11-21T03%3A00%3A00%2B00%3A00"
     )
     assert alert.log_url == alert.run_url + "/tasks/per_outlet.crawl/mapped/2"
-    assert cause in alert.text and alert.run_url in alert.html
+    assert cause in alert.slack and alert.run_url in alert.html
 
 
 def test_a_failed_quality_check_names_every_outlet_it_lists():
@@ -54,7 +54,7 @@ def test_text_from_the_web_is_escaped_in_the_html_body():
         {"ti": _ti("per_outlet.extract", 3, "enabbaladi"), "exception": cause}, "http://af"
     )
     assert "<script>" not in alert.html and "&lt;script&gt;" in alert.html
-    assert "{{ 7*7 }}" in alert.text  # a value for the notifiers' templates, never rendered itself
+    assert "{{ 7*7 }}" in alert.slack  # a value for the notifiers' templates, never rendered itself
 
 
 def test_alerts_are_configured_by_connection_ids():
