@@ -30,6 +30,7 @@ from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
+from common.files import cache_dir
 from extract.sanitize import primary_language
 
 SEED = 0
@@ -79,7 +80,7 @@ def _cache_paths() -> tuple[Path, Path]:
     for name in sorted(os.listdir(PROFILES_DIRECTORY)):
         stat = os.stat(os.path.join(PROFILES_DIRECTORY, name))
         key.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsarchive"
+    base = cache_dir()
     stem = f"langdetect-{key.hexdigest()[:16]}"
     return base / f"{stem}.npy", base / f"{stem}.txt"
 

@@ -10,26 +10,19 @@ spiders, captures) sees the real outlet URLs, so the replica exercises the live 
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 
-
-def parse_host_map(value: object) -> dict[str, str]:
-    """The setting as a dict; accepts a dict or JSON text (the CLI passes JSON)."""
-    if not value:
-        return {}
-    if isinstance(value, dict):
-        return {str(k).lower(): str(v) for k, v in value.items()}
-    return {k.lower(): v for k, v in json.loads(str(value).strip()).items()}
+from spiders.variables import crawl_setting
 
 
 class HostMapDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler):
         super().__init__(crawler)
-        self.host_map = parse_host_map(crawler.settings.get("NEWSARCHIVE_HOST_MAP"))
-        self.run_day = crawler.settings.get("NEWSARCHIVE_RUN_DAY") or ""
+        self.host_map = crawl_setting(crawler.settings, "NEWSARCHIVE_HOST_MAP")
+        day = crawl_setting(crawler.settings, "NEWSARCHIVE_RUN_DAY")
+        self.run_day = day.isoformat() if day else ""
 
     async def download_request(self, request):
         parts = urlsplit(request.url)
