@@ -2,7 +2,7 @@
 model (every NEWSARCHIVE_* variable, common/variables.py) and the outlet registry (outlets/registry.py).
 
 A kind parses text into a typed value or raises `BadValue`, whose message is what the kind accepts
-("a whole number of days from 0 to 3650"); the caller names the input (`--rev`, `NEWSARCHIVE_X=...`, the
+("a whole number of days from 0 to 3650"); the caller names the input (`--rev`, a NEWSARCHIVE_* variable, the
 registry entry's key), so every message says what was wrong and what to give instead. `bad_examples`
 are wrong values each kind must refuse: the edge tests feed them to every input of that kind."""
 
@@ -179,7 +179,7 @@ class Day(Kind[date]):
 
     @property
     def accepts(self) -> str:  # type: ignore[override]
-        return f"a date YYYY-MM-DD from {self.first} to {self.last()} (tomorrow, UTC)"
+        return f"a date YYYY-MM-DD from {self.first} to tomorrow (UTC)"
 
     def parse(self, text: str) -> date:
         try:
@@ -187,7 +187,7 @@ class Day(Kind[date]):
         except ValueError:
             parsed = None
         if parsed is None or not self.first <= parsed <= self.last():
-            raise BadValue(self.accepts)
+            raise BadValue(f"a date YYYY-MM-DD from {self.first} to {self.last()} (tomorrow, UTC)")
         return parsed
 
 
@@ -422,10 +422,9 @@ class PathKind(Kind[str]):
     a directory), "executable" (an existing program) or "any". One printable line, at most 4096."""
 
     role: str = "any"
-    bad_examples = ("a\x00b", "two\nlines", "x" * 5000)
     ROLES = {
         "file": "the path of a regular file",
-        "directory": "the path of a directory (created if missing)",
+        "directory": "the path of a directory (not a file)",
         "output": "the path of a file to write",
         "executable": "the path of an executable program",
         "any": "a path",
@@ -434,6 +433,12 @@ class PathKind(Kind[str]):
     @property
     def accepts(self) -> str:  # type: ignore[override]
         return self.ROLES[self.role]
+
+    @property
+    def bad_examples(self) -> tuple[str, ...]:  # type: ignore[override]
+        by_role = {"file": ("/", "/dev/null"), "directory": ("/dev/null",), "output": ("/",)}
+        wrong = by_role.get(self.role, ("/", "/dev/null") if self.role == "executable" else ())
+        return ("a\x00b", "two\nlines", "x" * 5000, *wrong)
 
     def parse(self, text: str) -> str:
         if not text.strip() or not _line(text):

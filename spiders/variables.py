@@ -101,7 +101,7 @@ CRAWL_VARIABLES: tuple[Variable[Any], ...] = (
         "NEWSARCHIVE_OUTPUT_DIR",
         PathKind("directory"),
         None,
-        "where the crawl writes <outlet>.warc.gz, .crawl.json and .state.json",
+        "where the crawl writes `<outlet>.warc.gz`, `.crawl.json` and `.state.json`",
         CRAWL,
         internal=True,
     ),

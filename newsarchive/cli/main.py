@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "search",
     "outlets",
     "reextract",
+    "settings",
 )
 
 
