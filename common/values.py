@@ -8,6 +8,7 @@ are wrong values each kind must refuse: the edge tests feed them to every input 
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import json
 import math
@@ -321,11 +322,40 @@ class Url(Kind[str]):
 
 
 @cache
-def _suffixes() -> Any:
-    """The public suffix list bundled with tldextract (never fetched: no network, no cache written)."""
-    import tldextract
+def _public_suffixes() -> frozenset[str]:
+    """The ICANN section of the public suffix list that tldextract ships (its snapshot file, read
+    directly: importing tldextract costs 0.4 s, and nothing is ever fetched). IDN rules in punycode."""
+    spec = importlib.util.find_spec("tldextract")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("tldextract is not installed: run make setup")
+    text = (Path(spec.origin).parent / ".tld_set_snapshot").read_text(encoding="utf-8")
+    rules = set()
+    for line in text.split("===BEGIN PRIVATE DOMAINS===")[0].splitlines():
+        rule = line.strip().split(" ")[0]
+        if rule and not rule.startswith("//"):
+            try:
+                rules.add(".".join(_ascii_label(label) for label in rule.split(".")))
+            except UnicodeError:
+                continue
+    return frozenset(rules)
 
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+
+def _ascii_label(label: str) -> str:
+    return label if label.isascii() else label.encode("idna").decode("ascii")
+
+
+def _public_suffix_labels(labels: list[str]) -> int:
+    """How many trailing labels are a public suffix by the list's rules (0: no rule matches, so the host
+    is under no TLD the list knows, like localhost or example.test)."""
+    rules = _public_suffixes()
+    for i in range(len(labels)):
+        candidate = ".".join(labels[i:])
+        if "!" + candidate in rules:
+            return len(labels) - i - 1
+        wildcard = "*." + ".".join(labels[i + 1 :]) if i + 1 < len(labels) else ""
+        if candidate in rules or wildcard in rules:
+            return len(labels) - i
+    return 0
 
 
 def _ip_literal(text: str) -> bool:
@@ -366,8 +396,9 @@ class HostName(Kind[str]):
         if not _HOST.fullmatch(host):
             raise BadValue(self.accepts)
         if self.registrable:
-            parts = _suffixes()(host)
-            if _ip_literal(host) or not parts.suffix or not parts.domain:
+            labels = host.split(".")
+            suffix = _public_suffix_labels(labels)
+            if _ip_literal(host) or not 0 < suffix < len(labels):
                 raise BadValue(self.accepts)
         return host
 

@@ -78,7 +78,11 @@ def test_empty_variables_are_unset():
         ("NEWSARCHIVE_MAX_SECTION_PAGES", "abc", "NEWSARCHIVE_MAX_SECTION_PAGES='abc': give"),
         ("NEWSARCHIVE_SCHEDULE", "not a cron", "NEWSARCHIVE_SCHEDULE='not a cron': give a cron"),
         ("NEWSARCHIVE_RETENTION_DAYS", "\u00b2", "whole number of days from 0 to 36500"),
-        ("NEWSARCHIVE_MAX_ARTICLE", "5", "not a newsarchive setting (did you mean NEWSARCHIVE_MAX_ARTICLES?"),
+        (
+            "NEWSARCHIVE_MAX_ARTICLE",
+            "5",
+            "not a newsarchive setting (did you mean NEWSARCHIVE_MAX_ARTICLES?",
+        ),
         ("NEWSARCHIVE_RUN_DAY", "2026-01-01", "set by the crawl stage for each crawl"),
     ],
 )
