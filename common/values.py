@@ -215,7 +215,7 @@ class Text(Kind[str]):
         return ("two\nlines", "bot\r\nX-Injected: 1", "\x00", "x" * (self.max_chars + 1))
 
     def parse(self, text: str) -> str:
-        if not _line(text, self.max_chars):
+        if len(text) > self.max_chars or not text.isprintable():  # empty is a line of text
             raise BadValue(self.accepts)
         return text
 
