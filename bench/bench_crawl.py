@@ -2,7 +2,8 @@
 the five outlets (2,000 each), with raw capture to WARC, then the requests an immediate rerun makes.
 
 The replica runs in this process on loopback; each outlet is crawled by its own `scrapy crawl` process
-(as in a real run), one after the other, unthrottled (the replica is local), no per-run page cap.
+(as in a real run), one after the other, as politely as production crawls (AutoThrottle on: the host map
+changes where requests go, never how politely), no per-run page cap.
 Pages/s counts article pages fetched and captured over the crawl processes' wall time. Peak RSS is the
 largest of the crawl processes (Scrapy's memusage/max; the crawl stops at MEMUSAGE_LIMIT_MB).
 The rerun uses the crawl state the first crawl left in the archive, exactly as the next day's run would.

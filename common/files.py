@@ -56,3 +56,12 @@ def read_limited(stream: BinaryIO | gzip.GzipFile, limit: int, what: str) -> byt
     if len(data) > limit:
         raise ExtractionError("oversized", f"{what} is over the {limit} byte limit")
     return data
+
+
+def cache_dir(*parts: str) -> Path:
+    """The one place newsarchive's per-user caches live: $XDG_CACHE_HOME/newsarchive/<parts> (an
+    absolute XDG_CACHE_HOME only, as the XDG spec says), else ~/.cache/newsarchive/<parts>. The search
+    segments (NEWSARCHIVE_SEARCH_CACHE may move them), the CDXJ indexes and langdetect's table."""
+    configured = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(configured) if os.path.isabs(configured) else Path.home() / ".cache"
+    return base.joinpath("newsarchive", *parts)

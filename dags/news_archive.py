@@ -31,7 +31,6 @@ package; this file is wiring only.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
@@ -40,11 +39,14 @@ from airflow.sdk import Asset, dag, get_current_context, task, task_group
 from newsarchive.airflow_glue.alerts import (
     on_failure,  # stdlib only at import; notifiers are loaded when a task fails
 )
+from newsarchive.config import DagSettings
 
-CRAWL_POOL = os.environ.get("NEWSARCHIVE_CRAWL_POOL", "newsarchive_crawl")
+# the whole environment checked at parse (newsarchive/variables.py): a wrong value names its variable
+SETTINGS = DagSettings.from_env()
+CRAWL_POOL = SETTINGS.crawl_pool
 # Celery queues (ignored by the LocalExecutor): network-bound crawls apart from CPU-bound processing
-CRAWL_QUEUE = os.environ.get("NEWSARCHIVE_CRAWL_QUEUE", "crawl")
-PROCESS_QUEUE = os.environ.get("NEWSARCHIVE_PROCESS_QUEUE", "process")
+CRAWL_QUEUE = SETTINGS.crawl_queue
+PROCESS_QUEUE = SETTINGS.process_queue
 # the outlet: from the task's input before it runs, from the context the task body sets while it runs
 OUTLET_LABEL = "{{ outlet_id | default(task.op_kwargs.get('outlet', ''), true) }}"
 SNAPSHOT = Asset(name="newsarchive_snapshot", uri="newsarchive://snapshots")
@@ -52,8 +54,7 @@ SNAPSHOT = Asset(name="newsarchive_snapshot", uri="newsarchive://snapshots")
 
 @dag(
     dag_id="news_archive",
-    schedule=os.environ.get("NEWSARCHIVE_SCHEDULE", "0 3 * * *")
-    or None,  # empty: triggered runs only
+    schedule=SETTINGS.schedule,  # NEWSARCHIVE_SCHEDULE; empty: None, triggered runs only
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,

@@ -14,13 +14,14 @@ the new rev (`reextract/<outlet>.diff.json`). Logic lives in `newsarchive/airflo
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-PROCESS_QUEUE = os.environ.get("NEWSARCHIVE_PROCESS_QUEUE", "process")
+from newsarchive.config import DagSettings
+
+PROCESS_QUEUE = DagSettings.from_env().process_queue  # the whole environment checked at parse
 
 
 @dag(

@@ -44,7 +44,7 @@ export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_S
 
 start_replica() {  # the living replica on loopback; exports its host map
   local log="$AIRFLOW_HOME/replica.log" map=""
-  setsid nohup "$ROOT/.venv/bin/newsarchive" replica --living --port "${NEWSARCHIVE_REPLICA_PORT:-0}" >"$log" 2>&1 &
+  setsid nohup "$ROOT/.venv/bin/newsarchive" replica --living --port "$NEWSARCHIVE_REPLICA_PORT" >"$log" 2>&1 &
   echo $! >"$REPLICA_PIDFILE"
   for _ in $(seq 1 100); do
     map=$(grep -m1 '^{' "$log" 2>/dev/null || true)
@@ -88,14 +88,19 @@ PY
   fi
 }
 
-check_pool() {  # before anything starts
-  local name="${NEWSARCHIVE_CRAWL_POOL:-newsarchive_crawl}" slots="${NEWSARCHIVE_CRAWL_SLOTS:-2}"
-  [[ $slots =~ ^[1-9][0-9]*$ ]] || { echo "NEWSARCHIVE_CRAWL_SLOTS must be a positive whole number, not '$slots'" >&2; exit 2; }
-  [[ $name =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "NEWSARCHIVE_CRAWL_POOL must be letters, digits, _ . -, not '$name'" >&2; exit 2; }
+# Before anything starts: every NEWSARCHIVE_* variable checked against the settings model
+# (newsarchive/variables.py; a wrong one is one line and exit 2), and the defaults of the ones used here
+# taken from it (none is written in this script).
+check_settings() {
+  local out
+  [[ -x $ROOT/.venv/bin/newsarchive ]] || { echo "no .venv: run make setup first" >&2; exit 2; }
+  out=$("$ROOT/.venv/bin/newsarchive" settings --shell NEWSARCHIVE_CRAWL_POOL NEWSARCHIVE_CRAWL_SLOTS \
+    NEWSARCHIVE_REPLICA_PORT) || exit 2
+  eval "$out"
 }
 
 set_pool() {  # the pool that bounds concurrent outlet crawls (each is a scrapy process), set before unpausing
-  local name="${NEWSARCHIVE_CRAWL_POOL:-newsarchive_crawl}" slots="${NEWSARCHIVE_CRAWL_SLOTS:-2}"
+  local name="$NEWSARCHIVE_CRAWL_POOL" slots="$NEWSARCHIVE_CRAWL_SLOTS"
   local body
   body=$(printf '{"name": "%s", "slots": %s, "description": "concurrent outlet crawls (newsarchive)", "include_deferred": false}' "$name" "$slots")
   curl -fsS -X PATCH "$URL/api/v2/pools/$name" -H "Content-Type: application/json" -d "$body" >/dev/null 2>&1 \
@@ -104,7 +109,7 @@ set_pool() {  # the pool that bounds concurrent outlet crawls (each is a scrapy 
 }
 
 start() {
-  check_pool
+  check_settings
   mkdir -p "$AIRFLOW_HOME"
   if [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
     echo "Airflow is already running (pid $(cat "$PIDFILE")): $URL  (make stop first to change REPLICA)"; return 0

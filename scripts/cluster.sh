@@ -13,7 +13,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-CLUSTER_HOME="${NEWSARCHIVE_CLUSTER_HOME:-$ROOT/var/cluster}"
+SETTINGS=(NEWSARCHIVE_CLUSTER_HOME NEWSARCHIVE_CLUSTER_PORT NEWSARCHIVE_PG_BIN NEWSARCHIVE_PG_OPTIONS
+  NEWSARCHIVE_WORKERS NEWSARCHIVE_WORKER_CONCURRENCY NEWSARCHIVE_WORKER_QUEUES NEWSARCHIVE_CRAWL_QUEUE
+  NEWSARCHIVE_PROCESS_QUEUE NEWSARCHIVE_CRAWL_POOL NEWSARCHIVE_CRAWL_SLOTS NEWSARCHIVE_STOP_GRACE_S
+  NEWSARCHIVE_AWS_CONN_ID)
+# check_settings [WHERE]: every NEWSARCHIVE_* variable checked against the settings model
+# (newsarchive/variables.py) before anything starts; a wrong one is one line and exit 2. The defaults
+# of the ones this script uses come from the model too (none is written here).
+check_settings() {
+  local out
+  [[ -x $ROOT/.venv/bin/newsarchive ]] || { echo "no .venv: run make setup first" >&2; exit 2; }
+  if ! out=$("$ROOT/.venv/bin/newsarchive" settings --shell "${SETTINGS[@]}"); then
+    [[ -z ${1:-} ]] || echo "  (the value is in $1: correct it there, or delete it to start afresh)" >&2
+    exit 2
+  fi
+  eval "$out"
+}
+check_settings
+CLUSTER_HOME="$NEWSARCHIVE_CLUSTER_HOME"
+[[ $CLUSTER_HOME == /* ]] || CLUSTER_HOME="$ROOT/$CLUSTER_HOME"
 mkdir -p "$CLUSTER_HOME"
 CLUSTER_HOME=$(cd "$CLUSTER_HOME" && pwd)
 ENV_FILE="$CLUSTER_HOME/cluster.env"
@@ -60,18 +78,18 @@ write_env() {  # the first start: ports, secrets and settings, kept for every la
   [[ -z ${NEWSARCHIVE_ARCHIVE:-} ]] && own_s3=1
   local conn_id=${NEWSARCHIVE_AWS_CONN_ID:-}  # the Airflow connection the workers take S3 settings from
   [[ -z $conn_id && ($own_s3 == 1 || -n ${AWS_ACCESS_KEY_ID:-}) ]] && conn_id=newsarchive_s3
-  local crawl_queue="${NEWSARCHIVE_CRAWL_QUEUE:-crawl}" process_queue="${NEWSARCHIVE_PROCESS_QUEUE:-process}"
+  local crawl_queue="$NEWSARCHIVE_CRAWL_QUEUE" process_queue="$NEWSARCHIVE_PROCESS_QUEUE"
   {
     echo "# written by scripts/cluster.sh on the first start; edit, or delete $CLUSTER_HOME, to change"
     declare -A values=(
       [PG_BIN]="$pg_bin" [PG_DATA]="$pg_data" [PG_PORT]="$pg_port" [REDIS_PORT]="$redis_port"
       [API_PORT]="$api_port" [OWN_S3]="$own_s3"
-      [NEWSARCHIVE_WORKERS]="${NEWSARCHIVE_WORKERS:-2}"
-      [NEWSARCHIVE_WORKER_CONCURRENCY]="${NEWSARCHIVE_WORKER_CONCURRENCY:-2}"
+      [NEWSARCHIVE_WORKERS]="$NEWSARCHIVE_WORKERS"
+      [NEWSARCHIVE_WORKER_CONCURRENCY]="$NEWSARCHIVE_WORKER_CONCURRENCY"
       [NEWSARCHIVE_WORKER_QUEUES]="${NEWSARCHIVE_WORKER_QUEUES:-$crawl_queue,$process_queue}"
       [NEWSARCHIVE_CRAWL_QUEUE]="$crawl_queue" [NEWSARCHIVE_PROCESS_QUEUE]="$process_queue"
-      [NEWSARCHIVE_CRAWL_POOL]="${NEWSARCHIVE_CRAWL_POOL:-newsarchive_crawl}"
-      [NEWSARCHIVE_CRAWL_SLOTS]="${NEWSARCHIVE_CRAWL_SLOTS:-2}"
+      [NEWSARCHIVE_CRAWL_POOL]="$NEWSARCHIVE_CRAWL_POOL"
+      [NEWSARCHIVE_CRAWL_SLOTS]="$NEWSARCHIVE_CRAWL_SLOTS"
       [NEWSARCHIVE_ARCHIVE]="$archive"
       [NEWSARCHIVE_AWS_CONN_ID]="$conn_id"
       [AIRFLOW_HOME]="$CLUSTER_HOME/airflow"
@@ -101,7 +119,7 @@ write_env() {  # the first start: ports, secrets and settings, kept for every la
     local name
     # every other NEWSARCHIVE_* and AIRFLOW__* setting of the caller (host map, schedule, timeouts ...) too
     for name in $(compgen -e | grep -E '^(NEWSARCHIVE_|AIRFLOW__)' || true); do
-      [[ -v "values[$name]" || $name == NEWSARCHIVE_CLUSTER_HOME ]] || values[$name]="${!name}"
+      [[ -v "values[$name]" || $name == NEWSARCHIVE_CLUSTER_HOME || -z ${!name} ]] || values[$name]="${!name}"
     done
     if [[ $own_s3 == 0 ]]; then  # the user's bucket: its credentials go into the Airflow connection
       for name in "${AWS_VARS[@]}"; do [[ -n ${!name:-} ]] && values[$name]="${!name}"; done
@@ -118,6 +136,7 @@ load_env() {
   [[ -f $ENV_FILE ]] || write_env
   # shellcheck disable=SC1090
   source "$ENV_FILE"
+  check_settings "$ENV_FILE"  # a value edited there is checked too, before anything starts
   export PATH="$ROOT/.venv/bin:$PATH"
   URL="http://127.0.0.1:$API_PORT"
 }
@@ -318,11 +337,12 @@ stop() {
   [[ -f $ENV_FILE ]] || { echo "no cluster in $CLUSTER_HOME"; return 0; }
   # shellcheck disable=SC1090
   source "$ENV_FILE"
+  check_settings "$ENV_FILE"
   local -a workers=()
   local f
   for f in "$PIDS"/worker-*.pid; do [[ $f == *.airflow.pid || ! -e $f ]] || workers+=("$(basename "$f" .pid)"); done
   # Celery's warm shutdown: running tasks get the grace period, then they are killed (and retried later)
-  [[ ${#workers[@]} == 0 ]] || stop_all TERM "${NEWSARCHIVE_STOP_GRACE_S:-30}" "${workers[@]}"
+  [[ ${#workers[@]} == 0 ]] || stop_all TERM "$NEWSARCHIVE_STOP_GRACE_S" "${workers[@]}"
   stop_all TERM 30 scheduler triggerer dag-processor api-server
   stop_all TERM 10 redis
   stop_all INT 30 postgres  # PostgreSQL's fast shutdown

@@ -29,6 +29,7 @@ from spiders import failures
 from spiders.capture import CAPTURE_KEY
 from spiders.discovery import DiscoveryError, parse_feed, parse_sitemap
 from spiders.state import MAX_ATTEMPTS, CrawlRun, CrawlState, seen_key
+from spiders.variables import check_crawl_settings
 from spiders.warc import KIND_KEY, VIA_KEY
 
 logger = logging.getLogger(__name__)
@@ -73,22 +74,22 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        spider.max_articles = settings.getint("NEWSARCHIVE_MAX_ARTICLES")
-        spider.max_section_pages = settings.getint("NEWSARCHIVE_MAX_SECTION_PAGES")
-        spider.max_sitemap_depth = settings.getint("NEWSARCHIVE_MAX_SITEMAP_DEPTH")
-        spider.max_discovery_documents = settings.getint("NEWSARCHIVE_MAX_DISCOVERY_DOCUMENTS")
-        if day := settings.get("NEWSARCHIVE_RUN_DAY"):
-            spider.run.day = day
-        if path := settings.get("NEWSARCHIVE_STATE_FILE"):
+        settings = check_crawl_settings(
+            crawler.settings
+        )  # every NEWSARCHIVE_* one, before any request
+        spider.max_articles = settings["NEWSARCHIVE_MAX_ARTICLES"]
+        spider.max_section_pages = settings["NEWSARCHIVE_MAX_SECTION_PAGES"]
+        spider.max_sitemap_depth = settings["NEWSARCHIVE_MAX_SITEMAP_DEPTH"]
+        spider.max_discovery_documents = settings["NEWSARCHIVE_MAX_DISCOVERY_DOCUMENTS"]
+        if day := settings["NEWSARCHIVE_RUN_DAY"]:
+            spider.run.day = day.isoformat()
+        if path := settings["NEWSARCHIVE_STATE_FILE"]:
             spider.state = CrawlState.read(path, spider.outlet.id)
         spider.validators = spider.state.validators_for(spider.run.day)
         cutoffs = []
         if last := spider.state.last_crawl_before(spider.run.day):
-            cutoffs.append(
-                last - timedelta(hours=settings.getfloat("NEWSARCHIVE_LASTMOD_MARGIN_HOURS"))
-            )
-        if max_age := settings.getfloat("NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS"):
+            cutoffs.append(last - timedelta(hours=settings["NEWSARCHIVE_LASTMOD_MARGIN_HOURS"]))
+        if max_age := settings["NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS"]:
             cutoffs.append(datetime.now(UTC) - timedelta(days=max_age))
         spider.lastmod_cutoff = max(cutoffs) if cutoffs else None
         return spider

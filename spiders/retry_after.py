@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+from spiders.variables import crawl_setting
+
 STATUSES = (429, 503)
 TIMES = "newsarchive_retry_after_times"
 
@@ -38,7 +40,7 @@ def parse_retry_after(value: bytes | None, now: datetime | None = None) -> float
 class RetryAfterMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
-        self.max_wait = crawler.settings.getfloat("NEWSARCHIVE_MAX_RETRY_AFTER")
+        self.max_wait = crawl_setting(crawler.settings, "NEWSARCHIVE_MAX_RETRY_AFTER")
         self.max_times = crawler.settings.getint("RETRY_TIMES")
         self.not_before: dict[str, float] = {}
 

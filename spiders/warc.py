@@ -29,6 +29,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from spiders.capture import CAPTURE_KEY
+from spiders.variables import crawl_setting
 
 logger = logging.getLogger(__name__)
 KIND_KEY = "newsarchive_kind"  # request meta: "discovery" for feeds, sitemaps and section pages
@@ -92,8 +93,8 @@ class WarcPipeline:
         pipeline = cls(
             crawler,
             output_dir,
-            crawler.settings.getbool("NEWSARCHIVE_REVISITS", True),
-            crawler.settings.get("NEWSARCHIVE_ARCHIVED_DIGESTS", ""),
+            crawl_setting(crawler.settings, "NEWSARCHIVE_REVISITS"),
+            crawl_setting(crawler.settings, "NEWSARCHIVE_ARCHIVED_DIGESTS") or "",
         )
         crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
         return pipeline

@@ -21,7 +21,9 @@ def print_tables(write_line) -> None:
             write_line(
                 f"{case:<52} {'yes' if survived else 'NO':>8} {lost:>5} {partial:>12} {without:>16}"
             )
-    print_edges(write_line)
+    if EDGES:
+        write_line("")
+        print_edges(write_line)
 
 
 EDGES: dict[str, list[int]] = {}
@@ -30,14 +32,14 @@ EDGES: dict[str, list[int]] = {}
 def edge_row(
     cls: str, *, held: bool, traceback: bool = False, forged: bool = False, lost: int = 0
 ) -> None:
-    """One case tried at an edge of class `cls` (what a hostile or unlucky user does there)."""
+    """One case of an edge class (issue 24), summed per class: tried, held, tracebacks, forged, lost."""
     row = EDGES.setdefault(cls, [0, 0, 0, 0, 0])
-    for n, value in enumerate((1, held, traceback, forged, lost)):
-        row[n] += int(value)
+    for i, n in enumerate((1, int(held), int(traceback), int(forged), lost)):
+        row[i] += n
 
 
 def print_edges(write_line) -> None:
-    """`edges (<class>): N tried, N held, 0 tracebacks, 0 forged, 0 lost`, one line per class."""
+    """One line per class: `edges (CLASS): N tried, N held, 0 tracebacks, 0 forged, 0 lost`."""
     for cls, (tried, held, tracebacks, forged, lost) in sorted(EDGES.items()):
         write_line(
             f"edges ({cls}): {tried} tried, {held} held, {tracebacks} tracebacks, "

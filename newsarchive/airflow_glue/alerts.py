@@ -45,8 +45,14 @@ class AlertConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> AlertConfig:
-        to = tuple(a.strip() for a in environ.get(EMAIL_ENV, "").split(",") if a.strip())
-        return cls(environ.get(SMTP_ENV) or None, to, environ.get(SLACK_ENV) or None)
+        from newsarchive.variables import (
+            BY_NAME,
+        )  # each read by its declaration (a ConfigError if wrong)
+
+        smtp, to, slack = (
+            BY_NAME[n].parse(environ.get(n, "")) for n in (SMTP_ENV, EMAIL_ENV, SLACK_ENV)
+        )
+        return cls(smtp, to or (), slack)
 
     @property
     def enabled(self) -> bool:

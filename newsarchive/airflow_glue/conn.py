@@ -41,5 +41,7 @@ def s3_env_in_server(conn_id: str) -> dict[str, str]:
 
 def apply_connection() -> None:
     """In a task process: take the S3 settings from the Airflow connection named by NEWSARCHIVE_AWS_CONN_ID."""
-    if conn_id := os.environ.get(CONN_ENV):
+    from newsarchive.variables import BY_NAME
+
+    if conn_id := BY_NAME[CONN_ENV].parse(os.environ.get(CONN_ENV, "")):
         os.environ.update(s3_env_from_connection(conn_id))

@@ -15,5 +15,8 @@ ENV = "NEWSARCHIVE_WORKER_HOSTNAME"
 
 
 def hostname() -> str:
-    """NEWSARCHIVE_WORKER_HOSTNAME if set (read here: Airflow calls this at the edge), else the FQDN."""
-    return os.environ.get(ENV) or socket.getfqdn()
+    """NEWSARCHIVE_WORKER_HOSTNAME if set (read here, by its declaration: Airflow calls this at the
+    edge), else the FQDN."""
+    from newsarchive.variables import BY_NAME
+
+    return BY_NAME[ENV].parse(os.environ.get(ENV, "")) or socket.getfqdn()

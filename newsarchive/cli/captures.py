@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,8 +76,9 @@ def captures(args: argparse.Namespace) -> int:
 
 
 def default_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "newsarchive" / "cdxj"
+    from common.files import cache_dir
+
+    return cache_dir("cdxj")
 
 
 def _line(c: Capture) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from common.errors import NewsArchiveError
 from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands
+from newsarchive.variables import BY_NAME
 
 THRESHOLD_HELP = "near-duplicate similarity threshold (estimated Jaccard of word 3-shingles)"
 
@@ -48,13 +49,8 @@ def register(sub: Subcommands) -> None:
     p.set_defaults(func=cmd_dedup)
 
 
-def _threshold(value: str) -> float:
-    from dedup import check_threshold
-
-    try:
-        return check_threshold(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+# the same kind as NEWSARCHIVE_DEDUP_THRESHOLD's (newsarchive/variables.py)
+_threshold = cli_args.arg(BY_NAME["NEWSARCHIVE_DEDUP_THRESHOLD"].kind, "a near-duplicate threshold")
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

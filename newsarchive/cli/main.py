@@ -15,6 +15,7 @@ from common.escape import terminal
 from newsarchive import __version__
 from newsarchive.cli import args as cli_args
 from newsarchive.errors import exit_code_for
+from newsarchive.variables import environment
 
 logger = logging.getLogger("newsarchive")
 # the command modules (newsarchive/cli/<name>.py), each with one `register(sub)`, in the order of --help
@@ -28,6 +29,7 @@ COMMAND_MODULES = (
     "search",
     "outlets",
     "reextract",
+    "settings",
 )
 
 
@@ -55,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     scratch.enter()
     try:
+        environment()  # every NEWSARCHIVE_* variable checked before anything runs (newsarchive/variables.py)
         cli_args.check_range(args)
         return int(args.func(args))
     except (Exception, KeyboardInterrupt) as exc:

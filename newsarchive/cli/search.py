@@ -26,13 +26,13 @@ MAX_LIMIT = 1000
 
 
 def cache_dir() -> Path:
-    """Where segments of an S3 archive are kept once downloaded: $NEWSARCHIVE_SEARCH_CACHE, else
+    """Where segments of an S3 archive are kept once downloaded: NEWSARCHIVE_SEARCH_CACHE, else
     $XDG_CACHE_HOME/newsarchive/search (~/.cache/newsarchive/search)."""
-    if configured := os.environ.get("NEWSARCHIVE_SEARCH_CACHE"):
-        return Path(configured)
-    return (
-        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsarchive" / "search"
-    )
+    from common.files import cache_dir as user_cache
+    from newsarchive.variables import environment
+
+    configured = environment()["NEWSARCHIVE_SEARCH_CACHE"]
+    return Path(configured) if configured else user_cache("search")
 
 
 def register(sub: Subcommands) -> None:

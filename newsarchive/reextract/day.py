@@ -33,6 +33,7 @@ from archive.snapshot import (
 )
 from archive.store import Store, open_store
 from common.errors import NewsArchiveError
+from common.values import BadValue, day_range
 from extract.engine import OutletContext
 from extract.provenance import engine_version, rules_hash
 from newsarchive import __version__
@@ -96,12 +97,10 @@ class DayResult:
 
 
 def days_between(since: date, until: date) -> list[date]:
-    if until < since:
-        raise ReextractError(
-            f"--until {until} is before --since {since}; give a range that runs forward"
-        )
-    if (until - since).days >= MAX_DAYS:
-        raise ReextractError(f"{since} to {until} is more than {MAX_DAYS} days; split the range")
+    try:
+        day_range(since, until, MAX_DAYS)  # the one check of a range of days (common/values.py)
+    except BadValue as exc:
+        raise ReextractError(f"--since {since} --until {until}: {exc}") from None
     return [since + timedelta(days=n) for n in range((until - since).days + 1)]
 
 

@@ -125,7 +125,9 @@ def _download_warcs(store: Store, ref: SnapshotRef, archive_root: Path) -> None:
 
 def pywb_command() -> Path:
     """pywb's `wayback`: $NEWSARCHIVE_PYWB, else .venv-pywb beside this checkout's .venv, else on PATH."""
-    configured = os.environ.get("NEWSARCHIVE_PYWB")
+    from newsarchive.variables import environment
+
+    configured = environment()["NEWSARCHIVE_PYWB"]  # checked: an executable program
     candidates = [Path(configured)] if configured else []
     candidates.append(Path(sys.prefix).parent / ".venv-pywb" / "bin" / "wayback")
     if found := shutil.which("wayback"):

@@ -32,12 +32,7 @@ from typing import Any
 import duckdb
 
 from common.errors import NewsArchiveError
-from newsarchive.config import (
-    DEFAULT_QUERY_MEMORY_MIB,
-    DEFAULT_QUERY_SPILL_MIB,
-    DEFAULT_QUERY_TIMEOUT_S,
-    Settings,
-)
+from newsarchive.config import Settings
 from newsarchive.run import scratch
 
 SPILL_PREFIX = "newsarchive-query-spill-"
@@ -69,9 +64,9 @@ class QueryError(NewsArchiveError, ValueError):
 class Limits:
     """What one query may use (config.Settings: query_timeout_s, query_memory_mib, query_spill_mib)."""
 
-    timeout_s: int = DEFAULT_QUERY_TIMEOUT_S
-    memory_mib: int = DEFAULT_QUERY_MEMORY_MIB
-    spill_mib: int = DEFAULT_QUERY_SPILL_MIB
+    timeout_s: int = Settings.query_timeout_s
+    memory_mib: int = Settings.query_memory_mib
+    spill_mib: int = Settings.query_spill_mib
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:

@@ -24,6 +24,7 @@ from pathlib import Path
 from common.errors import NewsArchiveError
 from newsarchive.config import Settings
 from outlets.model import Registry
+from spiders.variables import CRAWL_VARIABLES
 from spiders.warc import capture_paths
 
 logger = logging.getLogger(__name__)
@@ -53,12 +54,22 @@ def scrapy_settings(
     day: date | None = None,
     digests_file: Path | None = None,
 ) -> dict[str, str]:
+    """The crawl's -s settings: every crawl variable a user sets (spiders/variables.py) from Settings, by
+    its declaration (none is left behind), and the internal ones of this crawl. The host map changes
+    where requests go, never the politeness (AutoThrottle, concurrency): the replica is crawled as
+    production crawls the sites."""
     values = {
-        "NEWSARCHIVE_OUTPUT_DIR": str(output_dir),
-        "NEWSARCHIVE_MAX_ARTICLES": str(settings.max_articles),
-        "USER_AGENT": settings.user_agent,
-        "LOG_FILE": str(output_dir / "crawl.log"),
+        variable.name: variable.text(getattr(settings, variable.settings_field))
+        for variable in CRAWL_VARIABLES
+        if variable.settings_field
     }
+    values.update(
+        {
+            "NEWSARCHIVE_OUTPUT_DIR": str(output_dir),
+            "USER_AGENT": settings.user_agent,
+            "LOG_FILE": str(output_dir / "crawl.log"),
+        }
+    )
     if state_file:
         values["NEWSARCHIVE_STATE_FILE"] = str(state_file)
     if day:
@@ -67,16 +78,6 @@ def scrapy_settings(
         digests_file
     ):  # archived payloads: revisit records instead of second copies (archive/warc_digests.py)
         values["NEWSARCHIVE_ARCHIVED_DIGESTS"] = str(digests_file)
-    if settings.host_map:
-        values["NEWSARCHIVE_HOST_MAP"] = json.dumps(settings.host_map)
-    if not settings.polite:  # the local replica: no throttling against loopback
-        values.update(
-            {
-                "AUTOTHROTTLE_ENABLED": "False",
-                "DOWNLOAD_DELAY": "0",
-                "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
-            }
-        )
     values.update(settings.scrapy_settings)
     return values
 

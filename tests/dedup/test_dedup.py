@@ -163,6 +163,6 @@ def test_a_threshold_outside_0_1_is_refused_with_what_to_give(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["dedup", str(source), "--threshold", "2"])
     assert exit_info.value.code == 2
-    assert "must be a number in (0, 1]" in capsys.readouterr().err
-    with pytest.raises(ConfigError, match="NEWSARCHIVE_DEDUP_THRESHOLD.*must be a number in"):
+    assert "give a number more than 0 and at most 1" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="NEWSARCHIVE_DEDUP_THRESHOLD='abc': give a number more"):
         Settings.from_env({"NEWSARCHIVE_DEDUP_THRESHOLD": "abc"})

@@ -8,7 +8,7 @@ from newsarchive.config import DEFAULT_ARCHIVE, Settings
 
 def test_no_variables_give_the_documented_defaults():
     assert Settings.from_env({}) == Settings()
-    assert Settings().archive == DEFAULT_ARCHIVE and Settings().polite
+    assert Settings().archive == DEFAULT_ARCHIVE
 
 
 def test_each_variable_sets_its_field():
@@ -45,7 +45,6 @@ def test_each_variable_sets_its_field():
         refetch=True,
         retention_days=30,
     )
-    assert not settings.polite  # every host goes to a mapped address: no throttling
 
 
 def test_overrides_win_over_the_environment_and_none_is_no_override():
@@ -67,15 +66,24 @@ def test_empty_variables_are_unset():
         ("NEWSARCHIVE_MAX_ARTICLES", "²", "whole number of articles per outlet per run"),
         ("NEWSARCHIVE_EXTRACT_WORKERS", "-1", "worker processes"),
         ("NEWSARCHIVE_DEDUP_THRESHOLD", "1.5", "NEWSARCHIVE_DEDUP_THRESHOLD"),
-        ("NEWSARCHIVE_QUALITY_MIN_SHARE", "nan", "a share between 0 and 1"),
-        ("NEWSARCHIVE_EXTRACT_TIMEOUT_S", "0", "seconds per page"),
-        ("NEWSARCHIVE_REFETCH", "maybe", "give 1, true or yes"),
+        ("NEWSARCHIVE_QUALITY_MIN_SHARE", "nan", "give a number from 0 to 1"),
+        ("NEWSARCHIVE_EXTRACT_TIMEOUT_S", "0", "a number of seconds more than 0 and at most 3600"),
+        ("NEWSARCHIVE_REFETCH", "maybe", "give 1, true, yes or on"),
         ("NEWSARCHIVE_RETENTION_DAYS", "-3", "whole number of days"),
-        ("NEWSARCHIVE_HOST_MAP", "[1]", "must be a JSON object"),
+        ("NEWSARCHIVE_HOST_MAP", "[1]", "give a JSON object of host names"),
         ("NEWSARCHIVE_HOST_MAP", '{"x.test": "127.0.0.1:99999"}', "address:port"),
         ("NEWSARCHIVE_USER_AGENT", "two\nlines", "one line of printable text"),
-        ("NEWSARCHIVE_ARCHIVE", "s3://Bad_Bucket", "NEWSARCHIVE_ARCHIVE: archive"),
-        ("NEWSARCHIVE_OUTLETS", "a\x00b", "NEWSARCHIVE_OUTLETS: outlet registry path"),
+        ("NEWSARCHIVE_ARCHIVE", "s3://Bad_Bucket", "NEWSARCHIVE_ARCHIVE='s3://Bad_Bucket': give"),
+        ("NEWSARCHIVE_OUTLETS", "a\x00b", "NEWSARCHIVE_OUTLETS='a\\x00b': give the path of"),
+        ("NEWSARCHIVE_MAX_SECTION_PAGES", "abc", "NEWSARCHIVE_MAX_SECTION_PAGES='abc': give"),
+        ("NEWSARCHIVE_SCHEDULE", "not a cron", "NEWSARCHIVE_SCHEDULE='not a cron': give a cron"),
+        ("NEWSARCHIVE_RETENTION_DAYS", "\u00b2", "whole number of days from 0 to 36500"),
+        (
+            "NEWSARCHIVE_MAX_ARTICLE",
+            "5",
+            "not a newsarchive setting (did you mean NEWSARCHIVE_MAX_ARTICLES?",
+        ),
+        ("NEWSARCHIVE_RUN_DAY", "2026-01-01", "set by the crawl stage for each crawl"),
     ],
 )
 def test_a_bad_value_is_a_config_error_naming_the_variable(name, value, says):

@@ -35,7 +35,7 @@ def test_unknown_outlet_names_the_known_ones():
         ),
         (
             'id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nfeeds = ["https://x.com/rss"]\narticle_pattern = "(("',
-            "not a valid regex",
+            "is wrong; give a regular expression in RE2 syntax",
         ),
         (
             'id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nfeeds = ["https://y.com/rss"]\narticle_pattern = "a"',
@@ -72,7 +72,7 @@ GOOD = 'id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nsections = 
     "entry, message",
     [
         (GOOD.replace('"x1"', "42"), "id must be a string, not int 42"),
-        (GOOD.replace('"x1"', '"x1/../y"'), "id must be lowercase letters"),
+        (GOOD.replace('"x1"', '"x1/../y"'), "id 'x1/../y' is wrong; give an outlet id"),
         (GOOD.replace('"X"', '["X"]'), "name must be a string"),
         (GOOD + 'cleanup = "none"\n', "cleanup must be a table"),
         (
@@ -85,12 +85,18 @@ GOOD = 'id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nsections = 
         ),
         (GOOD.replace('["x.com"]', '[""]'), "domains item '' is not a non-empty"),
         (GOOD.replace('["x.com"]', '"x.com"'), "domains must be a list of strings"),
-        (GOOD.replace('["x.com"]', '["https://x.com/"]'), "is not a host name"),
-        (GOOD.replace('"ar"', '"ar/eg"'), "not a BCP 47 language tag"),
-        (GOOD.replace('"ar"', '"und"'), "not a BCP 47 language tag"),
-        (GOOD.replace('"https://x.com/"', '"http://[::1"'), "is not a valid URL"),
-        (GOOD.replace('"https://x.com/"', '"ftp://x.com/"'), "must be an absolute http"),
-        (GOOD.replace('"https://x.com/"', '"https://x.com:99999/"'), "is not a valid URL"),
+        (GOOD.replace('["x.com"]', '["https://x.com/"]'), "give a host name under a registrable"),
+        (GOOD.replace('"ar"', '"ar/eg"'), "language 'ar/eg' is wrong; give a BCP 47 language tag"),
+        (GOOD.replace('"ar"', '"und"'), "give a BCP 47 language tag"),
+        (
+            GOOD.replace('"https://x.com/"', '"http://[::1"'),
+            "'http://[::1' is wrong; give an absolute",
+        ),
+        (GOOD.replace('"https://x.com/"', '"ftp://x.com/"'), "give an absolute http(s) URL"),
+        (
+            GOOD.replace('"https://x.com/"', '"https://x.com:99999/"'),
+            "give an absolute http(s) URL",
+        ),
         (GOOD.replace('"a"', "5"), "article_pattern must be a string"),
         (GOOD + "timezone = 3\n", "timezone must be a string"),
     ],

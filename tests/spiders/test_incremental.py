@@ -158,8 +158,6 @@ def test_sitemap_lastmod_skips_entries_older_than_the_last_crawl(replica, tmp_pa
         "-s",
         f"NEWSARCHIVE_HOST_MAP={json.dumps(replica.host_map)}",
         "-s",
-        "AUTOTHROTTLE_ENABLED=False",
-        "-s",
         f"NEWSARCHIVE_STATE_FILE={state}",
         "-s",
         "NEWSARCHIVE_RUN_DAY=2026-11-21",

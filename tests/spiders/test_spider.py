@@ -46,8 +46,6 @@ def test_crawl_captures_raw_responses_byte_faithfully(replica, tmp_path):
         f"NEWSARCHIVE_OUTPUT_DIR={tmp_path}",
         "-s",
         f"NEWSARCHIVE_HOST_MAP={json.dumps(replica.host_map)}",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=False",
     )
     assert r.returncode == 0, r.stderr[-2000:]
     report = json.loads((tmp_path / "orient.crawl.json").read_text())

@@ -235,7 +235,7 @@ def test_bad_ranges_and_outlets_are_one_line_errors(tmp_path):
     archive = str(tmp_path / "empty")
     open_store(archive)
     for args, message in (
-        (["--since", "2026-11-22", "--until", "2026-11-21"], "is after --until"),
+        (["--since", "2026-11-22", "--until", "2026-11-21"], "give a range that runs forward"),
         (
             ["--since", "2026-11-21", "--until", "2026-11-21"],
             "no snapshot from 2026-11-21 to 2026-11-21",

@@ -146,7 +146,7 @@ def test_cli_bad_inputs_have_clear_messages(tmp_path):
     r = _cli("run", "--outlet", "bbc", "--archive", str(tmp_path / "a"))
     assert r.returncode == 2 and "unknown outlet 'bbc'" in r.stderr and "anapress" in r.stderr
     r = _cli("run", "--date", "21/11/2026")
-    assert r.returncode == 2 and "'21/11/2026' is not a date; use YYYY-MM-DD" in r.stderr
+    assert r.returncode == 2 and "'21/11/2026' is not a date; give a date YYYY-MM-DD" in r.stderr
     blocker = tmp_path / "file"
     blocker.write_text("x")
     r = _cli("run", "--outlet", "orient", "--archive", str(blocker / "archive"))
