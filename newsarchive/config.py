@@ -54,7 +54,9 @@ class Settings:
     refetch: bool = _default("NEWSARCHIVE_REFETCH")  # ignore the archive's crawl state
     retention_days: int = _default("NEWSARCHIVE_RETENTION_DAYS")  # S3 Object Lock (0: none)
     extract_timeout_s: float = _default("NEWSARCHIVE_EXTRACT_TIMEOUT_S")  # per page
-    query_timeout_s: int = _default("NEWSARCHIVE_QUERY_TIMEOUT_S")  # `newsarchive query`: one query's limits
+    query_timeout_s: int = _default(
+        "NEWSARCHIVE_QUERY_TIMEOUT_S"
+    )  # `newsarchive query`: one query's limits
     query_memory_mib: int = _default("NEWSARCHIVE_QUERY_MEMORY_MIB")
     query_spill_mib: int = _default("NEWSARCHIVE_QUERY_SPILL_MIB")
     extract_workers: int | None = None  # extraction worker processes; None: one per CPU

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
