@@ -14,7 +14,11 @@ class NewsArchiveError(Exception):
 
 
 class ConfigError(NewsArchiveError):
-    """The outlet registry or a setting is wrong."""
+    """The outlet registry or a setting is wrong: a retry cannot change that, so a task fails for good
+    (newsarchive/errors.py: fails_for_good) and names what to correct."""
+
+    reason = "config"
+    retryable = False
 
 
 class UnknownOutletError(ConfigError):
