@@ -75,7 +75,8 @@ def _index_one(args: tuple[str, str, int]) -> int:
 
 
 def phase_build(archive: str, workers: int, since: str | None, until: str | None) -> dict:
-    from archive.snapshot import newest_revs
+    from archive import layout
+    from archive.snapshot import load_manifest, newest_revs
     from archive.store import open_store
 
     refs = newest_revs(
@@ -87,8 +88,14 @@ def phase_build(archive: str, workers: int, since: str | None, until: str | None
     with ProcessPoolExecutor(workers) as pool:
         rows = sum(pool.map(_index_one, [(archive, r.day, r.rev) for r in refs]))
     elapsed = time.perf_counter() - started
+    store = open_store(archive)
+    listed = {info.key: info.size for info in store.list(layout.SEARCH_PREFIX)}
+    segment_bytes = sum(listed[layout.search_segment_key(r)] for r in refs)
+    snapshot_bytes = sum(f.size for r in refs for f in load_manifest(store, r).files)
     return {
         "segments": len(refs),
+        "segment_mb": segment_bytes / 1e6,
+        "snapshot_mb": snapshot_bytes / 1e6,
         "articles": rows,
         "seconds": elapsed,
         "per_s": rows / elapsed,
@@ -343,7 +350,9 @@ def main() -> int:
         print(
             f"index build: {build['articles']:,} articles in {build['segments']} segments, {build['seconds']:.0f} s "
             f"with {args.workers} processes: {build['per_s']:,.0f} articles/s (goal >= 5,000/s); "
-            f"peak RSS {build['peak_rss_mib']:.0f} MiB"
+            f"peak RSS {build['peak_rss_mib']:.0f} MiB; segments {build['segment_mb']:.1f} MB = "
+            f"{100 * build['segment_mb'] / build['snapshot_mb']:.1f}% of those snapshots' "
+            f"{build['snapshot_mb']:.1f} MB (goal <= 25%)"
         )
         search = _child(
             "search",
