@@ -179,7 +179,7 @@ def recall(tmp: Path) -> dict:
     from search.segments_local import open_segments
     from tests.search.corpus import publish_corpus
 
-    queries = json.loads((ROOT / "tests" / "research" / "queries.json").read_text(encoding="utf-8"))
+    queries = json.loads((ROOT / "tests" / "search" / "queries.json").read_text(encoding="utf-8"))
     store = open_store(tmp / "labelled")
     built = publish_corpus(store)
     from archive.snapshot import newest_revs

@@ -82,7 +82,7 @@ class SnapshotRows:
         indexed there."""
         batch, offset = divmod(at.row, BATCH_ROWS)
         try:
-            record = self._reader.get_batch(batch).slice(offset, 1).to_pylist()[0]
+            record: dict[str, Any] = self._reader.get_batch(batch).slice(offset, 1).to_pylist()[0]
         except (IndexError, OSError, pa.ArrowInvalid) as exc:
             raise SegmentError(f"{self.ref.label}: no row {at.row} in its rows ({exc})") from None
         if record["id"] != at.id:
