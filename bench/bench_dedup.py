@@ -213,16 +213,18 @@ def main() -> None:
     engines = ["ours"] if args.no_baseline else ["ours", "rensa"]
     for size in args.sizes:
         for attempt in range(args.repeat):
-            before = os.getloadavg()[0]
-            results = {engine: _child(engine, size) for engine in engines}
             print(
                 f"dedup {size:>9,} docs of ~{WORDS} words ({PER_DAY:,} per day), run {attempt + 1}, "
-                f"load average {before:.1f} → {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:"
+                f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the start:",
+                flush=True,
             )
-            print(_line("newsarchive", results["ours"]) + " (against the archived window)")
-            if "rensa" in results:
-                ratio = results["rensa"]["seconds"] / results["ours"]["seconds"]
-                print(_line("plain rensa", results["rensa"]) + f" (in memory); ours {ratio:.2f}×")
+            ours = _child("ours", size)
+            print(_line("newsarchive", ours) + " (against the archived window)", flush=True)
+            if "rensa" in engines:
+                theirs = _child("rensa", size)
+                ratio = theirs["seconds"] / ours["seconds"]
+                print(_line("plain rensa", theirs) + f" (in memory); ours {ratio:.2f}×")
+            print(f"  load average at the end {os.getloadavg()[0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -91,11 +91,14 @@ def phase_build(archive: str, workers: int, since: str | None, until: str | None
     store = open_store(archive)
     listed = {info.key: info.size for info in store.list(layout.SEARCH_PREFIX)}
     segment_bytes = sum(listed[layout.search_segment_key(r)] for r in refs)
-    snapshot_bytes = sum(f.size for r in refs for f in load_manifest(store, r).files)
+    files = [f for r in refs for f in load_manifest(store, r).files]
+    snapshot_bytes = sum(f.size for f in files)
+    warc_bytes = sum(f.size for f in files if f.key.endswith(".warc.gz"))
     return {
         "segments": len(refs),
         "segment_mb": segment_bytes / 1e6,
         "snapshot_mb": snapshot_bytes / 1e6,
+        "warc_mb": warc_bytes / 1e6,
         "articles": rows,
         "seconds": elapsed,
         "per_s": rows / elapsed,
@@ -352,7 +355,9 @@ def main() -> int:
             f"with {args.workers} processes: {build['per_s']:,.0f} articles/s (goal >= 5,000/s); "
             f"peak RSS {build['peak_rss_mib']:.0f} MiB; segments {build['segment_mb']:.1f} MB = "
             f"{100 * build['segment_mb'] / build['snapshot_mb']:.1f}% of those snapshots' "
-            f"{build['snapshot_mb']:.1f} MB (goal <= 25%)"
+            f"{build['snapshot_mb']:.1f} MB (goal <= 25%"
+            + ("" if build["warc_mb"] else "; these hold no WARC: made with --no-warc")
+            + ")"
         )
         search = _child(
             "search",
