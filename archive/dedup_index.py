@@ -2,11 +2,16 @@
 with its SHA-256), so a run on any machine checks against the days before it without a database.
 
 A segment that is missing, fails its checksum or does not load is named in one warning line, skipped
-and reported (the day's articles are then not checked against; nothing archived changes)."""
+and reported (the day's articles are then not checked against; nothing archived changes).
+
+Loading the window maps each segment's signatures (512 bytes an article, most of a segment) from the
+downloaded file instead of reading them into memory: a run compares with few of them, and only those
+pages are read. Their band keys are made from the file in chunks as it is loaded."""
 
 from __future__ import annotations
 
 import logging
+import struct
 import tempfile
 import zipfile
 from datetime import date, timedelta
@@ -25,10 +30,11 @@ from archive.snapshot import (
 from archive.store import ObjectNotFound, Store, StoreError
 from common.errors import NewsArchiveError
 from dedup.index import DedupIndex
-from dedup.signatures import ALGORITHM
+from dedup.signatures import ALGORITHM, NUM_PERM, band_keys
 
 logger = logging.getLogger(__name__)
 SEGMENT_FIELDS = ("ids", "root_ids", "url_keys", "contents", "signatures")
+KEY_CHUNK = 65_536  # signatures read at once to make band keys from a mapped segment
 
 
 class IncompatibleSegment(NewsArchiveError, ValueError):
@@ -40,7 +46,9 @@ def write_segment(segment: dict[str, np.ndarray], path: Path) -> None:
         np.savez(fh, algorithm=np.array(ALGORITHM), **segment)  # type: ignore[arg-type]  # numpy's stub: allow_pickle
 
 
-def read_segment(path: Path) -> dict[str, np.ndarray]:
+def read_segment(path: Path, mapped: bool = False) -> dict[str, np.ndarray]:
+    """A segment's arrays, checked; `mapped`: the signatures mapped from the file (which must then stay
+    as it is while they are used; deleting it is fine) instead of read, when the file allows it."""
     try:
         with np.load(path, allow_pickle=False) as data:
             missing = [name for name in (*SEGMENT_FIELDS, "algorithm") if name not in data.files]
@@ -50,8 +58,12 @@ def read_segment(path: Path) -> dict[str, np.ndarray]:
                 raise IncompatibleSegment(
                     f"signatures made by {data['algorithm']}, this version makes {ALGORITHM}"
                 )
-            segment = {name: data[name] for name in SEGMENT_FIELDS}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+            signatures = _mapped_signatures(path, data.zip) if mapped else None
+            segment = {
+                name: data[name] if name != "signatures" or signatures is None else signatures
+                for name in SEGMENT_FIELDS
+            }
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError, struct.error) as exc:
         if isinstance(exc, IncompatibleSegment):
             raise
         raise IncompatibleSegment(
@@ -60,7 +72,57 @@ def read_segment(path: Path) -> dict[str, np.ndarray]:
     lengths = {len(segment[name]) for name in SEGMENT_FIELDS}
     if len(lengths) != 1:
         raise IncompatibleSegment("its arrays have different lengths")
+    sigs = segment["signatures"]
+    if sigs.dtype != np.uint32 or sigs.ndim != 2 or sigs.shape[1] != NUM_PERM:
+        raise IncompatibleSegment(
+            f"its signatures are {sigs.dtype} {sigs.shape}, not n x {NUM_PERM}"
+        )
     return segment
+
+
+def _mapped_signatures(path: Path, archive: zipfile.ZipFile) -> np.ndarray | None:
+    """The signatures array of an uncompressed .npz (as np.savez writes it), mapped read-only from the
+    file; None when it is stored otherwise (it is then read)."""
+    info = archive.getinfo("signatures.npy")
+    if info.compress_type != zipfile.ZIP_STORED or info.file_size < 1024:
+        return None
+    with path.open("rb") as fh:
+        fh.seek(info.header_offset)
+        local = fh.read(30)
+        if local[:4] != b"PK\x03\x04":
+            raise ValueError("a zip member without its local header")
+        name_length, extra_length = struct.unpack("<HH", local[26:30])
+        fh.seek(info.header_offset + 30 + name_length + extra_length)
+        version = np.lib.format.read_magic(fh)
+        if version not in ((1, 0), (2, 0)):
+            return None
+        header = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
+        shape, fortran_order, dtype = header(fh)
+        start = fh.tell()
+    end = info.header_offset + 30 + name_length + extra_length + info.file_size
+    if fortran_order or start + int(np.prod(shape)) * dtype.itemsize != end:
+        return None  # not laid out as np.savez writes it: read it instead
+    return np.memmap(path, dtype=dtype, mode="r", offset=start, shape=shape)
+
+
+def band_keys_of(segment: dict[str, np.ndarray], path: Path) -> np.ndarray:
+    """The band keys of a segment's signatures; mapped ones are read from the file a chunk at a time
+    (reading them through the mapping would keep every page in memory)."""
+    sigs = segment["signatures"]
+    if not isinstance(sigs, np.memmap):
+        return band_keys(sigs)
+    keys = np.empty((len(sigs), sigs.shape[1] // 4), dtype=np.uint64)
+    with path.open("rb") as fh:
+        fh.seek(sigs.offset)
+        for start in range(0, len(sigs), KEY_CHUNK):
+            count = min(KEY_CHUNK, len(sigs) - start)
+            chunk = np.fromfile(fh, dtype=sigs.dtype, count=count * sigs.shape[1])
+            keys[start : start + count] = band_keys(chunk.reshape(count, sigs.shape[1]))
+    return keys
 
 
 def select(segment: dict[str, np.ndarray], ids: set[str]) -> dict[str, np.ndarray]:
@@ -79,14 +141,30 @@ def concat(*segments: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def read_snapshot_segment(store: Store, ref: SnapshotRef, tmp: Path) -> dict[str, np.ndarray]:
     """A snapshot's segment, checked against its manifest; DamagedObject/IncompatibleSegment if unusable."""
+    local = _download_segment(store, ref, tmp)
+    try:
+        return read_segment(local)
+    finally:
+        local.unlink(missing_ok=True)
+
+
+def _download_segment(store: Store, ref: SnapshotRef, tmp: Path) -> Path:
     manifest = load_manifest(store, ref)
     entry = manifest.file(layout.dedup_index_key(ref.prefix))
     if entry is None:
         raise IncompatibleSegment(f"snapshot {ref.label} lists no dedup index")
     local = tmp / f"segment-{ref.day}-{ref.rev}.npz"
     download_checked(store, entry, local)
+    return local
+
+
+def _load_mapped(index: DedupIndex, store: Store, ref: SnapshotRef, tmp: Path) -> None:
+    """A snapshot's segment into the index, its signatures mapped from the downloaded file (deleted
+    here: the mapping keeps it readable until the index is gone)."""
+    local = _download_segment(store, ref, tmp)
     try:
-        return read_segment(local)
+        segment = read_segment(local, mapped=True)
+        index.add_chunk(segment, band_keys_of(segment, local))
     finally:
         local.unlink(missing_ok=True)
 
@@ -105,7 +183,7 @@ def load_window(
     with tempfile.TemporaryDirectory(prefix="newsarchive-dedup-index-") as tmp:
         for ref in refs:  # oldest first
             try:
-                index.add_segment(read_snapshot_segment(store, ref, Path(tmp)))
+                _load_mapped(index, store, ref, Path(tmp))
             except (ObjectNotFound, IncompatibleSegment, DamagedObject) as exc:
                 logger.warning(
                     "snapshot %s: dedup index not usable, its articles are not checked against: %s",

@@ -21,7 +21,7 @@ layout (docs/archive-format.md shows the same block, and tests/docs keeps the tw
     current/articles/D.parquet                   the current-articles table, one file per day (derived)
     current/articles.record.json                 the table's record: each day file's SHA-256, size, rows, rev
     indexes/date=D/rev=N/                        sidecar CDXJ index of a rev published before indexes existed
-    search/v2/date=D/rev=N/segment.tar|.json     search segment of a rev and its pointer (derived)
+    search/v3/date=D/rev=N/segment.tar|.json     search segment of a rev and its pointer (derived)
 
 Readers and `gc` find every kind of object through the functions below; nothing else builds a key.
 """
@@ -47,9 +47,10 @@ ABANDONED = "_ABANDONED"
 MANIFEST = "manifest.json"
 CDXJ_INDEX = "indexes/index.cdxj"  # under a rev's prefix
 SIDECAR_RECORD = "index.json"  # under a sidecar prefix: what the sidecar index is bound to
-SEARCH_FORMAT = 2
+SEARCH_FORMAT = 3
 SEARCH_PREFIX = f"{SEARCH}/v{SEARCH_FORMAT}/"
-OLD_SEARCH_PREFIX = f"{SEARCH}/v1/"  # segments of the first format (never read; gc removes them)
+# segments of earlier formats (never read; `newsarchive search-index` builds the current one beside them)
+OLD_SEARCH_PREFIXES = tuple(f"{SEARCH}/v{n}/" for n in range(1, SEARCH_FORMAT))
 CURRENT_TABLE_PREFIX = f"{CURRENT}/articles/"
 CURRENT_TABLE_RECORD = (
     f"{CURRENT}/articles.record.json"  # beside the table: its directory holds Parquet only
@@ -170,8 +171,9 @@ def search_pointer_key(ref: Rev) -> str:
     return f"{SEARCH_PREFIX}date={ref.day}/rev={ref.rev}/segment.json"
 
 
-def old_search_pointer_key(ref: Rev) -> str:
-    return f"{OLD_SEARCH_PREFIX}date={ref.day}/rev={ref.rev}/segment.json"
+def old_search_pointer_keys(ref: Rev) -> list[str]:
+    """Where a segment of an earlier format of this rev would have its pointer."""
+    return [f"{prefix}date={ref.day}/rev={ref.rev}/segment.json" for prefix in OLD_SEARCH_PREFIXES]
 
 
 def parse_search_key(key: str) -> tuple[int, str, int] | None:

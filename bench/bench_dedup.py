@@ -1,14 +1,24 @@
 """`make bench` (dedup part): documents per second and peak memory for 10k, 100k and 1M synthetic
 articles of ~500 words, deduplicated day by day against an index held in the archive (a local archive
-directory; each day's segment is published in that day's snapshot and the next day loads the window).
+directory; each day's segment is published in that day's snapshot and the next day loads the window),
+beside plain rensa on the same days: word 3-shingles made in Python, `RMinHash` digests and rensa's own
+`RMinHashLSH` (32 bands, threshold 0.5) kept in memory across the days, no URL or content layers, no
+archive, and a duplicate is any document sharing a band (not checked by similarity).
 
-Each size runs in its own process so its peak RSS is its own. Generating the synthetic text is not timed.
-Usage: python bench/bench_dedup.py [SIZE ...]   (default: 10000 100000 1000000)
+Each size and engine runs in its own process, so its peak RSS is its own; generating the synthetic text
+is not timed. Wall time depends on what else the machine runs, so the CPU time of the process (all its
+threads) is printed beside it, with the load average before and after, and the time of each part of
+ours: loading the window, normalising and signing, deciding (lookups and layers), writing and publishing
+the segment.
+
+Usage: python bench/bench_dedup.py [--repeat N] [--no-baseline] [SIZE ...]   (default: 10000 100000 1000000)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -17,8 +27,6 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
-
-from archive import layout  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -56,50 +64,117 @@ def _day(rng: random.Random, vocab: list[str], first: int, count: int, earlier: 
     return docs
 
 
-def run_size(total: int) -> dict:
+def _days(total: int):
+    """(day, documents) for `total` documents, PER_DAY a day; the same for every engine."""
+    rng = random.Random(total)
+    vocab = _vocabulary(rng)
+    sample: list[str] = []
+    done, day = 0, date(2026, 1, 1)
+    while done < total:
+        count = min(PER_DAY, total - done)
+        docs = _day(rng, vocab, done, count, sample)
+        sample = [d.text for d in rng.sample(docs, min(1000, len(docs)))]
+        yield day, docs
+        del docs  # a day is gone when the next one is made
+        done += count
+        day += timedelta(days=1)
+
+
+class _Clock:
+    """Wall and CPU seconds (all threads) of the timed parts, by part."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu = 0.0
+
+    def part(self, name: str):
+        clock = self
+
+        class _Part:
+            def __enter__(self):
+                self.began = time.perf_counter(), time.process_time()
+
+            def __exit__(self, *exc):
+                wall, cpu = self.began
+                clock.wall[name] = clock.wall.get(name, 0.0) + time.perf_counter() - wall
+                clock.cpu += time.process_time() - cpu
+
+        return _Part()
+
+
+def run_ours(total: int) -> dict:
+    from archive import layout
     from archive.dedup_index import load_window, write_segment
     from archive.snapshot import publish_snapshot
     from archive.store import open_store
     from dedup.engine import Deduplicator
 
-    rng = random.Random(total)
-    vocab = _vocabulary(rng)
-    start_day = date(2026, 1, 1)
-    timed = 0.0
+    clock = _Clock()
     duplicates = planted = caught = 0
-    sample: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-dedup-") as tmp:
         store = open_store(Path(tmp) / "archive")
-        done, day = 0, start_day
-        while done < total:
-            count = min(PER_DAY, total - done)
-            docs = _day(rng, vocab, done, count, sample)
-            began = time.perf_counter()
-            index, _, _ = load_window(store, day, window_days=30)
+        for day, docs in _days(total):
+            with clock.part("window"):
+                index, _, _ = load_window(store, day, window_days=30)
             history = len(index)
             deduplicator = Deduplicator(index)
-            for decision in deduplicator.run(docs):
-                duplicates += decision.duplicate_of is not None
-                planted += decision.id.endswith("-copy")
-                caught += decision.id.endswith("-copy") and decision.duplicate_of is not None
-            segment = Path(tmp) / "index.npz"
-            write_segment(deduplicator.index.segment(history), segment)
-            publish_snapshot(
-                store,
-                day,
-                [],
-                {},
-                run_id=f"bench-{day}",
-                extra={layout.dedup_index_key(""): segment},
-            )
-            timed += time.perf_counter() - began
-            sample = [d.text for d in rng.sample(docs, min(1000, len(docs)))]
-            done += count
-            day += timedelta(days=1)
+            with clock.part("dedup"):
+                for decision in deduplicator.run(docs):
+                    duplicates += decision.duplicate_of is not None
+                    planted += decision.id.endswith("-copy")
+                    caught += decision.id.endswith("-copy") and decision.duplicate_of is not None
+            with clock.part("publish"):
+                segment = Path(tmp) / "index.npz"
+                write_segment(deduplicator.index.segment(history), segment)
+                publish_snapshot(
+                    store,
+                    day,
+                    [],
+                    {},
+                    run_id=f"bench-{day}",
+                    extra={layout.dedup_index_key(""): segment},
+                )
+            del index, deduplicator, docs
+    return _result(total, clock, duplicates, planted, caught)
+
+
+def run_rensa(total: int) -> dict:
+    """Plain rensa, as its README does it: tokens in Python, digests, its LSH index."""
+    from rensa import RMinHash, RMinHashLSH
+
+    from dedup import THRESHOLD
+    from dedup.signatures import BANDS, NUM_PERM, SEED
+
+    clock = _Clock()
+    lsh = RMinHashLSH(THRESHOLD, NUM_PERM, BANDS)
+    duplicates = planted = caught = start = 0
+    for _, docs in _days(total):
+        with clock.part("dedup"):
+            for first in range(0, len(docs), 10_000):
+                batch = docs[first : first + 10_000]
+                shingles = []
+                for doc in batch:
+                    words = doc.text.split()
+                    shingles.append([" ".join(words[i : i + 3]) for i in range(len(words) - 2)])
+                matrix = RMinHash.digest_matrix_from_token_sets(shingles, NUM_PERM, SEED)
+                flags = lsh.insert_matrix_and_query_duplicate_flags(matrix, start)
+                start += len(batch)
+                for doc, flag in zip(batch, flags, strict=True):
+                    duplicates += flag
+                    planted += doc.id.endswith("-copy")
+                    caught += flag and doc.id.endswith("-copy")
+        del docs
+    return _result(total, clock, duplicates, planted, caught)
+
+
+def _result(total: int, clock: _Clock, duplicates: int, planted: int, caught: int) -> dict:
+    seconds = sum(clock.wall.values())
     return {
         "documents": total,
-        "seconds": round(timed, 1),
-        "docs_per_s": round(total / timed),
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(clock.cpu, 1),
+        "parts": {name: round(value, 1) for name, value in clock.wall.items()},
+        "docs_per_s": round(total / seconds),
         "duplicates_found": duplicates,
         "planted": planted,
         "caught": caught,
@@ -107,24 +182,49 @@ def run_size(total: int) -> dict:
     }
 
 
+def _child(engine: str, size: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", engine, str(size)], capture_output=True, text=True
+    )
+    if out.returncode:
+        sys.exit(f"bench_dedup {engine} {size}: {out.stderr}")
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def _line(name: str, r: dict) -> str:
+    parts = ", ".join(f"{k} {v} s" for k, v in r["parts"].items()) if len(r["parts"]) > 1 else ""
+    return (
+        f"  {name:<13} {r['seconds']:>7} s = {r['docs_per_s']:>6,} docs/s (CPU {r['cpu_seconds']} s"
+        f"{'; ' + parts if parts else ''}), peak RSS {r['peak_rss_mb']:,} MiB; planted copies "
+        f"{r['planted']:,}, caught {r['caught']:,}; duplicates reported in all {r['duplicates_found']:,}"
+    )
+
+
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        print(json.dumps(run_size(int(sys.argv[2]))))
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        run = run_ours if sys.argv[2] == "ours" else run_rensa
+        print(json.dumps(run(int(sys.argv[3]))))
         return
-    sizes = [int(s) for s in sys.argv[1:]] or [10_000, 100_000, 1_000_000]
-    for size in sizes:
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", str(size)], capture_output=True, text=True
-        )
-        if out.returncode:
-            sys.exit(f"bench_dedup {size}: {out.stderr}")
-        r = json.loads(out.stdout.splitlines()[-1])
-        print(
-            f"dedup {r['documents']:>9,} docs of ~{WORDS} words against the archived index "
-            f"({PER_DAY:,} per day): {r['seconds']:>6} s = {r['docs_per_s']:>6,} docs/s, "
-            f"peak RSS {r['peak_rss_mb']:,} MiB; planted copies {r['planted']:,}, caught {r['caught']:,}; "
-            f"duplicates reported in all {r['duplicates_found']:,}"
-        )
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each size (the spread)")
+    parser.add_argument("--no-baseline", action="store_true", help="leave plain rensa out")
+    args = parser.parse_args()
+    engines = ["ours"] if args.no_baseline else ["ours", "rensa"]
+    for size in args.sizes:
+        for attempt in range(args.repeat):
+            print(
+                f"dedup {size:>9,} docs of ~{WORDS} words ({PER_DAY:,} per day), run {attempt + 1}, "
+                f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the start:",
+                flush=True,
+            )
+            ours = _child("ours", size)
+            print(_line("newsarchive", ours) + " (against the archived window)", flush=True)
+            if "rensa" in engines:
+                theirs = _child("rensa", size)
+                ratio = theirs["seconds"] / ours["seconds"]
+                print(_line("plain rensa", theirs) + f" (in memory); ours {ratio:.2f}×")
+            print(f"  load average at the end {os.getloadavg()[0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -75,7 +75,8 @@ def _index_one(args: tuple[str, str, int]) -> int:
 
 
 def phase_build(archive: str, workers: int, since: str | None, until: str | None) -> dict:
-    from archive.snapshot import newest_revs
+    from archive import layout
+    from archive.snapshot import load_manifest, newest_revs
     from archive.store import open_store
 
     refs = newest_revs(
@@ -87,8 +88,17 @@ def phase_build(archive: str, workers: int, since: str | None, until: str | None
     with ProcessPoolExecutor(workers) as pool:
         rows = sum(pool.map(_index_one, [(archive, r.day, r.rev) for r in refs]))
     elapsed = time.perf_counter() - started
+    store = open_store(archive)
+    listed = {info.key: info.size for info in store.list(layout.SEARCH_PREFIX)}
+    segment_bytes = sum(listed[layout.search_segment_key(r)] for r in refs)
+    files = [f for r in refs for f in load_manifest(store, r).files]
+    snapshot_bytes = sum(f.size for f in files)
+    warc_bytes = sum(f.size for f in files if f.key.endswith(".warc.gz"))
     return {
         "segments": len(refs),
+        "segment_mb": segment_bytes / 1e6,
+        "snapshot_mb": snapshot_bytes / 1e6,
+        "warc_mb": warc_bytes / 1e6,
         "articles": rows,
         "seconds": elapsed,
         "per_s": rows / elapsed,
@@ -172,7 +182,7 @@ def recall(tmp: Path) -> dict:
     from search.segments_local import open_segments
     from tests.search.corpus import publish_corpus
 
-    queries = json.loads((ROOT / "tests" / "research" / "queries.json").read_text(encoding="utf-8"))
+    queries = json.loads((ROOT / "tests" / "search" / "queries.json").read_text(encoding="utf-8"))
     store = open_store(tmp / "labelled")
     built = publish_corpus(store)
     from archive.snapshot import newest_revs
@@ -343,7 +353,11 @@ def main() -> int:
         print(
             f"index build: {build['articles']:,} articles in {build['segments']} segments, {build['seconds']:.0f} s "
             f"with {args.workers} processes: {build['per_s']:,.0f} articles/s (goal >= 5,000/s); "
-            f"peak RSS {build['peak_rss_mib']:.0f} MiB"
+            f"peak RSS {build['peak_rss_mib']:.0f} MiB; segments {build['segment_mb']:.1f} MB = "
+            f"{100 * build['segment_mb'] / build['snapshot_mb']:.1f}% of those snapshots' "
+            f"{build['snapshot_mb']:.1f} MB (goal <= 25%"
+            + ("" if build["warc_mb"] else "; these hold no WARC: made with --no-warc")
+            + ")"
         )
         search = _child(
             "search",

@@ -15,17 +15,18 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from itertools import islice
+from typing import NamedTuple
 
 import numpy as np
 
 from dedup import THRESHOLD, check_threshold
 from dedup.index import DedupIndex
-from dedup.normalize import content_hash, normalize_many
-from dedup.signatures import band_keys, signatures, similarity
+from dedup.normalize import content_hash, fold_batch
+from dedup.signatures import band_keys, signatures_of_folded, similarity
 from dedup.urls import canonical_url
 
 BATCH = 10_000
-SIGN_CHUNK = 2_000
+SIGN_CHUNK = 256  # texts folded and signed at once: ~800k code units, arrays that stay in cache
 SIGN_THREADS = 2
 CANDIDATE_LIMIT = 32
 
@@ -57,104 +58,174 @@ def url_key(url: str) -> int:
 
 
 class Deduplicator:
-    def __init__(self, index: DedupIndex | None = None, threshold: float = THRESHOLD):
+    def __init__(
+        self, index: DedupIndex | None = None, threshold: float = THRESHOLD, batch: int = BATCH
+    ):
         self.index = index if index is not None else DedupIndex()
         self.threshold = check_threshold(threshold)
+        self.batch = batch  # documents signed and looked up at once
 
     def run(self, documents: Iterable[Document]) -> Iterator[Decision]:
         """Decisions in input order; the input order is the order in which documents were first seen."""
         iterator = iter(documents)
-        while batch := list(islice(iterator, BATCH)):
+        while batch := list(islice(iterator, self.batch)):
             yield from self._batch(batch)
 
     def _batch(self, docs: list[Document]) -> list[Decision]:
         index = self.index
-        normalized, sigs = _normalize_and_sign([doc.text for doc in docs])
-        contents = [content_hash(text) for text in normalized]
-        urls = [url_key(canonical_url(doc.url, doc.canonical)) if doc.url else None for doc in docs]
+        sigs, contents, nonempty, urls = _sign(docs)
         keys = band_keys(sigs)
-        comparable = [bool(text) for text in normalized]
+        first = len(index)
+        batch = _Batch(index, first, sigs, contents)
+        earlier_url = index.url_positions.lookup(urls).tolist()
+        earlier_content = index.content_positions.lookup(contents).tolist()
         earlier = index.bands.lookup(keys, CANDIDATE_LIMIT)
         within = _within_batch_candidates(keys)
-        first = len(index)
+        url_keys, content_keys = urls.tolist(), contents.tolist()
+        comparable = nonempty.tolist()
+        newest_url: dict[int, int] = {}  # within the batch: URL key -> newest position
+        first_content: dict[int, int] = {}  # content hash -> first position
         decisions = []
         for i, doc in enumerate(docs):
+            url, content = url_keys[i], content_keys[i]
+            if doc.url:
+                previous = newest_url.get(url, earlier_url[i])
+                same_url = previous if previous >= 0 else None
+            else:
+                same_url = None
+            previous = earlier_content[i]
+            if previous < 0:
+                previous = first_content.get(content, -1)
             decision = self._decide(
                 doc,
-                urls[i],
-                contents[i],
-                sigs,
+                batch,
                 i,
-                first,
+                content,
+                same_url,
+                previous if previous >= 0 else None,
                 comparable[i],
-                earlier[i],
-                within.get(i, ()),
+                {*earlier[i], *(first + j for j in within.get(i, ()))},
             )
-            root = decision.duplicate_of or doc.id
-            # a document without URL gets a key of its own, so it never matches by URL
-            url = urls[i]
-            index.append(
-                doc.id, root, url if url is not None else url_key(f"id:{doc.id}"), contents[i]
-            )
+            batch.add(doc.id, decision.duplicate_of or doc.id)
+            newest_url[url] = first + i
+            first_content.setdefault(content, first + i)
             decisions.append(decision)
-        index.add_signatures(sigs, keys, first)
+        index.add_chunk(batch.chunk(urls), keys)
         return decisions
 
     def _decide(
         self,
         doc: Document,
-        url: int | None,
-        content: int,
-        sigs: np.ndarray,
+        batch: _Batch,
         i: int,
-        first: int,
+        content: int,
+        same_url: int | None,
+        same_content: int | None,
         comparable: bool,
-        earlier: Iterable[int],
-        within: Iterable[int],
+        candidates: set[int],
     ) -> Decision:
-        """sigs: the batch's signatures, this document's at row i; positions from `first` on are the batch's."""
-        index = self.index
-        sig = sigs[i]
-
-        def signature(position: int) -> np.ndarray:
-            return index.signature(position) if position < first else sigs[position - first]
-
-        if url is not None and (previous := index.url_pos.get(url)) is not None:
-            if index.contents[previous] == content:
-                return Decision(doc.id, index.root_ids[previous], None, "canonical_url", 1.0)
-            sim = similarity(sig, signature(previous))
-            return Decision(doc.id, None, index.ids[previous], "revision", round(sim, 3))
-        if (previous := index.content_pos.get(content)) is not None:
-            return Decision(doc.id, index.root_ids[previous], None, "exact_content", 1.0)
+        """The decision for the batch's row i, given the positions seen before it with its URL and its
+        content, and its near-duplicate candidates."""
+        sig = batch.sigs[i]
+        if same_url is not None:
+            if batch.content(same_url) == content:
+                return Decision(doc.id, batch.root_id(same_url), None, "canonical_url", 1.0)
+            sim = similarity(sig, batch.signature(same_url))
+            return Decision(doc.id, None, batch.article_id(same_url), "revision", round(sim, 3))
+        if same_content is not None:
+            return Decision(doc.id, batch.root_id(same_content), None, "exact_content", 1.0)
         if comparable:
             best, best_sim = None, 0.0
-            for position in {*earlier, *(first + j for j in within)}:
-                sim = similarity(sig, signature(position))
+            for position in candidates:
+                sim = similarity(sig, batch.signature(position))
                 if sim > best_sim:
                     best, best_sim = position, sim
             if best is not None and best_sim >= self.threshold:
                 return Decision(
-                    doc.id, index.root_ids[best], None, "near_duplicate", round(best_sim, 3)
+                    doc.id, batch.root_id(best), None, "near_duplicate", round(best_sim, 3)
                 )
         return Decision(doc.id, None, None, None, None)
 
 
-def _sign_chunk(texts: list[str]) -> tuple[list[str], np.ndarray]:
-    normalized = normalize_many(texts)
-    return normalized, signatures(normalized)
+class _Batch:
+    """A batch being decided: its rows from position `first` on, the index's before."""
+
+    def __init__(self, index: DedupIndex, first: int, sigs: np.ndarray, contents: np.ndarray):
+        self.index, self.first, self.sigs, self.contents = index, first, sigs, contents
+        self.ids: list[str] = []
+        self.root_ids: list[str] = []
+
+    def add(self, article_id: str, root_id: str) -> None:
+        self.ids.append(article_id)
+        self.root_ids.append(root_id)
+
+    def signature(self, position: int) -> np.ndarray:
+        if position >= self.first:
+            sig: np.ndarray = self.sigs[position - self.first]
+            return sig
+        return self.index.signature(position)
+
+    def content(self, position: int) -> int:
+        if position >= self.first:
+            return int(self.contents[position - self.first])
+        return self.index.content(position)
+
+    def article_id(self, position: int) -> str:
+        if position >= self.first:
+            return self.ids[position - self.first]
+        return self.index.article_id(position)
+
+    def root_id(self, position: int) -> str:
+        if position >= self.first:
+            return self.root_ids[position - self.first]
+        return self.index.root_id(position)
+
+    def chunk(self, url_keys: np.ndarray) -> dict[str, np.ndarray]:
+        return {
+            "ids": np.array(self.ids, dtype=str),
+            "root_ids": np.array(self.root_ids, dtype=str),
+            "url_keys": url_keys,
+            "contents": self.contents,
+            "signatures": self.sigs,
+        }
 
 
-def _normalize_and_sign(texts: list[str]) -> tuple[list[str], np.ndarray]:
-    """Normalised texts and signatures, in chunks on two threads (numpy and rensa release the GIL; small
-    chunks also keep the per-character arrays in cache)."""
-    chunks = [texts[start : start + SIGN_CHUNK] for start in range(0, len(texts), SIGN_CHUNK)]
-    if len(chunks) == 1:
-        return _sign_chunk(texts)
+class _Signed(NamedTuple):
+    """What the layers compare of a batch's documents, row by row."""
+
+    sigs: np.ndarray  # MinHash signatures, n x NUM_PERM
+    contents: np.ndarray  # hashes of the normalised texts
+    nonempty: np.ndarray  # whether anything is left of a text once normalised
+    urls: np.ndarray  # canonical URL keys (a document without URL: a key of its own id)
+
+
+def _sign_chunk(docs: list[Document]) -> _Signed:
+    normalized, folded = fold_batch([doc.text for doc in docs])
+    return _Signed(
+        signatures_of_folded(folded, len(docs)),
+        np.fromiter(map(content_hash, normalized), dtype=np.uint64, count=len(docs)),
+        np.fromiter(map(bool, normalized), dtype=bool, count=len(docs)),
+        np.fromiter(
+            (
+                url_key(canonical_url(doc.url, doc.canonical) if doc.url else f"id:{doc.id}")
+                for doc in docs
+            ),
+            dtype=np.uint64,
+            count=len(docs),
+        ),
+    )
+
+
+def _sign(docs: list[Document]) -> _Signed:
+    """_sign_chunk over the batch in chunks, on two threads: numpy, rensa and hashlib release the GIL
+    (one thread's URLs go on while the other's arrays are worked on), and small chunks keep the
+    per-character arrays in cache."""
+    chunks = [docs[start : start + SIGN_CHUNK] for start in range(0, len(docs), SIGN_CHUNK)]
+    if len(chunks) <= 1:
+        return _sign_chunk(docs)
     with ThreadPoolExecutor(SIGN_THREADS) as pool:
         results = list(pool.map(_sign_chunk, chunks))
-    return [t for normalized, _ in results for t in normalized], np.concatenate(
-        [s for _, s in results]
-    )
+    return _Signed(*(np.concatenate(parts) for parts in zip(*results, strict=True)))
 
 
 def _within_batch_candidates(keys: np.ndarray) -> dict[int, list[int]]:

@@ -3,7 +3,9 @@
 NFKC; combining marks (tashkeel) and format characters (tatweel, bidi and zero-width marks) removed;
 alef forms (أ إ آ ٱ → ا), ى → ي, ة → ه, Arabic-Indic and Persian digits → 0-9; everything that is not a
 letter or digit → space; lower case; whitespace collapsed. The per-character part is one lookup table
-applied with numpy to a whole batch of texts, which is what makes a million articles affordable.
+applied with numpy to a whole batch of texts, which is what makes a million articles affordable; so is
+the whitespace collapsing, and the folded batch stays one array of code units (`fold_batch`) that the
+word hashes (`dedup/signatures.py`) read without encoding the texts again.
 """
 
 from __future__ import annotations
@@ -49,18 +51,41 @@ def _table() -> np.ndarray:
 _TABLE = _table()
 
 
+# the table as 16-bit code units (every value it maps to is in the BMP): _DROP16 marks a dropped
+# character, SEPARATOR the end of a text in a folded batch (the table never maps anything to it)
+_DROP16 = np.uint16(0xFFFF)
+SEPARATOR = 0
+_TABLE16 = np.where(_TABLE == _DROP, _DROP16, _TABLE).astype(np.uint16)
+assert int(_TABLE[_TABLE != _DROP].max()) < 0xFFFF and not (_TABLE == SEPARATOR).any()
+
+
+def fold_batch(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """The normalised texts, and the same batch as one array of UTF-16 code units: the texts' words
+    separated by single spaces (32), each text ended by SEPARATOR (0) but the last."""
+    composed = [unicodedata.normalize("NFKC", text) for text in texts]
+    codes = np.frombuffer(" ".join(composed).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # past the BMP (emoji and such) is the table's last entry, a space
+    mapped = _TABLE16.take(codes, mode="clip")
+    if len(composed) > 1:
+        ends = np.cumsum(np.fromiter(map(len, composed[:-1]), np.int64, len(composed) - 1) + 1)
+        mapped[ends - 1] = SEPARATOR  # the joining spaces
+    mapped = mapped[mapped != _DROP16]
+    # a space is kept after a letter (runs collapse to one, leading spaces go) ...
+    space = mapped == _SPACE
+    keep = ~space
+    keep[1:] |= space[1:] & ~space[:-1] & (mapped[:-1] != SEPARATOR)
+    mapped = mapped[keep]
+    # ... and before a letter: after the collapse its next unit is a letter, a separator or the end
+    space = mapped == _SPACE
+    keep = ~space
+    keep[:-1] |= space[:-1] & (mapped[1:] != SEPARATOR)
+    mapped = mapped[keep]
+    return mapped.tobytes().decode("utf-16-le", "surrogatepass").split(chr(SEPARATOR)), mapped
+
+
 def normalize_many(texts: list[str]) -> list[str]:
     """normalize_text for a batch, vectorised."""
-    composed = [unicodedata.normalize("NFKC", text) for text in texts]
-    lengths = np.fromiter(map(len, composed), dtype=np.int64, count=len(composed))
-    codes = np.frombuffer("".join(composed).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    mapped = _TABLE[np.minimum(codes, 0xFFFF)]
-    keep = mapped != _DROP
-    kept_before = np.concatenate([[0], np.cumsum(keep)])
-    ends = np.cumsum(lengths)
-    bounds = kept_before[np.concatenate([[0], ends])].tolist()
-    joined = mapped[keep].tobytes().decode("utf-32-le")
-    return [" ".join(joined[bounds[i] : bounds[i + 1]].split()) for i in range(len(texts))]
+    return fold_batch(texts)[0] if texts else []
 
 
 def normalize_text(text: str) -> str:

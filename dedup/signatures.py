@@ -1,14 +1,19 @@
 """MinHash signatures of word shingles (rensa, in Rust) and the LSH band keys derived from them.
 
 Word hashes (a polynomial hash over each word's characters, via prefix sums) and shingle hashes are
-computed with numpy for a whole batch at once; rensa turns the flat shingle-hash buffer into signatures.
+computed with numpy for a whole folded batch at once (`dedup.normalize.fold_batch`: the texts as one
+array of code units); rensa turns the flat shingle-hash buffer into signatures.
 Shingling in Python is what usually makes MinHash slow.
 """
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 from rensa import RMinHash
+
+from dedup.normalize import SEPARATOR, fold_batch
 
 NUM_PERM = 128
 SEED = 20261121  # fixed forever: signatures in the archive must stay comparable with new ones
@@ -30,25 +35,33 @@ _BAND_MIX = np.array(
 def signatures(normalized_texts: list[str]) -> np.ndarray:
     """MinHash signatures (n x NUM_PERM uint32) of normalised texts; a text shorter than a shingle uses
     its words, an empty text gets an all-max signature that matches nothing real."""
-    flat, lengths = word_hashes(normalized_texts)
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
-    with np.errstate(over="ignore"):
-        shingles = (
-            flat[: len(flat) - 2] * _MIX[0] ^ flat[1 : len(flat) - 1] * _MIX[1] ^ flat[2:] * _MIX[2]
-        )
-    # a shingle starting at i belongs to its document when i + SHINGLE <= the document's end
-    long_docs = lengths >= SHINGLE
-    shingle_counts = np.where(long_docs, lengths - (SHINGLE - 1), lengths)
-    pieces = []
-    for start, end, is_long in zip(starts.tolist(), ends.tolist(), long_docs.tolist(), strict=True):
-        pieces.append(shingles[start : end - (SHINGLE - 1)] if is_long else flat[start:end])
-    tokens = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint64)
-    offsets = np.concatenate(
-        [np.zeros(1, dtype=np.uint64), np.cumsum(shingle_counts, dtype=np.uint64)]
-    )
-    matrix = RMinHash.digest_matrix_from_flat_token_hashes(tokens, offsets, NUM_PERM, SEED)
-    sigs = np.array(matrix.to_rows(), dtype=np.uint32).reshape(len(normalized_texts), NUM_PERM)
+    if not normalized_texts:
+        return np.empty((0, NUM_PERM), dtype=np.uint32)
+    return signatures_of_folded(fold_batch(normalized_texts)[1], len(normalized_texts))
+
+
+def signatures_of_folded(folded: np.ndarray, count: int) -> np.ndarray:
+    """signatures() of a folded batch of `count` texts (`dedup.normalize.fold_batch`'s array)."""
+    flat, doc = word_hashes(folded)
+    lengths = np.bincount(doc, minlength=count)
+    # the shingle starting at word i belongs to its text when word i + SHINGLE - 1 is in the same text;
+    # a text shorter than a shingle gives its words instead
+    long_doc = lengths >= SHINGLE
+    n = len(flat)
+    in_long = long_doc[doc]
+    tokens = flat.copy()
+    take = ~in_long
+    if n >= SHINGLE:
+        with np.errstate(over="ignore"):
+            shingles = flat[: n - 2] * _MIX[0] ^ flat[1 : n - 1] * _MIX[1] ^ flat[2:] * _MIX[2]
+        np.copyto(tokens[: n - 2], shingles, where=in_long[: n - 2])
+        take[: n - 2] |= doc[: n - 2] == doc[2:]
+    counts = np.where(long_doc, lengths - (SHINGLE - 1), lengths)
+    offsets = np.zeros(count + 1, dtype=np.uint64)
+    np.cumsum(counts, out=offsets[1:])
+    matrix = RMinHash.digest_matrix_from_flat_token_hashes(tokens[take], offsets, NUM_PERM, SEED)
+    sigs = np.fromiter(chain.from_iterable(matrix.to_rows()), np.uint32, count * NUM_PERM)
+    sigs = sigs.reshape(count, NUM_PERM)
     sigs[lengths == 0] = np.iinfo(np.uint32).max
     return sigs
 
@@ -69,32 +82,42 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POWER_CACHE[0], _POWER_CACHE[1]
 
 
-def word_hashes(normalized_texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes of every word of every (normalised, single-spaced) text, flat, and words per text."""
-    lengths = np.fromiter(
-        (t.count(" ") + 1 if t else 0 for t in normalized_texts),
-        dtype=np.int64,
-        count=len(normalized_texts),
-    )
-    codes = np.frombuffer(" ".join(normalized_texts).encode("utf-32-le"), dtype=np.uint32).astype(
-        np.uint64
-    )
-    if not len(codes):
-        return np.empty(0, dtype=np.uint64), lengths
-    space = codes == 32
-    word = ~space
-    starts = np.flatnonzero(word & np.concatenate([[True], space[:-1]]))
-    ends = np.flatnonzero(word & np.concatenate([space[1:], [True]])) + 1
-    powers, inverse = _powers(len(codes))
-    prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
-    np.cumsum(codes * powers[: len(codes)], dtype=np.uint64, out=prefix[1:])
-    h = (prefix[ends] - prefix[starts]) * inverse[starts]
+def word_hashes(folded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of every word of a folded batch (`fold_batch`), flat, and the text of each word."""
+    # a folded batch is letters and gaps: one space between words, SEPARATOR between texts (both are
+    # below 33, no letter is); so a word starts after every gap and ends at the next, except where an
+    # empty text leaves nothing between two gaps
+    gaps = np.flatnonzero(folded <= 32)
+    starts = np.empty(len(gaps) + 1, dtype=np.intp)
+    starts[0] = 0
+    starts[1:] = gaps + 1
+    ends = np.empty(len(gaps) + 1, dtype=np.intp)
+    ends[:-1] = gaps
+    ends[-1] = len(folded)
+    doc = np.zeros(len(gaps) + 1, dtype=np.intp)
+    np.cumsum(folded[gaps] == SEPARATOR, out=doc[1:])
+    word = ends > starts
+    if not word.all():
+        starts, ends, doc = starts[word], ends[word], doc[word]
+    if not len(starts):
+        return np.empty(0, dtype=np.uint64), doc
+    # prefix sums of code * P**position; a word's hash is the difference at its ends, shifted back
+    powers, inverse = _powers(len(folded))
+    prefix = np.empty(len(folded) + 1, dtype=np.uint64)
+    prefix[0] = 0
+    terms = prefix[1:]
+    terms[:] = folded
+    terms *= powers[: len(folded)]
+    np.cumsum(terms, out=terms)
+    h = prefix[ends]
+    h -= prefix[starts]
+    h *= inverse[starts]
     h ^= h >> np.uint64(30)  # splitmix64 finaliser
     h *= np.uint64(0xBF58476D1CE4E5B9)
     h ^= h >> np.uint64(27)
     h *= np.uint64(0x94D049BB133111EB)
     h ^= h >> np.uint64(31)
-    return h, lengths
+    return h, doc
 
 
 def band_keys(sigs: np.ndarray) -> np.ndarray:

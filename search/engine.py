@@ -3,12 +3,12 @@
 Ranking is tantivy's BM25 (title weighted twice the text) with each day's segment's own statistics,
 top-k by block-max WAND inside a segment; the best hits of every day are merged by score. Duplicates
 (rows with `duplicate_of`) are left out unless asked for. A hit carries its citation and a snippet of
-its text with the matched words in **bold**."""
+its text with the matched words in **bold**, both read from its row in the snapshot
+(search/rows_local.py)."""
 
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 import os
 from collections.abc import Iterable
@@ -19,7 +19,8 @@ from typing import Any
 import tantivy
 
 from search.query import Piece, Query
-from search.segment import SegmentError, open_index
+from search.rows_local import SnapshotRows
+from search.segment import Location, SegmentError, open_index
 from search.segments_local import LocalSegment, combined_view
 from search.text import WORD, Stemmer, fold_many
 
@@ -136,7 +137,7 @@ def search(
     statistics of all the days, pruning across them), else each segment in a thread pool (tantivy
     searches without the GIL) with its own statistics, merged by score."""
     ordered = list(segments)
-    by_ref = {(s.ref.day, s.ref.rev): s for s in ordered}
+    rows = _Rows(ordered)
     try:
         view = combined_view(ordered)
         if view is not None:
@@ -145,7 +146,7 @@ def search(
             found = opened.searcher.search(
                 compile_query(opened, query, filters), limit, count=False
             ).hits
-            return [_hit(opened, address, score, query, by_ref) for score, address in found]
+            return [_hit(opened, address, score, query, rows) for score, address in found]
     except (ValueError, OSError, KeyError) as exc:  # a view that cannot be made or read: day by day
         logger.info("searching day by day (%s)", exc)
 
@@ -163,40 +164,52 @@ def search(
             for score, address in hits
         ]
     best = heapq.nsmallest(limit, merged, key=lambda f: (-f[0], f[1], f[3].doc))
-    return [_hit(opened, address, score, query, by_ref) for score, _, opened, address in best]
+    return [_hit(opened, address, score, query, rows) for score, _, opened, address in best]
 
 
-def _hit(
-    opened: Opened,
-    address: Any,
-    score: float,
-    query: Query,
-    by_ref: dict[tuple[str, int], LocalSegment],
-) -> dict[str, Any]:
+class _Rows:
+    """The rows of the segments' snapshots, each opened once per search."""
+
+    def __init__(self, segments: Iterable[LocalSegment]):
+        self.segments = {(s.ref.day, s.ref.rev): s for s in segments}
+        self.opened: dict[tuple[str, int], SnapshotRows] = {}
+
+    def at(self, at: Location) -> tuple[LocalSegment, dict[str, Any]]:
+        key = (at.day, at.rev)
+        segment = self.segments.get(key)
+        if segment is None:
+            raise SegmentError(
+                f"a search segment names {at.day} rev {at.rev}, which is not searched"
+            )
+        if key not in self.opened:
+            self.opened[key] = SnapshotRows(segment.ref, segment.rows_file)
+        return segment, self.opened[key].row(at)
+
+
+def _hit(opened: Opened, address: Any, score: float, query: Query, rows: _Rows) -> dict[str, Any]:
     doc = opened.searcher.doc(address)
-    record = json.loads(bytes(doc["record"][0]))
-    segment = by_ref[(record["day"], record["rev"])]
+    segment, row = rows.at(Location.from_bytes(bytes(doc["at"][0])))
     citation = {
-        "title": record["title"],
-        "outlet": record["outlet"],
-        "author": record["author"],
-        "published": record["published"],
-        "url": record["url"],
-        "archived": record["fetched_at"] or segment.ref.day,
+        "title": row["title"],
+        "outlet": row["outlet"],
+        "author": row["author"],
+        "published": row["published"],
+        "url": row["url"],
+        "archived": row["fetched_at"] or segment.ref.day,
         "snapshot": segment.ref.day,
         "rev": segment.ref.rev,
-        "article_id": record["id"],
-        "capture_id": record["capture_id"],
+        "article_id": row["id"],
+        "capture_id": row["capture_id"],
     }
     return {
-        "id": record["id"],
+        "id": row["id"],
         "score": round(score, 4),
         "day": segment.ref.day,
-        "outlet": record["outlet"],
-        "language": record["lang"],
-        "duplicate": record["dup"],
-        "title": highlight(record["title"] or "", query),
-        "snippet": snippet(bytes(doc["text"][0]).decode("utf-8", "replace"), query),
+        "outlet": row["outlet"],
+        "language": row["language"],
+        "duplicate": row["duplicate_of"] is not None,
+        "title": highlight(row["title"] or "", query),
+        "snippet": snippet(row["text"] or "", query),
         "citation": citation,
     }
 

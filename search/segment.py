@@ -1,15 +1,19 @@
 """An index segment: one tantivy index per snapshot (day and rev) over the stems of each article's title
-and text (search/text.py, fed through a whitespace tokenizer so tantivy never re-tokenises them), with
-the fields a hit is cited with and its text in the index's document store.
+and text (search/text.py, fed through a whitespace tokenizer so tantivy never re-tokenises them). Its
+document store holds only where each article is: the snapshot, the row's place in the snapshot's Parquet
+parts (in manifest order) and its id; a hit's citation and snippet come from that row
+(search/rows_local.py), so the text is not stored a second time.
 
 Stored in the archive beside the snapshots, never inside them (a snapshot is never rewritten):
-`search/v2/date=D/rev=N/segment.tar` (the index's files), then `segment.json` (its SHA-256, size and row
+`search/v3/date=D/rev=N/segment.tar` (the index's files), then `segment.json` (its SHA-256, size and row
 count) last, so a segment without its pointer, or one whose bytes do not match it, is not there. A
-segment is derived data: building it again replaces it (same rows, same result). Format 1 (an SQLite
-FTS5 file under search/v1/) is no longer read: `newsarchive search-index` builds format 2 beside it."""
+segment is derived data: building it again replaces it (same rows, same result). Earlier formats (1: an
+SQLite FTS5 file under search/v1/; 2: tantivy with the text and citation fields stored, search/v2/) are
+no longer read: `newsarchive search-index` builds format 3 beside them."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import tarfile
@@ -23,7 +27,8 @@ import pyarrow as pa
 import tantivy
 
 from archive import layout
-from archive.snapshot import SnapshotRef, read_parquet_parts
+from archive.records import Manifest
+from archive.snapshot import SnapshotRef, load_manifest, read_parquet_parts
 from archive.store import ObjectNotFound, Store
 from common.errors import NewsArchiveError
 from search.text import Stemmer
@@ -50,6 +55,7 @@ class Pointer:
     size: int
     rows: int
     built_at: str
+    parts: str  # parts_digest of the snapshot's Parquet parts the rows are placed in
 
     def to_bytes(self) -> bytes:
         return json.dumps(
@@ -60,6 +66,7 @@ class Pointer:
                 "size": self.size,
                 "rows": self.rows,
                 "built_at": self.built_at,
+                "parts": self.parts,
             }
         ).encode()
 
@@ -76,6 +83,7 @@ class Pointer:
                 int(raw["size"]),
                 int(raw["rows"]),
                 str(raw.get("built_at", "")),
+                str(raw["parts"]),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise SegmentError(f"not a search segment pointer ({exc})") from None
@@ -100,9 +108,30 @@ def schema() -> tantivy.Schema:
         "lang", tokenizer_name="raw"
     )  # the tag and each of its prefixes: ar-SY, ar
     builder.add_integer_field("dup", indexed=True, fast=True)
-    builder.add_bytes_field("record", stored=True)  # JSON: the fields a hit is cited with
-    builder.add_bytes_field("text", stored=True)  # the original text (UTF-8), for snippets
+    builder.add_bytes_field("at", stored=True)  # where the row is: Location.to_bytes()
     return builder.build()
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an indexed article is: its snapshot, its place among the snapshot's Parquet rows (parts in
+    manifest order) and its id (checked when the row is read)."""
+
+    day: str
+    rev: int
+    row: int
+    id: str
+
+    def to_bytes(self) -> bytes:
+        return f"{self.day} {self.rev} {self.row} {self.id}".encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Location:
+        try:
+            day, rev, row, article = data.decode("utf-8").split(" ", 3)
+            return cls(day, int(rev), int(row), article)
+        except ValueError:
+            raise SegmentError(f"not a search segment location: {data[:60]!r}") from None
 
 
 def _analyzer() -> tantivy.TextAnalyzer:
@@ -138,36 +167,22 @@ def build_segment(
     rows = 0
     for table in tables:
         for batch in table.to_batches(BATCH):
-            cols = batch.to_pydict()
+            cols = batch.select(
+                ["id", "title", "text", "outlet", "language", "duplicate_of"]
+            ).to_pydict()
             n = batch.num_rows
             titles = [t or "" for t in cols["title"]]
             texts = [t or "" for t in cols["text"]]
             stems = stemmer.index_text(titles + texts)
             for i in range(n):
-                dup = cols["duplicate_of"][i] is not None
-                record = {
-                    "day": ref.day,
-                    "rev": ref.rev,
-                    "id": cols["id"][i],
-                    "outlet": cols["outlet"][i],
-                    "dup": dup,
-                    "title": cols["title"][i],
-                    "author": cols["author"][i],
-                    "published": cols["published"][i],
-                    "url": cols["url"][i],
-                    "lang": cols["language"][i],
-                    "capture_id": cols["capture_id"][i],
-                    "fetched_at": cols["fetched_at"][i],
-                }
                 writer.add_document(
                     tantivy.Document(
                         title=stems[i],
                         body=stems[n + i],
                         outlet=cols["outlet"][i] or "",
                         lang=lang_terms(cols["language"][i]),
-                        dup=int(dup),
-                        record=json.dumps(record, ensure_ascii=False, default=str).encode(),
-                        text=texts[i].encode("utf-8", "replace"),
+                        dup=int(cols["duplicate_of"][i] is not None),
+                        at=Location(ref.day, ref.rev, rows + i, cols["id"][i]).to_bytes(),
                     )
                 )
             rows += n
@@ -210,10 +225,18 @@ def unpack(archive: Path, directory: Path) -> None:
         raise SegmentError(f"not a search segment ({exc})") from None
 
 
+def parts_digest(manifest: Manifest) -> str:
+    """Names the Parquet parts of a snapshot (their SHA-256s, in manifest order): the rows a segment's
+    locations count in."""
+    parts = [entry.sha256 for entry in manifest.files if entry.key.endswith(".parquet")]
+    return hashlib.sha256(" ".join(parts).encode()).hexdigest()
+
+
 def index_snapshot(store: Store, ref: SnapshotRef, stemmer: Stemmer | None = None) -> Pointer:
     """Build the snapshot's segment from its Parquet parts (each checked against the manifest) and store
     it in the archive, the pointer last."""
     started = time.monotonic()
+    parts = parts_digest(load_manifest(store, ref))
     with tempfile.TemporaryDirectory(prefix="newsarchive-index-") as tmp:
         local = Path(tmp) / "segment.tar"
         rows = build_segment(read_parquet_parts(store, ref), Path(tmp) / "index", ref, stemmer)
@@ -226,6 +249,7 @@ def index_snapshot(store: Store, ref: SnapshotRef, stemmer: Stemmer | None = Non
             local.stat().st_size,
             rows,
             datetime.now(UTC).isoformat(timespec="seconds"),
+            parts,
         )
     store.put_bytes(layout.search_pointer_key(ref), pointer.to_bytes(), overwrite=True)
     logger.info(

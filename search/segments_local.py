@@ -3,7 +3,8 @@
 A segment's tar (read where it is in a local archive, downloaded from S3) is checked against its pointer
 and extracted once into a cache directory named by its SHA-256; a local archive's check is remembered
 (by the tar's size and modification time) so later searches do not read it again, and is made anew
-when the tar changes."""
+when the tar changes. Beside it, once, the snapshot's rows its hits are cited and quoted from
+(search/rows_local.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from typing import Any
 
 from archive import layout
 from archive.snapshot import SnapshotRef, newest_revs
-from archive.store import LocalStore, ObjectInfo, Store, StoreError, sha256_file
+from archive.store import LocalStore, ObjectInfo, Store, sha256_file
+from common.errors import NewsArchiveError
+from search.rows_local import rows_path
 from search.segment import (
     Pointer,
     SegmentError,
@@ -35,6 +38,7 @@ class LocalSegment:
     ref: SnapshotRef
     path: Path
     rows: int
+    rows_file: Path  # the snapshot's rows (search/rows_local.py): citations and snippets
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ def open_segments(
 ) -> Coverage:
     refs = newest_revs(store, since, until)
     listed = {info.key: info for info in store.list(layout.SEARCH_PREFIX)}
-    old = {info.key for info in store.list(layout.OLD_SEARCH_PREFIX)}
+    old = {info.key for prefix in layout.OLD_SEARCH_PREFIXES for info in store.list(prefix)}
     cache = cache_dir / hashlib.sha256(store.url.encode()).hexdigest()[:16]
     try:
         cache.mkdir(parents=True, exist_ok=True)
@@ -67,12 +71,12 @@ def open_segments(
         info = listed.get(layout.search_pointer_key(ref))
         if info is None:
             missing.append(ref)
-            if layout.old_search_pointer_key(ref) in old:
+            if any(key in old for key in layout.old_search_pointer_keys(ref)):
                 outdated.append(ref)
             continue
         try:
             segments.append(_local(store, cache, ref, info))
-        except (SegmentError, StoreError) as exc:
+        except NewsArchiveError as exc:  # the segment, its pointer or the snapshot's parts
             damaged.append(f"{ref.label}: {exc}")
         except OSError as exc:  # the cache: full disk, permissions
             raise SegmentError(
@@ -99,7 +103,9 @@ def _local(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> Loc
             _check(path, pointer, layout.search_segment_key(ref))
             _extract(path, directory)
             seal.write_text(stamp)
-        return LocalSegment(ref, directory, pointer.rows)
+        return LocalSegment(
+            ref, directory, pointer.rows, rows_path(store, ref, pointer.parts, cache)
+        )
     if not directory.is_dir():
         tmp = cache / f".{pointer.sha256}.{os.getpid()}.part"
         store.download(layout.search_segment_key(ref), tmp)
@@ -108,7 +114,7 @@ def _local(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> Loc
             _extract(tmp, directory)
         finally:
             tmp.unlink(missing_ok=True)
-    return LocalSegment(ref, directory, pointer.rows)
+    return LocalSegment(ref, directory, pointer.rows, rows_path(store, ref, pointer.parts, cache))
 
 
 def _extract(tar: Path, directory: Path) -> None:

@@ -101,6 +101,7 @@ def group_by(value: str) -> tuple[str, ...]:
 
 
 def _coverage(store: Store, args: argparse.Namespace) -> Coverage:
+    from archive import layout
     from search.segments_local import open_segments
 
     coverage = open_segments(store, cache_dir(), args.since, args.until)
@@ -116,7 +117,8 @@ def _coverage(store: Store, args: argparse.Namespace) -> Coverage:
     if coverage.outdated:
         print(
             f"newsarchive: warning: {len(coverage.outdated)} of them have a search segment of the old format "
-            "(v1, SQLite) only, which this version does not read; `newsarchive search-index` builds the new one",
+            f"only, which this version (format {layout.SEARCH_FORMAT}) does not read; `newsarchive search-index` "
+            "builds the new one",
             file=sys.stderr,
         )
     for problem in coverage.damaged:

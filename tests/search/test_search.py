@@ -275,6 +275,47 @@ def test_missing_and_damaged_segments_are_named_and_cost_only_their_day(corpus, 
     )  # a superseded rev gets no segment
 
 
+def test_hits_are_quoted_from_the_snapshot_and_a_segment_of_other_rows_is_named(
+    corpus, capsys, tmp_path
+):
+    """A segment stores where each article is, not its text (format 3): a hit's citation and snippet
+    are its snapshot row's; a segment whose rows are not the snapshot's costs only its day."""
+    import tantivy
+
+    from archive.snapshot import read_articles
+    from search.segment import Pointer, open_index, unpack
+
+    archive, store, built = corpus
+    assert cli(capsys, "search-index", "--archive", archive)[0] == 0
+    first = built.refs[0]
+    rows = {r["id"]: r for r in read_articles(store, first).to_pylist()}
+    found = [h for h in hits(capsys, archive, "دوما", "--limit", "1000") if h["day"] == SINCE]
+    assert found
+    for hit in found:
+        row = rows[hit["id"]]
+        assert hit["citation"]["url"] == row["url"] and hit["citation"]["title"] == row["title"]
+        words = hit["snippet"].replace("**", "").strip(" …").split()
+        assert " ".join(words) in " ".join(row["text"].split())
+    store.download(layout.search_segment_key(first), tmp_path / "segment.tar")
+    unpack(tmp_path / "segment.tar", tmp_path / "segment")  # its stored fields: the locations only
+    searcher = open_index(tmp_path / "segment").searcher()
+    doc = searcher.doc(searcher.search(tantivy.Query.all_query(), 1).hits[0][1])
+    assert set(doc.to_dict()) == {"at"}
+    pointer = Pointer.from_bytes(store.get_bytes(layout.search_pointer_key(first)))
+    store.put_bytes(
+        layout.search_pointer_key(first),
+        Pointer(**{**pointer.__dict__, "parts": "0" * 64}).to_bytes(),
+        overwrite=True,
+    )
+    code, out, err = cli(
+        capsys, "search", "دوما", "--archive", archive, "--json", "--limit", "1000"
+    )
+    assert code == 0 and f"not searched: {first.label}" in err and "other Parquet parts" in err
+    assert {json.loads(line)["day"] for line in out.splitlines()} == {
+        d.isoformat() for d in DAYS[1:]
+    }
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -346,7 +387,7 @@ def test_publish_builds_the_segment_of_the_new_snapshot(demo_run, tmp_path, monk
 
 def test_an_old_format_segment_is_named_and_the_new_one_built(corpus, capsys):
     """A day indexed by the SQLite version (search/v1/) is not searched until `search-index` builds the
-    tantivy segment (search/v2/); the old one is left where it is."""
+    tantivy segment (search/v3/); the old one is left where it is."""
     archive, store, built = corpus
     first = built.refs[0]
     old = f"search/v1/date={first.day}/rev={first.rev}/segment.json"
