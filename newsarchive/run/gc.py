@@ -85,6 +85,20 @@ def _superseded_segments(store: Store, result: GcResult) -> None:
             store.delete(layout.search_pointer_key(ref))
             store.delete(layout.search_segment_key(ref))
             result.removed_segments.append(ref.label)
+    # segments of an older format are never read: gone once their rev has one of this format or is
+    # superseded (until then `search` names the day as "old format" and `search-index` rebuilds it)
+    for prefix in layout.OLD_SEARCH_PREFIXES:
+        old: dict[SnapshotRef, list[str]] = {}
+        for info in store.list(prefix):
+            if parsed := layout.parse_search_key(info.key):
+                old.setdefault(SnapshotRef(parsed[1], parsed[2]), []).append(info.key)
+        for ref, keys in sorted(old.items(), key=lambda item: (item[0].day, item[0].rev)):
+            if ref in pointers or ref.rev < newest.get(ref.day, 0):
+                for key in sorted(
+                    keys, key=lambda k: not k.endswith("/segment.json")
+                ):  # pointer first
+                    store.delete(key)
+                result.removed_segments.append(f"{ref.label} ({prefix.rstrip('/')})")
 
 
 def _newest(infos) -> datetime:

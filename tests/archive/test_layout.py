@@ -58,7 +58,9 @@ def test_derived_data_keys_are_told_apart_from_everything_else():
             3,
         )
     )
-    assert layout.parse_search_key(layout.old_search_pointer_key(ref)) == (1, "2026-11-21", 3)
+    assert [layout.parse_search_key(k) for k in layout.old_search_pointer_keys(ref)] == [
+        (n, "2026-11-21", 3) for n in range(1, layout.SEARCH_FORMAT)
+    ]
     assert layout.current_table_day(layout.current_table_key("2026-11-21")) == "2026-11-21"
     assert layout.sidecar_prefix(ref) == "indexes/date=2026-11-21/rev=3/"
     assert layout.crawl_state_key("orient") == "state/crawl/orient.json.gz"
