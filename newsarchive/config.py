@@ -7,6 +7,8 @@ import math
 import os
 import re
 from dataclasses import dataclass, field, replace
+from datetime import time
+from urllib.parse import urlsplit
 
 from common.errors import ConfigError
 from dedup import THRESHOLD, check_threshold
@@ -21,6 +23,9 @@ DEFAULT_QUALITY_MIN_SHARE = (
     0.5  # an outlet below this share of its recent median fails the quality check
 )
 DEFAULT_QUALITY_HISTORY_DAYS = 14
+DEFAULT_STALE_DAYS = (
+    2  # an outlet with no complete snapshot in this many days (today included) is stale
+)
 
 MAX_ARTICLES = 1_000_000  # page cap per outlet per run
 MAX_DAYS = 3650  # windows and histories: ten years
@@ -36,6 +41,7 @@ _WHOLE_NUMBERS = {
     "NEWSARCHIVE_DEDUP_WINDOW_DAYS": ("dedup_window_days", (0, MAX_DAYS, "days")),
     "NEWSARCHIVE_QUALITY_HISTORY_DAYS": ("quality_history_days", (1, MAX_DAYS, "days")),
     "NEWSARCHIVE_EXTRACT_WORKERS": ("extract_workers", (1, MAX_WORKERS, "worker processes")),
+    "NEWSARCHIVE_STALE_DAYS": ("stale_days", (1, MAX_DAYS, "days")),
 }
 _WHOLE = re.compile(r"[0-9]{1,12}")  # ASCII digits only («²».isdigit() is True, int("²") fails)
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -138,6 +144,66 @@ def check_archive(what: str, value: str) -> str:
     return check_path(what, value)
 
 
+def parse_deadline(name: str, value: str) -> time | None:
+    """HH:MM or HH:MM:SS, UTC; `off` or empty: no deadline."""
+    text = value.strip()
+    if text.lower() in ("", "off", "none"):
+        return None
+    parts = text.split(":")
+    if 2 <= len(parts) <= 3 and all(len(p) == 2 and p.isascii() and p.isdigit() for p in parts):
+        hour, minute, second = (int(p) for p in [*parts, "00"][:3])
+        if hour < 24 and minute < 60 and second < 60:
+            return time(hour, minute, second)
+    raise ConfigError(
+        f"{name}={shown(value)}: give the time of day (UTC) by which the day's snapshot must be "
+        "complete, HH:MM or HH:MM:SS (e.g. 06:00), or off"
+    )
+
+
+def check_metrics_file(name: str, value: str) -> str:
+    """The Prometheus text file: a path ending in .prom (node_exporter's textfile collector reads those)."""
+    path = check_path(f"{name}: metrics file", value)
+    if not path.endswith(".prom"):
+        raise ConfigError(
+            f"{name}={shown(value)}: give a file path ending in .prom (node_exporter's textfile "
+            "collector reads *.prom), e.g. /var/lib/node_exporter/textfile/newsarchive.prom"
+        )
+    return path
+
+
+def otlp_metrics_endpoint(env: dict[str, str]) -> tuple[str, str] | None:
+    """(endpoint, protocol) of the OpenTelemetry collector for metrics, from the standard OpenTelemetry
+    variables Airflow's own metrics use (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else
+    OTEL_EXPORTER_OTLP_ENDPOINT + /v1/metrics; protocol http/protobuf or grpc); None: not set."""
+    protocol = (
+        env.get("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL")
+        or env.get("OTEL_EXPORTER_OTLP_PROTOCOL")
+        or "http/protobuf"
+    ).strip()
+    specific = env.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "").strip()
+    base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
+    name = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT" if specific else "OTEL_EXPORTER_OTLP_ENDPOINT"
+    url = specific or base
+    if not url:
+        return None
+    if protocol not in ("http/protobuf", "grpc"):
+        raise ConfigError(
+            f"OTEL_EXPORTER_OTLP_PROTOCOL={shown(protocol)}: give http/protobuf or grpc"
+        )
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port:
+        raise ConfigError(
+            f"{name}={shown(url)}: give the collector's URL with a port, e.g. http://127.0.0.1:4318"
+        )
+    if protocol == "http/protobuf" and not specific:
+        url = url.rstrip("/") + "/v1/metrics"
+    return url, protocol
+
+
 @dataclass(frozen=True)
 class QualityRules:
     """What the canary (newsarchive/run/quality.py) holds an outlet to."""
@@ -172,6 +238,12 @@ class Settings:
         DEFAULT_TIMEOUT_S  # per page (extract/batch.py); past it: reason `timeout`
     )
     extract_workers: int | None = None  # extraction worker processes; None: one per CPU
+    deadline: time | None = None  # UTC time of day by which the day's snapshot must be complete
+    stale_days: int = DEFAULT_STALE_DAYS  # an outlet without a complete snapshot this long is stale
+    metrics_file: str | None = None  # Prometheus text file rewritten as runs go (None: none)
+    otlp: tuple[str, str] | None = (
+        None  # (endpoint, protocol) of the metrics collector (None: none)
+    )
 
     @property
     def polite(self) -> bool:
@@ -226,6 +298,12 @@ class Settings:
                 MAX_EXTRACT_TIMEOUT_S,
                 f"seconds per page, more than 0 and at most {MAX_EXTRACT_TIMEOUT_S:g}, e.g. {DEFAULT_TIMEOUT_S:g}",
             )
+        if v := env.get("NEWSARCHIVE_DEADLINE"):
+            values["deadline"] = parse_deadline("NEWSARCHIVE_DEADLINE", v)
+        if v := env.get("NEWSARCHIVE_METRICS_FILE"):
+            values["metrics_file"] = check_metrics_file("NEWSARCHIVE_METRICS_FILE", v)
+        if otlp := otlp_metrics_endpoint(env):
+            values["otlp"] = otlp
         if v := env.get("NEWSARCHIVE_REFETCH"):
             values["refetch"] = parse_flag("NEWSARCHIVE_REFETCH", v)
         if v := env.get("NEWSARCHIVE_RETENTION_DAYS"):

@@ -34,10 +34,13 @@ _OUTLET_ID = re.compile(r"[a-z][a-z0-9_]{1,31}")
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse's errors in one line (`newsarchive run: error: argument --date: ...`), exit code 2."""
+    """argparse's errors in one line (`newsarchive run: error: argument --date: ...`), exit code 2, or
+    the parser's `error_status` (`health`: 3, UNKNOWN in the Nagios plugin convention)."""
+
+    error_status = 2
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(self.error_status, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def last_day() -> date:

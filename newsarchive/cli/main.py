@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "search",
     "outlets",
     "reextract",
+    "health",
 )
 
 
