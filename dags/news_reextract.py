@@ -20,6 +20,8 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
+from newsarchive.airflow_glue import task_events  # stdlib only at import
+
 PROCESS_QUEUE = os.environ.get("NEWSARCHIVE_PROCESS_QUEUE", "process")
 
 
@@ -47,6 +49,10 @@ PROCESS_QUEUE = os.environ.get("NEWSARCHIVE_PROCESS_QUEUE", "process")
         "retries": 2,
         "retry_delay": timedelta(minutes=2),
         "execution_timeout": timedelta(hours=3),
+        # the SUMMARY line as the log's last line, on success and on failure
+        "on_success_callback": task_events.on_end,
+        "on_retry_callback": task_events.on_end,
+        "on_failure_callback": task_events.on_end,
     },
 )
 def news_reextract():
