@@ -18,6 +18,7 @@ import json
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from airflow.sdk.definitions.callback import SyncCallback
 from airflow.sdk.definitions.deadline import (
@@ -102,34 +103,43 @@ def missed(context: dict) -> None:
     store = open_store(settings.archive)
     active = list_outlets()
     now = datetime.now(UTC)
-    manifests, _ = load_recent(store, day - timedelta(days=settings.stale_days), day)
+    manifests, _, first = load_recent(store, day - timedelta(days=settings.stale_days), day)
     live, _ = read_all(store)
     snapshot = day_snapshot(manifests, active, day)
     at = settings.deadline.isoformat() if settings.deadline else "its deadline"
     if snapshot.state == "complete":
         logger.info("deadline %s of %s met after all: %s is complete", at, day, snapshot.snapshot)
         return
-    status = compute(manifests, live, active, now=now, stale_days=settings.stale_days)
-    late = [o for o in status.outlets if o.active and (o.failing or o.state == "running")]
-    late += [
+    status = compute(
+        manifests, live, active, now=now, stale_days=settings.stale_days, first_day=first
+    )
+    failing = [o for o in status.outlets if o.active and o.failing]
+    failing += [
         o
         for o in status.outlets
-        if o.outlet in snapshot.gaps and o not in late and o.day == day.isoformat()
+        if o.outlet in snapshot.gaps and o not in failing and o.day == day.isoformat()
     ]
-    why = [f"- {o.outlet}: {o.describe()}" + (f": {o.message}" if o.message else "") for o in late]
+    waiting = [o for o in status.outlets if o.active and o.state == "running"]
+    held = {
+        "missing": "is not published",
+        "incomplete": f"has gaps ({', '.join(snapshot.gaps)})",
+    }[snapshot.state]
+    first_line = f"the snapshot of {day} {held} at its deadline {at} UTC: " + (
+        "; ".join(f"{o.outlet} {o.describe()}" for o in failing)
+        if failing
+        else f"still running ({', '.join(o.outlet for o in waiting) or 'no outlet'})"
+    )
+    why = [
+        f"- {o.outlet}: {o.describe()}" + (f": {o.message}" if o.message else "") for o in failing
+    ]
+    if waiting:
+        why.append("- still running: " + ", ".join(f"{o.outlet} ({o.stage})" for o in waiting))
     if status.run is not None and status.run.day == day.isoformat() and status.run.state != "ok":
         why.append(
             f"- the run's {status.run.stage}: {status.run.state}"
             + (f" ({status.run.reason}: {status.run.message})" if status.run.reason else "")
         )
-    held = {
-        "missing": "is not published",
-        "incomplete": f"has gaps ({', '.join(snapshot.gaps)})",
-    }[snapshot.state]
-    cause = (
-        f"the snapshot of {day} {held} at its deadline {at} UTC "
-        f"(checked {now.strftime('%H:%M:%SZ')}):\n" + "\n".join(why or ["- no outlet is failing"])
-    )
+    cause = first_line + f"\n(checked {now.strftime('%H:%M:%SZ')})\n" + "\n".join(why)
     marker = {"day": day.isoformat(), "run_id": run.get("dag_run_id"), "at": now.isoformat()}
     try:
         store.put_bytes(
@@ -150,9 +160,9 @@ def missed(context: dict) -> None:
         dag_id=dag_id,
         run_id=run_id,
         task=f"snapshot deadline {at} UTC",
-        outlets=tuple(o.outlet for o in late),
+        outlets=tuple(o.outlet for o in failing or waiting),
         cause=cause,
-        run_url=f"{base}/dags/{dag_id}/runs/{run_id}",
+        run_url=f"{base}/dags/{quote(dag_id)}/runs/{quote(run_id)}",
         log_url=f"{base}/newsarchive/",
     )
     for notifier in notifiers(config):

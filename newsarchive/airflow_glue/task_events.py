@@ -93,7 +93,10 @@ def next_try_at(context: Mapping, end: datetime) -> datetime:
     between 1x and 2x delay * multiplier^(try-1) chosen by a hash of the task instance, capped)."""
     ti, task = context["ti"], context["task"]
     delay: timedelta = task.retry_delay
-    multiplier = task.retry_exponential_backoff if task.retry_exponential_backoff != 0 else 1.0
+    multiplier = task.retry_exponential_backoff
+    if isinstance(multiplier, bool):  # the scheduler reads True as 2.0 (SerializedBaseOperator)
+        multiplier = 2.0 if multiplier else 0
+    multiplier = float(multiplier) if multiplier != 0 else 1.0
     if multiplier != 1.0 and multiplier > 0:
         try:
             backoff = math.ceil(delay.total_seconds() * (multiplier ** (ti.try_number - 1)))
@@ -290,7 +293,7 @@ def _summary_last(context: Mapping, error: BaseException | None) -> None:
         name = target[1] if target else str(ti.task_id)
         who = target[0] if target and target[0] != "run" else ""
         reason, message = cause_of(error)
-        first = (message.splitlines() or [""])[0][:500]
+        first = " ".join(message.split())[:500]
         line = f"SUMMARY {name}{' ' + who if who else ''}: " + (
             f"FAILED ({reason}): {first}" if error is not None else "done"
         )

@@ -42,7 +42,8 @@ def task_body(function: Callable[P, R]) -> Callable[P, R]:
             )
 
             failure = AirflowFailException(str(exc))
-            failure.reason = getattr(exc, "reason", "error")  # type: ignore[attr-defined]
+            reason = getattr(exc, "reason", "error")
+            failure.reason = reason if reason != "error" else type(exc).__name__  # type: ignore[attr-defined]
             raise failure from None
 
     return body

@@ -108,17 +108,19 @@ class ArchiveStatus:
 Manifests = list[tuple[SnapshotRef, Manifest]]
 
 
-def load_recent(store: Store, since: date, until: date) -> tuple[Manifests, list[str]]:
+def load_recent(store: Store, since: date, until: date) -> tuple[Manifests, list[str], str | None]:
     """The newest complete rev of each day from `since` to `until` with its manifest, oldest first; a
-    manifest that cannot be read is named, not fatal."""
+    manifest that cannot be read is named, not fatal. Also the archive's first day with a snapshot."""
     found: Manifests = []
     damaged: list[str] = []
-    for ref in newest_revs(store, since, until):
+    refs = newest_revs(store)
+    first = refs[0].day if refs else None
+    for ref in (r for r in refs if since.isoformat() <= r.day <= until.isoformat()):
         try:
             found.append((ref, load_manifest(store, ref)))
         except (DamagedObject, NewsArchiveError, OSError) as exc:
             damaged.append(f"{ref.label}: {exc}")
-    return found, damaged
+    return found, damaged, first
 
 
 def _complete(counts: OutletCounts) -> bool:
@@ -210,9 +212,13 @@ def compute(
     stale_days: int,
     deadline: time | None = None,
     damaged: Iterable[str] = (),
+    first_day: str | None = None,
 ) -> ArchiveStatus:
-    """The status at `now` from the window's manifests (oldest first) and the live records."""
+    """The status at `now` from the window's manifests (oldest first) and the live records.
+    `first_day`: the archive's first day with a snapshot (default: the window's first); an outlet is
+    stale only in an archive older than `stale_days` (a new archive's first days are not stale)."""
     active = tuple(active)
+    first_day = first_day or (manifests[0][0].day if manifests else None)
     today = now.astimezone(UTC).date()
     last_complete: dict[str, str] = {}
     for ref, manifest in manifests:
@@ -234,7 +240,8 @@ def compute(
             status = _from_manifest(outlet, *published, last, is_active)
         else:
             status = OutletStatus(outlet, "stale", None, None, None, active=is_active)
-        stale = is_active and (last is None or last < fresh_since)
+        old_enough = first_day is not None and first_day < fresh_since
+        stale = is_active and old_enough and (last is None or last < fresh_since)
         if stale and status.state == "ok":
             status = replace(status, state="stale")
         outlets.append(replace(status, stale=stale))
@@ -286,7 +293,7 @@ def read_status(
     from newsarchive.ops.live_state import read_all
 
     today = now.astimezone(UTC).date()
-    manifests, damaged = load_recent(store, today - timedelta(days=stale_days), today)
+    manifests, damaged, first = load_recent(store, today - timedelta(days=stale_days), today)
     live, broken = read_all(store)
     status = compute(
         manifests,
@@ -296,5 +303,6 @@ def read_status(
         stale_days=stale_days,
         deadline=deadline,
         damaged=damaged + broken,
+        first_day=first,
     )
     return status, manifests, live

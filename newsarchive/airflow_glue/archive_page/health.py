@@ -128,6 +128,7 @@ def collect(
     now = now or datetime.now(UTC)
     live, broken = read_all(store)
     refs = newest_revs(store)
+    first_day = refs[0].day if refs else None
     if until is None:
         newest = max([r.day for r in refs[-1:]] + [r.day for r in live.values()], default=None)
         until = date.fromisoformat(newest) if newest else now.date()
@@ -191,6 +192,7 @@ def collect(
         stale_days=stale_days,
         deadline=deadline,
         damaged=damaged + broken,
+        first_day=first_day,
     )
     days = tuple((since + timedelta(days=k)).isoformat() for k in range(window_days))
     held = {r.day for r in refs} | {d.split(" ")[0] for d in damaged}

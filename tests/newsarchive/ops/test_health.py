@@ -230,3 +230,13 @@ def test_an_archive_nothing_has_run_on_is_unknown(tmp_path):
     (tmp_path / "archive").mkdir()
     code, out = _health("--archive", str(tmp_path / "archive"))
     assert code == 3 and "no run has written to this archive yet" in out
+
+
+def test_a_new_archive_has_no_stale_outlet_until_it_is_older_than_stale_days():
+    young = [_manifest("2026-12-06", "scheduled__6", "2026-12-06T03:04:00+00:00")]
+    status = compute(young, {}, OUTLETS, now=NOW, stale_days=2)
+    assert not status.stale
+    old = compute(young, {}, OUTLETS, now=NOW, stale_days=2, first_day="2026-11-01")
+    assert not old.stale  # each outlet is complete today
+    nothing_yet = compute([], {}, OUTLETS, now=NOW, stale_days=2, first_day="2026-11-01")
+    assert {o.outlet for o in nothing_yet.stale} == set(OUTLETS)
