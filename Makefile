@@ -63,6 +63,7 @@ bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_cluster.py
 	$(VENV)/bin/python bench/bench_archivist.py
 	$(VENV)/bin/python bench/bench_archive_page.py
+	$(VENV)/bin/python bench/bench_ops.py
 	$(VENV)/bin/python bench/bench_first_run.py
 	$(VENV)/bin/python bench/bench_research.py
 	$(MAKE) bench/.venv-duckdb-fts/.synced && $(VENV)/bin/python bench/bench_search.py

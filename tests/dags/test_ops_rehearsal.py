@@ -237,6 +237,9 @@ def test_an_outage_shows_everywhere_from_the_first_failed_try_and_the_deadline_a
     assert FAULTY in subject and "http_500" in subject
     posts = slack.wait_for(1, timeout=60)
     assert FAULTY in posts[0]["text"] and "is not published at its deadline" in posts[0]["text"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "deadline_alert.txt").write_text(f"Subject: {subject}\n\n{posts[0]['text']}")
+    (ARTIFACTS / "rehearsal_health.txt").write_text(health.stdout)
     assert (home / "archive" / "ops" / "deadline" / f"date={today}.json").exists()
     # ... and the retry the page announced starts when it said (the scheduler's loop adds seconds)
     second = _wait(
