@@ -116,16 +116,8 @@ def next_try_at(context: Mapping, end: datetime) -> datetime:
 
 def _plain(when: datetime) -> datetime:
     """The logical date as the scheduler prints it (a stdlib datetime in UTC, not pendulum's ISO)."""
-    return datetime(
-        when.year,
-        when.month,
-        when.day,
-        when.hour,
-        when.minute,
-        when.second,
-        when.microsecond,
-        tzinfo=UTC,
-    ).astimezone(UTC)
+    u = when.astimezone(UTC)
+    return datetime(u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond, tzinfo=UTC)
 
 
 def cause_of(error: BaseException | None) -> tuple[str, str]:
