@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 VENV := .venv
 PYTEST_ARGS ?=
 
-.PHONY: setup run stop backfill cluster cluster-stop demo test test-fast lint docs bench eval clean
+.PHONY: setup run stop backfill trigger fault heal cluster cluster-stop demo test test-fast lint docs bench eval clean
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -21,13 +21,22 @@ $(PYWB_VENV)/.synced: Makefile
 
 setup: $(VENV)/.synced $(PYWB_VENV)/.synced  ## build .venv from uv.lock with the machine's Python 3.11 (extras airflow, cluster), and .venv-pywb
 
-run: setup  ## start Airflow standalone on 127.0.0.1:8080 with the news_archive DAG unpaused; REPLICA=1: on the living replica (offline)
-	REPLICA=$(REPLICA) scripts/airflow.sh start
+run: setup  ## start Airflow standalone on 127.0.0.1:8080 with the news_archive DAG unpaused; REPLICA=1: on the living replica (offline), FAULT=outlet:mode[,outlet:mode] with faults
+	REPLICA=$(REPLICA) FAULT="$(FAULT)" scripts/airflow.sh start
 
 backfill:  ## one DAG run per day, FROM=YYYY-MM-DD TO=YYYY-MM-DD (inclusive), on the Airflow `make run` started
 	scripts/airflow.sh backfill $(FROM) $(TO)
 
-stop:  ## stop what `make run` started
+trigger:  ## one run for DATE=YYYY-MM-DD now, on the Airflow `make run` started
+	scripts/airflow.sh trigger "$(DATE)"
+
+fault:  ## FAULT=outlet:mode[:path][,...]: the running replica (make run REPLICA=1) serves exactly these faults from now on
+	scripts/airflow.sh fault "$(FAULT)"
+
+heal:  ## the running replica serves no fault any more
+	scripts/airflow.sh heal
+
+stop:  ## stop what `make run` started (Airflow and the replica, each only if it is still the process it started)
 	scripts/airflow.sh stop
 
 cluster: setup  ## CeleryExecutor on 127.0.0.1: PostgreSQL, Redis, SeaweedFS S3, Airflow and two Celery workers (needs Debian's postgresql, redis-server)
@@ -58,6 +67,7 @@ bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_cluster.py
 	$(VENV)/bin/python bench/bench_archivist.py
 	$(VENV)/bin/python bench/bench_archive_page.py
+	$(VENV)/bin/python bench/bench_ops.py
 	$(VENV)/bin/python bench/bench_first_run.py
 	$(VENV)/bin/python bench/bench_research.py
 	$(MAKE) bench/.venv-duckdb-fts/.synced && $(VENV)/bin/python bench/bench_search.py

@@ -22,6 +22,9 @@ layout (docs/archive-format.md shows the same block, and tests/docs keeps the tw
     current/articles.record.json                 the table's record: each day file's SHA-256, size, rows, rev
     indexes/date=D/rev=N/                        sidecar CDXJ index of a rev published before indexes existed
     search/v3/date=D/rev=N/segment.tar|.json     search segment of a rev and its pointer (derived)
+    ops/live/outlet=O.json                       outlet O's latest try: its run, stage, state, cause, next try
+    ops/live/run.json                            the latest run's run-level stages (dedup, publish, quality)
+    ops/deadline/date=D.json                     the day's missed-deadline alert, sent once (create-only)
 
 Readers and `gc` find every kind of object through the functions below; nothing else builds a key.
 """
@@ -41,6 +44,9 @@ CURRENT = (
 )
 SIDECAR_INDEXES = "indexes"
 SEARCH = "search"
+OPS = (
+    "ops"  # operational records: the live state of runs and outlets (newsarchive/ops/live_state.py)
+)
 SUCCESS = "_SUCCESS"
 CLAIM = "_CLAIM"
 ABANDONED = "_ABANDONED"
@@ -180,3 +186,30 @@ def parse_search_key(key: str) -> tuple[int, str, int] | None:
     """(format, day, rev) of a search segment object."""
     match = _SEARCH.match(key)
     return (int(match.group(1)), match.group(2), int(match.group(3))) if match else None
+
+
+# -- ops: what is happening now (never part of a snapshot; overwritten as runs go) ---------------------
+LIVE_PREFIX = f"{OPS}/live/"
+
+
+def live_outlet_key(outlet: str) -> str:
+    """An outlet's latest try (newsarchive/ops/live_state.py)."""
+    return f"{LIVE_PREFIX}outlet={outlet}.json"
+
+
+def live_run_key() -> str:
+    """The latest run's run-level stages."""
+    return f"{LIVE_PREFIX}run.json"
+
+
+def live_outlet_of(key: str) -> str | None:
+    """The outlet a live-state key names, or None for any other key."""
+    name = key.removeprefix(f"{LIVE_PREFIX}outlet=")
+    if key.startswith(f"{LIVE_PREFIX}outlet=") and name.endswith(".json") and "/" not in name:
+        return name.removesuffix(".json")
+    return None
+
+
+def deadline_alert_key(day: date) -> str:
+    """The marker of a day's missed-deadline alert: written create-only, so a day alerts once."""
+    return f"{OPS}/deadline/date={day.isoformat()}.json"

@@ -17,7 +17,7 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -447,12 +447,35 @@ class HostMap(Kind[dict[str, str]]):
 
 
 @dataclass(frozen=True)
+class TimeOfDay(Kind["time | None"]):
+    """A time of day in UTC, HH:MM or HH:MM:SS; `off`, `none` or empty: none (None)."""
+
+    accepts = "a time of day (UTC), HH:MM or HH:MM:SS (e.g. 06:00), or off"
+    bad_examples = ("6", "6:00", "24:00", "12:60", "noon", "06:00:00:00", "\u0666\u0666:00")
+
+    def parse(self, text: str) -> time | None:
+        stripped = text.strip()
+        if stripped.lower() in ("", "off", "none"):
+            return None
+        parts = stripped.split(":")
+        if 2 <= len(parts) <= 3 and all(len(p) == 2 and _DIGITS.fullmatch(p) for p in parts):
+            hour, minute, second = (int(p) for p in [*parts, "00"][:3])
+            if hour < 24 and minute < 60 and second < 60:
+                return time(hour, minute, second)
+        raise BadValue(self.accepts)
+
+    def text(self, value: time | None) -> str:
+        return value.isoformat(timespec="minutes") if value else "off"
+
+
+@dataclass(frozen=True)
 class PathKind(Kind[str]):
     """A path of one role: "file" (a regular file, when it exists: a directory, FIFO or device is
     refused by its type), "directory" (existing or not, but not a file), "output" (a file to write, not
     a directory), "executable" (an existing program) or "any". One printable line, at most 4096."""
 
     role: str = "any"
+    suffix: str = ""  # the name must end so (".prom": what node_exporter's textfile collector reads)
     ROLES = {
         "file": "the path of a regular file",
         "directory": "the path of a directory (not a file)",
@@ -463,13 +486,13 @@ class PathKind(Kind[str]):
 
     @property
     def accepts(self) -> str:  # type: ignore[override]
-        return self.ROLES[self.role]
+        return self.ROLES[self.role] + (f" ending in {self.suffix}" if self.suffix else "")
 
     @property
     def bad_examples(self) -> tuple[str, ...]:  # type: ignore[override]
         by_role = {"file": ("/", "/dev/null"), "directory": ("/dev/null",), "output": ("/",)}
         wrong = by_role.get(self.role, ("/", "/dev/null") if self.role == "executable" else ())
-        return ("a\x00b", "two\nlines", "x" * 5000, *wrong)
+        return ("a\x00b", "two\nlines", "x" * 5000, *wrong, *(("metrics.txt",) if self.suffix else ()))
 
     def parse(self, text: str) -> str:
         if not text.strip() or not _line(text):
@@ -490,6 +513,8 @@ class PathKind(Kind[str]):
             problem = "this is a file"
         elif self.role == "output" and mode is not None and stat.S_ISDIR(mode):
             problem = "this is a directory"
+        if not problem and self.suffix and not text.endswith(self.suffix):
+            problem = f"the name does not end in {self.suffix}"
         if problem:
             raise BadValue(f"{self.accepts} ({problem})")
         return text

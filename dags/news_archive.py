@@ -8,8 +8,13 @@ publish snapshot → quality check**.
 * Tasks share nothing but the archive store (`NEWSARCHIVE_ARCHIVE`): each reads and writes only under
   its own run's `staging/date=<logical date>/run=<run id>/`, XCom carries counts only. Any worker can
   run any task; no run reads another run's objects. Publish deletes the run's staging when done.
-* Every task log ends with a `SUMMARY` line (fetched, failed by reason, extracted, archived); a crawl's
-  counts are also in its XCom `counts`, with `error` and `message` when it failed.
+* Every task log ends with a `SUMMARY` line (fetched, failed by reason, extracted, archived), on success
+  and on failure; a crawl's counts are also in its XCom `counts`, with `error` and `message` when it failed.
+* Every try of a task records its state in the archive as it starts and ends (`ops/live/`): the Archive
+  page, `newsarchive health` and the metrics (Prometheus text file, OpenTelemetry) show a failing outlet
+  from its first failed try, with the cause and the next try's time.
+* `NEWSARCHIVE_DEADLINE` (HH:MM UTC, default off): a run whose day's snapshot is not complete by then
+  alerts once, naming what is late and why (an Airflow deadline alert).
 * Mapped tasks are labelled by their outlet in every state (queued, running, retrying, upstream failed).
 * A task that fails for good alerts by email and/or Slack when `NEWSARCHIVE_ALERT_*` name Airflow
   connections (newsarchive/airflow_glue/alerts.py).
@@ -36,9 +41,8 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task, task_group
 
-from newsarchive.airflow_glue.alerts import (
-    on_failure,  # stdlib only at import; notifiers are loaded when a task fails
-)
+from newsarchive.airflow_glue import task_events  # stdlib only at import
+from newsarchive.airflow_glue.deadline import deadline_alert
 from newsarchive.config import DagSettings
 
 # the whole environment checked at parse (newsarchive/variables.py): a wrong value names its variable
@@ -60,6 +64,7 @@ SNAPSHOT = Asset(name="newsarchive_snapshot", uri="newsarchive://snapshots")
     max_active_runs=1,
     tags=["newsarchive", "crawl", "archive"],
     doc_md=__doc__,
+    deadline=deadline_alert(SETTINGS.deadline),  # NEWSARCHIVE_DEADLINE; None: off
     default_args={
         "owner": "newsarchive",
         "retries": 2,
@@ -67,7 +72,12 @@ SNAPSHOT = Asset(name="newsarchive_snapshot", uri="newsarchive://snapshots")
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
         "execution_timeout": timedelta(hours=3),
-        "on_failure_callback": on_failure,  # NEWSARCHIVE_ALERT_*: email and Slack through Airflow's notifiers
+        # live state and metrics as each try starts and ends, the alert on a failure for good
+        # (NEWSARCHIVE_ALERT_*: email and Slack), and the SUMMARY line as the log's last line
+        "on_execute_callback": task_events.on_execute,
+        "on_success_callback": task_events.on_success,
+        "on_retry_callback": task_events.on_retry,
+        "on_failure_callback": task_events.on_failure,
     },
 )
 def news_archive():
@@ -75,7 +85,7 @@ def news_archive():
     def list_outlets() -> list[str]:
         from newsarchive.airflow_glue import tasks as airflow_tasks
 
-        return airflow_tasks.list_outlets()
+        return airflow_tasks.list_outlets(get_current_context())
 
     # each mapped task is labelled by its outlet in every state: by the scheduler when it creates the task
     # (newsarchive/airflow_glue/labels.py) and by this template as soon as the task starts

@@ -19,6 +19,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
+from newsarchive.airflow_glue import task_events  # stdlib only at import
 from newsarchive.config import DagSettings
 
 PROCESS_QUEUE = DagSettings.from_env().process_queue  # the whole environment checked at parse
@@ -48,6 +49,10 @@ PROCESS_QUEUE = DagSettings.from_env().process_queue  # the whole environment ch
         "retries": 2,
         "retry_delay": timedelta(minutes=2),
         "execution_timeout": timedelta(hours=3),
+        # the SUMMARY line as the log's last line, on success and on failure
+        "on_success_callback": task_events.on_end,
+        "on_retry_callback": task_events.on_end,
+        "on_failure_callback": task_events.on_end,
     },
 )
 def news_reextract():

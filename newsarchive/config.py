@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from common.errors import ConfigError
 from common.values import ArchiveLocation, BadValue, PathKind, shown
@@ -68,6 +70,11 @@ class Settings:
     sitemap_max_age_days: float = _default("NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS")
     max_retry_after: float = _default("NEWSARCHIVE_MAX_RETRY_AFTER")
     revisits: bool = _default("NEWSARCHIVE_REVISITS")
+    # ops (newsarchive/ops/): the day's deadline (UTC), staleness, where metrics go
+    deadline: time | None = _default("NEWSARCHIVE_DEADLINE")
+    stale_days: int = _default("NEWSARCHIVE_STALE_DAYS")
+    metrics_file: str | None = _default("NEWSARCHIVE_METRICS_FILE")
+    otlp: tuple[str, str] | None = None  # (endpoint, protocol) from OTEL_EXPORTER_OTLP_*; None: none
 
     @property
     def quality_rules(self) -> QualityRules:
@@ -83,8 +90,10 @@ class Settings:
         """Settings from the NEWSARCHIVE_* variables (and the CLI's overrides, which win; None is no
         override). The whole environment is checked (newsarchive/variables.py): a wrong value, or a
         NEWSARCHIVE_* name that is not a setting, is a ConfigError naming it and what it accepts."""
-        values = environment(os.environ if env is None else env)
+        source = os.environ if env is None else env
+        values = environment(source)
         fields = {v.settings_field: values[v.name] for v in VARIABLES if v.settings_field}
+        fields["otlp"] = otlp_metrics_endpoint(source)
         given = {k: v for k, v in overrides.items() if v is not None}
         if "archive" in given:
             given["archive"] = _option("--archive", ArchiveLocation(), str(given["archive"]))
@@ -110,6 +119,7 @@ class DagSettings:
     crawl_pool: str
     crawl_queue: str
     process_queue: str
+    deadline: time | None = None  # NEWSARCHIVE_DEADLINE: the run's day at this time (UTC); None: off
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DagSettings:
@@ -119,4 +129,38 @@ class DagSettings:
             crawl_pool=values["NEWSARCHIVE_CRAWL_POOL"],
             crawl_queue=values["NEWSARCHIVE_CRAWL_QUEUE"],
             process_queue=values["NEWSARCHIVE_PROCESS_QUEUE"],
+            deadline=values["NEWSARCHIVE_DEADLINE"],
         )
+
+
+def otlp_metrics_endpoint(env: Mapping[str, str]) -> tuple[str, str] | None:
+    """(endpoint, protocol) of the OpenTelemetry collector for metrics, from the standard OpenTelemetry
+    variables Airflow's own metrics use (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else
+    OTEL_EXPORTER_OTLP_ENDPOINT + /v1/metrics; protocol http/protobuf or grpc); None: not set."""
+    protocol = (
+        env.get("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL")
+        or env.get("OTEL_EXPORTER_OTLP_PROTOCOL")
+        or "http/protobuf"
+    ).strip()
+    specific = env.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "").strip()
+    base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
+    name = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT" if specific else "OTEL_EXPORTER_OTLP_ENDPOINT"
+    url = specific or base
+    if not url:
+        return None
+    if protocol not in ("http/protobuf", "grpc"):
+        raise ConfigError(
+            f"OTEL_EXPORTER_OTLP_PROTOCOL={shown(protocol)}: give http/protobuf or grpc"
+        )
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port:
+        raise ConfigError(
+            f"{name}={shown(url)}: give the collector's URL with a port, e.g. http://127.0.0.1:4318"
+        )
+    if protocol == "http/protobuf" and not specific:
+        url = url.rstrip("/") + "/v1/metrics"
+    return url, protocol

@@ -27,6 +27,7 @@ from common.values import (
     PathKind,
     PgOptions,
     Text,
+    TimeOfDay,
     Whole,
 )
 from common.variables import Variable, read_environment
@@ -150,6 +151,32 @@ APP_VARIABLES: tuple[Variable[Any], ...] = (
         "`newsarchive query`: the most one query spills to disk past its memory (removed when it ends)",
         CLI,
         settings_field="query_spill_mib",
+    ),
+    Variable(
+        "NEWSARCHIVE_DEADLINE",
+        TimeOfDay(),
+        None,
+        "the time of day (UTC) by which the day's snapshot must be complete; missing it alerts once",
+        f"{DAG}, {AIRFLOW}, CLI (`health`)",
+        default_text="off",
+        settings_field="deadline",
+    ),
+    Variable(
+        "NEWSARCHIVE_STALE_DAYS",
+        Whole(1, MAX_DAYS, "days"),
+        2,
+        "an outlet with no complete snapshot in this many days (today included) is stale",
+        f"{AIRFLOW}, CLI (`health`)",
+        settings_field="stale_days",
+    ),
+    Variable(
+        "NEWSARCHIVE_METRICS_FILE",
+        PathKind("output", ".prom"),
+        None,
+        "a Prometheus text file rewritten as runs go (node_exporter's textfile collector reads *.prom)",
+        AIRFLOW,
+        default_text="none",
+        settings_field="metrics_file",
     ),
     Variable(
         "NEWSARCHIVE_RETENTION_DAYS",

@@ -3,6 +3,10 @@
 `replica.faults.set("anapress", "http_500")` breaks every path of an outlet; a list of paths breaks only
 those (`replica.faults.set("anapress", "timeout", ["/a/7"])`); `replica.faults.clear()` heals it.
 Every mode is served by `serve()` on the raw connection, so resets and truncation are real.
+
+Faults are written `OUTLET:MODE[:PATH]`, several separated by commas (`parse_specs`, the one parser of
+`newsarchive replica --fault`, `make run REPLICA=1 FAULT=...` and `make fault FAULT=...`); a running
+replica replaces them all at once (`Faults.replace`) and keeps when it first served each (`served`).
 """
 
 from __future__ import annotations
@@ -77,6 +81,40 @@ TIMEOUT_HOLD_S = 20.0
 SLOW_S = 1.5
 
 
+class FaultSpecError(ValueError):
+    """A fault written wrong: the message says what to write instead."""
+
+
+def parse_specs(
+    text: str, outlets: list[str] | tuple[str, ...]
+) -> list[tuple[str, str, str | None]]:
+    """`OUTLET:MODE[:PATH][,OUTLET:MODE[:PATH]...]` as (outlet, mode, path or None); FaultSpecError
+    naming the first wrong one."""
+    specs = []
+    for spec in (s.strip() for s in text.split(",")):
+        if not spec:
+            continue
+        outlet, _, rest = spec.partition(":")
+        mode, _, path = rest.partition(":")
+        if outlet not in outlets:
+            raise FaultSpecError(
+                f"fault {spec!r}: unknown outlet {outlet!r}; choose one of {', '.join(sorted(outlets))}"
+            )
+        if mode not in MODES:
+            raise FaultSpecError(
+                f"fault {spec!r}: unknown mode {mode!r}; write OUTLET:MODE[:PATH] with a mode of "
+                f"{', '.join(MODES)}"
+            )
+        if path and (not path.startswith("/") or not path.isprintable() or len(path) > 2000):
+            raise FaultSpecError(f"fault {spec!r}: the path must start with / (e.g. /rss.php)")
+        specs.append((outlet, mode, path or None))
+    return specs
+
+
+def describe(outlet: str, mode: str, path: str | None) -> str:
+    return f"fault: {outlet} {path or '(every path)'}: {mode} - {MODES[mode]}"
+
+
 class Faults:
     """outlet -> {path or "*": mode}; thread-safe, changeable while the server runs."""
 
@@ -84,6 +122,39 @@ class Faults:
         self._lock = threading.Lock()
         self._by_outlet: dict[str, dict[str, str]] = {}
         self._hits: dict[tuple[str, str], int] = {}
+        self._served: dict[tuple[str, str], tuple[str, int]] = {}  # (outlet, mode): (first, count)
+
+    def replace(self, specs: list[tuple[str, str, str | None]]) -> None:
+        """Exactly these faults from now on (an empty list heals every outlet), in one step."""
+        rules: dict[str, dict[str, str]] = {}
+        for outlet, mode, path in specs:
+            if mode not in MODES:
+                raise ValueError(f"unknown fault mode {mode!r}; choose one of {sorted(MODES)}")
+            rules.setdefault(outlet, {})[path or "*"] = mode
+        with self._lock:
+            self._by_outlet = rules
+            self._hits.clear()
+
+    def listing(self) -> list[tuple[str, str, str | None]]:
+        with self._lock:
+            return [
+                (outlet, mode, None if path == "*" else path)
+                for outlet, rules in sorted(self._by_outlet.items())
+                for path, mode in sorted(rules.items())
+            ]
+
+    def note_served(self, outlet: str, mode: str) -> None:
+        """Count an answer given with a fault (the first one's time is when the fault began to show)."""
+        with self._lock:
+            first, count = self._served.get((outlet, mode), ("", 0))
+            self._served[(outlet, mode)] = (first or datetime.now(UTC).isoformat(), count + 1)
+
+    def served(self) -> dict[str, dict[str, dict[str, object]]]:
+        with self._lock:
+            out: dict[str, dict[str, dict[str, object]]] = {}
+            for (outlet, mode), (first, count) in sorted(self._served.items()):
+                out.setdefault(outlet, {})[mode] = {"first": first, "count": count}
+            return out
 
     def set(self, outlet: str, mode: str, paths: list[str] | None = None) -> None:
         if mode not in MODES:

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from common.errors import ConfigError
-from replica import faults
+from replica import control, faults
 from replica.catalog import EPOCH, Catalog
 from replica.sites import SITES, Site
 
@@ -127,7 +127,19 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
+    def do_PUT(self) -> None:  # noqa: N802 (http.server's naming)
+        if control.handles(self):
+            return control.answer(self, "PUT")
+        self.reply(405, "text/plain", b"method not allowed\n", compress=False)
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        if control.handles(self):
+            return control.answer(self, "DELETE")
+        self.reply(405, "text/plain", b"method not allowed\n", compress=False)
+
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if control.handles(self):
+            return control.answer(self, "GET")
         replica = self.server.replica
         host = self.headers.get("Host", "")
         replica.log_request(host, self.path)
@@ -137,6 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         mode = replica.faults.mode_for(site.outlet, path) if site else None
         if mode:
+            replica.faults.note_served(site.outlet, mode)
             faults.serve(self, mode, site.outlet, path, ok)
         else:
             status, ctype, text = ok

@@ -4,9 +4,16 @@
 # project's plugin (plugins/: the "Archive" page) loaded.
 #   REPLICA=1: also start the living replica of the outlets (newsarchive replica --living) on loopback and
 #     point the crawls at it (NEWSARCHIVE_HOST_MAP); the archive is then var/replica/archive.
+#     FAULT=outlet:mode[:path][,...]: the replica starts with these faults (rehearsals).
 #   Without it, the outlets are probed first: if none is reachable, the DAG is left paused and the
 #     terminal and the Archive page say how to use the replica instead.
-# usage: scripts/airflow.sh start|stop|backfill FROM TO (YYYY-MM-DD, inclusive; one day: FROM = TO)
+#   OTEL_EXPORTER_OTLP_ENDPOINT (or ..._METRICS_ENDPOINT) set: Airflow's own metrics go to that
+#     OpenTelemetry collector too ([metrics] otel_on), beside the project's.
+# usage: scripts/airflow.sh start | stop | backfill FROM TO | trigger DATE | fault SPEC | heal
+#   backfill: one run per day from FROM to TO (YYYY-MM-DD, inclusive; one day: FROM = TO)
+#   trigger: one run for DATE now; fault: the running replica serves exactly SPEC from now on; heal: no fault
+# Every process it starts is recorded with its start time (PID files and *.start): stop ends those
+# processes only, and only while they are still the ones it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -26,6 +33,9 @@ export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=30
 # every task of a run here); 1 s costs one heartbeat a second per running task, on loopback
 export AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL="${AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL:-1}"
 export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
+if [[ -n ${OTEL_EXPORTER_OTLP_ENDPOINT:-}${OTEL_EXPORTER_OTLP_METRICS_ENDPOINT:-} ]]; then
+  export AIRFLOW__METRICS__OTEL_ON="${AIRFLOW__METRICS__OTEL_ON:-True}"
+fi
 export NEWSARCHIVE_REACHABILITY_FILE="$AIRFLOW_HOME/reachability.json"
 REPLICA_ENV="$AIRFLOW_HOME/replica.env"  # the running replica's host map and archive (for backfill, stop)
 if [[ ${1:-} != start && -f $REPLICA_ENV ]]; then source "$REPLICA_ENV"; fi
@@ -42,30 +52,80 @@ URL="http://127.0.0.1:$AIRFLOW__API__PORT"
 # where task processes reach the API server (the default assumes port 8080)
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-$URL/execution/}"
 
+proc_start() {  # a process's start time (clock ticks since boot, /proc/PID/stat field 22); empty if gone
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  stat=${stat##*) }
+  # shellcheck disable=SC2086
+  set -- $stat
+  echo "${20:-}"
+}
+
+record() {  # record PIDFILE PID: the PID and its start time, so stop never signals a PID reused since
+  echo "$2" >"$1"
+  proc_start "$2" >"$1.start"
+}
+
+pid_of() { [[ -f $1 ]] && head -c 32 "$1" | tr -dc 0-9; }
+
+owned() {  # owned PIDFILE: the process recorded there is alive and is still the one started
+  local pid; pid=$(pid_of "$1")
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+  [[ ! -f $1.start ]] || [[ $(proc_start "$pid") == "$(cat "$1.start")" ]]
+}
+
 start_replica() {  # the living replica on loopback; exports its host map
   local log="$AIRFLOW_HOME/replica.log" map=""
-  setsid nohup "$ROOT/.venv/bin/newsarchive" replica --living --port "$NEWSARCHIVE_REPLICA_PORT" >"$log" 2>&1 &
-  echo $! >"$REPLICA_PIDFILE"
+  local faults=()
+  [[ -n ${FAULT:-} ]] && faults=(--fault "$FAULT")
+  setsid nohup "$ROOT/.venv/bin/newsarchive" replica --living --port "$NEWSARCHIVE_REPLICA_PORT" \
+    "${faults[@]}" >"$log" 2>&1 &
+  record "$REPLICA_PIDFILE" $!
   for _ in $(seq 1 100); do
     map=$(grep -m1 '^{' "$log" 2>/dev/null || true)
     [[ -n $map ]] && break
-    kill -0 "$(cat "$REPLICA_PIDFILE")" 2>/dev/null || { echo "the replica exited; see $log"; tail -5 "$log"; exit 1; }
+    if ! owned "$REPLICA_PIDFILE"; then
+      rm -f "$REPLICA_PIDFILE" "$REPLICA_PIDFILE.start"
+      echo "the replica did not start: $(grep -v '^ *$' "$log" | tail -1) (log: $log)" >&2; exit 2
+    fi
     sleep 0.1
   done
   [[ -n $map ]] || { echo "the replica did not start within 10 s; see $log"; exit 1; }
   export NEWSARCHIVE_HOST_MAP="$map"
   printf 'export NEWSARCHIVE_HOST_MAP=%q\nexport NEWSARCHIVE_ARCHIVE=%q\n' "$map" "$NEWSARCHIVE_ARCHIVE" >"$REPLICA_ENV"
-  echo "living replica of the outlets on $(head -c 200 <<<"$map" | grep -o '127.0.0.1:[0-9]*' | head -1) (log: $log)"
+  echo "living replica of the outlets on $(replica_address) (log: $log)"
+  grep '^fault: ' "$log" || true
+}
+
+replica_address() {  # 127.0.0.1:PORT of the running replica, from its host map
+  grep -o '127.0.0.1:[0-9]*' <<<"${NEWSARCHIVE_HOST_MAP:-}" | head -1
 }
 
 stop_replica() {
   [[ -f $REPLICA_PIDFILE ]] || return 0
-  local pid; pid=$(cat "$REPLICA_PIDFILE")
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -KILL -- "-$pid" 2>/dev/null || true
-  rm -f "$REPLICA_PIDFILE" "$REPLICA_ENV"
-  echo "replica stopped"
+  local pid; pid=$(pid_of "$REPLICA_PIDFILE")
+  if owned "$REPLICA_PIDFILE"; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    owned "$REPLICA_PIDFILE" && kill -KILL -- "-$pid" 2>/dev/null || true
+    echo "replica stopped (pid $pid)"
+  else
+    echo "replica (pid $pid) had already exited"
+  fi
+  rm -f "$REPLICA_PIDFILE" "$REPLICA_PIDFILE.start" "$REPLICA_ENV"
+}
+
+replica_control() {  # METHOD [BODY]: the running replica's faults (replica/control.py)
+  owned "$REPLICA_PIDFILE" && [[ -n $(replica_address) ]] || {
+    echo "no replica started by make run REPLICA=1 is running (start one with make run REPLICA=1)" >&2; exit 1; }
+  local answer code
+  answer=$(curl -sS -X "$1" --data-binary "${2:-}" -H "Content-Type: text/plain" \
+    "http://$(replica_address)/_replica/faults" -w '\n%{http_code}') || { echo "the replica did not answer" >&2; exit 1; }
+  code=${answer##*$'\n'}
+  answer=${answer%$'\n'*}
+  if [[ $code != 200 ]]; then echo "${answer//$'\n'/ }" >&2; exit 2; fi
+  echo "$answer"
+  echo "replica pid $(pid_of "$REPLICA_PIDFILE") on $(replica_address)"
 }
 
 pause_before_start() {  # an existing DB's DAG is paused before the scheduler starts (a new one is created paused)
@@ -110,9 +170,12 @@ set_pool() {  # the pool that bounds concurrent outlet crawls (each is a scrapy 
 
 start() {
   check_settings
+  if [[ -n ${FAULT:-} && ( -z ${REPLICA:-} || ${REPLICA:-} == 0 ) ]]; then
+    echo "FAULT=$FAULT needs the replica: make run REPLICA=1 FAULT=$FAULT" >&2; exit 2
+  fi
   mkdir -p "$AIRFLOW_HOME"
-  if [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-    echo "Airflow is already running (pid $(cat "$PIDFILE")): $URL  (make stop first to change REPLICA)"; return 0
+  if owned "$PIDFILE"; then
+    echo "Airflow is already running (pid $(pid_of "$PIDFILE")): $URL  (make stop first to change REPLICA)"; return 0
   fi
   local paused=0
   rm -f "$REPLICA_ENV" "$NEWSARCHIVE_REACHABILITY_FILE"
@@ -129,12 +192,12 @@ start() {
   # standalone migrates (or creates) the DB itself; the DAG must be paused before its scheduler starts
   pause_before_start
   setsid nohup "$AIRFLOW" standalone >"$LOG" 2>&1 &
-  echo $! >"$PIDFILE"
+  record "$PIDFILE" $!
   echo -n "starting Airflow (log: $LOG) "
   local i up=0
   for i in $(seq 1 1440); do  # up to 6 min, polled every 0.25 s (the run starts as soon as it answers)
     curl -fsS "$URL/api/v2/monitor/health" >/dev/null 2>&1 && { up=1; break; }
-    kill -0 "$(cat "$PIDFILE")" 2>/dev/null || { echo; echo "Airflow exited; see $LOG"; tail -20 "$LOG"; exit 1; }
+    owned "$PIDFILE" || { echo; echo "Airflow exited; see $LOG"; tail -20 "$LOG"; exit 1; }
     (( i % 8 )) || echo -n .
     sleep 0.25
   done
@@ -158,7 +221,7 @@ start() {
   local state="${action}d"
   [[ -n $answer ]] || { echo "the DAG news_archive did not appear within 2 min; see $LOG and the UI"; state="left paused"; }
   echo "Airflow UI: $URL  (DAG news_archive, $state; archive: $NEWSARCHIVE_ARCHIVE)"
-  echo "Archive page: $URL/plugin/archive"
+  echo "Archive page: $URL/plugin/archive  (health: newsarchive health --archive $NEWSARCHIVE_ARCHIVE)"
   if [[ $paused == 1 ]]; then
     echo "OFFLINE: no outlet is reachable from this machine, so the DAG is left paused (a live run would fail"
     echo "after 15 minutes of retries). For an offline run use the replica: make stop && make run REPLICA=1"
@@ -170,7 +233,7 @@ backfill() {  # one run per day from $1 to $2 (inclusive), one at a time, by the
   local from=${1:-} to=${2:-}
   [[ $from =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ && $to =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] || {
     echo "usage: $0 backfill FROM TO (dates YYYY-MM-DD, inclusive; one day: FROM = TO)" >&2; exit 2; }
-  { [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; } || { echo "Airflow is not running: make run first" >&2; exit 1; }
+  owned "$PIDFILE" || { echo "Airflow is not running: make run first" >&2; exit 1; }
   # Through the REST API: `airflow backfill create` writes to the SQLite DB beside the running scheduler
   # and fails with "database is locked". The DAG's runs fall at 03:00 UTC, so the window runs to the end
   # of the last day (FROM = TO is one run; a window ending at TO 00:00 would leave that day out).
@@ -184,25 +247,50 @@ backfill() {  # one run per day from $1 to $2 (inclusive), one at a time, by the
   echo "backfill of news_archive from $from to $to created (one run at a time): $URL/dags/news_archive"
 }
 
+trigger() {  # one run for the day $1, now, by the running scheduler
+  local day=${1:-}
+  [[ $day =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] && date -u -d "$day" +%F >/dev/null 2>&1 || {
+    echo "usage: $0 trigger DATE (YYYY-MM-DD, e.g. make trigger DATE=$(date -u +%F))" >&2; exit 2; }
+  [[ ! $day > $(date -u +%F) ]] || {
+    echo "DATE=$day is after today ($(date -u +%F), UTC): a run sees the sites as they are today" >&2; exit 2; }
+  owned "$PIDFILE" || { echo "Airflow is not running: make run first" >&2; exit 1; }
+  local answer code
+  answer=$(curl -sS -X POST "$URL/api/v2/dags/news_archive/dagRuns" -H "Content-Type: application/json" \
+    -d "{\"logical_date\": \"${day}T00:00:00Z\", \"note\": \"make trigger DATE=$day\"}" -w '\n%{http_code}')
+  code=${answer##*$'\n'}
+  answer=${answer%$'\n'*}
+  if [[ $code != 200 ]]; then echo "trigger refused (HTTP $code): $answer" >&2; exit 1; fi
+  local run_id
+  run_id=$(sed -n 's/.*"dag_run_id": *"\([^"]*\)".*/\1/p' <<<"$answer")
+  echo "run $run_id for $day started: $URL/dags/news_archive/runs/$run_id  (Archive page: $URL/plugin/archive)"
+}
+
 stop() {
   stop_replica
   [[ -f $PIDFILE ]] || { echo "Airflow is not running (no $PIDFILE)"; return 0; }
-  local pid; pid=$(cat "$PIDFILE")
-  if kill -0 "$pid" 2>/dev/null; then
+  local pid; pid=$(pid_of "$PIDFILE")
+  if owned "$PIDFILE"; then
     # SIGTERM to the whole group (api-server, scheduler, dag-processor, triggerer, task processes): each
     # stops cleanly at once; standalone itself would wait a minute on SIGINT. Whatever is left after 10 s
     # is killed.
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
+    owned "$PIDFILE" && kill -KILL -- "-$pid" 2>/dev/null || true
+    echo "Airflow stopped (pid $pid)"
+  else
+    echo "Airflow (pid $pid) had already exited"
   fi
-  rm -f "$PIDFILE"
-  echo "Airflow stopped"
+  rm -f "$PIDFILE" "$PIDFILE.start"
 }
 
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   backfill) shift; backfill "$@" ;;
-  *) echo "usage: $0 start|stop|backfill FROM TO" >&2; exit 2 ;;
+  trigger) shift; trigger "$@" ;;
+  fault)
+    [[ -n ${2:-} ]] || { echo "usage: $0 fault OUTLET:MODE[:PATH][,...] (make fault FAULT=zamanalwsl:http_500)" >&2; exit 2; }
+    replica_control PUT "$2" ;;
+  heal) replica_control DELETE ;;
+  *) echo "usage: $0 start|stop|backfill FROM TO|trigger DATE|fault SPEC|heal" >&2; exit 2 ;;
 esac

@@ -7,6 +7,7 @@ import argparse
 import logging
 from datetime import date
 
+from newsarchive.airflow_glue.task_events import report as summary_report
 from newsarchive.airflow_glue.tasks import task_body, task_settings
 from newsarchive.cli import args as cli_args
 from newsarchive.reextract.day import ReextractError, ReextractRequest, archived_days, reextract_day
@@ -41,7 +42,7 @@ def list_days(context: dict) -> list[str]:
     days = [d.isoformat() for d in archived_days(settings, since, until)]
     if not days:
         raise ReextractError(f"no snapshot from {since} to {until} in {settings.archive}")
-    logger.info("SUMMARY days: %d archived days from %s to %s", len(days), since, until)
+    summary_report(context, f"SUMMARY days: {len(days)} archived days from {since} to {until}")
     return days
 
 
@@ -58,7 +59,7 @@ def reextract(day: str, context: dict) -> dict:
         logger.info("%s", report.render())
     for problem in result.problems:
         logger.warning("PROBLEM %s: %s", day, problem)
-    logger.info("SUMMARY reextract %s", result.headline())
+    summary_report(context, f"SUMMARY reextract {result.headline()}")
     return {
         "day": day,
         "source": result.source,

@@ -1,5 +1,6 @@
 """What the DAG's task bodies call: read settings at the edge, take the run's logical date and id, call a
 stage. Kept free of Airflow imports so it is tested without Airflow; the DAG file passes the context in.
+Each body hands its SUMMARY line to the task's callbacks (task_events.report), which log it last.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import date
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
+from newsarchive.airflow_glue.task_events import report
 from newsarchive.config import Settings
 from newsarchive.errors import fails_for_good
 from newsarchive.run import stages
@@ -39,7 +41,10 @@ def task_body(function: Callable[P, R]) -> Callable[P, R]:
                 AirflowFailException,  # only ever inside a running task
             )
 
-            raise AirflowFailException(str(exc)) from None
+            failure = AirflowFailException(str(exc))
+            reason = getattr(exc, "reason", "error")
+            failure.reason = reason if reason != "error" else type(exc).__name__  # type: ignore[attr-defined]
+            raise failure from None
 
     return body
 
@@ -80,12 +85,15 @@ def task_settings() -> Settings:
     return Settings.from_env()
 
 
-def list_outlets() -> list[str]:
+def list_outlets(context: dict | None = None) -> list[str]:
     """The outlets crawled daily: paused and retired ones are left out (newsarchive outlets list)."""
     registry = load_registry(Settings.from_env().outlets_path)
     for outlet in registry.outlets:
-        if not outlet.active:
+        if not outlet.active and context is not None:
             logger.info("outlet %s not crawled: %s", outlet.id, outlet.describe_status())
+    if context is not None:
+        ids = registry.active_ids
+        report(context, f"SUMMARY list_outlets: {len(ids)} outlets ({', '.join(ids)})")
     return registry.active_ids
 
 
@@ -116,20 +124,16 @@ def crawl(outlet: str, context: dict) -> dict:
     """Counts go to XCom under `counts` and into the log's SUMMARY line whether the crawl succeeds or
     fails (then with the reason), so the grid shows them without opening the log."""
     try:
-        report = stages.crawl_stage(task_settings(), run_ref(context), outlet).to_dict()
+        crawled = stages.crawl_stage(task_settings(), run_ref(context), outlet).to_dict()
     except Exception as exc:
         counts = crawl_counts(outlet, getattr(exc, "report", None), exc)
         _push(context, counts)
-        logger.error(
-            "%s FAILED (%s): %s",
-            _summary("crawl", outlet, counts),
-            counts["error"],
-            counts["message"],
-        )
+        line = _summary("crawl", outlet, counts)
+        report(context, f"{line} FAILED ({counts['error']}): {counts['message']}", counts=counts)
         raise
-    counts = crawl_counts(outlet, report)
+    counts = crawl_counts(outlet, crawled)
     _push(context, counts)
-    logger.info(_summary("crawl", outlet, report))
+    report(context, _summary("crawl", outlet, crawled), counts=crawled)
     return counts
 
 
@@ -140,16 +144,16 @@ def _push(context: dict, counts: dict) -> None:
 
 @task_body
 def extract(outlet: str, context: dict) -> dict:
-    report = stages.extract_stage(task_settings(), run_ref(context), outlet)
-    logger.info(_summary("extract", outlet, report))
-    return report
+    extracted = stages.extract_stage(task_settings(), run_ref(context), outlet)
+    report(context, _summary("extract", outlet, extracted))
+    return extracted
 
 
 @task_body
 def dedup(context: dict) -> dict:
-    report = stages.dedup_stage(task_settings(), run_ref(context), list_outlets())
-    logger.info(_summary("dedup", "all", report))
-    return report
+    deduped = stages.dedup_stage(task_settings(), run_ref(context), list_outlets())
+    report(context, _summary("dedup", "all", deduped))
+    return deduped
 
 
 @task_body
@@ -166,6 +170,14 @@ def publish(context: dict) -> dict:
             )
             + (" NOT RUN" if counts.status == "not_run" else "")
         )
+    manifest = published.manifest
+    gaps = sorted(o for o, c in manifest.outlets.items() if c.gap)
+    report(
+        context,
+        f"SUMMARY publish: {published.ref.label} archived={manifest.archived} new={manifest.new} "
+        f"carried={manifest.carried} gaps={len(gaps)}" + (f" ({', '.join(gaps)})" if gaps else ""),
+        manifest=manifest,
+    )
     return {
         "snapshot": published.ref.label,
         "store": published.store,
@@ -178,7 +190,7 @@ def publish(context: dict) -> dict:
 def quality(published: dict, context: dict) -> str:
     """Fails the task, naming every problem, when the canary's figures in the manifest say so."""
     verdict = stages.quality_stage(task_settings(), run_day(context), published["snapshot"])
-    logger.info("SUMMARY quality: %s", verdict)
+    report(context, f"SUMMARY quality: {verdict}")
     return verdict
 
 
@@ -187,5 +199,5 @@ def gc(context: dict) -> str:
     from newsarchive.run.gc import collect
 
     result = collect(task_settings())
-    logger.info("SUMMARY gc: %s", result.summary())
+    report(context, f"SUMMARY gc: {result.summary()}")
     return result.summary()

@@ -42,10 +42,13 @@ MAX_REV = 1_000_000
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse's errors in one line (`newsarchive run: error: argument --date: ...`), exit code 2."""
+    """argparse's errors in one line (`newsarchive run: error: argument --date: ...`), exit code 2, or
+    the parser's `error_status` (`health`: 3, UNKNOWN in the Nagios plugin convention)."""
+
+    error_status = 2
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(self.error_status, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def arg(kind: Kind[T], what: str) -> Callable[[str], T]:

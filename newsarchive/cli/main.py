@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "outlets",
     "reextract",
     "settings",
+    "health",
 )
 
 

@@ -74,8 +74,9 @@ def register(sub: Subcommands) -> None:
         "--fault",
         action="append",
         default=[],
-        metavar="OUTLET:MODE[:PATH]",
-        help="serve a fault (repeatable); modes: {fault_modes}",
+        metavar="OUTLET:MODE[:PATH][,...]",
+        help="serve a fault (repeatable, or comma separated); change them while it runs with "
+        "PUT/DELETE http://127.0.0.1:PORT/_replica/faults (make fault, make heal); modes: {fault_modes}",
     )
     p.add_argument(
         "--living",
@@ -160,25 +161,19 @@ def _print_summary(result: dict) -> None:
 def cmd_replica(args: argparse.Namespace) -> int:
     import time
 
-    from replica.faults import MODES as FAULT_MODES
+    from replica.faults import FaultSpecError, describe, parse_specs
     from replica.server import ReplicaServer
 
     with ReplicaServer(
         per_outlet=args.per_outlet, port=args.port, living=args.living, day=args.day
     ) as server:
-        for spec in args.fault:
-            outlet, _, rest = spec.partition(":")
-            mode, _, path = rest.partition(":")
-            if outlet not in server.replica.catalog.articles:
-                raise ConfigError(
-                    f"--fault {spec}: unknown outlet {outlet!r}; "
-                    f"choose one of {sorted(server.replica.catalog.articles)}"
-                )
-            try:
-                server.replica.faults.set(outlet, mode, [path] if path else None)
-            except ValueError as exc:
-                raise ConfigError(f"--fault {spec}: {exc}") from None
-            print(f"fault: {outlet} {path or '(every path)'}: {mode} - {FAULT_MODES[mode]}")
+        try:
+            specs = parse_specs(",".join(args.fault), sorted(server.replica.catalog.articles))
+        except FaultSpecError as exc:
+            raise ConfigError(f"--fault: {exc}") from None
+        server.replica.faults.replace(specs)
+        for spec in specs:
+            print(describe(*spec))
         print(f"replica serving on 127.0.0.1:{server.port}; host map for NEWSARCHIVE_HOST_MAP:")
         print(json.dumps(server.host_map))
         sys.stdout.flush()

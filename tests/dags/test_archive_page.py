@@ -129,11 +129,16 @@ def test_the_archive_page_shows_a_week_per_outlet_the_gap_and_its_run(week, tmp_
     )
     assert "Archive" in text and "Outlets" in text, f"an empty page: {text[:300]}"
     for outlet in load_registry(Settings().outlets_path).ids:
-        assert f'<tr class="outlet-row" data-outlet="{outlet}">' in dom, outlet
+        row = re.search(rf'<tr class="outlet-row" data-outlet="{outlet}" data-state="(\w+)"', dom)
+        assert row, outlet
+        # the latest run (the DAG run of the 7th day) says which outlet failed and why; the others
+        # are stale: the week is in the past, no complete snapshot in the last 2 days
+        assert row.group(1) == ("failed" if outlet == FAULTY else "stale"), (outlet, row.group(1))
         chart = re.search(rf'<svg class="yield-chart" data-outlet="{outlet}".*?</svg>', dom, re.S)
         assert chart, f"no chart for {outlet}"
-        days = re.findall(r'data-day="([\d-]+)"', chart.group(0))
+        days = re.findall(r'<circle [^>]*data-day="([\d-]+)"', chart.group(0))
         assert days == [d.isoformat() for d in WEEK], (outlet, days)
+        assert "data-missing-day" not in chart.group(0)  # a snapshot every day of the week
     gap = re.search(
         rf'<tr class="gap-row" data-outlet="{FAULTY}" data-day="{WEEK[6]}">.*?</tr>', dom, re.S
     )
@@ -142,6 +147,10 @@ def test_the_archive_page_shows_a_week_per_outlet_the_gap_and_its_run(week, tmp_
     link = re.search(r'<a class="run-link" href="([^"]+)"', gap.group(0))
     assert link and link.group(1) == f"/dags/news_archive/runs/{RUN_ID}"
     assert re.search(rf'class="point gap" data-day="{WEEK[6]}"', dom)
+    faulty = re.search(rf'<tr class="outlet-row" data-outlet="{FAULTY}".*?</tr>', dom, re.S).group(
+        0
+    )
+    assert "crawl http_500" in _visible_text(faulty) and RUN_ID in faulty
     assert f"outlet {FAULTY}: 0 new articles" in text  # the canary's problem
     assert re.search(
         rf'<tr class="snapshot-row" data-day="{WEEK[6]}">.*?>ok<', dom, re.S

@@ -1,7 +1,9 @@
 """The FastAPI app behind the Archive page, mounted by the Airflow plugin at /newsarchive.
 
-The health is read from the archive's manifests (NEWSARCHIVE_ARCHIVE) at most once per CACHE_SECONDS;
-a snapshot's verify result is kept for as long as the process lives (a published snapshot never changes).
+The health is read from the archive (NEWSARCHIVE_ARCHIVE) at most once per CACHE_SECONDS: the listing of
+the snapshots and the live records of the runs going on, so a failing try shows within seconds. A
+snapshot's manifest and verify result are kept for as long as the process lives (a published snapshot
+never changes).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from archive.snapshot import SnapshotRef
+from archive.records import Manifest
+from archive.snapshot import SnapshotRef, load_manifest
 from archive.store import Store, open_store
 from common.errors import NewsArchiveError, StoreError
 from newsarchive.airflow_glue.archive_page.health import (
@@ -29,7 +32,8 @@ from newsarchive.airflow_glue.archive_page.render import render
 from newsarchive.airflow_glue.conn import CONN_ENV, s3_env_in_server
 from newsarchive.config import Settings
 
-CACHE_SECONDS = 60
+CACHE_SECONDS = 5
+MANIFESTS_KEPT = 400  # manifests kept in memory (a published snapshot's never changes)
 REACHABILITY_ENV = (
     "NEWSARCHIVE_REACHABILITY_FILE"  # written by scripts/airflow.sh (newsarchive.ops.reachability)
 )
@@ -38,6 +42,7 @@ app = FastAPI(title="newsarchive: Archive", docs_url=None, redoc_url=None, opena
 _lock = threading.Lock()
 _cached: dict[str, tuple[float, ArchiveHealth]] = {}
 _verified: dict[tuple[str, str], tuple[str, ...]] = {}
+_manifests: dict[tuple[str, str], Manifest] = {}
 
 
 def _verify_once(store: Store, ref: SnapshotRef) -> tuple[str, ...]:
@@ -45,6 +50,22 @@ def _verify_once(store: Store, ref: SnapshotRef) -> tuple[str, ...]:
     if key not in _verified:
         _verified[key] = verify_problems(store, ref)
     return _verified[key]
+
+
+def _manifest_once(store: Store, ref: SnapshotRef) -> Manifest:
+    key = (store.url, ref.label)
+    if key not in _manifests:
+        if len(_manifests) >= MANIFESTS_KEPT:
+            _manifests.pop(next(iter(_manifests)))
+        _manifests[key] = load_manifest(store, ref)
+    return _manifests[key]
+
+
+def _active(settings: Settings) -> list[str]:
+    """The outlets crawled daily (the registry's active ones): only they can be stale."""
+    from outlets.registry import load_registry
+
+    return load_registry(settings.outlets_path).active_ids
 
 
 def _s3_settings(archive: str) -> dict[str, str] | None:
@@ -65,7 +86,8 @@ def _s3_settings(archive: str) -> dict[str, str] | None:
 
 
 def health() -> ArchiveHealth:
-    archive = Settings.from_env().archive
+    settings = Settings.from_env()
+    archive = settings.archive
     with _lock:
         hit = _cached.get(archive)
         if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
@@ -76,6 +98,10 @@ def health() -> ArchiveHealth:
             result = collect(
                 open_store(archive, create=False, s3_settings=_s3_settings(archive)),
                 verifier=_verify_once,
+                reader=_manifest_once,
+                active=_active(settings),
+                stale_days=settings.stale_days,
+                deadline=settings.deadline,
             )
         _cached[archive] = (time.monotonic(), result)
         return result

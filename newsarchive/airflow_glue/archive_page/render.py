@@ -7,9 +7,12 @@ from urllib.parse import quote
 
 from common.escape import html as escape
 from newsarchive.airflow_glue.archive_page.health import ArchiveHealth, DayPoint, LastRun
+from newsarchive.ops.status import OutletStatus
 
 DAG_ID = "news_archive"
-CHART_W, CHART_H, PAD = 320, 64, 6
+CHART_W, PLOT_H, AXIS_H, PAD = 320, 64, 14, 6
+CHART_H = PLOT_H + AXIS_H
+MAX_CAUSE = 300  # characters of a cause in the table (the whole of it in the cell's title)
 
 CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:16px;color:#1a202c;background:#fff}
@@ -20,6 +23,11 @@ vertical-align:middle} th{background:#f7fafc;font-weight:600} td.n{text-align:ri
 .banner{background:#fff5f5;border:1px solid #feb2b2;padding:8px 12px;margin:8px 0;border-radius:4px}
 svg.yield-chart{display:block} .yield-chart polyline{fill:none;stroke:#3182ce;stroke-width:1.5}
 .yield-chart circle.ok{fill:#3182ce} .yield-chart circle.gap{fill:#e53e3e} .yield-chart line{stroke:#e2e8f0}
+.yield-chart rect.missing,.yield-chart rect.failing{fill:#e53e3e} .yield-chart rect.running{fill:#a0aec0}
+.yield-chart text{font-size:9px;fill:#718096} .yield-chart line.tick{stroke:#a0aec0}
+.state{font-weight:600} .state-ok{color:#2f855a} .state-running{color:#2b6cb0}
+.state-retrying,.state-failed,.state-stale{color:#c53030} td.cause{min-width:320px;max-width:480px}
+td.latest{white-space:nowrap}
 """
 
 
@@ -33,32 +41,110 @@ def run_link(run_id: str) -> str:
     return f'<a class="run-link" href="{escape(href)}" target="_top">{escape(run_id)}</a>'
 
 
-def chart(outlet: str, points: tuple[DayPoint, ...], days: tuple[str, ...]) -> str:
-    """New articles per day as an inline SVG line: one circle per day that has a snapshot."""
+def chart(
+    outlet: str,
+    points: tuple[DayPoint, ...],
+    days: tuple[str, ...],
+    missing: tuple[str, ...] = (),
+    live: OutletStatus | None = None,
+) -> str:
+    """New articles per day as an inline SVG over the window's days, with a date axis: a circle per day
+    with a snapshot (red on a gap, its cause in the title), lines only between consecutive days, a red
+    mark on each day without a snapshot, and the day of a run going on marked by its state."""
     top = max([p.new for p in points] + [1])
     slot = {d: k for k, d in enumerate(days)}
+    base = PLOT_H - PAD
 
-    def xy(p: DayPoint) -> tuple[float, float]:
-        x = PAD + (CHART_W - 2 * PAD) * slot[p.day] / max(1, len(days) - 1)
-        y = CHART_H - PAD - (CHART_H - 2 * PAD) * p.new / top
-        return round(x, 1), round(y, 1)
+    def x(day: str) -> float:
+        return round(PAD + (CHART_W - 2 * PAD) * slot[day] / max(1, len(days) - 1), 1)
+
+    def y(new: int) -> float:
+        return round(base - (PLOT_H - 2 * PAD) * new / top, 1)
 
     shown = [p for p in points if p.day in slot]
-    line = " ".join(f"{x},{y}" for x, y in map(xy, shown))
+    segments: list[list[DayPoint]] = []
+    for p in shown:
+        if segments and slot[p.day] == slot[segments[-1][-1].day] + 1:
+            segments[-1].append(p)
+        else:
+            segments.append([p])
+    lines = "".join(
+        '<polyline points="' + " ".join(f"{x(p.day)},{y(p.new)}" for p in seg) + '"/>'
+        for seg in segments
+        if len(seg) > 1
+    )
     circles = "".join(
         f'<circle class="point {escape(p.status)}" data-day="{escape(p.day)}" data-new="{p.new}" '
-        f'cx="{x}" cy="{y}" r="3">'
-        f"<title>{escape(p.day)}: {p.new} new{' (gap)' if p.status == 'gap' else ''}</title></circle>"
-        for p, (x, y) in zip(shown, map(xy, shown), strict=True)
+        f'cx="{x(p.day)}" cy="{y(p.new)}" r="3"><title>{escape(p.day)}: {p.new} new'
+        + (f" (gap: {escape(p.cause)})" if p.status == "gap" else "")
+        + "</title></circle>"
+        for p in shown
     )
-    base = CHART_H - PAD
+    held = {p.day for p in shown}
+    marks = "".join(
+        f'<rect class="missing" data-missing-day="{d}" x="{x(d) - 2}" y="{base - 8}" width="4" '
+        f'height="8"><title>{d}: no snapshot</title></rect>'
+        for d in missing
+        if d in slot and d not in held
+    )
+    if live is not None and live.day in slot and live.day not in held:
+        kind = "failing" if live.failing else "running" if live.state == "running" else ""
+        if kind:
+            text = live.describe() + (f": {live.message}" if live.message else "")
+            marks += (
+                f'<rect class="{kind}" data-live-day="{live.day}" x="{x(live.day) - 2}" '
+                f'y="{base - 8}" width="4" height="8"><title>{live.day}: {escape(text)}</title></rect>'
+            )
+    ticks = "".join(
+        f'<line class="tick" x1="{x(d)}" y1="{base}" x2="{x(d)}" y2="{base + 2}"/>' for d in days
+    )
+    labels = {0: "start", len(days) // 2: "middle", len(days) - 1: "end"}
+    axis = "".join(
+        f'<text class="axis-label" x="{x(days[k])}" y="{CHART_H - 3}" text-anchor="{anchor}">'
+        f"{escape(days[k][5:])}</text>"
+        for k, anchor in labels.items()
+        if 0 <= k < len(days)
+    )
     return (
         f'<svg class="yield-chart" data-outlet="{escape(outlet)}" width="{CHART_W}" height="{CHART_H}" '
         f'viewBox="0 0 {CHART_W} {CHART_H}" role="img" aria-label="new articles per day, {escape(outlet)}">'
-        f'<line x1="{PAD}" y1="{base}" x2="{CHART_W - PAD}" y2="{base}"/>'
-        f'<polyline points="{line}"/>{circles}'
-        f'<text x="{PAD}" y="11" font-size="10" fill="#718096">max {top}</text></svg>'
+        f'<line x1="{PAD}" y1="{base}" x2="{CHART_W - PAD}" y2="{base}"/>{ticks}{axis}'
+        f'{lines}{circles}{marks}<text x="{PAD}" y="11">max {top}</text></svg>'
     )
+
+
+def _state_cells(status: OutletStatus | None) -> str:
+    """The outlet's state now, its latest run (any date) and the cause with the next try's time."""
+    if status is None:
+        return "<td class='muted'>-</td><td class='muted'>-</td><td></td>"
+    state = (
+        f'<span class="state state-{escape(status.state)}" data-state="{escape(status.state)}">'
+        f"{escape(status.state)}</span>"
+    )
+    if status.state == "running" and status.stage:
+        state += f' <span class="muted">({escape(status.stage)})</span>'
+    run = f"{escape(status.day)} {run_link(status.run_id)}" if status.day and status.run_id else "-"
+    cause = ""
+    if status.failing or status.reason:
+        text = f"{status.stage or ''} {status.reason}".strip()
+        message = (status.message.splitlines() or [""])[0]
+        cause = f"<b>{escape(text)}</b>" + (
+            f": <span title='{escape(status.message)}'>{escape(message[:MAX_CAUSE])}</span>"
+            if message
+            else ""
+        )
+    if status.state == "retrying" and status.next_try_at:
+        cause += (
+            f'<div class="next-try" data-next-try="{escape(status.next_try_at)}">try '
+            f"{status.try_number} of {status.max_tries}; next try at "
+            f"{escape(status.next_try_at[11:19])} UTC</div>"
+        )
+    if status.stale and not status.failing:
+        cause += (
+            f'<div class="bad">no complete snapshot since {escape(status.last_complete_day or "ever")}'
+            "</div>"
+        )
+    return f"<td>{state}</td><td class='latest'>{run}</td><td class='cause'>{cause}</td>"
 
 
 def _failed(failed: dict[str, int]) -> str:
@@ -73,10 +159,9 @@ def _failed(failed: dict[str, int]) -> str:
 
 def _last_cells(last: LastRun | None) -> str:
     if last is None:
-        return '<td colspan="8" class="muted">no run in the window</td>'
-    status = f'<span class="{"bad" if last.status != "ok" else "ok"}">{escape(last.status)}</span>'
+        return '<td colspan="7" class="muted">no published run in the window</td>'
     return (
-        f"<td>{status}</td><td class='n'>{last.discovered}</td><td class='n'>{last.fetched}</td>"
+        f"<td class='n'>{last.discovered}</td><td class='n'>{last.fetched}</td>"
         f"<td>{_failed(last.failed)}</td><td class='n'>{last.extracted}</td><td class='n'>{last.duplicates}</td>"
         f"<td class='n'>{last.revisions}</td><td class='n'>{last.archived}</td>"
     )
@@ -91,34 +176,59 @@ def _size(n: int) -> str:
 
 
 def render(health: ArchiveHealth, *, notices: tuple[str, ...] = ()) -> str:
-    last_run = next((o.last for o in health.outlets if o.last), None)
-    head = (
-        f"last run {run_link(last_run.run_id)} for {escape(last_run.day)}"
-        if last_run
-        else "no snapshot yet"
+    status = health.status
+    latest = max(
+        (o.status for o in health.outlets if o.status and o.status.since and o.status.run_id),
+        key=lambda s: s.since or "",
+        default=None,
     )
+    head = (
+        f"latest run {run_link(latest.run_id or '')} for {escape(latest.day or '')}"
+        if latest
+        else "no run yet"
+    )
+    now = f" · as of {escape(status.now[11:19])} UTC" if status else ""
     out = [
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Archive - newsarchive</title>"
         f"<style>{CSS}</style></head><body>",
-        f"<h1>Archive</h1><p class='muted'>{escape(health.archive)} · {head} · "
+        f"<h1>Archive</h1><p class='muted'>{escape(health.archive)} · {head}{now} · "
         f"new articles per day from {escape(health.days[0])} to {escape(health.days[-1])}</p>",
     ]
     out += [f'<div class="banner notice">{escape(n)}</div>' for n in notices]
+    if status is not None:
+        for failing in status.failing:
+            text = f"{failing.outlet}: {failing.describe()}" + (
+                f": {(failing.message.splitlines() or [''])[0][:MAX_CAUSE]}"
+                if failing.message
+                else ""
+            )
+            out.append(
+                f'<div class="banner failing" data-outlet="{escape(failing.outlet)}">'
+                f"{escape(text)}</div>"
+            )
+        if status.deadline_missed:
+            out.append(
+                f'<div class="banner deadline">the snapshot of {escape(status.today.day)} is not '
+                f"complete past its deadline {escape((status.deadline or '')[11:19])} UTC</div>"
+            )
     out += [
         f'<div class="banner damaged">damaged snapshot {escape(d)}</div>' for d in health.damaged
     ]
     out.append(
-        "<h2>Outlets</h2><table id='outlets'><tr><th>outlet</th><th>new articles per day</th><th>status</th>"
-        "<th>discovered</th><th>fetched</th><th>failed</th><th>extracted</th><th>duplicates</th>"
-        "<th>revisions</th><th>archived</th></tr>"
+        "<h2>Outlets</h2><table id='outlets'><tr><th>outlet</th><th>new articles per day</th>"
+        "<th>state</th><th>latest run</th><th>cause</th><th>discovered</th><th>fetched</th>"
+        "<th>failed</th><th>extracted</th><th>duplicates</th><th>revisions</th><th>archived</th></tr>"
     )
     for o in health.outlets:
+        state = o.status.state if o.status else ""
         out.append(
-            f'<tr class="outlet-row" data-outlet="{escape(o.outlet)}"><td>{escape(o.outlet)}</td>'
-            f"<td>{chart(o.outlet, o.points, health.days)}</td>{_last_cells(o.last)}</tr>"
+            f'<tr class="outlet-row" data-outlet="{escape(o.outlet)}" data-state="{escape(state)}">'
+            f"<td>{escape(o.outlet)}</td>"
+            f"<td>{chart(o.outlet, o.points, health.days, health.missing, o.status)}</td>"
+            f"{_state_cells(o.status)}{_last_cells(o.last)}</tr>"
         )
     if not health.outlets:
-        out.append("<tr><td colspan='10' class='muted'>no snapshots in this archive yet</td></tr>")
+        out.append("<tr><td colspan='12' class='muted'>no snapshots in this archive yet</td></tr>")
     out.append(
         "</table><h2>Gaps</h2><table id='gaps'><tr><th>day</th><th>outlet</th><th>stage</th><th>cause</th>"
         "<th>message</th><th>run</th></tr>"

@@ -127,3 +127,63 @@ def test_reachability_says_when_no_outlet_answers_and_how_to_use_the_replica():
         down = check(Settings(host_map={h: f"127.0.0.1:{closed_port}" for h in hosts}), timeout=2)
     assert down["reachable"] == 0 and REPLICA_HINT in str(down["message"])
     assert "connection_refused" in str(down["message"])
+
+
+def test_the_page_shows_a_failing_try_at_once_and_the_days_without_a_snapshot(tmp_path):
+    """From the first failed try: the outlet's row says retrying, with the cause and the next try's time,
+    above the rest; the chart has a date axis, no line across a day without a snapshot and a red mark
+    on it; the header names the latest run (any date)."""
+    from datetime import UTC, datetime
+
+    from archive.snapshot import publish_snapshot
+    from newsarchive.ops import live_state
+
+    store = open_store(tmp_path / "archive")
+    days = [date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 23)]  # the 22nd has no snapshot
+    for k, day in enumerate(days):
+        warc = write_warc(tmp_path / f"orient{k}.warc.gz", [1, 2])
+        publish_snapshot(
+            store, day, [_article(1), _article(2)], {"orient": warc}, run_id=f"scheduled__{day}"
+        )
+    now = datetime.now(UTC)  # the try after the snapshots were published (a backfill of the 24th)
+    next_try = now + timedelta(seconds=131)
+    live_state.write(
+        store,
+        live_state.transition(
+            None,
+            subject="orient",
+            day="2026-11-24",
+            run_id="scheduled__2026-11-24T03:00:00+00:00",
+            stage="crawl",
+            state="retrying",
+            when=now,
+            try_number=1,
+            max_tries=3,
+            reason="http_500",
+            message="outlet orient: every discovery URL failed (3x http_500) <b>",
+            next_try_at=next_try,
+        ),
+    )
+    health = collect(store, active=["orient"], now=now)
+    assert health.days[-1] == "2026-11-24" and health.missing == ("2026-11-22",)
+    orient = health.outlets[0]
+    assert orient.status.state == "retrying" and orient.last.day == "2026-11-23"
+    page = render(health)
+    row = re.search(r'<tr class="outlet-row" data-outlet="orient".*?</tr>', page, re.S).group(0)
+    assert 'data-state="retrying"' in row and "<b>crawl http_500</b>" in row
+    assert f"try 1 of 3; next try at {next_try:%H:%M:%S} UTC" in row and "&lt;b&gt;" in row
+    assert re.search(
+        r'<div class="banner failing" data-outlet="orient">orient: crawl http_500', page
+    )
+    chart = re.search(r'<svg class="yield-chart" data-outlet="orient".*?</svg>', page, re.S).group(
+        0
+    )
+    assert chart.count("<polyline") == 1  # the 20th-21st; nothing drawn across the 22nd
+    assert 'data-missing-day="2026-11-22"' in chart and "2026-11-22: no snapshot" in chart
+    assert 'class="failing" data-live-day="2026-11-24"' in chart
+    assert [t for t in re.findall(r'class="axis-label"[^>]*>([^<]+)<', chart)] == [
+        "10-26",
+        "11-10",
+        "11-24",
+    ]
+    assert "latest run" in page and "scheduled__2026-11-24T03%3A00%3A00%2B00%3A00" in page
