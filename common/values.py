@@ -475,7 +475,9 @@ class PathKind(Kind[str]):
     a directory), "executable" (an existing program) or "any". One printable line, at most 4096."""
 
     role: str = "any"
-    suffix: str = ""  # the name must end so (".prom": what node_exporter's textfile collector reads)
+    suffix: str = (
+        ""  # the name must end so (".prom": what node_exporter's textfile collector reads)
+    )
     ROLES = {
         "file": "the path of a regular file",
         "directory": "the path of a directory (not a file)",
@@ -492,7 +494,13 @@ class PathKind(Kind[str]):
     def bad_examples(self) -> tuple[str, ...]:  # type: ignore[override]
         by_role = {"file": ("/", "/dev/null"), "directory": ("/dev/null",), "output": ("/",)}
         wrong = by_role.get(self.role, ("/", "/dev/null") if self.role == "executable" else ())
-        return ("a\x00b", "two\nlines", "x" * 5000, *wrong, *(("metrics.txt",) if self.suffix else ()))
+        return (
+            "a\x00b",
+            "two\nlines",
+            "x" * 5000,
+            *wrong,
+            *(("metrics.txt",) if self.suffix else ()),
+        )
 
     def parse(self, text: str) -> str:
         if not text.strip() or not _line(text):

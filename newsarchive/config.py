@@ -74,7 +74,9 @@ class Settings:
     deadline: time | None = _default("NEWSARCHIVE_DEADLINE")
     stale_days: int = _default("NEWSARCHIVE_STALE_DAYS")
     metrics_file: str | None = _default("NEWSARCHIVE_METRICS_FILE")
-    otlp: tuple[str, str] | None = None  # (endpoint, protocol) from OTEL_EXPORTER_OTLP_*; None: none
+    otlp: tuple[str, str] | None = (
+        None  # (endpoint, protocol) from OTEL_EXPORTER_OTLP_*; None: none
+    )
 
     @property
     def quality_rules(self) -> QualityRules:
@@ -119,7 +121,9 @@ class DagSettings:
     crawl_pool: str
     crawl_queue: str
     process_queue: str
-    deadline: time | None = None  # NEWSARCHIVE_DEADLINE: the run's day at this time (UTC); None: off
+    deadline: time | None = (
+        None  # NEWSARCHIVE_DEADLINE: the run's day at this time (UTC); None: off
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DagSettings:

@@ -8,9 +8,9 @@ reading the archive (a bad argument or setting, an archive that cannot be read) 
 from __future__ import annotations
 
 import argparse
-from datetime import time
 import json
 import sys
+from datetime import time
 
 from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands, archive_options, settings_of
@@ -54,7 +54,7 @@ def register(sub: Subcommands) -> None:
         metavar="HH:MM",
         help="UTC time by which today's snapshot must be complete (default $NEWSARCHIVE_DEADLINE; off)",
     )
-    p.set_defaults(func=cmd_health)
+    p.set_defaults(func=cmd_health, reports_settings_itself=True)
 
 
 def cmd_health(args: argparse.Namespace) -> int:
