@@ -16,9 +16,12 @@ the day's newest complete rev with its provenance, read directly by DuckDB, pand
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,6 +31,8 @@ from archive import layout
 from archive.records import ARTICLE_SCHEMA
 from archive.snapshot import SnapshotRef, list_snapshots, newest_revs, read_parquet_parts
 from archive.store import ObjectNotFound, Store
+from common import decode
+from common.errors import DamagedObject
 
 logger = logging.getLogger(__name__)
 
@@ -82,11 +87,14 @@ def refresh_day(store: Store, day: str) -> SnapshotRef | None:
             return None
         if ref == written:
             return ref
+        try:
+            rows = day_table(store, ref)
+        except DamagedObject as exc:  # costs only this day's table file, which stays as it was
+            logger.warning("current table: %s not written: %s", day, exc)
+            return written
         with tempfile.TemporaryDirectory(prefix="newsarchive-table-") as tmp:
             local = Path(tmp) / "day.parquet"
-            pq.write_table(
-                day_table(store, ref), local, compression="zstd", row_group_size=64 * 1024
-            )
+            pq.write_table(rows, local, compression="zstd", row_group_size=64 * 1024)
             store.put_file(
                 layout.current_table_key(day), local, overwrite=True
             )  # derived, rewritten: never locked
@@ -139,10 +147,11 @@ def check(store: Store, since: date | None = None, until: date | None = None) ->
                 continue
             try:
                 store.download(files[day], local)
-                source, ids = (
-                    table_source(local),
-                    pq.read_table(local, columns=["id"]).column("id").to_pylist(),
-                )
+                source = read_day_file(local, day, name=files[day]).source.label
+                ids = pq.read_table(local, columns=["id"]).column("id").to_pylist()
+            except DamagedObject as exc:
+                problems.append(str(exc))
+                continue
             except (OSError, pa.ArrowException) as exc:
                 problems.append(f"{files[day]}: not a readable Parquet file ({exc})")
                 continue
@@ -151,9 +160,12 @@ def check(store: Store, since: date | None = None, until: date | None = None) ->
                     f"{files[day]}: built from {source}, the newest complete rev is {ref.label}"
                 )
                 continue
-            expected = [
-                i for part in read_parquet_parts(store, ref) for i in part.column("id").to_pylist()
-            ]
+            try:
+                parts = read_parquet_parts(store, ref)
+            except DamagedObject as exc:
+                problems.append(f"{files[day]}: cannot be checked: {exc}")
+                continue
+            expected = [i for part in parts for i in part.column("id").to_pylist()]
             if sorted(ids) != sorted(expected):
                 problems.append(
                     f"{files[day]}: its {len(ids)} rows are not the {len(expected)} of {ref.label}"
@@ -166,3 +178,53 @@ def table_source(path: Path) -> str | None:
     metadata = pq.read_schema(path).metadata or {}
     value = metadata.get(SOURCE_KEY)
     return value.decode() if value else None
+
+
+# -- reading a day file back: its one decoder ----------------------------------------------------------
+@dataclass(frozen=True)
+class DayFile:
+    """What a day file's footer says: its day, the rev it was built from, its rows and schema."""
+
+    day: str
+    source: SnapshotRef
+    rows: int
+    schema: pa.Schema
+
+
+_CORE = ("id", "url", "outlet", "title", "text", "snapshot_date", "snapshot_rev", "is_duplicate")
+_LABEL = re.compile(r"(\d{4}-\d{2}-\d{2}) rev ([1-9]\d{0,8})")
+
+
+def decode_day_footer(metadata: pq.FileMetaData, day: str) -> DayFile:
+    """A day file's footer, checked: built from a rev of its own day, every column of the table's schema
+    with its type (an older version's file may lack later columns), none other. decode.Malformed names
+    what is wrong."""
+    schema = metadata.schema.to_arrow_schema()
+    label = (schema.metadata or {}).get(SOURCE_KEY, b"").decode("utf-8", "replace")
+    match = _LABEL.fullmatch(label)
+    if match is None or match.group(1) != day:
+        raise decode.Malformed(SOURCE_KEY.decode(), f"{label[:60]!r} is not a rev of {day}")
+    for column in schema:
+        if column.name not in TABLE_SCHEMA.names:
+            raise decode.Malformed(column.name[:60], "is not a column of the table")
+        if column.type != TABLE_SCHEMA.field(column.name).type:
+            raise decode.Malformed(
+                column.name, f"is {column.type}, not {TABLE_SCHEMA.field(column.name).type}"
+            )
+    if missing := [name for name in _CORE if name not in schema.names]:
+        raise decode.Malformed("", f"it lacks the columns {missing}")
+    return DayFile(day, SnapshotRef(day, int(match.group(2))), metadata.num_rows, schema)
+
+
+def read_day_file(
+    path: str | Path, day: str, *, name: str | None = None, filesystem: Any = None
+) -> DayFile:
+    """A day file's footer through decode_day_footer; DamagedObject naming it (`name`, default its
+    path) and the repair."""
+    try:
+        return decode_day_footer(pq.read_metadata(path, filesystem=filesystem), day)
+    except (decode.Malformed, OSError, ValueError, pa.ArrowException) as exc:
+        raise DamagedObject(
+            f"{name or path} is damaged ({type(exc).__name__}: {str(exc)[:200]}); its day is left out; "
+            f"`newsarchive table rebuild --since {day} --until {day}` writes it again"
+        ) from None

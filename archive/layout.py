@@ -158,6 +158,15 @@ def sidecar_prefix(ref: Rev) -> str:
     return f"{SIDECAR_INDEXES}/date={ref.day}/rev={ref.rev}/"
 
 
+def sidecar_index_key(ref: Rev) -> str:
+    """The sidecar CDXJ index itself (its record, `SIDECAR_RECORD`, is written beside it, last)."""
+    return sidecar_prefix(ref) + "index.cdxj"
+
+
+def sidecar_record_key(ref: Rev) -> str:
+    return sidecar_prefix(ref) + SIDECAR_RECORD
+
+
 def search_segment_key(ref: Rev) -> str:
     return f"{SEARCH_PREFIX}date={ref.day}/rev={ref.rev}/segment.tar"
 

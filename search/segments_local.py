@@ -21,9 +21,11 @@ from archive import layout
 from archive.snapshot import SnapshotRef, newest_revs
 from archive.store import LocalStore, ObjectInfo, Store, StoreError, sha256_file
 from search.segment import (
+    DamagedSegment,
     Pointer,
     SegmentError,
     read_pointer,
+    rebuild_hint,
     unpack,
 )
 
@@ -149,9 +151,9 @@ def _pointer(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> P
 def _check(path: Path, pointer: Pointer, key: str) -> None:
     size, digest = path.stat().st_size, sha256_file(path)
     if size != pointer.size or digest != pointer.sha256:
-        raise SegmentError(
+        raise DamagedSegment(
             f"{key}: expected {pointer.size} bytes sha256 {pointer.sha256[:12]}…, found {size} "
-            f"bytes sha256 {digest[:12]}…; build it again with `newsarchive search-index --rebuild`"
+            f"bytes sha256 {digest[:12]}…; {rebuild_hint(pointer.day)}"
         )
 
 
@@ -191,7 +193,9 @@ def combined_view(segments: list[LocalSegment]) -> Path | None:
     try:
         for segment in segments:
             for file in segment.path.iterdir():
-                if file.name not in ("meta.json", ".managed.json"):
+                if file.name not in ("meta.json", ".managed.json") and not file.name.startswith(
+                    ".tantivy-"
+                ):  # tantivy's lock files are its own
                     (tmp / file.name).symlink_to(file.resolve())
         (tmp / "meta.json").write_text(
             json.dumps(

@@ -238,13 +238,13 @@ def _show(m: Manifest) -> None:
 
 def export(args: argparse.Namespace) -> int:
     from archive.readers import load_articles, write_export
-    from archive.snapshot import list_snapshots, load_manifest
     from archive.store import open_store
 
     settings = settings_of(args)
     if args.out.is_dir():
         raise NewsArchiveError(f"--out {args.out} is a directory; give a file name")
     store = open_store(settings.archive, create=False)
+    damaged: list[str] = []  # revs that cannot be read: named, the other days exported
     table = load_articles(
         store,
         args.since,
@@ -252,14 +252,13 @@ def export(args: argparse.Namespace) -> int:
         outlet=args.outlet,
         lang=args.lang,
         include_duplicates=args.include_duplicates,
+        damaged=damaged,
     )
+    if damaged and table.num_rows == 0:
+        raise NewsArchiveError("; ".join(damaged))
     if args.outlet and table.num_rows == 0:
         known = sorted(
-            {
-                o
-                for ref in list_snapshots(store, args.since, args.until)
-                for o in load_manifest(store, ref).outlets
-            }
+            {o for manifest in _readable_manifests(store, args) for o in manifest.outlets}
         )
         if args.outlet not in known:
             raise NewsArchiveError(
@@ -278,7 +277,21 @@ def export(args: argparse.Namespace) -> int:
             f"cannot write --out {args.out} ({exc.strerror}); give a file you can write"
         ) from None
     print(f"{table.num_rows} articles written to {args.out} ({args.format})")
-    return 0
+    for problem in damaged:
+        print(f"newsarchive: skipped a damaged snapshot: {problem}", file=sys.stderr)
+    return 1 if damaged else 0
+
+
+def _readable_manifests(store: Store, args: argparse.Namespace) -> list[Manifest]:
+    from archive.snapshot import DamagedObject, list_snapshots, load_manifest
+
+    manifests = []
+    for ref in list_snapshots(store, args.since, args.until):
+        try:
+            manifests.append(load_manifest(store, ref))
+        except DamagedObject:
+            continue  # named by load_articles already
+    return manifests
 
 
 def _outlet_names(settings: Settings) -> dict[str, str]:

@@ -10,7 +10,6 @@ gc never touches a published snapshot. It
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,13 +18,15 @@ from datetime import UTC, date, datetime, timedelta
 from archive import layout
 from archive.snapshot import (
     CLAIM_LEASE,
+    DamagedObject,
     SnapshotRef,
     day_revs,
     list_snapshots,
     load_manifest,
     owner_gone,
+    read_claim,
 )
-from archive.store import ObjectNotFound, Store, StoreError, open_store
+from archive.store import Store, StoreError, open_store
 from newsarchive.config import Settings
 from newsarchive.run.publish import finish_run
 from newsarchive.run.runs import RunRef
@@ -107,18 +108,18 @@ def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
             day, key = parsed
             if day not in published:
                 published[day] = {
-                    layout.run_key(s.claim["run_id"]): (SnapshotRef(day, s.rev), s.claim["run_id"])
+                    layout.run_key(s.claim.run_id): (SnapshotRef(day, s.rev), s.claim.run_id)
                     for s in day_revs(store, date.fromisoformat(day)).values()
-                    if s.complete
-                    and not s.abandoned
-                    and s.claim
-                    and isinstance(s.claim.get("run_id"), str)
+                    if s.complete and not s.abandoned and s.claim
                 }
             if key in published[day]:
                 ref, run_id = published[day][key]
-                finish_run(
-                    store, RunRef(date.fromisoformat(day), run_id), load_manifest(store, ref)
-                )
+                try:
+                    manifest = load_manifest(store, ref)
+                except DamagedObject as exc:  # its staging stays until the rev is repaired
+                    result.kept.append(f"{prefix}: {exc}")
+                    continue
+                finish_run(store, RunRef(date.fromisoformat(day), run_id), manifest)
                 result.finished_runs.append(f"{run_id} ({ref.label})")
                 continue
         if _newest(infos) <= cutoff:
@@ -145,10 +146,11 @@ def _incomplete_revs(store: Store, cutoff: datetime, result: GcResult) -> None:
         ref = SnapshotRef(day, rev)
         if not abandoned:
             try:
-                claim = json.loads(store.get_bytes(ref.prefix + layout.CLAIM))
-            except (ObjectNotFound, ValueError):
+                claim = read_claim(store, ref)
+            except DamagedObject as exc:
+                logger.warning("%s", exc)
                 claim = None
-            if not owner_gone(claim if isinstance(claim, dict) else None, CLAIM_LEASE):
+            if not owner_gone(claim, CLAIM_LEASE):
                 continue
         try:
             store.delete_prefix(ref.prefix)

@@ -70,7 +70,7 @@ def test_a_state_of_another_outlet_or_version_is_refused():
     blob = CrawlState("orient").to_bytes()
     with pytest.raises(ValueError, match="expected version 1 for 'anapress'"):
         CrawlState.from_bytes(blob, "anapress")
-    with pytest.raises(ValueError, match="not gzipped JSON"):
+    with pytest.raises(ValueError, match="not a gzip stream"):
         CrawlState.from_bytes(b"{}", "orient")
 
 
