@@ -21,3 +21,25 @@ def print_tables(write_line) -> None:
             write_line(
                 f"{case:<52} {'yes' if survived else 'NO':>8} {lost:>5} {partial:>12} {without:>16}"
             )
+    print_edges(write_line)
+
+
+EDGES: dict[str, list[int]] = {}
+
+
+def edge_row(
+    cls: str, *, held: bool, traceback: bool = False, forged: bool = False, lost: int = 0
+) -> None:
+    """One case of an edge class (issue 24): tried once; held when it ended as the class promises."""
+    row = EDGES.setdefault(cls, [0, 0, 0, 0, 0])
+    for n, value in enumerate((1, held, traceback, forged, lost)):
+        row[n] += int(value)
+
+
+def print_edges(write_line) -> None:
+    """One line per class: `edges (CLASS): N tried, N held, 0 tracebacks, 0 forged, 0 lost`."""
+    for cls, (tried, held, tracebacks, forged, lost) in sorted(EDGES.items()):
+        write_line(
+            f"edges ({cls}): {tried} tried, {held} held, {tracebacks} tracebacks, "
+            f"{forged} forged, {lost} lost"
+        )
