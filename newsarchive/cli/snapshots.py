@@ -237,7 +237,7 @@ def _show(m: Manifest) -> None:
 
 
 def export(args: argparse.Namespace) -> int:
-    from archive.readers import load_articles, write_export
+    from archive.readers import load_articles, newest_revs, write_export
     from archive.store import open_store
 
     settings = settings_of(args)
@@ -254,8 +254,8 @@ def export(args: argparse.Namespace) -> int:
         include_duplicates=args.include_duplicates,
         damaged=damaged,
     )
-    if damaged and table.num_rows == 0:
-        raise NewsArchiveError("; ".join(damaged))
+    if damaged and len(damaged) == len(newest_revs(store, args.since, args.until)):
+        raise NewsArchiveError("; ".join(damaged))  # nothing in the range can be read
     if args.outlet and table.num_rows == 0:
         known = sorted(
             {o for manifest in _readable_manifests(store, args) for o in manifest.outlets}
