@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from common.errors import ConfigError
 from dedup import THRESHOLD, check_threshold
-from extract.batch import DEFAULT_TIMEOUT_S
+from extract.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 from spiders import settings as spider_settings
 
 DEFAULT_ARCHIVE = "./var/archive"
@@ -36,6 +36,7 @@ _WHOLE_NUMBERS = {
     "NEWSARCHIVE_DEDUP_WINDOW_DAYS": ("dedup_window_days", (0, MAX_DAYS, "days")),
     "NEWSARCHIVE_QUALITY_HISTORY_DAYS": ("quality_history_days", (1, MAX_DAYS, "days")),
     "NEWSARCHIVE_EXTRACT_WORKERS": ("extract_workers", (1, MAX_WORKERS, "worker processes")),
+    "NEWSARCHIVE_EXTRACT_MEMORY_MB": ("extract_memory_mb", (256, 1 << 20, "MiB per worker")),
 }
 _WHOLE = re.compile(r"[0-9]{1,12}")  # ASCII digits only («²».isdigit() is True, int("²") fails)
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -172,6 +173,9 @@ class Settings:
         DEFAULT_TIMEOUT_S  # per page (extract/batch.py); past it: reason `timeout`
     )
     extract_workers: int | None = None  # extraction worker processes; None: one per CPU
+    extract_memory_mb: int = (
+        DEFAULT_MEMORY_MB  # address space per worker (RLIMIT_AS); past it: `memory`
+    )
 
     @property
     def polite(self) -> bool:

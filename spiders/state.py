@@ -45,6 +45,8 @@ COMMIT_TRIES = 20
 
 VERSION = 1
 MAX_ATTEMPTS = 4
+# extraction failures another try may not repeat (extract/batch.py RETRIED; spiders never import extract)
+EXTRACTION_RETRIED = ("timeout", "crashed", "memory")
 KEEP_CRAWLS = 30
 
 
@@ -144,8 +146,10 @@ class CrawlState:
         """The state once `run`'s snapshot is complete. Folding the same run in twice gives the same state.
 
         Pages the run fetched become seen, except those in `not_archived` (URL -> reason: fetched, but
-        extraction yielded no article): these are given up with `extract_<reason>`, except a `timeout`,
-        which stays pending. So a URL is seen only when the snapshot holds its article."""
+        extraction yielded no article): these are given up with `extract_<reason>`, except a page whose
+        extraction may succeed on another try (EXTRACTION_RETRIED: it timed out, its worker crashed or
+        ran out of memory), which stays pending with one more attempt counted, and is given up after
+        MAX_ATTEMPTS like a failed fetch. So a URL is seen only when the snapshot holds its article."""
         seen = dict(self.seen)
         pending = dict(run.pending)
         gave_up = {**self.gave_up, **run.gave_up}
@@ -153,10 +157,13 @@ class CrawlState:
         for key in run.fetched:
             if key not in failed:
                 seen.setdefault(key, run.day)
+        before = {seen_key(url): n for url, n in self.pending.items()}  # a redirect keeps its count
         for url, reason in (not_archived or {}).items():
-            if reason == "timeout":
-                pending[url] = pending.get(url, 0) + 1
+            attempts = max(before.get(seen_key(url), 0), pending.get(url, 0)) + 1
+            if reason in EXTRACTION_RETRIED and attempts < MAX_ATTEMPTS:
+                pending[url] = attempts
             else:
+                pending.pop(url, None)
                 gave_up[url] = f"extract_{reason}"
         crawls = dict(sorted({**self.crawls, run.day: run.started}.items())[-KEEP_CRAWLS:])
         return CrawlState(
