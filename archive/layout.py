@@ -17,6 +17,7 @@ layout (docs/reference/layout.md repeats it for readers of the docs):
         crawl/O.warc.gz, crawl/O.crawl.json, crawl/O.state.json, crawl/O.gap.json
         extract/O.jsonl, extract/O.extract.json, extract/O.gap.json
         dedup/articles.jsonl, dedup/dedup.json, dedup/index.npz
+        _ALIVE                                   the run's heartbeat (its process and last beat): gc leaves it
     state/crawl/O.json.gz                        outlet O's crawl state (seen, pending, validators)
     current/articles/D.parquet                   the current-articles table, one file per day (derived)
     indexes/date=D/rev=N/                        sidecar CDXJ index of a rev published before indexes existed
@@ -43,6 +44,7 @@ SEARCH = "search"
 SUCCESS = "_SUCCESS"
 CLAIM = "_CLAIM"
 ABANDONED = "_ABANDONED"
+ALIVE = "_ALIVE"
 MANIFEST = "manifest.json"
 CDXJ_INDEX = "indexes/index.cdxj"  # under a rev's prefix
 SIDECAR_RECORD = "index.json"  # under a sidecar prefix: what the sidecar index is bound to
@@ -123,6 +125,11 @@ def staging_prefix(day: date, run_id: str) -> str:
 def staged_key(staging: str, stage: str, name: str) -> str:
     """An object of one stage in a run's staging: `staged_key(prefix, "crawl", "orient.warc.gz")`."""
     return f"{staging}{stage}/{name}"
+
+
+def heartbeat_key(staging: str) -> str:
+    """A run's heartbeat, in its own staging (newsarchive/run/liveness.py)."""
+    return staging + ALIVE
 
 
 def parse_staging_key(key: str) -> tuple[str, str] | None:

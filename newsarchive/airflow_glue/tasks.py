@@ -13,6 +13,7 @@ from typing import ParamSpec, TypeVar
 from newsarchive.config import Settings
 from newsarchive.errors import fails_for_good
 from newsarchive.run import stages
+from newsarchive.run.liveness import task_beating
 from newsarchive.run.publish import publish_stage
 from newsarchive.run.runs import RunRef
 from outlets.registry import load_registry
@@ -116,7 +117,9 @@ def crawl(outlet: str, context: dict) -> dict:
     """Counts go to XCom under `counts` and into the log's SUMMARY line whether the crawl succeeds or
     fails (then with the reason), so the grid shows them without opening the log."""
     try:
-        report = stages.crawl_stage(task_settings(), run_ref(context), outlet).to_dict()
+        settings, run = task_settings(), run_ref(context)
+        with task_beating(settings, run):  # gc leaves a live run's staging alone
+            report = stages.crawl_stage(settings, run, outlet).to_dict()
     except Exception as exc:
         counts = crawl_counts(outlet, getattr(exc, "report", None), exc)
         _push(context, counts)
@@ -140,21 +143,27 @@ def _push(context: dict, counts: dict) -> None:
 
 @task_body
 def extract(outlet: str, context: dict) -> dict:
-    report = stages.extract_stage(task_settings(), run_ref(context), outlet)
+    settings, run = task_settings(), run_ref(context)
+    with task_beating(settings, run):
+        report = stages.extract_stage(settings, run, outlet)
     logger.info(_summary("extract", outlet, report))
     return report
 
 
 @task_body
 def dedup(context: dict) -> dict:
-    report = stages.dedup_stage(task_settings(), run_ref(context), list_outlets())
+    settings, run = task_settings(), run_ref(context)
+    with task_beating(settings, run):
+        report = stages.dedup_stage(settings, run, list_outlets())
     logger.info(_summary("dedup", "all", report))
     return report
 
 
 @task_body
 def publish(context: dict) -> dict:
-    published = publish_stage(task_settings(), run_ref(context), list_outlets())
+    settings, run = task_settings(), run_ref(context)
+    with task_beating(settings, run):
+        published = publish_stage(settings, run, list_outlets())
     for outlet, counts in published.manifest.outlets.items():
         line = _summary("publish", outlet, counts.to_dict())
         logger.info(

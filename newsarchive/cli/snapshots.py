@@ -314,6 +314,7 @@ def gc(args: argparse.Namespace) -> int:
         ("removed incomplete", result.removed_revs),
         ("aborted upload", result.aborted_uploads),
         ("kept", result.kept),
+        ("live run left alone", result.live_runs),
     ):
         for item in items:
             print(f"{label}: {item}")

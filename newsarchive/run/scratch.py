@@ -22,7 +22,7 @@ _NAME = re.compile(
 _entered: Path | None = None
 
 
-def _start_time(pid: int) -> str | None:
+def start_time(pid: int) -> str | None:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
     except (OSError, IndexError):
@@ -30,7 +30,7 @@ def _start_time(pid: int) -> str | None:
 
 
 def _gone(match: re.Match[str]) -> bool:
-    return _start_time(int(match.group(1))) != match.group(2)
+    return start_time(int(match.group(1))) != match.group(2)
 
 
 def sweep(root: Path) -> list[Path]:
@@ -51,7 +51,7 @@ def enter() -> Path:
         return _entered
     root = Path(tempfile.gettempdir())
     sweep(root)
-    path = root / f"{PREFIX}{os.getpid()}-{_start_time(os.getpid()) or 0}"
+    path = root / f"{PREFIX}{os.getpid()}-{start_time(os.getpid()) or 0}"
     path.mkdir(exist_ok=True)
     tempfile.tempdir = str(path)
     atexit.register(shutil.rmtree, path, True)
