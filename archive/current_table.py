@@ -32,7 +32,8 @@ from archive.records import ARTICLE_SCHEMA
 from archive.snapshot import SnapshotRef, list_snapshots, newest_revs, read_parquet_parts
 from archive.store import ObjectNotFound, Store
 from common import decode
-from common.errors import DamagedObject
+from common.errors import DamagedObject, NewsArchiveError
+from common.resources import DiskFull, exhausted
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +73,14 @@ def _newest(store: Store, day: str) -> SnapshotRef | None:
     return refs[-1] if refs else None
 
 
-def refresh_day(store: Store, day: str) -> SnapshotRef | None:
+def refresh_day(store: Store, day: str, *, strict: bool = False) -> SnapshotRef | None:
     """Write the day's table file from its newest complete rev (None: the day has none, and its file, if
     any, is removed). A rev that completes while this runs is picked up before it returns, so two
-    publishers of one day leave the newest rev in the table whichever writes last."""
+    publishers of one day leave the newest rev in the table whichever writes last.
+
+    The table is derived data: a damaged rev or a disk that is full leaves the day's file as it was,
+    named in a warning (`table check` and `query` then name the day as behind), unless `strict`
+    (`table rebuild`), where it is the command's error."""
     written: SnapshotRef | None = None
     for _ in range(_MAX_ATTEMPTS):
         ref = _newest(store, day)
@@ -88,16 +93,27 @@ def refresh_day(store: Store, day: str) -> SnapshotRef | None:
         if ref == written:
             return ref
         try:
-            rows = day_table(store, ref)
-        except DamagedObject as exc:  # costs only this day's table file, which stays as it was
-            logger.warning("current table: %s not written: %s", day, exc)
+            with tempfile.TemporaryDirectory(prefix="newsarchive-table-") as tmp:
+                local = Path(tmp) / "day.parquet"
+                pq.write_table(
+                    day_table(store, ref), local, compression="zstd", row_group_size=64 * 1024
+                )
+                store.put_file(
+                    layout.current_table_key(day), local, overwrite=True
+                )  # derived, rewritten: never locked
+        except (DamagedObject, DiskFull, OSError) as exc:
+            problem = exc if isinstance(exc, NewsArchiveError) else exhausted(exc)
+            if strict or problem is None:
+                raise problem or exc from None
+            logger.warning(
+                "current table: %s not written (%s); `newsarchive table rebuild --since %s "
+                "--until %s` writes it again",
+                day,
+                problem,
+                day,
+                day,
+            )
             return written
-        with tempfile.TemporaryDirectory(prefix="newsarchive-table-") as tmp:
-            local = Path(tmp) / "day.parquet"
-            pq.write_table(rows, local, compression="zstd", row_group_size=64 * 1024)
-            store.put_file(
-                layout.current_table_key(day), local, overwrite=True
-            )  # derived, rewritten: never locked
         logger.info("current table: %s now from %s", day, ref.label)
         written = ref
     return written
@@ -114,11 +130,19 @@ def rebuild(
         day = layout.current_table_day(info.key)
         if day is None or (low <= day <= high and day not in days):
             store.delete(info.key)
-    refs = []
+    refs, damaged = [], []
     for day in days:
-        ref = refresh_day(store, day)
+        try:
+            ref = refresh_day(store, day, strict=True)
+        except DamagedObject as exc:  # costs only its day; named once the others are written
+            damaged.append(str(exc))
+            continue
         if ref is not None:
             refs.append(ref)
+    if damaged:
+        raise DamagedObject(
+            f"table written for {len(refs)} days, not for {len(damaged)}: " + "; ".join(damaged)
+        )
     return refs
 
 

@@ -28,6 +28,7 @@ from archive.cdxj import CdxjLine, decode_index, write_index
 from archive.records import ArchivedRow
 from archive.snapshot import SnapshotRef, day_revs, download_checked, load_manifest, read_rows
 from archive.store import Store, sha256_file
+from common.files import atomic_output
 
 WACZ_VERSION = "1.1.1"
 _CHUNK = 1 << 20
@@ -200,8 +201,7 @@ def write_wacz(
     )
     index_bytes = b"".join(line + b"\n" for line in index_lines)
     resources = []
-    partial = out.with_name(out.name + ".partial")
-    with zipfile.ZipFile(partial, "w", allowZip64=True) as wacz:
+    with atomic_output(out) as partial, zipfile.ZipFile(partial, "w", allowZip64=True) as wacz:
         for name, path in sorted(warcs.items()):
             info = zipfile.ZipInfo.from_file(path, f"archive/{name}")
             info.compress_type = zipfile.ZIP_STORED
@@ -240,7 +240,6 @@ def write_wacz(
             json.dumps(package_digest, indent=2),
             compress_type=zipfile.ZIP_DEFLATED,
         )
-    partial.replace(out)
 
 
 def _resource(path: str, size: int, sha256: str) -> dict[str, Any]:

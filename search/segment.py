@@ -29,6 +29,7 @@ from archive.snapshot import SnapshotRef, read_parquet_parts
 from archive.store import ObjectNotFound, Store
 from common import decode
 from common.errors import DamagedObject, NewsArchiveError
+from common.resources import exhausted
 from search.text import Stemmer
 
 logger = logging.getLogger(__name__)
@@ -292,5 +293,7 @@ def index_published(store: Store, ref: SnapshotRef) -> None:
             index_snapshot(store, ref)
     except (NewsArchiveError, OSError, ValueError) as exc:
         logger.warning(
-            "%s: no search segment (%s); build it with `newsarchive search-index`", ref.label, exc
+            "%s: no search segment (%s); build it with `newsarchive search-index`",
+            ref.label,
+            exhausted(exc) or exc,  # a full disk is named as one
         )

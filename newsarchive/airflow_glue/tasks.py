@@ -11,7 +11,7 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from newsarchive.config import Settings
-from newsarchive.errors import fails_for_good
+from newsarchive.errors import as_ours, fails_for_good
 from newsarchive.run import stages
 from newsarchive.run.liveness import task_beating
 from newsarchive.run.publish import publish_stage
@@ -33,9 +33,12 @@ def task_body(function: Callable[P, R]) -> Callable[P, R]:
     def body(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return function(*args, **kwargs)
-        except Exception as exc:
+        except Exception as caught:
+            exc = as_ours(caught)  # a full disk, memory run out: one line naming it
             if not fails_for_good(exc):
-                raise
+                if exc is caught:
+                    raise
+                raise exc from None
             from airflow.sdk.exceptions import (
                 AirflowFailException,  # only ever inside a running task
             )

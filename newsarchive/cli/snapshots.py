@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from archive import layout
 from common.errors import NewsArchiveError
+from common.files import atomic_output
+from common.resources import exhausted
 from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands, archive_options, date_range, settings_of
 from newsarchive.config import Settings
@@ -266,14 +268,16 @@ def export(args: argparse.Namespace) -> int:
                 f"they have {', '.join(known) or 'none'}"
             )
     try:
-        if args.format in ("csl-json", "bibtex"):
-            from newsarchive.research.citations import write_citations
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_output(args.out) as partial:  # the file appears whole or not at all
+            if args.format in ("csl-json", "bibtex"):
+                from newsarchive.research.citations import write_citations
 
-            write_citations(table.to_pylist(), args.format, args.out, _outlet_names(settings))
-        else:
-            write_export(table, args.format, args.out)
+                write_citations(table.to_pylist(), args.format, partial, _outlet_names(settings))
+            else:
+                write_export(table, args.format, partial)
     except OSError as exc:
-        raise NewsArchiveError(
+        raise exhausted(exc, [args.out]) or NewsArchiveError(
             f"cannot write --out {args.out} ({exc.strerror}); give a file you can write"
         ) from None
     print(f"{table.num_rows} articles written to {args.out} ({args.format})")
