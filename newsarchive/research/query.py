@@ -12,17 +12,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from archive import layout
-from archive.current_table import SOURCE_KEY, TABLE_SCHEMA
+from archive.current_table import SOURCE_KEY, TABLE_SCHEMA, read_day_file
 from archive.snapshot import newest_revs
 from archive.store import LocalStore, Store
-from common.errors import NewsArchiveError
+from common.errors import DamagedObject, NewsArchiveError
 
 if TYPE_CHECKING:
     import pyarrow.fs as pafs
@@ -73,14 +73,14 @@ def _s3_fs(store: Store) -> pafs.S3FileSystem:
 def _schema(
     path: str, warn: Callable[[str], None], fs: pafs.FileSystem | None = None
 ) -> pa.Schema | None:
-    """A day file's schema; a damaged file is named and left out (None): it costs only its day."""
+    """A day file's schema, through the day file's one decoder (archive/current_table.py); a damaged
+    file is named and left out (None): it costs only its day."""
     try:
-        return pq.read_schema(path, filesystem=fs)
-    except (OSError, pa.ArrowException) as exc:
-        warn(
-            f"{path}: not a readable Parquet file ({exc}); its day is left out; "
-            "`newsarchive table rebuild` writes it again"
-        )
+        return read_day_file(
+            path, PurePosixPath(path).name.removesuffix(".parquet"), filesystem=fs
+        ).schema
+    except DamagedObject as exc:
+        warn(str(exc))
         return None
 
 
