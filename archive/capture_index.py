@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archive import layout
-from archive.cdxj import write_index
+from archive.cdxj import CdxjLine, decode_index, write_index
 from archive.snapshot import (
     DamagedObject,
     SnapshotRef,
@@ -120,6 +120,22 @@ def read_index(store: Store, source: IndexSource) -> bytes:
     raise DamagedObject(
         f"{what}; restore it from a copy (its SHA-256 is in the manifest of {ref.label})"
     )
+
+
+def read_index_lines(store: Store, source: IndexSource) -> list[CdxjLine]:
+    """The whole index (checked against its size and SHA-256), every line through the CDXJ line's
+    decoder; DamagedObject naming the index, the first line that does not decode and the repair."""
+    ref = source.ref
+    repair = (
+        f"write it again with `newsarchive snapshots index {ref.day} --rev {ref.rev}`"
+        if source.sidecar
+        else f"restore it from a copy (its SHA-256 is in the manifest of {ref.label})"
+    )
+    data = read_index(store, source)  # its own errors name the repair
+    try:
+        return decode_index(data, f"{store.url}/{source.key}")
+    except DamagedObject as exc:
+        raise (SidecarDamaged if source.sidecar else DamagedObject)(f"{exc}; {repair}") from None
 
 
 def index_snapshot(store: Store, ref: SnapshotRef) -> tuple[str, int]:

@@ -488,7 +488,7 @@ def download_checked(store: Store, entry: FileEntry, local: Path) -> None:
     if size != entry.size or digest != entry.sha256:
         raise FixityError(
             f"{entry.key}: expected {entry.size} bytes sha256 {entry.sha256}, found {size} bytes "
-            f"sha256 {digest} (archive {store.url}); do not trust it (see README: repair)"
+            f"sha256 {digest} (archive {store.url}); do not trust it: restore it from a copy (the manifest's SHA-256 names the right one)"
         )
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import layout
-from archive.capture_index import IndexMissing, index_source, read_index
+from archive.capture_index import IndexMissing, index_source, read_index_lines
 from archive.cdxj import CdxjLine, decode_index, write_index
 from archive.records import ArchivedRow
 from archive.snapshot import SnapshotRef, day_revs, download_checked, load_manifest, read_rows
@@ -110,8 +110,7 @@ def export_wacz(
 def _index_of(store: Store, ref: SnapshotRef, tmp: Path, rows: list[ArchivedRow]) -> list[CdxjLine]:
     """The rev's index as published (checked and decoded), or built here from its WARCs if it has none."""
     try:
-        source = index_source(store, ref)
-        return decode_index(read_index(store, source), f"{store.url}/{source.key}")
+        return read_index_lines(store, index_source(store, ref))
     except IndexMissing:
         manifest = load_manifest(store, ref)
         warcs: dict[str, Path] = {}

@@ -99,7 +99,7 @@ def _local(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> Loc
         stamp = f"{pointer.sha256} {stat.st_size} {stat.st_mtime_ns}"
         if not seal.exists() or seal.read_text() != stamp or not directory.is_dir():
             _check(path, pointer, layout.search_segment_key(ref))
-            _extract(path, directory)
+            _extract(path, directory, layout.search_segment_key(ref), ref.day)
             seal.write_text(stamp)
         return LocalSegment(ref, directory, pointer.rows)
     if not directory.is_dir():
@@ -107,20 +107,23 @@ def _local(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> Loc
         store.download(layout.search_segment_key(ref), tmp)
         try:
             _check(tmp, pointer, layout.search_segment_key(ref))
-            _extract(tmp, directory)
+            _extract(tmp, directory, layout.search_segment_key(ref), ref.day)
         finally:
             tmp.unlink(missing_ok=True)
     return LocalSegment(ref, directory, pointer.rows)
 
 
-def _extract(tar: Path, directory: Path) -> None:
+def _extract(tar: Path, directory: Path, key: str, day: str) -> None:
     """The checked tar's index into `directory`, whole or not at all (extracted beside it, then renamed)."""
     if directory.is_dir():
         return
     tmp = directory.with_name(f".{directory.name}.{os.getpid()}.extracting")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        unpack(tar, tmp)
+        try:
+            unpack(tar, tmp)
+        except DamagedSegment as exc:  # the object and its repair named
+            raise DamagedSegment(f"{key}: {exc}; {rebuild_hint(day)}") from None
         try:
             tmp.rename(directory)
         except OSError:

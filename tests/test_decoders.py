@@ -487,6 +487,14 @@ def test_a_damaged_object_names_itself_and_its_repair(archive):
             lambda: _read_day_file(archive, Path()),
         ),
         REF.prefix + layout.CLAIM: ("newsarchive gc", lambda: read_claim(archive, REF)),
+        layout.dedup_index_key(REF.prefix): (
+            "restore it from a copy",
+            lambda: read_snapshot_segment(archive, REF, archive.root.parent),
+        ),
+        layout.search_segment_key(REF): (
+            "search-index --rebuild --since 2026-11-20",
+            lambda: _read_segment(archive, archive.root.parent),
+        ),
     }
     for key, (repair, read) in cases.items():
         path = archive.root / key

@@ -27,8 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from archive import layout
-from archive.capture_index import IndexMissing, index_source, read_index
-from archive.cdxj import decode_index
+from archive.capture_index import IndexMissing, index_source, read_index_lines
 from archive.snapshot import (
     DamagedObject,
     SnapshotRef,
@@ -64,8 +63,7 @@ def prepare(store: Store, root: Path) -> ReplaySite:
     originals: dict[bytes, list[bytes]] = defaultdict(list)  # payload digest -> non-revisit lines
     for ref in list_snapshots(store):
         try:
-            source = index_source(store, ref)
-            index = decode_index(read_index(store, source), f"{store.url}/{source.key}")
+            index = read_index_lines(store, index_source(store, ref))
             if not isinstance(store, LocalStore):
                 _download_warcs(store, ref, archive_root)
         except (IndexMissing, DamagedObject) as exc:
