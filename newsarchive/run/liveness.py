@@ -117,7 +117,7 @@ def beating(store: Store, run: RunRef, *, process_bound: bool) -> Iterator[None]
         yield
     finally:
         stop.set()
-        thread.join()
+        thread.join(timeout=5)  # a beat stuck on a store that is down never holds the run up
         try:
             if [info.key for info in store.list(run.staging)] == [
                 layout.heartbeat_key(run.staging)
