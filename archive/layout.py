@@ -17,6 +17,7 @@ layout (docs/archive-format.md shows the same block, and tests/docs keeps the tw
         crawl/O.warc.gz, crawl/O.crawl.json, crawl/O.state.json, crawl/O.gap.json
         extract/O.jsonl, extract/O.extract.json, extract/O.gap.json
         dedup/articles.jsonl, dedup/dedup.json, dedup/index.npz
+        _ALIVE                                   the run's heartbeat (its process and last beat): gc leaves it
     state/crawl/O.json.gz                        outlet O's crawl state (seen, pending, validators)
     current/articles/D.parquet                   the current-articles table, one file per day (derived)
     current/articles.record.json                 the table's record: each day file's SHA-256, size, rows, rev
@@ -50,6 +51,7 @@ OPS = (
 SUCCESS = "_SUCCESS"
 CLAIM = "_CLAIM"
 ABANDONED = "_ABANDONED"
+ALIVE = "_ALIVE"
 MANIFEST = "manifest.json"
 CDXJ_INDEX = "indexes/index.cdxj"  # under a rev's prefix
 SIDECAR_RECORD = "index.json"  # under a sidecar prefix: what the sidecar index is bound to
@@ -136,6 +138,11 @@ def staged_key(staging: str, stage: str, name: str) -> str:
     return f"{staging}{stage}/{name}"
 
 
+def heartbeat_key(staging: str) -> str:
+    """A run's heartbeat, in its own staging (newsarchive/run/liveness.py)."""
+    return staging + ALIVE
+
+
 def parse_staging_key(key: str) -> tuple[str, str] | None:
     """(day, run key) of a staging object."""
     match = _RUN.match(key)
@@ -167,6 +174,15 @@ def current_table_day(key: str) -> str | None:
 def sidecar_prefix(ref: Rev) -> str:
     """A sidecar CDXJ index of a rev published before indexes existed (the rev itself is never rewritten)."""
     return f"{SIDECAR_INDEXES}/date={ref.day}/rev={ref.rev}/"
+
+
+def sidecar_index_key(ref: Rev) -> str:
+    """The sidecar CDXJ index itself (its record, `SIDECAR_RECORD`, is written beside it, last)."""
+    return sidecar_prefix(ref) + "index.cdxj"
+
+
+def sidecar_record_key(ref: Rev) -> str:
+    return sidecar_prefix(ref) + SIDECAR_RECORD
 
 
 def search_segment_key(ref: Rev) -> str:

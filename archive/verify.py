@@ -25,6 +25,7 @@ from archive.records import ArchivedRow, table_rows
 from archive.snapshot import (
     DamagedObject,
     FixityError,
+    MissingFile,
     SnapshotRef,
     download_checked,
     load_manifest,
@@ -69,7 +70,7 @@ def verify(store: Store, ref: SnapshotRef, *, retention: bool = True) -> VerifyR
             local = Path(tmp) / (f"{n}.warc.gz" if entry.key.endswith(".warc.gz") else "object")
             try:
                 download_checked(store, entry, local)
-            except ObjectNotFound:
+            except MissingFile:
                 report.problems.append(f"{entry.key}: missing")
                 captures[entry.key] = (
                     None  # reported once; its rows' captures are not checked against it

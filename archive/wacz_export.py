@@ -17,18 +17,19 @@ import hashlib
 import json
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from archive import layout
-from archive.capture_index import IndexMissing, index_source, read_index
-from archive.cdxj import write_index
+from archive.capture_index import IndexMissing, index_source, read_index_lines
+from archive.cdxj import CdxjLine, decode_index, write_index
 from archive.records import ArchivedRow
 from archive.snapshot import SnapshotRef, day_revs, download_checked, load_manifest, read_rows
 from archive.store import Store, sha256_file
 from common.escape import json_text
+from common.files import atomic_output
 
 WACZ_VERSION = "1.1.1"
 _CHUNK = 1 << 20
@@ -58,7 +59,7 @@ def export_wacz(
     rows = read_rows(store, manifest)
     written = []
     with tempfile.TemporaryDirectory(prefix="newsarchive-wacz-") as tmp:
-        indexes: dict[SnapshotRef, bytes] = {}
+        indexes: dict[SnapshotRef, list[CdxjLine]] = {}
         for name in outlets:
             own = [r for r in rows if r.outlet == name]
             needed = {SnapshotRef.from_label(r.carried_from) for r in own if r.carried_from} | {ref}
@@ -107,10 +108,10 @@ def export_wacz(
     return written
 
 
-def _index_of(store: Store, ref: SnapshotRef, tmp: Path, rows: list[ArchivedRow]) -> bytes:
-    """The rev's index as published (checked), or built here from its WARCs if it has none."""
+def _index_of(store: Store, ref: SnapshotRef, tmp: Path, rows: list[ArchivedRow]) -> list[CdxjLine]:
+    """The rev's index as published (checked and decoded), or built here from its WARCs if it has none."""
     try:
-        return read_index(store, index_source(store, ref))
+        return read_index_lines(store, index_source(store, ref))
     except IndexMissing:
         manifest = load_manifest(store, ref)
         warcs: dict[str, Path] = {}
@@ -121,13 +122,13 @@ def _index_of(store: Store, ref: SnapshotRef, tmp: Path, rows: list[ArchivedRow]
                 warcs[entry.key.removeprefix(ref.prefix)] = local
         out = tmp / f"index-{ref.day}-{ref.rev}.cdxj"
         write_index(warcs, rows or read_rows(store, manifest), out)
-        return out.read_bytes()
+        return decode_index(out.read_bytes(), str(out))
 
 
-def _has_revisits(index: bytes, filename: str) -> bool:
+def _has_revisits(index: list[CdxjLine], filename: str) -> bool:
     return any(
-        entry.get("filename") == filename and entry.get("mime") == "warc/revisit"
-        for entry in (json.loads(line.split(b" ", 2)[2]) for line in index.splitlines())
+        line.fields["filename"] == filename and line.fields.get("mime") == "warc/revisit"
+        for line in index
     )
 
 
@@ -141,16 +142,13 @@ def _earlier_complete_revs(store: Store, ref: SnapshotRef) -> set[SnapshotRef]:
     }
 
 
-def _lines_for(index: bytes, filename: str, renamed: str) -> list[bytes]:
+def _lines_for(index: list[CdxjLine], filename: str, renamed: str) -> list[bytes]:
     """The index lines of one WARC, its filename replaced by its name in the WACZ's archive/ folder."""
-    out = []
-    for line in index.splitlines():
-        key, stamp, raw = line.split(b" ", 2)
-        entry = json.loads(raw)
-        if entry.get("filename") == filename:
-            entry["filename"] = renamed
-            out.append(key + b" " + stamp + b" " + json_text(entry, sort_keys=True).encode())
-    return out
+    return [
+        replace(line, fields={**line.fields, "filename": renamed}).to_bytes()
+        for line in index
+        if line.fields["filename"] == filename
+    ]
 
 
 def _pages(rows: list[ArchivedRow], lines: list[bytes]) -> list[dict[str, Any]]:
@@ -201,8 +199,7 @@ def write_wacz(
     pages_bytes = b"".join(json_text(p).encode() + b"\n" for p in [header, *pages])
     index_bytes = b"".join(line + b"\n" for line in index_lines)
     resources = []
-    partial = out.with_name(out.name + ".partial")
-    with zipfile.ZipFile(partial, "w", allowZip64=True) as wacz:
+    with atomic_output(out) as partial, zipfile.ZipFile(partial, "w", allowZip64=True) as wacz:
         for name, path in sorted(warcs.items()):
             info = zipfile.ZipInfo.from_file(path, f"archive/{name}")
             info.compress_type = zipfile.ZIP_STORED
@@ -241,7 +238,6 @@ def write_wacz(
             json.dumps(package_digest, indent=2),
             compress_type=zipfile.ZIP_DEFLATED,
         )
-    partial.replace(out)
 
 
 def _resource(path: str, size: int, sha256: str) -> dict[str, Any]:

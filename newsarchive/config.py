@@ -77,6 +77,7 @@ class Settings:
     otlp: tuple[str, str] | None = (
         None  # (endpoint, protocol) from OTEL_EXPORTER_OTLP_*; None: none
     )
+    extract_memory_mb: int = _default("NEWSARCHIVE_EXTRACT_MEMORY_MB")  # RLIMIT_AS per worker
 
     @property
     def quality_rules(self) -> QualityRules:

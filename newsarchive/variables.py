@@ -32,7 +32,7 @@ from common.values import (
 )
 from common.variables import Variable, read_environment
 from dedup import THRESHOLD, THRESHOLD_KIND
-from extract.batch import DEFAULT_TIMEOUT_S
+from extract.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 from spiders import settings as spider_settings
 from spiders.variables import CRAWL_VARIABLES
 
@@ -177,6 +177,14 @@ APP_VARIABLES: tuple[Variable[Any], ...] = (
         AIRFLOW,
         default_text="none",
         settings_field="metrics_file",
+    ),
+    Variable(
+        "NEWSARCHIVE_EXTRACT_MEMORY_MB",
+        Whole(256, 1 << 20, "MiB per worker"),
+        DEFAULT_MEMORY_MB,
+        "address space of each extraction worker (RLIMIT_AS); a page past it fails with reason `memory`",
+        CLI,
+        settings_field="extract_memory_mb",
     ),
     Variable(
         "NEWSARCHIVE_RETENTION_DAYS",

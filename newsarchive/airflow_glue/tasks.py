@@ -13,8 +13,9 @@ from typing import ParamSpec, TypeVar
 
 from newsarchive.airflow_glue.task_events import report
 from newsarchive.config import Settings
-from newsarchive.errors import fails_for_good
+from newsarchive.errors import as_ours, fails_for_good
 from newsarchive.run import stages
+from newsarchive.run.liveness import task_beating
 from newsarchive.run.publish import publish_stage
 from newsarchive.run.runs import RunRef
 from outlets.registry import load_registry
@@ -34,9 +35,12 @@ def task_body(function: Callable[P, R]) -> Callable[P, R]:
     def body(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return function(*args, **kwargs)
-        except Exception as exc:
+        except Exception as caught:
+            exc = as_ours(caught)  # a full disk, memory run out: one line naming it
             if not fails_for_good(exc):
-                raise
+                if exc is caught:
+                    raise
+                raise exc from None
             from airflow.sdk.exceptions import (
                 AirflowFailException,  # only ever inside a running task
             )
@@ -124,7 +128,9 @@ def crawl(outlet: str, context: dict) -> dict:
     """Counts go to XCom under `counts` and into the log's SUMMARY line whether the crawl succeeds or
     fails (then with the reason), so the grid shows them without opening the log."""
     try:
-        crawled = stages.crawl_stage(task_settings(), run_ref(context), outlet).to_dict()
+        settings, run = task_settings(), run_ref(context)
+        with task_beating(settings, run):  # gc leaves a live run's staging alone
+            crawled = stages.crawl_stage(settings, run, outlet).to_dict()
     except Exception as exc:
         counts = crawl_counts(outlet, getattr(exc, "report", None), exc)
         _push(context, counts)
@@ -144,21 +150,27 @@ def _push(context: dict, counts: dict) -> None:
 
 @task_body
 def extract(outlet: str, context: dict) -> dict:
-    extracted = stages.extract_stage(task_settings(), run_ref(context), outlet)
+    settings, run = task_settings(), run_ref(context)
+    with task_beating(settings, run):  # gc leaves a live run's staging alone
+        extracted = stages.extract_stage(settings, run, outlet)
     report(context, _summary("extract", outlet, extracted))
     return extracted
 
 
 @task_body
 def dedup(context: dict) -> dict:
-    deduped = stages.dedup_stage(task_settings(), run_ref(context), list_outlets())
+    settings, run = task_settings(), run_ref(context)
+    with task_beating(settings, run):
+        deduped = stages.dedup_stage(settings, run, list_outlets())
     report(context, _summary("dedup", "all", deduped))
     return deduped
 
 
 @task_body
 def publish(context: dict) -> dict:
-    published = publish_stage(task_settings(), run_ref(context), list_outlets())
+    settings, run = task_settings(), run_ref(context)
+    with task_beating(settings, run):
+        published = publish_stage(settings, run, list_outlets())
     for outlet, counts in published.manifest.outlets.items():
         line = _summary("publish", outlet, counts.to_dict())
         logger.info(

@@ -126,14 +126,14 @@ def _print_checks(rows: list[UrlCheck], as_json: bool) -> None:
 
 
 def _capture(settings: Settings, outlet_id: str, day: date) -> int:
-    from newsarchive.run.pipeline import run_pipeline
+    from newsarchive.run.liveness import run_while_beating
 
     settings = settings.with_(
         refetch=True,
         max_articles=CAPTURE_MAX_ARTICLES,
         scrapy_settings={**CAPTURE_LIMITS, **settings.scrapy_settings},
     )
-    result = run_pipeline(settings, day, [outlet_id], include_inactive=True)
+    result = run_while_beating(settings, day, [outlet_id], include_inactive=True)
     counts = result["counts"]["outlets"].get(outlet_id, {})
     print(
         f"capture of {outlet_id}: fetched {counts.get('fetched', 0)}, archived {counts.get('archived', 0)} "

@@ -99,7 +99,7 @@ def _today() -> date:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from newsarchive.run.pipeline import run_pipeline
+    from newsarchive.run.liveness import run_while_beating
 
     settings = settings_of(args)
     if args.max_articles:
@@ -108,13 +108,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings = settings.with_(refetch=True)
     if args.retention_days is not None:
         settings = settings.with_(retention_days=args.retention_days)
-    result = run_pipeline(settings, args.date or _today(), args.outlet)
+    result = run_while_beating(settings, args.date or _today(), args.outlet)
     _print_summary(result)
     return 1 if result["failures"] or result["counts"]["quality"]["problems"] else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from newsarchive.run.pipeline import run_pipeline
+    from newsarchive.run.liveness import run_while_beating
     from replica.server import ReplicaServer
 
     settings = settings_of(args)
@@ -131,7 +131,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         settings = settings.with_(
             host_map=server.host_map, max_articles=max(settings.max_articles, args.per_outlet)
         )
-        result = run_pipeline(settings, args.date or _today(), args.outlet)
+        result = run_while_beating(settings, args.date or _today(), args.outlet)
     _print_summary(result)
     return 1 if result["failures"] else 0
 

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from archive import layout
 from common.errors import NewsArchiveError
 from common.escape import json_text, terminal
+from common.files import atomic_output
+from common.resources import exhausted
 from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands, archive_options, date_range, settings_of
 from newsarchive.config import Settings
@@ -250,14 +252,14 @@ def _show(m: Manifest) -> None:
 
 
 def export(args: argparse.Namespace) -> int:
-    from archive.readers import load_articles, write_export
-    from archive.snapshot import list_snapshots, load_manifest
+    from archive.readers import load_articles, newest_revs, write_export
     from archive.store import open_store
 
     settings = settings_of(args)
     if args.out.is_dir():
         raise NewsArchiveError(f"--out {args.out} is a directory; give a file name")
     store = open_store(settings.archive, create=False)
+    damaged: list[str] = []  # revs that cannot be read: named, the other days exported
     table = load_articles(
         store,
         args.since,
@@ -265,14 +267,13 @@ def export(args: argparse.Namespace) -> int:
         outlet=args.outlet,
         lang=args.lang,
         include_duplicates=args.include_duplicates,
+        damaged=damaged,
     )
+    if damaged and len(damaged) == len(newest_revs(store, args.since, args.until)):
+        raise NewsArchiveError("; ".join(damaged))  # nothing in the range can be read
     if args.outlet and table.num_rows == 0:
         known = sorted(
-            {
-                o
-                for ref in list_snapshots(store, args.since, args.until)
-                for o in load_manifest(store, ref).outlets
-            }
+            {o for manifest in _readable_manifests(store, args) for o in manifest.outlets}
         )
         if args.outlet not in known:
             raise NewsArchiveError(
@@ -280,18 +281,34 @@ def export(args: argparse.Namespace) -> int:
                 f"they have {', '.join(known) or 'none'}"
             )
     try:
-        if args.format in ("csl-json", "bibtex"):
-            from newsarchive.research.citations import write_citations
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_output(args.out) as partial:  # the file appears whole or not at all
+            if args.format in ("csl-json", "bibtex"):
+                from newsarchive.research.citations import write_citations
 
-            write_citations(table.to_pylist(), args.format, args.out, _outlet_names(settings))
-        else:
-            write_export(table, args.format, args.out)
+                write_citations(table.to_pylist(), args.format, partial, _outlet_names(settings))
+            else:
+                write_export(table, args.format, partial)
     except OSError as exc:
-        raise NewsArchiveError(
+        raise exhausted(exc, [args.out]) or NewsArchiveError(
             f"cannot write --out {args.out} ({exc.strerror}); give a file you can write"
         ) from None
     print(f"{table.num_rows} articles written to {args.out} ({args.format})")
-    return 0
+    for problem in damaged:
+        print(f"newsarchive: skipped a damaged snapshot: {problem}", file=sys.stderr)
+    return 1 if damaged else 0
+
+
+def _readable_manifests(store: Store, args: argparse.Namespace) -> list[Manifest]:
+    from archive.snapshot import DamagedObject, list_snapshots, load_manifest
+
+    manifests = []
+    for ref in list_snapshots(store, args.since, args.until):
+        try:
+            manifests.append(load_manifest(store, ref))
+        except DamagedObject:
+            continue  # named by load_articles already
+    return manifests
 
 
 def _outlet_names(settings: Settings) -> dict[str, str]:
@@ -314,6 +331,7 @@ def gc(args: argparse.Namespace) -> int:
         ("removed incomplete", result.removed_revs),
         ("aborted upload", result.aborted_uploads),
         ("kept", result.kept),
+        ("live run left alone", result.live_runs),
     ):
         for item in items:
             print(f"{label}: {item}")

@@ -278,7 +278,11 @@ def _outlet(
                 warcs.drop(label, outlet.id)
 
     for page, result in extract_pages(
-        context, pages(), workers=settings.extract_workers, timeout_s=settings.extract_timeout_s
+        context,
+        pages(),
+        workers=settings.extract_workers,
+        timeout_s=settings.extract_timeout_s,
+        memory_mb=settings.extract_memory_mb,
     ):
         label, capture = located.pop(page.source)
         old = targets.pop(capture.record_id, None)

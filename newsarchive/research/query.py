@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from archive import layout
-from archive.current_table import TABLE_SCHEMA
+from archive.table_schema import TABLE_SCHEMA
 from archive.snapshot import newest_revs
 from archive.stat_cache import StatCache
 from archive.store import Store

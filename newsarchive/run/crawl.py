@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from common.errors import NewsArchiveError
+from common.resources import full_filesystem
 from newsarchive.config import Settings
 from outlets.model import Registry
 from spiders.variables import CRAWL_VARIABLES
@@ -128,12 +129,18 @@ def run_crawl(
         raise
     warc, report_path, _ = capture_paths(output_dir, outlet_id)
     log_tail = _tail(output_dir / "crawl.log") or stderr[-2000:]
-    if proc.returncode != 0 or not report_path.exists() or not warc.exists():
+    if (full := full_filesystem(output_dir, log_tail + stderr[-2000:])) is not None:
+        raise full  # what it wrote cannot be trusted whole
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        report = None
+    if proc.returncode != 0 or not isinstance(report, dict) or not warc.exists():
         raise CrawlError(
-            f"outlet {outlet_id}: crawl process failed (exit {proc.returncode}):\n{log_tail}",
+            f"outlet {outlet_id}: crawl process failed (exit {proc.returncode}"
+            f"{'' if isinstance(report, dict) else ', no readable report'}):\n{log_tail}",
             "crawl_process",
         )
-    report = json.loads(report_path.read_text(encoding="utf-8"))
     if report.get("finish_reason") not in (
         "finished",
         "closespider_pagecount",

@@ -8,6 +8,7 @@ from datetime import date
 
 from archive.store import StoreError, open_store
 from common.errors import ConfigError, NewsArchiveError
+from common.resources import exhausted
 from newsarchive.config import Settings
 from newsarchive.run import stages
 from newsarchive.run.publish import publish_stage
@@ -58,9 +59,11 @@ def run_pipeline(
         except NewsArchiveError as exc:
             failures[outlet_id] = str(exc)
             logger.error("%s", exc)
-        except (
-            Exception
-        ) as exc:  # one outlet's bug costs only that outlet: its gap says so, the others go on
+        except Exception as exc:  # one outlet's bug costs only that outlet: its gap says so
+            if (full := exhausted(exc, [settings.archive])) is not None:  # named, not a bug
+                failures[outlet_id] = f"outlet {outlet_id}: {full}"
+                logger.error("%s", failures[outlet_id])
+                return
             failures[outlet_id] = f"outlet {outlet_id}: internal error: {type(exc).__name__}: {exc}"
             logger.exception("outlet %s failed", outlet_id)
 

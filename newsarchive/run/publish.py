@@ -24,6 +24,7 @@ from archive.current_table import refresh_day
 from archive.dedup_index import concat, read_segment, read_snapshot_segment, select, write_segment
 from archive.records import ArchivedRow, CrawlReport, Manifest, OutletCounts, RecordError
 from archive.snapshot import (
+    DamagedObject,
     SnapshotRef,
     abandon,
     claim_rev,
@@ -45,7 +46,7 @@ from newsarchive.run.stages import read_rows as read_staged_rows
 from outlets.model import Registry
 from outlets.registry import load_registry
 from search.segment import index_published
-from spiders.state import CrawlRun, commit_crawl_run
+from spiders.state import commit_crawl_run, load_crawl_run
 
 logger = logging.getLogger(__name__)
 
@@ -254,11 +255,14 @@ def finish_run(store: Store, run: RunRef, manifest: Manifest) -> None:
         if counts.status != "ok":
             continue
         try:
-            crawl_run = CrawlRun.from_bytes(store.get_bytes(run.crawl_run(outlet_id)))
+            crawl_run = load_crawl_run(store, run.crawl_run(outlet_id), outlet_id)
             failed = get_json(store, run.extract_report(outlet_id)).get("failed_urls", {})
+            state = commit_crawl_run(store, crawl_run, failed)
         except ObjectNotFound:
             continue  # committed and cleaned up by an earlier attempt
-        state = commit_crawl_run(store, crawl_run, failed)
+        except DamagedObject as exc:  # costs only this outlet's bookkeeping, never the others'
+            logger.error("%s: crawl state not updated: %s", outlet_id, exc)
+            continue
         logger.info(
             "%s: crawl state now has %d seen, %d pending",
             outlet_id,

@@ -128,6 +128,7 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
                 pages(),
                 workers=settings.extract_workers,
                 timeout_s=settings.extract_timeout_s,
+                memory_mb=settings.extract_memory_mb,
             ):
                 capture = captures.pop(page.source)
                 if isinstance(result, ExtractionError):
