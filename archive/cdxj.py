@@ -94,9 +94,7 @@ def index_lines(path: Path, filename: str, articles: dict[str, ArchivedRow]) -> 
         if row is not None:
             entry["article"] = row.id
             entry["duplicate_of"] = row.duplicate_of
-        lines.append(
-            f"{key} {stamp} {json_text(entry, sort_keys=True)}".encode()
-        )
+        lines.append(f"{key} {stamp} {json_text(entry, sort_keys=True)}".encode())
     return lines
 
 

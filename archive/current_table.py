@@ -19,12 +19,9 @@ the day's newest complete rev with its provenance, read directly by DuckDB, pand
 from __future__ import annotations
 
 import logging
-import re
 import tempfile
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -103,7 +100,9 @@ def refresh_day(store: Store, day: str, *, strict: bool = False) -> SnapshotRef 
                     layout.current_table_key(day), local, overwrite=True
                 )  # derived, rewritten: never locked
                 if sent != entry.sha256:
-                    raise StoreError(f"{layout.current_table_key(day)}: the file changed while sent")
+                    raise StoreError(
+                        f"{layout.current_table_key(day)}: the file changed while sent"
+                    )
                 table_record.commit(store, day, entry)
         except (DamagedObject, DiskFull, OSError) as exc:
             problem = exc if isinstance(exc, NewsArchiveError) else exhausted(exc)
@@ -224,7 +223,6 @@ def check_day(store: Store, day: str) -> list[str]:
     mine = {layout.current_table_key(day), layout.CURRENT_TABLE_RECORD}
     one = date.fromisoformat(day)
     return [str(p) for p in _problems(store, one, one, whole=False) if p.key in mine]
-
 
 
 def table_source(path: Path) -> str | None:

@@ -67,7 +67,9 @@ def write_segment(segment: dict[str, np.ndarray], path: Path) -> None:
         np.savez(fh, algorithm=np.array(ALGORITHM), **segment)  # type: ignore[arg-type]  # numpy's stub: allow_pickle
 
 
-def read_segment(path: Path, where: str | None = None, mapped: bool = False) -> dict[str, np.ndarray]:
+def read_segment(
+    path: Path, where: str | None = None, mapped: bool = False
+) -> dict[str, np.ndarray]:
     """A segment's one decoder: every array there, of its dtype and shape, one entry per article.
     IncompatibleSegment if another algorithm made its signatures; DamagedObject naming `where` (the
     object and its repair; default: the file) for anything else. `mapped`: the signatures mapped from
@@ -203,7 +205,9 @@ def _load_mapped(index: DedupIndex, store: Store, ref: SnapshotRef, tmp: Path) -
     here: the mapping keeps it readable until the index is gone)."""
     local = _download_segment(store, ref, tmp)
     try:
-        segment = read_segment(local, f"{store.url}/{layout.dedup_index_key(ref.prefix)}", mapped=True)
+        segment = read_segment(
+            local, f"{store.url}/{layout.dedup_index_key(ref.prefix)}", mapped=True
+        )
         index.add_chunk(segment, band_keys_of(segment, local))
     except DamagedObject as exc:
         raise damaged_snapshot(

@@ -29,7 +29,6 @@ from archive import layout
 from archive.capture_index import IndexMissing, index_snapshot, index_source, read_index
 from archive.cdxj import decode_index, lines_with_prefix
 from archive.current_table import refresh_day
-from archive.table_schema import read_day_file
 from archive.dedup_index import IncompatibleSegment, read_snapshot_segment, write_segment
 from archive.records import Manifest
 from archive.snapshot import (
@@ -41,6 +40,7 @@ from archive.snapshot import (
     read_claim,
 )
 from archive.store import LocalStore, ObjectNotFound, open_store
+from archive.table_schema import read_day_file
 from dedup.engine import Deduplicator, Document
 from dedup.index import DedupIndex
 from search.engine import open_segment
