@@ -27,13 +27,11 @@ from archive.snapshot import (
     DamagedObject,
     SnapshotRef,
     download_checked,
-    list_snapshots,
     load_manifest,
     read_rows,
 )
 from archive.store import ObjectNotFound, Store
-from archive.warc_read import Capture
-from archive.warc_stream import MissingCapture, RevisitRef, find_original, iter_captures
+from archive.warc_read import Capture, CaptureNotFound, Originals, iter_captures
 from common.errors import ExtractionError
 from dedup.engine import Deduplicator, Document
 from dedup.urls import canonical_url
@@ -110,22 +108,6 @@ class _Warcs:
         path = self.paths.get((label, outlet))
         if path is not None:
             path.unlink(missing_ok=True)
-
-
-def resolve_revisit(
-    store: Store, warcs: _Warcs, source: SnapshotRef, outlet: str, ref: RevisitRef
-) -> Capture | None:
-    """A revisit's original, from the same outlet's WARCs of the day's revs up to `source`, newest first.
-    (The one place revisits are resolved: swapped for archive's resolver when there is one.)"""
-    day = date.fromisoformat(source.day)
-    for earlier in reversed([r for r in list_snapshots(store, day, day) if r.rev <= source.rev]):
-        try:
-            path = warcs.path(earlier.label, outlet)
-        except (DamagedObject, ObjectNotFound):
-            continue
-        if path is not None and (original := find_original(path, ref)) is not None:
-            return original
-    return None
 
 
 def crawl_rev(store: Store, source: SnapshotRef, manifest: Manifest) -> str:
@@ -229,6 +211,9 @@ def _outlet(
     if full:
         by_where.setdefault(own_label, set())
     located: dict[str, tuple[str, Capture]] = {}
+    # revisits of every WARC read are resolved by the one rule (archive/warc_read.py): within the WARCs
+    # read so far, then the outlet's WARCs of the day's revs up to the source
+    originals = Originals(store, source.day, outlet.id, warcs.tmp, below_rev=source.rev + 1)
 
     def pages() -> Iterator[Page]:
         for label in sorted(by_where, key=lambda x: SnapshotRef.from_label(x).rev):
@@ -254,12 +239,8 @@ def _outlet(
                     full and own and outlet.is_article(url) and canonical_url(url) not in known_urls
                 )
 
-            for capture in iter_captures(
-                path, wanted, lambda ref: resolve_revisit(store, warcs, source, outlet.id, ref)
-            ):
-                if isinstance(capture, MissingCapture):
-                    work.problems.append(f"{outlet.id}: {capture.url}: {capture.why}")
-                    continue
+            unresolved: list[CaptureNotFound] = []
+            for capture in iter_captures(path, originals, unresolved, wanted):
                 wanted_ids.discard(capture.record_id)
                 if capture.status != 200:
                     if own:
@@ -269,6 +250,9 @@ def _outlet(
                 yield Page(
                     capture.body, capture.url, capture.content_type, source=capture.record_id
                 )
+            for missing in unresolved:
+                wanted_ids.discard(missing.record_id)
+                work.problems.append(f"{outlet.id}: {missing.url}: {missing}")
             if wanted_ids:
                 work.problems.append(
                     f"{outlet.id}: {len(wanted_ids)} captures not in the WARC of {label} "
