@@ -447,7 +447,7 @@ def publish_snapshot(
     extra: dict[str, Path] | None = None,
 ) -> tuple[SnapshotRef, Manifest]:
     """Claim the day's next rev and write exactly these rows (dicts or ArchivedRow), with no carry-forward:
-    the low-level writer (benchmarks, imports). Runs publish through newsarchive/run/publish.py."""
+    the low-level writer (benchmarks, imports). Runs publish through newsarchive/run/lifecycle/."""
     from archive.records import OutletCounts
 
     rows = [a if isinstance(a, ArchivedRow) else ArchivedRow.from_dict(a) for a in articles]

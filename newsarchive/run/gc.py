@@ -1,7 +1,8 @@
 """`newsarchive gc`: what runs that died leave behind.
 
 gc never touches a published snapshot. It
-- finishes runs whose snapshot is complete but whose bookkeeping did not (crawl states, staging);
+- finishes runs whose staged outputs are published but whose bookkeeping did not finish (crawl states,
+  staging; newsarchive/run/lifecycle/);
 - removes the staging of runs that died (nothing written for `older_than`);
 - removes revs that will never be complete (abandoned, or whose publisher is gone);
 - aborts uploads that were started and never completed (S3 multipart uploads, local temp files);
@@ -22,12 +23,11 @@ from archive.snapshot import (
     SnapshotRef,
     day_revs,
     list_snapshots,
-    load_manifest,
     owner_gone,
 )
 from archive.store import ObjectNotFound, Store, StoreError, open_store
 from newsarchive.config import Settings
-from newsarchive.run.publish import finish_run
+from newsarchive.run.lifecycle import finish_published
 from newsarchive.run.runs import RunRef
 
 logger = logging.getLogger(__name__)
@@ -100,14 +100,14 @@ def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
             if len(parts) > 3 and parts[2].startswith("run=")
             else "/".join(parts[:2]) + "/"
         ].append(info)
-    published: dict[str, dict[str, tuple[SnapshotRef, str]]] = {}
+    published: dict[str, dict[str, str]] = {}  # day -> run key -> run id of a complete rev
     for prefix, infos in sorted(runs.items()):
         parsed = layout.parse_staging_key(prefix)
         if parsed:
             day, key = parsed
             if day not in published:
                 published[day] = {
-                    layout.run_key(s.claim["run_id"]): (SnapshotRef(day, s.rev), s.claim["run_id"])
+                    layout.run_key(s.claim["run_id"]): s.claim["run_id"]
                     for s in day_revs(store, date.fromisoformat(day)).values()
                     if s.complete
                     and not s.abandoned
@@ -115,12 +115,13 @@ def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
                     and isinstance(s.claim.get("run_id"), str)
                 }
             if key in published[day]:
-                ref, run_id = published[day][key]
-                finish_run(
-                    store, RunRef(date.fromisoformat(day), run_id), load_manifest(store, ref)
-                )
-                result.finished_runs.append(f"{run_id} ({ref.label})")
-                continue
+                run_id = published[day][key]
+                done = finish_published(store, RunRef(date.fromisoformat(day), run_id))
+                if done:
+                    result.finished_runs.append(f"{run_id} ({', '.join(r.label for r in done)})")
+                if not any(store.list(prefix)):
+                    continue
+                infos = list(store.list(prefix))  # outputs staged after its publish: dead below?
         if _newest(infos) <= cutoff:
             if parsed:
                 store.delete_prefix(prefix)

@@ -15,6 +15,7 @@ from archive.snapshot import DamagedObject, SnapshotRef, load_manifest, newest_r
 from archive.store import Store
 from archive.verify import verify
 from common.errors import NewsArchiveError
+from newsarchive.run.quality import QualityFigures
 
 WINDOW_DAYS = 30
 VERIFIED_SNAPSHOTS = 7  # the latest snapshots whose files are verified (SHA-256 of every file)
@@ -149,8 +150,7 @@ def collect(
                     revisions=counts.revisions,
                 )
         problems += [
-            ProblemRow(ref.day, manifest.run_id, str(p))
-            for p in manifest.quality.get("problems", [])
+            ProblemRow(ref.day, manifest.run_id, p) for p in QualityFigures.of(manifest).problems
         ]
         check = verifier(store, ref) if n < verified else None
         snapshots.append(
