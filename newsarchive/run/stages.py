@@ -114,7 +114,9 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> ExtractRep
         crawl = staged.read(store, run.crawl_report(outlet_id), StagedCrawl)
     except ObjectNotFound:
         raise StageNotReady(
-            f"outlet {outlet_id}: run {run.run_id} has no finished crawl of it to extract"
+            f"outlet {outlet_id}: run {run.run_id} has no staged crawl of it to extract (it never "
+            "finished, or a rev of the run published it and its staging is gone): crawl it again "
+            f"(in Airflow: clear per_outlet.crawl[{outlet_id}] with its downstream tasks)"
         ) from None
     for key in run.extract_outputs(outlet_id):
         store.delete(key)

@@ -197,3 +197,13 @@ def test_a_damaged_staged_record_costs_only_its_outlet(settings):
     assert "euronews.extract.json" in euronews.gap.message
     assert published.manifest.outlets["anapress"].status == "ok"
     assert [r.ref.rev for r in run_revs(store, run)] == [1]
+
+
+def test_extracting_an_outlet_whose_crawl_is_not_staged_says_what_to_run(settings):
+    """e.g. an extraction cleared alone after the run published its outlet's crawl (and removed it)."""
+    from newsarchive.run.stages import StageNotReady, extract_stage
+
+    with pytest.raises(
+        StageNotReady, match=r"clear per_outlet.crawl\[orient\] with its downstream"
+    ):
+        extract_stage(settings, RunRef.new_cli(DAY), "orient")
