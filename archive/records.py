@@ -118,8 +118,9 @@ def table_rows(table: pa.Table) -> list[ArchivedRow]:
 
 @dataclass(frozen=True)
 class CrawlReport:
-    """What one crawl of one outlet did (written by spiders/report.py). Figures this version does not
-    name are kept in `extra`, so a newer crawler's report passes through unchanged."""
+    """What one crawl of one outlet did (written by spiders/report.py with exactly these fields, read by
+    newsarchive/run/crawl.py through the staged records' codec). In a manifest, figures this version
+    does not name are kept in `extra`, so an older or newer report passes through unchanged."""
 
     outlet: str
     finish_reason: str = ""
@@ -132,6 +133,15 @@ class CrawlReport:
     pending: int = 0
     gave_up: int = 0
     not_modified: int = 0
+    discovery_requests: int = 0
+    article_requests: int = 0
+    robots_requests: int = 0
+    robots_forbidden: int = 0
+    retried_pending: int = 0
+    retry_after: dict[str, int] = field(default_factory=dict)
+    truncated_discovery: dict[str, int] = field(default_factory=dict)
+    memusage_max: int | None = None
+    elapsed_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -97,6 +97,9 @@ class SnapshotRef:
 _RUN_ID = re.compile(r"[^\x00-\x1f\x7f]{1,250}")
 
 
+GENERATION_CHARS = 1 << 20  # a run's staged outputs, one token per outlet (newsarchive/run/lifecycle)
+
+
 @dataclass(frozen=True)
 class Claim:
     """A rev's `_CLAIM`: the run that claimed it, the staged data it publishes, and its publisher."""
@@ -127,7 +130,7 @@ class Claim:
             raise decode.Malformed("claimed_at", f"{claimed_at!r} has no UTC offset")
         return cls(
             run_id=f.get("run_id", lambda v, w: decode.text(v, w, pattern=_RUN_ID)),
-            generation=f.get("generation", lambda v, w: decode.text(v, w, limit=64), ""),
+            generation=f.get("generation", lambda v, w: decode.text(v, w, limit=GENERATION_CHARS), ""),
             host=f.get("host", lambda v, w: decode.text(v, w, limit=255)),
             pid=f.get("pid", lambda v, w: decode.whole(v, w, low=1, high=2**31 - 1)),
             claimed_at=claimed_at,
@@ -544,7 +547,7 @@ def publish_snapshot(
     extra: dict[str, Path] | None = None,
 ) -> tuple[SnapshotRef, Manifest]:
     """Claim the day's next rev and write exactly these rows (dicts or ArchivedRow), with no carry-forward:
-    the low-level writer (benchmarks, imports). Runs publish through newsarchive/run/publish.py."""
+    the low-level writer (benchmarks, imports). Runs publish through newsarchive/run/lifecycle/."""
     from archive.records import OutletCounts
 
     rows = [a if isinstance(a, ArchivedRow) else ArchivedRow.from_dict(a) for a in articles]

@@ -134,9 +134,10 @@ def _capture(settings: Settings, outlet_id: str, day: date) -> int:
         scrapy_settings={**CAPTURE_LIMITS, **settings.scrapy_settings},
     )
     result = run_while_beating(settings, day, [outlet_id], include_inactive=True)
-    counts = result["counts"]["outlets"].get(outlet_id, {})
+    counts = result.manifest.outlets[outlet_id]
+    fetched = counts.crawl.fetched if counts.crawl else 0
     print(
-        f"capture of {outlet_id}: fetched {counts.get('fetched', 0)}, archived {counts.get('archived', 0)} "
-        f"in snapshot {result['snapshot']}"
+        f"capture of {outlet_id}: fetched {fetched}, archived {counts.archived} "
+        f"in snapshot {result.snapshot}" + (f" (GAP: {counts.gap.message})" if counts.gap else "")
     )
-    return 1 if result["failures"] else 0
+    return 1 if result.failures else 0

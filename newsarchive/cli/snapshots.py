@@ -247,7 +247,9 @@ def _show(m: Manifest) -> None:
     for f in m.files:
         if not f.key.endswith(".parquet"):
             print(f"  {f.key.removeprefix(prefix):<52} {f.size:>14,}")
-    for problem in m.quality.get("problems", []):
+    from newsarchive.run.quality import QualityFigures
+
+    for problem in QualityFigures.of(m).problems:
         print(terminal(f"QUALITY {problem}"))
 
 

@@ -1,7 +1,8 @@
 """`newsarchive gc`: what runs that died leave behind.
 
 gc never touches a published snapshot. It
-- finishes runs whose snapshot is complete but whose bookkeeping did not (crawl states, staging);
+- finishes runs whose staged outputs are published but whose bookkeeping did not finish (crawl states,
+  staging; newsarchive/run/lifecycle/);
 - removes the staging of runs that died (nothing written for `older_than`), never of a run alive (its
   heartbeat or its claim is fresh: newsarchive/run/liveness.py), whatever `older_than` says;
 - removes revs that will never be complete (abandoned, or whose publisher is gone);
@@ -23,14 +24,13 @@ from archive.snapshot import (
     SnapshotRef,
     day_revs,
     list_snapshots,
-    load_manifest,
     owner_gone,
     read_claim,
 )
 from archive.store import Store, StoreError, open_store
 from newsarchive.config import Settings
+from newsarchive.run.lifecycle import finish_published
 from newsarchive.run.liveness import alive_because
-from newsarchive.run.publish import finish_run
 from newsarchive.run.runs import RunRef
 
 logger = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
             if len(parts) > 3 and parts[2].startswith("run=")
             else "/".join(parts[:2]) + "/"
         ].append(info)
-    published: dict[str, dict[str, tuple[SnapshotRef, str]]] = {}
+    published: dict[str, dict[str, str]] = {}  # day -> run key -> run id of a complete rev
     publishing: dict[str, dict[str, str]] = {}  # day -> run key -> the rev it is publishing
     now = datetime.now(UTC)
     for prefix, infos in sorted(runs.items()):
@@ -129,7 +129,7 @@ def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
             if day not in published:
                 revs = day_revs(store, date.fromisoformat(day)).values()
                 published[day] = {
-                    layout.run_key(s.claim.run_id): (SnapshotRef(day, s.rev), s.claim.run_id)
+                    layout.run_key(s.claim.run_id): s.claim.run_id
                     for s in revs
                     if s.complete and not s.abandoned and s.claim
                 }
@@ -142,15 +142,17 @@ def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
                     and not owner_gone(s.claim, CLAIM_LEASE)
                 }
             if key in published[day]:
-                ref, run_id = published[day][key]
+                run_id = published[day][key]
                 try:
-                    manifest = load_manifest(store, ref)
+                    done = finish_published(store, RunRef(date.fromisoformat(day), run_id))
                 except DamagedObject as exc:  # its staging stays until the rev is repaired
                     result.kept.append(f"{prefix}: {exc}")
                     continue
-                finish_run(store, RunRef(date.fromisoformat(day), run_id), manifest)
-                result.finished_runs.append(f"{run_id} ({ref.label})")
-                continue
+                if done:
+                    result.finished_runs.append(f"{run_id} ({', '.join(r.label for r in done)})")
+                if not any(store.list(prefix)):
+                    continue
+                infos = list(store.list(prefix))  # outputs staged after its publish: dead below?
         if _newest(infos) <= cutoff:
             why = None
             if parsed:

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archive import layout
 from archive.store import Store, StoreError, open_store
@@ -33,6 +33,9 @@ from newsarchive.config import Settings
 from newsarchive.run.runs import RunRef
 from newsarchive.run.scratch import start_time
 from outlets.registry import load_registry
+
+if TYPE_CHECKING:
+    from newsarchive.run.pipeline import RunResult
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_S = 30.0
@@ -134,7 +137,7 @@ def task_beating(settings: Settings, run: RunRef) -> contextlib.AbstractContextM
 
 def run_while_beating(
     settings: Settings, day: date, outlet_ids: list[str] | None = None, **kwargs: Any
-) -> dict[str, Any]:
+) -> RunResult:
     """`newsarchive run` (and `demo`, `outlets capture`): the whole run under one heartbeat, bound to this
     process (the run is this process: once it is gone, gc may take its staging)."""
     from newsarchive.run.pipeline import run_pipeline

@@ -93,7 +93,7 @@ def test_every_article_fault_is_counted_by_reason_and_nothing_archived_is_touche
         result = run_pipeline(settings, DAY2, ["anapress", "orient"])
         log = list(replica.replica.requests)
 
-    assert result["failures"] == {}
+    assert result.failures == {}
     outlets = read_manifest(store, resolve_snapshot(store, DAY2.isoformat()))["counts"]["outlets"]
     anapress, orient = outlets["anapress"], outlets["orient"]
     expected = Counter(r for r in ARTICLE_FAULTS.values() if r)
@@ -153,10 +153,10 @@ def test_discovery_faults_and_an_outlet_that_is_down(tmp_path):
         )
         result = run_pipeline(settings, RUN_DAY, ["anapress", "orient", "euronews"])
 
-    assert list(result["failures"]) == ["euronews"]
+    assert list(result.failures) == ["euronews"]
     assert (
-        "outlet euronews" in result["failures"]["euronews"]
-        and "http_500" in result["failures"]["euronews"]
+        "outlet euronews" in result.failures["euronews"]
+        and "http_500" in result.failures["euronews"]
     )
     store = open_store(settings.archive)
     ref = resolve_snapshot(store, RUN_DAY.isoformat())
