@@ -228,8 +228,20 @@ _COUNT_FIELDS = (
     "gap_stage",
     "gap_reason",
 )
-_CRAWL_NUMBERS = ("discovered", "requested", "fetched", "pending", "gave_up", "not_modified")
-_CRAWL_TALLIES = ("failed", "skipped", "discovery_failed")
+_CRAWL_NUMBERS = (
+    "discovered",
+    "requested",
+    "fetched",
+    "pending",
+    "gave_up",
+    "not_modified",
+    "discovery_requests",
+    "article_requests",
+    "robots_requests",
+    "robots_forbidden",
+    "retried_pending",
+)
+_CRAWL_TALLIES = ("failed", "skipped", "discovery_failed", "retry_after", "truncated_discovery")
 _STATUSES = ("ok", "gap", "not_run")
 
 
@@ -247,22 +259,17 @@ def _outlet_counts(f: decode.Fields, outlet: str) -> OutletCounts:
         crawl = CrawlReport(
             outlet=outlet,
             finish_reason=f.get("finish_reason", decode.text, ""),
-            discovered=f.get("discovered", _count, 0),
-            requested=f.get("requested", _count, 0),
-            fetched=f.get("fetched", _count, 0),
-            failed=f.get("failed", _tally, {}),
-            skipped=f.get("skipped", _tally, {}),
-            discovery_failed=f.get("discovery_failed", _tally, {}),
-            pending=f.get("pending", _count, 0),
-            gave_up=f.get("gave_up", _count, 0),
-            not_modified=f.get("not_modified", _count, 0),
+            **{name: f.get(name, _count, 0) for name in _CRAWL_NUMBERS},
+            **{name: f.get(name, _tally, {}) for name in _CRAWL_TALLIES},
+            memusage_max=f.get("memusage_max", decode.optional(_count), None),
+            elapsed_s=f.get("elapsed_s", lambda v, w: decode.number(v, w, low=0, high=1e9), 0.0),
             extra={
                 k: v
                 for k, v in f.data.items()
                 if k not in _COUNT_FIELDS
                 and k not in _CRAWL_NUMBERS
                 and k not in _CRAWL_TALLIES
-                and k not in ("outlet", "finish_reason")
+                and k not in ("outlet", "finish_reason", "memusage_max", "elapsed_s")
             },
         )
     gap = None

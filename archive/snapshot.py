@@ -97,7 +97,9 @@ class SnapshotRef:
 _RUN_ID = re.compile(r"[^\x00-\x1f\x7f]{1,250}")
 
 
-GENERATION_CHARS = 1 << 20  # a run's staged outputs, one token per outlet (newsarchive/run/lifecycle)
+GENERATION_CHARS = (
+    1 << 20
+)  # a run's staged outputs, one token per outlet (newsarchive/run/lifecycle)
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,9 @@ class Claim:
             raise decode.Malformed("claimed_at", f"{claimed_at!r} has no UTC offset")
         return cls(
             run_id=f.get("run_id", lambda v, w: decode.text(v, w, pattern=_RUN_ID)),
-            generation=f.get("generation", lambda v, w: decode.text(v, w, limit=GENERATION_CHARS), ""),
+            generation=f.get(
+                "generation", lambda v, w: decode.text(v, w, limit=GENERATION_CHARS), ""
+            ),
             host=f.get("host", lambda v, w: decode.text(v, w, limit=255)),
             pid=f.get("pid", lambda v, w: decode.whole(v, w, low=1, high=2**31 - 1)),
             claimed_at=claimed_at,

@@ -231,7 +231,9 @@ def extract(outlet: str, context: dict) -> dict:
     settings, run = task_settings(), run_ref(context)
     with task_beating(settings, run):  # gc leaves a live run's staging alone
         extracted: ExtractReport = stages.extract_stage(settings, run, outlet)
-    report(context, _summary("extract", outlet, {"extracted": extracted.extracted}, extracted.failed))
+    report(
+        context, _summary("extract", outlet, {"extracted": extracted.extracted}, extracted.failed)
+    )
     downstream = ["dedup", "publish", "quality"]
     _published_by_downstream(settings, context, downstream, False, "per_outlet.extract")
     return extracted.figures()
@@ -278,7 +280,9 @@ def quality(context: dict) -> str:
     settings, run = task_settings(), run_ref(context)
     with task_beating(settings, run):
         published, verdict = lifecycle.conclude(settings, run, list_outlets())
-    report(context, f"SUMMARY quality {published.ref.label}: {verdict}", manifest=published.manifest)
+    report(
+        context, f"SUMMARY quality {published.ref.label}: {verdict}", manifest=published.manifest
+    )
     return verdict
 
 
