@@ -256,11 +256,13 @@ def _tally(value: Any, where: str) -> dict[str, int]:
 def _outlet_counts(f: decode.Fields, outlet: str) -> OutletCounts:
     crawl = None
     if "fetched" in f.data:
+        numbers: dict[str, Any] = {name: f.get(name, _count, 0) for name in _CRAWL_NUMBERS}
+        tallies: dict[str, Any] = {name: f.get(name, _tally, {}) for name in _CRAWL_TALLIES}
         crawl = CrawlReport(
             outlet=outlet,
             finish_reason=f.get("finish_reason", decode.text, ""),
-            **{name: f.get(name, _count, 0) for name in _CRAWL_NUMBERS},
-            **{name: f.get(name, _tally, {}) for name in _CRAWL_TALLIES},
+            **numbers,
+            **tallies,
             memusage_max=f.get("memusage_max", decode.optional(_count), None),
             elapsed_s=f.get("elapsed_s", lambda v, w: decode.number(v, w, low=0, high=1e9), 0.0),
             extra={
