@@ -11,6 +11,9 @@ layout (docs/reference/layout.md repeats it for readers of the docs):
         dedup/index.npz                          dedup index segment (URL keys, hashes, MinHash)
         reextract/O.diff.json                    a derived rev's diff report for outlet O
         manifest.json                            every file with its size and SHA-256, the counts
+        manifest.sig.json                        the operator's signature of manifest.json (archive/signing.py)
+        manifest.tsr                             an RFC 3161 timestamp reply over manifest.json's SHA-256
+        _TIMESTAMP_PENDING                       the TSA did not answer at publish: why (then a sidecar)
         _SUCCESS                                 the manifest's SHA-256, written last: the rev is complete
         _ABANDONED                               a claimed rev that will never be completed
     staging/date=D/run=R/                        scratch space of one run (its tasks exchange data here)
@@ -21,6 +24,7 @@ layout (docs/reference/layout.md repeats it for readers of the docs):
     current/articles/D.parquet                   the current-articles table, one file per day (derived)
     indexes/date=D/rev=N/                        sidecar CDXJ index of a rev published before indexes existed
     search/v2/date=D/rev=N/segment.tar|.json     search segment of a rev and its pointer (derived)
+    timestamps/date=D/rev=N/manifest.tsr         a timestamp added after publish (`snapshots timestamp`)
 
 Readers and `gc` find every kind of object through the functions below; nothing else builds a key.
 """
@@ -45,6 +49,15 @@ CLAIM = "_CLAIM"
 ABANDONED = "_ABANDONED"
 MANIFEST = "manifest.json"
 CDXJ_INDEX = "indexes/index.cdxj"  # under a rev's prefix
+MANIFEST_SIGNATURE = "manifest.sig.json"  # written after the manifest, before _SUCCESS
+MANIFEST_TIMESTAMP = "manifest.tsr"
+TIMESTAMP_PENDING = "_TIMESTAMP_PENDING"
+SEAL_OBJECTS = (
+    MANIFEST_SIGNATURE,
+    MANIFEST_TIMESTAMP,
+    TIMESTAMP_PENDING,
+)  # not in the manifest: of it
+SIDECAR_TIMESTAMPS = "timestamps"
 SIDECAR_RECORD = "index.json"  # under a sidecar prefix: what the sidecar index is bound to
 SEARCH_FORMAT = 2
 SEARCH_PREFIX = f"{SEARCH}/v{SEARCH_FORMAT}/"
@@ -156,6 +169,11 @@ def current_table_day(key: str) -> str | None:
 def sidecar_prefix(ref: Rev) -> str:
     """A sidecar CDXJ index of a rev published before indexes existed (the rev itself is never rewritten)."""
     return f"{SIDECAR_INDEXES}/date={ref.day}/rev={ref.rev}/"
+
+
+def timestamp_sidecar_key(ref: Rev) -> str:
+    """A rev's manifest timestamp added after publish (the TSA was down): create-only, the rev untouched."""
+    return f"{SIDECAR_TIMESTAMPS}/date={ref.day}/rev={ref.rev}/{MANIFEST_TIMESTAMP}"
 
 
 def search_segment_key(ref: Rev) -> str:

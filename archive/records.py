@@ -288,6 +288,9 @@ class Manifest:
     rules: dict[str, str] = field(
         default_factory=dict
     )  # outlet -> hash of the rules its new rows were made with
+    # how the manifest is sealed (archive/seal.py): algorithm and key_sha256 of its signing key, the TSA's
+    # URL; a verifier then expects the signature and the token, so neither can be removed unnoticed
+    signing: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out = self._to_dict()
@@ -295,6 +298,8 @@ class Manifest:
             out["extractor"] = {"engine": self.extractor, "rules": dict(sorted(self.rules.items()))}
         if self.derived_from:
             out["derived"] = {"from": self.derived_from, "reason": self.derived_reason}
+        if self.signing:
+            out["signing"] = dict(sorted(self.signing.items()))
         return out
 
     def _to_dict(self) -> dict[str, Any]:
@@ -361,6 +366,7 @@ class Manifest:
                     str(k): str(v)
                     for k, v in ((raw.get("extractor") or {}).get("rules") or {}).items()
                 },
+                signing={str(k): str(v) for k, v in (raw.get("signing") or {}).items()},
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise RecordError(f"not a snapshot manifest ({type(exc).__name__}: {exc})") from None

@@ -7,11 +7,17 @@ import math
 import os
 import re
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from common.errors import ConfigError
 from dedup import THRESHOLD, check_threshold
 from extract.batch import DEFAULT_TIMEOUT_S
 from spiders import settings as spider_settings
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from archive.seal import Sealer
 
 DEFAULT_ARCHIVE = "./var/archive"
 # the crawl's defaults live in the Scrapy settings file, the quality check's here; each once
@@ -36,6 +42,12 @@ _WHOLE_NUMBERS = {
     "NEWSARCHIVE_DEDUP_WINDOW_DAYS": ("dedup_window_days", (0, MAX_DAYS, "days")),
     "NEWSARCHIVE_QUALITY_HISTORY_DAYS": ("quality_history_days", (1, MAX_DAYS, "days")),
     "NEWSARCHIVE_EXTRACT_WORKERS": ("extract_workers", (1, MAX_WORKERS, "worker processes")),
+}
+# variable: field, for settings that name a file (checked as a path here, read when used)
+_FILES = {
+    "NEWSARCHIVE_SIGNING_KEY": "signing_key",
+    "NEWSARCHIVE_SIGNING_CERT": "signing_cert",
+    "NEWSARCHIVE_TSA_CA": "tsa_ca",
 }
 _WHOLE = re.compile(r"[0-9]{1,12}")  # ASCII digits only («²».isdigit() is True, int("²") fails)
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -125,6 +137,28 @@ def check_path(what: str, value: str) -> str:
     return value
 
 
+def check_tsa_url(name: str, value: str) -> str:
+    """The http(s) URL of a time-stamping authority."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = urlsplit("")
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not _printable(value)
+        or " " in value
+    ):
+        raise ConfigError(
+            f"{name}={shown(value)}: give the http(s) URL of an RFC 3161 time-stamping authority, "
+            "e.g. https://tsa.example.org/tsr"
+        )
+    return value
+
+
 def check_archive(what: str, value: str) -> str:
     """A directory path or s3://bucket[/prefix] with a valid bucket name."""
     if value.startswith("s3://"):
@@ -172,6 +206,13 @@ class Settings:
         DEFAULT_TIMEOUT_S  # per page (extract/batch.py); past it: reason `timeout`
     )
     extract_workers: int | None = None  # extraction worker processes; None: one per CPU
+    # the seal of every published manifest (archive/seal.py): None leaves snapshots unsigned, as before
+    signing_key: str | None = None  # PEM private key, Ed25519 or ECDSA P-256: manifests are signed
+    signing_cert: str | None = (
+        None  # the key's certificate chain (PEM, leaf first): names the signer
+    )
+    tsa_url: str | None = None  # an RFC 3161 time-stamping authority: manifests are timestamped
+    tsa_ca: str | None = None  # the TSA root(s) a token's chain must lead to (verify, publish)
 
     @property
     def polite(self) -> bool:
@@ -183,6 +224,47 @@ class Settings:
         return QualityRules(
             min_share=self.quality_min_share, history_days=self.quality_history_days
         )
+
+    def sealer(self) -> Sealer | None:
+        """The signing key and TSA, loaded once (a bad key path, key or certificate is one ConfigError
+        naming its variable); None when neither is configured."""
+        if not (self.signing_key or self.tsa_url):
+            if self.signing_cert:
+                raise ConfigError(
+                    "NEWSARCHIVE_SIGNING_CERT is set without NEWSARCHIVE_SIGNING_KEY; give the key too, "
+                    "or unset the certificate"
+                )
+            return None
+        from archive.seal import Sealer
+        from archive.signing import load_chain, load_signing_key
+        from archive.timestamp import TsaClient
+
+        key = (
+            load_signing_key(self.signing_key, "NEWSARCHIVE_SIGNING_KEY")
+            if self.signing_key
+            else None
+        )
+        if self.signing_cert and key is None:
+            raise ConfigError("NEWSARCHIVE_SIGNING_CERT is set without NEWSARCHIVE_SIGNING_KEY")
+        chain = (
+            load_chain(self.signing_cert, "NEWSARCHIVE_SIGNING_CERT", key)
+            if self.signing_cert
+            else ()
+        )
+        tsa = (
+            TsaClient(self.tsa_url, "NEWSARCHIVE_TSA_URL", self.tsa_anchors())
+            if self.tsa_url
+            else None
+        )
+        return Sealer(key, chain, tsa)
+
+    def tsa_anchors(self) -> tuple[x509.Certificate, ...]:
+        """The TSA roots of NEWSARCHIVE_TSA_CA (x509 certificates), or () when it is not set."""
+        if not self.tsa_ca:
+            return ()
+        from archive.timestamp import load_anchors
+
+        return load_anchors(self.tsa_ca, "NEWSARCHIVE_TSA_CA")
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
@@ -234,6 +316,11 @@ class Settings:
                     f"NEWSARCHIVE_RETENTION_DAYS={v!r}: give a whole number of days (0 to 36500)"
                 )
             values["retention_days"] = int(v)
+        for name, key in _FILES.items():
+            if v := env.get(name):
+                values[key] = check_path(name, v)
+        if v := env.get("NEWSARCHIVE_TSA_URL"):
+            values["tsa_url"] = check_tsa_url("NEWSARCHIVE_TSA_URL", v)
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "archive" in values:
             source = "--archive" if overrides.get("archive") is not None else "NEWSARCHIVE_ARCHIVE"

@@ -22,6 +22,7 @@ from pathlib import Path
 from archive import layout
 from archive.dedup_index import write_segment
 from archive.records import Manifest, OutletCounts
+from archive.seal import Sealer
 from archive.snapshot import (
     SnapshotRef,
     abandon,
@@ -153,6 +154,7 @@ def reextract_day(
         if done is not None:  # a retried task: published once already
             result.published = done.label
             return result
+        seal = settings.sealer()  # a bad key path stops before a rev is claimed
         ref = claim_rev(store, day, run_id, generation)
         try:
             base = wait_for_lower_revs(store, ref)
@@ -164,7 +166,7 @@ def reextract_day(
                 )
                 logger.info("%s: the day changed while re-extracting; planning again", ref.label)
                 continue
-            _publish(settings, store, registry, ref, plan, request, run_id)
+            _publish(settings, store, registry, ref, plan, request, run_id, seal)
         except BaseException:
             abandon(store, ref, f"reextract {run_id} failed")
             raise
@@ -211,6 +213,7 @@ def _publish(
     plan: DayPlan,
     request: ReextractRequest,
     run_id: str,
+    seal: Sealer | None = None,
 ) -> Manifest:
     outlets = _counts(plan)
     own_rows = [r.to_dict() for r in plan.rows if r.id in plan.own]
@@ -254,4 +257,4 @@ def _publish(
             path = Path(tmp) / f"{outlet_id}.diff.json"
             path.write_bytes(work.diff.to_bytes())
             extra[layout.reextract_report_key("", outlet_id)] = path
-        return write_snapshot(store, ref, plan.rows, {}, manifest, extra=extra)
+        return write_snapshot(store, ref, plan.rows, {}, manifest, extra=extra, seal=seal)

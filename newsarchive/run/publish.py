@@ -105,6 +105,7 @@ def publish_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Pub
         quality.recent_yields(store, run.day, settings.quality_rules.history_days),
         settings.quality_rules,
     )
+    seal = settings.sealer()  # a bad key path stops here, before a rev is claimed; staging stays
     ref = claim_rev(store, run.day, run.run_id, generation or "")
     try:
         base = wait_for_lower_revs(store, ref)
@@ -148,6 +149,7 @@ def publish_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Pub
                 warcs,
                 manifest,
                 extra={layout.dedup_index_key(""): segment},
+                seal=seal,
             )
     except BaseException:
         abandon(
