@@ -6,7 +6,8 @@
                                             WARC's name in archive/), sorted; no metadata record is a capture
     pages/pages.jsonl                       one page per archived article: url, ts (capture time), title,
                                             and its clean text (`text`), id = the article id
-    datapackage.json, datapackage-digest.json   every file's size and SHA-256; the package's SHA-256
+    datapackage.json, datapackage-digest.json   every file's size and SHA-256; the package's SHA-256, and
+                                            with a signing key its `signedData` (archive/wacz_signing.py)
 
 Every file read from the archive is checked against its manifest (or index record) first.
 """
@@ -20,7 +21,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archive import layout
 from archive.capture_index import IndexMissing, index_source, read_index
@@ -28,6 +29,10 @@ from archive.cdxj import write_index
 from archive.records import ArchivedRow
 from archive.snapshot import SnapshotRef, day_revs, download_checked, load_manifest, read_rows
 from archive.store import Store, sha256_file
+from archive.wacz_signing import sign_package
+
+if TYPE_CHECKING:
+    from archive.seal import Sealer
 
 WACZ_VERSION = "1.1.1"
 _CHUNK = 1 << 20
@@ -41,12 +46,19 @@ class WaczFile:
     pages: int
     captures: int
     size: int
+    signature: str = "unsigned"  # how it is signed, one line
 
 
 def export_wacz(
-    store: Store, ref: SnapshotRef, dest: Path, outlet: str | None = None
+    store: Store,
+    ref: SnapshotRef,
+    dest: Path,
+    outlet: str | None = None,
+    *,
+    seal: Sealer | None = None,
 ) -> list[WaczFile]:
-    """One WACZ per outlet of the snapshot (or just `outlet`) in dest: `<day>-rev<N>-<outlet>.wacz`."""
+    """One WACZ per outlet of the snapshot (or just `outlet`) in dest: `<day>-rev<N>-<outlet>.wacz`, signed
+    per the WACZ signing spec with the operator's key when `seal` has one."""
     manifest = load_manifest(store, ref)
     outlets = [o for o in sorted(manifest.outlets) if outlet is None or o == outlet]
     if outlet is not None and not outlets:
@@ -91,7 +103,7 @@ def export_wacz(
                 continue
             out = dest / f"{ref.day}-rev{ref.rev}-{name}.wacz"
             pages = _pages(own, lines)
-            write_wacz(
+            signature = write_wacz(
                 out,
                 warcs,
                 sorted(lines),
@@ -99,9 +111,12 @@ def export_wacz(
                 digests=digests,
                 title=f"{name}: snapshot {ref.label}",
                 description=f"newsarchive snapshot {ref.label} of {name} ({len(pages)} articles)",
+                seal=seal,
             )
             written.append(
-                WaczFile(name, out, len(warcs), len(pages), len(lines), out.stat().st_size)
+                WaczFile(
+                    name, out, len(warcs), len(pages), len(lines), out.stat().st_size, signature
+                )
             )
     return written
 
@@ -198,10 +213,12 @@ def write_wacz(
     title: str,
     description: str,
     digests: dict[str, str] | None = None,
-) -> None:
+    seal: Sealer | None = None,
+) -> str:
     """Write a WACZ: WARCs stored as they are (never recompressed), the index and pages deflated, then
-    datapackage.json with every file's SHA-256 and datapackage-digest.json. Written to a temporary name
-    and renamed, so a WACZ appears whole or not at all."""
+    datapackage.json with every file's SHA-256 and datapackage-digest.json (signed with `seal`'s key).
+    Written to a temporary name and renamed, so a WACZ appears whole or not at all. Returns how it is
+    signed, one line."""
     header = {"format": "json-pages-1.0", "id": "pages", "title": "Articles", "hasText": True}
     pages_bytes = b"".join(
         json.dumps(p, ensure_ascii=False).encode() + b"\n" for p in [header, *pages]
@@ -222,12 +239,13 @@ def write_wacz(
             wacz.writestr(zipfile.ZipInfo(name, _now()), data, compress_type=zipfile.ZIP_DEFLATED)
             resources.append(_resource(name, len(data), hashlib.sha256(data).hexdigest()))
         main = pages[0] if pages else None
+        created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         package: dict[str, Any] = {
             "profile": "data-package",
             "resources": resources,
             "title": title,
             "description": description,
-            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created": created,
             "wacz_version": WACZ_VERSION,
             "software": "newsarchive",
         }
@@ -239,16 +257,20 @@ def write_wacz(
             package_bytes,
             compress_type=zipfile.ZIP_DEFLATED,
         )
-        package_digest = {
+        package_digest: dict[str, Any] = {
             "path": "datapackage.json",
             "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest(),
         }
+        signed = sign_package(seal, package_digest["hash"], created, "newsarchive")
+        if signed.signed_data is not None:
+            package_digest["signedData"] = signed.signed_data
         wacz.writestr(
             zipfile.ZipInfo("datapackage-digest.json", _now()),
             json.dumps(package_digest, indent=2),
             compress_type=zipfile.ZIP_DEFLATED,
         )
     partial.replace(out)
+    return signed.how
 
 
 def _resource(path: str, size: int, sha256: str) -> dict[str, Any]:

@@ -258,13 +258,15 @@ def _sidecar_problems(store: Store, ref: SnapshotRef) -> list[str]:
 def _get_wacz(store: Store, ref: SnapshotRef, args: argparse.Namespace) -> int:
     from archive.wacz_export import export_wacz
 
+    seal = settings_of(args).sealer()  # with a key: signed per the WACZ signing spec
     try:
-        written = export_wacz(store, ref, args.dest, args.outlet)
+        written = export_wacz(store, ref, args.dest, args.outlet, seal=seal)
     except LookupError as exc:
         raise NewsArchiveError(str(exc).strip("'\"")) from None
     for w in written:
         print(
-            f"{w.path}: {w.pages} articles, {w.captures} captures, {w.warcs} WARC(s), {w.size:,} bytes"
+            f"{w.path}: {w.pages} articles, {w.captures} captures, {w.warcs} WARC(s), {w.size:,} bytes;"
+            f" {w.signature}"
         )
     print(
         f"snapshot {ref.label}: {len(written)} WACZ files in {args.dest}, every source SHA-256 checked"
