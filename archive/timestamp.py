@@ -136,6 +136,15 @@ def check_token(
             f"{where}: the TSA refused the request (status {response.status}: "
             f"{'; '.join(response.status_string) or 'no reason given'})"
         )
+    try:
+        return _checked(response, data, anchors, where)
+    except (ValueError, VerificationError) as exc:  # a certificate or a field that does not parse
+        raise TimestampInvalid(f"{where}: {_why(str(exc))}") from None
+
+
+def _checked(
+    response: TimeStampResponse, data: bytes, anchors: tuple[x509.Certificate, ...], where: str
+) -> Timestamp:
     info = response.tst_info
     digest = _IMPRINT.get(info.message_imprint.hash_algorithm.dotted_string)
     if digest is None or digest(data).digest() != info.message_imprint.message:

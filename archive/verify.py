@@ -82,7 +82,7 @@ def verify(
     report.files = len(manifest.files)
     listed = {entry.key for entry in manifest.files}
     for info in store.list(ref.prefix):
-        if info.key not in listed and info.key.rsplit("/", 1)[-1] not in _BOOKKEEPING:
+        if info.key not in listed and info.key.removeprefix(ref.prefix) not in _BOOKKEEPING:
             report.problems.append(f"{info.key}: in the snapshot's prefix but not in its manifest")
     captures: dict[
         str, Path | None

@@ -64,6 +64,8 @@ def sign_package(
         "signature": signature,
     }
     why_anonymous = "no NEWSARCHIVE_SIGNING_CERT"
+    tsa_chain: tuple[x509.Certificate, ...] = ()
+    reply, stamp = b"", None
     if sealer.chain and sealer.tsa is None:
         why_anonymous = "no NEWSARCHIVE_TSA_URL for the domain signature's timestamp"
     elif sealer.chain and sealer.tsa is not None:
@@ -75,16 +77,19 @@ def sign_package(
             stamp = check_token(
                 reply, signature.encode("ascii"), sealer.tsa.anchors, "the TSA's reply"
             )
+            tsa_chain = _tsa_chain(reply, sealer.tsa.anchors)
+            why_anonymous = "the TSA's reply carries no certificate for timestampCert"
+        if tsa_chain:
             domain = _domain(sealer.chain[0])
             data.update(
                 domain=domain,
                 domainCert=chain_pem(sealer.chain),
                 timeSignature=base64.b64encode(reply).decode("ascii"),
-                timestampCert=chain_pem(_tsa_chain(reply, sealer.tsa.anchors)),
+                timestampCert=chain_pem(tsa_chain),
             )
             return WaczSignature(
                 data,
-                f"signed by {domain}, timestamped {stamp.describe()}"
+                f"signed by {domain}, timestamped {stamp.describe() if stamp else '?'}"
                 + _age_note(sealer.chain[0], created),
             )
     data["publicKey"] = base64.b64encode(key.spki_der).decode("ascii")
@@ -112,7 +117,10 @@ def _tsa_chain(reply: bytes, anchors: tuple[x509.Certificate, ...]) -> tuple[x50
         anchors
     )
     serials = {info.serial_number for info in response.signed_data.signer_infos}
-    chain = [next(c for c in pool if c.serial_number in serials)]
+    leaf = next((c for c in pool if c.serial_number in serials), None)
+    if leaf is None:
+        return ()
+    chain = [leaf]
     while chain[-1].issuer != chain[-1].subject:
         issuer = next((c for c in pool if c.subject == chain[-1].issuer and c not in chain), None)
         if issuer is None:

@@ -342,3 +342,13 @@ def test_a_bad_setting_is_one_line_naming_it(
     assert expected.format(tmp=tmp_path) in err and len(err.strip().splitlines()) == 1
     assert "BEGIN" not in err
     assert not (tmp_path / "archive" / "staging").exists()
+
+
+def test_a_seal_name_elsewhere_in_the_rev_is_not_bookkeeping(tmp_path, sealed_env, capsys):
+    """Only the rev's own manifest.sig.json, manifest.tsr and _TIMESTAMP_PENDING are left out of the
+    'not in its manifest' check: the same name in a subfolder is an unlisted file like any other."""
+    store, ref, _ = _publish(tmp_path)
+    store.put_bytes(ref.prefix + "warc/manifest.tsr", b"hidden")
+    code, _, err = _verify(tmp_path, capsys)
+    assert code == 1
+    assert f"{ref.prefix}warc/manifest.tsr: in the snapshot's prefix but not in its manifest" in err
