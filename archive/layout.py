@@ -11,6 +11,9 @@ layout (docs/archive-format.md shows the same block, and tests/docs keeps the tw
         dedup/index.npz                          dedup index segment (URL keys, hashes, MinHash)
         reextract/O.diff.json                    a derived rev's diff report for outlet O
         manifest.json                            every file with its size and SHA-256, the counts
+        manifest.sig.json                        the operator's signature of manifest.json (archive/signing.py)
+        manifest.tsr                             an RFC 3161 timestamp reply over manifest.json's SHA-256
+        _TIMESTAMP_PENDING                       the TSA did not answer at publish: why (then a sidecar)
         _SUCCESS                                 the manifest's SHA-256, written last: the rev is complete
         _ABANDONED                               a claimed rev that will never be completed
     staging/date=D/run=R/                        scratch space of one run (its tasks exchange data here)
@@ -26,6 +29,7 @@ layout (docs/archive-format.md shows the same block, and tests/docs keeps the tw
     ops/live/outlet=O.json                       outlet O's latest try: its run, stage, state, cause, next try
     ops/live/run.json                            the latest run's run-level stages (dedup, publish, quality)
     ops/deadline/date=D.json                     the day's missed-deadline alert, sent once (create-only)
+    timestamps/date=D/rev=N/manifest.tsr         a timestamp added after publish (`snapshots timestamp`)
 
 Readers and `gc` find every kind of object through the functions below; nothing else builds a key.
 """
@@ -54,6 +58,15 @@ ABANDONED = "_ABANDONED"
 ALIVE = "_ALIVE"
 MANIFEST = "manifest.json"
 CDXJ_INDEX = "indexes/index.cdxj"  # under a rev's prefix
+MANIFEST_SIGNATURE = "manifest.sig.json"  # written after the manifest, before _SUCCESS
+MANIFEST_TIMESTAMP = "manifest.tsr"
+TIMESTAMP_PENDING = "_TIMESTAMP_PENDING"
+SEAL_OBJECTS = (
+    MANIFEST_SIGNATURE,
+    MANIFEST_TIMESTAMP,
+    TIMESTAMP_PENDING,
+)  # not in the manifest: of it
+SIDECAR_TIMESTAMPS = "timestamps"
 SIDECAR_RECORD = "index.json"  # under a sidecar prefix: what the sidecar index is bound to
 SEARCH_FORMAT = 3
 SEARCH_PREFIX = f"{SEARCH}/v{SEARCH_FORMAT}/"
@@ -183,6 +196,11 @@ def sidecar_index_key(ref: Rev) -> str:
 
 def sidecar_record_key(ref: Rev) -> str:
     return sidecar_prefix(ref) + SIDECAR_RECORD
+
+
+def timestamp_sidecar_key(ref: Rev) -> str:
+    """A rev's manifest timestamp added after publish (the TSA was down): create-only, the rev untouched."""
+    return f"{SIDECAR_TIMESTAMPS}/date={ref.day}/rev={ref.rev}/{MANIFEST_TIMESTAMP}"
 
 
 def search_segment_key(ref: Rev) -> str:

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from archive import layout
 from archive.progress import progress
 from archive.snapshot import (
     ARTICLE_SCHEMA,
@@ -55,9 +56,22 @@ def get_snapshot(
             bad.append(entry.key)
         written.append(target)
     (dest / "manifest.json").write_bytes(body)
+    _copy_seal(store, ref, dest)
     if bad:
         raise FixityError("checksum mismatch, do not trust these files: " + ", ".join(bad))
     return written
+
+
+def _copy_seal(store: Store, ref: SnapshotRef, dest: Path) -> None:
+    """The manifest's signature and timestamp beside it, to check by hand (docs/integrity.md)."""
+    from archive.seal import token_key
+
+    for key, name in (
+        (ref.prefix + layout.MANIFEST_SIGNATURE, layout.MANIFEST_SIGNATURE),
+        (token_key(store, ref), layout.MANIFEST_TIMESTAMP),
+    ):
+        if key is not None and store.exists(key):
+            (dest / name).write_bytes(store.get_bytes(key))
 
 
 def load_articles(

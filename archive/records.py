@@ -352,6 +352,9 @@ class Manifest:
     rules: dict[str, str] = field(
         default_factory=dict
     )  # outlet -> hash of the rules its new rows were made with
+    # how the manifest is sealed (archive/seal.py): algorithm and key_sha256 of its signing key, the TSA's
+    # URL; a verifier then expects the signature and the token, so neither can be removed unnoticed
+    signing: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out = self._to_dict()
@@ -359,6 +362,8 @@ class Manifest:
             out["extractor"] = {"engine": self.extractor, "rules": dict(sorted(self.rules.items()))}
         if self.derived_from:
             out["derived"] = {"from": self.derived_from, "reason": self.derived_reason}
+        if self.signing:
+            out["signing"] = dict(sorted(self.signing.items()))
         return out
 
     def _to_dict(self) -> dict[str, Any]:
@@ -477,4 +482,5 @@ def _manifest(f: decode.Fields) -> Manifest:
         derived_reason=derived.get("reason", _optional_text, None),
         extractor=extractor.get("engine", _optional_text, None),
         rules=extractor.get("rules", lambda v, w: decode.mapping(v, w, decode.text), {}),
+        signing=f.get("signing", lambda v, w: decode.mapping(v, w, decode.text), {}),
     )

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -44,6 +44,9 @@ from archive.records import (
 from archive.store import ObjectExists, ObjectNotFound, Store, StoreError, sha256_file
 from common import decode
 from common.errors import DamagedObject, NewsArchiveError
+
+if TYPE_CHECKING:
+    from archive.seal import Sealer
 
 logger = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(hours=6)
@@ -311,11 +314,13 @@ def write_snapshot(
     *,
     extra: dict[str, Path] | None = None,
     workers: int = 8,
+    seal: Sealer | None = None,
 ) -> Manifest:
     """Write articles (Parquet, hive partitions by outlet and language), WARCs, their CDXJ index and `extra`
-    files (key under the snapshot prefix -> local path), then the manifest (with every file's size and SHA-256), then
-    _SUCCESS (the manifest's SHA-256). The WARCs start uploading at once; Parquet parts are encoded while
-    they go up. Nothing is visible to readers before _SUCCESS."""
+    files (key under the snapshot prefix -> local path), then the manifest (with every file's size and SHA-256),
+    its signature and timestamp (`seal`: archive/seal.py), then _SUCCESS (the manifest's SHA-256). The WARCs
+    start uploading at once; Parquet parts are encoded while they go up. Nothing is visible to readers
+    before _SUCCESS."""
     groups: dict[tuple[str, str], list[ArchivedRow]] = defaultdict(list)
     for row in rows:  # a partition value is a key: only a well-formed language tag becomes one
         lang = row.language if row.language and _LANG_KEY.fullmatch(row.language) else "und"
@@ -352,8 +357,14 @@ def write_snapshot(
             for future in progress(pending, total=len(pending), desc="publish", unit="file")
         ]
     manifest.files = sorted(files, key=lambda entry: entry.key)
+    if seal is not None:
+        manifest.signing = seal.manifest_entry()
     body = manifest.to_bytes()
     store.put_bytes(ref.prefix + layout.MANIFEST, body, publish=True)
+    if seal is not None:
+        from archive.seal import seal_manifest
+
+        seal_manifest(store, ref, body, seal)
     store.put_bytes(
         ref.prefix + layout.SUCCESS, hashlib.sha256(body).hexdigest().encode() + b"\n", publish=True
     )
@@ -549,6 +560,7 @@ def publish_snapshot(
     *,
     run_id: str = "manual",
     extra: dict[str, Path] | None = None,
+    seal: Sealer | None = None,
 ) -> tuple[SnapshotRef, Manifest]:
     """Claim the day's next rev and write exactly these rows (dicts or ArchivedRow), with no carry-forward:
     the low-level writer (benchmarks, imports). Runs publish through newsarchive/run/lifecycle/."""
@@ -574,7 +586,7 @@ def publish_snapshot(
         duplicates=sum(1 for r in rows if r.duplicate_of),
     )
     try:
-        return ref, write_snapshot(store, ref, rows, warcs, manifest, extra=extra)
+        return ref, write_snapshot(store, ref, rows, warcs, manifest, extra=extra, seal=seal)
     except BaseException:
         abandon(store, ref, f"publish of {run_id} failed")
         raise

@@ -6,7 +6,8 @@
                                             WARC's name in archive/), sorted; no metadata record is a capture
     pages/pages.jsonl                       one page per archived article: url, ts (capture time), title,
                                             and its clean text (`text`), id = the article id
-    datapackage.json, datapackage-digest.json   every file's size and SHA-256; the package's SHA-256
+    datapackage.json, datapackage-digest.json   every file's size and SHA-256; the package's SHA-256, and
+                                            with a signing key its `signedData` (archive/wacz_signing.py)
 
 Every file read from the archive is checked against its manifest (or index record) first.
 """
@@ -20,7 +21,7 @@ import zipfile
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archive import layout
 from archive.capture_index import IndexMissing, index_source, read_index_lines
@@ -30,6 +31,10 @@ from archive.snapshot import SnapshotRef, day_revs, download_checked, load_manif
 from archive.store import Store, sha256_file
 from common.escape import json_text
 from common.files import atomic_output
+from archive.wacz_signing import sign_package
+
+if TYPE_CHECKING:
+    from archive.seal import Sealer
 
 WACZ_VERSION = "1.1.1"
 _CHUNK = 1 << 20
@@ -43,12 +48,19 @@ class WaczFile:
     pages: int
     captures: int
     size: int
+    signature: str = "unsigned"  # how it is signed, one line
 
 
 def export_wacz(
-    store: Store, ref: SnapshotRef, dest: Path, outlet: str | None = None
+    store: Store,
+    ref: SnapshotRef,
+    dest: Path,
+    outlet: str | None = None,
+    *,
+    seal: Sealer | None = None,
 ) -> list[WaczFile]:
-    """One WACZ per outlet of the snapshot (or just `outlet`) in dest: `<day>-rev<N>-<outlet>.wacz`."""
+    """One WACZ per outlet of the snapshot (or just `outlet`) in dest: `<day>-rev<N>-<outlet>.wacz`, signed
+    per the WACZ signing spec with the operator's key when `seal` has one."""
     manifest = load_manifest(store, ref)
     outlets = [o for o in sorted(manifest.outlets) if outlet is None or o == outlet]
     if outlet is not None and not outlets:
@@ -93,7 +105,7 @@ def export_wacz(
                 continue
             out = dest / f"{ref.day}-rev{ref.rev}-{name}.wacz"
             pages = _pages(own, lines)
-            write_wacz(
+            signature = write_wacz(
                 out,
                 warcs,
                 sorted(lines),
@@ -101,9 +113,12 @@ def export_wacz(
                 digests=digests,
                 title=f"{name}: snapshot {ref.label}",
                 description=f"newsarchive snapshot {ref.label} of {name} ({len(pages)} articles)",
+                seal=seal,
             )
             written.append(
-                WaczFile(name, out, len(warcs), len(pages), len(lines), out.stat().st_size)
+                WaczFile(
+                    name, out, len(warcs), len(pages), len(lines), out.stat().st_size, signature
+                )
             )
     return written
 
@@ -191,10 +206,12 @@ def write_wacz(
     title: str,
     description: str,
     digests: dict[str, str] | None = None,
-) -> None:
+    seal: Sealer | None = None,
+) -> str:
     """Write a WACZ: WARCs stored as they are (never recompressed), the index and pages deflated, then
-    datapackage.json with every file's SHA-256 and datapackage-digest.json. Written to a temporary name
-    and renamed, so a WACZ appears whole or not at all."""
+    datapackage.json with every file's SHA-256 and datapackage-digest.json (signed with `seal`'s key).
+    Written to a temporary name and renamed, so a WACZ appears whole or not at all. Returns how it is
+    signed, one line."""
     header = {"format": "json-pages-1.0", "id": "pages", "title": "Articles", "hasText": True}
     pages_bytes = b"".join(json_text(p).encode() + b"\n" for p in [header, *pages])
     index_bytes = b"".join(line + b"\n" for line in index_lines)
@@ -212,32 +229,37 @@ def write_wacz(
             wacz.writestr(zipfile.ZipInfo(name, _now()), data, compress_type=zipfile.ZIP_DEFLATED)
             resources.append(_resource(name, len(data), hashlib.sha256(data).hexdigest()))
         main = pages[0] if pages else None
+        created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         package: dict[str, Any] = {
             "profile": "data-package",
             "resources": resources,
             "title": title,
             "description": description,
-            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created": created,
             "wacz_version": WACZ_VERSION,
             "software": "newsarchive",
         }
         if main:
             package.update(mainPageURL=main["url"], mainPageDate=main["ts"])
-        package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode()
+        package_bytes = json_text(package, indent=2).encode()
         wacz.writestr(
             zipfile.ZipInfo("datapackage.json", _now()),
             package_bytes,
             compress_type=zipfile.ZIP_DEFLATED,
         )
-        package_digest = {
+        package_digest: dict[str, Any] = {
             "path": "datapackage.json",
             "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest(),
         }
+        signed = sign_package(seal, package_digest["hash"], created, "newsarchive")
+        if signed.signed_data is not None:
+            package_digest["signedData"] = signed.signed_data
         wacz.writestr(
             zipfile.ZipInfo("datapackage-digest.json", _now()),
             json.dumps(package_digest, indent=2),
             compress_type=zipfile.ZIP_DEFLATED,
         )
+    return signed.how
 
 
 def _resource(path: str, size: int, sha256: str) -> dict[str, Any]:

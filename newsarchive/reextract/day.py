@@ -154,7 +154,7 @@ def reextract_day(
             return result
         try:
             build = partial(_build, settings, store, registry, plan, request, run_id)
-            published = transact(store, day, run_id, generation, build)
+            published = transact(store, day, run_id, generation, build, settings.sealer())
         except _SourceSuperseded as exc:
             logger.info("%s: the day changed while re-extracting (%s); planning again", day, exc)
             continue

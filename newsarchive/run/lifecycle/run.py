@@ -182,7 +182,7 @@ def publish(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Published
         warcs = _staged_warcs(store, run, state, day.rows, tmp)
         return Snapshot(day.rows, warcs, manifest, segment_file(day, tmp))
 
-    done = transact(store, run.day, run.run_id, state.generation, build)
+    done = transact(store, run.day, run.run_id, state.generation, build, settings.sealer())
     assert done is not None  # a run's build always makes a snapshot
     ref, manifest = done
     finish(store, run, ref, manifest, state)

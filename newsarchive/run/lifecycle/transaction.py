@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from archive import layout
 from archive.current_table import refresh_day
@@ -30,6 +30,9 @@ from archive.snapshot import (
     write_snapshot,
 )
 from archive.store import Store
+
+if TYPE_CHECKING:
+    from archive.seal import Sealer
 from newsarchive import __version__
 from newsarchive.run.lifecycle.dedup import DayDedup
 from outlets.model import Registry
@@ -54,9 +57,16 @@ Build = Callable[[SnapshotRef, SnapshotRef | None, Path], Snapshot | None]
 
 
 def transact(
-    store: Store, day: date, run_id: str, generation: str, build: Build
+    store: Store,
+    day: date,
+    run_id: str,
+    generation: str,
+    build: Build,
+    seal: Sealer | None = None,
 ) -> tuple[SnapshotRef, Manifest] | None:
-    """Publish what `build` makes as the day's next rev, exactly as built or not at all."""
+    """Publish what `build` makes as the day's next rev, exactly as built or not at all; `seal` (the
+    operator's signing key and TSA, Settings.sealer: loaded before a rev is claimed, so a bad key path
+    stops here) signs and timestamps its manifest before `_SUCCESS`."""
     ref = claim_rev(store, day, run_id, generation)
     try:
         base = wait_for_lower_revs(store, ref)
@@ -66,7 +76,13 @@ def transact(
                 abandon(store, ref, f"{run_id}: nothing changed, nothing published")
                 return None
             manifest = write_snapshot(
-                store, ref, snapshot.rows, snapshot.warcs, snapshot.manifest, extra=snapshot.extra
+                store,
+                ref,
+                snapshot.rows,
+                snapshot.warcs,
+                snapshot.manifest,
+                extra=snapshot.extra,
+                seal=seal,
             )
     except BaseException:
         abandon(store, ref, f"publish of {run_id} failed")  # best effort; gc removes it either way
