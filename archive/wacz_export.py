@@ -29,9 +29,9 @@ from archive.cdxj import CdxjLine, decode_index, write_index
 from archive.records import ArchivedRow
 from archive.snapshot import SnapshotRef, day_revs, download_checked, load_manifest, read_rows
 from archive.store import Store, sha256_file
+from archive.wacz_signing import sign_package
 from common.escape import json_text
 from common.files import atomic_output
-from archive.wacz_signing import sign_package
 
 if TYPE_CHECKING:
     from archive.seal import Sealer
