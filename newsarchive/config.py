@@ -83,6 +83,11 @@ class Settings:
         None  # (endpoint, protocol) from OTEL_EXPORTER_OTLP_*; None: none
     )
     extract_memory_mb: int = _default("NEWSARCHIVE_EXTRACT_MEMORY_MB")  # RLIMIT_AS per worker
+    # evidence (archive/seal.py): the manifest's signature and RFC 3161 timestamp
+    signing_key: str | None = _default("NEWSARCHIVE_SIGNING_KEY")
+    signing_cert: str | None = _default("NEWSARCHIVE_SIGNING_CERT")
+    tsa_url: str | None = _default("NEWSARCHIVE_TSA_URL")
+    tsa_ca: str | None = _default("NEWSARCHIVE_TSA_CA")
 
     @property
     def quality_rules(self) -> QualityRules:
