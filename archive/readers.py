@@ -4,8 +4,9 @@ Every file read is checked against the manifest's SHA-256 first; a damaged one i
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -13,8 +14,8 @@ import pyarrow.parquet as pq
 
 from archive.progress import progress
 from archive.records import Manifest, RecordError
+from archive.schema import TABLE_SCHEMA
 from archive.snapshot import (
-    ARTICLE_SCHEMA,
     DamagedObject,
     FixityError,
     SnapshotRef,
@@ -74,43 +75,48 @@ def load_articles(
     include_duplicates: bool = False,
 ) -> pa.Table:
     """Articles of every day in [since, until] (each day's newest complete rev, which carries forward
-    everything the day's earlier revs held) as one pyarrow table (`.to_pandas()` for pandas). Every file
-    is checked against its manifest first."""
+    everything the day's earlier revs held) as one pyarrow table in the current table's schema
+    (archive/schema.py; `.to_pandas()` for pandas). Every file is checked against its manifest first."""
 
     def keep(key: str) -> bool:
         return (not outlet or f"/outlet={outlet}/" in key) and (not lang or f"/lang={lang}/" in key)
 
     tables = [
         table.append_column(
-            "snapshot_date", pa.array([ref.day] * table.num_rows, pa.string())
-        ).append_column("snapshot_rev", pa.array([ref.rev] * table.num_rows, pa.int32()))
+            "snapshot_date", pa.array([date.fromisoformat(ref.day)] * table.num_rows, pa.date32())
+        )
+        .append_column("snapshot_rev", pa.array([ref.rev] * table.num_rows, pa.int32()))
+        .append_column("is_duplicate", pc.is_valid(table.column("duplicate_of")))
         for ref in newest_revs(store, since, until)
         for table in read_parquet_parts(store, ref, keep)
     ]
     if not tables:
-        return (
-            ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.string()))
-            .append(pa.field("snapshot_rev", pa.int32()))
-            .empty_table()
-        )
-    table = pa.concat_tables(tables)
+        return TABLE_SCHEMA.empty_table()
+    table = pa.concat_tables(tables).cast(TABLE_SCHEMA)
     if not include_duplicates:
         table = table.filter(pc.is_null(table.column("duplicate_of")))
     return table
 
 
+def _iso(value: Any) -> str:
+    """Dates and times in JSON as ISO 8601 text."""
+    return value.isoformat() if isinstance(value, date | datetime) else str(value)
+
+
 def write_export(table: pa.Table, fmt: str, out: Path) -> None:
+    """The table as `parquet` (typed, as the table has it), `jsonl` (dates and times as ISO 8601) or `txt`
+    (a header line per article, its text). CSV goes through the CLI's one CSV sink."""
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":
         pq.write_table(table, out, compression="zstd")
         return
+    rows = (row for batch in table.to_batches(4096) for row in batch.to_pylist())
     with out.open("w", encoding="utf-8") as fh:
-        for row in progress(table.to_pylist(), desc="export", unit="article"):
+        for row in progress(rows, total=table.num_rows, desc="export", unit="article"):
             if fmt == "jsonl":
-                fh.write(json_text(row) + "\n")
+                fh.write(json_text(row, default=_iso) + "\n")
             else:  # txt: a header line per article, its text (controls shown), a blank line
-                head = (
-                    f"### {row['id']} | {row['outlet']} | {row['published'] or ''} | {row['title']}"
-                )
+                day = row["published_date"]
+                head = f"### {row['id']} | {row['outlet']} | {day or ''} | {row['title']}"
                 fh.write(terminal(head) + "\n")
                 fh.write(visible(row["text"]) + "\n\n")

@@ -33,7 +33,6 @@ from archive import layout
 from archive.cdxj import write_index
 from archive.progress import progress
 from archive.records import (
-    ARTICLE_SCHEMA,
     ArchivedRow,
     FileEntry,
     Manifest,
@@ -41,6 +40,7 @@ from archive.records import (
     rows_table,
     table_rows,
 )
+from archive.schema import ARTICLE_SCHEMA, SchemaError, conform
 from archive.store import ObjectExists, ObjectNotFound, Store, StoreError, sha256_file
 from common.errors import NewsArchiveError
 
@@ -408,7 +408,7 @@ def read_rows(
             if entry.key.endswith(".parquet") and keep(entry.key):
                 local = Path(tmp) / f"{n}.parquet"
                 download_checked(store, entry, local)
-                rows += table_rows(pq.read_table(local))
+                rows += table_rows(_conformed(store, entry, pq.read_table(local)))
     return rows
 
 
@@ -416,7 +416,7 @@ def read_parquet_parts(
     store: Store, ref: SnapshotRef, keep: Callable[[str], bool] = lambda key: True
 ) -> list[pa.Table]:
     """The snapshot's Parquet parts whose key `keep` accepts, each checked against the manifest, as tables
-    in the snapshot schema (columns an older version lacks are null)."""
+    in this version's schema (archive/schema.py conform: an older part converted, columns it lacks null)."""
     manifest = load_manifest(store, ref)
     tables: list[pa.Table] = []
     with tempfile.TemporaryDirectory(prefix="newsarchive-read-") as tmp:
@@ -424,12 +424,17 @@ def read_parquet_parts(
             if entry.key.endswith(".parquet") and keep(entry.key):
                 local = Path(tmp) / f"{n}.parquet"
                 download_checked(store, entry, local)
-                table = pq.read_table(local)
-                for f in ARTICLE_SCHEMA:
-                    if f.name not in table.column_names:
-                        table = table.append_column(f.name, pa.nulls(table.num_rows, f.type))
-                tables.append(table.select(ARTICLE_SCHEMA.names).cast(ARTICLE_SCHEMA))
+                tables.append(_conformed(store, entry, pq.read_table(local)))
     return tables
+
+
+def _conformed(store: Store, entry: FileEntry, table: pa.Table) -> pa.Table:
+    """A part of any readable schema version in this version's (archive/schema.py); one this version
+    cannot read is named."""
+    try:
+        return conform(table)
+    except SchemaError as exc:
+        raise SchemaError(f"{store.url}/{entry.key}: {exc}") from None
 
 
 def read_articles(store: Store, ref: SnapshotRef) -> pa.Table:

@@ -16,7 +16,7 @@ import tarfile
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -153,11 +153,11 @@ def build_segment(
                     "dup": dup,
                     "title": cols["title"][i],
                     "author": cols["author"][i],
-                    "published": cols["published"][i],
+                    "published": _iso(cols["published"][i] or cols["published_date"][i]),
                     "url": cols["url"][i],
                     "lang": cols["language"][i],
                     "capture_id": cols["capture_id"][i],
-                    "fetched_at": cols["fetched_at"][i],
+                    "fetched_at": _iso(cols["fetched_at"][i]),
                 }
                 writer.add_document(
                     tantivy.Document(
@@ -174,6 +174,11 @@ def build_segment(
     writer.commit()
     writer.wait_merging_threads()
     return rows
+
+
+def _iso(value: date | None) -> str | None:
+    """A date or time of the typed columns (archive/schema.py) as ISO 8601 text, as hits cite it."""
+    return value.isoformat() if value is not None else None
 
 
 def pack(directory: Path, target: Path) -> None:

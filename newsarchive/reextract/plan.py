@@ -22,7 +22,7 @@ from pathlib import Path
 
 from archive import layout
 from archive.dedup_index import load_window
-from archive.records import ArchivedRow, Manifest
+from archive.records import ArchivedRow, Manifest, first_seen
 from archive.snapshot import (
     DamagedObject,
     SnapshotRef,
@@ -323,7 +323,7 @@ def _dedup(
 ) -> tuple[dict, dict]:
     """The day's rows deduplicated again, against each other and the window of earlier days."""
     index, window, skipped = load_window(store, day, settings.dedup_window_days)
-    rows.sort(key=lambda r: (r.fetched_at or "", r.outlet, r.url))  # first seen, first kept
+    rows.sort(key=first_seen)  # first seen, first kept
     history = len(index)
     deduplicator = Deduplicator(index, threshold=settings.dedup_threshold)
     reasons: Counter[str] = Counter()

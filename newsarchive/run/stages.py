@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from archive.dedup_index import load_window, write_segment
-from archive.records import ArchivedRow, CrawlReport
+from archive.records import ArchivedRow, CrawlReport, first_seen
 from archive.snapshot import SnapshotRef, load_manifest, resolve_snapshot
 from archive.store import ObjectNotFound, Store, open_store
 from archive.warc_digests import archived_digests, write_digests
@@ -183,7 +183,7 @@ def dedup_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> dict:
             rows += read_rows(store, run.articles(outlet_id))
         except ObjectNotFound:
             continue  # the outlet's crawl or extraction failed in this run; publish records the gap
-    rows.sort(key=lambda r: (r.fetched_at or "", r.outlet, r.url))  # first seen, first kept
+    rows.sort(key=first_seen)  # first seen, first kept
     history = len(index)
     deduplicator = Deduplicator(index, threshold=settings.dedup_threshold)
     documents = (Document(r.id, r.text, r.url, r.canonical_url) for r in rows)
