@@ -26,6 +26,18 @@ DEFAULT_QUERY_TIMEOUT_S = 300
 DEFAULT_QUERY_MEMORY_MIB = 1024
 DEFAULT_QUERY_SPILL_MIB = 4096
 
+# citations and the dataset card (newsarchive/research/citations.py, archive/dataset_card.py)
+DEFAULT_REPLAY_URL = (
+    "http://127.0.0.1:8090/all"  # `newsarchive replay`'s default port, collection all
+)
+DEFAULT_DATASET_NAME = "newsarchive: Arabic news articles"
+DEFAULT_DATASET_TERMS = (
+    "The articles remain the work and the copyright of their outlets. They are archived for research "
+    "and preservation: read, count, analyse and quote them as research allows where you are, cite the "
+    "archived copy beside the original, and ask the outlet before republishing an article."
+)
+MAX_DATASET_TEXT = 4000
+
 MAX_ARTICLES = 1_000_000  # page cap per outlet per run
 MAX_DAYS = 3650  # windows and histories: ten years
 MAX_EXTRACT_TIMEOUT_S = 3600.0
@@ -145,6 +157,41 @@ def check_archive(what: str, value: str) -> str:
     return check_path(what, value)
 
 
+def check_replay_url(name: str, value: str) -> str:
+    """The base of a Wayback-style replay server: an http(s) URL with a host, no query or fragment."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or not _printable(value)
+        or " " in value
+        or len(value) > 512
+    ):
+        raise ConfigError(
+            f"{name}={shown(value)}: give the http(s) URL of a replay collection, e.g. "
+            f"{DEFAULT_REPLAY_URL} (what `newsarchive replay` serves) or https://replay.example.org/news"
+        )
+    return value.rstrip("/")
+
+
+def check_dataset_text(name: str, value: str) -> str:
+    if not value.strip() or not _printable(value) or len(value) > MAX_DATASET_TEXT:
+        raise ConfigError(
+            f"{name}={shown(value)}: give one line of printable text (at most {MAX_DATASET_TEXT} "
+            "characters)"
+        )
+    return value.strip()
+
+
 @dataclass(frozen=True)
 class QualityRules:
     """What the canary (newsarchive/run/quality.py) holds an outlet to."""
@@ -182,6 +229,9 @@ class Settings:
     query_timeout_s: int = DEFAULT_QUERY_TIMEOUT_S  # `newsarchive query`: time limit of one query
     query_memory_mib: int = DEFAULT_QUERY_MEMORY_MIB  # its DuckDB memory limit
     query_spill_mib: int = DEFAULT_QUERY_SPILL_MIB  # its spill to disk past that (removed after)
+    replay_url: str = DEFAULT_REPLAY_URL  # citations' replay URLs: <replay_url>/<timestamp>/<url>
+    dataset_name: str = DEFAULT_DATASET_NAME  # the dataset card's and Croissant file's name
+    dataset_terms: str = DEFAULT_DATASET_TERMS  # the terms they state
 
     @property
     def polite(self) -> bool:
@@ -244,6 +294,14 @@ class Settings:
                     f"NEWSARCHIVE_RETENTION_DAYS={v!r}: give a whole number of days (0 to 36500)"
                 )
             values["retention_days"] = int(v)
+        if v := env.get("NEWSARCHIVE_REPLAY_URL"):
+            values["replay_url"] = check_replay_url("NEWSARCHIVE_REPLAY_URL", v)
+        for name, key in (
+            ("NEWSARCHIVE_DATASET_NAME", "dataset_name"),
+            ("NEWSARCHIVE_DATASET_TERMS", "dataset_terms"),
+        ):
+            if v := env.get(name):
+                values[key] = check_dataset_text(name, v)
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "archive" in values:
             source = "--archive" if overrides.get("archive") is not None else "NEWSARCHIVE_ARCHIVE"

@@ -62,6 +62,19 @@ def day(value: str) -> date:
     return parsed
 
 
+def range_day(value: str) -> date:
+    """YYYY-MM-DD, any day (a range to read: days without a snapshot have nothing)."""
+    try:
+        parsed = date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise argparse.ArgumentTypeError(
+            f"{shown(value)} is not a date; use YYYY-MM-DD, e.g. 2026-11-21"
+        )
+    return parsed
+
+
 def whole(low: int, high: int, what: str):
     """A type for whole numbers from `low` to `high`."""
 
@@ -211,9 +224,10 @@ def archive_options(p: argparse.ArgumentParser, nested: bool = False) -> None:
 def date_range(
     p: argparse.ArgumentParser, *, required: bool = False, what: str = "snapshot day"
 ) -> None:
-    """--since and --until (checked in order once for every command, by `check_range`)."""
-    p.add_argument("--since", type=day, required=required, help=f"first {what} (YYYY-MM-DD)")
-    p.add_argument("--until", type=day, required=required, help=f"last {what} (YYYY-MM-DD)")
+    """--since and --until, any days (checked in order once for every command, by `check_range`): a
+    range selects what the archive has, so a day before it or after today is no error."""
+    p.add_argument("--since", type=range_day, required=required, help=f"first {what} (YYYY-MM-DD)")
+    p.add_argument("--until", type=range_day, required=required, help=f"last {what} (YYYY-MM-DD)")
 
 
 class UsageError(NewsArchiveError):

@@ -15,11 +15,15 @@ from newsarchive.cli.args import Subcommands, archive_options, date_range, setti
 from newsarchive.config import Settings
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pyarrow as pa
+
     from archive.records import Manifest
     from archive.snapshot import SnapshotRef
     from archive.store import Store
 
-EXPORT_FORMATS = ["jsonl", "parquet", "txt", "csl-json", "bibtex"]
+EXPORT_FORMATS = ["jsonl", "csv", "parquet", "txt", "csl-json", "bibtex"]
 
 
 def register(sub: Subcommands) -> None:
@@ -71,7 +75,8 @@ def register(sub: Subcommands) -> None:
         "--format",
         choices=EXPORT_FORMATS,
         default="jsonl",
-        help="csl-json, bibtex: one citation per article (newsarchive/research/citations.py)",
+        help="csv: escaped for spreadsheets, the table's columns; csl-json, bibtex: one citation per "
+        "article with its replay URL ($NEWSARCHIVE_REPLAY_URL; newsarchive/research/citations.py)",
     )
     p.add_argument("--out", type=cli_args.out_file, required=True)
     p.set_defaults(func=export)
@@ -283,7 +288,15 @@ def export(args: argparse.Namespace) -> int:
         if args.format in ("csl-json", "bibtex"):
             from newsarchive.research.citations import write_citations
 
-            write_citations(table.to_pylist(), args.format, args.out, _outlet_names(settings))
+            write_citations(
+                table.to_pylist(),
+                args.format,
+                args.out,
+                _outlet_names(settings),
+                settings.replay_url,
+            )
+        elif args.format == "csv":
+            _export_csv(table, args.out)
         else:
             write_export(table, args.format, args.out)
     except OSError as exc:
@@ -292,6 +305,23 @@ def export(args: argparse.Namespace) -> int:
         ) from None
     print(f"{table.num_rows} articles written to {args.out} ({args.format})")
     return 0
+
+
+def _export_csv(table: pa.Table, out: Path) -> None:
+    """The table as CSV through the one CSV sink (newsarchive/cli/csv_out.py), written under a temporary
+    name and renamed when whole."""
+    import os
+
+    from newsarchive.cli.csv_out import write_csv
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as fh:
+            write_csv(table.to_reader(max_chunksize=10_000), fh)
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _outlet_names(settings: Settings) -> dict[str, str]:

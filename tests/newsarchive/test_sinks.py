@@ -1,6 +1,6 @@
 """One set of hostile strings, as outlets' pages carry them (titles, repeated lines, URLs, author names),
 through every output people read: the Archive page (HTML), the alerts (Slack mrkdwn, email), CSV
-(`query`, `stats`), BibTeX and CSL-JSON (`export`), terminal tables and hits (`query`, `search`), JSON
+(`query`, `stats`, `export`), BibTeX and CSL-JSON (`export`), terminal tables and hits (`query`, `search`), JSON
 lines (`query`, `export`, WACZ `pages.jsonl`). Each output must parse as its format and carry no live
 markup: no tag, mention, link, formula, unbalanced brace, control or bidi override of the page's making.
 Each string in each output is a row of `edges (sink <name>)` in `make test`'s summary."""
@@ -145,6 +145,24 @@ def test_csv_cells_are_never_formulas_and_carry_no_controls(archive, capsys):
     _record("csv", held, escaped)
     assert code == 0 and header == ["title", "author", "url", "text"] and all(held), body
     assert body[4][0].startswith("'=HYPERLINK(") and body[5][0].startswith("'@SUM(")
+
+
+def test_export_csv_cells_are_never_formulas_and_carry_no_controls(archive, capsys, tmp_path):
+    out = tmp_path / "export.csv"
+    code, _, err, escaped = _cli(
+        capsys, "export", "--archive", str(archive), *RANGE, "--format", "csv", "--out", str(out)
+    )
+    cells = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
+    body = sorted(cells, key=lambda r: int(r["url"].split("/")[4]))
+    held = []
+    for text, line in zip(HOSTILE, body, strict=True):
+        values = [line[c] for c in ("title", "author", "url", "text")]
+        ok = all(v[:1] not in "=+-@\t\r" and not RAW.search(v) for v in values)
+        ok &= _words(line["title"]) == _words(text) and line["url"].startswith("https://")
+        held.append(ok)
+    _record("export csv", held, escaped)
+    assert code == 0 and all(held), (err, body)
+    assert body[4]["title"].startswith("'=HYPERLINK(") and body[5]["title"].startswith("'@SUM(")
 
 
 def test_terminal_tables_and_hits_show_controls_and_keep_arabic(archive, capsys):
