@@ -22,6 +22,8 @@ layout (docs/archive-format.md shows the same block, and tests/docs keeps the tw
     current/articles.record.json                 the table's record: each day file's SHA-256, size, rows, rev
     indexes/date=D/rev=N/                        sidecar CDXJ index of a rev published before indexes existed
     search/v2/date=D/rev=N/segment.tar|.json     search segment of a rev and its pointer (derived)
+    README.md                                    the dataset card: outlets, days, gaps, counts, schema (derived)
+    croissant.json                               the same as Croissant 1.0 metadata (derived)
 
 Readers and `gc` find every kind of object through the functions below; nothing else builds a key.
 """
@@ -55,6 +57,10 @@ CURRENT_TABLE_RECORD = (
     f"{CURRENT}/articles.record.json"  # beside the table: its directory holds Parquet only
 )
 CRAWL_STATE_PREFIX = f"{STATE}/crawl/"
+DATASET_CARD = (
+    "README.md"  # at the archive's root (archive/dataset_card.py), rewritten at each publish
+)
+CROISSANT = "croissant.json"  # beside it (archive/croissant.py)
 _REV = re.compile(r"^snapshots/date=(\d{4}-\d{2}-\d{2})/rev=(\d+)/")
 _RUN = re.compile(r"^staging/date=(\d{4}-\d{2}-\d{2})/run=([A-Za-z0-9._-]+)/")
 _SEARCH = re.compile(r"^search/v(\d+)/date=(\d{4}-\d{2}-\d{2})/rev=(\d+)/")

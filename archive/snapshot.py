@@ -18,7 +18,7 @@ import re
 import socket
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -457,10 +457,17 @@ def publish_snapshot(
 
     rows = [a if isinstance(a, ArchivedRow) else ArchivedRow.from_dict(a) for a in articles]
     ref = claim_rev(store, day, run_id)
-    outlets = {
-        o: OutletCounts(archived=sum(r.outlet == o for r in rows))
-        for o in sorted({r.outlet for r in rows} | set(warcs))
-    }
+    outlets = {}
+    for o in sorted({r.outlet for r in rows} | set(warcs)):
+        own = [r for r in rows if r.outlet == o]
+        current = sum(1 for r in own if not r.duplicate_of)
+        outlets[o] = OutletCounts(
+            archived=len(own),
+            new=current,
+            current=current,
+            duplicates=len(own) - current,
+            languages=dict(Counter(r.language for r in own)),
+        )
     manifest = Manifest(
         day=ref.day,
         rev=ref.rev,

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "captures",
     "replay",
     "query",
+    "dataset",
     "search",
     "outlets",
     "reextract",

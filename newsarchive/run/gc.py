@@ -58,7 +58,7 @@ def collect(
     store = open_store(settings.archive, create=False)
     cutoff = datetime.now(UTC) - older_than
     result = GcResult()
-    _staging(store, cutoff, result)
+    _staging(store, cutoff, result, settings)
     _incomplete_revs(store, cutoff, result)
     for upload in store.pending_uploads():
         if upload.started <= cutoff:
@@ -91,7 +91,7 @@ def _newest(infos) -> datetime:
     return max((i.modified for i in infos if i.modified), default=datetime.min.replace(tzinfo=UTC))
 
 
-def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
+def _staging(store: Store, cutoff: datetime, result: GcResult, settings: Settings) -> None:
     runs: dict[str, list] = defaultdict(list)
     for info in store.list(f"{layout.STAGING}/"):
         parts = info.key.split("/")
@@ -117,7 +117,10 @@ def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
             if key in published[day]:
                 ref, run_id = published[day][key]
                 finish_run(
-                    store, RunRef(date.fromisoformat(day), run_id), load_manifest(store, ref)
+                    store,
+                    RunRef(date.fromisoformat(day), run_id),
+                    load_manifest(store, ref),
+                    settings,
                 )
                 result.finished_runs.append(f"{run_id} ({ref.label})")
                 continue

@@ -38,7 +38,7 @@ from archive.warc import append_article_links
 from dedup.urls import canonical_url
 from newsarchive import __version__
 from newsarchive.config import Settings
-from newsarchive.run import quality
+from newsarchive.run import dataset_docs, quality
 from newsarchive.run.runs import RunRef, get_json, read_gap
 from newsarchive.run.stages import NothingToPublish
 from newsarchive.run.stages import read_rows as read_staged_rows
@@ -82,7 +82,7 @@ def publish_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Pub
             "run %s already published %s; finishing its bookkeeping", run.run_id, done.label
         )
         manifest = load_manifest(store, done)
-        finish_run(store, run, manifest)
+        finish_run(store, run, manifest, settings)
         return Published(done, store.url, manifest)
     if dedup_report is None:
         raise NothingToPublish(
@@ -154,7 +154,7 @@ def publish_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Pub
             store, ref, f"publish of {run.run_id} failed"
         )  # best effort; gc removes it either way
         raise
-    finish_run(store, run, manifest)
+    finish_run(store, run, manifest, settings)
     return Published(ref, store.url, manifest)
 
 
@@ -245,11 +245,15 @@ def _staged_warcs(
     return warcs
 
 
-def finish_run(store: Store, run: RunRef, manifest: Manifest) -> None:
+def finish_run(
+    store: Store, run: RunRef, manifest: Manifest, settings: Settings | None = None
+) -> None:
     """After the snapshot is complete: each crawl that ran whole in this run marks what it archived as seen
     (idempotent), then the run's staging goes. Safe to repeat (a retried publish, `newsarchive gc`).
-    First the current-articles table takes in the day's newest rev (a failure leaves the staging for the retry)."""
+    First the current-articles table takes in the day's newest rev (a failure leaves the staging for the retry),
+    then the dataset card and Croissant file are rewritten (best effort)."""
     refresh_day(store, manifest.day)
+    dataset_docs.refresh(store, settings)
     for outlet_id, counts in manifest.outlets.items():
         if counts.status != "ok":
             continue
