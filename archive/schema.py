@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from common.errors import NewsArchiveError
+from common.escape import markdown
 
 SCHEMA_VERSION = "2.0"
 VERSION_KEY = b"newsarchive.schema"
@@ -256,6 +257,6 @@ def dictionary_markdown() -> str:
     for c in COLUMNS:
         name = f"`{c.name}`" + (" (table)" if c.table_only else "")
         lines.append(
-            f"| {name} | `{c.type}` | {duckdb_type(c.type)} | {c.meaning} | {c.example.replace('|', '/')} |"
+            f"| {name} | `{c.type}` | {duckdb_type(c.type)} | {markdown(c.meaning)} | {markdown(c.example)} |"
         )
     return "\n".join(lines) + "\n"

@@ -218,3 +218,10 @@ def test_an_archive_of_the_previous_format_through_the_cli(tmp_path, capsys):
     assert check(open_store(archive, create=False)) == []
     assert main(["snapshots", "verify", "2026-11-21", *args]) == 0
     assert len(load_articles(open_store(archive, create=False), DAY, DAY)) == 3
+
+
+def test_the_docs_show_the_data_dictionary_as_it_is():
+    page = Path(__file__).resolve().parents[2] / "docs" / "archive-format.md"
+    assert schema.dictionary_markdown() in page.read_text(encoding="utf-8"), (
+        "docs/archive-format.md: paste `newsarchive dataset schema` under The articles' schema"
+    )

@@ -343,6 +343,28 @@ def _quality_failure() -> str:
     return str(failed.value)
 
 
+def test_the_dataset_card_carries_no_live_markup(archive):
+    """Each hostile string as the dataset's name, its terms and an outlet's name: every one stays in
+    its line or table cell of the card's Markdown, with no tag, link, heading or control of its own."""
+    from archive.dataset_card import DatasetInfo, decode_card
+    from archive.dataset_docs import write_dataset_docs
+
+    store = open_store(archive)
+    held = []
+    for text in HOSTILE:
+        write_dataset_docs(store, DatasetInfo(text, text, {"enabbaladi": text}))
+        card = decode_card(store.get_bytes("README.md"))
+        body = re.sub(r"\n```.*?\n```", "", card.split("\n---\n", 1)[1], flags=re.S)
+        row = next(line for line in body.splitlines() if line.startswith("| enabbaladi |"))
+        live = re.compile(r"(?<!\\)(<|\]\()")  # a tag, an autolink or a link's target, unescaped
+        ok = not RAW.search(card) and len(re.findall(r"(?<!\\)\|", row)) == 9
+        ok &= not live.search(body) and body.count("\n## ") == 7
+        ok &= _words(row) == _words("enabbaladi " + text)
+        held.append(ok)
+    _record("dataset card", held)
+    assert all(held), [t for t, h in zip(HOSTILE, held, strict=True) if not h]
+
+
 def test_the_archive_page_and_the_alerts_carry_no_live_markup():
     cause = _quality_failure()
     assert "<!channel>" in cause  # the repeated line the canary reports
