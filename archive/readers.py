@@ -103,6 +103,25 @@ def _iso(value: Any) -> str:
     return value.isoformat() if isinstance(value, date | datetime) else str(value)
 
 
+def _iso_times(table: pa.Table) -> pa.Table:
+    """Timestamp and date columns as ISO 8601 text, in bulk (2026-11-21T03:38:48+00:00, as
+    ArchivedRow.to_dict writes them; a column with fractions of a second has them on every value)."""
+    for n, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type) and f.type.tz is not None:
+            column = table.column(n).cast(pa.timestamp(f.type.unit, tz="UTC"))
+            try:
+                column = column.cast(pa.timestamp("s", tz="UTC"))
+            except pa.ArrowInvalid:
+                pass  # fractions of a second: %S shows them
+            text = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S+00:00")
+        elif pa.types.is_date32(f.type):
+            text = table.column(n).cast(pa.string())
+        else:
+            continue
+        table = table.set_column(n, pa.field(f.name, pa.string()), text)
+    return table
+
+
 def write_export(table: pa.Table, fmt: str, out: Path) -> None:
     """The table as `parquet` (typed, as the table has it), `jsonl` (dates and times as ISO 8601) or `txt`
     (a header line per article, its text). CSV goes through the CLI's one CSV sink."""
@@ -110,7 +129,7 @@ def write_export(table: pa.Table, fmt: str, out: Path) -> None:
     if fmt == "parquet":
         pq.write_table(table, out, compression="zstd")
         return
-    rows = (row for batch in table.to_batches(4096) for row in batch.to_pylist())
+    rows = (row for batch in _iso_times(table).to_batches(4096) for row in batch.to_pylist())
     with out.open("w", encoding="utf-8") as fh:
         for row in progress(rows, total=table.num_rows, desc="export", unit="article"):
             if fmt == "jsonl":
