@@ -70,6 +70,7 @@ bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_ops.py
 	$(VENV)/bin/python bench/bench_first_run.py
 	$(VENV)/bin/python bench/bench_research.py
+	$(VENV)/bin/python bench/bench_dataset.py
 	$(MAKE) bench/.venv-duckdb-fts/.synced && $(VENV)/bin/python bench/bench_search.py
 	$(VENV)/bin/python bench/bench_reextract.py
 	$(VENV)/bin/python bench/bench_signing.py

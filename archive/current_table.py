@@ -2,7 +2,8 @@
 the day's newest complete rev with its provenance, read directly by DuckDB, pandas, pyarrow, Spark or Trino.
 
 - `current/articles/<YYYY-MM-DD>.parquet`: the rows of the day's newest complete rev (carried rows
-  included), in the snapshot schema plus `snapshot_date`, `snapshot_rev` and `is_duplicate`. Duplicates
+  included), in the schema of archive/schema.py (the snapshot's columns plus `snapshot_date`,
+  `snapshot_rev` and `is_duplicate`; its version in the file's metadata). Duplicates
   are kept and flagged; readers that want the current articles take `NOT is_duplicate`.
 - The directory has no hive partitions (a column that is also in the path is what broke pyarrow) and no
   other files, so `read_parquet('current/articles/*.parquet')` and `pd.read_parquet('current/articles')`
@@ -28,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from archive import layout, table_record
-from archive.records import ARTICLE_SCHEMA
+from archive.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, stamped
 from archive.snapshot import SnapshotRef, list_snapshots, newest_revs, read_parquet_parts
 from archive.store import ObjectNotFound, Store, StoreError, sha256_file
 from archive.table_read import TableProblem, read_table_days
@@ -39,6 +40,15 @@ from common.resources import DiskFull, exhausted
 
 logger = logging.getLogger(__name__)
 
+__all__ = [
+    "TABLE_SCHEMA",
+    "SOURCE_KEY",
+    "check",
+    "check_day",
+    "day_table",
+    "rebuild",
+    "refresh_day",
+]
 _MAX_ATTEMPTS = 10
 
 
@@ -61,7 +71,7 @@ def day_table(store: Store, ref: SnapshotRef) -> pa.Table:
     table = table.sort_by(
         [("outlet", "ascending"), ("published", "ascending"), ("id", "ascending")]
     )
-    return table.replace_schema_metadata({SOURCE_KEY: ref.label.encode()})
+    return stamped(table.replace_schema_metadata({}), {SOURCE_KEY: ref.label.encode()})
 
 
 def _newest(store: Store, day: str) -> SnapshotRef | None:
@@ -94,7 +104,13 @@ def refresh_day(store: Store, day: str, *, strict: bool = False) -> SnapshotRef 
                 local = Path(tmp) / "day.parquet"
                 table = day_table(store, ref)
                 pq.write_table(table, local, compression="zstd", row_group_size=64 * 1024)
-                entry = DayFile(sha256_file(local), local.stat().st_size, table.num_rows, ref.label)
+                entry = DayFile(
+                    sha256_file(local),
+                    local.stat().st_size,
+                    table.num_rows,
+                    ref.label,
+                    SCHEMA_VERSION,
+                )
                 table_record.begin(store, day, entry)  # readers accept the new file from here on
                 sent = store.put_file(
                     layout.current_table_key(day), local, overwrite=True
@@ -187,6 +203,16 @@ def _problems(
                     key, f"{key}: built from {source}, the newest complete rev is {ref.label}"
                 )
             )
+            continue
+        if files[day].entry.schema != SCHEMA_VERSION:
+            if whole:
+                problems.append(
+                    TableProblem(
+                        key,
+                        f"{key}: in schema {files[day].entry.schema} (read converted); "
+                        f"`newsarchive table rebuild` writes it in schema {SCHEMA_VERSION}",
+                    )
+                )
             continue
         have = pq.read_table(files[day].source())
         try:

@@ -30,6 +30,8 @@ layout (docs/archive-format.md shows the same block, and tests/docs keeps the tw
     ops/live/run.json                            the latest run's run-level stages (dedup, publish, quality)
     ops/deadline/date=D.json                     the day's missed-deadline alert, sent once (create-only)
     timestamps/date=D/rev=N/manifest.tsr         a timestamp added after publish (`snapshots timestamp`)
+    README.md                                    the dataset card: outlets, days, gaps, counts, schema (derived)
+    croissant.json                               the same as Croissant 1.0 metadata (derived)
 
 Readers and `gc` find every kind of object through the functions below; nothing else builds a key.
 """
@@ -77,6 +79,10 @@ CURRENT_TABLE_RECORD = (
     f"{CURRENT}/articles.record.json"  # beside the table: its directory holds Parquet only
 )
 CRAWL_STATE_PREFIX = f"{STATE}/crawl/"
+DATASET_CARD = (
+    "README.md"  # at the archive's root (archive/dataset_card.py), rewritten at each publish
+)
+CROISSANT = "croissant.json"  # beside it (archive/croissant.py)
 _REV = re.compile(r"^snapshots/date=(\d{4}-\d{2}-\d{2})/rev=(\d+)/")
 _RUN = re.compile(r"^staging/date=(\d{4}-\d{2}-\d{2})/run=([A-Za-z0-9._-]+)/")
 _SEARCH = re.compile(r"^search/v(\d+)/date=(\d{4}-\d{2}-\d{2})/rev=(\d+)/")

@@ -4,8 +4,9 @@ Every file read is checked against the manifest's SHA-256 first; a damaged one i
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -13,8 +14,8 @@ import pyarrow.parquet as pq
 
 from archive import layout
 from archive.progress import progress
+from archive.schema import TABLE_SCHEMA
 from archive.snapshot import (
-    ARTICLE_SCHEMA,
     DamagedObject,
     FixityError,
     SnapshotRef,
@@ -85,9 +86,10 @@ def load_articles(
     damaged: list[str] | None = None,
 ) -> pa.Table:
     """Articles of every day in [since, until] (each day's newest complete rev, which carries forward
-    everything the day's earlier revs held) as one pyarrow table (`.to_pandas()` for pandas). Every file
-    is checked against its manifest first. With `damaged`, a rev whose manifest is damaged is left out
-    and named there (the other days are read); without it, DamagedObject."""
+    everything the day's earlier revs held) as one pyarrow table in the current table's schema
+    (archive/schema.py; `.to_pandas()` for pandas). Every file is checked against its manifest first.
+    With `damaged`, a rev whose manifest is damaged is left out and named there (the other days are
+    read); without it, DamagedObject."""
 
     def keep(key: str) -> bool:
         return (not outlet or f"/outlet={outlet}/" in key) and (not lang or f"/lang={lang}/" in key)
@@ -105,33 +107,57 @@ def load_articles(
             n = table.num_rows
             tables.append(
                 table.append_column(
-                    "snapshot_date", pa.array([ref.day] * n, pa.string())
-                ).append_column("snapshot_rev", pa.array([ref.rev] * n, pa.int32()))
+                    "snapshot_date", pa.array([date.fromisoformat(ref.day)] * n, pa.date32())
+                )
+                .append_column("snapshot_rev", pa.array([ref.rev] * n, pa.int32()))
+                .append_column("is_duplicate", pc.is_valid(table.column("duplicate_of")))
             )
     if not tables:
-        return (
-            ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.string()))
-            .append(pa.field("snapshot_rev", pa.int32()))
-            .empty_table()
-        )
-    table = pa.concat_tables(tables)
+        return TABLE_SCHEMA.empty_table()
+    table = pa.concat_tables(tables).cast(TABLE_SCHEMA)
     if not include_duplicates:
         table = table.filter(pc.is_null(table.column("duplicate_of")))
     return table
 
 
+def _iso(value: Any) -> str:
+    """Dates and times in JSON as ISO 8601 text."""
+    return value.isoformat() if isinstance(value, date | datetime) else str(value)
+
+
+def _iso_times(table: pa.Table) -> pa.Table:
+    """Timestamp and date columns as ISO 8601 text, in bulk (2026-11-21T03:38:48+00:00, as
+    ArchivedRow.to_dict writes them; a column with fractions of a second has them on every value)."""
+    for n, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type) and f.type.tz is not None:
+            column = table.column(n).cast(pa.timestamp(f.type.unit, tz="UTC"))
+            try:
+                column = column.cast(pa.timestamp("s", tz="UTC"))
+            except pa.ArrowInvalid:
+                pass  # fractions of a second: %S shows them
+            text = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S+00:00")
+        elif pa.types.is_date32(f.type):
+            text = table.column(n).cast(pa.string())
+        else:
+            continue
+        table = table.set_column(n, pa.field(f.name, pa.string()), text)
+    return table
+
+
 def write_export(table: pa.Table, fmt: str, out: Path) -> None:
+    """The table as `parquet` (typed, as the table has it), `jsonl` (dates and times as ISO 8601) or `txt`
+    (a header line per article, its text). CSV goes through the CLI's one CSV sink."""
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":
         pq.write_table(table, out, compression="zstd")
         return
+    rows = (row for batch in _iso_times(table).to_batches(4096) for row in batch.to_pylist())
     with out.open("w", encoding="utf-8") as fh:
-        for row in progress(table.to_pylist(), desc="export", unit="article"):
+        for row in progress(rows, total=table.num_rows, desc="export", unit="article"):
             if fmt == "jsonl":
-                fh.write(json_text(row) + "\n")
+                fh.write(json_text(row, default=_iso) + "\n")
             else:  # txt: a header line per article, its text (controls shown), a blank line
-                head = (
-                    f"### {row['id']} | {row['outlet']} | {row['published'] or ''} | {row['title']}"
-                )
+                day = row["published_date"]
+                head = f"### {row['id']} | {row['outlet']} | {day or ''} | {row['title']}"
                 fh.write(terminal(head) + "\n")
                 fh.write(visible(row["text"]) + "\n\n")

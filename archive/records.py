@@ -1,4 +1,4 @@
-"""The records that cross stage boundaries: the archived row (the Parquet schema derives from it), a
+"""The records that cross stage boundaries: the archived row (its columns declared in archive/schema.py), a
 crawl's coverage report, an outlet's counts in a run, a file entry and the snapshot manifest.
 
 Each is a dataclass with `to_dict()` / `from_dict()`; the manifest carries `format_version` so readers
@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import json
 import re
-import types
-import typing
 from dataclasses import dataclass, field, fields
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
 
+from archive.schema import (
+    ARTICLE_SCHEMA,
+    DAY_OF,
+    TIMESTAMPS,
+    conform,
+    instant_and_day,
+    stamped,
+)
 from common import decode
 from common.errors import NewsArchiveError
 
@@ -30,7 +37,9 @@ class RecordError(NewsArchiveError, ValueError):
 
 @dataclass
 class ArchivedRow:
-    """One article as archived: the extracted fields, its dedup decision and its provenance."""
+    """One article as archived: the extracted fields, its dedup decision and its provenance. Its columns,
+    types and meanings are declared in archive/schema.py (the schema contract); dates and times are typed
+    here as there (UTC datetimes, dates), and `from_dict`/`to_dict` carry them as ISO 8601 text."""
 
     id: str
     url: str
@@ -38,9 +47,9 @@ class ArchivedRow:
     outlet: str
     title: str
     author: str | None
-    published: str | None
+    published: datetime | None  # UTC; None when the page gives only a day (published_date) or none
     date_source: str | None
-    modified: str | None
+    modified: datetime | None
     language: str
     text: str
     duplicate_of: str | None = None
@@ -48,15 +57,39 @@ class ArchivedRow:
     reason: str | None = None
     similarity: float | None = None
     capture_id: str | None = None  # WARC-Record-ID of its response record ...
-    fetched_at: str | None = None
+    fetched_at: datetime | None = None
     carried_from: str | None = (
         None  # ... in this snapshot's WARC, or in the rev named here ("D rev N")
     )
     via: str | None = None  # the feed, sitemap or section URL the crawl found it on
-    discovered_at: str | None = None  # when the crawl first listed it (ISO 8601, UTC)
+    discovered_at: datetime | None = None  # when the crawl first listed it
     extractor: str | None = (
         None  # the extractor that made the row: package version + rules/options hash
     )
+    published_date: date | None = None  # the day of publication as the page writes it
+    modified_date: date | None = None
+
+    def __post_init__(self) -> None:
+        """Dates and times given as ISO 8601 text (staging, extraction, an older part) become typed; the
+        day of a date-time as written is kept unless given. A value that is not a date is a RecordError."""
+        for name in TIMESTAMPS:
+            value = getattr(self, name)
+            if value is None or (isinstance(value, datetime) and value.utcoffset() == _ZERO):
+                continue  # a UTC instant already (pyarrow's are ZoneInfo("UTC"), ours datetime.UTC)
+            try:
+                instant, day = instant_and_day(value)
+            except (ValueError, TypeError) as exc:
+                raise RecordError(f"{name} of {self.id!r}: {exc}") from None
+            setattr(self, name, instant)
+            if name in DAY_OF and getattr(self, DAY_OF[name]) is None:
+                setattr(self, DAY_OF[name], day)
+        for name in DAY_OF.values():
+            value = getattr(self, name)
+            if isinstance(value, str):
+                try:
+                    setattr(self, name, date.fromisoformat(value))
+                except ValueError as exc:
+                    raise RecordError(f"{name} of {self.id!r}: {exc}") from None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ArchivedRow:
@@ -67,53 +100,41 @@ class ArchivedRow:
             raise RecordError(f"not an archived row: {exc}") from None
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _ROW_FIELDS}
+        """The row as JSON values: dates and times as ISO 8601 text (UTC for the times)."""
+        return {name: _json_value(getattr(self, name)) for name in _ROW_FIELDS}
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 _ROW_FIELDS = [f.name for f in fields(ArchivedRow)]
-_ARROW_TYPES = {str: pa.string(), float: pa.float64(), int: pa.int64()}
-
-
-def _arrow_type(annotation: Any) -> pa.DataType:
-    hint = (
-        typing.get_type_hints(ArchivedRow)[annotation]
-        if isinstance(annotation, str)
-        else annotation
-    )
-    args = (
-        [a for a in typing.get_args(hint) if a is not type(None)]
-        if isinstance(hint, types.UnionType)
-        else [hint]
-    )
-    return _ARROW_TYPES[args[0]]
-
-
-ARTICLE_SCHEMA = pa.schema([(f.name, _arrow_type(f.name)) for f in fields(ArchivedRow)])
+_ZERO = timedelta(0)
 
 
 def rows_table(rows: list[ArchivedRow]) -> pa.Table:
-    """Rows as an Arrow table in the snapshot schema, built column by column (30x faster than from_pylist)."""
-    return pa.table(
-        {
-            f.name: pa.array([getattr(row, f.name) for row in rows], type=f.type)
-            for f in ARTICLE_SCHEMA
-        },
-        schema=ARTICLE_SCHEMA,
+    """Rows as an Arrow table in the snapshot schema (archive/schema.py), stamped with its version; built
+    column by column (30x faster than from_pylist)."""
+    return stamped(
+        pa.table(
+            {
+                f.name: pa.array([getattr(row, f.name) for row in rows], type=f.type)
+                for f in ARTICLE_SCHEMA
+            },
+            schema=ARTICLE_SCHEMA,
+        )
     )
 
 
 def table_rows(table: pa.Table) -> list[ArchivedRow]:
-    """A Parquet part read back as rows; columns an older version did not write are None."""
-    columns = {
-        name: table.column(name).to_pylist()
-        if name in table.column_names
-        else [None] * table.num_rows
-        for name in _ROW_FIELDS
-    }
-    rows: list[dict[str, Any]] = [
-        {name: columns[name][n] for name in _ROW_FIELDS} for n in range(table.num_rows)
+    """A Parquet part of any readable schema version read back as rows (archive/schema.py conform:
+    older parts converted, columns they lack None)."""
+    table = conform(table)
+    columns = {name: table.column(name).to_pylist() for name in ARTICLE_SCHEMA.names}
+    return [
+        ArchivedRow(**{name: columns[name][n] for name in ARTICLE_SCHEMA.names})
+        for n in range(table.num_rows)
     ]
-    return [ArchivedRow(**row) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import re
 import socket
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,7 +33,6 @@ from archive import layout
 from archive.cdxj import write_index
 from archive.progress import progress
 from archive.records import (
-    ARTICLE_SCHEMA,
     ArchivedRow,
     FileEntry,
     Manifest,
@@ -41,6 +40,7 @@ from archive.records import (
     rows_table,
     table_rows,
 )
+from archive.schema import ARTICLE_SCHEMA, SchemaError, conform
 from archive.store import ObjectExists, ObjectNotFound, Store, StoreError, sha256_file
 from common import decode
 from common.errors import DamagedObject, NewsArchiveError
@@ -520,7 +520,7 @@ def read_rows(
             if entry.key.endswith(".parquet") and keep(entry.key):
                 local = Path(tmp) / f"{n}.parquet"
                 download_checked(store, entry, local)
-                rows += table_rows(pq.read_table(local))
+                rows += table_rows(_conformed(store, entry, pq.read_table(local)))
     return rows
 
 
@@ -531,7 +531,8 @@ def read_parquet_parts(
     manifest: Manifest | None = None,
 ) -> list[pa.Table]:
     """The snapshot's Parquet parts whose key `keep` accepts, each checked against the manifest (given, or
-    loaded here), as tables in the snapshot schema (columns an older version lacks are null)."""
+    loaded here), as tables in this version's schema (archive/schema.py conform: an older part converted,
+    columns it lacks null)."""
     manifest = manifest or load_manifest(store, ref)
     tables: list[pa.Table] = []
     with tempfile.TemporaryDirectory(prefix="newsarchive-read-") as tmp:
@@ -539,12 +540,17 @@ def read_parquet_parts(
             if entry.key.endswith(".parquet") and keep(entry.key):
                 local = Path(tmp) / f"{n}.parquet"
                 download_checked(store, entry, local)
-                table = pq.read_table(local)
-                for f in ARTICLE_SCHEMA:
-                    if f.name not in table.column_names:
-                        table = table.append_column(f.name, pa.nulls(table.num_rows, f.type))
-                tables.append(table.select(ARTICLE_SCHEMA.names).cast(ARTICLE_SCHEMA))
+                tables.append(_conformed(store, entry, pq.read_table(local)))
     return tables
+
+
+def _conformed(store: Store, entry: FileEntry, table: pa.Table) -> pa.Table:
+    """A part of any readable schema version in this version's (archive/schema.py); one this version
+    cannot read is named."""
+    try:
+        return conform(table)
+    except SchemaError as exc:
+        raise SchemaError(f"{store.url}/{entry.key}: {exc}") from None
 
 
 def read_articles(store: Store, ref: SnapshotRef) -> pa.Table:
@@ -568,10 +574,17 @@ def publish_snapshot(
 
     rows = [a if isinstance(a, ArchivedRow) else ArchivedRow.from_dict(a) for a in articles]
     ref = claim_rev(store, day, run_id)
-    outlets = {
-        o: OutletCounts(archived=sum(r.outlet == o for r in rows))
-        for o in sorted({r.outlet for r in rows} | set(warcs))
-    }
+    outlets = {}
+    for o in sorted({r.outlet for r in rows} | set(warcs)):
+        own = [r for r in rows if r.outlet == o]
+        current = sum(1 for r in own if not r.duplicate_of)
+        outlets[o] = OutletCounts(
+            archived=len(own),
+            new=current,
+            current=current,
+            duplicates=len(own) - current,
+            languages=dict(Counter(r.language for r in own)),
+        )
     manifest = Manifest(
         day=ref.day,
         rev=ref.rev,

@@ -3,7 +3,8 @@ kept beside the table (`current/articles.record.json`, layout.CURRENT_TABLE_RECO
 tell the files newsarchive wrote from a file anything else put there (a replaced day, an added one).
 
     {"format": 1,
-     "days":    {"2026-11-21": {"sha256": "…", "size": 123, "rows": 96, "source": "2026-11-21 rev 2"}},
+     "days":    {"2026-11-21": {"sha256": "…", "size": 123, "rows": 96, "source": "2026-11-21 rev 2",
+                                "schema": "2.0"}},
      "writing": {"2026-11-21": [{…the same fields…}]}}
 
 `days` holds the file each day has; `writing` the files being written at this moment. A writer records
@@ -38,20 +39,29 @@ MAX_WRITING = 8  # in-flight writes kept per day (the oldest go first: a killed 
 _ATTEMPTS = 50
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SOURCE = re.compile(r"(\d{4}-\d{2}-\d{2}) rev ([1-9][0-9]{0,8})")
+_VERSION = re.compile(r"[0-9]{1,4}\.[0-9]{1,4}")
 REPAIR = "`newsarchive table rebuild` writes the table and its record again from the snapshots"
 
 
 @dataclass(frozen=True)
 class DayFile:
-    """What the writer made for one day: the file's SHA-256 and size, its rows and the rev they come from."""
+    """What the writer made for one day: the file's SHA-256 and size, its rows, the rev they come from and
+    the schema version it is written in (archive/schema.py; an entry without one is 1.0)."""
 
     sha256: str
     size: int
     rows: int
     source: str  # "D rev N"
+    schema: str = "1.0"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sha256": self.sha256, "size": self.size, "rows": self.rows, "source": self.source}
+        return {
+            "sha256": self.sha256,
+            "size": self.size,
+            "rows": self.rows,
+            "source": self.source,
+            "schema": self.schema,
+        }
 
 
 @dataclass(frozen=True)
@@ -108,8 +118,17 @@ def _day_file(day: str, value: Any) -> DayFile:
     match = _SOURCE.fullmatch(source) if isinstance(source, str) else None
     if match is None or match.group(1) != day:
         raise ValueError(f"the entry of {day} names a source {source!r} that is not a rev of {day}")
+    version = value.get("schema", "1.0")
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
+        raise ValueError(
+            f"the entry of {day} has a schema version {str(version)[:20]!r}, not MAJOR.MINOR"
+        )
     return DayFile(
-        sha, _whole(value["size"], f"{day}'s size"), _whole(value["rows"], f"{day}'s rows"), source
+        sha,
+        _whole(value["size"], f"{day}'s size"),
+        _whole(value["rows"], f"{day}'s rows"),
+        source,
+        version,
     )
 
 

@@ -1,5 +1,5 @@
-"""The current-articles table's day file: its schema, where it says which rev it was built from, and its
-footer's one decoder (every reader of a day file takes its schema through `decode_day_footer`)."""
+"""The current-articles table's day file: its schema (archive/schema.py), where it says which rev it was
+built from, and its footer's one decoder (every reader of a day file takes its schema through `decode_day_footer`)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,24 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from archive.records import ARTICLE_SCHEMA
+from archive.schema import SCHEMA_VERSION, TABLE_SCHEMA, history, version_of
 from archive.snapshot import SnapshotRef
 from common import decode
 from common.errors import DamagedObject
 
 SOURCE_KEY = b"newsarchive.snapshot"  # the file's key-value metadata: the rev it was built from
-TABLE_SCHEMA = (
-    ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.date32()))
-    .append(pa.field("snapshot_rev", pa.int32()))
-    .append(pa.field("is_duplicate", pa.bool_()))
-)
+__all__ = ["SOURCE_KEY", "TABLE_SCHEMA", "DayFooter", "decode_day_footer", "read_day_file"]
+
+
+def _columns_of(version: tuple[int, int]) -> dict[str, str]:
+    """The columns (name -> Arrow type) a day file of `version` has (archive/schema_history.json)."""
+    label = f"{version[0]}.{version[1]}"
+    if label == SCHEMA_VERSION:
+        return {f.name: str(f.type) for f in TABLE_SCHEMA}
+    for entry in history():
+        if entry["version"] == label:
+            return dict(entry["columns"])
+    raise decode.Malformed("newsarchive.schema", f"{label} is not a schema version this one reads")
 
 
 def table_source_of(schema: pa.Schema) -> str | None:
@@ -53,13 +60,12 @@ def decode_day_footer(metadata: pq.FileMetaData, day: str) -> DayFooter:
     match = _LABEL.fullmatch(label)
     if match is None or match.group(1) != day:
         raise decode.Malformed(SOURCE_KEY.decode(), f"{label[:60]!r} is not a rev of {day}")
+    columns = _columns_of(version_of(schema))  # a file of an older version: converted on read
     for column in schema:
-        if column.name not in TABLE_SCHEMA.names:
+        if column.name not in columns:
             raise decode.Malformed(column.name[:60], "is not a column of the table")
-        if column.type != TABLE_SCHEMA.field(column.name).type:
-            raise decode.Malformed(
-                column.name, f"is {column.type}, not {TABLE_SCHEMA.field(column.name).type}"
-            )
+        if str(column.type) != columns[column.name]:
+            raise decode.Malformed(column.name, f"is {column.type}, not {columns[column.name]}")
     if missing := [name for name in _CORE if name not in schema.names]:
         raise decode.Malformed("", f"it lacks the columns {missing}")
     return DayFooter(day, SnapshotRef(day, int(match.group(2))), metadata.num_rows, schema)

@@ -190,7 +190,7 @@ def _pages(rows: list[ArchivedRow], lines: list[bytes]) -> list[dict[str, Any]]:
                     "title": row.title,
                     "text": row.text,
                     "duplicate_of": row.duplicate_of,
-                    "published": row.published,
+                    "published": _published(row),
                     "language": row.language,
                 }
             )
@@ -274,3 +274,9 @@ def _resource(path: str, size: int, sha256: str) -> dict[str, Any]:
 def _now() -> tuple[int, int, int, int, int, int]:
     t = datetime.now(UTC)
     return (t.year, t.month, t.day, t.hour, t.minute, t.second)
+
+
+def _published(row: ArchivedRow) -> str | None:
+    """The publication time as ISO 8601 (UTC), or the day when the page gives only that."""
+    when = row.published or row.published_date
+    return when.isoformat() if when else None

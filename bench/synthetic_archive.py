@@ -150,7 +150,9 @@ def write_warcs(rows: list[ArchivedRow], tmp: Path) -> dict[str, Path]:
             payload=BytesIO(body),
             http_headers=http,
             warc_headers_dict={
-                "WARC-Date": (row.fetched_at or "").replace("+00:00", "Z"),
+                "WARC-Date": row.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+                if row.fetched_at
+                else "",
                 "WARC-Record-ID": capture_id(row.id),
             },
         )

@@ -17,6 +17,9 @@ writer of that output (titles, repeated lines, URLs and author names all come fr
 - `slack`: Slack mrkdwn: visible(), then & < > as entities (Slack's control characters: no mention, link
   or command survives) and ` as ˋ (U+02CB), so text in a code block stays in it.
 - `header`: one line of an email header: terminal(), cut to a length.
+- `markdown`: one line of Markdown text or a table cell (the bucket's dataset card): terminal()'s one
+  line, whitespace runs as one space, and every character Markdown or its HTML would act on (\\ ` * _ [ ]
+  < > | # ! ~ & and a line's leading + - = or the dot of a leading number) backslash-escaped.
 """
 
 from __future__ import annotations
@@ -116,3 +119,14 @@ def slack(text: str) -> str:
 def header(text: str, limit: int = 200) -> str:
     line = terminal(text)
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+_MARKDOWN = re.compile(r"[\\`*_\[\]<>|#!~&]")
+_MARKDOWN_LEAD = re.compile(r"^(?:([+\-=])|(\d+)([.)]))")
+
+
+def markdown(text: str) -> str:
+    line = _MARKDOWN.sub(lambda m: "\\" + m.group(0), " ".join(terminal(text).split()))
+    return _MARKDOWN_LEAD.sub(
+        lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), line
+    )

@@ -192,6 +192,23 @@ class Day(Kind[date]):
         return parsed
 
 
+@dataclass(frozen=True)
+class AnyDay(Kind[date]):
+    """YYYY-MM-DD, any day (a range to read: days without a snapshot have nothing)."""
+
+    accepts = "a date YYYY-MM-DD, e.g. 2026-11-21"
+    bad_examples = ("2026-13-01", "20261121", "yesterday", "2026-11-21T00:00")
+
+    def parse(self, text: str) -> date:
+        try:
+            parsed = date.fromisoformat(text) if len(text) == 10 else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise BadValue(self.accepts)
+        return parsed
+
+
 def day_range(since: date | None, until: date | None, max_days: int | None = None) -> None:
     """A range of days runs forward (and spans at most `max_days`); BadValue otherwise."""
     if since and until and since > until:
@@ -319,6 +336,28 @@ class Url(Kind[str]):
         ):
             raise BadValue(self.accepts)
         return text
+
+
+@dataclass(frozen=True)
+class CollectionUrl(Url):
+    """The base URL of a Wayback-style replay collection: an absolute http(s) URL without a query or a
+    fragment (given with or without a trailing slash; kept without)."""
+
+    accepts = "the http(s) URL of a replay collection, e.g. http://127.0.0.1:8090/all"
+    bad_examples = (
+        "ftp://x.test/all",
+        "http://x.test/all?q=1",
+        "http://x.test/all#f",
+        "/all",
+        "http://x y/",
+    )
+
+    def parse(self, text: str) -> str:
+        base = super().parse(text)
+        parts = urlsplit(base)
+        if parts.query or parts.fragment or "?" in base or "#" in base:
+            raise BadValue(self.accepts)
+        return base.rstrip("/")
 
 
 @cache

@@ -24,21 +24,35 @@ _UNDATED = datetime.max.replace(tzinfo=UTC)
 OrderKey = tuple[bool, datetime, str, str, str]
 
 
-def published_instant(published: str | None) -> datetime | None:
-    """`published` as a UTC instant (a bare date: its last instant); None when there is none or it is
-    not an ISO 8601 date."""
-    if not published:
-        return None
-    try:
-        if len(published) == 10:
-            return datetime.combine(date.fromisoformat(published), _END_OF_DATE, UTC)
-        when = datetime.fromisoformat(published)
-    except ValueError:
+def published_instant(
+    published: datetime | str | None, published_date: date | None = None
+) -> datetime | None:
+    """`published` as a UTC instant (a datetime, or ISO 8601 text); a bare date (text, or the row's
+    `published_date` when it has no time of day) counts as its last instant; None when there is none or
+    it is not an ISO 8601 date."""
+    if isinstance(published, datetime):
+        when = published
+    elif published:
+        try:
+            if len(published) == 10:
+                return datetime.combine(date.fromisoformat(published), _END_OF_DATE, UTC)
+            when = datetime.fromisoformat(published)
+        except ValueError:
+            return None
+    elif published_date is not None:
+        return datetime.combine(published_date, _END_OF_DATE, UTC)
+    else:
         return None
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def original_order(published: str | None, outlet: str, canonical: str, article_id: str) -> OrderKey:
+def original_order(
+    published: datetime | str | None,
+    outlet: str,
+    canonical: str,
+    article_id: str,
+    published_date: date | None = None,
+) -> OrderKey:
     """Sort key: a document sorted earlier is the original of a group it shares with later ones."""
-    instant = published_instant(published)
+    instant = published_instant(published, published_date)
     return (instant is None, instant or _UNDATED, outlet, canonical, article_id)

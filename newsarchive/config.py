@@ -88,6 +88,12 @@ class Settings:
     signing_cert: str | None = _default("NEWSARCHIVE_SIGNING_CERT")
     tsa_url: str | None = _default("NEWSARCHIVE_TSA_URL")
     tsa_ca: str | None = _default("NEWSARCHIVE_TSA_CA")
+    # researchers (newsarchive/research/citations.py, archive/dataset_card.py)
+    replay_url: str = _default(
+        "NEWSARCHIVE_REPLAY_URL"
+    )  # citations: <replay_url>/<timestamp>/<url>
+    dataset_name: str = _default("NEWSARCHIVE_DATASET_NAME")  # the card's and Croissant file's name
+    dataset_terms: str = _default("NEWSARCHIVE_DATASET_TERMS")  # the terms they state
 
     @property
     def quality_rules(self) -> QualityRules:

@@ -16,6 +16,7 @@ from typing import Any
 
 from common.values import (
     ArchiveLocation,
+    CollectionUrl,
     Cron,
     Duration,
     Emails,
@@ -40,6 +41,17 @@ from spiders.variables import CRAWL_VARIABLES
 DEFAULT_ARCHIVE = "./var/archive"
 MAX_DAYS = 3650  # windows and histories: ten years
 MAX_USER_AGENT_CHARS = 512
+# citations and the dataset card (newsarchive/research/citations.py, archive/dataset_card.py)
+DEFAULT_REPLAY_URL = (
+    "http://127.0.0.1:8090/all"  # `newsarchive replay`'s default port, collection all
+)
+DEFAULT_DATASET_NAME = "newsarchive: Arabic news articles"
+DEFAULT_DATASET_TERMS = (
+    "The articles remain the work and the copyright of their outlets. They are archived for research "
+    "and preservation: read, count, analyse and quote them as research allows where you are, cite the "
+    "archived copy beside the original, and ask the outlet before republishing an article."
+)
+MAX_DATASET_TEXT = 4000
 CLI = "CLI, tasks"
 DAG = "DAG (parse)"
 RUN = "make run (scripts/airflow.sh)"
@@ -222,6 +234,31 @@ APP_VARIABLES: tuple[Variable[Any], ...] = (
         CLI,
         default_text="none",
         settings_field="tsa_ca",
+    ),
+    Variable(
+        "NEWSARCHIVE_REPLAY_URL",
+        CollectionUrl(),
+        DEFAULT_REPLAY_URL,
+        "the replay collection citations point to: <replay_url>/<14-digit timestamp>/<url>",
+        CLI,
+        settings_field="replay_url",
+    ),
+    Variable(
+        "NEWSARCHIVE_DATASET_NAME",
+        Text(MAX_DATASET_TEXT),
+        DEFAULT_DATASET_NAME,
+        "the dataset's name in the bucket's card (README.md) and Croissant file",
+        CLI,
+        settings_field="dataset_name",
+    ),
+    Variable(
+        "NEWSARCHIVE_DATASET_TERMS",
+        Text(MAX_DATASET_TEXT),
+        DEFAULT_DATASET_TERMS,
+        "the terms of use the card and the Croissant file state",
+        CLI,
+        default_text="the outlets keep their copyright; research use, cite the archived copy",
+        settings_field="dataset_terms",
     ),
     Variable(
         "NEWSARCHIVE_RETENTION_DAYS",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import tantivy
 
@@ -76,10 +76,13 @@ def aggregate(
     unindexed: frozenset[str] | set[str] = frozenset(),
 ) -> list[dict[str, object]]:
     """Rows grouped by `by` (day, outlet or both), sorted; days of [since, until] without a snapshot
-    (`no_snapshot`) or without a search segment (`not_indexed`) are there too, as gaps."""
+    (`no_snapshot`) or without a search segment (`not_indexed`) are there too, as gaps: those from the
+    archive's first day to today (a range of any length names no day before or after those)."""
     days = set(per_day) | set(gaps) | set(unindexed)
-    if since and until:
-        days |= {(since + timedelta(days=n)).isoformat() for n in range((until - since).days + 1)}
+    if since and until and days:  # the range's days from the archive's first to today (any range)
+        low = max(since, date.fromisoformat(min(days)))
+        high = min(until, max(date.fromisoformat(max(days)), datetime.now(UTC).date()))
+        days |= {(low + timedelta(days=n)).isoformat() for n in range((high - low).days + 1)}
     outlets = {o for counts in per_day.values() for o in counts} | {
         o for g in gaps.values() for o in g
     }

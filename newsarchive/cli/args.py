@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from common.errors import NewsArchiveError
 from common.values import (
+    AnyDay,
     BadValue,
     Day,
     Duration,
@@ -66,6 +67,7 @@ def arg(kind: Kind[T], what: str) -> Callable[[str], T]:
 
 
 day = arg(Day(), "a date")  # YYYY-MM-DD from 1990-01-01 to tomorrow (UTC)
+range_day = arg(AnyDay(), "a date")  # any YYYY-MM-DD: a range to read
 
 
 def paths(kind: Callable[[str], Any]) -> Callable[[str], Path]:
@@ -130,9 +132,10 @@ def archive_options(p: argparse.ArgumentParser, nested: bool = False) -> None:
 def date_range(
     p: argparse.ArgumentParser, *, required: bool = False, what: str = "snapshot day"
 ) -> None:
-    """--since and --until (checked in order once for every command, by `check_range`)."""
-    p.add_argument("--since", type=day, required=required, help=f"first {what} (YYYY-MM-DD)")
-    p.add_argument("--until", type=day, required=required, help=f"last {what} (YYYY-MM-DD)")
+    """--since and --until, any days (checked in order once for every command, by `check_range`): a
+    range selects what the archive has, so a day before it or after today is no error."""
+    p.add_argument("--since", type=range_day, required=required, help=f"first {what} (YYYY-MM-DD)")
+    p.add_argument("--until", type=range_day, required=required, help=f"last {what} (YYYY-MM-DD)")
 
 
 class UsageError(NewsArchiveError):

@@ -1,7 +1,8 @@
 """The CSV sink: every CSV newsarchive writes (`query --format csv`, `stats --format csv`) goes through here,
 every text cell and header through common.escape.csv_cell (a formula prefix neutralised the OWASP way,
-controls and bidi overrides shown). Numbers, dates and booleans are written as values; nested and binary
-values as their JSON text, escaped like any other text."""
+controls and bidi overrides shown). Numbers, dates and booleans are written as values, times with a zone
+as ISO 8601 UTC (2026-11-21T03:38:48Z); nested and binary values as their JSON text, escaped like any
+other text."""
 
 from __future__ import annotations
 
@@ -52,7 +53,23 @@ def _text_column(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
             ],
             pa.string(),
         )
+    if pa.types.is_timestamp(kind) and kind.tz is not None:
+        return _iso_instants(column)
     return column  # numbers, booleans, dates and times: values a spreadsheet reads as values
+
+
+def _iso_instants(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """A timestamp column with a zone as ISO 8601 UTC text (2026-11-21T03:38:48Z; fractional seconds
+    only when a value has them), which spreadsheets and pandas read as times."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    utc = column.cast(pa.timestamp(column.type.unit, tz="UTC"))
+    try:
+        whole = utc.cast(pa.timestamp("s", tz="UTC"))  # refused when a value has a fraction
+    except pa.ArrowInvalid:
+        whole = utc
+    return pc.strftime(whole, format="%Y-%m-%dT%H:%M:%SZ")
 
 
 def write_csv(reader: pa.RecordBatchReader, out: IO[str]) -> None:

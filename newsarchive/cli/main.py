@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "captures",
     "replay",
     "query",
+    "dataset",
     "search",
     "outlets",
     "reextract",

@@ -18,12 +18,16 @@ from newsarchive.cli.args import Subcommands, archive_options, date_range, setti
 from newsarchive.config import Settings
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pyarrow as pa
+
     from archive.records import Manifest
     from archive.seal import SealReport
     from archive.snapshot import SnapshotRef
     from archive.store import Store
 
-EXPORT_FORMATS = ["jsonl", "parquet", "txt", "csl-json", "bibtex"]
+EXPORT_FORMATS = ["jsonl", "csv", "parquet", "txt", "csl-json", "bibtex"]
 
 
 def register(sub: Subcommands) -> None:
@@ -78,7 +82,8 @@ def register(sub: Subcommands) -> None:
         "--format",
         choices=EXPORT_FORMATS,
         default="jsonl",
-        help="csl-json, bibtex: one citation per article (newsarchive/research/citations.py)",
+        help="csv: escaped for spreadsheets, the table's columns; csl-json, bibtex: one citation per "
+        "article with its replay URL ($NEWSARCHIVE_REPLAY_URL; newsarchive/research/citations.py)",
     )
     p.add_argument("--out", type=cli_args.out_file, required=True)
     p.set_defaults(func=export)
@@ -356,7 +361,15 @@ def export(args: argparse.Namespace) -> int:
             if args.format in ("csl-json", "bibtex"):
                 from newsarchive.research.citations import write_citations
 
-                write_citations(table.to_pylist(), args.format, partial, _outlet_names(settings))
+                write_citations(
+                    table.to_pylist(),
+                    args.format,
+                    partial,
+                    _outlet_names(settings),
+                    settings.replay_url,
+                )
+            elif args.format == "csv":
+                _export_csv(table, partial)
             else:
                 write_export(table, args.format, partial)
     except OSError as exc:
@@ -379,6 +392,14 @@ def _readable_manifests(store: Store, args: argparse.Namespace) -> list[Manifest
         except DamagedObject:
             continue  # named by load_articles already
     return manifests
+
+
+def _export_csv(table: pa.Table, out: Path) -> None:
+    """The table as CSV through the one CSV sink (newsarchive/cli/csv_out.py)."""
+    from newsarchive.cli.csv_out import write_csv
+
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        write_csv(table.to_reader(max_chunksize=10_000), fh)
 
 
 def _outlet_names(settings: Settings) -> dict[str, str]:

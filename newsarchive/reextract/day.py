@@ -161,7 +161,7 @@ def reextract_day(
         if published is None:
             result.note = "nothing changed: no rev published"
             return result
-        refresh_derived(store, published[0])
+        refresh_derived(store, published[0], settings)
         result.published = published[0].label
         return result
     raise DayChanged(

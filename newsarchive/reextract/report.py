@@ -20,7 +20,9 @@ METADATA_FIELDS = (
     "title",
     "author",
     "published",
+    "published_date",
     "modified",
+    "modified_date",
     "date_source",
     "language",
     "canonical_url",
@@ -70,10 +72,9 @@ class OutletDiff:
     def compare(self, old: ArchivedRow, new: ArchivedRow) -> bool:
         """Record one re-extracted article against its archived row; True if anything changed."""
         self.processed += 1
+        was, now = old.to_dict(), new.to_dict()  # dates and times as ISO 8601 text
         fields = {
-            name: [getattr(old, name), getattr(new, name)]
-            for name in METADATA_FIELDS
-            if getattr(old, name) != getattr(new, name)
+            name: [was[name], now[name]] for name in METADATA_FIELDS if was[name] != now[name]
         }
         self.fields_changed.update(fields.keys())
         entry: dict[str, Any] = {"url": new.url, "old_id": old.id, "new_id": new.id}

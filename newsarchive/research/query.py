@@ -24,11 +24,18 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from archive import layout
+from archive.schema import (
+    CURRENT,
+    SCHEMA_VERSION,
+    TABLE_SCHEMA,
+    SchemaError,
+    conform,
+    parse_version,
+)
 from archive.snapshot import newest_revs
 from archive.stat_cache import StatCache
 from archive.store import Store
 from archive.table_read import TableRead, changed_since, read_table_days
-from archive.table_schema import TABLE_SCHEMA
 from newsarchive.research.sandbox import Limits, QueryError, Sandbox
 
 logger = logging.getLogger(__name__)
@@ -77,23 +84,52 @@ class _Lean(ds.FileSystemDataset):
 
 
 def _dataset(read: TableRead) -> ds.Dataset | pa.Table:
-    """The checked day files as one dataset (an older file's missing columns are null); each fragment is
-    tagged with its day, which its record guarantees every row has."""
+    """The checked day files as one dataset (a file of an older minor version has its missing columns
+    null); each fragment is tagged with its day, which its record guarantees every row has. A file of an
+    older major version (archive/schema.py) is converted in memory as it is read."""
     if not read.days:
         return TABLE_SCHEMA.empty_table()
     import pyarrow.fs as pafs
+    import pyarrow.parquet as pq
 
     fmt, local = ds.ParquetFileFormat(), pafs.LocalFileSystem()
-    fragments = [
-        fmt.make_fragment(
-            day.source(),
-            filesystem=local if day.path is not None else None,
-            partition_expression=pc.field("snapshot_date")
-            == pa.scalar(date.fromisoformat(day.day), pa.date32()),
+    current = [d for d in read.days if parse_version(d.entry.schema)[0] == CURRENT[0]]
+    lean = _Lean(
+        [
+            fmt.make_fragment(
+                day.source(),
+                filesystem=local if day.path is not None else None,
+                partition_expression=pc.field("snapshot_date")
+                == pa.scalar(date.fromisoformat(day.day), pa.date32()),
+            )
+            for day in current
+        ],
+        TABLE_SCHEMA,
+        fmt,
+        local,
+    )
+    older = [d for d in read.days if parse_version(d.entry.schema)[0] != CURRENT[0]]
+    if not older:
+        return lean
+    tables = []
+    for day in older:
+        try:
+            tables.append(conform(pq.read_table(day.source()), table_columns=True))
+        except SchemaError as exc:
+            raise QueryError(f"{day.key}: {exc}") from None
+    converted = ds.InMemoryDataset(tables, TABLE_SCHEMA)
+    return ds.dataset([lean, converted]) if current else converted
+
+
+def _old_schema(read: TableRead, warn: Callable[[str], None]) -> None:
+    """One line if day files of the table are in an older schema version (read converted)."""
+    old = [d for d in read.days if d.entry.schema != SCHEMA_VERSION]
+    if old:
+        versions = ", ".join(sorted({d.entry.schema for d in old}))
+        warn(
+            f"{len(old)} day file(s) of the table are in schema {versions} (read converted); "
+            f"`newsarchive table rebuild` writes them in schema {SCHEMA_VERSION}"
         )
-        for day in read.days
-    ]
-    return _Lean(fragments, TABLE_SCHEMA, fmt, local)
 
 
 def _report(read: TableRead, warn: Callable[[str], None]) -> None:
@@ -128,6 +164,7 @@ def connect(
         newest = {ref.day: ref.label for ref in revs.result()}
     _report(read, warn)
     _warn_if_behind(newest, read, warn)
+    _old_schema(read, warn)
 
     def confirm() -> None:
         changed = changed_since(store, read)

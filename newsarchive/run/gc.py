@@ -63,7 +63,7 @@ def collect(
     store = open_store(settings.archive, create=False)
     cutoff = datetime.now(UTC) - older_than
     result = GcResult()
-    _staging(store, cutoff, result)
+    _staging(store, cutoff, result, settings)
     _incomplete_revs(store, cutoff, result)
     for upload in store.pending_uploads():
         if upload.started <= cutoff:
@@ -110,7 +110,7 @@ def _newest(infos) -> datetime:
     return max((i.modified for i in infos if i.modified), default=datetime.min.replace(tzinfo=UTC))
 
 
-def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
+def _staging(store: Store, cutoff: datetime, result: GcResult, settings: Settings) -> None:
     runs: dict[str, list] = defaultdict(list)
     for info in store.list(f"{layout.STAGING}/"):
         parts = info.key.split("/")
@@ -144,7 +144,9 @@ def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
             if key in published[day]:
                 run_id = published[day][key]
                 try:
-                    done = finish_published(store, RunRef(date.fromisoformat(day), run_id))
+                    done = finish_published(
+                        store, RunRef(date.fromisoformat(day), run_id), settings
+                    )
                 except DamagedObject as exc:  # its staging stays until the rev is repaired
                     result.kept.append(f"{prefix}: {exc}")
                     continue

@@ -198,6 +198,10 @@ def test_the_examples_of_a_page_run(page, demo_archive, replica, tmp_path, monke
     monkeypatch.setenv("NEWSARCHIVE_HOST_MAP", __import__("json").dumps(replica.host_map))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("NEWSARCHIVE_SEARCH_CACHE", str(tmp_path / "cache" / "search"))
+    monkeypatch.setenv(
+        "HF_HOME", str(tmp_path / "cache" / "hf")
+    )  # `datasets`: never the user's cache
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     namespace: dict = {}
     ran = 0
     for block in docs.blocks(page):

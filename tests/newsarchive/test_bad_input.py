@@ -97,14 +97,17 @@ def _cases() -> list[Case]:
         Case("run-date-compact", ("run", *a, "--date", "20261121"), "20261121"),
         Case("run-date-missing", ("run", *a, "--date"), "--date"),
         Case("demo-date-9999", ("demo", *a, "--date", "9999-12-31"), "9999-12-31"),
+        # a range to read may be any days (tests/newsarchive/research/test_dataset_cli.py), never a non-date
         Case(
-            "snapshots-since-0001", ("snapshots", *a, "list", "--since", "0001-01-01"), "0001-01-01"
+            "snapshots-since-month-13",
+            ("snapshots", *a, "list", "--since", "2026-13-01"),
+            "2026-13-01",
         ),
         Case("snapshots-show-year-10000", ("snapshots", *a, "show", "10000-01-01"), "10000-01-01"),
         Case(
-            "export-since-0001",
-            ("export", *a, "--since", "0001-01-01", "--until", "2026-01-01", "--out", "{dir}/x"),
-            "0001-01-01",
+            "export-until-compact",
+            ("export", *a, "--since", "2026-01-01", "--until", "20260102", "--out", "{dir}/x"),
+            "20260102",
         ),
         # counts, ports, ids, tags, URLs
         Case("run-max-articles-negative", ("run", *a, "--max-articles", "-5"), "-5"),

@@ -27,6 +27,9 @@ def test_each_variable_sets_its_field():
             "NEWSARCHIVE_EXTRACT_TIMEOUT_S": "2.5",
             "NEWSARCHIVE_REFETCH": "Yes",
             "NEWSARCHIVE_RETENTION_DAYS": "30",
+            "NEWSARCHIVE_REPLAY_URL": "https://replay.example.org/news/",
+            "NEWSARCHIVE_DATASET_NAME": "Syrian news, archived",
+            "NEWSARCHIVE_DATASET_TERMS": " For research only. ",
             "UNRELATED": "ignored",
         }
     )
@@ -44,6 +47,9 @@ def test_each_variable_sets_its_field():
         extract_timeout_s=2.5,
         refetch=True,
         retention_days=30,
+        replay_url="https://replay.example.org/news",
+        dataset_name="Syrian news, archived",
+        dataset_terms="For research only.",
     )
 
 
@@ -84,6 +90,10 @@ def test_empty_variables_are_unset():
             "not a newsarchive setting (did you mean NEWSARCHIVE_MAX_ARTICLES?",
         ),
         ("NEWSARCHIVE_RUN_DAY", "2026-01-01", "set by the crawl stage for each crawl"),
+        ("NEWSARCHIVE_REPLAY_URL", "javascript:alert(1)", "give the http(s) URL of a replay"),
+        ("NEWSARCHIVE_REPLAY_URL", "https://x.test/a?b=1", "NEWSARCHIVE_REPLAY_URL="),
+        ("NEWSARCHIVE_DATASET_NAME", "a\x1b[31m", "one line of printable text"),
+        ("NEWSARCHIVE_DATASET_TERMS", "x" * 5000, "at most 4000 characters"),
     ],
 )
 def test_a_bad_value_is_a_config_error_naming_the_variable(name, value, says):

@@ -25,12 +25,22 @@ GUIDE = Path(__file__).resolve().parents[2] / "docs" / "researchers.md"
 pytestmark = pytest.mark.slow  # the demo: a pipeline run over the replica, twice
 
 
-def section_blocks() -> list[tuple[str, str]]:
+def section_blocks(covered_by: str = "") -> list[tuple[str, str]]:
     """(language, body) of every block before the guide's *Searching the text*, read as
-    tests/docs/blocks.py reads every page."""
+    tests/docs/blocks.py reads every page: those run here (no marker), or those a marker says the test
+    `covered_by` runs."""
     lines = GUIDE.read_text(encoding="utf-8").splitlines()
     end = lines.index("## Searching the text") + 1
-    return [(b.lang, b.body) for b in blocks(GUIDE) if b.line < end]
+    return [
+        (b.lang, b.body)
+        for b in blocks(GUIDE)
+        if b.line < end
+        and (
+            b.marker is None
+            if not covered_by
+            else b.marker is not None and b.marker.text.endswith(covered_by)
+        )
+    ]
 
 
 def commands(blocks: list[tuple[str, str]]) -> list[list[str]]:
@@ -44,16 +54,19 @@ def commands(blocks: list[tuple[str, str]]) -> list[list[str]]:
 
 
 def ids_of(value) -> set[str]:
-    """The ids of a recipe's result: a DuckDB relation, a pyarrow Table or a pandas DataFrame."""
+    """The ids of a recipe's result: a DuckDB relation, a pyarrow Table, a pandas or polars DataFrame,
+    a Hugging Face Dataset."""
     if isinstance(value, duckdb.DuckDBPyRelation):
         return {r[0] for r in value.select("id").fetchall()}
-    if hasattr(value, "column_names"):
+    if hasattr(value, "column_names") and hasattr(value, "column"):
         return set(value.column("id").to_pylist())
     return set(value["id"])
 
 
 def test_every_recipe_runs_verbatim_and_returns_what_export_returns(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # datasets' cache: never the user's
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     blocks = section_blocks()
     cmds = commands(blocks)
     assert cmds[0] == ["demo", "--date", "2026-11-21"]
@@ -76,11 +89,12 @@ def test_every_recipe_runs_verbatim_and_returns_what_export_returns(tmp_path, mo
     for lang, body in blocks:
         if lang == "sql":
             results.append(("duckdb", duckdb.sql(body)))
-        elif lang == "python" and "S3FileSystem" not in body:
+        elif lang == "python":
             namespace: dict = {}
             exec(compile(body, "docs/researchers.md", "exec"), namespace)  # noqa: S102 - the recipe, verbatim
-            results.append((body.splitlines()[0], namespace.get("df", namespace.get("table"))))
-    assert len(results) == 4  # DuckDB, pandas, pyarrow, the Python API
+            found = [namespace[k] for k in ("df", "table", "frame", "rows") if k in namespace]
+            results.append((body.splitlines()[0], found[0]))
+    assert len(results) == 6  # DuckDB, pandas, pyarrow, polars, datasets, the Python API
     for name, result in results:
         assert ids_of(result) == expected, name
 
@@ -113,10 +127,16 @@ def test_every_recipe_runs_verbatim_and_returns_what_export_returns(tmp_path, mo
 
     csl = json.loads(Path("november.json").read_text(encoding="utf-8"))
     assert {item["id"] for item in csl} == expected
-    assert Path("november.bib").read_text(encoding="utf-8").count("@article{") == len(expected)
+    assert all("replay http://127.0.0.1:8090/all/2026" in item["note"] for item in csl)
+    bib = Path("november.bib").read_text(encoding="utf-8")
+    assert bib.count("@article{") == len(expected) and bib.count("langid = {arabic}") > 0
+    with open("november.csv", encoding="utf-8") as fh:
+        assert {r["id"] for r in csv.DictReader(fh)} == expected
 
 
-def test_the_bucket_recipe_on_seaweedfs(s3_server, tmp_path, capsys):
+def test_the_bucket_recipes_on_seaweedfs(s3_server, tmp_path, capsys):
+    """DuckDB (s3fs registered), polars and pyarrow/pandas read the table from the bucket offline, each
+    returning exactly what `export` returns; so does `newsarchive query`."""
     s3_server.create_bucket("news-archive")
     store = open_store("s3://news-archive/prod")
     day = date(2026, 11, 21)
@@ -136,12 +156,19 @@ def test_the_bucket_recipe_on_seaweedfs(s3_server, tmp_path, capsys):
     refresh_day(store, day.isoformat())
     expected = set(load_articles(store, day, day).column("id").to_pylist())
     assert expected == {f"{1:016x}", f"{4:016x}"}
-    [body] = [
-        body for lang, body in section_blocks() if lang == "python" and "S3FileSystem" in body
+    recipes = [
+        body
+        for lang, body in section_blocks(covered_by="test_the_bucket_recipes_on_seaweedfs")
+        if lang == "python"
     ]
-    namespace: dict = {}
-    exec(compile(body, "docs/researchers.md", "exec"), namespace)  # noqa: S102 - the recipe, verbatim
-    assert ids_of(namespace["table"]) == expected and ids_of(namespace["df"]) == expected
+    assert len(recipes) == 3  # DuckDB, polars, pyarrow and pandas
+    for body in recipes:
+        namespace: dict = {}
+        exec(compile(body, "docs/researchers.md", "exec"), namespace)  # noqa: S102 - the recipe, verbatim
+        found = [namespace[k] for k in ("articles", "frame", "table", "df") if k in namespace]
+        assert found and all(ids_of(result) == expected for result in found), body
+    published = namespace["table"].schema.field("published").type
+    assert str(published) == "timestamp[us, tz=UTC]"
     assert (
         main(
             [
@@ -156,3 +183,6 @@ def test_the_bucket_recipe_on_seaweedfs(s3_server, tmp_path, capsys):
         == 0
     )
     assert set(capsys.readouterr().out.split()[1:]) == {f'"{i}"' for i in expected}
+    assert main(["dataset", "card", "--archive", "s3://news-archive/prod"]) == 0  # on S3 too
+    assert main(["dataset", "card", "--check", "--archive", "s3://news-archive/prod"]) == 0
+    assert "s3://news-archive/prod" in store.get_bytes("README.md").decode()

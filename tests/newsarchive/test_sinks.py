@@ -1,6 +1,6 @@
 """One set of hostile strings, as outlets' pages carry them (titles, repeated lines, URLs, author names),
 through every output people read: the Archive page (HTML), the alerts (Slack mrkdwn, email), CSV
-(`query`, `stats`), BibTeX and CSL-JSON (`export`), terminal tables and hits (`query`, `search`), JSON
+(`query`, `stats`, `export`), BibTeX and CSL-JSON (`export`), terminal tables and hits (`query`, `search`), JSON
 lines (`query`, `export`, WACZ `pages.jsonl`). Each output must parse as its format and carry no live
 markup: no tag, mention, link, formula, unbalanced brace, control or bidi override of the page's making.
 Each string in each output is a row of `edges (sink <name>)` in `make test`'s summary."""
@@ -146,6 +146,24 @@ def test_csv_cells_are_never_formulas_and_carry_no_controls(archive, capsys):
     _record("csv", held, escaped)
     assert code == 0 and header == ["title", "author", "url", "text"] and all(held), body
     assert body[4][0].startswith("'=HYPERLINK(") and body[5][0].startswith("'@SUM(")
+
+
+def test_export_csv_cells_are_never_formulas_and_carry_no_controls(archive, capsys, tmp_path):
+    out = tmp_path / "export.csv"
+    code, _, err, escaped = _cli(
+        capsys, "export", "--archive", str(archive), *RANGE, "--format", "csv", "--out", str(out)
+    )
+    cells = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
+    body = sorted(cells, key=lambda r: int(r["url"].split("/")[4]))
+    held = []
+    for text, line in zip(HOSTILE, body, strict=True):
+        values = [line[c] for c in ("title", "author", "url", "text")]
+        ok = all(v[:1] not in "=+-@\t\r" and not RAW.search(v) for v in values)
+        ok &= _words(line["title"]) == _words(text) and line["url"].startswith("https://")
+        held.append(ok)
+    _record("export csv", held, escaped)
+    assert code == 0 and all(held), (err, body)
+    assert body[4]["title"].startswith("'=HYPERLINK(") and body[5]["title"].startswith("'@SUM(")
 
 
 def test_terminal_tables_and_hits_show_controls_and_keep_arabic(archive, capsys):
@@ -338,6 +356,28 @@ def _quality_failure() -> str:
     with pytest.raises(QualityCheckFailed) as failed:
         check(figures, "2026-11-21 rev 1")
     return str(failed.value)
+
+
+def test_the_dataset_card_carries_no_live_markup(archive):
+    """Each hostile string as the dataset's name, its terms and an outlet's name: every one stays in
+    its line or table cell of the card's Markdown, with no tag, link, heading or control of its own."""
+    from archive.dataset_card import DatasetInfo, decode_card
+    from archive.dataset_docs import write_dataset_docs
+
+    store = open_store(archive)
+    held = []
+    for text in HOSTILE:
+        write_dataset_docs(store, DatasetInfo(text, text, {"enabbaladi": text}))
+        card = decode_card(store.get_bytes("README.md"))
+        body = re.sub(r"\n```.*?\n```", "", card.split("\n---\n", 1)[1], flags=re.S)
+        row = next(line for line in body.splitlines() if line.startswith("| enabbaladi |"))
+        live = re.compile(r"(?<!\\)(<|\]\()")  # a tag, an autolink or a link's target, unescaped
+        ok = not RAW.search(card) and len(re.findall(r"(?<!\\)\|", row)) == 9
+        ok &= not live.search(body) and body.count("\n## ") == 7
+        ok &= _words(row) == _words("enabbaladi " + text)
+        held.append(ok)
+    _record("dataset card", held)
+    assert all(held), [t for t, h in zip(HOSTILE, held, strict=True) if not h]
 
 
 def test_the_archive_page_and_the_alerts_carry_no_live_markup():

@@ -59,7 +59,11 @@ def carry_forward(
 def original_first(row: ArchivedRow) -> tuple:
     """dedup/order.py's key for a row."""
     return original_order(
-        row.published, row.outlet, canonical_url(row.url, row.canonical_url), row.id
+        row.published,
+        row.outlet,
+        canonical_url(row.url, row.canonical_url),
+        row.id,
+        row.published_date,
     )
 
 

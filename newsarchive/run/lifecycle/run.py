@@ -141,6 +141,7 @@ def publish(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Published
             rev.ref,
             rev.manifest,
             full.only({o for o, r in held.items() if r.ref == rev.ref}),
+            settings,
         )
     state = full.only(set(full.outlets) - set(held))
     if state.empty:
@@ -185,7 +186,7 @@ def publish(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Published
     done = transact(store, run.day, run.run_id, state.generation, build, settings.sealer())
     assert done is not None  # a run's build always makes a snapshot
     ref, manifest = done
-    finish(store, run, ref, manifest, state)
+    finish(store, run, ref, manifest, state, settings)
     for key in run.dedup_outputs:  # consumed, or made for outputs older than these
         store.delete(key)
     return Published(ref, store.url, manifest)
@@ -281,12 +282,19 @@ def _staged_warcs(
 
 
 # -- finished ----------------------------------------------------------------------------------------
-def finish(store: Store, run: RunRef, ref: SnapshotRef, manifest: Manifest, state: Staged) -> None:
+def finish(
+    store: Store,
+    run: RunRef,
+    ref: SnapshotRef,
+    manifest: Manifest,
+    state: Staged,
+    settings: Settings | None = None,
+) -> None:
     """After the rev `ref` published `state`: the day's derived data takes in the day's newest rev
     (current table, search segment); each outlet crawl the rev published whole marks what it archived
     as seen (idempotent); then those outputs go from staging (an output of a newer attempt stays). Safe
     to repeat, and to cut short: what is left is still known as published (a retry, `newsarchive gc`)."""
-    refresh_derived(store, ref)  # a failure leaves the staging for the retry
+    refresh_derived(store, ref, settings)  # a failure leaves the staging for the retry
     now = read_staged(store, run, list(state.outlets))
     consumed = [
         o
@@ -347,7 +355,9 @@ def published_before(store: Store, run: RunRef) -> SnapshotRef | None:
     return published_by(store, run.day, run.run_id)
 
 
-def finish_published(store: Store, run: RunRef) -> list[SnapshotRef]:
+def finish_published(
+    store: Store, run: RunRef, settings: Settings | None = None
+) -> list[SnapshotRef]:
     """Finish what the run's staging holds that a rev of the run published (gc): the revs finished.
     Outputs it has not published are left (gc removes them once they are dead)."""
     full, history = read_staged(store, run), run_revs(store, run)
@@ -360,6 +370,7 @@ def finish_published(store: Store, run: RunRef) -> list[SnapshotRef]:
             rev.ref,
             rev.manifest,
             full.only({o for o, r in held.items() if r.ref == rev.ref}),
+            settings,
         )
     if revs and read_staged(store, run).empty:  # what is left is a dedup pass of those outputs
         for key in run.dedup_outputs:

@@ -30,13 +30,15 @@ from archive.snapshot import (
     write_snapshot,
 )
 from archive.store import Store
-
-if TYPE_CHECKING:
-    from archive.seal import Sealer
 from newsarchive import __version__
+from newsarchive.run import dataset_docs
 from newsarchive.run.lifecycle.dedup import DayDedup
 from outlets.model import Registry
 from search.segment import index_published
+
+if TYPE_CHECKING:
+    from archive.seal import Sealer
+    from newsarchive.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -90,12 +92,14 @@ def transact(
     return ref, manifest
 
 
-def refresh_derived(store: Store, ref: SnapshotRef) -> None:
+def refresh_derived(store: Store, ref: SnapshotRef, settings: Settings | None = None) -> None:
     """The day's derived data takes in its newest rev: the current-articles table (rewritten from the
-    day's newest complete rev, whichever publisher comes last) and `ref`'s search segment (best effort:
-    `search-index` builds a missing one)."""
+    day's newest complete rev, whichever publisher comes last), `ref`'s search segment (best effort:
+    `search-index` builds a missing one), then the dataset card and Croissant file (best effort:
+    `newsarchive dataset card` writes them)."""
     refresh_day(store, ref.day)
     index_published(store, ref)
+    dataset_docs.refresh(store, settings)
 
 
 def segment_file(day: DayDedup, tmp: Path) -> dict[str, Path]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date
+
+import pytest
 
 from archive.readers import load_articles
 from archive.snapshot import publish_snapshot
@@ -96,3 +98,77 @@ def test_export_csl_json_and_bibtex_cite_exactly_the_exported_articles(tmp_path,
     bib = (tmp_path / "c.bib").read_text(encoding="utf-8")
     assert bib.count("@article{") == len(exported) and all(f"-{i}," in bib for i in exported)
     capsys.readouterr()
+
+
+def test_a_citation_carries_the_replay_url_its_memento_datetime_and_biblatex_language(monkeypatch):
+    from pybtex import errors
+    from pybtex.database import parse_string
+
+    data = row(9, capture_id="<urn:uuid:9>", fetched_at="2026-11-21T23:05:07+00:00").to_dict()
+    c = citation_of(data, replay_base="https://replay.example.org/news/")
+    url = "https://www.orient-news.net/news/9"
+    assert c.replay_url == f"https://replay.example.org/news/20261121230507/{url}"
+    assert c.memento_datetime == "2026-11-21T23:05:07Z" and c.url == url
+    entry = to_bibtex(c)
+    assert "langid = {arabic}" in entry and "langid = {ar}" not in entry
+    assert "Memento-Datetime: Sat, 21 Nov 2026 23:05:07 GMT" in entry
+    errors.set_strict_mode(True)
+    [parsed] = parse_string(entry, "bibtex").entries.values()
+    assert parsed.fields["langid"] == "arabic" and parsed.fields["url"] == url
+    assert f"replay https://replay.example.org/news/20261121230507/{url}" in to_csl(c)["note"]
+    # a language biblatex has no name for gets no langid; a row never fetched, no replay URL
+    other = citation_of({**data, "language": "xx", "fetched_at": None})
+    assert "langid" not in to_bibtex(other) and other.replay_url is None
+    assert citation_of({**data, "language": "ar-SY"}).language == "ar-SY"
+    assert "langid = {arabic}" in to_bibtex(citation_of({**data, "language": "ar-SY"}))
+
+
+def test_export_cites_with_the_replay_server_the_settings_name(tmp_path, capsys, monkeypatch):
+    store = open_store(tmp_path / "archive")
+    publish_snapshot(store, DAY, [row(1, fetched_at="2026-11-21T03:00:00Z")], {})
+    monkeypatch.setenv("NEWSARCHIVE_REPLAY_URL", "https://replay.example.org/arabic-news")
+    out = tmp_path / "c.json"
+    argv = ["export", "--archive", str(tmp_path / "archive"), "--since", "2000-01-01"]
+    assert main([*argv, "--until", "2999-12-31", "--format", "csl-json", "--out", str(out)]) == 0
+    [item] = json.loads(out.read_text(encoding="utf-8"))
+    assert (
+        "replay https://replay.example.org/arabic-news/20261121030000/"
+        "https://www.orient-news.net/news/1 (Memento-Datetime: Sat, 21 Nov 2026 03:00:00 GMT)"
+    ) in item["note"]
+    monkeypatch.setenv("NEWSARCHIVE_REPLAY_URL", "ftp://x")
+    capsys.readouterr()
+    assert main([*argv, "--until", "2999-12-31", "--format", "bibtex", "--out", str(out)]) == 2
+    assert "NEWSARCHIVE_REPLAY_URL='ftp://x': give the http(s) URL" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_every_cited_replay_url_opens_its_capture_with_that_memento_datetime(
+    demo_run, tmp_path, monkeypatch
+):
+    """On the demo run: `export --format csl-json` with the replay server's URL; pywb answers each
+    citation's replay URL with the capture itself, at the citation's Memento-Datetime."""
+    import urllib.request
+    from email.utils import format_datetime
+
+    from newsarchive.replay.server import PywbServer, prepare, pywb_command
+
+    pywb_command()
+    settings, _ = demo_run
+    store = open_store(settings.archive)
+    with PywbServer(prepare(store, tmp_path / "site")) as server:
+        monkeypatch.setenv("NEWSARCHIVE_REPLAY_URL", f"{server.url}/all")
+        out = tmp_path / "cited.json"
+        argv = ["export", "--archive", settings.archive, "--since", "2026-11-21", "--until"]
+        assert main([*argv, "2026-11-21", "--format", "csl-json", "--out", str(out)]) == 0
+        rows = {r["id"]: r for r in load_articles(store, DAY, DAY).to_pylist()}
+        items = json.loads(out.read_text(encoding="utf-8"))
+        assert len(items) == len(rows) > 20
+        for item in items[::4]:
+            article = rows[item["id"]]
+            c = citation_of(article, replay_base=f"{server.url}/all")
+            assert c.replay_url in item["note"]
+            with urllib.request.urlopen(c.replay_url, timeout=60) as response:
+                body = response.read().decode("utf-8", "replace")
+                when = format_datetime(article["fetched_at"].astimezone(UTC), usegmt=True)
+                assert response.headers["Memento-Datetime"] == when, c.replay_url
+            assert article["title"].split()[0] in body
