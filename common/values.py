@@ -222,6 +222,7 @@ class Text(Kind[str]):
     """One line of printable text (no control characters), at most `max_chars`."""
 
     max_chars: int = MAX_LINE_CHARS
+    strip: bool = False  # spaces around the line are not part of it
 
     @property
     def accepts(self) -> str:  # type: ignore[override]
@@ -234,7 +235,7 @@ class Text(Kind[str]):
     def parse(self, text: str) -> str:
         if len(text) > self.max_chars or not text.isprintable():  # empty is a line of text
             raise BadValue(self.accepts)
-        return text
+        return text.strip() if self.strip else text
 
 
 @dataclass(frozen=True)

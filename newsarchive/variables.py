@@ -245,7 +245,7 @@ APP_VARIABLES: tuple[Variable[Any], ...] = (
     ),
     Variable(
         "NEWSARCHIVE_DATASET_NAME",
-        Text(MAX_DATASET_TEXT),
+        Text(MAX_DATASET_TEXT, strip=True),
         DEFAULT_DATASET_NAME,
         "the dataset's name in the bucket's card (README.md) and Croissant file",
         CLI,
@@ -253,7 +253,7 @@ APP_VARIABLES: tuple[Variable[Any], ...] = (
     ),
     Variable(
         "NEWSARCHIVE_DATASET_TERMS",
-        Text(MAX_DATASET_TEXT),
+        Text(MAX_DATASET_TEXT, strip=True),
         DEFAULT_DATASET_TERMS,
         "the terms of use the card and the Croissant file state",
         CLI,

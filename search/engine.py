@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import tantivy
@@ -186,6 +187,11 @@ class _Rows:
         return segment, self.opened[key].row(at)
 
 
+def _iso(value: date | None) -> str | None:
+    """A date or time of the typed columns (archive/schema.py) as ISO 8601 text, as hits cite it."""
+    return value.isoformat() if value is not None else None
+
+
 def _hit(opened: Opened, address: Any, score: float, query: Query, rows: _Rows) -> dict[str, Any]:
     doc = opened.searcher.doc(address)
     segment, row = rows.at(Location.from_bytes(bytes(doc["at"][0])))
@@ -193,9 +199,9 @@ def _hit(opened: Opened, address: Any, score: float, query: Query, rows: _Rows) 
         "title": row["title"],
         "outlet": row["outlet"],
         "author": row["author"],
-        "published": row["published"],
+        "published": _iso(row["published"] or row["published_date"]),
         "url": row["url"],
-        "archived": row["fetched_at"] or segment.ref.day,
+        "archived": _iso(row["fetched_at"]) or segment.ref.day,
         "snapshot": segment.ref.day,
         "rev": segment.ref.rev,
         "article_id": row["id"],

@@ -26,6 +26,7 @@ COLUMNS = (
     "title",
     "author",
     "published",
+    "published_date",
     "url",
     "language",
     "capture_id",
@@ -34,12 +35,13 @@ COLUMNS = (
     "text",
 )
 BATCH_ROWS = 32  # rows decompressed to read one
+ROWS_FORMAT = 2  # in the file's name: a file of other COLUMNS is never read as this one
 
 
 def rows_path(store: Store, ref: SnapshotRef, parts: str, cache: Path) -> Path:
     """The rows of the snapshot's Parquet parts named `parts` (a segment pointer's) in the cache, made
     from the checked parts when not there yet."""
-    path = cache / "rows" / f"{parts[:32]}.arrow"
+    path = cache / "rows" / f"{parts[:32]}.v{ROWS_FORMAT}.arrow"
     if path.exists():
         return path
     if parts_digest(load_manifest(store, ref)) != parts:

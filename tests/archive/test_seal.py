@@ -297,7 +297,7 @@ def test_unsigned_without_a_key_or_tsa(tmp_path, capsys, monkeypatch):
         (
             "NEWSARCHIVE_TSA_URL",
             "ftp://tsa",
-            "NEWSARCHIVE_TSA_URL='ftp://tsa': give the http(s) URL",
+            "NEWSARCHIVE_TSA_URL='ftp://tsa': give an absolute http(s) URL",
         ),
     ],
 )
@@ -352,3 +352,47 @@ def test_a_seal_name_elsewhere_in_the_rev_is_not_bookkeeping(tmp_path, sealed_en
     code, _, err = _verify(tmp_path, capsys)
     assert code == 1
     assert f"{ref.prefix}warc/manifest.tsr: in the snapshot's prefix but not in its manifest" in err
+
+
+def _by_hand_block() -> list[str]:
+    """The command lines of docs/integrity.md's "Checking a snapshot by hand, with OpenSSL" block."""
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "integrity.md").read_text(encoding="utf-8")
+    block = text.split("**Checking a snapshot by hand, with OpenSSL.**", 1)[1]
+    block = block.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("kind", ["ed25519", "p256"])
+def test_the_check_by_hand_with_openssl_in_the_docs_verifies_a_fetched_snapshot(
+    tmp_path, tsa, sealed_env, monkeypatch, capsys, kind
+):
+    """docs/integrity.md's block, run line by line in the directory `snapshots get` fills: each
+    signature line for its own key kind says so, the TSA's token verifies, the fingerprint is the
+    manifest's."""
+    key = write_key(tmp_path / f"{kind}.pem", kind)
+    monkeypatch.setenv("NEWSARCHIVE_SIGNING_KEY", str(key))
+    _, _, manifest = _publish(tmp_path)
+    got = tmp_path / "got"
+    argv = ["snapshots", "get", DAY.isoformat(), "--archive", str(tmp_path / "archive")]
+    assert main([*argv, "--dest", str(got)]) == 0
+    capsys.readouterr()
+    (got / "tsa-root.pem").write_bytes(tsa.ca_pem.read_bytes())
+    lines = _by_hand_block()
+    assert lines[0] == "cd DIR"
+    for line in lines[1:]:
+        if ("# Ed25519" in line and kind != "ed25519") or ("# ECDSA" in line and kind != "p256"):
+            continue  # the other key kind's line
+        done = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", line], cwd=got, capture_output=True, text=True
+        )
+        assert done.returncode == 0, (line, done.stdout, done.stderr)
+        if line.startswith("openssl pkey "):  # the fingerprint line
+            assert done.stdout.split()[0] == manifest.signing["key_sha256"]
+        if "pkeyutl -verify" in line:
+            assert "Signature Verified Successfully" in done.stdout
+        if "dgst -sha256 -verify" in line:
+            assert "Verified OK" in done.stdout
+        if "ts -verify" in line:
+            assert "Verification: OK" in done.stdout
