@@ -3,6 +3,7 @@ real RFC 3161 TSA on loopback (`openssl ts -reply`, tests/tsa.py), with every ki
 
 import json
 import re
+import shutil
 import subprocess
 from datetime import date
 
@@ -364,6 +365,7 @@ def _by_hand_block() -> list[str]:
     return [line for line in block.splitlines() if line.strip()]
 
 
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed (.ci/run installs it)")
 @pytest.mark.parametrize("kind", ["ed25519", "p256"])
 def test_the_check_by_hand_with_openssl_in_the_docs_verifies_a_fetched_snapshot(
     tmp_path, tsa, sealed_env, monkeypatch, capsys, kind
