@@ -345,4 +345,4 @@ def test_a_wrong_deadline_fails_the_dag_import_in_one_line(airflow_env):
     )
     proc = run_python(code, {**airflow_env, "NEWSARCHIVE_DEADLINE": "25:00"})
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "NEWSARCHIVE_DEADLINE='25:00': give the time of day (UTC)" in proc.stdout
+    assert "NEWSARCHIVE_DEADLINE='25:00': give a time of day (UTC)" in proc.stdout
