@@ -191,7 +191,7 @@ def test_researcher_filters_and_formats(archive_url, warc, tmp_path):
     assert load_articles(store, DAY, DAY, outlet="euronews").column("id").to_pylist() == ["id0003"]
     assert load_articles(store, DAY, date(2026, 11, 22), lang="ar").num_rows == 3
     df = load_articles(store, date(2026, 11, 22), date(2026, 11, 22)).to_pandas()
-    assert list(df["id"]) == ["id0009"] and list(df["snapshot_date"]) == ["2026-11-22"]
+    assert list(df["id"]) == ["id0009"] and list(df["snapshot_date"]) == [date(2026, 11, 22)]
     for fmt in ("jsonl", "parquet", "txt"):
         out = tmp_path / f"export.{fmt}"
         r = subprocess.run(
