@@ -71,6 +71,7 @@ bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_first_run.py
 	$(VENV)/bin/python bench/bench_research.py
 	$(MAKE) bench/.venv-duckdb-fts/.synced && $(VENV)/bin/python bench/bench_search.py
+	$(VENV)/bin/python bench/bench_stemmers.py
 	$(VENV)/bin/python bench/bench_reextract.py
 
 # DuckDB FTS for bench/bench_search.py's baseline: the PyPI package that ships the extension exists for
