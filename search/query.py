@@ -3,7 +3,7 @@
 Words are ANDed; -word excludes. A word is searched by its stem (every form the segment's lexicon
 holds for that stem: والأطفال finds الأطفال, and الحكومة finds الحكومية under Light10); "a word" or
 "a phrase" in quotes, or every word with `exact=True` (`--exact`), by its exact form (الحكومة finds
-الحكومة and حكومه, never الحكومية); a phrase matches its words in order. word* matches every word that
+الحكومة and الحكومه, never الحكومية nor والحكومة); a phrase matches its words in order. word* matches every word that
 begins with it, after Light10's و and article (روسي* finds الروسية), or exactly with it when exact. No
 query syntax is ever taken from the user (pieces become term and phrase queries)."""
 

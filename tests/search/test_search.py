@@ -406,6 +406,37 @@ def test_an_old_format_segment_is_named_and_the_new_one_built(corpus, capsys):
     assert store.get_bytes(old) == b'{"format": 1}'
 
 
+def test_a_segment_made_with_another_stemmer_is_named_and_built_again(corpus, capsys):
+    """A segment records its stemmer (name and what it makes of a probe): one made with another
+    (ARLSTem here) is never searched with this version's queries, which would stem differently; the day
+    is named and `search-index` builds it again with the chosen stemmer."""
+    from search.segment import index_snapshot, read_pointer
+    from search.text import Analyzer
+
+    archive, store, built = corpus
+    first = built.refs[0]
+    assert cli(capsys, "search-index", "--archive", archive)[0] == 0
+    code, before, err = cli(
+        capsys, "search", "دوما", "--archive", archive, "--json", "--limit", "1000"
+    )
+    assert code == 0 and before, err
+    index_snapshot(store, first, Analyzer("arlstem"))
+    code, out, err = cli(
+        capsys, "search", "دوما", "--archive", archive, "--json", "--limit", "1000"
+    )
+    assert code == 0 and "made with another stemmer" in err and "search-index" in err
+    assert {json.loads(h)["day"] for h in out.splitlines()} == {
+        json.loads(h)["day"] for h in before.splitlines()
+    } - {first.day}
+    assert cli(capsys, "search-index", "--archive", archive)[0] == 0
+    pointer = read_pointer(store, first)
+    assert pointer is not None and pointer.stemmer == Analyzer().identity
+    code, out, err = cli(
+        capsys, "search", "دوما", "--archive", archive, "--json", "--limit", "1000"
+    )
+    assert code == 0 and "another stemmer" not in err and out == before
+
+
 def test_a_segment_tar_cannot_write_outside_its_directory(tmp_path):
     import tarfile
 
