@@ -155,3 +155,26 @@ def test_a_cursor_is_refused_once_the_segments_change_or_for_another_query(archi
     code, _, err = cli(capsys, "search", "دوما", "--archive", archive, "--cursor", cursor)
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "segments changed since this cursor was made" in err and "first page" in err
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["--page", "0"], "'0' is not a page number; give a whole number from 1"),
+        (["--offset", "-1"], "'-1' is not a number of hits to skip; give a whole number from 0"),
+        (["--offset", "1000001"], "give a whole number from 0 to 1000000"),
+        (["--limit", "1001"], "give a whole number from 1 to 1000"),
+        (["--page", "2", "--offset", "3"], "not allowed with argument --page"),
+        (
+            ["--cursor", "garbage"],
+            "'garbage' is not a search cursor; give the one the previous page",
+        ),
+        (["--cursor", "eyJ4IjogMX0"], "is not a search cursor"),  # base64 JSON, not a cursor
+    ],
+)
+def test_a_bad_page_is_one_line_naming_it(tmp_path, capsys, monkeypatch, args, named):
+    monkeypatch.setenv("NEWSARCHIVE_SEARCH_CACHE", str(tmp_path / "cache"))
+    open_store(tmp_path / "archive")
+    code, _, err = cli(capsys, "search", "دوما", "--archive", str(tmp_path / "archive"), *args)
+    assert code == 2 and named in err and len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
