@@ -72,6 +72,7 @@ bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_research.py
 	$(VENV)/bin/python bench/bench_dataset.py
 	$(MAKE) bench/.venv-duckdb-fts/.synced && $(VENV)/bin/python bench/bench_search.py
+	$(VENV)/bin/python bench/bench_stemmers.py
 	$(VENV)/bin/python bench/bench_reextract.py
 	$(VENV)/bin/python bench/bench_signing.py
 

@@ -25,7 +25,7 @@ layout (docs/archive-format.md shows the same block, and tests/docs keeps the tw
     current/articles/D.parquet                   the current-articles table, one file per day (derived)
     current/articles.record.json                 the table's record: each day file's SHA-256, size, rows, rev
     indexes/date=D/rev=N/                        sidecar CDXJ index of a rev published before indexes existed
-    search/v3/date=D/rev=N/segment.tar|.json     search segment of a rev and its pointer (derived)
+    search/v4/date=D/rev=N/segment.tar|.json     search segment of a rev and its pointer (derived)
     ops/live/outlet=O.json                       outlet O's latest try: its run, stage, state, cause, next try
     ops/live/run.json                            the latest run's run-level stages (dedup, publish, quality)
     ops/deadline/date=D.json                     the day's missed-deadline alert, sent once (create-only)
@@ -70,7 +70,7 @@ SEAL_OBJECTS = (
 )  # not in the manifest: of it
 SIDECAR_TIMESTAMPS = "timestamps"
 SIDECAR_RECORD = "index.json"  # under a sidecar prefix: what the sidecar index is bound to
-SEARCH_FORMAT = 3
+SEARCH_FORMAT = 4
 SEARCH_PREFIX = f"{SEARCH}/v{SEARCH_FORMAT}/"
 # segments of earlier formats (never read; `newsarchive search-index` builds the current one beside them)
 OLD_SEARCH_PREFIXES = tuple(f"{SEARCH}/v{n}/" for n in range(1, SEARCH_FORMAT))

@@ -7,7 +7,8 @@
 2. Index build: `search.segment.index_snapshot` of every day's newest rev, `--workers` processes
    (articles/s over the wall time; peak RSS of the builder processes).
 3. Search latency: `newsarchive search`'s path (segments listed and opened, query parsed, tantivy BM25 top 10 with
-   snippets and citations) for a mix of queries, warm, p50/p95; peak RSS of that process. Beside it, SQL
+   snippets and citations) for a mix of queries, warm, p50/p95; peak RSS of that process; the same words
+   with `--exact`, and a page deep in the hits (100 hits from the 10,001st). Beside it, SQL
    `LIKE '%word%'` with DuckDB over the same days' Parquet files (what the README's recipe does).
 4. DuckDB FTS (`stemmer='arabic'`, its own venv: see bench/duckdb_fts_baseline.py) on `--baseline-days`
    days: its build rate and query latency, beside ours on the same days.
@@ -53,6 +54,8 @@ LATENCY_QUERIES = [
     "children",
     "بيرقدار -دوما",
 ]
+EXACT_QUERIES = ["الحكومة", "الحكومية", "المفاوضات", '"جيش الإسلام"', "دوما"]
+DEEP_QUERIES = ["جيش", "دوما", "الاتفاق"]
 
 
 def peak_rss_mib() -> float:
@@ -113,27 +116,51 @@ def phase_search(
     from search import engine
     from search.query import parse
     from search.segments_local import open_segments
+    from search.text import Analyzer
 
     store = open_store(archive, create=False)
     lo, hi = (
         (date.fromisoformat(since) if since else None),
         (date.fromisoformat(until) if until else None),
     )
-    open_segments(store, Path(cache), lo, hi)  # first use: checks every segment once
+    stemmer = Analyzer().identity
+    open_segments(store, Path(cache), lo, hi, stemmer)  # first use: checks every segment once
+
+    def timed(query: str, exact: bool, limit: int, offset: int) -> float:
+        started = time.perf_counter()
+        coverage = open_segments(store, Path(cache), lo, hi, stemmer)
+        parsed = parse(query, exact=exact, analyzer=Analyzer())  # a command's own, as the CLI's
+        engine.search(coverage.segments, parsed, engine.Filters(), limit, offset)
+        return time.perf_counter() - started
+
     latencies: dict[str, list[float]] = {q: [] for q in LATENCY_QUERIES}
+    exact: list[float] = []
+    stemmed: list[float] = []  # the same words as `exact`, by their stems
+    deep: list[float] = []
     for _ in range(rounds):
         for query in LATENCY_QUERIES:
-            started = time.perf_counter()
-            coverage = open_segments(store, Path(cache), lo, hi)
-            engine.search(coverage.segments, parse(query), engine.Filters(), 10)
-            latencies[query].append(time.perf_counter() - started)
+            latencies[query].append(timed(query, False, 10, 0))
+        for query in EXACT_QUERIES:
+            exact.append(timed(query, True, 10, 0))
+            stemmed.append(timed(query, False, 10, 0))
+        for query in DEEP_QUERIES:
+            deep.append(timed(query, False, 100, 10_000))
     flat = sorted(x for v in latencies.values() for x in v)
+    exact.sort()
+    stemmed.sort()
+    deep.sort()
     return {
-        "days": len(coverage.segments),
+        "days": len(open_segments(store, Path(cache), lo, hi, stemmer).segments),
         "p50_ms": 1000 * statistics.median(flat),
         "p95_ms": 1000 * flat[int(0.95 * (len(flat) - 1))],
         "max_ms": 1000 * flat[-1],
         "slowest": max(latencies, key=lambda q: max(latencies[q])),
+        "exact_p50_ms": 1000 * statistics.median(exact),
+        "exact_p95_ms": 1000 * exact[int(0.95 * (len(exact) - 1))],
+        "same_stemmed_p50_ms": 1000 * statistics.median(stemmed),
+        "same_stemmed_p95_ms": 1000 * stemmed[int(0.95 * (len(stemmed) - 1))],
+        "deep_p50_ms": 1000 * statistics.median(deep),
+        "deep_p95_ms": 1000 * deep[int(0.95 * (len(deep) - 1))],
         "peak_rss_mib": peak_rss_mib(),
     }
 
@@ -187,11 +214,12 @@ def recall(tmp: Path) -> dict:
     built = publish_corpus(store)
     from archive.snapshot import newest_revs
     from search.segment import index_snapshot
+    from search.text import Analyzer
 
     refs = newest_revs(store)
     for ref in refs:
         index_snapshot(store, ref)
-    segments = open_segments(store, tmp / "cache", None, None).segments
+    segments = open_segments(store, tmp / "cache", None, None, Analyzer().identity).segments
     from archive.readers import load_articles
 
     table = load_articles(store)
@@ -372,6 +400,13 @@ def main() -> int:
             f"search over {search['days']} days, {len(LATENCY_QUERIES)} queries x {args.rounds}: p50 "
             f"{search['p50_ms']:.0f} ms, p95 {search['p95_ms']:.0f} ms (goal < 300 ms), max {search['max_ms']:.0f} ms "
             f"({search['slowest']}); peak RSS {search['peak_rss_mib']:.0f} MiB (goal < 2,048)"
+        )
+        print(
+            f"  --exact, {len(EXACT_QUERIES)} queries x {args.rounds}: p50 {search['exact_p50_ms']:.0f} ms, p95 "
+            f"{search['exact_p95_ms']:.0f} ms (the same words stemmed: p50 {search['same_stemmed_p50_ms']:.0f} ms, "
+            f"p95 {search['same_stemmed_p95_ms']:.0f} ms); a page deep in the hits (100 from the 10,001st), "
+            f"{len(DEEP_QUERIES)} queries x {args.rounds}: p50 {search['deep_p50_ms']:.0f} ms, "
+            f"p95 {search['deep_p95_ms']:.0f} ms"
         )
         like = like_latency(archive, days)
         print(

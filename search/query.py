@@ -1,8 +1,11 @@
-"""A user's query as pieces over the index's stems (search/engine.py makes each a tantivy query).
+"""A user's query as pieces over a segment's two forms of each word (search/text.py).
 
-Words are ANDed; "a phrase" matches its words in order; word* matches every stem it begins; -word
-excludes. Every piece is folded and stemmed as the index is (search/text.py), so والأطفال finds
-الأطفال; no query syntax is ever taken from the user (pieces become term and phrase queries)."""
+Words are ANDed; -word excludes. A word is searched by its stem (every form the segment's lexicon
+holds for that stem: والأطفال finds الأطفال, and الحكومة finds الحكومية under Light10); "a word" or
+"a phrase" in quotes, or every word with `exact=True` (`--exact`), by its exact form (الحكومة finds
+الحكومة and الحكومه, never الحكومية nor والحكومة); a phrase matches its words in order. word* matches every word that
+begins with it, after Light10's و and article (روسي* finds الروسية), or exactly with it when exact. No
+query syntax is ever taken from the user (pieces become term and phrase queries)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from common.errors import NewsArchiveError
-from search.text import fold_many, stem
+from search.text import Analyzer, strip_clitics, surface_many
 
 _PIECE = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
 MAX_PIECES = 32
@@ -22,8 +25,10 @@ class QueryError(NewsArchiveError, ValueError):
 
 @dataclass(frozen=True)
 class Piece:
-    terms: tuple[str, ...]  # stems in order (a phrase if more than one)
-    prefix: bool  # the last stem is a prefix
+    forms: tuple[str, ...]  # exact forms, in order (a phrase if more than one)
+    stem: str | None = None  # one word searched by its stem (else by its exact forms)
+    prefix: str | None = None  # one word searched as a prefix (folded, clitics off unless exact)
+    exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -31,36 +36,56 @@ class Query:
     text: str
     must: tuple[Piece, ...]
     must_not: tuple[Piece, ...]
-    stems: frozenset[str]  # whole stems to highlight
-    prefixes: tuple[str, ...]  # prefix stems to highlight
+    forms: frozenset[str]  # exact forms to highlight
+    stems: frozenset[str]  # stems to highlight
+    prefixes: tuple[Piece, ...]  # prefix pieces to highlight
+    stemmer: str  # the Analyzer's identity: segments of another are not searched with it
 
 
-def parse(text: str) -> Query:
+def parse(text: str, *, exact: bool = False, analyzer: Analyzer | None = None) -> Query:
+    analyzer = analyzer or Analyzer()
     must: list[Piece] = []
     must_not: list[Piece] = []
-    stems: set[str] = set()
-    prefixes: list[str] = []
     pieces = _PIECE.findall(text)
     if len(pieces) > MAX_PIECES:
         raise QueryError(f"the query has {len(pieces)} parts; give at most {MAX_PIECES}")
     for neg_phrase, phrase, neg_word, word in pieces:
-        negate = bool(neg_phrase or neg_word)
-        raw = phrase if phrase or neg_phrase else word
-        is_prefix = not (phrase or neg_phrase) and raw.endswith("*")
-        words = fold_many([raw.rstrip("*")])[0].split()
+        quoted = bool(phrase or neg_phrase)
+        raw = phrase if quoted else word
+        is_prefix = not quoted and raw.endswith("*")
+        words = surface_many([raw.rstrip("*")])[0].split()
         if not words:
             continue
-        terms = [stem(w) for w in words]
-        if is_prefix:
-            terms[-1] = stem(words[-1]) if len(stem(words[-1])) >= 2 else words[-1]
-        (must_not if negate else must).append(Piece(tuple(terms), is_prefix))
-        if not negate:
-            stems.update(terms[:-1] if is_prefix else terms)
-            if is_prefix:
-                prefixes.append(terms[-1])
+        forms = tuple(analyzer.forms(w)[0] for w in words)
+        if is_prefix:  # the star belongs to the last word
+            head = (
+                [Piece((f,)) for f in forms[:-1]]
+                if exact
+                else [_word(analyzer, w) for w in words[:-1]]
+            )
+            start = forms[-1] if exact else strip_clitics(forms[-1])
+            piece_list = [*head, Piece((forms[-1],), prefix=start, exact=exact)]
+        elif quoted or exact:
+            piece_list = [Piece(forms)] if quoted else [Piece((f,)) for f in forms]
+        else:
+            piece_list = [_word(analyzer, w) for w in words]
+        (must_not if neg_phrase or neg_word else must).extend(piece_list)
     if not must:
         raise QueryError(
             f"the query {text[:80]!r} has no word to search for (only punctuation, marks or "
             "excluded words); give at least one word"
         )
-    return Query(text, tuple(must), tuple(must_not), frozenset(stems), tuple(prefixes))
+    return Query(
+        text,
+        tuple(must),
+        tuple(must_not),
+        frozenset(f for p in must if p.stem is None and p.prefix is None for f in p.forms),
+        frozenset(p.stem for p in must if p.stem is not None),
+        tuple(p for p in must if p.prefix is not None),
+        analyzer.identity,
+    )
+
+
+def _word(analyzer: Analyzer, word: str) -> Piece:
+    exact, stem = analyzer.forms(word)
+    return Piece((exact,), stem=stem, exact=False)

@@ -5,7 +5,7 @@ decompresses a few dozen articles and never the day.
 The file is named by the SHA-256s of the parts it was made from (a snapshot is never rewritten, so it is
 made once per snapshot) and written beside its final name, then renamed: whole or not there. A row is
 found by the place a segment gave it (search/segment.py `Location`) and must carry the id the segment
-expects; otherwise the segment was built from other rows and is named, not trusted."""
+expects (its key); otherwise the segment was built from other rows and is named, not trusted."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from archive.snapshot import SnapshotRef, load_manifest, read_articles
 from archive.store import Store
-from search.segment import Location, SegmentError, parts_digest
+from search.segment import Location, SegmentError, id_key, parts_digest
 
 COLUMNS = (
     "id",
@@ -87,9 +87,9 @@ class SnapshotRows:
             record: dict[str, Any] = self._reader.get_batch(batch).slice(offset, 1).to_pylist()[0]
         except (IndexError, OSError, pa.ArrowInvalid) as exc:
             raise SegmentError(f"{self.ref.label}: no row {at.row} in its rows ({exc})") from None
-        if record["id"] != at.id:
+        if id_key(str(record["id"])) != at.key:
             raise SegmentError(
-                f"{self.ref.label}: its search segment names article {at.id} at row {at.row}, the "
-                f"snapshot has {record['id']}; build it again with `newsarchive search-index --rebuild`"
+                f"{self.ref.label}: its search segment names another article at row {at.row} than the "
+                f"snapshot's {record['id']}; build it again with `newsarchive search-index --rebuild`"
             )
         return record

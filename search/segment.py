@@ -1,15 +1,19 @@
-"""An index segment: one tantivy index per snapshot (day and rev) over the stems of each article's title
-and text (search/text.py, fed through a whitespace tokenizer so tantivy never re-tokenises them). Its
-document store holds only where each article is: the snapshot, the row's place in the snapshot's Parquet
-parts (in manifest order) and its id; a hit's citation and snippet come from that row
-(search/rows_local.py), so the text is not stored a second time.
+"""An index segment: one tantivy index per snapshot (day and rev) over the exact forms of the words of
+each article's title and text (search/text.py, fed through a whitespace tokenizer so tantivy never
+re-tokenises them), with positions for phrases, and the segment's lexicon: every exact form it holds
+beside its stem, as the terms `stem:form` of one extra document, so a stemmed query finds its forms in
+the term dictionary (search/engine.py). It keeps only where each article is, in fast fields: the
+snapshot, the row's place in the snapshot's Parquet parts (in manifest order) and a key of its id; a hit's
+citation and snippet come from that row (search/rows_local.py), so the text is not stored a second time.
 
 Stored in the archive beside the snapshots, never inside them (a snapshot is never rewritten):
-`search/v3/date=D/rev=N/segment.tar` (the index's files), then `segment.json` (its SHA-256, size and row
-count) last, so a segment without its pointer, or one whose bytes do not match it, is not there. A
-segment is derived data: building it again replaces it (same rows, same result). Earlier formats (1: an
-SQLite FTS5 file under search/v1/; 2: tantivy with the text and citation fields stored, search/v2/) are
-no longer read: `newsarchive search-index` builds format 3 beside them."""
+`search/v4/date=D/rev=N/segment.tar` (the index's files), then `segment.json` (its SHA-256, size, row
+count and the stemmer it was built with) last, so a segment without its pointer, or one whose bytes do
+not match it, is not there. A segment is derived data: building it again replaces it (same rows, same
+result). Earlier formats (1: an SQLite FTS5 file under search/v1/; 2: tantivy with the text and
+citation fields stored, search/v2/; 3: tantivy over Light10 stems only, search/v3/) are no longer read,
+nor is a segment of this format whose stemmer stems otherwise than this version's: `newsarchive
+search-index` builds them anew."""
 
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ import tempfile
 import time
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -35,12 +39,14 @@ from archive.store import ObjectNotFound, Store
 from common import decode
 from common.errors import DamagedObject, NewsArchiveError
 from common.resources import exhausted
-from search.text import Stemmer
+from search.text import Analyzer
 
 logger = logging.getLogger(__name__)
 FORMAT = layout.SEARCH_FORMAT
 BATCH = 2048
-TOKENIZER = "stems"
+TOKENIZER = "forms"
+LEXICON = "lexicon"  # the field of the segment's lexicon document: terms `stem:form`
+SEPARATOR = ":"  # never in a word (folding makes it a space)
 MAX_TOKEN = 200  # bytes; longer "words" (hostile pages) are not indexed
 WRITER_HEAP = 64_000_000
 _SEGMENT_ID = re.compile(r"[0-9a-f]{8}(-?[0-9a-f]{4}){3}-?[0-9a-f]{12}")  # tantivy's UUIDs
@@ -70,6 +76,7 @@ class Pointer:
     rows: int
     built_at: str
     parts: str  # parts_digest of the snapshot's Parquet parts the rows are placed in
+    stemmer: str  # the identity of the Analyzer that made its forms (search/text.py)
 
     def to_bytes(self) -> bytes:
         return json.dumps(
@@ -81,6 +88,7 @@ class Pointer:
                 "rows": self.rows,
                 "built_at": self.built_at,
                 "parts": self.parts,
+                "stemmer": self.stemmer,
             }
         ).encode()
 
@@ -101,54 +109,94 @@ class Pointer:
                 f.get("rows", decode.whole),
                 f.get("built_at", decode.text, ""),
                 f.get("parts", decode.sha256),
+                f.get("stemmer", lambda v, w: decode.text(v, w, limit=200)),
             )
         except decode.Malformed as exc:
             raise DamagedSegment(f"not a search segment pointer ({exc})") from None
 
 
-def indexed_refs(store: Store) -> set[SnapshotRef]:
-    """The snapshots whose segment pointer is in the archive (one listing)."""
+def indexed_refs(store: Store, stemmer: str | None = None) -> set[SnapshotRef]:
+    """The snapshots whose segment pointer is in the archive (one listing); with `stemmer` (an
+    Analyzer's identity), only those whose segment was built with it (each pointer read)."""
     found = set()
     for info in store.list(layout.SEARCH_PREFIX):
         parsed = layout.parse_search_key(info.key)
         if parsed and info.key.endswith("/segment.json"):
             found.add(SnapshotRef(parsed[1], parsed[2]))
-    return found
+    if stemmer is None:
+        return found
+    current = set()
+    for ref in found:
+        try:
+            pointer = read_pointer(store, ref)
+        except SegmentError:  # unreadable: built again
+            continue
+        if pointer is not None and pointer.stemmer == stemmer:
+            current.add(ref)
+    return current
 
 
 def schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
-    builder.add_text_field("title", tokenizer_name=TOKENIZER)  # stems, with positions (phrases)
-    builder.add_text_field("body", tokenizer_name=TOKENIZER)
-    builder.add_text_field("outlet", tokenizer_name="raw", fast=True)
     builder.add_text_field(
-        "lang", tokenizer_name="raw"
-    )  # the tag and each of its prefixes: ar-SY, ar
+        "title", tokenizer_name=TOKENIZER
+    )  # exact forms, with positions (phrases)
+    builder.add_text_field("body", tokenizer_name=TOKENIZER)
+    # filters only (never scored, no phrases): document ids, no frequencies or positions
+    builder.add_text_field("outlet", tokenizer_name="raw", fast=True, index_option="basic")
+    builder.add_text_field(  # the tag and each of its prefixes: ar-SY, ar
+        "lang", tokenizer_name="raw", index_option="basic"
+    )
     builder.add_integer_field("dup", indexed=True, fast=True)
-    builder.add_bytes_field("at", stored=True)  # where the row is: Location.to_bytes()
+    for name in Location.FIELDS:  # where the row is
+        builder.add_unsigned_field(name, fast=True)
+    builder.add_text_field(LEXICON, tokenizer_name="raw", index_option="basic")
     return builder.build()
+
+
+def lexicon_prefix(stem: str) -> str:
+    """The start of the lexicon terms of every form of `stem`."""
+    return f"{stem}{SEPARATOR}"
 
 
 @dataclass(frozen=True)
 class Location:
     """Where an indexed article is: its snapshot, its place among the snapshot's Parquet rows (parts in
-    manifest order) and its id (checked when the row is read)."""
+    manifest order) and a key of its id (checked when the row is read). Kept as four fast fields, each
+    bit-packed (a segment's day and rev take no bits at all), not as a stored document."""
 
     day: str
     rev: int
     row: int
-    id: str
+    key: int
 
-    def to_bytes(self) -> bytes:
-        return f"{self.day} {self.rev} {self.row} {self.id}".encode()
+    FIELDS = ("day", "rev", "row", "key")
 
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Location:
+    def values(self) -> tuple[int, int, int, int]:
+        return (date.fromisoformat(self.day).toordinal(), self.rev, self.row, self.key)
+
+
+def id_key(article: str) -> int:
+    """The 32-bit key of an article id a segment keeps to check a row against (the pointer binds the
+    segment to the snapshot's parts already; this catches a row out of place)."""
+    return int.from_bytes(hashlib.sha256(article.encode()).digest()[:4], "big")
+
+
+def locations(searcher: tantivy.Searcher, addresses: list[tantivy.DocAddress]) -> list[Location]:
+    """The places of these hits (their fast fields, read in one go for all)."""
+    try:
+        columns = [searcher.fast_field_values(f, addresses) for f in Location.FIELDS]
+    except ValueError as exc:
+        raise SegmentError(f"not a search segment of format {FORMAT} ({exc})") from None
+    out = []
+    for day, rev, row, key in zip(*columns, strict=True):
+        if day is None or rev is None or row is None or key is None:
+            raise SegmentError("a search segment's hit has no place in its snapshot")
         try:
-            day, rev, row, article = data.decode("utf-8").split(" ", 3)
-            return cls(day, int(rev), int(row), article)
-        except ValueError:
-            raise SegmentError(f"not a search segment location: {data[:60]!r}") from None
+            out.append(Location(date.fromordinal(day).isoformat(), rev, row, key))
+        except (ValueError, OverflowError):
+            raise SegmentError(f"a search segment names no day: {day}") from None
+    return out
 
 
 def _analyzer() -> tantivy.TextAnalyzer:
@@ -172,16 +220,17 @@ def lang_terms(lang: str | None) -> list[str]:
 
 
 def build_segment(
-    tables: list[pa.Table], path: Path, ref: SnapshotRef, stemmer: Stemmer | None = None
+    tables: list[pa.Table], path: Path, ref: SnapshotRef, analyzer: Analyzer | None = None
 ) -> int:
-    """Write the index of these article tables (the snapshot schema) into the directory `path`; the
-    number of rows."""
-    stemmer = stemmer or Stemmer()
+    """Write the index of these article tables (the snapshot schema) into the directory `path`, its
+    lexicon document last; the number of rows."""
+    analyzer = analyzer or Analyzer()
     path.mkdir(parents=True, exist_ok=True)
     index = tantivy.Index(schema(), path=str(path), reuse=False)
     index.register_tokenizer(TOKENIZER, _analyzer())
     writer = index.writer(WRITER_HEAP, 1)
     rows = 0
+    lexicon: dict[str, str] = {}
     for table in tables:
         for batch in table.to_batches(BATCH):
             cols = batch.select(
@@ -190,19 +239,22 @@ def build_segment(
             n = batch.num_rows
             titles = [t or "" for t in cols["title"]]
             texts = [t or "" for t in cols["text"]]
-            stems = stemmer.index_text(titles + texts)
+            forms = analyzer.index_text(titles + texts, lexicon)
             for i in range(n):
-                writer.add_document(
-                    tantivy.Document(
-                        title=stems[i],
-                        body=stems[n + i],
-                        outlet=cols["outlet"][i] or "",
-                        lang=lang_terms(cols["language"][i]),
-                        dup=int(cols["duplicate_of"][i] is not None),
-                        at=Location(ref.day, ref.rev, rows + i, cols["id"][i]).to_bytes(),
-                    )
+                doc = tantivy.Document(
+                    title=forms[i],
+                    body=forms[n + i],
+                    outlet=cols["outlet"][i] or "",
+                    lang=lang_terms(cols["language"][i]),
+                    dup=int(cols["duplicate_of"][i] is not None),
                 )
+                at = Location(ref.day, ref.rev, rows + i, id_key(cols["id"][i]))
+                for name, value in zip(Location.FIELDS, at.values(), strict=True):
+                    doc.add_unsigned(name, value)
+                writer.add_document(doc)
             rows += n
+    pairs = sorted(f"{lexicon_prefix(stem)}{form}" for form, stem in lexicon.items())
+    writer.add_document(tantivy.Document(**{LEXICON: pairs}))
     writer.commit()
     writer.wait_merging_threads()
     return rows
@@ -266,14 +318,15 @@ def parts_digest(manifest: Manifest) -> str:
     return hashlib.sha256(" ".join(parts).encode()).hexdigest()
 
 
-def index_snapshot(store: Store, ref: SnapshotRef, stemmer: Stemmer | None = None) -> Pointer:
+def index_snapshot(store: Store, ref: SnapshotRef, analyzer: Analyzer | None = None) -> Pointer:
     """Build the snapshot's segment from its Parquet parts (each checked against the manifest) and store
     it in the archive, the pointer last."""
     started = time.monotonic()
+    analyzer = analyzer or Analyzer()
     parts = parts_digest(load_manifest(store, ref))
     with tempfile.TemporaryDirectory(prefix="newsarchive-index-") as tmp:
         local = Path(tmp) / "segment.tar"
-        rows = build_segment(read_parquet_parts(store, ref), Path(tmp) / "index", ref, stemmer)
+        rows = build_segment(read_parquet_parts(store, ref), Path(tmp) / "index", ref, analyzer)
         pack(Path(tmp) / "index", local)
         sha = store.put_file(layout.search_segment_key(ref), local, overwrite=True)
         pointer = Pointer(
@@ -284,6 +337,7 @@ def index_snapshot(store: Store, ref: SnapshotRef, stemmer: Stemmer | None = Non
             rows,
             datetime.now(UTC).isoformat(timespec="seconds"),
             parts,
+            analyzer.identity,
         )
     store.put_bytes(layout.search_pointer_key(ref), pointer.to_bytes(), overwrite=True)
     logger.info(
@@ -313,8 +367,10 @@ def index_published(store: Store, ref: SnapshotRef) -> None:
     """The publish hook: the new snapshot's segment, best effort (the snapshot is complete whatever
     happens here; `newsarchive search-index` builds a segment that is missing)."""
     try:
-        if read_pointer(store, ref) is None:
-            index_snapshot(store, ref)
+        analyzer = Analyzer()
+        pointer = read_pointer(store, ref)
+        if pointer is None or pointer.stemmer != analyzer.identity:
+            index_snapshot(store, ref, analyzer)
     except (NewsArchiveError, OSError, ValueError) as exc:
         logger.warning(
             "%s: no search segment (%s); build it with `newsarchive search-index`",

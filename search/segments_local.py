@@ -46,7 +46,8 @@ class LocalSegment:
 @dataclass(frozen=True)
 class Coverage:
     """The segments a search uses, and the days it cannot search (no segment yet, or a damaged one;
-    `outdated` are the missing days that have a segment of the old format only)."""
+    `outdated` are the missing days that have a segment of an old format, or one built with another
+    stemmer, only)."""
 
     segments: list[LocalSegment]
     missing: list[SnapshotRef]
@@ -55,8 +56,10 @@ class Coverage:
 
 
 def open_segments(
-    store: Store, cache_dir: Path, since: date | None, until: date | None
+    store: Store, cache_dir: Path, since: date | None, until: date | None, stemmer: str
 ) -> Coverage:
+    """The segments of the newest complete rev of each day in the range that were built with `stemmer`
+    (an Analyzer's identity: the one the query is parsed with)."""
     refs = newest_revs(store, since, until)
     listed = {info.key: info for info in store.list(layout.SEARCH_PREFIX)}
     old = {info.key for prefix in layout.OLD_SEARCH_PREFIXES for info in store.list(prefix)}
@@ -77,7 +80,12 @@ def open_segments(
                 outdated.append(ref)
             continue
         try:
-            segments.append(_local(store, cache, ref, info))
+            pointer = _pointer(store, cache, ref, info)
+            if pointer.stemmer != stemmer:
+                missing.append(ref)
+                outdated.append(ref)
+                continue
+            segments.append(_local(store, cache, ref, pointer))
         except NewsArchiveError as exc:  # the segment, its pointer or the snapshot's parts
             damaged.append(f"{ref.label}: {exc}")
         except OSError as exc:  # the cache: full disk, permissions
@@ -88,8 +96,7 @@ def open_segments(
     return Coverage(segments, missing, damaged, outdated)
 
 
-def _local(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> LocalSegment:
-    pointer = _pointer(store, cache, ref, info)
+def _local(store: Store, cache: Path, ref: SnapshotRef, pointer: Pointer) -> LocalSegment:
     directory = cache / pointer.sha256
     if isinstance(store, LocalStore):
         path = store.root / layout.search_segment_key(ref)

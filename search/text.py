@@ -1,41 +1,49 @@
-"""Search tokens: the project's Arabic folding (dedup/normalize.py: NFKC, tashkeel and tatweel dropped,
-alef forms → ا, ى → ي, ة → ه, Arabic-Indic and Persian digits → 0-9, lower case) with one difference,
-then a light stemmer (Larkey's Light10 for Arabic, Harman's S-stemmer for Latin words).
+"""A word's two forms in a segment: its exact form and its stem.
 
-The difference: tanween fath (ً) is kept until stemming, where it and its carrier alef are a suffix
-(the accusative ending: اتفاقاً → اتفاق). So «دوماً» ("always") is دوم and never «دوما» (the city),
-which folding alone would make one word.
+Text is first split into words the way dedup folds it (dedup/normalize.py: NFKC, tashkeel and tatweel
+dropped, everything that is not a letter or digit a space, Arabic-Indic and Persian digits 0-9, lower
+case) with two differences: tanween fath (ً) is kept, and letters stay as written (`surface_many`).
+Then each word (once per distinct word: a corpus has far fewer words than tokens):
+
+- its **exact form**: the letters folded as dedup folds them (أ إ آ ٱ → ا, ى → ي, ة → ه) and tanween
+  fath put at the end of the word (دومًا and دوماً are one form), so الحكومة and الحكومية stay two
+  words while حكومة and حكومه are one;
+- its **stem**: the accusative ending (tanween fath and its alef: اتفاقاً → اتفاق) taken off, then
+  the segment's stemmer (search/stemmers.py; Light10 here) for a word in Arabic script, Harman's
+  S-stemmer for a Latin one, and the result folded like an exact form. So «دوماً» ("always") is never
+  the city «دوما», whose stem keeps its alef.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
+from functools import cached_property
 
 import numpy as np
 
 from dedup.normalize import _TABLE as _DEDUP_TABLE
+from search import stemmers
 
 TANWEEN = "\u064b"
+_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
 _TABLE = _DEDUP_TABLE.copy()
 _TABLE[0x064B] = 0x064B
+for _letter in _LETTERS:
+    _TABLE[_letter] = _letter
 _DROP = np.uint32(0xFFFFFFFF)
 _ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")  # longest first
-_SUFFIXES = (
-    "ها",
-    "ان",
-    "ات",
-    "ون",
-    "ين",
-    "يه",
-    "ه",
-    "ي",
-)  # Light10's order (ة and ى already folded)
+_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")  # Light10's order (ة and ى folded first)
 _LATIN = re.compile(r"[a-z]+")
+_ARABIC = re.compile(r"[\u0620-\u064a\u066e-\u06d3]")
+# what a prefix may have in front of it in a word: Light10's و and articles (search/engine.py)
+CLITICS = ("", "و", "ال", "وال", "بال", "وبال", "كال", "وكال", "فال", "وفال", "لل", "ولل")
 
 
-def fold_many(texts: list[str]) -> list[str]:
-    """Each text folded and its words separated by single spaces (vectorised over the batch)."""
+def surface_many(texts: list[str]) -> list[str]:
+    """Each text as its words, separated by spaces: letters as written (vectorised over the batch)."""
     composed = [_nfkc(text) for text in texts]
     lengths = np.fromiter(map(len, composed), dtype=np.int64, count=len(composed))
     codes = np.frombuffer("".join(composed).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -67,23 +75,35 @@ def _nfkc(text: str) -> str:
     )
 
 
-def stem(word: str, *, suffixes: bool = True) -> str:
-    """One folded word's stem (prefix queries keep their suffixes: `suffixes=False`)."""
-    if TANWEEN in word:
-        base = word.replace(TANWEEN, "")
-        word = base[:-1] if base.endswith("ا") and len(base) > 2 else base
-    if _LATIN.fullmatch(word):
-        return _s_stem(word) if suffixes else word
+def exact_form(word: str) -> str:
+    """A word's exact form: letters folded, tanween fath at its end."""
+    word = word.translate(_LETTERS)
+    return word.replace(TANWEEN, "") + TANWEEN if TANWEEN in word else word
+
+
+def light10(word: str) -> str:
+    """Light10 (Larkey, Ballesteros and Connell): letters folded, then و, one article and the
+    suffixes taken off while two letters are left."""
+    word = word.translate(_LETTERS)
     if word.startswith("و") and len(word) >= 4:
         word = word[1:]
     for article in _ARTICLES:
         if word.startswith(article) and len(word) - len(article) >= 2:
             word = word[len(article) :]
             break
-    if suffixes:
-        for suffix in _SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= 2:
-                word = word[: -len(suffix)]
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            word = word[: -len(suffix)]
+    return word
+
+
+def strip_clitics(word: str) -> str:
+    """A folded word without Light10's و and article (a prefix query's start)."""
+    if word.startswith("و") and len(word) >= 4:
+        word = word[1:]
+    for article in _ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= 2:
+            return word[len(article) :]
     return word
 
 
@@ -99,34 +119,70 @@ def _s_stem(word: str) -> str:
     return word
 
 
-class _Stems(dict[str, str]):
-    """word -> stem, computed on first sight: a corpus has far fewer words than tokens."""
+class _Cache(dict[str, tuple[str, str]]):
+    """word -> (exact form, stem), computed on first sight."""
 
-    def __missing__(self, word: str) -> str:
+    def __init__(self, make: Callable[[str], tuple[str, str]]):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, word: str) -> tuple[str, str]:
         if len(self) > 2_000_000:
             self.clear()
-        stemmed = self[word] = stem(word)
-        return stemmed
+        forms = self[word] = self.make(word)
+        return forms
 
 
-class Stemmer:
-    """Stems with a cache per distinct word (keep one for a whole build)."""
+class _SegmentForms(dict[str, str]):
+    """word -> exact form for one segment, writing each form's stem into the segment's lexicon."""
 
-    def __init__(self) -> None:
-        self._cache = _Stems()
+    def __init__(self, cache: _Cache, lexicon: dict[str, str]):
+        super().__init__()
+        self.cache, self.lexicon = cache, lexicon
 
-    def tokens(self, folded: str) -> list[str]:
-        return list(map(self._cache.__getitem__, folded.split()))
-
-    def index_text(self, texts: list[str]) -> list[str]:
-        """Each text as the space-separated stems the index holds."""
-        get = self._cache.__getitem__
-        return [" ".join(map(get, folded.split())) for folded in fold_many(texts)]
+    def __missing__(self, word: str) -> str:
+        exact, stem = self.cache[word]
+        self.lexicon[exact] = stem
+        self[word] = exact
+        return exact
 
 
-def terms(text: str) -> list[str]:
-    """The stems of a piece of text (a query word or phrase)."""
-    return [stem(w) for w in fold_many([text])[0].split()]
+class Analyzer:
+    """A word's exact form and stem with one stemmer (keep one for a whole build or search)."""
+
+    def __init__(self, stemmer: str = stemmers.CHOSEN):
+        self.stemmer = stemmer
+        self._core = stemmers.load(stemmer)
+        self._cache = _Cache(self._forms)
+
+    @cached_property
+    def identity(self) -> str:
+        """The stemmer's name and a digest of the forms it makes of stemmers.PROBE: what a segment's
+        pointer records, and what a search checks a segment against."""
+        forms = [self.forms(word) for word in surface_many([stemmers.PROBE])[0].split()]
+        return f"{self.stemmer} {hashlib.sha256(repr(forms).encode()).hexdigest()[:12]}"
+
+    def forms(self, word: str) -> tuple[str, str]:
+        """One word of `surface_many`'s: its exact form and its stem."""
+        return self._cache[word]
+
+    def _forms(self, word: str) -> tuple[str, str]:
+        exact = exact_form(word)
+        if TANWEEN in word:  # the accusative ending: tanween fath and its carrier alef
+            base = word.replace(TANWEEN, "")
+            word = base[:-1] if base.endswith("ا") and len(base) > 2 else base
+        if _LATIN.fullmatch(word):
+            return exact, _s_stem(word)
+        if not _ARABIC.search(word):
+            return exact, word
+        return exact, (self._core(word) or word).translate(_LETTERS)
+
+    def index_text(self, texts: list[str], lexicon: dict[str, str]) -> list[str]:
+        """Each text as the space-separated exact forms a segment holds; each form's stem into
+        `lexicon` (form -> stem). Give the same lexicon for one segment's every batch."""
+        forms = _SegmentForms(self._cache, lexicon)
+        get = forms.__getitem__
+        return [" ".join(map(get, words.split())) for words in surface_many(texts)]
 
 
 # a word as it appears in the original text: letters, digits and the marks folding drops or keeps

@@ -47,6 +47,7 @@ from search.engine import open_segment
 from search.segment import DamagedSegment, read_pointer
 from search.segment import index_snapshot as index_search
 from search.segments_local import open_segments
+from search.text import Analyzer
 from spiders.state import CrawlRun, CrawlState, commit_crawl_run, load_crawl_run, load_crawl_state
 from tests import fuzz
 from tests.archive.test_cdxj import _make_unindexed
@@ -306,7 +307,7 @@ def _read_day_file(store: LocalStore, tmp: Path) -> Any:
 
 def _read_segment(store: LocalStore, tmp: Path) -> Any:
     """What a search reads: a damaged day is listed (then raised here, to be counted), never raised."""
-    coverage = open_segments(store, tmp / "cache", None, None)
+    coverage = open_segments(store, tmp / "cache", None, None, Analyzer().identity)
     assert len(coverage.segments) + len(coverage.damaged) + len(coverage.missing) == 2
     if coverage.damaged:
         raise DamagedSegment(coverage.damaged[0])

@@ -16,6 +16,7 @@ from common.escape import json_text, terminal
 from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands, archive_options, date_range, settings_of
 from newsarchive.cli.csv_out import write_rows
+from search.pages import MAX_OFFSET
 
 if TYPE_CHECKING:  # search imports tantivy: only when a search command runs
     from archive.store import Store
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # search imports tantivy: only when a search command runs
 
 logger = logging.getLogger(__name__)
 MAX_LIMIT = 1000
+MAX_PAGE = MAX_OFFSET // MAX_LIMIT + 1
 
 
 def cache_dir() -> Path:
@@ -47,11 +49,30 @@ def register(sub: Subcommands) -> None:
     p.add_argument(
         "query",
         type=cli_args.text("query"),
-        help='words (all must match), "a phrase", prefix*, -excluded',
+        help='words (all must match, by their stem), "exact words or a phrase", prefix*, -excluded',
     )
+    exact_option(p)
     p.add_argument("--outlet", type=cli_args.outlet_id)
     p.add_argument("--lang", type=cli_args.language)
-    p.add_argument("--limit", type=cli_args.whole(1, MAX_LIMIT, "a number of hits"), default=10)
+    p.add_argument(
+        "--limit",
+        type=cli_args.whole(1, MAX_LIMIT, "a number of hits"),
+        default=10,
+        help=f"hits per page (at most {MAX_LIMIT})",
+    )
+    pages = p.add_mutually_exclusive_group()
+    pages.add_argument(
+        "--page", type=cli_args.whole(1, MAX_PAGE, "a page number"), help="page N of --limit hits"
+    )
+    pages.add_argument(
+        "--offset",
+        type=cli_args.whole(0, MAX_OFFSET, "a number of hits to skip"),
+        help="skip this many hits",
+    )
+    pages.add_argument(
+        "--cursor",
+        help="the next page: what the previous page printed (refused if the archive changed since)",
+    )
     p.add_argument("--include-duplicates", action="store_true")
     p.add_argument(
         "--json", action="store_true", help="one JSON object per hit (with its citation)"
@@ -65,6 +86,7 @@ def register(sub: Subcommands) -> None:
     p.add_argument(
         "--query", type=cli_args.text("query"), help="count the articles matching this query"
     )
+    exact_option(p)
     p.add_argument(
         "--by", type=group_by, default=("day", "outlet"), help="day, outlet or day,outlet (default)"
     )
@@ -89,6 +111,14 @@ def register(sub: Subcommands) -> None:
     p.set_defaults(func=index_command)
 
 
+def exact_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--exact",
+        action="store_true",
+        help="every word by its exact form, as quotes do (الحكومة, never الحكومية)",
+    )
+
+
 def group_by(value: str) -> tuple[str, ...]:
     from search import stats
 
@@ -100,11 +130,11 @@ def group_by(value: str) -> tuple[str, ...]:
     return keys
 
 
-def _coverage(store: Store, args: argparse.Namespace) -> Coverage:
+def _coverage(store: Store, args: argparse.Namespace, stemmer: str) -> Coverage:
     from archive import layout
     from search.segments_local import open_segments
 
-    coverage = open_segments(store, cache_dir(), args.since, args.until)
+    coverage = open_segments(store, cache_dir(), args.since, args.until, stemmer)
     if coverage.missing:
         labels = ", ".join(r.label for r in coverage.missing[:5]) + (
             " …" if len(coverage.missing) > 5 else ""
@@ -117,8 +147,8 @@ def _coverage(store: Store, args: argparse.Namespace) -> Coverage:
     if coverage.outdated:
         print(
             f"newsarchive: warning: {len(coverage.outdated)} of them have a search segment of the old format "
-            f"only, which this version (format {layout.SEARCH_FORMAT}) does not read; `newsarchive search-index` "
-            "builds the new one",
+            f"(or made with another stemmer) only, which this version (format {layout.SEARCH_FORMAT}, "
+            f"stemmer {stemmer.split()[0]}) does not read; `newsarchive search-index` builds the new one",
             file=sys.stderr,
         )
     for problem in coverage.damaged:
@@ -128,20 +158,44 @@ def _coverage(store: Store, args: argparse.Namespace) -> Coverage:
 
 def search_command(args: argparse.Namespace) -> int:
     from archive.store import open_store
-    from search import engine
+    from search import engine, pages
     from search.query import parse
+    from search.text import Analyzer
 
-    query = parse(args.query)
+    analyzer = Analyzer()
+    query = parse(args.query, exact=args.exact, analyzer=analyzer)
     store = open_store(settings_of(args).archive, create=False)
-    coverage = _coverage(store, args)
+    coverage = _coverage(store, args, analyzer.identity)
     filters = engine.Filters(args.outlet, args.lang, args.include_duplicates)
-    hits = engine.search(coverage.segments, query, filters, args.limit)
-    for n, hit in enumerate(hits, 1):
+    asked = pages.query_digest(
+        args.query,
+        args.exact,
+        args.outlet,
+        args.lang,
+        args.include_duplicates,
+        args.since,
+        args.until,
+    )
+    searched = pages.segments_digest(coverage.segments)
+    offset = args.offset or 0
+    if args.page:
+        offset = (args.page - 1) * args.limit
+    if args.cursor:
+        cursor = pages.Cursor.decode(args.cursor)
+        cursor.check(asked, searched)
+        offset = cursor.offset
+    if offset > pages.MAX_OFFSET:
+        raise pages.CursorError(
+            f"a page may start at hit {pages.MAX_OFFSET + 1:,} at most, not {offset + 1:,}; "
+            "narrow the search with --since/--until, --outlet or more words"
+        )
+    hits = engine.search(coverage.segments, query, filters, args.limit, offset)
+    for hit in hits:
         if args.json:
             print(json_text(hit))
             continue
         c = hit["citation"]
-        print(terminal(f"{n}. {hit['title']}  [{hit['score']:.2f}]"))
+        print(terminal(f"{hit['rank']}. {hit['title']}  [{hit['score']:.2f}]"))
         print("   " + terminal(f"{c['outlet']} | {c['published'] or 'no date'} | {c['url']}"))
         print("   " + terminal(str(hit["snippet"])))
         print(
@@ -151,8 +205,11 @@ def search_command(args: argparse.Namespace) -> int:
                 f"article {c['article_id']}; capture {c['capture_id'] or '-'}"
             )
         )
-    if not args.json:
-        print(f"{len(hits)} hit(s) in {len(coverage.segments)} day(s)", file=sys.stderr)
+    shown = f"hits {offset + 1}-{offset + len(hits)}" if hits else f"no hit from {offset + 1}"
+    print(f"{shown} in {len(coverage.segments)} day(s)", file=sys.stderr)
+    if len(hits) == args.limit and offset + len(hits) <= pages.MAX_OFFSET:
+        following = pages.Cursor(offset + len(hits), asked, searched).encode()
+        print(f"next page: --cursor {following}", file=sys.stderr)
     return 0
 
 
@@ -161,10 +218,12 @@ def stats_command(args: argparse.Namespace) -> int:
     from archive.store import open_store
     from search import engine, stats
     from search.query import parse
+    from search.text import Analyzer
 
-    query = parse(args.query) if args.query else None
+    analyzer = Analyzer()
+    query = parse(args.query, exact=args.exact, analyzer=analyzer) if args.query else None
     store = open_store(settings_of(args).archive, create=False)
-    coverage = _coverage(store, args)
+    coverage = _coverage(store, args, analyzer.identity)
     filters = engine.Filters(args.outlet, args.lang, args.include_duplicates)
     per_day = {s.ref.day: stats.day_counts(s, query, filters) for s in coverage.segments}
     gaps = {s.ref.day: stats.gaps_of(load_manifest(store, s.ref)) for s in coverage.segments}
@@ -196,11 +255,12 @@ def index_command(args: argparse.Namespace) -> int:
     from archive.snapshot import newest_revs
     from archive.store import open_store
     from search.segment import indexed_refs
+    from search.text import Analyzer
 
     settings = settings_of(args)
     store = open_store(settings.archive, create=False)
     since, until = args.since, args.until
-    have = set() if args.rebuild else indexed_refs(store)
+    have = set() if args.rebuild else indexed_refs(store, Analyzer().identity)
     todo = [ref for ref in newest_revs(store, since, until) if ref not in have]
     failed = 0
     jobs = [(settings.archive, ref.day, ref.rev) for ref in todo]

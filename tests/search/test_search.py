@@ -278,8 +278,8 @@ def test_missing_and_damaged_segments_are_named_and_cost_only_their_day(corpus, 
 def test_hits_are_quoted_from_the_snapshot_and_a_segment_of_other_rows_is_named(
     corpus, capsys, tmp_path
 ):
-    """A segment stores where each article is, not its text (format 3): a hit's citation and snippet
-    are its snapshot row's; a segment whose rows are not the snapshot's costs only its day."""
+    """A segment keeps where each article is, not its text (formats 3 and 4): a hit's citation and
+    snippet are its snapshot row's; a segment whose rows are not the snapshot's costs only its day."""
     import tantivy
 
     from archive.snapshot import read_articles
@@ -297,10 +297,12 @@ def test_hits_are_quoted_from_the_snapshot_and_a_segment_of_other_rows_is_named(
         words = hit["snippet"].replace("**", "").strip(" …").split()
         assert " ".join(words) in " ".join(row["text"].split())
     store.download(layout.search_segment_key(first), tmp_path / "segment.tar")
-    unpack(tmp_path / "segment.tar", tmp_path / "segment")  # its stored fields: the locations only
+    unpack(
+        tmp_path / "segment.tar", tmp_path / "segment"
+    )  # no stored field: the places are fast fields
     searcher = open_index(tmp_path / "segment").searcher()
     doc = searcher.doc(searcher.search(tantivy.Query.all_query(), 1).hits[0][1])
-    assert set(doc.to_dict()) == {"at"}
+    assert doc.to_dict() == {}
     pointer = Pointer.from_bytes(store.get_bytes(layout.search_pointer_key(first)))
     store.put_bytes(
         layout.search_pointer_key(first),
@@ -404,6 +406,37 @@ def test_an_old_format_segment_is_named_and_the_new_one_built(corpus, capsys):
     assert store.get_bytes(old) == b'{"format": 1}'
 
 
+def test_a_segment_made_with_another_stemmer_is_named_and_built_again(corpus, capsys):
+    """A segment records its stemmer (name and what it makes of a probe): one made with another
+    (ARLSTem here) is never searched with this version's queries, which would stem differently; the day
+    is named and `search-index` builds it again with the chosen stemmer."""
+    from search.segment import index_snapshot, read_pointer
+    from search.text import Analyzer
+
+    archive, store, built = corpus
+    first = built.refs[0]
+    assert cli(capsys, "search-index", "--archive", archive)[0] == 0
+    code, before, err = cli(
+        capsys, "search", "دوما", "--archive", archive, "--json", "--limit", "1000"
+    )
+    assert code == 0 and before, err
+    index_snapshot(store, first, Analyzer("arlstem"))
+    code, out, err = cli(
+        capsys, "search", "دوما", "--archive", archive, "--json", "--limit", "1000"
+    )
+    assert code == 0 and "made with another stemmer" in err and "search-index" in err
+    assert {json.loads(h)["day"] for h in out.splitlines()} == {
+        json.loads(h)["day"] for h in before.splitlines()
+    } - {first.day}
+    assert cli(capsys, "search-index", "--archive", archive)[0] == 0
+    pointer = read_pointer(store, first)
+    assert pointer is not None and pointer.stemmer == Analyzer().identity
+    code, out, err = cli(
+        capsys, "search", "دوما", "--archive", archive, "--json", "--limit", "1000"
+    )
+    assert code == 0 and "another stemmer" not in err and out == before
+
+
 def test_a_segment_tar_cannot_write_outside_its_directory(tmp_path):
     import tarfile
 
@@ -423,14 +456,18 @@ def test_a_segment_tar_cannot_write_outside_its_directory(tmp_path):
 
 
 def test_folding_a_batch_is_folding_each_text_with_empty_texts_anywhere():
-    from search.text import fold_many
+    from search.text import Analyzer, surface_many
 
     batch = ["", "الأطفالُ ـــ في دوماً", "", "", "Ｃｈｉｌｄｒｅｎ ١٢٣", "ٌٍ", "", "أخيرة", "", ""]
-    alone = [fold_many([t])[0] for t in batch]
-    assert fold_many(batch) == alone
-    assert alone[1].split() == ["الاطفال", "في", "دوماً"]  # tanween fath kept until stemming
-    assert alone[0] == alone[5] == "" and alone[4] == "children 123" and alone[7] == "اخيره"
-    assert fold_many([]) == [] and fold_many(["", ""]) == ["", ""]
+    alone = [surface_many([t])[0] for t in batch]
+    assert surface_many(batch) == alone
+    assert alone[1].split() == ["الأطفال", "في", "دوماً"]  # letters as written, tanween fath kept
+    assert alone[0] == alone[5] == "" and alone[4] == "children 123" and alone[7] == "أخيرة"
+    assert surface_many([]) == [] and surface_many(["", ""]) == ["", ""]
+    forms = Analyzer().forms
+    assert forms("أخيرة") == ("اخيره", "اخير")  # the exact form folded; the stem too
+    assert forms("دومًا") == forms("دوماً") == ("دوماً", "دوم")  # one exact form, never the city's
+    assert forms("دوما") == ("دوما", "دوما")
 
 
 def test_one_search_over_all_days_finds_what_each_day_finds(corpus, capsys, tmp_path):
