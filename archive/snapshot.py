@@ -283,7 +283,7 @@ def wait_for_lower_revs(
         ]
         if not live:
             complete = [r for r, s in revs.items() if s.complete and not s.abandoned]
-            return _newest_readable(store, [SnapshotRef(ref.day, r) for r in sorted(complete)])
+            return newest_readable(store, [SnapshotRef(ref.day, r) for r in sorted(complete)])
         if not waited:
             logger.info(
                 "%s: waiting for %s to finish publishing",
@@ -294,7 +294,8 @@ def wait_for_lower_revs(
         time.sleep(poll_s)
 
 
-def _newest_readable(store: Store, refs: list[SnapshotRef]) -> SnapshotRef | None:
+def newest_readable(store: Store, refs: list[SnapshotRef]) -> SnapshotRef | None:
+    """The newest of `refs` (oldest first) whose manifest decodes; each damaged one named in a warning."""
     for ref in reversed(refs):
         try:
             load_manifest(store, ref)

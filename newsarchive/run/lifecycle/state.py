@@ -17,7 +17,7 @@ from datetime import date
 from typing import TypeVar
 
 from archive.records import CrawlReport, Gap, Manifest
-from archive.snapshot import SnapshotRef, day_revs, load_manifest
+from archive.snapshot import SnapshotRef, day_revs, load_manifest, newest_readable
 from archive.store import ObjectNotFound, Store
 from newsarchive.run import staged
 from newsarchive.run.runs import RunRef
@@ -183,7 +183,8 @@ def published(state: Staged, history: list[PublishedRev]) -> dict[str, Published
 
 
 def newest_of_day(store: Store, day: date) -> SnapshotRef | None:
-    """The day's newest complete rev (the day as readers see it now)."""
+    """The day's newest complete rev whose manifest decodes (the day as readers see it now, and the base
+    a run carries forward: the publish transaction takes the same one, `wait_for_lower_revs`)."""
     states = day_revs(store, day, claims_of_complete=False)
-    complete = [r for r, s in states.items() if s.complete and not s.abandoned]
-    return SnapshotRef(day.isoformat(), max(complete)) if complete else None
+    complete = sorted(r for r, s in states.items() if s.complete and not s.abandoned)
+    return newest_readable(store, [SnapshotRef(day.isoformat(), r) for r in complete])
