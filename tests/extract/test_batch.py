@@ -160,8 +160,10 @@ def _parent(proc: Path) -> int:
 
 
 def _hog() -> Page:
-    """4.9 MiB of empty paragraphs: about 1.2 GiB of address space and minutes without a limit."""
-    html = "<html><body>" + "<p>x</p>" * (int(4.9 * 1024 * 1024) // 8) + "</body></html>"
+    """The replica's memory_hog: millions of empty paragraphs, several hundred MiB once parsed."""
+    from replica.faults import memory_hog_paragraphs
+
+    html = "<html><body>" + memory_hog_paragraphs() + "</body></html>"
     return Page(html.encode(), "https://x.test/hog", source="hog")
 
 

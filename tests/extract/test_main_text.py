@@ -11,7 +11,7 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
 from extract.engine import TRAFILATURA_OPTIONS, ArticleExtractor, OutletContext
-from extract.main_text import _faster, main_text
+from extract.main_text import _faster, _paragraph_chars, main_text
 from outlets.registry import load_registry
 from replica.server import Replica
 
@@ -51,6 +51,7 @@ BUILT = {
         + f"<p>{STORY[:400]}</p><h2>عنوان في النهاية</h2></div></body></html>"
     ),
     "too little": "<html><body><article><p>نص قصير جدا.</p></article></body></html>",
+    "no paragraphs": f"<html><body><div class='entry'><div>{STORY}</div></div></body></html>",
 }
 
 
@@ -109,3 +110,23 @@ def test_rewritten_expressions_select_what_trafilaturas_select():
 def test_other_options_are_refused():
     with pytest.raises(ValueError, match="fast, precision"):
         main_text(load_html(BUILT["article"]), Extractor(fast=False, **TRAFILATURA_OPTIONS))
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        *BUILT.values(),
+        "<html><body><p>a<b>b<p>c</p>d</b>e</p>f<p><!-- x -->g</p><div><p></p></div></body></html>",
+        "<html><body><div>no paragraph at all</div></body></html>",
+    ],
+)
+def test_paragraph_characters_are_what_trafilaturas_expression_counts(html):
+    """The linear count stands for `len("".join(tree.xpath("//p//text()")))`, whichever element of
+    the document it is asked from, below any limit (an empty node set counts 0)."""
+    tree = load_html(html)
+    for element in [tree, *tree.iter("div", "article", "p")]:
+        expected = len("".join(XPath("//p//text()")(element)))
+        assert _paragraph_chars(element, 10**9) == expected
+        if expected < 5:
+            assert _paragraph_chars(element, 5) == expected
+        assert (_paragraph_chars(element, 5) >= 5) == (expected >= 5)
