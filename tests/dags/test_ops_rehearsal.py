@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -232,7 +233,7 @@ def test_an_outage_shows_everywhere_from_the_first_failed_try_and_the_deadline_a
 
     # the deadline passes with today's snapshot incomplete: one alert per channel, naming why
     mails = smtp.wait_for(1, timeout=DEADLINE_AFTER.total_seconds() + 120)
-    subject = mails[0]["Subject"]
+    subject = str(make_header(decode_header(mails[0]["Subject"])))  # as a mail client shows it
     assert subject.startswith(f"[newsarchive] snapshot deadline {rehearsal['deadline']} UTC failed")
     assert FAULTY in subject and "http_500" in subject
     posts = slack.wait_for(1, timeout=60)

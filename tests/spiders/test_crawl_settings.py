@@ -33,15 +33,15 @@ def test_a_crawl_variable_set_in_the_environment_reaches_the_crawl(replica, tmp_
     # AutoThrottle's own log of each adjustment (a log switch, nothing else changes)
     settings = settings.with_(scrapy_settings={"AUTOTHROTTLE_DEBUG": "True"})
     report = run_crawl(settings, load_registry(), "orient", tmp_path, day=RUN_DAY)
-    assert report["discovery_requests"] == 1
-    assert report["truncated_discovery"] == {"discovery_documents": 2}
+    assert report.discovery_requests == 1
+    assert report.truncated_discovery == {"discovery_documents": 2}
     # every host of the replica is mapped, and the crawl is as polite as production's: AutoThrottle
     # is on and adapts the host's delay to its latency (it stayed at the 500 ms start delay when the
     # transport kept the latency from it)
     log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
     assert AUTOTHROTTLE in log
     delays = [int(m) for m in re.findall(r"slot: www\.orient-news\.net .*delay: *(\d+) ms", log)]
-    assert len(delays) >= report["fetched"] >= 20 and delays[-1] < 500, delays
+    assert len(delays) >= report.fetched >= 20 and delays[-1] < 500, delays
 
 
 def test_a_wrong_crawl_setting_stops_the_crawl_before_any_request(tmp_path):
