@@ -60,6 +60,7 @@ docs: setup  ## the docs site (mkdocs.yml, Material theme), built strictly into 
 bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_extraction.py
 	$(VENV)/bin/python bench/bench_archive.py
+	$(VENV)/bin/python bench/bench_warc.py
 	$(VENV)/bin/python bench/bench_revisit.py
 	$(VENV)/bin/python bench/bench_dedup.py
 	$(VENV)/bin/python bench/bench_crawl.py

@@ -15,10 +15,10 @@ def append_article_links(path: Path, links: list[dict[str, str]]) -> None:
     import json
     from io import BytesIO
 
-    from warcio.warcwriter import WARCWriter
+    from common.warc_writer import GzipWarcWriter
 
     with path.open("ab") as fh:
-        writer = WARCWriter(fh, gzip=True)
+        writer = GzipWarcWriter(fh)
         for link in links:
             payload = json.dumps(
                 {"article_id": link["article_id"], "canonical_url": link["canonical_url"]}

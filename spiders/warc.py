@@ -26,8 +26,8 @@ from typing import Any, BinaryIO, NamedTuple
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
+from common.warc_writer import GzipWarcWriter
 from spiders.capture import CAPTURE_KEY
 from spiders.variables import crawl_setting
 
@@ -78,7 +78,7 @@ class WarcPipeline:
         self.digests_file = digests_file
         self.originals: dict[str, Original] = {}
         self._file: BinaryIO | None = None
-        self._writer: WARCWriter | None = None
+        self._writer: GzipWarcWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -106,7 +106,7 @@ class WarcPipeline:
         if self.revisits and self.digests_file:
             self.originals = read_digests(self.digests_file)
         self._file = path.open("wb")
-        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+        self._writer = GzipWarcWriter(self._file)
         info = self._writer.create_warcinfo_record(
             path.name,
             {

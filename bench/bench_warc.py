@@ -1,0 +1,121 @@
+"""`make bench` (WARC part, issue 31): writing the crawl's WARC records with the project's writer
+(common/warc_writer.py: warcio, one gzip member per record at zlib level 6) beside warcio's own writer
+(level 9, what the crawl used before), on the replica's article pages, in interleaved rounds; then
+reading each file back with warcio's ArchiveIterator (the project's reader, archive/warc_read.py).
+Pages: the article-extraction benchmark's real pages (../shared, default) or the replica's.
+Prints CPU ms per 1,000 records, MB/s of payload, file sizes, and the ratio within each round.
+
+    python bench/bench_warc.py [--pages 2000] [--rounds 5] [--pages-from benchmark|replica]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from warcio.archiveiterator import ArchiveIterator  # noqa: E402
+from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
+from warcio.warcwriter import WARCWriter  # noqa: E402
+
+from common.warc_writer import GzipWarcWriter  # noqa: E402
+from replica.server import Replica  # noqa: E402
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared/corpora/article-extraction-benchmark/html"
+
+
+def _benchmark_pages(n: int) -> list[tuple[str, bytes]]:
+    """The article-extraction benchmark's real pages (../shared), repeated up to n."""
+    import gzip
+
+    files = sorted(CORPUS.glob("*.html.gz"))
+    if not files:
+        raise SystemExit(f"no pages in {CORPUS}: give --pages-from replica")
+    bodies = [gzip.decompress(f.read_bytes()) for f in files]
+    return [(f"https://bench.test/{i}", bodies[i % len(bodies)]) for i in range(n)]
+
+
+def _pages(n: int) -> list[tuple[str, bytes]]:
+    replica = Replica(per_outlet=max(1, n // 5 + 1))
+    pages = [
+        (f"https://{site.outlet}.test/{article.key}", site.article_html(article).encode("utf-8"))
+        for site in replica.sites.values()
+        for article in site.articles
+    ]
+    return pages[:n]
+
+
+def _write(writer_of, pages: list[tuple[str, bytes]], path: Path) -> float:
+    start = time.process_time()
+    with path.open("wb") as fh:
+        writer = writer_of(fh)
+        for url, body in pages:
+            headers = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html; charset=utf-8")], "HTTP/1.1"
+            )
+            writer.write_record(
+                writer.create_warc_record(
+                    url, "response", payload=BytesIO(body), http_headers=headers
+                )
+            )
+    return time.process_time() - start
+
+
+def _read(path: Path) -> float:
+    start = time.process_time()
+    with path.open("rb") as fh:
+        for record in ArchiveIterator(fh):
+            record.content_stream().read()
+    return time.process_time() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pages-from", choices=("benchmark", "replica"), default="benchmark")
+    args = parser.parse_args()
+    pages = _benchmark_pages(args.pages) if args.pages_from == "benchmark" else _pages(args.pages)
+    payload = sum(len(b) for _, b in pages)
+    print(
+        f"load average {os.getloadavg()[0]:.1f}; {len(pages)} {args.pages_from} pages, {payload / 1e6:.1f} MB of HTML"
+    )
+    writers = {
+        "ours (level 6)": lambda fh: GzipWarcWriter(fh),
+        "warcio (level 9)": lambda fh: WARCWriter(fh, gzip=True, warc_version="1.1"),
+    }
+    times: dict[str, list[float]] = {k: [] for k in writers}
+    reads: dict[str, list[float]] = {k: [] for k in writers}
+    sizes: dict[str, int] = {}
+    ratios = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(args.rounds):
+            order = list(writers) if r % 2 == 0 else list(reversed(writers))
+            for name in order:
+                path = Path(tmp) / f"{r}-{name[:4]}.warc.gz"
+                times[name].append(_write(writers[name], pages, path))
+                reads[name].append(_read(path))
+                sizes[name] = path.stat().st_size
+            ratios.append(times["warcio (level 9)"][-1] / times["ours (level 6)"][-1])
+    for name in writers:
+        w, rd = statistics.median(times[name]), statistics.median(reads[name])
+        print(
+            f"{name:17} write {w * 1e6 / len(pages):7.1f} ms/1,000 records ({payload / w / 1e6:5.1f} MB/s)"
+            f"  read {rd * 1e6 / len(pages):6.1f} ms/1,000 ({payload / rd / 1e6:5.1f} MB/s)"
+            f"  file {sizes[name] / 1e6:6.2f} MB"
+        )
+    print(
+        f"write: ours {statistics.median(ratios):.2f}x warcio's (range {min(ratios):.2f}-{max(ratios):.2f}x, "
+        f"{args.rounds} rounds); file {sizes['ours (level 6)'] / sizes['warcio (level 9)']:.3f}x the size"
+    )
+
+
+if __name__ == "__main__":
+    main()
