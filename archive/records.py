@@ -154,6 +154,8 @@ class Gap:
     stage: str  # crawl | extract | run
     reason: str  # http_500, dns, crawl_error, not_finished, ...
     message: str
+    # WARC-Record-IDs of the responses that show why (error answers, robots.txt), in the outlet's WARC
+    records: tuple[str, ...] = ()
 
 
 @dataclass
@@ -190,6 +192,8 @@ class OutletCounts:
         )
         if self.gap:
             out.update(gap=self.gap.message, gap_stage=self.gap.stage, gap_reason=self.gap.reason)
+            if self.gap.records:
+                out.update(gap_records=list(self.gap.records))
         return out
 
     @classmethod
@@ -210,6 +214,7 @@ class OutletCounts:
                 "gap",
                 "gap_stage",
                 "gap_reason",
+                "gap_records",
             }
             crawl = CrawlReport(
                 **{
@@ -220,7 +225,10 @@ class OutletCounts:
         gap = None
         if data.get("gap"):
             gap = Gap(
-                data.get("gap_stage", "run"), data.get("gap_reason", "failed"), str(data["gap"])
+                data.get("gap_stage", "run"),
+                data.get("gap_reason", "failed"),
+                str(data["gap"]),
+                tuple(str(r) for r in data.get("gap_records") or ()),
             )
         archived = int(data.get("archived", 0))
         duplicates = int(data.get("duplicates", 0))

@@ -3,8 +3,11 @@
 A capture is a `response` record, or a `revisit` record (identical-payload-digest: HTTP headers, no body)
 whose body is its original's. Its provenance comes from the `metadata` record (`application/warc-fields`,
 `kind:`, `via:` and `discovered-at:`) that is `WARC-Concurrent-To` it (spiders/warc.py writes both).
-`kind` is `article`, `discovery` (a feed, sitemap or section page) or `robots`; a WARC written before
-discovery documents were kept has no such record, and held article pages only (kind None).
+`kind` is `article`, `discovery` (a feed, sitemap or section page), `robots` or `requisite` (a
+stylesheet, image, font or script of a page); a WARC written before discovery documents were kept has no
+such record, and held article pages only (kind None). A requisite's revisit may refer to a record of an
+earlier day (spiders/warc.py); readers that want articles only pass `kinds=ARTICLE_KINDS`, so such a
+revisit is never looked for.
 
 Where an original can be: the crawl writes a revisit only for a payload written earlier in the same WARC
 or archived in a complete rev of the same day for the same outlet (archive/warc_digests.py). So
@@ -34,6 +37,7 @@ from common.errors import NewsArchiveError
 logger = logging.getLogger(__name__)
 CAPTURE_TYPES = ("response", "revisit")
 PROVENANCE_TYPE = "application/warc-fields"
+ARTICLE_KINDS = frozenset({None, "article"})
 
 
 class CaptureNotFound(NewsArchiveError, LookupError):
@@ -59,7 +63,7 @@ class Capture:
 
     @property
     def is_article(self) -> bool:
-        return self.kind in (None, "article")
+        return self.kind in ARTICLE_KINDS
 
 
 @dataclass
@@ -180,17 +184,24 @@ class Originals:
 
 
 def iter_captures(
-    path: Path, originals: Originals | None = None, unresolved: list[CaptureNotFound] | None = None
+    path: Path,
+    originals: Originals | None = None,
+    unresolved: list[CaptureNotFound] | None = None,
+    kinds: frozenset[str | None] | None = None,
 ) -> Iterator[Capture]:
-    """Every capture of the WARC in order, revisits with their original's body. Without `originals`, a
-    revisit is resolved within this WARC only. A revisit whose original is nowhere costs only itself:
-    it is appended to `unresolved` (raised when that is None)."""
+    """Every capture of the WARC in order (of `kinds` only, when given), revisits with their original's
+    body. Without `originals`, a revisit is resolved within this WARC only. A revisit whose original is
+    nowhere costs only itself: it is appended to `unresolved` (raised when that is None)."""
     originals = originals or Originals(None, "", "", path.parent)
     index = originals.index(path)
     with path.open("rb") as fh:
         for record in ArchiveIterator(fh):
             if record.rec_type not in CAPTURE_TYPES:
                 continue
+            if kinds is not None:
+                record_id = record.rec_headers.get_header("WARC-Record-ID")
+                if index.provenance.get(record_id, {}).get("kind") not in kinds:
+                    continue
             try:
                 yield _capture(record, index, originals)
             except CaptureNotFound as exc:

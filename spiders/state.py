@@ -17,6 +17,9 @@ into the state only after the run's snapshot is complete, so a failed run never 
   capture names its provenance when a later run fetches it.
 - `crawls`: day -> when its published crawl started; sitemap entries older than the latest crawl of
   another day (minus a margin) are skipped.
+- `requisites`: payload digest of each page requisite (stylesheet, font, picture, script) archived in
+  full -> [its URL, WARC-Date, WARC-Record-ID, the day of the snapshot that holds it], for
+  KEEP_REQUISITE_DAYS: the same file fetched on a later day is a revisit of that record, not a copy.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +48,9 @@ COMMIT_TRIES = 20
 VERSION = 1
 MAX_ATTEMPTS = 4
 KEEP_CRAWLS = 30
+KEEP_REQUISITE_DAYS = (
+    30  # a requisite archived longer ago is written in full again (a fresh original)
+)
 
 
 def seen_key(url: str) -> str:
@@ -65,6 +71,8 @@ class CrawlRun:
     discovery: dict[str, list[str]] = field(
         default_factory=dict
     )  # pending url -> [via, discovered_at]
+    # requisites written in full: payload digest -> [url, WARC-Date, WARC-Record-ID]
+    requisites: dict[str, list[str]] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True).encode("utf-8")
@@ -86,6 +94,9 @@ class CrawlState:
     discovery: dict[str, list[str]] = field(
         default_factory=dict
     )  # pending url -> [via, discovered_at]
+    requisites: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # digest -> [url, WARC-Date, WARC-Record-ID, day]
 
     def after(self, run: CrawlRun, not_archived: dict[str, str] | None = None) -> CrawlState:
         """The state once `run`'s snapshot is complete. Folding the same run in twice gives the same state.
@@ -106,6 +117,10 @@ class CrawlState:
             else:
                 gave_up[url] = f"extract_{reason}"
         crawls = dict(sorted({**self.crawls, run.day: run.started}.items())[-KEEP_CRAWLS:])
+        oldest = (date.fromisoformat(run.day) - timedelta(days=KEEP_REQUISITE_DAYS)).isoformat()
+        requisites = {d: e for d, e in self.requisites.items() if e[3] >= oldest}
+        for digest, (url, when, record_id) in sorted(run.requisites.items()):
+            requisites.setdefault(digest, [url, when, record_id, run.day])
         return CrawlState(
             outlet=self.outlet,
             seen=seen,
@@ -116,6 +131,7 @@ class CrawlState:
             },
             gave_up=gave_up,
             crawls=crawls,
+            requisites=requisites,
         ).with_discovery({**self.discovery, **run.discovery})
 
     def with_discovery(self, discovery: dict[str, list[str]]) -> CrawlState:
@@ -148,6 +164,7 @@ class CrawlState:
             "gave_up": self.gave_up,
             "crawls": self.crawls,
             "discovery": self.discovery,
+            "requisites": self.requisites,
         }
         return gzip.compress(
             json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"), mtime=0
@@ -173,11 +190,22 @@ class CrawlState:
             gave_up=data["gave_up"],
             crawls=data["crawls"],
             discovery=data.get("discovery", {}),
+            requisites=_requisites(data.get("requisites", {})),
         )
 
     @classmethod
     def read(cls, path: str | Path, outlet: str) -> CrawlState:
         return cls.from_bytes(Path(path).read_bytes(), outlet)
+
+
+def _requisites(data: object) -> dict[str, list[str]]:
+    """The requisites' originals as stored: each [url, date, record id, day] of strings, else an error."""
+    if not isinstance(data, dict) or not all(
+        isinstance(e, list) and len(e) == 4 and all(isinstance(x, str) for x in e)
+        for e in data.values()
+    ):
+        raise ValueError("requisites must map digests to [url, date, record id, day]")
+    return {str(k): list(v) for k, v in data.items()}
 
 
 # -- the state in the archive: `state/crawl/<outlet>.json.gz`, shared by every worker ---------------------

@@ -58,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
 
     scratch.enter()
     try:
-        if not getattr(args, "reports_settings_itself", False):  # `health`: a wrong setting is UNKNOWN (3)
+        if not getattr(
+            args, "reports_settings_itself", False
+        ):  # `health`: a wrong setting is UNKNOWN (3)
             environment()  # every NEWSARCHIVE_* variable checked before anything runs (variables.py)
         cli_args.check_range(args)
         return int(args.func(args))

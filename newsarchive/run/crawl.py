@@ -46,6 +46,14 @@ class CrawlError(NewsArchiveError):
         self.reason = reason
         self.report = report  # the crawl's coverage report, when it got as far as writing one
 
+    @property
+    def records(self) -> tuple[str, ...]:
+        """The WARC records that show why: the error responses and robots.txt answers its report names."""
+        named = (self.report or {}).get("evidence", [])
+        return tuple(
+            str(e["record_id"]) for e in named if isinstance(e, dict) and e.get("record_id")
+        )
+
 
 def scrapy_settings(
     settings: Settings,

@@ -221,10 +221,11 @@ def _staged_warcs(
     store: Store, run: RunRef, outlets: dict[str, OutletCounts], rows: list[ArchivedRow], tmp: Path
 ) -> dict[str, Path]:
     """This run's WARC of every outlet it crawled (kept even when extraction failed: the raw captures are
-    the archive), with a metadata record linking each archived article to its capture."""
+    the archive; and when the crawl failed: its error answers are the evidence its gap names), with a
+    metadata record linking each archived article to its capture."""
     warcs = {}
     for outlet_id, counts in outlets.items():
-        if counts.crawl is None:
+        if counts.crawl is None and not (counts.gap and store.exists(run.warc(outlet_id))):
             continue
         path = tmp / f"{outlet_id}.warc.gz"
         store.download(run.warc(outlet_id), path)

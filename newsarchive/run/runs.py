@@ -78,6 +78,7 @@ def record_gap(store: Store, run: RunRef, stage: str, outlet: str, exc: BaseExce
         stage=stage,
         reason=str(reason),
         message=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        records=tuple(getattr(exc, "records", ())),  # a crawl's error answers, kept in its WARC
     )
     try:
         put_json(store, run.gap(stage, outlet), gap.__dict__)
@@ -94,7 +95,10 @@ def read_gap(store: Store, run: RunRef, stage: str, outlet: str) -> Gap:
     try:
         data = get_json(store, run.gap(stage, outlet))
         return Gap(
-            stage=str(data["stage"]), reason=str(data["reason"]), message=str(data["message"])
+            stage=str(data["stage"]),
+            reason=str(data["reason"]),
+            message=str(data["message"]),
+            records=tuple(str(r) for r in data.get("records") or ()),
         )
     except (ObjectNotFound, ValueError, KeyError, TypeError):
         return Gap(

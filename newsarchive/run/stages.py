@@ -23,14 +23,14 @@ from archive.records import ArchivedRow, CrawlReport
 from archive.snapshot import SnapshotRef, load_manifest, resolve_snapshot
 from archive.store import ObjectNotFound, Store, open_store
 from archive.warc_digests import archived_digests, write_digests
-from archive.warc_read import Capture, CaptureNotFound, Originals, iter_captures
+from archive.warc_read import ARTICLE_KINDS, Capture, CaptureNotFound, Originals, iter_captures
 from common.errors import ExtractionError, NewsArchiveError
 from dedup.engine import Deduplicator, Document
 from extract.batch import Page, extract_pages
 from newsarchive import __version__
 from newsarchive.config import Settings
 from newsarchive.run import quality
-from newsarchive.run.crawl import run_crawl
+from newsarchive.run.crawl import CrawlError, run_crawl
 from newsarchive.run.runs import RunRef, clear_gap, put_json, record_gap
 from outlets.registry import load_registry
 from spiders.state import load_crawl_state
@@ -77,8 +77,13 @@ def crawl_stage(settings: Settings, run: RunRef, outlet_id: str) -> CrawlReport:
             digests = write_digests(
                 archived_digests(store, run.day, outlet_id, Path(tmp)), Path(tmp) / "digests.json"
             )
-            report = run_crawl(settings, registry, outlet_id, out, state_file, run.day, digests)
             files = capture_paths(out, outlet_id)
+            try:
+                report = run_crawl(settings, registry, outlet_id, out, state_file, run.day, digests)
+            except CrawlError as exc:
+                if exc.report is not None and files.warc.exists():  # a whole WARC: the evidence
+                    store.put_file(run.warc(outlet_id), files.warc, overwrite=True)
+                raise
             store.put_file(run.warc(outlet_id), files.warc, overwrite=True)
             store.put_file(run.crawl_run(outlet_id), files.state, overwrite=True)
         put_json(store, run.crawl_report(outlet_id), report)
@@ -108,11 +113,10 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
             originals = Originals(store, run.day.isoformat(), outlet_id, Path(tmp))
 
             def pages() -> Iterator[Page]:
-                for capture in iter_captures(warc, originals, unresolved):
-                    if (
-                        not capture.is_article
-                    ):  # robots.txt, feeds, sitemaps, section pages: kept, not extracted
-                        continue
+                # robots.txt, feeds, sitemaps, section pages, requisites: kept, not extracted
+                for capture in iter_captures(warc, originals, unresolved, ARTICLE_KINDS):
+                    if not 200 <= capture.status < 300:
+                        continue  # a redirect hop or an error answer: evidence the crawl report counts
                     if capture.status != 200:
                         errors[f"http_{capture.status}"] += 1
                         continue

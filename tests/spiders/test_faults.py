@@ -184,7 +184,8 @@ def test_every_fault_mode_is_exercised_by_a_test():
     dropped = set(DROPS) | {"long_link"}  # tests/spiders/test_drops.py
     keys = {"hostile_lang"}  # tests/newsarchive/test_damaged.py
     rules = {"new_furniture"}  # tests/newsarchive/reextract/test_day.py
-    assert set(MODES) == set(ARTICLE_FAULTS) | discovery | limits | dropped | keys | rules
+    evidence = {"moved"}  # tests/spiders/test_evidence.py
+    assert set(MODES) == set(ARTICLE_FAULTS) | discovery | limits | dropped | keys | rules | evidence
 
 
 def test_unknown_fault_mode_is_a_clear_error():
