@@ -72,6 +72,7 @@ bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_research.py
 	$(MAKE) bench/.venv-duckdb-fts/.synced && $(VENV)/bin/python bench/bench_search.py
 	$(VENV)/bin/python bench/bench_reextract.py
+	$(VENV)/bin/python bench/bench_signing.py
 
 # DuckDB FTS for bench/bench_search.py's baseline: the PyPI package that ships the extension exists for
 # DuckDB 1.4.4 only, the project pins 2.0, so it gets a venv of its own (nothing is installed at run time)

@@ -21,8 +21,10 @@ import io
 import json
 import logging
 import mmap
+import re
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,9 @@ import surt
 from warcio.exceptions import ArchiveLoadFailed
 
 from archive.records import ArchivedRow
+from common import decode
+from common.errors import DamagedObject
+from common.escape import json_text
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +97,7 @@ def index_lines(path: Path, filename: str, articles: dict[str, ArchivedRow]) -> 
             entry["duplicate_of"] = row.duplicate_of
             entry["canonical_url"] = row.canonical_url
             entry["revision_of"] = row.revision_of
-        lines.append(
-            f"{key} {stamp} {json.dumps(entry, ensure_ascii=False, sort_keys=True)}".encode()
-        )
+        lines.append(f"{key} {stamp} {json_text(entry, sort_keys=True)}".encode())
     return lines
 
 
@@ -151,7 +154,7 @@ def url_prefixes(url: str) -> list[bytes]:
 def lines_with(data: Buffer, field: str, value: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(key, timestamp, fields) of every line whose JSON has `field` equal to `value` (a scan for the
     text `"field": "value"` as this module writes it, each hit parsed and checked)."""
-    needle = f"{json.dumps(field)}: {json.dumps(value, ensure_ascii=False)}".encode()
+    needle = f"{json_text(field)}: {json_text(value)}".encode()
     pos = data.find(needle)
     while pos >= 0:
         start = data.rfind(b"\n", 0, pos) + 1
@@ -179,14 +182,94 @@ def _line_at_or_after(data: Buffer, needle: bytes) -> int:
 
 
 def lines_with_prefix(data: Buffer, prefix: bytes) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(key, timestamp, fields) of every line whose key starts with `prefix`."""
+    """(key, timestamp, fields) of every line whose key starts with `prefix`; a line that does not
+    decode costs only itself (named in a warning)."""
     pos = _line_at_or_after(data, prefix)
     while pos < len(data) and data[pos : pos + len(prefix)] == prefix:
         end = data.find(b"\n", pos)
         end = len(data) if end < 0 else end
-        key, stamp, raw = data[pos:end].decode("utf-8", "replace").split(" ", 2)
         try:
-            yield key, stamp, json.loads(raw)
-        except ValueError:
-            logger.warning("skipped a CDXJ line that is not JSON: %.120s", raw)
+            line = decode_line(bytes(data[pos:end]))
+            yield line.key, line.timestamp, line.fields
+        except decode.Malformed as exc:
+            logger.warning(
+                "skipped a CDXJ line that does not decode (%s): %.120r", exc, data[pos:end]
+            )
         pos = end + 1
+
+
+# -- reading: one line, checked ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class CdxjLine:
+    """One index line as decoded: its SURT key, its 14-digit timestamp and its checked fields."""
+
+    key: str
+    timestamp: str
+    fields: dict[str, Any]
+
+    def to_bytes(self) -> bytes:
+        raw = json_text(self.fields, sort_keys=True)  # one line: no raw U+2028 or control character
+        return f"{self.key} {self.timestamp} {raw}".encode()
+
+
+_SURT = re.compile(r"[^\s]{1,8192}")
+_STAMP = re.compile(r"\d{14}")
+_FILENAME = re.compile(
+    r"warc/[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.warc\.gz"
+)  # layout.warc_key("", outlet)
+_DIGITS = re.compile(r"\d{1,19}")
+_STATUS = re.compile(r"\d{3}|-")
+
+
+def _digits(value: Any, where: str) -> str:
+    return (
+        str(decode.whole(value, where))
+        if isinstance(value, int)
+        else decode.text(value, where, pattern=_DIGITS)
+    )
+
+
+_CHECKS: dict[str, Any] = {  # field -> its check; fields not named here are kept as they are
+    "url": decode.text,
+    "filename": lambda v, w: decode.text(v, w, pattern=_FILENAME),
+    "offset": _digits,
+    "length": _digits,
+    "status": lambda v, w: decode.text(v, w, pattern=_STATUS),
+    "mime": decode.text,
+    "digest": decode.text,
+    "record_id": decode.text,
+    "article": decode.optional(decode.text),
+    "duplicate_of": decode.optional(decode.text),
+    "refers_to_uri": decode.text,
+    "refers_to_date": decode.text,
+}
+_REQUIRED = ("url", "filename", "offset", "length")
+
+
+def decode_line(line: bytes) -> CdxjLine:
+    """A CDXJ line's one decoder: `KEY TIMESTAMP {json}` with a filename that is a WARC of the rev (never
+    a path elsewhere), a numeric offset and length; decode.Malformed names what is wrong."""
+    parts = line.split(b" ", 2)
+    if len(parts) != 3:
+        raise decode.Malformed("", "not `KEY TIMESTAMP {fields}`")
+    key = decode.text(parts[0].decode("utf-8", "replace"), "key", pattern=_SURT)
+    stamp = decode.text(parts[1].decode("ascii", "replace"), "timestamp", pattern=_STAMP)
+    f = decode.Fields(decode.json_value(parts[2]), "fields")
+    for name in _REQUIRED:
+        f.get(name, _CHECKS[name])
+    for name, value in f.data.items():
+        if name in _CHECKS:
+            _CHECKS[name](value, f"fields.{name}")
+    return CdxjLine(key, stamp, f.data)
+
+
+def decode_index(data: bytes, where: str) -> list[CdxjLine]:
+    """Every line of a whole index (replay, WACZ), decoded; DamagedObject naming `where` (the object
+    and its repair) and the first line that does not decode."""
+    lines = []
+    for n, line in enumerate(data.splitlines(), 1):
+        try:
+            lines.append(decode_line(line))
+        except decode.Malformed as exc:
+            raise DamagedObject(f"{where}: line {n} does not decode ({exc})") from None
+    return lines

@@ -29,25 +29,16 @@ import pyarrow.parquet as pq
 
 from archive import layout, table_record
 from archive.records import ARTICLE_SCHEMA
-from archive.snapshot import (
-    DamagedObject,
-    SnapshotRef,
-    list_snapshots,
-    newest_revs,
-    read_parquet_parts,
-)
+from archive.snapshot import SnapshotRef, list_snapshots, newest_revs, read_parquet_parts
 from archive.store import ObjectNotFound, Store, StoreError, sha256_file
 from archive.table_read import TableProblem, read_table_days
 from archive.table_record import DayFile
+from archive.table_schema import SOURCE_KEY, TABLE_SCHEMA, table_source_of
+from common.errors import DamagedObject, NewsArchiveError
+from common.resources import DiskFull, exhausted
 
 logger = logging.getLogger(__name__)
 
-SOURCE_KEY = b"newsarchive.snapshot"  # the file's key-value metadata: the rev it was built from
-TABLE_SCHEMA = (
-    ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.date32()))
-    .append(pa.field("snapshot_rev", pa.int32()))
-    .append(pa.field("is_duplicate", pa.bool_()))
-)
 _MAX_ATTEMPTS = 10
 
 
@@ -78,10 +69,14 @@ def _newest(store: Store, day: str) -> SnapshotRef | None:
     return refs[-1] if refs else None
 
 
-def refresh_day(store: Store, day: str) -> SnapshotRef | None:
+def refresh_day(store: Store, day: str, *, strict: bool = False) -> SnapshotRef | None:
     """Write the day's table file from its newest complete rev (None: the day has none, and its file, if
     any, is removed). A rev that completes while this runs is picked up before it returns, so two
-    publishers of one day leave the newest rev in the table whichever writes last."""
+    publishers of one day leave the newest rev in the table whichever writes last.
+
+    The table is derived data: a damaged rev or a disk that is full leaves the day's file as it was,
+    named in a warning (`table check` and `query` then name the day as behind), unless `strict`
+    (`table rebuild`), where it is the command's error."""
     written: SnapshotRef | None = None
     for _ in range(_MAX_ATTEMPTS):
         ref = _newest(store, day)
@@ -94,18 +89,34 @@ def refresh_day(store: Store, day: str) -> SnapshotRef | None:
             return None
         if ref == written:
             return ref
-        with tempfile.TemporaryDirectory(prefix="newsarchive-table-") as tmp:
-            local = Path(tmp) / "day.parquet"
-            table = day_table(store, ref)
-            pq.write_table(table, local, compression="zstd", row_group_size=64 * 1024)
-            entry = DayFile(sha256_file(local), local.stat().st_size, table.num_rows, ref.label)
-            table_record.begin(store, day, entry)  # readers accept the new file from here on
-            sent = store.put_file(
-                layout.current_table_key(day), local, overwrite=True
-            )  # derived, rewritten: never locked
-            if sent != entry.sha256:
-                raise StoreError(f"{layout.current_table_key(day)}: the file changed while sent")
-            table_record.commit(store, day, entry)
+        try:
+            with tempfile.TemporaryDirectory(prefix="newsarchive-table-") as tmp:
+                local = Path(tmp) / "day.parquet"
+                table = day_table(store, ref)
+                pq.write_table(table, local, compression="zstd", row_group_size=64 * 1024)
+                entry = DayFile(sha256_file(local), local.stat().st_size, table.num_rows, ref.label)
+                table_record.begin(store, day, entry)  # readers accept the new file from here on
+                sent = store.put_file(
+                    layout.current_table_key(day), local, overwrite=True
+                )  # derived, rewritten: never locked
+                if sent != entry.sha256:
+                    raise StoreError(
+                        f"{layout.current_table_key(day)}: the file changed while sent"
+                    )
+                table_record.commit(store, day, entry)
+        except (DamagedObject, DiskFull, OSError) as exc:
+            problem = exc if isinstance(exc, NewsArchiveError) else exhausted(exc)
+            if strict or problem is None:
+                raise problem or exc from None
+            logger.warning(
+                "current table: %s not written (%s); `newsarchive table rebuild --since %s "
+                "--until %s` writes it again",
+                day,
+                problem,
+                day,
+                day,
+            )
+            return written
         logger.info("current table: %s now from %s", day, ref.label)
         written = ref
     return written
@@ -128,11 +139,19 @@ def rebuild(
     gone |= {d for d in record.days if low <= d <= high and d not in days}
     if gone:
         table_record.forget(store, gone)
-    refs = []
+    refs, damaged = [], []
     for day in days:
-        ref = refresh_day(store, day)
+        try:
+            ref = refresh_day(store, day, strict=True)
+        except DamagedObject as exc:  # costs only its day; named once the others are written
+            damaged.append(str(exc))
+            continue
         if ref is not None:
             refs.append(ref)
+    if damaged:
+        raise DamagedObject(
+            f"table written for {len(refs)} days, not for {len(damaged)}: " + "; ".join(damaged)
+        )
     return refs
 
 
@@ -204,12 +223,6 @@ def check_day(store: Store, day: str) -> list[str]:
     mine = {layout.current_table_key(day), layout.CURRENT_TABLE_RECORD}
     one = date.fromisoformat(day)
     return [str(p) for p in _problems(store, one, one, whole=False) if p.key in mine]
-
-
-def table_source_of(schema: pa.Schema) -> str | None:
-    """The rev a table file was built from ("D rev N"), from its Parquet metadata."""
-    value = (schema.metadata or {}).get(SOURCE_KEY)
-    return value.decode(errors="replace") if value else None
 
 
 def table_source(path: Path) -> str | None:

@@ -14,6 +14,7 @@ import logging
 import struct
 import tempfile
 import zipfile
+import zlib
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,11 +24,13 @@ from archive import layout
 from archive.snapshot import (
     DamagedObject,
     SnapshotRef,
+    damaged_snapshot,
     download_checked,
     load_manifest,
     newest_revs,
 )
 from archive.store import ObjectNotFound, Store, StoreError
+from common import decode
 from common.errors import NewsArchiveError
 from dedup.index import DedupIndex
 from dedup.signatures import ALGORITHM, NUM_PERM, band_keys
@@ -35,6 +38,24 @@ from dedup.signatures import ALGORITHM, NUM_PERM, band_keys
 logger = logging.getLogger(__name__)
 SEGMENT_FIELDS = ("ids", "root_ids", "url_keys", "contents", "signatures")
 KEY_CHUNK = 65_536  # signatures read at once to make band keys from a mapped segment
+_SHAPES = {  # name -> (dtype, dimensions) as dedup.index.DedupIndex.segment writes them
+    "ids": ("U", 1),
+    "root_ids": ("U", 1),
+    "url_keys": ("uint64", 1),
+    "contents": ("uint64", 1),
+    "signatures": ("uint32", 2),
+}
+# what numpy and zipfile raise on bytes that are not an npz of plain arrays
+_LOAD_ERRORS = (
+    OSError,
+    ValueError,
+    EOFError,
+    KeyError,
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,
+    struct.error,
+)
 
 
 class IncompatibleSegment(NewsArchiveError, ValueError):
@@ -46,37 +67,54 @@ def write_segment(segment: dict[str, np.ndarray], path: Path) -> None:
         np.savez(fh, algorithm=np.array(ALGORITHM), **segment)  # type: ignore[arg-type]  # numpy's stub: allow_pickle
 
 
-def read_segment(path: Path, mapped: bool = False) -> dict[str, np.ndarray]:
-    """A segment's arrays, checked; `mapped`: the signatures mapped from the file (which must then stay
-    as it is while they are used; deleting it is fine) instead of read, when the file allows it."""
+def read_segment(
+    path: Path, where: str | None = None, mapped: bool = False
+) -> dict[str, np.ndarray]:
+    """A segment's one decoder: every array there, of its dtype and shape, one entry per article.
+    IncompatibleSegment if another algorithm made its signatures; DamagedObject naming `where` (the
+    object and its repair; default: the file) for anything else. `mapped`: the signatures mapped from
+    the file (which must then stay as it is while they are used; deleting it is fine) instead of read,
+    when the file allows it."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            missing = [name for name in (*SEGMENT_FIELDS, "algorithm") if name not in data.files]
+            names = set(data.files)
+            missing = [name for name in (*SEGMENT_FIELDS, "algorithm") if name not in names]
             if missing:
-                raise IncompatibleSegment(f"dedup index segment {path} lacks {missing}")
-            if str(data["algorithm"]) != ALGORITHM:
+                raise decode.Malformed("", f"it lacks {missing}")
+            algorithm = data["algorithm"]
+            if algorithm.dtype.kind != "U" or algorithm.shape != ():
+                raise decode.Malformed("algorithm", "is not one name")
+            if str(algorithm) != ALGORITHM:
                 raise IncompatibleSegment(
-                    f"signatures made by {data['algorithm']}, this version makes {ALGORITHM}"
+                    f"signatures made by {str(algorithm)[:80]}, this version makes {ALGORITHM}"
                 )
             signatures = _mapped_signatures(path, data.zip) if mapped else None
             segment = {
                 name: data[name] if name != "signatures" or signatures is None else signatures
                 for name in SEGMENT_FIELDS
             }
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError, struct.error) as exc:
-        if isinstance(exc, IncompatibleSegment):
-            raise
-        raise IncompatibleSegment(
-            f"not a dedup index segment ({type(exc).__name__}: {exc})"
+        for name, (kind, ndim) in _SHAPES.items():
+            array = segment[name]
+            if (
+                array.dtype.kind != kind[0]
+                or array.ndim != ndim
+                or (kind != "U" and array.dtype != np.dtype(kind))
+            ):
+                raise decode.Malformed(
+                    name, f"is {array.dtype}[{array.ndim}-d], not {kind}[{ndim}-d]"
+                )
+        if segment["signatures"].shape[1:] != (NUM_PERM,):
+            raise decode.Malformed(
+                "signatures", f"rows of {segment['signatures'].shape[1:]} values, not {NUM_PERM}"
+            )
+        if len({len(segment[name]) for name in SEGMENT_FIELDS}) != 1:
+            raise decode.Malformed("", "its arrays have different lengths")
+    except IncompatibleSegment:
+        raise
+    except (decode.Malformed, *_LOAD_ERRORS) as exc:
+        raise DamagedObject(
+            f"{where or path}: not a dedup index segment ({type(exc).__name__}: {str(exc)[:200]})"
         ) from None
-    lengths = {len(segment[name]) for name in SEGMENT_FIELDS}
-    if len(lengths) != 1:
-        raise IncompatibleSegment("its arrays have different lengths")
-    sigs = segment["signatures"]
-    if sigs.dtype != np.uint32 or sigs.ndim != 2 or sigs.shape[1] != NUM_PERM:
-        raise IncompatibleSegment(
-            f"its signatures are {sigs.dtype} {sigs.shape}, not n x {NUM_PERM}"
-        )
     return segment
 
 
@@ -143,7 +181,11 @@ def read_snapshot_segment(store: Store, ref: SnapshotRef, tmp: Path) -> dict[str
     """A snapshot's segment, checked against its manifest; DamagedObject/IncompatibleSegment if unusable."""
     local = _download_segment(store, ref, tmp)
     try:
-        return read_segment(local)
+        return read_segment(local, f"{store.url}/{layout.dedup_index_key(ref.prefix)}")
+    except DamagedObject as exc:
+        raise damaged_snapshot(
+            store, ref, layout.dedup_index_key(""), f"does not decode ({exc})"
+        ) from None
     finally:
         local.unlink(missing_ok=True)
 
@@ -163,8 +205,14 @@ def _load_mapped(index: DedupIndex, store: Store, ref: SnapshotRef, tmp: Path) -
     here: the mapping keeps it readable until the index is gone)."""
     local = _download_segment(store, ref, tmp)
     try:
-        segment = read_segment(local, mapped=True)
+        segment = read_segment(
+            local, f"{store.url}/{layout.dedup_index_key(ref.prefix)}", mapped=True
+        )
         index.add_chunk(segment, band_keys_of(segment, local))
+    except DamagedObject as exc:
+        raise damaged_snapshot(
+            store, ref, layout.dedup_index_key(""), f"does not decode ({exc})"
+        ) from None
     finally:
         local.unlink(missing_ok=True)
 

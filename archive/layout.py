@@ -11,12 +11,16 @@ layout (docs/archive-format.md shows the same block, and tests/docs keeps the tw
         dedup/index.npz                          dedup index segment (URL keys, hashes, MinHash)
         reextract/O.diff.json                    a derived rev's diff report for outlet O
         manifest.json                            every file with its size and SHA-256, the counts
+        manifest.sig.json                        the operator's signature of manifest.json (archive/signing.py)
+        manifest.tsr                             an RFC 3161 timestamp reply over manifest.json's SHA-256
+        _TIMESTAMP_PENDING                       the TSA did not answer at publish: why (then a sidecar)
         _SUCCESS                                 the manifest's SHA-256, written last: the rev is complete
         _ABANDONED                               a claimed rev that will never be completed
     staging/date=D/run=R/                        scratch space of one run (its tasks exchange data here)
         crawl/O.warc.gz, crawl/O.crawl.json, crawl/O.state.json, crawl/O.gap.json
         extract/O.jsonl, extract/O.extract.json, extract/O.gap.json
         dedup/articles.jsonl, dedup/dedup.json, dedup/index.npz
+        _ALIVE                                   the run's heartbeat (its process and last beat): gc leaves it
     state/crawl/O.json.gz                        outlet O's crawl state (seen, pending, validators)
     current/articles/D.parquet                   the current-articles table, one file per day (derived)
     current/articles.record.json                 the table's record: each day file's SHA-256, size, rows, rev
@@ -25,6 +29,7 @@ layout (docs/archive-format.md shows the same block, and tests/docs keeps the tw
     ops/live/outlet=O.json                       outlet O's latest try: its run, stage, state, cause, next try
     ops/live/run.json                            the latest run's run-level stages (dedup, publish, quality)
     ops/deadline/date=D.json                     the day's missed-deadline alert, sent once (create-only)
+    timestamps/date=D/rev=N/manifest.tsr         a timestamp added after publish (`snapshots timestamp`)
 
 Readers and `gc` find every kind of object through the functions below; nothing else builds a key.
 """
@@ -50,8 +55,18 @@ OPS = (
 SUCCESS = "_SUCCESS"
 CLAIM = "_CLAIM"
 ABANDONED = "_ABANDONED"
+ALIVE = "_ALIVE"
 MANIFEST = "manifest.json"
 CDXJ_INDEX = "indexes/index.cdxj"  # under a rev's prefix
+MANIFEST_SIGNATURE = "manifest.sig.json"  # written after the manifest, before _SUCCESS
+MANIFEST_TIMESTAMP = "manifest.tsr"
+TIMESTAMP_PENDING = "_TIMESTAMP_PENDING"
+SEAL_OBJECTS = (
+    MANIFEST_SIGNATURE,
+    MANIFEST_TIMESTAMP,
+    TIMESTAMP_PENDING,
+)  # not in the manifest: of it
+SIDECAR_TIMESTAMPS = "timestamps"
 SIDECAR_RECORD = "index.json"  # under a sidecar prefix: what the sidecar index is bound to
 SEARCH_FORMAT = 3
 SEARCH_PREFIX = f"{SEARCH}/v{SEARCH_FORMAT}/"
@@ -136,6 +151,11 @@ def staged_key(staging: str, stage: str, name: str) -> str:
     return f"{staging}{stage}/{name}"
 
 
+def heartbeat_key(staging: str) -> str:
+    """A run's heartbeat, in its own staging (newsarchive/run/liveness.py)."""
+    return staging + ALIVE
+
+
 def parse_staging_key(key: str) -> tuple[str, str] | None:
     """(day, run key) of a staging object."""
     match = _RUN.match(key)
@@ -167,6 +187,20 @@ def current_table_day(key: str) -> str | None:
 def sidecar_prefix(ref: Rev) -> str:
     """A sidecar CDXJ index of a rev published before indexes existed (the rev itself is never rewritten)."""
     return f"{SIDECAR_INDEXES}/date={ref.day}/rev={ref.rev}/"
+
+
+def sidecar_index_key(ref: Rev) -> str:
+    """The sidecar CDXJ index itself (its record, `SIDECAR_RECORD`, is written beside it, last)."""
+    return sidecar_prefix(ref) + "index.cdxj"
+
+
+def sidecar_record_key(ref: Rev) -> str:
+    return sidecar_prefix(ref) + SIDECAR_RECORD
+
+
+def timestamp_sidecar_key(ref: Rev) -> str:
+    """A rev's manifest timestamp added after publish (the TSA was down): create-only, the rev untouched."""
+    return f"{SIDECAR_TIMESTAMPS}/date={ref.day}/rev={ref.rev}/{MANIFEST_TIMESTAMP}"
 
 
 def search_segment_key(ref: Rev) -> str:

@@ -11,16 +11,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from archive import layout
 from archive.progress import progress
-from archive.records import Manifest, RecordError
 from archive.snapshot import (
     ARTICLE_SCHEMA,
     DamagedObject,
     FixityError,
     SnapshotRef,
     download_checked,
+    load_manifest,
+    manifest_and_bytes,
     newest_revs,
-    read_manifest_bytes,
     read_parquet_parts,
 )
 from archive.store import Store
@@ -33,11 +34,7 @@ def get_snapshot(
     store: Store, ref: SnapshotRef, dest: Path, outlet: str | None = None
 ) -> list[Path]:
     """Download a snapshot (or one outlet of it) into dest, checking every SHA-256 against the manifest."""
-    body = read_manifest_bytes(store, ref)
-    try:
-        manifest = Manifest.from_bytes(body)
-    except RecordError as exc:
-        raise DamagedObject(f"{store.url}/{ref.prefix}manifest.json: {exc}") from None
+    manifest, body = manifest_and_bytes(store, ref)
     if outlet is not None and outlet not in manifest.outlets:
         raise LookupError(
             f"snapshot {ref.label} has no outlet {outlet!r}; it has {', '.join(sorted(manifest.outlets))}"
@@ -59,9 +56,22 @@ def get_snapshot(
             bad.append(entry.key)
         written.append(target)
     (dest / "manifest.json").write_bytes(body)
+    _copy_seal(store, ref, dest)
     if bad:
         raise FixityError("checksum mismatch, do not trust these files: " + ", ".join(bad))
     return written
+
+
+def _copy_seal(store: Store, ref: SnapshotRef, dest: Path) -> None:
+    """The manifest's signature and timestamp beside it, to check by hand (docs/integrity.md)."""
+    from archive.seal import token_key
+
+    for key, name in (
+        (ref.prefix + layout.MANIFEST_SIGNATURE, layout.MANIFEST_SIGNATURE),
+        (token_key(store, ref), layout.MANIFEST_TIMESTAMP),
+    ):
+        if key is not None and store.exists(key):
+            (dest / name).write_bytes(store.get_bytes(key))
 
 
 def load_articles(
@@ -72,21 +82,32 @@ def load_articles(
     outlet: str | None = None,
     lang: str | None = None,
     include_duplicates: bool = False,
+    damaged: list[str] | None = None,
 ) -> pa.Table:
     """Articles of every day in [since, until] (each day's newest complete rev, which carries forward
     everything the day's earlier revs held) as one pyarrow table (`.to_pandas()` for pandas). Every file
-    is checked against its manifest first."""
+    is checked against its manifest first. With `damaged`, a rev whose manifest is damaged is left out
+    and named there (the other days are read); without it, DamagedObject."""
 
     def keep(key: str) -> bool:
         return (not outlet or f"/outlet={outlet}/" in key) and (not lang or f"/lang={lang}/" in key)
 
-    tables = [
-        table.append_column(
-            "snapshot_date", pa.array([ref.day] * table.num_rows, pa.string())
-        ).append_column("snapshot_rev", pa.array([ref.rev] * table.num_rows, pa.int32()))
-        for ref in newest_revs(store, since, until)
-        for table in read_parquet_parts(store, ref, keep)
-    ]
+    tables = []
+    for ref in newest_revs(store, since, until):
+        try:
+            manifest = load_manifest(store, ref)
+        except DamagedObject as exc:
+            if damaged is None:
+                raise
+            damaged.append(str(exc))
+            continue
+        for table in read_parquet_parts(store, ref, keep, manifest):
+            n = table.num_rows
+            tables.append(
+                table.append_column(
+                    "snapshot_date", pa.array([ref.day] * n, pa.string())
+                ).append_column("snapshot_rev", pa.array([ref.rev] * n, pa.int32()))
+            )
     if not tables:
         return (
             ARTICLE_SCHEMA.append(pa.field("snapshot_date", pa.string()))

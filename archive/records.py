@@ -8,6 +8,7 @@ know what they read (version 1 manifests, written before runs were carried forwa
 from __future__ import annotations
 
 import json
+import re
 import types
 import typing
 from dataclasses import dataclass, field, fields
@@ -15,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from common import decode
 from common.errors import NewsArchiveError
 
 FORMAT_VERSION = 2
@@ -116,8 +118,9 @@ def table_rows(table: pa.Table) -> list[ArchivedRow]:
 
 @dataclass(frozen=True)
 class CrawlReport:
-    """What one crawl of one outlet did (written by spiders/report.py). Figures this version does not
-    name are kept in `extra`, so a newer crawler's report passes through unchanged."""
+    """What one crawl of one outlet did (written by spiders/report.py with exactly these fields, read by
+    newsarchive/run/crawl.py through the staged records' codec). In a manifest, figures this version
+    does not name are kept in `extra`, so an older or newer report passes through unchanged."""
 
     outlet: str
     finish_reason: str = ""
@@ -130,6 +133,15 @@ class CrawlReport:
     pending: int = 0
     gave_up: int = 0
     not_modified: int = 0
+    discovery_requests: int = 0
+    article_requests: int = 0
+    robots_requests: int = 0
+    robots_forbidden: int = 0
+    retried_pending: int = 0
+    retry_after: dict[str, int] = field(default_factory=dict)
+    truncated_discovery: dict[str, int] = field(default_factory=dict)
+    memusage_max: int | None = None
+    elapsed_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -198,54 +210,104 @@ class OutletCounts:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], outlet: str = "") -> OutletCounts:
-        crawl = CrawlReport.from_dict({"outlet": outlet, **data}) if "fetched" in data else None
-        if crawl:
-            drop = {
-                "status",
-                "extracted",
-                "extract_failed",
-                "duplicates",
-                "revisions",
-                "new",
-                "carried",
-                "archived",
-                "current",
-                "languages",
-                "gap",
-                "gap_stage",
-                "gap_reason",
-                "gap_records",
-            }
-            crawl = CrawlReport(
-                **{
-                    **{f.name: getattr(crawl, f.name) for f in fields(crawl)},
-                    "extra": {k: v for k, v in crawl.extra.items() if k not in drop},
-                }
-            )
-        gap = None
-        if data.get("gap"):
-            gap = Gap(
-                data.get("gap_stage", "run"),
-                data.get("gap_reason", "failed"),
-                str(data["gap"]),
-                tuple(str(r) for r in data.get("gap_records") or ()),
-            )
-        archived = int(data.get("archived", 0))
-        duplicates = int(data.get("duplicates", 0))
-        return cls(
-            status=data.get("status", "gap" if gap else "ok"),
-            crawl=crawl,
-            extracted=int(data.get("extracted", 0)),
-            extract_failed=dict(data.get("extract_failed", {})),
-            duplicates=duplicates,
-            revisions=int(data.get("revisions", 0)),
-            new=int(data.get("new", archived - duplicates)),
-            carried=int(data.get("carried", 0)),
-            archived=archived,
-            current=int(data.get("current", archived - duplicates)),
-            languages=dict(data.get("languages", {})),
-            gap=gap,
+        """An outlet's entry of a manifest (checked: RecordError names the first field that is wrong)."""
+        try:
+            return _outlet_counts(decode.Fields(data, f"outlets[{outlet!r}]"), outlet)
+        except decode.Malformed as exc:
+            raise RecordError(f"not a snapshot manifest ({exc})") from None
+
+
+_COUNT_FIELDS = (
+    "status",
+    "extracted",
+    "extract_failed",
+    "duplicates",
+    "revisions",
+    "new",
+    "carried",
+    "archived",
+    "current",
+    "languages",
+    "gap",
+    "gap_stage",
+    "gap_reason",
+    "gap_records",
+)
+_CRAWL_NUMBERS = (
+    "discovered",
+    "requested",
+    "fetched",
+    "pending",
+    "gave_up",
+    "not_modified",
+    "discovery_requests",
+    "article_requests",
+    "robots_requests",
+    "robots_forbidden",
+    "retried_pending",
+)
+_CRAWL_TALLIES = ("failed", "skipped", "discovery_failed", "retry_after", "truncated_discovery")
+_STATUSES = ("ok", "gap", "not_run")
+
+
+def _count(value: Any, where: str) -> int:
+    return decode.whole(value, where)
+
+
+def _tally(value: Any, where: str) -> dict[str, int]:
+    return decode.mapping(value, where, _count)
+
+
+def _outlet_counts(f: decode.Fields, outlet: str) -> OutletCounts:
+    crawl = None
+    if "fetched" in f.data:
+        numbers: dict[str, Any] = {name: f.get(name, _count, 0) for name in _CRAWL_NUMBERS}
+        tallies: dict[str, Any] = {name: f.get(name, _tally, {}) for name in _CRAWL_TALLIES}
+        crawl = CrawlReport(
+            outlet=outlet,
+            finish_reason=f.get("finish_reason", decode.text, ""),
+            **numbers,
+            **tallies,
+            memusage_max=f.get("memusage_max", decode.optional(_count), None),
+            elapsed_s=f.get("elapsed_s", lambda v, w: decode.number(v, w, low=0, high=1e9), 0.0),
+            extra={
+                k: v
+                for k, v in f.data.items()
+                if k not in _COUNT_FIELDS
+                and k not in _CRAWL_NUMBERS
+                and k not in _CRAWL_TALLIES
+                and k not in ("outlet", "finish_reason", "memusage_max", "elapsed_s")
+            },
         )
+    gap = None
+    if f.data.get("gap"):
+        gap = Gap(
+            f.get("gap_stage", decode.text, "run"),
+            f.get("gap_reason", decode.text, "failed"),
+            f.get("gap", decode.text),
+            tuple(f.get("gap_records", lambda v, w: decode.items(v, w, decode.text), [])),
+        )
+    archived = f.get("archived", _count, 0)
+    duplicates = f.get("duplicates", _count, 0)
+    status = f.get("status", decode.text, "gap" if gap else "ok")
+    if status not in _STATUSES:
+        raise decode.Malformed(
+            f"outlets[{outlet!r}].status", f"{status[:40]!r} is not one of {_STATUSES}"
+        )
+    return OutletCounts(
+        status=status,
+        crawl=crawl,
+        extracted=f.get("extracted", _count, 0),
+        extract_failed=f.get("extract_failed", _tally, {}),
+        duplicates=duplicates,
+        revisions=f.get("revisions", _count, 0),
+        new=f.get("new", _count, max(0, archived - duplicates)),
+        carried=f.get("carried", _count, 0),
+        archived=archived,
+        current=f.get("current", _count, max(0, archived - duplicates)),
+        languages=f.get("languages", _tally, {}),
+        gap=gap,
+    )
 
 
 @dataclass(frozen=True)
@@ -296,6 +358,9 @@ class Manifest:
     rules: dict[str, str] = field(
         default_factory=dict
     )  # outlet -> hash of the rules its new rows were made with
+    # how the manifest is sealed (archive/seal.py): algorithm and key_sha256 of its signing key, the TSA's
+    # URL; a verifier then expects the signature and the token, so neither can be removed unnoticed
+    signing: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out = self._to_dict()
@@ -303,6 +368,8 @@ class Manifest:
             out["extractor"] = {"engine": self.extractor, "rules": dict(sorted(self.rules.items()))}
         if self.derived_from:
             out["derived"] = {"from": self.derived_from, "reason": self.derived_reason}
+        if self.signing:
+            out["signing"] = dict(sorted(self.signing.items()))
         return out
 
     def _to_dict(self) -> dict[str, Any]:
@@ -335,43 +402,91 @@ class Manifest:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Manifest:
+        """The manifest's one decoder: every field checked (type, range, keys under the rev's own prefix);
+        RecordError names the first one that is wrong."""
         try:
-            raw = json.loads(data)
-            counts = raw["counts"]
-            return cls(
-                day=raw["snapshot"]["date"],
-                rev=int(raw["snapshot"]["rev"]),
-                created_at=raw.get("created_at", ""),
-                run_id=raw.get("run_id", ""),
-                software=raw.get("software", ""),
-                config_hash=raw.get("config_hash", ""),
-                outlets={o: OutletCounts.from_dict(c, o) for o, c in counts["outlets"].items()},
-                files=[
-                    FileEntry(f["key"], int(f["size"]), f["sha256"], f.get("rows"))
-                    for f in raw["files"]
-                ],
-                base=raw.get("base"),
-                archived=int(counts.get("archived", 0)),
-                new=int(counts.get("new", counts.get("archived", 0) - counts.get("duplicates", 0))),
-                carried=int(counts.get("carried", 0)),
-                duplicates=int(counts.get("duplicates", 0)),
-                dedup={
-                    "reasons": counts.get("dedup_reasons", {}),
-                    "window": counts.get("dedup_window", []),
-                    "window_skipped": counts.get("dedup_window_skipped", []),
-                },
-                quality=counts.get("quality", {}),
-                format_version=int(raw.get("format_version", 1)),
-                derived_from=(raw.get("derived") or {}).get("from"),
-                derived_reason=(raw.get("derived") or {}).get("reason"),
-                extractor=(raw.get("extractor") or {}).get("engine"),
-                rules={
-                    str(k): str(v)
-                    for k, v in ((raw.get("extractor") or {}).get("rules") or {}).items()
-                },
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise RecordError(f"not a snapshot manifest ({type(exc).__name__}: {exc})") from None
+            return _manifest(decode.Fields(decode.json_value(data)))
+        except decode.Malformed as exc:
+            raise RecordError(f"not a snapshot manifest ({exc})") from None
 
     def file(self, key: str) -> FileEntry | None:
         return next((f for f in self.files if f.key == key), None)
+
+
+_OUTLET = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_LABEL = re.compile(r"\d{4}-\d{2}-\d{2} rev [1-9]\d{0,8}")
+_KEY = re.compile(r"[A-Za-z0-9._=/-]{1,1024}")
+_label = decode.optional(lambda value, where: decode.text(value, where, pattern=_LABEL))
+_optional_text = decode.optional(decode.text)
+
+
+def _texts(value: Any, where: str) -> list[str]:
+    return decode.items(value, where, decode.text)
+
+
+def _file(value: Any, where: str, prefix: str) -> FileEntry:
+    f = decode.Fields(value, where)
+    key = f.get("key", lambda v, w: decode.text(v, w, pattern=_KEY))
+    if not key.startswith(prefix) or "/../" in f"/{key}/" or "//" in key:
+        raise decode.Malformed(f"{where}.key", f"{key[:80]!r} is not a file under {prefix}")
+    rows = f.get("rows", decode.optional(_count), None)
+    return FileEntry(key, f.get("size", _count), f.get("sha256", decode.sha256), rows)
+
+
+def _quality(value: Any, where: str) -> dict[str, Any]:
+    quality = decode.obj(value, where)
+    if quality:  # a manifest of a version without the canary has none
+        f = decode.Fields(quality, where)
+        f.get("problems", _texts)
+        f.get("outlets", lambda v, w: decode.mapping(v, w, decode.obj))
+    return quality
+
+
+def _manifest(f: decode.Fields) -> Manifest:
+    version = f.get(
+        "format_version", lambda v, w: decode.whole(v, w, low=1, high=FORMAT_VERSION), 1
+    )
+    snapshot = f.child("snapshot")
+    day = snapshot.get("date", decode.day)
+    rev = snapshot.get("rev", lambda v, w: decode.whole(v, w, low=1, high=10**9))
+    prefix = (
+        f"snapshots/date={day}/rev={rev}/"  # archive.layout.snapshot_prefix, spelt as it spells it
+    )
+    counts = f.child("counts")
+    extractor = f.child("extractor", {})
+    derived = f.child("derived", {})
+    return Manifest(
+        day=day,
+        rev=rev,
+        created_at=f.get("created_at", decode.text, ""),
+        run_id=f.get("run_id", decode.text, ""),
+        software=f.get("software", decode.text, ""),
+        config_hash=f.get("config_hash", decode.text, ""),
+        outlets={
+            outlet: _outlet_counts(decode.Fields(entry, f"counts.outlets[{outlet!r}]"), outlet)
+            for outlet, entry in counts.get(
+                "outlets",
+                lambda v, w: decode.mapping(
+                    v, w, decode.obj, key=lambda k, kw: decode.text(k, kw, pattern=_OUTLET)
+                ),
+            ).items()
+        },
+        files=f.get("files", lambda v, w: decode.items(v, w, lambda i, iw: _file(i, iw, prefix))),
+        base=f.get("base", _label, None),
+        archived=(archived := counts.get("archived", _count, 0)),
+        new=counts.get("new", _count, max(0, archived - counts.get("duplicates", _count, 0))),
+        carried=counts.get("carried", _count, 0),
+        duplicates=counts.get("duplicates", _count, 0),
+        dedup={
+            "reasons": counts.get("dedup_reasons", _tally, {}),
+            "window": counts.get("dedup_window", _texts, []),
+            "window_skipped": counts.get("dedup_window_skipped", _texts, []),
+        },
+        quality=counts.get("quality", _quality, {}),
+        format_version=version,
+        derived_from=derived.get("from", _label, None),
+        derived_reason=derived.get("reason", _optional_text, None),
+        extractor=extractor.get("engine", _optional_text, None),
+        rules=extractor.get("rules", lambda v, w: decode.mapping(v, w, decode.text), {}),
+        signing=f.get("signing", lambda v, w: decode.mapping(v, w, decode.text), {}),
+    )

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -42,7 +42,11 @@ from archive.records import (
     table_rows,
 )
 from archive.store import ObjectExists, ObjectNotFound, Store, StoreError, sha256_file
-from common.errors import NewsArchiveError
+from common import decode
+from common.errors import DamagedObject, NewsArchiveError
+
+if TYPE_CHECKING:
+    from archive.seal import Sealer
 
 logger = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(hours=6)
@@ -50,21 +54,26 @@ _LANG_KEY = re.compile(
     r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}"
 )  # a claim older than this whose publisher cannot be asked is dead
 
-__all__ = ["ARTICLE_SCHEMA", "SnapshotRef", "SnapshotNotFound", "DamagedObject", "FixityError"]
+__all__ = [
+    "ARTICLE_SCHEMA",
+    "SnapshotRef",
+    "SnapshotNotFound",
+    "DamagedObject",
+    "FixityError",
+    "MissingFile",
+]
 
 
 class SnapshotNotFound(NewsArchiveError, LookupError):
     reason = "snapshot_missing"
 
 
-class DamagedObject(StoreError):
-    """An archived object fails its checksum or does not parse; the message names it and the repair."""
-
-    reason = "damaged"
-
-
 class FixityError(DamagedObject):
     """Downloaded bytes differ from the manifest."""
+
+
+class MissingFile(FixityError):
+    """A file the manifest lists is not in the archive."""
 
 
 @dataclass(frozen=True)
@@ -88,16 +97,80 @@ class SnapshotRef:
 
 
 # -- claiming a rev ---------------------------------------------------------------------------------
+_RUN_ID = re.compile(r"[^\x00-\x1f\x7f]{1,250}")
+
+
+GENERATION_CHARS = (
+    1 << 20
+)  # a run's staged outputs, one token per outlet (newsarchive/run/lifecycle)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A rev's `_CLAIM`: the run that claimed it, the staged data it publishes, and its publisher."""
+
+    run_id: str
+    generation: str
+    host: str
+    pid: int
+    claimed_at: str  # ISO 8601 with its offset
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(
+            {
+                "run_id": self.run_id,
+                "generation": self.generation,
+                "host": self.host,
+                "pid": self.pid,
+                "claimed_at": self.claimed_at,
+            }
+        ).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Claim:
+        """The claim's one decoder: decode.Malformed names the first field that is wrong."""
+        f = decode.Fields(decode.json_value(data))
+        claimed_at = f.get("claimed_at", decode.moment)
+        if datetime.fromisoformat(claimed_at).tzinfo is None:
+            raise decode.Malformed("claimed_at", f"{claimed_at!r} has no UTC offset")
+        return cls(
+            run_id=f.get("run_id", lambda v, w: decode.text(v, w, pattern=_RUN_ID)),
+            generation=f.get(
+                "generation", lambda v, w: decode.text(v, w, limit=GENERATION_CHARS), ""
+            ),
+            host=f.get("host", lambda v, w: decode.text(v, w, limit=255)),
+            pid=f.get("pid", lambda v, w: decode.whole(v, w, low=1, high=2**31 - 1)),
+            claimed_at=claimed_at,
+        )
+
+
+def read_claim(store: Store, ref: SnapshotRef) -> Claim | None:
+    """The rev's claim; None if it has none. A damaged claim is DamagedObject naming it."""
+    try:
+        data = store.get_bytes(ref.prefix + layout.CLAIM)
+    except ObjectNotFound:
+        return None
+    try:
+        return Claim.from_bytes(data)
+    except decode.Malformed as exc:
+        raise DamagedObject(
+            f"{store.url}/{ref.prefix}{layout.CLAIM} is damaged ({exc}); it only tells who "
+            f"publishes {ref.label}: the rev counts as unclaimed (an incomplete one is removed by "
+            "`newsarchive gc` once it is older than the lease)"
+        ) from None
+
+
 @dataclass(frozen=True)
 class RevState:
     rev: int
-    claim: dict[str, Any] | None
+    claim: Claim | None
     complete: bool
     abandoned: bool
 
 
 def day_revs(store: Store, day: date, *, claims_of_complete: bool = True) -> dict[int, RevState]:
-    """Every rev of the day with its state; a complete rev's claim is read only if asked for."""
+    """Every rev of the day with its state; a complete rev's claim is read only if asked for. A damaged
+    claim is named in a warning and read as none."""
     names: dict[int, set[str]] = defaultdict(set)
     for info in store.list(layout.day_prefix(day)):
         if parsed := layout.parse_snapshot_key(info.key):
@@ -108,30 +181,21 @@ def day_revs(store: Store, day: date, *, claims_of_complete: bool = True) -> dic
         claim = None
         if layout.CLAIM in files and (claims_of_complete or not complete):
             try:
-                claim = json.loads(
-                    store.get_bytes(SnapshotRef(day.isoformat(), rev).prefix + layout.CLAIM)
-                )
-                if not isinstance(claim, dict):
-                    claim = None
-            except (ObjectNotFound, ValueError):
-                claim = None
+                claim = read_claim(store, SnapshotRef(day.isoformat(), rev))
+            except DamagedObject as exc:
+                logger.warning("%s", exc)
         revs[rev] = RevState(rev, claim, complete, layout.ABANDONED in files)
     return revs
 
 
-def owner_gone(claim: dict[str, Any] | None, lease: timedelta) -> bool:
-    if not claim:
+def owner_gone(claim: Claim | None, lease: timedelta) -> bool:
+    if claim is None:
         return True  # a rev without a readable claim was never claimed by this version
-    try:
-        claimed = datetime.fromisoformat(claim["claimed_at"])
-    except (KeyError, TypeError, ValueError):
+    if datetime.now(UTC) - datetime.fromisoformat(claim.claimed_at) > lease:
         return True
-    if datetime.now(UTC) - claimed > lease:
-        return True
-    pid = claim.get("pid")
-    if claim.get("host") == socket.gethostname() and isinstance(pid, int) and pid > 0:
+    if claim.host == socket.gethostname():
         try:
-            os.kill(pid, 0)
+            os.kill(claim.pid, 0)
         except ProcessLookupError:
             return True
         except PermissionError:
@@ -149,8 +213,8 @@ def published_by(
             state.complete
             and not state.abandoned
             and state.claim
-            and state.claim.get("run_id") == run_id
-            and (generation is None or state.claim.get("generation") == generation)
+            and state.claim.run_id == run_id
+            and (generation is None or state.claim.generation == generation)
         ):
             return SnapshotRef(day.isoformat(), state.rev)
     return None
@@ -163,23 +227,23 @@ def claim_rev(store: Store, day: date, run_id: str, generation: str = "") -> Sna
     for state in revs.values():
         if (
             state.claim
-            and state.claim.get("run_id") == run_id
+            and state.claim.run_id == run_id
             and not state.complete
             and not state.abandoned
         ):
             abandon(store, SnapshotRef(day.isoformat(), state.rev), f"publish of {run_id} retried")
     rev = max(revs, default=0) + 1
-    body = {
-        "run_id": run_id,
-        "generation": generation,
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-        "claimed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    body = Claim(
+        run_id=run_id,
+        generation=generation,
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        claimed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    ).to_bytes()
     while True:
         ref = SnapshotRef(day.isoformat(), rev)
         try:
-            store.put_bytes(ref.prefix + layout.CLAIM, json.dumps(body).encode())
+            store.put_bytes(ref.prefix + layout.CLAIM, body)
             return ref
         except ObjectExists:
             rev += 1
@@ -203,8 +267,9 @@ def abandon(store: Store, ref: SnapshotRef, why: str) -> None:
 def wait_for_lower_revs(
     store: Store, ref: SnapshotRef, *, lease: timedelta = CLAIM_LEASE, poll_s: float = 0.5
 ) -> SnapshotRef | None:
-    """Wait until every rev below `ref` is complete, abandoned or dead; then the newest complete one (the
-    base whose rows this rev carries forward), or None."""
+    """Wait until every rev below `ref` is complete, abandoned or dead; then the newest complete one whose
+    manifest decodes (the base whose rows this rev carries forward), or None. A damaged rev is named in
+    a warning and passed over: its rows cannot be read, so they cannot be carried, and the run goes on."""
     day = date.fromisoformat(ref.day)
     waited = False
     while True:
@@ -218,17 +283,25 @@ def wait_for_lower_revs(
         ]
         if not live:
             complete = [r for r, s in revs.items() if s.complete and not s.abandoned]
-            return SnapshotRef(ref.day, max(complete)) if complete else None
+            return _newest_readable(store, [SnapshotRef(ref.day, r) for r in sorted(complete)])
         if not waited:
             logger.info(
                 "%s: waiting for %s to finish publishing",
                 ref.label,
-                ", ".join(
-                    f"rev {s.rev} ({s.claim.get('run_id') if s.claim else '?'})" for s in live
-                ),
+                ", ".join(f"rev {s.rev} ({s.claim.run_id if s.claim else '?'})" for s in live),
             )
             waited = True
         time.sleep(poll_s)
+
+
+def _newest_readable(store: Store, refs: list[SnapshotRef]) -> SnapshotRef | None:
+    for ref in reversed(refs):
+        try:
+            load_manifest(store, ref)
+            return ref
+        except DamagedObject as exc:
+            logger.warning("%s: not carried forward: %s", ref.label, exc)
+    return None
 
 
 # -- writing ----------------------------------------------------------------------------------------
@@ -241,11 +314,13 @@ def write_snapshot(
     *,
     extra: dict[str, Path] | None = None,
     workers: int = 8,
+    seal: Sealer | None = None,
 ) -> Manifest:
     """Write articles (Parquet, hive partitions by outlet and language), WARCs, their CDXJ index and `extra`
-    files (key under the snapshot prefix -> local path), then the manifest (with every file's size and SHA-256), then
-    _SUCCESS (the manifest's SHA-256). The WARCs start uploading at once; Parquet parts are encoded while
-    they go up. Nothing is visible to readers before _SUCCESS."""
+    files (key under the snapshot prefix -> local path), then the manifest (with every file's size and SHA-256),
+    its signature and timestamp (`seal`: archive/seal.py), then _SUCCESS (the manifest's SHA-256). The WARCs
+    start uploading at once; Parquet parts are encoded while they go up. Nothing is visible to readers
+    before _SUCCESS."""
     groups: dict[tuple[str, str], list[ArchivedRow]] = defaultdict(list)
     for row in rows:  # a partition value is a key: only a well-formed language tag becomes one
         lang = row.language if row.language and _LANG_KEY.fullmatch(row.language) else "und"
@@ -282,8 +357,14 @@ def write_snapshot(
             for future in progress(pending, total=len(pending), desc="publish", unit="file")
         ]
     manifest.files = sorted(files, key=lambda entry: entry.key)
+    if seal is not None:
+        manifest.signing = seal.manifest_entry()
     body = manifest.to_bytes()
     store.put_bytes(ref.prefix + layout.MANIFEST, body, publish=True)
+    if seal is not None:
+        from archive.seal import seal_manifest
+
+        seal_manifest(store, ref, body, seal)
     store.put_bytes(
         ref.prefix + layout.SUCCESS, hashlib.sha256(body).hexdigest().encode() + b"\n", publish=True
     )
@@ -356,45 +437,76 @@ def resolve_snapshot(store: Store, day: str, rev: int | None = None) -> Snapshot
     )
 
 
+def damaged_snapshot(store: Store, ref: SnapshotRef, name: str, problem: str) -> DamagedObject:
+    """The error for a damaged object of a published rev: it names the object and the repair."""
+    return DamagedObject(
+        f"{store.url}/{ref.prefix}{name} {problem}; the snapshot {ref.label} is damaged: restore the "
+        f"object from a copy (the SHA-256 in {layout.SUCCESS} or the manifest names the right one); "
+        f"`newsarchive snapshots verify {ref.day} --rev {ref.rev}` names the rest"
+    )
+
+
 def read_manifest_bytes(store: Store, ref: SnapshotRef) -> bytes:
-    """The manifest, checked against the SHA-256 in the success marker."""
-    body = store.get_bytes(ref.prefix + layout.MANIFEST)
-    marker = store.get_bytes(ref.prefix + layout.SUCCESS).decode("ascii", "replace").strip()
-    if marker != hashlib.sha256(body).hexdigest():
-        raise DamagedObject(
-            f"{store.url}/{ref.prefix}{layout.MANIFEST} does not match the SHA-256 in its "
-            f"{layout.SUCCESS}; the snapshot {ref.label} is damaged (see README: repair)"
+    """The manifest, checked against the SHA-256 in the success marker. A manifest or marker that is
+    missing from a listed rev is damage (DamagedObject), like one that does not match."""
+    try:
+        marker = store.get_bytes(ref.prefix + layout.SUCCESS)
+    except ObjectNotFound:
+        raise damaged_snapshot(store, ref, layout.SUCCESS, "is gone") from None
+    try:
+        body = store.get_bytes(ref.prefix + layout.MANIFEST)
+    except ObjectNotFound:
+        raise damaged_snapshot(
+            store, ref, layout.MANIFEST, f"is missing while its {layout.SUCCESS} is there"
+        ) from None
+    if marker.strip() != hashlib.sha256(body).hexdigest().encode():
+        raise damaged_snapshot(
+            store, ref, layout.MANIFEST, f"does not match the SHA-256 in its {layout.SUCCESS}"
         )
     return body
 
 
 def load_manifest(store: Store, ref: SnapshotRef) -> Manifest:
+    """The rev's manifest through its one decoder (records.Manifest.from_bytes), checked against its
+    marker and its own rev: DamagedObject naming the object and the repair otherwise."""
+    return manifest_and_bytes(store, ref)[0]
+
+
+def manifest_and_bytes(store: Store, ref: SnapshotRef) -> tuple[Manifest, bytes]:
+    """load_manifest, with the manifest's bytes as stored (what a sidecar index is bound to)."""
     body = read_manifest_bytes(store, ref)
     try:
-        return Manifest.from_bytes(body)
+        manifest = Manifest.from_bytes(body)
     except RecordError as exc:
-        raise DamagedObject(f"{store.url}/{ref.prefix}{layout.MANIFEST}: {exc}") from None
+        raise damaged_snapshot(store, ref, layout.MANIFEST, f"does not decode: {exc}") from None
+    if (manifest.day, manifest.rev) != (ref.day, ref.rev):
+        raise damaged_snapshot(
+            store, ref, layout.MANIFEST, f"is the manifest of {manifest.day} rev {manifest.rev}"
+        )
+    return manifest, body
 
 
 def read_manifest(store: Store, ref: SnapshotRef) -> dict[str, Any]:
-    """The manifest as JSON (checked against its success marker)."""
-    try:
-        data: dict[str, Any] = json.loads(read_manifest_bytes(store, ref))
-        return data
-    except ValueError as exc:
-        raise DamagedObject(
-            f"{store.url}/{ref.prefix}{layout.MANIFEST} is not JSON ({exc})"
-        ) from None
+    """The manifest as JSON (checked like load_manifest)."""
+    data: dict[str, Any] = json.loads(manifest_and_bytes(store, ref)[1])
+    return data
 
 
 def download_checked(store: Store, entry: FileEntry, local: Path) -> None:
-    """Download one listed file and check its size and SHA-256 against the manifest."""
-    store.download(entry.key, local)
+    """Download one listed file and check its size and SHA-256 against the manifest (MissingFile if
+    it is not there: damage, like a wrong checksum)."""
+    try:
+        store.download(entry.key, local)
+    except ObjectNotFound:
+        raise MissingFile(
+            f"{store.url}/{entry.key}: listed in its manifest but missing; restore it from a copy "
+            f"(its SHA-256 is {entry.sha256})"
+        ) from None
     size, digest = local.stat().st_size, sha256_file(local)
     if size != entry.size or digest != entry.sha256:
         raise FixityError(
             f"{entry.key}: expected {entry.size} bytes sha256 {entry.sha256}, found {size} bytes "
-            f"sha256 {digest} (archive {store.url}); do not trust it (see README: repair)"
+            f"sha256 {digest} (archive {store.url}); do not trust it: restore it from a copy (the manifest's SHA-256 names the right one)"
         )
 
 
@@ -413,11 +525,14 @@ def read_rows(
 
 
 def read_parquet_parts(
-    store: Store, ref: SnapshotRef, keep: Callable[[str], bool] = lambda key: True
+    store: Store,
+    ref: SnapshotRef,
+    keep: Callable[[str], bool] = lambda key: True,
+    manifest: Manifest | None = None,
 ) -> list[pa.Table]:
-    """The snapshot's Parquet parts whose key `keep` accepts, each checked against the manifest, as tables
-    in the snapshot schema (columns an older version lacks are null)."""
-    manifest = load_manifest(store, ref)
+    """The snapshot's Parquet parts whose key `keep` accepts, each checked against the manifest (given, or
+    loaded here), as tables in the snapshot schema (columns an older version lacks are null)."""
+    manifest = manifest or load_manifest(store, ref)
     tables: list[pa.Table] = []
     with tempfile.TemporaryDirectory(prefix="newsarchive-read-") as tmp:
         for n, entry in enumerate(manifest.files):
@@ -445,9 +560,10 @@ def publish_snapshot(
     *,
     run_id: str = "manual",
     extra: dict[str, Path] | None = None,
+    seal: Sealer | None = None,
 ) -> tuple[SnapshotRef, Manifest]:
     """Claim the day's next rev and write exactly these rows (dicts or ArchivedRow), with no carry-forward:
-    the low-level writer (benchmarks, imports). Runs publish through newsarchive/run/publish.py."""
+    the low-level writer (benchmarks, imports). Runs publish through newsarchive/run/lifecycle/."""
     from archive.records import OutletCounts
 
     rows = [a if isinstance(a, ArchivedRow) else ArchivedRow.from_dict(a) for a in articles]
@@ -470,7 +586,7 @@ def publish_snapshot(
         duplicates=sum(1 for r in rows if r.duplicate_of),
     )
     try:
-        return ref, write_snapshot(store, ref, rows, warcs, manifest, extra=extra)
+        return ref, write_snapshot(store, ref, rows, warcs, manifest, extra=extra, seal=seal)
     except BaseException:
         abandon(store, ref, f"publish of {run_id} failed")
         raise

@@ -9,6 +9,7 @@ writers of one object never lose each other's update.
 from __future__ import annotations
 
 import builtins
+import errno
 import fcntl
 import hashlib
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from common.errors import ObjectChanged, ObjectExists, ObjectNotFound, StoreError
+from common.resources import DiskFull, disk_errno, exhausted
 
 __all__ = [
     "ObjectChanged",
@@ -84,6 +86,17 @@ class Store(Protocol):
         ...
 
 
+class ArchiveFull(DiskFull, StoreError):
+    """The archive's filesystem is full (or the local file a download writes): one line naming it."""
+
+
+def _write_error(exc: OSError, where: Path, what: str) -> StoreError:
+    """ArchiveFull when the disk ran out writing `where`, else StoreError naming it."""
+    if disk_errno(exc) is not None:
+        return ArchiveFull(str(exhausted(exc, [where])))
+    return StoreError(f"cannot write {what} {where} ({exc.strerror or exc})")
+
+
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -140,7 +153,7 @@ class LocalStore:
             self._tmp.mkdir(parents=True, exist_ok=True)
             return tempfile.mkstemp(dir=self._tmp, prefix=f"{os.getpid()}-")
         except OSError as exc:
-            raise StoreError(f"cannot write to the archive {self.root} ({exc.strerror})") from None
+            raise _write_error(exc, self.root, "to the archive") from None
 
     def _commit(self, tmp: Path, key: str, overwrite: bool) -> None:
         final = self._path(key)
@@ -154,9 +167,7 @@ class LocalStore:
                 except FileExistsError:
                     raise ObjectExists(key) from None
         except OSError as exc:
-            raise StoreError(
-                f"cannot write {key} in the archive {self.root} ({exc.strerror})"
-            ) from None
+            raise _write_error(exc, self.root, f"{key} in the archive") from None
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -173,11 +184,16 @@ class LocalStore:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _write_tmp(self, data: bytes) -> Path:
+        """The bytes in a temp file of the archive (removed again if they do not fit)."""
         fd, name = self._tempfile()
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            Path(name).unlink(missing_ok=True)
+            raise _write_error(exc, self.root, "to the archive") from None
         return Path(name)
 
     def put_bytes(
@@ -208,12 +224,18 @@ class LocalStore:
     ) -> str:
         fd, name = self._tempfile()
         digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, path.open("rb") as src:
-            while block := src.read(1 << 20):
-                digest.update(block)
-                out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
+        try:
+            with os.fdopen(fd, "wb") as out, path.open("rb") as src:
+                while block := src.read(1 << 20):
+                    digest.update(block)
+                    out.write(block)
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            Path(name).unlink(missing_ok=True)
+            if disk_errno(exc) is None:
+                raise  # the source file (as before): its own error
+            raise _write_error(exc, self.root, "to the archive") from None
         self._commit(Path(name), key, overwrite)
         return digest.hexdigest()
 
@@ -243,6 +265,9 @@ class LocalStore:
                 raise ObjectNotFound(key) from None
             raise StoreError(f"cannot write {path} (its directory does not exist)") from None
         except OSError as exc:
+            if disk_errno(exc) is not None:
+                path.unlink(missing_ok=True)  # never a file cut short
+                raise DiskFull(str(exhausted(exc, [path]))) from None
             raise StoreError(
                 f"cannot copy {key} from the archive {self.root} to {path} ({exc.strerror})"
             ) from None
@@ -271,8 +296,18 @@ class LocalStore:
 
     def delete_prefix(self, prefix: str) -> None:
         target = self._path(prefix.rstrip("/"))
-        if target.is_dir():
-            shutil.rmtree(target)
+        for _ in range(3):  # a writer may add a file while the tree goes (a run's heartbeat)
+            try:
+                if target.is_dir():
+                    shutil.rmtree(target)
+                return
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                if exc.errno != errno.ENOTEMPTY:
+                    raise StoreError(
+                        f"cannot remove {prefix} in the archive ({exc.strerror})"
+                    ) from None
 
     def pending_uploads(self) -> builtins.list[PendingUpload]:
         """Temp files of writes that never completed (their writer died)."""

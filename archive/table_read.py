@@ -32,6 +32,7 @@ from archive.snapshot import DamagedObject
 from archive.stat_cache import MIN_AGE_NS, Identity, StatCache, identity
 from archive.store import LocalStore, ObjectInfo, ObjectNotFound, Store, StoreError
 from archive.table_record import REPAIR, DayFile, TableRecord
+from archive.table_schema import read_day_file
 
 _RETRIES = (
     2  # a mismatch is checked again against a fresh record: a writer may be replacing the day
@@ -53,8 +54,9 @@ class TableDay:
 
     @property
     def schema(self) -> pa.Schema:
-        """From the file's footer (with the rev it was built from in its metadata)."""
-        return pq.read_schema(self.source())
+        """From the file's footer (with the rev it was built from in its metadata), through the day
+        file's one decoder (archive/table_schema.py): DamagedObject names a footer that does not read."""
+        return read_day_file(self.source(), self.day, name=self.key).schema
 
 
 @dataclass(frozen=True)

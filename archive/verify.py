@@ -5,6 +5,8 @@
 - the snapshot's prefix holds no file the manifest does not list;
 - every WARC is whole record by record (archive/warc_check.py): each gzip member complete, each
   Content-Length and WARC-Block-/Payload-Digest right, named by file and offset;
+- the manifest's seal (archive/seal.py): its signature, and its timestamp token checked against the TSA
+  roots given (a signature or token the manifest names but that is missing is a problem too);
 - every row's capture (`capture_id`) is a response or revisit record in the WARC of the rev it points
   to (this one, or the rev named by `carried_from`), and a revisit's original is found
   (archive/warc_read.py resolve_capture: the same WARC or an earlier complete rev of the day).
@@ -18,22 +20,31 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from cryptography import x509
 from warcio.exceptions import ArchiveLoadFailed
 
 from archive import layout
-from archive.records import ArchivedRow, table_rows
+from archive.records import ArchivedRow, Manifest, RecordError, table_rows
+from archive.seal import SealReport, check_seal
 from archive.snapshot import (
     DamagedObject,
     FixityError,
+    MissingFile,
     SnapshotRef,
     download_checked,
-    load_manifest,
+    read_manifest_bytes,
 )
 from archive.store import ObjectNotFound, Store
 from archive.warc_check import check_warc
 from archive.warc_read import CaptureNotFound, Originals, resolve_capture
 
-_BOOKKEEPING = {layout.MANIFEST, layout.SUCCESS, layout.CLAIM, layout.ABANDONED}
+_BOOKKEEPING = {
+    layout.MANIFEST,
+    layout.SUCCESS,
+    layout.CLAIM,
+    layout.ABANDONED,
+    *layout.SEAL_OBJECTS,
+}
 
 
 @dataclass
@@ -46,19 +57,33 @@ class VerifyReport:
         default_factory=dict
     )  # lock mode ("COMPLIANCE", "none") -> files
     retained_until: str | None = None  # the earliest retention end among the files
+    seal: SealReport | None = None  # its signature and timestamp (None: the manifest is unreadable)
 
 
-def verify(store: Store, ref: SnapshotRef, *, retention: bool = True) -> VerifyReport:
+def verify(
+    store: Store,
+    ref: SnapshotRef,
+    *,
+    retention: bool = True,
+    anchors: tuple[x509.Certificate, ...] = (),
+) -> VerifyReport:
+    """`anchors`: the TSA root certificates a timestamp token must chain to (none: its imprint only)."""
     report = VerifyReport(ref)
     try:
-        manifest = load_manifest(store, ref)
+        body = read_manifest_bytes(store, ref)
+        manifest = Manifest.from_bytes(body)
     except DamagedObject as exc:
         report.problems.append(str(exc))
         return report
+    except RecordError as exc:
+        report.problems.append(f"{store.url}/{ref.prefix}{layout.MANIFEST}: {exc}")
+        return report
+    report.seal = check_seal(store, ref, body, manifest, anchors)
+    report.problems += report.seal.problems
     report.files = len(manifest.files)
     listed = {entry.key for entry in manifest.files}
     for info in store.list(ref.prefix):
-        if info.key not in listed and info.key.rsplit("/", 1)[-1] not in _BOOKKEEPING:
+        if info.key not in listed and info.key.removeprefix(ref.prefix) not in _BOOKKEEPING:
             report.problems.append(f"{info.key}: in the snapshot's prefix but not in its manifest")
     captures: dict[
         str, Path | None
@@ -69,7 +94,7 @@ def verify(store: Store, ref: SnapshotRef, *, retention: bool = True) -> VerifyR
             local = Path(tmp) / (f"{n}.warc.gz" if entry.key.endswith(".warc.gz") else "object")
             try:
                 download_checked(store, entry, local)
-            except ObjectNotFound:
+            except MissingFile:
                 report.problems.append(f"{entry.key}: missing")
                 captures[entry.key] = (
                     None  # reported once; its rows' captures are not checked against it

@@ -7,7 +7,8 @@
                                             WARC's name in archive/), sorted; no metadata record is a capture
     pages/pages.jsonl                       one page per archived article: url, ts (capture time), title,
                                             and its clean text (`text`), id = the article id
-    datapackage.json, datapackage-digest.json   every file's size and SHA-256; the package's SHA-256
+    datapackage.json, datapackage-digest.json   every file's size and SHA-256; the package's SHA-256, and
+                                            with a signing key its `signedData` (archive/wacz_signing.py)
 
 Every file read from the archive is checked against its manifest (or index record) first.
 """
@@ -18,14 +19,14 @@ import hashlib
 import json
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archive import layout
-from archive.capture_index import IndexMissing, index_source, read_index
-from archive.cdxj import lines_with_prefix, url_prefix, write_index
+from archive.capture_index import IndexMissing, index_source, read_index, read_index_lines
+from archive.cdxj import CdxjLine, decode_index, lines_with_prefix, url_prefix, write_index
 from archive.records import ArchivedRow
 from archive.snapshot import (
     DamagedObject,
@@ -37,7 +38,12 @@ from archive.snapshot import (
     read_rows,
 )
 from archive.store import Store, sha256_file
+from archive.wacz_signing import sign_package
 from common.escape import json_text
+from common.files import atomic_output
+
+if TYPE_CHECKING:
+    from archive.seal import Sealer
 
 WACZ_VERSION = "1.1.1"
 _CHUNK = 1 << 20
@@ -51,12 +57,19 @@ class WaczFile:
     pages: int
     captures: int
     size: int
+    signature: str = "unsigned"  # how it is signed, one line
 
 
 def export_wacz(
-    store: Store, ref: SnapshotRef, dest: Path, outlet: str | None = None
+    store: Store,
+    ref: SnapshotRef,
+    dest: Path,
+    outlet: str | None = None,
+    *,
+    seal: Sealer | None = None,
 ) -> list[WaczFile]:
-    """One WACZ per outlet of the snapshot (or just `outlet`) in dest: `<day>-rev<N>-<outlet>.wacz`."""
+    """One WACZ per outlet of the snapshot (or just `outlet`) in dest: `<day>-rev<N>-<outlet>.wacz`, signed
+    per the WACZ signing spec with the operator's key when `seal` has one."""
     manifest = load_manifest(store, ref)
     outlets = [o for o in sorted(manifest.outlets) if outlet is None or o == outlet]
     if outlet is not None and not outlets:
@@ -67,7 +80,7 @@ def export_wacz(
     rows = read_rows(store, manifest)
     written = []
     with tempfile.TemporaryDirectory(prefix="newsarchive-wacz-") as tmp:
-        indexes: dict[SnapshotRef, bytes] = {}
+        indexes: dict[SnapshotRef, list[CdxjLine]] = {}
         for name in outlets:
             own = [r for r in rows if r.outlet == name]
             needed = {SnapshotRef.from_label(r.carried_from) for r in own if r.carried_from} | {ref}
@@ -108,7 +121,7 @@ def export_wacz(
                 continue
             out = dest / f"{ref.day}-rev{ref.rev}-{name}.wacz"
             pages = _pages(own, lines)
-            write_wacz(
+            signature = write_wacz(
                 out,
                 warcs,
                 sorted(lines),
@@ -116,17 +129,20 @@ def export_wacz(
                 digests=digests,
                 title=f"{name}: snapshot {ref.label}",
                 description=f"newsarchive snapshot {ref.label} of {name} ({len(pages)} articles)",
+                seal=seal,
             )
             written.append(
-                WaczFile(name, out, len(warcs), len(pages), len(lines), out.stat().st_size)
+                WaczFile(
+                    name, out, len(warcs), len(pages), len(lines), out.stat().st_size, signature
+                )
             )
     return written
 
 
-def _index_of(store: Store, ref: SnapshotRef, tmp: Path, rows: list[ArchivedRow]) -> bytes:
-    """The rev's index as published (checked), or built here from its WARCs if it has none."""
+def _index_of(store: Store, ref: SnapshotRef, tmp: Path, rows: list[ArchivedRow]) -> list[CdxjLine]:
+    """The rev's index as published (checked and decoded), or built here from its WARCs if it has none."""
     try:
-        return read_index(store, index_source(store, ref))
+        return read_index_lines(store, index_source(store, ref))
     except IndexMissing:
         manifest = load_manifest(store, ref)
         warcs: dict[str, Path] = {}
@@ -137,13 +153,13 @@ def _index_of(store: Store, ref: SnapshotRef, tmp: Path, rows: list[ArchivedRow]
                 warcs[entry.key.removeprefix(ref.prefix)] = local
         out = tmp / f"index-{ref.day}-{ref.rev}.cdxj"
         write_index(warcs, rows or read_rows(store, manifest), out)
-        return out.read_bytes()
+        return decode_index(out.read_bytes(), str(out))
 
 
-def _has_revisits(index: bytes, filename: str) -> bool:
+def _has_revisits(index: list[CdxjLine], filename: str) -> bool:
     return any(
-        entry.get("filename") == filename and entry.get("mime") == "warc/revisit"
-        for entry in (json.loads(line.split(b" ", 2)[2]) for line in index.splitlines())
+        line.fields["filename"] == filename and line.fields.get("mime") == "warc/revisit"
+        for line in index
     )
 
 
@@ -162,7 +178,7 @@ def _holding_originals(
 ) -> list[SnapshotRef]:
     """The earlier snapshots whose WARC of `outlet` holds the original of a revisit in `lines` that the
     package does not hold yet, newest first (each index read once, checked)."""
-    entries = [json.loads(line.split(b" ", 2)[2]) for line in lines]
+    entries = [json.loads(line.split(b" ", 2)[2]) for line in lines]  # the lines packed so far
     present = {e.get("digest") for e in entries if e.get("mime") != "warc/revisit"}
     missing = {
         (str(e.get("refers_to_uri") or e.get("url")), str(e.get("digest")))
@@ -195,16 +211,13 @@ def _holding_originals(
     return found
 
 
-def _lines_for(index: bytes, filename: str, renamed: str) -> list[bytes]:
+def _lines_for(index: list[CdxjLine], filename: str, renamed: str) -> list[bytes]:
     """The index lines of one WARC, its filename replaced by its name in the WACZ's archive/ folder."""
-    out = []
-    for line in index.splitlines():
-        key, stamp, raw = line.split(b" ", 2)
-        entry = json.loads(raw)
-        if entry.get("filename") == filename:
-            entry["filename"] = renamed
-            out.append(key + b" " + stamp + b" " + json_text(entry, sort_keys=True).encode())
-    return out
+    return [
+        replace(line, fields={**line.fields, "filename": renamed}).to_bytes()
+        for line in index
+        if line.fields["filename"] == filename
+    ]
 
 
 def _pages(rows: list[ArchivedRow], lines: list[bytes]) -> list[dict[str, Any]]:
@@ -247,16 +260,17 @@ def write_wacz(
     title: str,
     description: str,
     digests: dict[str, str] | None = None,
-) -> None:
+    seal: Sealer | None = None,
+) -> str:
     """Write a WACZ: WARCs stored as they are (never recompressed), the index and pages deflated, then
-    datapackage.json with every file's SHA-256 and datapackage-digest.json. Written to a temporary name
-    and renamed, so a WACZ appears whole or not at all."""
+    datapackage.json with every file's SHA-256 and datapackage-digest.json (signed with `seal`'s key).
+    Written to a temporary name and renamed, so a WACZ appears whole or not at all. Returns how it is
+    signed, one line."""
     header = {"format": "json-pages-1.0", "id": "pages", "title": "Articles", "hasText": True}
     pages_bytes = b"".join(json_text(p).encode() + b"\n" for p in [header, *pages])
     index_bytes = b"".join(line + b"\n" for line in index_lines)
     resources = []
-    partial = out.with_name(out.name + ".partial")
-    with zipfile.ZipFile(partial, "w", allowZip64=True) as wacz:
+    with atomic_output(out) as partial, zipfile.ZipFile(partial, "w", allowZip64=True) as wacz:
         for name, path in sorted(warcs.items()):
             info = zipfile.ZipInfo.from_file(path, f"archive/{name}")
             info.compress_type = zipfile.ZIP_STORED
@@ -269,33 +283,37 @@ def write_wacz(
             wacz.writestr(zipfile.ZipInfo(name, _now()), data, compress_type=zipfile.ZIP_DEFLATED)
             resources.append(_resource(name, len(data), hashlib.sha256(data).hexdigest()))
         main = pages[0] if pages else None
+        created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         package: dict[str, Any] = {
             "profile": "data-package",
             "resources": resources,
             "title": title,
             "description": description,
-            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created": created,
             "wacz_version": WACZ_VERSION,
             "software": "newsarchive",
         }
         if main:
             package.update(mainPageURL=main["url"], mainPageDate=main["ts"])
-        package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode()
+        package_bytes = json_text(package, indent=2).encode()
         wacz.writestr(
             zipfile.ZipInfo("datapackage.json", _now()),
             package_bytes,
             compress_type=zipfile.ZIP_DEFLATED,
         )
-        package_digest = {
+        package_digest: dict[str, Any] = {
             "path": "datapackage.json",
             "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest(),
         }
+        signed = sign_package(seal, package_digest["hash"], created, "newsarchive")
+        if signed.signed_data is not None:
+            package_digest["signedData"] = signed.signed_data
         wacz.writestr(
             zipfile.ZipInfo("datapackage-digest.json", _now()),
             json.dumps(package_digest, indent=2),
             compress_type=zipfile.ZIP_DEFLATED,
         )
-    partial.replace(out)
+    return signed.how
 
 
 def _resource(path: str, size: int, sha256: str) -> dict[str, Any]:

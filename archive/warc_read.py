@@ -1,26 +1,28 @@
-"""Reading captures back from an outlet's WARC: the one place a `revisit` is resolved to its original.
+"""Reading captures back from an outlet's WARC: the one reader, and the one place a `revisit` is resolved.
 
 A capture is a `response` record, or a `revisit` record (identical-payload-digest: HTTP headers, no body)
 whose body is its original's. Its provenance comes from the `metadata` record (`application/warc-fields`,
-`kind:`, `via:` and `discovered-at:`) that is `WARC-Concurrent-To` it (spiders/warc.py writes both).
-`kind` is `article`, `discovery` (a feed, sitemap or section page), `robots` or `requisite` (a
-stylesheet, image, font or script of a page); a WARC written before discovery documents were kept has no
-such record, and held article pages only (kind None). A requisite's revisit may refer to a record of an
-earlier day (spiders/warc.py); readers that want articles only pass `kinds=ARTICLE_KINDS`, so such a
-revisit is never looked for.
+`kind:`, `via:` and `discovered-at:`) that is `WARC-Concurrent-To` it (spiders/warc.py writes it right
+after the capture). `kind` is `article`, `discovery` (a feed, sitemap or section page), `robots` or
+`requisite` (a stylesheet, image, font or script of a page); a WARC written before discovery documents
+were kept has no such record, and held article pages only (kind None). A requisite's revisit may refer
+to a record of an earlier day (spiders/warc.py): readers that want articles pass `kinds=ARTICLE_KINDS`,
+and such a revisit left unresolved costs nothing. A record without HTTP headers (another tool's) reads as status 0 with no content type.
 
-Where an original can be: the crawl writes a revisit only for a payload written earlier in the same WARC
-or archived in a complete rev of the same day for the same outlet (archive/warc_digests.py). So
-`Originals` looks in the WARC itself, then in the outlet's WARCs of the day's complete revs (newest
-first, each downloaded once and checked against its manifest's SHA-256). `iter_captures` (the extract
-stage) and `resolve_capture` (verify, re-extraction) both resolve through `Originals.body`.
+One rule finds a revisit's original: the response whose `WARC-Record-ID` is the revisit's
+`WARC-Refers-To`, or, when a revisit names none, the response with its `WARC-Refers-To-Target-URI` and
+`WARC-Refers-To-Date`. Where it is looked for: the WARC being read (responses seen earlier in it: the
+crawl writes a revisit only after its original), then the outlet's WARCs of the day's complete revs
+(below `below_rev`, newest first, each downloaded once and checked against its manifest's SHA-256;
+archive/warc_digests.py is what the crawl wrote revisits against). `iter_captures` streams a WARC once
+(the extract stage, re-extraction); `resolve_capture` reads one capture by id (verify).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -38,6 +40,7 @@ logger = logging.getLogger(__name__)
 CAPTURE_TYPES = ("response", "revisit")
 PROVENANCE_TYPE = "application/warc-fields"
 ARTICLE_KINDS = frozenset({None, "article"})
+Wanted = Callable[[str, str], bool]  # (record id, URL) -> read this capture's body?
 
 
 class CaptureNotFound(NewsArchiveError, LookupError):
@@ -45,11 +48,15 @@ class CaptureNotFound(NewsArchiveError, LookupError):
 
     reason = "capture_not_found"
 
+    def __init__(self, message: str, record_id: str = "", url: str = ""):
+        super().__init__(message)
+        self.record_id, self.url = record_id, url
+
 
 @dataclass(frozen=True)
 class Capture:
     url: str
-    status: int
+    status: int  # 0: a record without a readable HTTP status line
     content_type: str | None
     body: bytes  # Content-Encoding and chunking undone; the WARC keeps the bytes as received
     record_id: str  # the response's, or the revisit's (a row's capture_id)
@@ -57,94 +64,115 @@ class Capture:
     via: str | None = None  # the feed, sitemap or section URL the crawl found it on
     discovered_at: str | None = None
     refers_to: str | None = None  # a revisit: its original's WARC-Record-ID
-    kind: str | None = (
-        None  # article, discovery, robots; None: a WARC from before (article pages only)
-    )
+    kind: str | None = None  # article, discovery, robots; None: a WARC from before (articles only)
 
     @property
     def is_article(self) -> bool:
         return self.kind in ARTICLE_KINDS
 
 
+@dataclass(frozen=True)
+class RevisitRef:
+    """What a revisit record says about its original."""
+
+    record_id: str  # the revisit's own id (what a row's capture_id names)
+    url: str
+    refers_to: str | None  # WARC-Refers-To: the original's record id
+    target_uri: str | None  # WARC-Refers-To-Target-URI
+    target_date: str | None  # WARC-Refers-To-Date
+
+    @property
+    def names(self) -> str:
+        return self.refers_to or f"{self.target_uri} ({self.target_date})"
+
+
 @dataclass
 class WarcIndex:
-    """Offsets of an outlet WARC's captures and their provenance (one pass over the file, no bodies)."""
+    """Offsets of a WARC's responses (by id and by URI and date) and every capture's provenance."""
 
     path: Path
-    offsets: dict[str, int] = field(
-        default_factory=dict
-    )  # record id -> offset of its response/revisit
-    provenance: dict[str, dict[str, str]] = field(
-        default_factory=dict
-    )  # record id -> kind, via, discovered-at
+    offsets: dict[str, int] = field(default_factory=dict)  # response or revisit id -> offset
+    responses: dict[str, int] = field(default_factory=dict)  # response id -> offset
+    targets: dict[tuple[str, str], int] = field(default_factory=dict)  # (URI, date) -> offset
+    provenance: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> kind, via, ...
+    complete: bool = False  # every record indexed (not only those streamed so far)
 
     @classmethod
     def build(cls, path: Path) -> WarcIndex:
+        """One pass over the file, no bodies read."""
         index = cls(path)
         with path.open("rb") as fh:
             records = ArchiveIterator(fh)
             for record in records:
-                headers = record.rec_headers
                 if record.rec_type in CAPTURE_TYPES:
-                    index.offsets[headers.get_header("WARC-Record-ID")] = (
-                        records.get_record_offset()
-                    )
-                elif record.rec_type == "metadata" and _is_provenance(record):
-                    index.provenance[headers.get_header("WARC-Concurrent-To")] = _warc_fields(
-                        record.content_stream().read()
-                    )
+                    index.add(record, records.get_record_offset())
+                else:
+                    index.note_provenance(record)
+        index.complete = True
         return index
+
+    def add(self, record: ArcWarcRecord, offset: int) -> None:
+        headers = record.rec_headers
+        record_id = headers.get_header("WARC-Record-ID")
+        self.offsets[record_id] = offset
+        if record.rec_type == "response":
+            self.responses[record_id] = offset
+            target = (headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Date"))
+            self.targets.setdefault(target, offset)
+
+    def note_provenance(self, record: ArcWarcRecord) -> str | None:
+        """Keep a provenance record's fields; the id of the capture they belong to."""
+        if record.rec_type != "metadata" or not _is_provenance(record):
+            return None
+        target = record.rec_headers.get_header("WARC-Concurrent-To")
+        self.provenance[target] = _warc_fields(record.content_stream().read())
+        return str(target)
+
+    def original(self, ref: RevisitRef) -> int | None:
+        """The offset of the revisit's original in this WARC, by the one rule (id, else URI and date)."""
+        if ref.refers_to:
+            return self.responses.get(ref.refers_to)
+        return self.targets.get((ref.target_uri or "", ref.target_date or ""))
 
 
 class Originals:
-    """Where the originals of an outlet's revisits are found: the WARC being read, then the outlet's WARCs
-    of the complete revs of `day` (below `below_rev` when given: a rev never refers to a later one)."""
+    """Where the originals of an outlet's revisits are found: the WARCs read so far, then the outlet's
+    WARCs of the complete revs of `day` (below `below_rev` when given: a rev never refers to a later one)."""
 
     def __init__(
         self, store: Store | None, day: str, outlet: str, tmp: Path, below_rev: int | None = None
     ):
-        self.store, self.day, self.outlet, self.tmp, self.below_rev = (
-            store,
-            day,
-            outlet,
-            tmp,
-            below_rev,
-        )
+        self.store, self.day, self.outlet, self.tmp = store, day, outlet, tmp
+        self.below_rev = below_rev
         self._indexes: dict[Path, WarcIndex] = {}
         self._archived: list[SnapshotRef] | None = None
 
     def index(self, path: Path) -> WarcIndex:
-        """The index of a local WARC, built once; its captures are searched for originals from then on."""
-        if path not in self._indexes:
+        """The whole index of a local WARC, built once; searched for originals from then on."""
+        if path not in self._indexes or not self._indexes[path].complete:
             self._indexes[path] = WarcIndex.build(path)
         return self._indexes[path]
 
-    def find(self, record_id: str) -> tuple[Path, int] | None:
-        for index in list(self._indexes.values()):
-            if record_id in index.offsets:
-                return index.path, index.offsets[record_id]
-        for ref in self._remaining_revs():  # downloaded one at a time, only while not found
-            if (fetched := self._fetch(ref)) is not None:
-                self._indexes[fetched.path] = fetched
-                if record_id in fetched.offsets:
-                    return fetched.path, fetched.offsets[record_id]
-        return None
+    def streaming(self, path: Path) -> WarcIndex:
+        """An index of `path` filled while it is streamed (what was read so far is searched)."""
+        return self._indexes.setdefault(path, WarcIndex(path))
 
-    def body(self, record_id: str) -> bytes:
-        """The payload of the response record `record_id` (Content-Encoding and chunking undone)."""
-        found = self.find(record_id)
-        if found is None:
-            raise CaptureNotFound(
-                f"{self.outlet}: the original {record_id} of a revisit is in no WARC of "
-                f"{self.day} (this WARC or a complete rev's)"
-            )
-        record = _record_at(*found)
-        if record.rec_type != "response":
-            raise CaptureNotFound(
-                f"{self.outlet}: {record_id} is a {record.rec_type} record, not a response"
-            )
-        body: bytes = record.content_stream().read()
-        return body
+    def original(self, ref: RevisitRef) -> Capture:
+        """The revisit's original response, read from whichever WARC holds it."""
+        for index in list(self._indexes.values()):
+            if (offset := index.original(ref)) is not None and index.path.exists():
+                return _read_at(index.path, offset)  # (a WARC its reader let go is fetched again)
+        for rev in self._remaining_revs():  # downloaded one at a time, only while not found
+            if (fetched := self._fetch(rev)) is not None:
+                self._indexes[fetched.path] = fetched
+                if (offset := fetched.original(ref)) is not None:
+                    return _read_at(fetched.path, offset)
+        raise CaptureNotFound(
+            f"{self.outlet}: the original {ref.names} of revisit {ref.record_id} is in no WARC of "
+            f"{self.day or 'this capture'} (this WARC or a complete rev's)",
+            ref.record_id,
+            ref.url,
+        )
 
     def _remaining_revs(self) -> Iterator[SnapshotRef]:
         if self.store is None:
@@ -168,7 +196,7 @@ class Originals:
             entry = load_manifest(self.store, ref).file(key)
             if entry is None:
                 return None  # the outlet was not crawled in that rev
-            local = self.tmp / f"original-rev{ref.rev}-{self.outlet}.warc.gz"
+            local = self.tmp / f"original-{ref.day}-rev{ref.rev}-{self.outlet}.warc.gz"
             download_checked(self.store, entry, local)
             return WarcIndex.build(local)
         except (
@@ -187,28 +215,59 @@ def iter_captures(
     path: Path,
     originals: Originals | None = None,
     unresolved: list[CaptureNotFound] | None = None,
+    wanted: Wanted | None = None,
     kinds: frozenset[str | None] | None = None,
 ) -> Iterator[Capture]:
-    """Every capture of the WARC in order (of `kinds` only, when given), revisits with their original's
-    body. Without `originals`, a revisit is resolved within this WARC only. A revisit whose original is
-    nowhere costs only itself: it is appended to `unresolved` (raised when that is None)."""
+    """Every capture of the WARC that `wanted` accepts (default: all) and whose provenance `kind` is one
+    of `kinds` (default: any), in file order, in one pass: a revisit with its original's body, each with
+    its provenance. Only a wanted capture's body is read. A revisit whose original is nowhere costs only
+    itself: it is appended to `unresolved` (raised when that is None), unless its kind is not wanted.
+    Without `originals`, revisits are resolved within this WARC only."""
     originals = originals or Originals(None, "", "", path.parent)
-    index = originals.index(path)
+    index = originals.streaming(path)
+    # the last capture read, its provenance (the metadata record right after it) still to come
+    pending: Capture | CaptureNotFound | None = None
+
+    def settled() -> Iterator[Capture]:
+        """The pending capture, if its kind is wanted: yielded, or (its original nowhere) reported."""
+        if pending is None:
+            return
+        kind = index.provenance.get(pending.record_id, {}).get("kind")
+        if kinds is not None and kind not in kinds:
+            return
+        if isinstance(pending, Capture):
+            yield pending
+            return
+        if unresolved is None:
+            raise pending
+        logger.warning("%s", pending)
+        unresolved.append(pending)
+
     with path.open("rb") as fh:
-        for record in ArchiveIterator(fh):
+        records = ArchiveIterator(fh)
+        for record in records:
             if record.rec_type not in CAPTURE_TYPES:
+                target = index.note_provenance(record)
+                if target is not None and isinstance(pending, Capture):
+                    pending = _with_provenance(pending, index)
                 continue
-            if kinds is not None:
-                record_id = record.rec_headers.get_header("WARC-Record-ID")
-                if index.provenance.get(record_id, {}).get("kind") not in kinds:
-                    continue
+            yield from settled()
+            pending = None
+            headers = record.rec_headers
+            record_id, url = (
+                headers.get_header("WARC-Record-ID"),
+                headers.get_header("WARC-Target-URI"),
+            )
+            if wanted is not None and not wanted(record_id, url):
+                index.add(record, records.get_record_offset())
+                continue
             try:
-                yield _capture(record, index, originals)
+                pending = _with_provenance(_capture(record, originals), index)
             except CaptureNotFound as exc:
-                if unresolved is None:
-                    raise
-                logger.warning("%s", exc)
-                unresolved.append(exc)
+                pending = exc
+            index.add(record, records.get_record_offset())  # reads the rest of the record
+    index.complete = True
+    yield from settled()
 
 
 def resolve_capture(path: Path, record_id: str, originals: Originals | None = None) -> Capture:
@@ -218,51 +277,88 @@ def resolve_capture(path: Path, record_id: str, originals: Originals | None = No
     originals = originals or Originals(None, "", "", path.parent)
     index = originals.index(path)
     if record_id not in index.offsets:
-        raise CaptureNotFound(f"{path.name}: no response or revisit record {record_id}")
-    return _capture(_record_at(path, index.offsets[record_id]), index, originals)
+        raise CaptureNotFound(f"{path.name}: no response or revisit record {record_id}", record_id)
+    return _with_provenance(_capture(_record_at(path, index.offsets[record_id]), originals), index)
 
 
-def _capture(record: ArcWarcRecord, index: WarcIndex, originals: Originals) -> Capture:
+def _capture(record: ArcWarcRecord, originals: Originals) -> Capture:
+    """A response as it is, or a revisit with its original's payload (and its own headers and status)."""
     headers, http = record.rec_headers, record.http_headers
-    record_id = headers.get_header("WARC-Record-ID")
-    refers_to = None
-    if record.rec_type == "revisit":
-        refers_to = headers.get_header("WARC-Refers-To")
-        if not refers_to:
-            raise CaptureNotFound(f"revisit {record_id} has no WARC-Refers-To")
-        body = originals.body(refers_to)
-    else:
+    record_id, url = headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Target-URI")
+    status, content_type = _http(record)
+    if record.rec_type == "response":
         body = record.content_stream().read()
-    provenance = index.provenance.get(record_id, {})
-    try:
-        status = int(http.get_statuscode()) if http is not None else 0
-    except (TypeError, ValueError):
-        status = 0  # a record from another tool without a readable HTTP status line
+        return Capture(url, status, content_type, body, record_id, headers.get_header("WARC-Date"))
+    ref = RevisitRef(
+        record_id,
+        url,
+        headers.get_header("WARC-Refers-To"),
+        headers.get_header("WARC-Refers-To-Target-URI"),
+        headers.get_header("WARC-Refers-To-Date"),
+    )
+    if not ref.refers_to and not (ref.target_uri and ref.target_date):
+        raise CaptureNotFound(
+            f"revisit {record_id} names no original (no WARC-Refers-To, no target URI and date)",
+            record_id,
+            url,
+        )
+    original = originals.original(ref)
     return Capture(
-        url=headers.get_header("WARC-Target-URI"),
-        status=status,
-        content_type=http.get_header("Content-Type") if http is not None else None,
-        body=body,
+        url=url,
+        status=status if http is not None else original.status,
+        content_type=content_type or original.content_type,
+        body=original.body,
         record_id=record_id,
         fetched_at=headers.get_header("WARC-Date"),
-        via=provenance.get("via"),
-        discovered_at=provenance.get("discovered-at"),
-        refers_to=refers_to,
-        kind=provenance.get("kind"),
+        refers_to=original.record_id,
+    )
+
+
+def _http(record: ArcWarcRecord) -> tuple[int, str | None]:
+    """(status, content type) of a record's HTTP headers; (0, None) for a record without them."""
+    http = record.http_headers
+    if http is None:
+        return 0, None
+    try:
+        status = int(http.get_statuscode())
+    except (TypeError, ValueError):
+        status = 0  # a record from another tool without a readable HTTP status line
+    return status, http.get_header("Content-Type")
+
+
+def _with_provenance(capture: Capture, index: WarcIndex) -> Capture:
+    fields = index.provenance.get(capture.record_id)
+    if not fields:
+        return capture
+    return replace(
+        capture,
+        via=fields.get("via"),
+        discovered_at=fields.get("discovered-at"),
+        kind=fields.get("kind"),
+    )
+
+
+def _read_at(path: Path, offset: int) -> Capture:
+    record = _record_at(path, offset)
+    status, content_type = _http(record)
+    headers = record.rec_headers
+    return Capture(
+        headers.get_header("WARC-Target-URI"),
+        status,
+        content_type,
+        record.content_stream().read(),
+        headers.get_header("WARC-Record-ID"),
+        headers.get_header("WARC-Date"),
     )
 
 
 def _record_at(path: Path, offset: int) -> ArcWarcRecord:
-    fh = path.open("rb")
-    fh.seek(offset)
-    try:
+    with path.open("rb") as fh:
+        fh.seek(offset)
         record = next(iter(ArchiveIterator(fh)))
         # read the block before the file closes: the caller gets a record whose stream is still readable
-        raw = record.raw_stream.read()
-        record.raw_stream = BytesIO(raw)
+        record.raw_stream = BytesIO(record.raw_stream.read())
         return record
-    finally:
-        fh.close()
 
 
 def _is_provenance(record: ArcWarcRecord) -> bool:

@@ -54,7 +54,7 @@ def generate(cache: Path, per_day: int, days: int) -> None:
         start = time.perf_counter()
         result = run_pipeline(settings, FIRST)
         print(
-            f"generated {FIRST}: {result['counts']['archived']:,} articles by newsarchive run in "
+            f"generated {FIRST}: {result.manifest.archived:,} articles by newsarchive run in "
             f"{time.perf_counter() - start:.1f} s"
         )
     store = open_store(tmp)

@@ -29,8 +29,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from synthetic_archive import generate  # noqa: E402
 
 from archive import layout, table_record  # noqa: E402
-from archive.current_table import TABLE_SCHEMA, rebuild, refresh_day  # noqa: E402
+from archive.current_table import rebuild, refresh_day  # noqa: E402
 from archive.store import open_store  # noqa: E402
+from archive.table_schema import TABLE_SCHEMA  # noqa: E402
 from newsarchive.research.query import (  # noqa: E402
     connect,
     run_query,

@@ -47,7 +47,7 @@ def _case(
         sum(f.size for f in first.files if f.key.endswith(".warc.gz")),
         warc,
         sum(f.size for f in rerun.files),
-        result["counts"]["archived"],
+        result.manifest.archived,
         elapsed,
     )
 

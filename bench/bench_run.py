@@ -65,7 +65,7 @@ def main() -> None:
         start = time.perf_counter()
         result = run_pipeline(settings, DAY)
         oneshot = time.perf_counter() - start
-        archived = result["counts"]["archived"]
+        archived = result.manifest.archived
         print(
             f"one-shot newsarchive run: {archived:,} articles archived in {oneshot:.1f} s = "
             f"{archived / oneshot:,.1f} articles/s (crawl, extract, dedup, publish; 2 cores)"
@@ -75,7 +75,7 @@ def main() -> None:
         rerun = run_pipeline(rerun_settings, DAY, ["anapress"])  # a targeted rerun of the day
         print(
             f"targeted rerun of the day (anapress only, incremental): {time.perf_counter() - start:.1f} s; "
-            f"rev 2 holds {rerun['counts']['archived']:,} articles, {rerun['counts']['carried']:,} carried from rev 1"
+            f"rev 2 holds {rerun.manifest.archived:,} articles, {rerun.manifest.carried:,} carried from rev 1"
         )
         _bytes_report(tmp_path / "oneshot")
 

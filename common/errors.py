@@ -71,3 +71,14 @@ class ObjectChanged(StoreError):
     def __init__(self, key: str):
         super().__init__(f"object {key} changed since it was read")
         self.key = key
+
+
+class DamagedObject(StoreError):
+    """An object read from the archive is damaged: missing while its commit marker says it is there, or
+    its bytes, compression, JSON, types, keys or values are not what this version writes. The message
+    names the object and the repair; what depends on the object (and only that) is skipped or fails.
+
+    Defined here so every package that owns an object kind (spiders/state.py included) raises it;
+    archive.snapshot re-exports it."""
+
+    reason = "damaged"

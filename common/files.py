@@ -1,4 +1,4 @@
-"""Reading a file from disk with every read bounded before it happens.
+"""Reading a file from disk with every read bounded before it happens; writing one whole or not at all.
 
 A path may name a directory, a FIFO (reading it blocks forever), /dev/zero (never ends) or a gzip bomb
 (4 GiB from 4 MiB). So the file's type is checked on the open descriptor (opened non-blocking, so a
@@ -10,6 +10,8 @@ from __future__ import annotations
 import gzip
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -65,3 +67,15 @@ def cache_dir(*parts: str) -> Path:
     configured = os.environ.get("XDG_CACHE_HOME", "")
     base = Path(configured) if os.path.isabs(configured) else Path.home() / ".cache"
     return base.joinpath("newsarchive", *parts)
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write to: renamed onto `path` when the block ends, removed when
+    it fails (a full disk, an error, Ctrl-C), so the file appears whole or not at all."""
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -7,7 +7,12 @@ publish snapshot → quality check**.
 
 * Tasks share nothing but the archive store (`NEWSARCHIVE_ARCHIVE`): each reads and writes only under
   its own run's `staging/date=<logical date>/run=<run id>/`, XCom carries counts only. Any worker can
-  run any task; no run reads another run's objects. Publish deletes the run's staging when done.
+  run any task; no run reads another run's objects. Publish removes what it published from staging.
+* Every step goes through the run's lifecycle (`newsarchive/run/lifecycle/`), which reads the run's
+  state from the archive: a retried or cleared task, a cleared run and a new run of the date all end in
+  a truthful snapshot. Outlets the run published before a clear keep their counts; `quality` (last,
+  after every outlet) publishes what was staged after the run's publish (e.g. Clear, only failed); a
+  crawl or extraction whose output no task will publish any more fails naming the task to clear.
 * Every task log ends with a `SUMMARY` line (fetched, failed by reason, extracted, archived), on success
   and on failure; a crawl's counts are also in its XCom `counts`, with `error` and `message` when it failed.
 * Every try of a task records its state in the archive as it starts and ends (`ops/live/`): the Archive
@@ -121,13 +126,12 @@ def news_archive():
         context["outlet_events"][SNAPSHOT].extra = result
         return result
 
-    @task(queue=PROCESS_QUEUE)
-    def quality(published: dict) -> str:
+    # the run's last task: after every outlet and publish, whatever their state
+    @task(queue=PROCESS_QUEUE, trigger_rule="all_done")
+    def quality() -> str:
         from newsarchive.airflow_glue import tasks as airflow_tasks
 
-        return airflow_tasks.quality(
-            published, get_current_context()
-        )  # a failed canary fails for good
+        return airflow_tasks.quality(get_current_context())  # a failed canary fails for good
 
     @task_group
     def per_outlet(outlet: str):
@@ -140,9 +144,10 @@ def news_archive():
 
         return airflow_tasks.gc(get_current_context())
 
+    outlets_done = per_outlet.expand(outlet=list_outlets())
     published = publish()
-    per_outlet.expand(outlet=list_outlets()) >> dedup() >> published
-    quality(published)
+    outlets_done >> dedup() >> published
+    [outlets_done, published] >> quality()
     published >> gc()  # a leaf beside quality, so a failed canary still fails the run
 
 

@@ -6,7 +6,9 @@ extracted in worker processes (`python -m extract.worker`, a fresh interpreter: 
 threaded parent, and unlike multiprocessing's spawn and forkserver it never imports the parent's
 `__main__` again, be it Airflow or a test runner): a worker still busy past its page's deadline is
 killed and replaced, and that page gets reason `timeout`; a worker that dies (a crash in a C library,
-the kernel's OOM killer) costs only its page (`crashed`).
+the kernel's OOM killer) costs only its page (`crashed`). Each worker's address space is limited
+(RLIMIT_AS, `memory_mb`): a page that needs more gets reason `memory`, and the worker that came near its
+limit is replaced by a fresh one after that page.
 
 Results come back in input order and as a stream: at most `2 × workers` pages are read ahead of the
 one the caller is waiting for, so memory stays bounded however many pages there are. Workers start
@@ -43,8 +45,15 @@ if TYPE_CHECKING:  # the engine (trafilatura, lxml) is imported by the workers o
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 30.0  # per page; NEWSARCHIVE_EXTRACT_TIMEOUT_S (newsarchive.config.Settings)
+DEFAULT_MEMORY_MB = 1024  # address space per worker (RLIMIT_AS); NEWSARCHIVE_EXTRACT_MEMORY_MB
 TIMEOUT = "timeout"
 CRASHED = "crashed"
+MEMORY = "memory"
+RETRIED = (
+    TIMEOUT,
+    CRASHED,
+    MEMORY,
+)  # another try may succeed: counted, given up after MAX_ATTEMPTS
 READ_AHEAD_PER_WORKER = 2
 GROW_AFTER_STARTUPS = 2.0
 _PROJECT = str(Path(__file__).resolve().parents[1])  # where `extract` is importable from
@@ -69,7 +78,7 @@ class Page:
 
 
 class _Worker:
-    def __init__(self, context: OutletContext):
+    def __init__(self, context: OutletContext, memory_mb: int):
         ours, theirs = socket.socketpair()
         env = {
             k: v for k, v in os.environ.items() if k in _ENV_KEPT or k.startswith(("LC_", "PYTHON"))
@@ -77,7 +86,7 @@ class _Worker:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PROJECT, os.environ.get("PYTHONPATH")]))
         with theirs:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "extract.worker", str(theirs.fileno())],
+                [sys.executable, "-m", "extract.worker", str(theirs.fileno()), str(memory_mb)],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
                 env=env,
@@ -122,12 +131,16 @@ def extract_pages(
     *,
     workers: int | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> Iterator[tuple[Page, Article | ExtractionError]]:
     """(page, Article or ExtractionError) for each page, in input order; a page still being extracted
-    after `timeout_s` seconds gets ExtractionError reason `timeout`, one whose worker died `crashed`.
+    after `timeout_s` seconds gets ExtractionError reason `timeout`, one whose worker died `crashed`, one
+    that needed more than `memory_mb` MiB of address space (each worker's RLIMIT_AS) `memory`.
     `workers` defaults to the number of CPUs."""
     if timeout_s <= 0:
         raise ValueError(f"timeout_s must be positive, not {timeout_s}")
+    if memory_mb <= 0:
+        raise ValueError(f"memory_mb must be positive, not {memory_mb}")
     size = max(1, workers or os.cpu_count() or 1)
     pool: list[_Worker] = []
     results: dict[int, list[Any]] = {}  # seq -> [page, result or None]
@@ -172,7 +185,7 @@ def extract_pages(
                     and worked_s(time.monotonic()) >= GROW_AFTER_STARTUPS * startup_s
                 )
             ):
-                worker = _Worker(context)
+                worker = _Worker(context, memory_mb)
                 pool.append(worker)
                 idle.append(worker)
             for worker in idle:
@@ -209,7 +222,9 @@ def extract_pages(
                             failed_starts += 1
                             if failed_starts >= 3:
                                 raise WorkerStartError(
-                                    f"extraction workers die on start (exit code {worker.process.poll()})"
+                                    f"extraction workers die on start (exit code "
+                                    f"{worker.process.poll()}; is the limit of {memory_mb} MiB per "
+                                    "worker, NEWSARCHIVE_EXTRACT_MEMORY_MB, too low?)"
                                 )
                         elif worker.job is not None:
                             finish(
@@ -229,10 +244,15 @@ def extract_pages(
                     elif worker.job is not None:
                         finish(
                             worker.job,
-                            message[1] if message[0] == "ok" else ExtractionError(*message[1:]),
+                            message[1]
+                            if message[0] == "ok"
+                            else ExtractionError(message[1], message[2]),
                         )
                         done_s += now - worker.sent
                         worker.job = None
+                        if message[-1] is True:  # near its memory limit: a fresh one goes on
+                            replace(worker, kill=False)
+                            continue
                 if worker.job is not None and now >= worker.deadline:
                     page = results[worker.job][0]
                     logger.info(

@@ -10,13 +10,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from common.errors import ConfigError
 from common.values import ArchiveLocation, BadValue, PathKind, shown
 from newsarchive.variables import BY_NAME, DEFAULT_ARCHIVE, VARIABLES, environment
 from spiders.variables import MAX_ARTICLES
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from archive.seal import Sealer
 
 __all__ = ["DEFAULT_ARCHIVE", "MAX_ARTICLES", "DagSettings", "QualityRules", "Settings"]
 
@@ -81,12 +86,59 @@ class Settings:
     otlp: tuple[str, str] | None = (
         None  # (endpoint, protocol) from OTEL_EXPORTER_OTLP_*; None: none
     )
+    extract_memory_mb: int = _default("NEWSARCHIVE_EXTRACT_MEMORY_MB")  # RLIMIT_AS per worker
+    # evidence (archive/seal.py): the manifest's signature and RFC 3161 timestamp
+    signing_key: str | None = _default("NEWSARCHIVE_SIGNING_KEY")
+    signing_cert: str | None = _default("NEWSARCHIVE_SIGNING_CERT")
+    tsa_url: str | None = _default("NEWSARCHIVE_TSA_URL")
+    tsa_ca: str | None = _default("NEWSARCHIVE_TSA_CA")
 
     @property
     def quality_rules(self) -> QualityRules:
         return QualityRules(
             min_share=self.quality_min_share, history_days=self.quality_history_days
         )
+
+    def sealer(self) -> Sealer | None:
+        """The signing key and TSA, loaded once (a bad key path, key or certificate is one ConfigError
+        naming its variable); None when neither is configured."""
+        if not (self.signing_key or self.tsa_url):
+            if self.signing_cert:
+                raise ConfigError(
+                    "NEWSARCHIVE_SIGNING_CERT is set without NEWSARCHIVE_SIGNING_KEY; give the key too, "
+                    "or unset the certificate"
+                )
+            return None
+        from archive.seal import Sealer
+        from archive.signing import load_chain, load_signing_key
+        from archive.timestamp import TsaClient
+
+        key = (
+            load_signing_key(self.signing_key, "NEWSARCHIVE_SIGNING_KEY")
+            if self.signing_key
+            else None
+        )
+        if self.signing_cert and key is None:
+            raise ConfigError("NEWSARCHIVE_SIGNING_CERT is set without NEWSARCHIVE_SIGNING_KEY")
+        chain = (
+            load_chain(self.signing_cert, "NEWSARCHIVE_SIGNING_CERT", key)
+            if self.signing_cert
+            else ()
+        )
+        tsa = (
+            TsaClient(self.tsa_url, "NEWSARCHIVE_TSA_URL", self.tsa_anchors())
+            if self.tsa_url
+            else None
+        )
+        return Sealer(key, chain, tsa)
+
+    def tsa_anchors(self) -> tuple[x509.Certificate, ...]:
+        """The TSA roots of NEWSARCHIVE_TSA_CA (x509 certificates), or () when it is not set."""
+        if not self.tsa_ca:
+            return ()
+        from archive.timestamp import load_anchors
+
+        return load_anchors(self.tsa_ca, "NEWSARCHIVE_TSA_CA")
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)

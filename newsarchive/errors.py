@@ -4,7 +4,11 @@ task bodies (newsarchive/airflow_glue/tasks.py) into a retry or a failure for go
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
+
 from common.errors import NewsArchiveError
+from common.resources import exhausted
 
 EXIT_ERROR = 2  # an error of ours: one line on stderr, no traceback
 EXIT_INTERRUPTED = 130  # Ctrl-C
@@ -27,3 +31,9 @@ def exit_code_for(exc: BaseException) -> int | None:
 def fails_for_good(exc: BaseException) -> bool:
     """A task that raised `exc` fails without its retries: running it again cannot change the outcome."""
     return isinstance(exc, NewsArchiveError) and not exc.retryable
+
+
+def as_ours(exc: BaseException, written: Iterable[str | Path | None] = ()) -> BaseException:
+    """`exc`, or the error of ours it means: a disk or memory that ran out is ResourceExhausted naming the
+    resource and the path (`written`: where the work wrote, most likely first)."""
+    return exhausted(exc, written) or exc

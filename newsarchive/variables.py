@@ -28,11 +28,12 @@ from common.values import (
     PgOptions,
     Text,
     TimeOfDay,
+    Url,
     Whole,
 )
 from common.variables import Variable, read_environment
 from dedup import THRESHOLD, THRESHOLD_KIND
-from extract.batch import DEFAULT_TIMEOUT_S
+from extract.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 from spiders import settings as spider_settings
 from spiders.variables import CRAWL_VARIABLES
 
@@ -177,6 +178,50 @@ APP_VARIABLES: tuple[Variable[Any], ...] = (
         AIRFLOW,
         default_text="none",
         settings_field="metrics_file",
+    ),
+    Variable(
+        "NEWSARCHIVE_EXTRACT_MEMORY_MB",
+        Whole(256, 1 << 20, "MiB per worker"),
+        DEFAULT_MEMORY_MB,
+        "address space of each extraction worker (RLIMIT_AS); a page past it fails with reason `memory`",
+        CLI,
+        settings_field="extract_memory_mb",
+    ),
+    Variable(
+        "NEWSARCHIVE_SIGNING_KEY",
+        PathKind("file"),
+        None,
+        "a PEM private key (Ed25519 or ECDSA P-256, unencrypted): every published manifest is signed",
+        CLI,
+        default_text="none: unsigned",
+        settings_field="signing_key",
+    ),
+    Variable(
+        "NEWSARCHIVE_SIGNING_CERT",
+        PathKind("file"),
+        None,
+        "the signing key's certificate chain (PEM): WACZ files get the spec's domain-identity signature",
+        CLI,
+        default_text="none",
+        settings_field="signing_cert",
+    ),
+    Variable(
+        "NEWSARCHIVE_TSA_URL",
+        Url(),
+        None,
+        "an RFC 3161 time-stamping authority: every published manifest is timestamped",
+        CLI,
+        default_text="none: no timestamp",
+        settings_field="tsa_url",
+    ),
+    Variable(
+        "NEWSARCHIVE_TSA_CA",
+        PathKind("file"),
+        None,
+        "the TSA's root certificate(s) (PEM) a timestamp's chain must lead to (publish, verify)",
+        CLI,
+        default_text="none",
+        settings_field="tsa_ca",
     ),
     Variable(
         "NEWSARCHIVE_RETENTION_DAYS",

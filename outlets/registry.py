@@ -272,7 +272,9 @@ def _requisites(
             f"{where}: requisites must be true or false (unquoted), not {requisites!r:.40}"
         )
     cdns = tuple(
-        dict.fromkeys(_value(where, "cdns host", h, REGISTRABLE) for h in _strings(where, entry, "cdns"))
+        dict.fromkeys(
+            _value(where, "cdns host", h, REGISTRABLE) for h in _strings(where, entry, "cdns")
+        )
     )
     if inside := [h for h in cdns if any(h == d or h.endswith("." + d) for d in domains)]:
         raise ConfigError(

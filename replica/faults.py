@@ -62,6 +62,9 @@ MODES = {
     "iso8859_6_mislabelled": "ISO-8859-6 bytes served as charset=windows-1256 (no <meta charset>)",
     "iso8859_6_undeclared": "ISO-8859-6 bytes, no charset in the header or the page",
     "not_html": "application/pdf instead of the page",
+    # pages that are cheap to serve and costly to extract (extract/batch.py bounds each page)
+    "slow_extract": "the page with one element of 200,000 attributes (2 MB): tens of seconds of lxml",
+    "memory_hog": "the page with 4.9 MiB of empty paragraphs: over 1 GiB of address space to extract",
     # hostile sites: limits and requests Scrapy drops without a word (spiders/drops.py)
     "sitemap_chain": "a sitemap index whose only child is the same path one level deeper (?level=N), endlessly",
     "sitemap_fanout": f"a sitemap index of {FANOUT:,} sitemaps (?n=K), each an empty urlset",
@@ -309,6 +312,13 @@ def _hostile(
     raise ValueError(f"unknown fault mode {mode!r}")
 
 
+@cache
+def _costly(mode: str) -> str:
+    if mode == "slow_extract":
+        return "<div " + " ".join(f"a{i}=v" for i in range(200_000)) + "></div>"
+    return "<p>x</p>" * (int(4.9 * 1024 * 1024) // 8)
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -400,6 +410,9 @@ def serve(handler, mode: str, outlet: str, path: str, ok: tuple[int, str, str]) 
     if mode in HOSTILE:
         status, ctype, body, headers = _hostile(handler, mode, path, ok)
         return handler.reply(status, ctype, body.encode("utf-8"), headers=headers)
+    if mode in ("slow_extract", "memory_hog"):
+        head, end, tail = text.rpartition("</body>")
+        return handler.reply(status, ctype, (head + _costly(mode) + end + tail).encode("utf-8"))
     if mode == "not_html":
         return handler.reply(
             200, "application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"

@@ -16,9 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import tarfile
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +32,9 @@ from archive import layout
 from archive.records import Manifest
 from archive.snapshot import SnapshotRef, load_manifest, read_parquet_parts
 from archive.store import ObjectNotFound, Store
-from common.errors import NewsArchiveError
+from common import decode
+from common.errors import DamagedObject, NewsArchiveError
+from common.resources import exhausted
 from search.text import Stemmer
 
 logger = logging.getLogger(__name__)
@@ -39,10 +43,20 @@ BATCH = 2048
 TOKENIZER = "stems"
 MAX_TOKEN = 200  # bytes; longer "words" (hostile pages) are not indexed
 WRITER_HEAP = 64_000_000
+_SEGMENT_ID = re.compile(r"[0-9a-f]{8}(-?[0-9a-f]{4}){3}-?[0-9a-f]{12}")  # tantivy's UUIDs
 
 
 class SegmentError(NewsArchiveError):
     reason = "search_segment"
+
+
+class DamagedSegment(SegmentError, DamagedObject):
+    """A segment or its pointer does not decode: derived data, built again by `newsarchive search-index
+    --rebuild`; the day is not searched until then."""
+
+
+def rebuild_hint(day: str) -> str:
+    return f"`newsarchive search-index --rebuild --since {day} --until {day}` builds it again"
 
 
 @dataclass(frozen=True)
@@ -72,21 +86,24 @@ class Pointer:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Pointer:
+        """The pointer's one decoder; DamagedSegment names the first field that is wrong."""
         try:
-            raw = json.loads(data)
-            if raw["format"] != FORMAT:
-                raise ValueError(f"format {raw['format']!r}, this version reads {FORMAT}")
+            f = decode.Fields(decode.json_value(data))
+            version = f.get("format", decode.whole)
+            if version != FORMAT:
+                raise decode.Malformed("format", f"{version}, this version reads {FORMAT}")
+            snapshot = f.child("snapshot")
             return cls(
-                str(raw["snapshot"]["date"]),
-                int(raw["snapshot"]["rev"]),
-                str(raw["sha256"]),
-                int(raw["size"]),
-                int(raw["rows"]),
-                str(raw.get("built_at", "")),
-                str(raw["parts"]),
+                snapshot.get("date", decode.day),
+                snapshot.get("rev", lambda v, w: decode.whole(v, w, low=1, high=10**9)),
+                f.get("sha256", decode.sha256),
+                f.get("size", decode.whole),
+                f.get("rows", decode.whole),
+                f.get("built_at", decode.text, ""),
+                f.get("parts", decode.sha256),
             )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise SegmentError(f"not a search segment pointer ({exc})") from None
+        except decode.Malformed as exc:
+            raise DamagedSegment(f"not a search segment pointer ({exc})") from None
 
 
 def indexed_refs(store: Store) -> set[SnapshotRef]:
@@ -210,19 +227,36 @@ def unpack(archive: Path, directory: Path) -> None:
         with tarfile.open(archive, "r") as tar:
             for member in tar:
                 if not member.isfile() or "/" in member.name or member.name in ("", ".", ".."):
-                    raise SegmentError(
+                    raise DamagedSegment(
                         f"unexpected member {member.name[:60]!r} in a search segment"
                     )
                 source = tar.extractfile(member)
                 if source is None:
-                    raise SegmentError(
+                    raise DamagedSegment(
                         f"unreadable member {member.name[:60]!r} in a search segment"
                     )
                 with source, (directory / member.name).open("wb") as out:
                     while chunk := source.read(1 << 20):
                         out.write(chunk)
-    except (tarfile.TarError, EOFError) as exc:
-        raise SegmentError(f"not a search segment ({exc})") from None
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        raise DamagedSegment(f"not a search segment ({exc})") from None
+    try:
+        meta = decode.Fields(decode.json_value((directory / "meta.json").read_bytes()), "meta.json")
+        meta.get("schema", lambda v, w: decode.items(v, w, decode.obj))
+        meta.get("index_settings", decode.obj)
+        meta.get("segments", lambda v, w: decode.items(v, w, _meta_segment))
+        open_index(directory).searcher()  # tantivy reads its meta.json and every segment's footer
+    except FileNotFoundError:
+        raise DamagedSegment("not a search segment (it has no meta.json)") from None
+    except (decode.Malformed, ValueError, OSError) as exc:
+        raise DamagedSegment(f"not a search segment ({str(exc)[:300]})") from None
+
+
+def _meta_segment(value: object, where: str) -> dict[str, object]:
+    f = decode.Fields(value, where)
+    f.get("segment_id", lambda v, w: decode.text(v, w, pattern=_SEGMENT_ID))
+    f.get("max_doc", decode.whole)
+    return f.data
 
 
 def parts_digest(manifest: Manifest) -> str:
@@ -259,13 +293,18 @@ def index_snapshot(store: Store, ref: SnapshotRef, stemmer: Stemmer | None = Non
 
 
 def read_pointer(store: Store, ref: SnapshotRef) -> Pointer | None:
+    """The segment's pointer (None: the rev has no segment); DamagedSegment naming it and the repair."""
+    key = layout.search_pointer_key(ref)
     try:
-        pointer = Pointer.from_bytes(store.get_bytes(layout.search_pointer_key(ref)))
+        pointer = Pointer.from_bytes(store.get_bytes(key))
     except ObjectNotFound:
         return None
+    except DamagedSegment as exc:
+        raise DamagedSegment(f"{store.url}/{key}: {exc}; {rebuild_hint(ref.day)}") from None
     if (pointer.day, pointer.rev) != (ref.day, ref.rev):
-        raise SegmentError(
-            f"{store.url}/{layout.search_pointer_key(ref)} names {pointer.day} rev {pointer.rev}, not {ref.label}"
+        raise DamagedSegment(
+            f"{store.url}/{key} names {pointer.day} rev {pointer.rev}, not {ref.label}; "
+            + rebuild_hint(ref.day)
         )
     return pointer
 
@@ -278,5 +317,7 @@ def index_published(store: Store, ref: SnapshotRef) -> None:
             index_snapshot(store, ref)
     except (NewsArchiveError, OSError, ValueError) as exc:
         logger.warning(
-            "%s: no search segment (%s); build it with `newsarchive search-index`", ref.label, exc
+            "%s: no search segment (%s); build it with `newsarchive search-index`",
+            ref.label,
+            exhausted(exc) or exc,  # a full disk is named as one
         )

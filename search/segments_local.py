@@ -24,9 +24,11 @@ from archive.store import LocalStore, ObjectInfo, Store, sha256_file
 from common.errors import NewsArchiveError
 from search.rows_local import rows_path
 from search.segment import (
+    DamagedSegment,
     Pointer,
     SegmentError,
     read_pointer,
+    rebuild_hint,
     unpack,
 )
 
@@ -101,7 +103,7 @@ def _local(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> Loc
         stamp = f"{pointer.sha256} {stat.st_size} {stat.st_mtime_ns}"
         if not seal.exists() or seal.read_text() != stamp or not directory.is_dir():
             _check(path, pointer, layout.search_segment_key(ref))
-            _extract(path, directory)
+            _extract(path, directory, layout.search_segment_key(ref), ref.day)
             seal.write_text(stamp)
         return LocalSegment(
             ref, directory, pointer.rows, rows_path(store, ref, pointer.parts, cache)
@@ -111,20 +113,23 @@ def _local(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> Loc
         store.download(layout.search_segment_key(ref), tmp)
         try:
             _check(tmp, pointer, layout.search_segment_key(ref))
-            _extract(tmp, directory)
+            _extract(tmp, directory, layout.search_segment_key(ref), ref.day)
         finally:
             tmp.unlink(missing_ok=True)
     return LocalSegment(ref, directory, pointer.rows, rows_path(store, ref, pointer.parts, cache))
 
 
-def _extract(tar: Path, directory: Path) -> None:
+def _extract(tar: Path, directory: Path, key: str, day: str) -> None:
     """The checked tar's index into `directory`, whole or not at all (extracted beside it, then renamed)."""
     if directory.is_dir():
         return
     tmp = directory.with_name(f".{directory.name}.{os.getpid()}.extracting")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        unpack(tar, tmp)
+        try:
+            unpack(tar, tmp)
+        except DamagedSegment as exc:  # the object and its repair named
+            raise DamagedSegment(f"{key}: {exc}; {rebuild_hint(day)}") from None
         try:
             tmp.rename(directory)
         except OSError:
@@ -155,9 +160,9 @@ def _pointer(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> P
 def _check(path: Path, pointer: Pointer, key: str) -> None:
     size, digest = path.stat().st_size, sha256_file(path)
     if size != pointer.size or digest != pointer.sha256:
-        raise SegmentError(
+        raise DamagedSegment(
             f"{key}: expected {pointer.size} bytes sha256 {pointer.sha256[:12]}…, found {size} "
-            f"bytes sha256 {digest[:12]}…; build it again with `newsarchive search-index --rebuild`"
+            f"bytes sha256 {digest[:12]}…; {rebuild_hint(pointer.day)}"
         )
 
 
@@ -197,7 +202,9 @@ def combined_view(segments: list[LocalSegment]) -> Path | None:
     try:
         for segment in segments:
             for file in segment.path.iterdir():
-                if file.name not in ("meta.json", ".managed.json"):
+                if file.name not in ("meta.json", ".managed.json") and not file.name.startswith(
+                    ".tantivy-"
+                ):  # tantivy's lock files are its own
                     (tmp / file.name).symlink_to(file.resolve())
         (tmp / "meta.json").write_text(
             json.dumps(

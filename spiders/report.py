@@ -1,5 +1,8 @@
 """Extension: at the end of a crawl, write the outlet's coverage report (JSON) and what the crawl learnt
-for the next run (spiders/state.py) next to its WARC."""
+for the next run (spiders/state.py) next to its WARC.
+
+The report's keys are exactly the fields of archive.records.CrawlReport: newsarchive/run/crawl.py reads
+it with the staged records' decoder, which refuses a key renamed, missing or unknown (never a silent 0)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING
 from archive import (
     layout,  # the archive's key space (stdlib only): the one module of archive spiders import
 )
-from common.errors import NewsArchiveError, ObjectChanged, ObjectNotFound
+from common import decode
+from common.errors import DamagedObject, ObjectChanged, ObjectNotFound
 from dedup.urls import canonical_url
 
 if TYPE_CHECKING:  # the archive's store is passed in
@@ -47,10 +48,69 @@ COMMIT_TRIES = 20
 
 VERSION = 1
 MAX_ATTEMPTS = 4
+# extraction failures another try may not repeat (extract/batch.py RETRIED; spiders never import extract)
+EXTRACTION_RETRIED = ("timeout", "crashed", "memory")
 KEEP_CRAWLS = 30
 KEEP_REQUISITE_DAYS = (
     30  # a requisite archived longer ago is written in full again (a fresh original)
 )
+
+
+# -- the values of a state, checked by its decoder ------------------------------------------------------
+def _moment(value: object, where: str) -> str:
+    moment = decode.moment(value, where)
+    if datetime.fromisoformat(moment).tzinfo is None:
+        raise decode.Malformed(where, f"{moment!r} has no UTC offset")
+    return moment
+
+
+def _texts(value: object, where: str) -> dict[str, str]:
+    return decode.mapping(value, where, decode.text)
+
+
+def _seen(value: object, where: str) -> dict[str, str]:
+    seen = _texts(value, where)
+    for day in set(seen.values()):  # a few distinct days among many URLs: each checked once
+        decode.day(day, f"{where} value")
+    return seen
+
+
+def _attempts(value: object, where: str) -> dict[str, int]:
+    return decode.mapping(value, where, lambda v, w: decode.whole(v, w, high=10**6))
+
+
+def _validators(value: object, where: str) -> dict[str, dict[str, str]]:
+    return decode.mapping(value, where, _texts)
+
+
+def _crawls(value: object, where: str) -> dict[str, str]:
+    return decode.mapping(value, where, _moment, key=decode.day)
+
+
+def _discovery(value: object, where: str) -> dict[str, list[str]]:
+    def found(item: object, at: str) -> list[str]:
+        pair = decode.items(item, at, decode.text)
+        if len(pair) != 2:
+            raise decode.Malformed(at, f"expected [via, discovered_at], found {len(pair)} items")
+        return pair
+
+    return decode.mapping(value, where, found)
+
+
+def _requisites(value: object, where: str, per_day: bool = True) -> dict[str, list[str]]:
+    """The requisites' originals: digest -> [url, WARC-Date, WARC-Record-ID] (a run's), and the day
+    they were archived (the state's)."""
+    names = ["url", "date", "record id"] + (["day"] if per_day else [])
+
+    def original(item: object, at: str) -> list[str]:
+        entry = decode.items(item, at, decode.text)
+        if len(entry) != len(names):
+            raise decode.Malformed(at, f"expected [{', '.join(names)}], found {len(entry)} items")
+        if per_day:
+            decode.day(entry[3], f"{at}[3]")
+        return entry
+
+    return decode.mapping(value, where, original)
 
 
 def seen_key(url: str) -> str:
@@ -79,7 +139,19 @@ class CrawlRun:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CrawlRun:
-        return cls(**json.loads(data))
+        """What a crawl learnt, decoded (decode.Malformed names the first field that is wrong)."""
+        f = decode.Fields(decode.json_value(data))
+        return cls(
+            outlet=f.get("outlet", decode.text),
+            day=f.get("day", decode.day),
+            started=f.get("started", _moment),
+            fetched=f.get("fetched", lambda v, w: decode.items(v, w, decode.text), []),
+            pending=f.get("pending", _attempts, {}),
+            gave_up=f.get("gave_up", _texts, {}),
+            validators=f.get("validators", _validators, {}),
+            discovery=f.get("discovery", _discovery, {}),
+            requisites=f.get("requisites", lambda v, w: _requisites(v, w, per_day=False), {}),
+        )
 
 
 @dataclass
@@ -102,8 +174,10 @@ class CrawlState:
         """The state once `run`'s snapshot is complete. Folding the same run in twice gives the same state.
 
         Pages the run fetched become seen, except those in `not_archived` (URL -> reason: fetched, but
-        extraction yielded no article): these are given up with `extract_<reason>`, except a `timeout`,
-        which stays pending. So a URL is seen only when the snapshot holds its article."""
+        extraction yielded no article): these are given up with `extract_<reason>`, except a page whose
+        extraction may succeed on another try (EXTRACTION_RETRIED: it timed out, its worker crashed or
+        ran out of memory), which stays pending with one more attempt counted, and is given up after
+        MAX_ATTEMPTS like a failed fetch. So a URL is seen only when the snapshot holds its article."""
         seen = dict(self.seen)
         pending = dict(run.pending)
         gave_up = {**self.gave_up, **run.gave_up}
@@ -111,10 +185,13 @@ class CrawlState:
         for key in run.fetched:
             if key not in failed:
                 seen.setdefault(key, run.day)
+        before = {seen_key(url): n for url, n in self.pending.items()}  # a redirect keeps its count
         for url, reason in (not_archived or {}).items():
-            if reason == "timeout":
-                pending[url] = pending.get(url, 0) + 1
+            attempts = max(before.get(seen_key(url), 0), pending.get(url, 0)) + 1
+            if reason in EXTRACTION_RETRIED and attempts < MAX_ATTEMPTS:
+                pending[url] = attempts
             else:
+                pending.pop(url, None)
                 gave_up[url] = f"extract_{reason}"
         crawls = dict(sorted({**self.crawls, run.day: run.started}.items())[-KEEP_CRAWLS:])
         oldest = (date.fromisoformat(run.day) - timedelta(days=KEEP_REQUISITE_DAYS)).isoformat()
@@ -172,25 +249,26 @@ class CrawlState:
 
     @classmethod
     def from_bytes(cls, blob: bytes, outlet: str) -> CrawlState:
-        try:
-            data = json.loads(gzip.decompress(blob))
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"crawl state of {outlet} is not gzipped JSON: {exc}") from None
-        if data.get("version") != VERSION or data.get("outlet") != outlet:
-            raise ValueError(
-                f"crawl state of {outlet}: version {data.get('version')} for outlet "
-                f"{data.get('outlet')!r}, expected version {VERSION} for {outlet!r}"
+        """The crawl state's one decoder: gzip, JSON, version, outlet and every field's type and values
+        checked; decode.Malformed names the first thing that is wrong."""
+        f = decode.Fields(decode.json_value(decode.gunzip(blob)))
+        version = f.get("version", decode.whole)
+        found = f.get("outlet", decode.text)
+        if version != VERSION or found != outlet:
+            raise decode.Malformed(
+                "version",
+                f"version {version} for outlet {found[:40]!r}, expected version {VERSION} for {outlet!r}",
             )
         return cls(
             outlet=outlet,
-            seen=data["seen"],
-            validators=data["validators"],
-            validators_day=data["validators_day"],
-            pending=data["pending"],
-            gave_up=data["gave_up"],
-            crawls=data["crawls"],
-            discovery=data.get("discovery", {}),
-            requisites=_requisites(data.get("requisites", {})),
+            seen=f.get("seen", _seen),
+            validators=f.get("validators", _validators),
+            validators_day=f.get("validators_day", decode.optional(decode.day)),
+            pending=f.get("pending", _attempts),
+            gave_up=f.get("gave_up", _texts),
+            crawls=f.get("crawls", _crawls),
+            discovery=f.get("discovery", _discovery, {}),
+            requisites=f.get("requisites", _requisites, {}),
         )
 
     @classmethod
@@ -198,18 +276,8 @@ class CrawlState:
         return cls.from_bytes(Path(path).read_bytes(), outlet)
 
 
-def _requisites(data: object) -> dict[str, list[str]]:
-    """The requisites' originals as stored: each [url, date, record id, day] of strings, else an error."""
-    if not isinstance(data, dict) or not all(
-        isinstance(e, list) and len(e) == 4 and all(isinstance(x, str) for x in e)
-        for e in data.values()
-    ):
-        raise ValueError("requisites must map digests to [url, date, record id, day]")
-    return {str(k): list(v) for k, v in data.items()}
-
-
 # -- the state in the archive: `state/crawl/<outlet>.json.gz`, shared by every worker ---------------------
-class CrawlStateError(NewsArchiveError):
+class CrawlStateError(DamagedObject):
     reason = "damaged_state"
 
 
@@ -221,11 +289,31 @@ def _load(store: Store, outlet: str) -> tuple[CrawlState, str]:
         return CrawlState(outlet=outlet), ""
     try:
         return CrawlState.from_bytes(blob, outlet), version
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except decode.Malformed as exc:
+        raise damaged_state(f"{store.url}/{key}", outlet, exc) from None
+
+
+def damaged_state(where: str, outlet: str, exc: Exception) -> CrawlStateError:
+    return CrawlStateError(
+        f"{where} is damaged ({exc}); run `newsarchive repair crawl-state {outlet}` to rebuild it "
+        "from the archive's snapshots"
+    )
+
+
+def load_crawl_run(store: Store, key: str, outlet: str) -> CrawlRun:
+    """What one crawl learnt, as its crawl stage staged it (ObjectNotFound if it is not there)."""
+    try:
+        crawl_run = CrawlRun.from_bytes(store.get_bytes(key))
+    except decode.Malformed as exc:
         raise CrawlStateError(
-            f"{store.url}/{key} is damaged ({exc}); run `newsarchive repair crawl-state {outlet}` to rebuild it "
-            "from the archive's snapshots"
+            f"{store.url}/{key} is damaged ({exc}); {outlet}'s crawl state is not updated by this "
+            "run (its pages are requested again by the next one)"
         ) from None
+    if crawl_run.outlet != outlet:
+        raise CrawlStateError(
+            f"{store.url}/{key} is the crawl of {crawl_run.outlet!r}, not {outlet!r}"
+        )
+    return crawl_run
 
 
 def load_crawl_state(store: Store, outlet: str) -> CrawlState:

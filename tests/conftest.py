@@ -56,6 +56,31 @@ def demo_run(replica, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def living_replica():
+    """The living replica (each day its own articles, revisions and syndication), once per session."""
+    with ReplicaServer(living=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def living_reference(living_replica, tmp_path_factory):
+    """The reference the other paths are held to: `newsarchive run`'s function over the living replica's
+    first two days (tests/equivalence.py: LIVING_DAYS), one after the other in one archive; the
+    fingerprint of each day."""
+    from newsarchive.run.pipeline import run_pipeline
+    from tests.equivalence import LIVING_DAYS, fingerprint
+
+    archive = tmp_path_factory.mktemp("living-reference") / "archive"
+    settings = Settings(archive=str(archive), host_map=living_replica.host_map)
+    for day in LIVING_DAYS:
+        assert run_pipeline(settings, day).failures == {}
+    from archive.store import open_store
+
+    store = open_store(settings.archive)
+    return settings, {day: fingerprint(store, day) for day in LIVING_DAYS}
+
+
+@pytest.fixture(scope="session")
 def s3_server(tmp_path_factory):
     """SeaweedFS on loopback for the whole session, with its S3 settings in the environment."""
     import os
@@ -92,7 +117,8 @@ def archive_url(request, tmp_path) -> str:
 SLOW_FIXTURES = {
     "s3_server",
     "demo_run",
-}  # the SeaweedFS S3 server; a whole pipeline run over the replica
+    "living_reference",
+}  # the SeaweedFS S3 server; whole pipeline runs over the replica
 
 
 def pytest_collection_modifyitems(items):

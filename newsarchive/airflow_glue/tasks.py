@@ -1,6 +1,12 @@
 """What the DAG's task bodies call: read settings at the edge, take the run's logical date and id, call a
-stage. Kept free of Airflow imports so it is tested without Airflow; the DAG file passes the context in.
-Each body hands its SUMMARY line to the task's callbacks (task_events.report), which log it last.
+stage or a step of the run's lifecycle (newsarchive/run/lifecycle/). Airflow is imported only inside
+functions that run in a task, so this module is tested without Airflow; the DAG file passes the context in.
+
+Every recovery an operator uses ends through the lifecycle: a retried or cleared task reads the run's
+state from the archive (what is staged, what the run published); the last task (`quality`) publishes
+what was staged after the run's publish, then runs the canary; and a crawl or extraction whose output no
+task of the run will publish any more fails naming the task to clear. Each body hands its SUMMARY line
+to the task's callbacks (task_events.report), which log it last.
 """
 
 from __future__ import annotations
@@ -9,17 +15,22 @@ import logging
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
+from archive.records import CrawlReport, OutletCounts
+from archive.store import open_store
+from common.errors import NewsArchiveError
 from newsarchive.airflow_glue.task_events import report
 from newsarchive.config import Settings
-from newsarchive.errors import fails_for_good
-from newsarchive.run import stages
-from newsarchive.run.publish import publish_stage
+from newsarchive.errors import as_ours, fails_for_good
+from newsarchive.run import lifecycle, stages
+from newsarchive.run.liveness import task_beating
 from newsarchive.run.runs import RunRef
+from newsarchive.run.staged import ExtractReport
 from outlets.registry import load_registry
 
 logger = logging.getLogger(__name__)
+FINISHED = {"success", "failed", "upstream_failed", "skipped", "removed"}  # Airflow task states
 
 
 P = ParamSpec("P")
@@ -34,9 +45,12 @@ def task_body(function: Callable[P, R]) -> Callable[P, R]:
     def body(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return function(*args, **kwargs)
-        except Exception as exc:
+        except Exception as caught:
+            exc = as_ours(caught)  # a full disk, memory run out: one line naming it
             if not fails_for_good(exc):
-                raise
+                if exc is caught:
+                    raise
+                raise exc from None
             from airflow.sdk.exceptions import (
                 AirflowFailException,  # only ever inside a running task
             )
@@ -61,18 +75,43 @@ def run_ref(context: dict) -> RunRef:
     return RunRef(run_day(context), context["dag_run"].run_id)
 
 
-def _summary(stage: str, outlet: str, counts: dict) -> str:
-    failed = {**counts.get("failed", {}), **counts.get("extract_failed", {})}
-    parts = [
-        f"{k}={counts[k]}"
-        for k in ("discovered", "fetched", "extracted", "kept", "archived", "carried")
-        if k in counts
-    ]
-    if skipped := {k: v for k, v in counts.get("skipped", {}).items() if v}:
+def _summary(
+    stage: str,
+    outlet: str,
+    figures: dict[str, int],
+    failed: dict[str, int],
+    skipped: dict[str, int] | None = None,
+) -> str:
+    parts = [f"{k}={v}" for k, v in figures.items()]
+    if skipped := {k: v for k, v in (skipped or {}).items() if v}:
         parts.append(f"skipped={skipped}")
-    parts += [f"{k}={counts[k]}" for k in ("not_modified", "pending") if counts.get(k)]
     parts.append(f"failed={sum(failed.values())} {failed}" if failed else "failed=0")
     return f"SUMMARY {stage} {outlet}: " + " ".join(parts)
+
+
+def crawl_summary(outlet: str, report: CrawlReport | None) -> str:
+    if report is None:
+        return _summary("crawl", outlet, {"discovered": 0, "fetched": 0}, {})
+    figures = {"discovered": report.discovered, "fetched": report.fetched}
+    figures |= {
+        k: v for k, v in (("not_modified", report.not_modified), ("pending", report.pending)) if v
+    }
+    return _summary("crawl", outlet, figures, report.failed, report.skipped)
+
+
+def outlet_summary(outlet: str, counts: OutletCounts) -> str:
+    crawl = counts.crawl
+    figures = {"discovered": crawl.discovered, "fetched": crawl.fetched} if crawl else {}
+    figures |= {
+        "extracted": counts.extracted,
+        "archived": counts.archived,
+        "carried": counts.carried,
+    }
+    failed = {**(crawl.failed if crawl else {}), **counts.extract_failed}
+    line = _summary("publish", outlet, figures, failed, crawl.skipped if crawl else None)
+    if counts.gap:
+        line += f" GAP ({counts.gap.stage}, {counts.gap.reason}): {counts.gap.message}"
+    return line + (" NOT RUN" if counts.status == "not_run" else "")
 
 
 def task_settings() -> Settings:
@@ -98,7 +137,6 @@ def list_outlets(context: dict | None = None) -> list[str]:
 
 
 CRAWL_COUNTS = (
-    "outlet",
     "discovered",
     "fetched",
     "failed",
@@ -109,14 +147,57 @@ CRAWL_COUNTS = (
 )
 
 
-def crawl_counts(outlet: str, report: dict | None, error: BaseException | None = None) -> dict:
-    """What reaches XCom (key `counts`) and the SUMMARY line: the crawl's figures, and why it failed."""
-    counts = {k: v for k, v in (report or {}).items() if k in CRAWL_COUNTS}
-    counts.setdefault("outlet", outlet)
+def crawl_counts(
+    outlet: str, report: CrawlReport | None, error: BaseException | None = None
+) -> dict[str, Any]:
+    """What reaches XCom (key `counts`): the crawl's figures, and why it failed."""
+    figures = report.to_dict() if report is not None else {}
+    counts: dict[str, Any] = {"outlet": outlet} | {
+        k: figures[k] for k in CRAWL_COUNTS if k in figures
+    }
     if error is not None:
         counts["error"] = str(getattr(error, "reason", None) or type(error).__name__)
         counts["message"] = (str(error).splitlines() or [type(error).__name__])[0][:500]
     return counts
+
+
+class NotPublished(NewsArchiveError):
+    """A stage's output that no task of its run will publish any more."""
+
+    reason = "not_published"
+    retryable = False
+
+
+def _published_by_downstream(
+    settings: Settings, context: dict, downstream: list[str], mapped: bool, task: str
+) -> None:
+    """After a stage succeeded in a run that already published: if every task that would take its output
+    further has finished (the task was cleared without them), fail naming the task to clear."""
+    run, ti = run_ref(context), context.get("ti")
+    first = lifecycle.published_before(open_store(settings.archive), run)
+    if first is None or ti is None:
+        return  # the run's first publish is still to come
+    states = ti.get_task_states(
+        dag_id=ti.dag_id,
+        map_index=ti.map_index if mapped else None,
+        task_ids=downstream,
+        run_ids=[run.run_id],
+    ).get(run.run_id, {})
+    if not states:
+        logger.warning("run %s: the states of %s are unknown; not checked", run.run_id, downstream)
+        return
+    waiting = {name: state for name, state in states.items() if state not in FINISHED}
+    if waiting:
+        logger.info(
+            "run %s published %s already; %s will publish this", run.run_id, first.label, waiting
+        )
+        return
+    label = f"{task}[{context.get('outlet_id', ti.map_index)}]"
+    raise NotPublished(
+        f"{label} is staged, but run {run.run_id} published {first.label} already and none of the "
+        f"tasks that publish it will run again: clear {label} with its downstream tasks "
+        "(Clear, Downstream) to publish it"
+    )
 
 
 @task_body
@@ -124,16 +205,19 @@ def crawl(outlet: str, context: dict) -> dict:
     """Counts go to XCom under `counts` and into the log's SUMMARY line whether the crawl succeeds or
     fails (then with the reason), so the grid shows them without opening the log."""
     try:
-        crawled = stages.crawl_stage(task_settings(), run_ref(context), outlet).to_dict()
+        settings, run = task_settings(), run_ref(context)
+        with task_beating(settings, run):  # gc leaves a live run's staging alone
+            crawled = stages.crawl_stage(settings, run, outlet)
     except Exception as exc:
         counts = crawl_counts(outlet, getattr(exc, "report", None), exc)
         _push(context, counts)
-        line = _summary("crawl", outlet, counts)
+        line = crawl_summary(outlet, getattr(exc, "report", None))
         report(context, f"{line} FAILED ({counts['error']}): {counts['message']}", counts=counts)
         raise
     counts = crawl_counts(outlet, crawled)
     _push(context, counts)
-    report(context, _summary("crawl", outlet, crawled), counts=crawled)
+    report(context, crawl_summary(outlet, crawled), counts=counts)
+    _published_by_downstream(settings, context, ["per_outlet.extract"], True, "per_outlet.crawl")
     return counts
 
 
@@ -144,32 +228,40 @@ def _push(context: dict, counts: dict) -> None:
 
 @task_body
 def extract(outlet: str, context: dict) -> dict:
-    extracted = stages.extract_stage(task_settings(), run_ref(context), outlet)
-    report(context, _summary("extract", outlet, extracted))
-    return extracted
+    settings, run = task_settings(), run_ref(context)
+    with task_beating(settings, run):  # gc leaves a live run's staging alone
+        extracted: ExtractReport = stages.extract_stage(settings, run, outlet)
+    report(
+        context, _summary("extract", outlet, {"extracted": extracted.extracted}, extracted.failed)
+    )
+    downstream = ["dedup", "publish", "quality"]
+    _published_by_downstream(settings, context, downstream, False, "per_outlet.extract")
+    return extracted.figures()
 
 
 @task_body
 def dedup(context: dict) -> dict:
-    deduped = stages.dedup_stage(task_settings(), run_ref(context), list_outlets())
-    report(context, _summary("dedup", "all", deduped))
-    return deduped
+    settings, run = task_settings(), run_ref(context)
+    with task_beating(settings, run):
+        deduped = lifecycle.deduplicate(settings, run, list_outlets())
+    if deduped is None:
+        report(context, "SUMMARY dedup all: nothing staged to deduplicate")
+        return {"articles": 0}
+    report(
+        context,
+        f"SUMMARY dedup all: articles={deduped.articles} window={len(deduped.window)} "
+        f"reasons={deduped.reasons}",
+    )
+    return {"articles": deduped.articles, "reasons": deduped.reasons}
 
 
 @task_body
 def publish(context: dict) -> dict:
-    published = publish_stage(task_settings(), run_ref(context), list_outlets())
+    settings, run = task_settings(), run_ref(context)
+    with task_beating(settings, run):
+        published = lifecycle.publish(settings, run, list_outlets())
     for outlet, counts in published.manifest.outlets.items():
-        line = _summary("publish", outlet, counts.to_dict())
-        logger.info(
-            line
-            + (
-                f" GAP ({counts.gap.stage}, {counts.gap.reason}): {counts.gap.message}"
-                if counts.gap
-                else ""
-            )
-            + (" NOT RUN" if counts.status == "not_run" else "")
-        )
+        logger.info(outlet_summary(outlet, counts))
     manifest = published.manifest
     gaps = sorted(o for o, c in manifest.outlets.items() if c.gap)
     report(
@@ -178,19 +270,19 @@ def publish(context: dict) -> dict:
         f"carried={manifest.carried} gaps={len(gaps)}" + (f" ({', '.join(gaps)})" if gaps else ""),
         manifest=manifest,
     )
-    return {
-        "snapshot": published.ref.label,
-        "store": published.store,
-        "prefix": published.ref.prefix,
-        "archived": published.manifest.archived,
-    }
+    return published.to_dict()
 
 
 @task_body
-def quality(published: dict, context: dict) -> str:
-    """Fails the task, naming every problem, when the canary's figures in the manifest say so."""
-    verdict = stages.quality_stage(task_settings(), run_day(context), published["snapshot"])
-    report(context, f"SUMMARY quality: {verdict}")
+def quality(context: dict) -> str:
+    """The run's last task: publishes what the run staged after its publish (a task cleared or retried
+    after it), then fails, naming every problem, when the canary's figures say so."""
+    settings, run = task_settings(), run_ref(context)
+    with task_beating(settings, run):
+        published, verdict = lifecycle.conclude(settings, run, list_outlets())
+    report(
+        context, f"SUMMARY quality {published.ref.label}: {verdict}", manifest=published.manifest
+    )
     return verdict
 
 

@@ -38,16 +38,16 @@ def extract_files(
     workers: int | None = None,
 ) -> int:
     """Prints a record per file, in the order given; a file with no article gets an `error` record.
-    Exit 1 if any failed. The time limit and workers default to the settings (NEWSARCHIVE_EXTRACT_*)."""
+    Exit 1 if any failed. The time limit and workers default to the settings (NEWSARCHIVE_EXTRACT_*), the memory
+    limit per worker is NEWSARCHIVE_EXTRACT_MEMORY_MB."""
     context = (
         OutletContext.for_outlet(load_registry(outlets_path).get(outlet_id))
         if outlet_id
         else OutletContext()
     )
-    if timeout_s is None or workers is None:
-        settings = Settings.from_env()
-        timeout_s = timeout_s or settings.extract_timeout_s
-        workers = workers or settings.extract_workers
+    settings = Settings.from_env()
+    timeout_s = timeout_s or settings.extract_timeout_s
+    workers = workers or settings.extract_workers
     workers = max(1, min(workers or os.cpu_count() or 1, len(paths)))
     unread: dict[int, dict] = {}  # records of files that could not be read, by position
     sent: deque[int] = (
@@ -71,7 +71,9 @@ def extract_files(
 
     failed = 0
     done = 0  # files printed so far, in order
-    for _page, result in extract_pages(context, pages(), workers=workers, timeout_s=timeout_s):
+    for _page, result in extract_pages(
+        context, pages(), workers=workers, timeout_s=timeout_s, memory_mb=settings.extract_memory_mb
+    ):
         position = sent.popleft()
         while done < position:
             failed += _print(unread.pop(done))

@@ -14,7 +14,7 @@ import sys
 from common.escape import terminal
 from newsarchive import __version__
 from newsarchive.cli import args as cli_args
-from newsarchive.errors import exit_code_for
+from newsarchive.errors import as_ours, exit_code_for
 from newsarchive.variables import environment
 
 logger = logging.getLogger("newsarchive")
@@ -64,10 +64,11 @@ def main(argv: list[str] | None = None) -> int:
             environment()  # every NEWSARCHIVE_* variable checked before anything runs (variables.py)
         cli_args.check_range(args)
         return int(args.func(args))
-    except (Exception, KeyboardInterrupt) as exc:
+    except (Exception, KeyboardInterrupt) as caught:
+        exc = as_ours(caught, _written(args))  # a full disk, memory run out: one line too
         code = exit_code_for(exc)  # newsarchive/errors.py: the one mapping of errors to exit codes
         if code is None:
-            raise
+            raise caught
         if isinstance(exc, BrokenPipeError):
             os.dup2(
                 os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()
@@ -79,6 +80,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"newsarchive: error: {terminal('; '.join(str(exc).splitlines()))}", file=sys.stderr
             )
         return code
+
+
+def _written(args: argparse.Namespace) -> list[str | None]:
+    """Where a command writes: its output, its destination, the archive."""
+    return [
+        getattr(args, "out", None),
+        getattr(args, "dest", None),
+        getattr(args, "archive", None) or os.environ.get("NEWSARCHIVE_ARCHIVE"),
+    ]
 
 
 if __name__ == "__main__":

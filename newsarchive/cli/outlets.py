@@ -126,17 +126,18 @@ def _print_checks(rows: list[UrlCheck], as_json: bool) -> None:
 
 
 def _capture(settings: Settings, outlet_id: str, day: date) -> int:
-    from newsarchive.run.pipeline import run_pipeline
+    from newsarchive.run.liveness import run_while_beating
 
     settings = settings.with_(
         refetch=True,
         max_articles=CAPTURE_MAX_ARTICLES,
         scrapy_settings={**CAPTURE_LIMITS, **settings.scrapy_settings},
     )
-    result = run_pipeline(settings, day, [outlet_id], include_inactive=True)
-    counts = result["counts"]["outlets"].get(outlet_id, {})
+    result = run_while_beating(settings, day, [outlet_id], include_inactive=True)
+    counts = result.manifest.outlets[outlet_id]
+    fetched = counts.crawl.fetched if counts.crawl else 0
     print(
-        f"capture of {outlet_id}: fetched {counts.get('fetched', 0)}, archived {counts.get('archived', 0)} "
-        f"in snapshot {result['snapshot']}"
+        f"capture of {outlet_id}: fetched {fetched}, archived {counts.archived} "
+        f"in snapshot {result.snapshot}" + (f" (GAP: {counts.gap.message})" if counts.gap else "")
     )
-    return 1 if result["failures"] else 0
+    return 1 if result.failures else 0

@@ -8,10 +8,14 @@ import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from common.errors import ConfigError
 from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands, archive_options, settings_of
+
+if TYPE_CHECKING:
+    from newsarchive.run.pipeline import RunResult
 
 
 def register(sub: Subcommands) -> None:
@@ -99,7 +103,7 @@ def _today() -> date:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from newsarchive.run.pipeline import run_pipeline
+    from newsarchive.run.liveness import run_while_beating
 
     settings = settings_of(args)
     if args.max_articles:
@@ -108,13 +112,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings = settings.with_(refetch=True)
     if args.retention_days is not None:
         settings = settings.with_(retention_days=args.retention_days)
-    result = run_pipeline(settings, args.date or _today(), args.outlet)
+    settings.sealer()  # a bad signing key or TSA setting is named now, not after the crawl
+    result = run_while_beating(settings, args.date or _today(), args.outlet)
     _print_summary(result)
-    return 1 if result["failures"] or result["counts"]["quality"]["problems"] else 0
+    return 1 if result.failures or result.quality.problems else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from newsarchive.run.pipeline import run_pipeline
+    from newsarchive.run.liveness import run_while_beating
     from replica.server import ReplicaServer
 
     settings = settings_of(args)
@@ -131,30 +136,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
         settings = settings.with_(
             host_map=server.host_map, max_articles=max(settings.max_articles, args.per_outlet)
         )
-        result = run_pipeline(settings, args.date or _today(), args.outlet)
+        result = run_while_beating(settings, args.date or _today(), args.outlet)
     _print_summary(result)
-    return 1 if result["failures"] else 0
+    return 1 if result.failures else 0
 
 
-def _print_summary(result: dict) -> None:
+def _print_summary(result: RunResult) -> None:
     print(
         f"{'outlet':<12} {'discovered':>10} {'fetched':>8} {'failed':>7} {'extracted':>9} {'dupes':>6} {'archived':>8}"
     )
-    for outlet, c in result["counts"]["outlets"].items():
-        failed = sum(c.get("failed", {}).values()) + sum(c.get("extract_failed", {}).values())
+    for outlet, c in result.manifest.outlets.items():
+        crawl = c.crawl
+        failed = sum(crawl.failed.values() if crawl else ()) + sum(c.extract_failed.values())
         print(
-            f"{outlet:<12} {c.get('discovered', 0):>10} {c.get('fetched', 0):>8} {failed:>7} "
-            f"{c.get('extracted', 0):>9} {c.get('duplicates', 0):>6} {c.get('archived', 0):>8}"
-            + (f"  GAP: {c['gap']}" if "gap" in c else "")
+            f"{outlet:<12} {crawl.discovered if crawl else 0:>10} {crawl.fetched if crawl else 0:>8} "
+            f"{failed:>7} {c.extracted:>9} {c.duplicates:>6} {c.archived:>8}"
+            + (f"  GAP: {c.gap.message}" if c.gap else "")
         )
+    store, prefix = result.published.store, result.published.ref.prefix
     print(
-        f"snapshot {result['snapshot']} published: {Path(result['store']) / result['prefix']}"
-        if not result["store"].startswith("s3://")
-        else f"snapshot {result['snapshot']}: {result['store']}/{result['prefix']}"
+        f"snapshot {result.snapshot} published: {Path(store) / prefix}"
+        if not store.startswith("s3://")
+        else f"snapshot {result.snapshot}: {store}/{prefix}"
     )
-    for outlet, message in result.get("failures", {}).items():
+    for outlet, message in result.failures.items():
         print(f"FAILED {outlet}: {message.splitlines()[0]}", file=sys.stderr)
-    for problem in result["counts"]["quality"]["problems"]:
+    for problem in result.quality.problems:
         print(f"QUALITY {problem}", file=sys.stderr)
 
 

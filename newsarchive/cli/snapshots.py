@@ -1,4 +1,5 @@
-"""`newsarchive snapshots list|show|verify|get|index`, `export`, `gc` and `repair` for archivists and ops."""
+"""`newsarchive snapshots list|show|verify|get|index|timestamp`, `export`, `gc` and `repair` for archivists
+and ops."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from typing import TYPE_CHECKING
 from archive import layout
 from common.errors import NewsArchiveError
 from common.escape import json_text, terminal
+from common.files import atomic_output
+from common.resources import exhausted
 from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands, archive_options, date_range, settings_of
 from newsarchive.config import Settings
 
 if TYPE_CHECKING:
     from archive.records import Manifest
+    from archive.seal import SealReport
     from archive.snapshot import SnapshotRef
     from archive.store import Store
 
@@ -33,9 +37,12 @@ def register(sub: Subcommands) -> None:
     date_range(s)
     helps = {
         "show": "a readable summary of a snapshot, or its manifest with --json",
-        "verify": "fixity and consistency of every file and row; exit 1 naming every problem",
+        "verify": "fixity and consistency of every file and row, the manifest's signature and timestamp; "
+        "exit 1 naming every problem",
         "get": "download a snapshot (or one outlet), every SHA-256 checked; --format wacz: one WACZ per outlet",
         "index": "a sidecar CDXJ index for a snapshot published before indexes existed",
+        "timestamp": "an RFC 3161 timestamp (NEWSARCHIVE_TSA_URL) for a snapshot published without one, "
+        "as a create-only sidecar",
     }
     for name, help_text in helps.items():
         s = ssub.add_parser(name, help=help_text)
@@ -153,13 +160,16 @@ def snapshots(args: argparse.Namespace) -> int:
             f"snapshot {ref.label}: sidecar CDXJ index of {lines} captures written to {store.url}/{key}"
         )
         return 0
+    if args.action == "timestamp":
+        return _timestamp(store, ref, settings_of(args))
     if args.action == "show":
         if args.json:
             print(json_text(read_manifest(store, ref), indent=1))
         else:
             _show(load_manifest(store, ref))
         return 0
-    report = verify(store, ref)
+    anchors = settings_of(args).tsa_anchors()
+    report = verify(store, ref, anchors=anchors)
     report.problems += _sidecar_problems(store, ref)
     report.problems += _table_problems(store, ref)
     for problem in report.problems:
@@ -170,7 +180,65 @@ def snapshots(args: argparse.Namespace) -> int:
         + (f"; retention {retention}" if retention else "")
         + (f" (until {report.retained_until} at the earliest)" if report.retained_until else "")
     )
+    if report.seal is not None:
+        for line in _seal_lines(report.seal, ref):
+            print(line)
     return 1 if report.problems else 0
+
+
+def _seal_lines(seal: SealReport, ref: SnapshotRef) -> list[str]:
+    """Who signed the manifest and when it was timestamped, or why not."""
+    lines = []
+    if seal.signer:
+        lines.append(f"signed by {seal.signer}")
+    if seal.timestamp:
+        stamp = seal.timestamp
+        lines.append(
+            f"timestamped {stamp.describe()}"
+            + (
+                f", added after publish ({seal.timestamp_key})"
+                if seal.timestamp_key and not seal.timestamp_key.startswith(ref.prefix)
+                else ""
+            )
+            + (
+                "; TSA chain checked against NEWSARCHIVE_TSA_CA"
+                if stamp.chain_checked
+                else "; TSA chain not checked: set NEWSARCHIVE_TSA_CA to the TSA's root certificate"
+            )
+        )
+    if seal.pending:
+        lines.append(
+            f"timestamp pending: {seal.pending}; `newsarchive snapshots timestamp {ref.day} --rev {ref.rev}` adds it"
+        )
+    if not seal.sealed and not seal.pending and not seal.problems:
+        lines.append(
+            "unsigned: no signature and no timestamp (NEWSARCHIVE_SIGNING_KEY and NEWSARCHIVE_TSA_URL seal new snapshots)"
+        )
+    elif seal.sealed:
+        lines += [f"{note}" for note in seal.notes]
+    return lines
+
+
+def _timestamp(store: Store, ref: SnapshotRef, settings: Settings) -> int:
+    from archive.seal import timestamp_later
+    from archive.snapshot import read_manifest_bytes
+    from archive.timestamp import TsaClient
+
+    if not settings.tsa_url:
+        raise cli_args.UsageError(
+            "NEWSARCHIVE_TSA_URL is not set; give the URL of the RFC 3161 time-stamping authority to ask"
+        )
+    tsa = TsaClient(settings.tsa_url, "NEWSARCHIVE_TSA_URL", settings.tsa_anchors())
+    key, made = timestamp_later(store, ref, read_manifest_bytes(store, ref), tsa)
+    print(
+        f"snapshot {ref.label}: "
+        + (
+            f"timestamp written to {store.url}/{key}"
+            if made
+            else f"already timestamped ({store.url}/{key})"
+        )
+    )
+    return 0
 
 
 def _sidecar_problems(store: Store, ref: SnapshotRef) -> list[str]:
@@ -205,13 +273,15 @@ def _table_problems(store: Store, ref: SnapshotRef) -> list[str]:
 def _get_wacz(store: Store, ref: SnapshotRef, args: argparse.Namespace) -> int:
     from archive.wacz_export import export_wacz
 
+    seal = settings_of(args).sealer()  # with a key: signed per the WACZ signing spec
     try:
-        written = export_wacz(store, ref, args.dest, args.outlet)
+        written = export_wacz(store, ref, args.dest, args.outlet, seal=seal)
     except LookupError as exc:
         raise NewsArchiveError(str(exc).strip("'\"")) from None
     for w in written:
         print(
-            f"{w.path}: {w.pages} articles, {w.captures} captures, {w.warcs} WARC(s), {w.size:,} bytes"
+            f"{w.path}: {w.pages} articles, {w.captures} captures, {w.warcs} WARC(s), {w.size:,} bytes;"
+            f" {w.signature}"
         )
     print(
         f"snapshot {ref.label}: {len(written)} WACZ files in {args.dest}, every source SHA-256 checked"
@@ -245,19 +315,21 @@ def _show(m: Manifest) -> None:
     for f in m.files:
         if not f.key.endswith(".parquet"):
             print(f"  {f.key.removeprefix(prefix):<52} {f.size:>14,}")
-    for problem in m.quality.get("problems", []):
+    from newsarchive.run.quality import QualityFigures
+
+    for problem in QualityFigures.of(m).problems:
         print(terminal(f"QUALITY {problem}"))
 
 
 def export(args: argparse.Namespace) -> int:
-    from archive.readers import load_articles, write_export
-    from archive.snapshot import list_snapshots, load_manifest
+    from archive.readers import load_articles, newest_revs, write_export
     from archive.store import open_store
 
     settings = settings_of(args)
     if args.out.is_dir():
         raise NewsArchiveError(f"--out {args.out} is a directory; give a file name")
     store = open_store(settings.archive, create=False)
+    damaged: list[str] = []  # revs that cannot be read: named, the other days exported
     table = load_articles(
         store,
         args.since,
@@ -265,14 +337,13 @@ def export(args: argparse.Namespace) -> int:
         outlet=args.outlet,
         lang=args.lang,
         include_duplicates=args.include_duplicates,
+        damaged=damaged,
     )
+    if damaged and len(damaged) == len(newest_revs(store, args.since, args.until)):
+        raise NewsArchiveError("; ".join(damaged))  # nothing in the range can be read
     if args.outlet and table.num_rows == 0:
         known = sorted(
-            {
-                o
-                for ref in list_snapshots(store, args.since, args.until)
-                for o in load_manifest(store, ref).outlets
-            }
+            {o for manifest in _readable_manifests(store, args) for o in manifest.outlets}
         )
         if args.outlet not in known:
             raise NewsArchiveError(
@@ -280,18 +351,34 @@ def export(args: argparse.Namespace) -> int:
                 f"they have {', '.join(known) or 'none'}"
             )
     try:
-        if args.format in ("csl-json", "bibtex"):
-            from newsarchive.research.citations import write_citations
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_output(args.out) as partial:  # the file appears whole or not at all
+            if args.format in ("csl-json", "bibtex"):
+                from newsarchive.research.citations import write_citations
 
-            write_citations(table.to_pylist(), args.format, args.out, _outlet_names(settings))
-        else:
-            write_export(table, args.format, args.out)
+                write_citations(table.to_pylist(), args.format, partial, _outlet_names(settings))
+            else:
+                write_export(table, args.format, partial)
     except OSError as exc:
-        raise NewsArchiveError(
+        raise exhausted(exc, [args.out]) or NewsArchiveError(
             f"cannot write --out {args.out} ({exc.strerror}); give a file you can write"
         ) from None
     print(f"{table.num_rows} articles written to {args.out} ({args.format})")
-    return 0
+    for problem in damaged:
+        print(f"newsarchive: skipped a damaged snapshot: {problem}", file=sys.stderr)
+    return 1 if damaged else 0
+
+
+def _readable_manifests(store: Store, args: argparse.Namespace) -> list[Manifest]:
+    from archive.snapshot import DamagedObject, list_snapshots, load_manifest
+
+    manifests = []
+    for ref in list_snapshots(store, args.since, args.until):
+        try:
+            manifests.append(load_manifest(store, ref))
+        except DamagedObject:
+            continue  # named by load_articles already
+    return manifests
 
 
 def _outlet_names(settings: Settings) -> dict[str, str]:
@@ -314,6 +401,7 @@ def gc(args: argparse.Namespace) -> int:
         ("removed incomplete", result.removed_revs),
         ("aborted upload", result.aborted_uploads),
         ("kept", result.kept),
+        ("live run left alone", result.live_runs),
     ):
         for item in items:
             print(f"{label}: {item}")

@@ -1,36 +1,28 @@
 """`newsarchive reextract` and the `news_reextract` DAG: archived days extracted again from their WARCs
 (newsarchive/reextract/plan.py) and published, per day, as a new rev derived from the day's newest one.
 
-The new rev goes through the same machinery as a run's (archive/snapshot.py): a claimed rev, the lower
-revs waited for, files then manifest then `_SUCCESS`, exactly once per run id. It holds no WARC of its
-own: every row's `carried_from` names the rev whose WARC holds its capture, so nothing is copied and the
-source rev is never touched. Its manifest says `derived` (from, reason), `extractor` (engine, rules per
-outlet); crawl counts are the source's, extraction counts the new ones; `reextract/<outlet>.diff.json`
-is the diff report. No request is made to any outlet.
+The new rev goes through the run lifecycle's publish transaction and dedup pass
+(newsarchive/run/lifecycle/): a claimed rev, the lower revs waited for, the whole day deduplicated in
+the articles' own order, files then manifest then `_SUCCESS`, exactly once per run id. A day whose
+re-extraction changes no text, metadata or article publishes nothing (a new extractor id alone is no
+change). It holds no WARC of its own: every row's `carried_from` names the rev whose WARC holds its
+capture, so nothing is copied and the source rev is never touched. Its manifest says `derived` (from,
+reason), `extractor` (engine, rules per outlet); crawl counts are the source's, extraction counts the
+new ones; `reextract/<outlet>.diff.json` is the diff report. No request is made to any outlet.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import tempfile
-from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 from archive import layout
-from archive.dedup_index import write_segment
-from archive.records import Manifest, OutletCounts
-from archive.snapshot import (
-    SnapshotRef,
-    abandon,
-    claim_rev,
-    newest_revs,
-    published_by,
-    wait_for_lower_revs,
-    write_snapshot,
-)
+from archive.records import OutletCounts
+from archive.snapshot import SnapshotRef, newest_revs, published_by
 from archive.store import Store, open_store
 from common.errors import NewsArchiveError
 from common.values import BadValue, day_range
@@ -41,7 +33,15 @@ from newsarchive.config import Settings
 from newsarchive.reextract.plan import DayPlan, plan_day
 from newsarchive.reextract.report import OutletDiff
 from newsarchive.run import quality
-from newsarchive.run.publish import config_hash
+from newsarchive.run.lifecycle.dedup import dedup_day
+from newsarchive.run.lifecycle.transaction import (
+    Snapshot,
+    count_rows,
+    manifest_of,
+    refresh_derived,
+    segment_file,
+    transact,
+)
 from outlets.model import Registry
 from outlets.registry import load_registry
 
@@ -152,26 +152,25 @@ def reextract_day(
         if done is not None:  # a retried task: published once already
             result.published = done.label
             return result
-        ref = claim_rev(store, day, run_id, generation)
         try:
-            base = wait_for_lower_revs(store, ref)
-            if base != source:  # a rev was published meanwhile: its rows are the day now
-                abandon(
-                    store,
-                    ref,
-                    f"reextract {run_id}: {base.label if base else 'no rev'} is newer than {source.label}",
-                )
-                logger.info("%s: the day changed while re-extracting; planning again", ref.label)
-                continue
-            _publish(settings, store, registry, ref, plan, request, run_id)
-        except BaseException:
-            abandon(store, ref, f"reextract {run_id} failed")
-            raise
-        result.published = ref.label
+            build = partial(_build, settings, store, registry, plan, request, run_id)
+            published = transact(store, day, run_id, generation, build, settings.sealer())
+        except _SourceSuperseded as exc:
+            logger.info("%s: the day changed while re-extracting (%s); planning again", day, exc)
+            continue
+        if published is None:
+            result.note = "nothing changed: no rev published"
+            return result
+        refresh_derived(store, published[0])
+        result.published = published[0].label
         return result
     raise DayChanged(
         f"{day}: the day's newest rev changed {MAX_ATTEMPTS} times while re-extracting; run again"
     )
+
+
+class _SourceSuperseded(NewsArchiveError):
+    """A rev published while the day was re-extracted: its rows are the day now."""
 
 
 def _generation(plan: DayPlan, request: ReextractRequest) -> str:
@@ -182,75 +181,68 @@ def _generation(plan: DayPlan, request: ReextractRequest) -> str:
 
 
 def _counts(plan: DayPlan) -> dict[str, OutletCounts]:
-    """The source's counts, crawl figures unchanged; extraction figures new for the outlets re-extracted;
-    the rows' figures counted again (`own`: captured by the source's run, the rest carried)."""
+    """The source's counts, crawl figures unchanged; extraction figures new for the outlets re-extracted."""
     outlets = {o: OutletCounts.from_dict(c.to_dict(), o) for o, c in plan.manifest.outlets.items()}
     for outlet_id, work in plan.work.items():
         counts = outlets.setdefault(outlet_id, OutletCounts(status="not_run"))
         if counts.crawl is not None:
             counts.extracted, counts.extract_failed = work.extracted, dict(work.failed)
-    for outlet_id, counts in outlets.items():
-        rows = [r for r in plan.rows if r.outlet == outlet_id]
-        own = [r for r in rows if r.id in plan.own]
-        counts.duplicates = sum(1 for r in own if r.duplicate_of)
-        counts.revisions = sum(1 for r in own if r.revision_of)
-        counts.new = len(own) - counts.duplicates
-        counts.archived = len(rows)
-        counts.carried = len(rows) - len(own)
-        counts.current = sum(1 for r in rows if not r.duplicate_of)
-        counts.languages = dict(Counter(r.language for r in rows))
-    return dict(sorted(outlets.items()))
+    return outlets
 
 
-def _publish(
+def _build(
     settings: Settings,
     store: Store,
     registry: Registry,
-    ref: SnapshotRef,
     plan: DayPlan,
     request: ReextractRequest,
     run_id: str,
-) -> Manifest:
+    ref: SnapshotRef,
+    base: SnapshotRef | None,
+    tmp: Path,
+) -> Snapshot:
+    """The derived rev, deduplicated by the one dedup pass; the row figures counted as a run's are
+    (`own`: captured by the source's run, the rest carried)."""
+    if base != plan.source:
+        raise _SourceSuperseded(
+            f"{base.label if base else 'no rev'} is newer than {plan.source.label}"
+        )
+    day = dedup_day(
+        store,
+        date.fromisoformat(ref.day),
+        plan.rows,
+        settings.dedup_window_days,
+        settings.dedup_threshold,
+    )
     outlets = _counts(plan)
-    own_rows = [r.to_dict() for r in plan.rows if r.id in plan.own]
-    known = {o.id for o in registry.outlets}
+    count_rows(outlets, day.rows, lambda r: r.id in plan.own)
     figures = quality.quality_figures(
         registry,
-        {o: c.to_dict() for o, c in outlets.items() if o in known and c.status != "not_run"},
-        own_rows,
+        outlets,
+        day.rows,
         quality.recent_yields(
             store, date.fromisoformat(ref.day), settings.quality_rules.history_days
         ),
         settings.quality_rules,
     )
     rules = {o: rules_hash(OutletContext.for_outlet(registry.get(o))) for o in plan.work}
-    manifest = Manifest(
-        day=ref.day,
-        rev=ref.rev,
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        run_id=run_id,
-        software=f"newsarchive {__version__}",
-        config_hash=config_hash(registry),
-        outlets=outlets,
-        files=[],
-        base=plan.source.label,
-        archived=len(plan.rows),
-        new=sum(c.new for c in outlets.values()),
-        carried=sum(c.carried for c in outlets.values()),
-        duplicates=sum(c.duplicates for c in outlets.values()),
-        dedup=plan.dedup,
-        quality=figures,
+    manifest = manifest_of(
+        ref,
+        run_id,
+        registry,
+        outlets,
+        day.rows,
+        plan.source,
+        day,
+        figures.to_dict(),
         derived_from=plan.source.label,
         derived_reason=request.reason or None,
         extractor=engine_version(__version__),
         rules=rules,
     )
-    with tempfile.TemporaryDirectory(prefix="newsarchive-reextract-publish-") as tmp:
-        segment = Path(tmp) / "dedup-index.npz"
-        write_segment(plan.segment, segment)
-        extra = {layout.dedup_index_key(""): segment}
-        for outlet_id, work in plan.work.items():
-            path = Path(tmp) / f"{outlet_id}.diff.json"
-            path.write_bytes(work.diff.to_bytes())
-            extra[layout.reextract_report_key("", outlet_id)] = path
-        return write_snapshot(store, ref, plan.rows, {}, manifest, extra=extra)
+    extra = segment_file(day, tmp)
+    for outlet_id, work in plan.work.items():
+        path = tmp / f"{outlet_id}.diff.json"
+        path.write_bytes(work.diff.to_bytes())
+        extra[layout.reextract_report_key("", outlet_id)] = path
+    return Snapshot(day.rows, {}, manifest, extra)

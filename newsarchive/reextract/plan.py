@@ -1,5 +1,6 @@
 """Re-extracting one day's archived captures (no request to any outlet): what the day's newest rev holds,
-extracted again by the current extractor and rules, deduplicated again, with a diff per outlet.
+extracted again by the current extractor and rules, with a diff per outlet (the publish deduplicates the
+day again, newsarchive/run/lifecycle/dedup.py).
 
 The captures are read from the WARCs of the revs that hold them: the source rev's own WARC for the rows
 its run captured, the WARC of the rev named by `carried_from` for the others; each WARC is checked
@@ -17,25 +18,20 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 
 from archive import layout
-from archive.dedup_index import load_window
 from archive.records import ArchivedRow, Manifest
 from archive.snapshot import (
     DamagedObject,
     SnapshotRef,
     download_checked,
-    list_snapshots,
     load_manifest,
     read_rows,
 )
 from archive.store import ObjectNotFound, Store
-from archive.warc_read import Capture
-from archive.warc_stream import MissingCapture, RevisitRef, find_original, iter_captures
+from archive.warc_read import Capture, CaptureNotFound, Originals, iter_captures
 from common.errors import ExtractionError
-from dedup.engine import Deduplicator, Document
 from dedup.urls import canonical_url
 from extract.batch import Page, extract_pages
 from extract.engine import OutletContext
@@ -67,7 +63,8 @@ class OutletWork:
 
 @dataclass
 class DayPlan:
-    """A day's rows after re-extraction and dedup, ready to publish as a rev derived from `source`."""
+    """A day's rows after re-extraction, ready to publish (deduplicated by the publish's one dedup pass)
+    as a rev derived from `source`."""
 
     source: SnapshotRef
     manifest: Manifest  # the source's
@@ -76,9 +73,7 @@ class DayPlan:
         str
     ]  # ids of the rows whose captures the source's crawl made (the others are carried in it)
     work: dict[str, OutletWork]
-    dedup: dict
-    segment: dict
-    changed: bool
+    changed: bool  # text, metadata or newly extracted articles (deduplicated again at publish)
 
 
 def _where(row: ArchivedRow, source: SnapshotRef) -> str:
@@ -110,22 +105,6 @@ class _Warcs:
         path = self.paths.get((label, outlet))
         if path is not None:
             path.unlink(missing_ok=True)
-
-
-def resolve_revisit(
-    store: Store, warcs: _Warcs, source: SnapshotRef, outlet: str, ref: RevisitRef
-) -> Capture | None:
-    """A revisit's original, from the same outlet's WARCs of the day's revs up to `source`, newest first.
-    (The one place revisits are resolved: swapped for archive's resolver when there is one.)"""
-    day = date.fromisoformat(source.day)
-    for earlier in reversed([r for r in list_snapshots(store, day, day) if r.rev <= source.rev]):
-        try:
-            path = warcs.path(earlier.label, outlet)
-        except (DamagedObject, ObjectNotFound):
-            continue
-        if path is not None and (original := find_original(path, ref)) is not None:
-            return original
-    return None
 
 
 def crawl_rev(store: Store, source: SnapshotRef, manifest: Manifest) -> str:
@@ -184,11 +163,9 @@ def plan_day(
             new_rows += outlet_rows
     all_rows = kept + new_rows
     own = {r.id for r in all_rows if r.carried_from == own_label}
-    changed = any(w.diff.changed or w.restamped for w in work.values())
-    dedup, segment = (
-        _dedup(settings, store, date.fromisoformat(source.day), all_rows) if changed else ({}, {})
-    )
-    return DayPlan(source, manifest, all_rows, own, work, dedup, segment, changed)
+    # a row whose only change is the extractor id that made it is no change: nothing to publish
+    changed = any(w.diff.changed for w in work.values())
+    return DayPlan(source, manifest, all_rows, own, work, changed)
 
 
 def _outlet(
@@ -229,6 +206,9 @@ def _outlet(
     if full:
         by_where.setdefault(own_label, set())
     located: dict[str, tuple[str, Capture]] = {}
+    # revisits of every WARC read are resolved by the one rule (archive/warc_read.py): within the WARCs
+    # read so far, then the outlet's WARCs of the day's revs up to the source
+    originals = Originals(store, source.day, outlet.id, warcs.tmp, below_rev=source.rev + 1)
 
     def pages() -> Iterator[Page]:
         for label in sorted(by_where, key=lambda x: SnapshotRef.from_label(x).rev):
@@ -254,12 +234,8 @@ def _outlet(
                     full and own and outlet.is_article(url) and canonical_url(url) not in known_urls
                 )
 
-            for capture in iter_captures(
-                path, wanted, lambda ref: resolve_revisit(store, warcs, source, outlet.id, ref)
-            ):
-                if isinstance(capture, MissingCapture):
-                    work.problems.append(f"{outlet.id}: {capture.url}: {capture.why}")
-                    continue
+            unresolved: list[CaptureNotFound] = []
+            for capture in iter_captures(path, originals, unresolved, wanted):
                 wanted_ids.discard(capture.record_id)
                 if capture.status != 200:
                     if own and 200 <= capture.status < 300:  # 3xx, 4xx, 5xx: the crawl's evidence
@@ -269,6 +245,9 @@ def _outlet(
                 yield Page(
                     capture.body, capture.url, capture.content_type, source=capture.record_id
                 )
+            for missing in unresolved:
+                wanted_ids.discard(missing.record_id)
+                work.problems.append(f"{outlet.id}: {missing.url}: {missing}")
             if wanted_ids:
                 work.problems.append(
                     f"{outlet.id}: {len(wanted_ids)} captures not in the WARC of {label} "
@@ -278,7 +257,11 @@ def _outlet(
                 warcs.drop(label, outlet.id)
 
     for page, result in extract_pages(
-        context, pages(), workers=settings.extract_workers, timeout_s=settings.extract_timeout_s
+        context,
+        pages(),
+        workers=settings.extract_workers,
+        timeout_s=settings.extract_timeout_s,
+        memory_mb=settings.extract_memory_mb,
     ):
         label, capture = located.pop(page.source)
         old = targets.pop(capture.record_id, None)
@@ -316,25 +299,3 @@ def _outlet(
         work.extracted = own_counts.extracted - work.own_lost
         work.failed = Counter(own_counts.extract_failed) + work.failed
     return work, out
-
-
-def _dedup(
-    settings: Settings, store: Store, day: date, rows: list[ArchivedRow]
-) -> tuple[dict, dict]:
-    """The day's rows deduplicated again, against each other and the window of earlier days."""
-    index, window, skipped = load_window(store, day, settings.dedup_window_days)
-    rows.sort(key=lambda r: (r.fetched_at or "", r.outlet, r.url))  # first seen, first kept
-    history = len(index)
-    deduplicator = Deduplicator(index, threshold=settings.dedup_threshold)
-    reasons: Counter[str] = Counter()
-    documents = (Document(r.id, r.text, r.url, r.canonical_url) for r in rows)
-    for row, decision in zip(rows, deduplicator.run(documents), strict=True):
-        row.duplicate_of, row.revision_of = decision.duplicate_of, decision.revision_of
-        row.reason, row.similarity = decision.reason, decision.similarity
-        if decision.reason:
-            reasons[decision.reason] += 1
-    return {
-        "reasons": dict(reasons),
-        "window": window,
-        "window_skipped": skipped,
-    }, deduplicator.index.segment(history)

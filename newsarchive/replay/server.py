@@ -23,11 +23,11 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from archive import layout
-from archive.capture_index import IndexMissing, index_source, read_index
+from archive.capture_index import IndexMissing, index_source, read_index_lines
 from archive.snapshot import (
     DamagedObject,
     SnapshotRef,
@@ -63,23 +63,16 @@ def prepare(store: Store, root: Path) -> ReplaySite:
     originals: dict[bytes, list[bytes]] = defaultdict(list)  # payload digest -> non-revisit lines
     for ref in list_snapshots(store):
         try:
-            data = read_index(store, index_source(store, ref))
+            index = read_index_lines(store, index_source(store, ref))
             if not isinstance(store, LocalStore):
                 _download_warcs(store, ref, archive_root)
         except (IndexMissing, DamagedObject) as exc:
             site.skipped.append(str(exc))
             continue
-        for line in data.splitlines():
-            key, stamp, raw = line.split(b" ", 2)
-            entry = json.loads(raw)
-            entry["filename"] = f"date={ref.day}/rev={ref.rev}/{entry['filename']}"
-            out = (
-                key
-                + b" "
-                + stamp
-                + b" "
-                + json.dumps(entry, ensure_ascii=False, sort_keys=True).encode()
-            )
+        for decoded in index:
+            entry = decoded.fields
+            named = f"date={ref.day}/rev={ref.rev}/{entry['filename']}"
+            out = replace(decoded, fields={**entry, "filename": named}).to_bytes()
             lines[ALL].append(out)
             lines[ref.day].append(out)
             if entry.get("mime") != "warc/revisit" and entry.get("digest"):

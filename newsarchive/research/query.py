@@ -24,11 +24,11 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from archive import layout
-from archive.current_table import TABLE_SCHEMA
 from archive.snapshot import newest_revs
 from archive.stat_cache import StatCache
 from archive.store import Store
 from archive.table_read import TableRead, changed_since, read_table_days
+from archive.table_schema import TABLE_SCHEMA
 from newsarchive.research.sandbox import Limits, QueryError, Sandbox
 
 logger = logging.getLogger(__name__)

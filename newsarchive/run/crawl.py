@@ -21,8 +21,11 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
+from archive.records import CrawlReport
 from common.errors import NewsArchiveError
+from common.resources import full_filesystem
 from newsarchive.config import Settings
+from newsarchive.run.staged import StagedRecordError, from_json
 from outlets.model import Registry
 from spiders.variables import CRAWL_VARIABLES
 from spiders.warc import capture_paths
@@ -41,7 +44,9 @@ PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 class CrawlError(NewsArchiveError):
     """One outlet's crawl failed; `reason` is a short code (dns, http_500, timeout, crawl_process, ...)."""
 
-    def __init__(self, message: str, reason: str = "crawl_failed", report: dict | None = None):
+    def __init__(
+        self, message: str, reason: str = "crawl_failed", report: CrawlReport | None = None
+    ):
         super().__init__(message)
         self.reason = reason
         self.report = report  # the crawl's coverage report, when it got as far as writing one
@@ -49,7 +54,9 @@ class CrawlError(NewsArchiveError):
     @property
     def records(self) -> tuple[str, ...]:
         """The WARC records that show why: the error responses and robots.txt answers its report names."""
-        named = (self.report or {}).get("evidence", [])
+        named = self.report.extra.get("evidence", []) if self.report is not None else []
+        if not isinstance(named, list):
+            return ()
         return tuple(
             str(e["record_id"]) for e in named if isinstance(e, dict) and e.get("record_id")
         )
@@ -98,7 +105,7 @@ def run_crawl(
     state_file: Path | None = None,
     day: date | None = None,
     digests_file: Path | None = None,
-) -> dict:
+) -> CrawlReport:
     """Crawl one outlet into output_dir; returns its coverage report. Raises CrawlError naming the cause.
 
     With state_file (the outlet's CrawlState from the archive) the crawl is incremental; either way it
@@ -136,32 +143,33 @@ def run_crawl(
         raise
     warc, report_path, _ = capture_paths(output_dir, outlet_id)
     log_tail = _tail(output_dir / "crawl.log") or stderr[-2000:]
+    if (full := full_filesystem(output_dir, log_tail + stderr[-2000:])) is not None:
+        raise full  # what it wrote cannot be trusted whole
     if proc.returncode != 0 or not report_path.exists() or not warc.exists():
         raise CrawlError(
             f"outlet {outlet_id}: crawl process failed (exit {proc.returncode}):\n{log_tail}",
             "crawl_process",
         )
-    report = json.loads(report_path.read_text(encoding="utf-8"))
-    if report.get("finish_reason") not in (
-        "finished",
-        "closespider_pagecount",
-        "closespider_itemcount",
-    ):
+    try:
+        report = from_json(
+            CrawlReport,
+            json.loads(report_path.read_text(encoding="utf-8")),
+            f"the crawl report of {outlet_id} ({report_path.name})",
+        )
+    except (ValueError, StagedRecordError) as exc:  # a crawler of another version: never read as 0
+        raise CrawlError(f"outlet {outlet_id}: {exc}", "crawl_report") from None
+    if report.finish_reason not in ("finished", "closespider_pagecount", "closespider_itemcount"):
         raise CrawlError(
-            f"outlet {outlet_id}: crawl ended early ({report.get('finish_reason')}):\n{log_tail}",
-            str(report.get("finish_reason") or "ended_early"),
+            f"outlet {outlet_id}: crawl ended early ({report.finish_reason}):\n{log_tail}",
+            report.finish_reason or "ended_early",
             report,
         )
-    discovery_failed = report.get("discovery_failed", {})
-    if report.get("fetched", 0) == 0 and sum(discovery_failed.values()) >= report.get(
-        "discovery_requests", 1
-    ):
+    failed = report.discovery_failed
+    if report.fetched == 0 and sum(failed.values()) >= report.discovery_requests:
         raise CrawlError(
-            f"outlet {outlet_id}: every discovery URL failed ({_reasons(discovery_failed)}); "
+            f"outlet {outlet_id}: every discovery URL failed ({_reasons(failed)}); "
             "is the site reachable from this machine?",
-            max(discovery_failed, key=lambda reason: discovery_failed[reason])
-            if discovery_failed
-            else "discovery",
+            max(failed, key=lambda reason: failed[reason]) if failed else "discovery",
             report,
         )
     return report

@@ -1,8 +1,10 @@
 """`newsarchive gc`: what runs that died leave behind.
 
 gc never touches a published snapshot. It
-- finishes runs whose snapshot is complete but whose bookkeeping did not (crawl states, staging);
-- removes the staging of runs that died (nothing written for `older_than`);
+- finishes runs whose staged outputs are published but whose bookkeeping did not finish (crawl states,
+  staging; newsarchive/run/lifecycle/);
+- removes the staging of runs that died (nothing written for `older_than`), never of a run alive (its
+  heartbeat or its claim is fresh: newsarchive/run/liveness.py), whatever `older_than` says;
 - removes revs that will never be complete (abandoned, or whose publisher is gone);
 - aborts uploads that were started and never completed (S3 multipart uploads, local temp files);
 - removes the search segments of superseded revs (derived data: search reads the newest rev of a day only).
@@ -10,7 +12,6 @@ gc never touches a published snapshot. It
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,15 +20,17 @@ from datetime import UTC, date, datetime, timedelta
 from archive import layout
 from archive.snapshot import (
     CLAIM_LEASE,
+    DamagedObject,
     SnapshotRef,
     day_revs,
     list_snapshots,
-    load_manifest,
     owner_gone,
+    read_claim,
 )
-from archive.store import ObjectNotFound, Store, StoreError, open_store
+from archive.store import Store, StoreError, open_store
 from newsarchive.config import Settings
-from newsarchive.run.publish import finish_run
+from newsarchive.run.lifecycle import finish_published
+from newsarchive.run.liveness import alive_because
 from newsarchive.run.runs import RunRef
 
 logger = logging.getLogger(__name__)
@@ -42,6 +45,7 @@ class GcResult:
     aborted_uploads: list[str] = field(default_factory=list)
     removed_segments: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # could not be removed (retention), with why
+    live_runs: list[str] = field(default_factory=list)  # staging of runs still alive, with why
 
     def summary(self) -> str:
         return (
@@ -49,6 +53,7 @@ class GcResult:
             f"and {len(self.removed_revs)} incomplete revs, aborted {len(self.aborted_uploads)} uploads, "
             f"removed {len(self.removed_segments)} superseded search segments"
             + (f", kept {len(self.kept)}" if self.kept else "")
+            + (f", left {len(self.live_runs)} live runs alone" if self.live_runs else "")
         )
 
 
@@ -114,28 +119,49 @@ def _staging(store: Store, cutoff: datetime, result: GcResult) -> None:
             if len(parts) > 3 and parts[2].startswith("run=")
             else "/".join(parts[:2]) + "/"
         ].append(info)
-    published: dict[str, dict[str, tuple[SnapshotRef, str]]] = {}
+    published: dict[str, dict[str, str]] = {}  # day -> run key -> run id of a complete rev
+    publishing: dict[str, dict[str, str]] = {}  # day -> run key -> the rev it is publishing
+    now = datetime.now(UTC)
     for prefix, infos in sorted(runs.items()):
         parsed = layout.parse_staging_key(prefix)
         if parsed:
             day, key = parsed
             if day not in published:
+                revs = day_revs(store, date.fromisoformat(day)).values()
                 published[day] = {
-                    layout.run_key(s.claim["run_id"]): (SnapshotRef(day, s.rev), s.claim["run_id"])
-                    for s in day_revs(store, date.fromisoformat(day)).values()
-                    if s.complete
+                    layout.run_key(s.claim.run_id): s.claim.run_id
+                    for s in revs
+                    if s.complete and not s.abandoned and s.claim
+                }
+                publishing[day] = {
+                    layout.run_key(s.claim.run_id): f"it is publishing {day} rev {s.rev}"
+                    for s in revs
+                    if not s.complete
                     and not s.abandoned
                     and s.claim
-                    and isinstance(s.claim.get("run_id"), str)
+                    and not owner_gone(s.claim, CLAIM_LEASE)
                 }
             if key in published[day]:
-                ref, run_id = published[day][key]
-                finish_run(
-                    store, RunRef(date.fromisoformat(day), run_id), load_manifest(store, ref)
-                )
-                result.finished_runs.append(f"{run_id} ({ref.label})")
-                continue
+                run_id = published[day][key]
+                try:
+                    done = finish_published(store, RunRef(date.fromisoformat(day), run_id))
+                except DamagedObject as exc:  # its staging stays until the rev is repaired
+                    result.kept.append(f"{prefix}: {exc}")
+                    continue
+                if done:
+                    result.finished_runs.append(f"{run_id} ({', '.join(r.label for r in done)})")
+                if not any(store.list(prefix)):
+                    continue
+                infos = list(store.list(prefix))  # outputs staged after its publish: dead below?
         if _newest(infos) <= cutoff:
+            why = None
+            if parsed:
+                why = publishing[parsed[0]].get(parsed[1]) or alive_because(
+                    store, prefix, {i.key for i in infos}, now
+                )
+            if why:  # whatever its age: a live run's staging is its work in progress
+                result.live_runs.append(f"{prefix}: {why}")
+                continue
             if parsed:
                 store.delete_prefix(prefix)
             else:  # staging of an older version, keyed by the day only: its own objects, not the runs beside them
@@ -159,10 +185,11 @@ def _incomplete_revs(store: Store, cutoff: datetime, result: GcResult) -> None:
         ref = SnapshotRef(day, rev)
         if not abandoned:
             try:
-                claim = json.loads(store.get_bytes(ref.prefix + layout.CLAIM))
-            except (ObjectNotFound, ValueError):
+                claim = read_claim(store, ref)
+            except DamagedObject as exc:
+                logger.warning("%s", exc)
                 claim = None
-            if not owner_gone(claim if isinstance(claim, dict) else None, CLAIM_LEASE):
+            if not owner_gone(claim, CLAIM_LEASE):
                 continue
         try:
             store.delete_prefix(ref.prefix)

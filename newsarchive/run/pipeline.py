@@ -1,16 +1,23 @@
-"""One whole run without Airflow: crawl every outlet, extract, dedup, publish, under a run id of its own."""
+"""One whole run without Airflow: crawl and extract every outlet (newsarchive/run/stages.py), then the
+run's lifecycle (deduplicate, publish, finish: newsarchive/run/lifecycle/), under a run id of its own.
+`newsarchive run`, `demo` and `outlets capture` run through here."""
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
+from typing import Any, ClassVar
 
+from archive.records import Manifest
 from archive.store import StoreError, open_store
 from common.errors import ConfigError, NewsArchiveError
+from common.resources import exhausted
 from newsarchive.config import Settings
-from newsarchive.run import stages
-from newsarchive.run.publish import publish_stage
+from newsarchive.run import lifecycle, stages
+from newsarchive.run.lifecycle import Published
+from newsarchive.run.quality import QualityFigures
 from newsarchive.run.runs import RunRef
 from outlets.registry import load_registry
 
@@ -21,6 +28,37 @@ class RunFailed(NewsArchiveError):
     reason = "run_failed"
 
 
+@dataclass(frozen=True)
+class RunResult:
+    """What a one-shot run did: the snapshot it published and the outlets that failed (with why)."""
+
+    VERSION: ClassVar[int] = 1
+    run_id: str
+    published: Published
+    failures: dict[str, str]  # outlet -> the first line of its failure (its gap in the manifest)
+
+    @property
+    def snapshot(self) -> str:
+        return self.published.ref.label
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.published.manifest
+
+    @property
+    def quality(self) -> QualityFigures:
+        return QualityFigures.of(self.manifest)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.VERSION,
+            "run_id": self.run_id,
+            **self.published.to_dict(),
+            "failures": self.failures,
+            "counts": self.manifest.to_dict()["counts"],
+        }
+
+
 def run_pipeline(
     settings: Settings,
     day: date,
@@ -28,7 +66,7 @@ def run_pipeline(
     run: RunRef | None = None,
     *,
     include_inactive: bool = False,
-) -> dict:
+) -> RunResult:
     """Returns the publish result; a failed outlet is recorded as a gap (with its cause), not a failed run.
 
     Without outlet_ids: the active outlets (paused and retired ones are not crawled). A paused or retired
@@ -58,9 +96,11 @@ def run_pipeline(
         except NewsArchiveError as exc:
             failures[outlet_id] = str(exc)
             logger.error("%s", exc)
-        except (
-            Exception
-        ) as exc:  # one outlet's bug costs only that outlet: its gap says so, the others go on
+        except Exception as exc:  # one outlet's bug costs only that outlet: its gap says so
+            if (full := exhausted(exc, [settings.archive])) is not None:  # named, not a bug
+                failures[outlet_id] = f"outlet {outlet_id}: {full}"
+                logger.error("%s", failures[outlet_id])
+                return
             failures[outlet_id] = f"outlet {outlet_id}: internal error: {type(exc).__name__}: {exc}"
             logger.exception("outlet %s failed", outlet_id)
 
@@ -69,8 +109,8 @@ def run_pipeline(
     try:
         if len(failures) == len(outlets):
             raise RunFailed("every outlet failed:\n" + "\n".join(failures.values()))
-        stages.dedup_stage(settings, run, outlets)
-        result = publish_stage(settings, run, outlets).to_dict()
+        lifecycle.deduplicate(settings, run, outlets)  # staged, as the DAG's dedup task does
+        published = lifecycle.publish(settings, run, outlets)
     except StoreError:  # the store failed: its scratch stays for `newsarchive gc`
         raise
     except NewsArchiveError:
@@ -79,6 +119,4 @@ def run_pipeline(
         except NewsArchiveError as cleanup:
             logger.warning("staging of run %s left for `newsarchive gc`: %s", run.run_id, cleanup)
         raise
-    result["failures"] = failures
-    result["run_id"] = run.run_id
-    return result
+    return RunResult(run.run_id, published, failures)

@@ -4,14 +4,13 @@ own run's staging objects, so no run ever publishes another run's leftovers."""
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from archive import layout
-from archive.records import Gap
-from archive.store import ObjectNotFound, Store, StoreError
+
+STAGES = ("crawl", "extract")  # the per-outlet stages (a gap record names one)
 
 
 @dataclass(frozen=True)
@@ -47,6 +46,22 @@ class RunRef:
     def gap(self, stage: str, outlet: str) -> str:
         return layout.staged_key(self.staging, stage, f"{outlet}.gap.json")
 
+    def extract_outputs(self, outlet: str) -> tuple[str, ...]:
+        return (self.articles(outlet), self.extract_report(outlet), self.gap("extract", outlet))
+
+    def outlet_outputs(self, outlet: str) -> tuple[str, ...]:
+        """Every staging object of one outlet, crawl and extraction."""
+        crawl = (self.warc(outlet), self.crawl_run(outlet), self.crawl_report(outlet))
+        return crawl + (self.gap("crawl", outlet),) + self.extract_outputs(outlet)
+
+    def outlet_of(self, key: str) -> str | None:
+        """The outlet a staging object of this run belongs to (None: the dedup stage's, or not ours)."""
+        stage, _, name = key.removeprefix(self.staging).partition("/")
+        if stage not in STAGES or "/" in name:
+            return None
+        outlet = name.split(".", 1)[0]
+        return outlet if key in self.outlet_outputs(outlet) else None
+
     @property
     def dedup_rows(self) -> str:
         return layout.staged_key(self.staging, "dedup", "articles.jsonl")
@@ -59,50 +74,6 @@ class RunRef:
     def dedup_segment(self) -> str:
         return layout.staged_key(self.staging, "dedup", "index.npz")
 
-
-def put_json(store: Store, key: str, value: object) -> None:
-    store.put_bytes(
-        key, json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8"), overwrite=True
-    )
-
-
-def get_json(store: Store, key: str) -> dict:
-    return json.loads(store.get_bytes(key))
-
-
-def record_gap(store: Store, run: RunRef, stage: str, outlet: str, exc: BaseException) -> Gap:
-    """Note in the run's staging why an outlet's stage failed (best effort: if the store is down too,
-    publish reports the stage as not finished)."""
-    reason = getattr(exc, "reason", None) or f"{stage}_error"
-    gap = Gap(
-        stage=stage,
-        reason=str(reason),
-        message=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-        records=tuple(getattr(exc, "records", ())),  # a crawl's error answers, kept in its WARC
-    )
-    try:
-        put_json(store, run.gap(stage, outlet), gap.__dict__)
-    except StoreError:
-        pass
-    return gap
-
-
-def clear_gap(store: Store, run: RunRef, stage: str, outlet: str) -> None:
-    store.delete(run.gap(stage, outlet))
-
-
-def read_gap(store: Store, run: RunRef, stage: str, outlet: str) -> Gap:
-    try:
-        data = get_json(store, run.gap(stage, outlet))
-        return Gap(
-            stage=str(data["stage"]),
-            reason=str(data["reason"]),
-            message=str(data["message"]),
-            records=tuple(str(r) for r in data.get("records") or ()),
-        )
-    except (ObjectNotFound, ValueError, KeyError, TypeError):
-        return Gap(
-            stage=stage,
-            reason="not_finished",
-            message=f"the {stage} of this outlet did not finish in this run (no {stage} output in its staging)",
-        )
+    @property
+    def dedup_outputs(self) -> tuple[str, ...]:
+        return (self.dedup_rows, self.dedup_segment, self.dedup_report)

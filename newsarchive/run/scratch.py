@@ -19,7 +19,7 @@ PREFIX = "newsarchive-scratch-"
 _entered: Path | None = None
 
 
-def _start_time(pid: int) -> str | None:
+def start_time(pid: int) -> str | None:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
     except (OSError, IndexError):
@@ -27,12 +27,12 @@ def _start_time(pid: int) -> str | None:
 
 
 def _gone(match: re.Match[str]) -> bool:
-    return _start_time(int(match.group(1))) != match.group(2)
+    return start_time(int(match.group(1))) != match.group(2)
 
 
 def owner_tag() -> str:
     """`<pid>-<start time>` of this process: in a directory's name, it tells a live owner from a gone one."""
-    return f"{os.getpid()}-{_start_time(os.getpid()) or 0}"
+    return f"{os.getpid()}-{start_time(os.getpid()) or 0}"
 
 
 def sweep(root: Path, prefix: str = PREFIX) -> list[Path]:

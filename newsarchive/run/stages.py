@@ -1,37 +1,35 @@
-"""The pipeline's stages as plain functions: the CLI and the Airflow tasks call these same ones.
+"""The per-outlet stages as plain functions: the CLI and the Airflow tasks call these same ones.
 
 Stages share nothing but the archive store: each reads and writes only its own run's staging objects
-(newsarchive/run/runs.py), so any worker can run any stage, a rerun of a stage rewrites its own run's objects
-only, and no run ever sees another's. A stage that fails for one outlet notes why (a gap record) before it
-raises, so the snapshot's manifest says which stage failed and the cause.
+(newsarchive/run/runs.py) through the staged records' codec (newsarchive/run/staged.py), so any worker can
+run any stage, a rerun of a stage rewrites its own run's objects only, and no run ever sees another's.
+A stage attempt first stages a `not_finished` gap for its outlet, then its outputs, or the gap with the
+cause when it fails: an attempt that was killed is named as such, never mistaken for one that never ran.
+What happens to the staged outputs next (dedup, publish, finish) is the run's lifecycle
+(newsarchive/run/lifecycle/).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import secrets
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
-from archive.dedup_index import load_window, write_segment
-from archive.records import ArchivedRow, CrawlReport
-from archive.snapshot import SnapshotRef, load_manifest, resolve_snapshot
-from archive.store import ObjectNotFound, Store, open_store
+from archive.records import ArchivedRow, CrawlReport, Gap
+from archive.store import ObjectNotFound, Store, StoreError, open_store
 from archive.warc_digests import archived_digests, write_digests
 from archive.warc_read import ARTICLE_KINDS, Capture, CaptureNotFound, Originals, iter_captures
 from common.errors import ExtractionError, NewsArchiveError
-from dedup.engine import Deduplicator, Document
 from extract.batch import Page, extract_pages
 from newsarchive import __version__
 from newsarchive.config import Settings
-from newsarchive.run import quality
+from newsarchive.run import staged
 from newsarchive.run.crawl import CrawlError, run_crawl
-from newsarchive.run.runs import RunRef, clear_gap, put_json, record_gap
+from newsarchive.run.runs import RunRef
+from newsarchive.run.staged import ExtractReport, StagedCrawl, StagedGap, new_attempt
 from outlets.registry import load_registry
 from spiders.state import load_crawl_state
 from spiders.warc import capture_paths
@@ -39,34 +37,54 @@ from spiders.warc import capture_paths
 logger = logging.getLogger(__name__)
 
 
-def _clear(store: Store, *keys: str) -> None:
-    for key in keys:
-        store.delete(key)
+class StageNotReady(NewsArchiveError):
+    """A stage whose input its run has not staged (the extraction of an outlet whose crawl did not run)."""
+
+    reason = "not_staged"
+    retryable = False
+
+
+def not_finished(stage: str) -> Gap:
+    return Gap(
+        stage=stage,
+        reason="not_finished",
+        message=f"the {stage} of this outlet did not finish in this run",
+    )
+
+
+def _gap(stage: str, exc: BaseException) -> Gap:
+    reason = getattr(exc, "reason", None) or f"{stage}_error"
+    message = (str(exc).splitlines() or [""])[0] or type(exc).__name__
+    records = exc.records if isinstance(exc, CrawlError) else ()  # its error answers, in its WARC
+    return Gap(stage=stage, reason=str(reason), message=message, records=records)
 
 
 @contextmanager
-def _recording_gap(store: Store, run: RunRef, stage: str, outlet: str) -> Iterator[None]:
-    """Run a stage body; on any failure note the gap in the run's staging, then let the failure go on."""
+def _attempt(store: Store, run: RunRef, stage: str, outlet: str, attempt: str) -> Iterator[None]:
+    """Run a stage body: its outlet is a `not_finished` gap until the body succeeds; on any failure the
+    gap names the cause (best effort: with the store down, the not_finished gap stays)."""
+    key = run.gap(stage, outlet)
+    staged.write(store, key, StagedGap(outlet, attempt, not_finished(stage)))
     try:
         yield
-    except Exception as exc:
-        record_gap(store, run, stage, outlet, exc)
+    except BaseException as exc:
+        if isinstance(exc, Exception):
+            try:
+                staged.write(store, key, StagedGap(outlet, attempt, _gap(stage, exc)))
+            except StoreError:
+                pass
         raise
+    store.delete(key)
 
 
 def crawl_stage(settings: Settings, run: RunRef, outlet_id: str) -> CrawlReport:
     """Crawl one outlet, incrementally from its state in the archive; WARC, coverage report and what the
     crawl learnt go to the run's staging (the state itself changes only once the snapshot is published)."""
     store = open_store(settings.archive)
-    _clear(
-        store,
-        run.crawl_report(outlet_id),
-        run.warc(outlet_id),
-        run.crawl_run(outlet_id),
-        run.articles(outlet_id),
-        run.extract_report(outlet_id),
-    )  # an earlier attempt's outputs never count
-    with _recording_gap(store, run, "crawl", outlet_id):
+    for key in run.outlet_outputs(outlet_id):  # an earlier attempt's outputs never count
+        store.delete(key)
+    attempt = new_attempt()
+    with _attempt(store, run, "crawl", outlet_id, attempt):
         registry = load_registry(settings.outlets_path)
         with tempfile.TemporaryDirectory(prefix=f"newsarchive-crawl-{outlet_id}-") as tmp:
             state_file = None
@@ -86,12 +104,11 @@ def crawl_stage(settings: Settings, run: RunRef, outlet_id: str) -> CrawlReport:
                 raise
             store.put_file(run.warc(outlet_id), files.warc, overwrite=True)
             store.put_file(run.crawl_run(outlet_id), files.state, overwrite=True)
-        put_json(store, run.crawl_report(outlet_id), report)
-        clear_gap(store, run, "crawl", outlet_id)
-    return CrawlReport.from_dict(report)
+        staged.write(store, run.crawl_report(outlet_id), StagedCrawl(outlet_id, attempt, report))
+    return report
 
 
-def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
+def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> ExtractReport:
     """Extract every captured article page of this run's crawl of one outlet; errors are counted by reason
     and listed by URL (the crawl state gives those pages up, or keeps a timeout pending)."""
     # imported here: it imports trafilatura, and only the tasks that extract should pay for that
@@ -99,8 +116,18 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
     from extract.provenance import extractor_id
 
     store = open_store(settings.archive)
-    _clear(store, run.articles(outlet_id), run.extract_report(outlet_id))
-    with _recording_gap(store, run, "extract", outlet_id):
+    try:
+        crawl = staged.read(store, run.crawl_report(outlet_id), StagedCrawl)
+    except ObjectNotFound:
+        raise StageNotReady(
+            f"outlet {outlet_id}: run {run.run_id} has no staged crawl of it to extract (it never "
+            "finished, or a rev of the run published it and its staging is gone): crawl it again "
+            f"(in Airflow: clear per_outlet.crawl[{outlet_id}] with its downstream tasks)"
+        ) from None
+    for key in run.extract_outputs(outlet_id):
+        store.delete(key)
+    attempt = new_attempt()
+    with _attempt(store, run, "extract", outlet_id, attempt):
         outlet = load_registry(settings.outlets_path).get(outlet_id)
         errors: Counter[str] = Counter()
         failed_urls: dict[str, str] = {}
@@ -114,7 +141,7 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
 
             def pages() -> Iterator[Page]:
                 # robots.txt, feeds, sitemaps, section pages, requisites: kept, not extracted
-                for capture in iter_captures(warc, originals, unresolved, ARTICLE_KINDS):
+                for capture in iter_captures(warc, originals, unresolved, kinds=ARTICLE_KINDS):
                     if not 200 <= capture.status < 300:
                         continue  # a redirect hop or an error answer: evidence the crawl report counts
                     if capture.status != 200:
@@ -132,6 +159,7 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
                 pages(),
                 workers=settings.extract_workers,
                 timeout_s=settings.extract_timeout_s,
+                memory_mb=settings.extract_memory_mb,
             ):
                 capture = captures.pop(page.source)
                 if isinstance(result, ExtractionError):
@@ -153,87 +181,9 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> dict:
                 )
             if unresolved:
                 errors["revisit_unresolved"] += len(unresolved)
-        body = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rows)
-        store.put_bytes(run.articles(outlet_id), body.encode("utf-8"), overwrite=True)
-        report = {
-            "outlet": outlet_id,
-            "extracted": len(rows),
-            "extract_failed": dict(errors),
-            "failed_urls": failed_urls,
-        }
-        put_json(store, run.extract_report(outlet_id), report)
-        clear_gap(store, run, "extract", outlet_id)
-    return {k: v for k, v in report.items() if k != "failed_urls"}
-
-
-def read_rows(store: Store, key: str) -> list[ArchivedRow]:
-    return [
-        ArchivedRow.from_dict(json.loads(line))
-        for line in store.get_bytes(key).decode("utf-8").splitlines()
-        if line
-    ]
-
-
-def dedup_stage(settings: Settings, run: RunRef, outlet_ids: list[str]) -> dict:
-    """Deduplicate the run's articles against each other and the archived window (dedup/engine.py).
-
-    Nothing is dropped: every article keeps its row, marked with duplicate_of / revision_of / reason /
-    similarity. The run's index segment goes to staging and is published inside the snapshot."""
-    store = open_store(settings.archive)
-    index, window, skipped = load_window(store, run.day, settings.dedup_window_days)
-    rows: list[ArchivedRow] = []
-    for outlet_id in outlet_ids:
-        try:
-            rows += read_rows(store, run.articles(outlet_id))
-        except ObjectNotFound:
-            continue  # the outlet's crawl or extraction failed in this run; publish records the gap
-    rows.sort(key=lambda r: (r.fetched_at or "", r.outlet, r.url))  # first seen, first kept
-    history = len(index)
-    deduplicator = Deduplicator(index, threshold=settings.dedup_threshold)
-    documents = (Document(r.id, r.text, r.url, r.canonical_url) for r in rows)
-    duplicates: Counter[str] = Counter()
-    revisions: Counter[str] = Counter()
-    reasons: Counter[str] = Counter()
-    for row, decision in zip(rows, deduplicator.run(documents), strict=True):
-        row.duplicate_of, row.revision_of = decision.duplicate_of, decision.revision_of
-        row.reason, row.similarity = decision.reason, decision.similarity
-        if decision.duplicate_of:
-            duplicates[row.outlet] += 1
-        if decision.revision_of:
-            revisions[row.outlet] += 1
-        if decision.reason:
-            reasons[decision.reason] += 1
-    store.put_bytes(
-        run.dedup_rows,
-        "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rows).encode(),
-        overwrite=True,
-    )
-    with tempfile.TemporaryDirectory(prefix="newsarchive-dedup-") as tmp:
-        segment = Path(tmp) / "index.npz"
-        write_segment(deduplicator.index.segment(history), segment)
-        store.put_file(run.dedup_segment, segment, overwrite=True)
-    report = {
-        "articles": len(rows),
-        "duplicates": dict(duplicates),
-        "revisions": dict(revisions),
-        "reasons": dict(reasons),
-        "window": window,
-        "window_skipped": skipped,
-        "window_articles": history,
-        "generation": secrets.token_hex(8),
-    }  # what publish was given: a retry of publish sees the same
-    put_json(store, run.dedup_report, report)
+        staged.write_rows(store, run.articles(outlet_id), rows)
+        report = ExtractReport(
+            outlet_id, attempt, crawl.attempt, len(rows), dict(errors), failed_urls
+        )
+        staged.write(store, run.extract_report(outlet_id), report)
     return report
-
-
-def quality_stage(settings: Settings, day: date, snapshot: str | None = None) -> str:
-    """The canary over a published snapshot (default: the day's newest): a verdict line, or
-    QualityCheckFailed naming every problem. The figures are in the manifest's counts.quality."""
-    store = open_store(settings.archive, create=False)
-    ref = SnapshotRef.from_label(snapshot) if snapshot else resolve_snapshot(store, day.isoformat())
-    return quality.check(load_manifest(store, ref).quality, ref.label)
-
-
-class NothingToPublish(NewsArchiveError):
-    reason = "nothing_to_publish"
-    retryable = False  # every outlet failed in this run: a retry cannot change that

@@ -13,6 +13,7 @@ from archive import layout
 from archive.dedup_index import load_window, read_segment, write_segment
 from archive.snapshot import publish_snapshot
 from archive.store import open_store
+from common.errors import DamagedObject
 from dedup.engine import Deduplicator, Document
 from dedup.index import DedupIndex
 from dedup.signatures import ALGORITHM
@@ -81,8 +82,8 @@ def test_a_segment_with_foreign_signatures_is_named_and_skipped(days, tmp_path):
     segment = _day_segment([Document("z", "نص " * 50, "https://x.example/z")])
     segment["signatures"] = segment["signatures"].astype(">u4")  # not the layout this version reads
     _publish(store, DAY + timedelta(days=2), segment, tmp_path)
-    with pytest.raises(ValueError, match="signatures are >u4"):
+    with pytest.raises(DamagedObject, match="signatures: is >u4"):
         read_segment(tmp_path / f"{DAY + timedelta(days=2)}.npz", mapped=True)
     index, used, skipped = load_window(store, DAY + timedelta(days=3), window_days=30)
     assert len(used) == 2 and len(skipped) == 1
-    assert skipped[0].startswith(f"{DAY + timedelta(days=2)} rev 1: its signatures are >u4")
+    assert skipped[0].startswith(f"{DAY + timedelta(days=2)} rev 1: ") and ">u4" in skipped[0]

@@ -71,7 +71,7 @@ def week(tmp_path_factory):
         try:
             settings = Settings(archive=str(archive), host_map=replica.host_map)
             for day in WEEK[:6]:
-                assert run_pipeline(settings, day)["failures"] == {}
+                assert run_pipeline(settings, day).failures == {}
             out, _ = starting.communicate(timeout=900)
             assert starting.returncode == 0, out[-3000:]
             replica.replica.faults.set(FAULTY, "http_500")

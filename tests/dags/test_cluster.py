@@ -2,14 +2,16 @@
 runs) starts PostgreSQL, Redis, the api-server, scheduler, dag-processor, triggerer and two Celery workers
 (one task at a time each), with the archive on the session's SeaweedFS server and the outlets on the replica.
 
-Two runs of different days are triggered through the REST API at once; `max_active_runs=1` queues the
-second behind the first.
+Two runs of the living replica's first two days are triggered through the REST API at once;
+`max_active_runs=1` queues the second behind the first.
 - Run A (2026-11-21): once worker X has finished a task and is running a crawl, X and every process under
   it are SIGKILLed by PID (a lost machine). The scheduler finds the crawl without a heartbeat, it is
   retried on the other worker, then X is started again. The run and every task instance succeed, on both
-  workers, and the snapshot equals the one-shot pipeline's (`newsarchive run`) for the same replica day.
-- Run B (2026-11-22): the replica is static, so every article is already archived; B's crawls (on any
-  worker) read the crawl state A's publish committed, fetch nothing, and the canary fails B as it should.
+  workers, and the day is the one `newsarchive run` makes (tests/equivalence.py: the same article ids,
+  duplicates, revisions, texts and gaps), whatever order the crawls finished in; re-extraction with the
+  same rules publishes nothing.
+- Run B (2026-11-22): B's crawls (on any worker) read the crawl state A's publish committed and fetch
+  only what is new; its day, with Orient's revision of A's story, is the one `newsarchive run` makes.
 - Over both runs, no outlet has two crawls running at once and the crawl pool is never exceeded.
 
 Test-only settings: a 20 s heartbeat timeout and, through a cluster policy (airflow_local_settings.py),
@@ -31,18 +33,19 @@ from pathlib import Path
 import psutil
 import pytest
 
-from archive.snapshot import read_articles, read_manifest, resolve_snapshot
+from archive.snapshot import load_manifest, read_manifest, read_rows, resolve_snapshot
 from archive.store import open_store
 from archive.verify import verify_snapshot
-from tests.conftest import ROOT, RUN_DAY
+from tests.conftest import ROOT
+from tests.equivalence import LIVING_DAYS, fingerprint, reextract_publishes_nothing, same_day
 
 pytestmark = pytest.mark.slow
 
 SCRIPT = ROOT / "scripts" / "cluster.sh"
 ARTIFACTS = ROOT / "var" / "test-artifacts"
 ARCHIVE = "s3://archive/cluster"
-RUN_A, DAY_A = "cluster_a", "2026-11-21"
-RUN_B, DAY_B = "cluster_b", "2026-11-22"
+RUN_A, DAY_A = "cluster_a", LIVING_DAYS[0].isoformat()
+RUN_B, DAY_B = "cluster_b", LIVING_DAYS[1].isoformat()
 CRAWL = "per_outlet.crawl"
 CRAWL_SLOTS = 2
 OUTLETS = ["anapress", "enabbaladi", "euronews", "orient", "zamanalwsl"]
@@ -152,7 +155,7 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster(replica, s3_server):
+def cluster(living_replica, s3_server):
     if reason := _missing_services():
         pytest.skip(reason)
     home = ROOT / "var" / f"test-cluster-{os.getpid()}"
@@ -164,7 +167,7 @@ def cluster(replica, s3_server):
         **os.environ,
         "NEWSARCHIVE_CLUSTER_HOME": str(home),
         "NEWSARCHIVE_ARCHIVE": ARCHIVE,
-        "NEWSARCHIVE_HOST_MAP": json.dumps(replica.host_map),
+        "NEWSARCHIVE_HOST_MAP": json.dumps(living_replica.host_map),
         "NEWSARCHIVE_SCHEDULE": "",
         "NEWSARCHIVE_WORKERS": "2",
         "NEWSARCHIVE_WORKER_CONCURRENCY": "1",
@@ -209,7 +212,7 @@ def cluster(replica, s3_server):
 
 
 @pytest.fixture(scope="module")
-def runs(cluster, demo_run):
+def runs(cluster, living_reference):
     """Trigger A and B together, kill a worker during one of A's crawls, wait for both runs to end."""
     base = cluster.base
     started = time.monotonic()
@@ -274,7 +277,7 @@ def runs(cluster, demo_run):
         "killed": killed,
         "states": states,
         "figures": figures,
-        "reference": demo_run,
+        "reference": living_reference,
     }
 
 
@@ -326,37 +329,34 @@ def test_the_crawl_of_a_killed_worker_is_retried_and_completes_on_the_other_work
     )  # the worker, its pool process and the task's supervisor at least
 
 
-def test_run_a_snapshot_verifies_and_equals_the_one_shot_pipeline_run(runs):
+def test_run_a_snapshot_verifies_and_is_the_day_the_one_shot_run_makes(runs):
     store = open_store(ARCHIVE)
     ref = resolve_snapshot(store, DAY_A)
     manifest = read_manifest(store, ref)
     assert manifest["run_id"] == RUN_A
     assert verify_snapshot(store, ref) == []
-    cluster_rows = {r["id"]: r["text"] for r in read_articles(store, ref).to_pylist()}
-    settings, _ = runs["reference"]
-    local_store = open_store(settings.archive)
-    local_ref = resolve_snapshot(local_store, RUN_DAY.isoformat())
-    local_rows = {r["id"]: r["text"] for r in read_articles(local_store, local_ref).to_pylist()}
-    # nothing lost, nothing twice: the killed crawl's retry rewrote its own staging objects only
-    assert manifest["counts"]["archived"] == len(cluster_rows) == 100
-    assert cluster_rows == local_rows
-
-
-def test_run_b_reads_the_crawl_state_run_a_left_and_the_canary_fails_it(runs):
-    base = runs["base"]
-    assert runs["states"][RUN_B] == "failed"
-    tis = {(t["task_id"], t["rendered_map_index"]): t for t in _tis(base, RUN_B)}
-    assert {t["state"] for (task, _), t in tis.items() if task != "quality"} == {"success"}
-    assert tis[("quality", None)]["state"] == "failed"
-    manifest = read_manifest(open_store(ARCHIVE), resolve_snapshot(open_store(ARCHIVE), DAY_B))
-    assert manifest["counts"]["archived"] == 0
-    assert {o: c["fetched"] for o, c in manifest["counts"]["outlets"].items()} == {
-        o: 0 for o in OUTLETS
-    }
-    problems = manifest["counts"]["quality"]["problems"]
-    assert len(problems) == len(OUTLETS) and all(
-        "0 new articles this run (nothing new" in p for p in problems
+    settings, reference = runs["reference"]
+    expected = load_manifest(
+        open_store(settings.archive), resolve_snapshot(open_store(settings.archive), DAY_A)
     )
+    # nothing lost, nothing twice: the killed crawl's retry rewrote its own staging objects only
+    assert manifest["counts"]["archived"] == expected.archived
+    same_day(fingerprint(store, LIVING_DAYS[0]), reference[LIVING_DAYS[0]], "Celery cluster")
+    reextract_publishes_nothing(ARCHIVE, LIVING_DAYS[0])
+
+
+def test_run_b_fetches_only_what_run_a_did_not_archive_and_is_the_cli_day(runs):
+    base = runs["base"]
+    assert runs["states"][RUN_B] == "success", runs["states"]
+    assert {t["state"] for t in _tis(base, RUN_B)} == {"success"}
+    store = open_store(ARCHIVE)
+    day_a = {r.url for r in read_rows(store, load_manifest(store, resolve_snapshot(store, DAY_A)))}
+    manifest = load_manifest(store, resolve_snapshot(store, DAY_B))
+    fetched_b = {r.url for r in read_rows(store, manifest) if r.carried_from is None}
+    assert fetched_b and not fetched_b & day_a  # the crawl state A's publish committed was read
+    assert manifest.outlets["orient"].revisions == 1  # A's story, updated on B's day
+    _, reference = runs["reference"]
+    same_day(fingerprint(store, LIVING_DAYS[1]), reference[LIVING_DAYS[1]], "Celery cluster, day 2")
 
 
 def test_no_outlet_is_crawled_twice_at_once_and_the_pool_bounds_the_crawls(runs):
@@ -397,5 +397,9 @@ def test_the_archive_page_reads_the_s3_archive_through_the_workers_connection(ru
     health = _api(base, "/newsarchive/health.json")
     assert health["archive"] == ARCHIVE
     snapshots = {(s["day"], s["run_id"]): s for s in health["snapshots"]}
-    assert snapshots[(DAY_A, RUN_A)]["articles"] == 100
+    settings, _ = runs["reference"]
+    expected = load_manifest(
+        open_store(settings.archive), resolve_snapshot(open_store(settings.archive), DAY_A)
+    )
+    assert snapshots[(DAY_A, RUN_A)]["articles"] == expected.archived
     assert sorted(o["outlet"] for o in health["outlets"]) == OUTLETS

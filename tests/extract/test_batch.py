@@ -157,3 +157,28 @@ def _read(path: Path) -> bytes:
 def _parent(proc: Path) -> int:
     stat = _read(proc / "stat").decode()
     return int(stat.rsplit(")", 1)[1].split()[1]) if stat else -1
+
+
+def _hog() -> Page:
+    """4.9 MiB of empty paragraphs: about 1.2 GiB of address space and minutes without a limit."""
+    html = "<html><body>" + "<p>x</p>" * (int(4.9 * 1024 * 1024) // 8) + "</body></html>"
+    return Page(html.encode(), "https://x.test/hog", source="hog")
+
+
+@pytest.mark.slow  # worker processes replaced
+def test_a_page_over_the_memory_limit_costs_only_itself():
+    """Each worker's address space is limited (RLIMIT_AS): the page that needs more gets reason `memory`
+    in seconds, the worker that ran into the limit is replaced, and the pages around it are extracted."""
+    from extract.batch import MEMORY
+
+    results = list(
+        extract_pages(CONTEXT, [_good(0), _hog(), _good(1)], workers=1, timeout_s=60, memory_mb=320)
+    )
+    outcome = [r.reason if isinstance(r, ExtractionError) else r.title for _, r in results]
+    assert outcome == [SITE.articles[0].title, MEMORY, SITE.articles[1].title]
+    assert (
+        "320 MiB" in results[1][1].detail
+        and "NEWSARCHIVE_EXTRACT_MEMORY_MB" in results[1][1].detail
+    )
+    with pytest.raises(ValueError, match="memory_mb must be positive"):
+        next(extract_pages(CONTEXT, [_good(0)], memory_mb=0))

@@ -241,6 +241,7 @@ def _cases() -> list[Case]:
         "NEWSARCHIVE_REFETCH": ["maybe", "2"],
         "NEWSARCHIVE_EXTRACT_TIMEOUT_S": ["0", "inf", "-1", "nan", "soon"],
         "NEWSARCHIVE_EXTRACT_WORKERS": ["0", "many"],
+        "NEWSARCHIVE_EXTRACT_MEMORY_MB": ["128", "lots", "1e3"],
         "NEWSARCHIVE_HOST_MAP": [
             "[1]",
             "not json",

@@ -58,7 +58,7 @@ def test_a_damaged_dedup_segment_is_skipped_and_named(copy):
     data[len(data) // 2] ^= 0xFF
     segment.write_bytes(bytes(data))
     result = run_pipeline(settings, DAY2, OUTLETS)
-    assert result["failures"] == {}
+    assert result.failures == {}
     manifest = load_manifest(open_store(archive), list_snapshots(open_store(archive))[-1])
     assert manifest.dedup["window"] == [] and len(manifest.dedup["window_skipped"]) == 1
     assert (
@@ -79,7 +79,7 @@ def test_a_manifest_that_is_not_json_breaks_only_its_own_snapshot(copy):
         and "Traceback" not in listing.stderr
     )
     result = run_pipeline(settings, DAY2, OUTLETS)  # the window and the canary's history skip it
-    assert result["failures"] == {}
+    assert result.failures == {}
     listing = _cli("snapshots", "list", "--archive", str(archive))
     assert f"{DAY2}  rev=1  articles=" in listing.stdout
     check = _cli("snapshots", "verify", RUN_DAY.isoformat(), "--archive", str(archive))
@@ -133,8 +133,8 @@ def test_a_corrupt_crawl_state_fails_only_its_outlet_and_repair_rebuilds_it(copy
     state.write_bytes(gzip.compress(b"[1, 2"))
     result = run_pipeline(settings, DAY2, OUTLETS)
     assert (
-        list(result["failures"]) == ["orient"]
-        and "repair crawl-state orient" in result["failures"]["orient"]
+        list(result.failures) == ["orient"]
+        and "repair crawl-state orient" in result.failures["orient"]
     )
     store = open_store(archive)
     manifest = load_manifest(store, list_snapshots(store)[-1])
@@ -144,10 +144,10 @@ def test_a_corrupt_crawl_state_fails_only_its_outlet_and_repair_rebuilds_it(copy
     repair = _cli("repair", "crawl-state", "orient", "--archive", str(archive))
     assert repair.returncode == 0 and "10 URLs seen" in repair.stdout, repair.stderr
     again = run_pipeline(settings, DAY2 + timedelta(days=1), OUTLETS)
-    assert again["failures"] == {}
-    counts = again["counts"]["outlets"]["orient"]
+    assert again.failures == {}
+    crawl = again.manifest.outlets["orient"].crawl
     assert (
-        counts["fetched"] == 0 and counts["skipped"]["seen"] == 10
+        crawl is not None and crawl.fetched == 0 and crawl.skipped["seen"] == 10
     )  # nothing archived is fetched again
     assert all(verify(store, ref).problems == [] for ref in list_snapshots(store)[1:])
 
@@ -231,7 +231,7 @@ def test_a_hostile_page_costs_only_itself(tmp_path):
         )
         settings = Settings(archive=str(tmp_path / "archive"), host_map=site.host_map)
         result = run_pipeline(settings, RUN_DAY, OUTLETS)
-    assert result["failures"] == {} and result["counts"]["archived"] == 10
+    assert result.failures == {} and result.manifest.archived == 10
     store = open_store(settings.archive)
     ref = list_snapshots(store)[-1]
     assert verify(store, ref).problems == []

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from common.errors import ConfigError, NewsArchiveError, StoreError
 from newsarchive.errors import exit_code_for, fails_for_good
+from newsarchive.run.lifecycle.run import NothingToPublish
 from newsarchive.run.quality import QualityCheckFailed
-from newsarchive.run.stages import NothingToPublish
 
 
 def test_the_cli_answers_ours_with_2_ctrl_c_with_130_a_closed_pipe_with_141_and_a_bug_with_its_traceback():

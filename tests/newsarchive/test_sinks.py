@@ -21,6 +21,7 @@ from types import SimpleNamespace
 import pytest
 
 from archive.current_table import refresh_day
+from archive.records import ArchivedRow, CrawlReport, OutletCounts
 from archive.snapshot import publish_snapshot
 from archive.store import open_store
 from common.escape import visible
@@ -311,15 +312,29 @@ def _inert_html(document: str) -> bool:
 
 def _quality_failure() -> str:
     """The quality check's own message about the outlet's repeated line (and its furniture)."""
-    articles = [
-        {
-            "outlet": "enabbaladi",
-            "text": f"سوريا اليوم\n{HOSTILE[0]}\n{HOSTILE[1]}\n{t}",
-            "url": f"https://x/{n}",
-        }
+    rows = [
+        ArchivedRow(
+            f"e{n}",
+            f"https://x/{n}",
+            f"https://x/{n}",
+            "enabbaladi",
+            "t",
+            None,
+            None,
+            None,
+            None,
+            "ar",
+            f"سوريا اليوم\n{HOSTILE[0]}\n{HOSTILE[1]}\n{t}",
+        )
         for n, t in enumerate(HOSTILE)
     ]
-    figures = quality_figures(load_registry(), {"enabbaladi": {}}, articles, {})
+    n = len(rows)
+    outlets = {
+        "enabbaladi": OutletCounts(
+            crawl=CrawlReport("enabbaladi", "finished", n, n, n), extracted=n, archived=n
+        )
+    }
+    figures = quality_figures(load_registry(), outlets, rows, {})
     with pytest.raises(QualityCheckFailed) as failed:
         check(figures, "2026-11-21 rev 1")
     return str(failed.value)

@@ -84,7 +84,7 @@ def test_two_consecutive_days_through_the_pipeline(tmp_path):
         settings = Settings(archive=str(tmp_path / "archive"), host_map=server.host_map)
         first = run_pipeline(settings, DAY)
         second = run_pipeline(settings, DAY + timedelta(days=1))
-    assert first["failures"] == {} and second["failures"] == {}
+    assert first.failures == {} and second.failures == {}
     store = open_store(settings.archive)
     day2 = resolve_snapshot(store, (DAY + timedelta(days=1)).isoformat())
     manifest = read_manifest(store, day2)

@@ -373,7 +373,7 @@ def test_publish_builds_the_segment_of_the_new_snapshot(demo_run, tmp_path, monk
     store = open_store(settings.archive, create=False)
     from archive.snapshot import SnapshotRef
 
-    day, rev = result["snapshot"].split(" rev ")
+    day, rev = result.snapshot.split(" rev ")
     assert store.exists(layout.search_pointer_key(SnapshotRef(day, int(rev))))
     found = hits(capsys, settings.archive, "دوما", "--limit", "100")
     assert found and {h["day"] for h in found} == {day}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from archive.records import CrawlReport
 from newsarchive.config import Settings
 from newsarchive.run.crawl import run_crawl
 from outlets.registry import load_registry
@@ -22,7 +23,7 @@ def crawl(
     state: CrawlState | None = None,
     day=RUN_DAY,
     **scrapy_settings: str,
-) -> tuple[dict, CrawlRun]:
+) -> tuple[CrawlReport, CrawlRun]:
     """One crawl into `out`: its coverage report and what it learnt."""
     out.mkdir(parents=True, exist_ok=True)
     state_file = None

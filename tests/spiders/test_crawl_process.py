@@ -39,7 +39,7 @@ child = subprocess.run([sys.executable, "-c", "import resource; print(resource.g
 print(json.dumps({"parent_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   "child_maxrss_kb": int(child.stdout)}), flush=True)
 report = run_crawl(Settings(archive=out, host_map=host_map, scrapy_settings=limits), load_registry(), outlet, Path(out))
-print(json.dumps(report), flush=True)
+print(json.dumps(report.to_dict()), flush=True)
 """
 
 

@@ -37,17 +37,17 @@ def test_dropped_requests_end_with_a_reason_and_reach_gave_up_over_runs(tmp_path
 
     first = reports[0]
     # nothing else: no `not_finished`, and no `dns` failure (elsewhere.example was never requested)
-    assert first["failed"] == {
+    assert first.failed == {
         "offsite_redirect": 2,
         "dropped_duplicate": 1,
         "dropped_url_length": 1,
     }
-    assert first["fetched"] == 17 and first["gave_up"] == 3 and first["pending"] == 1
+    assert first.fetched == 17 and first.gave_up == 3 and first.pending == 1
     # the duplicate is retried (a passing accident) and counts an attempt every run, until it is given up
-    assert [r["failed"] for r in reports[1:MAX_ATTEMPTS]] == [{"dropped_duplicate": 1}] * (
+    assert [r.failed for r in reports[1:MAX_ATTEMPTS]] == [{"dropped_duplicate": 1}] * (
         MAX_ATTEMPTS - 1
     )
-    assert reports[MAX_ATTEMPTS]["article_requests"] == 0 and reports[MAX_ATTEMPTS]["failed"] == {}
+    assert reports[MAX_ATTEMPTS].article_requests == 0 and reports[MAX_ATTEMPTS].failed == {}
     long_url = next(u for u in state.gave_up if len(u) > LONG_URL)
     assert state.gave_up == {
         **{url_of[m]: r for m, r in DROPS.items()},

@@ -43,7 +43,7 @@ def test_rerun_with_nothing_new_requests_only_discovery_documents(demo_run, tmp_
 
     result = run_pipeline(settings, DAY2)
 
-    assert result["failures"] == {}
+    assert result.failures == {}
     for outlet, report in _reports(store, DAY2).items():
         # from the crawl's own stats: not one article request, only feeds / sitemaps / section pages
         assert report["article_requests"] == 0, outlet
@@ -59,7 +59,7 @@ def test_rerun_with_nothing_new_requests_only_discovery_documents(demo_run, tmp_
     # and the canary says why the day is empty, outlet by outlet
     problems = read_manifest(store, ref)["counts"]["quality"]["problems"]
     assert len(problems) == 5 and all(
-        "0 new articles this run (nothing new:" in p and "discovery documents not modified" in p
+        "0 new articles on the day (nothing new:" in p and "discovery documents not modified" in p
         for p in problems
     )
 

@@ -26,8 +26,8 @@ def test_a_deep_sitemap_index_chain_stops_at_the_depth_limit_and_is_reported(tmp
         report, _ = crawl(server, "orient", tmp_path, NEWSARCHIVE_MAX_SITEMAP_DEPTH="3")
         chain = _requested(server, "www.orient-news.net", "/sitemap.xml")
     assert len(chain) == 4  # the registry's sitemap and 3 nested indexes
-    assert report["truncated_discovery"] == {"sitemap_depth": 1}
-    assert report["fetched"] == 20  # the section page still finds every story
+    assert report.truncated_discovery == {"sitemap_depth": 1}
+    assert report.fetched == 20  # the section page still finds every story
 
 
 def test_discovery_documents_stop_at_the_per_crawl_limit_and_are_reported(tmp_path):
@@ -38,15 +38,15 @@ def test_discovery_documents_stop_at_the_per_crawl_limit_and_are_reported(tmp_pa
             t for t in _requested(server, "www.orient-news.net", "/sitemap.xml") if "?n=" in t
         ]
     # the registry's sitemap, feed and section page, then 27 of the index's sitemaps
-    assert report["discovery_requests"] == 30 and len(fetched_children) == 27
-    assert report["truncated_discovery"] == {"discovery_documents": FANOUT - 27}
+    assert report.discovery_requests == 30 and len(fetched_children) == 27
+    assert report.truncated_discovery == {"discovery_documents": FANOUT - 27}
 
 
 def test_section_pagination_beyond_the_limit_is_reported_as_truncated_discovery(tmp_path):
     with ReplicaServer(per_outlet=120) as server:  # 3 section pages of 40 stories
         report, _ = crawl(server, "zamanalwsl", tmp_path, NEWSARCHIVE_MAX_SECTION_PAGES="2")
-    assert report["truncated_discovery"] == {"section_pages": 1}
-    assert report["discovered"] == report["fetched"] == 80
+    assert report.truncated_discovery == {"section_pages": 1}
+    assert report.discovered == report.fetched == 80
 
 
 def test_the_page_cap_covers_pending_retries_and_the_rest_stay_pending(tmp_path):
@@ -62,9 +62,9 @@ def test_the_page_cap_covers_pending_retries_and_the_rest_stay_pending(tmp_path)
             NEWSARCHIVE_MAX_ARTICLES="10",
         )
         articles = [t for _, h, t in server.replica.requests if t.startswith("/a/")]
-    assert report["retried_pending"] == report["article_requests"] == report["fetched"] == 10
+    assert report.retried_pending == report.article_requests == report.fetched == 10
     assert len(articles) == 10
-    assert report["skipped"]["page_cap"] == 40 and report["pending"] == 40
+    assert report.skipped["page_cap"] == 40 and report.pending == 40
     assert set(run.pending) | {u for u in pending if any(u.endswith(t) for t in articles)} == set(
         pending
     )

@@ -70,7 +70,7 @@ def test_a_state_of_another_outlet_or_version_is_refused():
     blob = CrawlState("orient").to_bytes()
     with pytest.raises(ValueError, match="expected version 1 for 'anapress'"):
         CrawlState.from_bytes(blob, "anapress")
-    with pytest.raises(ValueError, match="not gzipped JSON"):
+    with pytest.raises(ValueError, match="not a gzip stream"):
         CrawlState.from_bytes(b"{}", "orient")
 
 
@@ -105,7 +105,7 @@ def test_requisite_originals_keep_the_first_archived_and_age_out():
         CrawlState.from_bytes(gzip.compress(json.dumps(data).encode()), "anapress").requisites == {}
     )
     data["requisites"] = {"sha1:A": ["u", 3]}
-    with pytest.raises(ValueError, match="requisites must map digests"):
+    with pytest.raises(ValueError, match=r"requisites\[.sha1:A.\]\[1\]: expected text"):
         CrawlState.from_bytes(gzip.compress(json.dumps(data).encode()), "anapress")
 
 
@@ -115,3 +115,28 @@ def test_retry_after_takes_seconds_or_an_http_date():
     assert parse_retry_after(b"Sat, 21 Nov 2026 12:00:30 GMT", now) == 30.0
     assert parse_retry_after(b"Sat, 21 Nov 2026 11:00:00 GMT", now) == 0.0
     assert parse_retry_after(b"soon", now) is None and parse_retry_after(None, now) is None
+
+
+@pytest.mark.parametrize("reason", ["timeout", "crashed", "memory"])
+def test_a_page_whose_extraction_failed_for_a_passing_reason_is_given_up_after_max_attempts(reason):
+    """Fetched, then its extraction timed out (or its worker crashed or ran out of memory): pending with
+    one more attempt per run, given up after MAX_ATTEMPTS like a failed fetch (issue 24: it stayed at 1
+    and was downloaded and extracted again every run, forever)."""
+    from spiders.state import MAX_ATTEMPTS, seen_key
+
+    url = "https://orient-news.net/a/9"
+    state = CrawlState("orient")
+    for attempt in range(1, MAX_ATTEMPTS):
+        state = state.after(_run(f"2026-11-{20 + attempt}", [seen_key(url)]), {url: reason})
+        assert state.pending == {url: attempt} and url not in state.gave_up
+    state = state.after(_run("2026-11-30", [seen_key(url)]), {url: reason})
+    assert state.pending == {} and state.gave_up == {url: f"extract_{reason}"}
+    assert seen_key(url) not in state.seen
+
+
+def test_a_page_with_no_article_is_given_up_at_once_and_a_redirect_keeps_its_count():
+    state = CrawlState("orient").after(_run("2026-11-21"), {"https://x.test/a": "no-article"})
+    assert state.gave_up == {"https://x.test/a": "extract_no-article"} and state.pending == {}
+    state = CrawlState("orient", pending={"https://x.test/b": 2})
+    state = state.after(_run("2026-11-22"), {"https://x.test/b/": "timeout"})  # the same page's key
+    assert state.pending == {"https://x.test/b/": 3}

@@ -22,6 +22,7 @@ from common.errors import NewsArchiveError
 from newsarchive.config import Settings
 from newsarchive.ops.live_state import read_all
 from newsarchive.ops.status import ArchiveStatus, OutletStatus, compute, latest_published
+from newsarchive.run.quality import QualityFigures
 
 WINDOW_DAYS = 30
 VERIFIED_SNAPSHOTS = 7  # the latest snapshots whose files are verified (SHA-256 of every file)
@@ -166,8 +167,7 @@ def collect(
                     )
                 )
         problems += [
-            ProblemRow(ref.day, manifest.run_id, str(p))
-            for p in manifest.quality.get("problems", [])
+            ProblemRow(ref.day, manifest.run_id, p) for p in QualityFigures.of(manifest).problems
         ]
         check = verifier(store, ref) if n < verified else None
         snapshots.append(

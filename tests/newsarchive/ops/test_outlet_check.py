@@ -205,13 +205,13 @@ def test_a_retired_outlet_is_neither_crawled_nor_alarmed_and_a_capture_on_reques
             RUN_DAY,
         )
         assert not [t for _, h, t in server.replica.requests if h in orient_hosts]  # not crawled
-        assert sorted(result["counts"]["outlets"]) == [
+        assert sorted(result.manifest.outlets) == [
             "anapress",
             "enabbaladi",
             "euronews",
             "zamanalwsl",
         ]
-        assert result["counts"]["quality"]["problems"] == []  # and not alarmed
+        assert result.quality.problems == []  # and not alarmed
         monkeypatch.setenv("NEWSARCHIVE_HOST_MAP", json.dumps(server.host_map))
         code = main(
             [

@@ -29,10 +29,9 @@ from archive.store import open_store
 from archive.verify import verify
 from dedup.urls import canonical_url
 from newsarchive.config import Settings
-from newsarchive.run import stages
+from newsarchive.run import lifecycle, stages
 from newsarchive.run.crawl import CrawlError
 from newsarchive.run.pipeline import run_pipeline
-from newsarchive.run.publish import publish_stage
 from newsarchive.run.runs import RunRef
 from replica.server import ReplicaServer
 from spiders.state import load_crawl_state
@@ -175,7 +174,7 @@ def test_a_rerun_of_a_date_loses_nothing(site, tmp_path, case):
     if case == "pages answer 500":
         anapress = manifest.outlets["anapress"]
         assert anapress.crawl.failed == {"http_500": 5} and anapress.carried == 5
-    assert result["counts"]["carried"] == manifest.carried
+    assert result.manifest.carried == manifest.carried
     check(f"rerun: {case}", store, before)
 
     run_pipeline(settings, DAY2, OUTLETS)  # a healthy next day
@@ -208,7 +207,7 @@ def test_an_outlet_whose_crawl_fails_on_a_rerun_is_a_gap_with_its_cause(site, tm
     site.replica.faults.set("orient", "http_500")
     result = run_pipeline(settings, RUN_DAY, OUTLETS)
     site.replica.faults.clear()
-    assert list(result["failures"]) == ["orient"]
+    assert list(result.failures) == ["orient"]
     manifest = load_manifest(store, list_snapshots(store)[-1])
     orient = manifest.outlets["orient"]
     assert (orient.status, orient.gap.stage, orient.gap.reason) == ("gap", "crawl", "http_500")
@@ -233,8 +232,8 @@ def test_an_outlet_whose_extraction_fails_is_a_gap_and_its_captures_are_kept(sit
     )  # its worker lost the registry entry
     with pytest.raises(Exception, match="unknown outlet 'orient'"):
         stages.extract_stage(broken, run, "orient")
-    stages.dedup_stage(settings, run, OUTLETS)
-    published = publish_stage(settings, run, OUTLETS)
+    lifecycle.deduplicate(settings, run, OUTLETS)
+    published = lifecycle.publish(settings, run, OUTLETS)
     orient = published.manifest.outlets["orient"]
     assert (orient.status, orient.gap.stage) == (
         "gap",
@@ -257,9 +256,11 @@ def test_a_publish_retried_after_it_completed_makes_no_second_rev(site, tmp_path
     for outlet in OUTLETS:
         stages.crawl_stage(settings, run, outlet)
         stages.extract_stage(settings, run, outlet)
-    stages.dedup_stage(settings, run, OUTLETS)
-    first = publish_stage(settings, run, OUTLETS)
-    again = publish_stage(settings, run, OUTLETS)  # e.g. the task was retried after it succeeded
+    lifecycle.deduplicate(settings, run, OUTLETS)
+    first = lifecycle.publish(settings, run, OUTLETS)
+    again = lifecycle.publish(
+        settings, run, OUTLETS
+    )  # e.g. the task was retried after it succeeded
     store = open_store(settings.archive)
     assert first.ref == again.ref and [r.rev for r in list_snapshots(store)] == [1]
     assert again.manifest.to_dict() == first.manifest.to_dict()
@@ -272,9 +273,9 @@ def test_nothing_to_publish_when_every_outlet_failed(site, tmp_path):
     site.replica.faults.set("anapress", "http_500")
     with pytest.raises(CrawlError, match="http_500"):
         stages.crawl_stage(settings, run, "anapress")
-    stages.dedup_stage(settings, run, ["anapress"])
-    with pytest.raises(stages.NothingToPublish, match="anapress.*http_500"):
-        publish_stage(settings, run, ["anapress"])
+    lifecycle.deduplicate(settings, run, ["anapress"])
+    with pytest.raises(lifecycle.NothingToPublish, match="anapress.*http_500"):
+        lifecycle.publish(settings, run, ["anapress"])
     assert list_snapshots(open_store(settings.archive)) == []
 
 
@@ -423,24 +424,32 @@ def test_concurrent_crawl_state_commits_are_never_lost(backend, tmp_path, reques
     )
 
 
-def test_a_cleared_run_whose_dedup_did_not_run_is_not_taken_for_its_finished_attempt(
+def test_a_run_cleared_after_it_published_publishes_its_new_crawl_and_keeps_what_it_published(
     site, tmp_path
 ):
-    """Airflow clears a run (same run id) after it published; its new crawls are staged, its dedup fails.
-    publish must not return the earlier attempt's snapshot (and fold the new crawls into the state)."""
+    """Airflow clears one crawl of a run (same run id) after the run published; the crawl and its
+    extraction run again, dedup does not. Publish is never mistaken for the finished attempt: it
+    deduplicates the day itself and publishes the new crawl, and orient, which the run published before
+    the clear and whose staging is gone, keeps its real counts (never a `not_finished` gap)."""
     settings = settings_for(site, tmp_path / "archive")
     run = RunRef.new_cli(RUN_DAY)
     for outlet in OUTLETS:
         stages.crawl_stage(settings, run, outlet)
         stages.extract_stage(settings, run, outlet)
-    stages.dedup_stage(settings, run, OUTLETS)
-    publish_stage(settings, run, OUTLETS)
+    lifecycle.deduplicate(settings, run, OUTLETS)
+    first = lifecycle.publish(settings, run, OUTLETS)
     store = open_store(settings.archive)
-    states = {o: load_crawl_state(store, o).to_bytes() for o in OUTLETS}
-    stages.crawl_stage(
-        settings.with_(refetch=True), run, "anapress"
-    )  # the cleared run's new attempt
-    with pytest.raises(stages.NothingToPublish, match="dedup stage has not run"):
-        publish_stage(settings, run, OUTLETS)
-    assert {o: load_crawl_state(store, o).to_bytes() for o in OUTLETS} == states
-    assert [r.rev for r in list_snapshots(store)] == [1] and list(store.list(run.staging))
+    before = everything_archived(store)
+    assert not list(store.list(run.staging))
+    stages.crawl_stage(settings.with_(refetch=True), run, "anapress")  # the cleared task
+    stages.extract_stage(settings, run, "anapress")
+    second = lifecycle.publish(settings, run, OUTLETS)
+    assert (first.ref.rev, second.ref.rev) == (1, 2)
+    orient, earlier = second.manifest.outlets["orient"], first.manifest.outlets["orient"]
+    assert (orient.status, orient.gap, orient.crawl) == ("ok", None, earlier.crawl)
+    assert (orient.extracted, orient.new, orient.carried) == (PER_OUTLET, PER_OUTLET, 0)
+    anapress = second.manifest.outlets["anapress"]
+    assert (anapress.status, anapress.crawl.fetched, anapress.new) == ("ok", PER_OUTLET, PER_OUTLET)
+    assert second.manifest.quality["problems"] == []
+    assert not list(store.list(run.staging))
+    check("a crawl cleared after its run published", store, before)

@@ -31,9 +31,8 @@ pytestmark = pytest.mark.slow  # the S3 server and pipeline runs
 TASKS = """
 import sys
 from datetime import date
-from newsarchive.run import stages
+from newsarchive.run import lifecycle, stages
 from newsarchive.config import Settings
-from newsarchive.run.publish import publish_stage
 from newsarchive.run.runs import RunRef
 
 settings = Settings.from_env()
@@ -43,8 +42,8 @@ if sys.argv[3] == "all":
     for outlet in outlets:
         stages.crawl_stage(settings, run, outlet)
         stages.extract_stage(settings, run, outlet)
-    stages.dedup_stage(settings, run, outlets)
-print(publish_stage(settings, run, outlets).ref.label)
+    lifecycle.deduplicate(settings, run, outlets)
+print(lifecycle.publish(settings, run, outlets).ref.label)
 """
 
 

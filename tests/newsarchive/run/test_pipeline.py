@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow  # pipeline runs
 
 def test_snapshot_has_every_outlet_and_the_five_seed_stories(demo_run):
     settings, result = demo_run
-    assert result["failures"] == {}
+    assert result.failures == {}
     store = open_store(settings.archive)
     ref = resolve_snapshot(store, RUN_DAY.isoformat())
     table = read_articles(store, ref)
@@ -116,7 +116,7 @@ def test_rerun_publishes_a_new_rev_and_keeps_the_first(replica_settings):
 
     first = run_pipeline(replica_settings, RUN_DAY, ["zamanalwsl"])
     second = run_pipeline(replica_settings, RUN_DAY, ["zamanalwsl"])
-    assert (first["snapshot"], second["snapshot"]) == ("2026-11-21 rev 1", "2026-11-21 rev 2")
+    assert (first.snapshot, second.snapshot) == ("2026-11-21 rev 1", "2026-11-21 rev 2")
     store = open_store(replica_settings.archive)
     assert [r.rev for r in list_snapshots(store)] == [1, 2]
     assert resolve_snapshot(store, "2026-11-21").rev == 2
@@ -176,7 +176,7 @@ def test_pipeline_publishes_to_s3(s3_server, replica):
 
     settings = Settings(archive="s3://archive/pipeline", host_map=replica.host_map)
     result = run_pipeline(settings, RUN_DAY, ["euronews", "zamanalwsl"])
-    assert result["counts"]["archived"] == 40 and result["failures"] == {}
+    assert result.manifest.archived == 40 and result.failures == {}
     store = open_store(settings.archive)
     ref = resolve_snapshot(store, RUN_DAY.isoformat())
     assert verify_snapshot(store, ref) == []
@@ -235,7 +235,7 @@ def test_next_day_is_checked_against_the_archived_window(demo_run, tmp_path):
     store = open_store(settings.archive)
     day1 = read_articles(store, resolve_snapshot(store, RUN_DAY.isoformat())).to_pylist()
     result = run_pipeline(settings, RUN_DAY + timedelta(days=1), ["orient"])
-    assert result["failures"] == {}
+    assert result.failures == {}
     ref = resolve_snapshot(store, (RUN_DAY + timedelta(days=1)).isoformat())
     manifest = read_manifest(store, ref)
     assert manifest["counts"]["dedup_window"] == [f"{RUN_DAY.isoformat()} rev 1"]

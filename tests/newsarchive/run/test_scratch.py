@@ -9,7 +9,7 @@ from newsarchive.run import scratch
 
 
 def test_sweep_removes_only_the_scratch_of_processes_that_are_gone(tmp_path):
-    me = tmp_path / f"{scratch.PREFIX}{os.getpid()}-{scratch._start_time(os.getpid())}"
+    me = tmp_path / f"{scratch.PREFIX}{os.getpid()}-{scratch.start_time(os.getpid())}"
     child = os.fork()
     if child == 0:
         os._exit(0)

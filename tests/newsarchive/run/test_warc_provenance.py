@@ -134,7 +134,7 @@ def test_every_row_names_the_discovery_document_it_was_found_on_and_that_documen
 
 def test_a_feed_answered_304_is_kept_as_a_304(replica, tmp_path):
     reports, _ = crawl_days(replica, "anapress", tmp_path, 2)
-    assert reports[1]["not_modified"] >= 1
+    assert reports[1].not_modified >= 1
     records = _records(tmp_path / "day1" / "anapress.warc.gz")
     feed = "https://www.anapress.net/rss"
     [(response, http)] = [
