@@ -11,7 +11,7 @@ import json
 import re
 import types
 import typing
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import pyarrow as pa
@@ -117,6 +117,30 @@ def table_rows(table: pa.Table) -> list[ArchivedRow]:
 
 
 @dataclass(frozen=True)
+class RequisiteCounts:
+    """A crawl's page requisites (spiders/news.py): requested, fetched, bytes received, revisits, URLs
+    shared by several pages; those not requested (a budget, a host) or failed, by reason."""
+
+    requested: int = 0
+    fetched: int = 0
+    bytes: int = 0
+    revisits: int = 0
+    shared: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A WARC record a crawl kept as evidence: an error answer (4xx, 5xx) or a robots.txt answer."""
+
+    record_id: str
+    url: str
+    status: int
+    kind: str  # article | discovery | robots | requisite
+
+
+@dataclass(frozen=True)
 class CrawlReport:
     """What one crawl of one outlet did (written by spiders/report.py with exactly these fields, read by
     newsarchive/run/crawl.py through the staged records' codec). In a manifest, figures this version
@@ -142,6 +166,9 @@ class CrawlReport:
     truncated_discovery: dict[str, int] = field(default_factory=dict)
     memusage_max: int | None = None
     elapsed_s: float = 0.0
+    requisites: RequisiteCounts = field(default_factory=RequisiteCounts)
+    records: dict[str, int] = field(default_factory=dict)  # WARC records written, by HTTP status
+    evidence: tuple[Evidence, ...] = ()  # the first error and robots.txt answers, by record id
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -149,13 +176,20 @@ class CrawlReport:
         known = {f.name for f in fields(cls)} - {"extra"}
         if not isinstance(data, dict) or not isinstance(data.get("outlet"), str):
             raise RecordError("a crawl report is a JSON object with an outlet")
-        return cls(
-            **{k: v for k, v in data.items() if k in known},
-            extra={k: v for k, v in data.items() if k not in known},
-        )
+        values = {k: v for k, v in data.items() if k in known}
+        try:
+            if "requisites" in values:
+                values["requisites"] = _requisite_counts(decode.Fields(values["requisites"]))
+            if "evidence" in values:
+                values["evidence"] = _evidence(values["evidence"], "evidence")
+        except decode.Malformed as exc:
+            raise RecordError(f"not a crawl report ({exc})") from None
+        return cls(**values, extra={k: v for k, v in data.items() if k not in known})
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        out["requisites"] = asdict(self.requisites)
+        out["evidence"] = [asdict(e) for e in self.evidence]
         return {**self.extra, **out}
 
 
@@ -246,7 +280,14 @@ _CRAWL_NUMBERS = (
     "robots_forbidden",
     "retried_pending",
 )
-_CRAWL_TALLIES = ("failed", "skipped", "discovery_failed", "retry_after", "truncated_discovery")
+_CRAWL_TALLIES = (
+    "failed",
+    "skipped",
+    "discovery_failed",
+    "retry_after",
+    "truncated_discovery",
+    "records",
+)
 _STATUSES = ("ok", "gap", "not_run")
 
 
@@ -256,6 +297,27 @@ def _count(value: Any, where: str) -> int:
 
 def _tally(value: Any, where: str) -> dict[str, int]:
     return decode.mapping(value, where, _count)
+
+
+def _requisite_counts(f: decode.Fields) -> RequisiteCounts:
+    return RequisiteCounts(
+        **{n: f.get(n, _count, 0) for n in ("requested", "fetched", "bytes", "revisits", "shared")},
+        skipped=f.get("skipped", _tally, {}),
+        failed=f.get("failed", _tally, {}),
+    )
+
+
+def _evidence(value: Any, where: str) -> tuple[Evidence, ...]:
+    def one(item: Any, at: str) -> Evidence:
+        e = decode.Fields(item, at)
+        return Evidence(
+            e.get("record_id", decode.text),
+            e.get("url", decode.text),
+            e.get("status", lambda v, w: decode.whole(v, w, high=999)),
+            e.get("kind", decode.text),
+        )
+
+    return tuple(decode.items(value, where, one))
 
 
 def _outlet_counts(f: decode.Fields, outlet: str) -> OutletCounts:
@@ -269,6 +331,8 @@ def _outlet_counts(f: decode.Fields, outlet: str) -> OutletCounts:
             **numbers,
             **tallies,
             memusage_max=f.get("memusage_max", decode.optional(_count), None),
+            requisites=_requisite_counts(f.child("requisites", {})),
+            evidence=f.get("evidence", _evidence, ()),
             elapsed_s=f.get("elapsed_s", lambda v, w: decode.number(v, w, low=0, high=1e9), 0.0),
             extra={
                 k: v
@@ -276,7 +340,15 @@ def _outlet_counts(f: decode.Fields, outlet: str) -> OutletCounts:
                 if k not in _COUNT_FIELDS
                 and k not in _CRAWL_NUMBERS
                 and k not in _CRAWL_TALLIES
-                and k not in ("outlet", "finish_reason", "memusage_max", "elapsed_s")
+                and k
+                not in (
+                    "outlet",
+                    "finish_reason",
+                    "memusage_max",
+                    "elapsed_s",
+                    "requisites",
+                    "evidence",
+                )
             },
         )
     gap = None

@@ -54,12 +54,7 @@ class CrawlError(NewsArchiveError):
     @property
     def records(self) -> tuple[str, ...]:
         """The WARC records that show why: the error responses and robots.txt answers its report names."""
-        named = self.report.extra.get("evidence", []) if self.report is not None else []
-        if not isinstance(named, list):
-            return ()
-        return tuple(
-            str(e["record_id"]) for e in named if isinstance(e, dict) and e.get("record_id")
-        )
+        return tuple(e.record_id for e in self.report.evidence) if self.report else ()
 
 
 def scrapy_settings(

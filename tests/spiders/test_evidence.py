@@ -63,7 +63,7 @@ def _records(warc: Path) -> list[tuple[str, str, str, str | None]]:
 def test_requisites_come_with_each_page_once_per_crawl_and_as_revisits_the_next_day(tmp_path):
     with ReplicaServer(living=True) as server:
         reports, state = crawl_days(server, "anapress", tmp_path, 2)
-    day1, day2 = reports
+    day1, day2 = (r.to_dict() for r in reports)
     warc1 = capture_paths(tmp_path / "day0", "anapress").warc
     warc2 = capture_paths(tmp_path / "day1", "anapress").warc
     for report, warc in ((day1, warc1), (day2, warc2)):
@@ -76,7 +76,7 @@ def test_requisites_come_with_each_page_once_per_crawl_and_as_revisits_the_next_
         assert requisites["skipped"] == {"offsite": pages}  # the tag manager of another company
         assert requisites["failed"] == {}
         unresolved: list = []  # the next day's revisits: their originals are in the first day's WARC
-        captures = list(iter_captures(warc, None, unresolved, frozenset({"requisite"})))
+        captures = list(iter_captures(warc, None, unresolved, kinds=frozenset({"requisite"})))
         assert len(captures) + len(unresolved) == requisites["fetched"]
         assert all(c.status == 200 and c.via for c in captures)
     # the next day, the same stylesheet, font, pictures and script are revisits of the first day's
@@ -120,6 +120,7 @@ def test_budgets_hold_and_are_reported_and_an_outlet_can_go_without(tmp_path):
         off = run_crawl(
             settings, load_registry(registry), "anapress", tmp_path / "off", None, RUN_DAY
         )
+    report, off = report.to_dict(), off.to_dict()
     requisites = report["requisites"]
     skipped = requisites["skipped"]
     assert skipped.get("budget_page_count", 0) > 0 and skipped.get("budget_run_bytes", 0) > 0
@@ -134,7 +135,7 @@ def test_budgets_hold_and_are_reported_and_an_outlet_can_go_without(tmp_path):
 
 def test_a_cdn_listed_by_the_outlet_serves_its_requisites_and_its_robots_txt_is_kept(tmp_path):
     with ReplicaServer(per_outlet=3) as server:
-        report, _ = crawl(server, "euronews", tmp_path)
+        report = crawl(server, "euronews", tmp_path)[0].to_dict()
     hosts = {
         (c.kind, urlsplit(c.url).hostname)
         for c in iter_captures(capture_paths(tmp_path, "euronews").warc)
@@ -153,7 +154,7 @@ def test_each_redirect_hop_and_each_retried_error_is_a_record_of_its_own(tmp_pat
         broken = urlsplit(site.url(site.articles[2])).path
         server.replica.faults.set("anapress", "moved", ["/rss", article])
         server.replica.faults.set("anapress", "http_503", [broken])
-        report, _ = crawl(server, "anapress", tmp_path, RETRY_TIMES="1")
+        report = crawl(server, "anapress", tmp_path, RETRY_TIMES="1")[0].to_dict()
     records = [
         (s, urlsplit(u).path + ("?" + urlsplit(u).query if urlsplit(u).query else ""))
         for _, s, u, _ in _records(capture_paths(tmp_path, "anapress").warc)
@@ -180,7 +181,7 @@ def test_an_outlet_that_is_down_is_published_with_the_answers_its_gap_names(tmp_
             archive=str(archive), host_map=server.host_map, scrapy_settings={"RETRY_TIMES": "1"}
         )
         result = run_pipeline(settings, RUN_DAY, ["anapress", "euronews"])
-    assert list(result["failures"]) == ["euronews"]
+    assert list(result.failures) == ["euronews"]
     store = open_store(archive)
     ref = resolve_snapshot(store, RUN_DAY.isoformat())
     manifest = read_manifest(store, ref)
