@@ -3,8 +3,9 @@ replica (all five outlets, a new day's articles each day), against crawling the 
 (NEWSARCHIVE_REQUISITES_PER_PAGE=0, as before issue 27). Each case runs the seven days in order into its
 own fresh local archive; per day: the articles fetched, the HTTP requests made, the bytes of the day's
 WARCs and the crawl time (the crawls' own elapsed time, summed over outlets). Revisits keep a file every
-page shares (stylesheet, font, script, logo) to one copy across the week: the week's extra bytes should
-stay near one day's.
+page shares (stylesheet, font, script, logo) to one copy across the week; a third case writes every
+requisite again (NEWSARCHIVE_REVISITS=False) to show what they save. Each article's own pictures are new
+bytes every day, revisits or not.
 
 Usage: python bench/bench_requisites.py [DAYS]   (default 7)
 """
@@ -27,8 +28,12 @@ from replica.server import ReplicaServer  # noqa: E402
 FIRST = date(2026, 11, 21)
 
 
-def _week(replica: ReplicaServer, archive: Path, days: int, requisites: bool) -> list[dict]:
-    settings = Settings(archive=str(archive), host_map=replica.host_map, max_articles=1_000_000)
+def _week(
+    replica: ReplicaServer, archive: Path, days: int, requisites: bool, revisits: bool = True
+) -> list[dict]:
+    settings = Settings(
+        archive=str(archive), host_map=replica.host_map, max_articles=1_000_000, revisits=revisits
+    )
     if not requisites:
         settings = settings.with_(requisites_per_page=0)
     out = []
@@ -59,8 +64,12 @@ def main() -> None:
         ReplicaServer(living=True) as replica,
     ):
         cases = {
-            label: _week(replica, Path(tmp) / label.replace(" ", "-"), days, on)
-            for label, on in (("pages alone", False), ("with requisites", True))
+            label: _week(replica, Path(tmp) / label.replace(" ", "-"), days, on, revisits)
+            for label, on, revisits in (
+                ("pages alone", False, True),
+                ("with requisites", True, True),
+                ("no revisits", True, False),
+            )
         }
     print(
         f"{days} days of the living replica (5 outlets) from {FIRST}, local archive, one run a day:"
@@ -86,9 +95,16 @@ def main() -> None:
         )
     first_extra = cases["with requisites"][0]["warc"] - cases["pages alone"][0]["warc"]
     week_extra = on["warc"] - off["warc"]
+    again = total["no revisits"]["warc"] - off["warc"]
+    later = [
+        (w["warc"] - p["warc"]) / w["articles"]
+        for w, p in zip(cases["with requisites"][1:], cases["pages alone"][1:], strict=True)
+    ]
     print(
         f"extra WARC bytes with requisites: day 1 {first_extra / 1e6:.2f} MB, the {days} days "
-        f"{week_extra / 1e6:.2f} MB ({week_extra / first_extra:.2f} x day 1's); crawl time "
+        f"{week_extra / 1e6:.2f} MB ({week_extra / first_extra:.2f} x day 1's; every requisite "
+        f"written again: {again / 1e6:.2f} MB); after day 1, {min(later, default=0):,.0f}-"
+        f"{max(later, default=0):,.0f} extra bytes per article (its own pictures); crawl time "
         f"{on['crawl_s'] / off['crawl_s']:.2f} x"
     )
 
