@@ -18,6 +18,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.capture_index import index_source, read_index
+from archive.readers import load_articles
 from archive.snapshot import read_manifest, resolve_snapshot
 from archive.store import open_store
 from archive.verify import verify_snapshot
@@ -229,3 +230,34 @@ def test_an_outlet_that_is_down_is_published_with_the_answers_its_gap_names(tmp_
     assert wacz_main(["validate", "-f", str(package)]) == 0
     with zipfile.ZipFile(package) as z:
         assert len(z.read("indexes/index.cdxj").splitlines()) == 2 * 4
+
+
+def test_captures_follow_a_revised_story_to_its_new_slug_and_from_a_host_variant(tmp_path):
+    """Orient revises yesterday's first story under a new slug (the living replica): `captures` of
+    either URL, or of the first one on the `m.` host, lists both captures, the revision named."""
+    archive = tmp_path / "archive"
+    with ReplicaServer(living=True) as server:
+        settings = Settings(
+            archive=str(archive),
+            host_map=server.host_map,
+            scrapy_settings={**FAST, "NEWSARCHIVE_REQUISITES_PER_PAGE": "0"},
+        )
+        for n in range(2):
+            run_pipeline(settings, RUN_DAY + timedelta(days=n), ["orient"])
+    rows = load_articles(open_store(archive), RUN_DAY, RUN_DAY + timedelta(days=1)).to_pylist()
+    (revision,) = [r for r in rows if r["revision_of"]]
+    (first,) = [r for r in rows if r["id"] == revision["revision_of"]]
+    assert first["url"] != revision["url"]  # a new slug
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for given in (first["url"], revision["url"], first["url"].replace("://www.", "://m.")):
+        found = subprocess.run(
+            [sys.executable, "-m", "newsarchive.cli.main", "captures", given, "--json"]
+            + ["--archive", str(archive)],
+            capture_output=True, text=True, timeout=300, env=env,
+        )  # fmt: skip
+        assert found.returncode == 0, found.stderr
+        captures = [json.loads(line) for line in found.stdout.splitlines()]
+        assert [(c["article"], c["revision_of"], c["snapshot"]) for c in captures] == [
+            (first["id"], None, f"{RUN_DAY} rev 1"),
+            (revision["id"], first["id"], f"{RUN_DAY + timedelta(days=1)} rev 1"),
+        ], given
