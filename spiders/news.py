@@ -357,7 +357,7 @@ class NewsSpider(scrapy.Spider):
         item = {"outlet": self.outlet.id, **capture, "via": via, "discovered_at": discovered_at}
         if not (self.outlet.requisites and self.budget.per_page):
             return [item]
-        return [item, *self._requisites(page_links(response.body, response.url), url, response.url)]
+        return [item, *self._requisites(page_links(response.text, response.url), url, response.url)]
 
     # -- page requisites --------------------------------------------------------------------------
     def _requisites(self, links: list[str], page: str, via: str) -> list[scrapy.Request]:

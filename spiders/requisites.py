@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from urllib.parse import urljoin
-
-from lxml import etree, html
 
 MAX_LINKS = 500  # links taken from one page or one stylesheet
 MAX_CSS_CHARS = 2_000_000  # of a stylesheet read for links
+MAX_HTML_CHARS = 16 * 1024 * 1024  # of a page read for links (DOWNLOAD_MAXSIZE bounds it anyway)
 MIB = 1024 * 1024
 PAGE_KEY = (
     "newsarchive_page"  # request meta of a requisite: the article page whose budget it spends
@@ -36,39 +36,71 @@ _LINK_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "
 _PRELOAD_AS = {"style", "font", "image", "script"}
 
 
-def page_links(markup: str | bytes, url: str) -> list[str]:
-    """The requisites an HTML page references, absolute, in document order, each once."""
-    try:
-        root = html.fromstring(markup)
-    except (etree.ParserError, ValueError):
-        return []
-    base = url
-    for href in root.xpath("//base/@href")[:1]:
-        base = urljoin(url, str(href).strip())
-    found: list[str] = []
-    for element in root.iter(etree.Element):
-        tag = element.tag.lower() if isinstance(element.tag, str) else ""
-        if tag == "link":
-            rels = set((element.get("rel") or "").lower().split())
+class _Links(HTMLParser):
+    """The references of one HTML document, as the tags stream by (Python's tokenizer: linear in the
+    document, where lxml's HTML parser takes minutes on one element of 200,000 attributes)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base: str | None = None
+        self.found: list[str] = []
+        self.in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        get = dict(attrs[:64]).get  # a tag's first attributes: those a page loads files by
+        if tag == "base" and self.base is None and get("href"):
+            self.base = (get("href") or "").strip()
+        elif tag == "link":
+            rels = set((get("rel") or "").lower().split())
             if rels & _LINK_RELS and (
                 not rels & {"preload", "modulepreload"}
-                or (element.get("as") or "script").lower() in _PRELOAD_AS
+                or (get("as") or "script").lower() in _PRELOAD_AS
             ):
-                found.append(element.get("href") or "")
+                self.found.append(get("href") or "")
         elif tag in ("img", "source"):
-            found.append(element.get("src") or "")
-            found += _srcset(element.get("srcset") or "")
+            self.found.append(get("src") or "")
+            self.found += _srcset(get("srcset") or "")
         elif tag == "script":
-            found.append(element.get("src") or "")
+            self.found.append(get("src") or "")
         elif tag == "video":
-            found.append(element.get("poster") or "")
-        elif tag == "style":
-            found += css_links(element.text_content(), base, absolute=False)
-        if style := element.get("style"):
-            found += css_links(style, base, absolute=False)
-        if len(found) > 4 * MAX_LINKS:
-            break
-    return _absolute(found, base)
+            self.found.append(get("poster") or "")
+        self.in_style = tag == "style"
+        if style := get("style"):
+            self.found += css_links(style, "", absolute=False)
+        if len(self.found) > 4 * MAX_LINKS:
+            raise _Enough
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_style:
+            self.found += css_links(data, "", absolute=False)
+
+
+class _Enough(Exception):
+    pass
+
+
+def page_links(markup: str | bytes, url: str) -> list[str]:
+    """The requisites an HTML page references, absolute, in document order, each once."""
+    if isinstance(markup, bytes):
+        markup = markup.decode("utf-8", "replace")
+    parser = _Links()
+    try:
+        parser.feed(markup[:MAX_HTML_CHARS])
+        parser.close()
+    except _Enough:
+        pass
+    except (AssertionError, ValueError):  # the tokenizer's own complaints: what was read so far
+        pass
+    base = url
+    if parser.base:
+        try:
+            base = urljoin(url, parser.base)
+        except ValueError:
+            pass
+    return _absolute(parser.found, base)
 
 
 def css_links(text: str, url: str, *, absolute: bool = True) -> list[str]:

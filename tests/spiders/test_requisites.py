@@ -60,6 +60,12 @@ def test_a_hostile_page_cannot_make_the_crawl_parse_or_schedule_without_end():
     assert page_links(b"", PAGE) == [] and page_links(b"\xff\xfe\x00garbage", PAGE) == []
     broken = '<img src="http://[::1/x.png"><img src="https://ok.example/a.png">'
     assert page_links(broken, PAGE) == ["https://ok.example/a.png"]
+    # the replica's slow_extract page: one element of 200,000 attributes (lxml's HTML parser, which
+    # this used to be, took minutes on it; the tokenizer reads it once, and what follows it counts)
+    wide = "<div " + " ".join(f"a{i}=v" for i in range(200_000)) + ' style="b:url(/w.png)"></div>'
+    assert page_links(f'<body>{wide}<img src="/after.png"></body>', PAGE) == [
+        "https://www.anapress.net/after.png"
+    ]
 
 
 def test_budgets_stop_by_count_and_bytes_per_page_then_per_run():
