@@ -62,6 +62,7 @@ bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_archive.py
 	$(VENV)/bin/python bench/bench_warc.py
 	$(VENV)/bin/python bench/bench_revisit.py
+	$(VENV)/bin/python bench/bench_requisites.py
 	$(VENV)/bin/python bench/bench_dedup.py
 	$(VENV)/bin/python bench/bench_crawl.py
 	$(VENV)/bin/python bench/bench_run.py

@@ -1,5 +1,10 @@
 """Every capture of a URL across snapshots, from their CDXJ indexes (binary search of each, checked
-against its SHA-256; optionally cached under that SHA-256 and mapped)."""
+against its SHA-256; optionally cached under that SHA-256 and mapped).
+
+A story is followed where it went: a lookup finds the captures of the URL and of its host variants
+(`www.`, `m.`, `amp.`: cdxj.url_prefixes), then of every URL linked to them by an archived article, the
+lines' `canonical_url` (a revised story under a new slug keeps its first URL as canonical) and
+`revision_of` (the article it revises), until no new URL turns up (MAX_ROUNDS)."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.capture_index import IndexMissing, IndexSource, index_source, read_index
-from archive.cdxj import Buffer, lines_with_prefix, url_prefix
+from archive.cdxj import Buffer, lines_with, lines_with_prefix, url_prefixes
 from archive.snapshot import DamagedObject, SnapshotRef, list_snapshots
 from archive.store import Store
 
@@ -40,6 +45,10 @@ class Capture:
     refers_to_uri: str | None = None  # a revisit: the capture it refers to
     refers_to_date: str | None = None
     original: Capture | None = None  # a revisit resolved
+    canonical_url: str | None = (
+        None  # its article's canonical URL (the story's first URL when revised)
+    )
+    revision_of: str | None = None  # the article its article revises
 
     @property
     def captured_at(self) -> str:
@@ -69,6 +78,8 @@ class Capture:
             "refers_to_uri": self.refers_to_uri,
             "refers_to_date": self.refers_to_date,
             "original": self.original.to_dict() if self.original else None,
+            "canonical_url": self.canonical_url,
+            "revision_of": self.revision_of,
         }
 
 
@@ -82,7 +93,11 @@ class CaptureSearch:
     unindexed: list[str] = field(
         default_factory=list
     )  # why each snapshot without a usable index was skipped
+    linked: list[str] = field(default_factory=list)  # the story's other URLs (slugs, revisions)
 
+
+MAX_ROUNDS = 8  # a story's URLs are followed this many links deep
+MAX_URLS = 50  # and to this many URLs
 
 Canonicalize = Callable[
     [str], str
@@ -142,17 +157,40 @@ class _Indexes:
         return data
 
     def captures(self, refs: list[SnapshotRef], canonical: str) -> list[Capture]:
-        prefix = url_prefix(canonical)
-        found = []
+        """Every capture of the URL (its canonical form) and of its host variants in `refs`."""
+        found: dict[tuple[str, str, int], Capture] = {}
         for ref in refs:
             data = self.get(ref)
             if data is None:
                 continue
-            for _key, stamp, entry in lines_with_prefix(data, prefix):
-                url = str(entry.get("url", ""))
-                if query_url(url, self.canonicalize) == canonical:
-                    found.append(_capture(ref, stamp, entry))
-        return sorted(found, key=lambda c: (c.timestamp, c.snapshot, c.offset))
+            for prefix in url_prefixes(canonical):
+                for _key, stamp, entry in lines_with_prefix(data, prefix):
+                    url = str(entry.get("url", ""))
+                    if query_url(url, self.canonicalize) == canonical:
+                        capture = _capture(ref, stamp, entry)
+                        found[(capture.snapshot, capture.warc, capture.offset)] = capture
+        return sorted(found.values(), key=lambda c: (c.timestamp, c.snapshot, c.offset))
+
+    def linked(
+        self, refs: list[SnapshotRef], canonicals: set[str], articles: set[str]
+    ) -> tuple[set[str], set[str]]:
+        """The URLs (canonical forms) and articles linked to these: lines whose article has one of the
+        canonical URLs, or is one of the articles, or revises one of them."""
+        urls: set[str] = set()
+        ids: set[str] = set()
+        wanted = [("canonical_url", c) for c in canonicals]
+        wanted += [(name, a) for a in articles for name in ("article", "revision_of")]
+        for ref in refs:
+            data = self.get(ref)
+            if data is None:
+                continue
+            for name, value in wanted:
+                for _key, _stamp, entry in lines_with(data, name, value):
+                    urls.add(query_url(str(entry.get("url", "")), self.canonicalize))
+                    for link in ("article", "revision_of"):
+                        if entry.get(link):
+                            ids.add(str(entry[link]))
+        return urls, ids
 
 
 def _capture(ref: SnapshotRef, stamp: str, entry: dict[str, Any]) -> Capture:
@@ -175,6 +213,8 @@ def _capture(ref: SnapshotRef, stamp: str, entry: dict[str, Any]) -> Capture:
         duplicate_of=text("duplicate_of"),
         refers_to_uri=text("refers_to_uri"),
         refers_to_date=text("refers_to_date"),
+        canonical_url=text("canonical_url"),
+        revision_of=text("revision_of"),
     )
 
 
@@ -187,22 +227,46 @@ def find_captures(
     *,
     cache: Path | None = None,
 ) -> CaptureSearch:
-    """Every capture of `url` (any variant with the same canonical key) in the complete snapshots dated
+    """Every capture of `url` (any variant with the same canonical key, its host variants) and of the URLs
+    its story had (linked by canonical URL and revision in any snapshot) in the complete snapshots dated
     in [since, until], oldest first; a revisit comes with the capture it refers to (searched in every
     snapshot, whatever the range)."""
     canonical = query_url(url, canonicalize)
     indexes = _Indexes(store, canonicalize, cache)
-    found = indexes.captures(list_snapshots(store, since, until), canonical)
-    every: list[SnapshotRef] | None = None
+    every = list_snapshots(store)  # the story's URLs: what the whole archive links
+    in_range = {ref.label for ref in list_snapshots(store, since, until)}  # its captures listed
+    by_url = {canonical: indexes.captures(every, canonical)}
+    articles: set[str] = set()
+    for _ in range(MAX_ROUNDS):
+        seen = {c for caps in by_url.values() for c in caps}
+        canonicals = set(by_url) | {
+            query_url(c.canonical_url, canonicalize) for c in seen if c.canonical_url
+        }
+        ids = {i for c in seen for i in (c.article, c.revision_of) if i} | articles
+        urls, articles = indexes.linked(every, canonicals, ids)
+        new = (urls | canonicals) - set(by_url)
+        if not new or len(by_url) >= MAX_URLS:
+            break  # a site whose every page names one canonical URL links no further than this
+        new = set(sorted(new)[: MAX_URLS - len(by_url)])
+        for other in sorted(new):
+            by_url[other] = indexes.captures(every, other)
+    found = sorted(
+        {
+            (c.snapshot, c.warc, c.offset): c
+            for caps in by_url.values()
+            for c in caps
+            if c.snapshot in in_range
+        }.values(),
+        key=lambda c: (c.timestamp, c.snapshot, c.offset),
+    )
     resolved = []
     for capture in found:
         if capture.revisit:
-            if every is None:
-                every = list_snapshots(store)
             target = query_url(capture.refers_to_uri or capture.url, canonicalize)
             capture = _resolve(capture, indexes.captures(every, target))
         resolved.append(capture)
-    return CaptureSearch(url, canonical, resolved, indexes.problems)
+    linked = sorted(u for u, caps in by_url.items() if u != canonical and caps)
+    return CaptureSearch(url, canonical, resolved, indexes.problems, linked)
 
 
 def _resolve(revisit: Capture, candidates: list[Capture]) -> Capture:

@@ -5,9 +5,10 @@ sorted by SURT key as pywb, py-wacz and `cdxj-indexer` write it, so archivists' 
         "digest": "sha1:...", "length": "5120", "offset": "8192", "filename": "warc/enabbaladi.warc.gz",
         "record_id": "<urn:uuid:...>", "article": "<article id>", "duplicate_of": null}
 
-Beyond the standard fields each line names its WARC record, the archived article made from it (if any)
-and whether that article was a duplicate; a revisit line names the capture it refers to
-(`refers_to_uri`, `refers_to_date`). Our WARC `metadata` records (article links) are never indexed: they
+Beyond the standard fields each line names its WARC record, the archived article made from it (if any),
+whether that article was a duplicate, its canonical URL and the article it is a revision of
+(`canonical_url`, `revision_of`: how `captures` follows a story across slug changes); a revision line
+names the capture it refers to (`refers_to_uri`, `refers_to_date`). Our WARC `metadata` records (article links) are never indexed: they
 are not captures of a page.
 
 A snapshot holds its index at `indexes/index.cdxj` (in its manifest, with its SHA-256); older ones get
@@ -94,6 +95,8 @@ def index_lines(path: Path, filename: str, articles: dict[str, ArchivedRow]) -> 
         if row is not None:
             entry["article"] = row.id
             entry["duplicate_of"] = row.duplicate_of
+            entry["canonical_url"] = row.canonical_url
+            entry["revision_of"] = row.revision_of
         lines.append(f"{key} {stamp} {json_text(entry, sort_keys=True)}".encode())
     return lines
 
@@ -124,11 +127,43 @@ def write_index(warcs: dict[str, Path], rows: Iterable[ArchivedRow], out: Path) 
     return len(lines)
 
 
+HOST_VARIANTS = (
+    "m.",
+    "amp.",
+    "mobile.",
+)  # hosts of the same pages that SURT keys apart (www. it folds)
+
+
 def url_prefix(url: str) -> bytes:
     """The SURT key prefix every capture of `url` (any of its variants that share a canonical URL)
     starts with: the SURT of its canonical form without the query."""
     key: str = surt.surt(url.split("?", 1)[0])
     return key.encode()
+
+
+def url_prefixes(url: str) -> list[bytes]:
+    """The SURT key prefixes of a canonical URL (its host without www., m., amp.) and of its mobile and
+    AMP host variants, whose keys SURT keeps apart (`net,outlet,m)/...`)."""
+    scheme, sep, rest = url.partition("://")
+    prefixes = [url_prefix(url)]
+    if sep and rest and not rest.startswith("["):
+        prefixes += [url_prefix(f"{scheme}://{v}{rest}") for v in HOST_VARIANTS]
+    return list(dict.fromkeys(prefixes))
+
+
+def lines_with(data: Buffer, field: str, value: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(key, timestamp, fields) of every line whose JSON has `field` equal to `value` (a scan for the
+    text `"field": "value"` as this module writes it, each hit parsed and checked)."""
+    needle = f"{json_text(field)}: {json_text(value)}".encode()
+    pos = data.find(needle)
+    while pos >= 0:
+        start = data.rfind(b"\n", 0, pos) + 1
+        end = data.find(b"\n", pos)
+        end = len(data) if end < 0 else end
+        parsed = cdxj_line(data[start:end].decode("utf-8", "replace"))
+        if parsed is not None and parsed[2].get(field) == value:
+            yield parsed
+        pos = data.find(needle, end)
 
 
 def _line_at_or_after(data: Buffer, needle: bytes) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -138,6 +138,30 @@ def table_rows(table: pa.Table) -> list[ArchivedRow]:
 
 
 @dataclass(frozen=True)
+class RequisiteCounts:
+    """A crawl's page requisites (spiders/news.py): requested, fetched, bytes received, revisits, URLs
+    shared by several pages; those not requested (a budget, a host) or failed, by reason."""
+
+    requested: int = 0
+    fetched: int = 0
+    bytes: int = 0
+    revisits: int = 0
+    shared: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A WARC record a crawl kept as evidence: an error answer (4xx, 5xx) or a robots.txt answer."""
+
+    record_id: str
+    url: str
+    status: int
+    kind: str  # article | discovery | robots | requisite
+
+
+@dataclass(frozen=True)
 class CrawlReport:
     """What one crawl of one outlet did (written by spiders/report.py with exactly these fields, read by
     newsarchive/run/crawl.py through the staged records' codec). In a manifest, figures this version
@@ -163,6 +187,9 @@ class CrawlReport:
     truncated_discovery: dict[str, int] = field(default_factory=dict)
     memusage_max: int | None = None
     elapsed_s: float = 0.0
+    requisites: RequisiteCounts = field(default_factory=RequisiteCounts)
+    records: dict[str, int] = field(default_factory=dict)  # WARC records written, by HTTP status
+    evidence: tuple[Evidence, ...] = ()  # the first error and robots.txt answers, by record id
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -170,13 +197,20 @@ class CrawlReport:
         known = {f.name for f in fields(cls)} - {"extra"}
         if not isinstance(data, dict) or not isinstance(data.get("outlet"), str):
             raise RecordError("a crawl report is a JSON object with an outlet")
-        return cls(
-            **{k: v for k, v in data.items() if k in known},
-            extra={k: v for k, v in data.items() if k not in known},
-        )
+        values = {k: v for k, v in data.items() if k in known}
+        try:
+            if "requisites" in values:
+                values["requisites"] = _requisite_counts(decode.Fields(values["requisites"]))
+            if "evidence" in values:
+                values["evidence"] = _evidence(values["evidence"], "evidence")
+        except decode.Malformed as exc:
+            raise RecordError(f"not a crawl report ({exc})") from None
+        return cls(**values, extra={k: v for k, v in data.items() if k not in known})
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        out["requisites"] = asdict(self.requisites)
+        out["evidence"] = [asdict(e) for e in self.evidence]
         return {**self.extra, **out}
 
 
@@ -187,6 +221,8 @@ class Gap:
     stage: str  # crawl | extract | run
     reason: str  # http_500, dns, crawl_error, not_finished, ...
     message: str
+    # WARC-Record-IDs of the responses that show why (error answers, robots.txt), in the outlet's WARC
+    records: tuple[str, ...] = ()
 
 
 @dataclass
@@ -223,6 +259,8 @@ class OutletCounts:
         )
         if self.gap:
             out.update(gap=self.gap.message, gap_stage=self.gap.stage, gap_reason=self.gap.reason)
+            if self.gap.records:
+                out.update(gap_records=list(self.gap.records))
         return out
 
     @classmethod
@@ -248,6 +286,7 @@ _COUNT_FIELDS = (
     "gap",
     "gap_stage",
     "gap_reason",
+    "gap_records",
 )
 _CRAWL_NUMBERS = (
     "discovered",
@@ -262,7 +301,14 @@ _CRAWL_NUMBERS = (
     "robots_forbidden",
     "retried_pending",
 )
-_CRAWL_TALLIES = ("failed", "skipped", "discovery_failed", "retry_after", "truncated_discovery")
+_CRAWL_TALLIES = (
+    "failed",
+    "skipped",
+    "discovery_failed",
+    "retry_after",
+    "truncated_discovery",
+    "records",
+)
 _STATUSES = ("ok", "gap", "not_run")
 
 
@@ -272,6 +318,27 @@ def _count(value: Any, where: str) -> int:
 
 def _tally(value: Any, where: str) -> dict[str, int]:
     return decode.mapping(value, where, _count)
+
+
+def _requisite_counts(f: decode.Fields) -> RequisiteCounts:
+    return RequisiteCounts(
+        **{n: f.get(n, _count, 0) for n in ("requested", "fetched", "bytes", "revisits", "shared")},
+        skipped=f.get("skipped", _tally, {}),
+        failed=f.get("failed", _tally, {}),
+    )
+
+
+def _evidence(value: Any, where: str) -> tuple[Evidence, ...]:
+    def one(item: Any, at: str) -> Evidence:
+        e = decode.Fields(item, at)
+        return Evidence(
+            e.get("record_id", decode.text),
+            e.get("url", decode.text),
+            e.get("status", lambda v, w: decode.whole(v, w, high=999)),
+            e.get("kind", decode.text),
+        )
+
+    return tuple(decode.items(value, where, one))
 
 
 def _outlet_counts(f: decode.Fields, outlet: str) -> OutletCounts:
@@ -285,6 +352,8 @@ def _outlet_counts(f: decode.Fields, outlet: str) -> OutletCounts:
             **numbers,
             **tallies,
             memusage_max=f.get("memusage_max", decode.optional(_count), None),
+            requisites=_requisite_counts(f.child("requisites", {})),
+            evidence=f.get("evidence", _evidence, ()),
             elapsed_s=f.get("elapsed_s", lambda v, w: decode.number(v, w, low=0, high=1e9), 0.0),
             extra={
                 k: v
@@ -292,7 +361,15 @@ def _outlet_counts(f: decode.Fields, outlet: str) -> OutletCounts:
                 if k not in _COUNT_FIELDS
                 and k not in _CRAWL_NUMBERS
                 and k not in _CRAWL_TALLIES
-                and k not in ("outlet", "finish_reason", "memusage_max", "elapsed_s")
+                and k
+                not in (
+                    "outlet",
+                    "finish_reason",
+                    "memusage_max",
+                    "elapsed_s",
+                    "requisites",
+                    "evidence",
+                )
             },
         )
     gap = None
@@ -301,6 +378,7 @@ def _outlet_counts(f: decode.Fields, outlet: str) -> OutletCounts:
             f.get("gap_stage", decode.text, "run"),
             f.get("gap_reason", decode.text, "failed"),
             f.get("gap", decode.text),
+            tuple(f.get("gap_records", lambda v, w: decode.items(v, w, decode.text), [])),
         )
     archived = f.get("archived", _count, 0)
     duplicates = f.get("duplicates", _count, 0)

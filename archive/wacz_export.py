@@ -1,7 +1,8 @@
 """A snapshot as WACZ files (one per outlet), for ReplayWeb.page, pywb and every tool that reads WACZ 1.1.1:
 
     archive/<outlet>-<day>-rev<N>.warc.gz   the outlet's WARC of the snapshot, and of each older rev whose
-                                            WARC holds a row's capture (rows carried forward)
+                                            WARC holds a row's capture (rows carried forward) or the
+                                            original of a revisit (a requisite stored on an earlier day)
     indexes/index.cdxj                      the snapshot's own CDXJ lines for those WARCs (filename: the
                                             WARC's name in archive/), sorted; no metadata record is a capture
     pages/pages.jsonl                       one page per archived article: url, ts (capture time), title,
@@ -24,10 +25,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archive import layout
-from archive.capture_index import IndexMissing, index_source, read_index_lines
-from archive.cdxj import CdxjLine, decode_index, write_index
+from archive.capture_index import IndexMissing, index_source, read_index, read_index_lines
+from archive.cdxj import CdxjLine, decode_index, lines_with_prefix, url_prefix, write_index
 from archive.records import ArchivedRow
-from archive.snapshot import SnapshotRef, day_revs, download_checked, load_manifest, read_rows
+from archive.snapshot import (
+    DamagedObject,
+    SnapshotRef,
+    day_revs,
+    download_checked,
+    list_snapshots,
+    load_manifest,
+    read_rows,
+)
 from archive.store import Store, sha256_file
 from archive.wacz_signing import sign_package
 from common.escape import json_text
@@ -81,26 +90,33 @@ def export_wacz(
                 needed |= _earlier_complete_revs(
                     store, ref
                 )  # a revisit's original is in the day's earlier revs
-            sources = sorted(needed, key=lambda s: (s.day, s.rev))
             warcs: dict[str, Path] = {}
             digests: dict[
                 str, str
             ] = {}  # checked against the manifest on download: not hashed again
             lines: list[bytes] = []
-            for source in sources:
-                key = layout.warc_key(source.prefix, name)
-                entry = (manifest if source == ref else load_manifest(store, source)).file(key)
-                if entry is None:
-                    continue  # an outlet with no crawl in this rev (not run): nothing of its own to package
-                local = Path(tmp) / f"{name}-{source.day}-rev{source.rev}.warc.gz"
-                download_checked(store, entry, local)
-                warcs[local.name] = local
-                digests[local.name] = entry.sha256
-                if source not in indexes:
-                    indexes[source] = _index_of(
-                        store, source, Path(tmp), rows if source == ref else []
-                    )
-                lines += _lines_for(indexes[source], layout.warc_key("", name), local.name)
+
+            # then a requisite stored once across days: its revisits' originals in earlier days' WARCs
+            for phase in ("snapshot", "originals"):
+                sources = (
+                    sorted(needed, key=lambda s: (s.day, s.rev))
+                    if phase == "snapshot"
+                    else _holding_originals(store, ref, name, lines, needed)
+                )
+                for source in sources:
+                    key = layout.warc_key(source.prefix, name)
+                    entry = (manifest if source == ref else load_manifest(store, source)).file(key)
+                    if entry is None:
+                        continue  # an outlet with no crawl in this rev (not run): nothing to package
+                    local = Path(tmp) / f"{name}-{source.day}-rev{source.rev}.warc.gz"
+                    download_checked(store, entry, local)
+                    warcs[local.name] = local
+                    digests[local.name] = entry.sha256
+                    if source not in indexes:
+                        indexes[source] = _index_of(
+                            store, source, Path(tmp), rows if source == ref else []
+                        )
+                    lines += _lines_for(indexes[source], layout.warc_key("", name), local.name)
             if not warcs:
                 continue
             out = dest / f"{ref.day}-rev{ref.rev}-{name}.wacz"
@@ -155,6 +171,44 @@ def _earlier_complete_revs(store: Store, ref: SnapshotRef) -> set[SnapshotRef]:
         for rev, state in revs.items()
         if rev < ref.rev and state.complete and not state.abandoned
     }
+
+
+def _holding_originals(
+    store: Store, ref: SnapshotRef, outlet: str, lines: list[bytes], packed: set[SnapshotRef]
+) -> list[SnapshotRef]:
+    """The earlier snapshots whose WARC of `outlet` holds the original of a revisit in `lines` that the
+    package does not hold yet, newest first (each index read once, checked)."""
+    entries = [json.loads(line.split(b" ", 2)[2]) for line in lines]  # the lines packed so far
+    present = {e.get("digest") for e in entries if e.get("mime") != "warc/revisit"}
+    missing = {
+        (str(e.get("refers_to_uri") or e.get("url")), str(e.get("digest")))
+        for e in entries
+        if e.get("mime") == "warc/revisit" and e.get("digest") not in present
+    }
+    found: list[SnapshotRef] = []
+    filename = layout.warc_key("", outlet)
+    for source in reversed(list_snapshots(store, until=date.fromisoformat(ref.day))):
+        if not missing:
+            break
+        if source in packed:
+            continue
+        try:
+            index = read_index(store, index_source(store, source))
+        except (IndexMissing, DamagedObject):
+            continue
+        held = {
+            (uri, digest)
+            for uri, digest in missing
+            for _key, _stamp, e in lines_with_prefix(index, url_prefix(uri))
+            if e.get("url") == uri
+            and e.get("digest") == digest
+            and e.get("mime") != "warc/revisit"
+            and e.get("filename") == filename
+        }
+        if held:
+            found.append(source)
+            missing -= held
+    return found
 
 
 def _lines_for(index: list[CdxjLine], filename: str, renamed: str) -> list[bytes]:

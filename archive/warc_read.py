@@ -3,9 +3,11 @@
 A capture is a `response` record, or a `revisit` record (identical-payload-digest: HTTP headers, no body)
 whose body is its original's. Its provenance comes from the `metadata` record (`application/warc-fields`,
 `kind:`, `via:` and `discovered-at:`) that is `WARC-Concurrent-To` it (spiders/warc.py writes it right
-after the capture). `kind` is `article`, `discovery` (a feed, sitemap or section page) or `robots`; a
-WARC written before discovery documents were kept has no such record, and held article pages only
-(kind None). A record without HTTP headers (another tool's) reads as status 0 with no content type.
+after the capture). `kind` is `article`, `discovery` (a feed, sitemap or section page), `robots` or
+`requisite` (a stylesheet, image, font or script of a page); a WARC written before discovery documents
+were kept has no such record, and held article pages only (kind None). A requisite's revisit may refer
+to a record of an earlier day (spiders/warc.py): readers that want articles pass `kinds=ARTICLE_KINDS`,
+and such a revisit left unresolved costs nothing. A record without HTTP headers (another tool's) reads as status 0 with no content type.
 
 One rule finds a revisit's original: the response whose `WARC-Record-ID` is the revisit's
 `WARC-Refers-To`, or, when a revisit names none, the response with its `WARC-Refers-To-Target-URI` and
@@ -37,6 +39,7 @@ from common.errors import NewsArchiveError
 logger = logging.getLogger(__name__)
 CAPTURE_TYPES = ("response", "revisit")
 PROVENANCE_TYPE = "application/warc-fields"
+ARTICLE_KINDS = frozenset({None, "article"})
 Wanted = Callable[[str, str], bool]  # (record id, URL) -> read this capture's body?
 
 
@@ -65,7 +68,7 @@ class Capture:
 
     @property
     def is_article(self) -> bool:
-        return self.kind in (None, "article")
+        return self.kind in ARTICLE_KINDS
 
 
 @dataclass(frozen=True)
@@ -213,24 +216,43 @@ def iter_captures(
     originals: Originals | None = None,
     unresolved: list[CaptureNotFound] | None = None,
     wanted: Wanted | None = None,
+    kinds: frozenset[str | None] | None = None,
 ) -> Iterator[Capture]:
-    """Every capture of the WARC that `wanted` accepts (default: all), in file order, in one pass:
-    a revisit with its original's body, each with its provenance. Only a wanted capture's body is read.
-    A revisit whose original is nowhere costs only itself: it is appended to `unresolved` (raised when
-    that is None). Without `originals`, revisits are resolved within this WARC only."""
+    """Every capture of the WARC that `wanted` accepts (default: all) and whose provenance `kind` is one
+    of `kinds` (default: any), in file order, in one pass: a revisit with its original's body, each with
+    its provenance. Only a wanted capture's body is read. A revisit whose original is nowhere costs only
+    itself: it is appended to `unresolved` (raised when that is None), unless its kind is not wanted.
+    Without `originals`, revisits are resolved within this WARC only."""
     originals = originals or Originals(None, "", "", path.parent)
     index = originals.streaming(path)
-    pending: Capture | None = None
+    # the last capture read, its provenance (the metadata record right after it) still to come
+    pending: Capture | CaptureNotFound | None = None
+
+    def settled() -> Iterator[Capture]:
+        """The pending capture, if its kind is wanted: yielded, or (its original nowhere) reported."""
+        if pending is None:
+            return
+        kind = index.provenance.get(pending.record_id, {}).get("kind")
+        if kinds is not None and kind not in kinds:
+            return
+        if isinstance(pending, Capture):
+            yield pending
+            return
+        if unresolved is None:
+            raise pending
+        logger.warning("%s", pending)
+        unresolved.append(pending)
+
     with path.open("rb") as fh:
         records = ArchiveIterator(fh)
         for record in records:
             if record.rec_type not in CAPTURE_TYPES:
-                if index.note_provenance(record) is not None and pending is not None:
+                target = index.note_provenance(record)
+                if target is not None and isinstance(pending, Capture):
                     pending = _with_provenance(pending, index)
                 continue
-            if pending is not None:
-                yield pending
-                pending = None
+            yield from settled()
+            pending = None
             headers = record.rec_headers
             record_id, url = (
                 headers.get_header("WARC-Record-ID"),
@@ -242,14 +264,10 @@ def iter_captures(
             try:
                 pending = _with_provenance(_capture(record, originals), index)
             except CaptureNotFound as exc:
-                if unresolved is None:
-                    raise
-                logger.warning("%s", exc)
-                unresolved.append(exc)
+                pending = exc
             index.add(record, records.get_record_offset())  # reads the rest of the record
     index.complete = True
-    if pending is not None:
-        yield pending
+    yield from settled()
 
 
 def resolve_capture(path: Path, record_id: str, originals: Originals | None = None) -> Capture:

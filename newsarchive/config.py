@@ -75,6 +75,10 @@ class Settings:
     sitemap_max_age_days: float = _default("NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS")
     max_retry_after: float = _default("NEWSARCHIVE_MAX_RETRY_AFTER")
     revisits: bool = _default("NEWSARCHIVE_REVISITS")
+    requisites_per_page: int = _default("NEWSARCHIVE_REQUISITES_PER_PAGE")
+    requisite_mib_per_page: float = _default("NEWSARCHIVE_REQUISITE_MIB_PER_PAGE")
+    requisites_per_run: int = _default("NEWSARCHIVE_REQUISITES_PER_RUN")
+    requisite_mib_per_run: float = _default("NEWSARCHIVE_REQUISITE_MIB_PER_RUN")
     # ops (newsarchive/ops/): the day's deadline (UTC), staleness, where metrics go
     deadline: time | None = _default("NEWSARCHIVE_DEADLINE")
     stale_days: int = _default("NEWSARCHIVE_STALE_DAYS")

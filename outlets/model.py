@@ -37,6 +37,11 @@ class Outlet:
     status: str = "active"
     status_since: date | None = None
     status_reason: str = ""
+    # page requisites (spiders/requisites.py): the stylesheets, images, fonts and scripts an article page
+    # references on the outlet's domains and on these CDN hosts (each an exact host name), fetched with
+    # the page; off: the page alone
+    requisites: bool = True
+    cdns: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -52,8 +57,17 @@ class Outlet:
         return linear_match(self.article_pattern, url)
 
     def allows(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
+        return self.allows_host(urlsplit(url).hostname or "")
+
+    def allows_host(self, host: str) -> bool:
+        """One of the outlet's domains, or a subdomain of one."""
+        host = host.lower().rstrip(".")
         return any(host == d or host.endswith("." + d) for d in self.domains)
+
+    def serves_requisites(self, host: str) -> bool:
+        """A host a page requisite may come from: the outlet's domains (and their subdomains) and the
+        CDN hosts it lists, each exactly (a CDN's other customers share its parent domain)."""
+        return self.allows_host(host) or host.lower().rstrip(".") in self.cdns
 
     @property
     def discovery_urls(self) -> tuple[str, ...]:

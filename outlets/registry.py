@@ -62,6 +62,8 @@ _KNOWN_KEYS = {
     "status",
     "status_since",
     "status_reason",
+    "requisites",
+    "cdns",
 }
 STATUSES = ("active", "paused", "retired")
 
@@ -237,6 +239,7 @@ def _parse_outlet(path: Path, index: int, entry: object) -> Outlet:
                 f"{where}: cleanup.prune selector {selector!r} is not valid CSS: {exc}"
             ) from None
     status, since, reason = _lifecycle(where, entry)
+    requisites, cdns = _requisites(where, entry, domains)
     outlet = Outlet(
         id=outlet_id,
         name=name,
@@ -248,12 +251,37 @@ def _parse_outlet(path: Path, index: int, entry: object) -> Outlet:
         status=status,
         status_since=since,
         status_reason=reason,
+        requisites=requisites,
+        cdns=cdns,
         **discovery,
     )
     for url in outlet.discovery_urls:
         if not outlet.allows(url):
             raise ConfigError(f"{where}: discovery URL {url} is outside domains {outlet.domains}")
     return outlet
+
+
+def _requisites(
+    where: str, entry: dict[str, object], domains: tuple[str, ...]
+) -> tuple[bool, tuple[str, ...]]:
+    """requisites (true by default: an article page is captured with its stylesheets, images, fonts and
+    scripts) and cdns (the other hosts they may come from, each an exact host name)."""
+    requisites = entry.get("requisites", True)
+    if not isinstance(requisites, bool):
+        raise ConfigError(
+            f"{where}: requisites must be true or false (unquoted), not {requisites!r:.40}"
+        )
+    cdns = tuple(
+        dict.fromkeys(
+            _value(where, "cdns host", h, REGISTRABLE) for h in _strings(where, entry, "cdns")
+        )
+    )
+    if inside := [h for h in cdns if any(h == d or h.endswith("." + d) for d in domains)]:
+        raise ConfigError(
+            f"{where}: cdns host {inside[0]} is one of the outlet's domains already; list only "
+            "other hosts"
+        )
+    return requisites, cdns
 
 
 def _lifecycle(where: str, entry: dict[str, object]) -> tuple[str, date | None, str]:

@@ -50,6 +50,7 @@ MODES = {
     "truncated": "announces the full Content-Length, sends half the body, closes",
     "redirect_loop": "302 to the same path with a counter, forever",
     "offsite_redirect": "302 to a host outside the outlet's domains",
+    "moved": "301 to the path with ?moved=1, which answers 302 to ?moved=2, which serves the page",
     "robots_disallow": "robots.txt disallows the path (the page itself is fine)",
     "gzip_bomb": "Content-Encoding: gzip whose body inflates to 64 MiB",
     "oversized": "a 24 MiB page",
@@ -78,6 +79,24 @@ MODES = {
     "new_furniture": 'the page with an app promotion after its last paragraph (<p class="app-promo">) that no '
     "generic furniture rule knows: only a prune rule for .app-promo removes it",
 }
+# the modes whose answer does not use the healthy body: they break a stylesheet, script, font or picture
+# as they break a page (the others leave those files as they are)
+WITHOUT_BODY = frozenset(
+    {
+        "http_500",
+        "http_503",
+        "http_429",
+        "timeout",
+        "reset",
+        "redirect_loop",
+        "offsite_redirect",
+        "backslash_redirect",
+        "redirect_self",
+        "gzip_bomb",
+        "oversized",
+        "not_html",
+    }
+)
 PROMO_LINE = "حمّلوا تطبيقنا على هواتفكم لمتابعة الأخبار العاجلة أولاً بأول"
 BOMB_SIZE = 64 * 1024 * 1024
 OVERSIZED = 24 * 1024 * 1024
@@ -352,6 +371,16 @@ def serve(handler, mode: str, outlet: str, path: str, ok: tuple[int, str, str]) 
     if mode == "redirect_loop":
         n = faults.hit(outlet, path) + 1
         return handler.reply(302, "text/plain", b"", headers={"Location": f"{path}?r={n}"})
+    if mode == "moved":  # a site reorganised: each hop of the chain is a response of its own
+        hop = parse_qs(urlsplit(handler.path).query).get("moved", ["0"])[0]
+        if hop in ("0", "1"):
+            return handler.reply(
+                301 if hop == "0" else 302,
+                "text/html; charset=utf-8",
+                b"<h1>Moved</h1>",
+                headers={"Location": f"{path}?moved={int(hop) + 1}"},
+            )
+        return handler.reply(status, ctype, text.encode("utf-8"))
     if mode == "offsite_redirect":
         return handler.reply(
             302, "text/plain", b"", headers={"Location": f"https://elsewhere.example{path}"}

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from common.errors import ConfigError
-from replica import control, faults
+from replica import assets, control, faults
 from replica.catalog import EPOCH, Catalog
 from replica.sites import SITES, Site
 
@@ -98,11 +98,24 @@ class Replica:
         with self._log_lock:
             self.requests.append((time.monotonic(), host.split(":")[0].lower(), target))
 
+    def requisite(
+        self, host: str, target: str, world: _World | None = None
+    ) -> tuple[str, bytes] | None:
+        """(content type, body) of a stylesheet, script, font or picture at host + path?query."""
+        site = self.site_for(host, world)
+        return assets.resolve(
+            site.outlet if site else None, host.split(":")[0].lower(), urlsplit(target).path
+        )
+
     def resolve(self, host: str, target: str, world: _World | None = None) -> tuple[int, str, str]:
         """(status, content type, text) for a request to host + path?query."""
         world = world or self.world()
         site = self.site_for(host, world)
         if site is None:
+            if host.split(":")[0].lower() in assets.CDN_HOSTS:
+                if urlsplit(target).path == "/robots.txt":
+                    return 200, "text/plain; charset=utf-8", assets.robots()
+                return 404, "text/plain; charset=utf-8", "not found\n"
             return 404, "text/plain; charset=utf-8", f"unknown host {host}\n"
         parts = urlsplit(target)
         if parts.path == "/robots.txt":
@@ -144,10 +157,18 @@ class _Handler(BaseHTTPRequestHandler):
         host = self.headers.get("Host", "")
         replica.log_request(host, self.path)
         world = replica.world_for(self.headers.get(DAY_HEADER))
-        ok = replica.resolve(host, self.path, world)
         site = replica.site_for(host, world)
         path = urlsplit(self.path).path
         mode = replica.faults.mode_for(site.outlet, path) if site else None
+        if (requisite := replica.requisite(host, self.path, world)) is not None:
+            ctype, body = requisite
+            if (
+                mode in faults.WITHOUT_BODY
+            ):  # a fault that needs the healthy page's text leaves it be
+                replica.faults.note_served(site.outlet, mode)  # type: ignore[union-attr]
+                return faults.serve(self, mode, site.outlet, path, (200, ctype, ""))  # type: ignore[union-attr]
+            return self.reply(200, ctype, body, compress=not ctype.startswith(("image/", "font/")))
+        ok = replica.resolve(host, self.path, world)
         if mode:
             replica.faults.note_served(site.outlet, mode)
             faults.serve(self, mode, site.outlet, path, ok)
@@ -228,8 +249,9 @@ class ReplicaServer:
 
     @property
     def host_map(self) -> dict[str, str]:
-        """Every outlet host mapped to this server's loopback address."""
-        return {host: f"127.0.0.1:{self.port}" for host in self.replica.sites}
+        """Every outlet host (and the CDN host) mapped to this server's loopback address."""
+        hosts = [*self.replica.sites, *assets.CDN_HOSTS]
+        return {host: f"127.0.0.1:{self.port}" for host in hosts}
 
     def start(self) -> ReplicaServer:
         self._thread.start()

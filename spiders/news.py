@@ -10,13 +10,19 @@ requests, pending retries included, stop at NEWSARCHIVE_MAX_ARTICLES (the rest s
 `skipped/page_cap`); discovery stops at NEWSARCHIVE_MAX_SECTION_PAGES per section,
 NEWSARCHIVE_MAX_SITEMAP_DEPTH nested sitemap indexes and NEWSARCHIVE_MAX_DISCOVERY_DOCUMENTS documents
 (`truncated_discovery/<limit>`: the documents not requested).
+
+Page requisites (spiders/requisites.py): an article page judged HTML is followed by its stylesheets,
+images, fonts and scripts on the outlet's domains and CDN hosts, each URL once per crawl, within the
+budgets per page and per crawl (NEWSARCHIVE_REQUISITES_PER_PAGE, _REQUISITE_MIB_PER_PAGE, _PER_RUN,
+_MIB_PER_RUN); a stylesheet's own `url(...)` and `@import` count for the page that loaded it. What is not
+requested says why (`requisites/skipped/<reason>`), what failed too (`requisites/failed/<reason>`).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from urllib.parse import unquote, urljoin
+from urllib.parse import unquote, urljoin, urlsplit
 
 import scrapy
 from twisted.python.failure import Failure
@@ -28,6 +34,7 @@ from outlets.registry import load_registry
 from spiders import failures
 from spiders.capture import CAPTURE_KEY
 from spiders.discovery import DiscoveryError, parse_feed, parse_sitemap
+from spiders.requisites import PAGE_KEY, Budget, css_links, page_links
 from spiders.state import MAX_ATTEMPTS, CrawlRun, CrawlState, seen_key
 from spiders.variables import check_crawl_settings
 from spiders.warc import KIND_KEY, VIA_KEY
@@ -35,6 +42,7 @@ from spiders.warc import KIND_KEY, VIA_KEY
 logger = logging.getLogger(__name__)
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 STAT = "newsarchive/"
+REQUISITE = STAT + "requisites/"
 
 
 class NewsSpider(scrapy.Spider):
@@ -70,6 +78,10 @@ class NewsSpider(scrapy.Spider):
         )
         self.validators: dict[str, dict[str, str]] = {}
         self.lastmod_cutoff: datetime | None = None
+        self.budget = Budget.of(0, 0, 0, 0)
+        self.requisites_requested: set[str] = set()  # requisite URLs requested in this crawl
+        self.budgets_reached: set[str] = set()  # run budgets logged once
+        self.max_download = 0
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -81,6 +93,13 @@ class NewsSpider(scrapy.Spider):
         spider.max_section_pages = settings["NEWSARCHIVE_MAX_SECTION_PAGES"]
         spider.max_sitemap_depth = settings["NEWSARCHIVE_MAX_SITEMAP_DEPTH"]
         spider.max_discovery_documents = settings["NEWSARCHIVE_MAX_DISCOVERY_DOCUMENTS"]
+        spider.budget = Budget.of(
+            settings["NEWSARCHIVE_REQUISITES_PER_PAGE"],
+            settings["NEWSARCHIVE_REQUISITE_MIB_PER_PAGE"],
+            settings["NEWSARCHIVE_REQUISITES_PER_RUN"],
+            settings["NEWSARCHIVE_REQUISITE_MIB_PER_RUN"],
+        )
+        spider.max_download = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         if day := settings["NEWSARCHIVE_RUN_DAY"]:
             spider.run.day = day.isoformat()
         if path := settings["NEWSARCHIVE_STATE_FILE"]:
@@ -335,7 +354,81 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(STAT + "fetched")
         self.run.fetched += list(dict.fromkeys([seen_key(url), seen_key(response.url)]))
         via, discovered_at = response.meta.get(VIA_KEY) or (None, None)
-        return [{"outlet": self.outlet.id, **capture, "via": via, "discovered_at": discovered_at}]
+        item = {"outlet": self.outlet.id, **capture, "via": via, "discovered_at": discovered_at}
+        if not (self.outlet.requisites and self.budget.per_page):
+            return [item]
+        return [item, *self._requisites(page_links(response.text, response.url), url, response.url)]
+
+    # -- page requisites --------------------------------------------------------------------------
+    def _requisites(self, links: list[str], page: str, via: str) -> list[scrapy.Request]:
+        """Requests for the requisites `via` (the page, or a stylesheet of it) references, within the
+        budgets of `page`; what is not requested is counted by its reason."""
+        stats, requests, found = self.crawler.stats, [], (via, _now())
+        for link in links:
+            url = _request_url(link)
+            if url is None:
+                stats.inc_value(REQUISITE + "skipped/bad_url")
+                continue
+            if not self.outlet.serves_requisites(urlsplit(url).hostname or ""):
+                stats.inc_value(REQUISITE + "skipped/offsite")
+                continue
+            if url in self.requisites_requested:
+                stats.inc_value(REQUISITE + "shared")  # fetched once per crawl, for every page
+                continue
+            if refusal := self.budget.refusal(page):
+                stats.inc_value(REQUISITE + "skipped/" + refusal)
+                self._budget_reached(refusal, url)
+                continue
+            self.requisites_requested.add(url)
+            self.budget.requested(page)
+            stats.inc_value(REQUISITE + "requested")
+            requests.append(
+                scrapy.Request(
+                    url,
+                    callback=self.parse_requisite,
+                    errback=self.requisite_failed,
+                    priority=5,  # after discovery, before the next articles: near its page in time
+                    meta={KIND_KEY: "requisite", VIA_KEY: found, PAGE_KEY: page},
+                )
+            )
+        return requests
+
+    def _budget_reached(self, refusal: str, url: str) -> None:
+        if refusal.startswith("budget_run") and refusal not in self.budgets_reached:
+            self.budgets_reached.add(refusal)
+            logger.warning(
+                "%s: the requisite budget %s is reached at %s; later requisites are counted, "
+                "not requested",
+                self.outlet.id,
+                refusal,
+                url,
+            )
+
+    def parse_requisite(self, response):
+        page = response.meta[PAGE_KEY]
+        capture = response.meta.get(CAPTURE_KEY) or {}
+        size = len(capture.get("body", response.body))
+        self.budget.received(page, size)
+        self.crawler.stats.inc_value(REQUISITE + "fetched")
+        self.crawler.stats.inc_value(REQUISITE + "bytes", size)
+        ctype = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
+        if ctype == b"text/css" or (not ctype and urlsplit(response.url).path.endswith(".css")):
+            text = response.body.decode("utf-8", "replace")
+            return self._requisites(css_links(text, response.url), page, response.url)
+        return []
+
+    def requisite_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        response = getattr(failure.value, "response", None)
+        if response is not None and PAGE_KEY in request.meta:
+            self.budget.received(request.meta[PAGE_KEY], len(response.body))
+        reason = failures.reason(failure)
+        if reason.startswith("budget_"):  # spiders/requisite_budget.py: not requested after all
+            self.crawler.stats.inc_value(f"{REQUISITE}skipped/{reason}")
+            self._budget_reached(reason, request.url)
+            return
+        self.crawler.stats.inc_value(f"{REQUISITE}failed/{reason}")
+        logger.info("%s: requisite failed: %s (%s)", self.outlet.id, request.url, reason)
 
     def article_failed(self, failure: Failure) -> None:
         self._failed(_origin(failure.request), failures.reason(failure))  # type: ignore[attr-defined]

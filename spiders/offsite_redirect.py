@@ -11,6 +11,10 @@ MetaRefreshMiddleware built (its URL made by w3lib's `safe_url_string`) and read
 `urlparse_cached`, as the download handler does. Parsing the Location header with urllib instead let
 `http://127.0.0.2:P\\@www.outlet.net/` pass as the outlet while Scrapy requested 127.0.0.2. Neither
 `dont_filter` (inherited by redirects of retried requests) nor `allow_offsite` lets a request through.
+
+A page requisite (request meta KIND_KEY "requisite") may also come from the CDN hosts the outlet lists
+(`Outlet.serves_requisites`), and so may the robots.txt Scrapy asks those hosts for first; an article,
+a discovery document or a redirect of one never may.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
 from spiders.drops import DroppedRequest, end_dropped
+from spiders.warc import KIND_KEY
 
 
 class OffsiteRedirectMiddleware(OffsiteMiddleware):
@@ -38,6 +43,12 @@ class OffsiteRedirectMiddleware(OffsiteMiddleware):
         """None if the request's host (as Scrapy will request it) is one of the outlet's domains."""
         spider = self.crawler.spider
         if self.should_follow(request, spider):  # type: ignore[arg-type]  # set while crawling
+            return None
+        parts = urlparse_cached(request)
+        requisite = request.meta.get(KIND_KEY) == "requisite" or (
+            request.meta.get("dont_obey_robotstxt") and parts.path == "/robots.txt"
+        )
+        if requisite and spider.outlet.serves_requisites(parts.hostname or ""):  # type: ignore[union-attr]
             return None
         reason = "offsite_redirect" if request.meta.get("redirect_urls") else "dropped_offsite"
         host = urlparse_cached(request).hostname

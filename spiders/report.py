@@ -63,6 +63,20 @@ class CoverageReport:
                 if k.startswith("truncated_discovery/")
             },
             "robots_forbidden": stats.get("robotstxt/forbidden", 0),
+            # page requisites (spiders/news.py): requested, fetched, bytes received, revisits, URLs
+            # shared by several pages, and what was not requested or failed, by reason
+            "requisites": {
+                "requested": ours.get("requisites/requested", 0),
+                "fetched": ours.get("requisites/fetched", 0),
+                "bytes": ours.get("requisites/bytes", 0),
+                "revisits": ours.get("requisites/revisits", 0),
+                "shared": ours.get("requisites/shared", 0),
+                "skipped": _under(ours, "requisites/skipped/"),
+                "failed": _under(ours, "requisites/failed/"),
+            },
+            # every response kept in the WARC, by status; error responses and robots.txt answers named
+            "records": ours.get("records", {}),
+            "evidence": ours.get("evidence", []),
             "memusage_max": stats.get("memusage/max"),
             "elapsed_s": round(stats.get("elapsed_time_seconds") or 0.0, 2),
         }
@@ -72,3 +86,7 @@ class CoverageReport:
             json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8"
         )
         files.state.write_bytes(run.to_bytes())
+
+
+def _under(stats: dict, prefix: str) -> dict[str, int]:
+    return {k[len(prefix) :]: v for k, v in stats.items() if k.startswith(prefix)}

@@ -44,6 +44,7 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's offsite filter drops requests without a word; ours ends them with a reason.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "spiders.offsite_redirect.OffsiteRedirectMiddleware": 50,
+    "spiders.requisite_budget.RequisiteBudgetMiddleware": 60,  # a requisite's bytes, before its download
     "spiders.retry_after.RetryAfterMiddleware": 560,  # before RetryMiddleware (550) sees a 429/503
     "spiders.capture.RawCaptureMiddleware": 950,
 }
@@ -77,6 +78,16 @@ NEWSARCHIVE_MAX_SITEMAP_DEPTH = (
 NEWSARCHIVE_MAX_DISCOVERY_DOCUMENTS = (
     1000  # feeds, sitemaps and section pages requested (.discovery_documents)
 )
+
+# Page requisites (spiders/requisites.py): the stylesheets, images, fonts and scripts of each article page,
+# on the outlet's domains and the CDN hosts it lists (outlets.toml `requisites`, `cdns`). Budgets per page
+# and per run; what a budget stops is counted in the report (requisites.skipped.budget_*), never silently.
+NEWSARCHIVE_REQUISITES_PER_PAGE = (
+    40  # requisites requested for one page (0: none, for every outlet)
+)
+NEWSARCHIVE_REQUISITE_MIB_PER_PAGE = 8  # MiB received for one page's requisites
+NEWSARCHIVE_REQUISITES_PER_RUN = 5000  # requisites requested by one crawl
+NEWSARCHIVE_REQUISITE_MIB_PER_RUN = 512  # MiB received for requisites by one crawl
 
 # Incremental crawling (spiders/state.py): the outlet's state from the archive, and the sitemap lastmod filter.
 NEWSARCHIVE_STATE_FILE = ""  # empty: no state, a first crawl

@@ -17,6 +17,9 @@ into the state only after the run's snapshot is complete, so a failed run never 
   capture names its provenance when a later run fetches it.
 - `crawls`: day -> when its published crawl started; sitemap entries older than the latest crawl of
   another day (minus a margin) are skipped.
+- `requisites`: payload digest of each page requisite (stylesheet, font, picture, script) archived in
+  full -> [its URL, WARC-Date, WARC-Record-ID, the day of the snapshot that holds it], for
+  KEEP_REQUISITE_DAYS: the same file fetched on a later day is a revisit of that record, not a copy.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +51,9 @@ MAX_ATTEMPTS = 4
 # extraction failures another try may not repeat (extract/batch.py RETRIED; spiders never import extract)
 EXTRACTION_RETRIED = ("timeout", "crashed", "memory")
 KEEP_CRAWLS = 30
+KEEP_REQUISITE_DAYS = (
+    30  # a requisite archived longer ago is written in full again (a fresh original)
+)
 
 
 # -- the values of a state, checked by its decoder ------------------------------------------------------
@@ -91,6 +97,22 @@ def _discovery(value: object, where: str) -> dict[str, list[str]]:
     return decode.mapping(value, where, found)
 
 
+def _requisites(value: object, where: str, per_day: bool = True) -> dict[str, list[str]]:
+    """The requisites' originals: digest -> [url, WARC-Date, WARC-Record-ID] (a run's), and the day
+    they were archived (the state's)."""
+    names = ["url", "date", "record id"] + (["day"] if per_day else [])
+
+    def original(item: object, at: str) -> list[str]:
+        entry = decode.items(item, at, decode.text)
+        if len(entry) != len(names):
+            raise decode.Malformed(at, f"expected [{', '.join(names)}], found {len(entry)} items")
+        if per_day:
+            decode.day(entry[3], f"{at}[3]")
+        return entry
+
+    return decode.mapping(value, where, original)
+
+
 def seen_key(url: str) -> str:
     return canonical_url(url)
 
@@ -109,6 +131,8 @@ class CrawlRun:
     discovery: dict[str, list[str]] = field(
         default_factory=dict
     )  # pending url -> [via, discovered_at]
+    # requisites written in full: payload digest -> [url, WARC-Date, WARC-Record-ID]
+    requisites: dict[str, list[str]] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True).encode("utf-8")
@@ -126,6 +150,7 @@ class CrawlRun:
             gave_up=f.get("gave_up", _texts, {}),
             validators=f.get("validators", _validators, {}),
             discovery=f.get("discovery", _discovery, {}),
+            requisites=f.get("requisites", lambda v, w: _requisites(v, w, per_day=False), {}),
         )
 
 
@@ -141,6 +166,9 @@ class CrawlState:
     discovery: dict[str, list[str]] = field(
         default_factory=dict
     )  # pending url -> [via, discovered_at]
+    requisites: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # digest -> [url, WARC-Date, WARC-Record-ID, day]
 
     def after(self, run: CrawlRun, not_archived: dict[str, str] | None = None) -> CrawlState:
         """The state once `run`'s snapshot is complete. Folding the same run in twice gives the same state.
@@ -166,6 +194,10 @@ class CrawlState:
                 pending.pop(url, None)
                 gave_up[url] = f"extract_{reason}"
         crawls = dict(sorted({**self.crawls, run.day: run.started}.items())[-KEEP_CRAWLS:])
+        oldest = (date.fromisoformat(run.day) - timedelta(days=KEEP_REQUISITE_DAYS)).isoformat()
+        requisites = {d: e for d, e in self.requisites.items() if e[3] >= oldest}
+        for digest, (url, when, record_id) in sorted(run.requisites.items()):
+            requisites.setdefault(digest, [url, when, record_id, run.day])
         return CrawlState(
             outlet=self.outlet,
             seen=seen,
@@ -176,6 +208,7 @@ class CrawlState:
             },
             gave_up=gave_up,
             crawls=crawls,
+            requisites=requisites,
         ).with_discovery({**self.discovery, **run.discovery})
 
     def with_discovery(self, discovery: dict[str, list[str]]) -> CrawlState:
@@ -208,6 +241,7 @@ class CrawlState:
             "gave_up": self.gave_up,
             "crawls": self.crawls,
             "discovery": self.discovery,
+            "requisites": self.requisites,
         }
         return gzip.compress(
             json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"), mtime=0
@@ -234,6 +268,7 @@ class CrawlState:
             gave_up=f.get("gave_up", _texts),
             crawls=f.get("crawls", _crawls),
             discovery=f.get("discovery", _discovery, {}),
+            requisites=f.get("requisites", _requisites, {}),
         )
 
     @classmethod

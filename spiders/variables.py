@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from common.values import Day, Duration, Flag, HostMap, PathKind, Whole
+from common.values import Day, Duration, Flag, HostMap, Number, PathKind, Whole
 from common.variables import PREFIX, Variable, unknown_variable
 from spiders import settings as defaults
 
@@ -85,6 +85,39 @@ CRAWL_VARIABLES: tuple[Variable[Any], ...] = (
         "WARC revisit records for payloads archived already in the day's revs (off: every body in full)",
         CRAWL,
         settings_field="revisits",
+    ),
+    Variable(
+        "NEWSARCHIVE_REQUISITES_PER_PAGE",
+        Whole(0, 10_000, "requisites"),
+        defaults.NEWSARCHIVE_REQUISITES_PER_PAGE,
+        "stylesheets, images, fonts and scripts requested for one article page "
+        "(`requisites.skipped.budget_page_count`); 0: none for any outlet",
+        CRAWL,
+        settings_field="requisites_per_page",
+    ),
+    Variable(
+        "NEWSARCHIVE_REQUISITE_MIB_PER_PAGE",
+        Number(0, 100_000, "MiB"),
+        float(defaults.NEWSARCHIVE_REQUISITE_MIB_PER_PAGE),
+        "MiB received for one article page's requisites (`requisites.skipped.budget_page_bytes`)",
+        CRAWL,
+        settings_field="requisite_mib_per_page",
+    ),
+    Variable(
+        "NEWSARCHIVE_REQUISITES_PER_RUN",
+        Whole(0, 10_000_000, "requisites"),
+        defaults.NEWSARCHIVE_REQUISITES_PER_RUN,
+        "requisites requested by one crawl of an outlet (`requisites.skipped.budget_run_count`)",
+        CRAWL,
+        settings_field="requisites_per_run",
+    ),
+    Variable(
+        "NEWSARCHIVE_REQUISITE_MIB_PER_RUN",
+        Number(0, 10_000_000, "MiB"),
+        float(defaults.NEWSARCHIVE_REQUISITE_MIB_PER_RUN),
+        "MiB received for requisites by one crawl of an outlet (`requisites.skipped.budget_run_bytes`)",
+        CRAWL,
+        settings_field="requisite_mib_per_run",
     ),
     Variable(
         "NEWSARCHIVE_HOST_MAP",

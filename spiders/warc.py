@@ -1,17 +1,25 @@
 """Everything a crawl fetched, as WARC/1.1 records (ISO 28500, warcio): one `response` + `request` pair per
 capture, or a `revisit` + `request` pair when the payload is identical to one archived already.
 
-- Article pages come as items from the spider; discovery documents (feeds, sitemaps, section pages,
-  request meta KIND_KEY = "discovery") and robots.txt are written as their responses arrive (Scrapy's
-  `response_received` signal), whatever their status: a 304 on a feed is kept as a 304, a 404 as a 404.
+- Every response is evidence: each one the downloader receives (spiders/capture.py's
+  `response_captured`) is written as it arrives, whatever its status, each redirect hop (3xx) and each
+  retried error (4xx, 5xx) included: discovery documents (feeds, sitemaps, section pages, request meta
+  KIND_KEY = "discovery"), robots.txt, page requisites (KIND_KEY = "requisite") and the article
+  responses that are not 2xx. An article's 2xx comes as an item from the spider, once judged.
+  The report counts the records by status (`records`) and names the error responses (4xx, 5xx) and
+  robots.txt answers (`evidence`: record id, URL, status, kind; the first MAX_NAMED), so a gap record
+  can name the records that prove it.
 - Provenance: every capture gets a `metadata` record (`application/warc-fields`, `WARC-Concurrent-To`
-  its response or revisit, as Heritrix writes its `via:`) with `kind: article | discovery | robots` and,
-  when it was found on a discovery document, `via: <the feed, sitemap or section URL>` and
-  `discovered-at: <ISO 8601 UTC>`. Readers take only `article` captures for extraction.
+  its response or revisit, as Heritrix writes its `via:`) with `kind: article | discovery | robots |
+  requisite` and, when it was found on a document, `via: <the feed, sitemap, section URL; for a
+  requisite the page or stylesheet that references it>` and `discovered-at: <ISO 8601 UTC>`. Readers
+  take only `article` captures for extraction.
 - Revisits (profile identical-payload-digest, `WARC-Refers-To`, `-Target-URI`, `-Date`): a 200 whose
   payload digest is that of a response archived in an earlier rev of the day (NEWSARCHIVE_ARCHIVED_DIGESTS,
   written by the crawl stage from archive/warc_digests.py) or written earlier in this crawl keeps its HTTP
-  headers and no second copy of the body. NEWSARCHIVE_REVISITS = False writes every body again.
+  headers and no second copy of the body. A requisite (the same stylesheet, font or logo every day) is
+  also a revisit of a payload archived on an earlier day: the crawl state names those originals
+  (spiders/state.py `requisites`). NEWSARCHIVE_REVISITS = False writes every body again.
 """
 
 from __future__ import annotations
@@ -28,13 +36,14 @@ from urllib.parse import urlsplit
 from warcio.statusandheaders import StatusAndHeaders
 
 from common.warc_writer import GzipWarcWriter
-from spiders.capture import CAPTURE_KEY
+from spiders.capture import response_captured
 from spiders.variables import crawl_setting
 
 logger = logging.getLogger(__name__)
-KIND_KEY = "newsarchive_kind"  # request meta: "discovery" for feeds, sitemaps and section pages
-VIA_KEY = "newsarchive_via"  # request meta: (the discovery URL it was found on, when: ISO 8601 UTC)
+KIND_KEY = "newsarchive_kind"  # request meta: "discovery" (feeds, sitemaps, sections), "requisite"
+VIA_KEY = "newsarchive_via"  # request meta: (the URL it was found on, when: ISO 8601 UTC)
 PROVENANCE_TYPE = "application/warc-fields"
+MAX_NAMED = 50  # error responses and robots.txt answers the report names by record id
 
 
 class CrawlFiles(NamedTuple):
@@ -77,6 +86,9 @@ class WarcPipeline:
         self.revisits = revisits
         self.digests_file = digests_file
         self.originals: dict[str, Original] = {}
+        self.requisite_originals: dict[str, Original] = {}  # archived on earlier days (crawl state)
+        self.records: dict[str, int] = {}  # records written, by HTTP status
+        self.evidence: list[dict[str, Any]] = []
         self._file: BinaryIO | None = None
         self._writer: GzipWarcWriter | None = None
 
@@ -84,7 +96,6 @@ class WarcPipeline:
     def from_crawler(cls, crawler):
         # imported here: task processes import capture_paths but never run scrapy in-process (the crawl
         # is a subprocess), and importing scrapy costs each of them 0.2 s
-        from scrapy import signals
         from scrapy.exceptions import NotConfigured
 
         output_dir = crawler.settings.get("NEWSARCHIVE_OUTPUT_DIR")
@@ -96,15 +107,23 @@ class WarcPipeline:
             crawl_setting(crawler.settings, "NEWSARCHIVE_REVISITS"),
             crawl_setting(crawler.settings, "NEWSARCHIVE_ARCHIVED_DIGESTS") or "",
         )
-        crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
+        crawler.signals.connect(pipeline.response_captured, signal=response_captured)
         return pipeline
 
     def open_spider(self, spider=None) -> None:
-        outlet = self.crawler.spider.outlet.id
+        spider = self.crawler.spider
+        outlet = spider.outlet.id
         path = capture_paths(self.output_dir, outlet).warc
         path.parent.mkdir(parents=True, exist_ok=True)
         if self.revisits and self.digests_file:
             self.originals = read_digests(self.digests_file)
+        # what the coverage report (spiders/report.py) takes from the WARC, kept up to date as it grows
+        self.crawler.stats.set_value("newsarchive/records", self.records)
+        self.crawler.stats.set_value("newsarchive/evidence", self.evidence)
+        if self.revisits:
+            self.requisite_originals = {
+                digest: Original(*entry[:3]) for digest, entry in spider.state.requisites.items()
+            }
         self._file = path.open("wb")
         self._writer = GzipWarcWriter(self._file)
         info = self._writer.create_warcinfo_record(
@@ -117,17 +136,15 @@ class WarcPipeline:
         )
         self._writer.write_record(info)
 
-    def response_received(self, response, request, spider=None) -> None:
-        """Discovery documents and robots.txt, as they arrive (articles come as items, once judged)."""
-        kind = request.meta.get(KIND_KEY)
-        robots = (
-            request.meta.get("dont_obey_robotstxt") and urlsplit(request.url).path == "/robots.txt"
-        )
-        capture = request.meta.get(CAPTURE_KEY)
-        if (kind == "discovery" or robots) and capture is not None and self._writer is not None:
-            self.write_capture(
-                capture, request.meta.get(VIA_KEY), "robots" if robots else "discovery"
-            )
+    def response_captured(self, request, capture: dict[str, Any]) -> None:
+        """Every response as it arrives, except an article's 2xx (an item, once the spider judged it)."""
+        if self._writer is None:
+            return
+        kind = _kind(request)
+        if kind == "article" and 200 <= capture["status"] < 300:
+            return
+        self.write_capture(capture, request.meta.get(VIA_KEY), kind)
+        if kind in ("discovery", "robots"):
             self.crawler.stats.inc_value("newsarchive/warc/discovery_records")
 
     def process_item(self, item, spider=None):
@@ -147,7 +164,11 @@ class WarcPipeline:
             f"{status} {_reason(status)}", capture["response_headers"], protocol=capture["protocol"]
         )
         digest = payload_digest(body)
-        original = self.originals.get(digest) if self.revisits and status == 200 and body else None
+        original = None
+        if self.revisits and status == 200 and body:
+            original = self.originals.get(digest)
+            if original is None and kind == "requisite":
+                original = self.requisite_originals.get(digest)
         if original is not None:
             response = writer.create_revisit_record(
                 url,
@@ -159,6 +180,8 @@ class WarcPipeline:
             )
             self.crawler.stats.inc_value("newsarchive/warc/revisits")
             self.crawler.stats.inc_value("newsarchive/warc/revisit_bytes_saved", len(body))
+            if kind == "requisite":
+                self.crawler.stats.inc_value("newsarchive/requisites/revisits")
         else:
             response = writer.create_warc_record(
                 url,
@@ -182,6 +205,9 @@ class WarcPipeline:
         record_id = response.rec_headers.get_header("WARC-Record-ID")
         if original is None and status == 200 and body:
             self.originals.setdefault(digest, Original(url, date, record_id))
+            if kind == "requisite":  # the original of the revisits of later days
+                self.crawler.spider.run.requisites.setdefault(digest, [url, date, record_id])
+        self._count(record_id, url, status, kind)
         fields = f"kind: {kind}\r\n"
         if via:
             fields += f"via: {_field(via[0])}\r\ndiscovered-at: {_field(via[1])}\r\n"
@@ -196,9 +222,24 @@ class WarcPipeline:
         )
         return record_id
 
+    def _count(self, record_id: str, url: str, status: int, kind: str) -> None:
+        """The records by status; the first MAX_NAMED error responses and robots.txt answers by id."""
+        self.records[str(status)] = self.records.get(str(status), 0) + 1
+        if (status >= 400 or kind == "robots") and len(self.evidence) < MAX_NAMED:
+            self.evidence.append(
+                {"record_id": record_id, "url": url, "status": status, "kind": kind}
+            )
+
     def close_spider(self, spider=None) -> None:
         if self._file:
             self._file.close()
+
+
+def _kind(request) -> str:
+    """What a request was for: robots (robots.txt, asked by Scrapy), discovery, requisite or article."""
+    if request.meta.get("dont_obey_robotstxt") and urlsplit(request.url).path == "/robots.txt":
+        return "robots"
+    return str(request.meta.get(KIND_KEY) or "article")
 
 
 def _field(value: str) -> str:

@@ -68,6 +68,8 @@ def captures(args: argparse.Namespace) -> int:
             print(json_text(capture.to_dict()))
     else:
         print(terminal(f"{len(search.captures)} captures of {search.canonical} in {store.url}"))
+        for other in search.linked:
+            print(terminal(f"  and of the same story at {other}"))
         for capture in search.captures:
             print("\n".join(terminal(line) for line in _line(capture).split("\n")))
     return 0 if search.captures else 1
@@ -83,6 +85,8 @@ def _line(c: Capture) -> str:
     article = f"article={c.article}" if c.article else "no article"
     if c.duplicate_of:
         article += f" (duplicate of {c.duplicate_of})"
+    if c.revision_of:
+        article += f" (revision of {c.revision_of})"
     text = (
         f"{c.captured_at}  {c.status or '-':>3}  {'revisit' if c.revisit else c.mime or '-'}  {c.snapshot}  "
         f"{c.warc} offset={c.offset} length={c.length}  {article}  {c.digest or ''}\n    {c.url}"

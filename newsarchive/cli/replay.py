@@ -10,10 +10,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from common.errors import NewsArchiveError
 from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands, archive_options, settings_of
 
 if TYPE_CHECKING:
+    from archive.store import Store
     from newsarchive.replay.server import PywbServer, ReplaySite
 
 
@@ -28,6 +30,13 @@ def register(sub: Subcommands) -> None:
         type=cli_args.port,
         default=8090,
         help="0-65535 (default 8090; 0 picks a free port)",
+    )
+    p.add_argument(
+        "--refresh",
+        type=cli_args.whole(1, 86_400, "a number of seconds"),
+        default=10,
+        metavar="SECONDS",
+        help="how often new snapshots are looked for and served without a restart (default 10)",
     )
     p.add_argument(
         "--workdir",
@@ -59,23 +68,39 @@ def replay(args: argparse.Namespace) -> int:
             signal.SIGTERM, _interrupt
         )  # `kill` stops pywb too, as Ctrl-C does
         try:
-            return _serve(PywbServer(site, args.port), site, store.url)
+            return _serve(PywbServer(site, args.port), site, store, args.refresh)
         finally:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _serve(server: PywbServer, site: ReplaySite, where: str) -> int:
+def _serve(server: PywbServer, site: ReplaySite, store: Store, every_s: int) -> int:
+    from newsarchive.replay.server import refresh
+
     with server:
-        print(f"pywb replaying {where} on {server.url} (Ctrl-C stops it)")
+        print(f"pywb replaying {store.url} on {server.url} (Ctrl-C stops it)")
         for name, count in site.collections.items():
             print(
                 f"  {server.url}/{name}/  {count} captures   e.g. {server.url}/{name}/*/<url>   "
                 f"CDX: {server.url}/{name}/cdx?url=<url>   TimeMap: {server.url}/{name}/timemap/link/<url>"
             )
         sys.stdout.flush()
+        next_look = time.monotonic() + every_s
         try:
             while server.process is not None and server.process.poll() is None:
-                time.sleep(1)
+                time.sleep(min(1.0, every_s))
+                if time.monotonic() < next_look:
+                    continue
+                next_look = time.monotonic() + every_s
+                try:
+                    new = refresh(store, site)
+                except (NewsArchiveError, OSError) as exc:  # the store down a moment: served as is
+                    print(f"newsarchive: warning: snapshots not refreshed ({exc})", file=sys.stderr)
+                    continue
+                for label in new:
+                    print(f"  now replaying snapshot {label} too")
+                for why in site.skipped if new else ():
+                    print(f"newsarchive: warning: {why}", file=sys.stderr)
+                sys.stdout.flush()
         except KeyboardInterrupt:
             return 0
         code = server.process.returncode if server.process else "?"

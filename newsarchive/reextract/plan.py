@@ -238,7 +238,7 @@ def _outlet(
             for capture in iter_captures(path, originals, unresolved, wanted):
                 wanted_ids.discard(capture.record_id)
                 if capture.status != 200:
-                    if own:
+                    if own and 200 <= capture.status < 300:  # 3xx, 4xx, 5xx: the crawl's evidence
                         work.failed[f"http_{capture.status}"] += 1
                     continue
                 located[capture.record_id] = (label, capture)

@@ -3,8 +3,14 @@
 Collections: `all` (every capture of every snapshot) and one per snapshot day (`2026-11-21`: every rev of
 the day, so rows carried forward replay from the rev whose WARC holds them). Each index line's filename is
 rewritten relative to `snapshots/` (`date=D/rev=N/warc/<outlet>.warc.gz`); a day's collection also gets
-the original of each of its revisits, wherever that lives. Our WARC `metadata` records are not in the
-indexes, so they never show as captures.
+the original of each of its revisits, wherever that lives (a page requisite's may be days older). Our
+WARC `metadata` records are not in the indexes, so they never show as captures; error answers,
+redirect hops and robots.txt answers are, with their status.
+
+New snapshots replay without a restart: the collections are pywb's automatic ones
+(`collections/<name>/indexes/index.cdxj`, `collections/<name>/archive` a link to the WARCs), which pywb
+lists and reads on each request, and `refresh` writes them again (each index replaced whole) when the
+archive's complete snapshots are not those the site was prepared from.
 
 pywb pins dependencies that cannot live beside Airflow (redis 2.x), so it runs from its own virtual
 environment (`.venv-pywb`, built by `make setup`) as a subprocess in its own process group; it reads a
@@ -41,6 +47,7 @@ from newsarchive.run.crawl import _die_with, crawl_environment
 
 logger = logging.getLogger(__name__)
 ALL = "all"
+COLLECTIONS = "collections"
 
 
 @dataclass
@@ -50,18 +57,21 @@ class ReplaySite:
     root: Path
     collections: dict[str, int] = field(default_factory=dict)  # name -> captures
     skipped: list[str] = field(default_factory=list)  # snapshots left out, and why
+    snapshots: tuple[str, ...] = ()  # the complete snapshots it was prepared from
 
 
 def prepare(store: Store, root: Path) -> ReplaySite:
-    """Write pywb's config and the collections' indexes into root (a fresh directory)."""
-    site = ReplaySite(root)
+    """Write pywb's config and the collections' indexes into root (a fresh directory, or one prepared
+    before: each index is replaced whole, so a running pywb reads the old one or the new one)."""
+    refs = list_snapshots(store)
+    site = ReplaySite(root, snapshots=tuple(ref.label for ref in refs))
     if isinstance(store, LocalStore):
         archive_root = store.root / "snapshots"
     else:
         archive_root = root / "snapshots"
     lines: dict[str, list[bytes]] = defaultdict(list)
     originals: dict[bytes, list[bytes]] = defaultdict(list)  # payload digest -> non-revisit lines
-    for ref in list_snapshots(store):
+    for ref in refs:
         try:
             index = read_index_lines(store, index_source(store, ref))
             if not isinstance(store, LocalStore):
@@ -90,21 +100,36 @@ def prepare(store: Store, root: Path) -> ReplaySite:
         "framed_replay: false",
         "enable_memento: true",
         "redirect_to_exact: true",
-        "collections:",
+        f"collections_root: {json.dumps(str(root / COLLECTIONS))}",  # listed on each request
     ]
     for name, coll_lines in sorted(lines.items()):
         unique = sorted(set(coll_lines))
-        index_dir = root / "indexes" / name
-        index_dir.mkdir(parents=True, exist_ok=True)
-        (index_dir / "index.cdxj").write_bytes(b"".join(line + b"\n" for line in unique))
+        coll = root / COLLECTIONS / name
+        (coll / "indexes").mkdir(parents=True, exist_ok=True)
+        if not (coll / "archive").is_symlink():
+            (coll / "archive").symlink_to(archive_root, target_is_directory=True)
+        index_file = coll / "indexes" / "index.cdxj"
+        part = index_file.with_suffix(".part")  # not a .cdxj: pywb never reads it half-written
+        part.write_bytes(b"".join(line + b"\n" for line in unique))
+        os.replace(part, index_file)
         site.collections[name] = len(unique)
-        config += [
-            f"  {json.dumps(name)}:",
-            f"    index_paths: {json.dumps(str(index_dir) + '/')}",
-            f"    archive_paths: {json.dumps(str(archive_root) + '/')}",
-        ]
     (root / "config.yaml").write_text("\n".join(config) + "\n")
     return site
+
+
+def refresh(store: Store, site: ReplaySite) -> list[str]:
+    """Prepare `site` again if the archive's complete snapshots changed; the snapshots new to it."""
+    labels = tuple(ref.label for ref in list_snapshots(store))
+    if labels == site.snapshots:
+        return []
+    fresh = prepare(store, site.root)
+    new = [label for label in fresh.snapshots if label not in site.snapshots]
+    site.collections, site.skipped, site.snapshots = (
+        fresh.collections,
+        fresh.skipped,
+        fresh.snapshots,
+    )
+    return new
 
 
 def _download_warcs(store: Store, ref: SnapshotRef, archive_root: Path) -> None:

@@ -51,6 +51,11 @@ class CrawlError(NewsArchiveError):
         self.reason = reason
         self.report = report  # the crawl's coverage report, when it got as far as writing one
 
+    @property
+    def records(self) -> tuple[str, ...]:
+        """The WARC records that show why: the error responses and robots.txt answers its report names."""
+        return tuple(e.record_id for e in self.report.evidence) if self.report else ()
+
 
 def scrapy_settings(
     settings: Settings,

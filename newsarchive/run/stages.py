@@ -21,13 +21,13 @@ from pathlib import Path
 from archive.records import ArchivedRow, CrawlReport, Gap
 from archive.store import ObjectNotFound, Store, StoreError, open_store
 from archive.warc_digests import archived_digests, write_digests
-from archive.warc_read import Capture, CaptureNotFound, Originals, iter_captures
+from archive.warc_read import ARTICLE_KINDS, Capture, CaptureNotFound, Originals, iter_captures
 from common.errors import ExtractionError, NewsArchiveError
 from extract.batch import Page, extract_pages
 from newsarchive import __version__
 from newsarchive.config import Settings
 from newsarchive.run import staged
-from newsarchive.run.crawl import run_crawl
+from newsarchive.run.crawl import CrawlError, run_crawl
 from newsarchive.run.runs import RunRef
 from newsarchive.run.staged import ExtractReport, StagedCrawl, StagedGap, new_attempt
 from outlets.registry import load_registry
@@ -55,7 +55,8 @@ def not_finished(stage: str) -> Gap:
 def _gap(stage: str, exc: BaseException) -> Gap:
     reason = getattr(exc, "reason", None) or f"{stage}_error"
     message = (str(exc).splitlines() or [""])[0] or type(exc).__name__
-    return Gap(stage=stage, reason=str(reason), message=message)
+    records = exc.records if isinstance(exc, CrawlError) else ()  # its error answers, in its WARC
+    return Gap(stage=stage, reason=str(reason), message=message, records=records)
 
 
 @contextmanager
@@ -94,8 +95,13 @@ def crawl_stage(settings: Settings, run: RunRef, outlet_id: str) -> CrawlReport:
             digests = write_digests(
                 archived_digests(store, run.day, outlet_id, Path(tmp)), Path(tmp) / "digests.json"
             )
-            report = run_crawl(settings, registry, outlet_id, out, state_file, run.day, digests)
             files = capture_paths(out, outlet_id)
+            try:
+                report = run_crawl(settings, registry, outlet_id, out, state_file, run.day, digests)
+            except CrawlError as exc:
+                if exc.report is not None and files.warc.exists():  # a whole WARC: the evidence
+                    store.put_file(run.warc(outlet_id), files.warc, overwrite=True)
+                raise
             store.put_file(run.warc(outlet_id), files.warc, overwrite=True)
             store.put_file(run.crawl_run(outlet_id), files.state, overwrite=True)
         staged.write(store, run.crawl_report(outlet_id), StagedCrawl(outlet_id, attempt, report))
@@ -134,11 +140,10 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> ExtractRep
             originals = Originals(store, run.day.isoformat(), outlet_id, Path(tmp))
 
             def pages() -> Iterator[Page]:
-                for capture in iter_captures(warc, originals, unresolved):
-                    if (
-                        not capture.is_article
-                    ):  # robots.txt, feeds, sitemaps, sections: kept, not extracted
-                        continue
+                # robots.txt, feeds, sitemaps, section pages, requisites: kept, not extracted
+                for capture in iter_captures(warc, originals, unresolved, kinds=ARTICLE_KINDS):
+                    if not 200 <= capture.status < 300:
+                        continue  # a redirect hop or an error answer: evidence the crawl report counts
                     if capture.status != 200:
                         errors[f"http_{capture.status}"] += 1
                         continue

@@ -41,7 +41,7 @@ class Anapress(Site):
 <span class="time">{self.local_published(a):%H:%M}</span>
 <span class="short-link">{escape(url.replace("https://www.", "http://"))}</span>
 <span class="views-count"><b>{a.views}</b> مشاهدة</span></div>
-<div class="post-image"><img src="/img/{a.key}.jpg" alt="{escape(a.title)}">
+<div class="post-image">{self.theme.img(a.key, a.title)}
 <p class="img-caption">{escape(a.caption or "")}</p></div>
 <div class="font-tools">حجم الخط: <a href="#">+</a> <a href="#">-</a></div>
 <div class="post-content">
@@ -54,4 +54,5 @@ class Anapress(Site):
 </div></div>
 <footer>جميع الحقوق محفوظة © أنا برس</footer>"""
         head = markup.article_head(a, url, self.name, dated=self.structured_date(a))
+        head += self.theme.head()
         return markup.page(title=f"{a.title} | {self.name}", body=body, head=head)

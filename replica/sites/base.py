@@ -7,6 +7,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from replica import datelines, markup
+from replica.assets import THEMES, Theme
 from replica.catalog import Catalog, ReplicaArticle
 
 SECTION_PAGE_SIZE = 40
@@ -39,6 +40,11 @@ class Site:
         self._by_path = {urlsplit(self.url(a)).path: a for a in self.articles}
         for a in self.articles:  # a revised story is still served at the URL it first had
             self._by_path.setdefault(urlsplit(self.first_url(a)).path, a)
+
+    @property
+    def theme(self) -> Theme:
+        """The stylesheet, script, font and pictures its pages load (replica/assets.py)."""
+        return THEMES[self.outlet]
 
     @property
     def hosts(self) -> tuple[str, ...]:

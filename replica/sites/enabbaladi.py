@@ -41,7 +41,7 @@ class EnabBaladi(Site):
 <header class="entry-header"><h1 class="entry-title">{escape(a.title)}</h1>
 <span class="posted-on">{escape(self.date_line(a))}</span></header>
 <p class="post-excerpt">{escape(a.teaser or "")}</p>
-<figure class="wp-caption"><img src="/wp-content/uploads/{a.key}.jpg" alt="">
+<figure class="wp-caption">{self.theme.img(a.key)}
 <figcaption class="wp-caption-text">{escape(a.caption or "")}</figcaption></figure>
 <div class="entry-content">
 {markup.story(a)}
@@ -53,4 +53,5 @@ class EnabBaladi(Site):
 <section class="related-posts-box"><h3>أخبار متعلقة</h3>{related}</section>
 </div></div>"""
         head = markup.article_head(a, url, self.name, dated=self.structured_date(a))
+        head += self.theme.head()
         return markup.page(title=f"{a.title} | {self.name}", body=body, head=head)

@@ -52,6 +52,7 @@ class Euronews(Site):
 <header class="c-header"><a href="/">يورونيوز</a></header>
 <main><article class="o-article">
 <h1 class="c-article-title">{escape(a.title)}</h1>
+<figure class="c-article-media">{self.theme.img(a.key)}</figure>
 <div class="c-article-byline">بقلم:  <a href="/profiles/1">{escape(a.author or "")}</a></div>
 {date}
 {share}
@@ -70,4 +71,5 @@ class Euronews(Site):
 {markup.link_list([("#", t) for t in topics], "")}</section>
 </main>"""
         head = markup.article_head(a, url, self.name, dated=self.structured_date(a))
+        head += self.theme.head()
         return markup.page(title=f"{a.title} | يورونيوز", body=body, head=head)

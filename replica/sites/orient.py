@@ -59,6 +59,7 @@ class Orient(Site):
 <h1 class="article-title">{escape(a.title)}</h1>
 <div class="article-date">{escape(self.date_line(a))}</div>
 <article class="news-details">
+<div class="details-image">{self.theme.img(a.key)}</div>
 <h2 class="details-title">{escape(a.title)}</h2>
 <div class="details-text">
 {markup.story(a, heading="h3")}
@@ -71,4 +72,5 @@ class Orient(Site):
 </div>"""
         # the canonical URL stays the one the story first had when its headline (and slug) is updated
         head = markup.article_head(a, self.first_url(a), self.name, dated=self.structured_date(a))
+        head += self.theme.head()
         return markup.page(title=f"{a.title} - {self.name}", body=body, head=head)

@@ -38,6 +38,7 @@ class ZamanAlWasl(Site):
 <div class="wrapper"><div class="top-bar"><a href="/">زمان الوصل</a></div>
 <div class="main"><div class="article">
 <h1>{escape(a.title)}</h1>
+{self.theme.img(a.key)}
 <div class="date">{escape(self.date_line(a))}</div>
 <div class="text">
 {markup.story(a)}
@@ -48,4 +49,5 @@ class ZamanAlWasl(Site):
 <div class="box"><h3>مواضيع ذات صلة</h3>{markup.link_list([("#", t) for t in others[1:4]], "")}</div>
 </div></div></div>"""
         head = markup.article_head(a, url, self.name, dated=self.structured_date(a))
+        head += self.theme.head()
         return markup.page(title=f"{a.title} - {self.name}", body=body, head=head)

@@ -238,3 +238,69 @@ def test_an_index_line_a_damaged_record_made_is_left_out_not_an_error():
     )
     for damaged in ["", "\x1f\x8b\x08garbage", "net,x)/a 2026 not-json", 'k t ["a list"]', "k t {"]:
         assert cdxj_line(damaged) is None, damaged
+
+
+def test_captures_follow_a_story_across_slug_changes_and_host_variants(tmp_path):
+    """Orient updates a story under its id: a new headline, so a new slug, and the same canonical URL
+    (the first one); the index names each capture's canonical URL and the article it revises."""
+    store = open_store(tmp_path / "archive")
+    first = "https://www.orient-news.net/ar/news_show/700123/0/%D8%AD%D9%84%D8%A8"
+    revised = "https://www.orient-news.net/ar/news_show/700123/0/%D9%85%D8%AD%D8%AF%D8%AB-%D8%AD%D9%84%D8%A8"
+    mobile = first.replace("://www.", "://m.")
+    amp = first.replace("://www.", "://amp.") + "?amp=1"
+    other = "https://www.orient-news.net/ar/news_show/700124/0/%D8%A3%D8%AE%D8%B1%D9%89"
+    day1 = [
+        Page(first, _rid(1), "2026-11-20T03:00:00Z", BODY),
+        Page(mobile, _rid(2), "2026-11-20T03:01:00Z", BODY + b" "),
+    ]
+    day2 = [
+        Page(revised, _rid(3), "2026-11-21T03:00:00Z", BODY + b"  "),
+        Page(amp, _rid(4), "2026-11-21T03:02:00Z", BODY + b"   "),
+        Page(other, _rid(5), "2026-11-21T03:03:00Z", page_html("أخرى", "نص آخر")),
+    ]
+    story = canonical_url(first)
+    rows1 = [row(1, day1[0], "orient") | {"canonical_url": story}]
+    rows2 = [
+        row(3, day2[0], "orient")
+        | {"canonical_url": story, "revision_of": "id0001", "reason": "revision"},
+        row(5, day2[2], "orient") | {"canonical_url": canonical_url(other)},
+    ]
+    publish_snapshot(
+        store,
+        DAY1,
+        rows1,
+        {"orient": write_warc(tmp_path / "1.warc.gz", day1, {_rid(1): "id0001"})},
+    )
+    publish_snapshot(
+        store,
+        DAY2,
+        rows2,
+        {
+            "orient": write_warc(
+                tmp_path / "2.warc.gz", day2, {_rid(3): "id0003", _rid(5): "id0005"}
+            )
+        },
+    )
+    everything = [_rid(1), _rid(2), _rid(3), _rid(4)]
+    for given in (
+        first,
+        revised,
+        mobile,
+        amp,
+        "orient-news.net/ar/news_show/700123/0/%D8%AD%D9%84%D8%A8",
+    ):
+        search = find_captures(store, given, canonical_url)
+        assert [c.record_id for c in search.captures] == everything, given
+    search = find_captures(store, first, canonical_url)
+    assert search.linked == [canonical_url(revised)]
+    assert [(c.article, c.canonical_url, c.revision_of) for c in search.captures] == [
+        ("id0001", story, None),
+        (None, None, None),  # the mobile page: captured, no article of its own
+        ("id0003", story, "id0001"),
+        (None, None, None),
+    ]
+    # a range keeps to its days; the other story of the day is never part of this one
+    assert [
+        c.record_id for c in find_captures(store, revised, canonical_url, until=DAY1).captures
+    ] == [_rid(1), _rid(2)]
+    assert [c.record_id for c in find_captures(store, other, canonical_url).captures] == [_rid(5)]

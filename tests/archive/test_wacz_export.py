@@ -115,3 +115,36 @@ def test_validate_catches_a_tampered_wacz(tmp_path):
                 else data,
             )
     assert wacz_main(["validate", "-f", str(bad)]) == 1
+
+
+def test_a_revisit_of_a_file_archived_on_an_earlier_day_comes_with_that_days_warc(tmp_path):
+    """A stylesheet stored once across days: the next day's capture is a revisit whose original is in
+    the first day's WARC, which the WACZ then carries too, so it replays on its own."""
+    store = open_store(tmp_path / "archive")
+    css = "https://www.enabbaladi.net/wp-content/themes/enab/style.css"
+    body = b"body { background: #f7f4ee }"
+    day1, day2 = date(2026, 11, 20), DAY
+    first = Page(css, _rid(10), "2026-11-20T03:00:00Z", body)
+    page = Page(URL, _rid(11), "2026-11-21T03:00:00Z", page_html("حلب", "نص"))
+    again = Page(css, _rid(12), "2026-11-21T03:00:01Z", body, revisit_of=(css, first.fetched_at))
+    publish_snapshot(store, day1, [], {"enabbaladi": write_warc(tmp_path / "1.warc.gz", [first])})
+    ref, _ = publish_snapshot(
+        store,
+        day2,
+        [row(11, page, "enabbaladi")],
+        {"enabbaladi": write_warc(tmp_path / "2.warc.gz", [page, again], {_rid(11): "id0011"})},
+    )
+    (wacz,) = export_wacz(store, ref, tmp_path / "out")
+    assert wacz.warcs == 2 and wacz.captures == 3
+    with zipfile.ZipFile(wacz.path) as z:
+        names = sorted(n for n in z.namelist() if n.startswith("archive/"))
+        index = [
+            json.loads(line.split(b" ", 2)[2]) for line in z.read("indexes/index.cdxj").splitlines()
+        ]
+    assert names == [
+        "archive/enabbaladi-2026-11-20-rev1.warc.gz",
+        "archive/enabbaladi-2026-11-21-rev1.warc.gz",
+    ]
+    original = next(e for e in index if e["mime"] != "warc/revisit" and e["url"] == css)
+    assert original["filename"] == "enabbaladi-2026-11-20-rev1.warc.gz"
+    assert wacz_main(["validate", "-f", str(wacz.path)]) == 0

@@ -114,6 +114,10 @@ def test_every_crawl_variable_set_in_the_environment_reaches_the_crawl():
         "NEWSARCHIVE_SITEMAP_MAX_AGE_DAYS": "30",
         "NEWSARCHIVE_MAX_RETRY_AFTER": "5",
         "NEWSARCHIVE_REVISITS": "off",
+        "NEWSARCHIVE_REQUISITES_PER_PAGE": "0",
+        "NEWSARCHIVE_REQUISITE_MIB_PER_PAGE": "0.5",
+        "NEWSARCHIVE_REQUISITES_PER_RUN": "9",
+        "NEWSARCHIVE_REQUISITE_MIB_PER_RUN": "2.25",
         "NEWSARCHIVE_HOST_MAP": '{"www.x.com": "127.0.0.1:9"}',
     }
     assert {v.name for v in CRAWL_VARIABLES if not v.internal} == set(env)

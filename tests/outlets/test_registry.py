@@ -99,6 +99,11 @@ GOOD = 'id = "x1"\nname = "X"\nlanguage = "ar"\ndomains = ["x.com"]\nsections = 
         ),
         (GOOD.replace('"a"', "5"), "article_pattern must be a string"),
         (GOOD + "timezone = 3\n", "timezone must be a string"),
+        (GOOD + 'requisites = "yes"\n', "requisites must be true or false (unquoted), not 'yes'"),
+        (GOOD + 'cdns = "cdn.x.net"\n', "cdns must be a list of strings"),
+        (GOOD + 'cdns = ["https://cdn.x.net/"]\n', "cdns host 'https://cdn.x.net/' is wrong"),
+        (GOOD + 'cdns = ["net"]\n', "give a host name under a registrable domain"),
+        (GOOD + 'cdns = ["img.x.com"]\n', "cdns host img.x.com is one of the outlet's domains"),
     ],
 )
 def test_wrong_types_and_values_are_named(tmp_path, entry, message):
@@ -107,6 +112,25 @@ def test_wrong_types_and_values_are_named(tmp_path, entry, message):
     with pytest.raises(ConfigError, match=re.escape(message)) as err:
         load_registry(path)
     assert str(path) in str(err.value) and "entry #1" in str(err.value)
+
+
+def test_requisites_are_on_by_default_from_the_domains_and_the_listed_cdn_hosts_exactly(tmp_path):
+    path = tmp_path / "outlets.toml"
+    path.write_text(
+        "[[outlet]]\n" + GOOD + 'cdns = ["Cdn.Example.net", "cdn.example.net"]\n'
+        "[[outlet]]\n" + GOOD.replace('"x1"', '"x2"') + "requisites = false\n",
+        encoding="utf-8",
+    )
+    on, off = load_registry(path).outlets
+    assert (on.requisites, on.cdns) == (True, ("cdn.example.net",))
+    assert (off.requisites, off.cdns) == (False, ())
+    assert on.serves_requisites("static.x.com") and on.serves_requisites("cdn.example.net")
+    # a CDN host is trusted exactly: its parent domain serves the CDN's other customers
+    assert not on.serves_requisites("example.net") and not on.serves_requisites("a.cdn.example.net")
+    # requisites are not pages: a CDN host is never one the outlet's pages are fetched from
+    assert not on.allows("https://cdn.example.net/a")
+    euronews = load_registry().get("euronews")
+    assert euronews.requisites and euronews.serves_requisites("static.euronews.com")
 
 
 def test_a_normalised_language_tag_is_kept(tmp_path):

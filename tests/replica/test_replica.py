@@ -109,3 +109,56 @@ def test_hostile_site_modes_serve_what_they_describe():
                 if len(u) > LONG_URL
             ]
             assert len(long) == 1, path
+
+
+def _bytes(server, host, target):
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("GET", target, headers={"Host": host})
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, resp.headers.get("Content-Type"), body
+
+
+def test_pages_reference_requisites_the_replica_serves_from_the_site_and_a_cdn(replica):
+    import struct
+
+    _, _, page = _get(replica, "www.anapress.net", "/a/254711180498222")
+    assert '<link rel="stylesheet" href="/assets/css/anapress.css">' in page
+    assert 'srcset="/img/254711180498222-320.png 320w, /img/254711180498222.png 640w"' in page
+    assert "https://www.googletagmanager.com/gtag/js" in page  # a third party's: never fetched
+    status, ctype, css = _get(replica, "www.anapress.net", "/assets/css/anapress.css")
+    assert status == 200 and ctype.startswith("text/css")
+    assert 'src: url("/assets/fonts/anapress-kufi.woff")' in css and 'url("../img/band.png")' in css
+    status, ctype, font = _bytes(replica, "www.anapress.net", "/assets/fonts/anapress-kufi.woff")
+    assert (status, ctype, font[:4]) == (200, "font/woff", b"wOFF")
+    for target, width in (("/img/254711180498222.png", 640), ("/img/254711180498222-320.png", 320)):
+        status, ctype, png = _bytes(replica, "www.anapress.net", target)
+        assert (status, ctype, png[:8]) == (200, "image/png", b"\x89PNG\r\n\x1a\n")
+        assert struct.unpack(">II", png[16:24]) == (width, width * 9 // 16)
+    # Euronews loads its files from its CDN host, as absolute URLs; the CDN's stylesheet uses root paths
+    euronews = replica.replica.sites["arabic.euronews.com"]
+    _, _, page = _get(
+        replica, "arabic.euronews.com", urlsplit(euronews.url(euronews.articles[0])).path
+    )
+    assert 'href="https://static.euronews.com/css/euronews.css"' in page
+    assert "replica" not in _get(replica, "static.euronews.com", "/robots.txt")[2]
+    status, _, css = _get(replica, "static.euronews.com", "/css/euronews.css")
+    assert status == 200 and 'url("/fonts/euronews-kufi.woff")' in css
+    assert _bytes(replica, "static.euronews.com", "/fonts/euronews-kufi.woff")[2][:4] == b"wOFF"
+    assert "static.euronews.com" in replica.host_map
+    # Enab Baladi's stylesheet imports the one holding its font, by a relative URL
+    _, _, css = _get(replica, "www.enabbaladi.net", "/wp-content/themes/enab/style.css")
+    assert '@import url("fonts.css")' in css
+    _, _, fonts = _get(replica, "www.enabbaladi.net", "/wp-content/themes/enab/fonts.css")
+    assert 'url("fonts/enab-kufi.woff")' in fonts
+    # the same path is the same bytes (a revisit the next day); another picture is another payload
+    assert _bytes(replica, "www.anapress.net", "/img/1.png") == _bytes(
+        replica, "www.anapress.net", "/img/1.png"
+    )
+    assert _bytes(replica, "www.anapress.net", "/img/1.png") != _bytes(
+        replica, "www.anapress.net", "/img/2.png"
+    )
+    assert _bytes(replica, "www.anapress.net", "/assets/css/nothing.css")[0] == 404

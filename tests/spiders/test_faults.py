@@ -184,8 +184,11 @@ def test_every_fault_mode_is_exercised_by_a_test():
     dropped = set(DROPS) | {"long_link"}  # tests/spiders/test_drops.py
     keys = {"hostile_lang"}  # tests/newsarchive/test_damaged.py
     rules = {"new_furniture"}  # tests/newsarchive/reextract/test_day.py
+    evidence = {"moved"}  # tests/spiders/test_evidence.py
     costly = {"slow_extract", "memory_hog"}  # tests/newsarchive/run/test_extraction_bounds.py
-    assert set(MODES) == set(ARTICLE_FAULTS) | discovery | limits | dropped | keys | rules | costly
+    assert set(MODES) == (
+        set(ARTICLE_FAULTS) | discovery | limits | dropped | keys | rules | costly | evidence
+    )
 
 
 def test_unknown_fault_mode_is_a_clear_error():

@@ -74,6 +74,41 @@ def test_a_state_of_another_outlet_or_version_is_refused():
         CrawlState.from_bytes(b"{}", "orient")
 
 
+def test_requisite_originals_keep_the_first_archived_and_age_out():
+    """Each requisite payload archived in full is remembered with the day of its snapshot, so later
+    days write a revisit of it; after KEEP_REQUISITE_DAYS it is written in full again."""
+    import gzip
+    import json
+
+    from spiders.state import KEEP_REQUISITE_DAYS
+
+    def run(day: str, requisites: dict) -> CrawlRun:
+        return CrawlRun("anapress", day, f"{day}T03:00:00+00:00", requisites=requisites)
+
+    state = CrawlState("anapress").after(run("2026-11-01", {"sha1:A": ["u", "t1", "<r1>"]}))
+    state = state.after(
+        run("2026-11-02", {"sha1:A": ["u", "t2", "<r2>"], "sha1:B": ["v", "t2", "<r3>"]})
+    )
+    assert state.requisites == {
+        "sha1:A": ["u", "t1", "<r1>", "2026-11-01"],  # the first original stays the original
+        "sha1:B": ["v", "t2", "<r3>", "2026-11-02"],
+    }
+    assert CrawlState.from_bytes(state.to_bytes(), "anapress").requisites == state.requisites
+    from datetime import date, timedelta
+
+    later = state.after(run((date(2026, 11, 2) + timedelta(KEEP_REQUISITE_DAYS)).isoformat(), {}))
+    assert later.requisites == {"sha1:B": ["v", "t2", "<r3>", "2026-11-02"]}
+    # a state written before requisites were remembered reads as none; a damaged entry is refused
+    data = json.loads(gzip.decompress(state.to_bytes()))
+    del data["requisites"]
+    assert (
+        CrawlState.from_bytes(gzip.compress(json.dumps(data).encode()), "anapress").requisites == {}
+    )
+    data["requisites"] = {"sha1:A": ["u", 3]}
+    with pytest.raises(ValueError, match=r"requisites\[.sha1:A.\]\[1\]: expected text"):
+        CrawlState.from_bytes(gzip.compress(json.dumps(data).encode()), "anapress")
+
+
 def test_retry_after_takes_seconds_or_an_http_date():
     now = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
     assert parse_retry_after(b"120", now) == 120.0

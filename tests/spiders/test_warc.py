@@ -21,11 +21,12 @@ FEED = "https://www.anapress.net/rss"
 PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 
 
-def _pipeline(tmp_path, **overrides) -> WarcPipeline:
+def _pipeline(tmp_path, requisites=None, **overrides) -> WarcPipeline:
     settings = {k: v for k, v in vars(project_settings).items() if k.isupper()}
     settings.update(NEWSARCHIVE_OUTPUT_DIR=str(tmp_path), **overrides)
     crawler = get_crawler(NewsSpider, settings)
     crawler.spider = NewsSpider.from_crawler(crawler, outlet="anapress")
+    crawler.spider.state.requisites = requisites or {}  # as the crawl state file gives them
     pipeline = WarcPipeline.from_crawler(crawler)
     pipeline.open_spider()
     return pipeline
@@ -143,3 +144,97 @@ def test_errors_and_not_modified_are_never_revisits(tmp_path):
     assert [c.status for c in captures] == [200, 304, 404, 404]
     assert [c.kind for c in captures] == ["discovery", "discovery", "article", "article"]
     assert "revisit" not in [t for t, _ in _records(warc)]
+
+
+def test_every_response_is_kept_as_it_arrives_except_an_articles_2xx_which_the_spider_judges(
+    tmp_path,
+):
+    from scrapy import Request
+
+    from spiders.warc import KIND_KEY
+
+    pipeline = _pipeline(tmp_path)
+    article = "https://www.anapress.net/a/1"
+    arrivals = [
+        (Request(article), _capture(article, b"<h1>Moved</h1>", 301)),  # a redirect hop
+        (Request(article + "?moved=1"), _capture(article + "?moved=1", b"", 500)),  # retried
+        (Request(article + "?moved=1"), _capture(article + "?moved=1")),  # the page: an item
+        (
+            Request("https://www.anapress.net/robots.txt", meta={"dont_obey_robotstxt": True}),
+            _capture("https://www.anapress.net/robots.txt", b"busy", 503),
+        ),
+        (Request(FEED, meta={KIND_KEY: "discovery"}), _capture(FEED, b"", 404)),
+        (
+            Request("https://www.anapress.net/s.css", meta={KIND_KEY: "requisite"}),
+            _capture("https://www.anapress.net/s.css", b"body{}"),
+        ),
+    ]
+    for request, capture in arrivals:
+        pipeline.response_captured(request, capture)
+    pipeline.close_spider()
+    captures = list(iter_captures(capture_paths(tmp_path, "anapress").warc))
+    assert [(c.kind, c.status, c.url) for c in captures] == [
+        ("article", 301, article),
+        ("article", 500, article + "?moved=1"),
+        ("robots", 503, "https://www.anapress.net/robots.txt"),
+        ("discovery", 404, FEED),
+        ("requisite", 200, "https://www.anapress.net/s.css"),
+    ]
+    stats = pipeline.crawler.stats
+    assert stats.get_value("newsarchive/records") == {
+        "200": 1,
+        "301": 1,
+        "404": 1,
+        "500": 1,
+        "503": 1,
+    }
+    named = stats.get_value("newsarchive/evidence")
+    assert [(e["status"], e["kind"]) for e in named] == [
+        (500, "article"),
+        (503, "robots"),
+        (404, "discovery"),
+    ]
+    assert [e["record_id"] for e in named] == [c.record_id for c in captures if c.status >= 400]
+
+
+def test_a_requisite_archived_on_an_earlier_day_is_a_revisit_of_that_record(tmp_path):
+    """The crawl state names each requisite payload archived in full (its URL, date, record id, day)."""
+    css = b"body { background: #f4efe6 }"
+    original = "<urn:uuid:00000000-0000-4000-8000-00000000c55a>"
+    pipeline = _pipeline(
+        tmp_path,
+        {
+            payload_digest(css): [
+                "https://www.anapress.net/s.css",
+                "2026-11-20T03:00:00Z",
+                original,
+                "2026-11-20",
+            ]
+        },
+    )
+    same = pipeline.write_capture(
+        _capture("https://www.anapress.net/s.css", css), None, "requisite"
+    )
+    changed = pipeline.write_capture(
+        _capture("https://www.anapress.net/logo.png", b"\x89PNG new"), None, "requisite"
+    )
+    page = pipeline.write_capture(_capture("https://www.anapress.net/a/5", css), None, "article")
+    pipeline.close_spider()
+    records = dict(
+        (h.get_header("WARC-Record-ID"), (t, h))
+        for t, h in _records(capture_paths(tmp_path, "anapress").warc)
+    )
+    assert (
+        records[same][0] == "revisit" and records[same][1].get_header("WARC-Refers-To") == original
+    )
+    assert records[same][1].get_header("WARC-Refers-To-Date") == "2026-11-20T03:00:00Z"
+    # only a requisite refers to another day (readers of articles look within the day only)
+    assert records[changed][0] == records[page][0] == "response"
+    run = pipeline.crawler.spider.run.requisites
+    assert run == {
+        payload_digest(b"\x89PNG new"): [
+            "https://www.anapress.net/logo.png",
+            "2026-11-21T03:00:00Z",
+            changed,
+        ]
+    }

@@ -259,10 +259,11 @@ def _staged_warcs(
     store: Store, run: RunRef, state: Staged, rows: list[ArchivedRow], tmp: Path
 ) -> dict[str, Path]:
     """The run's WARC of every outlet it crawled (kept when extraction failed: the raw captures are the
-    archive), with a metadata record linking each of its archived articles to its capture."""
+    archive; and when the crawl failed with the error answers its gap names: the evidence), with a
+    metadata record linking each of its archived articles to its capture."""
     warcs = {}
     for outlet_id, outlet in state.outlets.items():
-        if outlet.crawl is None:
+        if outlet.crawl is None and not outlet.gap.records:
             continue
         path = tmp / f"{outlet_id}.warc.gz"
         store.download(run.warc(outlet_id), path)

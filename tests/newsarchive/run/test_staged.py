@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from archive.records import CrawlReport, Gap
+from archive.records import CrawlReport, Evidence, Gap, OutletCounts, RecordError, RequisiteCounts
 from archive.store import open_store
 from newsarchive.run import staged
 from newsarchive.run.staged import (
@@ -33,11 +33,16 @@ REPORT = CrawlReport(
     0,
     2,
     retry_after={"x": 1},
+    requisites=RequisiteCounts(5, 4, 2048, 1, 2, {"budget_page_count": 1}, {"http_404": 1}),
+    records={"200": 14, "500": 2},
+    evidence=(Evidence("<urn:uuid:1>", "https://o.example/rss", 500, "discovery"),),
 )
 RECORDS = [
     StagedCrawl("orient", "a1", REPORT),
     StagedGap(
-        "orient", "a2", Gap("crawl", "http_500", "outlet orient: every discovery URL failed")
+        "orient",
+        "a2",
+        Gap("crawl", "http_500", "outlet orient: every discovery URL failed", ("<urn:uuid:1>",)),
     ),
     ExtractReport("orient", "a3", "a1", 9, {"no_text": 1}, {"https://o.example/1": "no_text"}),
     DedupReport("g1", "2026-11-21 rev 1", 9, {"exact_content": 1}, ["2026-11-20 rev 1"], [], 40),
@@ -96,10 +101,33 @@ def test_bytes_that_are_not_json_are_named():
 
 def test_the_crawls_own_report_is_read_field_by_field():
     """spiders/report.py writes exactly CrawlReport's fields: a key it renames is refused at once."""
-    spider = {k: v for k, v in REPORT.__dict__.items() if k != "extra"}
+    spider = REPORT.to_dict()  # no extra: exactly its fields, as JSON
     assert from_json(CrawlReport, json.loads(json.dumps(spider)), "crawl report") == REPORT
     spider["fetched_pages"] = spider.pop("fetched")
     with pytest.raises(
         StagedRecordError, match="crawl report: CrawlReport has no field fetched_pages"
     ):
         from_json(CrawlReport, spider, "crawl report")
+
+
+def test_a_gap_and_its_evidence_survive_the_manifest_and_a_damaged_one_is_named():
+    """A crawl gap names its evidence records; the manifest's outlet entry keeps them, typed."""
+    counts = OutletCounts(
+        status="gap",
+        crawl=REPORT,
+        gap=Gap("crawl", "http_500", "every discovery URL failed", ("<urn:uuid:1>",)),
+    )
+    data = json.loads(json.dumps(counts.to_dict()))
+    assert data["gap_records"] == ["<urn:uuid:1>"]
+    assert data["evidence"] == [
+        {
+            "record_id": "<urn:uuid:1>",
+            "url": "https://o.example/rss",
+            "status": 500,
+            "kind": "discovery",
+        }
+    ]
+    assert OutletCounts.from_dict(data, "orient") == counts
+    data["evidence"][0]["status"] = "500"
+    with pytest.raises(RecordError, match=r"evidence\[0\]\.status"):
+        OutletCounts.from_dict(data, "orient")

@@ -119,11 +119,13 @@ def test_every_row_names_the_discovery_document_it_was_found_on_and_that_documen
             if t == "response"
         )
         kinds = {c.url: c.kind for c in iter_captures(_warc(store, ref, outlet, tmp_path))}
-        assert set(kinds.values()) == {"article", "discovery", "robots"}
+        # page requisites too (on by default), kept and never extracted
+        assert set(kinds.values()) == {"article", "discovery", "robots", "requisite"}
         assert {kinds[r["url"]] for r in rows if r["outlet"] == outlet} == {"article"}
         assert {kinds[url] for url in starts} == {"discovery"}
         assert {k for u, k in kinds.items() if u.endswith("/robots.txt")} == {"robots"}
-        # only article pages are extracted: discovery documents are kept, never counted as failures
+        # only article pages are extracted: discovery documents and requisites are kept, never counted
+        # as failures
         assert load_manifest(store, ref).outlets[outlet].extract_failed == {}, outlet
         for row in (r for r in rows if r["outlet"] == outlet):
             assert row["via"] in documents, row["url"]
