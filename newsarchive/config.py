@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from common.errors import ConfigError
-from common.values import ArchiveLocation, BadValue, PathKind, shown
+from common.values import ArchiveLocation, BadValue, Kind, PathKind, shown
 from newsarchive.variables import BY_NAME, DEFAULT_ARCHIVE, VARIABLES, environment
 from spiders.variables import MAX_ARTICLES
 
@@ -146,11 +146,11 @@ class Settings:
 
         return load_anchors(self.tsa_ca, "NEWSARCHIVE_TSA_CA")
 
-    def with_(self, **changes) -> Settings:
+    def with_(self, **changes: Any) -> Settings:  # fields of every type; replace() checks the names
         return replace(self, **changes)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from the NEWSARCHIVE_* variables (and the CLI's overrides, which win; None is no
         override). The whole environment is checked (newsarchive/variables.py): a wrong value, or a
         NEWSARCHIVE_* name that is not a setting, is a ConfigError naming it and what it accepts."""
@@ -167,7 +167,7 @@ class Settings:
         return cls(**{**fields, **given})
 
 
-def _option(option: str, kind: Any, value: str) -> str:
+def _option(option: str, kind: Kind[str], value: str) -> str:
     try:
         return kind.parse(value)
     except BadValue as exc:

@@ -21,9 +21,13 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from common import escape
+
+if TYPE_CHECKING:
+    from airflow.sdk.bases.notifier import BaseNotifier
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +100,7 @@ class Alert:
         )
 
 
-def describe(context: Mapping, base_url: str) -> Alert:
+def describe(context: Mapping[str, Any], base_url: str) -> Alert:
     """The alert for a failed task, from its callback context: outlet (the mapped task's input, or every
     outlet the error names), cause (the error's text) and links."""
     ti = context["ti"]
@@ -118,9 +122,9 @@ def describe(context: Mapping, base_url: str) -> Alert:
     return Alert(dag_id, run_id, label, outlets, cause, run_url, log_url)
 
 
-def notifiers(config: AlertConfig) -> list:
+def notifiers(config: AlertConfig) -> list[BaseNotifier]:
     """Airflow notifiers for the configured connections (imported only when a task failed)."""
-    found: list = []
+    found: list[BaseNotifier] = []
     if config.smtp_conn_id:
         from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
@@ -151,7 +155,7 @@ def notifiers(config: AlertConfig) -> list:
     return found
 
 
-def on_failure(context: Mapping) -> None:
+def on_failure(context: Mapping[str, Any]) -> None:
     """on_failure_callback of the DAG's tasks: runs once a task failed for good (after its retries)."""
     config = AlertConfig.from_env()
     if not config.enabled:

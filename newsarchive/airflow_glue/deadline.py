@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -81,7 +82,7 @@ def deadline_alert(at: time | None) -> DeadlineAlert | None:
     )
 
 
-def missed(context: dict) -> None:
+def missed(context: Mapping[str, Any]) -> None:
     """The deadline passed and the run had not succeeded: alert once for the day, unless its snapshot is
     complete after all."""
     from archive.store import open_store

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
+from newsarchive.airflow_glue.context import TaskContext
 from newsarchive.airflow_glue.task_events import report as summary_report
 from newsarchive.airflow_glue.tasks import task_body, task_settings
 from newsarchive.cli import args as cli_args
@@ -16,14 +19,14 @@ from outlets.registry import load_registry
 logger = logging.getLogger(__name__)
 
 
-def _day(params: dict, name: str) -> date:
+def _day(params: Mapping[str, Any], name: str) -> date:
     try:
         return cli_args.day(str(params.get(name) or ""))
     except argparse.ArgumentTypeError as exc:
         raise ReextractError(f"param {name}: {exc}") from None
 
 
-def request_of(params: dict) -> ReextractRequest:
+def request_of(params: Mapping[str, Any]) -> ReextractRequest:
     outlets = params.get("outlets") or []
     if not isinstance(outlets, list) or not all(isinstance(o, str) for o in outlets):
         raise ReextractError(f"param outlets: {outlets!r} is not a list of outlet ids")
@@ -33,7 +36,7 @@ def request_of(params: dict) -> ReextractRequest:
 
 
 @task_body
-def list_days(context: dict) -> list[str]:
+def list_days(context: TaskContext) -> list[str]:
     """The range's days that have a snapshot (a bad param or an empty range fails the run for good)."""
     params = context["params"]
     settings = task_settings()
@@ -47,7 +50,7 @@ def list_days(context: dict) -> list[str]:
 
 
 @task_body
-def reextract(day: str, context: dict) -> dict:
+def reextract(day: str, context: TaskContext) -> dict[str, Any]:
     """One day re-extracted and published as a derived rev; exactly once per DAG run (its run id)."""
     result = reextract_day(
         task_settings(),

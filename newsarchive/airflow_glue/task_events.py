@@ -19,10 +19,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from newsarchive.airflow_glue.context import TaskContext
+
+if TYPE_CHECKING:
+    from archive.records import Manifest
+    from archive.store import Store
+    from newsarchive.ops.live_state import LiveState
 
 logger = logging.getLogger("newsarchive.task")
 
@@ -39,15 +46,15 @@ class Report:
     summary: str
     counts: dict[str, int] = field(default_factory=dict)  # the crawl's discovered, fetched
     failed: dict[str, int] = field(default_factory=dict)  # failed requests by reason
-    manifest: Any = None  # publish: the snapshot's Manifest (each outlet's outcome)
+    manifest: Manifest | None = None  # publish: the snapshot's Manifest (each outlet's outcome)
 
 
 def report(
-    context: MutableMapping,
+    context: TaskContext,
     summary: str,
     *,
-    counts: Mapping | None = None,
-    manifest: Any = None,
+    counts: Mapping[str, Any] | None = None,  # the crawl's XCom figures (tasks.crawl_counts)
+    manifest: Manifest | None = None,
 ) -> None:
     """A task body's SUMMARY line (logged last by the callbacks) and figures for the live state."""
     figures = {
@@ -63,7 +70,7 @@ def report(
 
 
 # -- which record a task writes ---------------------------------------------------------------------
-def subject_of(context: Mapping) -> tuple[str, str] | None:
+def subject_of(context: TaskContext) -> tuple[str, str] | None:
     """(subject, stage) of the task: (outlet, crawl|extract) or ("run", stage); None: not tracked."""
     from newsarchive.ops.live_state import RUN, RUN_STAGES
 
@@ -77,17 +84,17 @@ def subject_of(context: Mapping) -> tuple[str, str] | None:
     return None
 
 
-def _op_kwargs(context: Mapping) -> dict:
+def _op_kwargs(context: TaskContext) -> dict[str, Any]:
     kwargs = getattr(context.get("task"), "op_kwargs", None)
     return kwargs if isinstance(kwargs, dict) else {}
 
 
-def run_day(context: Mapping) -> str:
-    when = context.get("logical_date") or context["dag_run"].run_after
+def run_day(context: TaskContext) -> str:
+    when: datetime = context.get("logical_date") or context["dag_run"].run_after
     return when.date().isoformat()
 
 
-def next_try_at(context: Mapping, end: datetime) -> datetime:
+def next_try_at(context: TaskContext, end: datetime) -> datetime:
     """When the scheduler starts the next try of a task that failed at `end`: Airflow's own rule
     (TaskInstance.next_retry_datetime in Airflow 3.3: retry_delay, with exponential backoff a delay
     between 1x and 2x delay * multiplier^(try-1) chosen by a hash of the task instance, capped)."""
@@ -129,22 +136,22 @@ def cause_of(error: BaseException | None) -> tuple[str, str]:
 
 
 # -- the callbacks ----------------------------------------------------------------------------------
-def on_execute(context: MutableMapping) -> None:
+def on_execute(context: TaskContext) -> None:
     context[START_KEY] = datetime.now(UTC)
     _live(context, "running")
 
 
-def on_success(context: MutableMapping) -> None:
+def on_success(context: TaskContext) -> None:
     _live(context, "done")
     _summary_last(context, None)
 
 
-def on_retry(context: MutableMapping) -> None:
+def on_retry(context: TaskContext) -> None:
     _live(context, "retrying")
     _summary_last(context, context.get("exception"))
 
 
-def on_failure(context: MutableMapping) -> None:
+def on_failure(context: TaskContext) -> None:
     _live(context, "failed")
     from newsarchive.airflow_glue.alerts import on_failure as alert
 
@@ -152,12 +159,12 @@ def on_failure(context: MutableMapping) -> None:
     _summary_last(context, context.get("exception"))
 
 
-def on_end(context: MutableMapping) -> None:
+def on_end(context: TaskContext) -> None:
     """The SUMMARY line last, and nothing else (the news_reextract DAG's tasks)."""
     _summary_last(context, context.get("exception"))
 
 
-def _live(context: MutableMapping, outcome: str) -> None:
+def _live(context: TaskContext, outcome: str) -> None:
     """The live record of the try, then the metrics; an archive or collector that is down is logged."""
     try:
         target = subject_of(context)
@@ -178,7 +185,22 @@ def _live(context: MutableMapping, outcome: str) -> None:
         logger.exception("live state or metrics not updated for %s", context["ti"].task_id)
 
 
-def _records(context: MutableMapping, target: tuple[str, str], outcome: str, store) -> list:
+class _Common(TypedDict):
+    """What every record a callback writes is given (live_state.transition's arguments)."""
+
+    subject: str
+    day: str
+    run_id: str
+    when: datetime
+    try_number: int
+    max_tries: int
+    counts: Mapping[str, int] | None
+    failed: Mapping[str, int] | None
+
+
+def _records(
+    context: TaskContext, target: tuple[str, str], outcome: str, store: Store
+) -> list[LiveState]:
     from newsarchive.ops import live_state
 
     subject, stage = target
@@ -186,7 +208,7 @@ def _records(context: MutableMapping, target: tuple[str, str], outcome: str, sto
     now = datetime.now(UTC)
     started = context.get(START_KEY)
     rep: Report | None = context.get(REPORT_KEY)
-    common: dict[str, Any] = dict(
+    common = _Common(
         subject=subject,
         day=run_day(context),
         run_id=str(context["dag_run"].run_id),
@@ -231,7 +253,7 @@ def _records(context: MutableMapping, target: tuple[str, str], outcome: str, sto
     return out
 
 
-def _previous(store, subject: str):
+def _previous(store: Store, subject: str) -> LiveState | None:
     """The subject's record; a damaged one is named and replaced, never trusted."""
     from newsarchive.ops.live_state import DamagedLiveState, read
 
@@ -242,29 +264,28 @@ def _previous(store, subject: str):
         return None
 
 
-def _outcomes(store, manifest, common: dict, now: datetime) -> list:
+def _outcomes(store: Store, manifest: Manifest, common: _Common, now: datetime) -> list[LiveState]:
     """Each outlet's outcome in the published snapshot: ok, or failed with its gap's stage and cause."""
     from newsarchive.ops import live_state
 
-    out = []
+    out: list[LiveState] = []
     for outlet, counts in manifest.outlets.items():
         if counts.status == "not_run":
             continue
         gap = counts.gap
         crawl = counts.crawl
+        outcome: _Common = {
+            **common,
+            "subject": outlet,
+            "counts": {"discovered": crawl.discovered, "fetched": crawl.fetched} if crawl else None,
+            "failed": dict(crawl.failed) if crawl else None,
+            "try_number": 1,
+            "max_tries": 1,
+        }
         out.append(
             live_state.transition(
                 _previous(store, outlet),
-                **{
-                    **common,
-                    "subject": outlet,
-                    "counts": {"discovered": crawl.discovered, "fetched": crawl.fetched}
-                    if crawl
-                    else None,
-                    "failed": dict(crawl.failed) if crawl else None,
-                    "try_number": 1,
-                    "max_tries": 1,
-                },
+                **outcome,
                 stage=gap.stage if gap and gap.stage in live_state.OUTLET_STAGES else "publish",
                 state="failed" if gap else "ok",
                 reason=gap.reason if gap else "",
@@ -274,7 +295,7 @@ def _outcomes(store, manifest, common: dict, now: datetime) -> list:
     return out
 
 
-def _summary_last(context: Mapping, error: BaseException | None) -> None:
+def _summary_last(context: TaskContext, error: BaseException | None) -> None:
     """The task's SUMMARY line as its log's last line (after Airflow's outcome and the callbacks)."""
     rep: Report | None = context.get(REPORT_KEY)
     if rep is not None:

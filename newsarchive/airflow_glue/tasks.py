@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from archive.records import CrawlReport, OutletCounts
 from archive.store import open_store
 from common.errors import NewsArchiveError
+from newsarchive.airflow_glue.context import TaskContext
 from newsarchive.airflow_glue.task_events import report
 from newsarchive.config import Settings
 from newsarchive.errors import as_ours, fails_for_good
@@ -57,19 +58,20 @@ def task_body(function: Callable[P, R]) -> Callable[P, R]:
 
             failure = AirflowFailException(str(exc))
             reason = getattr(exc, "reason", "error")
+            # our cause code on Airflow's exception, which has no such field (task_events.cause_of reads it)
             failure.reason = reason if reason != "error" else type(exc).__name__  # type: ignore[attr-defined]
             raise failure from None
 
     return body
 
 
-def run_day(context: dict) -> date:
+def run_day(context: TaskContext) -> date:
     """The run's date: its logical date (never now()); a manual run without one uses run_after."""
-    when = context.get("logical_date") or context["dag_run"].run_after
+    when: datetime = context.get("logical_date") or context["dag_run"].run_after
     return when.date()
 
 
-def run_ref(context: dict) -> RunRef:
+def run_ref(context: TaskContext) -> RunRef:
     """The run: its date and its Airflow run id, which keys its staging (every task of the run, on any
     worker, and every retry of a task, reads and writes the same run's objects and no other run's)."""
     return RunRef(run_day(context), context["dag_run"].run_id)
@@ -124,7 +126,7 @@ def task_settings() -> Settings:
     return Settings.from_env()
 
 
-def list_outlets(context: dict | None = None) -> list[str]:
+def list_outlets(context: TaskContext | None = None) -> list[str]:
     """The outlets crawled daily: paused and retired ones are left out (newsarchive outlets list)."""
     registry = load_registry(Settings.from_env().outlets_path)
     for outlet in registry.outlets:
@@ -169,7 +171,7 @@ class NotPublished(NewsArchiveError):
 
 
 def _published_by_downstream(
-    settings: Settings, context: dict, downstream: list[str], mapped: bool, task: str
+    settings: Settings, context: TaskContext, downstream: list[str], mapped: bool, task: str
 ) -> None:
     """After a stage succeeded in a run that already published: if every task that would take its output
     further has finished (the task was cleared without them), fail naming the task to clear."""
@@ -201,7 +203,7 @@ def _published_by_downstream(
 
 
 @task_body
-def crawl(outlet: str, context: dict) -> dict:
+def crawl(outlet: str, context: TaskContext) -> dict[str, Any]:
     """Counts go to XCom under `counts` and into the log's SUMMARY line whether the crawl succeeds or
     fails (then with the reason), so the grid shows them without opening the log."""
     try:
@@ -221,13 +223,13 @@ def crawl(outlet: str, context: dict) -> dict:
     return counts
 
 
-def _push(context: dict, counts: dict) -> None:
+def _push(context: TaskContext, counts: dict[str, Any]) -> None:
     if (ti := context.get("ti")) is not None:
         ti.xcom_push(key="counts", value=counts)
 
 
 @task_body
-def extract(outlet: str, context: dict) -> dict:
+def extract(outlet: str, context: TaskContext) -> dict[str, Any]:
     settings, run = task_settings(), run_ref(context)
     with task_beating(settings, run):  # gc leaves a live run's staging alone
         extracted: ExtractReport = stages.extract_stage(settings, run, outlet)
@@ -240,7 +242,7 @@ def extract(outlet: str, context: dict) -> dict:
 
 
 @task_body
-def dedup(context: dict) -> dict:
+def dedup(context: TaskContext) -> dict[str, Any]:
     settings, run = task_settings(), run_ref(context)
     with task_beating(settings, run):
         deduped = lifecycle.deduplicate(settings, run, list_outlets())
@@ -256,7 +258,7 @@ def dedup(context: dict) -> dict:
 
 
 @task_body
-def publish(context: dict) -> dict:
+def publish(context: TaskContext) -> dict[str, Any]:
     settings, run = task_settings(), run_ref(context)
     with task_beating(settings, run):
         published = lifecycle.publish(settings, run, list_outlets())
@@ -274,7 +276,7 @@ def publish(context: dict) -> dict:
 
 
 @task_body
-def quality(context: dict) -> str:
+def quality(context: TaskContext) -> str:
     """The run's last task: publishes what the run staged after its publish (a task cleared or retried
     after it), then fails, naming every problem, when the canary's figures say so."""
     settings, run = task_settings(), run_ref(context)
@@ -287,7 +289,7 @@ def quality(context: dict) -> str:
 
 
 @task_body
-def gc(context: dict) -> str:
+def gc(context: TaskContext) -> str:
     from newsarchive.run.gc import collect
 
     result = collect(task_settings())

@@ -13,7 +13,7 @@ import argparse
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
 
 from common.errors import NewsArchiveError
 from common.values import (
@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from newsarchive.config import Settings
 
 T = TypeVar("T")
-Subcommands = argparse._SubParsersAction  # what `register` adds its commands to
+# what `register` adds its commands to (generic only in typeshed, so the alias is a string at run time)
+Subcommands: TypeAlias = "argparse._SubParsersAction[OneLineParser]"
 MAX_PER_OUTLET = 10_000  # replica articles per outlet
 MAX_REV = 1_000_000
 

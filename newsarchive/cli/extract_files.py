@@ -49,7 +49,9 @@ def extract_files(
     timeout_s = timeout_s or settings.extract_timeout_s
     workers = workers or settings.extract_workers
     workers = max(1, min(workers or os.cpu_count() or 1, len(paths)))
-    unread: dict[int, dict] = {}  # records of files that could not be read, by position
+    unread: dict[
+        int, dict[str, object]
+    ] = {}  # records of files that could not be read, by position
     sent: deque[int] = (
         deque()
     )  # positions of the pages handed over, in order (results come back in it)
@@ -86,17 +88,17 @@ def extract_files(
     return 1 if failed else 0
 
 
-def _error(path: Path, reason: str, detail: str) -> dict:
+def _error(path: Path, reason: str, detail: str) -> dict[str, object]:
     return {"source": str(path), "error": reason, "detail": detail}
 
 
-def _record(path: Path, result: Article | ExtractionError) -> dict:
+def _record(path: Path, result: Article | ExtractionError) -> dict[str, object]:
     if isinstance(result, ExtractionError):
         return _error(path, result.reason, result.detail)
     return {"source": str(path), **result.to_dict()}
 
 
-def _print(record: dict) -> int:
+def _print(record: dict[str, object]) -> int:
     """Print one record (and an error's line on stderr); 1 if it is an error."""
     if "error" in record:
         print(

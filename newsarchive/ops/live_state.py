@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from archive import layout
 from archive.store import Store
@@ -38,6 +38,10 @@ _RUN_ID = re.compile(
 
 class DamagedLiveState(NewsArchiveError):
     reason = "damaged_live_state"
+
+
+Bad = Callable[[str], DamagedLiveState]  # the error naming the record and what is wrong in it
+N = TypeVar("N", int, float)
 
 
 @dataclass(frozen=True)
@@ -122,15 +126,15 @@ class LiveState:
             max_tries=_whole(data.get("max_tries"), bad, "max_tries"),
             reason=_code(data.get("reason"), bad),
             message=_text(data.get("message"), bad),
-            next_try_at=_when(data.get("next_try_at"), bad, "next_try_at", optional=True),
-            started_at=_when(data.get("started_at"), bad, "started_at", optional=True),
+            next_try_at=_maybe_when(data.get("next_try_at"), bad, "next_try_at"),
+            started_at=_maybe_when(data.get("started_at"), bad, "started_at"),
             durations=_numbers(data.get("durations"), bad, "durations", float),
             counts=_numbers(data.get("counts"), bad, "counts", int),
             failed=_numbers(data.get("failed"), bad, "failed", int),
         )
 
 
-def _day(value: object, bad) -> str:
+def _day(value: object, bad: Bad) -> str:
     try:
         if isinstance(value, str) and len(value) == 10:
             return date.fromisoformat(value).isoformat()
@@ -139,9 +143,11 @@ def _day(value: object, bad) -> str:
     raise bad("day is not YYYY-MM-DD")
 
 
-def _when(value: object, bad, name: str, optional: bool = False) -> Any:
-    if value is None and optional:
-        return None
+def _maybe_when(value: object, bad: Bad, name: str) -> str | None:
+    return None if value is None else _when(value, bad, name)
+
+
+def _when(value: object, bad: Bad, name: str) -> str:
     try:
         if isinstance(value, str) and len(value) <= 40:
             parsed = datetime.fromisoformat(value)
@@ -152,28 +158,28 @@ def _when(value: object, bad, name: str, optional: bool = False) -> Any:
     raise bad(f"{name} is not an ISO 8601 time with its offset")
 
 
-def _whole(value: object, bad, name: str) -> int:
+def _whole(value: object, bad: Bad, name: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1_000_000:
         return value
     raise bad(f"{name} is not a whole number from 0 to 1,000,000")
 
 
-def _code(value: object, bad) -> str:
+def _code(value: object, bad: Bad) -> str:
     if value == "" or (isinstance(value, str) and _CODE.fullmatch(value)):
         return str(value)
     raise bad("reason is not a short code")
 
 
-def _text(value: object, bad) -> str:
+def _text(value: object, bad: Bad) -> str:
     if isinstance(value, str) and len(value) <= MAX_TEXT:
         return value
     raise bad(f"message is not text of at most {MAX_TEXT} characters")
 
 
-def _numbers(value: object, bad, name: str, kind: type) -> dict[str, Any]:
+def _numbers(value: object, bad: Bad, name: str, kind: type[N]) -> dict[str, N]:
     if not isinstance(value, dict) or len(value) > 64:
         raise bad(f"{name} is not an object of at most 64 entries")
-    out: dict[str, Any] = {}
+    out: dict[str, N] = {}
     for k, v in value.items():
         ok = isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < 1e12
         if not (_CODE.fullmatch(k) and ok and (kind is float or isinstance(v, int))):

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archive import layout
 from archive.store import Store
@@ -25,6 +25,10 @@ from newsarchive.config import Settings
 from newsarchive.ops.health import verdict
 from newsarchive.ops.live_state import RUN, STATES, LiveState
 from newsarchive.ops.status import ArchiveStatus, Manifests, latest_published
+
+if TYPE_CHECKING:
+    from opentelemetry.metrics import _Gauge as Gauge  # exported under this name while experimental
+    from prometheus_client.core import GaugeMetricFamily
 
 logger = logging.getLogger(__name__)
 
@@ -167,13 +171,13 @@ def points(
     return out
 
 
-def _families(pts: Iterable[Point]) -> list:
+def _families(pts: Iterable[Point]) -> list[GaugeMetricFamily]:
     from prometheus_client.core import GaugeMetricFamily
 
     by_name: dict[str, list[Point]] = {}
     for p in pts:
         by_name.setdefault(p.name, []).append(p)
-    families = []
+    families: list[GaugeMetricFamily] = []
     for name, group in by_name.items():
         unit, doc = METRICS[name]
         family = GaugeMetricFamily(name, doc, labels=[k for k, _ in group[0].labels])
@@ -187,7 +191,7 @@ class _Collector:
     def __init__(self, pts: list[Point]):
         self.pts = pts
 
-    def collect(self):  # prometheus_client's collector protocol
+    def collect(self) -> list[GaugeMetricFamily]:  # prometheus_client's collector protocol
         return _families(self.pts)
 
 
@@ -238,7 +242,7 @@ def push_otlp(endpoint: str, protocol: str, pts: list[Point], timeout_s: float =
         shutdown_on_exit=False,
     )
     meter = provider.get_meter("newsarchive")
-    gauges: dict = {}
+    gauges: dict[str, Gauge] = {}
     for p in pts:
         if p.name not in gauges:
             unit, doc = METRICS[p.name]

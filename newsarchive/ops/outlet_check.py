@@ -52,7 +52,7 @@ class UrlCheck:
     def ok(self) -> bool:
         return self.error is None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "ok": self.ok}
 
 

@@ -15,6 +15,7 @@ import socket
 import sys
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 from common.errors import NewsArchiveError
@@ -22,6 +23,21 @@ from newsarchive.config import Settings
 from outlets.registry import load_registry
 
 REPLICA_HINT = "make stop && make run REPLICA=1"
+
+
+class HostResult(TypedDict):
+    host: str
+    port: int
+    error: str | None  # None: reachable; else the reason (dns, refused, timeout, ...)
+
+
+class Reachability(TypedDict):
+    """What `check` finds, and the JSON `--out` writes (the Archive page shows its message)."""
+
+    outlets: dict[str, HostResult]
+    reachable: int
+    unreachable: int
+    message: str
 
 
 def probe(address: tuple[str, int], timeout: float) -> str | None:
@@ -54,7 +70,7 @@ def outlet_addresses(settings: Settings) -> dict[str, tuple[str, int]]:
     return out
 
 
-def check(settings: Settings, timeout: float = 3.0) -> dict[str, object]:
+def check(settings: Settings, timeout: float = 3.0) -> Reachability:
     addresses = outlet_addresses(settings)
     pool = ThreadPoolExecutor(max(1, len(addresses)))
     futures = {o: pool.submit(probe, a, timeout) for o, a in addresses.items()}
@@ -96,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     except NewsArchiveError as exc:
         print(f"newsarchive reachability: error: {exc}", file=sys.stderr)
         return 2
-    for outlet, info in result["outlets"].items():  # type: ignore[attr-defined]
+    for outlet, info in result["outlets"].items():
         print(f"  {outlet:<12} {info['host']}:{info['port']}  {info['error'] or 'reachable'}")
     if result["message"]:
         print(result["message"])

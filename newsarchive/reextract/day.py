@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from archive import layout
 from archive.records import OutletCounts
@@ -85,7 +86,7 @@ class DayResult:
             return f"{self.day}: published {self.published} (derived from {self.source})"
         return f"{self.day}: {self.note}" + (f" ({self.source})" if self.source else "")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "day": self.day,
             "source": self.source,

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,6 +38,9 @@ from archive.stat_cache import StatCache
 from archive.store import Store
 from archive.table_read import TableRead, changed_since, read_table_days
 from newsarchive.research.sandbox import Limits, QueryError, Sandbox
+
+if TYPE_CHECKING:
+    import duckdb
 
 logger = logging.getLogger(__name__)
 __all__ = ["QueryError", "Limits", "connect", "run_query", "table_keys"]
@@ -69,12 +73,17 @@ def _warn_if_behind(newest: dict[str, str], read: TableRead, warn: Callable[[str
         )
 
 
-class _Lean(ds.FileSystemDataset):
+class _Lean(ds.FileSystemDataset):  # type: ignore[misc]  # pyarrow has no types: its classes are Any
     """The table's dataset, scanned with little read-ahead: DuckDB's memory limit does not see what
     pyarrow buffers ahead of it (with pyarrow's defaults a scan of every text peaked at 677 MiB, with
     these at 479 MiB, and ran faster on 2 cores)."""
 
-    def scanner(self, columns=None, filter=None, **_):  # noqa: A002 (pyarrow's own name)
+    def scanner(  # pyarrow's own signature: columns by name (or expressions), a filter expression
+        self,
+        columns: list[str] | dict[str, ds.Expression] | None = None,
+        filter: ds.Expression | None = None,  # noqa: A002 (pyarrow's own name)
+        **_: Any,
+    ) -> ds.Scanner:
         return super().scanner(
             columns=columns,
             filter=filter,
@@ -183,6 +192,6 @@ def connect(
     return sandbox
 
 
-def run_query(sandbox: Sandbox, sql: str):  # -> duckdb.DuckDBPyRelation
+def run_query(sandbox: Sandbox, sql: str) -> duckdb.DuckDBPyRelation:
     """The relation of `sql` (admitted as one SELECT over the views); anything else is a QueryError."""
     return sandbox.run(sql)

@@ -207,7 +207,7 @@ def _die_with(parent: int) -> Callable[[], None]:
     return preexec
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen[str]) -> None:
     """Kill the crawl and anything it started (its own process group), then reap it."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)

@@ -27,7 +27,7 @@ from archive.snapshot import (
     owner_gone,
     read_claim,
 )
-from archive.store import Store, StoreError, open_store
+from archive.store import ObjectInfo, Store, StoreError, open_store
 from newsarchive.config import Settings
 from newsarchive.run.lifecycle import finish_published
 from newsarchive.run.liveness import alive_because
@@ -106,12 +106,12 @@ def _superseded_segments(store: Store, result: GcResult) -> None:
                 result.removed_segments.append(f"{ref.label} ({prefix.rstrip('/')})")
 
 
-def _newest(infos) -> datetime:
+def _newest(infos: list[ObjectInfo]) -> datetime:
     return max((i.modified for i in infos if i.modified), default=datetime.min.replace(tzinfo=UTC))
 
 
 def _staging(store: Store, cutoff: datetime, result: GcResult, settings: Settings) -> None:
-    runs: dict[str, list] = defaultdict(list)
+    runs: dict[str, list[ObjectInfo]] = defaultdict(list)
     for info in store.list(f"{layout.STAGING}/"):
         parts = info.key.split("/")
         runs[
@@ -175,7 +175,7 @@ def _staging(store: Store, cutoff: datetime, result: GcResult, settings: Setting
 def _incomplete_revs(store: Store, cutoff: datetime, result: GcResult) -> None:
     """Revs that will never be complete (abandoned, or their publisher gone), from one listing of the
     snapshots; only an incomplete rev's claim is read."""
-    revs: dict[tuple[str, int], list] = defaultdict(list)
+    revs: dict[tuple[str, int], list[ObjectInfo]] = defaultdict(list)
     for info in store.list(f"{layout.SNAPSHOTS}/"):
         if parsed := layout.parse_snapshot_key(info.key):
             revs[parsed].append(info)

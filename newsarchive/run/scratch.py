@@ -14,6 +14,7 @@ import shutil
 import signal
 import tempfile
 from pathlib import Path
+from types import FrameType
 
 PREFIX = "newsarchive-scratch-"
 _entered: Path | None = None
@@ -64,5 +65,5 @@ def enter() -> Path:
     return path
 
 
-def _exit_on_term(signum, frame) -> None:
+def _exit_on_term(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)

@@ -109,6 +109,7 @@ def encode(record: Any) -> bytes:
 
 
 def decode(cls: type[R], data: bytes, where: str) -> R:
+    # every record class above has KIND and VERSION; R is any dataclass (from_json reads nested ones too)
     kind, version = cls.KIND, cls.VERSION  # type: ignore[attr-defined]
     try:
         body = json.loads(data)
@@ -169,6 +170,7 @@ def from_json(cls: type[R], data: Any, where: str) -> R:
             f"{where}: expected an object for {cls.__name__}, got {_kind(data)}"
         )
     hints = get_type_hints(cls)
+    # a dataclass: R is unbound, as the callers pass record classes and the field hints they hold
     known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
     if unknown := sorted(set(data) - set(known)):
         raise StagedRecordError(f"{where}: {cls.__name__} has no field {', '.join(unknown)}")

@@ -22,7 +22,7 @@ from archive.records import ArchivedRow, Manifest
 from archive.snapshot import SnapshotRef, load_manifest, read_rows
 from archive.store import Store
 from dedup.engine import Deduplicator, Document
-from dedup.order import original_order
+from dedup.order import OrderKey, original_order
 from dedup.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def carry_forward(
     return carried, manifest
 
 
-def original_first(row: ArchivedRow) -> tuple:
+def original_first(row: ArchivedRow) -> OrderKey:
     """dedup/order.py's key for a row."""
     return original_order(
         row.published,
