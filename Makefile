@@ -51,8 +51,8 @@ demo: setup  ## serve the outlet replica on loopback and run the pipeline on it 
 test: setup  ## the whole test suite (local replica, local S3 server, real Airflow; no internet)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test-fast: setup  ## the unit tier (no crawl subprocess, no pipeline run, no Airflow, no S3 server): under 30 s
-	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
+test-fast: setup  ## the unit tier over every CPU (no crawl subprocess, no pipeline run, no Airflow, no S3 server): under 30 s
+	$(VENV)/bin/pytest -m "not slow" -n auto $(PYTEST_ARGS)
 
 docs: setup  ## the docs site (mkdocs.yml, Material theme), built strictly into site/: a broken link or a page left out of the nav fails
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
