@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Self, TypedDict
 from urllib.parse import unquote, urljoin, urlsplit
 
 import scrapy
+from scrapy.http import TextResponse
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
@@ -388,7 +389,9 @@ class NewsSpider(scrapy.Spider):
         }
         if not (self.outlet.requisites and self.budget.per_page):
             return [item]
-        return [item, *self._requisites(page_links(response.text, response.url), url, response.url)]
+        # without a Content-Type, a body Scrapy takes for binary is a plain Response, which has no text
+        markup = response.text if isinstance(response, TextResponse) else response.body
+        return [item, *self._requisites(page_links(markup, response.url), url, response.url)]
 
     # -- page requisites --------------------------------------------------------------------------
     def _requisites(self, links: list[str], page: str, via: str) -> list[scrapy.Request]:
