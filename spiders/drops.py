@@ -11,11 +11,17 @@ whether a later run tries again), so the page counts an attempt and eventually r
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 from twisted.python.failure import Failure
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
 STAT = "newsarchive/dropped/"
@@ -29,10 +35,11 @@ class DroppedRequest(IgnoreRequest):
         self.reason = reason
 
 
-def end_dropped(crawler, request: Request, reason: str, detail: str) -> None:
+def end_dropped(crawler: Crawler, request: Request, reason: str, detail: str) -> None:
     """Tell the request's errback (as Scrapy does for a download error) that it was dropped."""
     crawler.stats.inc_value(STAT + reason)
-    failure = Failure(DroppedRequest(reason, detail))
+    dropped = DroppedRequest(reason, detail)
+    failure = Failure(dropped)  # type: ignore[no-untyped-call]  # twisted's __init__ is unannotated
     failure.request = request  # type: ignore[attr-defined]  # as scrapy.core.scraper sets it
     if request.errback is None:
         logger.warning("dropped %s (%s): %s", request.url, reason, detail)
@@ -45,16 +52,16 @@ def end_dropped(crawler, request: Request, reason: str, detail: str) -> None:
 class DupeFilterDrops:
     """Extension: a request the scheduler refuses (Scrapy's dupefilter) ends as `dropped_duplicate`."""
 
-    def __init__(self, crawler):
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> DupeFilterDrops:
         ext = cls(crawler)
         crawler.signals.connect(ext.request_dropped, signal=signals.request_dropped)
         return ext
 
-    def request_dropped(self, request: Request, spider=None) -> None:
+    def request_dropped(self, request: Request, spider: Spider | None = None) -> None:
         end_dropped(
             self.crawler,
             request,
@@ -66,7 +73,7 @@ class DupeFilterDrops:
 class UrlLengthDropMiddleware(UrlLengthMiddleware):
     """Spider middleware: Scrapy's URLLENGTH_LIMIT, but an over-long URL ends as `dropped_url_length`."""
 
-    def get_processed_request(self, request, response):
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
         if super().get_processed_request(request, response) is None:
             end_dropped(
                 self.crawler,

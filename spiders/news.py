@@ -21,10 +21,13 @@ requested says why (`requisites/skipped/<reason>`), what failed too (`requisites
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Self, TypedDict
 from urllib.parse import unquote, urljoin, urlsplit
 
 import scrapy
+from scrapy.http import TextResponse
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
@@ -32,24 +35,40 @@ from common.errors import ConfigError
 from outlets.model import Outlet
 from outlets.registry import load_registry
 from spiders import failures
-from spiders.capture import CAPTURE_KEY
+from spiders.capture import CAPTURE_KEY, ArticleItem, Capture
 from spiders.discovery import DiscoveryError, parse_feed, parse_sitemap
 from spiders.requisites import PAGE_KEY, Budget, css_links, page_links
 from spiders.state import MAX_ATTEMPTS, CrawlRun, CrawlState, seen_key
 from spiders.variables import check_crawl_settings
 from spiders.warc import KIND_KEY, VIA_KEY
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
 logger = logging.getLogger(__name__)
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 STAT = "newsarchive/"
 REQUISITE = STAT + "requisites/"
+# a discovery document's parser (parse_feed, parse_sitemap, parse_section), called with its own keywords
+# (depth, page); None: the document could not be read
+DiscoveryParser = Callable[..., list[scrapy.Request] | None]
+
+
+class _Place(TypedDict, total=False):
+    """Where a discovery document sits: `depth` of a nested sitemap, `page` of a section."""
+
+    depth: int
+    page: int
 
 
 class NewsSpider(scrapy.Spider):
     name = "news"
     outlet_id: str | None = None
 
-    def __init__(self, outlet: str | None = None, registry: str | None = None, **kwargs):
+    def __init__(
+        self, outlet: str | None = None, registry: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         outlet = outlet or self.outlet_id
         if not outlet:
@@ -84,7 +103,7 @@ class NewsSpider(scrapy.Spider):
         self.max_download = 0
 
     @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = check_crawl_settings(
             crawler.settings
@@ -113,9 +132,10 @@ class NewsSpider(scrapy.Spider):
         spider.lastmod_cutoff = max(cutoffs) if cutoffs else None
         return spider
 
-    async def start(self):
-        for url, attempts in self.state.pending.items():  # what the last run could not fetch, first
-            url = _request_url(url)
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        # what the last run could not fetch, first
+        for pending, attempts in self.state.pending.items():
+            url = _request_url(pending)
             if not url or not self._wanted(url) or url in self.seen_articles:
                 continue
             if (
@@ -129,6 +149,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             self.crawler.stats.inc_value(STAT + "retried_pending")
             yield self._article(url, attempts, self.state.discovery.get(url))
+        starts: list[tuple[str, DiscoveryParser, _Place]]
         starts = [(u, self.parse_feed, {}) for u in self.outlet.feeds]
         starts += [(u, self.parse_sitemap, {"depth": 0}) for u in self.outlet.sitemaps]
         starts += [(u, self.parse_section, {"page": 1}) for u in self.outlet.sections]
@@ -136,7 +157,9 @@ class NewsSpider(scrapy.Spider):
             if request := self._discovery(url, parse, **kw):
                 yield request
 
-    def _discovery(self, url: str, callback, via: str | None = None, **kw) -> scrapy.Request | None:
+    def _discovery(
+        self, url: str, callback: DiscoveryParser, via: str | None = None, **kw: int
+    ) -> scrapy.Request | None:
         """A conditional GET when an earlier run stored the document's validators; None over the limit.
         `via`: the document it was found on (a sitemap index, the previous section page)."""
         if (
@@ -156,13 +179,13 @@ class NewsSpider(scrapy.Spider):
             return None
         self.discovery_documents += 1
         self.crawler.stats.inc_value(STAT + "discovery_requests")
-        headers = {}
+        headers: dict[str, str] = {}
         if known := self.validators.get(url):
             if etag := known.get("etag"):
                 headers["If-None-Match"] = etag
             if modified := known.get("last_modified"):
                 headers["If-Modified-Since"] = modified
-        meta: dict = {"handle_httpstatus_list": [304], KIND_KEY: "discovery"}
+        meta: dict[str, Any] = {"handle_httpstatus_list": [304], KIND_KEY: "discovery"}
         if via:
             meta[VIA_KEY] = (via, _now())
         return scrapy.Request(
@@ -175,7 +198,9 @@ class NewsSpider(scrapy.Spider):
             meta=meta,
         )
 
-    def _discovered(self, response, parse, **kw):
+    def _discovered(
+        self, response: Response, parse: DiscoveryParser, **kw: int
+    ) -> list[scrapy.Request]:
         url = _origin(response.request)
         if response.status == 304:
             self.crawler.stats.inc_value(STAT + "not_modified")
@@ -184,28 +209,30 @@ class NewsSpider(scrapy.Spider):
         requests = parse(response, **kw)
         if requests is not None:  # read: remember its validators for the next run's conditional GET
             validators = {
-                name: response.headers.get(header).decode("latin-1")
+                name: value.decode("latin-1")
                 for name, header in (("etag", b"ETag"), ("last_modified", b"Last-Modified"))
-                if response.headers.get(header)
+                if (value := response.headers.get(header))
             }
             if validators:
                 self.run.validators[url] = validators
         return requests or []
 
     # -- discovery --------------------------------------------------------------------------
-    def parse_feed(self, response):
+    def parse_feed(self, response: Response) -> list[scrapy.Request] | None:
         try:
             links, damaged = parse_feed(response.body)
         except DiscoveryError as exc:
-            return self._bad_discovery(response, exc)
+            self._bad_discovery(response, exc)
+            return None
         self._salvaged(response, damaged)
         return self._articles(links, response.url)
 
-    def parse_sitemap(self, response, depth: int = 0):
+    def parse_sitemap(self, response: Response, depth: int = 0) -> list[scrapy.Request] | None:
         try:
             kind, entries, damaged = parse_sitemap(response.body)
         except DiscoveryError as exc:
-            return self._bad_discovery(response, exc)
+            self._bad_discovery(response, exc)
+            return None
         self._salvaged(response, damaged)
         fresh = [loc for loc, lastmod in entries if not self._too_old(lastmod)]
         if kind == "urlset":
@@ -237,7 +264,7 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(STAT + "skipped/lastmod")
         return old
 
-    def parse_section(self, response, page: int):
+    def parse_section(self, response: Response, page: int) -> list[scrapy.Request]:
         hrefs = response.css("a::attr(href)").getall()
         requests = self._articles([urljoin(response.url, h) for h in hrefs], response.url)
         next_href = response.css('link[rel="next"]::attr(href), a[rel="next"]::attr(href)').get()
@@ -268,7 +295,7 @@ class NewsSpider(scrapy.Spider):
     def _articles(self, urls: list[str], via: str) -> list[scrapy.Request]:
         """Requests for the new article URLs listed on the discovery document `via`."""
         stats = self.crawler.stats
-        requests = []
+        requests: list[scrapy.Request] = []
         found = (via, _now())
         for url in dict.fromkeys(urls):
             if not self.outlet.is_article(url):
@@ -324,14 +351,14 @@ class NewsSpider(scrapy.Spider):
             meta={VIA_KEY: self.found[url]} if found else {},
         )
 
-    def _bad_discovery(self, response, exc: DiscoveryError) -> None:
+    def _bad_discovery(self, response: Response, exc: DiscoveryError) -> None:
         logger.warning(
             "%s: unreadable discovery document %s: %s", self.outlet.id, response.url, exc
         )
         self.crawler.stats.inc_value(f"{STAT}discovery_failed/{exc.reason}")
         return None
 
-    def _salvaged(self, response, damaged: bool) -> None:
+    def _salvaged(self, response: Response, damaged: bool) -> None:
         """Broken XML: the entries before the damage are used; counted so the report shows the fault."""
         if damaged:
             logger.warning(
@@ -342,28 +369,36 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(STAT + "discovery_failed/malformed_xml")
 
     # -- articles ---------------------------------------------------------------------------
-    def parse_article(self, response):
+    def parse_article(self, response: Response) -> list[ArticleItem | scrapy.Request]:
         url = _origin(response.request)
-        ctype = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
+        ctype = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
         if ctype and ctype not in HTML_TYPES:
             return self._failed(url, "not_html")
-        capture = response.meta.get(CAPTURE_KEY)
+        capture: Capture | None = response.meta.get(CAPTURE_KEY)
         if capture is None:
             return self._failed(url, "no_capture")
         self.in_flight.pop(url, None)
         self.crawler.stats.inc_value(STAT + "fetched")
         self.run.fetched += list(dict.fromkeys([seen_key(url), seen_key(response.url)]))
         via, discovered_at = response.meta.get(VIA_KEY) or (None, None)
-        item = {"outlet": self.outlet.id, **capture, "via": via, "discovered_at": discovered_at}
+        item: ArticleItem = {
+            "outlet": self.outlet.id,
+            **capture,
+            "via": via,
+            "discovered_at": discovered_at,
+        }
         if not (self.outlet.requisites and self.budget.per_page):
             return [item]
-        return [item, *self._requisites(page_links(response.text, response.url), url, response.url)]
+        # without a Content-Type, a body Scrapy takes for binary is a plain Response, which has no text
+        markup = response.text if isinstance(response, TextResponse) else response.body
+        return [item, *self._requisites(page_links(markup, response.url), url, response.url)]
 
     # -- page requisites --------------------------------------------------------------------------
     def _requisites(self, links: list[str], page: str, via: str) -> list[scrapy.Request]:
         """Requests for the requisites `via` (the page, or a stylesheet of it) references, within the
         budgets of `page`; what is not requested is counted by its reason."""
-        stats, requests, found = self.crawler.stats, [], (via, _now())
+        stats, found = self.crawler.stats, (via, _now())
+        requests: list[scrapy.Request] = []
         for link in links:
             url = _request_url(link)
             if url is None:
@@ -404,21 +439,21 @@ class NewsSpider(scrapy.Spider):
                 url,
             )
 
-    def parse_requisite(self, response):
-        page = response.meta[PAGE_KEY]
-        capture = response.meta.get(CAPTURE_KEY) or {}
-        size = len(capture.get("body", response.body))
+    def parse_requisite(self, response: Response) -> list[scrapy.Request]:
+        page: str = response.meta[PAGE_KEY]
+        capture: Capture | None = response.meta.get(CAPTURE_KEY)
+        size = len(capture["body"] if capture else response.body)
         self.budget.received(page, size)
         self.crawler.stats.inc_value(REQUISITE + "fetched")
         self.crawler.stats.inc_value(REQUISITE + "bytes", size)
-        ctype = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
+        ctype = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
         if ctype == b"text/css" or (not ctype and urlsplit(response.url).path.endswith(".css")):
             text = response.body.decode("utf-8", "replace")
             return self._requisites(css_links(text, response.url), page, response.url)
         return []
 
     def requisite_failed(self, failure: Failure) -> None:
-        request = failure.request  # type: ignore[attr-defined]
+        request = failures.failed_request(failure)
         response = getattr(failure.value, "response", None)
         if response is not None and PAGE_KEY in request.meta:
             self.budget.received(request.meta[PAGE_KEY], len(response.body))
@@ -431,9 +466,9 @@ class NewsSpider(scrapy.Spider):
         logger.info("%s: requisite failed: %s (%s)", self.outlet.id, request.url, reason)
 
     def article_failed(self, failure: Failure) -> None:
-        self._failed(_origin(failure.request), failures.reason(failure))  # type: ignore[attr-defined]
+        self._failed(_origin(failures.failed_request(failure)), failures.reason(failure))
 
-    def _failed(self, url: str, reason: str) -> list:
+    def _failed(self, url: str, reason: str) -> list[ArticleItem | scrapy.Request]:
         attempts = self.in_flight.pop(url, 0) + 1
         self.crawler.stats.inc_value(f"{STAT}failed/{reason}")
         logger.info("%s: article failed: %s (%s)", self.outlet.id, url, reason)
@@ -448,7 +483,8 @@ class NewsSpider(scrapy.Spider):
     def discovery_failed(self, failure: Failure) -> None:
         reason = failures.reason(failure)
         self.crawler.stats.inc_value(f"{STAT}discovery_failed/{reason}")
-        logger.warning("%s: discovery failed: %s (%s)", self.outlet.id, failure.request.url, reason)  # type: ignore[attr-defined]
+        url = failures.failed_request(failure).url
+        logger.warning("%s: discovery failed: %s (%s)", self.outlet.id, url, reason)
 
     def finish_run(self, reason: str = "finished") -> CrawlRun:
         """What this crawl learnt. A page scheduled but never answered is retried next run: without an
@@ -467,6 +503,13 @@ class NewsSpider(scrapy.Spider):
         return self.run
 
 
+def news_spider(spider: scrapy.Spider | None) -> NewsSpider:
+    """The crawl's spider (`crawler.spider`), as the components spiders/settings.py installs use it."""
+    if not isinstance(spider, NewsSpider):
+        raise TypeError(f"the newsarchive crawl runs NewsSpider, not {type(spider).__name__}")
+    return spider
+
+
 def _request_url(url: str) -> str | None:
     """The URL as Scrapy requests it (w3lib's safe_url_string, as scrapy.Request does), without the
     fragment, which Scrapy's dupefilter ignores too; None if Scrapy could not request it."""
@@ -482,9 +525,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _origin(request) -> str:
+def _origin(request: scrapy.Request | None) -> str:
     """The URL the spider asked for, before redirects."""
-    return (request.meta.get("redirect_urls") or [request.url])[0]
+    assert request is not None  # a response a callback gets carries its request (Scrapy sets it)
+    redirects: list[str] = request.meta.get("redirect_urls") or [request.url]
+    return redirects[0]
 
 
 def _outlet_spiders() -> dict[str, type[NewsSpider]]:

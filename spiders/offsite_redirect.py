@@ -19,41 +19,47 @@ a discovery document or a redirect of one never may.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
 from spiders.drops import DroppedRequest, end_dropped
+from spiders.news import news_spider
 from spiders.warc import KIND_KEY
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
 
 
 class OffsiteRedirectMiddleware(OffsiteMiddleware):
-    def request_scheduled(self, request, spider=None) -> None:
+    def request_scheduled(self, request: Request, spider: Spider | None = None) -> None:
         if (dropped := self.refusal(request)) is not None:
             end_dropped(self.crawler, request, dropped.reason, str(dropped))
             raise IgnoreRequest(
                 str(dropped)
             )  # Scrapy stops scheduling it; the errback has been told
 
-    def process_request(self, request, spider=None) -> None:
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if (dropped := self.refusal(request)) is not None:
             raise dropped  # on the download path Scrapy calls the errback itself
 
-    def refusal(self, request) -> DroppedRequest | None:
+    def refusal(self, request: Request) -> DroppedRequest | None:
         """None if the request's host (as Scrapy will request it) is one of the outlet's domains."""
-        spider = self.crawler.spider
-        if self.should_follow(request, spider):  # type: ignore[arg-type]  # set while crawling
+        spider = news_spider(self.crawler.spider)
+        if self.should_follow(request, spider):
             return None
         parts = urlparse_cached(request)
         requisite = request.meta.get(KIND_KEY) == "requisite" or (
             request.meta.get("dont_obey_robotstxt") and parts.path == "/robots.txt"
         )
-        if requisite and spider.outlet.serves_requisites(parts.hostname or ""):  # type: ignore[union-attr]
+        if requisite and spider.outlet.serves_requisites(parts.hostname or ""):
             return None
         reason = "offsite_redirect" if request.meta.get("redirect_urls") else "dropped_offsite"
         host = urlparse_cached(request).hostname
         self.stats.inc_value("offsite/filtered")
-        allowed = spider.allowed_domains or ()  # type: ignore[union-attr]  # set while crawling
+        allowed = spider.allowed_domains or ()
         return DroppedRequest(
             reason, f"{request.url} is on host {host!r}, outside {', '.join(allowed)}"
         )

@@ -7,22 +7,28 @@ it with the staged records' decoder, which refuses a key renamed, missing or unk
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from spiders.news import news_spider
 from spiders.warc import capture_paths
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
 
 PREFIX = "newsarchive/"
 
 
 class CoverageReport:
-    def __init__(self, crawler, output_dir: str):
+    def __init__(self, crawler: Crawler, output_dir: str) -> None:
         self.crawler = crawler
         self.output_dir = output_dir
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> CoverageReport:
         output_dir = crawler.settings.get("NEWSARCHIVE_OUTPUT_DIR")
         if not output_dir:
             raise NotConfigured("NEWSARCHIVE_OUTPUT_DIR is not set")
@@ -30,13 +36,14 @@ class CoverageReport:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def spider_closed(self, spider, reason: str) -> None:
-        run = spider.finish_run(reason)
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        news = news_spider(spider)
+        run = news.finish_run(reason)
         stats = self.crawler.stats.get_stats()
         ours = {k[len(PREFIX) :]: v for k, v in stats.items() if k.startswith(PREFIX)}
         failed = {k.split("/", 1)[1]: v for k, v in ours.items() if k.startswith("failed/")}
         report = {
-            "outlet": spider.outlet.id,
+            "outlet": news.outlet.id,
             "finish_reason": reason,
             "discovered": ours.get("discovered", 0),
             "requested": stats.get("downloader/request_count", 0),
@@ -80,7 +87,7 @@ class CoverageReport:
             "memusage_max": stats.get("memusage/max"),
             "elapsed_s": round(stats.get("elapsed_time_seconds") or 0.0, 2),
         }
-        files = capture_paths(self.output_dir, spider.outlet.id)
+        files = capture_paths(self.output_dir, news.outlet.id)
         files.report.parent.mkdir(parents=True, exist_ok=True)
         files.report.write_text(
             json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8"
@@ -88,5 +95,5 @@ class CoverageReport:
         files.state.write_bytes(run.to_bytes())
 
 
-def _under(stats: dict, prefix: str) -> dict[str, int]:
+def _under(stats: dict[str, Any], prefix: str) -> dict[str, int]:
     return {k[len(prefix) :]: v for k, v in stats.items() if k.startswith(prefix)}

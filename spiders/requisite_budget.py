@@ -9,25 +9,32 @@ byte budget it ends, through its errback, as `budget_run_bytes` or `budget_page_
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from spiders.drops import DroppedRequest
+from spiders.news import news_spider
 from spiders.requisites import PAGE_KEY
 from spiders.warc import KIND_KEY
 
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+
 
 class RequisiteBudgetMiddleware:
-    def __init__(self, crawler) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler) -> RequisiteBudgetMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> RequisiteBudgetMiddleware:
         return cls(crawler)
 
-    def process_request(self, request, spider=None) -> None:
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if request.meta.get(KIND_KEY) != "requisite" or PAGE_KEY not in request.meta:
             return
-        spider = self.crawler.spider
-        page = request.meta[PAGE_KEY]
-        if refusal := spider.budget.bytes_refusal(page):
+        news = news_spider(self.crawler.spider)
+        page: str = request.meta[PAGE_KEY]
+        if refusal := news.budget.bytes_refusal(page):
             raise DroppedRequest(refusal, f"{request.url}: the requisite budget {refusal} is spent")
-        room = spider.budget.room(page)
-        request.meta["download_maxsize"] = min(room, spider.max_download or room)
+        room = news.budget.room(page)
+        request.meta["download_maxsize"] = min(room, news.max_download or room)

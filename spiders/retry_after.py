@@ -13,9 +13,15 @@ import asyncio
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from spiders.variables import crawl_setting
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
 
 STATUSES = (429, 503)
 TIMES = "newsarchive_retry_after_times"
@@ -38,30 +44,32 @@ def parse_retry_after(value: bytes | None, now: datetime | None = None) -> float
 
 
 class RetryAfterMiddleware:
-    def __init__(self, crawler):
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.max_wait = crawl_setting(crawler.settings, "NEWSARCHIVE_MAX_RETRY_AFTER")
+        self.max_wait: float = crawl_setting(crawler.settings, "NEWSARCHIVE_MAX_RETRY_AFTER")
         self.max_times = crawler.settings.getint("RETRY_TIMES")
         self.not_before: dict[str, float] = {}
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
         return cls(crawler)
 
-    async def process_request(self, request, spider=None):
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
         wait = self.not_before.get(urlsplit(request.url).hostname or "", 0.0) - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
         return None
 
-    def process_response(self, request, response, spider=None):
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
         if response.status not in STATUSES:
             return response
         delay = parse_retry_after(response.headers.get(b"Retry-After"))
         if delay is None:
             return response  # RetryMiddleware's ordinary retries
         stats = self.crawler.stats
-        times = request.meta.get(TIMES, 0)
+        times: int = request.meta.get(TIMES, 0)
         if delay > self.max_wait or times >= self.max_times:
             stats.inc_value("newsarchive/retry_after/not_waited")
             request.meta["dont_retry"] = True

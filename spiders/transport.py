@@ -10,21 +10,27 @@ spiders, captures) sees the real outlet URLs, so the replica exercises the live 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 
 from spiders.variables import crawl_setting
 
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
 
 class HostMapDownloadHandler(HTTP11DownloadHandler):
-    def __init__(self, crawler):
+    def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.host_map = crawl_setting(crawler.settings, "NEWSARCHIVE_HOST_MAP")
+        self.host_map: dict[str, str] = crawl_setting(crawler.settings, "NEWSARCHIVE_HOST_MAP")
         day = crawl_setting(crawler.settings, "NEWSARCHIVE_RUN_DAY")
         self.run_day = day.isoformat() if day else ""
 
-    async def download_request(self, request):
+    async def download_request(self, request: Request) -> Response:
         parts = urlsplit(request.url)
         target = self.host_map.get((parts.hostname or "").lower())
         if target is None:

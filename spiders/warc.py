@@ -30,14 +30,21 @@ import json
 import logging
 from io import BytesIO
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TypedDict
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 
 from common.warc_writer import GzipWarcWriter
-from spiders.capture import response_captured
+from spiders.capture import ArticleItem, Capture, response_captured
 from spiders.variables import crawl_setting
+
+# scrapy is imported where a crawl runs, never by the task processes importing this module
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+
+    from spiders.news import NewsSpider
 
 logger = logging.getLogger(__name__)
 KIND_KEY = "newsarchive_kind"  # request meta: "discovery" (feeds, sitemaps, sections), "requisite"
@@ -79,8 +86,27 @@ def read_digests(path: str | Path) -> dict[str, Original]:
     return {digest: Original(*entry) for digest, entry in data.items()}
 
 
+class Evidence(TypedDict):
+    """An error response (4xx, 5xx) or robots.txt answer the report names (`evidence`)."""
+
+    record_id: str
+    url: str
+    status: int
+    kind: str
+
+
+class Written(TypedDict):
+    """What the pipeline passes on for an article's item once written (Scrapy logs it)."""
+
+    url: str
+    outlet: str
+    status: int
+
+
 class WarcPipeline:
-    def __init__(self, crawler, output_dir: str, revisits: bool = True, digests_file: str = ""):
+    def __init__(
+        self, crawler: Crawler, output_dir: str, revisits: bool = True, digests_file: str = ""
+    ) -> None:
         self.crawler = crawler
         self.output_dir = output_dir
         self.revisits = revisits
@@ -88,12 +114,12 @@ class WarcPipeline:
         self.originals: dict[str, Original] = {}
         self.requisite_originals: dict[str, Original] = {}  # archived on earlier days (crawl state)
         self.records: dict[str, int] = {}  # records written, by HTTP status
-        self.evidence: list[dict[str, Any]] = []
+        self.evidence: list[Evidence] = []
         self._file: BinaryIO | None = None
         self._writer: GzipWarcWriter | None = None
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> WarcPipeline:
         # imported here: task processes import capture_paths but never run scrapy in-process (the crawl
         # is a subprocess), and importing scrapy costs each of them 0.2 s
         from scrapy.exceptions import NotConfigured
@@ -110,9 +136,9 @@ class WarcPipeline:
         crawler.signals.connect(pipeline.response_captured, signal=response_captured)
         return pipeline
 
-    def open_spider(self, spider=None) -> None:
-        spider = self.crawler.spider
-        outlet = spider.outlet.id
+    def open_spider(self, spider: Spider | None = None) -> None:
+        news = self._spider()
+        outlet = news.outlet.id
         path = capture_paths(self.output_dir, outlet).warc
         path.parent.mkdir(parents=True, exist_ok=True)
         if self.revisits and self.digests_file:
@@ -122,7 +148,7 @@ class WarcPipeline:
         self.crawler.stats.set_value("newsarchive/evidence", self.evidence)
         if self.revisits:
             self.requisite_originals = {
-                digest: Original(*entry[:3]) for digest, entry in spider.state.requisites.items()
+                digest: Original(*entry[:3]) for digest, entry in news.state.requisites.items()
             }
         self._file = path.open("wb")
         self._writer = GzipWarcWriter(self._file)
@@ -136,7 +162,7 @@ class WarcPipeline:
         )
         self._writer.write_record(info)
 
-    def response_captured(self, request, capture: dict[str, Any]) -> None:
+    def response_captured(self, request: Request, capture: Capture) -> None:
         """Every response as it arrives, except an article's 2xx (an item, once the spider judged it)."""
         if self._writer is None:
             return
@@ -147,13 +173,13 @@ class WarcPipeline:
         if kind in ("discovery", "robots"):
             self.crawler.stats.inc_value("newsarchive/warc/discovery_records")
 
-    def process_item(self, item, spider=None):
-        via = (item["via"], item["discovered_at"]) if item.get("via") else None
-        self.write_capture(item, via, "article")
+    def process_item(self, item: ArticleItem, spider: Spider | None = None) -> Written:
+        via, at = item.get("via"), item.get("discovered_at")  # both or neither (spiders/news.py)
+        self.write_capture(item, (via, at) if via and at else None, "article")
         return {"url": item["url"], "outlet": item["outlet"], "status": item["status"]}
 
     def write_capture(
-        self, capture: dict[str, Any], via: tuple[str, str] | None, kind: str = "article"
+        self, capture: Capture, via: tuple[str, str] | None, kind: str = "article"
     ) -> str:
         """A response (or revisit) + request pair, then its provenance; the response's record id."""
         writer = self._writer
@@ -202,11 +228,12 @@ class WarcPipeline:
             warc_headers_dict={"WARC-Date": date},
         )
         writer.write_request_response_pair(request, response)
-        record_id = response.rec_headers.get_header("WARC-Record-ID")
+        # warcio is untyped; the records it creates always carry their WARC-Record-ID
+        record_id: str = response.rec_headers.get_header("WARC-Record-ID")
         if original is None and status == 200 and body:
             self.originals.setdefault(digest, Original(url, date, record_id))
             if kind == "requisite":  # the original of the revisits of later days
-                self.crawler.spider.run.requisites.setdefault(digest, [url, date, record_id])
+                self._spider().run.requisites.setdefault(digest, [url, date, record_id])
         self._count(record_id, url, status, kind)
         fields = f"kind: {kind}\r\n"
         if via:
@@ -230,12 +257,17 @@ class WarcPipeline:
                 {"record_id": record_id, "url": url, "status": status, "kind": kind}
             )
 
-    def close_spider(self, spider=None) -> None:
+    def close_spider(self, spider: Spider | None = None) -> None:
         if self._file:
             self._file.close()
 
+    def _spider(self) -> NewsSpider:
+        from spiders.news import news_spider  # scrapy: see from_crawler
 
-def _kind(request) -> str:
+        return news_spider(self.crawler.spider)
+
+
+def _kind(request: Request) -> str:
     """What a request was for: robots (robots.txt, asked by Scrapy), discovery, requisite or article."""
     if request.meta.get("dont_obey_robotstxt") and urlsplit(request.url).path == "/robots.txt":
         return "robots"

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from scrapy.http import HtmlResponse, Request, XmlResponse
+from scrapy.responsetypes import responsetypes
 from scrapy.utils.test import get_crawler
 
 from spiders import settings as project_settings
+from spiders.capture import RawCaptureMiddleware
 from spiders.news import NewsSpider
 from spiders.state import CrawlState
 
@@ -222,6 +224,21 @@ def test_an_article_answered_with_something_else_than_html_fails_with_a_reason(c
     assert _answer(request, b"%PDF", headers={"Content-Type": ctype}, cls=HtmlResponse) == []
     assert _stats(spider)[f"failed/{reason}"] == 1
     assert spider.run.gave_up == {_article(1): reason}
+
+
+def test_an_article_without_content_type_that_scrapy_takes_for_binary_is_kept_with_its_requisites():
+    """Scrapy makes such a page a plain Response, which has no `.text`: reading it raised in the
+    callback, so the page was counted fetched but its capture never reached the WARC."""
+    spider = _spider()
+    request = spider._articles([_article(1)], FEED)[0]
+    body = b'\x00\x01<html><link rel="stylesheet" href="/s.css"><p>\xd9\x86\xd8\xb5</p></html>'
+    cls = responsetypes.from_args(url=request.url, body=body)
+    response = cls(request.url, body=body, request=request)
+    RawCaptureMiddleware().process_response(request, response)
+    item, requisite = request.callback(response)
+    assert (item["url"], item["body"]) == (_article(1), body)
+    assert requisite.url == "https://www.anapress.net/s.css"
+    assert _stats(spider)["fetched"] == 1
 
 
 def _iso_utc(value: str) -> datetime:
