@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from archive import layout, table_record
+from archive import layout, stories, table_record
 from archive.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, stamped
 from archive.snapshot import SnapshotRef, list_snapshots, newest_revs, read_parquet_parts
 from archive.store import ObjectNotFound, Store, StoreError, sha256_file
@@ -50,6 +50,9 @@ __all__ = [
     "refresh_day",
 ]
 _MAX_ATTEMPTS = 10
+# days of the table a day's captures are matched to stories against: the revisit schedule's last age
+# (+30 days) with a margin; a page seen again after longer starts a new story
+STORY_LOOKBACK_DAYS = 45
 
 
 def day_table(store: Store, ref: SnapshotRef) -> pa.Table:
@@ -71,7 +74,23 @@ def day_table(store: Store, ref: SnapshotRef) -> pa.Table:
     table = table.sort_by(
         [("outlet", "ascending"), ("published", "ascending"), ("id", "ascending")]
     )
+    table = stories.assign(table, earlier_chains(store, ref.day))
     return stamped(table.replace_schema_metadata({}), {SOURCE_KEY: ref.label.encode()})
+
+
+def earlier_chains(store: Store, day: str) -> stories.Chains:
+    """The stories of the table's days before `day` (STORY_LOOKBACK_DAYS of them, each file checked
+    against the table's record; a file it does not vouch for is left out, as `query` leaves it out)."""
+    until = date.fromisoformat(day) - timedelta(days=1)
+    read = read_table_days(
+        store, until - timedelta(days=STORY_LOOKBACK_DAYS - 1), until, footers=False
+    )
+    wanted = [*stories.READS, *stories.STORY_COLUMNS]
+    tables = []
+    for found in read.days:
+        names = pq.read_schema(found.source()).names
+        tables.append(pq.read_table(found.source(), columns=[n for n in wanted if n in names]))
+    return stories.Chains.of_tables(tables)
 
 
 def _newest(store: Store, day: str) -> SnapshotRef | None:

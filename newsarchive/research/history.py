@@ -1,0 +1,188 @@
+"""A story's history (`newsarchive history URL`): its versions, dated, each with what changed since the
+one before (archive/version_diff.py), read from the current-articles table (archive/stories.py decided
+the story columns when each day was written).
+
+The table is read as its record vouches for it (archive/table_read.py, local files pinned and hashed
+unless the user's cache already verified them): first the few columns that find the story (url,
+canonical_url, story_id) of every day, then the whole rows of that story only, from the days that hold it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from archive.stat_cache import StatCache
+from archive.store import Store
+from archive.table_read import TableDay, read_table_days
+from archive.version_diff import VersionDiff, diff
+from common.errors import NewsArchiveError
+from dedup.urls import canonical_url
+
+STORY_ID = re.compile(r"[0-9a-f]{16}")
+FIND = ["url", "canonical_url", "story_id"]
+
+
+class StoryNotFound(NewsArchiveError, LookupError):
+    reason = "not_found"
+    retryable = False
+
+
+@dataclass(frozen=True)
+class Version:
+    version: int
+    change: str  # new, edited, gone
+    fetched_at: datetime | None
+    snapshot: str  # "D rev N"
+    row: dict[str, Any]  # the table's row (title, text, url, capture_id, gone ...)
+    diff: VersionDiff | None  # against the version before (None: the first)
+    seen_again: int  # captures of this same version after it (revisits, identical pages)
+    last_seen: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        row = self.row
+        return {
+            "version": self.version,
+            "change": self.change,
+            "fetched_at": _iso(self.fetched_at),
+            "snapshot": self.snapshot,
+            "id": row["id"],
+            "url": row["url"],
+            "title": row["title"],
+            "gone": row["gone"],
+            "capture_id": row["capture_id"],
+            "seen_again": self.seen_again,
+            "last_seen": _iso(self.last_seen),
+            "diff": self.diff.to_dict() if self.diff else None,
+        }
+
+
+@dataclass(frozen=True)
+class StoryHistory:
+    story_id: str
+    outlet: str
+    urls: tuple[str, ...]  # every URL the story was captured at, first first
+    versions: tuple[Version, ...]
+
+    @property
+    def gone(self) -> bool:
+        return bool(self.versions) and self.versions[-1].change == "gone"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "story_id": self.story_id,
+            "outlet": self.outlet,
+            "urls": list(self.urls),
+            "gone": self.gone,
+            "versions": [v.to_dict() for v in self.versions],
+        }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def _candidates(url: str) -> list[str]:
+    """The forms a user's URL may be stored under (as fetched, as its canonical key)."""
+    forms = {url, url.rstrip("/"), canonical_url(url)}
+    forms |= {form.replace("https://", "https://www.", 1) for form in list(forms)}
+    return sorted(forms)
+
+
+def _story_of(days: list[TableDay], wanted: str) -> str | None:
+    """The story id of a URL (or a story id itself), newest day first."""
+    if STORY_ID.fullmatch(wanted):
+        return wanted
+    forms = pa.array(_candidates(wanted))
+    for day in reversed(days):
+        names = pq.read_schema(day.source()).names
+        if "story_id" not in names:
+            continue
+        table = pq.read_table(day.source(), columns=FIND)
+        hit = pc.or_(pc.is_in(table["url"], forms), pc.is_in(table["canonical_url"], forms))
+        found = table.filter(pc.and_(hit, pc.is_valid(table["story_id"])))
+        if found.num_rows:
+            return str(found["story_id"][0].as_py())
+    return None
+
+
+def story_history(
+    store: Store,
+    url_or_story: str,
+    warn: Callable[[str], None],
+    cache: StatCache | None = None,
+) -> StoryHistory:
+    """The versions of the story a URL (or a story id) belongs to; StoryNotFound if none."""
+    read = read_table_days(store, cache=cache, footers=False, in_memory=False)
+    for problem in read.problems:
+        warn(str(problem))
+    days = list(read.days)
+    story_id = _story_of(days, url_or_story)
+    if story_id is None:
+        raise StoryNotFound(
+            f"{url_or_story[:200]} is in no story of the archive's table; give the URL of an archived "
+            "article (as `newsarchive captures` or `query` show it) or its story_id"
+        )
+    parts = []
+    for day in days:
+        if "story_id" not in pq.read_schema(day.source()).names:
+            continue
+        ids = pq.read_table(day.source(), columns=["story_id"])["story_id"]
+        if pc.any(pc.equal(ids, story_id)).as_py():
+            table = pq.read_table(day.source())
+            parts.append(table.filter(pc.equal(table["story_id"], story_id)))
+    if not parts:
+        raise StoryNotFound(f"story {story_id} is not in the archive's table")
+    rows = pa.concat_tables(parts, promote_options="default").to_pylist()
+    rows.sort(key=lambda r: (r["fetched_at"] or datetime.min.astimezone(), r["id"]))
+    return _assemble(story_id, rows)
+
+
+def _assemble(story_id: str, rows: list[dict[str, Any]]) -> StoryHistory:
+    versions: list[Version] = []
+    previous: dict[str, Any] | None = None
+    urls: list[str] = []
+    again: dict[int, list[datetime]] = {}
+    for row in rows:
+        if row["url"] not in urls:
+            urls.append(row["url"])
+        if row["change"] is None:
+            if row["version"] is not None and row["fetched_at"] is not None:
+                again.setdefault(row["version"], []).append(row["fetched_at"])
+            continue
+        versions.append(
+            Version(
+                row["version"],
+                row["change"],
+                row["fetched_at"],
+                f"{row['snapshot_date']} rev {row['snapshot_rev']}",
+                row,
+                diff(previous, row) if previous is not None and row["change"] == "edited" else None,
+                0,
+                None,
+            )
+        )
+        if row["change"] != "gone":
+            previous = row
+    versions = [
+        Version(
+            v.version,
+            v.change,
+            v.fetched_at,
+            v.snapshot,
+            v.row,
+            v.diff,
+            len(again.get(v.version, [])),
+            max(again[v.version]) if again.get(v.version) else None,
+        )
+        for v in versions
+    ]
+    outlet = rows[0]["outlet"] if rows else ""
+    return StoryHistory(story_id, outlet, tuple(urls), tuple(versions))
