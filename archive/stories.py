@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import date
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
