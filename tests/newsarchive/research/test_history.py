@@ -81,3 +81,16 @@ def test_an_unknown_or_bad_url_is_one_line(archive, capsys, given, said):
     assert main(["history", given, "--archive", archive]) == 2
     err = capsys.readouterr().err
     assert said in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_articles_is_the_latest_version_and_article_versions_every_one(archive, capsys):
+    sql = (
+        "SELECT (SELECT count(*) FROM articles) AS current, "
+        "(SELECT string_agg(change, ' ' ORDER BY version) FROM article_versions) AS changes, "
+        "(SELECT count(*) FROM articles_all) AS captures, "
+        "(SELECT max(version) FROM articles) AS shown"
+    )
+    assert main(["query", sql, "--archive", archive, "--format", "csv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    # one story: its last text (version 3; version 4 is its deletion), not five captures
+    assert out[1] == '1,"new edited edited gone",5,3'
