@@ -38,7 +38,8 @@ def history(args: argparse.Namespace) -> int:
     from archive.store import open_store
     from newsarchive.research import history_render
     from newsarchive.research.history import story_history
-    from newsarchive.research.query import verified_cache
+    from archive.stat_cache import StatCache
+    from common.files import cache_dir
 
     url = args.url.strip()
     if not url or len(url) > 8192 or any(ch.isspace() for ch in url):
@@ -51,7 +52,10 @@ def history(args: argparse.Namespace) -> int:
     def warn(line: str) -> None:
         print(f"newsarchive: warning: {line}", file=sys.stderr)
 
-    found = story_history(store, url, warn, cache=verified_cache())
+    # the same cache of verified day files as `query` (research/query.py verified_cache), without
+    # importing DuckDB
+    cache = StatCache(cache_dir("table-verified.json"))
+    found = story_history(store, url, warn, cache=cache)
     if args.format == "json":
         print(json_text(found.to_dict(), indent=1))
     elif args.format == "html":
