@@ -35,11 +35,11 @@ def register(sub: Subcommands) -> None:
 
 
 def history(args: argparse.Namespace) -> int:
+    from archive.stat_cache import StatCache
     from archive.store import open_store
+    from common.files import cache_dir
     from newsarchive.research import history_render
     from newsarchive.research.history import story_history
-    from archive.stat_cache import StatCache
-    from common.files import cache_dir
 
     url = args.url.strip()
     if not url or len(url) > 8192 or any(ch.isspace() for ch in url):

@@ -53,6 +53,11 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--lang", type=cli_args.language)
     p.add_argument("--limit", type=cli_args.whole(1, MAX_LIMIT, "a number of hits"), default=10)
     p.add_argument("--include-duplicates", action="store_true")
+    story = p.add_mutually_exclusive_group()
+    story.add_argument(
+        "--changed", action="store_true", help="only stories edited or deleted after they went out"
+    )
+    story.add_argument("--deleted", action="store_true", help="only stories deleted (gone)")
     p.add_argument(
         "--json", action="store_true", help="one JSON object per hit (with its citation)"
     )
@@ -126,6 +131,26 @@ def _coverage(store: Store, args: argparse.Namespace) -> Coverage:
     return coverage
 
 
+def _story_hits(store, segments, query, filters, args: argparse.Namespace) -> list:
+    """The best hits among the stories that changed or went (the table's story columns,
+    newsarchive/research/changes.py): the search asked for more hits until `limit` of them are of
+    those stories or there are no more."""
+    from newsarchive.research.changes import article_ids
+    from search import engine
+
+    def warn(line: str) -> None:
+        print(f"newsarchive: warning: {line}", file=sys.stderr)
+
+    wanted = article_ids(store, "deleted" if args.deleted else "changed", warn)
+    asked = args.limit * 10
+    while True:
+        found = engine.search(segments, query, filters, asked)
+        kept = [hit for hit in found if hit["id"] in wanted]
+        if len(kept) >= args.limit or len(found) < asked:
+            return kept[: args.limit]
+        asked *= 10
+
+
 def search_command(args: argparse.Namespace) -> int:
     from archive.store import open_store
     from search import engine
@@ -135,7 +160,10 @@ def search_command(args: argparse.Namespace) -> int:
     store = open_store(settings_of(args).archive, create=False)
     coverage = _coverage(store, args)
     filters = engine.Filters(args.outlet, args.lang, args.include_duplicates)
-    hits = engine.search(coverage.segments, query, filters, args.limit)
+    if args.changed or args.deleted:
+        hits = _story_hits(store, coverage.segments, query, filters, args)
+    else:
+        hits = engine.search(coverage.segments, query, filters, args.limit)
     for n, hit in enumerate(hits, 1):
         if args.json:
             print(json_text(hit))

@@ -28,6 +28,8 @@ from newsarchive import __version__
 from newsarchive.config import Settings
 from newsarchive.run import staged
 from newsarchive.run.crawl import run_crawl
+from newsarchive.run.gone import gone_reason, gone_row
+from newsarchive.run.revisits import plan
 from newsarchive.run.runs import RunRef
 from newsarchive.run.staged import ExtractReport, StagedCrawl, StagedGap, new_attempt
 from outlets.registry import load_registry
@@ -94,7 +96,13 @@ def crawl_stage(settings: Settings, run: RunRef, outlet_id: str) -> CrawlReport:
             digests = write_digests(
                 archived_digests(store, run.day, outlet_id, Path(tmp)), Path(tmp) / "digests.json"
             )
-            report = run_crawl(settings, registry, outlet_id, out, state_file, run.day, digests)
+            revisits = None
+            if not settings.refetch:  # a refetch fetches every listed page anyway
+                schedule = plan(store, outlet_id, run.day, settings.revisit_days)
+                revisits = schedule.write(Path(tmp) / "revisits.json")
+            report = run_crawl(
+                settings, registry, outlet_id, out, state_file, run.day, digests, revisits
+            )
             files = capture_paths(out, outlet_id)
             store.put_file(run.warc(outlet_id), files.warc, overwrite=True)
             store.put_file(run.crawl_run(outlet_id), files.state, overwrite=True)
@@ -138,6 +146,11 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> ExtractRep
                     if (
                         not capture.is_article
                     ):  # robots.txt, feeds, sitemaps, sections: kept, not extracted
+                        continue
+                    if reason := gone_reason(capture, outlet):  # a deletion, kept as evidence
+                        rows.append(gone_row(capture, outlet, reason, extractor))
+                        continue
+                    if capture.status == 304:  # a revisit of an unchanged page: nothing to extract
                         continue
                     if capture.status != 200:
                         errors[f"http_{capture.status}"] += 1
