@@ -1,5 +1,5 @@
 """The revisit schedule as a crawl uses it: the archived articles to fetch again (a conditional GET with
-If-Modified-Since = when the archive last fetched the page), given by the crawl stage
+If-Modified-Since = the start of the day of its last capture), given by the crawl stage
 (newsarchive/run/revisits.py decides them from the archive's stories) in NEWSARCHIVE_REVISIT_FILE.
 
 - `due`: articles whose age since their first capture is one of the schedule's ages (default +1, +7 and
@@ -26,8 +26,8 @@ MAX_FILE = 256 << 20
 
 @dataclass(frozen=True)
 class Revisits:
-    due: tuple[tuple[str, str], ...] = ()  # (URL, last fetched: ISO 8601 UTC)
-    known: dict[str, str] = field(default_factory=dict)  # URL key -> last fetched
+    due: tuple[tuple[str, str], ...] = ()  # (URL, If-Modified-Since: ISO 8601 UTC)
+    known: dict[str, str] = field(default_factory=dict)  # URL key -> If-Modified-Since
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Revisits:
@@ -54,7 +54,7 @@ class Revisits:
         return cls.from_bytes(file.read_bytes())
 
     def since(self, url: str) -> str | None:
-        """When the archive last fetched this article (None: not a story it follows)."""
+        """The If-Modified-Since of a revisit of this article (None: not a story it follows)."""
         return self.known.get(seen_key(url))
 
 

@@ -4,7 +4,9 @@ crawl to read (spiders/revisits.py, NEWSARCHIVE_REVISIT_FILE).
 
 - due: a story whose first capture was `age` days before `day`, for each age of the schedule
   (Settings.revisit_days, NEWSARCHIVE_REVISIT_DAYS, default 1, 7, 30), unless it is gone; fetched at
-  the URL it was last captured at, conditionally (If-Modified-Since: when it was last fetched);
+  the URL it was last captured at, conditionally: If-Modified-Since the start (UTC) of the day whose
+  snapshot holds its last capture (never later than the fetch: a change made later that day is not
+  missed, at the cost of fetching a page changed earlier that day once more);
 - known: every live story first captured within the schedule's longest age: when discovery lists one
   again, the crawl revisits it instead of skipping it as seen.
 The table is derived data: a day it does not vouch for is left out (its stories are not revisited from
@@ -16,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,8 +34,8 @@ COLUMNS = ["outlet", "url", "story_id", "change", "fetched_at", "snapshot_date"]
 
 @dataclass(frozen=True)
 class RevisitPlan:
-    due: list[tuple[str, str]]  # (URL, last fetched, ISO 8601 UTC)
-    known: dict[str, str]  # URL -> last fetched
+    due: list[tuple[str, str]]  # (URL, If-Modified-Since as ISO 8601 UTC)
+    known: dict[str, str]  # URL -> If-Modified-Since
 
     def write(self, path: Path) -> Path:
         path.write_text(
@@ -74,7 +76,8 @@ def plan(store: Store, outlet: str, day: date, ages: tuple[int, ...]) -> Revisit
         gone = row["change"] == "gone" or (
             row["change"] is None and last.get(story, ("", 0, False))[2]
         )
-        last[story] = (row["url"], row["fetched_at"], bool(gone))
+        since = datetime.combine(row["snapshot_date"], time(0), UTC)
+        last[story] = (row["url"], since, bool(gone))
     wanted = {day - timedelta(days=age) for age in ages}
     due, known = [], {}
     for story, (url, fetched, gone) in sorted(last.items()):

@@ -58,19 +58,19 @@ def test_each_kind_of_change_is_a_dated_version(
     story = history(capsys, archive, url_of(living_replica, outlet, n))
     versions = story["versions"]
     assert [v["change"] for v in versions] == changes
-    assert versions[0]["fetched_at"][:10] == DAY.isoformat()
+    assert versions[0]["snapshot"][:10] == DAY.isoformat()
     last = versions[-1]
     assert last["gone"] == gone and last["capture_id"]  # the deletion's capture is the evidence
     if outlet == "orient":  # a new headline the next day, under a new slug, the same story
-        assert last["fetched_at"][:10] == RUN_DAYS[1].isoformat()
+        assert last["snapshot"][:10] == RUN_DAYS[1].isoformat()
         assert ["+", "محدّث:"] in last["diff"]["title"]
     if outlet == "enabbaladi" and not gone:  # a paragraph added a week on
-        assert last["fetched_at"][:10] == RUN_DAYS[2].isoformat()
+        assert last["snapshot"][:10] == RUN_DAYS[2].isoformat()
         assert [p["kind"] for p in last["diff"]["paragraphs"]] == ["added"]
     if outlet == "anapress":  # the casualty figure corrected a week on
         assert (last["diff"]["numbers_removed"], last["diff"]["numbers_added"]) == (["١٢"], ["١٥"])
     if gone:
-        assert last["fetched_at"][:10] == RUN_DAYS[1].isoformat()
+        assert last["snapshot"][:10] == RUN_DAYS[1].isoformat()
 
 
 def test_an_unchanged_story_is_one_version_seen_again(living_replica, archive, capsys):
