@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -94,14 +95,19 @@ def build(where: str, days: int, per_day: int) -> str:
     return next(r.url for r in first[10::100] if not r.duplicate_of)
 
 
-def _time(argv: list[str], env: dict[str, str], repeat: int) -> tuple[float, float, str]:
-    times, out = [], ""
+def _time(argv: list[str], env: dict[str, str], repeat: int) -> tuple[float, float, float, str]:
+    """(first wall time, median wall time of the rest, median CPU time of the rest, output)."""
+    times, cpu, out = [], [], ""
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
         times.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         out = done.stdout
-    return times[0], statistics.median(times[1:] or times), out
+    rest = slice(1, None) if repeat > 1 else slice(None)
+    return times[0], statistics.median(times[rest]), statistics.median(cpu[rest]), out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,14 +127,19 @@ def main(argv: list[str] | None = None) -> int:
         f"SELECT fetched_at, title, gone FROM articles_all WHERE url = '{url}' ORDER BY fetched_at",
     ]
     results = {}
-    for name, command in (("history", history), ("query (baseline)", query)):
-        first, warm, out = _time(command, env, args.repeat)
-        results[name] = (first, warm, out)
+    commands = (
+        ("history", history),
+        ("query (baseline)", query),
+        ("--version (floor)", [NEWSARCHIVE, "--version"]),
+    )
+    for name, command in commands:
+        results[name] = _time(command, env, args.repeat)
     print(f"archive: {args.days} days x {args.per_day:,} articles; story of {url}")
-    print(results["history"][2].splitlines()[0])
-    print(f"{'command':<18} {'first run':>10} {'median of the rest':>19}")
-    for name, (first, warm, _) in results.items():
-        print(f"{name:<18} {first:>9.2f}s {warm:>18.2f}s")
+    print(results["history"][3].splitlines()[0])
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'command':<18} {'first run':>10} {'median wall':>12} {'median CPU':>11}")
+    for name, (first, warm, cpu, _) in results.items():
+        print(f"{name:<18} {first:>9.2f}s {warm:>11.2f}s {cpu:>10.2f}s")
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 
 from archive.stat_cache import StatCache
 from archive.store import Store
+from archive.stories import story_id_of, url_key
 from archive.table_read import TableDay, read_table_days
 from archive.version_diff import VersionDiff, diff
 from common.errors import NewsArchiveError
@@ -96,17 +98,31 @@ def _candidates(url: str) -> list[str]:
     return sorted(forms)
 
 
-def _story_of(days: list[TableDay], wanted: str) -> str | None:
-    """The story id of a URL (or a story id itself), newest day first."""
+def _read(day: TableDay, columns: list[str] | None = None) -> pa.Table:
+    """A day file's columns (ParquetFile: pq.read_table would import pyarrow.dataset, and pandas)."""
+    return pq.ParquetFile(day.source()).read(columns=columns)
+
+
+def _has_stories(day: TableDay) -> bool:
+    return "story_id" in pq.ParquetFile(day.source()).schema_arrow.names
+
+
+def _story_of(days: list[TableDay], ids: list[pa.Array], wanted: str) -> str | None:
+    """The story id of a URL (or a story id itself): the story first captured at that URL has its id
+    made from it (archive/stories.py story_id_of); any other URL of a story is looked up, newest day
+    first."""
     if STORY_ID.fullmatch(wanted):
         return wanted
-    forms = pa.array(_candidates(wanted))
+    forms = _candidates(wanted)
+    made = pa.array(sorted({story_id_of(key) for form in forms if (key := url_key(form))}))
+    for column in ids:
+        found = pc.filter(column, pc.is_in(column, made))
+        if len(found):
+            return str(found[0].as_py())
+    urls = pa.array(forms)
     for day in reversed(days):
-        names = pq.read_schema(day.source()).names
-        if "story_id" not in names:
-            continue
-        table = pq.read_table(day.source(), columns=FIND)
-        hit = pc.or_(pc.is_in(table["url"], forms), pc.is_in(table["canonical_url"], forms))
+        table = _read(day, FIND)
+        hit = pc.or_(pc.is_in(table["url"], urls), pc.is_in(table["canonical_url"], urls))
         found = table.filter(pc.and_(hit, pc.is_valid(table["story_id"])))
         if found.num_rows:
             return str(found["story_id"][0].as_py())
@@ -123,21 +139,23 @@ def story_history(
     read = read_table_days(store, cache=cache, footers=False, in_memory=False)
     for problem in read.problems:
         warn(str(problem))
-    days = list(read.days)
-    story_id = _story_of(days, url_or_story)
+    days = [day for day in read.days if _has_stories(day)]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow decodes without the GIL
+        ids = list(pool.map(lambda day: _read(day, ["story_id"])["story_id"], days))
+    story_id = _story_of(days, ids, url_or_story)
     if story_id is None:
         raise StoryNotFound(
             f"{url_or_story[:200]} is in no story of the archive's table; give the URL of an archived "
             "article (as `newsarchive captures` or `query` show it) or its story_id"
         )
-    parts = []
-    for day in days:
-        if "story_id" not in pq.read_schema(day.source()).names:
-            continue
-        ids = pq.read_table(day.source(), columns=["story_id"])["story_id"]
-        if pc.any(pc.equal(ids, story_id)).as_py():
-            table = pq.read_table(day.source())
-            parts.append(table.filter(pc.equal(table["story_id"], story_id)))
+    holding = [
+        day
+        for day, column in zip(days, ids, strict=True)
+        if pc.any(pc.equal(column, story_id)).as_py()
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        tables = list(pool.map(_read, holding))
+    parts = [table.filter(pc.equal(table["story_id"], story_id)) for table in tables]
     if not parts:
         raise StoryNotFound(f"story {story_id} is not in the archive's table")
     rows = pa.concat_tables(parts, promote_options="default").to_pylist()
