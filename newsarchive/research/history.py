@@ -13,13 +13,13 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from archive.schema import TIMESTAMPS
 from archive.stat_cache import StatCache
 from archive.store import Store
 from archive.stories import story_id_of, url_key
@@ -107,25 +107,24 @@ def _has_stories(day: TableDay) -> bool:
     return "story_id" in pq.ParquetFile(day.source()).schema_arrow.names
 
 
-def _story_of(days: list[TableDay], ids: list[pa.Array], wanted: str) -> str | None:
+def _story_of(days: list[TableDay], ids: list[list[str | None]], wanted: str) -> str | None:
     """The story id of a URL (or a story id itself): the story first captured at that URL has its id
     made from it (archive/stories.py story_id_of); any other URL of a story is looked up, newest day
-    first."""
+    first. (Plain Python over the columns: pyarrow imports pandas, 0.5 s, to turn a Python value into
+    an Arrow one.)"""
     if STORY_ID.fullmatch(wanted):
         return wanted
-    forms = _candidates(wanted)
-    made = pa.array(sorted({story_id_of(key) for form in forms if (key := url_key(form))}))
+    forms = set(_candidates(wanted))
+    made = {story_id_of(key) for form in forms if (key := url_key(form))}
     for column in ids:
-        found = pc.filter(column, pc.is_in(column, made))
-        if len(found):
-            return str(found[0].as_py())
-    urls = pa.array(forms)
+        if not made.isdisjoint(column):
+            return next(v for v in column if v in made)
     for day in reversed(days):
         table = _read(day, FIND)
-        hit = pc.or_(pc.is_in(table["url"], urls), pc.is_in(table["canonical_url"], urls))
-        found = table.filter(pc.and_(hit, pc.is_valid(table["story_id"])))
-        if found.num_rows:
-            return str(found["story_id"][0].as_py())
+        urls, canonicals = table["url"].to_pylist(), table["canonical_url"].to_pylist()
+        for n, story in enumerate(table["story_id"].to_pylist()):
+            if story is not None and (urls[n] in forms or canonicals[n] in forms):
+                return str(story)
     return None
 
 
@@ -141,7 +140,7 @@ def story_history(
         warn(str(problem))
     days = [day for day in read.days if _has_stories(day)]
     with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow decodes without the GIL
-        ids = list(pool.map(lambda day: _read(day, ["story_id"])["story_id"], days))
+        ids = list(pool.map(lambda day: _read(day, ["story_id"])["story_id"].to_pylist(), days))
     story_id = _story_of(days, ids, url_or_story)
     if story_id is None:
         raise StoryNotFound(
@@ -149,18 +148,37 @@ def story_history(
             "article (as `newsarchive captures` or `query` show it) or its story_id"
         )
     holding = [
-        day
+        (day, [n for n, v in enumerate(column) if v == story_id])
         for day, column in zip(days, ids, strict=True)
-        if pc.any(pc.equal(column, story_id)).as_py()
+        if story_id in column
     ]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        tables = list(pool.map(_read, holding))
-    parts = [table.filter(pc.equal(table["story_id"], story_id)) for table in tables]
+        tables = list(pool.map(lambda held: _read(held[0]), holding))
+    parts = [
+        table.slice(n, 1)
+        for table, (_, positions) in zip(tables, holding, strict=True)
+        for n in positions
+    ]
     if not parts:
         raise StoryNotFound(f"story {story_id} is not in the archive's table")
-    rows = pa.concat_tables(parts, promote_options="default").to_pylist()
-    rows.sort(key=lambda r: (r["fetched_at"] or datetime.min.astimezone(), r["id"]))
+    rows = _rows(pa.concat_tables(parts, promote_options="default"))
+    rows.sort(key=lambda r: (r["fetched_at"] or datetime.min.replace(tzinfo=UTC), r["id"]))
     return _assemble(story_id, rows)
+
+
+def _rows(table: pa.Table) -> list[dict[str, Any]]:
+    """The rows as Python values, times in UTC; tz-aware Arrow times are made Python values here, since
+    pyarrow's own conversion of them imports pandas (0.5 s of a fresh process)."""
+    for name in TIMESTAMPS:
+        table = table.set_column(
+            table.column_names.index(name), name, table[name].cast(pa.timestamp("us"))
+        )
+    rows = table.to_pylist()
+    for row in rows:
+        for name in TIMESTAMPS:
+            if row[name] is not None:
+                row[name] = row[name].replace(tzinfo=UTC)
+    return rows
 
 
 def _assemble(story_id: str, rows: list[dict[str, Any]]) -> StoryHistory:
