@@ -13,7 +13,7 @@ says how; it ends the chain, its capture is the evidence). A capture of the same
 an identical page) keeps the story's version number with `change` null.
 
 `assign` is the one place this is decided: the current-articles table (archive/current_table.py) calls
-it for each day with the stories of the days before (`Chains.of_tables`), in day order, so
+it for each day with the stories of the days before (`Chains.for_day`), in day order, so
 `table rebuild` gives every day the same columns, whatever order days were published in.
 """
 
@@ -69,18 +69,39 @@ class Chains:
     stories: dict[str, _Story] = field(default_factory=dict)
 
     @classmethod
-    def of_tables(cls, tables: list[pa.Table]) -> Chains:
-        """The stories of earlier days' table files (oldest first; columns READS + STORY_COLUMNS)."""
+    def for_day(cls, tables: list[pa.Table], day: pa.Table) -> Chains:
+        """The stories of earlier days' table files (oldest first; columns READS + STORY_COLUMNS) that
+        the rows of `day` may belong to: those holding one of its URLs (as written, or the story
+        whose id its URL key makes) or reached from one. Matched in bulk, so a day's cost grows with
+        its own rows, not with the days before it."""
         chains = cls()
-        for table in tables:
-            chains.take(table)
+        tables = [t for t in tables if "story_id" in t.column_names]
+        if not tables or not day.num_rows:
+            return chains
+        raw = {v for n in ("url", "canonical_url", "via") for v in day.column(n).to_pylist() if v}
+        made = {story_id_of(key) for url in raw if (key := url_key(url))}
+        earlier = pa.concat_tables(
+            [t.select([*READS, *STORY_COLUMNS, "snapshot_date"]) for t in tables],
+            promote_options="default",
+        )
+        urls = pa.array(sorted(raw), pa.string())
+        hit = pc.or_kleene(
+            pc.is_in(earlier["story_id"], pa.array(sorted(made), pa.string())),
+            pc.or_kleene(pc.is_in(earlier["url"], urls), pc.is_in(earlier["canonical_url"], urls)),
+        )
+        found = pc.unique(earlier.filter(hit)["story_id"].drop_null())
+        mine = earlier.filter(pc.is_in(earlier["story_id"], found))
+        chains.take(mine)
         return chains
 
     def take(self, table: pa.Table) -> None:
         """A day whose story columns are decided: its stories as they stand at its end."""
         if "story_id" not in table.column_names:
             return  # a day file written before stories existed: its captures start no chain
-        order = pc.sort_indices(table, [("fetched_at", "ascending"), ("id", "ascending")])
+        keys = [("fetched_at", "ascending"), ("id", "ascending")]
+        if "snapshot_date" in table.column_names:  # days in order, whenever they were fetched
+            keys.insert(0, ("snapshot_date", "ascending"))
+        order = pc.sort_indices(table, keys)
         cols = {n: table.column(n).take(order).to_pylist() for n in (*READS, *STORY_COLUMNS)}
         for n, story_id in enumerate(cols["story_id"]):
             if story_id is None:
