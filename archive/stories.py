@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
@@ -37,8 +38,10 @@ READS = ("id", "url", "canonical_url", "via", "gone", "fetched_at")
 VERSION_READS = ("title", "text", "author", "published_date")
 
 
+@lru_cache(maxsize=1 << 16)
 def url_key(url: str | None) -> str | None:
-    """The key a page is known by (dedup/urls.py canonical_url); None for no URL."""
+    """The key a page is known by (dedup/urls.py canonical_url); None for no URL. Cached: a day's rows
+    ask for the same URLs several times (their URL, canonical URL and the feed they were found on)."""
     return canonical_url(url) if url else None
 
 
