@@ -1,6 +1,7 @@
 """The revisit schedule as a crawl uses it: the archived articles to fetch again (a conditional GET with
-If-Modified-Since = the start of the day of its last capture), given by the crawl stage
-(newsarchive/run/revisits.py decides them from the archive's stories) in NEWSARCHIVE_REVISIT_FILE.
+If-Modified-Since = when it was last fetched, at the latest the end of its snapshot's day), given by the
+crawl stage (newsarchive/run/revisits.py decides them from the archive's stories) in
+NEWSARCHIVE_REVISIT_FILE.
 
 - `due`: articles whose age since their first capture is one of the schedule's ages (default +1, +7 and
   +30 days): requested at the start of the crawl, after the pending retries, inside the article limit

@@ -4,9 +4,9 @@ crawl to read (spiders/revisits.py, NEWSARCHIVE_REVISIT_FILE).
 
 - due: a story whose first capture was `age` days before `day`, for each age of the schedule
   (Settings.revisit_days, NEWSARCHIVE_REVISIT_DAYS, default 1, 7, 30), unless it is gone; fetched at
-  the URL it was last captured at, conditionally: If-Modified-Since the start (UTC) of the day whose
-  snapshot holds its last capture (never later than the fetch: a change made later that day is not
-  missed, at the cost of fetching a page changed earlier that day once more);
+  the URL it was last captured at, conditionally: If-Modified-Since when it was last fetched, or the
+  end (UTC) of the day whose snapshot holds that capture if the fetch came later (a run of a past day:
+  the page as that day left it);
 - known: every live story first captured within the schedule's longest age: when discovery lists one
   again, the crawl revisits it instead of skipping it as seen.
 The table is derived data: a day it does not vouch for is left out (its stories are not revisited from
@@ -76,8 +76,8 @@ def plan(store: Store, outlet: str, day: date, ages: tuple[int, ...]) -> Revisit
         gone = row["change"] == "gone" or (
             row["change"] is None and last.get(story, ("", 0, False))[2]
         )
-        since = datetime.combine(row["snapshot_date"], time(0), UTC)
-        last[story] = (row["url"], since, bool(gone))
+        end_of_day = datetime.combine(row["snapshot_date"] + timedelta(days=1), time(0), UTC)
+        last[story] = (row["url"], min(row["fetched_at"], end_of_day), bool(gone))
     wanted = {day - timedelta(days=age) for age in ages}
     due, known = [], {}
     for story, (url, fetched, gone) in sorted(last.items()):

@@ -27,7 +27,7 @@ def test_due_at_each_age_of_its_first_capture_never_once_gone(tmp_path):
         ],
     )
     on = {age: plan(store, "orient", DAY + timedelta(age), (1, 7)) for age in (1, 2, 7)}
-    since = f"{DAY.isoformat()}T00:00:00+00:00"  # the start of the last capture's day
+    since = f"{DAY.isoformat()}T03:00:00+00:00"  # when it was last fetched
     assert sorted(on[1].due) == [(URL, since), (OTHER, since)]
     assert on[2].due == [] and [url for url, _ in on[7].due] == [URL]
     assert set(on[2].known) == {URL}  # the deleted story is not followed any more

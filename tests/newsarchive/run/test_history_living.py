@@ -73,10 +73,14 @@ def test_each_kind_of_change_is_a_dated_version(
         assert last["snapshot"][:10] == RUN_DAYS[1].isoformat()
 
 
-def test_an_unchanged_story_is_one_version_seen_again(living_replica, archive, capsys):
-    story = history(capsys, archive, url_of(living_replica, "euronews", 3))
+def test_an_unchanged_story_is_one_version_its_revisit_a_304(living_replica, archive, capsys):
+    url = url_of(living_replica, "euronews", 3)
+    story = history(capsys, archive, url)
     assert [v["change"] for v in story["versions"]] == ["new"]
-    assert story["versions"][0]["seen_again"] >= 1  # the +1 revisit: a 304 or the same page
+    assert main(["captures", url, "--archive", archive, "--json"]) == 0
+    captures = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # the +1 revisit asked If-Modified-Since its first fetch: a 304, kept in the WARC, no new row
+    assert [str(c["status"]) for c in captures][:2] == ["200", "304"]
 
 
 def test_articles_holds_each_story_once_at_its_latest_version(archive, capsys):
