@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import surt
 from warcio.exceptions import ArchiveLoadFailed
 
 from archive.records import ArchivedRow
@@ -137,6 +136,8 @@ HOST_VARIANTS = (
 def url_prefix(url: str) -> bytes:
     """The SURT key prefix every capture of `url` (any of its variants that share a canonical URL)
     starts with: the SURT of its canonical form without the query."""
+    import surt  # here: it imports tldextract and requests (0.3 s), which only this needs
+
     key: str = surt.surt(url.split("?", 1)[0])
     return key.encode()
 

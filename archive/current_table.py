@@ -21,21 +21,23 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from archive import layout, table_record
+from archive import layout, stories, table_record
 from archive.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, stamped
 from archive.snapshot import SnapshotRef, list_snapshots, newest_revs, read_parquet_parts
+from archive.stat_cache import StatCache
 from archive.store import ObjectNotFound, Store, StoreError, sha256_file
 from archive.table_read import TableProblem, read_table_days
 from archive.table_record import DayFile
 from archive.table_schema import SOURCE_KEY, TABLE_SCHEMA, table_source_of
 from common.errors import DamagedObject, NewsArchiveError
+from common.files import cache_dir
 from common.resources import DiskFull, exhausted
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,9 @@ __all__ = [
     "refresh_day",
 ]
 _MAX_ATTEMPTS = 10
+# days of the table a day's captures are matched to stories against: the revisit schedule's last age
+# (+30 days) with a margin; a page seen again after longer starts a new story
+STORY_LOOKBACK_DAYS = 45
 
 
 def day_table(store: Store, ref: SnapshotRef) -> pa.Table:
@@ -71,7 +76,30 @@ def day_table(store: Store, ref: SnapshotRef) -> pa.Table:
     table = table.sort_by(
         [("outlet", "ascending"), ("published", "ascending"), ("id", "ascending")]
     )
+    table = stories.assign(table, earlier_chains(store, ref.day, table))
     return stamped(table.replace_schema_metadata({}), {SOURCE_KEY: ref.label.encode()})
+
+
+def earlier_chains(store: Store, day: str, rows: pa.Table) -> stories.Chains:
+    """The stories of the table's days before `day` (STORY_LOOKBACK_DAYS of them, each file checked
+    against the table's record; a file it does not vouch for is left out, as `query` leaves it out)
+    that the day's `rows` may belong to."""
+    until = date.fromisoformat(day) - timedelta(days=1)
+    read = read_table_days(
+        store,
+        until - timedelta(days=STORY_LOOKBACK_DAYS - 1),
+        until,
+        cache=StatCache(cache_dir("table-verified.json")),  # a local file hashed once per version
+        footers=False,
+        in_memory=False,
+    )
+    wanted = [*stories.READS, *stories.STORY_COLUMNS, "snapshot_date"]
+    tables = []
+    for found in read.days:
+        file = pq.ParquetFile(found.source())
+        names = file.schema_arrow.names
+        tables.append(file.read(columns=[n for n in wanted if n in names]))
+    return stories.Chains.for_day(tables, rows)
 
 
 def _newest(store: Store, day: str) -> SnapshotRef | None:

@@ -48,7 +48,9 @@ class OutletSummary:
     first: str = ""
     last: str = ""
     days: int = 0  # days with articles of its own or carried
-    articles: int = 0  # current (not duplicates): what `newsarchive query` counts in `articles`
+    articles: int = (
+        0  # not duplicates: `articles_all WHERE NOT is_duplicate` (a story's versions each)
+    )
     duplicates: int = 0
     languages: Counter[str] = field(
         default_factory=Counter
@@ -181,7 +183,8 @@ def render_card(summary: DatasetSummary, info: DatasetInfo, location: str | None
         )
     lines += [
         "",
-        f"Articles: {summary.articles:,} in all (what `SELECT count(*) FROM articles` gives). Rows by "
+        f"Articles: {summary.articles:,} in all, each version of a story counted (what `SELECT "
+        "count(*) FROM articles_all WHERE NOT is_duplicate` gives; `articles` counts stories). Rows by "
         "language count every archived row, duplicates included: "
         + (
             ", ".join(f"{markdown(k)} {v:,}" for k, v in sorted(summary.languages.items()))

@@ -114,7 +114,11 @@ def load_articles(
             )
     if not tables:
         return TABLE_SCHEMA.empty_table()
-    table = pa.concat_tables(tables).cast(TABLE_SCHEMA)
+    table = pa.concat_tables(tables)
+    for field in TABLE_SCHEMA:  # the story columns are the table's (archive/stories.py): null here
+        if field.name not in table.column_names:
+            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    table = table.cast(TABLE_SCHEMA)
     if not include_duplicates:
         table = table.filter(pc.is_null(table.column("duplicate_of")))
     return table

@@ -68,6 +68,9 @@ class ArchivedRow:
     )
     published_date: date | None = None  # the day of publication as the page writes it
     modified_date: date | None = None
+    gone: str | None = (
+        None  # the page is gone (archive/stories.py GONE): the capture is the evidence
+    )
 
     def __post_init__(self) -> None:
         """Dates and times given as ISO 8601 text (staging, extraction, an older part) become typed; the

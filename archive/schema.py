@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 from common.errors import NewsArchiveError
 from common.escape import markdown
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 VERSION_KEY = b"newsarchive.schema"
 HISTORY = Path(__file__).with_name("schema_history.json")
 INSTANT = pa.timestamp("us", tz="UTC")
@@ -76,9 +76,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("via", pa.string(), "the feed, sitemap or section page the crawl found it on", "https://www.enabbaladi.net/feed/"),
     Column("discovered_at", INSTANT, "when the crawl first listed it, in UTC", "2026-11-21 03:30:02+00"),
     Column("extractor", pa.string(), "what made the row: package version and a hash of the rules and options", "newsarchive 0.1.0 trafilatura 2.3.1 rules 1f3e2a9c"),
+    Column("gone", pa.string(), "the page is gone: http_404, http_410, redirect (to the home page or a section), soft_404 (the outlet's not-found page); its row has no text, its capture is the evidence (null: the page was there)", "http_404"),
     Column("snapshot_date", pa.date32(), "the snapshot's day (the day the run archived)", "2026-11-21", True),
     Column("snapshot_rev", pa.int32(), "the snapshot's rev: the day's newest complete one", "2", True),
     Column("is_duplicate", pa.bool_(), "duplicate_of is set: the current articles are NOT is_duplicate", "false", True),
+    Column("story_id", pa.string(), "the story's stable id: the same across its versions, slug changes and deletion (archive/stories.py)", "3b9f0c6e2d4a8f11", True),
+    Column("version", pa.int32(), "the story's version this capture shows: 1 the first, +1 at each change of title, text, author or publication date, or deletion (null: a deletion of a page never archived)", "2", True),
+    Column("change", pa.string(), "what this capture is in its story: new, edited, gone (null: the same version captured again)", "edited", True),
+    Column("version_sha", pa.string(), "SHA-256 of the title, text, author and publication day, first 16 hex digits: captures of one story with the same value show the same version", "a41c0e97b2d35f60", True),
 )  # fmt: skip
 
 ARTICLE_SCHEMA = pa.schema([pa.field(c.name, c.type) for c in COLUMNS if not c.table_only])

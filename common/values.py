@@ -269,6 +269,35 @@ class Names(Kind[tuple[str, ...]]):
 
 
 @dataclass(frozen=True)
+class Ages(Kind[tuple[int, ...]]):
+    """Ages in whole days, comma separated, ascending, each from 1 to `high` (empty: none)."""
+
+    high: int
+
+    @property
+    def accepts(self) -> str:  # type: ignore[override]
+        return f"whole numbers of days from 1 to {self.high}, ascending, comma separated (e.g. 1,7,30; empty: none)"
+
+    @property
+    def bad_examples(self) -> tuple[str, ...]:  # type: ignore[override]
+        return ("0", "7,1", "1,,7", "1.5", "x", f"{self.high + 1}", "1 7", "\x00")
+
+    def parse(self, text: str) -> tuple[int, ...]:
+        if not text.strip():
+            return ()
+        parts = text.strip().split(",")
+        if not all(_DIGITS.fullmatch(p) for p in parts):
+            raise BadValue(self.accepts)
+        ages = tuple(int(p) for p in parts)
+        if not all(1 <= a <= self.high for a in ages) or list(ages) != sorted(set(ages)):
+            raise BadValue(self.accepts)
+        return ages
+
+    def text(self, value: tuple[int, ...]) -> str:
+        return ",".join(map(str, value))
+
+
+@dataclass(frozen=True)
 class Emails(Kind[tuple[str, ...]]):
     accepts = "e-mail addresses, comma separated, e.g. ops@example.org,desk@example.org"
     bad_examples = ("ops", "a@b@c", "ops@", "@x.org", "x@y.org\nBcc: z@w.org")

@@ -55,6 +55,7 @@ class Settings:
     crawl_concurrency: int = 2  # outlet crawls at once in a one-shot run
     scrapy_settings: dict[str, str] = field(default_factory=dict)
     dedup_window_days: int = _default("NEWSARCHIVE_DEDUP_WINDOW_DAYS")
+    revisit_days: tuple[int, ...] = _default("NEWSARCHIVE_REVISIT_DAYS")
     dedup_threshold: float = _default("NEWSARCHIVE_DEDUP_THRESHOLD")
     quality_min_share: float = _default("NEWSARCHIVE_QUALITY_MIN_SHARE")
     quality_history_days: int = _default("NEWSARCHIVE_QUALITY_HISTORY_DAYS")

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from common.values import (
+    Ages,
     ArchiveLocation,
     CollectionUrl,
     Cron,
@@ -99,6 +100,16 @@ APP_VARIABLES: tuple[Variable[Any], ...] = (
         "days of archived snapshots a run is checked against for duplicates",
         CLI,
         settings_field="dedup_window_days",
+    ),
+    Variable(
+        "NEWSARCHIVE_REVISIT_DAYS",
+        Ages(MAX_DAYS),
+        (1, 7, 30),
+        "ages (days after its first capture) at which an archived article is fetched again to see "
+        "whether it changed or went (conditional GET, inside the crawl's limits); empty: only when "
+        "discovery lists it again",
+        CLI,
+        settings_field="revisit_days",
     ),
     Variable(
         "NEWSARCHIVE_DEDUP_THRESHOLD",

@@ -32,6 +32,9 @@ class Outlet:
     sitemaps: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
     cleanup: CleanupRules = field(default_factory=CleanupRules)
+    # the outlet's "page not found" template: a page holding any of these texts is a soft 404 (a deleted
+    # article answered with status 200), archived as its story's `gone` version
+    not_found: tuple[str, ...] = ()
     # lifecycle: "active" (crawled daily), "paused" (not crawled for now) or "retired" (stopped publishing;
     # its archive stays readable, a one-off capture of what its site still serves on request)
     status: str = "active"
@@ -55,6 +58,10 @@ class Outlet:
     def is_article(self, url: str) -> bool:
         """The URL matches article_pattern, run by RE2: linear in the URL's length, whatever the pattern."""
         return linear_match(self.article_pattern, url)
+
+    def is_not_found(self, html: str) -> bool:
+        """The page is the outlet's "not found" template (a soft 404)."""
+        return any(marker in html for marker in self.not_found)
 
     def allows(self, url: str) -> bool:
         return self.allows_host(urlsplit(url).hostname or "")

@@ -148,15 +148,20 @@ class Catalog:
     per_outlet: int = 20
     day: date | None = None
     articles: dict[str, list[ReplicaArticle]] = field(init=False)
+    # living: what sites serve beyond what they list (older stories), and what is gone, and how
+    served: dict[str, list[ReplicaArticle]] = field(init=False, default_factory=dict)
+    gone: dict[str, list[tuple[ReplicaArticle, str]]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.per_outlet < 1:
             raise ValueError("per_outlet must be at least 1 (the seed story)")
         self.articles = {}
         if self.day is not None:
-            from replica.days import articles_on
+            from replica.days import articles_on, served_on
 
             self.articles = {outlet: articles_on(outlet, self.day) for outlet in OUTLETS}
+            for outlet in OUTLETS:
+                self.served[outlet], self.gone[outlet] = served_on(outlet, self.day)
             return
         for outlet in OUTLETS:
             seed = _seed_article(outlet)

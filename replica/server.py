@@ -10,7 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from datetime import UTC, date, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -131,6 +131,12 @@ class Replica:
             html = site.section(int(page)) if page.isdigit() else None
             if html:
                 return 200, "text/html; charset=utf-8", html
+        if how := site.gone_at(parts.path):
+            if how == "home":  # a redirect: the text is where to (_Handler sends it as Location)
+                return 301, "text/html; charset=utf-8", site.base + "/"
+            if how == "soft404":
+                return 200, "text/html; charset=utf-8", site.not_found_html()
+            return 404, "text/html; charset=utf-8", "<html><body><h1>404</h1></body></html>"
         if article := site.article_at(parts.path):
             return 200, "text/html; charset=utf-8", site.article_html(article)
         return 404, "text/html; charset=utf-8", "<html><body><h1>404</h1></body></html>"
@@ -172,9 +178,13 @@ class _Handler(BaseHTTPRequestHandler):
         if mode:
             replica.faults.note_served(site.outlet, mode)
             faults.serve(self, mode, site.outlet, path, ok)
+        elif ok[0] == 301:
+            self.reply(301, ok[1], b"", headers={"Location": ok[2]}, compress=False)
         else:
             status, ctype, text = ok
-            self.reply(status, ctype, text.encode("utf-8"))
+            article = site.article_at(path) if site and status == 200 else None
+            changed = (article.modified or article.published) if article else None
+            self.reply(status, ctype, text.encode("utf-8"), last_modified=changed)
 
     def reply(
         self,
@@ -184,15 +194,25 @@ class _Handler(BaseHTTPRequestHandler):
         *,
         headers: dict[str, str] | None = None,
         compress: bool = True,
+        last_modified: datetime | None = None,
     ) -> None:
-        """Send a response; 200s carry validators and answer conditional requests with 304."""
+        """Send a response; 200s carry validators and answer conditional requests with 304. An article
+        page's Last-Modified is when its story last changed, compared as a time (a revisit's
+        If-Modified-Since is when the archive last fetched it)."""
         extra = dict(headers or {})
         if status == 200:
             etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-            extra.update({"ETag": etag, "Last-Modified": LAST_MODIFIED})
+            modified = (
+                format_datetime(last_modified.astimezone(UTC), usegmt=True)
+                if last_modified
+                else LAST_MODIFIED
+            )
+            extra.update({"ETag": etag, "Last-Modified": modified})
+            since = self.headers.get("If-Modified-Since")
             if etag in self.headers.get("If-None-Match", "") or (
                 "If-None-Match" not in self.headers
-                and self.headers.get("If-Modified-Since") == LAST_MODIFIED
+                and since is not None
+                and (since == modified or _not_after(last_modified, since))
             ):
                 status, body = 304, b""
         self.send_response(status)
@@ -209,6 +229,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         logger.debug("replica: " + format, *args)
+
+
+def _not_after(changed: datetime | None, since: str) -> bool:
+    """The page last changed no later than the HTTP date `since` (False when either is unknown)."""
+    if changed is None:
+        return False
+    try:
+        return changed.replace(microsecond=0) <= parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
 
 
 class _Server(ThreadingHTTPServer):

@@ -38,6 +38,7 @@ from spiders import failures
 from spiders.capture import CAPTURE_KEY, ArticleItem, Capture
 from spiders.discovery import DiscoveryError, parse_feed, parse_sitemap
 from spiders.requisites import PAGE_KEY, Budget, css_links, page_links
+from spiders.revisits import Revisits, http_date
 from spiders.state import MAX_ATTEMPTS, CrawlRun, CrawlState, seen_key
 from spiders.variables import check_crawl_settings
 from spiders.warc import KIND_KEY, VIA_KEY
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+REDIRECTS = (301, 302, 303, 307, 308)
 STAT = "newsarchive/"
 REQUISITE = STAT + "requisites/"
 # a discovery document's parser (parse_feed, parse_sitemap, parse_section), called with its own keywords
@@ -101,6 +103,7 @@ class NewsSpider(scrapy.Spider):
         self.requisites_requested: set[str] = set()  # requisite URLs requested in this crawl
         self.budgets_reached: set[str] = set()  # run budgets logged once
         self.max_download = 0
+        self.revisits = Revisits()  # archived articles to fetch again (spiders/revisits.py)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -123,6 +126,8 @@ class NewsSpider(scrapy.Spider):
             spider.run.day = day.isoformat()
         if path := settings["NEWSARCHIVE_STATE_FILE"]:
             spider.state = CrawlState.read(path, spider.outlet.id)
+        if path := settings["NEWSARCHIVE_REVISIT_FILE"]:
+            spider.revisits = Revisits.read(path)
         spider.validators = spider.state.validators_for(spider.run.day)
         cutoffs = []
         if last := spider.state.last_crawl_before(spider.run.day):
@@ -149,6 +154,14 @@ class NewsSpider(scrapy.Spider):
                 continue
             self.crawler.stats.inc_value(STAT + "retried_pending")
             yield self._article(url, attempts, self.state.discovery.get(url))
+        for url, since in self.revisits.due:  # the schedule's revisits, inside the article limit
+            url = _request_url(url)
+            if not url or not self._wanted(url) or url in self.seen_articles:
+                continue
+            if self._capped():
+                self.crawler.stats.inc_value(STAT + "skipped/revisit_cap")
+                continue
+            yield self._revisit(url, since, "scheduled")
         starts: list[tuple[str, DiscoveryParser, _Place]]
         starts = [(u, self.parse_feed, {}) for u in self.outlet.feeds]
         starts += [(u, self.parse_sitemap, {"depth": 0}) for u in self.outlet.sitemaps]
@@ -314,7 +327,13 @@ class NewsSpider(scrapy.Spider):
             self.seen_articles.add(url)
             stats.inc_value(STAT + "discovered")
             if self.state.archived_elsewhere(url, self.run.day):
-                stats.inc_value(STAT + "skipped/seen")
+                since = self.revisits.since(url)
+                if since is None:
+                    stats.inc_value(STAT + "skipped/seen")
+                elif self._capped():
+                    stats.inc_value(STAT + "skipped/revisit_cap")
+                else:  # listed again: has it changed?
+                    requests.append(self._revisit(url, since, "relisted"))
             elif url in self.state.gave_up:
                 stats.inc_value(STAT + "skipped/gave_up")
             elif self._capped():
@@ -350,6 +369,58 @@ class NewsSpider(scrapy.Spider):
             errback=self.article_failed,
             meta={VIA_KEY: self.found[url]} if found else {},
         )
+
+    def _revisit(self, url: str, since: str, why: str) -> scrapy.Request:
+        """A conditional GET of an archived article; its 304, 404, 410 or redirect comes to
+        parse_revisit as it is, and the page itself is named as where it was found."""
+        self.seen_articles.add(url)
+        self.scheduled_articles += 1
+        self.in_flight[url] = 0
+        self.crawler.stats.inc_value(f"{STAT}revisits/{why}")
+        self.crawler.stats.inc_value(STAT + "article_requests")
+        return scrapy.Request(
+            url,
+            callback=self.parse_revisit,
+            errback=self.article_failed,
+            headers={"If-Modified-Since": http_date(since)},
+            meta={
+                VIA_KEY: (url, _now()),
+                "handle_httpstatus_list": [304, 404, 410, *REDIRECTS],
+                "dont_redirect": True,
+            },
+        )
+
+    def parse_revisit(self, response: Response) -> list[ArticleItem | scrapy.Request]:
+        """A revisit's answer: a 304 (kept: a small record that the page was unchanged), a deletion
+        (404, 410, a redirect off the article pages: kept as the evidence, newsarchive/run/gone.py), a
+        redirect to another article page (a slug change: fetched, naming the old page as where it was
+        found), or the page (archived as any article is)."""
+        url = _origin(response.request)
+        status = response.status
+        if status == 200:
+            return self.parse_article(response)
+        self.in_flight.pop(url, None)
+        if status in REDIRECTS:
+            location = response.headers.get(b"Location") or b""
+            target = _request_url(urljoin(url, location.decode("latin-1")))
+            if target and self._wanted(target) and target not in self.seen_articles:
+                self.crawler.stats.inc_value(STAT + "revisits/moved")
+                self.seen_articles.add(target)
+                self.scheduled_articles += 1
+                self.found[target] = (url, _now())
+                self.crawler.stats.inc_value(STAT + "article_requests")
+                return [
+                    scrapy.Request(
+                        target,
+                        callback=self.parse_article,
+                        errback=self.article_failed,
+                        meta={VIA_KEY: self.found[target]},
+                    )
+                ]
+        self.crawler.stats.inc_value(
+            STAT + ("revisits/not_modified" if status == 304 else "revisits/gone")
+        )
+        return []  # its record is in the WARC already: every answer that is not a 2xx is (spiders/warc.py)
 
     def _bad_discovery(self, response: Response, exc: DiscoveryError) -> None:
         logger.warning(

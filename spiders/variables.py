@@ -147,6 +147,14 @@ CRAWL_VARIABLES: tuple[Variable[Any], ...] = (
         internal=True,
     ),
     Variable(
+        "NEWSARCHIVE_REVISIT_FILE",
+        PathKind("file"),
+        None,
+        "the archived articles this crawl fetches again (spiders/revisits.py; none: no revisits)",
+        CRAWL,
+        internal=True,
+    ),
+    Variable(
         "NEWSARCHIVE_RUN_DAY",
         Day(),
         None,

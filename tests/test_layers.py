@@ -3,7 +3,8 @@
     dags → newsarchive → spiders, extract, dedup, archive → outlets → common
 
 `extract`, `dedup` and `archive` import neither Scrapy nor Airflow nor each other, except
-`archive/dedup_index.py` → `dedup` (dedup index segments are stored in snapshots; docs/architecture.md).
+`archive/dedup_index.py` → `dedup` (dedup index segments are stored in snapshots; docs/architecture.md),
+`archive/stories.py` → `dedup.urls` (a story is known by its pages' URL keys).
 The replica (test and demo infrastructure) may use the product; the product never imports it except
 the CLI's `replica`/`demo` commands, lazily (inside a function)."""
 
@@ -31,7 +32,7 @@ PEERS = {("spiders", "dedup"), ("archive", "dedup"), ("spiders", "archive")}  # 
 # (canonical URLs; index segments; the archive's key space, where the crawl state lives)
 PEER_MODULES = {
     ("spiders", "dedup"): None,
-    ("archive", "dedup"): {"archive/dedup_index.py"},
+    ("archive", "dedup"): {"archive/dedup_index.py", "archive/stories.py"},
     ("spiders", "archive"): None,
 }  # importer modules allowed (None: any module of the package)
 PEER_TARGETS = {

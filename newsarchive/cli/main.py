@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "files",
     "snapshots",
     "captures",
+    "history",
     "replay",
     "query",
     "dataset",

@@ -27,7 +27,9 @@ MAX_TABLE_ROWS = 1_000  # the table format is for reading; the other formats hav
 
 def register(sub: Subcommands) -> None:
     p = sub.add_parser(
-        "query", help="DuckDB SQL over the views articles (current, no duplicates) and articles_all"
+        "query",
+        help="DuckDB SQL over the views articles (the latest version of each story, no duplicates), "
+        "article_versions and articles_all",
     )
     archive_options(p)
     p.add_argument(

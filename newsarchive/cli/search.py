@@ -9,7 +9,7 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from common.errors import NewsArchiveError
 from common.escape import json_text, terminal
@@ -20,7 +20,9 @@ from search.pages import MAX_OFFSET
 
 if TYPE_CHECKING:  # search imports tantivy: only when a search command runs
     from archive.store import Store
-    from search.segments_local import Coverage
+    from search.engine import Filters
+    from search.query import Query
+    from search.segments_local import Coverage, LocalSegment
 
 logger = logging.getLogger(__name__)
 MAX_LIMIT = 1000
@@ -74,6 +76,11 @@ def register(sub: Subcommands) -> None:
         help="the next page: what the previous page printed (refused if the archive changed since)",
     )
     p.add_argument("--include-duplicates", action="store_true")
+    story = p.add_mutually_exclusive_group()
+    story.add_argument(
+        "--changed", action="store_true", help="only stories edited or deleted after they went out"
+    )
+    story.add_argument("--deleted", action="store_true", help="only stories deleted (gone)")
     p.add_argument(
         "--json", action="store_true", help="one JSON object per hit (with its citation)"
     )
@@ -156,6 +163,34 @@ def _coverage(store: Store, args: argparse.Namespace, stemmer: str) -> Coverage:
     return coverage
 
 
+def _story_hits(
+    store: Store,
+    segments: list[LocalSegment],
+    query: Query,
+    filters: Filters,
+    args: argparse.Namespace,
+    offset: int,
+) -> list[dict[str, Any]]:
+    """The best hits among the stories that changed or went (the table's story columns,
+    newsarchive/research/changes.py), from `offset`: the search asked for more hits until the page is
+    full of those stories or there are no more."""
+    from newsarchive.research.changes import article_ids
+    from search import engine
+
+    def warn(line: str) -> None:
+        print(f"newsarchive: warning: {line}", file=sys.stderr)
+
+    wanted = article_ids(store, "deleted" if args.deleted else "changed", warn)
+    end = offset + args.limit
+    asked = end * 10
+    while True:
+        found = engine.search(segments, query, filters, asked)
+        kept = [hit for hit in found if hit["id"] in wanted]
+        if len(kept) >= end or len(found) < asked:
+            return [{**hit, "rank": offset + n} for n, hit in enumerate(kept[offset:end], 1)]
+        asked *= 10
+
+
 def search_command(args: argparse.Namespace) -> int:
     from archive.store import open_store
     from search import engine, pages
@@ -175,6 +210,8 @@ def search_command(args: argparse.Namespace) -> int:
         args.include_duplicates,
         args.since,
         args.until,
+        args.changed,
+        args.deleted,
     )
     searched = pages.segments_digest(coverage.segments)
     offset = args.offset or 0
@@ -189,7 +226,10 @@ def search_command(args: argparse.Namespace) -> int:
             f"a page may start at hit {pages.MAX_OFFSET + 1:,} at most, not {offset + 1:,}; "
             "narrow the search with --since/--until, --outlet or more words"
         )
-    hits = engine.search(coverage.segments, query, filters, args.limit, offset)
+    if args.changed or args.deleted:
+        hits = _story_hits(store, coverage.segments, query, filters, args, offset)
+    else:
+        hits = engine.search(coverage.segments, query, filters, args.limit, offset)
     for hit in hits:
         if args.json:
             print(json_text(hit))

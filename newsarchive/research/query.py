@@ -1,5 +1,7 @@
-"""DuckDB over the current-articles table (archive/current_table.py): views `articles` (current, no
-duplicates) and `articles_all` (duplicates flagged), on a local or an S3 archive.
+"""DuckDB over the current-articles table (archive/current_table.py): views `articles` (the latest
+version of each story, no duplicates), `article_versions` (every version of every story: new, edited,
+gone) and `articles_all` (every row, duplicates and same-version recaptures flagged), on a local or an
+S3 archive.
 
 The table reaches DuckDB as Arrow data, never as files it could name: every day file is checked by this
 process against the table's record (archive/table_read.py: SHA-256, size) and the views are a pyarrow
@@ -45,6 +47,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 __all__ = ["QueryError", "Limits", "connect", "run_query", "table_keys"]
 MAX_PROBLEMS_SHOWN = 5
+# every version of every story (archive/stories.py); a row of a table file written before stories
+# existed (story_id null) counts as a version of its own when it is not a duplicate
+ARTICLE_VERSIONS = (
+    "SELECT * FROM articles_all WHERE change IS NOT NULL OR (story_id IS NULL AND NOT is_duplicate)"
+)
+# the latest version with text of each story whose first version is not a duplicate of another
+# story's: anti-joins on the small story columns, so a filter on the outer rows (a day, an outlet)
+# still reads only their days' texts
+LATEST_VERSIONS = """SELECT * FROM article_versions a WHERE a.gone IS NULL AND (a.story_id IS NULL OR (
+  NOT EXISTS (SELECT 1 FROM articles_all b WHERE b.story_id = a.story_id AND b.version > a.version
+              AND b.change IN ('new', 'edited'))
+  AND NOT EXISTS (SELECT 1 FROM articles_all c WHERE c.story_id = a.story_id AND c.change = 'new'
+                  AND c.is_duplicate)))"""
 READ_AHEAD = 1  # record batches pyarrow decodes ahead of DuckDB
 
 
@@ -184,7 +199,8 @@ def connect(
     try:
         sandbox.register("articles_table", _dataset(read))
         sandbox.setup("CREATE VIEW articles_all AS SELECT * FROM articles_table")
-        sandbox.setup("CREATE VIEW articles AS SELECT * FROM articles_all WHERE NOT is_duplicate")
+        sandbox.setup(f"CREATE VIEW article_versions AS {ARTICLE_VERSIONS}")
+        sandbox.setup(f"CREATE VIEW articles AS {LATEST_VERSIONS}")
         sandbox.lock()
     except BaseException:
         sandbox.close()

@@ -36,7 +36,7 @@ from newsarchive.config import Settings
 from newsarchive.run import scratch
 
 SPILL_PREFIX = "newsarchive-query-spill-"
-VIEWS = ("articles", "articles_all")
+VIEWS = ("articles", "article_versions", "articles_all")
 GENERATORS = frozenset({"range", "generate_series", "unnest", "json_each", "json_tree"})
 _TABLE_REFS = frozenset(
     {"BASE_TABLE", "TABLE_FUNCTION", "JOIN", "SUBQUERY", "EXPRESSION_LIST", "EMPTY", "PIVOT"}
@@ -51,7 +51,9 @@ TIMEOUT_VAR, MEMORY_VAR, SPILL_VAR = (
     "NEWSARCHIVE_QUERY_MEMORY_MIB",
     "NEWSARCHIVE_QUERY_SPILL_MIB",
 )
-ONLY = "newsarchive query runs one SELECT over the views articles and articles_all"
+ONLY = (
+    "newsarchive query runs one SELECT over the views articles, article_versions and articles_all"
+)
 
 
 class QueryError(NewsArchiveError, ValueError):
@@ -192,7 +194,7 @@ class Sandbox:
         """A QueryError unless `sql` is one SELECT reading only the views (nothing runs)."""
         if not sql.strip():
             raise QueryError(
-                "the query is empty; give SQL over the views articles and articles_all"
+                "the query is empty; give SQL over the views articles, article_versions and articles_all"
             )
         try:
             statements = self.con.extract_statements(sql)

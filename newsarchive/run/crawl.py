@@ -63,6 +63,7 @@ def scrapy_settings(
     state_file: Path | None = None,
     day: date | None = None,
     digests_file: Path | None = None,
+    revisits_file: Path | None = None,
 ) -> dict[str, str]:
     """The crawl's -s settings: every crawl variable a user sets (spiders/variables.py) from Settings, by
     its declaration (none is left behind), and the internal ones of this crawl. The host map changes
@@ -88,6 +89,8 @@ def scrapy_settings(
         digests_file
     ):  # archived payloads: revisit records instead of second copies (archive/warc_digests.py)
         values["NEWSARCHIVE_ARCHIVED_DIGESTS"] = str(digests_file)
+    if revisits_file:  # archived articles to fetch again (newsarchive/run/revisits.py)
+        values["NEWSARCHIVE_REVISIT_FILE"] = str(revisits_file)
     values.update(settings.scrapy_settings)
     return values
 
@@ -100,6 +103,7 @@ def run_crawl(
     state_file: Path | None = None,
     day: date | None = None,
     digests_file: Path | None = None,
+    revisits_file: Path | None = None,
 ) -> CrawlReport:
     """Crawl one outlet into output_dir; returns its coverage report. Raises CrawlError naming the cause.
 
@@ -108,7 +112,9 @@ def run_crawl(
     registry.get(outlet_id)
     output_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"outlet={outlet_id}"]
-    for key, value in scrapy_settings(settings, output_dir, state_file, day, digests_file).items():
+    for key, value in scrapy_settings(
+        settings, output_dir, state_file, day, digests_file, revisits_file
+    ).items():
         cmd += ["-s", f"{key}={value}"]
     env = {
         **crawl_environment(os.environ),

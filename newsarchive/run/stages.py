@@ -28,6 +28,8 @@ from newsarchive import __version__
 from newsarchive.config import Settings
 from newsarchive.run import staged
 from newsarchive.run.crawl import CrawlError, run_crawl
+from newsarchive.run.gone import gone_reason, gone_row
+from newsarchive.run.revisits import plan
 from newsarchive.run.runs import RunRef
 from newsarchive.run.staged import ExtractReport, StagedCrawl, StagedGap, new_attempt
 from outlets.registry import load_registry
@@ -95,9 +97,15 @@ def crawl_stage(settings: Settings, run: RunRef, outlet_id: str) -> CrawlReport:
             digests = write_digests(
                 archived_digests(store, run.day, outlet_id, Path(tmp)), Path(tmp) / "digests.json"
             )
+            revisits = None
+            if not settings.refetch:  # a refetch fetches every listed page anyway
+                schedule = plan(store, outlet_id, run.day, settings.revisit_days)
+                revisits = schedule.write(Path(tmp) / "revisits.json")
             files = capture_paths(out, outlet_id)
             try:
-                report = run_crawl(settings, registry, outlet_id, out, state_file, run.day, digests)
+                report = run_crawl(
+                    settings, registry, outlet_id, out, state_file, run.day, digests, revisits
+                )
             except CrawlError as exc:
                 if exc.report is not None and files.warc.exists():  # a whole WARC: the evidence
                     store.put_file(run.warc(outlet_id), files.warc, overwrite=True)
@@ -142,8 +150,11 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> ExtractRep
             def pages() -> Iterator[Page]:
                 # robots.txt, feeds, sitemaps, section pages, requisites: kept, not extracted
                 for capture in iter_captures(warc, originals, unresolved, kinds=ARTICLE_KINDS):
+                    if reason := gone_reason(capture, outlet):  # a deletion, kept as evidence
+                        rows.append(gone_row(capture, outlet, reason, extractor))
+                        continue
                     if not 200 <= capture.status < 300:
-                        continue  # a redirect hop or an error answer: evidence the crawl report counts
+                        continue  # a redirect hop, an error answer, a 304: evidence the report counts
                     if capture.status != 200:
                         errors[f"http_{capture.status}"] += 1
                         continue

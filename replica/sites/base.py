@@ -38,8 +38,15 @@ class Site:
         self.catalog = catalog
         self.articles = catalog.articles[self.outlet]
         self._by_path = {urlsplit(self.url(a)).path: a for a in self.articles}
-        for a in self.articles:  # a revised story is still served at the URL it first had
+        served = [*self.articles, *catalog.served.get(self.outlet, ())]  # older ones: not listed
+        for a in served:  # a revised story is still served at the URL it first had
+            self._by_path.setdefault(urlsplit(self.url(a)).path, a)
             self._by_path.setdefault(urlsplit(self.first_url(a)).path, a)
+        self._gone = {  # path -> how the story there is gone (404, home, soft404)
+            urlsplit(url).path: how
+            for a, how in catalog.gone.get(self.outlet, ())
+            for url in (self.url(a), self.first_url(a))
+        }
 
     @property
     def theme(self) -> Theme:
@@ -82,6 +89,18 @@ class Site:
 
     def article_at(self, path: str) -> ReplicaArticle | None:
         return self._by_path.get(path)
+
+    def gone_at(self, path: str) -> str | None:
+        """How the story once at `path` is gone (404, home, soft404), or None."""
+        return self._gone.get(path)
+
+    def not_found_html(self) -> str:
+        """The site's "page not found" template, served with status 200 (a soft 404)."""
+        return markup.page(
+            title=f"الصفحة غير موجودة - {self.name}",
+            body='<div class="not-found"><h1>عذراً، الصفحة غير موجودة</h1>'
+            f'<p>ربما حذفت الصفحة أو تغير عنوانها.</p><a href="{self.base}/">الصفحة الرئيسية</a></div>',
+        )
 
     def section(self, page: int) -> str | None:
         if not self.section_path:

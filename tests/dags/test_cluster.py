@@ -352,7 +352,8 @@ def test_run_b_fetches_only_what_run_a_did_not_archive_and_is_the_cli_day(runs):
     store = open_store(ARCHIVE)
     day_a = {r.url for r in read_rows(store, load_manifest(store, resolve_snapshot(store, DAY_A)))}
     manifest = load_manifest(store, resolve_snapshot(store, DAY_B))
-    fetched_b = {r.url for r in read_rows(store, manifest) if r.carried_from is None}
+    rows_b = [r for r in read_rows(store, manifest) if r.carried_from is None]
+    fetched_b = {r.url for r in rows_b if r.via != r.url}  # a revisit names its own page (issue 28)
     assert fetched_b and not fetched_b & day_a  # the crawl state A's publish committed was read
     assert manifest.outlets["orient"].revisions == 1  # A's story, updated on B's day
     _, reference = runs["reference"]

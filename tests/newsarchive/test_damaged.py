@@ -39,7 +39,8 @@ def copy(published, tmp_path):
     archive, site = published
     target = tmp_path / "archive"
     shutil.copytree(archive, target)
-    return target, Settings(archive=str(target), host_map=site.host_map)
+    # no revisits: these tests count what the incremental crawl fetches (issue 28's schedule adds some)
+    return target, Settings(archive=str(target), host_map=site.host_map, revisit_days=())
 
 
 def _cli(*args):

@@ -119,10 +119,26 @@ def notices() -> tuple[str, ...]:
     return (str(data["message"]),) if data.get("message") else ()
 
 
+def changes(found: ArchiveHealth) -> str:
+    """The changes panel over the page's window of days (empty before the first snapshot)."""
+    from datetime import date
+
+    from newsarchive.airflow_glue.archive_page.changes_panel import panel
+    from newsarchive.research.changes import per_day
+
+    archive = Settings.from_env().archive
+    if not found.days or (not archive.startswith("s3://") and not Path(archive).exists()):
+        return ""
+    store = open_store(archive, create=False, s3_settings=_s3_settings(archive))
+    since, until = date.fromisoformat(found.days[0]), date.fromisoformat(found.days[-1])
+    return panel(per_day(store, since, until, warn=lambda line: None))
+
+
 @app.get("/", response_class=HTMLResponse)
 def page() -> HTMLResponse:
     try:
-        return HTMLResponse(render(health(), notices=notices()))
+        found = health()
+        return HTMLResponse(render(found, notices=notices(), changes=changes(found)))
     except NewsArchiveError as exc:
         body = (
             f"<!DOCTYPE html><html><body><h1>Archive</h1><p class='error'>{_escape(str(exc))}</p>"
@@ -130,6 +146,22 @@ def page() -> HTMLResponse:
             + "</body></html>"
         )
         return HTMLResponse(body, status_code=503)
+
+
+@app.get("/story/{story_id}", response_class=HTMLResponse)
+def story(story_id: str) -> HTMLResponse:
+    """A story's history with its word-level diffs (linked from the changes panel)."""
+    from newsarchive.research.history import STORY_ID, story_history
+    from newsarchive.research.history_render import html_document
+
+    if not STORY_ID.fullmatch(story_id):
+        return HTMLResponse("<p>a story id is 16 hex digits</p>", status_code=404)
+    try:
+        archive = Settings.from_env().archive
+        store = open_store(archive, create=False, s3_settings=_s3_settings(archive))
+        return HTMLResponse(html_document(story_history(store, story_id, lambda line: None)))
+    except NewsArchiveError as exc:
+        return HTMLResponse(f"<p>{_escape(str(exc))}</p>", status_code=404)
 
 
 @app.get("/health.json")

@@ -175,7 +175,8 @@ def _size(n: float) -> str:
     return str(n)
 
 
-def render(health: ArchiveHealth, *, notices: tuple[str, ...] = ()) -> str:
+def render(health: ArchiveHealth, *, notices: tuple[str, ...] = (), changes: str = "") -> str:
+    """The page; `changes`: the changes panel (archive_page/changes_panel.py), after the outlets."""
     status = health.status
     latest = max(
         (o.status for o in health.outlets if o.status and o.status.since and o.status.run_id),
@@ -229,8 +230,9 @@ def render(health: ArchiveHealth, *, notices: tuple[str, ...] = ()) -> str:
         )
     if not health.outlets:
         out.append("<tr><td colspan='12' class='muted'>no snapshots in this archive yet</td></tr>")
+    out.append("</table>" + changes)
     out.append(
-        "</table><h2>Gaps</h2><table id='gaps'><tr><th>day</th><th>outlet</th><th>stage</th><th>cause</th>"
+        "<h2>Gaps</h2><table id='gaps'><tr><th>day</th><th>outlet</th><th>stage</th><th>cause</th>"
         "<th>message</th><th>run</th></tr>"
     )
     for g in health.gaps:

@@ -73,11 +73,12 @@ def dedup_day(
     """The day's rows deduplicated against each other and the window of earlier days. Nothing is
     dropped: every row keeps its place, marked with duplicate_of / revision_of / reason / similarity."""
     index, window, skipped = load_window(store, day, window_days)
-    ordered = sorted(rows, key=original_first)
+    ordered = sorted((r for r in rows if not r.gone), key=original_first)
     history = len(index)
     deduplicator = Deduplicator(index, threshold=threshold)
     documents = (Document(r.id, r.text, r.url, r.canonical_url) for r in ordered)
-    decided: list[ArchivedRow] = []
+    # a deletion's evidence (no text: newsarchive/run/gone.py) is no one's duplicate or revision
+    decided: list[ArchivedRow] = sorted((r for r in rows if r.gone), key=original_first)
     reasons: Counter[str] = Counter()
     for row, decision in zip(ordered, deduplicator.run(documents), strict=True):
         decided.append(

@@ -265,7 +265,7 @@ def test_a_table_behind_the_snapshots_is_named_in_one_line(archive_url, capsys):
     code, out, err = run(
         capsys,
         "query",
-        "SELECT count(*) AS n FROM articles",
+        "SELECT count(*) AS n FROM articles_all",
         "--archive",
         archive_url,
         "--format",
@@ -280,7 +280,7 @@ def test_a_table_behind_the_snapshots_is_named_in_one_line(archive_url, capsys):
     code, out, err = run(
         capsys,
         "query",
-        "SELECT count(*) AS n FROM articles",
+        "SELECT count(*) AS n FROM articles_all",
         "--archive",
         archive_url,
         "--format",
