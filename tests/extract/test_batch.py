@@ -114,12 +114,13 @@ def test_a_short_batch_is_done_by_one_worker_and_a_long_one_gets_more():
     assert len(short) == 3 and all(isinstance(r, Article) for r in short)
     assert len(seen) == 1
     seen.clear()
+    long = 3000  # a few seconds of work on one worker: several times what a start-up takes
     results = [
         r
-        for _, r in extract_pages(CONTEXT, (_good(i) for i in range(300)), workers=2, timeout_s=20)
+        for _, r in extract_pages(CONTEXT, (_good(i) for i in range(long)), workers=2, timeout_s=20)
         if not seen.update(_worker_pids())
     ]
-    assert len(results) == 300 and all(isinstance(r, Article) for r in results)
+    assert len(results) == long and all(isinstance(r, Article) for r in results)
     assert len(seen) == 2
 
 

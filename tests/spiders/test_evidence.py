@@ -257,7 +257,14 @@ def test_captures_follow_a_revised_story_to_its_new_slug_and_from_a_host_variant
         )  # fmt: skip
         assert found.returncode == 0, found.stderr
         captures = [json.loads(line) for line in found.stdout.splitlines()]
-        assert [(c["article"], c["revision_of"], c["snapshot"]) for c in captures] == [
-            (first["id"], None, f"{RUN_DAY} rev 1"),
-            (revision["id"], first["id"], f"{RUN_DAY + timedelta(days=1)} rev 1"),
-        ], given
+        listed = [(c["article"], c["revision_of"], c["snapshot"]) for c in captures]
+        # the first capture, then the revision under its new slug; the revisit schedule may add the
+        # old slug's own revisit of day 2 (its redirect or its page again) between them
+        assert listed[0] == (first["id"], None, f"{RUN_DAY} rev 1"), given
+        assert (revision["id"], first["id"], f"{RUN_DAY + timedelta(days=1)} rev 1") in listed, (
+            given
+        )
+        assert {c["snapshot"] for c in captures} <= {
+            f"{RUN_DAY} rev 1",
+            f"{RUN_DAY + timedelta(days=1)} rev 1",
+        }
