@@ -14,7 +14,7 @@ import logging
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +146,9 @@ def _extract(tar: Path, directory: Path, key: str, day: str) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+STAMP_RESOLUTION = timedelta(seconds=2)
+
+
 def _pointer(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> Pointer:
     """The pointer, from the cache while the listing shows the same object (size and time)."""
     record = cache / f"{ref.day}-r{ref.rev}.pointer.json"
@@ -160,7 +163,10 @@ def _pointer(store: Store, cache: Path, ref: SnapshotRef, info: ObjectInfo) -> P
     pointer = read_pointer(store, ref)
     if pointer is None:
         raise SegmentError(f"{layout.search_pointer_key(ref)} is gone")
-    record.write_text(json.dumps({"stamp": stamp, "pointer": pointer.to_bytes().decode()}))
+    # remembered only once the listing's time tells a rewrite apart: a store's times may be whole seconds,
+    # and a pointer rewritten in the second it was read (a segment built again) has the same stamp
+    if info.modified is not None and datetime.now(UTC) - info.modified > STAMP_RESOLUTION:
+        record.write_text(json.dumps({"stamp": stamp, "pointer": pointer.to_bytes().decode()}))
     return pointer
 
 
