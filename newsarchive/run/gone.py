@@ -32,8 +32,11 @@ def gone_reason(capture: Capture, outlet: Outlet) -> str | None:
 
 
 def gone_row(capture: Capture, outlet: Outlet, reason: str, extractor: str) -> ArchivedRow:
-    """The evidence row of a deletion: the page's URL, no title or text, the capture it was seen in."""
-    digest = hashlib.sha256(f"{capture.url}\ngone\n{capture.record_id}".encode()).hexdigest()
+    """The evidence row of a deletion: the page's URL, no title or text, the capture it was seen in.
+    Its id is the page's URL and the reason (an article's is its URL, canonical URL and text)."""
+    # made of the page's facts only, as an article's id is (never the capture's random record id), so
+    # the same deletion gives the same row whichever path archived it (tests/equivalence.py)
+    digest = hashlib.sha256(f"{capture.url}\n{capture.url}\ngone:{reason}".encode()).hexdigest()
     return ArchivedRow(
         id=digest[:16],
         url=capture.url,

@@ -119,7 +119,8 @@ with create_session() as session:
     tis = session.query(TaskInstance).filter(TaskInstance.run_id == run.run_id).all()
     states = {f"{ti.task_id}[{ti.rendered_map_index or ti.map_index}]" if ti.map_index >= 0 else ti.task_id:
               [str(ti.state), ti.try_number] for ti in tis}
-    events = [{"asset": e.asset.name, "extra": e.extra} for e in session.query(AssetEvent).all()]
+    mine = session.query(AssetEvent).filter(AssetEvent.source_run_id == run.run_id).all()
+    events = [{"asset": e.asset.name, "extra": e.extra} for e in mine]  # this run's, of the shared DB
 print("STATES" + json.dumps(states))
 print("EVENTS" + json.dumps(events))
 print("RESULT" + '"' + str(run.state) + '"')
