@@ -26,7 +26,8 @@ class NotARegularFile(ExtractionError):
         self.kind = kind
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a path that is not a regular file is, for a one-line error (the one wording of it)."""
     if stat.S_ISDIR(mode):
         return "a directory"
     if stat.S_ISFIFO(mode):
@@ -44,7 +45,7 @@ def open_regular(path: Path) -> BinaryIO:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise NotARegularFile(path, _kind(mode))
+            raise NotARegularFile(path, file_kind(mode))
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)

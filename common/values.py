@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
+from common.files import file_kind
 from common.langtag import language_tag
 
 T = TypeVar("T")
@@ -598,15 +599,8 @@ class PathKind(Kind[str]):
 
 
 def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISREG(mode):
-        return "a file that is not executable"
-    return "not a regular file"
+    """common/files.py's wording, and a regular file where a program was asked for."""
+    return "a file that is not executable" if stat.S_ISREG(mode) else file_kind(mode)
 
 
 @dataclass(frozen=True)
