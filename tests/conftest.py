@@ -114,6 +114,35 @@ def archive_url(request, tmp_path) -> str:
     return f"s3://archive/t{next(_bucket_prefixes)}-{request.node.name[:40].replace('[', '-').replace(']', '')}"
 
 
+@pytest.fixture(scope="session")
+def local_corpus(tmp_path_factory):
+    """The search corpus (tests/search/corpus.py) published once per session into a local archive; each
+    test gets a copy of it to change (`corpus`)."""
+    from archive.store import open_store
+    from tests.search.corpus import publish_corpus
+
+    path = tmp_path_factory.mktemp("search-corpus") / "archive"
+    return path, publish_corpus(open_store(path))
+
+
+@pytest.fixture
+def corpus(archive_url, tmp_path, monkeypatch, request):
+    """The search corpus in a fresh archive of its own (a copy of `local_corpus`, or published to a
+    fresh S3 prefix), with a search cache of its own."""
+    import shutil
+
+    from archive.store import open_store
+    from tests.search.corpus import publish_corpus
+
+    monkeypatch.setenv("NEWSARCHIVE_SEARCH_CACHE", str(tmp_path / "cache"))
+    if archive_url.startswith("s3://"):
+        store = open_store(archive_url)
+        return archive_url, store, publish_corpus(store)
+    built, published = request.getfixturevalue("local_corpus")
+    shutil.copytree(built, archive_url)
+    return archive_url, open_store(archive_url), published
+
+
 SLOW_FIXTURES = {
     "s3_server",
     "demo_run",

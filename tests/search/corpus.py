@@ -7,8 +7,10 @@ is published twice (rev 2 carries rev 1's rows and adds one article); one row is
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from archive.records import ArchivedRow, Gap, Manifest, OutletCounts
 from archive.snapshot import SnapshotRef, claim_rev, write_snapshot
@@ -18,6 +20,8 @@ from replica.catalog import Catalog, _paragraph_pool
 
 DAYS = (date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20))
 GAP_DAY, GAP_OUTLET = DAYS[1], "orient"
+# the labelled query set: each query with the refs of the stories it should find
+QUERIES = json.loads(Path(__file__).with_name("queries.json").read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)

@@ -184,7 +184,7 @@ def test_every_fault_mode_is_exercised_by_a_test():
     dropped = set(DROPS) | {"long_link"}  # tests/spiders/test_drops.py
     keys = {"hostile_lang"}  # tests/newsarchive/test_damaged.py
     rules = {"new_furniture"}  # tests/newsarchive/reextract/test_day.py
-    evidence = {"moved"}  # tests/spiders/test_evidence.py
+    evidence = {"moved"}  # tests/spiders/test_capture.py
     costly = {"slow_extract", "memory_hog"}  # tests/newsarchive/run/test_extraction_bounds.py
     assert set(MODES) == (
         set(ARTICLE_FAULTS) | discovery | limits | dropped | keys | rules | costly | evidence

@@ -1,5 +1,5 @@
 """Page requisites found in HTML and CSS as browsers resolve them, and the budgets that bound them
-(spiders/requisites.py; the crawl itself: tests/spiders/test_evidence.py)."""
+(spiders/requisites.py; the crawl itself: tests/spiders/test_capture.py)."""
 
 from __future__ import annotations
 
