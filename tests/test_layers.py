@@ -11,6 +11,7 @@ the CLI's `replica`/`demo` commands, lazily (inside a function)."""
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -47,6 +48,7 @@ LAZY_ONLY = {
 }  # the CLI's `replica` and `demo`: only inside a function body
 
 
+@cache  # each module parsed once, for the tests that read the imports
 def _imports(path: Path) -> list[tuple[str, bool, set[str]]]:
     """(top-level module name, imported at module level, the dotted modules named) for every import."""
     tree = ast.parse(path.read_text(), str(path))

@@ -4,9 +4,12 @@ subprocess) nor trafilatura (only the extract tasks import it, when they run).""
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 
+@pytest.mark.slow  # a Python subprocess
 def test_the_task_module_imports_neither_scrapy_nor_trafilatura():
     code = (
         "import sys, newsarchive.airflow_glue.tasks, newsarchive.run.stages; "
