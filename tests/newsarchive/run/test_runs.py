@@ -22,9 +22,11 @@ def test_each_staging_object_is_under_the_run_and_names_its_outlet():
     outputs = run.outlet_outputs("anapress")
     assert outputs and all(key.startswith(run.staging) for key in outputs)
     assert set(run.extract_outputs("anapress")) <= set(outputs)
-    assert {run.warc("anapress"), run.crawl_report("anapress"), run.gap("crawl", "anapress")} <= set(
-        outputs
-    )
+    assert {
+        run.warc("anapress"),
+        run.crawl_report("anapress"),
+        run.gap("crawl", "anapress"),
+    } <= set(outputs)
     assert {run.outlet_of(key) for key in outputs} == {"anapress"}
     assert all(run.outlet_of(key) is None for key in run.dedup_outputs)
     assert all(key.startswith(run.staging) for key in run.dedup_outputs)
