@@ -6,6 +6,7 @@ describes a command; the docs (docs/) have a guide per kind of user."""
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import logging
 import os
@@ -50,8 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@functools.cache
+def _parser() -> argparse.ArgumentParser:
+    """The parser, built once per process (about 10 ms of argparse): `main` runs many times in one
+    process in the tests and the docs' runner. Parsing leaves it as it was (an `append` default is
+    copied, never appended to)."""
+    return build_parser()
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
