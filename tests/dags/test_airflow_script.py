@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
+
 from tests.conftest import ROOT
 
 SCRIPT = str(ROOT / "scripts" / "airflow.sh")
@@ -27,6 +29,7 @@ def test_stop_without_a_running_airflow_says_so(tmp_path):
     assert done.returncode == 0 and "Airflow is not running" in done.stdout
 
 
+@pytest.mark.slow  # three `airflow.sh start`, each checking the settings in a Python process
 def test_start_refuses_a_bad_crawl_pool_before_starting_anything(tmp_path):
     """The pool is set through the REST API once Airflow answers, so its settings are checked first:
     a bad value is a one-line error, nothing is started and AIRFLOW_HOME is not even created."""
