@@ -14,7 +14,6 @@ from archive.current_table import refresh_day
 from archive.records import ArchivedRow
 from archive.snapshot import publish_snapshot
 from archive.store import open_store
-from archive.version_diff import diff
 
 DAY = date(2026, 11, 21)
 URL = "https://www.orient-news.net/news/700001"
@@ -106,24 +105,3 @@ def test_a_story_seen_again_after_its_deletion_is_a_new_version(tmp_path):
         (2, None),
         (3, "edited"),
     ]
-
-
-def test_the_diff_names_title_lead_paragraphs_numbers_and_dates():
-    old = {
-        "title": "قصف على ريف إدلب",
-        "text": "قال ناشطون إن ١٢ شخصا قتلوا.\nفقرة ثانية.\nفقرة ستحذف بالكامل من النص.",
-        "published_date": date(2026, 11, 21),
-    }
-    new = {
-        "title": "محدّث: قصف على ريف إدلب",
-        "text": "قال ناشطون إن ١٥ شخصا قتلوا.\nفقرة ثانية.\nفقرة جديدة تماما عن موضوع آخر في 2026-11-23.",
-        "published_date": date(2026, 11, 22),
-    }
-    d = diff(old, new)
-    assert d.title and ("+", "محدّث:") in d.title.pieces
-    assert d.lead and ("-", "١٢") in d.lead.pieces and ("+", "١٥") in d.lead.pieces
-    kinds = [(p.kind, p.old, p.new) for p in d.paragraphs]
-    assert kinds == [("edited", 0, 0), ("removed", 2, None), ("added", None, 2)]
-    assert d.numbers_removed == ("١٢",) and "١٥" in d.numbers_added
-    assert ("published_date", "2026-11-21", "2026-11-22") in d.dates
-    assert ("text", None, "2026-11-23") in d.dates

@@ -1,12 +1,12 @@
-"""The Archive page's data (from manifests) and HTML, and the reachability probe behind the offline notice."""
+"""The Archive page (newsarchive/airflow_glue/archive_page/render.py): its HTML from the health data, a row
+and a chart per outlet, a failing try shown at once, the days without a snapshot (its data:
+test_health.py; the probe behind the offline notice: tests/newsarchive/ops/test_reachability.py)."""
 
 from __future__ import annotations
 
 import re
-import socket
 from datetime import date, timedelta
 
-from archive.snapshot import list_snapshots
 from archive.store import open_store
 from newsarchive.airflow_glue.archive_page.health import (
     ArchiveHealth,
@@ -19,8 +19,6 @@ from newsarchive.airflow_glue.archive_page.health import (
     collect,
 )
 from newsarchive.airflow_glue.archive_page.render import render
-from newsarchive.config import Settings
-from newsarchive.ops.reachability import REPLICA_HINT, check
 from tests.archive.test_snapshot import _article, write_warc
 
 DAYS = tuple((date(2026, 11, 1) + timedelta(days=k)).isoformat() for k in range(30))
@@ -83,50 +81,6 @@ def test_the_page_has_a_row_and_a_chart_per_outlet_and_links_runs():
     assert "href" not in cli_gap.group(0)  # a CLI run has no DAG run to link to
     assert "http_500: 1" in page and "120.6 KiB" in page and "file missing" in page
     assert "The outlets are unreachable" in page
-
-
-def test_health_from_a_local_archive_verifies_and_names_a_damaged_manifest(tmp_path):
-    from archive.snapshot import publish_snapshot
-
-    store = open_store(tmp_path / "archive")
-    for k, day in enumerate((date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22))):
-        warc = write_warc(tmp_path / f"orient{k}.warc.gz", [1, 2])
-        publish_snapshot(
-            store, day, [_article(1), _article(2)], {"orient": warc}, run_id=f"scheduled__{day}"
-        )
-    damaged = list_snapshots(store)[0]
-    (tmp_path / "archive" / damaged.prefix / "manifest.json").write_bytes(b"{}")
-    health = collect(store)
-    assert health.days[-1] == "2026-11-22" and len(health.days) == 30
-    assert [p.day for p in health.outlets[0].points] == ["2026-11-21", "2026-11-22"]
-    assert [s.verify for s in health.snapshots] == ["ok", "ok"] and health.snapshots[
-        0
-    ].run_id == "scheduled__2026-11-22"
-    assert health.snapshots[0].articles == 2 and health.snapshots[0].size > 0
-    assert len(health.damaged) == 1 and "2026-11-20" in health.damaged[0]
-    assert health.outlets[0].last is not None and health.outlets[0].last.archived == 2
-
-
-def test_reachability_says_when_no_outlet_answers_and_how_to_use_the_replica():
-    with socket.socket() as listening:
-        listening.bind(("127.0.0.1", 0))
-        listening.listen()
-        port = listening.getsockname()[1]
-        with socket.socket() as closed:
-            closed.bind(("127.0.0.1", 0))
-            closed_port = closed.getsockname()[1]
-        hosts = [
-            "www.anapress.net",
-            "www.orient-news.net",
-            "arabic.euronews.com",
-            "www.enabbaladi.net",
-            "www.zamanalwsl.net",
-        ]
-        ok = check(Settings(host_map={h: f"127.0.0.1:{port}" for h in hosts}), timeout=2)
-        assert ok["unreachable"] == 0 and ok["message"] == ""
-        down = check(Settings(host_map={h: f"127.0.0.1:{closed_port}" for h in hosts}), timeout=2)
-    assert down["reachable"] == 0 and REPLICA_HINT in str(down["message"])
-    assert "connection_refused" in str(down["message"])
 
 
 def test_the_page_shows_a_failing_try_at_once_and_the_days_without_a_snapshot(tmp_path):
