@@ -15,7 +15,7 @@ import pytest
 from archive import croissant, layout
 from archive.current_table import refresh_day
 from archive.dataset_card import DatasetInfo, decode_card, summarise
-from archive.dataset_docs import check, write_dataset_docs
+from archive.dataset_docs import write_dataset_docs
 from archive.records import Gap, Manifest, OutletCounts
 from archive.schema import COLUMNS, SCHEMA_VERSION
 from archive.snapshot import DamagedObject, claim_rev, publish_snapshot, write_snapshot
@@ -79,40 +79,6 @@ def test_the_card_counts_what_query_counts(store, capsys, tmp_path, monkeypatch)
     sql = "SELECT count(*) FROM articles_all WHERE NOT is_duplicate"
     assert main(["query", sql, "--archive", store.url]) == 0
     assert int(capsys.readouterr().out.splitlines()[1]) == summary.articles == 7
-
-
-def test_croissant_names_the_table_and_every_column(store):
-    write_dataset_docs(store, INFO)
-    document = croissant.decode(store.get_bytes(layout.CROISSANT))
-    assert document["conformsTo"] == "http://mlcommons.org/croissant/1.0"
-    assert document["distribution"][0]["includes"] == "current/articles/*.parquet"
-    fields = document["recordSet"][0]["field"]
-    assert [f["name"] for f in fields] == [c.name for c in COLUMNS]
-    kinds = {f["name"]: f["dataType"] for f in fields}
-    assert kinds["published"] == "sc:DateTime" and kinds["published_date"] == "sc:Date"
-    assert kinds["snapshot_rev"] == "sc:Integer" and kinds["is_duplicate"] == "sc:Boolean"
-    assert document["temporalCoverage"] == "2026-11-17/2026-11-22"
-    assert document["inLanguage"] == ["ar", "en"] and document["version"] == f"{SCHEMA_VERSION}.0"
-
-
-def test_check_names_a_missing_damaged_or_stale_card(store, capsys):
-    assert check(store, INFO) == [f"{layout.DATASET_CARD}: missing", f"{layout.CROISSANT}: missing"]
-    write_dataset_docs(store, INFO)
-    assert check(store, INFO) == []
-    store.put_bytes(layout.CROISSANT, b'{"conformsTo": "x"}', overwrite=True)
-    store.put_bytes(layout.DATASET_CARD, b"\xff\xfe", overwrite=True)
-    assert [p.split(":")[0] for p in check(store, INFO)] == [layout.DATASET_CARD, layout.CROISSANT]
-    publish_snapshot(store, date(2026, 11, 23), [row(9)], {})  # a publish without the hook
-    write_dataset_docs(store, INFO)
-    publish_snapshot(store, date(2026, 11, 24), [row(9)], {})
-    assert check(store, INFO) == [
-        f"{layout.DATASET_CARD}: not what the snapshots' manifests give now",
-        f"{layout.CROISSANT}: not what the snapshots' manifests give now",
-    ]
-    assert main(["dataset", "card", "--check", "--archive", store.url]) == 1
-    assert "`newsarchive dataset card` writes them again" in capsys.readouterr().out
-    assert main(["dataset", "card", "--archive", store.url]) == 0
-    assert main(["dataset", "card", "--check", "--archive", store.url]) == 0
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from spiders.retry_after import parse_retry_after
 from spiders.state import CrawlRun, CrawlState
 
 
@@ -107,14 +106,6 @@ def test_requisite_originals_keep_the_first_archived_and_age_out():
     data["requisites"] = {"sha1:A": ["u", 3]}
     with pytest.raises(ValueError, match=r"requisites\[.sha1:A.\]\[1\]: expected text"):
         CrawlState.from_bytes(gzip.compress(json.dumps(data).encode()), "anapress")
-
-
-def test_retry_after_takes_seconds_or_an_http_date():
-    now = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
-    assert parse_retry_after(b"120", now) == 120.0
-    assert parse_retry_after(b"Sat, 21 Nov 2026 12:00:30 GMT", now) == 30.0
-    assert parse_retry_after(b"Sat, 21 Nov 2026 11:00:00 GMT", now) == 0.0
-    assert parse_retry_after(b"soon", now) is None and parse_retry_after(None, now) is None
 
 
 @pytest.mark.parametrize("reason", ["timeout", "crashed", "memory"])

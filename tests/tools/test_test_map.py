@@ -13,8 +13,6 @@ from tools.test_map import test_file as mirror_of
 NOT_YET_MIRRORED = {
     "archive/capture_index.py",
     "archive/captures.py",
-    "archive/croissant.py",
-    "archive/dataset_docs.py",
     "archive/readers.py",
     "archive/records.py",
     "archive/s3.py",
@@ -35,7 +33,6 @@ NOT_YET_MIRRORED = {
     "newsarchive/airflow_glue/labels.py",
     "newsarchive/airflow_glue/reextract_tasks.py",
     "newsarchive/airflow_glue/task_events.py",
-    "newsarchive/cli/args.py",
     "newsarchive/cli/dataset.py",
     "newsarchive/cli/dedup_file.py",
     "newsarchive/cli/files.py",
@@ -62,7 +59,6 @@ NOT_YET_MIRRORED = {
     "spiders/offsite_redirect.py",
     "spiders/report.py",
     "spiders/requisite_budget.py",
-    "spiders/retry_after.py",
     "spiders/transport.py",
 }
 
