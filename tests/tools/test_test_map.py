@@ -21,8 +21,6 @@ NOT_YET_MIRRORED = {
     "archive/timestamp.py",
     "archive/verify.py",
     "archive/warc_digests.py",
-    "common/decode.py",
-    "common/errors.py",
     "common/values.py",
     "dedup/index.py",
     "dedup/normalize.py",
