@@ -51,8 +51,6 @@ NOT_YET_MIRRORED = {
     "newsarchive/run/repair.py",
     "newsarchive/run/revisits.py",
     "newsarchive/run/stages.py",
-    "outlets/model.py",
-    "search/rows_local.py",
     "search/segments_local.py",
     "spiders/offsite_redirect.py",
     "spiders/report.py",
