@@ -85,7 +85,7 @@ class SnapshotRows:
         batch, offset = divmod(at.row, BATCH_ROWS)
         try:
             record: dict[str, Any] = self._reader.get_batch(batch).slice(offset, 1).to_pylist()[0]
-        except (IndexError, OSError, pa.ArrowInvalid) as exc:
+        except (IndexError, ValueError, OSError) as exc:  # ValueError: a batch past the end
             raise SegmentError(f"{self.ref.label}: no row {at.row} in its rows ({exc})") from None
         if id_key(str(record["id"])) != at.key:
             raise SegmentError(
