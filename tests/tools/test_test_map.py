@@ -44,7 +44,6 @@ NOT_YET_MIRRORED = {
     "newsarchive/cli/settings.py",
     "newsarchive/reextract/plan.py",
     "newsarchive/research/changes.py",
-    "newsarchive/research/history_render.py",
     "newsarchive/run/lifecycle/dedup.py",
     "newsarchive/run/lifecycle/state.py",
     "newsarchive/run/lifecycle/transaction.py",
