@@ -43,7 +43,6 @@ NOT_YET_MIRRORED = {
     "newsarchive/cli/replay.py",
     "newsarchive/cli/settings.py",
     "newsarchive/reextract/plan.py",
-    "newsarchive/research/changes.py",
     "newsarchive/run/lifecycle/dedup.py",
     "newsarchive/run/lifecycle/state.py",
     "newsarchive/run/lifecycle/transaction.py",

@@ -1,0 +1,38 @@
+"""newsarchive/research/changes.py through `search --changed` / `--deleted`: only the stories that changed
+or went are searched, over an archive whose story changed, moved and went (the Archive page's changes
+panel: tests/newsarchive/airflow_glue/archive_page/test_changes_panel.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from archive.current_table import refresh_day
+from archive.snapshot import publish_snapshot
+from archive.store import open_store
+from newsarchive.cli.main import main
+from tests.archive.test_stories import DAY, capture
+from tests.newsarchive.research.test_history import archive  # noqa: F401 (the fixture)
+
+
+def test_search_keeps_only_changed_or_deleted_stories(archive, capsys):  # noqa: F811
+    other = "https://www.orient-news.net/news/700002"  # a story that never changed
+    publish_days_after(archive, [capture(9, DAY + timedelta(days=5), url=other)])
+    assert main(["search-index", "--archive", archive]) == 0
+    capsys.readouterr()
+
+    def hits(*extra: str) -> list[str]:
+        assert main(["search", "ناشطون", "--archive", archive, "--limit", "50", *extra]) == 0
+        return re.findall(r"^\d+\. ", capsys.readouterr().out, re.M)
+
+    every, changed, deleted = hits(), hits("--changed"), hits("--deleted")
+    # every capture but the other story's is of the one story, edited and then deleted
+    assert len(every) == len(changed) + 1 and changed == deleted and changed
+    assert hits("--deleted", "--outlet", "euronews") == []
+
+
+def publish_days_after(where: str, rows: list) -> None:
+    store = open_store(where)
+    day = rows[0].fetched_at.date()
+    publish_snapshot(store, day, rows, {})
+    refresh_day(store, day.isoformat())
