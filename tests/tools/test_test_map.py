@@ -17,7 +17,6 @@ NOT_YET_MIRRORED = {
     "archive/records.py",
     "archive/s3.py",
     "archive/signing.py",
-    "archive/table_schema.py",
     "archive/timestamp.py",
     "archive/verify.py",
     "archive/warc_digests.py",
