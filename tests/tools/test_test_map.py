@@ -40,7 +40,6 @@ NOT_YET_MIRRORED = {
     "newsarchive/cli/query.py",
     "newsarchive/cli/reextract.py",
     "newsarchive/cli/replay.py",
-    "newsarchive/cli/settings.py",
     "newsarchive/reextract/plan.py",
     "newsarchive/run/lifecycle/dedup.py",
     "newsarchive/run/lifecycle/state.py",
