@@ -30,7 +30,6 @@ NOT_YET_MIRRORED = {
     "newsarchive/airflow_glue/labels.py",
     "newsarchive/airflow_glue/reextract_tasks.py",
     "newsarchive/airflow_glue/task_events.py",
-    "newsarchive/cli/dataset.py",
     "newsarchive/cli/dedup_file.py",
     "newsarchive/cli/files.py",
     "newsarchive/cli/health.py",
