@@ -5,7 +5,8 @@
 Both start from an empty archive, so both fetch everything. Each run's stages are printed from its own
 log's `TIMING` lines (common/timing.py): crawl and extract per outlet, dedup, publish and its parts; for
 the DAG run also each task's time as Airflow recorded it (start to end), so what a task costs beyond its
-stage is visible. Usage: python bench/bench_run.py [PER_OUTLET]
+stage is visible. Usage: python bench/bench_run.py [PER_OUTLET] [--one-shot]  (--one-shot: the one-shot
+run and its stages only, for comparing commits)
 """
 
 from __future__ import annotations
@@ -117,7 +118,8 @@ def _dag_times(home: Path, output: str) -> tuple[list[StageTime], list[tuple[str
 
 
 def main() -> None:
-    per_outlet = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    args = [a for a in sys.argv[1:] if a != "--one-shot"]
+    per_outlet = int(args[0]) if args else 2000
     print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with (
         tempfile.TemporaryDirectory(prefix="bench-run-") as tmp,
@@ -141,6 +143,8 @@ def main() -> None:
             f"{archived / oneshot:,.1f} articles/s (crawl, extract, dedup, publish; 2 cores)"
         )
         _stage_lines("one-shot run", collect.times)
+        if "--one-shot" in sys.argv:
+            return
         rerun_settings = settings.with_(outlets_path=None, refetch=False)
         start = time.perf_counter()
         rerun = run_pipeline(rerun_settings, DAY, ["anapress"])  # a targeted rerun of the day
