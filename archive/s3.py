@@ -49,10 +49,14 @@ R = TypeVar("R")
 PART_SIZE = 16 * 1024 * 1024  # larger files go up in parts, in parallel; smaller ones in one PUT
 UPLOAD_THREADS = 8
 RETENTION_MODE = "COMPLIANCE"
+# Payload signing off: every upload carries its SHA-256 (x-amz-checksum-sha256, a signed header) and the
+# server checks the bytes against it, so the body is hashed once, here, not a second time for the
+# signature (botocore hashes the body of every request to an http:// endpoint otherwise; over https with
+# a checksum it already skips that).
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 8},
     max_pool_connections=UPLOAD_THREADS * 4,
-    s3={"addressing_style": "path"},
+    s3={"addressing_style": "path", "payload_signing_enabled": False},
     connect_timeout=10,
     read_timeout=60,
 )

@@ -44,6 +44,7 @@ from archive.schema import ARTICLE_SCHEMA, SchemaError, conform
 from archive.store import ObjectExists, ObjectNotFound, Store, StoreError, sha256_file
 from common import decode
 from common.errors import DamagedObject, NewsArchiveError
+from common.timing import timed
 
 if TYPE_CHECKING:
     from archive.seal import Sealer
@@ -335,40 +336,50 @@ def write_snapshot(
             for outlet, path in sorted(warcs.items())
         ]
         uploads += [(ref.prefix + name, path, None) for name, path in sorted((extra or {}).items())]
-        index = (
-            Path(tmp) / "index.cdxj"
-        )  # every capture of the WARCs (archive/cdxj.py), listed like any file
-        write_index(
-            {layout.warc_key("", outlet): path for outlet, path in warcs.items()}, rows, index
-        )
-        uploads.append((layout.cdxj_index_key(ref.prefix), index, None))
-        pending = [pool.submit(_upload_one, store, item) for item in uploads]
-        for n, ((outlet, lang), group) in enumerate(sorted(groups.items())):
-            local = Path(tmp) / f"part-{n}.parquet"
-            pq.write_table(rows_table(group), local, compression="zstd")
-            pending.append(
-                pool.submit(
-                    _upload_one,
-                    store,
-                    (layout.articles_key(ref.prefix, outlet, lang), local, len(group)),
+        with timed("publish.upload"):  # from the first file sent to the last one stored
+            pending = [pool.submit(_upload_one, store, item) for item in uploads]
+            index = (
+                Path(tmp) / "index.cdxj"
+            )  # every capture of the WARCs (archive/cdxj.py), listed like any file
+            with timed("publish.cdxj"):
+                write_index(
+                    {layout.warc_key("", outlet): path for outlet, path in warcs.items()},
+                    rows,
+                    index,
                 )
+            pending.append(
+                pool.submit(_upload_one, store, (layout.cdxj_index_key(ref.prefix), index, None))
             )
-        files = [
-            future.result()
-            for future in progress(pending, total=len(pending), desc="publish", unit="file")
-        ]
+            with timed("publish.parquet"):  # encoded while the files above go up
+                for n, ((outlet, lang), group) in enumerate(sorted(groups.items())):
+                    local = Path(tmp) / f"part-{n}.parquet"
+                    pq.write_table(rows_table(group), local, compression="zstd")
+                    pending.append(
+                        pool.submit(
+                            _upload_one,
+                            store,
+                            (layout.articles_key(ref.prefix, outlet, lang), local, len(group)),
+                        )
+                    )
+            files = [
+                future.result()
+                for future in progress(pending, total=len(pending), desc="publish", unit="file")
+            ]
     manifest.files = sorted(files, key=lambda entry: entry.key)
     if seal is not None:
         manifest.signing = seal.manifest_entry()
-    body = manifest.to_bytes()
-    store.put_bytes(ref.prefix + layout.MANIFEST, body, publish=True)
-    if seal is not None:
-        from archive.seal import seal_manifest
+    with timed("publish.manifest"):  # the manifest, its seal, then _SUCCESS
+        body = manifest.to_bytes()
+        store.put_bytes(ref.prefix + layout.MANIFEST, body, publish=True)
+        if seal is not None:
+            from archive.seal import seal_manifest
 
-        seal_manifest(store, ref, body, seal)
-    store.put_bytes(
-        ref.prefix + layout.SUCCESS, hashlib.sha256(body).hexdigest().encode() + b"\n", publish=True
-    )
+            seal_manifest(store, ref, body, seal)
+        store.put_bytes(
+            ref.prefix + layout.SUCCESS,
+            hashlib.sha256(body).hexdigest().encode() + b"\n",
+            publish=True,
+        )
     logger.info("published snapshot %s: %d files", ref.label, len(files))
     return manifest
 

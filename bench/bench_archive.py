@@ -3,6 +3,7 @@ same bytes, and export throughput (articles/s). Starts its own SeaweedFS on loop
 
 from __future__ import annotations
 
+import logging
 import os
 import statistics
 import sys
@@ -17,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from archive.readers import load_articles, write_export  # noqa: E402
 from archive.snapshot import publish_snapshot  # noqa: E402
 from archive.store import open_store  # noqa: E402
+from common.timing import StageTime  # noqa: E402
 from tests.s3server import SeaweedS3  # noqa: E402
 
 WARC_MB = int(os.environ.get("BENCH_WARC_MB", "64"))
@@ -51,7 +53,20 @@ def _articles(n: int) -> list[dict]:
     ]
 
 
+class _Parts(logging.Handler):
+    """Publish's own TIMING lines (common/timing.py): where its time goes, round by round."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.seconds: dict[str, list[float]] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if (found := StageTime.parse(record.getMessage())) is not None:
+            self.seconds.setdefault(found.stage, []).append(found.seconds)
+
+
 def main() -> None:
+    print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="bench-archive-") as tmp:
         tmp = Path(tmp)
         server = SeaweedS3(tmp / "seaweed").start()
@@ -68,20 +83,25 @@ def main() -> None:
             local = tmp / "same-bytes"
             local.mkdir()
 
+            cpu: dict[str, list[float]] = {"publish": [], "plain": []}  # this process, all threads
+
             def publish() -> float:
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.process_time()
                 _, manifest = publish_snapshot(
                     store, date(2026, 11, 21), articles, warcs, run_id=f"bench-{time.time_ns()}"
                 )
                 publish.files = manifest.files
+                cpu["publish"].append(time.process_time() - cpu_start)
                 return time.perf_counter() - start
 
             def plain(round_: int, extra: dict | None = None) -> float:
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.process_time()
                 for i, _ in enumerate(publish.files):
                     client.upload_file(
                         str(local / f"{i}"), "archive", f"plain/{round_}/{i}", ExtraArgs=extra
                     )
+                if extra:
+                    cpu["plain"].append(time.process_time() - cpu_start)
                 return time.perf_counter() - start
 
             def plain_sha(round_: int) -> float:  # the same integrity check on the server as ours
@@ -92,6 +112,11 @@ def main() -> None:
             for i, entry in enumerate(publish.files):
                 store.download(entry.key, local / f"{i}")
             plain(0)
+            parts = _Parts()
+            timing_log = logging.getLogger("common.timing")
+            timing_log.setLevel(logging.INFO)
+            timing_log.addHandler(parts)
+            logging.getLogger("archive.cdxj").setLevel(logging.ERROR)  # the WARCs are random bytes
             publish_runs, plain_runs, sha_runs = [], [], []
             for round_ in range(1, ROUNDS + 1):  # alternate so neither side gets a warmer server
                 publish_runs.append(publish())
@@ -113,6 +138,18 @@ def main() -> None:
             print(
                 f"plain boto3 upload_file with ChecksumAlgorithm=SHA256 (the server checks SHA-256, as for ours), "
                 f"median of {ROUNDS}: {sha_s:.2f} s = {mb / sha_s:.1f} MB/s"
+            )
+            print(
+                f"client CPU (this process, every thread), median of {ROUNDS}: publish "
+                f"{statistics.median(cpu['publish'][1:]):.2f} s, upload_file with SHA-256 checksums "
+                f"{statistics.median(cpu['plain']):.2f} s"
+            )
+            print(
+                "publish's parts, median of the rounds (upload overlaps cdxj and parquet): "
+                + ", ".join(
+                    f"{stage.removeprefix('publish.')} {statistics.median(v):.2f} s"
+                    for stage, v in parts.seconds.items()
+                )
             )
             print(
                 f"ratio publish/plain upload_file = {plain_s / publish_s:.2f} (goal >= 0.9); "

@@ -2,13 +2,19 @@
 (2,000 per outlet: crawl, extract, dedup, publish into a local archive), then the wall time of one DAG run
 (`airflow dags test`, real Airflow on a throwaway SQLite DB) of the same work beside it.
 
-Both start from an empty archive, so both fetch everything. Usage: python bench/bench_run.py [PER_OUTLET]
+Both start from an empty archive, so both fetch everything. Each run's stages are printed from its own
+log's `TIMING` lines (common/timing.py): crawl and extract per outlet, dedup, publish and its parts; for
+the DAG run also each task's time as Airflow recorded it (start to end), so what a task costs beyond its
+stage is visible. Usage: python bench/bench_run.py [PER_OUTLET] [--one-shot]  (--one-shot: the one-shot
+run and its stages only, for comparing commits)
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -20,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from archive import layout  # noqa: E402
+from common.timing import StageTime  # noqa: E402
 from newsarchive.config import Settings  # noqa: E402
 from newsarchive.run.pipeline import run_pipeline  # noqa: E402
 from replica.server import ReplicaServer  # noqa: E402
@@ -52,8 +59,68 @@ def _bytes_report(archive: Path) -> None:
     )
 
 
+PER_OUTLET_STAGES = ("crawl", "extract")
+
+
+class _Collect(logging.Handler):
+    """The one-shot run's TIMING lines, as its log carries them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.times: list[StageTime] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if (found := StageTime.parse(record.getMessage())) is not None:
+            self.times.append(found)
+
+
+def _stage_lines(label: str, times: list[StageTime]) -> None:
+    """Per stage: outlets' sum and longest (they overlap); the run's stages and publish's parts."""
+    print(f"stages of the {label} (from its log's TIMING lines):")
+    for stage in PER_OUTLET_STAGES:
+        mine = [t for t in times if t.stage == stage]
+        if mine:
+            longest = max(mine, key=lambda t: t.seconds)
+            print(
+                f"  {stage:8} {len(mine)} outlets, {sum(t.seconds for t in mine):7.1f} s summed, "
+                f"longest {longest.seconds:.1f} s ({longest.subject})"
+            )
+    for stage in ("dedup", "publish"):
+        print(f"  {stage:8} {sum(t.seconds for t in times if t.stage == stage):7.1f} s")
+    parts = {}
+    for t in times:
+        if t.stage.startswith("publish."):
+            part = t.stage.removeprefix("publish.")
+            parts[part] = parts.get(part, 0.0) + t.seconds
+    if parts:
+        print(
+            "    publish's parts (upload overlaps cdxj and parquet): "
+            + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in parts.items())
+        )
+
+
+def _dag_times(home: Path, output: str) -> tuple[list[StageTime], list[tuple[str, float]]]:
+    """The DAG run's TIMING lines from its task logs (`dags test` runs the tasks in its own process and
+    prints their logs; an executor writes them under logs/), and each task's time as Airflow recorded it."""
+    logs = [output] + [log.read_text(errors="replace") for log in (home / "logs").rglob("*.log")]
+    times = [
+        found
+        for text in logs
+        for line in text.splitlines()
+        if (found := StageTime.parse(line)) is not None
+    ]
+    with sqlite3.connect(home / "airflow.db") as db:
+        tasks = db.execute(
+            "SELECT task_id, map_index, (julianday(end_date) - julianday(start_date)) * 86400 "
+            "FROM task_instance WHERE end_date IS NOT NULL ORDER BY start_date"
+        ).fetchall()
+    return times, [(f"{t}[{i}]" if i >= 0 else t, s) for t, i, s in tasks]
+
+
 def main() -> None:
-    per_outlet = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    args = [a for a in sys.argv[1:] if a != "--one-shot"]
+    per_outlet = int(args[0]) if args else 2000
+    print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with (
         tempfile.TemporaryDirectory(prefix="bench-run-") as tmp,
         ReplicaServer(per_outlet=per_outlet) as replica,
@@ -62,14 +129,22 @@ def main() -> None:
         settings = Settings(
             archive=str(tmp_path / "oneshot"), host_map=replica.host_map, max_articles=1_000_000
         )
+        collect = _Collect()
+        timing_log = logging.getLogger("common.timing")
+        timing_log.setLevel(logging.INFO)
+        timing_log.addHandler(collect)
         start = time.perf_counter()
         result = run_pipeline(settings, DAY)
         oneshot = time.perf_counter() - start
+        timing_log.removeHandler(collect)
         archived = result.manifest.archived
         print(
             f"one-shot newsarchive run: {archived:,} articles archived in {oneshot:.1f} s = "
             f"{archived / oneshot:,.1f} articles/s (crawl, extract, dedup, publish; 2 cores)"
         )
+        _stage_lines("one-shot run", collect.times)
+        if "--one-shot" in sys.argv:
+            return
         rerun_settings = settings.with_(outlets_path=None, refetch=False)
         start = time.perf_counter()
         rerun = run_pipeline(rerun_settings, DAY, ["anapress"])  # a targeted rerun of the day
@@ -119,6 +194,13 @@ def main() -> None:
             f"DAG run (airflow dags test, exit {proc.returncode}, {dag_archived:,} articles archived): "
             f"{dag:.1f} s beside one-shot {oneshot:.1f} s = {dag / oneshot:.2f}x"
         )
+        dag_times, tasks = _dag_times(home, proc.stdout)
+        _stage_lines("DAG run", dag_times)
+        print(
+            f"  Airflow's task times ({sum(s for _, s in tasks):.1f} s summed): "
+            + ", ".join(f"{name} {seconds:.1f}" for name, seconds in tasks)
+        )
+        print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ run's lifecycle (deduplicate, publish, finish: newsarchive/run/lifecycle/), unde
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
@@ -89,10 +90,11 @@ def run_pipeline(
     run = run or RunRef.new_cli(day)
     failures: dict[str, str] = {}
 
-    def crawl_and_extract(outlet_id: str) -> None:
+    def stage(outlet_id: str, body: Callable[[], object]) -> bool:
+        """Run one stage of an outlet; False (its failure recorded as the outlet's gap) if it failed."""
         try:
-            stages.crawl_stage(settings, run, outlet_id)
-            stages.extract_stage(settings, run, outlet_id)
+            body()
+            return True
         except NewsArchiveError as exc:
             failures[outlet_id] = str(exc)
             logger.error("%s", exc)
@@ -100,12 +102,30 @@ def run_pipeline(
             if (full := exhausted(exc, [settings.archive])) is not None:  # named, not a bug
                 failures[outlet_id] = f"outlet {outlet_id}: {full}"
                 logger.error("%s", failures[outlet_id])
-                return
+                return False
             failures[outlet_id] = f"outlet {outlet_id}: internal error: {type(exc).__name__}: {exc}"
             logger.exception("outlet %s failed", outlet_id)
+        return False
 
-    with ThreadPoolExecutor(max_workers=max(1, settings.crawl_concurrency)) as pool:
-        list(pool.map(crawl_and_extract, outlets))
+    # Crawls run crawl_concurrency at a time and never wait for an extraction: each outlet's extraction
+    # starts as soon as its crawl ends, one outlet at a time (an extraction's workers take every CPU).
+    with (
+        ThreadPoolExecutor(max_workers=1) as extracting,
+        ThreadPoolExecutor(max_workers=max(1, settings.crawl_concurrency)) as crawling,
+    ):
+
+        def crawl_then_extract(outlet_id: str) -> Future[bool] | None:
+            if not stage(outlet_id, lambda: stages.crawl_stage(settings, run, outlet_id)):
+                return None
+            return extracting.submit(
+                stage, outlet_id, lambda: stages.extract_stage(settings, run, outlet_id)
+            )
+
+        crawls = [crawling.submit(crawl_then_extract, o) for o in outlets]
+        extractions = [c.result() for c in crawls]
+        for extraction in extractions:
+            if extraction is not None:
+                extraction.result()
     try:
         if len(failures) == len(outlets):
             raise RunFailed("every outlet failed:\n" + "\n".join(failures.values()))

@@ -23,6 +23,7 @@ from archive.store import ObjectNotFound, Store, StoreError, open_store
 from archive.warc_digests import archived_digests, write_digests
 from archive.warc_read import ARTICLE_KINDS, Capture, CaptureNotFound, Originals, iter_captures
 from common.errors import ExtractionError, NewsArchiveError
+from common.timing import timed
 from extract.batch import Page, extract_pages
 from newsarchive import __version__
 from newsarchive.config import Settings
@@ -86,7 +87,7 @@ def crawl_stage(settings: Settings, run: RunRef, outlet_id: str) -> CrawlReport:
     for key in run.outlet_outputs(outlet_id):  # an earlier attempt's outputs never count
         store.delete(key)
     attempt = new_attempt()
-    with _attempt(store, run, "crawl", outlet_id, attempt):
+    with timed("crawl", outlet_id), _attempt(store, run, "crawl", outlet_id, attempt):
         registry = load_registry(settings.outlets_path)
         with tempfile.TemporaryDirectory(prefix=f"newsarchive-crawl-{outlet_id}-") as tmp:
             state_file = None
@@ -135,7 +136,7 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> ExtractRep
     for key in run.extract_outputs(outlet_id):
         store.delete(key)
     attempt = new_attempt()
-    with _attempt(store, run, "extract", outlet_id, attempt):
+    with timed("extract", outlet_id), _attempt(store, run, "extract", outlet_id, attempt):
         outlet = load_registry(settings.outlets_path).get(outlet_id)
         errors: Counter[str] = Counter()
         failed_urls: dict[str, str] = {}

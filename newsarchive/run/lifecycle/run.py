@@ -29,6 +29,7 @@ from archive.snapshot import SnapshotRef, load_manifest, published_by
 from archive.store import ObjectNotFound, Store, open_store
 from archive.warc import append_article_links
 from common.errors import DamagedObject, NewsArchiveError
+from common.timing import timed
 from newsarchive.config import Settings
 from newsarchive.run import quality, staged
 from newsarchive.run.lifecycle.dedup import DayDedup, carry_forward, dedup_day
@@ -83,6 +84,11 @@ class Published:
 def deduplicate(settings: Settings, run: RunRef, outlet_ids: list[str]) -> DedupReport | None:
     """Stage the dedup pass over the day as it would be published now (None: nothing staged that the
     run has not published)."""
+    with timed("dedup"):
+        return _deduplicate(settings, run, outlet_ids)
+
+
+def _deduplicate(settings: Settings, run: RunRef, outlet_ids: list[str]) -> DedupReport | None:
     store = open_store(settings.archive)
     state = _unpublished(store, run, outlet_ids)
     if state.empty:
@@ -129,7 +135,13 @@ def _day(
 # -- published ---------------------------------------------------------------------------------------
 def publish(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Published:
     """The run's staged outputs that it has not published as the day's next rev, exactly once; then
-    finished. Outputs a rev of the run holds already are finished only (a retry, a finish cut short)."""
+    finished. Outputs a rev of the run holds already are finished only (a retry, a finish cut short).
+    Its log times the whole (`TIMING publish run`) and each part (`publish.<part>`: common/timing.py)."""
+    with timed("publish"):
+        return _publish(settings, run, outlet_ids)
+
+
+def _publish(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Published:
     store = open_store(settings.archive, retention_days=settings.retention_days)
     full, history = read_staged(store, run, outlet_ids), run_revs(store, run)
     held = published(full, history)
@@ -164,7 +176,10 @@ def publish(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Published
     mine = {r.ref.label for r in history}
 
     def build(ref: SnapshotRef, base: SnapshotRef | None, tmp: Path) -> Snapshot:
-        day = _staged_day(store, run, state, base, tmp) or _day(settings, store, run, state, base)
+        with timed("publish.rows"):  # the staged dedup pass (or the pass again), the base's rows
+            day = _staged_day(store, run, state, base, tmp) or _day(
+                settings, store, run, state, base
+            )
         counts = {o: replace(c) for o, c in outlets.items()}
         earlier = set(load_manifest(store, base).outlets) if base else set()
         for outlet_id in earlier | {r.outlet for r in day.rows}:  # in the day, not in this run
@@ -180,7 +195,8 @@ def publish(settings: Settings, run: RunRef, outlet_ids: list[str]) -> Published
         manifest = manifest_of(
             ref, run.run_id, registry, counts, day.rows, base, day, figures.to_dict()
         )
-        warcs = _staged_warcs(store, run, state, day.rows, tmp)
+        with timed("publish.warc"):  # the staged WARCs fetched, each with its article links
+            warcs = _staged_warcs(store, run, state, day.rows, tmp)
         return Snapshot(day.rows, warcs, manifest, segment_file(day, tmp))
 
     done = transact(store, run.day, run.run_id, state.generation, build, settings.sealer())
@@ -296,6 +312,11 @@ def finish(
     as seen (idempotent); then those outputs go from staging (an output of a newer attempt stays). Safe
     to repeat, and to cut short: what is left is still known as published (a retry, `newsarchive gc`)."""
     refresh_derived(store, ref, settings)  # a failure leaves the staging for the retry
+    with timed("publish.commit"):  # crawl states committed, staging removed
+        _commit(store, run, manifest, state)
+
+
+def _commit(store: Store, run: RunRef, manifest: Manifest, state: Staged) -> None:
     now = read_staged(store, run, list(state.outlets))
     consumed = [
         o

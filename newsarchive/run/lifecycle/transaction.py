@@ -30,6 +30,7 @@ from archive.snapshot import (
     write_snapshot,
 )
 from archive.store import Store
+from common.timing import timed
 from newsarchive import __version__
 from newsarchive.run import dataset_docs
 from newsarchive.run.lifecycle.dedup import DayDedup
@@ -97,9 +98,12 @@ def refresh_derived(store: Store, ref: SnapshotRef, settings: Settings | None = 
     day's newest complete rev, whichever publisher comes last), `ref`'s search segment (best effort:
     `search-index` builds a missing one), then the dataset card and Croissant file (best effort:
     `newsarchive dataset card` writes them)."""
-    refresh_day(store, ref.day)
-    index_published(store, ref)
-    dataset_docs.refresh(store, settings)
+    with timed("publish.current_table"):
+        refresh_day(store, ref.day)
+    with timed("publish.search_segment"):
+        index_published(store, ref)
+    with timed("publish.dataset_card"):
+        dataset_docs.refresh(store, settings)
 
 
 def segment_file(day: DayDedup, tmp: Path) -> dict[str, Path]:

@@ -276,3 +276,28 @@ def test_seed_stories_are_never_marked_duplicates(demo_run):
                 by_id[row["duplicate_of"]]["text"].split("\n")
             )
             assert row["similarity"] >= 0.5 and len(shared) >= 2, row["url"]
+
+
+def test_a_run_logs_the_time_of_each_stage_and_of_each_part_of_its_publish(
+    replica_settings, caplog
+):
+    """What bench/bench_run.py prints for a run comes from the run's own log: one TIMING line per stage."""
+    import logging
+
+    from common.timing import StageTime
+    from newsarchive.run.pipeline import run_pipeline
+
+    with caplog.at_level(logging.INFO, logger="common.timing"):
+        run_pipeline(replica_settings, RUN_DAY, ["orient"])
+    times = {
+        (t.stage, t.subject): t.seconds
+        for r in caplog.records
+        if (t := StageTime.parse(r.getMessage())) is not None
+    }
+    parts = ("rows", "warc", "cdxj", "parquet", "upload", "manifest", "current_table")
+    parts += ("search_segment", "dataset_card", "commit")
+    expected = {("crawl", "orient"), ("extract", "orient"), ("dedup", "run"), ("publish", "run")}
+    expected |= {(f"publish.{part}", "run") for part in parts}
+    assert set(times) == expected
+    publish = times[("publish", "run")]
+    assert all(times[(f"publish.{p}", "run")] <= publish for p in parts)
