@@ -49,6 +49,13 @@ from trafilatura.xml import delete_element, xmltotxt
 _REGEX_TEST = re.compile(r"re:test\(\s*([^,()]+?)\s*,\s*'([^']*)'\s*(?:,\s*'([^']*)'\s*)?\)")
 _POSITIONAL = re.compile(r"position\(\)|last\(\)|\[\s*\d+\s*\]")
 _DESCENDANTS = re.compile(r"(?<![\w)\]@:])\.//")
+# a regex test on one attribute (not a union such as @id|@class, whose first node is left to lxml)
+_SINGLE_ATTRIBUTE_TEST = re.compile(r"re:test\(\s*(@[\w-]+)\s*,")
+# the whole expression's first step, when it keeps elements by tag name alone
+_LEADING_TAG_TEST = re.compile(
+    r"\A\s*descendant::\*\[(\s*self::[\w-]+(?:\s+or\s+self::[\w-]+)*\s*)\](?=\s*(?:\[|\Z))"
+)
+_SELF_TEST = re.compile(r"self::([\w-]+)")
 
 
 def _guard_regex_test(match: re.Match[str]) -> str:
@@ -62,13 +69,32 @@ def _guard_regex_test(match: re.Match[str]) -> str:
     return f"(({argument}) and {match.group(0)})"
 
 
+def _string_argument(match: re.Match[str]) -> str:
+    """`re:test(@class, P)` → `re:test(string(@class), P)`: the same string (re:test takes the first
+    node of a node set, and @class is at most one), handed to Python as a string instead of a list of
+    attribute results, each of which made lxml create the element holding it."""
+    return f"re:test(string({match.group(1)}),"
+
+
+def _tag_union(match: re.Match[str]) -> str:
+    """`descendant::*[self::div or self::p]` → `(descendant::div | descendant::p)`: the same elements
+    in the same (document) order; libxml2 matches a name test in C where `self::div` builds a node
+    set for every element. Only where no predicate depends on position: the predicates that follow
+    then select the same elements from the union as from the step."""
+    tags = _SELF_TEST.findall(match.group(1))
+    return "(" + " | ".join(f"descendant::{tag}" for tag in tags) + ")"
+
+
 def _faster(expression: XPath) -> XPath:
-    """The same selection, cheaper to evaluate: regex tests guarded by the attribute's presence, and
-    `.//` as the descendant axis when no predicate depends on position (for a predicate that does
-    not, `.//*[p]` and `descendant::*[p]` are the same set, in the same document order)."""
+    """The same selection, cheaper to evaluate: regex tests guarded by the attribute's presence and
+    given the attribute's string, and when no predicate depends on position, `.//` as the descendant
+    axis (for a predicate that does not, `.//*[p]` and `descendant::*[p]` are the same set, in the
+    same document order) and a leading test of tag names as a union of name steps."""
     source = _REGEX_TEST.sub(_guard_regex_test, expression.path)
+    source = _SINGLE_ATTRIBUTE_TEST.sub(_string_argument, source)
     if not _POSITIONAL.search(source):
         source = _DESCENDANTS.sub("descendant::", source)
+        source = _LEADING_TAG_TEST.sub(_tag_union, source)
     return XPath(source, namespaces={"re": xpaths.REGEXP_NS})
 
 
