@@ -7,12 +7,18 @@ extraction worker; process start-up is not counted) on the same decoded pages. R
 the order turned every round, so load on the shared machine falls on all alike; each figure is the
 CPU time (time.process_time) of a whole pass over the pages, per page; the ratio is taken within each
 round and printed as the median with the range over the rounds.
-Usage: python bench/bench_extraction.py [--rounds N] [--per-outlet N] [CORPUS_DIR]
+Before timing, every article of (a), (b) and (b) without outlet rules is checked field by field against
+bench/extraction_reference.json (a SHA-256 of each article's fields, or of the reason it has none, as
+the extractor gave them when the file was written with --write-reference): a faster extractor must give
+the same output.
+Usage: python bench/bench_extraction.py [--rounds N] [--per-outlet N] [--write-reference] [CORPUS_DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import statistics
 import sys
@@ -34,6 +40,7 @@ from replica.server import Replica  # noqa: E402
 # (html, url, the outlet's extractor): the same decoded page for every extractor
 Page = tuple[str, str, ArticleExtractor]
 OURS = "newsarchive"
+REFERENCE = Path(__file__).with_name("extraction_reference.json")
 GOAL = "plain trafilatura (defaults)"
 
 
@@ -68,6 +75,44 @@ def replica_pages(per_outlet: int) -> list[Page]:
         extractor = ArticleExtractor(OutletContext.for_outlet(registry.get(site.outlet)))
         pages += [(site.article_html(a), site.url(a), extractor) for a in site.articles]
     return pages
+
+
+def fingerprints(pages: list[Page]) -> dict[str, str]:
+    """ "N URL" → SHA-256 of the article's fields (or of the reason there is none), for every page."""
+    found: dict[str, str] = {}
+    for n, (html, url, extractor) in enumerate(pages):
+        try:
+            record: object = extractor.extract(html, url).to_dict()
+        except ExtractionError as error:
+            record = {"reason": error.reason}
+        blob = json.dumps(record, ensure_ascii=False, sort_keys=True).encode()
+        found[f"{n} {url}"] = hashlib.sha256(blob).hexdigest()
+    return found
+
+
+def check_reference(sets: dict[str, list[Page]], write: bool) -> bool:
+    """Our output on every page against the reference file (or the reference written); False and
+    the first differing pages printed when any differs."""
+    current = {name: fingerprints(pages) for name, pages in sets.items()}
+    if write:
+        REFERENCE.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
+        print(f"reference written: {sum(map(len, current.values()))} articles to {REFERENCE.name}")
+        return True
+    reference = json.loads(REFERENCE.read_text())
+    same = True
+    for name, found in current.items():
+        expected = reference.get(name, {})
+        differ = sorted(
+            u for u in expected.keys() | found.keys() if expected.get(u) != found.get(u)
+        )
+        print(
+            f"  {name}: {len(found) - len(differ)} of {len(expected)} articles identical "
+            f"to the reference field by field"
+        )
+        for url in differ[:5]:
+            print(f"    differs: {url}")
+        same = same and not differ
+    return same
 
 
 def cpu_ms_per_page(fn: Callable[[Page], str], pages: list[Page]) -> float:
@@ -139,6 +184,11 @@ def main() -> int:
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--per-outlet", type=int, default=40)
+    parser.add_argument(
+        "--write-reference",
+        action="store_true",
+        help=f"write today's output as the reference ({REFERENCE.name}) and stop",
+    )
     args = parser.parse_args()
     if not (args.corpus / "ground-truth.json").exists():
         print(f"no benchmark corpus at {args.corpus}; give its directory", file=sys.stderr)
@@ -149,6 +199,18 @@ def main() -> int:
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     bench, keys, truths = benchmark_pages(args.corpus)
     arabic = replica_pages(args.per_outlet)
+    bare = ArticleExtractor(OutletContext())
+    sets = {
+        "(a) benchmark": bench,
+        "(b) replica": arabic,
+        "(b) replica without outlet rules": [(h, u, bare) for h, u, _ in arabic],
+    }
+    if args.write_reference:
+        check_reference(sets, write=True)
+        return 0
+    if not check_reference(sets, write=False):
+        print("output differs from the reference: not timed (fix it, or rewrite the reference)")
+        return 1
     for label, pages in (
         (f"(a) the article extraction benchmark, {len(bench)} pages", bench),
         (f"(b) the replica's Arabic pages, {len(arabic)} pages", arabic),

@@ -9,7 +9,6 @@ from typing import Any
 import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Extractor as TrafilaturaOptions
-from trafilatura.utils import load_html
 
 from common.errors import ExtractionError
 from extract.decode import decode_html
@@ -18,6 +17,7 @@ from extract.language import detect_language
 from extract.main_text import main_text
 from extract.metadata import read_metadata
 from extract.models import Article, article_id
+from extract.parse import parse_html
 from extract.sanitize import article_language, clean_text, safe_url
 from extract.timing import NO_CLOCK, StageClock
 from outlets.model import CleanupRules, Outlet
@@ -136,9 +136,9 @@ class ArticleExtractor:
 
 
 def _parse(text: str) -> HtmlElement:
-    """trafilatura's own parser (comments dropped, repairs applied): text after an HTML comment inside
-    a paragraph is otherwise lost (React pages put <!-- --> between text runs)."""
-    tree = load_html(text)
+    """trafilatura's own parse (comments dropped, repairs applied; extract/parse.py): text after an
+    HTML comment inside a paragraph is otherwise lost (React pages put <!-- --> between text runs)."""
+    tree = parse_html(text)
     if tree is None:
         raise ExtractionError("unparseable", "lxml could not parse the document as HTML")
     return tree

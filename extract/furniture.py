@@ -114,6 +114,9 @@ _LABEL_TAGS = (
 def _short_text(element: lxml_html.HtmlElement, limit: int) -> str | None:
     """The element's text if it has at most `limit` characters, else None, without building the
     text of a large container (most elements on a page are not labels)."""
+    if len(element) == 0:  # a leaf's text is its own (half the candidates; no iterator needed)
+        text = element.text or ""
+        return text if len(text) <= limit else None
     parts, size = [], 0
     for piece in element.itertext():
         size += len(piece)

@@ -20,6 +20,9 @@ pages built to reach each branch; bench/bench_extraction.py checks it on the ben
 from __future__ import annotations
 
 import re
+import re._constants as _regex_constants
+import re._parser as _regex_parser
+from typing import Any
 
 from lxml.etree import Element, XPath, _Element, strip_elements, strip_tags
 from lxml.html import HtmlElement
@@ -49,27 +52,167 @@ from trafilatura.xml import delete_element, xmltotxt
 _REGEX_TEST = re.compile(r"re:test\(\s*([^,()]+?)\s*,\s*'([^']*)'\s*(?:,\s*'([^']*)'\s*)?\)")
 _POSITIONAL = re.compile(r"position\(\)|last\(\)|\[\s*\d+\s*\]")
 _DESCENDANTS = re.compile(r"(?<![\w)\]@:])\.//")
+# a regex test is preceded by contains() tests of at most this many strings (each costs libxml2 a
+# string copy and a search; more of them cost more than the call into Python they spare)
+MAX_CONTAINS_TESTS = 8
+_ATTRIBUTE = re.compile(r"@[\w-]+")
+_LITERAL = _regex_constants.LITERAL
+_BRANCH = _regex_constants.BRANCH
+_SUBPATTERN = _regex_constants.SUBPATTERN
+_REPEATS = (_regex_constants.MAX_REPEAT, _regex_constants.MIN_REPEAT)
+# a regex test on one attribute (not a union such as @id|@class, whose first node is left to lxml)
+_SINGLE_ATTRIBUTE_TEST = re.compile(r"re:test\(\s*(@[\w-]+)\s*,")
+# the whole expression's first step, when it keeps elements by tag name alone
+_LEADING_TAG_TEST = re.compile(
+    r"\A\s*descendant::\*\[(\s*self::[\w-]+(?:\s+or\s+self::[\w-]+)*\s*)\](?=\s*(?:\[|\Z))"
+)
+_SELF_TEST = re.compile(r"self::([\w-]+)")
 
 
 def _guard_regex_test(match: re.Match[str]) -> str:
     """`re:test(@class, P)` → `(@class and re:test(@class, P))` when P cannot match the empty string,
     which is what an absent attribute gives re:test: the same truth value without a call into
-    Python for every element that lacks the attribute."""
+    Python for every element that lacks the attribute. When every match of P contains one of a few
+    strings (`_needed_strings`), `contains()` tests of them come before the call: libxml2 answers
+    them in C, and most class names contain none."""
     argument, pattern = match.group(1), match.group(2)
     ignore_case = re.IGNORECASE if "i" in (match.group(3) or "") else 0
     if re.compile(pattern, re.UNICODE | ignore_case).search("") is not None:
         return match.group(0)
-    return f"(({argument}) and {match.group(0)})"
+    needed = None if ignore_case else _needed_strings(pattern)
+    attributes = [a.strip() for a in argument.split("|")]
+    if (
+        needed is None
+        or len(needed) * len(attributes) > MAX_CONTAINS_TESTS
+        or not all(_ATTRIBUTE.fullmatch(a) for a in attributes)
+        or any("'" in text for text in needed)
+    ):
+        return f"(({argument}) and {match.group(0)})"
+    # a union's string is its first node's: testing every attribute of it is the weaker condition
+    tests = " or ".join(f"contains({a}, '{text}')" for a in attributes for text in sorted(needed))
+    return f"(({argument}) and ({tests}) and {match.group(0)})"
+
+
+def _needed_strings(pattern: str) -> frozenset[str] | None:
+    """Non-empty strings one of which every match of the (case-sensitive) regex contains, or None
+    when the pattern gives none."""
+    try:
+        parsed = _regex_parser.parse(pattern, re.UNICODE)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    return _sequence_needs(list(parsed))
+
+
+def _sequence_needs(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    """For a sequence of parsed regex items: each run of literal characters, each alternation whose
+    every branch needs something, each group or repeat taken at least once, needs its strings; the
+    sequence needs those of one of them (the longest shortest string, then the fewest strings)."""
+    found: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, value in [*items, (None, None)]:
+        if op is _LITERAL:
+            run.append(chr(value))
+            continue
+        if run:
+            found.append(frozenset(["".join(run)]))
+            run = []
+        need: frozenset[str] | None = None
+        if op is _BRANCH:
+            branches = [_sequence_needs(list(branch)) for branch in value[1]]
+            if all(b is not None for b in branches):
+                need = frozenset().union(*[b for b in branches if b is not None])
+        elif op is _SUBPATTERN and not value[1] & re.IGNORECASE:
+            need = _sequence_needs(list(value[3]))
+        elif op in _REPEATS and value[0] >= 1:
+            need = _sequence_needs(list(value[2]))
+        if need:
+            found.append(need)
+    if not found:
+        return None
+    best = max(found, key=lambda texts: (min(map(len, texts)), -len(texts)))
+    # a string holding another of them adds nothing («articleBody» when «article» is there)
+    return frozenset(t for t in best if not any(o != t and o in t for o in best))
+
+
+def _string_argument(match: re.Match[str]) -> str:
+    """`re:test(@class, P)` → `re:test(string(@class), P)`: the same string (re:test takes the first
+    node of a node set, and @class is at most one), handed to Python as a string instead of a list of
+    attribute results, each of which made lxml create the element holding it."""
+    return f"re:test(string({match.group(1)}),"
+
+
+def _tag_union(match: re.Match[str]) -> str:
+    """`descendant::*[self::div or self::p]` → `(descendant::div | descendant::p)`: the same elements
+    in the same (document) order; libxml2 matches a name test in C where `self::div` builds a node
+    set for every element. Only where no predicate depends on position: the predicates that follow
+    then select the same elements from the union as from the step."""
+    tags = _SELF_TEST.findall(match.group(1))
+    return "(" + " | ".join(f"descendant::{tag}" for tag in tags) + ")"
 
 
 def _faster(expression: XPath) -> XPath:
-    """The same selection, cheaper to evaluate: regex tests guarded by the attribute's presence, and
-    `.//` as the descendant axis when no predicate depends on position (for a predicate that does
-    not, `.//*[p]` and `descendant::*[p]` are the same set, in the same document order)."""
+    """The same selection, cheaper to evaluate: regex tests guarded by the attribute's presence and
+    given the attribute's string, and when no predicate depends on position, `.//` as the descendant
+    axis (for a predicate that does not, `.//*[p]` and `descendant::*[p]` are the same set, in the
+    same document order) and a leading test of tag names as a union of name steps."""
     source = _REGEX_TEST.sub(_guard_regex_test, expression.path)
+    source = _SINGLE_ATTRIBUTE_TEST.sub(_string_argument, source)
     if not _POSITIONAL.search(source):
         source = _DESCENDANTS.sub("descendant::", source)
+        source = _LEADING_TAG_TEST.sub(_tag_union, source)
     return XPath(source, namespaces={"re": xpaths.REGEXP_NS})
+
+
+def _closing(source: str, start: int) -> int:
+    """The index of the bracket closing the one at `start` (quotes respected), or -1."""
+    depth, quote = 0, ""
+    for i in range(start, len(source)):
+        ch = source[i]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def _is_one_step(source: str) -> bool:
+    """`.//*` followed by predicates only, nothing after them."""
+    i = len(".//*")
+    if not source.startswith(".//*["):
+        return False
+    while i < len(source) and source[i] == "[":
+        i = _closing(source, i)
+        if i < 0:
+            return False
+        i += 1
+        while i < len(source) and source[i].isspace():
+            i += 1
+    return i == len(source)
+
+
+def _first_only(expression: XPath) -> XPath:
+    """An expression whose first node (in document order) is `expression`'s first node, for a caller
+    that takes only that one (main_extractor._extract with BODY_XPATH), evaluated like `_faster`'s.
+    `(E)[1]` and `.//*[p][1]` both have the first node of `.//*[p]` as theirs when p does not depend
+    on position (the first element in document order that passes p is the first of its siblings to
+    pass it); any other expression is `_faster`'s."""
+    source = expression.path.strip()
+    if source.endswith("[1]"):
+        body = source[:-3].strip()
+        if body.startswith("(") and _closing(body, 0) == len(body) - 1:
+            body = body[1:-1].strip()
+        if _is_one_step(body) and not _POSITIONAL.search(body):
+            first = _faster(XPath(body, namespaces={"re": xpaths.REGEXP_NS}))
+            return XPath(f"({first.path})[1]", namespaces={"re": xpaths.REGEXP_NS})
+    return _faster(expression)
 
 
 def _all_faster(expressions: list[XPath]) -> list[XPath]:
@@ -79,7 +222,7 @@ def _all_faster(expressions: list[XPath]) -> list[XPath]:
 RAW_TREE_PRUNE = _all_faster(xpaths.RAW_TREE_PRUNE_XPATH)
 REMOVE_COMMENTS_AND_LISTS = _all_faster(xpaths.REMOVE_COMMENTS_AND_LISTS_XPATH)
 REMOVE_COMMENTS = _all_faster(xpaths.REMOVE_COMMENTS_XPATH)
-BODY = _all_faster(xpaths.BODY_XPATH)
+BODY = [_first_only(x) for x in xpaths.BODY_XPATH]  # _extract takes the first node
 OVERALL_DISCARD = _all_faster(xpaths.OVERALL_DISCARD_XPATH)
 DISCARD_IMAGE_ELEMENTS = _all_faster(xpaths.DISCARD_IMAGE_ELEMENTS)
 TEASER_DISCARD = _all_faster(xpaths.TEASER_DISCARD_XPATH)

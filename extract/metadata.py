@@ -5,11 +5,12 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
-from lxml import html as lxml_html
+from lxml.html import HtmlElement
 
 from extract.dates import date_in_text, date_in_url, normalise_date
 from extract.sanitize import MAX_AUTHOR_CHARS, MAX_TITLE_CHARS, clean_line, primary_language
@@ -21,7 +22,6 @@ _BYLINE_NODES = etree.XPath(
     "//body//text()[string-length(normalize-space()) < 80]"
     f"[{' or '.join(f'contains(., {label!r})' for label in BYLINE_LABELS)}]"
 )
-_BODIES = etree.XPath("//body")
 _ARTICLE_TYPES = {
     "NewsArticle",
     "Article",
@@ -32,18 +32,21 @@ _ARTICLE_TYPES = {
     "LiveBlogPosting",
     "WebPage",
 }
-_JSONLD = etree.XPath('//script[@type="application/ld+json"]/text()')
-_META_PUBLISHED = etree.XPath(
-    '//meta[@property="article:published_time" or @itemprop="datePublished" or @name="pubdate"'
-    ' or @name="publishdate" or @name="date" or @name="DC.date.issued" or @property="og:published_time"]/@content'
-)
-_META_MODIFIED = etree.XPath(
-    '//meta[@property="article:modified_time" or @itemprop="dateModified" or @property="og:updated_time"'
-    ' or @name="lastmod"]/@content'
-)
-_TIME_ATTR = etree.XPath("//time/@datetime")
-_TIME_TEXT = etree.XPath("//time//text()")
-_H1 = etree.XPath("(//h1)[1]")
+# meta elements' attributes naming a publication date, a modification date, an author (values: any of)
+_PUBLISHED_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
+    "property": ("article:published_time", "og:published_time"),
+    "itemprop": ("datePublished",),
+    "name": ("pubdate", "publishdate", "date", "DC.date.issued"),
+}
+_MODIFIED_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
+    "property": ("article:modified_time", "og:updated_time"),
+    "itemprop": ("dateModified",),
+    "name": ("lastmod",),
+}
+_AUTHOR_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
+    "name": ("author",),
+    "property": ("article:author",),
+}
 # the short text next to the headline, where pages print the date: after it first, then just before
 # it (story paragraphs are longer, and a date they mention is not the publication date)
 _SHORT_TEXT = (
@@ -53,16 +56,73 @@ _SHORT_TEXT = (
 _AFTER_TITLE = etree.XPath(f"following::text(){_SHORT_TEXT}[position() <= 20]")
 _BEFORE_TITLE = etree.XPath(f"preceding::text(){_SHORT_TEXT}[position() <= 10]")
 _BODY_START = etree.XPath(f"//body//text(){_SHORT_TEXT}[position() <= 40]")
-_TITLES = (
-    etree.XPath('//meta[@property="og:title"]/@content'),
-    etree.XPath("normalize-space((//h1)[1])"),
-    etree.XPath("//title/text()"),
-)
-_SITE_NAME = etree.XPath('//meta[@property="og:site_name"]/@content')
+_NORMALIZE_SPACE = etree.XPath("normalize-space(.)")
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " « ", " » ")
-_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content')
-_AUTHOR_META = etree.XPath('//meta[@name="author" or @property="article:author"]/@content')
 _LANG = etree.XPath("/html/@lang")
+
+
+@dataclass
+class _Head:
+    """The elements metadata is read from, found in one walk of the document in document order: what
+    `//script[@type="application/ld+json"]/text()`, `//meta`, `//time`, `(//h1)[1]`, `//title/text()`,
+    `//link[@rel="canonical"]` and `//body` select (one XPath search each walked the whole tree)."""
+
+    jsonld: list[str]
+    metas: list[HtmlElement]
+    times: list[HtmlElement]
+    h1: HtmlElement | None
+    titles: list[str]
+    canonical: list[str]  # link rel=canonical hrefs and og:url contents, in document order
+    bodies: list[HtmlElement]
+
+    @classmethod
+    def of(cls, tree: HtmlElement) -> _Head:
+        head = cls([], [], [], None, [], [], [])
+        for element in tree.getroottree().getroot().iter(_HEAD_TAGS):
+            tag = element.tag
+            if tag == "meta":
+                head.metas.append(element)
+                if element.get("property") == "og:url" and element.get("content") is not None:
+                    head.canonical.append(element.get("content"))
+            elif tag == "script":
+                if element.get("type") == "application/ld+json":
+                    head.jsonld += _text_children(element)
+            elif tag == "time":
+                head.times.append(element)
+            elif tag == "h1":
+                if head.h1 is None:
+                    head.h1 = element
+            elif tag == "title":
+                head.titles += _text_children(element)
+            elif tag == "link":
+                if element.get("rel") == "canonical" and element.get("href") is not None:
+                    head.canonical.append(element.get("href"))
+            else:
+                head.bodies.append(element)
+        return head
+
+    def meta_contents(self, attributes: Mapping[str, tuple[str, ...]]) -> list[str]:
+        """The content of every meta element with one of these attribute values."""
+        return [
+            content
+            for meta in self.metas
+            if any(meta.get(name) in values for name, values in attributes.items())
+            and (content := meta.get("content")) is not None
+        ]
+
+    def time_texts(self) -> list[str]:
+        """`//time//text()`: every text node inside a <time> once (a <time> inside another is
+        already in its text)."""
+        outer = [t for t in self.times if next(t.iterancestors("time"), None) is None]
+        return [text for t in outer for text in t.itertext()]
+
+
+_HEAD_TAGS = ("meta", "script", "time", "h1", "title", "link", "body")
+
+
+def _text_children(element: HtmlElement) -> list[str]:
+    """`element/text()`: its text and its children's tails, the non-empty ones."""
+    return [t for t in (element.text, *(child.tail for child in element)) if t]
 
 
 @dataclass(frozen=True)
@@ -76,9 +136,9 @@ class PageMetadata:
     lang: str | None
 
 
-def _jsonld_articles(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
+def _jsonld_articles(head: _Head) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    for text in _JSONLD(tree):
+    for text in head.jsonld:
         try:
             data = json.loads(text)
         except (
@@ -113,7 +173,7 @@ def _author_name(value: object, depth: int = 0) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-def _first(values: list[object]) -> str | None:
+def _first(values: Sequence[object]) -> str | None:
     for value in values:
         if isinstance(value, str) and value.strip():
             return value.strip()
@@ -130,34 +190,31 @@ def _string(value: object) -> str | None:
 
 
 def _published(
-    tree: lxml_html.HtmlElement, ld: dict[str, Any], url: str, timezone: str
+    tree: HtmlElement, head: _Head, ld: dict[str, Any], url: str, timezone: str
 ) -> tuple[str | None, str | None]:
     """The publication date and where it came from, most explicit source first."""
     if found := normalise_date(_string(ld.get("datePublished")), timezone):
         return found, "jsonld"
-    for value in _META_PUBLISHED(tree):
+    for value in head.meta_contents(_PUBLISHED_ATTRIBUTES):
         if found := normalise_date(value, timezone):
             return found, "meta"
-    for value in _TIME_ATTR(tree):
-        if found := normalise_date(value, timezone):
+    for value in (t.get("datetime") for t in head.times):
+        if value is not None and (found := normalise_date(value, timezone)):
             return found, "time"
-    if found := date_in_text(" ".join(_TIME_TEXT(tree)), timezone):
+    if found := date_in_text(" ".join(head.time_texts()), timezone):
         return found, "time"
-    if found := date_in_text(_near_title(tree), timezone):
+    if found := date_in_text(_near_title(tree, head), timezone):
         return found, "text"
     if found := date_in_url(url):
         return found, "url"
     return None, None
 
 
-def _near_title(tree: lxml_html.HtmlElement) -> str:
+def _near_title(tree: HtmlElement, head: _Head) -> str:
     """The visible text around the headline (or the top of the page when there is no <h1>)."""
-    heading = _H1(tree)
-    if not heading:
+    if head.h1 is None:
         return " ".join(_BODY_START(tree))
-    return (
-        " ".join(_AFTER_TITLE(heading[0])) + " \n " + " ".join(reversed(_BEFORE_TITLE(heading[0])))
-    )
+    return " ".join(_AFTER_TITLE(head.h1)) + " \n " + " ".join(reversed(_BEFORE_TITLE(head.h1)))
 
 
 def _without_site_name(title: str, site_names: list[str | None]) -> str:
@@ -171,11 +228,11 @@ def _without_site_name(title: str, site_names: list[str | None]) -> str:
     return title
 
 
-def _byline(tree: lxml_html.HtmlElement) -> str | None:
+def _byline(tree: HtmlElement, head: _Head) -> str | None:
     """«بقلم: name», with the name in the same text or in the element around it («بقلم: <a>name</a>»)."""
     # a text node holding a label puts it in its body's text: most pages have none, and one string
     # search over that text is cheaper than testing every text node
-    texts = [body.text_content() for body in _BODIES(tree)]
+    texts = [body.text_content() for body in head.bodies]
     if not any(label in text for text in texts for label in BYLINE_LABELS):
         return None
     for text in _BYLINE_NODES(tree):
@@ -188,30 +245,43 @@ def _byline(tree: lxml_html.HtmlElement) -> str | None:
     return None
 
 
-def read_metadata(
-    tree: lxml_html.HtmlElement, timezone: str = "UTC", url: str = ""
-) -> PageMetadata:
+def read_metadata(tree: HtmlElement, timezone: str = "UTC", url: str = "") -> PageMetadata:
     """Metadata the page declares: JSON-LD first, then meta tags, then <time>, visible text, URL."""
-    ld = next(iter(_jsonld_articles(tree)), {})
-    published, source = _published(tree, ld, url, timezone)
+    head = _Head.of(tree)
+    ld = next(iter(_jsonld_articles(head)), {})
+    published, source = _published(tree, head, ld, url, timezone)
     modified = normalise_date(_string(ld.get("dateModified")), timezone) or next(
-        (d for d in (normalise_date(v, timezone) for v in _META_MODIFIED(tree)) if d), None
+        (
+            d
+            for d in (normalise_date(v, timezone) for v in head.meta_contents(_MODIFIED_ATTRIBUTES))
+            if d
+        ),
+        None,
     )
     # article:author is often the author's profile URL, not a name
     meta_author = next(
-        (a for a in _AUTHOR_META(tree) if a.strip() and not a.startswith(("http://", "https://"))),
+        (
+            a
+            for a in head.meta_contents(_AUTHOR_ATTRIBUTES)
+            if a.strip() and not a.startswith(("http://", "https://"))
+        ),
         None,
     )
-    author = _author_name(ld.get("author")) or meta_author or _byline(tree)
+    author = _author_name(ld.get("author")) or meta_author or _byline(tree, head)
+    titles: tuple[Callable[[], list[str]], ...] = (
+        lambda: head.meta_contents({"property": ("og:title",)}),
+        lambda: [_NORMALIZE_SPACE(head.h1) if head.h1 is not None else ""],
+        lambda: head.titles,
+    )
     title = _string(ld.get("headline")) or next(
-        filter(None, (_first(_listed(xp(tree))) for xp in _TITLES)), None
+        filter(None, (_first(_listed(values())) for values in titles)), None
     )
     if title:
         publisher = ld.get("publisher")
         title = _without_site_name(
             " ".join(title.split()),
             [
-                _first(_SITE_NAME(tree)),
+                _first(head.meta_contents({"property": ("og:site_name",)})),
                 _string(publisher.get("name")) if isinstance(publisher, dict) else None,
             ],
         )
@@ -221,9 +291,8 @@ def read_metadata(
         published=published,
         date_source=source,
         modified=modified,
-        canonical_url=_first(
-            _CANONICAL(tree)
-        ),  # resolved and checked by the caller (extract.sanitize.safe_url)
+        # resolved and checked by the caller (extract.sanitize.safe_url)
+        canonical_url=_first(head.canonical),
         # a page's lang is a prior only when it is a well-formed BCP 47 tag; its primary subtag, so
         # «ar-EG» and «ar» pages get the same language as langdetect's answers («ar»)
         lang=primary_language(_first(_LANG(tree))),

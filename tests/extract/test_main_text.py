@@ -1,6 +1,7 @@
 """extract/main_text.py is a speed-up only: trafilatura's own text, on every replica page and on pages
 built to take each branch; its rewritten XPath expressions select what trafilatura's select."""
 
+import re
 from copy import deepcopy
 
 import pytest
@@ -11,7 +12,7 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
 from extract.engine import TRAFILATURA_OPTIONS, ArticleExtractor, OutletContext
-from extract.main_text import _faster, _paragraph_chars, main_text
+from extract.main_text import _faster, _first_only, _needed_strings, _paragraph_chars, main_text
 from outlets.registry import load_registry
 from replica.server import Replica
 
@@ -105,6 +106,72 @@ def test_rewritten_expressions_select_what_trafilaturas_select():
                 assert faster(tree) == expression(tree), (name, expression.path)
                 checked += 1
     assert checked > 500
+
+
+def test_the_first_node_is_the_first_trafilatura_selects():
+    """_extract takes only the first node of each BODY_XPATH expression: the rewritten ones give it."""
+    pages = [load_html(html) for html in BUILT.values()]
+    pages += [load_html(p.values[0]) for p in list(_replica_pages())[::3]]
+    pages.append(
+        load_html(
+            "<html><body><div><div class='post'>أ</div><div class='post'>ب</div></div></body></html>"
+        )
+    )
+    rewritten = 0
+    for expression in xpaths.BODY_XPATH:
+        first = _first_only(expression)
+        rewritten += first.path != _faster(expression).path
+        for tree in pages:
+            for element in [tree, *tree.iter("div", "article")]:
+                assert first(element)[:1] == expression(element)[:1], expression.path
+    assert rewritten >= 3
+
+
+@pytest.mark.parametrize(
+    "pattern, needed",
+    [
+        ("^(?:[Cc]omment(?!ary)|comol)", {"omment", "comol"}),
+        ("mvp-post-add-(?:box|wrap)|infinite-?scroll", {"mvp-post-add-", "infinite"}),
+        ("(^|\\s)bottom|bottom(\\s|$)", {"bottom"}),
+        ("article(?:-|__)?body|articleBody|body-text", {"article", "body-text"}),
+        ("x+yz", {"yz"}),
+        ("(ab)+c", {"ab"}),
+        ("(?i)abc", None),
+        ("a|[bc]", None),
+        ("a?b*", None),
+        ("(", None),
+    ],
+)
+def test_the_strings_a_regex_needs(pattern, needed):
+    assert _needed_strings(pattern) == (None if needed is None else frozenset(needed))
+
+
+def test_every_match_of_trafilaturas_regexes_holds_a_needed_string():
+    """Every string a regex test of trafilatura's matches contains one of the strings its contains()
+    tests look for: the attribute values of the replica's pages, and words built from each pattern's
+    own pieces."""
+    values = {
+        v
+        for p in _replica_pages()
+        for v in re.findall(r'(?:id|class|style)="([^"]*)"', p.values[0])
+    }
+    patterns = set()
+    for name in dir(xpaths):
+        for expression in getattr(xpaths, name) if isinstance(getattr(xpaths, name), list) else []:
+            if isinstance(expression, XPath):
+                patterns |= set(re.findall(r"re:test\([^,]+,\s*'([^']*)'\s*\)", expression.path))
+    pieces = {w for p in patterns for w in re.split(r"[^\w-]+", p) if w}
+    values |= pieces | {f"x {w}-y" for w in pieces} | {w.upper() for w in pieces}
+    checked = 0
+    for pattern in patterns:
+        needed = _needed_strings(pattern)
+        if needed is None:
+            continue
+        for value in values:
+            if re.search(pattern, value):
+                assert any(text in value for text in needed), (pattern, value)
+                checked += 1
+    assert checked > 100
 
 
 def test_other_options_are_refused():

@@ -2,9 +2,18 @@
 
 import json
 
+import pytest
+from lxml.etree import XPath
 from trafilatura.utils import load_html
 
-from extract.metadata import read_metadata
+from extract.metadata import (
+    _AUTHOR_ATTRIBUTES,
+    _MODIFIED_ATTRIBUTES,
+    _PUBLISHED_ATTRIBUTES,
+    _Head,
+    read_metadata,
+)
+from replica.server import Replica
 
 TZ = "Asia/Damascus"
 
@@ -119,3 +128,52 @@ def test_modified_and_canonical():
         ).modified
         == "2020-01-12T12:00:00+02:00"
     )
+
+
+REPLICA_PAGES = [
+    site.article_html(article)
+    for site in Replica(per_outlet=3).sites.values()
+    for article in site.articles
+]
+HEAD_PAGES = [
+    '<html><head><meta property="og:url" content="https://a.example/1">'
+    '<link rel="canonical" href="https://a.example/2"><title>أ<b>x</b>ب</title>'
+    '<meta name="date" content="2024-01-02"><meta itemprop="datePublished">'
+    '<script type="application/ld+json">{"@type": "NewsArticle"}</script>'
+    '<script type="application/ld+json"></script></head>'
+    "<body><time datetime='2024-01-03'>3 <b>يناير</b> <time>2024</time> م</time>"
+    '<h1>  عنوان\t الخبر </h1><h1>ثان</h1><meta property="article:author" content="كاتب">'
+    '<link rel="canonical" href="https://a.example/3"></body></html>',
+    "<div>أ</div><div>ب <time datetime='x'>أمس</time></div>",  # a fragment: tree is not the root
+    "<html><body><p>لا شيء هنا</p></body></html>",
+]
+
+
+@pytest.mark.parametrize("html", HEAD_PAGES + REPLICA_PAGES)
+def test_one_walk_finds_what_each_xpath_search_found(html):
+    """extract/metadata.py reads the head in one walk: the values each XPath search gave."""
+    tree = load_html(html)
+    head = _Head.of(tree)
+    published = (
+        '//meta[@property="article:published_time" or @itemprop="datePublished" or @name="pubdate"'
+        ' or @name="publishdate" or @name="date" or @name="DC.date.issued"'
+        ' or @property="og:published_time"]/@content'
+    )
+    modified = (
+        '//meta[@property="article:modified_time" or @itemprop="dateModified"'
+        ' or @property="og:updated_time" or @name="lastmod"]/@content'
+    )
+    assert head.meta_contents(_PUBLISHED_ATTRIBUTES) == XPath(published)(tree)
+    assert head.meta_contents(_MODIFIED_ATTRIBUTES) == XPath(modified)(tree)
+    author = '//meta[@name="author" or @property="article:author"]/@content'
+    assert head.meta_contents(_AUTHOR_ATTRIBUTES) == XPath(author)(tree)
+    assert head.jsonld == XPath('//script[@type="application/ld+json"]/text()')(tree)
+    assert [t.get("datetime") for t in head.times if t.get("datetime") is not None] == XPath(
+        "//time/@datetime"
+    )(tree)
+    assert head.time_texts() == XPath("//time//text()")(tree)
+    assert ([] if head.h1 is None else [head.h1]) == XPath("(//h1)[1]")(tree)
+    assert head.titles == XPath("//title/text()")(tree)
+    canonical = '//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content'
+    assert head.canonical == XPath(canonical)(tree)
+    assert head.bodies == XPath("//body")(tree)
