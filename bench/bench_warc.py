@@ -1,7 +1,8 @@
 """`make bench` (WARC part, issue 31): writing the crawl's WARC records with the project's writer
 (common/warc_writer.py: warcio, one gzip member per record at zlib level 6) beside warcio's own writer
 (level 9, what the crawl used before), on the replica's article pages, in interleaved rounds; then
-reading each file back with warcio's ArchiveIterator (the project's reader, archive/warc_read.py).
+reading each file back with the project's reader (common/warc_reader.py) and warcio's ArchiveIterator,
+every record's payload read.
 Pages: the article-extraction benchmark's real pages (../shared, default) or the replica's.
 Prints CPU ms per 1,000 records, MB/s of payload, file sizes, and the ratio within each round.
 
@@ -25,6 +26,7 @@ from warcio.archiveiterator import ArchiveIterator  # noqa: E402
 from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
 from warcio.warcwriter import WARCWriter  # noqa: E402
 
+from common.warc_reader import read_records  # noqa: E402
 from common.warc_writer import GzipWarcWriter  # noqa: E402
 from replica.server import Replica  # noqa: E402
 
@@ -76,6 +78,13 @@ def _read(path: Path) -> float:
     return time.process_time() - start
 
 
+def _read_ours(path: Path) -> float:
+    start = time.process_time()
+    for record in read_records(path):
+        record.payload()
+    return time.process_time() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
@@ -95,6 +104,7 @@ def main() -> None:
     reads: dict[str, list[float]] = {k: [] for k in writers}
     sizes: dict[str, int] = {}
     ratios = []
+    read_ratios = []
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             order = list(writers) if r % 2 == 0 else list(reversed(writers))
@@ -103,6 +113,9 @@ def main() -> None:
                 times[name].append(_write(writers[name], pages, path))
                 reads[name].append(_read(path))
                 sizes[name] = path.stat().st_size
+                if name == "ours (level 6)":
+                    ours_read = _read_ours(path)
+                    read_ratios.append(reads[name][-1] / ours_read)
             ratios.append(times["warcio (level 9)"][-1] / times["ours (level 6)"][-1])
     for name in writers:
         w, rd = statistics.median(times[name]), statistics.median(reads[name])
@@ -114,6 +127,10 @@ def main() -> None:
     print(
         f"write: ours {statistics.median(ratios):.2f}x warcio's (range {min(ratios):.2f}-{max(ratios):.2f}x, "
         f"{args.rounds} rounds); file {sizes['ours (level 6)'] / sizes['warcio (level 9)']:.3f}x the size"
+    )
+    print(
+        f"read: ours (common/warc_reader.py) {statistics.median(read_ratios):.2f}x warcio's ArchiveIterator "
+        f"on the same file (range {min(read_ratios):.2f}-{max(read_ratios):.2f}x)"
     )
 
 
