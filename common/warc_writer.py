@@ -1,34 +1,38 @@
 """The one WARC writer: warcio's WARC/1.1 records, each record its own gzip member (so a record can be
-read, copied or appended alone: CDXJ offsets, WACZ, `archive/warc_check.py`), compressed at zlib level 6.
+read, copied or appended alone: CDXJ offsets, WACZ, `archive/warc_check.py`), deflated at level 6 by
+zlib-ng in one call per record (warcio's writer hands zlib each header line and 16 KiB piece).
 
-warcio's own writer compresses at level 9, which on HTML costs about three times the CPU of level 6
-for a file a few percent smaller (`bench/bench_warc.py` prints both); every reader of gzipped WARCs
-(warcio, FastWARC, pywb, `wacz validate`) reads either, since the level is not part of the format.
+warcio's own writer compresses at level 9 with zlib, which on HTML costs about three times the CPU of
+zlib-ng's level 6 for a file about 1% smaller (`bench/bench_warc.py` prints both); every reader of
+gzipped WARCs (warcio, FastWARC, pywb, `wacz validate`) reads either: the output is gzip, whatever
+deflate implementation and level made it.
 """
 
 from __future__ import annotations
 
-import zlib
 from typing import Any, BinaryIO
 
 from warcio.warcwriter import WARCWriter
+from zlib_ng import zlib_ng
 
 LEVEL = 6
 
 
 class _Member:
-    """One gzip member around one record: warcio writes the record into it, then flushes it."""
+    """One gzip member around one record: warcio writes the record's pieces into it, then flushes it,
+    which deflates them in one call and writes the member."""
 
     def __init__(self, out: BinaryIO, level: int):
-        self.out = out
-        self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.out, self.level = out, level
+        self.parts: list[bytes] = []
 
     def write(self, data: bytes) -> None:
-        self.out.write(self.compressor.compress(data))
+        self.parts.append(data)
 
     def flush(self) -> None:
-        self.out.write(self.compressor.flush())
-        self.out.flush()
+        compressor = zlib_ng.compressobj(self.level, zlib_ng.DEFLATED, zlib_ng.MAX_WBITS + 16)
+        self.out.write(compressor.compress(b"".join(self.parts)) + compressor.flush())
+        self.parts = []
 
 
 class GzipWarcWriter(WARCWriter):  # type: ignore[misc]  # warcio is untyped
