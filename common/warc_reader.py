@@ -32,6 +32,7 @@ from zlib_ng import zlib_ng
 CHUNK = 1 << 20
 MAX_MEMBER = 64 << 20  # a page is at most 16 MiB (DOWNLOAD_MAXSIZE); a bigger member is damage
 HTTP_RECORDS = ("response", "request", "revisit")
+INFLATE_ERROR: type[Exception] = zlib_ng.error  # type: ignore[assignment]  # its stub: an instance
 _WARC_PARSER = StatusAndHeadersParser(["WARC/1.1", "WARC/1.0", "WARC/0.17", "WARC/0.18"])
 _HTTP_PARSER = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"], verify=False)
 _REQUEST_PARSER = StatusAndHeadersParser(
@@ -119,7 +120,7 @@ def iter_records(fh: BinaryIO, name: str = "WARC") -> Iterator[WarcRecord]:
                     )
                 if inflater.eof:
                     break
-        except zlib_ng.error as exc:
+        except INFLATE_ERROR as exc:
             raise DamagedWarc(
                 f"{name}: the gzip member at offset {offset} is damaged ({exc})", offset
             ) from None
