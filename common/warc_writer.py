@@ -10,12 +10,14 @@ deflate implementation and level made it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from warcio.warcwriter import WARCWriter
 from zlib_ng import zlib_ng
 
 LEVEL = 6
+OnRecord = Callable[[Any, int, int], None]  # (the warcio record written, its offset, its length)
 
 
 class _Member:
@@ -25,22 +27,40 @@ class _Member:
     def __init__(self, out: BinaryIO, level: int):
         self.out, self.level = out, level
         self.parts: list[bytes] = []
+        self.written = 0  # the member's bytes, once flushed
 
     def write(self, data: bytes) -> None:
         self.parts.append(data)
 
     def flush(self) -> None:
         compressor = zlib_ng.compressobj(self.level, zlib_ng.DEFLATED, zlib_ng.MAX_WBITS + 16)
-        self.out.write(compressor.compress(b"".join(self.parts)) + compressor.flush())
+        member = compressor.compress(b"".join(self.parts)) + compressor.flush()
+        self.out.write(member)
         self.parts = []
+        self.written += len(member)
 
 
 class GzipWarcWriter(WARCWriter):  # type: ignore[misc]  # warcio is untyped
-    """warcio's WARCWriter (WARC/1.1 by default), each record a gzip member at `level`."""
+    """warcio's WARCWriter (WARC/1.1 by default), each record a gzip member at `level`. With `on_record`,
+    each record written is handed on with its member's offset and length (the crawl's CDXJ lines), the
+    offset counted from `out`'s position when the writer was made."""
 
-    def __init__(self, out: BinaryIO, level: int = LEVEL, warc_version: str = "1.1", **kwargs: Any):
+    def __init__(
+        self,
+        out: BinaryIO,
+        level: int = LEVEL,
+        warc_version: str = "1.1",
+        on_record: OnRecord | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(out, gzip=False, warc_version=warc_version, **kwargs)
         self.level = level
+        self.on_record = on_record
+        self.offset = out.tell() if on_record is not None else 0
 
     def _write_warc_record(self, out: BinaryIO, record: Any) -> None:
-        super()._write_warc_record(_Member(out, self.level), record)
+        member = _Member(out, self.level)
+        super()._write_warc_record(member, record)
+        if self.on_record is not None:
+            self.on_record(record, self.offset, member.written)
+        self.offset += member.written

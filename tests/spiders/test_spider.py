@@ -76,6 +76,7 @@ def test_warcio_reads_every_record_of_a_crawl_back_with_its_digests(replica, tmp
     """The crawl's WARC (common/warc_writer.py: zlib-ng, level 6) as warcio reads it: every record, its
     payload and block digests those of the bytes stored, and our reader gives the same records."""
 
+    from archive.cdxj import _read_lines
     from archive.warc_check import check_warc
     from common.warc_reader import read_records
     from spiders.warc import capture_paths
@@ -96,3 +97,7 @@ def test_warcio_reads_every_record_of_a_crawl_back_with_its_digests(replica, tmp
     assert report.fetched == 20 and sum(1 for s in seen if s[1] == "response") >= 20
     assert [(r.offset, r.rec_type, r.payload()) for r in read_records(path)] == seen
     assert check_warc(path, path.name) == []  # every digest recomputed, every member whole
+    # the CDXJ lines written with the records: byte for byte what cdxj-indexer makes of the WARC
+    sidecar = capture_paths(tmp_path, "orient").cdxj.read_text(encoding="utf-8").splitlines()
+    assert sidecar == [line for line in _read_lines(path, "warc/orient.warc.gz") if line]
+    assert len(sidecar) >= 20
