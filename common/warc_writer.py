@@ -1,6 +1,9 @@
 """The one WARC writer: warcio's WARC/1.1 records, each record its own gzip member (so a record can be
 read, copied or appended alone: CDXJ offsets, WACZ, `archive/warc_check.py`), deflated at level 6 by
-zlib-ng in one call per record (warcio's writer hands zlib each header line and 16 KiB piece).
+zlib-ng in one call per record (warcio's writer hands zlib each header line and 16 KiB piece). A
+payload that is compressed already (a `Content-Encoding`, an image, a font) is stored in the member
+(deflate's uncompressed blocks) after its deflated heads: deflating it again saved 0.01% of its bytes
+for 25x the CPU of storing it.
 
 warcio's own writer compresses at level 9 with zlib, which on HTML costs about three times the CPU of
 zlib-ng's level 6 for a file about 1% smaller (`bench/bench_warc.py` prints both); every reader of
@@ -10,6 +13,7 @@ deflate implementation and level made it.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
@@ -20,12 +24,38 @@ LEVEL = 6
 OnRecord = Callable[[Any, int, int], None]  # (the warcio record written, its offset, its length)
 
 
-class _Member:
-    """One gzip member around one record: warcio writes the record's pieces into it, then flushes it,
-    which deflates them in one call and writes the member."""
+# one gzip member's header (RFC 1952: deflate, no name, no time, unknown OS), as zlib writes it
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+# payloads deflate cannot shrink: a Content-Encoding already applied, or a compressed format
+_COMPRESSED_TYPES = (
+    "image/",
+    "font/woff",
+    "video/",
+    "audio/",
+    "application/zip",
+    "application/gzip",
+)
 
-    def __init__(self, out: BinaryIO, level: int):
-        self.out, self.level = out, level
+
+def compressed_payload(http_headers: Any) -> bool:
+    """Whether a record's HTTP payload is compressed already (Content-Encoding, or a compressed type:
+    JPEG, PNG, WebP, WOFF, ...), so deflating it again only costs CPU."""
+    if http_headers is None:
+        return False
+    if (http_headers.get_header("Content-Encoding") or "identity").strip().lower() != "identity":
+        return True
+    ctype = (http_headers.get_header("Content-Type") or "").strip().lower()
+    return ctype.startswith(_COMPRESSED_TYPES) and not ctype.startswith("image/svg")
+
+
+class _Member:
+    """One gzip member around one record: warcio writes the record's pieces into it (its WARC head, its
+    HTTP head, its payload, the closing CRLF CRLF), then flushes it, which deflates them and writes the
+    member. With `stored_after` = n, the first n pieces (the heads) are deflated at `level` and the rest
+    stored (deflate's uncompressed blocks): one valid gzip member either way."""
+
+    def __init__(self, out: BinaryIO, level: int, stored_after: int | None = None):
+        self.out, self.level, self.stored_after = out, level, stored_after
         self.parts: list[bytes] = []
         self.written = 0  # the member's bytes, once flushed
 
@@ -33,8 +63,23 @@ class _Member:
         self.parts.append(data)
 
     def flush(self) -> None:
-        compressor = zlib_ng.compressobj(self.level, zlib_ng.DEFLATED, zlib_ng.MAX_WBITS + 16)
-        member = compressor.compress(b"".join(self.parts)) + compressor.flush()
+        if self.stored_after is None:
+            compressor = zlib_ng.compressobj(self.level, zlib_ng.DEFLATED, zlib_ng.MAX_WBITS + 16)
+            member = compressor.compress(b"".join(self.parts)) + compressor.flush()
+        else:
+            head, rest = self.parts[: self.stored_after], self.parts[self.stored_after :]
+            heads = zlib_ng.compressobj(self.level, zlib_ng.DEFLATED, -zlib_ng.MAX_WBITS)
+            stored = zlib_ng.compressobj(0, zlib_ng.DEFLATED, -zlib_ng.MAX_WBITS)
+            data = b"".join(head)
+            crc = zlib_ng.crc32(data)
+            pieces = [_GZIP_HEADER, heads.compress(data), heads.flush(zlib_ng.Z_SYNC_FLUSH)]
+            size = len(data)
+            for part in rest:
+                crc = zlib_ng.crc32(part, crc)
+                size += len(part)
+                pieces.append(stored.compress(part))
+            pieces += [stored.flush(), struct.pack("<II", crc, size & 0xFFFFFFFF)]
+            member = b"".join(pieces)
         self.out.write(member)
         self.parts = []
         self.written += len(member)
@@ -59,7 +104,10 @@ class GzipWarcWriter(WARCWriter):  # type: ignore[misc]  # warcio is untyped
         self.offset = out.tell() if on_record is not None else 0
 
     def _write_warc_record(self, out: BinaryIO, record: Any) -> None:
-        member = _Member(out, self.level)
+        # warcio writes the WARC head, the HTTP head, then the payload: a compressed payload is stored
+        http = record.http_headers
+        stored_after = 2 if record.rec_type != "revisit" and compressed_payload(http) else None
+        member = _Member(out, self.level, stored_after)
         super()._write_warc_record(member, record)
         if self.on_record is not None:
             self.on_record(record, self.offset, member.written)

@@ -229,7 +229,8 @@ class WarcPipeline:
                 "response",
                 payload=BytesIO(body),
                 http_headers=http,
-                warc_headers_dict={"WARC-Date": date},
+                # the digest computed above: warcio then hashes the body once (the block digest)
+                warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest},
             )
         request = writer.create_warc_record(
             url,
