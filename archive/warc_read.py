@@ -32,7 +32,7 @@ from archive import layout
 from archive.snapshot import SnapshotRef, day_revs, download_checked, load_manifest
 from archive.store import ObjectNotFound, Store
 from common.errors import NewsArchiveError
-from common.warc_reader import WarcRecord, read_records, record_at
+from common.warc_reader import DamagedWarc, WarcRecord, parse_member, read_records, record_at
 
 logger = logging.getLogger(__name__)
 CAPTURE_TYPES = ("response", "revisit")
@@ -95,6 +95,18 @@ class WarcIndex:
     provenance: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> kind, via, ...
     complete: bool = False  # every record indexed (not only those streamed so far)
 
+    def add_member(self, data: bytes, offset: int, length: int) -> None:
+        """The records of one inflated member (archive/warc_check.py's pass); a member that holds no
+        readable record is left out (the check names it)."""
+        try:
+            for record in parse_member(data, offset, length, self.path.name):
+                if record.rec_type in CAPTURE_TYPES:
+                    self.add(record)
+                else:
+                    self.note_provenance(record)
+        except DamagedWarc:
+            return
+
     @classmethod
     def build(cls, path: Path) -> WarcIndex:
         """One pass over the file, no bodies read."""
@@ -142,6 +154,10 @@ class Originals:
         self.below_rev = below_rev
         self._indexes: dict[Path, WarcIndex] = {}
         self._archived: list[SnapshotRef] | None = None
+
+    def know(self, index: WarcIndex) -> None:
+        """A complete index of a local WARC made in another pass over it (verify's check)."""
+        self._indexes[index.path] = index
 
     def index(self, path: Path) -> WarcIndex:
         """The whole index of a local WARC, built once; searched for originals from then on."""

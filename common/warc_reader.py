@@ -128,11 +128,12 @@ def iter_records(fh: BinaryIO, name: str = "WARC") -> Iterator[WarcRecord]:
         pos -= left  # the next member starts in the input given past this one's end
         length = fed - left
         feed = min(max(1 << 12, 2 * length), CHUNK)
-        yield from _parse_member(b"".join(parts), offset, length, name)
+        yield from parse_member(b"".join(parts), offset, length, name)
         offset += length
 
 
-def _parse_member(data: bytes, offset: int, length: int, name: str) -> Iterator[WarcRecord]:
+def parse_member(data: bytes, offset: int, length: int, name: str) -> Iterator[WarcRecord]:
+    """The records of one inflated gzip member (a checker that inflates members itself reads them so)."""
     pos = 0
     while pos < len(data):
         if pos and not data[pos:].strip():
