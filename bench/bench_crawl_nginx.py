@@ -5,11 +5,12 @@ The dump: one crawl of the replica (the Python server, which tops out near 2,000
 every document of one outlet; each 200 response's payload is written under <tmp>/dump/<host>/<path>,
 named by its content type, and nginx (/usr/sbin/nginx, its own config, pid and temp dirs under the
 temp directory, never the system service) serves it on a free 127.0.0.1 port by the Host header.
-Then, each round: (a) a bare Scrapy spider (no WARC, no middlewares of ours) fetching the same article
-URLs, with the crawl's concurrency and AutoThrottle settings (spiders/settings.py); (b) our crawl
+Then, each round: (a) a bare Scrapy spider (no WARC, no middlewares of ours) fetching the same
+URLs (every document our crawl fetched: robots.txt, feeds, sitemaps, section pages, articles and
+their requisites), with the crawl's concurrency and AutoThrottle settings (spiders/settings.py); (b) our crawl
 (`scrapy crawl news`, WARC capture, discovery from the outlet's feeds and sitemaps). Both are
 `scrapy` processes; pages/s is article pages over Scrapy's own elapsed time, CPU ms/page the process's
-user+system CPU (start-up included) over its article pages.
+user+system CPU (start-up included) over the article pages.
 
     python bench/bench_crawl_nginx.py [--outlet orient] [--pages 2000] [--rounds 3]
 """
@@ -75,9 +76,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def dump(warc: Path, root: Path) -> tuple[list[str], dict[str, str]]:
-    """The 200 responses' payloads as files; (the article URLs, content type -> file suffix)."""
+def dump(warc: Path, root: Path) -> tuple[list[str], list[str], dict[str, str]]:
+    """The 200 responses' payloads as files; (the article URLs, every URL dumped: the discovery
+    documents, articles and page requisites our crawl fetched, content type -> file suffix)."""
     types: dict[str, str] = {}
+    documents = []
     for record in read_records(warc):
         if record.rec_type != "response" or record.http_headers is None:
             continue
@@ -92,8 +95,9 @@ def dump(warc: Path, root: Path) -> tuple[list[str], dict[str, str]]:
         path = root / (parts.hostname or "") / (unquote(parts.path).lstrip("/") + "_." + suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(record.payload())
+        documents.append(url)
     articles = [c.url for c in iter_captures(warc, kinds=ARTICLE_KINDS) if c.status == 200]
-    return [u for u in articles if not urlsplit(u).query], types
+    return [u for u in articles if not urlsplit(u).query], documents, types
 
 
 def nginx_conf(tmp: Path, port: int, types: dict[str, str]) -> Path:
@@ -205,25 +209,30 @@ def main() -> None:
             )
             first = tmp / "first"
             run_crawl(settings, load_registry(), args.outlet, first)
-        articles, types = dump(capture_paths(first, args.outlet).warc, tmp / "dump")
-        urls_file = tmp / "urls.json"
-        urls_file.write_text(json.dumps(articles), encoding="utf-8")
+        articles, documents, types = dump(capture_paths(first, args.outlet).warc, tmp / "dump")
+        urls_file = tmp / "urls.json"  # the bare spider fetches every document ours fetched
+        urls_file.write_text(json.dumps(documents), encoding="utf-8")
         port = _free_port()
         conf = nginx_conf(tmp, port, types)
         nginx = subprocess.Popen([str(NGINX), "-c", str(conf), "-p", str(tmp / "nginx")])
         try:
             time.sleep(0.5)
             print(
-                f"load average {os.getloadavg()[0]:.1f}; {args.outlet}: {len(articles)} article pages "
-                f"dumped, nginx on 127.0.0.1:{port}"
+                f"load average {os.getloadavg()[0]:.1f}; {args.outlet}: {len(documents)} documents "
+                f"dumped ({len(articles)} article pages), nginx on 127.0.0.1:{port}"
             )
             rows: dict[str, list[tuple[int, float, float]]] = {"bare": [], "ours": []}
             ratios = []
             for r in range(args.rounds):
                 order = ["bare", "ours"] if r % 2 == 0 else ["ours", "bare"]
                 for which in order:
-                    if which == "bare":
-                        rows["bare"].append(run_bare(tmp, port, urls_file))
+                    if which == "bare":  # counted by the article pages among its documents
+                        fetched, elapsed, cpu = run_bare(tmp, port, urls_file)
+                        if fetched < len(documents):
+                            raise SystemExit(
+                                f"the bare spider fetched {fetched} of {len(documents)}"
+                            )
+                        rows["bare"].append((len(articles), elapsed, cpu))
                     else:
                         rows["ours"].append(run_ours(tmp, port, args.outlet, hosts, args.pages))
                 (bp, bt, _), (op, ot, _) = rows["bare"][-1], rows["ours"][-1]
