@@ -228,14 +228,17 @@ class WarcPipeline:
                 url,
                 "response",
                 payload=BytesIO(body),
+                # its length and the digest computed above: warcio then neither copies the body to a
+                # temporary file nor hashes it twice (it only computes the block digest)
+                length=len(body),
                 http_headers=http,
-                # the digest computed above: warcio then hashes the body once (the block digest)
                 warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest},
             )
         request = writer.create_warc_record(
             url,
             "request",
             payload=BytesIO(b""),
+            length=0,
             http_headers=StatusAndHeaders(
                 f"GET {_path(url)} {capture['protocol']}",
                 capture["request_headers"],
@@ -254,11 +257,13 @@ class WarcPipeline:
         fields = f"kind: {kind}\r\n"
         if via:
             fields += f"via: {_field(via[0])}\r\ndiscovered-at: {_field(via[1])}\r\n"
+        provenance = fields.encode("utf-8")
         writer.write_record(
             writer.create_warc_record(
                 url,
                 "metadata",
-                payload=BytesIO(fields.encode("utf-8")),
+                payload=BytesIO(provenance),
+                length=len(provenance),
                 warc_content_type=PROVENANCE_TYPE,
                 warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
             )
