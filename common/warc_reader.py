@@ -3,9 +3,10 @@ revisit digests, the CDXJ fallback) iterates records through `iter_records` or r
 `record_at`.
 
 Our WARCs are a series of gzip members, one record each (common/warc_writer.py). Each member is
-inflated whole with zlib-ng (zlib's format at about twice its speed), so a record's offset and length
-are its member's, as a CDXJ line names them. The WARC and HTTP headers are parsed by warcio's parsers,
-and a payload's Content-Encoding and chunking are undone by warcio's readers, exactly as warcio's
+inflated whole with ISA-L (`isal`: about twice zlib's inflate), so a record's offset and length
+are its member's, as a CDXJ line names them. A plain head (UTF-8, CRLF lines of `name: value`) is
+parsed in one pass into what warcio's parser makes of it; any other (folded lines, a bare LF, Latin-1)
+by warcio's parser itself; a payload's Content-Encoding and chunking are undone by warcio's readers, exactly as warcio's
 `ArchiveIterator` and `content_stream()` do: only the inflate and the buffering are ours. A file that is
 not gzipped (another tool's) is read by warcio's own iterator.
 
@@ -21,18 +22,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from isal import isal_zlib
 from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 from warcio.statusandheaders import (
     StatusAndHeaders,
     StatusAndHeadersParser,
     StatusAndHeadersParserException,
 )
-from zlib_ng import zlib_ng
 
 CHUNK = 1 << 20
 MAX_MEMBER = 64 << 20  # a page is at most 16 MiB (DOWNLOAD_MAXSIZE); a bigger member is damage
 HTTP_RECORDS = ("response", "request", "revisit")
-INFLATE_ERROR: type[Exception] = zlib_ng.error  # type: ignore[assignment]  # its stub: an instance
+INFLATE_ERROR: type[Exception] = isal_zlib.error  # type: ignore[assignment]  # its stub: an instance
 _WARC_PARSER = StatusAndHeadersParser(["WARC/1.1", "WARC/1.0", "WARC/0.17", "WARC/0.18"])
 _HTTP_PARSER = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"], verify=False)
 _REQUEST_PARSER = StatusAndHeadersParser(
@@ -93,7 +94,7 @@ def iter_records(fh: BinaryIO, name: str = "WARC") -> Iterator[WarcRecord]:
     while pos < len(view) or (more := fh.read(CHUNK)):
         if pos >= len(view):
             view, pos = memoryview(more), 0
-        inflater = zlib_ng.decompressobj(zlib_ng.MAX_WBITS | 16)
+        inflater = isal_zlib.decompressobj(isal_zlib.MAX_WBITS | 16)
         parts: list[bytes] = []
         size = fed = 0
         try:
