@@ -55,8 +55,12 @@ class RunRef:
 
     def outlet_outputs(self, outlet: str) -> tuple[str, ...]:
         """Every staging object of one outlet, crawl and extraction."""
-        crawl = (self.warc(outlet), self.warc_index(outlet), self.crawl_run(outlet))
-        crawl += (self.crawl_report(outlet),)
+        crawl = (
+            self.warc(outlet),
+            self.warc_index(outlet),
+            self.crawl_run(outlet),
+            self.crawl_report(outlet),
+        )
         return crawl + (self.gap("crawl", outlet),) + self.extract_outputs(outlet)
 
     def outlet_of(self, key: str) -> str | None:
