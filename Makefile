@@ -65,6 +65,7 @@ bench: setup  ## benchmark scripts that print their figures
 	$(VENV)/bin/python bench/bench_requisites.py
 	$(VENV)/bin/python bench/bench_dedup.py
 	$(VENV)/bin/python bench/bench_crawl.py
+	$(VENV)/bin/python bench/bench_crawl_nginx.py
 	$(VENV)/bin/python bench/bench_run.py
 	$(VENV)/bin/python bench/bench_cluster.py
 	$(VENV)/bin/python bench/bench_archivist.py

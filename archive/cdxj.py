@@ -31,7 +31,8 @@ from typing import Any
 from warcio.exceptions import ArchiveLoadFailed
 
 from archive.records import ArchivedRow
-from common import decode
+from common import cdxj_entry, decode
+from common.cdxj_entry import sidecar_name
 from common.errors import DamagedObject
 from common.escape import json_text
 
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 Buffer = (
     bytes | mmap.mmap
 )  # an index in memory, or a cached one mapped (only the pages searched are read)
-INDEXED_RECORDS = "response,revisit,resource"
+INDEXED_RECORDS = ",".join(cdxj_entry.INDEXED_RECORDS)
 _EXTRA_FIELDS = {
     "warc-record-id": "record_id",
     "warc-refers-to-target-uri": "refers_to_uri",
@@ -50,8 +51,74 @@ _EXTRA_FIELDS = {
 
 # -- writing ------------------------------------------------------------------------------------------
 def index_lines(path: Path, filename: str, articles: dict[str, ArchivedRow]) -> list[bytes]:
-    """The CDXJ lines of one WARC (unsorted), `filename` as it is named in the index. A WARC damaged
-    part-way yields the lines of the records before the damage (logged), never an error."""
+    """The CDXJ lines of one WARC (unsorted), `filename` as it is named in the index: the crawl's sidecar
+    beside it when it checks out (`sidecar_lines`), else by reading the WARC. A WARC damaged part-way
+    yields the lines of the records before the damage (logged), never an error."""
+    raw = sidecar_lines(path, filename)
+    if raw is None:
+        raw = _read_lines(path, filename)
+    lines = []
+    for line in raw:
+        parsed = cdxj_line(line)
+        if parsed is None:
+            if line:
+                logger.warning(
+                    "%s: left out an index line of a damaged record: %.80r", filename, line
+                )
+            continue
+        key, stamp, entry = parsed
+        for name, ours in _EXTRA_FIELDS.items():
+            if name in entry:
+                entry[ours] = entry.pop(name)
+        row = articles.get(entry.get("record_id", ""))
+        if row is not None:
+            entry["article"] = row.id
+            entry["duplicate_of"] = row.duplicate_of
+            entry["canonical_url"] = row.canonical_url
+            entry["revision_of"] = row.revision_of
+        lines.append(f"{key} {stamp} {json_text(entry, sort_keys=True)}".encode())
+    return lines
+
+
+def sidecar_lines(path: Path, filename: str) -> list[str] | None:
+    """The lines the crawl wrote with the WARC at `path` (common/cdxj_entry.py, `<name>.cdxj` beside it),
+    if every one is a CDXJ line of `filename` whose record lies inside the file, in file order without
+    overlap; None (logged when it exists) otherwise: the WARC is read instead."""
+    sidecar = path.with_name(sidecar_name(path.name))
+    try:
+        text = sidecar.read_text(encoding="utf-8")
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        logger.warning("%s: CDXJ sidecar not read (%s); reading the WARC", filename, exc)
+        return None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    end = 0
+    for n, line in enumerate(lines, 1):
+        parsed = cdxj_line(line)
+        entry = parsed[2] if parsed else {}
+        offset, length = str(entry.get("offset", "")), str(entry.get("length", ""))
+        problem = None
+        if parsed is None:
+            problem = "not a CDXJ line"
+        elif entry.get("filename") != filename:
+            problem = f"names {entry.get('filename')!r}"
+        elif not (offset.isdigit() and length.isdigit()):
+            problem = "no numeric offset and length"
+        elif int(offset) < end or int(offset) + int(length) > size:
+            problem = f"record at {offset} (+{length}) outside the file or out of order"
+        if problem:
+            logger.warning("%s: CDXJ sidecar line %d %s; reading the WARC", filename, n, problem)
+            return None
+        end = int(offset) + int(length)
+    return lines
+
+
+def _read_lines(path: Path, filename: str) -> list[str]:
+    """The indexer's lines of the WARC itself, up to a damaged record."""
     from cdxj_indexer.main import (
         CDXJIndexer,  # the write path only: `captures` starts faster without it
     )
@@ -76,28 +143,8 @@ def index_lines(path: Path, filename: str, articles: dict[str, ArchivedRow]) -> 
         zlib.error,
     ) as exc:  # TypeError: a WARC-Date warcio cannot parse
         logger.warning("%s: indexed up to a damaged record (%s)", filename, exc)
-    lines = []
     # split on newlines only: str.splitlines() also splits at \x85 or \u2028 inside a damaged URL
-    for line in buf.getvalue().split("\n"):
-        parsed = cdxj_line(line)
-        if parsed is None:
-            if line:
-                logger.warning(
-                    "%s: left out an index line of a damaged record: %.80r", filename, line
-                )
-            continue
-        key, stamp, entry = parsed
-        for name, ours in _EXTRA_FIELDS.items():
-            if name in entry:
-                entry[ours] = entry.pop(name)
-        row = articles.get(entry.get("record_id", ""))
-        if row is not None:
-            entry["article"] = row.id
-            entry["duplicate_of"] = row.duplicate_of
-            entry["canonical_url"] = row.canonical_url
-            entry["revision_of"] = row.revision_of
-        lines.append(f"{key} {stamp} {json_text(entry, sort_keys=True)}".encode())
-    return lines
+    return buf.getvalue().split("\n")
 
 
 def cdxj_line(line: str) -> tuple[str, str, dict[str, Any]] | None:

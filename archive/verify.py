@@ -36,7 +36,7 @@ from archive.snapshot import (
 )
 from archive.store import ObjectNotFound, Store
 from archive.warc_check import check_warc
-from archive.warc_read import CaptureNotFound, Originals, resolve_capture
+from archive.warc_read import CaptureNotFound, Originals, WarcIndex, resolve_capture
 
 _BOOKKEEPING = {
     layout.MANIFEST,
@@ -89,6 +89,7 @@ def verify(
         str, Path | None
     ] = {}  # WARC key -> its local copy (None: damaged, reported once)
     rows: list[ArchivedRow] = []
+    indexes: dict[Path, WarcIndex] = {}  # each WARC's captures, from its check
     with tempfile.TemporaryDirectory(prefix="newsarchive-verify-") as tmp:
         for n, entry in enumerate(manifest.files):
             local = Path(tmp) / (f"{n}.warc.gz" if entry.key.endswith(".warc.gz") else "object")
@@ -105,9 +106,13 @@ def verify(
                 captures[entry.key] = None
                 continue
             if entry.key.endswith(".warc.gz"):
-                damage = check_warc(local, entry.key)
+                index = WarcIndex(local)  # made in the check's pass: the WARC is read once
+                damage = check_warc(local, entry.key, index.add_member)
                 report.problems += damage
                 captures[entry.key] = None if damage else local
+                if not damage:
+                    index.complete = True
+                    indexes[local] = index
             elif entry.key.endswith(".parquet"):
                 rows += table_rows(pq.read_table(local))
             if retention:
@@ -123,7 +128,9 @@ def verify(
         for (
             row
         ) in rows:  # once every WARC of the snapshot is checked (a damaged one is reported once)
-            _check_capture(store, ref, row, captures, originals, Path(tmp), report.problems)
+            _check_capture(
+                store, ref, row, captures, originals, indexes, Path(tmp), report.problems
+            )
     return report
 
 
@@ -133,6 +140,7 @@ def _check_capture(
     row: ArchivedRow,
     captures: dict[str, Path | None],
     originals: dict[tuple[str, int], Originals],
+    indexes: dict[Path, WarcIndex],
     tmp: Path,
     problems: list[str],
 ) -> None:
@@ -160,9 +168,14 @@ def _check_capture(
         originals[row.outlet, source.rev] = Originals(
             store, source.day, row.outlet, tmp, below_rev=source.rev
         )
-    if capture_id not in originals[row.outlet, source.rev].index(local).offsets:
+    if local in indexes:  # this snapshot's WARC, indexed as it was checked
+        originals[row.outlet, source.rev].know(indexes[local])
+    index = originals[row.outlet, source.rev].index(local)
+    if capture_id not in index.offsets:
         problems.append(f"row {url}: its capture {capture_id} is not in {where}")
         return
+    if capture_id in index.responses and local in indexes:
+        return  # a response the check read whole, digests and all: nothing to resolve
     try:
         resolve_capture(local, capture_id, originals[row.outlet, source.rev])
     except CaptureNotFound as exc:

@@ -14,16 +14,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 CHUNK = 1 << 20
+OnMember = Callable[[bytes, int, int], None]  # (inflated member, its offset, its length)
 MAX_MEMBER = (
     64 << 20
 )  # a page is at most 16 MiB (DOWNLOAD_MAXSIZE); a bigger member is damage, not data
 
 
-def check_warc(path: Path, name: str) -> list[str]:
-    """The problems of the gzipped WARC at `path` (`name` is how messages call it); [] when it is whole."""
+def check_warc(path: Path, name: str, on_member: OnMember | None = None) -> list[str]:
+    """The problems of the gzipped WARC at `path` (`name` is how messages call it); [] when it is whole.
+    `on_member` gets each member that inflates whole (its data, offset and length): what reads the
+    WARC's records in the same pass (verify's index of its captures)."""
     problems: list[str] = []
     with path.open("rb") as fh:
         pending = fh.read(CHUNK)
@@ -54,7 +58,10 @@ def check_warc(path: Path, name: str) -> list[str]:
                         ]
             except zlib.error as exc:
                 return problems + [f"{name}: the gzip member at offset {offset} is damaged ({exc})"]
-            problems += _check_records(bytes(out), name, offset)
+            data = bytes(out)
+            problems += _check_records(data, name, offset)
+            if on_member is not None:
+                on_member(data, offset, fed - len(inflater.unused_data))
             pending = inflater.unused_data or fh.read(CHUNK)
             offset += fed - len(inflater.unused_data)
     return problems

@@ -15,13 +15,13 @@ import logging
 from datetime import date
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from archive import layout
 from archive.snapshot import SnapshotRef, day_revs, download_checked, load_manifest
 from archive.store import ObjectNotFound, Store
 from common.errors import NewsArchiveError
+from common.warc_reader import read_records
 
 logger = logging.getLogger(__name__)
 
@@ -40,23 +40,23 @@ def archived_digests(store: Store, day: date, outlet: str, tmp: Path) -> dict[st
             if entry is None:
                 continue
             download_checked(store, entry, local)
-            with local.open("rb") as fh:
-                for record in ArchiveIterator(fh):
-                    headers = record.rec_headers
-                    digest = headers.get_header("WARC-Payload-Digest")
-                    if (
-                        record.rec_type == "response"
-                        and digest
-                        and record.http_headers.get_statuscode() == "200"
-                    ):
-                        digests.setdefault(
-                            digest,
-                            [
-                                headers.get_header("WARC-Target-URI"),
-                                headers.get_header("WARC-Date"),
-                                headers.get_header("WARC-Record-ID"),
-                            ],
-                        )
+            for record in read_records(local):
+                headers = record.rec_headers
+                digest = headers.get_header("WARC-Payload-Digest")
+                if (
+                    record.rec_type == "response"
+                    and digest
+                    and record.http_headers is not None
+                    and record.http_headers.get_statuscode() == "200"
+                ):
+                    digests.setdefault(
+                        digest,
+                        [
+                            headers.get_header("WARC-Target-URI"),
+                            headers.get_header("WARC-Date"),
+                            headers.get_header("WARC-Record-ID"),
+                        ],
+                    )
         except (
             ObjectNotFound,
             NewsArchiveError,

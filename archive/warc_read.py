@@ -24,17 +24,15 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
-from io import BytesIO
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
-from warcio.recordloader import ArcWarcRecord
 
 from archive import layout
 from archive.snapshot import SnapshotRef, day_revs, download_checked, load_manifest
 from archive.store import ObjectNotFound, Store
 from common.errors import NewsArchiveError
+from common.warc_reader import DamagedWarc, WarcRecord, parse_member, read_records, record_at
 
 logger = logging.getLogger(__name__)
 CAPTURE_TYPES = ("response", "revisit")
@@ -97,22 +95,32 @@ class WarcIndex:
     provenance: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> kind, via, ...
     complete: bool = False  # every record indexed (not only those streamed so far)
 
+    def add_member(self, data: bytes, offset: int, length: int) -> None:
+        """The records of one inflated member (archive/warc_check.py's pass); a member that holds no
+        readable record is left out (the check names it)."""
+        try:
+            for record in parse_member(data, offset, length, self.path.name):
+                if record.rec_type in CAPTURE_TYPES:
+                    self.add(record)
+                else:
+                    self.note_provenance(record)
+        except DamagedWarc:
+            return
+
     @classmethod
     def build(cls, path: Path) -> WarcIndex:
         """One pass over the file, no bodies read."""
         index = cls(path)
-        with path.open("rb") as fh:
-            records = ArchiveIterator(fh)
-            for record in records:
-                if record.rec_type in CAPTURE_TYPES:
-                    index.add(record, records.get_record_offset())
-                else:
-                    index.note_provenance(record)
+        for record in read_records(path):
+            if record.rec_type in CAPTURE_TYPES:
+                index.add(record)
+            else:
+                index.note_provenance(record)
         index.complete = True
         return index
 
-    def add(self, record: ArcWarcRecord, offset: int) -> None:
-        headers = record.rec_headers
+    def add(self, record: WarcRecord) -> None:
+        headers, offset = record.rec_headers, record.offset
         record_id = headers.get_header("WARC-Record-ID")
         self.offsets[record_id] = offset
         if record.rec_type == "response":
@@ -120,12 +128,12 @@ class WarcIndex:
             target = (headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Date"))
             self.targets.setdefault(target, offset)
 
-    def note_provenance(self, record: ArcWarcRecord) -> str | None:
+    def note_provenance(self, record: WarcRecord) -> str | None:
         """Keep a provenance record's fields; the id of the capture they belong to."""
         if record.rec_type != "metadata" or not _is_provenance(record):
             return None
         target = record.rec_headers.get_header("WARC-Concurrent-To")
-        self.provenance[target] = _warc_fields(record.content_stream().read())
+        self.provenance[target] = _warc_fields(record.payload())
         return str(target)
 
     def original(self, ref: RevisitRef) -> int | None:
@@ -146,6 +154,10 @@ class Originals:
         self.below_rev = below_rev
         self._indexes: dict[Path, WarcIndex] = {}
         self._archived: list[SnapshotRef] | None = None
+
+    def know(self, index: WarcIndex) -> None:
+        """A complete index of a local WARC made in another pass over it (verify's check)."""
+        self._indexes[index.path] = index
 
     def index(self, path: Path) -> WarcIndex:
         """The whole index of a local WARC, built once; searched for originals from then on."""
@@ -243,29 +255,25 @@ def iter_captures(
         logger.warning("%s", pending)
         unresolved.append(pending)
 
-    with path.open("rb") as fh:
-        records = ArchiveIterator(fh)
-        for record in records:
-            if record.rec_type not in CAPTURE_TYPES:
-                target = index.note_provenance(record)
-                if target is not None and isinstance(pending, Capture):
-                    pending = _with_provenance(pending, index)
-                continue
-            yield from settled()
-            pending = None
-            headers = record.rec_headers
-            record_id, url = (
-                headers.get_header("WARC-Record-ID"),
-                headers.get_header("WARC-Target-URI"),
-            )
-            if wanted is not None and not wanted(record_id, url):
-                index.add(record, records.get_record_offset())
-                continue
+    for record in read_records(path):
+        if record.rec_type not in CAPTURE_TYPES:
+            target = index.note_provenance(record)
+            if target is not None and isinstance(pending, Capture):
+                pending = _with_provenance(pending, index)
+            continue
+        yield from settled()
+        pending = None
+        headers = record.rec_headers
+        record_id, url = (
+            headers.get_header("WARC-Record-ID"),
+            headers.get_header("WARC-Target-URI"),
+        )
+        if wanted is None or wanted(record_id, url):
             try:
                 pending = _with_provenance(_capture(record, originals), index)
             except CaptureNotFound as exc:
                 pending = exc
-            index.add(record, records.get_record_offset())  # reads the rest of the record
+        index.add(record)
     index.complete = True
     yield from settled()
 
@@ -278,16 +286,16 @@ def resolve_capture(path: Path, record_id: str, originals: Originals | None = No
     index = originals.index(path)
     if record_id not in index.offsets:
         raise CaptureNotFound(f"{path.name}: no response or revisit record {record_id}", record_id)
-    return _with_provenance(_capture(_record_at(path, index.offsets[record_id]), originals), index)
+    return _with_provenance(_capture(record_at(path, index.offsets[record_id]), originals), index)
 
 
-def _capture(record: ArcWarcRecord, originals: Originals) -> Capture:
+def _capture(record: WarcRecord, originals: Originals) -> Capture:
     """A response as it is, or a revisit with its original's payload (and its own headers and status)."""
     headers, http = record.rec_headers, record.http_headers
     record_id, url = headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Target-URI")
     status, content_type = _http(record)
     if record.rec_type == "response":
-        body = record.content_stream().read()
+        body = record.payload()
         return Capture(url, status, content_type, body, record_id, headers.get_header("WARC-Date"))
     ref = RevisitRef(
         record_id,
@@ -314,7 +322,7 @@ def _capture(record: ArcWarcRecord, originals: Originals) -> Capture:
     )
 
 
-def _http(record: ArcWarcRecord) -> tuple[int, str | None]:
+def _http(record: WarcRecord) -> tuple[int, str | None]:
     """(status, content type) of a record's HTTP headers; (0, None) for a record without them."""
     http = record.http_headers
     if http is None:
@@ -339,29 +347,20 @@ def _with_provenance(capture: Capture, index: WarcIndex) -> Capture:
 
 
 def _read_at(path: Path, offset: int) -> Capture:
-    record = _record_at(path, offset)
+    record = record_at(path, offset)
     status, content_type = _http(record)
     headers = record.rec_headers
     return Capture(
         headers.get_header("WARC-Target-URI"),
         status,
         content_type,
-        record.content_stream().read(),
+        record.payload(),
         headers.get_header("WARC-Record-ID"),
         headers.get_header("WARC-Date"),
     )
 
 
-def _record_at(path: Path, offset: int) -> ArcWarcRecord:
-    with path.open("rb") as fh:
-        fh.seek(offset)
-        record = next(iter(ArchiveIterator(fh)))
-        # read the block before the file closes: the caller gets a record whose stream is still readable
-        record.raw_stream = BytesIO(record.raw_stream.read())
-        return record
-
-
-def _is_provenance(record: ArcWarcRecord) -> bool:
+def _is_provenance(record: WarcRecord) -> bool:
     ctype = (record.rec_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
     return ctype == PROVENANCE_TYPE and bool(record.rec_headers.get_header("WARC-Concurrent-To"))
 

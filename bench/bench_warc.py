@@ -1,7 +1,8 @@
 """`make bench` (WARC part, issue 31): writing the crawl's WARC records with the project's writer
 (common/warc_writer.py: warcio, one gzip member per record at zlib level 6) beside warcio's own writer
 (level 9, what the crawl used before), on the replica's article pages, in interleaved rounds; then
-reading each file back with warcio's ArchiveIterator (the project's reader, archive/warc_read.py).
+reading each file back with the project's reader (common/warc_reader.py) and warcio's ArchiveIterator,
+every record's payload read.
 Pages: the article-extraction benchmark's real pages (../shared, default) or the replica's.
 Prints CPU ms per 1,000 records, MB/s of payload, file sizes, and the ratio within each round.
 
@@ -25,6 +26,7 @@ from warcio.archiveiterator import ArchiveIterator  # noqa: E402
 from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
 from warcio.warcwriter import WARCWriter  # noqa: E402
 
+from common.warc_reader import read_records  # noqa: E402
 from common.warc_writer import GzipWarcWriter  # noqa: E402
 from replica.server import Replica  # noqa: E402
 
@@ -76,6 +78,13 @@ def _read(path: Path) -> float:
     return time.process_time() - start
 
 
+def _read_ours(path: Path) -> float:
+    start = time.process_time()
+    for record in read_records(path):
+        record.payload()
+    return time.process_time() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
@@ -95,6 +104,7 @@ def main() -> None:
     reads: dict[str, list[float]] = {k: [] for k in writers}
     sizes: dict[str, int] = {}
     ratios = []
+    read_ratios = []
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             order = list(writers) if r % 2 == 0 else list(reversed(writers))
@@ -103,7 +113,11 @@ def main() -> None:
                 times[name].append(_write(writers[name], pages, path))
                 reads[name].append(_read(path))
                 sizes[name] = path.stat().st_size
+                if name == "ours (level 6)":
+                    ours_read = _read_ours(path)
+                    read_ratios.append(reads[name][-1] / ours_read)
             ratios.append(times["warcio (level 9)"][-1] / times["ours (level 6)"][-1])
+        _cdxj(pages, Path(tmp))
     for name in writers:
         w, rd = statistics.median(times[name]), statistics.median(reads[name])
         print(
@@ -114,6 +128,46 @@ def main() -> None:
     print(
         f"write: ours {statistics.median(ratios):.2f}x warcio's (range {min(ratios):.2f}-{max(ratios):.2f}x, "
         f"{args.rounds} rounds); file {sizes['ours (level 6)'] / sizes['warcio (level 9)']:.3f}x the size"
+    )
+    print(
+        f"read: ours (common/warc_reader.py) {statistics.median(read_ratios):.2f}x warcio's ArchiveIterator "
+        f"on the same file (range {min(read_ratios):.2f}-{max(read_ratios):.2f}x)"
+    )
+
+
+def _cdxj(pages: list[tuple[str, bytes]], tmp: Path) -> None:
+    """Publish's CDXJ index of one WARC: from the lines the writer emitted (the crawl's sidecar) beside
+    reading the WARC with cdxj-indexer (what publish did before, and still does without a sidecar)."""
+    from archive.cdxj import write_index
+    from common.cdxj_entry import cdxj_line, sidecar_name
+
+    name = "warc/bench.warc.gz"
+    lines: list[str] = []
+    with_sidecar = tmp / "sidecar" / "bench.warc.gz"
+    with_sidecar.parent.mkdir()
+
+    def indexed(record, offset, length):
+        if (line := cdxj_line(record, offset, length, name)) is not None:
+            lines.append(line)
+
+    start = time.process_time()
+    _write(lambda fh: GzipWarcWriter(fh, on_record=indexed), pages, with_sidecar)
+    written = time.process_time() - start
+    with_sidecar.with_name(sidecar_name(with_sidecar.name)).write_text(
+        "".join(line + "\n" for line in lines), encoding="utf-8"
+    )
+    bare = tmp / "bare.warc.gz"
+    bare.write_bytes(with_sidecar.read_bytes())
+    times = {}
+    for label, path in (("sidecar", with_sidecar), ("read", bare)):
+        start = time.process_time()
+        write_index({name: path}, [], tmp / f"{label}.cdxj")
+        times[label] = time.process_time() - start
+    same = (tmp / "sidecar.cdxj").read_bytes() == (tmp / "read.cdxj").read_bytes()
+    print(
+        f"CDXJ at publish, {len(lines):,} records: from the crawl's sidecar {times['sidecar']:.2f} s "
+        f"vs reading the WARC (cdxj-indexer) {times['read']:.2f} s: {times['read'] / times['sidecar']:.1f}x; "
+        f"identical index: {same}; writing with the lines {written:.2f} s"
     )
 
 

@@ -30,11 +30,13 @@ import json
 import logging
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TypedDict
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TextIO, TypedDict
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 
+from archive import layout
+from common.cdxj_entry import cdxj_line, sidecar_name
 from common.warc_writer import GzipWarcWriter
 from spiders.capture import ArticleItem, Capture, response_captured
 from spiders.variables import crawl_setting
@@ -57,13 +59,18 @@ class CrawlFiles(NamedTuple):
     warc: Path  # the captures
     report: Path  # the coverage report (JSON)
     state: Path  # what the crawl learnt for the next run (spiders/state.py CrawlRun)
+    cdxj: Path  # the WARC's CDXJ lines, written with each record (common/cdxj_entry.py), file order
 
 
 def capture_paths(output_dir: str | Path, outlet: str) -> CrawlFiles:
     """Where a crawl of `outlet` writes its files."""
     out = Path(output_dir)
+    warc = out / f"{outlet}.warc.gz"
     return CrawlFiles(
-        out / f"{outlet}.warc.gz", out / f"{outlet}.crawl.json", out / f"{outlet}.state.json"
+        warc,
+        out / f"{outlet}.crawl.json",
+        out / f"{outlet}.state.json",
+        out / sidecar_name(warc.name),
     )
 
 
@@ -116,6 +123,9 @@ class WarcPipeline:
         self.records: dict[str, int] = {}  # records written, by HTTP status
         self.evidence: list[Evidence] = []
         self._file: BinaryIO | None = None
+        self._index: TextIO | None = None
+        self._index_name = ""  # the WARC as the snapshot's index names it
+        self._index_path = Path()
         self._writer: GzipWarcWriter | None = None
 
     @classmethod
@@ -139,7 +149,8 @@ class WarcPipeline:
     def open_spider(self, spider: Spider | None = None) -> None:
         news = self._spider()
         outlet = news.outlet.id
-        path = capture_paths(self.output_dir, outlet).warc
+        files = capture_paths(self.output_dir, outlet)
+        path = files.warc
         path.parent.mkdir(parents=True, exist_ok=True)
         if self.revisits and self.digests_file:
             self.originals = read_digests(self.digests_file)
@@ -151,7 +162,11 @@ class WarcPipeline:
                 digest: Original(*entry[:3]) for digest, entry in news.state.requisites.items()
             }
         self._file = path.open("wb")
-        self._writer = GzipWarcWriter(self._file)
+        # written under a temporary name, renamed once the crawl closes it: a sidecar is always whole
+        self._index_path = files.cdxj
+        self._index = files.cdxj.with_suffix(".part").open("w", encoding="utf-8", newline="\n")
+        self._index_name = layout.warc_key("", outlet)
+        self._writer = GzipWarcWriter(self._file, on_record=self._indexed)
         info = self._writer.create_warcinfo_record(
             path.name,
             {
@@ -213,13 +228,17 @@ class WarcPipeline:
                 url,
                 "response",
                 payload=BytesIO(body),
+                # its length and the digest computed above: warcio then neither copies the body to a
+                # temporary file nor hashes it twice (it only computes the block digest)
+                length=len(body),
                 http_headers=http,
-                warc_headers_dict={"WARC-Date": date},
+                warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest},
             )
         request = writer.create_warc_record(
             url,
             "request",
             payload=BytesIO(b""),
+            length=0,
             http_headers=StatusAndHeaders(
                 f"GET {_path(url)} {capture['protocol']}",
                 capture["request_headers"],
@@ -238,11 +257,13 @@ class WarcPipeline:
         fields = f"kind: {kind}\r\n"
         if via:
             fields += f"via: {_field(via[0])}\r\ndiscovered-at: {_field(via[1])}\r\n"
+        provenance = fields.encode("utf-8")
         writer.write_record(
             writer.create_warc_record(
                 url,
                 "metadata",
-                payload=BytesIO(fields.encode("utf-8")),
+                payload=BytesIO(provenance),
+                length=len(provenance),
                 warc_content_type=PROVENANCE_TYPE,
                 warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
             )
@@ -257,9 +278,18 @@ class WarcPipeline:
                 {"record_id": record_id, "url": url, "status": status, "kind": kind}
             )
 
+    def _indexed(self, record: Any, offset: int, length: int) -> None:
+        """A record just written: its CDXJ line into the sidecar (a capture, not request or metadata)."""
+        line = cdxj_line(record, offset, length, self._index_name)
+        if line is not None and self._index is not None:
+            self._index.write(line + "\n")
+
     def close_spider(self, spider: Spider | None = None) -> None:
         if self._file:
             self._file.close()
+        if self._index:
+            self._index.close()
+            Path(self._index.name).replace(self._index_path)
 
     def _spider(self) -> NewsSpider:
         from spiders.news import news_spider  # scrapy: see from_crawler

@@ -142,7 +142,7 @@ def run_crawl(
     except BaseException:
         _kill_group(proc)
         raise
-    warc, report_path, _ = capture_paths(output_dir, outlet_id)
+    warc, report_path, *_ = capture_paths(output_dir, outlet_id)
     log_tail = _tail(output_dir / "crawl.log") or stderr[-2000:]
     if (full := full_filesystem(output_dir, log_tail + stderr[-2000:])) is not None:
         raise full  # what it wrote cannot be trusted whole

@@ -31,6 +31,10 @@ class RunRef:
     def warc(self, outlet: str) -> str:
         return layout.staged_key(self.staging, "crawl", f"{outlet}.warc.gz")
 
+    def warc_index(self, outlet: str) -> str:
+        """The CDXJ lines the crawl wrote with the WARC (common/cdxj_entry.py), used by publish."""
+        return layout.staged_key(self.staging, "crawl", f"{outlet}.warc.gz.cdxj")
+
     def crawl_report(self, outlet: str) -> str:
         return layout.staged_key(self.staging, "crawl", f"{outlet}.crawl.json")
 
@@ -51,7 +55,12 @@ class RunRef:
 
     def outlet_outputs(self, outlet: str) -> tuple[str, ...]:
         """Every staging object of one outlet, crawl and extraction."""
-        crawl = (self.warc(outlet), self.crawl_run(outlet), self.crawl_report(outlet))
+        crawl = (
+            self.warc(outlet),
+            self.warc_index(outlet),
+            self.crawl_run(outlet),
+            self.crawl_report(outlet),
+        )
         return crawl + (self.gap("crawl", outlet),) + self.extract_outputs(outlet)
 
     def outlet_of(self, key: str) -> str | None:

@@ -35,7 +35,7 @@ from newsarchive.run.runs import RunRef
 from newsarchive.run.staged import ExtractReport, StagedCrawl, StagedGap, new_attempt
 from outlets.registry import load_registry
 from spiders.state import load_crawl_state
-from spiders.warc import capture_paths
+from spiders.warc import CrawlFiles, capture_paths
 
 logger = logging.getLogger(__name__)
 
@@ -109,12 +109,21 @@ def crawl_stage(settings: Settings, run: RunRef, outlet_id: str) -> CrawlReport:
                 )
             except CrawlError as exc:
                 if exc.report is not None and files.warc.exists():  # a whole WARC: the evidence
-                    store.put_file(run.warc(outlet_id), files.warc, overwrite=True)
+                    _stage_warc(store, run, outlet_id, files)
                 raise
-            store.put_file(run.warc(outlet_id), files.warc, overwrite=True)
+            _stage_warc(store, run, outlet_id, files)
             store.put_file(run.crawl_run(outlet_id), files.state, overwrite=True)
         staged.write(store, run.crawl_report(outlet_id), StagedCrawl(outlet_id, attempt, report))
     return report
+
+
+def _stage_warc(store: Store, run: RunRef, outlet_id: str, files: CrawlFiles) -> None:
+    """The WARC, then its CDXJ sidecar: an earlier attempt's sidecar goes first, so a sidecar staged is
+    always the staged WARC's (publish reads the WARC again without one)."""
+    store.delete(run.warc_index(outlet_id))
+    store.put_file(run.warc(outlet_id), files.warc, overwrite=True)
+    if files.cdxj.exists():
+        store.put_file(run.warc_index(outlet_id), files.cdxj, overwrite=True)
 
 
 def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> ExtractReport:

@@ -60,3 +60,37 @@ def test_level_6_is_warcios_format_at_a_lower_level(tmp_path):
 
     assert records(six) == records(nine)
     assert six.read_bytes()[8] == 0 and nine.read_bytes()[8] == 2  # gzip XFL: default, best
+
+
+def test_a_compressed_payload_is_stored_after_its_deflated_heads(tmp_path):
+    """A gzip-encoded page (as servers send it) and a PNG: stored, not deflated again, in one gzip
+    member that warcio reads back with its digests and that inflates alone."""
+    import gzip
+    import os
+
+    from archive.warc_check import check_warc
+
+    page, png = gzip.compress(PAGE), b"\x89PNG\r\n\x1a\n" + os.urandom(20_000)
+    path = tmp_path / "c.warc.gz"
+    with path.open("wb") as fh:
+        writer = GzipWarcWriter(fh)
+        for url, body, headers in (
+            (
+                "https://x.test/a",
+                page,
+                [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+            ),
+            ("https://x.test/b.png", png, [("Content-Type", "image/png")]),
+        ):
+            http = StatusAndHeaders("200 OK", headers, "HTTP/1.1")
+            writer.write_record(
+                writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=http)
+            )
+    with path.open("rb") as fh:
+        records = ArchiveIterator(fh, check_digests=True)
+        assert [r.raw_stream.read() for r in records] == [page, png]
+    assert check_warc(path, path.name) == []
+    data = path.read_bytes()
+    assert len(page) + len(png) < len(data) < len(page) + len(png) + 1200  # stored, heads deflated
+    member = zlib.decompressobj(zlib.MAX_WBITS + 16)
+    assert member.decompress(data).startswith(b"WARC/1.1\r\n") and member.eof

@@ -28,6 +28,7 @@ from archive.records import ArchivedRow, Manifest, OutletCounts
 from archive.snapshot import SnapshotRef, load_manifest, published_by
 from archive.store import ObjectNotFound, Store, open_store
 from archive.warc import append_article_links
+from common.cdxj_entry import sidecar_name
 from common.errors import DamagedObject, NewsArchiveError
 from common.timing import timed
 from newsarchive.config import Settings
@@ -283,6 +284,10 @@ def _staged_warcs(
             continue
         path = tmp / f"{outlet_id}.warc.gz"
         store.download(run.warc(outlet_id), path)
+        try:  # the crawl's CDXJ lines, beside it: the index is not made by reading the WARC again
+            store.download(run.warc_index(outlet_id), path.with_name(sidecar_name(path.name)))
+        except ObjectNotFound:
+            pass  # a crawl from before the sidecar: archive/cdxj.py reads the WARC
         links = [
             {
                 "url": r.url,

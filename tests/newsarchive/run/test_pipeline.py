@@ -218,6 +218,33 @@ def test_each_archived_article_is_linked_to_its_capture_in_the_warc(demo_run, tm
         assert article["capture_id"] == capture_id and responses[capture_id] == article["url"]
 
 
+def test_the_snapshots_index_from_the_crawls_sidecars_is_the_one_read_from_its_warcs(
+    demo_run, tmp_path
+):
+    """Publish made the CDXJ from the lines each crawl wrote with its WARC (staged beside it), not by
+    reading the WARCs again: byte for byte the index cdxj-indexer makes of the published WARCs."""
+    from archive import layout
+    from archive.cdxj import write_index
+    from archive.snapshot import load_manifest, read_rows
+
+    settings, _ = demo_run
+    store = open_store(settings.archive)
+    ref = resolve_snapshot(store, RUN_DAY.isoformat())
+    manifest = load_manifest(store, ref)
+    warcs = {}
+    for outlet in ("anapress", "enabbaladi", "euronews", "orient", "zamanalwsl"):
+        local = tmp_path / outlet / "w.warc.gz"  # no sidecar beside it: read
+        local.parent.mkdir()
+        store.download(layout.warc_key(ref.prefix, outlet), local)
+        warcs[layout.warc_key("", outlet)] = local
+    again = tmp_path / "again.cdxj"
+    write_index(warcs, read_rows(store, manifest), again)
+    published = store.get_bytes(layout.cdxj_index_key(ref.prefix))
+    assert published == again.read_bytes() and published.count(b"\n") >= 100
+    staged = [o.key for o in store.list(layout.STAGING + "/") if o.key.endswith(".cdxj")]
+    assert staged == []  # the sidecars went with the run's staging
+
+
 def test_next_day_is_checked_against_the_archived_window(demo_run, tmp_path):
     """Day 2 recaptures orient (refetch: the crawl ignores what it already archived): every article is
     recorded as a duplicate of day 1's, none dropped, and the researcher's default export leaves them out."""
