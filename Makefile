@@ -4,6 +4,8 @@ export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 VENV := .venv
 PYTEST_ARGS ?=
+# make test's workers: most of the slow tier waits on subprocesses (crawls, Airflow, S3), so more workers than CPUs
+TEST_WORKERS ?= 4
 
 .PHONY: setup run stop backfill trigger fault heal cluster cluster-stop demo test test-fast lint docs bench eval clean
 
@@ -48,8 +50,8 @@ cluster-stop:  ## stop what `make cluster` started, each by its PID
 demo: setup  ## serve the outlet replica on loopback and run the pipeline on it (offline)
 	$(VENV)/bin/newsarchive demo
 
-test: setup  ## the whole test suite (local replica, local S3 server, real Airflow; no internet)
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+test: setup  ## the whole test suite (local replica, local S3 server, real Airflow; no internet), over TEST_WORKERS pytest-xdist workers
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: setup  ## the unit tier over every CPU (no crawl subprocess, no pipeline run, no Airflow, no S3 server): under 30 s
 	$(VENV)/bin/pytest -m "not slow" -n auto $(PYTEST_ARGS)

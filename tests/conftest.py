@@ -150,9 +150,31 @@ SLOW_FIXTURES = {
 }  # the SeaweedFS S3 server; whole pipeline runs over the replica
 
 
+# session fixtures that cost a whole pipeline run or more: under `make test`'s workers, the tests that
+# share one run in the same worker, so it is made once, not once per worker
+SHARED_RUNS = ("demo_run", "living_reference")
+
+
+def xdist_group_of(item: pytest.Item) -> str | None:
+    """The worker group of a test under `pytest -n N --dist loadgroup`: the tests of one module that
+    share a module- or class-scoped fixture (an Airflow instance, a cluster, an archive built once) run in
+    one worker, as do the tests sharing one of SHARED_RUNS; every other test is scheduled on its own."""
+    names = set(getattr(item, "fixturenames", ()))
+    for shared in SHARED_RUNS:
+        if shared in names:
+            return shared
+    info = getattr(item, "_fixtureinfo", None)
+    for defs in getattr(info, "name2fixturedefs", {}).values():
+        if any(d.scope in ("module", "class", "package") for d in defs):
+            return item.module.__name__ if item.module else item.nodeid.split("::")[0]
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the `xdist_group` marks
 def pytest_collection_modifyitems(items):
     """A test that uses the S3 server or the shared pipeline run (directly, or as the "s3" case of
-    `archive_url`) is slow, wherever it is; `make test-fast` leaves it out."""
+    `archive_url`) is slow, wherever it is; `make test-fast` leaves it out. Each test gets its worker
+    group (`xdist_group_of`)."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if (
@@ -160,6 +182,30 @@ def pytest_collection_modifyitems(items):
             or params.get("archive_url") == "s3"
         ):
             item.add_marker(pytest.mark.slow)
+        group = xdist_group_of(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_tmpdir(tmp_path_factory):
+    """Each test process (each pytest-xdist worker) and its subprocesses get their own TMPDIR: a run
+    sweeps the scratch directories of dead processes from TMPDIR (newsarchive/run/scratch.py), so a
+    test that kills a run and looks for what it left must not share TMPDIR with other workers' runs."""
+    import os
+    import tempfile
+
+    path = tmp_path_factory.getbasetemp() / "tmp"
+    path.mkdir(exist_ok=True)
+    saved = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(path)
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+    yield path
+    if saved is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved
+    tempfile.tempdir = None
 
 
 def pytest_terminal_summary(terminalreporter):
