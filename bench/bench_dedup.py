@@ -86,6 +86,7 @@ class _Clock:
     def __init__(self) -> None:
         self.wall: dict[str, float] = {}
         self.cpu = 0.0
+        self.cpu_of: dict[str, float] = {}
 
     def part(self, name: str):
         clock = self
@@ -98,6 +99,7 @@ class _Clock:
                 wall, cpu = self.began
                 clock.wall[name] = clock.wall.get(name, 0.0) + time.perf_counter() - wall
                 clock.cpu += time.process_time() - cpu
+                clock.cpu_of[name] = clock.cpu_of.get(name, 0.0) + time.process_time() - cpu
 
         return _Part()
 
@@ -107,9 +109,10 @@ def run_ours(total: int) -> dict:
     from archive.dedup_index import load_window, write_segment
     from archive.snapshot import publish_snapshot
     from archive.store import open_store
-    from dedup.engine import Deduplicator
+    from dedup.engine import STEPS, Deduplicator
 
     clock = _Clock()
+    steps = dict.fromkeys(STEPS, 0.0)
     duplicates = planted = caught = 0
     with tempfile.TemporaryDirectory(prefix="bench-dedup-") as tmp:
         store = open_store(Path(tmp) / "archive")
@@ -123,6 +126,8 @@ def run_ours(total: int) -> dict:
                     duplicates += decision.duplicate_of is not None
                     planted += decision.id.endswith("-copy")
                     caught += decision.id.endswith("-copy") and decision.duplicate_of is not None
+            for step, seconds in deduplicator.steps.items():
+                steps[step] += seconds
             with clock.part("publish"):
                 segment = Path(tmp) / "index.npz"
                 write_segment(deduplicator.index.segment(history), segment)
@@ -135,7 +140,12 @@ def run_ours(total: int) -> dict:
                     extra={layout.dedup_index_key(""): segment},
                 )
             del index, deduplicator, docs
-    return _result(total, clock, duplicates, planted, caught)
+    # CPU seconds by step: loading the window, the engine's steps (its threads' own time), the rest of
+    # the dedup part (rensa's worker threads and the loop above), writing and publishing the segment
+    cpu_steps = {"load window": clock.cpu_of.get("window", 0.0), **steps}
+    cpu_steps["other threads"] = clock.cpu_of.get("dedup", 0.0) - sum(steps.values())
+    cpu_steps["save"] = clock.cpu_of.get("publish", 0.0)
+    return _result(total, clock, duplicates, planted, caught, cpu_steps)
 
 
 def run_rensa(total: int) -> dict:
@@ -167,13 +177,21 @@ def run_rensa(total: int) -> dict:
     return _result(total, clock, duplicates, planted, caught)
 
 
-def _result(total: int, clock: _Clock, duplicates: int, planted: int, caught: int) -> dict:
+def _result(
+    total: int,
+    clock: _Clock,
+    duplicates: int,
+    planted: int,
+    caught: int,
+    cpu_steps: dict[str, float] | None = None,
+) -> dict:
     seconds = sum(clock.wall.values())
     return {
         "documents": total,
         "seconds": round(seconds, 1),
         "cpu_seconds": round(clock.cpu, 1),
         "parts": {name: round(value, 1) for name, value in clock.wall.items()},
+        "cpu_steps": {name: round(value, 2) for name, value in (cpu_steps or {}).items()},
         "docs_per_s": round(total / seconds),
         "duplicates_found": duplicates,
         "planted": planted,
@@ -193,11 +211,20 @@ def _child(engine: str, size: int) -> dict:
 
 def _line(name: str, r: dict) -> str:
     parts = ", ".join(f"{k} {v} s" for k, v in r["parts"].items()) if len(r["parts"]) > 1 else ""
-    return (
-        f"  {name:<13} {r['seconds']:>7} s = {r['docs_per_s']:>6,} docs/s (CPU {r['cpu_seconds']} s"
-        f"{'; ' + parts if parts else ''}), peak RSS {r['peak_rss_mb']:,} MiB; planted copies "
-        f"{r['planted']:,}, caught {r['caught']:,}; duplicates reported in all {r['duplicates_found']:,}"
+    line = (
+        f"  {name:<13} {r['seconds']:>7} s wall = {r['docs_per_s']:>6,} docs/s, CPU {r['cpu_seconds']} s"
+        f"{' (wall: ' + parts + ')' if parts else ''}, peak RSS {r['peak_rss_mb']:,} MiB; planted "
+        f"copies {r['planted']:,}, caught {r['caught']:,}; duplicates reported in all "
+        f"{r['duplicates_found']:,}"
     )
+    if r["cpu_steps"]:
+        line += (
+            "\n  "
+            + " " * 13
+            + " CPU s by step: "
+            + ", ".join(f"{step} {seconds:.1f}" for step, seconds in r["cpu_steps"].items())
+        )
+    return line
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ A duplicate points at the first-seen (canonical) article of its group.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -29,6 +30,8 @@ BATCH = 10_000
 SIGN_CHUNK = 256  # texts folded and signed at once: ~800k code units, arrays that stay in cache
 SIGN_THREADS = 2
 CANDIDATE_LIMIT = 32
+# the steps of a batch whose CPU time `Deduplicator.steps` adds up (seconds of the threads doing them)
+STEPS = ("normalise", "sign", "url_keys", "lookup", "decide", "insert")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Deduplicator:
         self.index = index if index is not None else DedupIndex()
         self.threshold = check_threshold(threshold)
         self.batch = batch  # documents signed and looked up at once
+        self.steps = dict.fromkeys(STEPS, 0.0)  # CPU seconds of each step so far (see STEPS)
 
     def run(self, documents: Iterable[Document]) -> Iterator[Decision]:
         """Decisions in input order; the input order is the order in which documents were first seen."""
@@ -72,15 +76,24 @@ class Deduplicator:
             yield from self._batch(batch)
 
     def _batch(self, docs: list[Document]) -> list[Decision]:
-        index = self.index
-        sigs, contents, nonempty, urls = _sign(docs)
+        index, steps = self.index, self.steps
+        (sigs, contents, nonempty, urls), spent = _sign(docs)
+        for step, seconds in zip(("normalise", "sign", "url_keys"), spent, strict=True):
+            steps[step] += seconds
+        began = time.thread_time()
         keys = band_keys(sigs)
+        now = time.thread_time()
+        steps["sign"] += now - began
+        began = now
         first = len(index)
         batch = _Batch(index, first, sigs, contents)
         earlier_url = index.url_positions.lookup(urls).tolist()
         earlier_content = index.content_positions.lookup(contents).tolist()
         earlier = index.bands.lookup(keys, CANDIDATE_LIMIT)
         within = _within_batch_candidates(keys)
+        now = time.thread_time()
+        steps["lookup"] += now - began
+        began = now
         url_keys, content_keys = urls.tolist(), contents.tolist()
         comparable = nonempty.tolist()
         newest_url: dict[int, int] = {}  # within the batch: URL key -> newest position
@@ -110,7 +123,10 @@ class Deduplicator:
             newest_url[url] = first + i
             first_content.setdefault(content, first + i)
             decisions.append(decision)
+        now = time.thread_time()
+        steps["decide"] += now - began
         index.add_chunk(batch.chunk(urls), keys)
+        steps["insert"] += time.thread_time() - now
         return decisions
 
     def _decide(
@@ -136,7 +152,7 @@ class Deduplicator:
             return Decision(doc.id, batch.root_id(same_content), None, "exact_content", 1.0)
         if comparable:
             best, best_sim = None, 0.0
-            for position in candidates:
+            for position in sorted(candidates):  # a tie goes to the first seen
                 sim = similarity(sig, batch.signature(position))
                 if sim > best_sim:
                     best, best_sim = position, sim
@@ -199,33 +215,45 @@ class _Signed(NamedTuple):
     urls: np.ndarray  # canonical URL keys (a document without URL: a key of its own id)
 
 
-def _sign_chunk(docs: list[Document]) -> _Signed:
+def _sign_chunk(docs: list[Document]) -> tuple[_Signed, tuple[float, float, float]]:
+    """A chunk's _Signed, and the CPU seconds this thread spent normalising, signing and keying URLs."""
+    began = time.thread_time()
     normalized, folded = fold_batch([doc.text for doc in docs])
-    return _Signed(
-        signatures_of_folded(folded, len(docs)),
-        np.fromiter(map(content_hash, normalized), dtype=np.uint64, count=len(docs)),
-        np.fromiter(map(bool, normalized), dtype=bool, count=len(docs)),
-        np.fromiter(
-            (
-                url_key(canonical_url(doc.url, doc.canonical) if doc.url else f"id:{doc.id}")
-                for doc in docs
-            ),
-            dtype=np.uint64,
-            count=len(docs),
+    contents = np.fromiter(map(content_hash, normalized), dtype=np.uint64, count=len(docs))
+    nonempty = np.fromiter(map(bool, normalized), dtype=bool, count=len(docs))
+    normalised = time.thread_time()
+    sigs = signatures_of_folded(folded, len(docs))
+    signed = time.thread_time()
+    urls = np.fromiter(
+        (
+            url_key(canonical_url(doc.url, doc.canonical) if doc.url else f"id:{doc.id}")
+            for doc in docs
         ),
+        dtype=np.uint64,
+        count=len(docs),
+    )
+    keyed = time.thread_time()
+    return _Signed(sigs, contents, nonempty, urls), (
+        normalised - began,
+        signed - normalised,
+        keyed - signed,
     )
 
 
-def _sign(docs: list[Document]) -> _Signed:
+def _sign(docs: list[Document]) -> tuple[_Signed, list[float]]:
     """_sign_chunk over the batch in chunks, on two threads: numpy, rensa and hashlib release the GIL
     (one thread's URLs go on while the other's arrays are worked on), and small chunks keep the
-    per-character arrays in cache."""
+    per-character arrays in cache. Also the CPU seconds of its three steps, summed over the chunks."""
     chunks = [docs[start : start + SIGN_CHUNK] for start in range(0, len(docs), SIGN_CHUNK)]
     if len(chunks) <= 1:
-        return _sign_chunk(docs)
+        signed, spent = _sign_chunk(docs)
+        return signed, list(spent)
     with ThreadPoolExecutor(SIGN_THREADS) as pool:
         results = list(pool.map(_sign_chunk, chunks))
-    return _Signed(*(np.concatenate(parts) for parts in zip(*results, strict=True)))
+    parts = [signed for signed, _ in results]
+    return _Signed(*(np.concatenate(column) for column in zip(*parts, strict=True))), [
+        sum(column) for column in zip(*(spent for _, spent in results), strict=True)
+    ]
 
 
 def _within_batch_candidates(keys: np.ndarray) -> dict[int, list[int]]:

@@ -8,7 +8,7 @@ Shingling in Python is what usually makes MinHash slow.
 
 from __future__ import annotations
 
-from itertools import chain
+from array import array
 
 import numpy as np
 from rensa import RMinHash
@@ -60,11 +60,14 @@ def signatures_of_folded(folded: np.ndarray, count: int) -> np.ndarray:
     offsets = np.zeros(count + 1, dtype=np.uint64)
     np.cumsum(counts, out=offsets[1:])
     matrix = RMinHash.digest_matrix_from_flat_token_hashes(tokens[take], offsets, NUM_PERM, SEED)
-    sigs = np.fromiter(chain.from_iterable(matrix.to_rows()), np.uint32, count * NUM_PERM)
-    sigs = sigs.reshape(count, NUM_PERM)
+    # rensa hands rows of Python ints; packing each row into 32-bit words is the cheapest way back
+    rows = b"".join([array("I", row).tobytes() for row in matrix.to_rows()])
+    sigs = np.frombuffer(rows, dtype=np.uint32).reshape(count, NUM_PERM).copy()
     sigs[lengths == 0] = np.iinfo(np.uint32).max
     return sigs
 
+
+assert array("I").itemsize == 4
 
 _POWER_CACHE: list[np.ndarray] = []
 
