@@ -6,10 +6,12 @@ beside plain rensa on the same days: word 3-shingles made in Python, `RMinHash` 
 archive, and a duplicate is any document sharing a band (not checked by similarity).
 
 Each size and engine runs in its own process, so its peak RSS is its own; generating the synthetic text
-is not timed. Wall time depends on what else the machine runs, so the CPU time of the process (all its
-threads) is printed beside it, with the load average before and after, and the time of each part of
-ours: loading the window, normalising and signing, deciding (lookups and layers), writing and publishing
-the segment.
+is not timed, and a day's documents are made when the day comes (the day before is gone by then). Wall
+time depends on what else the machine runs, so the CPU time of the process (all its threads) is printed
+beside it, with the load average before and after, and the CPU seconds of each step: for ours loading
+the window, normalising (NFKC, folding, content hashes), signing (word and shingle hashes, MinHash, band
+keys), URL keys, LSH and key lookups, deciding, inserting into the index, other threads (rensa's own)
+and saving (writing and publishing the segment); for plain rensa shingling, signing and its LSH.
 
 Usage: python bench/bench_dedup.py [--repeat N] [--no-baseline] [SIZE ...]   (default: 10000 100000 1000000)
 """
@@ -158,23 +160,30 @@ def run_rensa(total: int) -> dict:
     clock = _Clock()
     lsh = RMinHashLSH(THRESHOLD, NUM_PERM, BANDS)
     duplicates = planted = caught = start = 0
+    steps = {"shingle": 0.0, "sign": 0.0, "LSH insert and lookup": 0.0}  # CPU s, all threads
     for _, docs in _days(total):
         with clock.part("dedup"):
             for first in range(0, len(docs), 10_000):
                 batch = docs[first : first + 10_000]
+                began = time.process_time()
                 shingles = []
                 for doc in batch:
                     words = doc.text.split()
                     shingles.append([" ".join(words[i : i + 3]) for i in range(len(words) - 2)])
+                shingled = time.process_time()
                 matrix = RMinHash.digest_matrix_from_token_sets(shingles, NUM_PERM, SEED)
+                signed = time.process_time()
                 flags = lsh.insert_matrix_and_query_duplicate_flags(matrix, start)
+                steps["shingle"] += shingled - began
+                steps["sign"] += signed - shingled
+                steps["LSH insert and lookup"] += time.process_time() - signed
                 start += len(batch)
                 for doc, flag in zip(batch, flags, strict=True):
                     duplicates += flag
                     planted += doc.id.endswith("-copy")
                     caught += flag and doc.id.endswith("-copy")
         del docs
-    return _result(total, clock, duplicates, planted, caught)
+    return _result(total, clock, duplicates, planted, caught, steps)
 
 
 def _result(

@@ -10,25 +10,19 @@ A duplicate points at the first-seen (canonical) article of its group.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from itertools import islice
-from typing import NamedTuple
 
 import numpy as np
 
 from dedup import THRESHOLD, check_threshold
 from dedup.index import DedupIndex
-from dedup.normalize import content_hash, fold_batch
-from dedup.signatures import band_keys, signatures_of_folded, similarity
-from dedup.urls import canonical_url
+from dedup.signatures import band_keys, similarity
+from dedup.signing import Signed, signed_batches
 
 BATCH = 10_000
-SIGN_CHUNK = 256  # texts folded and signed at once: ~800k code units, arrays that stay in cache
-SIGN_THREADS = 2
 CANDIDATE_LIMIT = 32
 # the steps of a batch whose CPU time `Deduplicator.steps` adds up (seconds of the threads doing them)
 STEPS = ("normalise", "sign", "url_keys", "lookup", "decide", "insert")
@@ -56,10 +50,6 @@ class Decision:
         return asdict(self)
 
 
-def url_key(url: str) -> int:
-    return int.from_bytes(hashlib.blake2b(url.encode("utf-8"), digest_size=8).digest(), "little")
-
-
 class Deduplicator:
     def __init__(
         self, index: DedupIndex | None = None, threshold: float = THRESHOLD, batch: int = BATCH
@@ -70,16 +60,18 @@ class Deduplicator:
         self.steps = dict.fromkeys(STEPS, 0.0)  # CPU seconds of each step so far (see STEPS)
 
     def run(self, documents: Iterable[Document]) -> Iterator[Decision]:
-        """Decisions in input order; the input order is the order in which documents were first seen."""
+        """Decisions in input order; the input order is the order in which documents were first seen.
+        The next batch is signed on other threads while this one is decided."""
         iterator = iter(documents)
-        while batch := list(islice(iterator, self.batch)):
-            yield from self._batch(batch)
+        batches = iter(lambda: list(islice(iterator, self.batch)), [])
+        for docs, signed, spent in signed_batches(batches):
+            for step, seconds in zip(("normalise", "sign", "url_keys"), spent, strict=True):
+                self.steps[step] += seconds
+            yield from self._batch(docs, signed)
 
-    def _batch(self, docs: list[Document]) -> list[Decision]:
+    def _batch(self, docs: list[Document], signed: Signed) -> list[Decision]:
         index, steps = self.index, self.steps
-        (sigs, contents, nonempty, urls), spent = _sign(docs)
-        for step, seconds in zip(("normalise", "sign", "url_keys"), spent, strict=True):
-            steps[step] += seconds
+        sigs, contents, nonempty, urls = signed
         began = time.thread_time()
         keys = band_keys(sigs)
         now = time.thread_time()
@@ -204,56 +196,6 @@ class _Batch:
             "contents": self.contents,
             "signatures": self.sigs,
         }
-
-
-class _Signed(NamedTuple):
-    """What the layers compare of a batch's documents, row by row."""
-
-    sigs: np.ndarray  # MinHash signatures, n x NUM_PERM
-    contents: np.ndarray  # hashes of the normalised texts
-    nonempty: np.ndarray  # whether anything is left of a text once normalised
-    urls: np.ndarray  # canonical URL keys (a document without URL: a key of its own id)
-
-
-def _sign_chunk(docs: list[Document]) -> tuple[_Signed, tuple[float, float, float]]:
-    """A chunk's _Signed, and the CPU seconds this thread spent normalising, signing and keying URLs."""
-    began = time.thread_time()
-    normalized, folded = fold_batch([doc.text for doc in docs])
-    contents = np.fromiter(map(content_hash, normalized), dtype=np.uint64, count=len(docs))
-    nonempty = np.fromiter(map(bool, normalized), dtype=bool, count=len(docs))
-    normalised = time.thread_time()
-    sigs = signatures_of_folded(folded, len(docs))
-    signed = time.thread_time()
-    urls = np.fromiter(
-        (
-            url_key(canonical_url(doc.url, doc.canonical) if doc.url else f"id:{doc.id}")
-            for doc in docs
-        ),
-        dtype=np.uint64,
-        count=len(docs),
-    )
-    keyed = time.thread_time()
-    return _Signed(sigs, contents, nonempty, urls), (
-        normalised - began,
-        signed - normalised,
-        keyed - signed,
-    )
-
-
-def _sign(docs: list[Document]) -> tuple[_Signed, list[float]]:
-    """_sign_chunk over the batch in chunks, on two threads: numpy, rensa and hashlib release the GIL
-    (one thread's URLs go on while the other's arrays are worked on), and small chunks keep the
-    per-character arrays in cache. Also the CPU seconds of its three steps, summed over the chunks."""
-    chunks = [docs[start : start + SIGN_CHUNK] for start in range(0, len(docs), SIGN_CHUNK)]
-    if len(chunks) <= 1:
-        signed, spent = _sign_chunk(docs)
-        return signed, list(spent)
-    with ThreadPoolExecutor(SIGN_THREADS) as pool:
-        results = list(pool.map(_sign_chunk, chunks))
-    parts = [signed for signed, _ in results]
-    return _Signed(*(np.concatenate(column) for column in zip(*parts, strict=True))), [
-        sum(column) for column in zip(*(spent for _, spent in results), strict=True)
-    ]
 
 
 def _within_batch_candidates(keys: np.ndarray) -> dict[int, list[int]]:
