@@ -259,7 +259,11 @@ def main() -> None:
             if "rensa" in engines:
                 theirs = _child("rensa", size)
                 ratio = theirs["seconds"] / ours["seconds"]
-                print(_line("plain rensa", theirs) + f" (in memory); ours {ratio:.2f}×")
+                cpu = theirs["cpu_seconds"] / max(ours["cpu_seconds"], 0.1)
+                print(
+                    _line("plain rensa", theirs)
+                    + f" (in memory); ours {ratio:.2f}× in wall time, {cpu:.2f}× in CPU time"
+                )
             print(f"  load average at the end {os.getloadavg()[0]:.1f}", flush=True)
 
 
