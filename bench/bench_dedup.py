@@ -6,10 +6,12 @@ beside plain rensa on the same days: word 3-shingles made in Python, `RMinHash` 
 archive, and a duplicate is any document sharing a band (not checked by similarity).
 
 Each size and engine runs in its own process, so its peak RSS is its own; generating the synthetic text
-is not timed. Wall time depends on what else the machine runs, so the CPU time of the process (all its
-threads) is printed beside it, with the load average before and after, and the time of each part of
-ours: loading the window, normalising and signing, deciding (lookups and layers), writing and publishing
-the segment.
+is not timed, and a day's documents are made when the day comes (the day before is gone by then). Wall
+time depends on what else the machine runs, so the CPU time of the process (all its threads) is printed
+beside it, with the load average before and after, and the CPU seconds of each step: for ours loading
+the window, normalising (NFKC, folding, content hashes), signing (word and shingle hashes, MinHash, band
+keys), URL keys, LSH and key lookups, deciding, inserting into the index, other threads (rensa's own)
+and saving (writing and publishing the segment); for plain rensa shingling, signing and its LSH.
 
 Usage: python bench/bench_dedup.py [--repeat N] [--no-baseline] [SIZE ...]   (default: 10000 100000 1000000)
 """
@@ -86,6 +88,7 @@ class _Clock:
     def __init__(self) -> None:
         self.wall: dict[str, float] = {}
         self.cpu = 0.0
+        self.cpu_of: dict[str, float] = {}
 
     def part(self, name: str):
         clock = self
@@ -98,6 +101,7 @@ class _Clock:
                 wall, cpu = self.began
                 clock.wall[name] = clock.wall.get(name, 0.0) + time.perf_counter() - wall
                 clock.cpu += time.process_time() - cpu
+                clock.cpu_of[name] = clock.cpu_of.get(name, 0.0) + time.process_time() - cpu
 
         return _Part()
 
@@ -107,9 +111,10 @@ def run_ours(total: int) -> dict:
     from archive.dedup_index import load_window, write_segment
     from archive.snapshot import publish_snapshot
     from archive.store import open_store
-    from dedup.engine import Deduplicator
+    from dedup.engine import STEPS, Deduplicator
 
     clock = _Clock()
+    steps = dict.fromkeys(STEPS, 0.0)
     duplicates = planted = caught = 0
     with tempfile.TemporaryDirectory(prefix="bench-dedup-") as tmp:
         store = open_store(Path(tmp) / "archive")
@@ -123,6 +128,8 @@ def run_ours(total: int) -> dict:
                     duplicates += decision.duplicate_of is not None
                     planted += decision.id.endswith("-copy")
                     caught += decision.id.endswith("-copy") and decision.duplicate_of is not None
+            for step, seconds in deduplicator.steps.items():
+                steps[step] += seconds
             with clock.part("publish"):
                 segment = Path(tmp) / "index.npz"
                 write_segment(deduplicator.index.segment(history), segment)
@@ -135,7 +142,12 @@ def run_ours(total: int) -> dict:
                     extra={layout.dedup_index_key(""): segment},
                 )
             del index, deduplicator, docs
-    return _result(total, clock, duplicates, planted, caught)
+    # CPU seconds by step: loading the window, the engine's steps (its threads' own time), the rest of
+    # the dedup part (rensa's worker threads and the loop above), writing and publishing the segment
+    cpu_steps = {"load window": clock.cpu_of.get("window", 0.0), **steps}
+    cpu_steps["other threads"] = clock.cpu_of.get("dedup", 0.0) - sum(steps.values())
+    cpu_steps["save"] = clock.cpu_of.get("publish", 0.0)
+    return _result(total, clock, duplicates, planted, caught, cpu_steps)
 
 
 def run_rensa(total: int) -> dict:
@@ -148,32 +160,47 @@ def run_rensa(total: int) -> dict:
     clock = _Clock()
     lsh = RMinHashLSH(THRESHOLD, NUM_PERM, BANDS)
     duplicates = planted = caught = start = 0
+    steps = {"shingle": 0.0, "sign": 0.0, "LSH insert and lookup": 0.0}  # CPU s, all threads
     for _, docs in _days(total):
         with clock.part("dedup"):
             for first in range(0, len(docs), 10_000):
                 batch = docs[first : first + 10_000]
+                began = time.process_time()
                 shingles = []
                 for doc in batch:
                     words = doc.text.split()
                     shingles.append([" ".join(words[i : i + 3]) for i in range(len(words) - 2)])
+                shingled = time.process_time()
                 matrix = RMinHash.digest_matrix_from_token_sets(shingles, NUM_PERM, SEED)
+                signed = time.process_time()
                 flags = lsh.insert_matrix_and_query_duplicate_flags(matrix, start)
+                steps["shingle"] += shingled - began
+                steps["sign"] += signed - shingled
+                steps["LSH insert and lookup"] += time.process_time() - signed
                 start += len(batch)
                 for doc, flag in zip(batch, flags, strict=True):
                     duplicates += flag
                     planted += doc.id.endswith("-copy")
                     caught += flag and doc.id.endswith("-copy")
         del docs
-    return _result(total, clock, duplicates, planted, caught)
+    return _result(total, clock, duplicates, planted, caught, steps)
 
 
-def _result(total: int, clock: _Clock, duplicates: int, planted: int, caught: int) -> dict:
+def _result(
+    total: int,
+    clock: _Clock,
+    duplicates: int,
+    planted: int,
+    caught: int,
+    cpu_steps: dict[str, float] | None = None,
+) -> dict:
     seconds = sum(clock.wall.values())
     return {
         "documents": total,
         "seconds": round(seconds, 1),
         "cpu_seconds": round(clock.cpu, 1),
         "parts": {name: round(value, 1) for name, value in clock.wall.items()},
+        "cpu_steps": {name: round(value, 2) for name, value in (cpu_steps or {}).items()},
         "docs_per_s": round(total / seconds),
         "duplicates_found": duplicates,
         "planted": planted,
@@ -193,11 +220,20 @@ def _child(engine: str, size: int) -> dict:
 
 def _line(name: str, r: dict) -> str:
     parts = ", ".join(f"{k} {v} s" for k, v in r["parts"].items()) if len(r["parts"]) > 1 else ""
-    return (
-        f"  {name:<13} {r['seconds']:>7} s = {r['docs_per_s']:>6,} docs/s (CPU {r['cpu_seconds']} s"
-        f"{'; ' + parts if parts else ''}), peak RSS {r['peak_rss_mb']:,} MiB; planted copies "
-        f"{r['planted']:,}, caught {r['caught']:,}; duplicates reported in all {r['duplicates_found']:,}"
+    line = (
+        f"  {name:<13} {r['seconds']:>7} s wall = {r['docs_per_s']:>6,} docs/s, CPU {r['cpu_seconds']} s"
+        f"{' (wall: ' + parts + ')' if parts else ''}, peak RSS {r['peak_rss_mb']:,} MiB; planted "
+        f"copies {r['planted']:,}, caught {r['caught']:,}; duplicates reported in all "
+        f"{r['duplicates_found']:,}"
     )
+    if r["cpu_steps"]:
+        line += (
+            "\n  "
+            + " " * 13
+            + " CPU s by step: "
+            + ", ".join(f"{step} {seconds:.1f}" for step, seconds in r["cpu_steps"].items())
+        )
+    return line
 
 
 def main() -> None:
@@ -223,7 +259,11 @@ def main() -> None:
             if "rensa" in engines:
                 theirs = _child("rensa", size)
                 ratio = theirs["seconds"] / ours["seconds"]
-                print(_line("plain rensa", theirs) + f" (in memory); ours {ratio:.2f}×")
+                cpu = theirs["cpu_seconds"] / max(ours["cpu_seconds"], 0.1)
+                print(
+                    _line("plain rensa", theirs)
+                    + f" (in memory); ours {ratio:.2f}× in wall time, {cpu:.2f}× in CPU time"
+                )
             print(f"  load average at the end {os.getloadavg()[0]:.1f}", flush=True)
 
 

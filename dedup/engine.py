@@ -10,25 +10,22 @@ A duplicate points at the first-seen (canonical) article of its group.
 
 from __future__ import annotations
 
-import hashlib
+import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from itertools import islice
-from typing import NamedTuple
 
 import numpy as np
 
 from dedup import THRESHOLD, check_threshold
 from dedup.index import DedupIndex
-from dedup.normalize import content_hash, fold_batch
-from dedup.signatures import band_keys, signatures_of_folded, similarity
-from dedup.urls import canonical_url
+from dedup.signatures import band_keys, similarity
+from dedup.signing import Signed, signed_batches
 
 BATCH = 10_000
-SIGN_CHUNK = 256  # texts folded and signed at once: ~800k code units, arrays that stay in cache
-SIGN_THREADS = 2
 CANDIDATE_LIMIT = 32
+# the steps of a batch whose CPU time `Deduplicator.steps` adds up (seconds of the threads doing them)
+STEPS = ("normalise", "sign", "url_keys", "lookup", "decide", "insert")
 
 
 @dataclass(frozen=True)
@@ -53,10 +50,6 @@ class Decision:
         return asdict(self)
 
 
-def url_key(url: str) -> int:
-    return int.from_bytes(hashlib.blake2b(url.encode("utf-8"), digest_size=8).digest(), "little")
-
-
 class Deduplicator:
     def __init__(
         self, index: DedupIndex | None = None, threshold: float = THRESHOLD, batch: int = BATCH
@@ -64,23 +57,35 @@ class Deduplicator:
         self.index = index if index is not None else DedupIndex()
         self.threshold = check_threshold(threshold)
         self.batch = batch  # documents signed and looked up at once
+        self.steps = dict.fromkeys(STEPS, 0.0)  # CPU seconds of each step so far (see STEPS)
 
     def run(self, documents: Iterable[Document]) -> Iterator[Decision]:
-        """Decisions in input order; the input order is the order in which documents were first seen."""
+        """Decisions in input order; the input order is the order in which documents were first seen.
+        The next batch is signed on other threads while this one is decided."""
         iterator = iter(documents)
-        while batch := list(islice(iterator, self.batch)):
-            yield from self._batch(batch)
+        batches = iter(lambda: list(islice(iterator, self.batch)), [])
+        for docs, signed, spent in signed_batches(batches):
+            for step, seconds in zip(("normalise", "sign", "url_keys"), spent, strict=True):
+                self.steps[step] += seconds
+            yield from self._batch(docs, signed)
 
-    def _batch(self, docs: list[Document]) -> list[Decision]:
-        index = self.index
-        sigs, contents, nonempty, urls = _sign(docs)
+    def _batch(self, docs: list[Document], signed: Signed) -> list[Decision]:
+        index, steps = self.index, self.steps
+        sigs, contents, nonempty, urls = signed
+        began = time.thread_time()
         keys = band_keys(sigs)
+        now = time.thread_time()
+        steps["sign"] += now - began
+        began = now
         first = len(index)
         batch = _Batch(index, first, sigs, contents)
         earlier_url = index.url_positions.lookup(urls).tolist()
         earlier_content = index.content_positions.lookup(contents).tolist()
         earlier = index.bands.lookup(keys, CANDIDATE_LIMIT)
         within = _within_batch_candidates(keys)
+        now = time.thread_time()
+        steps["lookup"] += now - began
+        began = now
         url_keys, content_keys = urls.tolist(), contents.tolist()
         comparable = nonempty.tolist()
         newest_url: dict[int, int] = {}  # within the batch: URL key -> newest position
@@ -110,7 +115,10 @@ class Deduplicator:
             newest_url[url] = first + i
             first_content.setdefault(content, first + i)
             decisions.append(decision)
+        now = time.thread_time()
+        steps["decide"] += now - began
         index.add_chunk(batch.chunk(urls), keys)
+        steps["insert"] += time.thread_time() - now
         return decisions
 
     def _decide(
@@ -136,7 +144,7 @@ class Deduplicator:
             return Decision(doc.id, batch.root_id(same_content), None, "exact_content", 1.0)
         if comparable:
             best, best_sim = None, 0.0
-            for position in candidates:
+            for position in sorted(candidates):  # a tie goes to the first seen
                 sim = similarity(sig, batch.signature(position))
                 if sim > best_sim:
                     best, best_sim = position, sim
@@ -188,44 +196,6 @@ class _Batch:
             "contents": self.contents,
             "signatures": self.sigs,
         }
-
-
-class _Signed(NamedTuple):
-    """What the layers compare of a batch's documents, row by row."""
-
-    sigs: np.ndarray  # MinHash signatures, n x NUM_PERM
-    contents: np.ndarray  # hashes of the normalised texts
-    nonempty: np.ndarray  # whether anything is left of a text once normalised
-    urls: np.ndarray  # canonical URL keys (a document without URL: a key of its own id)
-
-
-def _sign_chunk(docs: list[Document]) -> _Signed:
-    normalized, folded = fold_batch([doc.text for doc in docs])
-    return _Signed(
-        signatures_of_folded(folded, len(docs)),
-        np.fromiter(map(content_hash, normalized), dtype=np.uint64, count=len(docs)),
-        np.fromiter(map(bool, normalized), dtype=bool, count=len(docs)),
-        np.fromiter(
-            (
-                url_key(canonical_url(doc.url, doc.canonical) if doc.url else f"id:{doc.id}")
-                for doc in docs
-            ),
-            dtype=np.uint64,
-            count=len(docs),
-        ),
-    )
-
-
-def _sign(docs: list[Document]) -> _Signed:
-    """_sign_chunk over the batch in chunks, on two threads: numpy, rensa and hashlib release the GIL
-    (one thread's URLs go on while the other's arrays are worked on), and small chunks keep the
-    per-character arrays in cache."""
-    chunks = [docs[start : start + SIGN_CHUNK] for start in range(0, len(docs), SIGN_CHUNK)]
-    if len(chunks) <= 1:
-        return _sign_chunk(docs)
-    with ThreadPoolExecutor(SIGN_THREADS) as pool:
-        results = list(pool.map(_sign_chunk, chunks))
-    return _Signed(*(np.concatenate(parts) for parts in zip(*results, strict=True)))
 
 
 def _within_batch_candidates(keys: np.ndarray) -> dict[int, list[int]]:

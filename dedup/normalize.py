@@ -63,10 +63,18 @@ def fold_batch(texts: list[str]) -> tuple[list[str], np.ndarray]:
     """The normalised texts, and the same batch as one array of UTF-16 code units: the texts' words
     separated by single spaces (32), each text ended by SEPARATOR (0) but the last."""
     composed = [unicodedata.normalize("NFKC", text) for text in texts]
-    codes = np.frombuffer(" ".join(composed).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    # past the BMP (emoji and such) is the table's last entry, a space
-    mapped = _TABLE16.take(codes, mode="clip")
-    if len(composed) > 1:
+    # as UTF-16 (a copy of most texts' own storage): a character past the BMP (emoji and such) is two
+    # surrogates, each mapped to a space like the character itself, and the spaces collapse below
+    codes = np.frombuffer(
+        chr(SEPARATOR).join(composed).encode("utf-16-le", "surrogatepass"), np.uint16
+    )
+    mapped = _TABLE16.take(codes)
+    joints = codes == SEPARATOR
+    if np.count_nonzero(joints) == len(composed) - 1:
+        mapped[joints] = SEPARATOR  # no text holds the separator: these are the joints
+    else:  # some text does (it is then mapped to a space): place the joints by the texts' lengths
+        codes = np.frombuffer(" ".join(composed).encode("utf-32-le", "surrogatepass"), np.uint32)
+        mapped = _TABLE16.take(codes, mode="clip")  # past the BMP: the table's last entry, a space
         ends = np.cumsum(np.fromiter(map(len, composed[:-1]), np.int64, len(composed) - 1) + 1)
         mapped[ends - 1] = SEPARATOR  # the joining spaces
     mapped = mapped[mapped != _DROP16]

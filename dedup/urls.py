@@ -39,6 +39,10 @@ MOBILE_HOST_PREFIXES = ("m.", "mobile.", "amp.", "www.")
 _AMP_PATH = re.compile(r"(/amp)+/?$|^/amp(?=/)", re.IGNORECASE)
 # characters left as they are in a path; everything else (Arabic included) is percent-encoded, upper-case hex
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
+# a URL that parsing would leave as it is but for the steps below: http(s), a lower-case host name, no
+# port, user, query, fragment, percent sign or space, a path of unreserved characters (the common case;
+# canonical_url's tests check it gives what the whole parse gives)
+_PLAIN = re.compile(r"https?://([a-z0-9-]+(?:\.[a-z0-9-]+)+)(/[A-Za-z0-9._~/-]*)?")
 
 
 def canonical_url(url: str, declared: str | None = None) -> str:
@@ -49,6 +53,19 @@ def canonical_url(url: str, declared: str | None = None) -> str:
     """
     if declared and declared.strip():
         url = urljoin(url, declared.strip())
+    plain = _PLAIN.fullmatch(url)
+    if plain is None:
+        return parsed_canonical_url(url)
+    host, path = plain.group(1), plain.group(2) or ""
+    for prefix in MOBILE_HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix) :]
+            break
+    return f"https://{host}{_AMP_PATH.sub('', path).rstrip('/') or '/'}"
+
+
+def parsed_canonical_url(url: str) -> str:
+    """canonical_url of any URL (no declared canonical), by parsing it whole."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):

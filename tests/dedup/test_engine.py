@@ -8,7 +8,7 @@ import pytest
 from dedup.engine import Deduplicator, Document
 from dedup.index import DedupIndex
 from dedup.normalize import normalize_text
-from dedup.urls import canonical_url
+from dedup.urls import canonical_url, parsed_canonical_url
 from newsarchive.cli.main import main
 from tests.dedup.labelled_set import labelled_set, seed_stories
 
@@ -36,6 +36,26 @@ def test_urls_that_differ_in_what_matters_stay_apart():
     assert (
         canonical_url("https://a.example/x", declared="/y") == "https://a.example/y"
     )  # rel=canonical wins
+
+
+def test_the_plain_url_shortcut_gives_what_the_whole_parse_gives():
+    """canonical_url skips parsing for plain URLs; every shape around the shortcut's edge is keyed the same
+    both ways (case, ports, users, IPv6, dots, percent signs, spaces, queries, fragments, AMP paths)."""
+    hosts = ["enabbaladi.net", "a.b.example", "example", "ex-ample.co.uk", "a..b", "h.example."]
+    hosts += ["h.example:80", "h.example:8080", "u@h.example", "[::1]", "H.Example"]
+    paths = ["", "/", "/a", "/a/", "/amp", "/amp/", "/a/amp", "/a/amp/", "/AMP/x", "/a//b", "/./b"]
+    paths += ["/~x_y-z.html", "/سوريا", "/%D8%B3", "/%d8%b3", "/%41", "/a b", "/a\tb", "/a?x=1"]
+    paths += ["/a#f", "/a?utm_source=x&b=2", "/amp/amp", "/ampx", "/x/ampere", "/a;p", "/a:b@c"]
+    urls = [
+        scheme + sub + host + path + end
+        for scheme in ("https://", "http://", "HTTP://", "ftp://", " https://", "//")
+        for sub in ("", "www.", "m.", "amp.", "mobile.", "WWW.", "news.")
+        for host in hosts
+        for path in paths
+        for end in ("", " ", "\n")
+    ]
+    assert [canonical_url(u) for u in urls] == [parsed_canonical_url(u) for u in urls]
+    assert canonical_url("https://m.outlet.example/a/amp/") == "https://outlet.example/a"
 
 
 def test_arabic_normalisation_unifies_orthographic_variants():

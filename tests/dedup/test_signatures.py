@@ -15,7 +15,7 @@ from rensa import RMinHash
 from dedup.engine import Deduplicator, Document
 from dedup.index import DedupIndex
 from dedup.normalize import content_hash, fold_batch, normalize_many
-from dedup.signatures import NUM_PERM, SEED, signatures
+from dedup.signatures import NUM_PERM, SEED, signatures, signatures_of_folded
 from tests.dedup.labelled_set import labelled_set, seed_stories
 
 MASK = (1 << 64) - 1
@@ -135,6 +135,13 @@ def test_a_batch_folds_and_signs_each_text_as_the_rules_say():
     for cut in (1, 7, len(texts) - 1):
         again = np.concatenate([signatures(normalized[:cut]), signatures(normalized[cut:])])
         assert (again == sigs).all()
+    # a batch where no text holds the separator's code unit (the joints found by it) folds the same
+    plain = [t for t in texts if chr(0) not in t]
+    assert len(plain) < len(texts) and any(ord(c) > 0xFFFF for t in plain for c in t)
+    normalized, folded = fold_batch(plain)
+    assert normalized == [reference_normalize(t) for t in plain]
+    for text, sig in zip(normalized, signatures_of_folded(folded, len(plain)), strict=True):
+        assert (sig == reference_signature(text)).all(), text[:40]
 
 
 def test_signatures_stay_comparable_with_archived_segments():
