@@ -10,6 +10,7 @@ import pytest
 
 from newsarchive.config import Settings
 from replica.server import ReplicaServer
+from tests import xdist_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = ROOT.parent / "shared" / "seeds"
@@ -170,11 +171,25 @@ def xdist_group_of(item: pytest.Item) -> str | None:
     return None
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the `xdist_group` marks
+def pytest_configure(config):
+    xdist_groups.start(config)
+
+
+def pytest_unconfigure(config):
+    xdist_groups.finish(config)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` (make test): the scheduler that keeps each `xdist_group` in one worker."""
+    if config.getoption("dist", "no") == "loadgroup":
+        return xdist_groups.GroupScheduling(config, log)
+    return None
+
+
 def pytest_collection_modifyitems(items):
     """A test that uses the S3 server or the shared pipeline run (directly, or as the "s3" case of
     `archive_url`) is slow, wherever it is; `make test-fast` leaves it out. Each test gets its worker
-    group (`xdist_group_of`)."""
+    group (`xdist_group_of`), which a worker writes down for the scheduler (tests/xdist_groups.py)."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if (
@@ -185,6 +200,7 @@ def pytest_collection_modifyitems(items):
         group = xdist_group_of(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+    xdist_groups.record(items)
 
 
 @pytest.fixture(scope="session", autouse=True)
