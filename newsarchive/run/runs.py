@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from archive import layout
+from common.cdxj_entry import sidecar_name
 
 STAGES = ("crawl", "extract")  # the per-outlet stages (a gap record names one)
 
@@ -33,7 +34,7 @@ class RunRef:
 
     def warc_index(self, outlet: str) -> str:
         """The CDXJ lines the crawl wrote with the WARC (common/cdxj_entry.py), used by publish."""
-        return layout.staged_key(self.staging, "crawl", f"{outlet}.warc.gz.cdxj")
+        return layout.staged_key(self.staging, "crawl", sidecar_name(f"{outlet}.warc.gz"))
 
     def crawl_report(self, outlet: str) -> str:
         return layout.staged_key(self.staging, "crawl", f"{outlet}.crawl.json")
