@@ -193,6 +193,7 @@ class CrawlReport:
     requisites: RequisiteCounts = field(default_factory=RequisiteCounts)
     records: dict[str, int] = field(default_factory=dict)  # WARC records written, by HTTP status
     evidence: tuple[Evidence, ...] = ()  # the first error and robots.txt answers, by record id
+    write_error: str = ""  # the first write of the crawl's files that failed: they are not whole
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -206,6 +207,8 @@ class CrawlReport:
                 values["requisites"] = _requisite_counts(decode.Fields(values["requisites"]))
             if "evidence" in values:
                 values["evidence"] = _evidence(values["evidence"], "evidence")
+            if "write_error" in values:
+                values["write_error"] = decode.text(values["write_error"], "write_error")
         except decode.Malformed as exc:
             raise RecordError(f"not a crawl report ({exc})") from None
         return cls(**values, extra={k: v for k, v in data.items() if k not in known})
@@ -358,6 +361,7 @@ def _outlet_counts(f: decode.Fields, outlet: str) -> OutletCounts:
             requisites=_requisite_counts(f.child("requisites", {})),
             evidence=f.get("evidence", _evidence, ()),
             elapsed_s=f.get("elapsed_s", lambda v, w: decode.number(v, w, low=0, high=1e9), 0.0),
+            write_error=f.get("write_error", decode.text, ""),
             extra={
                 k: v
                 for k, v in f.data.items()
@@ -370,6 +374,7 @@ def _outlet_counts(f: decode.Fields, outlet: str) -> OutletCounts:
                     "finish_reason",
                     "memusage_max",
                     "elapsed_s",
+                    "write_error",
                     "requisites",
                     "evidence",
                 )

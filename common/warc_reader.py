@@ -30,6 +30,8 @@ from warcio.statusandheaders import (
     StatusAndHeadersParserException,
 )
 
+from common.errors import NewsArchiveError
+
 CHUNK = 1 << 20
 MAX_MEMBER = 64 << 20  # a page is at most 16 MiB (DOWNLOAD_MAXSIZE); a bigger member is damage
 HTTP_RECORDS = ("response", "request", "revisit")
@@ -41,8 +43,13 @@ _REQUEST_PARSER = StatusAndHeadersParser(
 )
 
 
-class DamagedWarc(ValueError):
-    """A WARC that cannot be read from `offset` on (the records before it were read)."""
+class DamagedWarc(NewsArchiveError, ValueError):
+    """A WARC that cannot be read from `offset` on (the records before it were read). One of our errors:
+    wherever it reaches an edge it is one line naming the file and the offset, never a traceback;
+    reading the same bytes again gives the same answer, so a retry cannot mend it."""
+
+    reason = "damaged_warc"
+    retryable = False
 
     def __init__(self, message: str, offset: int):
         super().__init__(message)

@@ -13,7 +13,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from spiders.news import news_spider
-from spiders.warc import capture_paths
+from spiders.warc import WRITE_ERROR_STAT, WRITE_FAILED, capture_paths
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -38,7 +38,17 @@ class CoverageReport:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         news = news_spider(spider)
+        files = capture_paths(self.output_dir, news.outlet.id)
+        files.report.parent.mkdir(parents=True, exist_ok=True)
+        # the state first, the report last: the report is the sign that the crawl's files are whole
+        write_error = self.crawler.stats.get_value(WRITE_ERROR_STAT) or ""
         run = news.finish_run(reason)
+        try:
+            files.state.write_bytes(run.to_bytes())
+        except OSError as exc:
+            write_error = write_error or f"{files.state.name}: {exc}"
+        if write_error:
+            reason = WRITE_FAILED
         stats = self.crawler.stats.get_stats()
         ours = {k[len(PREFIX) :]: v for k, v in stats.items() if k.startswith(PREFIX)}
         failed = {k.split("/", 1)[1]: v for k, v in ours.items() if k.startswith("failed/")}
@@ -86,13 +96,12 @@ class CoverageReport:
             "evidence": ours.get("evidence", []),
             "memusage_max": stats.get("memusage/max"),
             "elapsed_s": round(stats.get("elapsed_time_seconds") or 0.0, 2),
+            # the first write of the crawl's files that failed (a full disk, a size limit): not whole
+            "write_error": write_error,
         }
-        files = capture_paths(self.output_dir, news.outlet.id)
-        files.report.parent.mkdir(parents=True, exist_ok=True)
-        files.report.write_text(
-            json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8"
-        )
-        files.state.write_bytes(run.to_bytes())
+        part = files.report.with_name(files.report.name + ".part")
+        part.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        part.replace(files.report)
 
 
 def _under(stats: dict[str, Any], prefix: str) -> dict[str, int]:

@@ -53,6 +53,8 @@ KIND_KEY = "newsarchive_kind"  # request meta: "discovery" (feeds, sitemaps, sec
 VIA_KEY = "newsarchive_via"  # request meta: (the URL it was found on, when: ISO 8601 UTC)
 PROVENANCE_TYPE = "application/warc-fields"
 MAX_NAMED = 50  # error responses and robots.txt answers the report names by record id
+WRITE_FAILED = "write_failed"  # the finish reason of a crawl that could not write its files whole
+WRITE_ERROR_STAT = "newsarchive/write_error"  # what failed, for the report (spiders/report.py)
 
 
 class CrawlFiles(NamedTuple):
@@ -127,6 +129,9 @@ class WarcPipeline:
         self._index_name = ""  # the WARC as the snapshot's index names it
         self._index_path = Path()
         self._writer: GzipWarcWriter | None = None
+        self._warc_path = Path()
+        self.write_error = ""  # the first write that failed: nothing more is written
+        self._closing: object = None  # the engine's close, once a write failed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcPipeline:
@@ -161,21 +166,25 @@ class WarcPipeline:
             self.requisite_originals = {
                 digest: Original(*entry[:3]) for digest, entry in news.state.requisites.items()
             }
-        self._file = path.open("wb")
-        # written under a temporary name, renamed once the crawl closes it: a sidecar is always whole
+        self._warc_path = path
         self._index_path = files.cdxj
-        self._index = files.cdxj.with_suffix(".part").open("w", encoding="utf-8", newline="\n")
         self._index_name = layout.warc_key("", outlet)
-        self._writer = GzipWarcWriter(self._file, on_record=self._indexed)
-        info = self._writer.create_warcinfo_record(
-            path.name,
-            {
-                "software": "newsarchive (Scrapy)",
-                "format": "WARC File Format 1.1",
-                "outlet": outlet,
-            },
-        )
-        self._writer.write_record(info)
+        try:
+            self._file = path.open("wb")
+            # written under a temporary name, renamed once the crawl closes it: a sidecar is always whole
+            self._index = files.cdxj.with_suffix(".part").open("w", encoding="utf-8", newline="\n")
+            self._writer = GzipWarcWriter(self._file, on_record=self._indexed)
+            info = self._writer.create_warcinfo_record(
+                path.name,
+                {
+                    "software": "newsarchive (Scrapy)",
+                    "format": "WARC File Format 1.1",
+                    "outlet": outlet,
+                },
+            )
+            self._writer.write_record(info)
+        except OSError as exc:
+            self._write_failed(exc)
 
     def response_captured(self, request: Request, capture: Capture) -> None:
         """Every response as it arrives, except an article's 2xx (an item, once the spider judged it)."""
@@ -184,14 +193,43 @@ class WarcPipeline:
         kind = _kind(request)
         if kind == "article" and 200 <= capture["status"] < 300:
             return
-        self.write_capture(capture, request.meta.get(VIA_KEY), kind)
+        if not self._written(capture, request.meta.get(VIA_KEY), kind):
+            return
         if kind in ("discovery", "robots"):
             self.crawler.stats.inc_value("newsarchive/warc/discovery_records")
 
     def process_item(self, item: ArticleItem, spider: Spider | None = None) -> Written:
         via, at = item.get("via"), item.get("discovered_at")  # both or neither (spiders/news.py)
-        self.write_capture(item, (via, at) if via and at else None, "article")
+        self._written(item, (via, at) if via and at else None, "article")
         return {"url": item["url"], "outlet": item["outlet"], "status": item["status"]}
+
+    def _written(self, capture: Capture, via: tuple[str, str] | None, kind: str) -> bool:
+        """write_capture, unless a write failed already; False if it was not written."""
+        if self._writer is None:
+            return False
+        try:
+            self.write_capture(capture, via, kind)
+            return True
+        except OSError as exc:
+            self._write_failed(exc)
+            return False
+
+    def _write_failed(self, exc: OSError | str, stop: bool = True) -> None:
+        """A write of the WARC or its sidecar failed (a full disk, a size limit, an I/O error): nothing
+        more is written, the crawl stops, and its report says why (`write_error`, finish reason
+        WRITE_FAILED), so newsarchive/run/crawl.py fails the outlet: the WARC is not whole. Scrapy would
+        only log an error raised here and go on crawling."""
+        if self.write_error:
+            return
+        self.write_error = f"{self._warc_path.name}: {exc}"
+        self._writer = None
+        self.crawler.stats.set_value(WRITE_ERROR_STAT, self.write_error)
+        logger.error("the crawl stops: %s", self.write_error)
+        if stop and self.crawler.crawling:  # (a pipeline can be used without a crawl: the tests)
+            from scrapy.utils.defer import deferred_from_coro  # scrapy: see from_crawler
+
+            closing = self.crawler.engine.close_spider_async(reason=WRITE_FAILED)
+            self._closing = deferred_from_coro(closing)
 
     def write_capture(
         self, capture: Capture, via: tuple[str, str] | None, kind: str = "article"
@@ -285,11 +323,26 @@ class WarcPipeline:
             self._index.write(line + "\n")
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        if self._file:
-            self._file.close()
-        if self._index:
-            self._index.close()
-            Path(self._index.name).replace(self._index_path)
+        """Close the WARC and its sidecar; the WARC must hold every byte its records were written with
+        (a write that failed in part, or a flush at close, leaves it short: a failed write)."""
+        written = self._writer.offset if self._writer is not None else None
+        try:
+            if self._file:
+                self._file.close()
+            if self._index:
+                self._index.close()
+            if written is not None and (size := self._warc_path.stat().st_size) != written:
+                self._write_failed(
+                    f"it holds {size:,} of the {written:,} bytes written", stop=False
+                )
+        except OSError as exc:
+            self._write_failed(exc, stop=False)
+        if self._index is not None:
+            part = Path(self._index.name)
+            if self.write_error:
+                part.unlink(missing_ok=True)  # the WARC is not whole: no sidecar of it
+            else:
+                part.replace(self._index_path)
 
     def _spider(self) -> NewsSpider:
         from spiders.news import news_spider  # scrapy: see from_crawler

@@ -159,6 +159,12 @@ def run_crawl(
         )
     except (ValueError, StagedRecordError) as exc:  # a crawler of another version: never read as 0
         raise CrawlError(f"outlet {outlet_id}: {exc}", "crawl_report") from None
+    if report.write_error:  # its WARC, sidecar or state is not whole (spiders/warc.py WRITE_FAILED)
+        raise full_filesystem(output_dir, report.write_error) or CrawlError(
+            f"outlet {outlet_id}: the crawl could not write its files ({report.write_error}); "
+            "nothing of it is kept: run it again",
+            "write_failed",
+        )
     if report.finish_reason not in ("finished", "closespider_pagecount", "closespider_itemcount"):
         raise CrawlError(
             f"outlet {outlet_id}: crawl ended early ({report.finish_reason}):\n{log_tail}",

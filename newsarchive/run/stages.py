@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from archive.records import ArchivedRow, CrawlReport, Gap
 from archive.store import ObjectNotFound, Store, StoreError, open_store
@@ -24,6 +25,7 @@ from archive.warc_digests import archived_digests, write_digests
 from archive.warc_read import ARTICLE_KINDS, Capture, CaptureNotFound, Originals, iter_captures
 from common.errors import ExtractionError, NewsArchiveError
 from common.timing import timed
+from common.warc_reader import DamagedWarc
 from extract.batch import Page, extract_pages
 from newsarchive import __version__
 from newsarchive.config import Settings
@@ -38,6 +40,7 @@ from spiders.state import load_crawl_state
 from spiders.warc import CrawlFiles, capture_paths
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class StageNotReady(NewsArchiveError):
@@ -126,6 +129,19 @@ def _stage_warc(store: Store, run: RunRef, outlet_id: str, files: CrawlFiles) ->
         store.put_file(run.warc_index(outlet_id), files.cdxj, overwrite=True)
 
 
+def _undamaged(run: RunRef, outlet_id: str, results: Iterator[T]) -> Iterator[T]:
+    """The results of reading the run's staged WARC of one outlet; a damaged one names the outlet, the
+    run and the remedy (the crawl wrote it whole, so the staging was altered since)."""
+    try:
+        yield from results
+    except DamagedWarc as exc:
+        raise DamagedWarc(
+            f"outlet {outlet_id}: the staged WARC of run {run.run_id} is damaged ({exc}); crawl the "
+            "outlet again (in Airflow: clear its crawl task with its downstream tasks)",
+            exc.offset,
+        ) from None
+
+
 def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> ExtractReport:
     """Extract every captured article page of this run's crawl of one outlet; errors are counted by reason
     and listed by URL (the crawl state gives those pages up, or keeps a timeout pending)."""
@@ -175,12 +191,16 @@ def extract_stage(settings: Settings, run: RunRef, outlet_id: str) -> ExtractRep
 
             context = OutletContext.for_outlet(outlet)
             extractor = extractor_id(context, __version__)  # each row names what made it
-            for page, result in extract_pages(
-                context,
-                pages(),
-                workers=settings.extract_workers,
-                timeout_s=settings.extract_timeout_s,
-                memory_mb=settings.extract_memory_mb,
+            for page, result in _undamaged(
+                run,
+                outlet_id,
+                extract_pages(
+                    context,
+                    pages(),
+                    workers=settings.extract_workers,
+                    timeout_s=settings.extract_timeout_s,
+                    memory_mb=settings.extract_memory_mb,
+                ),
             ):
                 capture = captures.pop(page.source)
                 if isinstance(result, ExtractionError):

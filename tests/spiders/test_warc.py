@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 
 import pytest
 from scrapy.utils.test import get_crawler
@@ -238,3 +239,34 @@ def test_a_requisite_archived_on_an_earlier_day_is_a_revisit_of_that_record(tmp_
             changed,
         ]
     }
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_a_write_that_fails_stops_the_writer_and_is_named_for_the_report(tmp_path):
+    """/dev/full answers every write with ENOSPC, as a full disk does: Scrapy would only log an error
+    raised by a pipeline and go on crawling, so the pipeline keeps the first failure for the report
+    (spiders/report.py: finish reason write_failed) and writes nothing more, and no sidecar is left."""
+    files = capture_paths(tmp_path, "anapress")
+    files.warc.symlink_to("/dev/full")
+    pipeline = _pipeline(tmp_path)
+    big = b"<html><body>" + os.urandom(40_000).hex().encode() + b"</body></html>"  # past the buffer
+    item = {**_capture("https://www.anapress.net/a/1", big), "via": None, "discovered_at": None}
+    assert pipeline.process_item(item)["url"] == item["url"]  # the item goes on; the write did not
+    assert "anapress.warc.gz" in pipeline.write_error
+    assert "No space left on device" in pipeline.write_error
+    stat = pipeline.crawler.stats.get_value("newsarchive/write_error")
+    assert stat == pipeline.write_error
+    pipeline.process_item({**item, "url": "https://www.anapress.net/a/2"})  # nothing more written
+    assert pipeline.write_error == stat  # the first failure is the one named
+    pipeline.close_spider()
+    assert not files.cdxj.exists() and not list(tmp_path.glob("*.part"))
+
+
+def test_a_warc_closed_whole_keeps_its_sidecar_and_names_no_failure(tmp_path):
+    pipeline = _pipeline(tmp_path)
+    pipeline.write_capture(_capture("https://www.anapress.net/a/1"), None)
+    pipeline.close_spider()
+    files = capture_paths(tmp_path, "anapress")
+    assert pipeline.write_error == ""
+    assert files.cdxj.exists() and files.warc.stat().st_size > 0
+    assert pipeline.crawler.stats.get_value("newsarchive/write_error") is None
