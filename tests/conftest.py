@@ -171,6 +171,15 @@ def xdist_group_of(item: pytest.Item) -> str | None:
     return None
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--record-durations",
+        action="store_true",
+        help="write each test's seconds (those of 1 s or more) to tests/durations.json, which "
+        "`make test` uses to start the longest test groups first",
+    )
+
+
 def pytest_configure(config):
     xdist_groups.start(config)
 
