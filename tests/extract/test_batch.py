@@ -114,13 +114,22 @@ def test_a_short_batch_is_done_by_one_worker_and_a_long_one_gets_more():
     assert len(short) == 3 and all(isinstance(r, Article) for r in short)
     assert len(seen) == 1
     seen.clear()
-    long = 3000  # a few seconds of work on one worker: several times what a start-up takes
-    results = [
+    long = 3000  # at most: a few seconds of work on one worker, several times what a start-up takes
+    read = []
+
+    def pages():  # the long batch ends once both workers are seen: what follows would prove nothing
+        for i in range(long):
+            if len(seen) == 2 and len(read) >= 20:
+                return
+            read.append(i)
+            yield _good(i)
+
+    results = [  # /proc read until both workers are seen (each read costs more than a page)
         r
-        for _, r in extract_pages(CONTEXT, (_good(i) for i in range(long)), workers=2, timeout_s=20)
-        if not seen.update(_worker_pids())
+        for _, r in extract_pages(CONTEXT, pages(), workers=2, timeout_s=20)
+        if len(seen) == 2 or not seen.update(_worker_pids())
     ]
-    assert len(results) == long and all(isinstance(r, Article) for r in results)
+    assert len(results) == len(read) and all(isinstance(r, Article) for r in results)
     assert len(seen) == 2
 
 
