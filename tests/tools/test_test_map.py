@@ -20,7 +20,6 @@ NOT_YET_MIRRORED = {
     "archive/timestamp.py",
     "archive/verify.py",
     "archive/warc_digests.py",
-    "common/values.py",
     "dedup/index.py",
     "dedup/normalize.py",
     "extract/furniture.py",
