@@ -14,7 +14,6 @@ NOT_YET_MIRRORED = {
     "archive/capture_index.py",
     "archive/captures.py",
     "archive/readers.py",
-    "archive/s3.py",
     "archive/signing.py",
     "archive/timestamp.py",
     "archive/verify.py",
