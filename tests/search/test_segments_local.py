@@ -42,23 +42,23 @@ def archive(indexed, tmp_path):
 
 
 def _shared(indexed):
-    """`indexed` as it is, for a test that changes nothing in it (its cache is its own)."""
+    """`indexed` as it is and its search cache, for a test that changes nothing in them."""
     path, published = indexed
-    return open_store(path), published.refs
+    return open_store(path), published.refs, path.parent / "cache"
 
 
-def test_the_newest_rev_of_each_day_with_a_segment_of_this_stemmer_is_searched(indexed, tmp_path):
-    store, refs = _shared(indexed)
-    coverage = open_segments(store, tmp_path / "cache", None, None, STEMMER)
+def test_the_newest_rev_of_each_day_with_a_segment_of_this_stemmer_is_searched(indexed):
+    store, refs, cache = _shared(indexed)
+    coverage = open_segments(store, cache, None, None, STEMMER)
     assert [s.ref for s in coverage.segments] == refs[:2]
     assert coverage.missing == [refs[-1]] and coverage.damaged == coverage.outdated == []
     assert [s.rows for s in coverage.segments] == [43, 30]
     assert all(
         (s.path / "meta.json").is_file() and s.rows_file.is_file() for s in coverage.segments
     )
-    one_day = open_segments(store, tmp_path / "cache", DAYS[1], DAYS[1], STEMMER)
+    one_day = open_segments(store, cache, DAYS[1], DAYS[1], STEMMER)
     assert [s.ref for s in one_day.segments] == [refs[1]] and one_day.missing == []
-    other = open_segments(store, tmp_path / "cache", None, None, "snowball 0123456789ab")
+    other = open_segments(store, cache, None, None, "snowball 0123456789ab")
     assert other.segments == [] and other.outdated == refs[:2]
     assert other.missing == [*refs[:2], refs[-1]]
 
@@ -88,15 +88,15 @@ def test_a_check_is_made_once_and_again_when_the_segment_changes(archive, tmp_pa
 
 
 def test_a_cache_that_cannot_be_written_is_one_line_naming_the_setting(indexed, tmp_path):
-    store, _ = _shared(indexed)
+    store, _, _ = _shared(indexed)
     (tmp_path / "a-file").write_text("not a directory")
     with pytest.raises(SegmentError, match="give a writable directory with NEWSARCHIVE_SEARCH"):
         open_segments(store, tmp_path / "a-file" / "cache", None, None, STEMMER)
 
 
-def test_several_days_are_one_combined_view_of_their_segments(indexed, tmp_path):
-    store, _ = _shared(indexed)
-    segments = open_segments(store, tmp_path / "cache", None, None, STEMMER).segments
+def test_several_days_are_one_combined_view_of_their_segments(indexed):
+    store, _, cache = _shared(indexed)
+    segments = open_segments(store, cache, None, None, STEMMER).segments
     assert combined_view(segments[:1]) is None  # one day is searched as it is
     view = combined_view(segments)
     assert view is not None and combined_view(segments) == view  # made once
