@@ -96,6 +96,8 @@ class ArchivedRow:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ArchivedRow:
+        if not isinstance(data, dict):
+            raise RecordError(f"not an archived row: a {type(data).__name__}, not a JSON object")
         try:
             values: dict[str, Any] = {name: data.get(name) for name in _ROW_FIELDS}
             return cls(**values)
@@ -204,7 +206,9 @@ class CrawlReport:
         values = {k: v for k, v in data.items() if k in known}
         try:
             if "requisites" in values:
-                values["requisites"] = _requisite_counts(decode.Fields(values["requisites"]))
+                values["requisites"] = _requisite_counts(
+                    decode.Fields(values["requisites"], "requisites")
+                )
             if "evidence" in values:
                 values["evidence"] = _evidence(values["evidence"], "evidence")
             if "write_error" in values:

@@ -18,6 +18,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -111,16 +112,17 @@ class Number(Kind[float]):
     low_open: bool = False
 
     def _num(self, x: float) -> str:
-        return f"{x:g}"
+        """The number as `parse` takes it back: digits and a point, every digit `repr` keeps (never an
+        exponent, which `parse` refuses, nor the six digits of %g: 1234567 is not 1.23457e+06)."""
+        text = format(Decimal(repr(float(x))), "f")
+        return text.removesuffix(".0")
 
     @property
     def accepts(self) -> str:  # type: ignore[override]
         of = f" of {self.unit}" if self.unit else ""
         if self.low_open:
-            return (
-                f"a number{of} more than {self._num(self.low)} and at most {self._num(self.high)}"
-            )
-        return f"a number{of} from {self._num(self.low)} to {self._num(self.high)}"
+            return f"a number{of} more than {self.low:g} and at most {self.high:g}"
+        return f"a number{of} from {self.low:g} to {self.high:g}"
 
     @property
     def bad_examples(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -535,7 +537,9 @@ class TimeOfDay(Kind["time | None"]):
         raise BadValue(self.accepts)
 
     def text(self, value: time | None) -> str:
-        return value.isoformat(timespec="minutes") if value else "off"
+        if value is None:
+            return "off"
+        return value.isoformat(timespec="seconds" if value.second else "minutes")
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,9 @@ class _BandSegments:
             self.segments.append(merged)
 
     def lookup(self, keys: np.ndarray, limit: int) -> list[list[int]]:
-        """For each row of keys (n x BANDS), the positions sharing at least one band key (at most limit),
-        oldest segment first and, within one, band by band."""
+        """For each row of keys (n x BANDS), the positions sharing at least one band key, oldest segment
+        first and, within one, band by band: a band's positions (at most `limit` of them) are taken while
+        the row holds fewer than `limit`, so a row holds at most 2 x limit - 1."""
         found: list[list[int]] = [[] for _ in range(len(keys))]
         wanted = keys.reshape(-1) & _KEY_MASK
         order = np.argsort(wanted)

@@ -19,7 +19,7 @@ import pytest
 from archive import layout, schema
 from archive.current_table import check, rebuild
 from archive.readers import load_articles
-from archive.records import ArchivedRow, rows_table, table_rows
+from archive.records import ArchivedRow, rows_table
 from archive.snapshot import publish_snapshot, read_articles, read_rows, resolve_snapshot
 from archive.store import open_store
 from newsarchive.cli.main import main
@@ -110,32 +110,6 @@ def test_every_column_has_a_meaning_and_an_example_of_its_type():
 
 
 # -- typed values ---------------------------------------------------------------------------------------
-def test_dates_and_times_are_typed_and_a_day_alone_invents_no_time():
-    r = ArchivedRow.from_dict(
-        {
-            **row(1).to_dict(),
-            "published": "2026-11-21T01:30:00+03:00",
-            "modified": "2026-11-22",
-            "fetched_at": "2026-11-21T03:00:00Z",
-        }
-    )
-    assert r.published == datetime(2026, 11, 20, 22, 30, tzinfo=UTC)
-    assert r.published_date == date(2026, 11, 21)  # the day as the page wrote it, not the UTC day
-    assert r.modified is None and r.modified_date == date(2026, 11, 22)
-    assert r.fetched_at == datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
-    assert ArchivedRow.from_dict(r.to_dict()) == r  # staging's JSON carries them losslessly
-    [back] = table_rows(pq.read_table(_write(rows_table([r]))))
-    assert back == r
-    with pytest.raises(ValueError, match="published of"):
-        ArchivedRow.from_dict({**row(2).to_dict(), "published": "yesterday"})
-
-
-def _write(table: pa.Table) -> pa.BufferReader:
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink)
-    return pa.BufferReader(sink.getvalue())
-
-
 def test_parts_and_table_files_carry_the_version_a_reader_can_check(tmp_path):
     store = open_store(tmp_path / "archive")
     ref, manifest = publish_snapshot(store, DAY, [row(1), row(2)], {})

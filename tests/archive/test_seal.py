@@ -15,16 +15,10 @@ from archive.store import open_store
 from newsarchive.cli.main import main
 from newsarchive.config import Settings
 from tests.archive.warcs import Page, page_html, row, write_warc
-from tests.tsa import LocalTSA, TestCA, write_key
+from tests.tsa import TestCA, write_key
 
 DAY = date(2026, 11, 20)
 URL = "https://www.enabbaladi.net/archives/2026/11/1"
-
-
-@pytest.fixture(scope="module")
-def tsa():
-    with LocalTSA() as server:
-        yield server
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Snapshots as archivists and researchers use them, on the local directory and on S3 (SeaweedFS)."""
 
-import json
 import subprocess
 import sys
 import threading
@@ -8,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from archive.readers import FixityError, get_snapshot, load_articles
+from archive.readers import FixityError, get_snapshot
 from archive.snapshot import (
     list_snapshots,
     publish_snapshot,
@@ -69,11 +68,6 @@ def write_warc(path, numbers):
                 )
             )
     return path
-
-
-@pytest.fixture
-def warc(tmp_path):
-    return write_warc(tmp_path / "orient.warc.gz", [1, 2, 4, 9])
 
 
 def _publish(store, warc, day=DAY, articles=None, run_id="test"):
@@ -137,18 +131,6 @@ def test_failed_publish_leaves_no_visible_snapshot(archive_url, warc, tmp_path):
     assert ref.rev == 2 and resolve_snapshot(store, DAY.isoformat()).rev == 2
 
 
-def test_get_downloads_and_checks_every_file(archive_url, warc, tmp_path):
-    store = open_store(archive_url)
-    ref, _ = _publish(store, warc)
-    files = get_snapshot(store, ref, tmp_path / "dest")
-    assert (
-        len(files) == 5
-        and (tmp_path / "dest" / "warc" / "orient.warc.gz").read_bytes() == warc.read_bytes()
-    )
-    only = get_snapshot(store, ref, tmp_path / "one", outlet="euronews")
-    assert sorted(p.name for p in only) == ["euronews.warc.gz", "part-0000.parquet"]
-
-
 def test_corruption_is_named_by_verify_and_get(s3_server, warc, tmp_path):
     import boto3
 
@@ -176,49 +158,6 @@ def test_corruption_is_named_by_verify_and_get(s3_server, warc, tmp_path):
         text=True,
     )
     assert r.returncode == 1 and victim in r.stderr
-
-
-@pytest.mark.slow  # CLI subprocesses
-def test_researcher_filters_and_formats(archive_url, warc, tmp_path):
-    store = open_store(archive_url)
-    _publish(store, warc)
-    _publish(store, warc, day=date(2026, 11, 22), articles=[_article(9)])
-    everything = load_articles(
-        store, date(2026, 11, 1), date(2026, 11, 30), include_duplicates=True
-    )
-    assert everything.num_rows == 5
-    assert load_articles(store, DAY, DAY).num_rows == 3  # the duplicate left out by default
-    assert load_articles(store, DAY, DAY, outlet="euronews").column("id").to_pylist() == ["id0003"]
-    assert load_articles(store, DAY, date(2026, 11, 22), lang="ar").num_rows == 3
-    df = load_articles(store, date(2026, 11, 22), date(2026, 11, 22)).to_pandas()
-    assert list(df["id"]) == ["id0009"] and list(df["snapshot_date"]) == [date(2026, 11, 22)]
-    for fmt in ("jsonl", "parquet", "txt"):
-        out = tmp_path / f"export.{fmt}"
-        r = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "newsarchive.cli.main",
-                "export",
-                "--archive",
-                archive_url,
-                "--since",
-                "2026-11-21",
-                "--until",
-                "2026-11-22",
-                "--format",
-                fmt,
-                "--out",
-                str(out),
-            ],
-            capture_output=True,
-            text=True,
-        )
-        assert r.returncode == 0, r.stderr
-        assert "4 articles written" in r.stdout
-    rows = [json.loads(x) for x in (tmp_path / "export.jsonl").read_text().splitlines()]
-    assert sorted(r["id"] for r in rows) == ["id0001", "id0002", "id0003", "id0009"]
-    assert "### id0009 | orient |" in (tmp_path / "export.txt").read_text()
 
 
 def test_duckdb_reads_the_hive_partitions(tmp_path, warc):

@@ -20,16 +20,10 @@ from archive.snapshot import publish_snapshot
 from archive.store import open_store
 from newsarchive.cli.main import main
 from tests.archive.warcs import Page, page_html, row, write_warc
-from tests.tsa import LocalTSA, TestCA, load_key, pem, write_key
+from tests.tsa import TestCA, load_key, pem, write_key
 
 DAY = date(2026, 11, 20)
 DOMAIN = "archive.example.org"
-
-
-@pytest.fixture(scope="module")
-def tsa():
-    with LocalTSA() as server:
-        yield server
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ import pytest
 from scrapy.settings import Settings as ScrapySettings
 
 from common.errors import ConfigError
-from common.values import Cron
 from newsarchive.cli.main import main
 from newsarchive.config import DagSettings, Settings
 from newsarchive.run.crawl import scrapy_settings
@@ -181,23 +180,6 @@ def test_the_dag_settings_are_checked_and_typed():
         DagSettings.from_env({"NEWSARCHIVE_SCHEDULE": "not a cron"})
     with pytest.raises(ConfigError, match="NEWSARCHIVE_MAX_ARTICLES"):  # the whole environment
         DagSettings.from_env({"NEWSARCHIVE_MAX_ARTICLES": "1e99"})
-
-
-@pytest.mark.parametrize(
-    "expression",
-    [
-        "0 3 * * *",
-        "*/15 * * * *",
-        "0 0 1 jan,jul *",
-        "30 2 * * mon-fri",
-        "0 0-23/2 * * 7",
-        "5 4 1-7 * 0",
-    ],
-)
-def test_the_cron_kind_takes_what_airflow_takes(expression):
-    from croniter import croniter  # Airflow's own parser (the airflow extra)
-
-    assert Cron().parse(expression) == expression and croniter.is_valid(expression)
 
 
 def test_a_negative_pool_size_is_refused_not_unlimited():

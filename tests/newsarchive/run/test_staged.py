@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from archive.records import CrawlReport, Evidence, Gap, OutletCounts, RecordError, RequisiteCounts
+from archive.records import CrawlReport, Evidence, Gap, RequisiteCounts
 from archive.store import open_store
 from newsarchive.run import staged
 from newsarchive.run.staged import (
@@ -108,26 +108,3 @@ def test_the_crawls_own_report_is_read_field_by_field():
         StagedRecordError, match="crawl report: CrawlReport has no field fetched_pages"
     ):
         from_json(CrawlReport, spider, "crawl report")
-
-
-def test_a_gap_and_its_evidence_survive_the_manifest_and_a_damaged_one_is_named():
-    """A crawl gap names its evidence records; the manifest's outlet entry keeps them, typed."""
-    counts = OutletCounts(
-        status="gap",
-        crawl=REPORT,
-        gap=Gap("crawl", "http_500", "every discovery URL failed", ("<urn:uuid:1>",)),
-    )
-    data = json.loads(json.dumps(counts.to_dict()))
-    assert data["gap_records"] == ["<urn:uuid:1>"]
-    assert data["evidence"] == [
-        {
-            "record_id": "<urn:uuid:1>",
-            "url": "https://o.example/rss",
-            "status": 500,
-            "kind": "discovery",
-        }
-    ]
-    assert OutletCounts.from_dict(data, "orient") == counts
-    data["evidence"][0]["status"] = "500"
-    with pytest.raises(RecordError, match=r"evidence\[0\]\.status"):
-        OutletCounts.from_dict(data, "orient")
