@@ -121,8 +121,10 @@ class Number(Kind[float]):
     def accepts(self) -> str:  # type: ignore[override]
         of = f" of {self.unit}" if self.unit else ""
         if self.low_open:
-            return f"a number{of} more than {self.low:g} and at most {self.high:g}"
-        return f"a number{of} from {self.low:g} to {self.high:g}"
+            return (
+                f"a number{of} more than {self._num(self.low)} and at most {self._num(self.high)}"
+            )
+        return f"a number{of} from {self._num(self.low)} to {self._num(self.high)}"
 
     @property
     def bad_examples(self) -> tuple[str, ...]:  # type: ignore[override]
