@@ -412,7 +412,8 @@ def _sweep(store: LocalStore, kind: Kind, count: int, seed: int) -> list[str]:
     for mutation, structural in fuzz.sweep(
         original, seed, count, to_json=kind.to_json, from_json=from_json
     ):
-        with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
+        # tantivy's reader may still write its lock file in the cache as the directory goes
+        with tempfile.TemporaryDirectory(prefix="fuzz-", ignore_cleanup_errors=True) as tmp:
             try:
                 if mutation.data is None:
                     path.unlink()
