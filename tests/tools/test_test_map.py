@@ -47,9 +47,6 @@ NOT_YET_MIRRORED = {
     "newsarchive/run/revisits.py",
     "newsarchive/run/stages.py",
     "search/segments_local.py",
-    "spiders/report.py",
-    "spiders/requisite_budget.py",
-    "spiders/transport.py",
 }
 
 
