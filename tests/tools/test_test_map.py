@@ -23,8 +23,6 @@ NOT_YET_MIRRORED = {
     "common/values.py",
     "dedup/index.py",
     "dedup/normalize.py",
-    "extract/furniture.py",
-    "extract/worker.py",
     "newsarchive/airflow_glue/archive_page/app.py",
     "newsarchive/airflow_glue/deadline.py",
     "newsarchive/airflow_glue/labels.py",
