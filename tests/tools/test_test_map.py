@@ -28,8 +28,6 @@ NOT_YET_MIRRORED = {
     "newsarchive/airflow_glue/labels.py",
     "newsarchive/airflow_glue/reextract_tasks.py",
     "newsarchive/airflow_glue/task_events.py",
-    "newsarchive/cli/dedup_file.py",
-    "newsarchive/cli/files.py",
     "newsarchive/cli/health.py",
     "newsarchive/cli/history.py",
     "newsarchive/cli/outlets.py",
