@@ -30,7 +30,6 @@ NOT_YET_MIRRORED = {
     "newsarchive/airflow_glue/task_events.py",
     "newsarchive/cli/outlets.py",
     "newsarchive/cli/pipeline.py",
-    "newsarchive/cli/query.py",
     "newsarchive/cli/reextract.py",
     "newsarchive/reextract/plan.py",
     "newsarchive/run/lifecycle/dedup.py",
