@@ -28,7 +28,6 @@ NOT_YET_MIRRORED = {
     "newsarchive/airflow_glue/labels.py",
     "newsarchive/airflow_glue/reextract_tasks.py",
     "newsarchive/airflow_glue/task_events.py",
-    "newsarchive/cli/pipeline.py",
     "newsarchive/reextract/plan.py",
     "newsarchive/run/lifecycle/dedup.py",
     "newsarchive/run/lifecycle/state.py",
