@@ -33,6 +33,7 @@ class DroppedRequest(IgnoreRequest):
     def __init__(self, reason: str, detail: str):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
+        self.detail = detail
 
 
 def end_dropped(crawler: Crawler, request: Request, reason: str, detail: str) -> None:

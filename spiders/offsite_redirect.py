@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 class OffsiteRedirectMiddleware(OffsiteMiddleware):
     def request_scheduled(self, request: Request, spider: Spider | None = None) -> None:
         if (dropped := self.refusal(request)) is not None:
-            end_dropped(self.crawler, request, dropped.reason, str(dropped))
+            end_dropped(self.crawler, request, dropped.reason, dropped.detail)
             raise IgnoreRequest(
                 str(dropped)
             )  # Scrapy stops scheduling it; the errback has been told

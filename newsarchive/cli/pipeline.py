@@ -112,7 +112,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings = settings.with_(refetch=True)
     if args.retention_days is not None:
         settings = settings.with_(retention_days=args.retention_days)
-    settings.sealer()  # a bad signing key or TSA setting is named now, not after the crawl
     result = run_while_beating(settings, args.date or _today(), args.outlet)
     _print_summary(result)
     return 1 if result.failures or result.quality.problems else 0

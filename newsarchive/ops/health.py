@@ -75,7 +75,9 @@ def _clock(iso: str | None) -> str:
 
 
 def verdict(status: ArchiveStatus) -> HealthReport:
-    if status.snapshots == 0 and not status.outlets_seen:
+    # no snapshot in the window and no live record: a new archive, unless its outlets are stale (their
+    # last snapshot is older than the window: the runs stopped, which is critical, not unknown)
+    if status.snapshots == 0 and not status.outlets_seen and not status.stale:
         return unknown("no run has written to this archive yet")
     critical: list[str] = []
     failing, stale = status.failing, status.stale

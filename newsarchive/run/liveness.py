@@ -142,11 +142,13 @@ def run_while_beating(
     process (the run is this process: once it is gone, gc may take its staging)."""
     from newsarchive.run.pipeline import run_pipeline
 
-    load_registry(
-        settings.outlets_path
-    )  # a registry that does not load is named before anything is written
+    # what would stop the run from publishing is named before anything is written or crawled: a
+    # registry that does not load, a signing key or TSA setting, a retention the archive cannot keep
+    load_registry(settings.outlets_path)
+    settings.sealer()
+    store = open_store(settings.archive, retention_days=settings.retention_days)
     run = RunRef.new_cli(day)
-    with beating(open_store(settings.archive), run, process_bound=True):
+    with beating(store, run, process_bound=True):
         return run_pipeline(settings, day, outlet_ids, run, **kwargs)
 
 

@@ -1,4 +1,4 @@
-"""Deduplication layers, the labelled set, the CLI contract."""
+"""Deduplication layers and the labelled set (through `newsarchive dedup`; the command: tests/newsarchive/cli)."""
 
 import json
 from itertools import combinations
@@ -113,41 +113,3 @@ def test_same_url_with_changed_text_is_a_revision_not_a_duplicate():
     assert decisions[2].duplicate_of == "v2" and decisions[2].reason == "canonical_url"
 
 
-def test_bad_lines_are_reported_by_number_and_the_rest_processed(tmp_path, capsys):
-    source = tmp_path / "in.jsonl"
-    text = "\n".join(seed_stories()[0][2])
-    source.write_text(
-        "\n".join(
-            [
-                json.dumps({"id": "a", "text": text}),
-                "{not json",
-                json.dumps({"id": "b"}),
-                json.dumps(["x"]),
-                json.dumps({"id": "c", "text": text, "url": "https://x.example/c"}),
-            ]
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    assert main(["dedup", str(source)]) == 1
-    captured = capsys.readouterr()
-    out = [json.loads(line) for line in captured.out.splitlines()]
-    assert [o.get("id") or o["line"] for o in out] == ["a", 2, 3, 4, "c"]
-    assert out[4]["duplicate_of"] == "a"
-    assert "in.jsonl:2: not JSON" in captured.err and "in.jsonl:3: no text" in captured.err
-    assert main(["dedup", str(tmp_path / "missing.jsonl")]) == 2
-    assert "does not exist" in capsys.readouterr().err
-
-
-def test_a_threshold_outside_0_1_is_refused_with_what_to_give(tmp_path, capsys):
-    from common.errors import ConfigError
-    from newsarchive.config import Settings
-
-    source = tmp_path / "in.jsonl"
-    source.write_text(json.dumps({"id": "a", "text": "x"}) + "\n", encoding="utf-8")
-    with pytest.raises(SystemExit) as exit_info:
-        main(["dedup", str(source), "--threshold", "2"])
-    assert exit_info.value.code == 2
-    assert "give a number more than 0 and at most 1" in capsys.readouterr().err
-    with pytest.raises(ConfigError, match="NEWSARCHIVE_DEDUP_THRESHOLD='abc': give a number more"):
-        Settings.from_env({"NEWSARCHIVE_DEDUP_THRESHOLD": "abc"})

@@ -9,7 +9,6 @@ import urllib.request
 
 import pytest
 
-from newsarchive.cli.main import main
 from replica.faults import FaultSpecError, parse_specs
 from replica.server import ReplicaServer
 
@@ -68,9 +67,3 @@ def test_faults_change_on_the_running_replica_and_it_says_when_the_first_was_ser
 def test_a_fault_written_wrong_is_named_with_what_to_write(text, named):
     with pytest.raises(FaultSpecError, match=named):
         parse_specs(text, OUTLETS)
-
-
-def test_the_replica_command_refuses_a_bad_fault_in_one_line(capsys):
-    assert main(["replica", "--fault", "orient:http_500,nobody:http_500"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "unknown outlet 'nobody'" in err

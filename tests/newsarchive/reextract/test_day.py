@@ -231,29 +231,6 @@ def test_dry_run_prints_the_report_and_publishes_nothing(archived_day):
     assert list_snapshots(store, DAY, DAY) == revs
 
 
-def test_bad_ranges_and_outlets_are_one_line_errors(tmp_path):
-    archive = str(tmp_path / "empty")
-    open_store(archive)
-    for args, message in (
-        (["--since", "2026-11-22", "--until", "2026-11-21"], "give a range that runs forward"),
-        (
-            ["--since", "2026-11-21", "--until", "2026-11-21"],
-            "no snapshot from 2026-11-21 to 2026-11-21",
-        ),
-        (
-            ["--since", "2026-11-21", "--until", "2026-11-21", "--outlet", "nosuch"],
-            "unknown outlet",
-        ),
-        (["--since", "21/11/2026", "--until", "2026-11-21"], "is not a date"),
-    ):
-        proc = _cli("reextract", *args, "--archive", archive)
-        assert proc.returncode == 2, (args, proc.stderr)
-        assert message in proc.stderr.lower() or message in proc.stderr, (args, proc.stderr)
-        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, (
-            proc.stderr
-        )
-
-
 @pytest.mark.parametrize("archive_url", ["local"], indirect=True)
 def test_a_damaged_warc_costs_only_its_outlet(archived_day):
     settings, server, outlets_copy = archived_day

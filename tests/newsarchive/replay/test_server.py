@@ -1,4 +1,5 @@
-"""`newsarchive replay`'s refusals, in process (serving itself is tested in test_archivist.py)."""
+"""newsarchive/replay/server.py: a port in use is named in one line (the command's other refusals:
+tests/newsarchive/cli/test_replay.py; serving itself: test_archivist.py, test_live_replay.py)."""
 
 import socket
 
@@ -17,11 +18,3 @@ def test_a_busy_port_is_named(tmp_path, capsys):
         err
         == f"newsarchive: error: --port {port}: the port is in use on 127.0.0.1; give another (0 picks a free one)\n"
     )
-
-
-def test_an_archive_without_snapshots_has_nothing_to_replay(tmp_path, capsys):
-    (tmp_path / "archive").mkdir()
-    assert main(["replay", "--port", "0", "--archive", str(tmp_path / "archive")]) == 1
-    assert "no indexed snapshots in" in capsys.readouterr().err
-    assert main(["replay", "--port", "0", "--archive", str(tmp_path / "missing")]) == 2
-    assert "does not exist" in capsys.readouterr().err

@@ -12,17 +12,16 @@ from archive.snapshot import publish_snapshot
 from archive.store import open_store
 from newsarchive.cli.main import main
 from tests.archive.test_stories import DAY, capture
-from tests.newsarchive.research.test_history import archive  # noqa: F401 (the fixture)
 
 
-def test_search_keeps_only_changed_or_deleted_stories(archive, capsys):  # noqa: F811
+def test_search_keeps_only_changed_or_deleted_stories(story_archive, capsys):
     other = "https://www.orient-news.net/news/700002"  # a story that never changed
-    publish_days_after(archive, [capture(9, DAY + timedelta(days=5), url=other)])
-    assert main(["search-index", "--archive", archive]) == 0
+    publish_days_after(story_archive, [capture(9, DAY + timedelta(days=5), url=other)])
+    assert main(["search-index", "--archive", story_archive]) == 0
     capsys.readouterr()
 
     def hits(*extra: str) -> list[str]:
-        assert main(["search", "ناشطون", "--archive", archive, "--limit", "50", *extra]) == 0
+        assert main(["search", "ناشطون", "--archive", story_archive, "--limit", "50", *extra]) == 0
         return re.findall(r"^\d+\. ", capsys.readouterr().out, re.M)
 
     every, changed, deleted = hits(), hits("--changed"), hits("--deleted")

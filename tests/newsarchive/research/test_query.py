@@ -1,11 +1,12 @@
-"""`newsarchive query` over the current-articles table (local and SeaweedFS S3) and `table rebuild`."""
+"""newsarchive/research/query.py through `newsarchive query`: the views over the current-articles table
+(local and SeaweedFS S3), hostile SQL, damaged, older and stale day files (the command's formats, output
+and stdin: tests/newsarchive/cli/test_query.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from datetime import date
 
 import pyarrow.parquet as pq
 import pytest
@@ -18,29 +19,7 @@ from archive.store import open_store
 from archive.table_record import DayFile
 from newsarchive.cli.main import main
 from tests.archive.test_current_table import row
-
-DAYS = [date(2026, 11, 20), date(2026, 11, 21)]
-
-
-@pytest.fixture
-def archive(archive_url) -> str:
-    store = open_store(archive_url)
-    for n, day in enumerate(DAYS):
-        rows = [
-            row(10 * n + 1, outlet="orient"),
-            row(10 * n + 2, outlet="anapress"),
-            row(10 * n + 3, outlet="orient", duplicate_of=f"{10 * n + 1:016x}"),
-        ]
-        publish_snapshot(store, day, rows, {})
-        refresh_day(store, day.isoformat())
-    publish_snapshot(
-        store,
-        DAYS[1],
-        [row(11, outlet="orient", carried_from="2026-11-21 rev 1"), row(15, outlet="euronews")],
-        {},
-    )  # a rerun: rev 2 of the second day
-    refresh_day(store, DAYS[1].isoformat())
-    return archive_url
+from tests.newsarchive.conftest import DAYS
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -49,19 +28,19 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_articles_is_current_without_duplicates_and_matches_export(archive, capsys):
+def test_articles_is_current_without_duplicates_and_matches_export(table_archive, capsys):
     code, out, _ = run(
         capsys,
         "query",
         "SELECT id, snapshot_date, snapshot_rev FROM articles ORDER BY id",
         "--archive",
-        archive,
+        table_archive,
         "--format",
         "jsonl",
     )
     assert code == 0
     got = [json.loads(line) for line in out.splitlines()]
-    expected = load_articles(open_store(archive, create=False), DAYS[0], DAYS[1])
+    expected = load_articles(open_store(table_archive, create=False), DAYS[0], DAYS[1])
     assert sorted(r["id"] for r in got) == sorted(expected.column("id").to_pylist())
     assert {(r["snapshot_date"], r["snapshot_rev"]) for r in got} == {
         ("2026-11-20", 1),
@@ -72,49 +51,11 @@ def test_articles_is_current_without_duplicates_and_matches_export(archive, caps
         "query",
         "SELECT count(*) AS n, count(*) FILTER (WHERE is_duplicate) AS d FROM articles_all",
         "--archive",
-        archive,
+        table_archive,
         "--format",
         "csv",
     )
     assert list(csv.DictReader(io.StringIO(out))) == [{"n": "5", "d": "1"}]
-
-
-def test_formats_table_csv_parquet(archive, capsys, tmp_path):
-    sql = "SELECT outlet, count(*) AS articles FROM articles GROUP BY outlet ORDER BY outlet"
-    code, out, _ = run(capsys, "query", sql, "--archive", archive)
-    assert code == 0 and out.splitlines()[0].split() == ["outlet", "articles"] and "(3 rows)" in out
-    code, _, _ = run(
-        capsys,
-        "query",
-        sql,
-        "--archive",
-        archive,
-        "--format",
-        "csv",
-        "--output",
-        str(tmp_path / "c.csv"),
-    )
-    assert (tmp_path / "c.csv").read_text().splitlines() == [
-        '"outlet","articles"',
-        '"anapress",1',
-        '"euronews",1',
-        '"orient",2',
-    ]
-    code, _, _ = run(
-        capsys,
-        "query",
-        sql,
-        "--archive",
-        archive,
-        "--format",
-        "parquet",
-        "--output",
-        str(tmp_path / "c.parquet"),
-    )
-    assert pq.read_table(tmp_path / "c.parquet").to_pydict() == {
-        "outlet": ["anapress", "euronews", "orient"],
-        "articles": [1, 1, 2],
-    }
 
 
 @pytest.mark.parametrize(
@@ -137,37 +78,6 @@ def test_bad_or_hostile_sql_is_one_line_and_exit_2(tmp_path, capsys, sql, messag
     code, out, err = run(capsys, "query", sql, "--archive", str(tmp_path / "archive"))
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and message in err, err
-
-
-def test_parquet_needs_output_and_an_archive_without_table_says_how(tmp_path, capsys):
-    store = open_store(tmp_path / "archive")
-    publish_snapshot(store, DAYS[0], [row(1)], {})
-    code, _, err = run(
-        capsys, "query", "SELECT 1", "--archive", str(tmp_path / "archive"), "--format", "parquet"
-    )
-    assert code == 2 and "--format parquet needs --output FILE" in err
-    code, out, err = run(
-        capsys,
-        "query",
-        "SELECT count(*) AS n FROM articles",
-        "--archive",
-        str(tmp_path / "archive"),
-        "--format",
-        "csv",
-    )
-    assert code == 0 and out.splitlines() == ['"n"', "0"] and "newsarchive table rebuild" in err
-    code, out, _ = run(capsys, "table", "rebuild", "--archive", str(tmp_path / "archive"))
-    assert code == 0 and "2026-11-20  from rev 1" in out
-    code, out, _ = run(
-        capsys,
-        "query",
-        "SELECT count(*) AS n FROM articles",
-        "--archive",
-        str(tmp_path / "archive"),
-        "--format",
-        "csv",
-    )
-    assert out.splitlines() == ['"n"', "1"]
 
 
 def test_a_damaged_table_file_is_one_line_naming_the_repair(archive_url, capsys):
@@ -204,22 +114,6 @@ def test_a_damaged_table_file_is_one_line_naming_the_repair(archive_url, capsys)
         "csv",
     )
     assert (code, out.splitlines()) == (0, ['"n"', "3"])
-
-
-def test_output_that_cannot_be_written_is_one_line(archive, capsys, tmp_path):
-    (tmp_path / "file").write_text("")
-    code, _, err = run(
-        capsys,
-        "query",
-        "SELECT 1",
-        "--archive",
-        archive,
-        "--format",
-        "csv",
-        "--output",
-        str(tmp_path / "file" / "x.csv"),
-    )
-    assert code == 2 and "cannot write --output" in err and len(err.strip().splitlines()) == 1
 
 
 def test_a_day_file_an_older_version_wrote_is_read_by_column_name(tmp_path, capsys):
@@ -287,11 +181,3 @@ def test_a_table_behind_the_snapshots_is_named_in_one_line(archive_url, capsys):
         "csv",
     )
     assert (out.splitlines(), err) == (['"n"', "3"], "")
-
-
-def test_sql_from_stdin(archive, capsys, monkeypatch):
-    import io as _io
-
-    monkeypatch.setattr("sys.stdin", _io.StringIO("SELECT count(*) AS n\nFROM articles\n"))
-    code, out, _ = run(capsys, "query", "-", "--archive", archive, "--format", "csv")
-    assert (code, out.splitlines()) == (0, ['"n"', "4"])

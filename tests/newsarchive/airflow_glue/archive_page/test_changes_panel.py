@@ -11,11 +11,10 @@ from newsarchive.airflow_glue.archive_page.app import app
 from newsarchive.airflow_glue.archive_page.changes_panel import panel
 from newsarchive.research.changes import per_day
 from tests.archive.test_stories import DAY
-from tests.newsarchive.research.test_history import archive  # noqa: F401 (the fixture)
 
 
-def test_the_panel_counts_edits_and_deletions_and_links_the_story(archive, monkeypatch):  # noqa: F811
-    rows = per_day(open_store(archive), DAY, DAY.replace(day=30), warn=print)
+def test_the_panel_counts_edits_and_deletions_and_links_the_story(story_archive, monkeypatch):
+    rows = per_day(open_store(story_archive), DAY, DAY.replace(day=30), warn=print)
     assert [(r.day, r.outlet, r.edited, r.gone) for r in rows] == [
         ("2026-11-25", "orient", 0, 1),
         ("2026-11-24", "orient", 1, 0),
@@ -24,7 +23,7 @@ def test_the_panel_counts_edits_and_deletions_and_links_the_story(archive, monke
     html = panel(rows)
     story = rows[0].stories[0][0]
     assert f'href="story/{story}"' in html and 'data-change="http_404"' in html
-    monkeypatch.setenv("NEWSARCHIVE_ARCHIVE", archive)
+    monkeypatch.setenv("NEWSARCHIVE_ARCHIVE", story_archive)
     client = TestClient(app)
     page = client.get(f"/story/{story}")
     assert page.status_code == 200 and "<del>١٢</del> <ins>١٥</ins>" in page.text

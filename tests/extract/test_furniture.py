@@ -1,0 +1,105 @@
+"""extract/furniture.py: the furniture around an Arabic story, recognised by its words on the HTML tree
+(a labelled block and the link list it opens) and on the extracted text (labels, counters, widgets, the
+links after «اقرأ أيضاً»), with the outlet's own selectors and labels added; the story stays whole.
+(The whole extractor on every replica page: test_engine.py.)"""
+
+from __future__ import annotations
+
+from lxml import html as lxml_html
+
+from extract.furniture import MAX_FURNITURE_WORDS, FurnitureFilter, normalise_label
+from outlets.model import CleanupRules
+
+STORY = (
+    "قال ناشطون إن خمسة عشر شخصا قتلوا في قصف على ريف إدلب الجنوبي صباح اليوم.",
+    "وأضافوا أن الطيران استهدف السوق الشعبي في البلدة وقت الذروة.",
+)
+
+
+def _page(around: str, rules: CleanupRules | None = None) -> str:
+    """The text left of a page whose story sits next to `around`, after the tree pass."""
+    tree = lxml_html.fromstring(
+        f"<html><body><article><p>{STORY[0]}</p><p>{STORY[1]}</p></article>{around}</body></html>"
+    )
+    FurnitureFilter(rules).prune(tree)
+    return tree.text_content()
+
+
+def test_a_labelled_block_goes_with_the_lists_it_opens_and_the_story_stays():
+    text = _page(
+        '<div class="x1"><h3>الأكثر قراءة</h3><ul><li><a href="/1">خبر أول</a></li></ul>'
+        '<ol><li><a href="/2">خبر ثان</a></li></ol></div>'
+        "<div><span>أخبار متعلقة:</span><div><a href='/3'>عنوان مقال آخر</a></div></div>"
+    )
+    assert "الأكثر قراءة" not in text and "خبر أول" not in text and "خبر ثان" not in text
+    assert "أخبار متعلقة" not in text and "عنوان مقال آخر" not in text
+    assert STORY[0] in text and STORY[1] in text
+
+
+def test_a_label_is_matched_whatever_its_tashkeel_alef_and_decoration():
+    assert normalise_label("اِقْرَأْ أَيْضاً:") == normalise_label("اقرا ايضا")
+    assert normalise_label("  «المـــزيد» … ") == "المزيد"
+    assert normalise_label("ﺍﻟﻤﺰﻳﺪ") == "المزيد"  # presentation forms (NFKC)
+    text = _page("<h4>أَخْبَارٌ ذَاتُ صِلَةٍ</h4><ul><li><a href='/9'>عنوان</a></li></ul>")
+    assert "عنوان" not in text
+
+
+def test_a_paragraph_that_only_mentions_a_label_is_story():
+    sentence = "وقال إن المزيد من العائلات نزحت نحو الشمال خلال الأيام الماضية بسبب القصف"
+    assert sentence in _page(f"<p>{sentence}</p>")
+
+
+def test_the_outlets_selectors_and_labels_are_added_to_the_generic_ones():
+    rules = CleanupRules(prune=(".app-box",), labels=("حمّل تطبيقنا",))
+    around = (
+        '<div class="app-box"><p>تابع آخر الأخبار لحظة بلحظة على هاتفك</p></div>'
+        "<div><b>حمل تطبيقنا</b><ul><li><a href='/app'>أندرويد</a></li></ul></div>"
+    )
+    generic = _page(around)
+    assert "لحظة بلحظة" in generic and "أندرويد" in generic
+    ours = _page(around, rules)
+    assert "لحظة بلحظة" not in ours and "أندرويد" not in ours and STORY[1] in ours
+
+
+def test_text_lines_of_labels_counters_and_widgets_are_dropped():
+    text = "\n".join(
+        [
+            "عنوان الخبر",  # the headline repeated at the top of the body
+            STORY[0],
+            "التعليقات (١٢)",
+            "1,204 مشاهدة",
+            "حجم الخط: كبير",
+            "شارك هذا المقال عبر",
+            "12:45",
+            "الاثنين 21 نوفمبر 2026",
+            "http://anapress.net/a/77",  # the page's own short link
+            "المصدر: https://example.org/report",  # a source: content
+            STORY[1],
+            "عنوان الخبر",  # further down it is the story's
+        ]
+    )
+    kept = FurnitureFilter().filter_text(
+        text, title="عنوان الخبر", url="https://www.anapress.net/a/77"
+    )
+    assert kept.split("\n") == [
+        STORY[0],
+        "المصدر: https://example.org/report",
+        STORY[1],
+        "عنوان الخبر",
+    ]
+
+
+def test_the_links_after_a_read_also_label_go_until_the_story_goes_on():
+    long_line = " ".join(["كلمة"] * (MAX_FURNITURE_WORDS + 1))
+    text = "\n".join(
+        [STORY[0], "اقرأ أيضاً:", "- قصف على ريف حلب", "• عنوان قصير آخر", long_line, STORY[1]]
+    )
+    assert FurnitureFilter().filter_text(text).split("\n") == [STORY[0], long_line, STORY[1]]
+
+
+def test_furniture_lines_are_what_filter_text_removes():
+    """The quality check's probe: an archived text's furniture lines, each once as it stands."""
+    furniture = FurnitureFilter(CleanupRules(labels=("روابط الرعاة",)))
+    text = f"{STORY[0]}\n  الأكثر مشاهدة  \nروابط الرعاة\n{STORY[1]}\n"
+    assert furniture.furniture_lines(text) == ["الأكثر مشاهدة", "روابط الرعاة"]
+    assert furniture.furniture_lines("\n".join(STORY)) == []
