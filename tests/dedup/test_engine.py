@@ -111,5 +111,3 @@ def test_same_url_with_changed_text_is_a_revision_not_a_duplicate():
     assert decisions[1].revision_of == "v1" and decisions[1].duplicate_of is None
     assert decisions[1].reason == "revision" and 0.5 < decisions[1].similarity < 1
     assert decisions[2].duplicate_of == "v2" and decisions[2].reason == "canonical_url"
-
-
