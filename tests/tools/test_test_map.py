@@ -39,7 +39,6 @@ NOT_YET_MIRRORED = {
     "newsarchive/cli/query.py",
     "newsarchive/cli/reextract.py",
     "newsarchive/cli/replay.py",
-    "newsarchive/reextract/plan.py",
     "search/segments_local.py",
     "spiders/offsite_redirect.py",
     "spiders/report.py",
