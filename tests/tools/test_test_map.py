@@ -25,8 +25,6 @@ NOT_YET_MIRRORED = {
     "dedup/normalize.py",
     "extract/furniture.py",
     "extract/worker.py",
-    "newsarchive/airflow_glue/deadline.py",
-    "newsarchive/airflow_glue/labels.py",
     "newsarchive/cli/dedup_file.py",
     "newsarchive/cli/files.py",
     "newsarchive/cli/health.py",
