@@ -103,6 +103,60 @@ def s3_server(tmp_path_factory):
             os.environ[key] = value
 
 
+@pytest.fixture(scope="session")
+def airflow_env(tmp_path_factory) -> dict[str, str]:
+    """Real Airflow on a throwaway SQLite metadata DB, for Python processes of its own (`run_python`:
+    Airflow reads its configuration at import): the environment, once the DB is migrated."""
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path_factory.mktemp("airflow_home")
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True, capture_output=True
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "airflow",
+            "pools",
+            "set",
+            "newsarchive_crawl",
+            "2",
+            "outlet crawls",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return env
+
+
+def run_python(code: str, env: dict[str, str], timeout: int = 600):
+    """`python -c code` in the project's directory with `env` (airflow_env's, say); its output as text."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
 _bucket_prefixes = iter(range(10**6))
 
 
@@ -148,7 +202,8 @@ SLOW_FIXTURES = {
     "s3_server",
     "demo_run",
     "living_reference",
-}  # the SeaweedFS S3 server; whole pipeline runs over the replica
+    "airflow_env",
+}  # the SeaweedFS S3 server; whole pipeline runs over the replica; Airflow's metadata DB
 
 
 # session fixtures that cost a whole pipeline run or more: under `make test`'s workers, the tests that
@@ -196,8 +251,8 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_collection_modifyitems(items):
-    """A test that uses the S3 server or the shared pipeline run (directly, or as the "s3" case of
-    `archive_url`) is slow, wherever it is; `make test-fast` leaves it out. Each test gets its worker
+    """A test that uses the S3 server, the shared pipeline run or Airflow's metadata DB (directly, or as
+    the "s3" case of `archive_url`) is slow, wherever it is; `make test-fast` leaves it out. Each test gets its worker
     group (`xdist_group_of`), which a worker writes down for the scheduler (tests/xdist_groups.py)."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from newsarchive.cli.main import main
-from tests.dags.conftest import run_python
+from tests.conftest import run_python
 from tests.newsarchive.run.test_history_living import url_of
 
 pytestmark = pytest.mark.slow

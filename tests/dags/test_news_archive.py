@@ -10,8 +10,7 @@ import pytest
 from archive.snapshot import read_manifest, resolve_snapshot
 from archive.store import open_store
 from archive.verify import verify_snapshot
-from tests.conftest import ROOT
-from tests.dags.conftest import run_python
+from tests.conftest import ROOT, run_python
 from tests.equivalence import LIVING_DAYS, fingerprint, reextract_publishes_nothing, same_day
 
 pytestmark = pytest.mark.slow  # Airflow

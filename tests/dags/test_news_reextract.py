@@ -12,8 +12,7 @@ from newsarchive.config import Settings
 from newsarchive.run.pipeline import run_pipeline
 from replica.faults import PROMO_LINE
 from replica.server import ReplicaServer
-from tests.conftest import ROOT
-from tests.dags.conftest import run_python
+from tests.conftest import ROOT, run_python
 
 pytestmark = pytest.mark.slow  # Airflow, a pipeline run
 

@@ -9,7 +9,8 @@ the outlet and why. Airflow's own metrics reach the same collector. Faults chang
 (`fault`, `heal`: same PID). Each task log's last line is its SUMMARY, on failure and on success. `stop`
 stops what `start` started and nothing else (a replica started beside it keeps running).
 
-The next try's time is also checked against the scheduler's own code on the real DAG (SerializedDAG)."""
+The next try's time shown is checked against the scheduler's own code in
+tests/newsarchive/airflow_glue/test_task_events.py."""
 
 from __future__ import annotations
 
@@ -26,8 +27,7 @@ from email.header import decode_header, make_header
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import ROOT
-from tests.dags.conftest import run_python
+from tests.conftest import ROOT, run_python
 from tests.dags.test_scheduler import ARTIFACTS, _free_port
 from tests.otlp import OtlpReceiver
 from tests.smtp import SmtpSink, WebhookSink
@@ -298,45 +298,6 @@ def test_faults_change_on_the_running_replica_and_stop_stops_only_what_start_sta
     assert _alive(rehearsal["bystander"].pid)  # started by hand beside it: left alone
     again = _script(env, "heal")
     assert again.returncode == 1 and "no replica started by make run REPLICA=1" in again.stderr
-
-
-NEXT_TRY = """
-import datetime, json
-from types import SimpleNamespace
-import pendulum
-from airflow.dag_processing.dagbag import DagBag
-from airflow.models.taskinstance import TaskInstance
-from airflow.serialization.serialized_objects import DagSerialization
-from newsarchive.airflow_glue.task_events import next_try_at
-dag = DagBag("dags").get_dag("news_archive")
-scheduler = DagSerialization.from_dict(DagSerialization.to_dict(dag))
-end = pendulum.datetime(2026, 12, 6, 3, 1, 7, tz="UTC")
-out = []
-for task_id in ("per_outlet.crawl", "publish"):
-    sdk_task, core_task = dag.get_task(task_id), scheduler.get_task(task_id)
-    for logical in (pendulum.datetime(2026, 12, 6, tz="UTC"), pendulum.datetime(2026, 11, 21, 3, tz="UTC")):
-        for try_number in (1, 2, 3, 9):
-            ti = SimpleNamespace(dag_id="news_archive", task_id=task_id, try_number=try_number)
-            ours = next_try_at({"ti": ti, "task": sdk_task, "logical_date": logical}, end)
-            core = SimpleNamespace(retry_delay_override=None, task=core_task, dag_id="news_archive",
-                                   task_id=task_id, try_number=try_number, end_date=end,
-                                   # as the scheduler reads it from its DB: a stdlib datetime in UTC
-                                   logical_date=datetime.datetime(*logical.timetuple()[:6], tzinfo=pendulum.UTC))
-            theirs = TaskInstance.next_retry_datetime(core)
-            out.append([task_id, str(logical), try_number, ours.isoformat(), theirs.isoformat()])
-print("RESULT" + json.dumps(out))
-"""
-
-
-def test_the_next_try_shown_is_the_one_the_scheduler_computes(airflow_env):
-    proc = run_python(NEXT_TRY, airflow_env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    rows = json.loads(next(x for x in proc.stdout.splitlines() if x.startswith("RESULT"))[6:])
-    assert len(rows) == 16
-    for task_id, logical, try_number, ours, theirs in rows:
-        assert ours == theirs, (task_id, logical, try_number)
-    delays = {r[2]: datetime.fromisoformat(r[3]) for r in rows if r[0] == "per_outlet.crawl"}
-    assert len({d for d in delays.values()}) > 1  # the backoff grows with the tries
 
 
 def test_a_wrong_deadline_fails_the_dag_import_in_one_line(airflow_env):

@@ -13,8 +13,7 @@ import subprocess
 import psutil
 import pytest
 
-from tests.conftest import ROOT
-from tests.dags.conftest import run_python
+from tests.conftest import ROOT, run_python
 from tests.report import edge_row
 
 pytestmark = pytest.mark.slow  # Airflow, script subprocesses

@@ -1,38 +1,15 @@
-"""The revisit schedule: which archived articles a crawl of a day fetches again (from the archive's
-stories), and the file the crawl reads them from (one decoder)."""
+"""spiders/revisits.py: the revisit file the crawl reads (one decoder); the schedule written into it is
+newsarchive/run/revisits.py's (tests/newsarchive/run/test_revisits.py)."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 
-from archive.store import open_store
 from common import decode
-from newsarchive.run.revisits import plan
 from spiders.revisits import Revisits, http_date
-from tests.archive.test_stories import DAY, URL, capture, publish_days
-
-OTHER = "https://www.orient-news.net/news/700002"
-
-
-def test_due_at_each_age_of_its_first_capture_never_once_gone(tmp_path):
-    store = open_store(str(tmp_path / "archive"))
-    publish_days(
-        store,
-        [
-            [capture(1, DAY), capture(2, DAY, url=OTHER)],
-            [capture(3, DAY + timedelta(1), url=OTHER, title="", text="", gone="http_404")],
-        ],
-    )
-    on = {age: plan(store, "orient", DAY + timedelta(age), (1, 7)) for age in (1, 2, 7)}
-    since = f"{DAY.isoformat()}T03:00:00+00:00"  # when it was last fetched
-    assert sorted(on[1].due) == [(URL, since), (OTHER, since)]
-    assert on[2].due == [] and [url for url, _ in on[7].due] == [URL]
-    assert set(on[2].known) == {URL}  # the deleted story is not followed any more
-    assert plan(store, "orient", DAY + timedelta(1), ()).due == []
-    assert plan(store, "anapress", DAY + timedelta(1), (1,)).due == []
+from tests.archive.test_stories import URL
 
 
 def test_the_crawl_reads_the_file_through_one_decoder(tmp_path):

@@ -15,7 +15,7 @@ from archive.verify import verify
 from newsarchive.config import Settings
 from newsarchive.run import lifecycle, quality
 from newsarchive.run.gc import collect
-from newsarchive.run.lifecycle.state import read_staged, run_revs
+from newsarchive.run.lifecycle.state import read_staged
 from newsarchive.run.runs import RunRef
 from spiders.state import load_crawl_state
 from tests.newsarchive.run.staging import stage_crawl_gap, stage_outlet, story
@@ -47,11 +47,6 @@ def _decisions(settings: Settings) -> dict[str, tuple]:
     store = open_store(settings.archive)
     rows = read_rows(store, load_manifest(store, list_snapshots(store)[-1]))
     return {r.url: (r.id, r.duplicate_of, r.revision_of, r.reason) for r in rows}
-
-
-@pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(archive=str(tmp_path / "archive"))
 
 
 def test_the_original_of_a_syndicated_story_is_the_earliest_published_whatever_arrived_first(
@@ -180,30 +175,3 @@ def test_a_run_that_published_nothing_and_staged_nothing_names_what_to_clear(set
         lifecycle.conclude(settings, run, OUTLETS)
     with pytest.raises(lifecycle.NothingToPublish, match="none of its crawls ran"):
         lifecycle.publish(settings, run, OUTLETS)
-
-
-def test_a_damaged_staged_record_costs_only_its_outlet(settings):
-    run, store = RunRef.new_cli(DAY), open_store(settings.archive)
-    stage_outlet(store, run, "anapress", _anapress())
-    stage_outlet(store, run, "euronews", _euronews("2026-11-21T03:20:00Z"))
-    store.put_bytes(run.extract_report("euronews"), b'{"outlet": "euronews"}', overwrite=True)
-    published = lifecycle.publish(settings, run, OUTLETS)
-    euronews = published.manifest.outlets["euronews"]
-    assert (euronews.status, euronews.gap.stage, euronews.gap.reason) == (
-        "gap",
-        "extract",
-        "damaged_staging",
-    )
-    assert "euronews.extract.json" in euronews.gap.message
-    assert published.manifest.outlets["anapress"].status == "ok"
-    assert [r.ref.rev for r in run_revs(store, run)] == [1]
-
-
-def test_extracting_an_outlet_whose_crawl_is_not_staged_says_what_to_run(settings):
-    """e.g. an extraction cleared alone after the run published its outlet's crawl (and removed it)."""
-    from newsarchive.run.stages import StageNotReady, extract_stage
-
-    with pytest.raises(
-        StageNotReady, match=r"clear per_outlet.crawl\[orient\] with its downstream"
-    ):
-        extract_stage(settings, RunRef.new_cli(DAY), "orient")
