@@ -69,9 +69,11 @@ def files(tmp_path_factory) -> dict[str, str]:
             bomb.write(chunk)
     with open(paths["huge"], "wb") as huge:  # sparse: 9 MiB that take no disk
         huge.truncate(9 * 1024 * 1024)
-    with open(paths["long_line"], "wb") as long_line:  # one 100 MB line, then a good one
+    with open(
+        paths["long_line"], "wb"
+    ) as long_line:  # one 24 MiB line (over 16 MiB), then a good one
         long_line.write(b'{"id": "big", "text": "')
-        for _ in range(100):
+        for _ in range(24):
             long_line.write(b"a" * (1024 * 1024))
         long_line.write(b'"}\n{"id": "ok", "text": "a few words"}\n')
     return paths
@@ -232,7 +234,7 @@ def _cases() -> list[Case]:
         Case(
             "extract-missing", ("extract", "{dir}/missing.html"), "missing.html: unreadable", code=1
         ),
-        Case("dedup-100-mb-line", ("dedup", "{long_line}"), "{long_line}:1: line over", code=1),
+        Case("dedup-24-mib-line", ("dedup", "{long_line}"), "{long_line}:1: line over", code=1),
         Case("dedup-not-utf8", ("dedup", "{not_utf8}"), "{not_utf8}:1: not UTF-8", code=1),
     ]
     settings = {  # every setting, each with a bad value (checked when settings are read: `snapshots list`)
