@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -139,7 +140,22 @@ def airflow_env(tmp_path_factory) -> dict[str, str]:
         check=True,
         capture_output=True,
     )
+    shutil.copy2(home / "airflow.db", home / MIGRATED_DB)  # what own_airflow_env starts from
     return env
+
+
+MIGRATED_DB = "airflow.db.migrated"
+
+
+@pytest.fixture
+def own_airflow_env(airflow_env, tmp_path) -> dict[str, str]:
+    """airflow_env with a metadata DB of the test's own, as migrated (a copy, not a second migration):
+    for a test that writes DAG runs itself, which the runs other tests of the worker made on the same
+    dates would collide with (dag_run is unique by DAG and logical date)."""
+    home = tmp_path / "airflow_home"
+    home.mkdir()
+    shutil.copy2(Path(airflow_env["AIRFLOW_HOME"]) / MIGRATED_DB, home / "airflow.db")
+    return {**airflow_env, "AIRFLOW_HOME": str(home)}
 
 
 def run_python(code: str, env: dict[str, str], timeout: int = 600):

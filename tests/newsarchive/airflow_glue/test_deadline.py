@@ -1,8 +1,8 @@
 """newsarchive/airflow_glue/deadline.py: the day's deadline (NEWSARCHIVE_DEADLINE) as the scheduler
 evaluates it for a new run of the real DAG, and the callback when it passes: one alert a day naming what
 is late and why, none when the day is complete after all. In Python processes of their own (Airflow
-reads its configuration at import) on airflow_env's metadata DB; the alert's email and Slack post under a
-running scheduler: tests/dags/test_ops_rehearsal.py."""
+reads its configuration at import) on a metadata DB of the test's own (own_airflow_env); the alert's
+email and Slack post under a running scheduler: tests/dags/test_ops_rehearsal.py."""
 
 from __future__ import annotations
 
@@ -66,9 +66,9 @@ def _result(proc) -> dict:
     return json.loads(next(x for x in proc.stdout.splitlines() if x.startswith("RESULT"))[6:])
 
 
-def test_a_runs_deadline_is_its_day_at_the_time_given_and_none_once_that_passed(airflow_env):
+def test_a_runs_deadline_is_its_day_at_the_time_given_and_none_once_that_passed(own_airflow_env):
     env = {
-        **airflow_env,
+        **own_airflow_env,
         "NEWSARCHIVE_DEADLINE": "06:30",
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(
             ROOT / "plugins"
@@ -97,7 +97,7 @@ print("RESULT" + json.dumps("done"))
 
 
 def test_a_missed_deadline_alerts_once_a_day_naming_what_is_late_and_a_complete_day_never(
-    airflow_env, tmp_path
+    own_airflow_env, tmp_path
 ):
     store = open_store(tmp_path / "archive")
     today = datetime.now(UTC).date()
@@ -127,7 +127,7 @@ def test_a_missed_deadline_alerts_once_a_day_naming_what_is_late_and_a_complete_
             ),
         )
     env = {
-        **airflow_env,
+        **own_airflow_env,
         "NEWSARCHIVE_ARCHIVE": str(tmp_path / "archive"),
         "NEWSARCHIVE_DEADLINE": "06:00",
     }

@@ -1,9 +1,9 @@
 """newsarchive/airflow_glue/labels.py: the cluster policy that labels each mapped task instance with the
 value it was expanded from, when the scheduler creates it (so a crawl waiting for its retry, or an
 extract that never runs, shows its outlet, not `2`), and keeps that label when Airflow writes NULL over
-it. Run through the scheduler's own code in a Python process importing Airflow (airflow_env's DB): the
-real DAG synced to the DB, a run created, list_outlets' XCom pushed, the mapped tasks expanded. Under a
-running scheduler and its REST API: tests/dags/test_grid.py."""
+it. Run through the scheduler's own code in a Python process importing Airflow, on a metadata DB of its
+own (own_airflow_env): the real DAG synced to the DB, a run created, list_outlets' XCom pushed, the
+mapped tasks expanded. Under a running scheduler and its REST API: tests/dags/test_grid.py."""
 
 from __future__ import annotations
 
@@ -66,9 +66,9 @@ print("RESULT" + json.dumps(out))
 """
 
 
-def test_mapped_tasks_are_labelled_by_outlet_when_created_and_keep_it(airflow_env):
+def test_mapped_tasks_are_labelled_by_outlet_when_created_and_keep_it(own_airflow_env):
     runs = {"daily": ["anapress", "orient", "euronews"], "odd": ["x" * 300, 7, ""]}
-    proc = run_python(f"RUNS = {runs!r}\n" + SCHEDULE, airflow_env)
+    proc = run_python(f"RUNS = {runs!r}\n" + SCHEDULE, own_airflow_env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(next(x for x in proc.stdout.splitlines() if x.startswith("RESULT"))[6:])
     outlets = runs["daily"]
