@@ -34,7 +34,7 @@ from archive.records import ArchivedRow
 from common import cdxj_entry, decode
 from common.cdxj_entry import sidecar_name
 from common.errors import DamagedObject
-from common.escape import json_text
+from common.escape import header, json_text
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +142,8 @@ def _read_lines(path: Path, filename: str) -> list[str]:
         TypeError,
         zlib.error,
     ) as exc:  # TypeError: a WARC-Date warcio cannot parse
-        logger.warning("%s: indexed up to a damaged record (%s)", filename, exc)
+        # the exception may quote the damaged bytes: one line, cut short, every control shown
+        logger.warning("%s: indexed up to a damaged record (%s)", filename, header(str(exc), 300))
     # split on newlines only: str.splitlines() also splits at \x85 or \u2028 inside a damaged URL
     return buf.getvalue().split("\n")
 

@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 
-from common.escape import terminal
+from common.escape import terminal, visible
 from newsarchive import __version__
 from newsarchive.cli import args as cli_args
 from newsarchive.errors import as_ours, exit_code_for
@@ -59,11 +59,26 @@ def _parser() -> argparse.ArgumentParser:
     return build_parser()
 
 
+class VisibleFormatter(logging.Formatter):
+    """The CLI's log lines as a terminal shows them: a message quoting a page, a URL or a damaged file
+    (its bytes in an exception's text) carries no control character or bidi override
+    (common.escape.visible), whichever logger wrote it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return visible(super().format(record))
+
+
+def log_handler() -> logging.Handler:
+    """Where the CLI logs: standard error, through VisibleFormatter."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(VisibleFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    return handler
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.INFO if args.verbose else logging.WARNING, handlers=[log_handler()]
     )
     from newsarchive.run import scratch
 

@@ -66,3 +66,23 @@ def test_each_command_line_is_parsed_afresh_by_the_one_parser():
             parser.parse_args(["reextract", "--since", "2026-11-20", "--until", "2026-11-21"])
         ).keys()
     )
+
+
+def test_the_cli_log_shows_the_controls_a_message_quotes_and_keeps_arabic():
+    """A warning quoting a damaged file's bytes or a page's title reaches the terminal inert."""
+    import logging
+
+    from newsarchive.cli.main import log_handler
+
+    record = logging.LogRecord(
+        "archive.cdxj",
+        logging.WARNING,
+        __file__,
+        1,
+        "%s: %s",
+        ("a.warc.gz", "\x1b[2J\u202eعنوان"),
+        None,
+    )
+    line = log_handler().format(record)
+    assert "\x1b" not in line and "\u202e" not in line
+    assert "\\x1b[2J" in line and "\\u202e" in line and "عنوان" in line
