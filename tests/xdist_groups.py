@@ -41,7 +41,7 @@ def expected_seconds() -> dict[str, float]:
 
 class Durations:
     """In the controller, with `--record-durations`: each test's setup, call and teardown seconds,
-    written to DURATIONS at the end (the tests of RECORDED_FROM_S or more, sorted)."""
+    merged into DURATIONS at the end (the tests of RECORDED_FROM_S or more, sorted)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
@@ -50,8 +50,13 @@ class Durations:
         self.seconds[report.nodeid] = self.seconds.get(report.nodeid, 0.0) + report.duration
 
     def pytest_sessionfinish(self) -> None:
-        kept = {k: round(v, 1) for k, v in sorted(self.seconds.items()) if v >= RECORDED_FROM_S}
-        DURATIONS.write_text(json.dumps(kept, indent=0) + "\n", encoding="utf-8")
+        """The tests this session ran replace their own figures; the others' are kept (a run of a few
+        tests, `-k` or one file, must not wipe the rest). Written whole: a temp file, then renamed."""
+        kept = {k: v for k, v in expected_seconds().items() if k not in self.seconds}
+        kept.update({k: round(v, 1) for k, v in self.seconds.items() if v >= RECORDED_FROM_S})
+        part = DURATIONS.with_name(DURATIONS.name + ".part")
+        part.write_text(json.dumps(dict(sorted(kept.items())), indent=0) + "\n", encoding="utf-8")
+        part.replace(DURATIONS)
 
 
 def start(config: pytest.Config) -> None:
