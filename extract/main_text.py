@@ -228,6 +228,9 @@ DISCARD_IMAGE_ELEMENTS = _all_faster(xpaths.DISCARD_IMAGE_ELEMENTS)
 TEASER_DISCARD = _all_faster(xpaths.TEASER_DISCARD_XPATH)
 PRECISION_DISCARD = _all_faster(xpaths.PRECISION_DISCARD_XPATH)
 _ELEMENTS = XPath(".//*")
+# an attribute name libxml2's HTML parser never gives (it lowercases names), so no page can hold it
+_MARK = "NEWSARCHIVE-MATCH"
+_OUTERMOST_MARKED = XPath(f"descendant::*[@{_MARK}][not(ancestor::*[@{_MARK}])]")
 
 
 def supported(options: Extractor) -> bool:
@@ -287,7 +290,7 @@ def main_text(tree: HtmlElement, options: Extractor) -> str | None:
 
 def _prune_sections(tree: HtmlElement, potential_tags: set[str]) -> HtmlElement:
     """prune_unwanted_sections for these options (precision, no images, teasers pruned)."""
-    tree = prune_unwanted_nodes(tree, OVERALL_DISCARD, with_backup=True)
+    tree = _prune_guarded(tree, OVERALL_DISCARD)
     if "graphic" not in potential_tags:
         tree = prune_unwanted_nodes(tree, DISCARD_IMAGE_ELEMENTS)
     tree = prune_unwanted_nodes(tree, TEASER_DISCARD)
@@ -304,6 +307,30 @@ def _prune_sections(tree: HtmlElement, potential_tags: set[str]) -> HtmlElement:
     tree = delete_by_link_density(tree, "head", backtracking=False, favor_precision=True)
     tree = delete_by_link_density(tree, "quote", backtracking=False, favor_precision=True)
     strip_tags(tree, "span", *(() if "ref" in potential_tags else ("ref",)))
+    return tree
+
+
+def _prune_guarded(tree: HtmlElement, nodelist: list[XPath]) -> HtmlElement:
+    """prune_unwanted_nodes(tree, nodelist, with_backup=True): the outermost matches are deleted unless
+    that would leave a seventh of the text or less. trafilatura finds the outermost ones by walking
+    every match's ancestors in Python (a proxy object made for each); here the matches are marked
+    and libxml2 selects the marked elements without a marked ancestor (the same ones, kept in
+    trafilatura's order), then the marks are taken off."""
+    matches = dict.fromkeys(elem for expression in nodelist for elem in expression(tree))
+    if not matches:
+        return tree
+    for elem in matches:
+        elem.set(_MARK, "")
+    try:
+        outermost = set(_OUTERMOST_MARKED(tree))
+    finally:
+        for elem in matches:
+            del elem.attrib[_MARK]
+    outer = [elem for elem in matches if elem in outermost]
+    old_len = len(tree.text_content())
+    if old_len - sum(len(elem.text_content()) for elem in outer) > old_len / 7:
+        for elem in outer:
+            delete_element(elem)
     return tree
 
 

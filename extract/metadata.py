@@ -68,7 +68,7 @@ class _Head:
     `//link[@rel="canonical"]` and `//body` select (one XPath search each walked the whole tree)."""
 
     jsonld: list[str]
-    metas: list[HtmlElement]
+    metas: list[dict[str, str]]  # each meta element's attributes that name it, and its content
     times: list[HtmlElement]
     h1: HtmlElement | None
     titles: list[str]
@@ -81,9 +81,14 @@ class _Head:
         for element in tree.getroottree().getroot().iter(_HEAD_TAGS):
             tag = element.tag
             if tag == "meta":
-                head.metas.append(element)
-                if element.get("property") == "og:url" and element.get("content") is not None:
-                    head.canonical.append(element.get("content"))
+                meta = {
+                    name: value
+                    for name in _META_ATTRIBUTES
+                    if (value := element.get(name)) is not None
+                }
+                head.metas.append(meta)
+                if meta.get("property") == "og:url" and "content" in meta:
+                    head.canonical.append(meta["content"])
             elif tag == "script":
                 if element.get("type") == "application/ld+json":
                     head.jsonld += _text_children(element)
@@ -102,12 +107,17 @@ class _Head:
         return head
 
     def meta_contents(self, attributes: Mapping[str, tuple[str, ...]]) -> list[str]:
-        """The content of every meta element with one of these attribute values."""
+        """The content of every meta element with one of these attribute values (attributes among
+        _META_ATTRIBUTES: those are the ones kept)."""
+        if not attributes.keys() <= set(_META_ATTRIBUTES):
+            raise ValueError(
+                f"meta elements are read by {_META_ATTRIBUTES}, not {list(attributes)}"
+            )
         return [
-            content
+            meta["content"]
             for meta in self.metas
-            if any(meta.get(name) in values for name, values in attributes.items())
-            and (content := meta.get("content")) is not None
+            if "content" in meta
+            and any(meta.get(name) in values for name, values in attributes.items())
         ]
 
     def time_texts(self) -> list[str]:
@@ -118,6 +128,8 @@ class _Head:
 
 
 _HEAD_TAGS = ("meta", "script", "time", "h1", "title", "link", "body")
+# the attributes a meta element is read by (the keys of the *_ATTRIBUTES maps above), and its value
+_META_ATTRIBUTES = ("property", "itemprop", "name", "content")
 
 
 def _text_children(element: HtmlElement) -> list[str]:

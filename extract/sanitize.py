@@ -7,7 +7,6 @@ a URL. Each function here returns a sane value or None (the caller then falls ba
 from __future__ import annotations
 
 import re
-import unicodedata
 from urllib.parse import urljoin, urlsplit
 
 from common.langtag import language_tag
@@ -33,8 +32,10 @@ def article_language(value: object) -> str:
     return language_tag(value) or UNDETERMINED
 
 
-def _is_control(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cc"
+# Unicode's control characters (general category Cc) are exactly these two ranges
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+# a character a URL must not hold: white space (str.isspace's, which is re's \s) or a control
+_NOT_IN_URL = re.compile("[\\s\x00-\x1f\x7f-\x9f]")
 
 
 def clean_line(value: object, max_chars: int) -> str | None:
@@ -42,9 +43,7 @@ def clean_line(value: object, max_chars: int) -> str | None:
     one space, cut to `max_chars`; None when nothing is left."""
     if not isinstance(value, str):
         return None
-    text = " ".join(
-        "".join(" " if _is_control(ch) else ch for ch in value[: max_chars * 4]).split()
-    )
+    text = " ".join(_CONTROLS.sub(" ", value[: max_chars * 4]).split())
     return text[:max_chars].rstrip() or None
 
 
@@ -69,6 +68,6 @@ def safe_url(base: str, value: object) -> str | None:
         return None
     if parts.scheme not in _URL_SCHEMES or not parts.hostname or len(url) > MAX_URL_CHARS:
         return None
-    if any(ch.isspace() or _is_control(ch) for ch in url):
+    if _NOT_IN_URL.search(url):
         return None
     return url

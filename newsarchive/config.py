@@ -52,7 +52,7 @@ class Settings:
     host_map: dict[str, str] = field(default_factory=dict)
     user_agent: str = _default("NEWSARCHIVE_USER_AGENT")
     max_articles: int = _default("NEWSARCHIVE_MAX_ARTICLES")  # per outlet per run
-    crawl_concurrency: int = 2  # outlet crawls at once in a one-shot run
+    crawl_concurrency: int = _default("NEWSARCHIVE_CRAWL_CONCURRENCY")  # in a one-shot run
     scrapy_settings: dict[str, str] = field(default_factory=dict)
     dedup_window_days: int = _default("NEWSARCHIVE_DEDUP_WINDOW_DAYS")
     revisit_days: tuple[int, ...] = _default("NEWSARCHIVE_REVISIT_DAYS")

@@ -41,6 +41,9 @@ from spiders.variables import CRAWL_VARIABLES
 
 DEFAULT_ARCHIVE = "./var/archive"
 MAX_DAYS = 3650  # windows and histories: ten years
+# a one-shot run's crawls at once: every active outlet of the registry (5) together finished 10,000
+# replica articles in 134-136 s against 153-162 s two at a time (docs/benchmarks.md, Running)
+DEFAULT_CRAWL_CONCURRENCY = 5
 MAX_USER_AGENT_CHARS = 512
 # citations and the dataset card (newsarchive/research/citations.py, archive/dataset_card.py)
 DEFAULT_REPLAY_URL = (
@@ -142,6 +145,16 @@ APP_VARIABLES: tuple[Variable[Any], ...] = (
         "extraction time limit per page; past it the page fails with reason `timeout`",
         CLI,
         settings_field="extract_timeout_s",
+    ),
+    Variable(
+        "NEWSARCHIVE_CRAWL_CONCURRENCY",
+        Whole(1, 64, "crawls at once"),
+        DEFAULT_CRAWL_CONCURRENCY,
+        "outlets a one-shot run (`newsarchive run`, `demo`) crawls at once, each in its own `scrapy crawl` "
+        "process (each outlet is its own host, each host throttled on its own); the DAG's are its "
+        "crawl pool's slots (NEWSARCHIVE_CRAWL_SLOTS)",
+        CLI,
+        settings_field="crawl_concurrency",
     ),
     Variable(
         "NEWSARCHIVE_EXTRACT_WORKERS",

@@ -44,14 +44,27 @@ class SnapshotDueAt(BaseDeadlineReference):
     required_kwargs = {"dag_id", "run_id"}
 
     def __init__(self, at: str = "06:00:00"):
-        self.at = time.fromisoformat(at).isoformat()
+        try:
+            self.at = time.fromisoformat(at).isoformat()
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"a deadline's time of day is HH:MM or HH:MM:SS (UTC), not {str(at)[:40]!r}"
+            ) from None
 
     def serialize_reference(self) -> dict[str, Any]:
         return {REFERENCE_TYPE_FIELD: self.reference_name, "at": self.at}
 
     @classmethod
     def deserialize_reference(cls, reference_data: dict[str, Any]) -> SnapshotDueAt:
-        return cls(str(reference_data.get("at", "")))
+        """The reference as the serialized DAG stores it; one without its time of day (a damaged or
+        hand-edited DAG) is named as such, not left to `time.fromisoformat('')`."""
+        at = reference_data.get("at") if isinstance(reference_data, Mapping) else None
+        if not isinstance(at, str):
+            raise ValueError(
+                f"a stored {cls.__name__} deadline has no time of day ('at'): "
+                f"{str(reference_data)[:200]!r}"
+            )
+        return cls(at)
 
     def _evaluate_with(self, *, session: Any, **kwargs: Any) -> datetime | None:
         """In the scheduler, when a run is created: its day's deadline, or None when it has passed."""

@@ -90,7 +90,7 @@ def verdict(status: ArchiveStatus) -> HealthReport:
     if stale:
         critical.append(
             f"stale (no complete snapshot in {status.stale_days} days): "
-            + ", ".join(f"{o.outlet} (last {o.last_complete_day or 'never'})" for o in stale)
+            + ", ".join(f"{o.outlet} (last complete: {o.last_complete})" for o in stale)
         )
     today = status.today
     if status.deadline_missed:

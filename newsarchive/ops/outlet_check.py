@@ -79,6 +79,8 @@ class Fetcher:
     delay_s: float = POLITE_DELAY_S
     timeout_s: float = TIMEOUT_S
     _robots: dict[str, urllib.robotparser.RobotFileParser] = field(default_factory=dict)
+    # per host whose robots.txt could not be read (so nothing is fetched from it now): why
+    _robots_unread: dict[str, str] = field(default_factory=dict)
     _last: dict[str, float] = field(default_factory=dict)
 
     def get(self, url: str, allowed: Outlet | None = None) -> Fetched:
@@ -96,25 +98,33 @@ class Fetcher:
             url = target
         raise FetchError("redirect_loop", f"more than {MAX_REDIRECTS} redirects")
 
-    def allowed_by_robots(self, url: str) -> bool:
+    def robots_refusal(self, url: str) -> str | None:
+        """None when the host's robots.txt lets us fetch `url`; else why not, one line: the file
+        disallows it, or it could not be read (no answer, or a 5xx), which means nothing from that
+        host now (as Google does)."""
         parts = urlsplit(url)
         key = f"{parts.scheme}://{parts.netloc}"
         if key not in self._robots:
             parser = urllib.robotparser.RobotFileParser()
+            fetched: Fetched | None = None
             try:
                 fetched = self._get_once(key + "/robots.txt")
-            except FetchError:
-                fetched = None
-            if fetched is None or fetched.status >= 500:
-                parser.parse(
-                    ["User-agent: *", "Disallow: /"]
-                )  # unreachable robots.txt: not now (as Google)
+                unread = None if fetched.status < 500 else f"answered HTTP {fetched.status}"
+            except FetchError as exc:
+                unread = f"unreachable ({exc.reason}: {exc})"
+            if fetched is None or unread is not None:
+                parser.parse(["User-agent: *", "Disallow: /"])
+                self._robots_unread[key] = f"robots.txt {unread}"
             elif fetched.status >= 400:
                 parser.parse([])  # none: everything allowed
             else:
                 parser.parse(fetched.body.decode("utf-8", errors="replace").splitlines())
             self._robots[key] = parser
-        return self._robots[key].can_fetch(self.user_agent, url)
+        if self._robots[key].can_fetch(self.user_agent, url):
+            return None
+        if key in self._robots_unread:
+            return f"{self._robots_unread[key]}: not fetched, as nothing from this host now"[:300]
+        return "disallowed by robots.txt: not fetched"
 
     def _get_once(self, url: str) -> Fetched:
         """One GET; a redirect comes back with its Location in content_type's place (status 3xx)."""
@@ -185,8 +195,8 @@ def check_outlet(outlet: Outlet, fetcher: Fetcher) -> list[UrlCheck]:
 def check_url(outlet: Outlet, role: str, url: str, fetcher: Fetcher) -> UrlCheck:
     row = UrlCheck(outlet.id, url, role)
     try:
-        if not fetcher.allowed_by_robots(url):
-            row.error = "disallowed by robots.txt: not fetched"
+        if (refusal := fetcher.robots_refusal(url)) is not None:
+            row.error = refusal
             return row
         fetched = fetcher.get(url, outlet)
     except FetchError as exc:

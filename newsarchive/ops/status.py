@@ -39,6 +39,15 @@ class OutletStatus:
     last_complete_day: str | None = None  # the newest day whose snapshot holds the outlet's own run
     stale: bool = False  # no complete snapshot in the last `stale_days` days
     active: bool = True  # crawled daily (paused and retired outlets are never stale)
+    window_since: str | None = None  # the first day of the window last_complete_day was read in
+
+    @property
+    def last_complete(self) -> str:
+        """The last complete day, or how far back none was found (the status reads a window of days,
+        so an outlet last complete before it is not «never» complete)."""
+        if self.last_complete_day:
+            return self.last_complete_day
+        return f"none since {self.window_since}" if self.window_since else "none"
 
     @property
     def failing(self) -> bool:
@@ -55,8 +64,7 @@ class OutletStatus:
         if self.state == "running":
             return f"running ({self.stage})"
         if self.state == "stale":
-            last = self.last_complete_day or "never"
-            return f"stale (last complete snapshot: {last})"
+            return f"stale (last complete snapshot: {self.last_complete})"
         return self.state
 
 
@@ -228,6 +236,7 @@ def compute(
     latest = latest_published(manifests)
     names = sorted(set(active) | set(latest) | {s for s in live if s != RUN})
     fresh_since = (today - timedelta(days=stale_days - 1)).isoformat()
+    window_since = (today - timedelta(days=stale_days)).isoformat()  # read_status's first day
     outlets = []
     for outlet in names:
         record, published = live.get(outlet), latest.get(outlet)
@@ -244,7 +253,7 @@ def compute(
         stale = is_active and old_enough and (last is None or last < fresh_since)
         if stale and status.state == "ok":
             status = replace(status, state="stale")
-        outlets.append(replace(status, stale=stale))
+        outlets.append(replace(status, stale=stale, window_since=window_since))
     day = day_snapshot(manifests, active, today)
     newest = manifests[-1] if manifests else None
     problems = tuple(str(p) for p in (newest[1].quality.get("problems") or [])) if newest else ()

@@ -32,7 +32,6 @@ from common.errors import DamagedObject, ObjectNotFound
 from newsarchive.config import Settings
 from newsarchive.run.runs import RunRef
 from newsarchive.run.scratch import start_time
-from outlets.registry import load_registry
 
 if TYPE_CHECKING:
     from newsarchive.run.pipeline import RunResult
@@ -140,13 +139,10 @@ def run_while_beating(
 ) -> RunResult:
     """`newsarchive run` (and `demo`, `outlets capture`): the whole run under one heartbeat, bound to this
     process (the run is this process: once it is gone, gc may take its staging)."""
+    from newsarchive.run.lifecycle import preflight
     from newsarchive.run.pipeline import run_pipeline
 
-    # what would stop the run from publishing is named before anything is written or crawled: a
-    # registry that does not load, a signing key or TSA setting, a retention the archive cannot keep
-    load_registry(settings.outlets_path)
-    settings.sealer()
-    store = open_store(settings.archive, retention_days=settings.retention_days)
+    store = preflight(settings)  # what would stop it publishing, named before anything is crawled
     run = RunRef.new_cli(day)
     with beating(store, run, process_bound=True):
         return run_pipeline(settings, day, outlet_ids, run, **kwargs)

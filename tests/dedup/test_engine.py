@@ -111,3 +111,26 @@ def test_same_url_with_changed_text_is_a_revision_not_a_duplicate():
     assert decisions[1].revision_of == "v1" and decisions[1].duplicate_of is None
     assert decisions[1].reason == "revision" and 0.5 < decisions[1].similarity < 1
     assert decisions[2].duplicate_of == "v2" and decisions[2].reason == "canonical_url"
+
+
+def test_a_canonical_url_given_without_the_url_keys_the_document():
+    """A researcher's corpus may hold only `canonical_url`: that is the document's URL key, as it is
+    beside a URL (once the key was the document's id, so the URL layer never saw such lines)."""
+    _, url, paragraphs = seed_stories()[1]
+    text = "\n".join(paragraphs)
+    decisions = list(
+        Deduplicator().run(
+            [
+                Document("a", text, canonical=url),
+                Document("b", text, canonical=url + "?utm_source=x"),
+                Document("c", text, url=url),
+                Document("d", text, canonical="  "),  # blank: no key of its own
+            ]
+        )
+    )
+    assert [(d.duplicate_of, d.reason) for d in decisions] == [
+        (None, None),
+        ("a", "canonical_url"),
+        ("a", "canonical_url"),  # a duplicate points at its group's first-seen article
+        ("a", "exact_content"),
+    ]

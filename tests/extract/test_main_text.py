@@ -6,13 +6,22 @@ from copy import deepcopy
 
 import pytest
 import trafilatura
-from lxml.etree import XPath
+from lxml.etree import XPath, tostring
 from trafilatura import xpaths
+from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
 from extract.engine import TRAFILATURA_OPTIONS, ArticleExtractor, OutletContext
-from extract.main_text import _faster, _first_only, _needed_strings, _paragraph_chars, main_text
+from extract.main_text import (
+    OVERALL_DISCARD,
+    _faster,
+    _first_only,
+    _needed_strings,
+    _paragraph_chars,
+    _prune_guarded,
+    main_text,
+)
 from outlets.registry import load_registry
 from replica.server import Replica
 
@@ -197,3 +206,33 @@ def test_paragraph_characters_are_what_trafilaturas_expression_counts(html):
         if expected < 5:
             assert _paragraph_chars(element, 5) == expected
         assert (_paragraph_chars(element, 5) >= 5) == (expected >= 5)
+
+
+# nested matches (a sidebar inside a nav, a share bar inside the sidebar), tails after each, and a
+# page whose matches hold nearly all its text (trafilatura's guard then prunes nothing)
+GUARDED = {
+    "nested": (
+        f'<html><body><div class="post"><div role="navigation">تنقل<div id="sidebar">جانبي'
+        '<span class="share-x">مشاركة</span>ذيل ١</div>ذيل ٢</div>ذيل ٣'
+        f'<p>{STORY}</p><div class="footer">تذييل</div>ذيل ٤<p class="meta">م</p></div></body></html>'
+    ),
+    "nearly all of it": (
+        f'<html><body><div class="x"><div class="sidebar"><p>{STORY}</p></div>'
+        "<p>سطر قصير</p></div></body></html>"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GUARDED))
+def test_the_over_pruning_guard_deletes_what_trafilaturas_deletes(name):
+    ours, theirs = load_html(GUARDED[name]), load_html(GUARDED[name])
+    _prune_guarded(ours, OVERALL_DISCARD)
+    prune_unwanted_nodes(theirs, xpaths.OVERALL_DISCARD_XPATH, with_backup=True)
+    assert tostring(ours, encoding=str) == tostring(theirs, encoding=str)
+    assert "NEWSARCHIVE-MATCH" not in tostring(ours, encoding=str)  # the marks are gone
+    text = ours.text_content()
+    if name == "nested":  # the outermost matches go with what they hold; their tails stay
+        assert "تنقل" not in text and "مشاركة" not in text and "تذييل" not in text
+        assert all(f"ذيل {n}" in text for n in "٣٤") and STORY in text
+    else:  # deleting the sidebar would leave a seventh of the text or less: nothing is deleted
+        assert STORY in text and "سطر قصير" in text

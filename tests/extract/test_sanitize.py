@@ -2,13 +2,21 @@
 
 import json
 import re
+import unicodedata
 
 import pytest
 
 from common.langtag import language_tag
 from extract.engine import ArticleExtractor, OutletContext
 from extract.language import detect_language
-from extract.sanitize import MAX_AUTHOR_CHARS, MAX_TITLE_CHARS, clean_line, safe_url
+from extract.sanitize import (
+    _CONTROLS,
+    _NOT_IN_URL,
+    MAX_AUTHOR_CHARS,
+    MAX_TITLE_CHARS,
+    clean_line,
+    safe_url,
+)
 
 HOSTILE_LANGS = [
     "ar/eg",
@@ -155,6 +163,16 @@ def test_clean_line():
     assert clean_line("  a\x00b\tc\n d ", 100) == "a b c d"
     assert clean_line("\x00\x01", 100) is None
     assert clean_line(42, 100) is None
+    assert clean_line("a\x85b\x9fc\u00a0d", 100) == "a b c d"  # C1 controls and NBSP too
+
+
+def test_every_control_and_space_character_is_what_unicode_says():
+    """The regexes stand for Unicode's control characters (category Cc) and for str.isspace: every
+    code point is checked, so a future Unicode version cannot drift from them unseen."""
+    controls = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cc"]
+    assert [ch for ch in map(chr, range(0x110000)) if _CONTROLS.fullmatch(ch)] == controls
+    not_in_url = [ch for ch in map(chr, range(0x110000)) if ch.isspace() or ch in controls]
+    assert [ch for ch in map(chr, range(0x110000)) if _NOT_IN_URL.fullmatch(ch)] == not_in_url
 
 
 @pytest.mark.parametrize(

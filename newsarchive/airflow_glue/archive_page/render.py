@@ -140,10 +140,7 @@ def _state_cells(status: OutletStatus | None) -> str:
             f"{escape(status.next_try_at[11:19])} UTC</div>"
         )
     if status.stale and not status.failing:
-        cause += (
-            f'<div class="bad">no complete snapshot since {escape(status.last_complete_day or "ever")}'
-            "</div>"
-        )
+        cause += f'<div class="bad">last complete snapshot: {escape(status.last_complete)}</div>'
     return f"<td>{state}</td><td class='latest'>{run}</td><td class='cause'>{cause}</td>"
 
 

@@ -17,6 +17,7 @@ from newsarchive.run.lifecycle.run import (
     conclude,
     deduplicate,
     finish_published,
+    preflight,
     publish,
     published_before,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "conclude",
     "deduplicate",
     "finish_published",
+    "preflight",
     "publish",
     "published_before",
 ]

@@ -59,6 +59,16 @@ from spiders.state import commit_crawl_run, load_crawl_run
 logger = logging.getLogger(__name__)
 
 
+def preflight(settings: Settings) -> Store:
+    """What would stop a run from publishing, named before anything is crawled or written: a registry
+    that does not load, a signing key or TSA setting that does not work, a retention the archive cannot
+    keep. Every run calls it first (`newsarchive run`, `demo` and `outlets capture` before their
+    heartbeat, the DAG's first task); the archive's store is returned."""
+    load_registry(settings.outlets_path)
+    settings.sealer()
+    return open_store(settings.archive, retention_days=settings.retention_days)
+
+
 class NothingToPublish(NewsArchiveError):
     reason = "nothing_to_publish"
     retryable = False  # every outlet failed in this run: a retry cannot change that

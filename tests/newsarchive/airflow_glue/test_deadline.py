@@ -57,6 +57,11 @@ try:
     SnapshotDueAt("25:00")
 except ValueError as exc:
     out["bad"] = str(exc)
+for name, stored in (("no_at", {"reference_type": "SnapshotDueAt"}), ("number_at", {"at": 7})):
+    try:
+        SnapshotDueAt.deserialize_reference(stored)
+    except ValueError as exc:
+        out[name] = str(exc)
 print("RESULT" + json.dumps(out))
 """
 
@@ -83,7 +88,11 @@ def test_a_runs_deadline_is_its_day_at_the_time_given_and_none_once_that_passed(
         out["manual"] == f"{today + timedelta(days=2)}T06:30:00+00:00"
     )  # no logical date: run_after
     assert out["nosuch"] is None
-    assert out["round_trip"] == "07:15:00" and out["bad"]  # no such time of day: refused
+    assert out["round_trip"] == "07:15:00"
+    assert out["bad"] == "a deadline's time of day is HH:MM or HH:MM:SS (UTC), not '25:00'"
+    # a stored reference without its time of day is named as such, whatever else it holds
+    assert out["no_at"].startswith("a stored SnapshotDueAt deadline has no time of day ('at')")
+    assert out["number_at"].startswith("a stored SnapshotDueAt deadline has no time of day")
 
 
 MISSED = """

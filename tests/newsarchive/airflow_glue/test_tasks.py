@@ -1,12 +1,23 @@
-"""Every Airflow task process imports newsarchive.airflow_glue.tasks: it must not pay for Scrapy (the crawl is a
-subprocess) nor trafilatura (only the extract tasks import it, when they run)."""
+"""newsarchive/airflow_glue/tasks.py: every Airflow task process imports it, so it must not pay for Scrapy (the
+crawl is a subprocess) nor trafilatura (only the extract tasks import it, when they run); the DAG's first
+task is the run's preflight."""
 
+import json
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_python
+
+PREFLIGHT = """
+import json
+from newsarchive.airflow_glue import tasks
+try:
+    print("RESULT" + json.dumps(["ok", tasks.list_outlets({})]))
+except Exception as exc:
+    print("RESULT" + json.dumps([type(exc).__name__, str(exc), getattr(exc, "reason", "")]))
+"""
 
 
 @pytest.mark.slow  # a Python subprocess
@@ -20,3 +31,19 @@ def test_the_task_module_imports_neither_scrapy_nor_trafilatura():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.slow  # a Python subprocess importing Airflow
+def test_the_dags_first_task_fails_for_good_on_what_would_stop_the_publish(airflow_env, tmp_path):
+    """A signing key that does not load used to fail the publish task, after every outlet was crawled
+    and extracted; the CLI named it up front. The DAG's list_outlets task now runs the same preflight."""
+    archive = tmp_path / "archive"
+    env = {**airflow_env, "NEWSARCHIVE_ARCHIVE": str(archive)}
+    ok = run_python(PREFLIGHT, env)
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert json.loads(ok.stdout.split("RESULT")[1])[0] == "ok"
+    bad = run_python(PREFLIGHT, {**env, "NEWSARCHIVE_SIGNING_KEY": str(tmp_path / "no-key.pem")})
+    kind, message, _reason = json.loads(bad.stdout.split("RESULT")[1])
+    assert kind == "AirflowFailException" and "NEWSARCHIVE_SIGNING_KEY" in message, message
+    assert len(message.splitlines()) == 1
+    assert not (archive / "staging").exists() and not (archive / "snapshots").exists()

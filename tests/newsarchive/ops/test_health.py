@@ -110,8 +110,11 @@ def test_an_archive_nothing_has_run_on_is_unknown(tmp_path):
 def test_an_archive_whose_runs_stopped_before_the_window_is_critical_not_unknown(tmp_path):
     """No snapshot in the last `stale_days` days and no live record (runs by `newsarchive run`): the
     outlets are stale. It once said UNKNOWN "no run has written to this archive yet"."""
-    _archive(tmp_path, [datetime.now(UTC).date() - timedelta(days=5)])
+    today = datetime.now(UTC).date()
+    _archive(tmp_path, [today - timedelta(days=5)])
     code, out = _health("--archive", str(tmp_path / "archive"), "--stale-days", "2")
     assert code == 2 and out.startswith(
         "NEWSARCHIVE CRITICAL - stale (no complete snapshot in 2 days): anapress"
     )
+    # last complete before the window read: not «never», which the archive does not show
+    assert f"anapress (last complete: none since {today - timedelta(days=2)})" in out

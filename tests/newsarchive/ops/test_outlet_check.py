@@ -138,9 +138,17 @@ def test_outlets_check_names_each_faulty_url_and_checks_the_rest(
     faults.set("orient", "hostile_xml", ["/feed/"])
     faults.set("zamanalwsl", "robots_disallow", ["/rss.php"])
     faults.set("enabbaladi", "offsite_redirect", ["/feed"])
+    faults.set("anapress", "http_500", ["/robots.txt"])
     try:
         code, rows = _check(
-            check_replica, monkeypatch, capsys, "euronews", "orient", "zamanalwsl", "enabbaladi"
+            check_replica,
+            monkeypatch,
+            capsys,
+            "euronews",
+            "orient",
+            "zamanalwsl",
+            "enabbaladi",
+            "anapress",
         )
         before = len(check_replica.replica.requests)
         assert main(["outlets", "check", "euronews"]) == 1
@@ -160,6 +168,12 @@ def test_outlets_check_names_each_faulty_url_and_checks_the_rest(
         and disallowed["status"] is None
     )
     assert "offsite_redirect" in by_url["https://www.enabbaladi.net/feed"]["error"]
+    # a robots.txt that could not be read is not a robots.txt that disallows: each says which
+    for url, row in by_url.items():
+        if url.startswith("https://www.anapress.net/"):
+            assert row["error"] == (
+                "robots.txt answered HTTP 500: not fetched, as nothing from this host now"
+            ), row
     assert by_url["https://www.zamanalwsl.net/news/rss/94/"]["ok"]  # one bad URL costs only itself
     assert by_url["https://arabic.euronews.com/sitemaps/ar/latest-news.xml"]["ok"]
     assert (

@@ -102,6 +102,12 @@ def test_stale_lost_and_a_live_record_older_than_the_snapshot():
     assert (orient.state, orient.reason) == ("failed", "lost") and "no word" in orient.message
     assert status.outlet("anapress").state == "stale"  # its run published; nothing since 2 Dec
     assert {o.outlet for o in status.stale} == set(OUTLETS)
+    assert status.outlet("anapress").describe() == "stale (last complete snapshot: 2026-12-02)"
+    # last complete before the days read: how far back none was found, not «never»
+    older = compute([], {}, OUTLETS, now=NOW, stale_days=2, first_day="2026-11-01")
+    assert older.outlet("anapress").describe() == (
+        "stale (last complete snapshot: none since 2026-12-04)"
+    )
 
 
 def test_the_deadline_is_missed_only_past_it_and_while_today_is_not_complete():
