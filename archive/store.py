@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from common.errors import ObjectChanged, ObjectExists, ObjectNotFound, StoreError
+from common.errors import ConfigError, ObjectChanged, ObjectExists, ObjectNotFound, StoreError
 from common.resources import DiskFull, disk_errno, exhausted
 
 __all__ = [
@@ -359,8 +359,8 @@ def open_store(
         from archive.s3 import S3Store
 
         return S3Store(text, retention_days=retention_days, settings=s3_settings)
-    if retention_days:
-        raise StoreError(
+    if retention_days:  # the setting, not the store: no retry can change it
+        raise ConfigError(
             "--retention-days needs an S3 archive whose bucket has Object Lock enabled"
         )
     return LocalStore(text, create=create)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -41,9 +42,19 @@ class Signed(NamedTuple):
 
 
 def located(doc: Document) -> bool:
-    """The document has a URL key of its own: its URL, or a canonical URL given alone (a researcher's
-    corpus may hold only that); else its key is its id's, which matches no other document."""
-    return bool(doc.url or (doc.canonical and doc.canonical.strip()))
+    """The document has a URL key of its own: its URL, or a canonical URL given alone when that is an
+    absolute http(s) URL with a host (a researcher's corpus may hold only that; «/» or «index.html»
+    alone would put unrelated documents under one key); else its key is its id's, which matches no
+    other document."""
+    if doc.url:
+        return True
+    if not doc.canonical:
+        return False
+    try:
+        parts = urlsplit(doc.canonical.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def _sign_chunk(docs: Sequence[Document]) -> tuple[Signed, Spent]:

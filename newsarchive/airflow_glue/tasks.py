@@ -128,10 +128,10 @@ def task_settings() -> Settings:
 
 def list_outlets(context: TaskContext | None = None) -> list[str]:
     """The outlets crawled daily: paused and retired ones are left out (newsarchive outlets list). As
-    the DAG's first task (`context` given) it is the run's preflight too: a signing key, TSA or
-    retention setting that would fail the publish fails this task, before any crawl."""
+    the DAG's first task (`context` given) it is the run's preflight too (lifecycle.preflight): a
+    setting that would fail the publish fails this task, before any crawl."""
     if context is not None:
-        task_body(lifecycle.preflight)(task_settings())
+        task_body(lambda: lifecycle.preflight(task_settings()))()
     registry = load_registry(Settings.from_env().outlets_path)
     for outlet in registry.outlets:
         if not outlet.active and context is not None:

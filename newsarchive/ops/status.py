@@ -221,10 +221,13 @@ def compute(
     deadline: time | None = None,
     damaged: Iterable[str] = (),
     first_day: str | None = None,
+    window_since: date | None = None,
 ) -> ArchiveStatus:
     """The status at `now` from the window's manifests (oldest first) and the live records.
     `first_day`: the archive's first day with a snapshot (default: the window's first); an outlet is
-    stale only in an archive older than `stale_days` (a new archive's first days are not stale)."""
+    stale only in an archive older than `stale_days` (a new archive's first days are not stale).
+    `window_since`: the first day the manifests were read from (default: `stale_days` before today,
+    as read_status reads them), named when an outlet has no complete day in them."""
     active = tuple(active)
     first_day = first_day or (manifests[0][0].day if manifests else None)
     today = now.astimezone(UTC).date()
@@ -236,7 +239,7 @@ def compute(
     latest = latest_published(manifests)
     names = sorted(set(active) | set(latest) | {s for s in live if s != RUN})
     fresh_since = (today - timedelta(days=stale_days - 1)).isoformat()
-    window_since = (today - timedelta(days=stale_days)).isoformat()  # read_status's first day
+    since = (window_since or today - timedelta(days=stale_days)).isoformat()
     outlets = []
     for outlet in names:
         record, published = live.get(outlet), latest.get(outlet)
@@ -253,7 +256,7 @@ def compute(
         stale = is_active and old_enough and (last is None or last < fresh_since)
         if stale and status.state == "ok":
             status = replace(status, state="stale")
-        outlets.append(replace(status, stale=stale, window_since=window_since))
+        outlets.append(replace(status, stale=stale, window_since=since))
     day = day_snapshot(manifests, active, today)
     newest = manifests[-1] if manifests else None
     problems = tuple(str(p) for p in (newest[1].quality.get("problems") or [])) if newest else ()

@@ -134,3 +134,22 @@ def test_a_canonical_url_given_without_the_url_keys_the_document():
         ("a", "canonical_url"),  # a duplicate points at its group's first-seen article
         ("a", "exact_content"),
     ]
+    # a canonical URL that is not an absolute http(s) URL keys nothing: «/» on two different stories
+    # must not make the second a revision of the first, nor hide it from the content layers
+    other = "\n".join(seed_stories()[2][2])
+    decisions = list(
+        Deduplicator().run(
+            [
+                Document("y", other, url="https://other.example/story-9"),
+                Document("z", text, canonical="/"),
+                Document("x", other, canonical="/"),
+                Document("w", text, canonical="index.html"),
+            ]
+        )
+    )
+    assert [(d.id, d.duplicate_of, d.revision_of, d.reason) for d in decisions] == [
+        ("y", None, None, None),
+        ("z", None, None, None),
+        ("x", "y", None, "exact_content"),
+        ("w", "z", None, "exact_content"),
+    ]

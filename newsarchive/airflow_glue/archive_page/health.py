@@ -193,6 +193,7 @@ def collect(
         deadline=deadline,
         damaged=damaged + broken,
         first_day=first_day,
+        window_since=since,
     )
     days = tuple((since + timedelta(days=k)).isoformat() for k in range(window_days))
     held = {r.day for r in refs} | {d.split(" ")[0] for d in damaged}

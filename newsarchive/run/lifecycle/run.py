@@ -61,9 +61,11 @@ logger = logging.getLogger(__name__)
 
 def preflight(settings: Settings) -> Store:
     """What would stop a run from publishing, named before anything is crawled or written: a registry
-    that does not load, a signing key or TSA setting that does not work, a retention the archive cannot
-    keep. Every run calls it first (`newsarchive run`, `demo` and `outlets capture` before their
-    heartbeat, the DAG's first task); the archive's store is returned."""
+    that does not load, a signing key, certificate or TSA CA file that does not load, a retention on
+    an archive that cannot hold one (a local directory), an S3 bucket that does not answer. Every run
+    calls it first (`newsarchive run`, `demo` and `outlets capture` before their heartbeat, the DAG's
+    first task); the archive's store is returned. Not checked here: whether an S3 bucket has Object
+    Lock (its first retained write says so) and whether the TSA answers (publish asks it)."""
     load_registry(settings.outlets_path)
     settings.sealer()
     return open_store(settings.archive, retention_days=settings.retention_days)

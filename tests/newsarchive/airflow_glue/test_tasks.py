@@ -42,8 +42,13 @@ def test_the_dags_first_task_fails_for_good_on_what_would_stop_the_publish(airfl
     ok = run_python(PREFLIGHT, env)
     assert ok.returncode == 0, ok.stderr[-2000:]
     assert json.loads(ok.stdout.split("RESULT")[1])[0] == "ok"
-    bad = run_python(PREFLIGHT, {**env, "NEWSARCHIVE_SIGNING_KEY": str(tmp_path / "no-key.pem")})
-    kind, message, _reason = json.loads(bad.stdout.split("RESULT")[1])
-    assert kind == "AirflowFailException" and "NEWSARCHIVE_SIGNING_KEY" in message, message
-    assert len(message.splitlines()) == 1
+    for setting, named in (
+        ({"NEWSARCHIVE_SIGNING_KEY": str(tmp_path / "no-key.pem")}, "NEWSARCHIVE_SIGNING_KEY"),
+        ({"NEWSARCHIVE_RETENTION_DAYS": "30"}, "--retention-days needs an S3 archive"),
+    ):
+        bad = run_python(PREFLIGHT, {**env, **setting})
+        kind, message, _reason = json.loads(bad.stdout.split("RESULT")[1])
+        # AirflowFailException: no retry, which could not change a setting
+        assert kind == "AirflowFailException" and named in message, message
+        assert len(message.splitlines()) == 1
     assert not (archive / "staging").exists() and not (archive / "snapshots").exists()
