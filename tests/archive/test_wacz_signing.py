@@ -16,13 +16,11 @@ import pytest
 import yaml
 from wacz.main import main as wacz_main
 
-from archive.snapshot import publish_snapshot
-from archive.store import open_store
 from newsarchive.cli.main import main
-from tests.archive.warcs import Page, page_html, row, write_warc
+from tests.archive.warcs import ONE_PAGE_DAY, one_page_snapshot
 from tests.tsa import TestCA, load_key, pem, write_key
 
-DAY = date(2026, 11, 20)
+DAY = date.fromisoformat(ONE_PAGE_DAY)  # the day one_page_snapshot publishes
 DOMAIN = "archive.example.org"
 
 
@@ -30,15 +28,7 @@ DOMAIN = "archive.example.org"
 def archive(tmp_path, monkeypatch):
     for name in ("NEWSARCHIVE_SIGNING_KEY", "NEWSARCHIVE_SIGNING_CERT", "NEWSARCHIVE_TSA_URL"):
         monkeypatch.delenv(name, raising=False)
-    store = open_store(tmp_path / "archive")
-    page = Page(
-        "https://www.enabbaladi.net/archives/1",
-        "<urn:uuid:00000000-0000-4000-8000-000000000001>",
-        "2026-11-20T03:00:00Z",
-        page_html("حلب", "نص"),
-    )
-    warc = write_warc(tmp_path / "e.warc.gz", [page], {page.record_id: "id0001"})
-    publish_snapshot(store, DAY, [row(1, page, "enabbaladi")], {"enabbaladi": warc})
+    one_page_snapshot(tmp_path)
     return str(tmp_path / "archive")
 
 

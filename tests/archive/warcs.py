@@ -8,11 +8,16 @@ from base64 import b32encode
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.warc import append_article_links
+
+if TYPE_CHECKING:
+    from archive.snapshot import SnapshotRef
+    from archive.store import Store
 
 
 @dataclass(frozen=True)
@@ -106,3 +111,33 @@ def row(
         "capture_id": page.record_id,
         "fetched_at": page.fetched_at,
     }
+
+
+ONE_PAGE_DAY = "2026-11-20"
+
+
+def one_page_snapshot(
+    directory: Path, url: str = "https://www.enabbaladi.net/archives/1"
+) -> tuple[Store, SnapshotRef]:
+    """An archive in `directory`/archive with one snapshot (2026-11-20 rev 1) of one enabbaladi page at
+    `url`, its WARC and its row: what the CLI's replay, captures and WACZ tests start from."""
+    from datetime import date
+
+    from archive.snapshot import publish_snapshot
+    from archive.store import open_store
+
+    store = open_store(directory / "archive")
+    page = Page(
+        url,
+        "<urn:uuid:00000000-0000-4000-8000-000000000001>",
+        f"{ONE_PAGE_DAY}T03:00:00Z",
+        page_html("حلب", "نص"),
+    )
+    warc = write_warc(directory / "e.warc.gz", [page], {page.record_id: "id0001"})
+    ref, _ = publish_snapshot(
+        store,
+        date.fromisoformat(ONE_PAGE_DAY),
+        [row(1, page, "enabbaladi")],
+        {"enabbaladi": warc},
+    )
+    return store, ref

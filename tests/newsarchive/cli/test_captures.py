@@ -2,15 +2,12 @@
 one-line errors."""
 
 import json
-from datetime import date
 
 import pytest
 
-from archive.snapshot import publish_snapshot
-from archive.store import open_store
 from newsarchive.cli.main import main
 from tests.archive.test_cdxj import _make_unindexed
-from tests.archive.warcs import Page, page_html, row, write_warc
+from tests.archive.warcs import one_page_snapshot
 
 URL = "https://www.enabbaladi.net/archives/2026/11/%D8%AD%D9%84%D8%A8"
 
@@ -23,17 +20,7 @@ def cache_home(tmp_path, monkeypatch):
 
 
 def _archive(tmp_path):
-    store = open_store(tmp_path / "archive")
-    page = Page(
-        URL,
-        "<urn:uuid:00000000-0000-4000-8000-000000000001>",
-        "2026-11-20T03:00:00Z",
-        page_html("حلب", "نص"),
-    )
-    warc = write_warc(tmp_path / "e.warc.gz", [page], {page.record_id: "id0001"})
-    ref, _ = publish_snapshot(
-        store, date(2026, 11, 20), [row(1, page, "enabbaladi")], {"enabbaladi": warc}
-    )
+    store, ref = one_page_snapshot(tmp_path, URL)
     return store, ref, str(tmp_path / "archive")
 
 

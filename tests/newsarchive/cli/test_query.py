@@ -37,34 +37,15 @@ def test_formats_table_csv_parquet(table_archive, capsys, tmp_path):
     sql = "SELECT outlet, count(*) AS articles FROM articles GROUP BY outlet ORDER BY outlet"
     code, out, _ = run(capsys, "query", sql, "--archive", table_archive)
     assert code == 0 and out.splitlines()[0].split() == ["outlet", "articles"] and "(3 rows)" in out
-    code, _, _ = run(
-        capsys,
-        "query",
-        sql,
-        "--archive",
-        table_archive,
-        "--format",
-        "csv",
-        "--output",
-        str(tmp_path / "c.csv"),
-    )
+    query = ("query", sql, "--archive", table_archive)
+    code, _, _ = run(capsys, *query, "--format", "csv", "--output", str(tmp_path / "c.csv"))
     assert (tmp_path / "c.csv").read_text().splitlines() == [
         '"outlet","articles"',
         '"anapress",1',
         '"euronews",1',
         '"orient",2',
     ]
-    code, _, _ = run(
-        capsys,
-        "query",
-        sql,
-        "--archive",
-        table_archive,
-        "--format",
-        "parquet",
-        "--output",
-        str(tmp_path / "c.parquet"),
-    )
+    code, _, _ = run(capsys, *query, "--format", "parquet", "--output", str(tmp_path / "c.parquet"))
     assert pq.read_table(tmp_path / "c.parquet").to_pydict() == {
         "outlet": ["anapress", "euronews", "orient"],
         "articles": [1, 1, 2],
@@ -78,27 +59,12 @@ def test_parquet_needs_output_and_an_archive_without_table_says_how(tmp_path, ca
         capsys, "query", "SELECT 1", "--archive", str(tmp_path / "archive"), "--format", "parquet"
     )
     assert code == 2 and "--format parquet needs --output FILE" in err
-    code, out, err = run(
-        capsys,
-        "query",
-        "SELECT count(*) AS n FROM articles",
-        "--archive",
-        str(tmp_path / "archive"),
-        "--format",
-        "csv",
-    )
+    count = ("query", "SELECT count(*) AS n FROM articles", "--archive", str(tmp_path / "archive"))
+    code, out, err = run(capsys, *count, "--format", "csv")
     assert code == 0 and out.splitlines() == ['"n"', "0"] and "newsarchive table rebuild" in err
     code, out, _ = run(capsys, "table", "rebuild", "--archive", str(tmp_path / "archive"))
     assert code == 0 and "2026-11-20  from rev 1" in out
-    code, out, _ = run(
-        capsys,
-        "query",
-        "SELECT count(*) AS n FROM articles",
-        "--archive",
-        str(tmp_path / "archive"),
-        "--format",
-        "csv",
-    )
+    code, out, _ = run(capsys, *count, "--format", "csv")
     assert out.splitlines() == ['"n"', "1"]
 
 

@@ -4,15 +4,11 @@ archive that is not there, one without an indexed snapshot (each snapshot left o
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from archive.snapshot import publish_snapshot
-from archive.store import open_store
 from newsarchive.cli.main import main
 from tests.archive.test_cdxj import _make_unindexed
-from tests.archive.warcs import Page, page_html, row, write_warc
+from tests.archive.warcs import one_page_snapshot
 
 
 def test_an_archive_without_snapshots_has_nothing_to_replay(tmp_path, capsys):
@@ -26,17 +22,7 @@ def test_an_archive_without_snapshots_has_nothing_to_replay(tmp_path, capsys):
 def test_a_snapshot_without_its_index_is_named_and_left_out(tmp_path, capsys):
     """A snapshot without a capture index (an older version published it so) is named in a warning with
     how to index it, and not served; the site pywb would read is prepared in --workdir all the same."""
-    store = open_store(tmp_path / "archive")
-    page = Page(
-        "https://www.enabbaladi.net/archives/1",
-        "<urn:uuid:00000000-0000-4000-8000-000000000001>",
-        "2026-11-20T03:00:00Z",
-        page_html("حلب", "نص"),
-    )
-    warc = write_warc(tmp_path / "e.warc.gz", [page], {page.record_id: "id0001"})
-    ref, _ = publish_snapshot(
-        store, date(2026, 11, 20), [row(1, page, "enabbaladi")], {"enabbaladi": warc}
-    )
+    store, ref = one_page_snapshot(tmp_path)
     _make_unindexed(store, ref)
     argv = ["replay", "--port", "0", "--archive", str(tmp_path / "archive")]
     assert main([*argv, "--workdir", str(tmp_path / "site")]) == 1
