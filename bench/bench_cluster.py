@@ -96,8 +96,10 @@ def archived(prefix: str) -> int:
     return read_manifest(store, resolve_snapshot(store, DAY.isoformat()))["counts"]["archived"]
 
 
-def bench_local(tmp: Path, common: dict[str, str]) -> float:
-    """The LocalExecutor: what `make run` starts."""
+def bench_local(
+    tmp: Path, common: dict[str, str], archive: str = "s3://archive/bench-local"
+) -> float:
+    """The LocalExecutor: what `make run` starts (bench/bench_run.py runs it too, on a local archive)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -105,7 +107,7 @@ def bench_local(tmp: Path, common: dict[str, str]) -> float:
         "AIRFLOW_HOME": str(tmp / "standalone"),
         "AIRFLOW_PORT": str(port),
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "NEWSARCHIVE_ARCHIVE": "s3://archive/bench-local",
+        "NEWSARCHIVE_ARCHIVE": archive,
     }
     script = str(ROOT / "scripts" / "airflow.sh")
     subprocess.run([script, "start"], env=env, check=True, capture_output=True, timeout=900)
@@ -115,7 +117,7 @@ def bench_local(tmp: Path, common: dict[str, str]) -> float:
         subprocess.run([script, "stop"], env=env, capture_output=True, timeout=300)
     print(
         f"  LocalExecutor (airflow standalone, SQLite, parallelism 4): {seconds:.1f} s, {state}, "
-        f"{archived('s3://archive/bench-local'):,} archived; {stages(tis)}"
+        f"{archived(archive):,} archived; {stages(tis)}"
     )
     return seconds
 
