@@ -15,6 +15,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from common.escape import terminal
 from newsarchive.cli import args as cli_args
 from newsarchive.cli.args import Subcommands, archive_options, settings_of
 from newsarchive.config import Settings
@@ -113,11 +114,13 @@ def _print_checks(rows: list[UrlCheck], as_json: bool) -> None:
     print(
         f"{'outlet':<11} {'status':>6} {'kind':<13} {'articles':>8} {'listed':>6}  {'newest':<25} url"
     )
-    for r in rows:
+    for r in rows:  # what a server answered (an error's text, a date) is shown, never obeyed
         print(
-            f"{r.outlet:<11} {r.status if r.status is not None else '-':>6} {r.kind or '-':<13} {r.articles:>8} "
-            f"{r.listed:>6}  {r.newest or '-':<25} {r.url}"
-            + (f"\n{'':<11} PROBLEM: {r.error}" if r.error else "")
+            terminal(
+                f"{r.outlet:<11} {r.status if r.status is not None else '-':>6} {r.kind or '-':<13} "
+                f"{r.articles:>8} {r.listed:>6}  {r.newest or '-':<25} {r.url}"
+            )
+            + (f"\n{'':<11} PROBLEM: {terminal(r.error)}" if r.error else "")
         )
     bad = [r for r in rows if not r.ok]
     print(

@@ -64,6 +64,41 @@ def test_check_prints_a_row_per_url_with_its_problem_and_exits_1(monkeypatch, ca
     assert [(r["outlet"], r["ok"], r["status"]) for r in rows] == [("orient", False, None)] * 3
 
 
+def test_what_a_server_answers_reaches_the_terminal_escaped(monkeypatch, capsys):
+    """A status line of terminal control sequences (http.client quotes it in its error) is shown as
+    text, not obeyed: the table goes through the terminal's one escaper."""
+    import threading
+
+    hostile = b"\x1b]0;owned\x07\x1b[2J HTTP/1.1 200 OK\r\n\r\n"
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+
+    def answer() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(hostile)
+
+    threading.Thread(target=answer, daemon=True).start()
+    hosts = ("www.orient-news.net", "orient-news.net")
+    monkeypatch.setenv("NEWSARCHIVE_HOST_MAP", json.dumps({h: f"127.0.0.1:{port}" for h in hosts}))
+    try:
+        assert main(["outlets", "check", "orient"]) == 1
+    finally:
+        server.close()
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    problems = [line.strip() for line in out.splitlines() if "PROBLEM:" in line]
+    assert len(problems) == 3 and all("robots.txt unreachable" in p for p in problems)
+    assert all("\\x1b]0;owned" in p for p in problems), problems
+
+
 @pytest.mark.slow  # pipeline runs
 def test_a_retired_outlet_is_neither_crawled_nor_alarmed_and_a_capture_on_request_archives_it(
     tmp_path, monkeypatch, capsys
