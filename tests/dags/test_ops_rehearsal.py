@@ -141,6 +141,10 @@ def rehearsal(tmp_path_factory):
             bystander.wait(10)
 
 
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def _tis(api: str, run_id: str, task_id: str) -> dict[str, dict]:
     rows = _call(f"{api}/dagRuns/{run_id}/taskInstances?limit=100")["task_instances"]
     return {
@@ -242,19 +246,32 @@ def test_an_outage_shows_everywhere_from_the_first_failed_try_and_the_deadline_a
     (ARTIFACTS / "deadline_alert.txt").write_text(f"Subject: {subject}\n\n{posts[0]['text']}")
     (ARTIFACTS / "rehearsal_health.txt").write_text(health.stdout)
     assert (home / "archive" / "ops" / "deadline" / f"date={today}.json").exists()
-    # ... and the retry the page announced starts when it said (the scheduler's loop adds seconds)
+    # ... and the retry the page announced is scheduled when it said (the scheduler's loop adds
+    # seconds). The scheduler raises try_number and sets scheduled_when in one update; start_date
+    # stays the first try's until the second one runs, so it is read only once that has started.
     second = _wait(
-        "the second try",
+        "the second try to be scheduled",
         lambda: (
             (t := _tis(api, run_id, "per_outlet.crawl")[FAULTY])["try_number"] >= 2
-            and t["start_date"]
+            and t["scheduled_when"]
             and t
             or None
         ),
         timeout=360,
     )
-    started = datetime.fromisoformat(second["start_date"].replace("Z", "+00:00"))
-    assert next_try - timedelta(seconds=1) <= started <= next_try + timedelta(seconds=60)
+    scheduled = _when(second["scheduled_when"])
+    assert next_try - timedelta(seconds=1) <= scheduled <= next_try + timedelta(seconds=60)
+    ran = _wait(
+        "the second try to start",
+        lambda: (
+            (t := _tis(api, run_id, "per_outlet.crawl")[FAULTY])["start_date"]
+            and _when(t["start_date"]) >= scheduled
+            and t
+            or None
+        ),
+        timeout=360,
+    )
+    assert ran["try_number"] == 2
     time.sleep(10)
     deadline_mails = [m for m in smtp.handler.messages if "deadline" in m["Subject"]]
     assert len(deadline_mails) == 1  # once
