@@ -1,6 +1,6 @@
 """`make bench` (cluster): wall time of one DAG run on the CeleryExecutor cluster (scripts/cluster.sh: PostgreSQL,
 Redis, two Celery workers x 2) beside the same run on the LocalExecutor (scripts/airflow.sh, the `make run`
-setup: SQLite, parallelism 4), over the same replica work: 10,000 articles (2,000 per outlet), each from an
+setup: SQLite, parallelism the crawl slots + 1), over the same replica work: 10,000 articles (2,000 per outlet), each from an
 empty prefix of one SeaweedFS S3 server, so both fetch everything. Each run is triggered through the REST API
 and timed from the trigger to the run's end; per stage, the task time summed and the stage's wall span.
 
@@ -30,7 +30,7 @@ from replica.server import ReplicaServer  # noqa: E402
 from tests.s3server import SeaweedS3  # noqa: E402
 
 DAY = date(2026, 11, 21)
-WORKERS, CONCURRENCY, CRAWL_SLOTS = 2, 2, 2
+WORKERS, CONCURRENCY = 2, 2  # the crawl pool: NEWSARCHIVE_CRAWL_SLOTS's default, as deployed
 
 
 def _api(base: str, path: str, body: dict | None = None) -> dict:
@@ -116,7 +116,8 @@ def bench_local(
     finally:
         subprocess.run([script, "stop"], env=env, capture_output=True, timeout=300)
     print(
-        f"  LocalExecutor (airflow standalone, SQLite, parallelism 4): {seconds:.1f} s, {state}, "
+        f"  LocalExecutor (airflow standalone, SQLite, parallelism "
+        f"{env.get('AIRFLOW__CORE__PARALLELISM', 'the crawl slots + 1')}): {seconds:.1f} s, {state}, "
         f"{archived(archive):,} archived; {stages(tis)}"
     )
     return seconds
@@ -171,7 +172,6 @@ def main() -> None:
     common = {
         "NEWSARCHIVE_SCHEDULE": "",
         "NEWSARCHIVE_MAX_ARTICLES": "1000000",
-        "NEWSARCHIVE_CRAWL_SLOTS": str(CRAWL_SLOTS),
         "TMPDIR": str(tmp / "tmp"),
     }
     try:

@@ -31,6 +31,7 @@ from archive import layout  # noqa: E402
 from common.timing import StageTime  # noqa: E402
 from newsarchive.config import Settings  # noqa: E402
 from newsarchive.run.pipeline import run_pipeline  # noqa: E402
+from newsarchive.variables import DEFAULT_CRAWL_CONCURRENCY  # noqa: E402
 from replica.server import ReplicaServer  # noqa: E402
 
 DAY = date(2026, 11, 21)
@@ -217,8 +218,8 @@ def main() -> None:
         scheduled = bench_local(tmp_path, common, str(tmp_path / "scheduled"))
         print(
             f"  {scheduled:.1f} s beside one-shot {oneshot:.1f} s = {scheduled / oneshot:.2f}x "
-            f"(crawl pool: NEWSARCHIVE_CRAWL_SLOTS, default 2; the one-shot crawls "
-            f"{settings.crawl_concurrency} at once)"
+            f"(crawl pool: NEWSARCHIVE_CRAWL_SLOTS, default {DEFAULT_CRAWL_CONCURRENCY}; the one-shot "
+            f"crawls {settings.crawl_concurrency} at once)"
         )
         print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

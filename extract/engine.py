@@ -93,11 +93,17 @@ class ArticleExtractor:
         # the tree is no longer needed: trafilatura's main extractor consumes it, without copies
         main = main_text(tree, self.fast_options)
         clock.lap("trafilatura")
-        if main is None or len(main) < FULL_CASCADE_BELOW:
-            again = _parse(text)
-            self.furniture.prune(again)
-            main = self._trafilatura(again, url, main)
-            clock.lap("trafilatura itself (recovery or full cascade)")
+        if main is None:  # the recovery pass, on a fresh parse: this one keeps a backup copy
+            main = main_text(self._pruned(text), self.fast_options, recover=True) or ""
+            clock.lap("trafilatura's recovery")
+        if (
+            len(main) < FULL_CASCADE_BELOW
+        ):  # trafilatura itself, its comparison with other extractors
+            full = trafilatura.bare_extraction(
+                self._pruned(text), url=url, options=self.full_options
+            )
+            main = _text(full)
+            clock.lap("trafilatura itself (full cascade)")
         clean = clean_text(self.furniture.filter_text(main, meta.title, url))
         clock.lap("furniture (text)")
         if len(clean) < MIN_TEXT_CHARS:
@@ -125,14 +131,11 @@ class ArticleExtractor:
         clock.lap("record")
         return article
 
-    def _trafilatura(self, tree: HtmlElement, url: str, fast: str | None) -> str:
-        """trafilatura itself: its main extractor with its recovery pass when ours returned None,
-        then its full cascade when that yields too little."""
-        if fast is None:
-            fast = _text(trafilatura.bare_extraction(tree, url=url, options=self.fast_options))
-        if len(fast) >= FULL_CASCADE_BELOW:
-            return fast
-        return _text(trafilatura.bare_extraction(tree, url=url, options=self.full_options))
+    def _pruned(self, text: str) -> HtmlElement:
+        """The page parsed again, furniture pruned: for a pass after the main one consumed its tree."""
+        tree = _parse(text)
+        self.furniture.prune(tree)
+        return tree
 
 
 def _parse(text: str) -> HtmlElement:

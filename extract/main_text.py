@@ -11,8 +11,10 @@ back into Python's `re` for every candidate element, with the attribute or witho
 `extract_content`, `_extract` and `prune_unwanted_sections`, with the branches these options take) on
 the tree the caller parsed and hands over (it is consumed), with no copy and with trafilatura's XPath
 expressions rewritten by `_faster` into ones that select the same elements. When the main extractor
-finds too little, it returns None before anything is lost but this tree, and the caller runs
-trafilatura itself on a fresh parse: the recovery pass and everything after it are trafilatura's own.
+finds too little, it returns None before anything is lost but this tree, and the caller parses the
+page again and asks for the recovery pass (`recover=True`): then, as extract_content does, the cleaned
+tree is deep-copied and its elements listed before the main pass, and trafilatura's own
+`recover_wild_text` runs on the copy. Only the pages that need it (13 of the benchmark's 181 pages) pay for the copy.
 tests/extract/test_main_text.py checks the text is `bare_extraction`'s on every replica page and on
 pages built to reach each branch; bench/bench_extraction.py checks it on the benchmark's pages.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 import re
 import re._constants as _regex_constants
 import re._parser as _regex_parser
+from copy import deepcopy
 from typing import Any
 
 from lxml.etree import Element, XPath, _Element, strip_elements, strip_tags
@@ -42,6 +45,7 @@ from trafilatura.main_extractor import (
     REBUILT_BLOCKS,
     _elem_text,
     handle_textelem,
+    recover_wild_text,
 )
 from trafilatura.settings import INLINE_FORMATTABLE, TAG_CATALOG, Extractor
 from trafilatura.utils import SPACING_PROTECTED, text_chars_test
@@ -252,9 +256,10 @@ def supported(options: Extractor) -> bool:
     )
 
 
-def main_text(tree: HtmlElement, options: Extractor) -> str | None:
+def main_text(tree: HtmlElement, options: Extractor, recover: bool = False) -> str | None:
     """bare_extraction(tree, options=options).text for the options `supported` accepts ("" where it
-    gives no document), or None when trafilatura's recovery pass would run. Consumes `tree`."""
+    gives no document), or None when trafilatura's recovery pass would run and `recover` is off.
+    Consumes `tree`."""
     if not supported(options):
         raise ValueError("main_text reproduces the fast, precision, no-comments pass only")
     is_forum = _forum_thread_page(tree)
@@ -263,9 +268,19 @@ def main_text(tree: HtmlElement, options: Extractor) -> str | None:
     cleaned = convert_tags(tree_cleaning(tree, options), options, options.url)
     if not is_forum:
         cleaned = prune_unwanted_nodes(cleaned, REMOVE_COMMENTS)
-    result_body, temp_text = _extract(cleaned, options)
+    if recover:  # extract_content's backup, and the elements in source order, before the main pass
+        backup, order = deepcopy(cleaned), list(cleaned.iter())
+    result_body, temp_text, potential_tags = _extract(cleaned, options)
     if len(result_body) == 0 or len(temp_text) < options.min_extracted_size:
-        return None  # extract_content's recovery pass (recover_wild_text) would run
+        if not recover:
+            return None  # extract_content's recovery pass (recover_wild_text) would run
+        # extract_content's recovery: wild text on the backup, but not the copies of what the main
+        # pass consumed
+        consumed: set[_Element] = {
+            twin for elem, twin in zip(order, backup.iter(), strict=True) if elem.tag == "done"
+        }
+        result_body = recover_wild_text(backup, result_body, options, potential_tags, consumed)
+        temp_text = " ".join(result_body.itertext()).strip()
     previous = None
     for el in list(result_body):
         current = _elem_text(el)
@@ -349,8 +364,9 @@ def _paragraph_chars(tree: HtmlElement, enough: int) -> int:
     return total
 
 
-def _extract(tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
-    """main_extractor._extract for these options (tables on, no images, no links)."""
+def _extract(tree: HtmlElement, options: Extractor) -> tuple[_Element, str, set[str]]:
+    """main_extractor._extract for these options (tables on, no images, no links): the body, its
+    text, and the tags it let through (the recovery pass takes them on)."""
     potential_tags = set(TAG_CATALOG) | {"table", "td", "th", "tr"}
     result_body = Element("body")
     for expr in BODY:
@@ -400,4 +416,4 @@ def _extract(tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
                 result_body.insert(start, lead)
             break
     temp_text = " ".join(result_body.itertext()).strip()
-    return result_body, temp_text
+    return result_body, temp_text, potential_tags

@@ -41,8 +41,9 @@ from spiders.variables import CRAWL_VARIABLES
 
 DEFAULT_ARCHIVE = "./var/archive"
 MAX_DAYS = 3650  # windows and histories: ten years
-# a one-shot run's crawls at once: every active outlet of the registry (5) together finished 10,000
-# replica articles in 134-136 s against 153-162 s two at a time (docs/benchmarks.md, Running)
+# outlets crawled at once, by a one-shot run and by the DAG's crawl pool: every active outlet of the
+# registry (5) together finished 10,000 replica articles in 134-136 s against 153-162 s two at a time
+# one-shot, and the DAG under the scheduler in 135.9 s against 154.0 s (docs/benchmarks.md, Running)
 DEFAULT_CRAWL_CONCURRENCY = 5
 MAX_USER_AGENT_CHARS = 512
 # citations and the dataset card (newsarchive/research/citations.py, archive/dataset_card.py)
@@ -328,8 +329,10 @@ APP_VARIABLES: tuple[Variable[Any], ...] = (
     Variable(
         "NEWSARCHIVE_CRAWL_SLOTS",
         Whole(1, 1000, "slots"),
-        2,
-        "the crawl pool's slots: outlet crawls at once over the whole deployment",
+        DEFAULT_CRAWL_CONCURRENCY,
+        "the crawl pool's slots: outlet crawls at once over the whole deployment (as many as a "
+        "one-shot run crawls at once); `make run` lets Airflow run one task more than this at once "
+        "(AIRFLOW__CORE__PARALLELISM, unless set) so an extraction never waits for a crawl to end",
         f"{RUN}, {CLUSTER}",
     ),
     Variable(

@@ -20,7 +20,6 @@ ROOT=$PWD
 export AIRFLOW_HOME="${AIRFLOW_HOME:-$ROOT/var/airflow}"
 export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
-export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
 # paused until the API server answers (the script unpauses it then): a task started before it is up
 # cannot reach the execution API and waits out a 2-minute retry
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=True
@@ -170,6 +169,8 @@ set_pool() {  # the pool that bounds concurrent outlet crawls (each is a scrapy 
 
 start() {
   check_settings
+  # tasks at once: every crawl slot and one more, so an outlet's extraction starts as its crawl ends
+  export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-$((NEWSARCHIVE_CRAWL_SLOTS + 1))}"
   if [[ -n ${FAULT:-} && ( -z ${REPLICA:-} || ${REPLICA:-} == 0 ) ]]; then
     echo "FAULT=$FAULT needs the replica: make run REPLICA=1 FAULT=$FAULT" >&2; exit 2
   fi

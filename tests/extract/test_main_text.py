@@ -76,14 +76,38 @@ def _replica_pages():
 
 
 def _same_as_trafilatura(html: str, extractor: ArticleExtractor | None = None) -> str | None:
+    """main_text's answer, checked against bare_extraction's text; with the recovery pass asked for,
+    it is bare_extraction's text whether or not the pass runs."""
     tree = load_html(html)
     if extractor is not None:
         extractor.furniture.prune(tree)
     theirs = getattr(trafilatura.bare_extraction(deepcopy(tree), options=OPTIONS), "text", None)
+    assert main_text(deepcopy(tree), OPTIONS, recover=True) == (theirs or "")
     ours = main_text(tree, OPTIONS)
-    if ours is not None:  # None: trafilatura's recovery pass would run, the caller runs it
+    if ours is not None:  # None: trafilatura's recovery pass would run, the caller asks for it
         assert ours == (theirs or "")
     return ours
+
+
+# pages whose main pass finds too little, so that trafilatura's recovery pass runs: wild paragraphs
+# outside the article frame, a teaser block (kept by the recovery, pruned by the main pass), text
+# only in a table cell, a code block beside a short paragraph
+RECOVERED = {
+    "wild paragraphs": (
+        f"<html><body><article><h2>عنوان</h2><p>سطر.</p></article><section><p>{STORY}</p></section>"
+        "</body></html>"
+    ),
+    "teaser": f"<html><body><div class='teaser'><p>{STORY}</p></div></body></html>",
+    "table cell": f"<html><body><table><tr><td><p>{STORY}</p></td></tr></table></body></html>",
+    "code": f"<html><body><pre>{STORY}</pre><p>قصير</p></body></html>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECOVERED))
+def test_the_recovery_pass_gives_trafilaturas_text(name):
+    assert _same_as_trafilatura(RECOVERED[name]) is None  # the main pass alone finds too little
+    recovered = main_text(load_html(RECOVERED[name]), OPTIONS, recover=True)
+    assert recovered and STORY[:40] in recovered
 
 
 @pytest.mark.parametrize("html, extractor", list(_replica_pages()))
