@@ -15,18 +15,24 @@ import socket
 import subprocess
 import time
 import urllib.request
+from datetime import datetime
 
 import pytest
 
 from archive.snapshot import read_manifest, resolve_snapshot
 from archive.store import open_store
 from archive.verify import verify_snapshot
+from newsarchive.variables import DEFAULT_CRAWL_CONCURRENCY
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow  # Airflow and Chromium
 
 ARTIFACTS = ROOT / "var" / "test-artifacts"
 RUN_ID = "scheduler_test"
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _free_port() -> int:
@@ -102,6 +108,16 @@ def test_a_run_under_the_scheduler_succeeds_as_the_rest_api_reports(scheduled_ru
         "zamanalwsl",
     ]
     assert {t["task_id"] for t in tis} >= {"list_outlets", "dedup", "publish", "quality"}
+    # the crawl pool as `make run` creates it: every outlet at once, as a one-shot run crawls them
+    pool = _api(f"{base}/api/v2/pools/newsarchive_crawl")
+    assert pool["slots"] == DEFAULT_CRAWL_CONCURRENCY == 5
+    crawls = [
+        (_when(t["start_date"]), _when(t["end_date"]))
+        for t in tis
+        if t["task_id"] == "per_outlet.crawl"
+    ]
+    at_once = max(sum(1 for s, e in crawls if s <= start < e) for start, _ in crawls)
+    assert at_once >= 3, crawls  # more than the old pool of 2
     # each task ran in its own process (LocalExecutor): distinct PIDs
     assert len({t["pid"] for t in tis if t["pid"]}) == len(tis)
     store = open_store("s3://archive/scheduler")
