@@ -26,11 +26,13 @@ sys.path.insert(0, str(ROOT))
 
 from archive.snapshot import read_manifest, resolve_snapshot  # noqa: E402
 from archive.store import open_store  # noqa: E402
+from newsarchive.variables import DEFAULT_CRAWL_CONCURRENCY  # noqa: E402
 from replica.server import ReplicaServer  # noqa: E402
 from tests.s3server import SeaweedS3  # noqa: E402
 
 DAY = date(2026, 11, 21)
-WORKERS, CONCURRENCY = 2, 2  # the crawl pool: NEWSARCHIVE_CRAWL_SLOTS's default, as deployed
+WORKERS, CONCURRENCY = 2, 2
+# the crawl pool is NEWSARCHIVE_CRAWL_SLOTS's default (or the environment's), as deployed
 
 
 def _api(base: str, path: str, body: dict | None = None) -> dict:
@@ -109,6 +111,8 @@ def bench_local(
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "NEWSARCHIVE_ARCHIVE": archive,
     }
+    slots = int(env.get("NEWSARCHIVE_CRAWL_SLOTS", DEFAULT_CRAWL_CONCURRENCY))
+    parallelism = env.get("AIRFLOW__CORE__PARALLELISM", str(slots + 1))  # scripts/airflow.sh's rule
     script = str(ROOT / "scripts" / "airflow.sh")
     subprocess.run([script, "start"], env=env, check=True, capture_output=True, timeout=900)
     try:
@@ -116,8 +120,7 @@ def bench_local(
     finally:
         subprocess.run([script, "stop"], env=env, capture_output=True, timeout=300)
     print(
-        f"  LocalExecutor (airflow standalone, SQLite, parallelism "
-        f"{env.get('AIRFLOW__CORE__PARALLELISM', 'the crawl slots + 1')}): {seconds:.1f} s, {state}, "
+        f"  LocalExecutor (airflow standalone, SQLite, parallelism {parallelism}): {seconds:.1f} s, {state}, "
         f"{archived(archive):,} archived; {stages(tis)}"
     )
     return seconds

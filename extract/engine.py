@@ -94,7 +94,12 @@ class ArticleExtractor:
         main = main_text(tree, self.fast_options)
         clock.lap("trafilatura")
         if main is None:  # the recovery pass, on a fresh parse: this one keeps a backup copy
-            main = main_text(self._pruned(text), self.fast_options, recover=True) or ""
+            try:
+                main = main_text(self._pruned(text), self.fast_options, recover=True) or ""
+            except (TypeError, ValueError):
+                main = (
+                    ""  # bare_extraction's answer to these: no document (the full cascade follows)
+                )
             clock.lap("trafilatura's recovery")
         if (
             len(main) < FULL_CASCADE_BELOW

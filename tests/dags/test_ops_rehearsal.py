@@ -28,7 +28,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import ROOT, run_python
-from tests.dags.test_scheduler import ARTIFACTS, _free_port
+from tests.dags.test_scheduler import ARTIFACTS, _free_port, _when
 from tests.otlp import OtlpReceiver
 from tests.smtp import SmtpSink, WebhookSink
 
@@ -139,10 +139,6 @@ def rehearsal(tmp_path_factory):
                 )
             bystander.kill()
             bystander.wait(10)
-
-
-def _when(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _tis(api: str, run_id: str, task_id: str) -> dict[str, dict]:

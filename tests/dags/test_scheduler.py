@@ -58,7 +58,11 @@ def scheduled_run(tmp_path_factory, replica, s3_server):
     home = tmp_path_factory.mktemp("standalone")
     port = _free_port()
     env = {
-        **os.environ,
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("NEWSARCHIVE_CRAWL_SLOTS", "AIRFLOW__CORE__PARALLELISM")  # the defaults
+        },
         "AIRFLOW_HOME": str(home),
         "AIRFLOW_PORT": str(port),
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
