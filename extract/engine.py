@@ -93,17 +93,16 @@ class ArticleExtractor:
         # the tree is no longer needed: trafilatura's main extractor consumes it, without copies
         main = main_text(tree, self.fast_options)
         clock.lap("trafilatura")
-        if main is None:  # the recovery pass, on a fresh parse: this one keeps a backup copy
+        if main is None:
+            # the recovery pass, on a fresh parse: this one keeps a backup copy. bare_extraction
+            # answers these errors with no document (the full cascade follows), and so do we
             try:
                 main = main_text(self._pruned(text), self.fast_options, recover=True) or ""
             except (TypeError, ValueError):
-                main = (
-                    ""  # bare_extraction's answer to these: no document (the full cascade follows)
-                )
+                main = ""
             clock.lap("trafilatura's recovery")
-        if (
-            len(main) < FULL_CASCADE_BELOW
-        ):  # trafilatura itself, its comparison with other extractors
+        if len(main) < FULL_CASCADE_BELOW:
+            # trafilatura itself: its main extractor, then its comparison with other extractors
             full = trafilatura.bare_extraction(
                 self._pruned(text), url=url, options=self.full_options
             )

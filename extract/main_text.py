@@ -14,7 +14,8 @@ expressions rewritten by `_faster` into ones that select the same elements. When
 finds too little, it returns None before anything is lost but this tree, and the caller parses the
 page again and asks for the recovery pass (`recover=True`): then, as extract_content does, the cleaned
 tree is deep-copied and its elements listed before the main pass, and trafilatura's own
-`recover_wild_text` runs on the copy. Only the pages that need it (13 of the benchmark's 181 pages) pay for the copy.
+`recover_wild_text` runs on the copy. Only the pages that need it (13 of the benchmark's 181 pages)
+pay for the copy.
 tests/extract/test_main_text.py checks the text is `bare_extraction`'s on every replica page and on
 pages built to reach each branch; bench/bench_extraction.py checks it on the benchmark's pages.
 """
