@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
+from lxml.etree import XPath
 
 from extract.arabic import FOLD
 from extract.dates import is_date_line
@@ -126,12 +127,60 @@ def _short_text(element: lxml_html.HtmlElement, limit: int) -> str | None:
     return "".join(parts)
 
 
+# A CSS selector libxml2 can test in the same walk as others: one `descendant-or-self::*[P]` step
+# (cssselect's form for a class, id or attribute selector) whose predicate reads only the element's
+# own attributes. A predicate that looks at children or siblings (`:empty`, `:first-child`) may answer
+# differently once an earlier selector's elements are gone, so such a selector keeps its own walk.
+_ONE_STEP = "descendant-or-self::*["
+_OWN_ATTRIBUTES_ONLY = re.compile(
+    r"""(?:'[^']*'|"[^"]*"|@[\w-]+|\d+|[\s(),=!]"""
+    r"|\b(?:and|or|not|contains|concat|normalize-space|starts-with|substring|string-length)\b)*"
+)
+
+
+def _own_attributes_predicate(selector: CSSSelector) -> str | None:
+    """P when the selector's XPath is `descendant-or-self::*[P]` with P reading only the element's own
+    attributes, else None."""
+    path: str = selector.path
+    if not (path.startswith(_ONE_STEP) and path.endswith("]")):
+        return None
+    predicate = path[len(_ONE_STEP) : -1]
+    # the brackets and quotes of P are its own: no «][» closing the step before the end
+    return predicate if _OWN_ATTRIBUTES_ONLY.fullmatch(predicate) else None
+
+
+def _fewer_walks(selectors: list[CSSSelector]) -> list[XPath]:
+    """The selectors as XPaths that remove the same elements: each run of consecutive selectors that
+    test only the element's own attributes joined into one (a walk of the page each costs more than
+    the tests). A joined run selects the union of its selectors' elements, whatever the others
+    removed before (only elements in removed subtrees differ, and removing those again changes
+    nothing), and removing them in one order or another leaves the same tree; a selector that looks
+    around the element keeps its place, so it sees the page as every selector before it left it."""
+    walks: list[XPath] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if run:
+            walks.append(XPath(_ONE_STEP + " or ".join(f"({p})" for p in run) + "]"))
+            run.clear()
+
+    for selector in selectors:
+        predicate = _own_attributes_predicate(selector)
+        if predicate is None:
+            close_run()
+            walks.append(selector)
+        else:
+            run.append(predicate)
+    close_run()
+    return walks
+
+
 class FurnitureFilter:
     """Built once per outlet's rules; applied to the HTML tree, then to the extracted text."""
 
     def __init__(self, rules: CleanupRules | None = None):
         rules = rules or CleanupRules()
-        self.selectors = [CSSSelector(css, translator="html") for css in rules.prune]
+        self.selectors = _fewer_walks([CSSSelector(css, translator="html") for css in rules.prune])
         self.block_keys = _BLOCK_KEYS | {normalise_label(x) for x in rules.labels}
         # A label's raw text may carry tashkeel, punctuation and layout whitespace that normalising
         # removes: four times the longest label plus a margin covers them.
@@ -178,7 +227,7 @@ class FurnitureFilter:
             line = raw.strip()
             if not line:
                 continue
-            short = len(line.split()) <= MAX_FURNITURE_WORDS
+            short = _at_most_words(line, MAX_FURNITURE_WORDS)
             if in_list and (line.startswith(("-", "•")) or short):
                 continue
             in_list = False
@@ -204,9 +253,20 @@ class FurnitureFilter:
         ]
 
 
+def _at_most_words(text: str, words: int) -> bool:
+    """len(text.split()) <= words, without splitting the rest of a long paragraph."""
+    return len(text.split(maxsplit=words)) <= words
+
+
 def _own_link(url: str | None) -> list[re.Pattern[str]]:
     host = (urlsplit(url).hostname or "").removeprefix("www.") if url else ""
-    return [re.compile(_OWN_LINK.format(host=re.escape(host)) + "$", re.IGNORECASE)] if host else []
+    return [_own_link_pattern(host)] if host else []
+
+
+@lru_cache(maxsize=1024)
+def _own_link_pattern(host: str) -> re.Pattern[str]:
+    """A bare link to `host` (an outlet's pages share a few hosts: built once per host)."""
+    return re.compile(_OWN_LINK.format(host=re.escape(host)) + "$", re.IGNORECASE)
 
 
 def _is_link_list(element: lxml_html.HtmlElement) -> bool:
@@ -215,7 +275,7 @@ def _is_link_list(element: lxml_html.HtmlElement) -> bool:
     if not text:
         return True
     link_text = sum(len(a.text_content().strip()) for a in element.iter("a"))
-    return link_text / len(text) > 0.6 or len(text.split()) <= MAX_FURNITURE_WORDS
+    return link_text / len(text) > 0.6 or _at_most_words(text, MAX_FURNITURE_WORDS)
 
 
 def _drop(element: lxml_html.HtmlElement) -> None:

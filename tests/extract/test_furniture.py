@@ -5,10 +5,14 @@ links after «اقرأ أيضاً»), with the outlet's own selectors and labels
 
 from __future__ import annotations
 
+import pytest
 from lxml import html as lxml_html
+from lxml.cssselect import CSSSelector
 
 from extract.furniture import MAX_FURNITURE_WORDS, FurnitureFilter, normalise_label
 from outlets.model import CleanupRules
+from outlets.registry import load_registry
+from replica.server import Replica
 
 STORY = (
     "قال ناشطون إن خمسة عشر شخصا قتلوا في قصف على ريف إدلب الجنوبي صباح اليوم.",
@@ -103,3 +107,79 @@ def test_furniture_lines_are_what_filter_text_removes():
     text = f"{STORY[0]}\n  الأكثر مشاهدة  \nروابط الرعاة\n{STORY[1]}\n"
     assert furniture.furniture_lines(text) == ["الأكثر مشاهدة", "روابط الرعاة"]
     assert furniture.furniture_lines("\n".join(STORY)) == []
+
+
+def _one_after_another(html: str, rules: CleanupRules) -> str:
+    """The page after each selector's elements were removed in turn, as a reader of the rules
+    expects (the filter joins selectors that test only an element's own attributes), then the
+    labelled blocks."""
+    tree = lxml_html.fromstring(html)
+    for css in rules.prune:
+        for element in CSSSelector(css, translator="html")(tree):
+            if element.getparent() is not None:
+                element.drop_tree()
+    FurnitureFilter(CleanupRules(labels=rules.labels)).prune(tree)
+    return lxml_html.tostring(tree, encoding="unicode")
+
+
+_NESTED = (
+    "<html><body><div class='ad'>a<p class='x'>b</p>t1<span id='s'>c</span>t2</div>t3"
+    "<p class='note'>d</p>t4<p data-kind='promo'>e</p>t5<ul><li class='x'>f</li></ul>"
+    "<div><p>first</p><p class='tail'>g</p></div><div class='box'><span class='ad'>h</span></div>"
+    "<p lang='ar-SY'>i</p><a href='https://x.example/'>j</a></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    "prune",
+    [
+        (".ad", ".x", "#s", "[data-kind='promo']", "[href^='https']", "[lang|=ar]"),
+        # after the .ad span is gone, the box is empty; after .note, «first»'s list moves on
+        (".ad", ".box:empty", ".x"),
+        (".tail", "p:first-child", ".note"),
+        ("div .x", ".ad > .x", ".ad", ".note, .tail"),
+        (".note:not(.ad)", ".ad.x", "[class~='box']"),
+    ],
+)
+def test_the_outlets_selectors_remove_what_they_remove_one_after_another(prune):
+    rules = CleanupRules(prune=prune)
+    tree = lxml_html.fromstring(_NESTED)
+    FurnitureFilter(rules).prune(tree)
+    assert lxml_html.tostring(tree, encoding="unicode") == _one_after_another(_NESTED, rules)
+
+
+def test_a_selector_that_looks_around_the_element_sees_what_the_selectors_before_it_left():
+    rules = CleanupRules(prune=(".lead", "p:first-child", ".box:empty", ".ad", "#promo"))
+    html = (
+        "<html><body><div><p class='lead'>L</p><p>second</p></div>"
+        "<div class='box'><span class='ad'>A</span></div><p>story</p><p id='promo'>P</p></body></html>"
+    )
+    tree = lxml_html.fromstring(html)
+    FurnitureFilter(rules).prune(tree)
+    page = lxml_html.tostring(tree, encoding="unicode")
+    # «second» is its list's first child once .lead is gone; the box is not empty while .ad is in it
+    assert "second" not in page and "L" not in page and "A" not in page and "P<" not in page
+    assert 'class="box"' in page and "story" in page
+    assert page == _one_after_another(html, rules)
+
+
+def test_each_outlets_selectors_on_its_replica_pages_as_one_after_another():
+    sites = {site.outlet: site for site in Replica(per_outlet=3).sites.values()}
+    registry = load_registry()
+    assert set(sites) <= set(registry.ids)
+    for outlet_id, site in sites.items():
+        rules = registry.get(outlet_id).cleanup
+        for article in site.articles:
+            html = site.article_html(article)
+            tree = lxml_html.fromstring(html)
+            FurnitureFilter(rules).prune(tree)
+            assert lxml_html.tostring(tree, encoding="unicode") == _one_after_another(html, rules)
+
+
+@pytest.mark.parametrize("words", [1, 13, 14, 15, 40])
+def test_a_line_is_short_up_to_the_furniture_word_count(words):
+    line = " ".join(f"كلمة{i}" for i in range(words))
+    kept = FurnitureFilter().filter_text(f"{STORY[0]}\nاقرأ أيضاً:\n{line}\n{STORY[1]}")
+    # after «اقرأ أيضاً», a list opener, the short lines that follow are its links
+    assert (line in kept.split("\n")) == (words > MAX_FURNITURE_WORDS)
+    assert kept.startswith(STORY[0])

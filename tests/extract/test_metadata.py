@@ -177,3 +177,21 @@ def test_one_walk_finds_what_each_xpath_search_found(html):
     canonical = '//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content'
     assert head.canonical == XPath(canonical)(tree)
     assert head.bodies == XPath("//body")(tree)
+
+
+@pytest.mark.parametrize(
+    ("body", "author"),
+    [
+        (
+            "<p>كتب الروائي ثلاثة كتب عن المدينة</p><div>إعداد ：  هدى</div>",
+            "هدى",
+        ),  # fullwidth colon
+        ("<p>كتب الروائي ثلاثة كتب عن المدينة: حلب ودمشق وحمص</p>", None),  # a word, then a colon
+        ("<p>تحرير\n : <b>رامي</b></p>", "رامي"),  # white space, then the colon
+        ("<p>كتبت هذه الرسالة في الصباح</p><p>رأي: اعداد الجيش</p>", None),  # no label at the start
+        ("<p>نص: بقلم أحمد</p>", None),
+        ("<ul><li>كتبه: نادر</li></ul><p>بقلم: سامي</p>", "نادر"),  # the first in the page
+    ],
+)
+def test_a_byline_is_a_label_and_a_colon_at_the_start_of_a_text(body, author):
+    assert _meta(_page(body=body)).author == author

@@ -3,9 +3,9 @@
 import pytest
 from lxml.etree import tostring
 from lxml.html import FormElement
-from trafilatura.utils import load_html
+from trafilatura.utils import load_html, repair_faulty_html
 
-from extract.parse import parse_html
+from extract.parse import parse_html, repair_html
 from replica.server import Replica
 
 PAGES = {
@@ -43,3 +43,33 @@ def test_the_tree_and_its_classes_are_load_htmls(html):
         assert type(mine).__mro__[2] is type(lxmls)
         assert mine.text_content() == lxmls.text_content()
     assert any(isinstance(e, FormElement) for e in ours.iter()) == ("<form" in html)
+
+
+# every character the repair removes, the controls it keeps, and characters whose UTF-16 form is
+# near them (U+FFFD, the surrogates of a character beyond the BMP, a lone surrogate)
+_REMOVED = [chr(c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)] + ["\ufffe", "\uffff"]
+_KEPT = ["\t", "\n", "\r", " ", "\x7f", "\x85", "\ufffd", "\U0010fffe", "\U0001ffff", "\ud800"]
+
+
+@pytest.mark.parametrize("char", _REMOVED + _KEPT, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize(
+    "template",
+    [
+        "<html><body><p>a{}b</p></body></html>",
+        "{}",
+        "<!DOCTYPE html/>{}\n<html><p>نص</p></html>",
+        "<html lang='ar'/>\n<body>{}</body>",
+        "نص عربي{}نص{}",
+    ],
+)
+def test_the_repair_is_trafilaturas(template, char):
+    html = template.replace("{}", char)
+    beginning = html[:50].lower()
+    assert repair_html(html, beginning) == repair_faulty_html(html, beginning)
+    assert (char in repair_html(html, beginning)) == (char in _KEPT)
+
+
+@pytest.mark.parametrize("html", [*PAGES.values(), *_replica_pages()])
+def test_the_repair_of_whole_pages_is_trafilaturas(html):
+    beginning = html[:50].lower()
+    assert repair_html(html, beginning) == repair_faulty_html(html, beginning)
