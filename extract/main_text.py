@@ -33,12 +33,16 @@ from lxml.html import HtmlElement
 from trafilatura import xpaths
 from trafilatura.core import _forum_thread_page
 from trafilatura.htmlprocessing import (
+    MANUALLY_CLEANED,
+    MANUALLY_STRIPPED,
+    _handle_forms,
     convert_tags,
     delete_by_link_density,
     link_density_test_tables,
     process_node,
+    prune_html,
     prune_unwanted_nodes,
-    tree_cleaning,
+    recover_math,
 )
 from trafilatura.main_extractor import (
     MIN_DUPLICATE_LENGTH,
@@ -266,7 +270,7 @@ def main_text(tree: HtmlElement, options: Extractor, recover: bool = False) -> s
     is_forum = _forum_thread_page(tree)
     tree = prune_unwanted_nodes(tree, RAW_TREE_PRUNE)
     tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS)
-    cleaned = convert_tags(tree_cleaning(tree, options), options, options.url)
+    cleaned = convert_tags(_tree_cleaning(tree, options), options, options.url)
     if not is_forum:
         cleaned = prune_unwanted_nodes(cleaned, REMOVE_COMMENTS)
     if recover:  # extract_content's backup, and the elements in source order, before the main pass
@@ -302,6 +306,37 @@ def main_text(tree: HtmlElement, options: Extractor, recover: bool = False) -> s
         return ""  # bare_extraction: "text and comments not long enough", no document
     text: str = xmltotxt(result_body, options.formatting)
     return text
+
+
+def _tree_cleaning(tree: HtmlElement, options: Extractor) -> HtmlElement:
+    """htmlprocessing.tree_cleaning(tree, options) for these options (tables on, no images,
+    precision): the same steps in the same order, but a tag of the cleaning list is looked for only
+    when one walk of the page found it (trafilatura walks the page once for each of its 50 tags,
+    most of which a page does not have). Deleting creates no element, so a tag absent before the
+    deletions is absent after them, and the loops left out would have deleted nothing. Each loop
+    that runs is trafilatura's, with its way of iterating while it deletes."""
+    recover_math(tree)
+    cleaning_list, stripping_list = MANUALLY_CLEANED.copy(), MANUALLY_STRIPPED.copy()
+    clean_forms = "form" in cleaning_list
+    if clean_forms:
+        cleaning_list.remove("form")
+    # figures holding a table and ARIA layout tables are kept as containers
+    for elem in tree.iter("figure", "table"):
+        if elem.tag == "figure":
+            keep = elem.find(".//table") is not None
+        else:
+            keep = elem.get("role") in ("presentation", "none")
+        if keep:
+            elem.tag = "div"
+    strip_tags(tree, stripping_list)
+    present = {element.tag for element in tree.iter(*cleaning_list)} if cleaning_list else set()
+    for expression in cleaning_list:
+        if expression in present:
+            for element in tree.iter(expression):
+                delete_element(element)
+    if clean_forms:
+        _handle_forms(tree)
+    return prune_html(tree, options.focus)
 
 
 def _prune_sections(tree: HtmlElement, potential_tags: set[str]) -> HtmlElement:

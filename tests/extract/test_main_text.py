@@ -8,7 +8,7 @@ import pytest
 import trafilatura
 from lxml.etree import XPath, tostring
 from trafilatura import xpaths
-from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.htmlprocessing import prune_unwanted_nodes, tree_cleaning
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
@@ -20,6 +20,7 @@ from extract.main_text import (
     _needed_strings,
     _paragraph_chars,
     _prune_guarded,
+    _tree_cleaning,
     main_text,
 )
 from outlets.registry import load_registry
@@ -260,3 +261,47 @@ def test_the_over_pruning_guard_deletes_what_trafilaturas_deletes(name):
         assert all(f"ذيل {n}" in text for n in "٣٤") and STORY in text
     else:  # deleting the sidebar would leave a seventh of the text or less: nothing is deleted
         assert STORY in text and "سطر قصير" in text
+
+
+# the cleaning's branches: the same tag nested (trafilatura's loop ends inside the removed element,
+# so a later one of that tag stays), a tag removed inside another removed earlier, a form wrapping
+# the page and a search form, a figure holding a table, a layout table, MathML with its TeX
+CLEANED = {
+    "nested asides": (
+        f"<html><body><aside>aside-1<aside>aside-2</aside>tail-1</aside><p>{STORY}</p>"
+        "<aside>aside-3</aside><div><aside>aside-4</aside></div><nav><script>x</script>"
+        "<aside>aside-5</aside></nav>tail-2</body></html>"
+    ),
+    "forms": (
+        f"<html><body><form id='aspnetForm'><div><p>{STORY}</p></div>"
+        "<form class='search'><input name='q'><button>بحث</button></form></form></body></html>"
+    ),
+    "figures and tables": (
+        "<html><body><figure><table><tr><td>خلية</td></tr></table></figure><figure><img src='a.jpg'>"
+        f"<figcaption>صورة</figcaption></figure><table role='presentation'><tr><td><p>{STORY}</p>"
+        "</td></tr></table><time>الآن</time><svg><use href='#i'/></svg></body></html>"
+    ),
+    "math": (
+        "<html><body><p>المعادلة <math display='block'><semantics><mi>x</mi><annotation "
+        "encoding='application/x-tex'>x^2</annotation></semantics></math> ذيل</p>"
+        f"<p>{STORY}</p><p><math alttext='y'><mi>y</mi></math></p></body></html>"
+    ),
+    "nothing to clean": f"<html><body><p>{STORY}</p></body></html>",
+}
+
+
+@pytest.mark.parametrize("html", [*CLEANED.values(), *(p.values[0] for p in _replica_pages())])
+def test_the_cleaning_leaves_trafilaturas_tree(html):
+    ours, theirs = load_html(html), load_html(html)
+    assert tostring(_tree_cleaning(ours, OPTIONS), encoding=str) == tostring(
+        tree_cleaning(theirs, OPTIONS), encoding=str
+    )
+
+
+def test_a_nested_tag_ends_the_loop_as_trafilaturas_iteration_does():
+    cleaned = tostring(_tree_cleaning(load_html(CLEANED["nested asides"]), OPTIONS), encoding=str)
+    assert "aside-1" not in cleaned and "aside-2" not in cleaned and "tail-1" not in cleaned
+    assert "tail-2" in cleaned  # the tail of what is removed stays
+    # trafilatura's loop went on inside the removed <aside>: the later ones stay (its output)
+    assert "aside-3" in cleaned and "aside-4" in cleaned
+    assert "<nav" not in cleaned and "aside-5" not in cleaned  # removed with the <nav> holding it
