@@ -133,8 +133,12 @@ def _short_text(element: lxml_html.HtmlElement, limit: int) -> str | None:
 # differently once an earlier selector's elements are gone, so such a selector keeps its own walk.
 _ONE_STEP = "descendant-or-self::*["
 _OWN_ATTRIBUTES_ONLY = re.compile(
-    r"""(?:'[^']*'|"[^"]*"|@[\w-]+|\d+|[\s(),=!]"""
-    r"|\b(?:and|or|not|contains|concat|normalize-space|starts-with|substring|string-length)\b)*"
+    # string literals, attributes, operators, and functions given arguments: normalize-space() and
+    # string-length() without one read the element's text, a bare word is a child element, a
+    # number alone a position; none of those is accepted
+    r"""(?:'[^']*'|"[^"]*"|@[\w-]+|[\s(),=!]|\b(?:and|or)\b"""
+    r"|\b(?:not|contains|concat|starts-with|substring)\s*\("
+    r"|\b(?:normalize-space|string-length)\s*\((?=\s*@))*"
 )
 
 

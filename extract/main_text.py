@@ -76,6 +76,7 @@ _LEADING_TAG_TEST = re.compile(
     r"\A\s*descendant::\*\[(\s*self::[\w-]+(?:\s+or\s+self::[\w-]+)*\s*)\](?=\s*(?:\[|\Z))"
 )
 _SELF_TEST = re.compile(r"self::([\w-]+)")
+_PLAIN_TAG = re.compile(r"[\w.-]+")
 
 
 def _guard_regex_test(match: re.Match[str]) -> str:
@@ -330,6 +331,9 @@ def _tree_cleaning(tree: HtmlElement, options: Extractor) -> HtmlElement:
             elem.tag = "div"
     strip_tags(tree, stripping_list)
     present = {element.tag for element in tree.iter(*cleaning_list)} if cleaning_list else set()
+    # a wildcard or a namespaced name (the lists are public, users edit them) is not a tag a found
+    # element can have: its loop always runs
+    present.update(t for t in cleaning_list if not _PLAIN_TAG.fullmatch(t))
     for expression in cleaning_list:
         if expression in present:
             for element in tree.iter(expression):

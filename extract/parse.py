@@ -101,7 +101,7 @@ def _has_invalid_xml_chars(text: str) -> bool:
     """Whether INVALID_XML_CHARS finds anything in `text`: a C0 control other than tab, newline and
     carriage return, or U+FFFE or U+FFFF. In UTF-16 those are single code units (a character beyond
     the BMP becomes two surrogates, neither of them such a unit)."""
-    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype="<u2")
     controls = units[units < 0x20]
     # tab, newline and carriage return are the controls XML allows
     if controls.size and ((controls != 0x09) & (controls != 0x0A) & (controls != 0x0D)).any():

@@ -9,7 +9,14 @@ import pytest
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 
-from extract.furniture import MAX_FURNITURE_WORDS, FurnitureFilter, normalise_label
+from extract.furniture import (
+    _OWN_ATTRIBUTES_ONLY,
+    MAX_FURNITURE_WORDS,
+    FurnitureFilter,
+    _at_most_words,
+    _own_attributes_predicate,
+    normalise_label,
+)
 from outlets.model import CleanupRules
 from outlets.registry import load_registry
 from replica.server import Replica
@@ -183,3 +190,52 @@ def test_a_line_is_short_up_to_the_furniture_word_count(words):
     # after «اقرأ أيضاً», a list opener, the short lines that follow are its links
     assert (line in kept.split("\n")) == (words > MAX_FURNITURE_WORDS)
     assert kept.startswith(STORY[0])
+
+
+@pytest.mark.parametrize(
+    ("css", "joined"),
+    [
+        (".news-ticker", True),
+        ("#x", True),
+        ("[data-kind='promo']", True),
+        (".a.b", True),
+        (".a:not(.b)", True),
+        ("[lang|=ar]", True),
+        ("[x]", True),
+        ("[x*=']']", True),  # a bracket inside a literal
+        # each of these reads other nodes than the element's attributes, or depends on position
+        ("p:first-child", False),
+        (".a:empty", False),
+        ("div .b", False),
+        (".a > .b", False),
+        (".a, .b", False),
+        (":hover", False),
+        ("div.x", False),
+    ],
+)
+def test_a_selector_joins_the_others_only_when_it_reads_the_elements_own_attributes(css, joined):
+    assert (_own_attributes_predicate(CSSSelector(css, translator="html")) is not None) == joined
+
+
+@pytest.mark.parametrize(
+    "predicate",
+    ["string-length()", "normalize-space()", "contains", "1", "child", "not(*)", "@a = 'x' and p"],
+)
+def test_a_predicate_reading_text_children_or_position_is_not_joined(predicate):
+    assert _OWN_ATTRIBUTES_ONLY.fullmatch(predicate) is None
+
+
+def test_each_outlets_class_selectors_are_tested_in_one_walk():
+    for outlet in load_registry().outlets:
+        if outlet.cleanup.prune:
+            assert len(FurnitureFilter(outlet.cleanup).selectors) == 1, outlet.id
+    mixed = CleanupRules(prune=(".a", "#b", "p:first-child", ".c", "[d]", ".e:empty"))
+    assert len(FurnitureFilter(mixed).selectors) == 4  # .a #b | p:first-child | .c [d] | .e:empty
+
+
+@pytest.mark.parametrize(
+    "text", ["", " ", "a", "a b", " a  b\n", "a\tb c\u00a0d", "x " * 14, "x " * 15]
+)
+@pytest.mark.parametrize("words", [0, 1, 2, 14])
+def test_at_most_words_counts_as_split_does(text, words):
+    assert _at_most_words(text, words) == (len(text.split()) <= words)

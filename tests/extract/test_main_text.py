@@ -8,7 +8,7 @@ import pytest
 import trafilatura
 from lxml.etree import XPath, tostring
 from trafilatura import xpaths
-from trafilatura.htmlprocessing import prune_unwanted_nodes, tree_cleaning
+from trafilatura.htmlprocessing import MANUALLY_CLEANED, prune_unwanted_nodes, tree_cleaning
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
@@ -305,3 +305,15 @@ def test_a_nested_tag_ends_the_loop_as_trafilaturas_iteration_does():
     # trafilatura's loop went on inside the removed <aside>: the later ones stay (its output)
     assert "aside-3" in cleaned and "aside-4" in cleaned
     assert "<nav" not in cleaned and "aside-5" not in cleaned  # removed with the <nav> holding it
+
+
+def test_a_wildcard_added_to_trafilaturas_cleaning_list_still_runs():
+    # the list is public and users edit it in place; a name no found element carries is not skipped
+    html = f"<html><body><p>{STORY}</p><custom-box>box</custom-box></body></html>"
+    for added in ("{*}custom-box", "custom-box"):
+        MANUALLY_CLEANED.append(added)
+        try:
+            cleaned = tostring(_tree_cleaning(load_html(html), OPTIONS), encoding=str)
+        finally:
+            MANUALLY_CLEANED.remove(added)
+        assert "box" not in cleaned and STORY[:40] in cleaned
