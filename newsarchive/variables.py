@@ -43,8 +43,8 @@ DEFAULT_ARCHIVE = "./var/archive"
 MAX_DAYS = 3650  # windows and histories: ten years
 # outlets crawled at once, by a one-shot run and by the DAG's crawl pool: every active outlet of the
 # registry (5) together finished 10,000 replica articles in 134-136 s against 153-162 s two at a time
-# one-shot; the DAG under the scheduler, with make run's parallelism at the slots + 1, in 128-148 s
-# against 154.0 s with 2 slots and parallelism 4 (docs/benchmarks.md, Running)
+# one-shot; the DAG under the scheduler, with make run's parallelism at the slots + 1, in 128-166 s
+# across runs on two evenings, against 154.0 s with 2 slots and parallelism 4 (docs/benchmarks.md, Running)
 DEFAULT_CRAWL_CONCURRENCY = 5
 MAX_USER_AGENT_CHARS = 512
 # citations and the dataset card (newsarchive/research/citations.py, archive/dataset_card.py)
