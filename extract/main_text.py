@@ -31,7 +31,7 @@ from typing import Any
 from lxml.etree import Element, XPath, _Element, strip_elements, strip_tags
 from lxml.html import HtmlElement
 from trafilatura import xpaths
-from trafilatura.core import _forum_thread_page
+from trafilatura.core import _DISCUSSION_FORUM_POSTING_RE
 from trafilatura.htmlprocessing import (
     MANUALLY_CLEANED,
     MANUALLY_STRIPPED,
@@ -238,6 +238,7 @@ DISCARD_IMAGE_ELEMENTS = _all_faster(xpaths.DISCARD_IMAGE_ELEMENTS)
 TEASER_DISCARD = _all_faster(xpaths.TEASER_DISCARD_XPATH)
 PRECISION_DISCARD = _all_faster(xpaths.PRECISION_DISCARD_XPATH)
 _ELEMENTS = XPath(".//*")
+_ELEMENT_COUNT = XPath("count(descendant-or-self::*)")
 # an attribute name libxml2's HTML parser never gives (it lowercases names), so no page can hold it
 _MARK = "NEWSARCHIVE-MATCH"
 _OUTERMOST_MARKED = XPath(f"descendant::*[@{_MARK}][not(ancestor::*[@{_MARK}])]")
@@ -350,19 +351,38 @@ def _prune_sections(tree: HtmlElement, potential_tags: set[str]) -> HtmlElement:
         tree = prune_unwanted_nodes(tree, DISCARD_IMAGE_ELEMENTS)
     tree = prune_unwanted_nodes(tree, TEASER_DISCARD)
     tree = prune_unwanted_nodes(tree, PRECISION_DISCARD)
-    for _ in range(2):
+    # a link-density test reads the links (`ref`) under an element: with none in the tree, every test
+    # keeps every element (no pass deletes, and none makes a link)
+    linked = next(tree.iter("ref"), None) is not None
+    for _ in range(2 if linked else 0):
+        before = _ELEMENT_COUNT(tree)
         tree = delete_by_link_density(tree, "div", backtracking=True, favor_precision=True)
         tree = delete_by_link_density(tree, "list", backtracking=False, favor_precision=True)
         tree = delete_by_link_density(tree, "p", backtracking=False, favor_precision=True)
+        if _ELEMENT_COUNT(tree) == before:
+            break  # nothing deleted: the tests only read the tree, so a second round would repeat these
     boilerplate_tables = [e for e in tree.iter("table") if link_density_test_tables(e) is True]
     for elem in boilerplate_tables:
         delete_element(elem, keep_tail=False)
     while len(tree) > 0 and (tree[-1].tag == "head"):
         delete_element(tree[-1], keep_tail=False)
-    tree = delete_by_link_density(tree, "head", backtracking=False, favor_precision=True)
-    tree = delete_by_link_density(tree, "quote", backtracking=False, favor_precision=True)
+    if linked:
+        tree = delete_by_link_density(tree, "head", backtracking=False, favor_precision=True)
+        tree = delete_by_link_density(tree, "quote", backtracking=False, favor_precision=True)
     strip_tags(tree, "span", *(() if "ref" in potential_tags else ("ref",)))
     return tree
+
+
+def _forum_thread_page(tree: HtmlElement) -> bool:
+    """trafilatura.core._forum_thread_page(tree): a JSON-LD script below the root declaring a
+    DiscussionForumPosting. lxml picks the scripts by tag in C; trafilatura's
+    `iterfind('.//script[@type="application/ld+json"]')` runs ElementPath's steps in Python."""
+    return any(
+        script.get("type") == "application/ld+json"
+        and script.text
+        and _DISCUSSION_FORUM_POSTING_RE.search(script.text)
+        for script in tree.iterdescendants("script")
+    )
 
 
 def _prune_guarded(tree: HtmlElement, nodelist: list[XPath]) -> HtmlElement:

@@ -8,8 +8,16 @@ import pytest
 import trafilatura
 from lxml.etree import XPath, tostring
 from trafilatura import xpaths
-from trafilatura.htmlprocessing import MANUALLY_CLEANED, prune_unwanted_nodes, tree_cleaning
-from trafilatura.settings import Extractor
+from trafilatura.core import _forum_thread_page as trafilatura_forum_thread_page
+from trafilatura.htmlprocessing import (
+    MANUALLY_CLEANED,
+    convert_tags,
+    delete_by_link_density,
+    prune_unwanted_nodes,
+    tree_cleaning,
+)
+from trafilatura.main_extractor import prune_unwanted_sections
+from trafilatura.settings import TAG_CATALOG, Extractor
 from trafilatura.utils import load_html
 
 from extract.engine import TRAFILATURA_OPTIONS, ArticleExtractor, OutletContext
@@ -17,9 +25,11 @@ from extract.main_text import (
     OVERALL_DISCARD,
     _faster,
     _first_only,
+    _forum_thread_page,
     _needed_strings,
     _paragraph_chars,
     _prune_guarded,
+    _prune_sections,
     _tree_cleaning,
     main_text,
 )
@@ -317,3 +327,73 @@ def test_a_wildcard_added_to_trafilaturas_cleaning_list_still_runs():
         finally:
             MANUALLY_CLEANED.remove(added)
         assert "box" not in cleaned and STORY[:40] in cleaned
+
+
+# the link-density passes: no link at all (every test keeps every element), links that one round
+# settles, and a div that only the second round deletes (the first round's paragraph pass takes
+# the long link out of it, which leaves it short and made of links)
+LINKED = {
+    "no links": f"<html><body><div class='entry'><p>{STORY}</p><div>سطر</div></div></body></html>",
+    "one round": BUILT["links and tables"],
+    "second round": (
+        f"<html><body><div class='entry'><p>{STORY}</p>"
+        "<div id='box7'>x <a href='/1'>أ</a> <a href='/2'>ب</a> <a href='/3'>ج</a>"
+        f"<p><a href='/long'>{'رابط طويل جدا ' * 12}</a></p></div><p>{STORY[:300]}</p></div>"
+        "</body></html>"
+    ),
+}
+
+
+def _converted(html: str):
+    """A page as _prune_sections receives it: cleaned, with its links turned into `ref`s."""
+    tree = convert_tags(tree_cleaning(load_html(html), OPTIONS), OPTIONS)
+    return tree
+
+
+@pytest.mark.parametrize("html", [*LINKED.values(), *(p.values[0] for p in _replica_pages())])
+def test_the_sections_pruned_are_trafilaturas(html):
+    tags = set(TAG_CATALOG) | {"table", "td", "th", "tr"}
+    ours = _prune_sections(_converted(html), set(tags))
+    theirs = prune_unwanted_sections(_converted(html), set(tags), OPTIONS)
+    assert tostring(ours, encoding=str) == tostring(theirs, encoding=str)
+
+
+def test_a_second_link_density_round_runs_when_the_first_deleted():
+    html = LINKED["second round"]
+    pruned = tostring(_prune_sections(_converted(html), set(TAG_CATALOG)), encoding=str)
+    assert "box7" not in pruned and "رابط طويل" not in pruned and STORY[:40] in pruned
+    once = _converted(html)  # one round of the three passes leaves the div
+    for tag, backtracking in (("div", True), ("list", False), ("p", False)):
+        delete_by_link_density(once, tag, backtracking=backtracking, favor_precision=True)
+    assert "box7" in tostring(once, encoding=str)
+
+
+FORUMS = {
+    "thread": '<script type="application/ld+json">{"@type": "DiscussionForumPosting"}</script>',
+    "a type list": '<script type="application/ld+json">{"@type": ["DiscussionForumPosting"]}</script>',
+    "another type": '<script type="application/ld+json">{"@type": "NewsArticle"}</script>',
+    "not JSON-LD": '<script type="text/plain">{"@type": "DiscussionForumPosting"}</script>',
+    "no type": '<script>{"@type": "DiscussionForumPosting"}</script>',
+    "empty": '<script type="application/ld+json"></script>',
+    "in the body": '<p>x</p><script type="application/ld+json">{"@type":"DiscussionForumPosting"}</script>',
+}
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        *(f"<html><head>{s}</head><body><p>نص</p></body></html>" for s in FORUMS.values()),
+        *(p.values[0] for p in list(_replica_pages())[::5]),
+    ],
+)
+def test_a_forum_thread_is_found_as_trafilatura_finds_it(html):
+    assert _forum_thread_page(load_html(html)) == trafilatura_forum_thread_page(load_html(html))
+
+
+def test_forum_threads_are_found():
+    found = {
+        name
+        for name, script in FORUMS.items()
+        if _forum_thread_page(load_html(f"<html><head>{script}</head><body></body></html>"))
+    }
+    assert found == {"thread", "a type list", "in the body"}
