@@ -31,7 +31,7 @@ from typing import Any
 from lxml.etree import Element, XPath, _Element, strip_elements, strip_tags
 from lxml.html import HtmlElement
 from trafilatura import xpaths
-from trafilatura.core import _DISCUSSION_FORUM_POSTING_RE
+from trafilatura.core import _forum_thread_page
 from trafilatura.htmlprocessing import (
     MANUALLY_CLEANED,
     MANUALLY_STRIPPED,
@@ -371,18 +371,6 @@ def _prune_sections(tree: HtmlElement, potential_tags: set[str]) -> HtmlElement:
         tree = delete_by_link_density(tree, "quote", backtracking=False, favor_precision=True)
     strip_tags(tree, "span", *(() if "ref" in potential_tags else ("ref",)))
     return tree
-
-
-def _forum_thread_page(tree: HtmlElement) -> bool:
-    """trafilatura.core._forum_thread_page(tree): a JSON-LD script below the root declaring a
-    DiscussionForumPosting. lxml picks the scripts by tag in C; trafilatura's
-    `iterfind('.//script[@type="application/ld+json"]')` runs ElementPath's steps in Python."""
-    return any(
-        script.get("type") == "application/ld+json"
-        and script.text
-        and _DISCUSSION_FORUM_POSTING_RE.search(script.text)
-        for script in tree.iterdescendants("script")
-    )
 
 
 def _prune_guarded(tree: HtmlElement, nodelist: list[XPath]) -> HtmlElement:

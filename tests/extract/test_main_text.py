@@ -8,7 +8,6 @@ import pytest
 import trafilatura
 from lxml.etree import XPath, tostring
 from trafilatura import xpaths
-from trafilatura.core import _forum_thread_page as trafilatura_forum_thread_page
 from trafilatura.htmlprocessing import (
     MANUALLY_CLEANED,
     convert_tags,
@@ -25,7 +24,6 @@ from extract.main_text import (
     OVERALL_DISCARD,
     _faster,
     _first_only,
-    _forum_thread_page,
     _needed_strings,
     _paragraph_chars,
     _prune_guarded,
@@ -366,34 +364,3 @@ def test_a_second_link_density_round_runs_when_the_first_deleted():
     for tag, backtracking in (("div", True), ("list", False), ("p", False)):
         delete_by_link_density(once, tag, backtracking=backtracking, favor_precision=True)
     assert "box7" in tostring(once, encoding=str)
-
-
-FORUMS = {
-    "thread": '<script type="application/ld+json">{"@type": "DiscussionForumPosting"}</script>',
-    "a type list": '<script type="application/ld+json">{"@type": ["DiscussionForumPosting"]}</script>',
-    "another type": '<script type="application/ld+json">{"@type": "NewsArticle"}</script>',
-    "not JSON-LD": '<script type="text/plain">{"@type": "DiscussionForumPosting"}</script>',
-    "no type": '<script>{"@type": "DiscussionForumPosting"}</script>',
-    "empty": '<script type="application/ld+json"></script>',
-    "in the body": '<p>x</p><script type="application/ld+json">{"@type":"DiscussionForumPosting"}</script>',
-}
-
-
-@pytest.mark.parametrize(
-    "html",
-    [
-        *(f"<html><head>{s}</head><body><p>نص</p></body></html>" for s in FORUMS.values()),
-        *(p.values[0] for p in list(_replica_pages())[::5]),
-    ],
-)
-def test_a_forum_thread_is_found_as_trafilatura_finds_it(html):
-    assert _forum_thread_page(load_html(html)) == trafilatura_forum_thread_page(load_html(html))
-
-
-def test_forum_threads_are_found():
-    found = {
-        name
-        for name, script in FORUMS.items()
-        if _forum_thread_page(load_html(f"<html><head>{script}</head><body></body></html>"))
-    }
-    assert found == {"thread", "a type list", "in the body"}
