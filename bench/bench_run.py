@@ -7,12 +7,14 @@ run: `scripts/airflow.sh start`, triggered through the REST API).
 Both start from an empty archive, so both fetch everything. Each run's stages are printed from its own
 log's `TIMING` lines (common/timing.py): crawl and extract per outlet, dedup, publish and its parts; for
 the DAG run also each task's time as Airflow recorded it (start to end), so what a task costs beyond its
-stage is visible. Usage: python bench/bench_run.py [PER_OUTLET] [--one-shot]  (--one-shot: the one-shot
-run and its stages only, for comparing commits)
+stage is visible. Usage: python bench/bench_run.py [PER_OUTLET] [--one-shot] [--crawl-concurrency N]
+(--one-shot: the one-shot run and its stages only, for comparing commits; --crawl-concurrency: how many
+outlets the one-shot run crawls at once, default NEWSARCHIVE_CRAWL_CONCURRENCY's)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -121,8 +123,19 @@ def _dag_times(home: Path, output: str) -> tuple[list[StageTime], list[tuple[str
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if a != "--one-shot"]
-    per_outlet = int(args[0]) if args else 2000
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("per_outlet", nargs="?", type=int, default=2000, metavar="PER_OUTLET")
+    parser.add_argument("--one-shot", action="store_true", help="the one-shot run only")
+    parser.add_argument(
+        "--crawl-concurrency",
+        type=int,
+        default=DEFAULT_CRAWL_CONCURRENCY,
+        help="outlets the one-shot run crawls at once (default %(default)s)",
+    )
+    args = parser.parse_args()
+    if args.per_outlet < 1 or args.crawl_concurrency < 1:
+        parser.error("PER_OUTLET and --crawl-concurrency must be at least 1")
+    per_outlet = args.per_outlet
     print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with (
         tempfile.TemporaryDirectory(prefix="bench-run-") as tmp,
@@ -130,7 +143,10 @@ def main() -> None:
     ):
         tmp_path = Path(tmp)
         settings = Settings(
-            archive=str(tmp_path / "oneshot"), host_map=replica.host_map, max_articles=1_000_000
+            archive=str(tmp_path / "oneshot"),
+            host_map=replica.host_map,
+            max_articles=1_000_000,
+            crawl_concurrency=args.crawl_concurrency,
         )
         collect = _Collect()
         timing_log = logging.getLogger("common.timing")
@@ -146,7 +162,7 @@ def main() -> None:
             f"{archived / oneshot:,.1f} articles/s (crawl, extract, dedup, publish; 2 cores)"
         )
         _stage_lines("one-shot run", collect.times)
-        if "--one-shot" in sys.argv:
+        if args.one_shot:
             return
         rerun_settings = settings.with_(outlets_path=None, refetch=False)
         start = time.perf_counter()
