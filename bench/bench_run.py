@@ -9,7 +9,8 @@ log's `TIMING` lines (common/timing.py): crawl and extract per outlet, dedup, pu
 the DAG run also each task's time as Airflow recorded it (start to end), so what a task costs beyond its
 stage is visible. Usage: python bench/bench_run.py [PER_OUTLET] [--one-shot] [--crawl-concurrency N]
 (--one-shot: the one-shot run and its stages only, for comparing commits; --crawl-concurrency: how many
-outlets the one-shot run crawls at once, default NEWSARCHIVE_CRAWL_CONCURRENCY's)
+outlets the one-shot run crawls at once, 1-64 as NEWSARCHIVE_CRAWL_CONCURRENCY allows, default its
+default, DEFAULT_CRAWL_CONCURRENCY; the environment is not read)
 """
 
 from __future__ import annotations
@@ -133,8 +134,8 @@ def main() -> None:
         help="outlets the one-shot run crawls at once (default %(default)s)",
     )
     args = parser.parse_args()
-    if args.per_outlet < 1 or args.crawl_concurrency < 1:
-        parser.error("PER_OUTLET and --crawl-concurrency must be at least 1")
+    if args.per_outlet < 1 or not 1 <= args.crawl_concurrency <= 64:
+        parser.error("PER_OUTLET must be at least 1, --crawl-concurrency from 1 to 64")
     per_outlet = args.per_outlet
     print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with (

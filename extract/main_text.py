@@ -359,8 +359,11 @@ def _prune_sections(tree: HtmlElement, potential_tags: set[str]) -> HtmlElement:
         tree = delete_by_link_density(tree, "div", backtracking=True, favor_precision=True)
         tree = delete_by_link_density(tree, "list", backtracking=False, favor_precision=True)
         tree = delete_by_link_density(tree, "p", backtracking=False, favor_precision=True)
+        # the same count: nothing under the tree was deleted (at most the tree itself, detached from
+        # its page, where deleting it again does nothing and the tests below it answer the same), so a
+        # second round, whose tests only read the tree, would repeat these
         if _ELEMENT_COUNT(tree) == before:
-            break  # nothing deleted: the tests only read the tree, so a second round would repeat these
+            break
     boilerplate_tables = [e for e in tree.iter("table") if link_density_test_tables(e) is True]
     for elem in boilerplate_tables:
         delete_element(elem, keep_tail=False)

@@ -328,8 +328,10 @@ def test_a_wildcard_added_to_trafilaturas_cleaning_list_still_runs():
 
 
 # the link-density passes: no link at all (every test keeps every element), links that one round
-# settles, and a div that only the second round deletes (the first round's paragraph pass takes
-# the long link out of it, which leaves it short and made of links)
+# settles, a div that only the second round deletes (the first round's paragraph pass takes the long
+# link out of it, which leaves it short and made of links), a heading and a quote made of links (the
+# passes after the two rounds), and a block of links that is the whole subtree (_extract hands
+# _prune_sections a part of the page: the div pass deletes the part itself)
 LINKED = {
     "no links": f"<html><body><div class='entry'><p>{STORY}</p><div>سطر</div></div></body></html>",
     "one round": BUILT["links and tables"],
@@ -339,28 +341,72 @@ LINKED = {
         f"<p><a href='/long'>{'رابط طويل جدا ' * 12}</a></p></div><p>{STORY[:300]}</p></div>"
         "</body></html>"
     ),
+    "heading and quote": (
+        f"<html><body><div class='entry'><p>{STORY}</p>"
+        "<h3 id='head8'><a href='/1'>عنوان رابط</a> <a href='/2'>آخر</a></h3>"
+        "<blockquote id='quote8'><a href='/3'>اقتباس رابط</a> <a href='/4'>آخر</a></blockquote>"
+        f"<p>{STORY[:300]}</p></div></body></html>"
+    ),
+    "a part made of links": (
+        f"<html><body><p>{STORY}</p><div id='links9'><a href='/1'>أ</a> <a href='/2'>ب</a> "
+        "<a href='/3'>ج</a></div>ذيل الروابط</body></html>"
+    ),
 }
+_TAGS = frozenset(TAG_CATALOG) | {"table", "td", "th", "tr"}
 
 
 def _converted(html: str):
-    """A page as _prune_sections receives it: cleaned, with its links turned into `ref`s."""
-    tree = convert_tags(tree_cleaning(load_html(html), OPTIONS), OPTIONS)
-    return tree
+    """A page as _extract's caller leaves it: cleaned, with its links turned into `ref`s."""
+    return convert_tags(tree_cleaning(load_html(html), OPTIONS), OPTIONS)
 
 
-@pytest.mark.parametrize("html", [*LINKED.values(), *(p.values[0] for p in _replica_pages())])
+@pytest.mark.parametrize(
+    "html",
+    [
+        *(pytest.param(html, id=name) for name, html in LINKED.items()),
+        *(pytest.param(p.values[0], id=p.id) for p in _replica_pages()),
+    ],
+)
 def test_the_sections_pruned_are_trafilaturas(html):
-    tags = set(TAG_CATALOG) | {"table", "td", "th", "tr"}
-    ours = _prune_sections(_converted(html), set(tags))
-    theirs = prune_unwanted_sections(_converted(html), set(tags), OPTIONS)
+    ours = _prune_sections(_converted(html), set(_TAGS))
+    theirs = prune_unwanted_sections(_converted(html), set(_TAGS), OPTIONS)
     assert tostring(ours, encoding=str) == tostring(theirs, encoding=str)
+
+
+@pytest.mark.parametrize("name", sorted(LINKED))
+def test_a_part_of_the_page_is_pruned_as_trafilatura_prunes_it(name):
+    """_extract hands _prune_sections one element of the page: each div in turn, the whole page
+    compared after (a part deleted whole leaves its tail to the page around it)."""
+    divs = len(list(_converted(LINKED[name]).iter("div")))
+    assert divs
+    for n in range(divs):
+        ours_page, theirs_page = _converted(LINKED[name]), _converted(LINKED[name])
+        ours = _prune_sections(list(ours_page.iter("div"))[n], set(_TAGS))
+        theirs = prune_unwanted_sections(list(theirs_page.iter("div"))[n], set(_TAGS), OPTIONS)
+        assert tostring(ours, encoding=str) == tostring(theirs, encoding=str)
+        assert tostring(ours_page, encoding=str) == tostring(theirs_page, encoding=str)
 
 
 def test_a_second_link_density_round_runs_when_the_first_deleted():
     html = LINKED["second round"]
-    pruned = tostring(_prune_sections(_converted(html), set(TAG_CATALOG)), encoding=str)
+    pruned = tostring(_prune_sections(_converted(html), set(_TAGS)), encoding=str)
     assert "box7" not in pruned and "رابط طويل" not in pruned and STORY[:40] in pruned
     once = _converted(html)  # one round of the three passes leaves the div
     for tag, backtracking in (("div", True), ("list", False), ("p", False)):
         delete_by_link_density(once, tag, backtracking=backtracking, favor_precision=True)
     assert "box7" in tostring(once, encoding=str)
+
+
+def test_linked_headings_and_quotes_are_pruned():
+    pruned = tostring(
+        _prune_sections(_converted(LINKED["heading and quote"]), set(_TAGS)), encoding=str
+    )
+    assert "head8" not in pruned and "quote8" not in pruned and STORY[:40] in pruned
+
+
+def test_a_part_made_of_links_goes_and_its_tail_stays():
+    page = _converted(LINKED["a part made of links"])
+    part = next(d for d in page.iter("div") if d.get("id") == "links9")
+    _prune_sections(part, set(_TAGS))
+    text = tostring(page, encoding=str)
+    assert "links9" not in text and "ذيل الروابط" in text
