@@ -161,6 +161,16 @@ def test_a_transcript_is_compared_by_its_shape_where_it_varies():
     )  # a line left out
 
 
+def test_a_page_shows_the_day_after_it_was_run_as_tomorrow():
+    """A date check's message names tomorrow's date: a transcript matches on any later day."""
+    shown = ["give a date YYYY-MM-DD from 1990-01-01 to 2026-12-07 (tomorrow, UTC) (see --help)"]
+    later = "give a date YYYY-MM-DD from 1990-01-01 to 2027-03-02 (tomorrow, UTC) (see --help)\n"
+    assert docs.output_matches(shown, later)
+    assert not docs.output_matches(shown, later.replace("1990-01-01", "1991-01-01"))
+    # only the bound before «(tomorrow, UTC)» varies
+    assert not docs.output_matches(["from 2026-12-07 to x"], "from 2026-12-08 to x\n")
+
+
 # ---- the slow tier: each page's blocks, run ----
 
 
