@@ -148,7 +148,7 @@ def main() -> None:
     for name in writers:
         w, rd = statistics.median(times[name]), statistics.median(reads[name])
         print(
-            f"{name:42} write {w * 1e6 / len(pages):7.1f} ms/1,000 records ({payload / w / 1e6:5.1f} MB/s)"
+            f"{name:50} write {w * 1e6 / len(pages):7.1f} ms/1,000 records ({payload / w / 1e6:5.1f} MB/s)"
             f"  read {rd * 1e6 / len(pages):6.1f} ms/1,000 ({payload / rd / 1e6:5.1f} MB/s)"
             f"  file {sizes[name] / 1e6:6.2f} MB"
         )
