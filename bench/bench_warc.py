@@ -34,7 +34,7 @@ from warcio.warcwriter import WARCWriter  # noqa: E402
 from common.warc_reader import read_records  # noqa: E402
 from common.warc_writer import GzipWarcWriter  # noqa: E402
 from replica.server import Replica  # noqa: E402
-from spiders.warc import payload_digest  # noqa: E402
+from spiders.warc import payload_digest, response_record  # noqa: E402
 
 OURS = "ours (level 6)"
 BEFORE = "warcio (level 9), records as the crawl made them"
@@ -76,14 +76,7 @@ def _write(writer_of, pages: list[tuple[str, bytes]], path: Path, as_crawl: bool
                 "200 OK", [("Content-Type", "text/html; charset=utf-8")], "HTTP/1.1"
             )
             if as_crawl:
-                record = writer.create_warc_record(
-                    url,
-                    "response",
-                    payload=BytesIO(body),
-                    length=len(body),
-                    http_headers=headers,
-                    warc_headers_dict={"WARC-Payload-Digest": payload_digest(body)},
-                )
+                record = response_record(writer, url, body, headers, payload_digest(body), {})
             else:
                 record = writer.create_warc_record(
                     url, "response", payload=BytesIO(body), http_headers=headers

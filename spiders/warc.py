@@ -89,6 +89,22 @@ def payload_digest(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
+def response_record(
+    writer: Any, url: str, body: bytes, http: StatusAndHeaders, digest: str, headers: dict[str, str]
+) -> Any:
+    """A response record as the crawl writes it (warcio's, unwritten): with the body's length and its
+    payload digest (`payload_digest(body)`), warcio neither copies the body to a temporary file nor
+    hashes it twice (it computes only the block digest). bench/bench_warc.py times this."""
+    return writer.create_warc_record(
+        url,
+        "response",
+        payload=BytesIO(body),
+        length=len(body),
+        http_headers=http,
+        warc_headers_dict={**headers, "WARC-Payload-Digest": digest},
+    )
+
+
 def read_digests(path: str | Path) -> dict[str, Original]:
     """The digests file the crawl stage writes: JSON {digest: [uri, date, record_id]}."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -262,16 +278,7 @@ class WarcPipeline:
             if kind == "requisite":
                 self.crawler.stats.inc_value("newsarchive/requisites/revisits")
         else:
-            response = writer.create_warc_record(
-                url,
-                "response",
-                payload=BytesIO(body),
-                # its length and the digest computed above: warcio then neither copies the body to a
-                # temporary file nor hashes it twice (it only computes the block digest)
-                length=len(body),
-                http_headers=http,
-                warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest},
-            )
+            response = response_record(writer, url, body, http, digest, {"WARC-Date": date})
         request = writer.create_warc_record(
             url,
             "request",
