@@ -56,6 +56,8 @@ from trafilatura.settings import INLINE_FORMATTABLE, TAG_CATALOG, Extractor
 from trafilatura.utils import SPACING_PROTECTED, text_chars_test
 from trafilatura.xml import delete_element, xmltotxt
 
+from extract.discard import DISCARD
+
 # an EXSLT regex test on an attribute (or a union of attributes); XPath 1.0 literals cannot hold
 # their own quote, so a pattern is everything up to the next one
 _REGEX_TEST = re.compile(r"re:test\(\s*([^,()]+?)\s*,\s*'([^']*)'\s*(?:,\s*'([^']*)'\s*)?\)")
@@ -346,7 +348,7 @@ def _tree_cleaning(tree: HtmlElement, options: Extractor) -> HtmlElement:
 
 def _prune_sections(tree: HtmlElement, potential_tags: set[str]) -> HtmlElement:
     """prune_unwanted_sections for these options (precision, no images, teasers pruned)."""
-    tree = _prune_guarded(tree, OVERALL_DISCARD)
+    tree = _prune_guarded(tree, _overall_discard(tree))
     if "graphic" not in potential_tags:
         tree = prune_unwanted_nodes(tree, DISCARD_IMAGE_ELEMENTS)
     tree = prune_unwanted_nodes(tree, TEASER_DISCARD)
@@ -376,13 +378,22 @@ def _prune_sections(tree: HtmlElement, potential_tags: set[str]) -> HtmlElement:
     return tree
 
 
-def _prune_guarded(tree: HtmlElement, nodelist: list[XPath]) -> HtmlElement:
-    """prune_unwanted_nodes(tree, nodelist, with_backup=True): the outermost matches are deleted unless
-    that would leave a seventh of the text or less. trafilatura finds the outermost ones by walking
-    every match's ancestors in Python (a proxy object made for each); here the matches are marked
-    and libxml2 selects the marked elements without a marked ancestor (the same ones, kept in
-    trafilatura's order), then the marks are taken off."""
-    matches = dict.fromkeys(elem for expression in nodelist for elem in expression(tree))
+def _overall_discard(tree: HtmlElement) -> list[_Element]:
+    """What OVERALL_DISCARD_XPATH's expressions select, in turn: by extract/discard.py's walk, or by
+    the expressions when this trafilatura's are not the ones the walk evaluates."""
+    if DISCARD is not None:
+        return DISCARD(tree)
+    return [elem for expression in OVERALL_DISCARD for elem in expression(tree)]
+
+
+def _prune_guarded(tree: HtmlElement, selected: list[_Element]) -> HtmlElement:
+    """prune_unwanted_nodes(tree, nodelist, with_backup=True) where `selected` is what the nodelist's
+    expressions select, in turn: the outermost matches are deleted unless that would leave a seventh
+    of the text or less. trafilatura finds the outermost ones by walking every match's ancestors in
+    Python (a proxy object made for each); here the matches are marked and libxml2 selects the
+    marked elements without a marked ancestor (the same ones, kept in trafilatura's order), then the
+    marks are taken off."""
+    matches = dict.fromkeys(selected)
     if not matches:
         return tree
     for elem in matches:

@@ -9,6 +9,7 @@ from warcio.statusandheaders import StatusAndHeaders
 
 from archive.warc_check import check_warc
 from common.warc_writer import GzipWarcWriter
+from spiders.warc import payload_digest
 
 PAGE = ("<html><body><article><p>" + "نص الخبر " * 400 + "</p></article></body></html>").encode()
 
@@ -94,3 +95,98 @@ def test_a_compressed_payload_is_stored_after_its_deflated_heads(tmp_path):
     assert len(page) + len(png) < len(data) < len(page) + len(png) + 1200  # stored, heads deflated
     member = zlib.decompressobj(zlib.MAX_WBITS + 16)
     assert member.decompress(data).startswith(b"WARC/1.1\r\n") and member.eof
+
+
+def _every_kind(writer):
+    """One record of each kind the project writes (spiders/warc.py, archive/warc.py), with fixed ids
+    and dates so that two writers are given the same records: a response of known length, its
+    request, a revisit, provenance metadata, warcinfo; and the forms warcio also takes: a payload
+    with its HTTP head inside (the stream starts after it), a digest given, no HTTP head, an empty
+    body, a compressed payload, a length not given (warcio's own path)."""
+    import gzip
+
+    def fixed(n, **more):
+        return {
+            "WARC-Record-ID": f"<urn:uuid:00000000-0000-4000-8000-{n:012d}>",
+            "WARC-Date": "2026-12-07T03:00:00.000001Z",
+            **more,
+        }
+
+    def http(status="200 OK", extra=()):
+        return StatusAndHeaders(status, [("Content-Type", "text/html"), *extra], "HTTP/1.1")
+
+    page = PAGE
+    raw = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Odd:  spaced \r\n\r\n" + page
+    yield writer.create_warcinfo_record("a.warc.gz", {"software": "test", "outlet": "x"})
+    yield writer.create_warc_record(
+        "https://x.test/a", "response", payload=BytesIO(page), length=len(page),
+        http_headers=http(), warc_headers_dict=fixed(1),
+    )  # fmt: skip
+    yield writer.create_warc_record(
+        "https://x.test/a", "request", payload=BytesIO(b""), length=0,
+        http_headers=StatusAndHeaders("GET /a HTTP/1.1", [("Host", "x.test")], is_http_request=True),
+        warc_headers_dict=fixed(2),
+    )  # fmt: skip
+    yield writer.create_revisit_record(
+        "https://x.test/b", payload_digest(page), "https://x.test/a", "2026-12-06T03:00:00Z",
+        http_headers=http(), warc_headers_dict={**fixed(3), "WARC-Refers-To": "<urn:uuid:1>"},
+    )  # fmt: skip
+    fields = b"kind: article\r\nvia: https://x.test/feed\r\n"
+    yield writer.create_warc_record(
+        "https://x.test/a", "metadata", payload=BytesIO(fields), length=len(fields),
+        warc_content_type="application/warc-fields",
+        warc_headers_dict=fixed(4, **{"WARC-Concurrent-To": "<urn:uuid:1>"}),
+    )  # fmt: skip
+    yield writer.create_warc_record(
+        "https://x.test/raw", "response", payload=BytesIO(raw), length=len(raw),
+        warc_headers_dict=fixed(5),
+    )  # fmt: skip
+    yield writer.create_warc_record(
+        "https://x.test/d", "response", payload=BytesIO(page), length=len(page),
+        http_headers=http(), warc_headers_dict=fixed(6, **{"WARC-Payload-Digest": payload_digest(page)}),
+    )  # fmt: skip
+    yield writer.create_warc_record(
+        "https://x.test/e", "resource", payload=BytesIO(page), length=len(page),
+        warc_content_type="text/html", warc_headers_dict=fixed(7),
+    )  # fmt: skip
+    yield writer.create_warc_record(
+        "https://x.test/404", "response", payload=BytesIO(b""), length=0,
+        http_headers=http("404 Not Found"), warc_headers_dict=fixed(8),
+    )  # fmt: skip
+    zipped = gzip.compress(page, mtime=0)
+    yield writer.create_warc_record(
+        "https://x.test/z", "response", payload=BytesIO(zipped), length=len(zipped),
+        http_headers=http(extra=[("Content-Encoding", "gzip")]), warc_headers_dict=fixed(9),
+    )  # fmt: skip
+    yield writer.create_warc_record(
+        "https://x.test/f", "response", payload=BytesIO(page), http_headers=http(),
+        warc_headers_dict=fixed(10),
+    )  # fmt: skip
+
+
+def test_every_kind_of_record_is_written_as_warcio_writes_it(tmp_path):
+    """Inflated, our file is byte for byte what warcio's writer writes for the same records."""
+    from warcio.warcwriter import WARCWriter
+
+    ours, theirs = BytesIO(), BytesIO()
+    written = []
+    ours_writer = GzipWarcWriter(ours, on_record=lambda r, o, n: written.append((o, n)))
+    theirs_writer = WARCWriter(theirs, gzip=False, warc_version="1.1")
+    for mine, warcios in zip(_every_kind(ours_writer), _every_kind(theirs_writer), strict=True):
+        if mine.rec_type == "warcinfo":  # its id and date are made when it is created
+            warcios.rec_headers.headers = list(mine.rec_headers.headers)
+        ours_writer.write_record(mine)
+        theirs_writer.write_record(warcios)
+    data = ours.getvalue()
+    assert len(written) == 11 and sum(n for _, n in written) == len(data)
+    inflated = b""
+    for offset, length in written:  # each record its own member
+        member = zlib.decompressobj(zlib.MAX_WBITS + 16)
+        inflated += member.decompress(data[offset : offset + length])
+        assert member.eof and not member.unused_data
+    assert inflated == theirs.getvalue()
+    path = tmp_path / "every.warc.gz"
+    path.write_bytes(data)
+    with path.open("rb") as fh:
+        assert len(list(ArchiveIterator(fh, check_digests=True))) == 11
+    assert check_warc(path, path.name) == []

@@ -21,10 +21,10 @@ from trafilatura.utils import load_html
 
 from extract.engine import TRAFILATURA_OPTIONS, ArticleExtractor, OutletContext
 from extract.main_text import (
-    OVERALL_DISCARD,
     _faster,
     _first_only,
     _needed_strings,
+    _overall_discard,
     _paragraph_chars,
     _prune_guarded,
     _prune_sections,
@@ -259,7 +259,7 @@ GUARDED = {
 @pytest.mark.parametrize("name", sorted(GUARDED))
 def test_the_over_pruning_guard_deletes_what_trafilaturas_deletes(name):
     ours, theirs = load_html(GUARDED[name]), load_html(GUARDED[name])
-    _prune_guarded(ours, OVERALL_DISCARD)
+    _prune_guarded(ours, _overall_discard(ours))
     prune_unwanted_nodes(theirs, xpaths.OVERALL_DISCARD_XPATH, with_backup=True)
     assert tostring(ours, encoding=str) == tostring(theirs, encoding=str)
     assert "NEWSARCHIVE-MATCH" not in tostring(ours, encoding=str)  # the marks are gone

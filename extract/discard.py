@@ -1,0 +1,146 @@
+"""trafilatura's OVERALL_DISCARD_XPATH as one walk of the tree in Python.
+
+`prune_unwanted_sections` first selects with two XPath expressions the parts of a page that are
+furniture: containers whose id or class names sharing buttons, sidebars, bylines and sixty more
+(expression 0), and any element hidden or held for comments (expression 1). libxml2 calls back into
+Python's `re` for each element with a class, with a pattern of about eighty alternatives, once per
+expression: on the article-extraction benchmark's pages that was about a tenth of our extraction
+time. `overall_discard(tree)` walks the elements once and asks `re` once per distinct attribute
+value (a page repeats a few dozen class names over hundreds of elements).
+
+The two expressions are not copied here: `DISCARD` is built from trafilatura's own, and only when
+each has exactly the shape this walk evaluates (`_SHAPES`, the expression with each regex pattern
+taken out); the patterns are trafilatura's. A trafilatura whose expressions differ gets None, and
+the caller evaluates its XPath instead. The walk keeps XPath's meaning where it is subtle:
+- an absent attribute is the empty string (`contains`, `starts-with`, `re:test` on it);
+- `@id|@class` is the first of the two in the element's attribute order (document order), which is
+  what both `string()` and lxml's `re:test` take of a node set;
+- `re:test(s, p)` is `re.search(p, s)` with re.UNICODE, as lxml's EXSLT implementation does.
+tests/extract/test_discard.py compares the selection with trafilatura's XPath on every replica
+page, the benchmark's pages and pages built for each attribute form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from lxml.etree import XPath, _Element
+from trafilatura import xpaths
+
+# each expression of OVERALL_DISCARD_XPATH with its whitespace collapsed and every regex pattern
+# replaced by P: the shape `_Discard` evaluates
+_SHAPES = (
+    ".//*[self::div or self::item or self::list or self::p or self::section or self::span]"
+    "[ @data-lp-replacement-content or contains(translate(@role, 'N', 'n'), 'nav') or "
+    "contains(@data-component, 'MostPopularStories') or re:test(@id|@class, P) or "
+    "re:test(@id, P) or re:test(@class, P)]",
+    ".//*[@class='comments-title' or starts-with(@id|@class, 'reply-') or re:test(@id|@style, P) "
+    "or contains(@style, 'display:none') or contains(@style, 'display: none') or "
+    "re:test(@id, P) or re:test(@class, P) or @aria-hidden='true']",
+)
+# re:test's second argument (an XPath 1.0 literal cannot hold its own quote)
+_REGEX_ARGUMENT = re.compile(r"(re:test\([^,()]+,\s*)'([^']*)'(\s*\))")
+_CONTAINERS = frozenset(("div", "item", "list", "p", "section", "span"))
+# enough distinct attribute values for a long crawl's worth of outlets; a hostile page with more
+# only evicts older ones
+_CACHED_VALUES = 8192
+
+
+def _shape(source: str) -> tuple[str, list[str]]:
+    """The expression with its regex patterns taken out, and the patterns in order."""
+    patterns = [m.group(2) for m in _REGEX_ARGUMENT.finditer(source)]
+    shape = _REGEX_ARGUMENT.sub(r"\1P\3", source)
+    return " ".join(shape.split()), patterns
+
+
+def _searcher(pattern: str) -> Callable[[str], bool]:
+    """re:test(value, pattern) for a string value, remembered per value."""
+    search = re.compile(pattern, re.UNICODE).search
+
+    @lru_cache(maxsize=_CACHED_VALUES)
+    def test(value: str) -> bool:
+        return search(value) is not None
+
+    return test
+
+
+def _first(attributes: dict[str, str], items: list[tuple[str, str]], one: str, other: str) -> str:
+    """The string of `@one|@other`: the value of whichever of the two comes first on the element."""
+    if one in attributes and other in attributes:
+        return next(value for name, value in items if name == one or name == other)
+    return attributes.get(one) or attributes.get(other) or ""
+
+
+class _Discard:
+    """The two expressions' patterns, compiled once, and the walk that applies them."""
+
+    def __init__(self, container_patterns: list[str], element_patterns: list[str]) -> None:
+        self.cookie, self.container_id, self.container_class = map(_searcher, container_patterns)
+        self.hidden, self.element_id, self.element_class = map(_searcher, element_patterns)
+
+    def __call__(self, tree: _Element) -> list[_Element]:
+        """The elements expression 0 selects under `tree`, in document order, then those that only
+        expression 1 selects, in document order: the order in which trafilatura's
+        prune_unwanted_nodes meets them."""
+        containers: list[_Element] = []
+        hidden: list[_Element] = []
+        for elem in tree.iterdescendants():
+            items = elem.items()
+            if not items:
+                continue  # no attribute: no test of either expression holds (checked at import)
+            attributes = dict(items)
+            first_id_or_class = _first(attributes, items, "id", "class")
+            if elem.tag in _CONTAINERS and self._container(attributes, first_id_or_class):
+                containers.append(elem)
+            elif self._hidden(attributes, items, first_id_or_class):
+                hidden.append(elem)
+        return containers + hidden
+
+    def _container(self, attributes: dict[str, str], first_id_or_class: str) -> bool:
+        return (
+            "data-lp-replacement-content" in attributes
+            or "nav" in attributes.get("role", "").replace("N", "n")
+            or "MostPopularStories" in attributes.get("data-component", "")
+            or self.cookie(first_id_or_class)
+            or self.container_id(attributes.get("id", ""))
+            or self.container_class(attributes.get("class", ""))
+        )
+
+    def _hidden(
+        self, attributes: dict[str, str], items: list[tuple[str, str]], first_id_or_class: str
+    ) -> bool:
+        style = attributes.get("style", "")
+        return (
+            attributes.get("class") == "comments-title"
+            or first_id_or_class.startswith("reply-")
+            or self.hidden(_first(attributes, items, "id", "style"))
+            or "display:none" in style
+            or "display: none" in style
+            or self.element_id(attributes.get("id", ""))
+            or self.element_class(attributes.get("class", ""))
+            or attributes.get("aria-hidden") == "true"
+        )
+
+
+def build(expressions: list[XPath]) -> _Discard | None:
+    """The walk that selects what `expressions` select, or None when they are not of `_SHAPES`."""
+    shapes, patterns = [], []
+    for expression in expressions:
+        shape, found = _shape(expression.path)
+        shapes.append(shape)
+        patterns.append(found)
+    if tuple(shapes) != _SHAPES:
+        return None
+    discard = _Discard(*patterns)
+    # the walk skips elements without attributes: it may only if every test is false on them
+    if any(test("") for test in (discard.cookie, discard.container_id, discard.container_class)):
+        return None
+    if any(test("") for test in (discard.hidden, discard.element_id, discard.element_class)):
+        return None
+    return discard
+
+
+# None when trafilatura's expressions are not the ones this walk evaluates
+DISCARD = build(xpaths.OVERALL_DISCARD_XPATH)
