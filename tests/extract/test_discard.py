@@ -140,3 +140,20 @@ def test_other_expressions_are_left_to_the_xpath():
     assert walk is not None
     tree = fromstring('<div><div id="gdpr-1">g</div><div id="cookie-1">c</div></div>')
     assert [e.text for e in walk(tree)] == ["g"]
+
+
+def test_long_values_are_answered_and_not_kept():
+    """A hostile page's long class, id or style values are searched each time, never remembered:
+    what one page leaves behind in the walk stays small."""
+    assert DISCARD is not None
+    kept = DISCARD.remembered.container_class.cache_info().currsize  # type: ignore[attr-defined]
+    long_class = "x" * 300 + " sidebar " + "-".join(str(i) for i in range(100))
+    long_style = "color: red; " * 40 + "display:none"
+    tree = fromstring(
+        f'<div><div class="{long_class}">1</div><em id="a" style="{long_style}">2</em>'
+        f'<div class="{long_class[:-1]}">3</div><div class="plain">4</div></div>'
+    )
+    assert [e.text for e in DISCARD(tree)] == ["1", "3", "2"]
+    assert [e.text for e in _trafilaturas(tree)] == ["1", "3", "2"]
+    info = DISCARD.remembered.container_class.cache_info()  # type: ignore[attr-defined]
+    assert info.currsize <= kept + 1  # «plain» at most; neither long class
