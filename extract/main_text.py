@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import re._constants as _regex_constants
 import re._parser as _regex_parser
+from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
 
@@ -378,11 +379,13 @@ def _prune_sections(tree: HtmlElement, potential_tags: set[str]) -> HtmlElement:
     return tree
 
 
-def _overall_discard(tree: HtmlElement) -> list[_Element]:
+def _overall_discard(
+    tree: HtmlElement, walk: Callable[[Any], list[_Element]] | None = DISCARD
+) -> list[_Element]:
     """What OVERALL_DISCARD_XPATH's expressions select, in turn: by extract/discard.py's walk, or by
-    the expressions when this trafilatura's are not the ones the walk evaluates."""
-    if DISCARD is not None:
-        return DISCARD(tree)
+    the expressions when this trafilatura's are not the ones the walk evaluates (`walk` None)."""
+    if walk is not None:
+        return walk(tree)
     return [elem for expression in OVERALL_DISCARD for elem in expression(tree)]
 
 

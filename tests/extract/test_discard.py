@@ -5,7 +5,7 @@ elements; for expressions of any other shape it gives way to the XPath."""
 import random
 
 import pytest
-from lxml.etree import XPath
+from lxml.etree import ProcessingInstruction, XPath
 from lxml.html import fromstring
 from trafilatura import xpaths
 from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes
@@ -27,7 +27,7 @@ def _trafilaturas(tree):
 
 def _ours(tree):
     assert DISCARD is not None  # this trafilatura's expressions are the ones the walk evaluates
-    return list(dict.fromkeys(DISCARD(tree)))
+    return DISCARD(tree)  # as it comes: each element once
 
 
 def _as_main_text_sees_it(html: str):
@@ -86,6 +86,9 @@ FORMS = (
 
 def test_each_attribute_form():
     tree = fromstring(f"<div>{FORMS}</div>")
+    # libxml2's HTML parser makes `<?pi?>` a comment: a processing instruction, made through the
+    # API, whose pseudo-attributes a walk reading `.attrib` would take for attributes
+    tree.append(ProcessingInstruction("x", 'class="comments-title" id="sidebar"'))
     assert len(_trafilaturas(tree)) == 20
     assert _ours(tree) == _trafilaturas(tree)
     for part in tree.iter("*"):  # elements only
@@ -134,6 +137,16 @@ def test_other_expressions_are_left_to_the_xpath():
     # a pattern that matches the empty string would select elements without the attribute
     emptying = XPath(first.path.replace("'cookie'", "'cookie|'"), namespaces=REGEXP)
     assert build([emptying, second]) is None
+    # a literal's spaces are what the walk tests: changed, the shape differs
+    spaced = XPath(second.path.replace("'display: none'", "'display:\n  none'"), namespaces=REGEXP)
+    assert build([first, spaced]) is None
+    # what the source does not say: where re: points, whether regular expressions are on
+    elsewhere = XPath(first.path, namespaces={"re": "urn:elsewhere"})
+    assert build([elsewhere, second]) is None
+    assert build([XPath(first.path, namespaces=REGEXP, regexp=False), second]) is None
+    # a pattern Python's re does not take
+    broken = XPath(first.path.replace("'cookie'", "'cookie('"), namespaces=REGEXP)
+    assert build([broken, second]) is None
     # another pattern in the same place is evaluated as it says
     other = XPath(first.path.replace("'cookie'", "'gdpr'"), namespaces=REGEXP)
     walk = build([other, second])
@@ -144,16 +157,30 @@ def test_other_expressions_are_left_to_the_xpath():
 
 def test_long_values_are_answered_and_not_kept():
     """A hostile page's long class, id or style values are searched each time, never remembered:
-    what one page leaves behind in the walk stays small."""
+    what one page leaves behind in the walk stays small. Short ones are remembered."""
     assert DISCARD is not None
-    kept = DISCARD.remembered.container_class.cache_info().currsize  # type: ignore[attr-defined]
+
+    def kept():
+        return [test.cache_info().currsize for test in DISCARD.remembered]  # type: ignore[union-attr]
+
+    before = kept()
     long_class = "x" * 300 + " sidebar " + "-".join(str(i) for i in range(100))
     long_style = "color: red; " * 40 + "display:none"
     tree = fromstring(
-        f'<div><div class="{long_class}">1</div><em id="a" style="{long_style}">2</em>'
-        f'<div class="{long_class[:-1]}">3</div><div class="plain">4</div></div>'
+        f'<div><div class="{long_class}">1</div><em id="a-{long_class}" style="{long_style}">2</em>'
+        f'<div class="{long_class[:-1]}">3</div></div>'
     )
     assert [e.text for e in DISCARD(tree)] == ["1", "3", "2"]
     assert [e.text for e in _trafilaturas(tree)] == ["1", "3", "2"]
-    info = DISCARD.remembered.container_class.cache_info()  # type: ignore[attr-defined]
-    assert info.currsize <= kept + 1  # «plain» at most; neither long class
+    assert kept() == before
+    short = fromstring('<div><div class="never-seen-before-31">4</div></div>')
+    assert DISCARD(short) == _trafilaturas(short) == []
+    assert kept()[2] == before[2] + 1  # the container class test remembered the short value
+
+
+def test_without_the_walk_the_expressions_select():
+    """main_text's path for a trafilatura whose expressions the walk does not evaluate."""
+    from extract.main_text import _overall_discard
+
+    tree = fromstring(f"<div>{FORMS}</div>")
+    assert _overall_discard(tree, None) == _trafilaturas(tree) == _overall_discard(tree)
