@@ -197,11 +197,16 @@ class FurnitureFilter:
         for selector in self.selectors:
             for element in selector(tree):
                 _drop(element)
+        limit, keys = self.label_limit, self.block_keys
+        # a candidate's text is read first (no earlier drop changes it: a drop changes the elements
+        # before the candidate in document order, or detaches it whole), the parent looked up only
+        # for the few texts short enough to be a label
         for element in [e for e in tree.iter(_LABEL_TAGS) if len(e) <= 2]:
-            if element.getparent() is None:
+            # a leaf's text is its own (half the candidates)
+            text = (element.text or "") if len(element) == 0 else _short_text(element, limit)
+            if text is None or len(text) > limit:
                 continue
-            text = _short_text(element, self.label_limit)
-            if text is not None and _label_key(text) in self.block_keys:
+            if _label_key(text) in keys and element.getparent() is not None:
                 self._drop_block(element)
 
     def _drop_block(self, label: lxml_html.HtmlElement) -> None:
