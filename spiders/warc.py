@@ -24,8 +24,6 @@ capture, or a `revisit` + `request` pair when the payload is identical to one ar
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import logging
 from io import BytesIO
@@ -37,7 +35,7 @@ from warcio.statusandheaders import StatusAndHeaders
 
 from archive import layout
 from common.cdxj_entry import cdxj_line, sidecar_name
-from common.warc_writer import GzipWarcWriter
+from common.warc_writer import GzipWarcWriter, sha1_digest
 from spiders.capture import ArticleItem, Capture, response_captured
 from spiders.variables import crawl_setting
 
@@ -86,7 +84,7 @@ class Original(NamedTuple):
 
 def payload_digest(body: bytes) -> str:
     """WARC-Payload-Digest of a body, as warcio writes it (SHA-1, base32)."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+    return sha1_digest(body)
 
 
 def response_record(

@@ -1,6 +1,11 @@
 """common/warc_writer.py: WARC/1.1 records, each its own gzip member at level 6, read back as written by
 warcio and checked whole below warcio (archive/warc_check.py)."""
 
+import base64
+import io
+import os
+import re
+import uuid
 import zlib
 from io import BytesIO
 
@@ -8,7 +13,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
 from archive.warc_check import check_warc
-from common.warc_writer import GzipWarcWriter
+from common.warc_writer import GzipWarcWriter, base32, warc_record_id
 from spiders.warc import payload_digest
 
 PAGE = ("<html><body><article><p>" + "نص الخبر " * 400 + "</p></article></body></html>").encode()
@@ -162,6 +167,30 @@ def _every_kind(writer):
         "https://x.test/f", "response", payload=BytesIO(page), http_headers=http(),
         warc_headers_dict=fixed(10),
     )  # fmt: skip
+    # the headers warcio searches for, given: in other cases, a digest, an empty date, the record's own
+    # Content-Type and Content-Length (replaced, not added), a WARC-Type and a target given (warcio's
+    # own code makes those headers); a payload read from a file, not from memory
+    yield writer.create_warc_record(
+        "https://x.test/g", "response", payload=BytesIO(page), length=len(page), http_headers=http(),
+        warc_headers_dict={
+            **fixed(11), "warc-date": "", "WARC-Block-Digest": payload_digest(http().to_ascii_bytes() + page),
+            "content-type": "application/http;msgtype=response", "Content-Length": "1",
+        },
+    )  # fmt: skip
+    yield writer.create_warc_record(
+        "https://x.test/h", "metadata", payload=BytesIO(b"a: b\r\n"), length=6,
+        warc_headers_dict={**fixed(12), "warc-type": "resource", "WARC-Target-URI": "urn:x"},
+    )  # fmt: skip
+    tail = BytesIO(b"junk" + page)
+    tail.seek(4)  # a payload that starts inside its stream
+    yield writer.create_warc_record(
+        "https://x.test/i", "response", payload=tail, length=len(page), http_headers=http(),
+        warc_headers_dict=fixed(13),
+    )  # fmt: skip
+    yield writer.create_warc_record(
+        "https://x.test/j", "resource", payload=io.BufferedReader(BytesIO(page)), length=len(page),
+        warc_content_type="text/html", warc_headers_dict=fixed(14),
+    )  # fmt: skip
 
 
 def test_every_kind_of_record_is_written_as_warcio_writes_it(tmp_path):
@@ -178,7 +207,7 @@ def test_every_kind_of_record_is_written_as_warcio_writes_it(tmp_path):
         ours_writer.write_record(mine)
         theirs_writer.write_record(warcios)
     data = ours.getvalue()
-    assert len(written) == 11 and sum(n for _, n in written) == len(data)
+    assert len(written) == 15 and sum(n for _, n in written) == len(data)
     inflated = b""
     for offset, length in written:  # each record its own member
         member = zlib.decompressobj(zlib.MAX_WBITS + 16)
@@ -188,5 +217,40 @@ def test_every_kind_of_record_is_written_as_warcio_writes_it(tmp_path):
     path = tmp_path / "every.warc.gz"
     path.write_bytes(data)
     with path.open("rb") as fh:
-        assert len(list(ArchiveIterator(fh, check_digests=True))) == 11
+        assert len(list(ArchiveIterator(fh, check_digests=True))) == 15
     assert check_warc(path, path.name) == []
+
+
+def test_base32_is_base64s_for_every_length():
+    """The digests' base32 is base64.b32encode's: SHA-1's 20 bytes by the fast path, any other length
+    by base64's own."""
+    cases = [os.urandom(20) for _ in range(500)] + [b"\x00" * 20, b"\xff" * 20]
+    cases += [os.urandom(n) for n in (0, 1, 5, 19, 21, 32)]
+    for digest in cases:
+        assert base32(digest) == base64.b32encode(digest).decode("ascii"), digest
+
+
+def test_record_ids_are_random_version_4_uuids_as_warcio_writes_them():
+    ids = [warc_record_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for record_id in ids:
+        assert re.fullmatch(
+            r"<urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}>",
+            record_id,
+        )
+        parsed = uuid.UUID(record_id[len("<urn:uuid:") : -1])
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+    # every other bit varies: the 122 random bits of uuid4
+    bits = [int(uuid.UUID(i[10:-1])) for i in ids]
+    fixed_mask = (0xF << 76) | (0x3 << 62)
+    varying = 0
+    for value in bits:
+        varying |= value ^ bits[0]
+    assert varying == ((1 << 128) - 1) & ~fixed_mask
+    writer = GzipWarcWriter(BytesIO())
+    record = writer.create_warc_record(
+        "https://x.test/", "resource", payload=BytesIO(b"x"), length=1
+    )
+    assert re.fullmatch(
+        r"<urn:uuid:[0-9a-f-]{36}>", record.rec_headers.get_header("WARC-Record-ID")
+    )
