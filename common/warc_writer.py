@@ -146,7 +146,9 @@ class GzipWarcWriter(WARCWriter):  # type: ignore[misc]  # warcio is untyped
     def _make_warc_id(cls) -> str:
         return warc_record_id()
 
-    def _init_warc_headers(self, uri: str, record_type: str, warc_headers_dict: dict[str, str]) -> Any:
+    def _init_warc_headers(
+        self, uri: str, record_type: str, warc_headers_dict: dict[str, str]
+    ) -> Any:
         """warcio's, without its header-by-header searches: the headers given, then WARC-Type, a new
         WARC-Record-ID, WARC-Target-URI and WARC-Date, each appended unless given (warcio replaces a
         WARC-Type or WARC-Target-URI given in place: that case is left to warcio's own code)."""
