@@ -57,7 +57,7 @@ def base32(digest: bytes) -> str:
     """base64.b32encode(digest) as text: for a SHA-1 digest (20 bytes, 32 characters, no padding) two
     characters at a time from its 160 bits (half the cost of base64's loop over 5-byte chunks),
     base64's own for any other length."""
-    if len(digest) != 20:
+    if type(digest) is not bytes or len(digest) != 20:
         return base64.b32encode(digest).decode("ascii")
     bits = int.from_bytes(digest, "big")
     pairs = _BASE32_PAIRS
@@ -251,7 +251,8 @@ class GzipWarcWriter(WARCWriter):  # type: ignore[misc]  # warcio is untyped
 
 def _first_values(headers: Any) -> dict[str, str]:
     """Each header's first value by its lower-case name: what warcio's get_header answers."""
-    return {name.lower(): value for name, value in reversed(headers.headers)}
+    # warcio reads a header as h[0], h[1]: a longer tuple appended by hand is read the same way
+    return {h[0].lower(): h[1] for h in reversed(headers.headers)}
 
 
 def _replace(headers: Any, given: dict[str, str], name: str, value: str) -> None:

@@ -1,6 +1,7 @@
 """common/warc_writer.py: WARC/1.1 records, each its own gzip member at level 6, read back as written by
 warcio and checked whole below warcio (archive/warc_check.py)."""
 
+import array
 import base64
 import io
 import os
@@ -226,6 +227,8 @@ def test_base32_is_base64s_for_every_length():
     by base64's own."""
     cases = [os.urandom(20) for _ in range(500)] + [b"\x00" * 20, b"\xff" * 20]
     cases += [os.urandom(n) for n in (0, 1, 5, 19, 21, 32)]
+    # other bytes-like objects: base64's own (a memoryview of 20 two-byte items is 40 bytes)
+    cases += [bytearray(os.urandom(20)), memoryview(array.array("H", range(20)))]
     for digest in cases:
         assert base32(digest) == base64.b32encode(digest).decode("ascii"), digest
 
@@ -254,3 +257,140 @@ def test_record_ids_are_random_version_4_uuids_as_warcio_writes_them():
     assert re.fullmatch(
         r"<urn:uuid:[0-9a-f-]{36}>", record.rec_headers.get_header("WARC-Record-ID")
     )
+
+
+def _crawl_records(writer, stream_of):
+    """The records as spiders/warc.py and archive/warc.py make them (no id or date given: each writer
+    makes its own), written by `writer`: a capture's response and request as a pair (latin-1 header
+    values, two Set-Cookie headers), its provenance metadata, a revisit pair of a gzip-encoded page,
+    and publish's article link (a length not given, no HTTP head)."""
+    page = PAGE
+    date = "2026-12-07T05:00:00Z"
+    for kind, body in (("response", page), ("revisit", b"")):
+        response_http = StatusAndHeaders(
+            "200 OK",
+            [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Set-Cookie", "a=1"),
+                ("Set-Cookie", "b=2"),
+                ("X-Title", "caf\xe9 \xc3\xa9"),
+                *([("Content-Encoding", "gzip")] if kind == "revisit" else []),
+            ],
+            protocol="HTTP/1.1",
+        )
+        if kind == "response":
+            response = writer.create_warc_record(
+                "https://x.test/a?\u0645=1", "response", payload=stream_of(body), length=len(body),
+                http_headers=response_http,
+                warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": payload_digest(body)},
+            )  # fmt: skip
+        else:
+            response = writer.create_revisit_record(
+                "https://x.test/b", payload_digest(page), "https://x.test/a", date,
+                http_headers=response_http,
+                warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": "<urn:uuid:1>"},
+            )  # fmt: skip
+        request = writer.create_warc_record(
+            "https://x.test/a", "request", payload=stream_of(b""), length=0,
+            http_headers=StatusAndHeaders(
+                "GET /a HTTP/1.1", [("Host", "x.test"), ("Accept-Language", "ar")],
+                is_http_request=True,
+            ),
+            warc_headers_dict={"WARC-Date": date},
+        )  # fmt: skip
+        writer.write_request_response_pair(request, response)
+        yield response
+        yield request
+        record_id = response.rec_headers.get_header("WARC-Record-ID")
+        fields = b"kind: article\r\nvia: https://x.test/feed\r\n"
+        metadata = writer.create_warc_record(
+            "https://x.test/a", "metadata", payload=stream_of(fields), length=len(fields),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
+        )  # fmt: skip
+        writer.write_record(metadata)
+        yield metadata
+    link = b'{"article_id": "a1", "canonical_url": "https://x.test/a"}'
+    record = writer.create_warc_record(
+        "https://x.test/a", "metadata", payload=stream_of(link),
+        warc_content_type="application/json", warc_headers_dict={"WARC-Refers-To": "<urn:uuid:2>"},
+    )  # fmt: skip
+    writer.write_record(record)
+    yield record
+
+
+_MADE = re.compile(
+    rb"(WARC-Record-ID: |WARC-Concurrent-To: )<urn:uuid:[0-9a-f-]{36}>|WARC-Date: [0-9T:.Z-]+"
+)
+
+
+def _made_values_numbered(data: bytes) -> bytes:
+    """The ids and dates each writer makes, numbered in order of appearance (the same id named again,
+    as WARC-Concurrent-To, gets the same number)."""
+    seen: dict[bytes, int] = {}
+
+    def number(match):
+        value = match.group(0).split(b": ", 1)[1]
+        return match.group(0).split(b": ", 1)[0] + b": #%d" % seen.setdefault(value, len(seen))
+
+    return _MADE.sub(number, data)
+
+
+def _state(record):
+    headers = [(n, v) for n, v in record.rec_headers.headers if n not in _GENERATED]
+    http = record.http_headers
+    return (
+        headers, record.length, record.payload_length, record.content_type,
+        (http.headers, http.headers_buff) if http else None, record.raw_stream.tell(),
+    )  # fmt: skip
+
+
+_GENERATED = ("WARC-Record-ID", "WARC-Date", "WARC-Concurrent-To")
+
+
+def test_the_crawls_records_are_written_and_left_as_warcio_writes_and_leaves_them():
+    """The records the project's callers make, each writer making its own ids and dates: the same
+    bytes once those are numbered, and each record left in the same state (headers in order, lengths,
+    HTTP head, the payload stream's position): by the fast path (in memory) and by warcio's own (a
+    payload in a buffered reader)."""
+    from warcio.warcwriter import WARCWriter
+
+    for stream_of in (BytesIO, lambda data: io.BufferedReader(BytesIO(data))):
+        ours, theirs = BytesIO(), BytesIO()
+        written = []
+        ours_writer = GzipWarcWriter(ours, on_record=lambda r, o, n, w=written: w.append((o, n)))
+        theirs_writer = WARCWriter(theirs, gzip=False, warc_version="1.1")
+        mine = list(_crawl_records(ours_writer, stream_of))
+        warcios = list(_crawl_records(theirs_writer, stream_of))
+        assert [_state(r) for r in mine] == [_state(r) for r in warcios]
+        data = ours.getvalue()
+        inflated = b"".join(
+            zlib.decompressobj(zlib.MAX_WBITS + 16).decompress(data[o : o + n]) for o, n in written
+        )
+        assert len(written) == 7
+        assert _made_values_numbered(inflated) == _made_values_numbered(theirs.getvalue())
+        assert b"X-Title: caf%C3%A9" in inflated  # warcio's percent-encoding of the latin-1 value
+
+
+def test_an_http_header_appended_by_hand_as_a_longer_tuple_is_written_as_warcio_writes_it():
+    from warcio.warcwriter import WARCWriter
+
+    outputs = []
+    for writer_of in (
+        lambda fh: GzipWarcWriter(fh, level=0),
+        lambda fh: WARCWriter(fh, gzip=False, warc_version="1.1"),
+    ):
+        out = BytesIO()
+        writer = writer_of(out)
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], "HTTP/1.1")
+        http.headers.append(("X", "a", "b"))
+        record = writer.create_warc_record(
+            "https://x.test/a", "response", payload=BytesIO(b"x"), length=1, http_headers=http,
+            warc_headers_dict={"WARC-Record-ID": "<urn:uuid:1>", "WARC-Date": "2026-12-07T00:00:00Z"},
+        )  # fmt: skip
+        writer.write_record(record)
+        data = out.getvalue()
+        outputs.append(
+            zlib.decompress(data, zlib.MAX_WBITS + 16) if data[:2] == b"\x1f\x8b" else data
+        )
+    assert outputs[0] == outputs[1] and b"X: a: b\r\n" in outputs[0]
