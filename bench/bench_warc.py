@@ -1,5 +1,5 @@
 """`make bench` (WARC part, issue 31): writing the crawl's WARC records with the project's writer
-(common/warc_writer.py: warcio, one gzip member per record at zlib level 6) beside warcio's own writer
+(common/warc_writer.py: warcio's records, one gzip member per record, deflated by libdeflate at level 6) beside warcio's own writer
 (level 9, what the crawl used before), on the replica's article pages, in interleaved rounds. Ours is
 given response records as spiders/warc.py creates them (the payload's length and digest given, the
 digest's time counted; the crawl also sets WARC-Date, which neither side does here); warcio's writer

@@ -1,14 +1,13 @@
 """The one WARC writer: warcio's WARC/1.1 records, each record its own gzip member (so a record can be
 read, copied or appended alone: CDXJ offsets, WACZ, `archive/warc_check.py`), deflated at level 6 by
-zlib-ng in one call per record (warcio's writer hands zlib each header line and 16 KiB piece). A
-payload that is compressed already (a `Content-Encoding`, an image, a font) is stored in the member
-(deflate's uncompressed blocks) after its deflated heads: deflating it again saved 0.01% of its bytes
-for 25x the CPU of storing it.
-
-warcio's own writer compresses at level 9 with zlib, which on HTML costs about three times the CPU of
-zlib-ng's level 6 for a file about 1% smaller (`bench/bench_warc.py` prints both); every reader of
-gzipped WARCs (warcio, FastWARC, pywb, `wacz validate`) reads either: the output is gzip, whatever
-deflate implementation and level made it.
+libdeflate in one call per record (warcio's writer hands zlib each header line and 16 KiB piece).
+libdeflate compresses a whole buffer at once, which is what a member is: at level 6 it is faster than
+zlib-ng's level 6 and its files are smaller, about the size of warcio's own level-9 files
+(`bench/bench_warc.py` prints both). A payload that is compressed already (a `Content-Encoding`, an
+image, a font) is stored in the member (deflate's uncompressed blocks) after its heads, which zlib-ng
+deflates (a member made in parts): deflating such a payload again saved 0.01% of its bytes for 25x the
+CPU of storing it. Every reader of gzipped WARCs (warcio, FastWARC, pywb, `wacz validate`) reads
+either: the output is gzip, whatever deflate implementation and level made it.
 
 The records stay warcio's (its record objects, its headers in its order, its bytes), but a record of
 known length whose payload is in memory (every record the crawl makes) is digested and written by
@@ -28,6 +27,7 @@ from collections.abc import Callable
 from io import BytesIO
 from typing import Any, BinaryIO
 
+from deflate import gzip_compress
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 from zlib_ng import zlib_ng
@@ -110,8 +110,7 @@ class _Member:
 
     def flush(self) -> None:
         if self.stored_after is None:
-            # one call: the bytes compressobj's compress and flush give, without the object
-            member = zlib_ng.compress(b"".join(self.parts), self.level, zlib_ng.MAX_WBITS + 16)
+            member: bytes | bytearray = gzip_compress(b"".join(self.parts), self.level)
         else:
             head, rest = self.parts[: self.stored_after], self.parts[self.stored_after :]
             heads = zlib_ng.compressobj(self.level, zlib_ng.DEFLATED, -zlib_ng.MAX_WBITS)
