@@ -255,8 +255,8 @@ def _first_values(headers: Any) -> dict[str, str]:
 
 
 def _replace(headers: Any, given: dict[str, str], name: str, value: str) -> None:
-    """headers.replace_header(name, value), `given` being _first_values(headers) before the digests were
-    added: a header not given is appended without a search."""
+    """headers.replace_header(name, value), `given` being _first_values(headers): a header not given
+    is appended without a search."""
     if name.lower() in given:
         headers.replace_header(name, value)
     else:
