@@ -36,15 +36,43 @@ _LINK_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "
 _PRELOAD_AS = {"style", "font", "image", "script"}
 
 
+_REFERRING_TAGS = frozenset(("base", "link", "img", "source", "script", "video", "style"))
+_TAG_NAME = re.compile(r"<([a-zA-Z][^\t\n\r\f />\x00]*)")  # html.parser's tagfind_tolerant's name
+_STYLE_ATTR = re.compile("style", re.I)
+
+
 class _Links(HTMLParser):
     """The references of one HTML document, as the tags stream by (Python's tokenizer: linear in the
-    document, where lxml's HTML parser takes minutes on one element of 200,000 attributes)."""
+    document, where lxml's HTML parser takes minutes on one element of 200,000 attributes).
+
+    A start tag that cannot refer to anything (not one of _REFERRING_TAGS, no "style" in it, not an
+    element whose content the tokenizer reads as text) is stepped over where the tokenizer finds its
+    end, without parsing its attributes: most of a page's tags, and what found no more than it would.
+    Nor does it count lines: nothing here reports a position."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.base: str | None = None
         self.found: list[str] = []
         self.in_style = False
+        self.kept_tags = _REFERRING_TAGS.union(  # the tokenizer's own text-content elements
+            getattr(self, "CDATA_CONTENT_ELEMENTS", ()),
+            getattr(self, "RCDATA_CONTENT_ELEMENTS", ()),
+        )
+
+    def parse_starttag(self, i: int) -> int:
+        name = _TAG_NAME.match(self.rawdata, i)
+        if name is None or name.group(1).lower() in self.kept_tags:
+            return super().parse_starttag(i)
+        end = self.check_for_whole_start_tag(i)
+        if end < 0 or _STYLE_ATTR.search(self.rawdata, i, end):
+            return super().parse_starttag(i)
+        self.in_style = False  # as handle_starttag leaves it for any other tag
+        return end
+
+    def updatepos(self, i: int, j: int) -> int:
+        """The tokenizer's step from i to j, without counting lines and columns (`getpos`, unused)."""
+        return j
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         get = dict(attrs[:64]).get  # a tag's first attributes: those a page loads files by

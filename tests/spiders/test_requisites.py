@@ -3,7 +3,14 @@
 
 from __future__ import annotations
 
-from spiders.requisites import MAX_LINKS, MIB, Budget, css_links, page_links
+import gzip
+import random
+from html.parser import HTMLParser
+
+from replica.catalog import Catalog
+from replica.sites import SITES
+from spiders.requisites import MAX_LINKS, MIB, Budget, _Links, css_links, page_links
+from tests.conftest import ROOT
 
 PAGE = "https://www.anapress.net/a/1"
 
@@ -88,3 +95,71 @@ def test_budgets_stop_by_count_and_bytes_per_page_then_per_run():
     budget.received("p1", MIB)
     assert budget.refusal("p2") == budget.bytes_refusal("p2") == "budget_run_bytes"
     assert Budget.of(0, 8, 100, 8).refusal("p") == "budget_page_count"  # 0 per page: none at all
+
+
+class _EveryTagParsed(_Links):
+    """The tokenizer without the step over tags that cannot refer to anything: what `_Links` must find."""
+
+    parse_starttag = HTMLParser.parse_starttag
+
+
+def _found(parser_class: type[_Links], markup: str) -> tuple[str | None, list[str]]:
+    parser = parser_class()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except Exception as error:  # noqa: BLE001 - both must stop the same way
+        return type(error).__name__, parser.found
+    return parser.base, parser.found
+
+
+def _pages() -> list[str]:
+    catalog = Catalog(per_outlet=6)
+    pages = [site(catalog).article_html(a) for site in SITES for a in catalog.articles[site.outlet]]
+    corpus = ROOT.parent / "shared/corpora/article-extraction-benchmark/html"
+    pages += [
+        gzip.decompress(p.read_bytes()).decode("utf-8", "replace")
+        for p in sorted(corpus.glob("*.html.gz"))[:12]
+    ]
+    return pages
+
+
+TRICKY = [
+    '<div style="background:url(/a.png)"><p STYLE="x:url(/b.png)">',  # style on any tag
+    "<div data-x='style'><img src=/c.png>",  # "style" in a value: parsed in full
+    "<textarea><img src=/in-textarea.png></textarea><title><img src=/t.png></title>",
+    "<noscript><img src=/noscript.png></noscript><iframe><img src=/if.png></iframe>",
+    "<div a='>'<img src=/q.png>'><img src=/after-quote.png>",
+    "<div\n<img src=/unclosed.png>",
+    "<p/><br/><img/src=/slash.png>",
+    "<div><!-- <img src=/comment.png> --><img src=/real.png>",
+    "<script>document.write('<img src=/js.png>')</script><img src=/x.png>",
+    "<Style>b{c:url(/upper.png)}</STYLE><SPAN>",
+    "<div class=x",  # cut short
+    "<a href=/l>text &amp; <b>more</b></a><img src='&#47;ent.png'>",
+    "<div junk=1 / x><img src=/j.png>",
+    "<1div><img src=/digit.png>",
+    '<div a="unterminated><img src=/u.png>',
+    '<video poster="/poster.png"><source srcset="/s.webp 1x"></video><base href="/b/"><link rel=icon href=i>',
+]
+
+
+def test_tags_stepped_over_change_nothing_the_page_refers_to():
+    """Each replica page (every outlet's templates), 12 of the benchmark's real pages, the tricky
+    tokens above and 800 seeded mutations of parts of them: the same references, base and stop as
+    the tokenizer that parses every tag."""
+    rng = random.Random(31)
+    pages = _pages()
+    samples = pages + TRICKY
+    for _ in range(800):
+        text = rng.choice(samples)
+        start = rng.randrange(max(1, len(text) - 3000))
+        text = text[start : start + 3000]
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(text) + 1)
+            piece = rng.choice(TRICKY + ["<", ">", "'", '"', "style", "=", "/", "<!--", "</div>"])
+            text = text[:at] + piece + text[at + rng.randint(0, 8) :]
+        samples.append(text)
+    for markup in samples:
+        assert _found(_Links, markup) == _found(_EveryTagParsed, markup), markup[:300]
+    assert sum(len(_found(_Links, p)[1]) for p in pages) > 10 * len(pages)  # real pages refer a lot
