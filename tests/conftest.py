@@ -68,18 +68,27 @@ def living_replica():
 def living_reference(living_replica, tmp_path_factory):
     """The reference the other paths are held to: `newsarchive run`'s function over the living replica's
     first two days (tests/equivalence.py: LIVING_DAYS), one after the other in one archive; the
-    fingerprint of each day."""
-    from newsarchive.run.pipeline import run_pipeline
-    from tests.equivalence import LIVING_DAYS, fingerprint
+    fingerprint of each day. Built once for all workers (tests/built_once.py: the days are the same in
+    every worker's replica); the archive is for reading."""
+    import pickle
 
-    archive = tmp_path_factory.mktemp("living-reference") / "archive"
-    settings = Settings(archive=str(archive), host_map=living_replica.host_map)
-    for day in LIVING_DAYS:
-        assert run_pipeline(settings, day).failures == {}
-    from archive.store import open_store
+    from tests.built_once import built_once
 
-    store = open_store(settings.archive)
-    return settings, {day: fingerprint(store, day) for day in LIVING_DAYS}
+    def build(directory: Path) -> None:
+        from archive.store import open_store
+        from newsarchive.run.pipeline import run_pipeline
+        from tests.equivalence import LIVING_DAYS, fingerprint
+
+        settings = Settings(archive=str(directory / "archive"), host_map=living_replica.host_map)
+        for day in LIVING_DAYS:
+            assert run_pipeline(settings, day).failures == {}
+        store = open_store(settings.archive)
+        fingerprints = {day: fingerprint(store, day) for day in LIVING_DAYS}
+        (directory / "fingerprints.pickle").write_bytes(pickle.dumps(fingerprints))
+
+    directory = built_once(tmp_path_factory, "living-reference", build)
+    settings = Settings(archive=str(directory / "archive"), host_map=living_replica.host_map)
+    return settings, pickle.loads((directory / "fingerprints.pickle").read_bytes())
 
 
 @pytest.fixture(scope="session")
@@ -107,41 +116,55 @@ def s3_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def airflow_env(tmp_path_factory) -> dict[str, str]:
     """Real Airflow on a throwaway SQLite metadata DB, for Python processes of its own (`run_python`:
-    Airflow reads its configuration at import): the environment, once the DB is migrated."""
+    Airflow reads its configuration at import): the environment, once the DB is migrated. The DB is
+    migrated (with the crawl pool) once for all workers (tests/built_once.py); each worker's Airflow
+    home starts from a copy of it."""
     import os
     import subprocess
     import sys
 
+    from tests.built_once import built_once
+
+    def env_of(home: Path) -> dict[str, str]:
+        return {
+            **os.environ,
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
+        }
+
+    def migrate(directory: Path) -> None:
+        env = env_of(directory)
+        subprocess.run(
+            [sys.executable, "-m", "airflow", "db", "migrate"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "airflow",
+                "pools",
+                "set",
+                "newsarchive_crawl",
+                "2",
+                "outlet crawls",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+
+    migrated = built_once(tmp_path_factory, "airflow-migrated", migrate) / "airflow.db"
     home = tmp_path_factory.mktemp("airflow_home")
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__PARALLELISM": "4",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
-    }
-    subprocess.run(
-        [sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True, capture_output=True
-    )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "airflow",
-            "pools",
-            "set",
-            "newsarchive_crawl",
-            "2",
-            "outlet crawls",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    shutil.copy2(home / "airflow.db", home / MIGRATED_DB)  # what own_airflow_env starts from
-    return env
+    shutil.copy2(migrated, home / "airflow.db")
+    shutil.copy2(migrated, home / MIGRATED_DB)  # what own_airflow_env starts from
+    return env_of(home)
 
 
 MIGRATED_DB = "airflow.db.migrated"
@@ -223,23 +246,44 @@ SLOW_FIXTURES = {
 
 
 # session fixtures that cost a whole pipeline run or more: under `make test`'s workers, the tests that
-# share one run in the same worker, so it is made once, not once per worker
-SHARED_RUNS = ("demo_run", "living_reference")
+# share one run in the same worker, so it is made once, not once per worker (living_reference is built
+# once for all workers instead: tests/built_once.py)
+SHARED_RUNS = ("demo_run",)
 
 
-def xdist_group_of(item: pytest.Item) -> str | None:
-    """The worker group of a test under `pytest -n N --dist loadgroup`: the tests of one module that
-    share a module- or class-scoped fixture (an Airflow instance, a cluster, an archive built once) run in
-    one worker, as do the tests sharing one of SHARED_RUNS; every other test is scheduled on its own."""
+def shared_by(item: pytest.Item) -> set[str]:
+    """What a test shares with other tests and must run in one worker with them: each of SHARED_RUNS it
+    uses, and its module when it uses a module-, class- or package-scoped fixture (an Airflow instance, a
+    cluster, an archive built once: made once per worker that runs one of the module's tests)."""
     names = set(getattr(item, "fixturenames", ()))
-    for shared in SHARED_RUNS:
-        if shared in names:
-            return shared
+    shared = {run for run in SHARED_RUNS if run in names}
     info = getattr(item, "_fixtureinfo", None)
     for defs in getattr(info, "name2fixturedefs", {}).values():
         if any(d.scope in ("module", "class", "package") for d in defs):
-            return item.module.__name__ if item.module else item.nodeid.split("::")[0]
-    return None
+            shared.add(item.module.__name__ if item.module else item.nodeid.split("::")[0])
+            break
+    return shared
+
+
+def xdist_groups_of(items: list[pytest.Item]) -> dict[str, str]:
+    """The worker group of each test that shares something (`shared_by`), by node id, under `pytest -n N
+    --dist loadgroup`: the tests that share anything, directly or through other tests, form one group
+    (named by the least of the things shared), so no module fixture or shared run is made twice;
+    every other test is scheduled on its own."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    shared = {item.nodeid: sorted(shared_by(item)) for item in items}
+    for keys in shared.values():
+        for key in keys[1:]:
+            a, b = root(keys[0]), root(key)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {nodeid: root(keys[0]) for nodeid, keys in shared.items() if keys}
 
 
 def pytest_addoption(parser):
@@ -269,7 +313,8 @@ def pytest_xdist_make_scheduler(config, log):
 def pytest_collection_modifyitems(items):
     """A test that uses the S3 server, the shared pipeline run or Airflow's metadata DB (directly, or as
     the "s3" case of `archive_url`) is slow, wherever it is; `make test-fast` leaves it out. Each test gets its worker
-    group (`xdist_group_of`), which a worker writes down for the scheduler (tests/xdist_groups.py)."""
+    group (`xdist_groups_of`), which a worker writes down for the scheduler (tests/xdist_groups.py)."""
+    groups = xdist_groups_of(items)
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if (
@@ -277,8 +322,7 @@ def pytest_collection_modifyitems(items):
             or params.get("archive_url") == "s3"
         ):
             item.add_marker(pytest.mark.slow)
-        group = xdist_group_of(item)
-        if group is not None:
+        if (group := groups.get(item.nodeid)) is not None:
             item.add_marker(pytest.mark.xdist_group(group))
     xdist_groups.record(items)
 
