@@ -260,7 +260,8 @@ def shared_by(item: pytest.Item) -> set[str]:
     info = getattr(item, "_fixtureinfo", None)
     for defs in getattr(info, "name2fixturedefs", {}).values():
         if any(d.scope in ("module", "class", "package") for d in defs):
-            shared.add(item.module.__name__ if item.module else item.nodeid.split("::")[0])
+            module = getattr(item, "module", None)
+            shared.add(module.__name__ if module else item.nodeid.split("::")[0])
             break
     return shared
 
