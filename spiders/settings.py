@@ -1,6 +1,5 @@
-"""Scrapy settings for the newsarchive crawl. Every NEWSARCHIVE_* setting is ours."""
-
-from scrapy.settings import default_settings as _scrapy_defaults
+"""Scrapy settings for the newsarchive crawl. Every NEWSARCHIVE_* setting is ours. Processes other than
+the crawl read this module too (newsarchive/variables.py): it imports nothing of Scrapy's."""
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["spiders.news"]
@@ -59,15 +58,19 @@ SPIDER_MIDDLEWARES = {
 # No control endpoints in a crawl process: Scrapy's remote control runs code sent to a local HTTP port
 # and leaves a job file with its token behind; its telnet console opens a port too. Both are left out of
 # the base list, not set to None in EXTENSIONS: Scrapy imports every key of EXTENSIONS, and their modules
-# import aiohttp's server and Twisted's telnet (0.15 s of each crawl process's start).
-_CONTROL_ENDPOINTS = (
-    "scrapy.extensions.remote_control.RemoteControl",
-    "scrapy.extensions.telnet.TelnetConsole",
-)
+# import aiohttp's server and Twisted's telnet (0.25 s of each crawl process's start). The list is
+# Scrapy's EXTENSIONS_BASE without scrapy.extensions.remote_control.RemoteControl and
+# scrapy.extensions.telnet.TelnetConsole (tests/spiders/test_settings.py holds it to Scrapy's own).
 EXTENSIONS_BASE = {
-    path: order
-    for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
-    if path not in _CONTROL_ENDPOINTS
+    "scrapy.extensions.corestats.CoreStats": 0,
+    "scrapy.extensions.logcount.LogCount": 0,
+    "scrapy.extensions.memusage.MemoryUsage": 0,
+    "scrapy.extensions.memdebug.MemoryDebugger": 0,
+    "scrapy.extensions.closespider.CloseSpider": 0,
+    "scrapy.extensions.feedexport.FeedExporter": 0,
+    "scrapy.extensions.logstats.LogStats": 0,
+    "scrapy.extensions.spiderstate.SpiderState": 0,
+    "scrapy.extensions.throttle.AutoThrottle": 0,
 }
 EXTENSIONS = {
     "spiders.report.CoverageReport": 500,

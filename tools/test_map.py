@@ -29,7 +29,6 @@ NO_BEHAVIOUR: dict[str, str] = {
     "newsarchive/airflow_glue/archive_page/plugin.py": (
         "Airflow plugin wiring (the app, the nav entry, the deadline reference); the DAG tests load it"
     ),
-    "spiders/settings.py": "constants: Scrapy's settings module for the crawl process",
 }
 
 

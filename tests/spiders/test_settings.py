@@ -7,7 +7,15 @@ import os
 import subprocess
 import sys
 
+from scrapy.settings import default_settings
+
+from spiders import settings
 from tests.conftest import ROOT
+
+CONTROL_ENDPOINTS = (
+    "scrapy.extensions.remote_control.RemoteControl",
+    "scrapy.extensions.telnet.TelnetConsole",
+)
 
 # What Scrapy does with the settings when a crawl starts (Crawler: the extension manager's list), in a
 # fresh interpreter, then which of the control endpoints' modules that loaded.
@@ -45,3 +53,13 @@ def test_a_crawl_process_has_no_control_endpoint_and_never_loads_one():
     assert not [e for e in loaded["extensions"] if "telnet" in e or "remote_control" in e]
     assert loaded["flags"] == [False, False]
     assert loaded["modules"] == []
+
+
+def test_the_extensions_base_is_scrapys_without_the_control_endpoints():
+    """Scrapy's own list, less the two: an extension a new Scrapy adds must be added here too (or left
+    out on purpose), never dropped silently."""
+    assert settings.EXTENSIONS_BASE == {
+        path: order
+        for path, order in default_settings.EXTENSIONS_BASE.items()
+        if path not in CONTROL_ENDPOINTS
+    }
