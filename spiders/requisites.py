@@ -50,15 +50,16 @@ class _Links(HTMLParser):
     end, without parsing its attributes: most of a page's tags, and what found no more than it would.
     Nor does it count lines: nothing here reports a position."""
 
+    kept_tags = _REFERRING_TAGS.union(  # and the tokenizer's own text-content elements
+        getattr(HTMLParser, "CDATA_CONTENT_ELEMENTS", ()),
+        getattr(HTMLParser, "RCDATA_CONTENT_ELEMENTS", ()),
+    )
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.base: str | None = None
         self.found: list[str] = []
         self.in_style = False
-        self.kept_tags = _REFERRING_TAGS.union(  # the tokenizer's own text-content elements
-            getattr(self, "CDATA_CONTENT_ELEMENTS", ()),
-            getattr(self, "RCDATA_CONTENT_ELEMENTS", ()),
-        )
 
     def parse_starttag(self, i: int) -> int:
         name = _TAG_NAME.match(self.rawdata, i)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from scrapy.settings import default_settings
 
 from spiders import settings
@@ -32,6 +33,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.slow  # a Python subprocess
 def test_a_crawl_process_has_no_control_endpoint_and_never_loads_one():
     """Scrapy's remote control (runs code sent to a local HTTP port, leaves a job file with its token)
     and telnet console (a port too) are neither enabled nor imported: Scrapy imports every key of
