@@ -107,3 +107,63 @@ def test_wrong_endpoint_and_credentials_say_which(s3_server, monkeypatch):
         StoreError, match="cannot reach the S3 endpoint http://127.0.0.1:9.*AWS_ENDPOINT_URL"
     ):
         open_store("s3://archive/x")
+
+
+@pytest.mark.slow  # up to 15 s of botocore's backoff, twice
+def test_an_endpoint_that_fails_every_try_is_reported_after_max_attempts():
+    """An S3 endpoint answering 503, then one that drops every connection: each request is tried
+    MAX_ATTEMPTS times (5, the first try included), then the failure is one line, instead of 9 tries
+    and about 45 s of backoff."""
+    import http.server
+    import socket
+    import threading
+
+    from archive.s3 import MAX_ATTEMPTS
+
+    settings = {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_DEFAULT_REGION": "x"}
+    requests: list[str] = []
+
+    class Unavailable(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self) -> None:
+            requests.append(self.path)
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        with pytest.raises(StoreError) as caught:
+            S3Store("s3://archive/x", settings={**settings, "AWS_ENDPOINT_URL": url})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert MAX_ATTEMPTS == 5 and requests == ["/archive"] * MAX_ATTEMPTS
+    assert "503" in str(caught.value) and "\n" not in str(caught.value)
+
+    dropped = 0
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def drop_every_connection() -> None:
+        nonlocal dropped
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            dropped += 1
+            conn.recv(65536)
+            conn.close()
+
+    threading.Thread(target=drop_every_connection, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        with pytest.raises(StoreError, match=f"cannot reach the S3 endpoint {url}"):
+            S3Store("s3://archive/x", settings={**settings, "AWS_ENDPOINT_URL": url})
+    finally:
+        listener.close()
+    assert dropped == MAX_ATTEMPTS
