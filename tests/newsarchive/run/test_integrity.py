@@ -306,7 +306,10 @@ def _kill_when(
     slowed = slow_after is None
     while time.monotonic() < deadline and proc.poll() is None:
         if not slowed and any(archive.glob(slow_after)):
-            os.setpriority(os.PRIO_PGRP, proc.pid, 19)  # the run leads its process group (_cli)
+            try:
+                os.setpriority(os.PRIO_PGRP, proc.pid, 19)  # the run leads its process group (_cli)
+            except ProcessLookupError:  # it ended meanwhile: the loop's test says so next
+                pass
             slowed = True
         if any(archive.glob(pattern)):
             os.killpg(proc.pid, signal.SIGKILL)
